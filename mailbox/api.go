@@ -224,3 +224,7 @@ func (s *Store) Purge() (int, error) { panic("todo") }
 
 // Backup writes a compacted copy of the live data (no free pages).
 func (s *Store) Backup(w io.Writer) error { panic("todo") }
+
+// ContentHash is SHA-256 over every bucket, key and value in order: equal
+// hashes mean an unchanged database (tests of "bad input changes nothing").
+func (s *Store) ContentHash() ([32]byte, error) { panic("todo") }
