@@ -3,6 +3,7 @@ module lotse
 go 1.26.0
 
 require (
+	c2sp.org/CCTV/age v0.0.0-20260829155415-4448f2097b2d
 	filippo.io/age v1.3.2
 	github.com/gofiber/fiber/v2 v2.52.15
 	go.etcd.io/bbolt v1.5.0
@@ -10,7 +11,6 @@ require (
 )
 
 require (
-	c2sp.org/CCTV/age v0.0.0-20260829155415-4448f2097b2d // indirect
 	filippo.io/hpke v0.4.0 // indirect
 	github.com/andybalholm/brotli v1.1.0 // indirect
 	github.com/google/uuid v1.6.0 // indirect

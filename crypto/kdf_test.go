@@ -1,0 +1,102 @@
+package crypto
+
+import (
+	"strings"
+	"testing"
+
+	"filippo.io/age"
+)
+
+func TestParseBearer(t *testing.T) {
+	const id = "f8ee9348bac6af4ee846fb2803a75774"
+	const auth = "ZwquVjSS6PNoo0jFFNgI4rkmX2DhxMRz26teu-KhqoM"
+	if mid, a, err := ParseBearer(id + "." + auth); err != nil || mid != id || a[0] != 0x67 {
+		t.Fatalf("valid credential: %q, %x, %v", mid, a, err)
+	}
+	for name, s := range map[string]string{
+		"empty":             "",
+		"no dot":            id + auth,
+		"two dots":          id + "." + auth[:21] + "." + auth[21:],
+		"upper-case id":     strings.ToUpper(id) + "." + auth,
+		"short id":          id[:31] + "." + auth + "A",
+		"id not hex":        id[:31] + "g." + auth,
+		"padded auth":       id + "." + auth + "=",
+		"std base64 auth":   id + "." + strings.ReplaceAll(auth, "-", "+"),
+		"short auth":        id + "." + auth[:42],
+		"long auth":         id + "." + auth + "AAAA",
+		"non-canonical":     id + "." + auth[:42] + "N", // trailing bits set
+		"newline in auth":   id + "." + auth[:20] + "\n" + auth[21:],
+		"with Bearer":       "Bearer " + id + "." + auth,
+		"trailing space":    id + "." + auth + " ",
+		"dot at wrong spot": id[:30] + "." + id[30:] + auth[:42],
+	} {
+		if _, _, err := ParseBearer(s); err == nil {
+			t.Errorf("%s: accepted", name)
+		} else if strings.Contains(err.Error(), auth[:10]) {
+			t.Errorf("%s: error %q echoes the credential", name, err)
+		}
+	}
+}
+
+func TestValidMailboxID(t *testing.T) {
+	for s, want := range map[string]bool{
+		"f8ee9348bac6af4ee846fb2803a75774":  true,
+		"00000000000000000000000000000000":  true,
+		"F8EE9348BAC6AF4EE846FB2803A75774":  false,
+		"f8ee9348bac6af4ee846fb2803a7577":   false,
+		"f8ee9348bac6af4ee846fb2803a757740": false,
+		"f8ee9348bac6af4ee846fb2803a7577g":  false,
+		"":                                  false,
+	} {
+		if ValidMailboxID(s) != want {
+			t.Errorf("ValidMailboxID(%q) = %v", s, !want)
+		}
+	}
+}
+
+func TestFingerprint(t *testing.T) {
+	// Computed independently (Python hashlib, int.from_bytes).
+	for in, want := range map[string]string{
+		"abc": "73807 03137 88322 66979 05876",
+		"":    "28312 71035 19033 54212 51492",
+	} {
+		if got := Fingerprint(in); got != want {
+			t.Errorf("Fingerprint(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+func TestParseRecipient(t *testing.T) {
+	hy, err := age.GenerateHybridIdentity()
+	if err != nil {
+		t.Fatal(err)
+	}
+	good := hy.Recipient().String()
+	if r, err := ParseRecipient(good); err != nil || r.String() != good {
+		t.Fatalf("hybrid recipient: %v", err)
+	}
+	x, err := age.GenerateX25519Identity()
+	if err != nil {
+		t.Fatal(err)
+	}
+	flip := []byte(good)
+	flip[100] ^= 1 // breaks the checksum
+	for name, s := range map[string]string{
+		"x25519":        x.Recipient().String(),
+		"identity":      hy.String(),
+		"upper case":    strings.ToUpper(good),
+		"empty":         "",
+		"truncated":     good[:len(good)-1],
+		"extended":      good + "q",
+		"bad checksum":  string(flip),
+		"space":         " " + good,
+		"ssh":           "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHsKLqeplhpW+uObz5dvMgjz1OxfM/XXUB+VHtZ6isGN",
+		"plugin":        "age1yubikey1qwt50d05nh5vutpdzmlg5wn80xq5negm4uj9ghv0snvdd3yysf5yw3rhl3t",
+		"wrong hrp":     "age1pr1" + good[7:],
+		"tag recipient": "age1tag1" + good[8:],
+	} {
+		if _, err := ParseRecipient(s); err == nil {
+			t.Errorf("%s: accepted", name)
+		}
+	}
+}
