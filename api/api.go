@@ -9,9 +9,19 @@ package api
 // only by agreement.
 
 import (
+	"crypto/rand"
+	"crypto/tls"
+	"errors"
+	"fmt"
 	"io"
 	"net"
+	"os"
+	"sync"
+	"sync/atomic"
 	"time"
+
+	"filippo.io/age"
+	"github.com/gofiber/fiber/v2"
 
 	"lotse/mailbox"
 )
@@ -21,21 +31,192 @@ type Config struct {
 	PowDifficulty int              // leading zero bits, 0 turns the proof of work off
 	Log           io.Writer        // request log (one line a request); nil: os.Stderr
 	Now           func() time.Time // default time.Now
+
+	// CreateLimit bounds POST /api/v1/mailboxes per client address;
+	// default 10 per 10 minutes.
+	CreateLimit Rate
+	// ChallengeLimit bounds GET /api/v1/pow and, separately,
+	// POST /api/v1/auth/challenge per client address; default 30 a minute.
+	ChallengeLimit Rate
+	// ProxyHeader names a request header that carries the client address
+	// set by a trusted reverse proxy (e.g. "X-Forwarded-For", whose last
+	// element is used). Empty: the connection's remote address. Only set it
+	// when every request comes through that proxy.
+	ProxyHeader string
+
+	ReadTimeout  time.Duration // whole request; default 10 s
+	WriteTimeout time.Duration // a response, or one event-stream write; default 30 s
+	IdleTimeout  time.Duration // keep-alive; default 60 s
+	KeepAlive    time.Duration // event-stream comment interval; default 25 s
+}
+
+// Rate is N requests per Per, refilled continuously (a token bucket of
+// depth N). A zero Rate takes the default; N < 0 turns the limit off.
+type Rate struct {
+	N   int
+	Per time.Duration
 }
 
 // Server serves the API over one Store.
-type Server struct{}
+type Server struct {
+	store *mailbox.Store
+	cfg   Config
+	now   func() time.Time
+	app   *fiber.App
+	log   *requestLog
+
+	powKey      []byte // authenticates proof-of-work challenges
+	loginSecret []byte // the "server secret" of login challenges
+	decoy       string // recipient of the throw-away key for decoy challenges
+
+	usedPows   *onceSet
+	usedNonces *onceSet
+	createRate *limiter
+	powRate    *limiter
+	loginRate  *limiter
+	sessions   *sessions
+	hub        *hub
+	team       teamCache
+
+	mu        sync.Mutex
+	listeners []*onceCloseListener
+	shutdown  atomic.Bool
+}
+
+// Protocol constants of PROTOCOL.md §6.
+const (
+	maxBody          = 128 << 10
+	maxKeyringBody   = 1 << 20
+	maxHeader        = 8 << 10
+	powLifetime      = 10 * time.Minute
+	loginLifetime    = 60 * time.Second
+	sessionIdle      = 30 * time.Minute
+	sessionMax       = 12 * time.Hour
+	maxStreams       = 2
+	maxPowDifficulty = 24
+)
 
 // New builds the fiber app and the in-memory state (sessions, event hubs,
 // the per-start secret for challenges and proofs of work).
-func New(store *mailbox.Store, cfg Config) (*Server, error) { panic("todo") }
+func New(store *mailbox.Store, cfg Config) (*Server, error) {
+	if store == nil {
+		return nil, errors.New("api: nil store")
+	}
+	if cfg.PowDifficulty < 0 || cfg.PowDifficulty > maxPowDifficulty {
+		return nil, fmt.Errorf("api: proof-of-work difficulty %d outside 0…%d", cfg.PowDifficulty, maxPowDifficulty)
+	}
+	if cfg.Log == nil {
+		cfg.Log = os.Stderr
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	cfg.CreateLimit = cfg.CreateLimit.orDefault(Rate{10, 10 * time.Minute})
+	cfg.ChallengeLimit = cfg.ChallengeLimit.orDefault(Rate{30, time.Minute})
+	cfg.ReadTimeout = orDuration(cfg.ReadTimeout, 10*time.Second)
+	cfg.WriteTimeout = orDuration(cfg.WriteTimeout, 30*time.Second)
+	cfg.IdleTimeout = orDuration(cfg.IdleTimeout, 60*time.Second)
+	cfg.KeepAlive = orDuration(cfg.KeepAlive, 25*time.Second)
+
+	decoy, err := age.GenerateHybridIdentity()
+	if err != nil {
+		return nil, fmt.Errorf("api: decoy key: %v", err)
+	}
+	s := &Server{
+		store:       store,
+		cfg:         cfg,
+		now:         cfg.Now,
+		log:         &requestLog{w: cfg.Log},
+		powKey:      make([]byte, 32),
+		loginSecret: make([]byte, 32),
+		decoy:       decoy.Recipient().String(),
+		usedPows:    newOnceSet(1<<16, cfg.Now),
+		usedNonces:  newOnceSet(1<<16, cfg.Now),
+		createRate:  newLimiter(cfg.CreateLimit, cfg.Now),
+		powRate:     newLimiter(cfg.ChallengeLimit, cfg.Now),
+		loginRate:   newLimiter(cfg.ChallengeLimit, cfg.Now),
+		sessions:    newSessions(cfg.Now),
+		hub:         newHub(),
+	}
+	if _, err := io.ReadFull(rand.Reader, s.powKey); err != nil {
+		return nil, fmt.Errorf("api: secret: %v", err)
+	}
+	if _, err := io.ReadFull(rand.Reader, s.loginSecret); err != nil {
+		return nil, fmt.Errorf("api: secret: %v", err)
+	}
+	s.app = s.newApp()
+	return s, nil
+}
+
+func (r Rate) orDefault(d Rate) Rate {
+	if r.N == 0 || (r.N > 0 && r.Per <= 0) {
+		return d
+	}
+	return r
+}
+
+func orDuration(d, def time.Duration) time.Duration {
+	if d <= 0 {
+		return def
+	}
+	return d
+}
 
 // Serve serves HTTP on ln until Shutdown.
-func (s *Server) Serve(ln net.Listener) error { panic("todo") }
+func (s *Server) Serve(ln net.Listener) error {
+	l := &onceCloseListener{Listener: ln}
+	s.mu.Lock()
+	if s.shutdown.Load() {
+		s.mu.Unlock()
+		l.Close()
+		return nil
+	}
+	s.listeners = append(s.listeners, l)
+	s.mu.Unlock()
+	return s.app.Listener(l)
+}
 
 // ServeTLS serves HTTPS on ln with the given certificate and key files.
-func (s *Server) ServeTLS(ln net.Listener, certFile, keyFile string) error { panic("todo") }
+func (s *Server) ServeTLS(ln net.Listener, certFile, keyFile string) error {
+	cert, err := tls.LoadX509KeyPair(certFile, keyFile)
+	if err != nil {
+		return fmt.Errorf("api: load certificate: %v", err)
+	}
+	return s.Serve(tls.NewListener(ln, &tls.Config{
+		MinVersion:   tls.VersionTLS12,
+		Certificates: []tls.Certificate{cert},
+		NextProtos:   []string{"http/1.1"},
+	}))
+}
 
 // Shutdown stops accepting requests, ends event streams and waits for
 // in-flight requests (and so their commits) up to the deadline.
-func (s *Server) Shutdown(timeout time.Duration) error { panic("todo") }
+func (s *Server) Shutdown(timeout time.Duration) error {
+	s.mu.Lock()
+	s.shutdown.Store(true)
+	lns := s.listeners
+	s.listeners = nil
+	s.mu.Unlock()
+	// Streams end first: an open stream never becomes idle, so fasthttp
+	// would wait for it until the deadline.
+	s.hub.closeAll()
+	err := s.app.ShutdownWithTimeout(timeout)
+	// A Serve that had not yet handed its listener to fasthttp when the
+	// shutdown began returns once its listener is closed.
+	for _, l := range lns {
+		l.Close()
+	}
+	return err
+}
+
+// onceCloseListener lets both fasthttp and Shutdown close a listener.
+type onceCloseListener struct {
+	net.Listener
+	once sync.Once
+	err  error
+}
+
+func (l *onceCloseListener) Close() error {
+	l.once.Do(func() { l.err = l.Listener.Close() })
+	return l.err
+}

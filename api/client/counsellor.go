@@ -1,0 +1,304 @@
+package client
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+
+	"filippo.io/age"
+
+	"lotse/crypto"
+)
+
+// Challenge is a login challenge, POST /api/v1/auth/challenge.
+type Challenge struct {
+	Challenge []byte `json:"challenge"` // age ciphertext to the counsellor's recipient
+	Nonce     []byte `json:"nonce"`     // opaque, sent back unchanged
+	Expires   string `json:"expires"`   // RFC 3339 UTC
+}
+
+// Session is a counsellor session, POST /api/v1/auth/session.
+type Session struct {
+	Token   string `json:"token"`
+	Expires string `json:"expires"` // RFC 3339 UTC, the 12-hour limit
+}
+
+// Case is a mailbox as the team sees it, as in GET /api/v1/cases.
+type Case struct {
+	ID            string  `json:"id"`
+	Status        string  `json:"status"`   // "new", "open" or "closed"
+	Assignee      *string `json:"assignee"` // counsellor id, nil if none
+	Created       string  `json:"created"`  // date
+	LastActivity  string  `json:"last_activity"`
+	Expires       string  `json:"expires"` // date
+	MessageCount  int     `json:"message_count"`
+	AwaitingReply bool    `json:"awaiting_reply"`
+}
+
+// CaseDetail is GET /api/v1/cases/{id}: the case and its messages.
+type CaseDetail struct {
+	Case
+	Messages []Message `json:"messages"`
+}
+
+// CasePatch is the body of PATCH /api/v1/cases/{id}.
+type CasePatch struct {
+	Status   string  // "open" or "closed"; "" leaves it
+	Assignee *string // nil leaves it; a pointer to "" unassigns (null)
+}
+
+// MarshalJSON leaves out what is not set and sends an unassignment as null.
+func (p CasePatch) MarshalJSON() ([]byte, error) {
+	m := map[string]any{}
+	if p.Status != "" {
+		m["status"] = p.Status
+	}
+	if p.Assignee != nil {
+		if *p.Assignee == "" {
+			m["assignee"] = nil
+		} else {
+			m["assignee"] = *p.Assignee
+		}
+	}
+	return json.Marshal(m)
+}
+
+// Keyring is GET /api/v1/keyring and the answer to PUT.
+type Keyring struct {
+	Epoch     int      `json:"epoch"`
+	Recipient string   `json:"recipient"`
+	Envelope  []byte   `json:"envelope"`
+	Members   []string `json:"members"`
+}
+
+// KeyringUpdate is the body of PUT /api/v1/keyring. Replaces is the
+// SHA-256 of the current envelope, nil only for the first keyring.
+type KeyringUpdate struct {
+	Epoch     int      `json:"epoch"`
+	Recipient string   `json:"recipient"`
+	Envelope  []byte   `json:"envelope"`
+	Members   []string `json:"members"`
+	Replaces  []byte   `json:"replaces,omitempty"`
+}
+
+// Counsellor is one entry of GET /api/v1/counsellors.
+type Counsellor struct {
+	ID          string `json:"id"`
+	Name        string `json:"name"`
+	Role        string `json:"role"`  // "admin" or "counsellor"
+	State       string `json:"state"` // "pending", "active" or "removed"
+	Recipient   string `json:"recipient"`
+	Fingerprint string `json:"fingerprint"`
+}
+
+// Invite is the answer to POST /api/v1/invites.
+type Invite struct {
+	Invite  string `json:"invite"`
+	Expires string `json:"expires"` // RFC 3339 UTC
+}
+
+// Registration is the body of POST /api/v1/counsellors: exactly one of
+// Setup and Invite is set.
+type Registration struct {
+	Setup     string `json:"setup,omitempty"`
+	Invite    string `json:"invite,omitempty"`
+	Name      string `json:"name"`
+	Recipient string `json:"recipient"`
+}
+
+// Registered is the answer to POST /api/v1/counsellors.
+type Registered struct {
+	ID    string `json:"id"`
+	State string `json:"state"`
+}
+
+// Challenge asks for a login challenge for a counsellor id.
+func (c *Client) Challenge(ctx context.Context, counsellorID string) (*Challenge, error) {
+	var ch Challenge
+	body := struct {
+		Counsellor string `json:"counsellor"`
+	}{counsellorID}
+	err := c.do(ctx, request{method: http.MethodPost, route: "/api/v1/auth/challenge", path: "/auth/challenge", body: body, want: http.StatusOK, out: &ch})
+	if err != nil {
+		return nil, err
+	}
+	return &ch, nil
+}
+
+// Session answers a challenge and returns the session.
+func (c *Client) Session(ctx context.Context, counsellorID string, nonce, response []byte) (*Session, error) {
+	var s Session
+	body := struct {
+		Counsellor string `json:"counsellor"`
+		Nonce      []byte `json:"nonce"`
+		Response   []byte `json:"response"`
+	}{counsellorID, nonce, response}
+	err := c.do(ctx, request{method: http.MethodPost, route: "/api/v1/auth/session", path: "/auth/session", body: body, want: http.StatusOK, out: &s})
+	if err != nil {
+		return nil, err
+	}
+	return &s, nil
+}
+
+// Login runs the challenge login (PROTOCOL.md §6 "Login") with the
+// counsellor's personal identity: it refuses, through
+// crypto.AnswerChallenge, any challenge that is not one stanza of the fixed
+// form, and sends only the response. Use WithToken(session.Token) for the
+// counsellor's requests.
+func (c *Client) Login(ctx context.Context, counsellorID string, identity age.Identity) (*Session, error) {
+	ch, err := c.Challenge(ctx, counsellorID)
+	if err != nil {
+		return nil, err
+	}
+	resp, err := crypto.AnswerChallenge(ch.Challenge, identity, counsellorID)
+	if err != nil {
+		return nil, fmt.Errorf("client: login challenge refused: %w", err)
+	}
+	return c.Session(ctx, counsellorID, ch.Nonce, resp[:])
+}
+
+// Logout ends the client's session.
+func (c *Client) Logout(ctx context.Context) error {
+	return c.do(ctx, request{method: http.MethodDelete, route: "/api/v1/auth/session", path: "/auth/session", want: http.StatusNoContent})
+}
+
+// Cases lists cases, newest activity first; status "" lists all.
+func (c *Client) Cases(ctx context.Context, status string) ([]Case, error) {
+	var out struct {
+		Cases []Case `json:"cases"`
+	}
+	var q url.Values
+	if status != "" {
+		q = url.Values{"status": {status}}
+	}
+	err := c.do(ctx, request{method: http.MethodGet, route: "/api/v1/cases", path: "/cases", query: q, want: http.StatusOK, out: &out})
+	if err != nil {
+		return nil, err
+	}
+	return out.Cases, nil
+}
+
+// Case returns a case with its messages after seq after (0: all).
+func (c *Client) Case(ctx context.Context, id string, after uint64) (*CaseDetail, error) {
+	var cd CaseDetail
+	err := c.do(ctx, request{method: http.MethodGet, route: "/api/v1/cases/{id}", path: casePath(id), query: afterQuery(after), want: http.StatusOK, out: &cd})
+	if err != nil {
+		return nil, err
+	}
+	return &cd, nil
+}
+
+// Reply adds a counsellor message to a case and returns its seq.
+func (c *Client) Reply(ctx context.Context, id string, m NewMessage) (uint64, error) {
+	var p posted
+	err := c.do(ctx, request{method: http.MethodPost, route: "/api/v1/cases/{id}/messages", path: casePath(id) + "/messages", body: m, want: http.StatusCreated, out: &p})
+	if err != nil {
+		return 0, err
+	}
+	return p.Seq, nil
+}
+
+// PatchCase sets a case's status and/or assignee and returns the case.
+func (c *Client) PatchCase(ctx context.Context, id string, p CasePatch) (*Case, error) {
+	var cs Case
+	err := c.do(ctx, request{method: http.MethodPatch, route: "/api/v1/cases/{id}", path: casePath(id), body: p, want: http.StatusOK, out: &cs})
+	if err != nil {
+		return nil, err
+	}
+	return &cs, nil
+}
+
+// DeleteCase deletes a case (its mailbox and every message).
+func (c *Client) DeleteCase(ctx context.Context, id string) error {
+	return c.do(ctx, request{method: http.MethodDelete, route: "/api/v1/cases/{id}", path: casePath(id), want: http.StatusNoContent})
+}
+
+// Events opens the counsellor event stream (`event: case`, data
+// {"id","seq"}). It returns once the server has answered; see EventStream.
+func (c *Client) Events(ctx context.Context) (*EventStream, error) {
+	return c.events(ctx, "/api/v1/events", "/events")
+}
+
+// GetKeyring returns the current keyring (404 before the first).
+func (c *Client) GetKeyring(ctx context.Context) (*Keyring, error) {
+	var k Keyring
+	err := c.do(ctx, request{method: http.MethodGet, route: "/api/v1/keyring", path: "/keyring", want: http.StatusOK, out: &k})
+	if err != nil {
+		return nil, err
+	}
+	return &k, nil
+}
+
+// PutKeyring stores a new keyring (admins only) and returns it as stored.
+func (c *Client) PutKeyring(ctx context.Context, u KeyringUpdate) (*Keyring, error) {
+	var k Keyring
+	err := c.do(ctx, request{method: http.MethodPut, route: "/api/v1/keyring", path: "/keyring", body: u, want: http.StatusOK, out: &k})
+	if err != nil {
+		return nil, err
+	}
+	return &k, nil
+}
+
+// Counsellors lists every counsellor in every state.
+func (c *Client) Counsellors(ctx context.Context) ([]Counsellor, error) {
+	var out struct {
+		Counsellors []Counsellor `json:"counsellors"`
+	}
+	err := c.do(ctx, request{method: http.MethodGet, route: "/api/v1/counsellors", path: "/counsellors", want: http.StatusOK, out: &out})
+	if err != nil {
+		return nil, err
+	}
+	return out.Counsellors, nil
+}
+
+// CreateInvite creates a single-use invite for role ("counsellor" or
+// "admin"), admins only.
+func (c *Client) CreateInvite(ctx context.Context, role string) (*Invite, error) {
+	var inv Invite
+	body := struct {
+		Role string `json:"role"`
+	}{role}
+	err := c.do(ctx, request{method: http.MethodPost, route: "/api/v1/invites", path: "/invites", body: body, want: http.StatusOK, out: &inv})
+	if err != nil {
+		return nil, err
+	}
+	return &inv, nil
+}
+
+// Register registers a counsellor with the setup token (the first, an
+// active admin) or an invite (pending until an admin's keyring lists them).
+func (c *Client) Register(ctx context.Context, r Registration) (*Registered, error) {
+	var out Registered
+	err := c.do(ctx, request{method: http.MethodPost, route: "/api/v1/counsellors", path: "/counsellors", body: r, want: http.StatusCreated, out: &out})
+	if err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// Backup streams a compacted copy of the live data (admins only) to w and
+// returns the number of bytes written. Only the context bounds it.
+func (c *Client) Backup(ctx context.Context, w io.Writer) (int64, error) {
+	req, err := c.newRequest(ctx, http.MethodGet, "/admin/backup", nil, nil)
+	if err != nil {
+		return 0, err
+	}
+	resp, err := c.http.Do(req)
+	if err != nil {
+		return 0, fmt.Errorf("client: GET /api/v1/admin/backup: %w", unwrapURLError(err))
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return 0, readError(resp)
+	}
+	n, err := io.Copy(w, resp.Body)
+	if err != nil {
+		return n, fmt.Errorf("client: GET /api/v1/admin/backup: %w", err)
+	}
+	return n, nil
+}
+
+func casePath(id string) string { return "/cases/" + url.PathEscape(id) }

@@ -1,0 +1,677 @@
+package api
+
+import (
+	"bufio"
+	"crypto/hmac"
+	"crypto/rand"
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"io"
+	"net"
+	"time"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/gofiber/fiber/v2"
+
+	"lotse/crypto"
+	"lotse/mailbox"
+)
+
+// validCounsellorID reports whether s is a counsellor id, [a-z0-9]{1,32}.
+func validCounsellorID(s string) bool {
+	if len(s) < 1 || len(s) > 32 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if !('a' <= s[i] && s[i] <= 'z' || '0' <= s[i] && s[i] <= '9') {
+			return false
+		}
+	}
+	return true
+}
+
+// Login nonces carry their own expiry: random(16) || expires(8, unix
+// seconds, big endian). They need no authentication of their own: r binds
+// them, and a changed expiry changes r.
+const (
+	nonceRandLen = 16
+	nonceLen     = nonceRandLen + 8
+)
+
+type challengeRequest struct {
+	Counsellor string `json:"counsellor"`
+}
+
+// POST /api/v1/auth/challenge
+func (s *Server) postChallenge(c *fiber.Ctx) error {
+	var req challengeRequest
+	if err := readJSON(c, maxBody, &req); err != nil {
+		return err
+	}
+	if !validCounsellorID(req.Counsellor) {
+		return badRequest("counsellor: want [a-z0-9]{1,32}")
+	}
+	if ok, retry := s.loginRate.allow(s.clientAddr(c)); !ok {
+		return rateLimited(retry)
+	}
+	// Unknown and removed counsellors get a challenge of the same form and
+	// cost, to a key nobody holds.
+	recipient := s.decoy
+	co, err := s.store.GetCounsellor(req.Counsellor)
+	switch {
+	case err == nil && co.State != mailbox.StateRemoved:
+		recipient = co.Recipient
+	case err != nil && !errors.Is(err, mailbox.ErrNotFound):
+		return err
+	}
+	to, err := crypto.ParseRecipient(recipient)
+	if err != nil {
+		if to, err = crypto.ParseRecipient(s.decoy); err != nil {
+			return err
+		}
+	}
+	expires := s.now().Add(loginLifetime).Truncate(time.Second)
+	nonce := make([]byte, nonceLen)
+	if _, err := io.ReadFull(rand.Reader, nonce[:nonceRandLen]); err != nil {
+		return err
+	}
+	binary.BigEndian.PutUint64(nonce[nonceRandLen:], uint64(expires.Unix()))
+	r := crypto.ChallengeR(s.loginSecret, req.Counsellor, nonce, formatTime(expires))
+	ct, err := crypto.SealChallenge(r, to)
+	clear(r[:])
+	if err != nil {
+		return err
+	}
+	return writeJSON(c, fiber.StatusOK, struct {
+		Challenge []byte `json:"challenge"`
+		Nonce     []byte `json:"nonce"`
+		Expires   string `json:"expires"`
+	}{ct, nonce, formatTime(expires)})
+}
+
+type sessionRequest struct {
+	Counsellor string `json:"counsellor"`
+	Nonce      string `json:"nonce"`
+	Response   string `json:"response"`
+}
+
+// POST /api/v1/auth/session
+func (s *Server) postSession(c *fiber.Ctx) error {
+	var req sessionRequest
+	if err := readJSON(c, maxBody, &req); err != nil {
+		return err
+	}
+	if !validCounsellorID(req.Counsellor) {
+		return badRequest("counsellor: want [a-z0-9]{1,32}")
+	}
+	nonce, err := b64("nonce", req.Nonce)
+	if err != nil {
+		return err
+	}
+	resp, err := b64Fixed("response", req.Response, 32)
+	if err != nil {
+		return err
+	}
+	// The nonce is opaque to clients: one that is not ours is a wrong
+	// credential, not a malformed request.
+	if len(nonce) != nonceLen {
+		return errUnauthorized
+	}
+	expires := time.Unix(int64(binary.BigEndian.Uint64(nonce[nonceRandLen:])), 0)
+	now := s.now()
+	if !now.Before(expires) || expires.After(now.Add(loginLifetime)) {
+		return errUnauthorized
+	}
+	r := crypto.ChallengeR(s.loginSecret, req.Counsellor, nonce, formatTime(expires))
+	want := crypto.ChallengeResponse(r, req.Counsellor)
+	clear(r[:])
+	if !hmac.Equal(resp, want[:]) {
+		return errUnauthorized
+	}
+	co, err := s.store.GetCounsellor(req.Counsellor)
+	if errors.Is(err, mailbox.ErrNotFound) || err == nil && co.State == mailbox.StateRemoved {
+		return errUnauthorized
+	}
+	if err != nil {
+		return err
+	}
+	fresh, full := s.usedNonces.use(nonce, expires)
+	if full {
+		return rateLimited(loginLifetime)
+	}
+	if !fresh {
+		return errUnauthorized
+	}
+	token, exp, ok := s.sessions.create(co.ID)
+	if !ok {
+		return rateLimited(time.Minute)
+	}
+	return writeJSON(c, fiber.StatusOK, struct {
+		Token   string `json:"token"`
+		Expires string `json:"expires"`
+	}{token, formatTime(exp)})
+}
+
+// What a counsellor request needs beyond a live session.
+type need int
+
+const (
+	needSession need = iota // pending counsellors too
+	needActive
+	needAdmin
+)
+
+type counsellorAuth struct {
+	session    [32]byte
+	counsellor mailbox.Counsellor
+}
+
+// counsellor authenticates "Authorization: Bearer <token>" and checks the
+// counsellor's current role and state in the store. touch refreshes the
+// session's idle timer (everything but opening an event stream).
+func (s *Server) counsellor(c *fiber.Ctx, n need, touch bool) (*counsellorAuth, error) {
+	token, ok := bearer(c)
+	if !ok || len(token) != 43 {
+		return nil, errUnauthorized
+	}
+	key, id, ok := s.sessions.get(token, touch)
+	if !ok {
+		return nil, errUnauthorized
+	}
+	co, err := s.store.GetCounsellor(id)
+	if errors.Is(err, mailbox.ErrNotFound) || err == nil && co.State == mailbox.StateRemoved {
+		s.sessions.end(key)
+		s.hub.endSession(key)
+		return nil, errUnauthorized
+	}
+	if err != nil {
+		return nil, err
+	}
+	switch {
+	case n >= needActive && co.State != mailbox.StateActive:
+		return nil, errForbidden
+	case n >= needAdmin && co.Role != mailbox.RoleAdmin:
+		return nil, errForbidden
+	}
+	return &counsellorAuth{session: key, counsellor: co}, nil
+}
+
+// DELETE /api/v1/auth/session
+func (s *Server) deleteSession(c *fiber.Ctx) error {
+	a, err := s.counsellor(c, needSession, false)
+	if err != nil {
+		return err
+	}
+	s.sessions.end(a.session)
+	s.hub.endSession(a.session)
+	c.Status(fiber.StatusNoContent)
+	return nil
+}
+
+type caseJSON struct {
+	ID            string  `json:"id"`
+	Status        string  `json:"status"`
+	Assignee      *string `json:"assignee"`
+	Created       string  `json:"created"`
+	LastActivity  string  `json:"last_activity"`
+	Expires       string  `json:"expires"`
+	MessageCount  int     `json:"message_count"`
+	AwaitingReply bool    `json:"awaiting_reply"`
+}
+
+func caseOf(m mailbox.Mailbox) caseJSON {
+	cj := caseJSON{
+		ID:            m.ID,
+		Status:        m.Status,
+		Created:       formatDate(m.Created),
+		LastActivity:  formatHour(m.LastActivity),
+		Expires:       formatDate(m.Expires),
+		MessageCount:  m.MessageCount,
+		AwaitingReply: m.AwaitingReply,
+	}
+	if m.Assignee != "" {
+		a := m.Assignee
+		cj.Assignee = &a
+	}
+	return cj
+}
+
+// GET /api/v1/cases?status=
+func (s *Server) getCases(c *fiber.Ctx) error {
+	status := ""
+	if args := c.Context().QueryArgs(); args.Has("status") {
+		status = string(args.Peek("status"))
+		switch status {
+		case mailbox.StatusNew, mailbox.StatusOpen, mailbox.StatusClosed:
+		default:
+			return badRequest("status: want new, open or closed")
+		}
+	}
+	if _, err := s.counsellor(c, needActive, true); err != nil {
+		return err
+	}
+	ms, err := s.store.Cases(status)
+	if err != nil {
+		return err
+	}
+	out := make([]caseJSON, 0, len(ms))
+	for _, m := range ms {
+		out = append(out, caseOf(m))
+	}
+	return writeJSON(c, fiber.StatusOK, struct {
+		Cases []caseJSON `json:"cases"`
+	}{out})
+}
+
+// caseID is the :id of a case route; one that cannot be a mailbox id is
+// simply not found.
+func caseID(c *fiber.Ctx) (string, error) {
+	id := c.Params("id")
+	if !crypto.ValidMailboxID(id) {
+		return "", errNotFound
+	}
+	return id, nil
+}
+
+// GET /api/v1/cases/:id?after=N
+func (s *Server) getCase(c *fiber.Ctx) error {
+	after, err := queryAfter(c)
+	if err != nil {
+		return err
+	}
+	if _, err := s.counsellor(c, needActive, true); err != nil {
+		return err
+	}
+	id, err := caseID(c)
+	if err != nil {
+		return err
+	}
+	m, err := s.store.GetMailbox(id)
+	if err != nil {
+		return storeError(err, errNotFound)
+	}
+	msgs, err := s.store.Messages(id, after)
+	if err != nil {
+		return storeError(err, errNotFound)
+	}
+	return writeJSON(c, fiber.StatusOK, struct {
+		caseJSON
+		Messages []messageJSON `json:"messages"`
+	}{caseOf(m), messagesJSON(msgs)})
+}
+
+// POST /api/v1/cases/:id/messages
+func (s *Server) postCounsellorMessage(c *fiber.Ctx) error {
+	epoch, ct, err := parsePostMessage(c)
+	if err != nil {
+		return err
+	}
+	a, err := s.counsellor(c, needActive, true)
+	if err != nil {
+		return err
+	}
+	if err := s.checkEpoch(epoch); err != nil {
+		return err
+	}
+	if err := crypto.CheckMessage(ct); err != nil {
+		return policyError(err)
+	}
+	id, err := caseID(c)
+	if err != nil {
+		return err
+	}
+	seq, err := s.store.AppendCounsellor(id, a.counsellor.ID, epoch, ct)
+	if err != nil {
+		return storeError(err, errNotFound)
+	}
+	s.hub.publishMessage(id, seq)
+	s.hub.publishCase(id, seq)
+	return writeJSON(c, fiber.StatusCreated, struct {
+		Seq uint64 `json:"seq"`
+	}{seq})
+}
+
+type patchCaseRequest struct {
+	Status   json.RawMessage `json:"status"`
+	Assignee json.RawMessage `json:"assignee"`
+}
+
+// PATCH /api/v1/cases/:id
+func (s *Server) patchCase(c *fiber.Ctx) error {
+	var req patchCaseRequest
+	if err := readJSON(c, maxBody, &req); err != nil {
+		return err
+	}
+	var status, assignee *string
+	if req.Status != nil {
+		var v string
+		if json.Unmarshal(req.Status, &v) != nil || v != mailbox.StatusOpen && v != mailbox.StatusClosed {
+			return badRequest("status: want open or closed")
+		}
+		status = &v
+	}
+	if req.Assignee != nil {
+		var v *string
+		if json.Unmarshal(req.Assignee, &v) != nil || v != nil && !validCounsellorID(*v) {
+			return badRequest("assignee: want a counsellor id or null")
+		}
+		if v == nil {
+			v = new(string)
+		}
+		assignee = v
+	}
+	if _, err := s.counsellor(c, needActive, true); err != nil {
+		return err
+	}
+	id, err := caseID(c)
+	if err != nil {
+		return err
+	}
+	m, err := s.store.UpdateCase(id, status, assignee)
+	if err != nil {
+		return storeError(err, errNotFound)
+	}
+	s.hub.publishCase(id, uint64(m.MessageCount))
+	return writeJSON(c, fiber.StatusOK, caseOf(m))
+}
+
+// DELETE /api/v1/cases/:id
+func (s *Server) deleteCase(c *fiber.Ctx) error {
+	if _, err := s.counsellor(c, needActive, true); err != nil {
+		return err
+	}
+	id, err := caseID(c)
+	if err != nil {
+		return err
+	}
+	if err := s.store.DeleteMailbox(id); err != nil {
+		return storeError(err, errNotFound)
+	}
+	s.hub.endMailbox(id)
+	s.hub.publishCase(id, 0)
+	c.Status(fiber.StatusNoContent)
+	return nil
+}
+
+// GET /api/v1/events
+func (s *Server) teamEvents(c *fiber.Ctx) error {
+	a, err := s.counsellor(c, needActive, false)
+	if err != nil {
+		return err
+	}
+	st := s.hub.subscribeTeam(a.session, a.counsellor.ID)
+	if st == nil {
+		return rateLimited(s.cfg.KeepAlive)
+	}
+	key, id := a.session, a.counsellor.ID
+	return s.serveStream(c, st, func() bool {
+		if !s.sessions.valid(key) {
+			return false
+		}
+		co, err := s.store.GetCounsellor(id)
+		return err == nil && co.State == mailbox.StateActive
+	})
+}
+
+type keyringJSON struct {
+	Epoch     int      `json:"epoch"`
+	Recipient string   `json:"recipient"`
+	Envelope  []byte   `json:"envelope"`
+	Members   []string `json:"members"`
+}
+
+func keyringOf(k mailbox.Keyring) keyringJSON {
+	members := k.Members
+	if members == nil {
+		members = []string{}
+	}
+	return keyringJSON{k.Epoch, k.Recipient, k.Envelope, members}
+}
+
+// GET /api/v1/keyring
+func (s *Server) getKeyring(c *fiber.Ctx) error {
+	if _, err := s.counsellor(c, needActive, true); err != nil {
+		return err
+	}
+	k, err := s.store.GetKeyring()
+	if err != nil {
+		return storeError(err, errNotFound)
+	}
+	return writeJSON(c, fiber.StatusOK, keyringOf(k))
+}
+
+type putKeyringRequest struct {
+	Epoch     int      `json:"epoch"`
+	Recipient string   `json:"recipient"`
+	Envelope  string   `json:"envelope"`
+	Members   []string `json:"members"`
+	Replaces  *string  `json:"replaces"`
+}
+
+const maxMembers = 256
+
+// parsePutKeyring is the body-shape step of PUT /api/v1/keyring.
+func parsePutKeyring(c *fiber.Ctx) (*mailbox.KeyringUpdate, error) {
+	var req putKeyringRequest
+	if err := readJSON(c, maxKeyringBody, &req); err != nil {
+		return nil, err
+	}
+	if req.Epoch < 1 {
+		return nil, badRequest("epoch: want a positive integer")
+	}
+	if _, err := crypto.ParseRecipient(req.Recipient); err != nil {
+		return nil, badRequest("recipient: want an age1pq1… hybrid recipient")
+	}
+	env, err := b64("envelope", req.Envelope)
+	if err != nil {
+		return nil, err
+	}
+	if len(env) == 0 {
+		return nil, badRequest("envelope: missing")
+	}
+	if len(req.Members) < 1 || len(req.Members) > maxMembers {
+		return nil, badRequest("members: want 1 to %d counsellor ids", maxMembers)
+	}
+	seen := make(map[string]bool, len(req.Members))
+	for _, m := range req.Members {
+		if !validCounsellorID(m) {
+			return nil, badRequest("members: want counsellor ids")
+		}
+		if seen[m] {
+			return nil, badRequest("members: repeated id")
+		}
+		seen[m] = true
+	}
+	u := &mailbox.KeyringUpdate{Keyring: mailbox.Keyring{
+		Epoch: req.Epoch, Recipient: req.Recipient, Envelope: env, Members: req.Members,
+	}}
+	if req.Replaces != nil {
+		if u.Replaces, err = b64Fixed("replaces", *req.Replaces, 32); err != nil {
+			return nil, err
+		}
+	}
+	return u, nil
+}
+
+// PUT /api/v1/keyring
+func (s *Server) putKeyring(c *fiber.Ctx) error {
+	u, err := parsePutKeyring(c)
+	if err != nil {
+		return err
+	}
+	if _, err := s.counsellor(c, needAdmin, true); err != nil {
+		return err
+	}
+	if cur, _, _, err := s.currentTeam(); err == nil && u.Epoch < cur {
+		return errStaleEpoch
+	}
+	n, err := crypto.CheckKeyring(u.Envelope)
+	if err != nil {
+		return policyError(err)
+	}
+	if n != len(u.Members) {
+		return badRequest("the envelope has %d stanzas for %d members", n, len(u.Members))
+	}
+	u.Stanzas = n
+	k, removed, err := s.store.PutKeyring(*u)
+	if err != nil {
+		return storeError(err, badRequest("members: unknown counsellor"))
+	}
+	s.setTeam(k)
+	for _, id := range removed {
+		s.sessions.endCounsellor(id)
+		s.hub.endCounsellor(id)
+	}
+	return writeJSON(c, fiber.StatusOK, keyringOf(k))
+}
+
+// GET /api/v1/counsellors (pending counsellors too, to see their state)
+func (s *Server) getCounsellors(c *fiber.Ctx) error {
+	if _, err := s.counsellor(c, needSession, true); err != nil {
+		return err
+	}
+	cs, err := s.store.Counsellors()
+	if err != nil {
+		return err
+	}
+	type counsellorJSON struct {
+		ID          string `json:"id"`
+		Name        string `json:"name"`
+		Role        string `json:"role"`
+		State       string `json:"state"`
+		Recipient   string `json:"recipient"`
+		Fingerprint string `json:"fingerprint"`
+	}
+	out := make([]counsellorJSON, 0, len(cs))
+	for _, co := range cs {
+		out = append(out, counsellorJSON{co.ID, co.Name, co.Role, co.State, co.Recipient, crypto.Fingerprint(co.Recipient)})
+	}
+	return writeJSON(c, fiber.StatusOK, struct {
+		Counsellors []counsellorJSON `json:"counsellors"`
+	}{out})
+}
+
+type inviteRequest struct {
+	Role string `json:"role"`
+}
+
+// POST /api/v1/invites
+func (s *Server) postInvite(c *fiber.Ctx) error {
+	var req inviteRequest
+	if err := readJSON(c, maxBody, &req); err != nil {
+		return err
+	}
+	if req.Role != mailbox.RoleCounsellor && req.Role != mailbox.RoleAdmin {
+		return badRequest("role: want counsellor or admin")
+	}
+	if _, err := s.counsellor(c, needAdmin, true); err != nil {
+		return err
+	}
+	code, expires, err := s.store.CreateInvite(req.Role)
+	if err != nil {
+		return storeError(err, errNotFound)
+	}
+	return writeJSON(c, fiber.StatusOK, struct {
+		Invite  string `json:"invite"`
+		Expires string `json:"expires"`
+	}{code, formatTime(expires)})
+}
+
+type registerRequest struct {
+	Setup     *string `json:"setup"`
+	Invite    *string `json:"invite"`
+	Name      string  `json:"name"`
+	Recipient string  `json:"recipient"`
+}
+
+// validName bounds a display name: 1 to 64 characters of UTF-8 text, no
+// control characters and no bidirectional overrides (which would let a
+// name disguise itself in every list it appears in).
+func validName(s string) bool {
+	if !utf8.ValidString(s) {
+		return false
+	}
+	n := utf8.RuneCountInString(s)
+	if n < 1 || n > 64 {
+		return false
+	}
+	blank := true
+	for _, r := range s {
+		if unicode.IsControl(r) || unicode.Is(unicode.Bidi_Control, r) || r == utf8.RuneError {
+			return false
+		}
+		if !unicode.IsSpace(r) {
+			blank = false
+		}
+	}
+	return !blank
+}
+
+// POST /api/v1/counsellors
+func (s *Server) postCounsellor(c *fiber.Ctx) error {
+	var req registerRequest
+	if err := readJSON(c, maxBody, &req); err != nil {
+		return err
+	}
+	if (req.Setup == nil) == (req.Invite == nil) {
+		return badRequest("want exactly one of setup and invite")
+	}
+	if !validName(req.Name) {
+		return badRequest("name: want 1 to 64 characters without control characters")
+	}
+	if _, err := crypto.ParseRecipient(req.Recipient); err != nil {
+		return badRequest("recipient: want an age1pq1… hybrid recipient")
+	}
+	var co mailbox.Counsellor
+	var err error
+	if req.Setup != nil {
+		co, err = s.store.RegisterSetup(*req.Setup, req.Name, req.Recipient)
+	} else {
+		co, err = s.store.RegisterInvite(*req.Invite, req.Name, req.Recipient)
+	}
+	if err != nil {
+		return storeError(err, errNotFound)
+	}
+	return writeJSON(c, fiber.StatusCreated, struct {
+		ID    string `json:"id"`
+		State string `json:"state"`
+	}{co.ID, co.State})
+}
+
+// GET /api/v1/admin/backup
+func (s *Server) getBackup(c *fiber.Ctx) error {
+	if _, err := s.counsellor(c, needAdmin, true); err != nil {
+		return err
+	}
+	c.Status(fiber.StatusOK)
+	c.Set(fiber.HeaderContentType, fiber.MIMEOctetStream)
+	c.Set(fiber.HeaderContentDisposition, `attachment; filename="lotse-backup-`+formatDate(s.now())+`.db"`)
+	fctx := c.Context()
+	conn := fctx.Conn()
+	timeout := s.cfg.WriteTimeout
+	fctx.SetBodyStreamWriter(func(w *bufio.Writer) {
+		dw := &deadlineWriter{w: w, conn: conn, timeout: timeout}
+		if err := s.store.Backup(dw); err != nil {
+			s.log.internal("/api/v1/admin/backup", err)
+			// The status is long sent: closing the connection before the
+			// last chunk is how the client learns the copy is incomplete.
+			conn.Close()
+		}
+	})
+	return nil
+}
+
+// deadlineWriter moves the connection's write deadline on with every
+// write, so a large backup is bounded per write, not as a whole.
+type deadlineWriter struct {
+	w       *bufio.Writer
+	conn    net.Conn
+	timeout time.Duration
+}
+
+func (d *deadlineWriter) Write(p []byte) (int, error) {
+	d.conn.SetWriteDeadline(time.Now().Add(d.timeout))
+	return d.w.Write(p)
+}

@@ -1,0 +1,400 @@
+package api
+
+import (
+	"crypto/hmac"
+	"crypto/rand"
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/base64"
+	"encoding/binary"
+	"errors"
+	"io"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+
+	"lotse/crypto"
+	"lotse/mailbox"
+)
+
+// teamCache holds the current epoch and team recipient. Only this server
+// writes the keyring, so it is refreshed after every PUT; the store checks
+// the epoch again inside its transaction, so a stale cache can only change
+// which error a racing request gets.
+type teamCache struct {
+	mu          sync.Mutex
+	ok          bool
+	epoch       int
+	recipient   string
+	fingerprint string
+}
+
+func (s *Server) currentTeam() (epoch int, recipient, fingerprint string, err error) {
+	s.team.mu.Lock()
+	defer s.team.mu.Unlock()
+	if !s.team.ok {
+		k, err := s.store.GetKeyring()
+		if errors.Is(err, mailbox.ErrNotFound) {
+			return 0, "", "", errTeamNotReady
+		}
+		if err != nil {
+			return 0, "", "", err
+		}
+		s.setTeamLocked(k)
+	}
+	return s.team.epoch, s.team.recipient, s.team.fingerprint, nil
+}
+
+func (s *Server) setTeam(k mailbox.Keyring) {
+	s.team.mu.Lock()
+	defer s.team.mu.Unlock()
+	s.setTeamLocked(k)
+}
+
+func (s *Server) setTeamLocked(k mailbox.Keyring) {
+	s.team.ok = true
+	s.team.epoch = k.Epoch
+	s.team.recipient = k.Recipient
+	s.team.fingerprint = crypto.Fingerprint(k.Recipient)
+}
+
+// checkEpoch is the protocol's epoch step: 503 before the first keyring,
+// 409 for anything but the current epoch.
+func (s *Server) checkEpoch(epoch int) error {
+	cur, _, _, err := s.currentTeam()
+	if err != nil {
+		return err
+	}
+	if epoch != cur {
+		return errStaleEpoch
+	}
+	return nil
+}
+
+// GET /api/v1/team
+func (s *Server) getTeam(c *fiber.Ctx) error {
+	epoch, recipient, fp, err := s.currentTeam()
+	if err != nil {
+		return err
+	}
+	return writeJSON(c, fiber.StatusOK, struct {
+		Epoch       int    `json:"epoch"`
+		Recipient   string `json:"recipient"`
+		Fingerprint string `json:"fingerprint"`
+	}{epoch, recipient, fp})
+}
+
+// Proof-of-work challenges carry their own state:
+//
+//	random(16) || expires(8, unix seconds, big endian) || difficulty(1) || HMAC-SHA256(powKey, label || the 25 bytes before)
+const (
+	powRandLen      = 16
+	powBodyLen      = powRandLen + 8 + 1
+	powChallengeLen = powBodyLen + sha256.Size
+	powNonceLen     = 8
+	powMACLabel     = "lotse/v1 pow-challenge "
+)
+
+func (s *Server) powMAC(body []byte) []byte {
+	m := hmac.New(sha256.New, s.powKey)
+	io.WriteString(m, powMACLabel)
+	m.Write(body)
+	return m.Sum(nil)
+}
+
+// GET /api/v1/pow
+func (s *Server) getPow(c *fiber.Ctx) error {
+	if ok, retry := s.powRate.allow(s.clientAddr(c)); !ok {
+		return rateLimited(retry)
+	}
+	expires := s.now().Add(powLifetime).Truncate(time.Second)
+	ch := make([]byte, powBodyLen, powChallengeLen)
+	if _, err := io.ReadFull(rand.Reader, ch[:powRandLen]); err != nil {
+		return err
+	}
+	binary.BigEndian.PutUint64(ch[powRandLen:], uint64(expires.Unix()))
+	ch[powBodyLen-1] = byte(s.cfg.PowDifficulty)
+	ch = append(ch, s.powMAC(ch)...)
+	return writeJSON(c, fiber.StatusOK, struct {
+		Challenge  []byte `json:"challenge"`
+		Difficulty int    `json:"difficulty"`
+		Expires    string `json:"expires"`
+	}{ch, s.cfg.PowDifficulty, formatTime(expires)})
+}
+
+// checkPow verifies a proof of work. A challenge is spent by its first
+// authentic, unexpired use, before the Argon2id runs, so one challenge
+// buys one verification at most.
+func (s *Server) checkPow(p *powJSON) error {
+	if s.cfg.PowDifficulty == 0 {
+		return nil
+	}
+	if p == nil {
+		return errPowInvalid
+	}
+	ch, err := b64("pow.challenge", p.Challenge)
+	if err != nil || len(ch) != powChallengeLen {
+		return errPowInvalid
+	}
+	nonce, err := b64("pow.nonce", p.Nonce)
+	if err != nil || len(nonce) != powNonceLen {
+		return errPowInvalid
+	}
+	if !hmac.Equal(ch[powBodyLen:], s.powMAC(ch[:powBodyLen])) {
+		return errPowInvalid
+	}
+	expires := time.Unix(int64(binary.BigEndian.Uint64(ch[powRandLen:])), 0)
+	if !s.now().Before(expires) {
+		return errPowInvalid
+	}
+	difficulty := int(ch[powBodyLen-1])
+	fresh, full := s.usedPows.use(ch[:powRandLen], expires)
+	if full {
+		return rateLimited(time.Minute)
+	}
+	if !fresh || !crypto.PowValid(ch, nonce, difficulty) {
+		return errPowInvalid
+	}
+	return nil
+}
+
+type powJSON struct {
+	Challenge string `json:"challenge"`
+	Nonce     string `json:"nonce"`
+}
+
+type createMailboxRequest struct {
+	ID       string   `json:"id"`
+	Verifier string   `json:"verifier"`
+	Epoch    int      `json:"epoch"`
+	Message  string   `json:"message"`
+	Pow      *powJSON `json:"pow"`
+}
+
+// parseCreateMailbox is the body-shape step of POST /api/v1/mailboxes.
+func parseCreateMailbox(c *fiber.Ctx) (*createMailboxRequest, [32]byte, []byte, error) {
+	var req createMailboxRequest
+	var verifier [32]byte
+	if err := readJSON(c, maxBody, &req); err != nil {
+		return nil, verifier, nil, err
+	}
+	if !crypto.ValidMailboxID(req.ID) {
+		return nil, verifier, nil, badRequest("id: want 32 lower-case hex characters")
+	}
+	v, err := b64Fixed("verifier", req.Verifier, 32)
+	if err != nil {
+		return nil, verifier, nil, err
+	}
+	copy(verifier[:], v)
+	if req.Epoch < 1 {
+		return nil, verifier, nil, badRequest("epoch: want a positive integer")
+	}
+	msg, err := b64("message", req.Message)
+	if err != nil {
+		return nil, verifier, nil, err
+	}
+	if len(msg) == 0 {
+		return nil, verifier, nil, badRequest("message: missing")
+	}
+	return &req, verifier, msg, nil
+}
+
+// POST /api/v1/mailboxes
+func (s *Server) createMailbox(c *fiber.Ctx) error {
+	req, verifier, msg, err := parseCreateMailbox(c)
+	if err != nil {
+		return err
+	}
+	if err := s.checkPow(req.Pow); err != nil {
+		return err
+	}
+	if ok, retry := s.createRate.allow(s.clientAddr(c)); !ok {
+		return rateLimited(retry)
+	}
+	if err := s.checkEpoch(req.Epoch); err != nil {
+		return err
+	}
+	if err := crypto.CheckMessage(msg); err != nil {
+		return policyError(err)
+	}
+	m, err := s.store.CreateMailbox(req.ID, verifier, req.Epoch, msg)
+	if err != nil {
+		return storeError(err, errNotFound)
+	}
+	s.hub.publishCase(req.ID, 1)
+	return writeJSON(c, fiber.StatusCreated, struct {
+		Seq     uint64 `json:"seq"`
+		Expires string `json:"expires"`
+	}{1, formatDate(m.Expires)})
+}
+
+// dummyVerifier stands in for the verifier of a mailbox that does not
+// exist, so that both cases take the same comparison.
+var dummyVerifier = sha256.Sum256([]byte("lotse/v1 dummy verifier"))
+
+// enquirer authenticates "Authorization: Bearer <mailbox_id>.<b64url(auth)>"
+// and returns the mailbox. Unknown mailbox and wrong key are the same 401.
+func (s *Server) enquirer(c *fiber.Ctx) (mailbox.Mailbox, error) {
+	cred, ok := bearer(c)
+	if !ok {
+		return mailbox.Mailbox{}, errUnauthorized
+	}
+	id, auth, err := crypto.ParseBearer(cred)
+	if err != nil || !crypto.ValidMailboxID(id) {
+		return mailbox.Mailbox{}, errUnauthorized
+	}
+	got := crypto.VerifierOf(auth)
+	clear(auth[:])
+	m, err := s.store.GetMailbox(id)
+	want := m.Verifier
+	switch {
+	case errors.Is(err, mailbox.ErrNotFound):
+		want = dummyVerifier
+	case err != nil:
+		return mailbox.Mailbox{}, err
+	}
+	if subtle.ConstantTimeCompare(got[:], want[:]) != 1 || err != nil {
+		return mailbox.Mailbox{}, errUnauthorized
+	}
+	return m, nil
+}
+
+// bearer returns the credential of "Authorization: Bearer <cred>".
+func bearer(c *fiber.Ctx) (string, bool) {
+	h := c.Get(fiber.HeaderAuthorization)
+	const prefix = "bearer "
+	if len(h) <= len(prefix) || !strings.EqualFold(h[:len(prefix)], prefix) {
+		return "", false
+	}
+	cred := h[len(prefix):]
+	if cred == "" || strings.ContainsAny(cred, " \t") {
+		return "", false
+	}
+	return cred, true
+}
+
+type messageJSON struct {
+	Seq        uint64 `json:"seq"`
+	From       string `json:"from"`
+	Ciphertext []byte `json:"ciphertext"`
+}
+
+func messagesJSON(msgs []mailbox.Message) []messageJSON {
+	out := make([]messageJSON, 0, len(msgs))
+	for _, m := range msgs {
+		out = append(out, messageJSON{m.Seq, m.From, m.Ciphertext})
+	}
+	return out
+}
+
+// GET /api/v1/mailbox?after=N
+func (s *Server) getMailbox(c *fiber.Ctx) error {
+	after, err := queryAfter(c)
+	if err != nil {
+		return err
+	}
+	m, err := s.enquirer(c)
+	if err != nil {
+		return err
+	}
+	msgs, err := s.store.Messages(m.ID, after)
+	if err != nil {
+		return storeError(err, errUnauthorized)
+	}
+	return writeJSON(c, fiber.StatusOK, struct {
+		ID       string        `json:"id"`
+		Status   string        `json:"status"`
+		Created  string        `json:"created"`
+		Expires  string        `json:"expires"`
+		Messages []messageJSON `json:"messages"`
+	}{m.ID, m.Status, formatDate(m.Created), formatDate(m.Expires), messagesJSON(msgs)})
+}
+
+type postMessageRequest struct {
+	Epoch      int    `json:"epoch"`
+	Ciphertext string `json:"ciphertext"`
+}
+
+func parsePostMessage(c *fiber.Ctx) (int, []byte, error) {
+	var req postMessageRequest
+	if err := readJSON(c, maxBody, &req); err != nil {
+		return 0, nil, err
+	}
+	if req.Epoch < 1 {
+		return 0, nil, badRequest("epoch: want a positive integer")
+	}
+	ct, err := b64("ciphertext", req.Ciphertext)
+	if err != nil {
+		return 0, nil, err
+	}
+	if len(ct) == 0 {
+		return 0, nil, badRequest("ciphertext: missing")
+	}
+	return req.Epoch, ct, nil
+}
+
+// POST /api/v1/mailbox/messages
+func (s *Server) postEnquirerMessage(c *fiber.Ctx) error {
+	epoch, ct, err := parsePostMessage(c)
+	if err != nil {
+		return err
+	}
+	m, err := s.enquirer(c)
+	if err != nil {
+		return err
+	}
+	// The hourly cap lives in the store's transaction, so a request over
+	// it is refused there, after the epoch and policy checks below.
+	if err := s.checkEpoch(epoch); err != nil {
+		return err
+	}
+	if err := crypto.CheckMessage(ct); err != nil {
+		return policyError(err)
+	}
+	seq, err := s.store.AppendEnquirer(m.ID, epoch, ct)
+	if err != nil {
+		return storeError(err, errUnauthorized)
+	}
+	s.hub.publishMessage(m.ID, seq)
+	s.hub.publishCase(m.ID, seq)
+	return writeJSON(c, fiber.StatusCreated, struct {
+		Seq uint64 `json:"seq"`
+	}{seq})
+}
+
+// DELETE /api/v1/mailbox
+func (s *Server) deleteMailbox(c *fiber.Ctx) error {
+	m, err := s.enquirer(c)
+	if err != nil {
+		return err
+	}
+	if err := s.store.DeleteMailbox(m.ID); err != nil {
+		return storeError(err, errUnauthorized)
+	}
+	s.hub.endMailbox(m.ID)
+	s.hub.publishCase(m.ID, 0)
+	c.Status(fiber.StatusNoContent)
+	return nil
+}
+
+// GET /api/v1/mailbox/events
+func (s *Server) mailboxEvents(c *fiber.Ctx) error {
+	m, err := s.enquirer(c)
+	if err != nil {
+		return err
+	}
+	st := s.hub.subscribeMailbox(m.ID)
+	if st == nil {
+		return rateLimited(s.cfg.KeepAlive)
+	}
+	id, verifier := m.ID, m.Verifier
+	return s.serveStream(c, st, func() bool {
+		cur, err := s.store.GetMailbox(id)
+		return err == nil && subtle.ConstantTimeCompare(cur.Verifier[:], verifier[:]) == 1
+	})
+}
+
+// b64url is the encoding of session tokens.
+var b64url = base64.RawURLEncoding

@@ -1,0 +1,248 @@
+package api
+
+import (
+	"bufio"
+	"encoding/json"
+	"sync"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+)
+
+// hub fans events out to open event streams. Handlers publish after the
+// store call has returned, so an event never announces an uncommitted
+// message.
+type hub struct {
+	mu       sync.Mutex
+	closed   bool
+	mailbox  map[string]map[*stream]struct{}   // enquirer streams by mailbox id
+	sessions map[[32]byte]map[*stream]struct{} // counsellor streams by session
+}
+
+type stream struct {
+	frames chan []byte
+	done   chan struct{}
+	once   sync.Once
+
+	mailbox    string   // enquirer stream
+	session    [32]byte // counsellor stream
+	counsellor string
+}
+
+// A stream whose client does not keep up is ended; the client reconnects
+// and catches up with ?after=.
+const streamBuffer = 32
+
+func newHub() *hub {
+	return &hub{
+		mailbox:  make(map[string]map[*stream]struct{}),
+		sessions: make(map[[32]byte]map[*stream]struct{}),
+	}
+}
+
+func (st *stream) end() { st.once.Do(func() { close(st.done) }) }
+
+func newStream() *stream {
+	return &stream{frames: make(chan []byte, streamBuffer), done: make(chan struct{})}
+}
+
+// subscribeMailbox opens an enquirer stream; nil if the mailbox has its
+// maximum already. After closeAll, streams are born ended.
+func (h *hub) subscribeMailbox(id string) *stream {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	st := newStream()
+	st.mailbox = id
+	if h.closed {
+		st.end()
+		return st
+	}
+	set := h.mailbox[id]
+	if len(set) >= maxStreams {
+		return nil
+	}
+	if set == nil {
+		set = make(map[*stream]struct{})
+		h.mailbox[id] = set
+	}
+	set[st] = struct{}{}
+	return st
+}
+
+// subscribeTeam opens a counsellor stream for a session.
+func (h *hub) subscribeTeam(session [32]byte, counsellor string) *stream {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	st := newStream()
+	st.session = session
+	st.counsellor = counsellor
+	if h.closed {
+		st.end()
+		return st
+	}
+	set := h.sessions[session]
+	if len(set) >= maxStreams {
+		return nil
+	}
+	if set == nil {
+		set = make(map[*stream]struct{})
+		h.sessions[session] = set
+	}
+	set[st] = struct{}{}
+	return st
+}
+
+// remove forgets a stream whose writer has returned.
+func (h *hub) remove(st *stream) {
+	st.end()
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if st.mailbox != "" {
+		if set := h.mailbox[st.mailbox]; set != nil {
+			delete(set, st)
+			if len(set) == 0 {
+				delete(h.mailbox, st.mailbox)
+			}
+		}
+		return
+	}
+	if set := h.sessions[st.session]; set != nil {
+		delete(set, st)
+		if len(set) == 0 {
+			delete(h.sessions, st.session)
+		}
+	}
+}
+
+func send(st *stream, frame []byte) {
+	select {
+	case st.frames <- frame:
+	default:
+		st.end()
+	}
+}
+
+// publishMessage tells a mailbox's enquirer streams about message seq.
+func (h *hub) publishMessage(id string, seq uint64) {
+	frame := eventFrame("message", struct {
+		Seq uint64 `json:"seq"`
+	}{seq})
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	for st := range h.mailbox[id] {
+		send(st, frame)
+	}
+}
+
+// publishCase tells every counsellor stream that case id changed; seq is
+// its newest message, 0 once it is deleted.
+func (h *hub) publishCase(id string, seq uint64) {
+	frame := eventFrame("case", struct {
+		ID  string `json:"id"`
+		Seq uint64 `json:"seq"`
+	}{id, seq})
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	for _, set := range h.sessions {
+		for st := range set {
+			send(st, frame)
+		}
+	}
+}
+
+func (h *hub) endMailbox(id string) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	for st := range h.mailbox[id] {
+		st.end()
+	}
+}
+
+func (h *hub) endSession(key [32]byte) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	for st := range h.sessions[key] {
+		st.end()
+	}
+}
+
+func (h *hub) endCounsellor(id string) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	for _, set := range h.sessions {
+		for st := range set {
+			if st.counsellor == id {
+				st.end()
+			}
+		}
+	}
+}
+
+func (h *hub) closeAll() {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.closed = true
+	for _, set := range h.mailbox {
+		for st := range set {
+			st.end()
+		}
+	}
+	for _, set := range h.sessions {
+		for st := range set {
+			st.end()
+		}
+	}
+}
+
+func eventFrame(event string, data any) []byte {
+	b, _ := json.Marshal(data)
+	return []byte("event: " + event + "\ndata: " + string(b) + "\n\n")
+}
+
+var keepAliveFrame = []byte(": keep-alive\n\n")
+
+// serveStream answers with text/event-stream and writes st's events until
+// it ends, the client goes away, or still (checked at every keep-alive)
+// reports false.
+func (s *Server) serveStream(c *fiber.Ctx, st *stream, still func() bool) error {
+	c.Status(fiber.StatusOK)
+	c.Set(fiber.HeaderContentType, "text/event-stream")
+	c.Set("X-Accel-Buffering", "no")
+	fctx := c.Context()
+	fctx.Response.ImmediateHeaderFlush = true
+	conn := fctx.Conn()
+	writeTimeout, keepAlive := s.cfg.WriteTimeout, s.cfg.KeepAlive
+	fctx.SetBodyStreamWriter(func(w *bufio.Writer) {
+		defer s.hub.remove(st)
+		t := time.NewTicker(keepAlive)
+		defer t.Stop()
+		for {
+			var frame []byte
+			select {
+			case <-st.done:
+				return
+			case frame = <-st.frames:
+			case <-t.C:
+				if !still() {
+					return
+				}
+				frame = keepAliveFrame
+			}
+			select {
+			case <-st.done:
+				return
+			default:
+			}
+			// fasthttp sets one write deadline for the whole response;
+			// a stream moves it on with every write instead.
+			conn.SetWriteDeadline(time.Now().Add(writeTimeout))
+			if _, err := w.Write(frame); err != nil {
+				return
+			}
+			if err := w.Flush(); err != nil {
+				return
+			}
+		}
+	})
+	return nil
+}

@@ -1,0 +1,243 @@
+package main
+
+import (
+	"crypto/tls"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+)
+
+// config is mailboxd's validated configuration (PROTOCOL.md §7).
+type config struct {
+	Addr          string
+	DB            string
+	RetentionDays int
+	SetupToken    string // "" means generate one while no counsellor exists
+	PowDifficulty int
+	TLSCert       string
+	TLSKey        string
+}
+
+// minSetupTokenLen is 128 bits as base64url: a configured setup token
+// shorter than this cannot hold the random bits PROTOCOL.md asks for.
+const minSetupTokenLen = 22
+
+// maxSetupTokenFile bounds LOTSE_SETUP_TOKEN_FILE.
+const maxSetupTokenFile = 4096
+
+// configError is a configuration mistake with an optional next step.
+type configError struct {
+	msg, hint string
+}
+
+func (e *configError) Error() string { return e.msg }
+func (e *configError) Hint() string  { return e.hint }
+
+// errHelp is returned after -h printed the usage.
+var errHelp = errors.New("help requested")
+
+// setting is one configuration value: its flag, its variable, its default.
+type setting struct {
+	flag, env, def, usage string
+	value                 string // after parsing: flag, else env, else def
+	source                string // "--flag" or "LOTSE_…": what an error names
+}
+
+// parseConfig reads the environment (through getenv) and the flags in
+// args; a flag overrides its variable. It validates every value and
+// creates the data file's directory.
+func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (*config, error) {
+	settings := []*setting{
+		{flag: "addr", env: "LOTSE_ADDR", def: "127.0.0.1:8080", usage: "listen address, `host:port`"},
+		{flag: "db", env: "LOTSE_DB", def: "./data/lotse.db", usage: "bbolt data `file`"},
+		{flag: "retention-days", env: "LOTSE_RETENTION_DAYS", def: "90", usage: "`days` a mailbox is kept after its last activity (1-3650)"},
+		{flag: "setup-token", env: "LOTSE_SETUP_TOKEN", usage: "bootstrap `token` for the first counsellor (default: random, printed while needed); prefer LOTSE_SETUP_TOKEN_FILE"},
+		{flag: "pow-difficulty", env: "LOTSE_POW_DIFFICULTY", def: "8", usage: "leading zero `bits` of the proof of work for a new mailbox (0-24, 0 turns it off)"},
+		{flag: "tls-cert", env: "LOTSE_TLS_CERT", usage: "TLS certificate `file` (PEM), to serve HTTPS directly"},
+		{flag: "tls-key", env: "LOTSE_TLS_KEY", usage: "TLS key `file` (PEM)"},
+	}
+	fs := flag.NewFlagSet("mailboxd", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	byFlag := map[string]*setting{}
+	for _, s := range settings {
+		// The flag's default is the built-in one, so that -h never shows
+		// a value from the environment (it may be the setup token).
+		fs.StringVar(&s.value, s.flag, s.def, s.usage+" ($"+s.env+")")
+		byFlag[s.flag] = s
+	}
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			fs.SetOutput(stderr)
+			fmt.Fprintf(stderr, "usage: mailboxd [flags]\n\nEvery flag can also be set by its environment variable; a flag wins.\n\n")
+			fs.PrintDefaults()
+			return nil, errHelp
+		}
+		return nil, &configError{msg: err.Error(), hint: "run mailboxd -h for the flags"}
+	}
+	if fs.NArg() > 0 {
+		return nil, &configError{msg: fmt.Sprintf("unexpected argument %q", fs.Arg(0)), hint: "run mailboxd -h for the flags"}
+	}
+	set := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	for _, s := range settings {
+		switch {
+		case set[s.flag]:
+			s.source = "--" + s.flag
+		case getenv(s.env) != "":
+			s.value, s.source = getenv(s.env), s.env
+		default:
+			s.source = s.env
+		}
+	}
+	get := func(name string) *setting { return byFlag[name] }
+
+	var c config
+	var err error
+	if c.Addr, err = parseAddr(get("addr")); err != nil {
+		return nil, err
+	}
+	if c.RetentionDays, err = parseInt(get("retention-days"), 1, 3650, "a whole number of days"); err != nil {
+		return nil, err
+	}
+	if c.PowDifficulty, err = parseInt(get("pow-difficulty"), 0, 24, "a whole number of bits"); err != nil {
+		return nil, err
+	}
+	if c.SetupToken, err = parseSetupToken(get("setup-token"), getenv); err != nil {
+		return nil, err
+	}
+	if c.TLSCert, c.TLSKey, err = parseTLS(get("tls-cert"), get("tls-key")); err != nil {
+		return nil, err
+	}
+	if c.DB, err = prepareDB(get("db")); err != nil {
+		return nil, err
+	}
+	return &c, nil
+}
+
+func parseAddr(s *setting) (string, error) {
+	host, port, err := net.SplitHostPort(s.value)
+	if err == nil {
+		_, err = strconv.ParseUint(port, 10, 16)
+	}
+	if err != nil || strings.ContainsAny(host, " /") {
+		return "", &configError{
+			msg:  fmt.Sprintf("%s must be host:port, got %q", s.source, s.value),
+			hint: "for example 127.0.0.1:8080, or :8080 to listen on every interface",
+		}
+	}
+	return s.value, nil
+}
+
+func parseInt(s *setting, lo, hi int, what string) (int, error) {
+	n, err := strconv.Atoi(s.value)
+	if err != nil || n < lo || n > hi {
+		return 0, &configError{msg: fmt.Sprintf("%s must be %s between %d and %d, got %q", s.source, what, lo, hi, s.value)}
+	}
+	return n, nil
+}
+
+// parseSetupToken takes the flag or LOTSE_SETUP_TOKEN, else the file named
+// by LOTSE_SETUP_TOKEN_FILE. Errors never quote the token.
+func parseSetupToken(s *setting, getenv func(string) string) (string, error) {
+	const fileEnv = "LOTSE_SETUP_TOKEN_FILE"
+	token, source := s.value, s.source
+	if file := getenv(fileEnv); file != "" && s.source != "--setup-token" {
+		if token != "" {
+			return "", &configError{
+				msg:  "LOTSE_SETUP_TOKEN and LOTSE_SETUP_TOKEN_FILE are both set",
+				hint: "set only one of them",
+			}
+		}
+		b, err := readSmallFile(file, maxSetupTokenFile)
+		if err != nil {
+			return "", &configError{msg: fmt.Sprintf("%s: %v", fileEnv, err)}
+		}
+		token, source = strings.TrimSpace(string(b)), fileEnv
+		if token == "" {
+			return "", &configError{msg: fmt.Sprintf("%s: the file %q is empty", fileEnv, file)}
+		}
+	}
+	if token == "" {
+		return "", nil
+	}
+	if len(token) < minSetupTokenLen {
+		return "", &configError{
+			msg:  fmt.Sprintf("%s must be at least %d characters (128 random bits), got %d", source, minSetupTokenLen, len(token)),
+			hint: "leave it unset to have mailboxd generate one, or use: head -c 32 /dev/urandom | base64",
+		}
+	}
+	for _, r := range token {
+		if r < 0x21 || r > 0x7e {
+			return "", &configError{msg: fmt.Sprintf("%s must be printable ASCII without spaces", source)}
+		}
+	}
+	return token, nil
+}
+
+func readSmallFile(name string, limit int64) ([]byte, error) {
+	f, err := os.Open(name)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	b, err := io.ReadAll(io.LimitReader(f, limit+1))
+	if err != nil {
+		return nil, fmt.Errorf("read %q: %v", name, err)
+	}
+	if int64(len(b)) > limit {
+		return nil, fmt.Errorf("%q is longer than %d bytes", name, limit)
+	}
+	return b, nil
+}
+
+func parseTLS(cert, key *setting) (string, string, error) {
+	switch {
+	case cert.value == "" && key.value == "":
+		return "", "", nil
+	case key.value == "":
+		return "", "", &configError{
+			msg:  fmt.Sprintf("%s is set but %s is not", cert.source, key.source),
+			hint: "set both to serve HTTPS, or neither to serve HTTP behind a TLS proxy",
+		}
+	case cert.value == "":
+		return "", "", &configError{
+			msg:  fmt.Sprintf("%s is set but %s is not", key.source, cert.source),
+			hint: "set both to serve HTTPS, or neither to serve HTTP behind a TLS proxy",
+		}
+	}
+	for _, s := range []*setting{cert, key} {
+		f, err := os.Open(s.value)
+		if err != nil {
+			return "", "", &configError{msg: fmt.Sprintf("%s: %v", s.source, err)}
+		}
+		f.Close()
+	}
+	if _, err := tls.LoadX509KeyPair(cert.value, key.value); err != nil {
+		return "", "", &configError{
+			msg:  fmt.Sprintf("%s and %s: %v", cert.source, key.source, err),
+			hint: "both must be PEM files, and the key must belong to the certificate",
+		}
+	}
+	return cert.value, key.value, nil
+}
+
+// prepareDB creates the data file's directory (0700) if it is missing.
+func prepareDB(s *setting) (string, error) {
+	if s.value == "" {
+		return "", &configError{msg: fmt.Sprintf("%s must name the data file", s.source)}
+	}
+	dir := filepath.Dir(s.value)
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return "", &configError{msg: fmt.Sprintf("%s: create the directory: %v", s.source, err)}
+	}
+	if fi, err := os.Stat(s.value); err == nil && fi.IsDir() {
+		return "", &configError{msg: fmt.Sprintf("%s must name a file, %q is a directory", s.source, s.value)}
+	}
+	return s.value, nil
+}

@@ -1,0 +1,203 @@
+// Command mailboxd serves the Lotse mailbox API (PROTOCOL.md §6) from one
+// bbolt data file. It is configured by LOTSE_* environment variables and the
+// matching flags (PROTOCOL.md §7); see mailboxd -h.
+//
+// While no counsellor exists it prints a setup token, unless one is
+// configured; SIGTERM or SIGINT stops it gracefully: in-flight requests
+// finish, and so do their commits, before the data file is closed.
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"os/signal"
+	"sync"
+	"syscall"
+	"time"
+
+	"lotse/api"
+	"lotse/mailbox"
+)
+
+const (
+	purgeInterval   = time.Hour
+	shutdownTimeout = 10 * time.Second
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	go func() {
+		<-ctx.Done()
+		stop() // a second signal kills at once
+	}()
+	err := run(ctx, os.Args[1:], os.Getenv, os.Stderr)
+	stop()
+	if errors.Is(err, errHelp) {
+		return
+	}
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "mailboxd: error: %v\n", err)
+		var h interface{ Hint() string }
+		if errors.As(err, &h) && h.Hint() != "" {
+			fmt.Fprintf(os.Stderr, "mailboxd: hint: %s\n", h.Hint())
+		}
+		os.Exit(1)
+	}
+}
+
+// run is mailboxd: it serves until ctx ends, then shuts down gracefully.
+func run(ctx context.Context, args []string, getenv func(string) string, stderr io.Writer) error {
+	stderr = &lockedWriter{w: stderr}
+	cfg, err := parseConfig(args, getenv, stderr)
+	if err != nil {
+		return err
+	}
+
+	store, err := mailbox.Open(mailbox.Options{Path: cfg.DB, RetentionDays: cfg.RetentionDays})
+	if err != nil {
+		return &configError{
+			msg:  fmt.Sprintf("open the data file %q: %v", cfg.DB, err),
+			hint: "check that the directory is writable and that no other mailboxd uses the file",
+		}
+	}
+	srv, ln, err := start(store, cfg, stderr)
+	if err != nil {
+		return errors.Join(err, closeStore(store))
+	}
+
+	served := make(chan error, 1)
+	go func() {
+		if cfg.TLSCert != "" {
+			served <- srv.ServeTLS(ln, cfg.TLSCert, cfg.TLSKey)
+		} else {
+			served <- srv.Serve(ln)
+		}
+	}()
+	purgeCtx, stopPurge := context.WithCancel(context.Background())
+	purged := make(chan struct{})
+	go func() {
+		defer close(purged)
+		purgeLoop(purgeCtx, store, purgeInterval, stderr)
+	}()
+
+	var serveErr error
+	select {
+	case <-ctx.Done():
+		fmt.Fprintln(stderr, "mailboxd: shutting down")
+	case err := <-served:
+		served <- err
+		serveErr = fmt.Errorf("serve: stopped unexpectedly: %v", err)
+	}
+	shutdownErr := srv.Shutdown(shutdownTimeout)
+	if shutdownErr != nil {
+		shutdownErr = fmt.Errorf("shut down the server: %v", shutdownErr)
+	}
+	select {
+	case <-served:
+	case <-time.After(shutdownTimeout):
+		shutdownErr = errors.Join(shutdownErr, errors.New("shut down the server: still serving after the deadline"))
+	}
+	stopPurge()
+	<-purged
+	err = errors.Join(serveErr, shutdownErr, closeStore(store))
+	if err == nil {
+		fmt.Fprintln(stderr, "mailboxd: stopped")
+	}
+	return err
+}
+
+// start prepares the setup token, builds the API server and listens.
+func start(store *mailbox.Store, cfg *config, stderr io.Writer) (*api.Server, net.Listener, error) {
+	if err := prepareSetup(store, cfg.SetupToken, stderr); err != nil {
+		return nil, nil, err
+	}
+	srv, err := api.New(store, api.Config{PowDifficulty: cfg.PowDifficulty, Log: stderr})
+	if err != nil {
+		return nil, nil, fmt.Errorf("start the API: %v", err)
+	}
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return nil, nil, &configError{
+			msg:  fmt.Sprintf("listen on %s: %v", cfg.Addr, err),
+			hint: "is another server using the address? choose another with --addr or LOTSE_ADDR",
+		}
+	}
+	fmt.Fprintf(stderr, "mailboxd: listening on %s\n", ln.Addr())
+	return srv, ln, nil
+}
+
+// prepareSetup stores the setup token while no counsellor exists: the
+// configured one, else a fresh random one, printed (the one secret mailboxd
+// ever prints, and only until it has been used).
+func prepareSetup(store *mailbox.Store, configured string, stderr io.Writer) error {
+	needs, err := store.NeedsSetup()
+	if err != nil {
+		return fmt.Errorf("read the data file: %v", err)
+	}
+	if !needs {
+		return nil
+	}
+	token := configured
+	if token == "" {
+		b := make([]byte, 32)
+		if _, err := rand.Read(b); err != nil {
+			return fmt.Errorf("generate the setup token: %v", err)
+		}
+		token = base64.RawURLEncoding.EncodeToString(b)
+	}
+	if err := store.SetSetupToken(token); err != nil {
+		return fmt.Errorf("store the setup token: %v", err)
+	}
+	if configured == "" {
+		fmt.Fprintf(stderr, "mailboxd: setup token: %s\n", token)
+	} else {
+		fmt.Fprintln(stderr, "mailboxd: no counsellor yet: register the first with the configured setup token")
+	}
+	return nil
+}
+
+// purgeLoop deletes expired mailboxes now and every interval until ctx ends.
+func purgeLoop(ctx context.Context, store *mailbox.Store, interval time.Duration, stderr io.Writer) {
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		n, err := store.Purge()
+		switch {
+		case err != nil:
+			fmt.Fprintf(stderr, "mailboxd: purge: %v\n", err)
+		case n > 0:
+			fmt.Fprintf(stderr, "mailboxd: purged %d expired mailboxes\n", n)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+func closeStore(store *mailbox.Store) error {
+	if err := store.Close(); err != nil {
+		return fmt.Errorf("close the data file: %v", err)
+	}
+	return nil
+}
+
+// lockedWriter serialises writes from the request log and from mailboxd
+// itself, so lines never interleave.
+type lockedWriter struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (l *lockedWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(p)
+}
