@@ -402,9 +402,6 @@ func (s *Server) teamEvents(c *fiber.Ctx) error {
 		return err
 	}
 	st := s.hub.subscribeTeam(a.session, a.counsellor.ID)
-	if st == nil {
-		return rateLimited(s.cfg.KeepAlive)
-	}
 	key, id := a.session, a.counsellor.ID
 	return s.serveStream(c, st, func() bool {
 		if !s.sessions.valid(key) {

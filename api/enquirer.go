@@ -386,9 +386,6 @@ func (s *Server) mailboxEvents(c *fiber.Ctx) error {
 		return err
 	}
 	st := s.hub.subscribeMailbox(m.ID)
-	if st == nil {
-		return rateLimited(s.cfg.KeepAlive)
-	}
 	id, verifier := m.ID, m.Verifier
 	return s.serveStream(c, st, func() bool {
 		cur, err := s.store.GetMailbox(id)

@@ -15,6 +15,7 @@ import (
 type hub struct {
 	mu       sync.Mutex
 	closed   bool
+	opened   uint64
 	mailbox  map[string]map[*stream]struct{}   // enquirer streams by mailbox id
 	sessions map[[32]byte]map[*stream]struct{} // counsellor streams by session
 }
@@ -27,6 +28,7 @@ type stream struct {
 	mailbox    string   // enquirer stream
 	session    [32]byte // counsellor stream
 	counsellor string
+	opened     uint64 // order of subscription, to find the oldest
 }
 
 // A stream whose client does not keep up is ended; the client reconnects
@@ -42,25 +44,42 @@ func newHub() *hub {
 
 func (st *stream) end() { st.once.Do(func() { close(st.done) }) }
 
-func newStream() *stream {
-	return &stream{frames: make(chan []byte, streamBuffer), done: make(chan struct{})}
+func (h *hub) newStream() *stream {
+	h.opened++
+	return &stream{frames: make(chan []byte, streamBuffer), done: make(chan struct{}), opened: h.opened}
 }
 
-// subscribeMailbox opens an enquirer stream; nil if the mailbox has its
-// maximum already. After closeAll, streams are born ended.
+// evictOldest ends and forgets the oldest streams of set until one more
+// fits under maxStreams. Called with h.mu held.
+func evictOldest(set map[*stream]struct{}) {
+	for len(set) >= maxStreams {
+		var oldest *stream
+		for st := range set {
+			if oldest == nil || st.opened < oldest.opened {
+				oldest = st
+			}
+		}
+		oldest.end()
+		delete(set, oldest)
+	}
+}
+
+// subscribeMailbox opens an enquirer stream. At the maximum, the oldest
+// stream of the mailbox is ended to make room: a client that reloads or
+// changes networks has no way to close its old stream, and the server only
+// notices a vanished client at the next keep-alive. After closeAll, streams
+// are born ended.
 func (h *hub) subscribeMailbox(id string) *stream {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	st := newStream()
+	st := h.newStream()
 	st.mailbox = id
 	if h.closed {
 		st.end()
 		return st
 	}
 	set := h.mailbox[id]
-	if len(set) >= maxStreams {
-		return nil
-	}
+	evictOldest(set)
 	if set == nil {
 		set = make(map[*stream]struct{})
 		h.mailbox[id] = set
@@ -73,7 +92,7 @@ func (h *hub) subscribeMailbox(id string) *stream {
 func (h *hub) subscribeTeam(session [32]byte, counsellor string) *stream {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	st := newStream()
+	st := h.newStream()
 	st.session = session
 	st.counsellor = counsellor
 	if h.closed {
@@ -81,9 +100,7 @@ func (h *hub) subscribeTeam(session [32]byte, counsellor string) *stream {
 		return st
 	}
 	set := h.sessions[session]
-	if len(set) >= maxStreams {
-		return nil
-	}
+	evictOldest(set)
 	if set == nil {
 		set = make(map[*stream]struct{})
 		h.sessions[session] = set

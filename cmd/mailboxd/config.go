@@ -22,6 +22,7 @@ type config struct {
 	PowDifficulty int
 	TLSCert       string
 	TLSKey        string
+	ProxyHeader   string // "" means the connection's address
 }
 
 // minSetupTokenLen is 128 bits as base64url: a configured setup token
@@ -61,6 +62,7 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (*
 		{flag: "pow-difficulty", env: "LOTSE_POW_DIFFICULTY", def: "8", usage: "leading zero `bits` of the proof of work for a new mailbox (0-24, 0 turns it off)"},
 		{flag: "tls-cert", env: "LOTSE_TLS_CERT", usage: "TLS certificate `file` (PEM), to serve HTTPS directly"},
 		{flag: "tls-key", env: "LOTSE_TLS_KEY", usage: "TLS key `file` (PEM)"},
+		{flag: "proxy-header", env: "LOTSE_PROXY_HEADER", usage: "request `header` that a trusted reverse proxy sets to the client address, e.g. X-Forwarded-For (only for rate limits, never stored)"},
 	}
 	fs := flag.NewFlagSet("mailboxd", flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
@@ -114,6 +116,9 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (*
 	if c.TLSCert, c.TLSKey, err = parseTLS(get("tls-cert"), get("tls-key")); err != nil {
 		return nil, err
 	}
+	if c.ProxyHeader, err = parseHeaderName(get("proxy-header")); err != nil {
+		return nil, err
+	}
 	if c.DB, err = prepareDB(get("db")); err != nil {
 		return nil, err
 	}
@@ -129,6 +134,26 @@ func parseAddr(s *setting) (string, error) {
 		return "", &configError{
 			msg:  fmt.Sprintf("%s must be host:port, got %q", s.source, s.value),
 			hint: "for example 127.0.0.1:8080, or :8080 to listen on every interface",
+		}
+	}
+	return s.value, nil
+}
+
+// parseHeaderName accepts an HTTP header name (RFC 9110 token) or nothing.
+func parseHeaderName(s *setting) (string, error) {
+	if s.value == "" {
+		return "", nil
+	}
+	ok := len(s.value) <= 64
+	for _, r := range s.value {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-') {
+			ok = false
+		}
+	}
+	if !ok {
+		return "", &configError{
+			msg:  fmt.Sprintf("%s must be a header name, got %q", s.source, s.value),
+			hint: "for example X-Forwarded-For or X-Real-IP, as your reverse proxy sets it",
 		}
 	}
 	return s.value, nil

@@ -117,7 +117,7 @@ func start(store *mailbox.Store, cfg *config, stderr io.Writer) (*api.Server, ne
 	if err := prepareSetup(store, cfg.SetupToken, stderr); err != nil {
 		return nil, nil, err
 	}
-	srv, err := api.New(store, api.Config{PowDifficulty: cfg.PowDifficulty, Log: stderr})
+	srv, err := api.New(store, api.Config{PowDifficulty: cfg.PowDifficulty, Log: stderr, ProxyHeader: cfg.ProxyHeader})
 	if err != nil {
 		return nil, nil, fmt.Errorf("start the API: %v", err)
 	}

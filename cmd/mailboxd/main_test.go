@@ -87,12 +87,13 @@ func TestConfigDefaultsAndOverrides(t *testing.T) {
 	}
 
 	c, err = parseConfig([]string{"--addr", "[::1]:0", "--retention-days=1", "-pow-difficulty", "24",
-		"--setup-token", "from-the-flag-0123456789abcdef", "--db", filepath.Join(dir, "y.db")}, envFunc(env), io.Discard)
+		"--setup-token", "from-the-flag-0123456789abcdef", "--db", filepath.Join(dir, "y.db"),
+		"--proxy-header", "X-Forwarded-For"}, envFunc(env), io.Discard)
 	if err != nil {
 		t.Fatal(err)
 	}
 	want = config{Addr: "[::1]:0", DB: filepath.Join(dir, "y.db"), RetentionDays: 1, PowDifficulty: 24,
-		SetupToken: "from-the-flag-0123456789abcdef", TLSCert: certFile, TLSKey: keyFile}
+		SetupToken: "from-the-flag-0123456789abcdef", TLSCert: certFile, TLSKey: keyFile, ProxyHeader: "X-Forwarded-For"}
 	if *c != want {
 		t.Errorf("flags over the environment %+v, want %+v", *c, want)
 	}
@@ -128,6 +129,8 @@ func TestConfigErrors(t *testing.T) {
 			`LOTSE_RETENTION_DAYS must be a whole number of days between 1 and 3650, got "1.5"`, false},
 		{"pow negative", map[string]string{"LOTSE_POW_DIFFICULTY": "-1"}, nil,
 			`LOTSE_POW_DIFFICULTY must be a whole number of bits between 0 and 24, got "-1"`, false},
+		{"proxy header with a space", map[string]string{"LOTSE_PROXY_HEADER": "X Forwarded"}, nil,
+			`LOTSE_PROXY_HEADER must be a header name, got "X Forwarded"`, true},
 		{"pow too high", nil, []string{"--pow-difficulty=25"},
 			`--pow-difficulty must be a whole number of bits between 0 and 24, got "25"`, false},
 		{"addr without port", map[string]string{"LOTSE_ADDR": "localhost"}, nil,
