@@ -1,0 +1,344 @@
+package mailbox
+
+import (
+	"bytes"
+	"encoding/binary"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"slices"
+	"sort"
+	"strconv"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+// AuditReport is what AuditFile found in a data file.
+type AuditReport struct {
+	Buckets     int // buckets walked
+	Values      int // key/value entries checked
+	Ciphertexts int // live message and keyring ciphertexts
+	// Stray counts age ciphertext headers in the file's bytes beyond the
+	// live ciphertexts: copies left in free pages, such as deleted
+	// messages. A compacted copy (Backup) has none.
+	Stray      int
+	Violations []Violation
+}
+
+// ageMagic begins every binary age file, so every stored ciphertext.
+var ageMagic = []byte("age-encryption.org/v1\n")
+
+// AuditFile opens a data file (normally a backup) read-only and checks it:
+// every entry against Schema and p (CheckEntry), the consistency between
+// entries (every message belongs to a mailbox record and the counts add
+// up, counsellors referred to exist, the keyring matches the roster and
+// its epochs), and that the file holds no ciphertext beyond the live
+// values.
+func AuditFile(path string, p Policy) (AuditReport, error) {
+	db, err := bolt.Open(path, 0o400, &bolt.Options{ReadOnly: true, Timeout: 2 * time.Second})
+	if err != nil {
+		return AuditReport{}, fmt.Errorf("mailbox: audit: %v", err)
+	}
+	a := &auditor{policy: p, mailboxes: map[string]*auditMailbox{}, counsellors: map[string]string{}}
+	err = db.View(func(tx *bolt.Tx) error {
+		return tx.ForEach(func(name []byte, b *bolt.Bucket) error {
+			return a.entry(nil, name, nil, b)
+		})
+	})
+	if cerr := db.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return AuditReport{}, fmt.Errorf("mailbox: audit: %v", err)
+	}
+	a.crossCheck()
+	headers, err := countMagic(path)
+	if err != nil {
+		return AuditReport{}, fmt.Errorf("mailbox: audit: %v", err)
+	}
+	if headers > a.report.Ciphertexts {
+		a.report.Stray = headers - a.report.Ciphertexts
+		a.violate("(file)", "", "", fmt.Sprintf("%d age ciphertexts outside the live values: deleted or stale data in free pages", a.report.Stray))
+	}
+	return a.report, nil
+}
+
+type auditMailbox struct {
+	record   *mailboxRecord // nil: no (valid) record
+	messages bool           // messages/<id> exists
+	cts      seqRun
+	metas    seqRun
+	bytes    int64
+	lastFrom string
+}
+
+// seqRun follows keys that must run 1, 2, 3, … in order.
+type seqRun struct {
+	n      uint64
+	broken bool
+}
+
+func (r *seqRun) next(k []byte) {
+	r.n++
+	if len(k) != 8 || binary.BigEndian.Uint64(k) != r.n {
+		r.broken = true
+	}
+}
+
+type auditor struct {
+	policy      Policy
+	report      AuditReport
+	mailboxes   map[string]*auditMailbox
+	counsellors map[string]string      // id → state
+	referenced  map[string][]Violation // counsellor id → where it is named
+	schema      bool
+	envelope    bool
+	stanzas     int
+	current     *keyringRecord
+	epochs      map[int]string // epoch → recipient
+}
+
+func (a *auditor) violate(path, key, field, problem string) {
+	a.report.Violations = append(a.report.Violations, Violation{Path: path, Key: key, Field: field, Problem: problem})
+}
+
+func (a *auditor) mailbox(id string) *auditMailbox {
+	m := a.mailboxes[id]
+	if m == nil {
+		m = &auditMailbox{}
+		a.mailboxes[id] = m
+	}
+	return m
+}
+
+func (a *auditor) refer(id, path, key, field string) {
+	if a.referenced == nil {
+		a.referenced = map[string][]Violation{}
+	}
+	a.referenced[id] = append(a.referenced[id], Violation{Path: path, Key: key, Field: field})
+}
+
+// entry checks one entry and, if it is an allowed bucket, its contents.
+// b is the bucket itself for a bucket entry, else nil.
+func (a *auditor) entry(path []string, key, value []byte, b *bolt.Bucket) error {
+	check := value
+	if b == nil && check == nil {
+		check = []byte{}
+	}
+	vs := a.policy.CheckEntry(path, key, check)
+	a.report.Violations = append(a.report.Violations, vs...)
+	if b != nil {
+		a.report.Buckets++
+		if len(vs) > 0 {
+			return nil // its contents are reported with it
+		}
+		if len(path) == 1 && path[0] == "messages" {
+			a.mailbox(string(key)).messages = true
+		}
+		sub := append(slices.Clone(path), string(key))
+		return b.ForEach(func(k, v []byte) error {
+			var child *bolt.Bucket
+			if v == nil {
+				child = b.Bucket(k)
+			}
+			return a.entry(sub, k, v, child)
+		})
+	}
+	a.report.Values++
+	if len(vs) == 0 {
+		a.note(path, key, value)
+	}
+	return nil
+}
+
+// note keeps what the cross-checks need from a valid entry.
+func (a *auditor) note(path []string, key, value []byte) {
+	switch {
+	case len(path) == 1 && path[0] == "meta" && string(key) == "schema":
+		a.schema = true
+	case len(path) == 1 && path[0] == "mailboxes":
+		var rec mailboxRecord
+		if json.Unmarshal(value, &rec) == nil {
+			a.mailbox(string(key)).record = &rec
+			if rec.Assignee != nil {
+				a.refer(*rec.Assignee, "mailboxes", string(key), "assignee")
+			}
+		}
+	case len(path) == 3 && path[0] == "messages" && path[2] == "ciphertext":
+		m := a.mailbox(path[1])
+		m.messages = true
+		m.cts.next(key)
+		m.bytes += int64(len(value))
+		a.report.Ciphertexts++
+	case len(path) == 3 && path[0] == "messages" && path[2] == "meta":
+		m := a.mailbox(path[1])
+		m.messages = true
+		m.metas.next(key)
+		var meta messageMeta
+		if json.Unmarshal(value, &meta) == nil {
+			m.lastFrom = meta.From
+			if meta.Counsellor != "" {
+				a.refer(meta.Counsellor, showPath(path), showKey(key), "counsellor")
+			}
+		}
+	case len(path) == 1 && path[0] == "counsellors":
+		var c counsellorRecord
+		if json.Unmarshal(value, &c) == nil {
+			a.counsellors[c.ID] = c.State
+		}
+	case len(path) == 1 && path[0] == "keyring" && string(key) == "envelope":
+		a.envelope = true
+		a.report.Ciphertexts++
+		a.stanzas, _ = a.policy.Keyring(value)
+	case len(path) == 1 && path[0] == "keyring" && string(key) == "current":
+		var k keyringRecord
+		if json.Unmarshal(value, &k) == nil {
+			a.current = &k
+			for _, m := range k.Members {
+				a.refer(m, "keyring", "current", "members")
+			}
+		}
+	case len(path) == 2 && path[0] == "keyring" && path[1] == "epochs":
+		var e epochRecord
+		if json.Unmarshal(value, &e) == nil {
+			if a.epochs == nil {
+				a.epochs = map[int]string{}
+			}
+			a.epochs[e.Epoch] = e.Recipient
+		}
+	}
+}
+
+// crossCheck reports inconsistencies between entries, in a stable order.
+func (a *auditor) crossCheck() {
+	if !a.schema {
+		a.violate("meta", "schema", "", "missing")
+	}
+	ids := make([]string, 0, len(a.mailboxes))
+	for id := range a.mailboxes {
+		ids = append(ids, id)
+	}
+	sort.Strings(ids)
+	for _, id := range ids {
+		m := a.mailboxes[id]
+		switch {
+		case m.record == nil && m.messages:
+			a.violate("messages", id, "", "messages without a mailbox record (of a deleted mailbox?)")
+			continue
+		case m.record == nil:
+			continue // messages/<id> exists but is empty
+		case !m.messages:
+			a.violate("mailboxes", id, "", "mailbox without messages")
+			continue
+		}
+		r := m.record
+		switch {
+		case m.cts.broken || m.metas.broken || m.cts.n != m.metas.n:
+			a.violate("messages/"+id, "", "", "ciphertext and meta seqs do not both run 1, 2, 3, …")
+		case m.cts.n != uint64(r.MessageCount):
+			a.violate("mailboxes", id, "message_count", fmt.Sprintf("record says %d, messages holds %d", r.MessageCount, m.cts.n))
+		}
+		if m.bytes != r.Bytes {
+			a.violate("mailboxes", id, "bytes", "differs from the messages' total")
+		}
+		if r.AwaitingReply != (m.lastFrom == FromEnquirer) {
+			a.violate("mailboxes", id, "awaiting_reply", "differs from the newest message's sender")
+		}
+	}
+
+	refs := make([]string, 0, len(a.referenced))
+	for id := range a.referenced {
+		refs = append(refs, id)
+	}
+	sort.Strings(refs)
+	for _, id := range refs {
+		if _, ok := a.counsellors[id]; !ok {
+			for _, at := range a.referenced[id] {
+				a.violate(at.Path, at.Key, at.Field, fmt.Sprintf("counsellor %q does not exist", id))
+			}
+		}
+	}
+
+	if a.envelope != (a.current != nil) {
+		a.violate("keyring", "", "", "envelope and current record must exist together")
+	}
+	if a.current == nil {
+		if len(a.epochs) > 0 {
+			a.violate("keyring/epochs", "", "", "epochs without a current keyring")
+		}
+		return
+	}
+	k := a.current
+	if a.envelope && a.stanzas != len(k.Members) {
+		a.violate("keyring", "envelope", "", fmt.Sprintf("%d stanzas for %d members", a.stanzas, len(k.Members)))
+	}
+	members := map[string]bool{}
+	for _, m := range k.Members {
+		members[m] = true
+		if state, ok := a.counsellors[m]; ok && state != StateActive {
+			a.violate("keyring", "current", "members", fmt.Sprintf("member %q is %s, not active", m, state))
+		}
+	}
+	active := make([]string, 0)
+	for id, state := range a.counsellors {
+		if state == StateActive && !members[id] {
+			active = append(active, id)
+		}
+	}
+	sort.Strings(active)
+	for _, id := range active {
+		a.violate("counsellors", id, "state", "active but not a member of the keyring")
+	}
+	newest := k.Epoch
+	for e := range a.epochs {
+		newest = max(newest, e)
+	}
+	used := map[string]int{}
+	for e := 1; e <= newest; e++ {
+		r, ok := a.epochs[e]
+		switch {
+		case !ok:
+			a.violate("keyring/epochs", "", "", "epoch "+strconv.Itoa(e)+" missing")
+			continue
+		case e > k.Epoch:
+			a.violate("keyring/epochs", "", "", "epoch "+strconv.Itoa(e)+" is newer than the current keyring")
+		case e == k.Epoch && r != k.Recipient:
+			a.violate("keyring", "current", "recipient", "differs from its epoch's record")
+		}
+		if earlier, dup := used[r]; dup {
+			a.violate("keyring/epochs", "", "", fmt.Sprintf("epochs %d and %d share a team recipient", earlier, e))
+		}
+		used[r] = e
+	}
+}
+
+// countMagic counts the age headers in a file's raw bytes.
+func countMagic(path string) (int, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return 0, err
+	}
+	defer f.Close()
+	buf := make([]byte, 1<<20)
+	keep := len(ageMagic) - 1
+	have, count := 0, 0
+	for {
+		n, err := f.Read(buf[have:])
+		have += n
+		count += bytes.Count(buf[:have], ageMagic)
+		if err == io.EOF {
+			return count, nil
+		}
+		if err != nil {
+			return 0, err
+		}
+		// Keep a tail shorter than the magic: it cannot hold a whole
+		// (already counted) one, but may hold the start of the next.
+		if have > keep {
+			copy(buf, buf[have-keep:have])
+			have = keep
+		}
+	}
+}

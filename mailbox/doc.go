@@ -1,0 +1,10 @@
+// Package mailbox is Lotse's domain and its bbolt store: mailboxes and their
+// messages, cases (a mailbox as the team sees it), counsellors, the keyring,
+// invites and the setup token. It acknowledges a write only after a durable
+// commit, groups concurrent writers into shared commits, purges expired
+// mailboxes, writes compacted backups, and carries the metadata allow-list
+// (Schema) that mailbox-audit checks snapshots against.
+//
+// Nothing here sees plaintext: message and keyring values are age
+// ciphertext that the caller has already checked against the policy.
+package mailbox

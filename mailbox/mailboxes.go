@@ -1,0 +1,427 @@
+package mailbox
+
+import (
+	"bytes"
+	"encoding/binary"
+	"errors"
+	"math"
+	"sort"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+	berrors "go.etcd.io/bbolt/errors"
+)
+
+// checkMessage bounds a message ciphertext. Its policy (PROTOCOL.md §5) is
+// the caller's; the store only refuses what cannot be one.
+func checkMessage(ciphertext []byte) error {
+	switch {
+	case len(ciphertext) == 0:
+		return invalidf("empty ciphertext")
+	case len(ciphertext) > MaxMessageBytes:
+		return invalidf("ciphertext longer than %d bytes", MaxMessageBytes)
+	}
+	return nil
+}
+
+// currentEpoch returns the keyring's epoch (ErrTeamNotReady before the
+// first keyring).
+func currentEpoch(tx *bolt.Tx) (int, error) {
+	var k keyringRecord
+	found, err := getJSON(tx.Bucket(bucketKeyring), keyCurrent, &k)
+	if err != nil {
+		return 0, err
+	}
+	if !found {
+		return 0, ErrTeamNotReady
+	}
+	return k.Epoch, nil
+}
+
+// checkEpoch refuses an epoch other than the current one. It runs in the
+// committer; the epoch is decoded once per write transaction (the keyring
+// record is 2 KB of JSON, and every message checks it).
+func (s *Store) checkEpoch(tx *bolt.Tx, epoch int) error {
+	m := &s.epochMemo
+	if m.tx != tx {
+		m.epoch, m.err = currentEpoch(tx)
+		m.tx = tx
+	}
+	if m.err != nil {
+		return m.err
+	}
+	if epoch != m.epoch {
+		return ErrStaleEpoch
+	}
+	return nil
+}
+
+// getMailbox reads a mailbox record; found is false for an unknown or
+// malformed id.
+func getMailbox(tx *bolt.Tx, id string) (rec mailboxRecord, found bool, err error) {
+	if !validMailboxID(id) {
+		return rec, false, nil
+	}
+	found, err = getJSON(tx.Bucket(bucketMailboxes), []byte(id), &rec)
+	return rec, found, err
+}
+
+// CreateMailbox stores a new mailbox with its first (enquirer) message at
+// seq 1. epoch must be the current keyring epoch.
+func (s *Store) CreateMailbox(id string, verifier [32]byte, epoch int, ciphertext []byte) (Mailbox, error) {
+	if !validMailboxID(id) {
+		return Mailbox{}, invalidf("mailbox id is not 32 lower-case hex characters")
+	}
+	if err := checkMessage(ciphertext); err != nil {
+		return Mailbox{}, err
+	}
+	now := s.clock()
+	key := []byte(id)
+	var rec mailboxRecord
+	err := s.write(func(tx *bolt.Tx) (func() error, error) {
+		if err := s.checkEpoch(tx, epoch); err != nil {
+			return nil, err
+		}
+		mailboxes := tx.Bucket(bucketMailboxes)
+		if mailboxes.Get(key) != nil {
+			return nil, ErrMailboxExists
+		}
+		rec = mailboxRecord{
+			Verifier:      verifier[:],
+			Status:        StatusNew,
+			Created:       formatDate(now),
+			LastActivity:  formatHour(now),
+			MessageCount:  1,
+			Bytes:         int64(len(ciphertext)),
+			AwaitingReply: true,
+			HourStart:     formatHour(now),
+			HourCount:     1,
+		}
+		return func() error {
+			mb, err := tx.Bucket(bucketMessages).CreateBucket(key)
+			if err != nil {
+				return err
+			}
+			if _, err := mb.CreateBucket(bucketCiphertext); err != nil {
+				return err
+			}
+			if _, err := mb.CreateBucket(bucketMessageMeta); err != nil {
+				return err
+			}
+			return putMessage(tx, key, 1, ciphertext, messageMeta{From: FromEnquirer}, &rec)
+		}, nil
+	})
+	if err != nil {
+		return Mailbox{}, err
+	}
+	return s.mailboxOf(id, &rec)
+}
+
+// putMessage stores message seq of mailbox key and the updated record.
+func putMessage(tx *bolt.Tx, key []byte, seq uint64, ciphertext []byte, meta messageMeta, rec *mailboxRecord) error {
+	mb := tx.Bucket(bucketMessages).Bucket(key)
+	if mb == nil {
+		return errors.New("messages bucket missing")
+	}
+	cts, metas := mb.Bucket(bucketCiphertext), mb.Bucket(bucketMessageMeta)
+	if cts == nil || metas == nil {
+		return errors.New("messages bucket incomplete")
+	}
+	k := seqKey(seq)
+	if cts.Get(k) != nil {
+		return errors.New("seq already used")
+	}
+	if err := cts.Put(k, ciphertext); err != nil {
+		return err
+	}
+	if err := putJSON(metas, k, meta); err != nil {
+		return err
+	}
+	return putJSON(tx.Bucket(bucketMailboxes), key, rec)
+}
+
+// GetMailbox returns a mailbox's metadata (ErrNotFound if none).
+func (s *Store) GetMailbox(id string) (Mailbox, error) {
+	var rec mailboxRecord
+	var found bool
+	err := s.view(func(tx *bolt.Tx) (err error) {
+		rec, found, err = getMailbox(tx, id)
+		return err
+	})
+	if err != nil {
+		return Mailbox{}, err
+	}
+	if !found {
+		return Mailbox{}, ErrNotFound
+	}
+	return s.mailboxOf(id, &rec)
+}
+
+// Messages returns messages with seq > after, in order.
+func (s *Store) Messages(id string, after uint64) ([]Message, error) {
+	var msgs []Message
+	err := s.view(func(tx *bolt.Tx) error {
+		_, found, err := getMailbox(tx, id)
+		if err != nil {
+			return err
+		}
+		if !found {
+			return ErrNotFound
+		}
+		if after == math.MaxUint64 {
+			return nil
+		}
+		mb := tx.Bucket(bucketMessages).Bucket([]byte(id))
+		if mb == nil {
+			return errors.New("mailbox: messages bucket missing")
+		}
+		metas := mb.Bucket(bucketMessageMeta)
+		c := mb.Bucket(bucketCiphertext).Cursor()
+		for k, v := c.Seek(seqKey(after + 1)); k != nil; k, v = c.Next() {
+			var meta messageMeta
+			found, err := getJSON(metas, k, &meta)
+			if err != nil {
+				return err
+			}
+			if !found || len(k) != 8 {
+				return errors.New("mailbox: message without meta")
+			}
+			msgs = append(msgs, Message{
+				Seq:        binary.BigEndian.Uint64(k),
+				From:       meta.From,
+				Counsellor: meta.Counsellor,
+				Ciphertext: bytes.Clone(v),
+			})
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return msgs, nil
+}
+
+// AppendEnquirer stores an enquirer message: checks, in order, the hourly
+// cap (*RateLimitError), epoch (ErrStaleEpoch), existence (ErrNotFound) and
+// totals (ErrMailboxFull). Reopens a closed case.
+func (s *Store) AppendEnquirer(id string, epoch int, ciphertext []byte) (uint64, error) {
+	if err := checkMessage(ciphertext); err != nil {
+		return 0, err
+	}
+	now := s.clock()
+	hour := formatHour(now)
+	key := []byte(id)
+	var seq uint64
+	err := s.write(func(tx *bolt.Tx) (func() error, error) {
+		rec, found, err := getMailbox(tx, id)
+		if err != nil {
+			return nil, err
+		}
+		count := 0
+		if found && rec.HourStart == hour {
+			count = rec.HourCount
+		}
+		if found && count >= s.limits.MessagesPerHour {
+			return nil, &RateLimitError{RetryAfter: hourOf(now).Add(time.Hour).Sub(now)}
+		}
+		if err := s.checkEpoch(tx, epoch); err != nil {
+			return nil, err
+		}
+		if !found {
+			return nil, ErrNotFound
+		}
+		if rec.MessageCount >= s.limits.MaxMessages || rec.Bytes+int64(len(ciphertext)) > s.limits.MaxBytes {
+			return nil, ErrMailboxFull
+		}
+		rec.MessageCount++
+		rec.Bytes += int64(len(ciphertext))
+		rec.LastActivity = hour
+		rec.AwaitingReply = true
+		if rec.Status == StatusClosed {
+			rec.Status = StatusOpen
+		}
+		rec.HourStart, rec.HourCount = hour, count+1
+		seq = uint64(rec.MessageCount)
+		return func() error {
+			return putMessage(tx, key, seq, ciphertext, messageMeta{From: FromEnquirer}, &rec)
+		}, nil
+	})
+	if err != nil {
+		return 0, err
+	}
+	return seq, nil
+}
+
+// AppendCounsellor stores a counsellor reply (no caps); a new case becomes
+// open. The counsellor must be active: one removed since the API checked
+// the session is refused (*InvalidError).
+func (s *Store) AppendCounsellor(id, counsellorID string, epoch int, ciphertext []byte) (uint64, error) {
+	if !validCounsellorID(counsellorID) {
+		return 0, invalidf("malformed counsellor id")
+	}
+	if err := checkMessage(ciphertext); err != nil {
+		return 0, err
+	}
+	now := s.clock()
+	key := []byte(id)
+	var seq uint64
+	err := s.write(func(tx *bolt.Tx) (func() error, error) {
+		if err := checkActive(tx, counsellorID, "counsellor"); err != nil {
+			return nil, err
+		}
+		if err := s.checkEpoch(tx, epoch); err != nil {
+			return nil, err
+		}
+		rec, found, err := getMailbox(tx, id)
+		if err != nil {
+			return nil, err
+		}
+		if !found {
+			return nil, ErrNotFound
+		}
+		rec.MessageCount++
+		rec.Bytes += int64(len(ciphertext))
+		rec.LastActivity = formatHour(now)
+		rec.AwaitingReply = false
+		if rec.Status == StatusNew {
+			rec.Status = StatusOpen
+		}
+		seq = uint64(rec.MessageCount)
+		meta := messageMeta{From: FromCounsellor, Counsellor: counsellorID}
+		return func() error {
+			return putMessage(tx, key, seq, ciphertext, meta, &rec)
+		}, nil
+	})
+	if err != nil {
+		return 0, err
+	}
+	return seq, nil
+}
+
+// checkActive refuses (*InvalidError) an id that is not an active counsellor.
+func checkActive(tx *bolt.Tx, id, what string) error {
+	var c counsellorRecord
+	found, err := getJSON(tx.Bucket(bucketCounsellors), []byte(id), &c)
+	if err != nil {
+		return err
+	}
+	if !found || c.State != StateActive {
+		return invalidf("%s %q is not an active counsellor", what, id)
+	}
+	return nil
+}
+
+// DeleteMailbox removes a mailbox and all its messages.
+func (s *Store) DeleteMailbox(id string) error {
+	key := []byte(id)
+	return s.write(func(tx *bolt.Tx) (func() error, error) {
+		_, found, err := getMailbox(tx, id)
+		if err != nil {
+			return nil, err
+		}
+		if !found {
+			return nil, ErrNotFound
+		}
+		return func() error {
+			return deleteMailbox(tx, key)
+		}, nil
+	})
+}
+
+func deleteMailbox(tx *bolt.Tx, key []byte) error {
+	if err := tx.Bucket(bucketMailboxes).Delete(key); err != nil {
+		return err
+	}
+	err := tx.Bucket(bucketMessages).DeleteBucket(key)
+	if err != nil && !errors.Is(err, berrors.ErrBucketNotFound) {
+		return err
+	}
+	return nil
+}
+
+// Cases lists mailboxes, newest activity first; status "" means all.
+func (s *Store) Cases(status string) ([]Mailbox, error) {
+	switch status {
+	case "", StatusNew, StatusOpen, StatusClosed:
+	default:
+		return nil, invalidf("unknown case status %q", status)
+	}
+	var cases []Mailbox
+	err := s.view(func(tx *bolt.Tx) error {
+		return tx.Bucket(bucketMailboxes).ForEach(func(k, v []byte) error {
+			var rec mailboxRecord
+			if err := decodeJSON(v, &rec); err != nil {
+				return err
+			}
+			if status != "" && rec.Status != status {
+				return nil
+			}
+			m, err := s.mailboxOf(string(k), &rec)
+			if err != nil {
+				return err
+			}
+			cases = append(cases, m)
+			return nil
+		})
+	})
+	if err != nil {
+		return nil, err
+	}
+	sort.Slice(cases, func(i, j int) bool {
+		a, b := cases[i], cases[j]
+		if !a.LastActivity.Equal(b.LastActivity) {
+			return a.LastActivity.After(b.LastActivity)
+		}
+		return a.ID < b.ID
+	})
+	return cases, nil
+}
+
+// UpdateCase sets status ("open"/"closed") and/or assignee (nil: leave;
+// pointer to "": none). The assignee must be an active counsellor.
+func (s *Store) UpdateCase(id string, status *string, assignee *string) (Mailbox, error) {
+	if status != nil && *status != StatusOpen && *status != StatusClosed {
+		return Mailbox{}, invalidf("status must be %q or %q", StatusOpen, StatusClosed)
+	}
+	if assignee != nil && *assignee != "" && !validCounsellorID(*assignee) {
+		return Mailbox{}, invalidf("malformed assignee")
+	}
+	if status == nil && assignee == nil {
+		return s.GetMailbox(id)
+	}
+	key := []byte(id)
+	var rec mailboxRecord
+	err := s.write(func(tx *bolt.Tx) (func() error, error) {
+		if assignee != nil && *assignee != "" {
+			if err := checkActive(tx, *assignee, "assignee"); err != nil {
+				return nil, err
+			}
+		}
+		var found bool
+		var err error
+		rec, found, err = getMailbox(tx, id)
+		if err != nil {
+			return nil, err
+		}
+		if !found {
+			return nil, ErrNotFound
+		}
+		if status != nil {
+			rec.Status = *status
+		}
+		if assignee != nil {
+			rec.Assignee = nil
+			if *assignee != "" {
+				a := *assignee
+				rec.Assignee = &a
+			}
+		}
+		return func() error {
+			return putJSON(tx.Bucket(bucketMailboxes), key, &rec)
+		}, nil
+	})
+	if err != nil {
+		return Mailbox{}, err
+	}
+	return s.mailboxOf(id, &rec)
+}

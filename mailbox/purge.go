@@ -1,0 +1,137 @@
+package mailbox
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+// errNothing ends an op that found nothing to write; it is not an error.
+var errNothing = errors.New("mailbox: nothing to write")
+
+// purgeChunk bounds the mailboxes one purge transaction deletes, so a
+// large purge does not hold up other writers for long.
+const purgeChunk = 256
+
+// Purge deletes mailboxes whose expiry has passed; returns how many. A
+// mailbox expires on the day LastActivity + retention and is deleted from
+// the next day on. Expired invites are deleted too.
+func (s *Store) Purge() (int, error) {
+	now := s.clock()
+	today := dayOf(now)
+	expired := func(rec *mailboxRecord) bool {
+		last, err := parseHour(rec.LastActivity)
+		return err == nil && s.expires(last).Before(today)
+	}
+	var ids, invites []string
+	err := s.view(func(tx *bolt.Tx) error {
+		err := tx.Bucket(bucketMailboxes).ForEach(func(k, v []byte) error {
+			var rec mailboxRecord
+			if err := decodeJSON(v, &rec); err != nil {
+				return err
+			}
+			if expired(&rec) {
+				ids = append(ids, string(k))
+			}
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		return tx.Bucket(bucketInvites).ForEach(func(k, v []byte) error {
+			var inv inviteRecord
+			if err := decodeJSON(v, &inv); err != nil {
+				return err
+			}
+			if exp, err := parseHour(inv.Expires); err == nil && !now.Before(exp) {
+				invites = append(invites, string(k))
+			}
+			return nil
+		})
+	})
+	if err != nil {
+		return 0, err
+	}
+
+	purged := 0
+	for len(ids) > 0 {
+		chunk := ids[:min(len(ids), purgeChunk)]
+		ids = ids[len(chunk):]
+		var n int
+		err := s.write(func(tx *bolt.Tx) (func() error, error) {
+			// Checked again: a message may have arrived since the scan.
+			var keys [][]byte
+			for _, id := range chunk {
+				rec, found, err := getMailbox(tx, id)
+				if err != nil {
+					return nil, err
+				}
+				if found && expired(&rec) {
+					keys = append(keys, []byte(id))
+				}
+			}
+			if len(keys) == 0 {
+				return nil, errNothing
+			}
+			n = len(keys)
+			return func() error {
+				for _, k := range keys {
+					if err := deleteMailbox(tx, k); err != nil {
+						return err
+					}
+				}
+				return nil
+			}, nil
+		})
+		switch {
+		case err == nil:
+			purged += n
+		case !errors.Is(err, errNothing):
+			return purged, err
+		}
+	}
+
+	if len(invites) > 0 {
+		err := s.write(func(tx *bolt.Tx) (func() error, error) {
+			return func() error {
+				b := tx.Bucket(bucketInvites)
+				for _, k := range invites {
+					if err := b.Delete([]byte(k)); err != nil {
+						return err
+					}
+				}
+				return nil
+			}, nil
+		})
+		if err != nil {
+			return purged, err
+		}
+	}
+	return purged, nil
+}
+
+// RunPurge runs Purge at once and then every interval (an hour if every is
+// not positive) until ctx ends, when it returns nil. It returns the error
+// of a failed purge, which means the store cannot write any more.
+func (s *Store) RunPurge(ctx context.Context, every time.Duration) error {
+	if every <= 0 {
+		every = time.Hour
+	}
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		if _, err := s.Purge(); err != nil {
+			if ctx.Err() != nil {
+				return nil
+			}
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-t.C:
+		}
+	}
+}

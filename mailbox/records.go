@@ -1,0 +1,304 @@
+package mailbox
+
+import (
+	"encoding/binary"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+// Bucket and key names (schema.go lists them as the allow-list).
+var (
+	bucketMeta        = []byte("meta")
+	bucketMailboxes   = []byte("mailboxes")
+	bucketMessages    = []byte("messages")
+	bucketCiphertext  = []byte("ciphertext")
+	bucketMessageMeta = []byte("meta")
+	bucketCounsellors = []byte("counsellors")
+	bucketKeyring     = []byte("keyring")
+	bucketEpochs      = []byte("epochs")
+	bucketInvites     = []byte("invites")
+
+	keySchema   = []byte("schema")
+	keySetup    = []byte("setup")
+	keyEnvelope = []byte("envelope")
+	keyCurrent  = []byte("current")
+)
+
+var topBuckets = [][]byte{bucketMeta, bucketMailboxes, bucketMessages, bucketCounsellors, bucketKeyring, bucketInvites}
+
+// Records. Their JSON field names are the allow-list: adding a field means
+// adding it to Schema, which the auditor reads.
+
+type schemaRecord struct {
+	Version int `json:"version"`
+}
+
+type setupRecord struct {
+	TokenHash []byte `json:"token_hash"` // SHA-256 of the setup token
+}
+
+type mailboxRecord struct {
+	Verifier      []byte  `json:"verifier"`
+	Status        string  `json:"status"`
+	Assignee      *string `json:"assignee"`
+	Created       string  `json:"created"`       // date
+	LastActivity  string  `json:"last_activity"` // hour
+	MessageCount  int     `json:"message_count"`
+	Bytes         int64   `json:"bytes"`
+	AwaitingReply bool    `json:"awaiting_reply"`
+	// The enquirer's hourly cap: messages in the hour starting HourStart.
+	HourStart string `json:"hour_start"` // hour
+	HourCount int    `json:"hour_count"`
+}
+
+type messageMeta struct {
+	From       string `json:"from"`
+	Counsellor string `json:"counsellor,omitempty"`
+}
+
+type counsellorRecord struct {
+	ID        string `json:"id"`
+	Name      string `json:"name"`
+	Role      string `json:"role"`
+	State     string `json:"state"`
+	Recipient string `json:"recipient"`
+}
+
+type keyringRecord struct {
+	Epoch     int      `json:"epoch"`
+	Recipient string   `json:"recipient"`
+	Members   []string `json:"members"`
+}
+
+type epochRecord struct {
+	Epoch     int    `json:"epoch"`
+	Recipient string `json:"recipient"`
+}
+
+type inviteRecord struct {
+	Role    string `json:"role"`
+	Expires string `json:"expires"` // hour, rounded up
+}
+
+func initSchema(tx *bolt.Tx) error {
+	for _, name := range topBuckets {
+		if _, err := tx.CreateBucketIfNotExists(name); err != nil {
+			return err
+		}
+	}
+	if _, err := tx.Bucket(bucketKeyring).CreateBucketIfNotExists(bucketEpochs); err != nil {
+		return err
+	}
+	meta := tx.Bucket(bucketMeta)
+	if v := meta.Get(keySchema); v != nil {
+		var r schemaRecord
+		if err := json.Unmarshal(v, &r); err != nil {
+			return fmt.Errorf("schema record: %v", err)
+		}
+		if r.Version != schemaVersion {
+			return fmt.Errorf("data file has schema version %d, this program knows %d", r.Version, schemaVersion)
+		}
+		return nil
+	}
+	return putJSON(meta, keySchema, schemaRecord{Version: schemaVersion})
+}
+
+func putJSON(b *bolt.Bucket, key []byte, v any) error {
+	data, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	return b.Put(key, data)
+}
+
+// getJSON decodes the record under key into v; false if there is none.
+func getJSON(b *bolt.Bucket, key []byte, v any) (bool, error) {
+	data := b.Get(key)
+	if data == nil {
+		return false, nil
+	}
+	return true, decodeJSON(data, v)
+}
+
+func decodeJSON(data []byte, v any) error {
+	if err := json.Unmarshal(data, v); err != nil {
+		return fmt.Errorf("mailbox: corrupt record: %v", err)
+	}
+	return nil
+}
+
+// seqKey is the 8-byte big-endian key of a message seq or keyring epoch.
+func seqKey(n uint64) []byte {
+	var k [8]byte
+	binary.BigEndian.PutUint64(k[:], n)
+	return k[:]
+}
+
+// Time formats. The store keeps no time finer than an hour.
+const dateLayout = "2006-01-02"
+
+func hourOf(t time.Time) time.Time { return t.UTC().Truncate(time.Hour) }
+
+func dayOf(t time.Time) time.Time {
+	y, m, d := t.UTC().Date()
+	return time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
+}
+
+// ceilHour rounds t up to the next full hour.
+func ceilHour(t time.Time) time.Time {
+	h := hourOf(t)
+	if h.Before(t) {
+		h = h.Add(time.Hour)
+	}
+	return h
+}
+
+func formatDate(t time.Time) string { return dayOf(t).Format(dateLayout) }
+
+func formatHour(t time.Time) string { return hourOf(t).Format(time.RFC3339) }
+
+func parseDate(s string) (time.Time, error) { return time.Parse(dateLayout, s) }
+
+func parseHour(s string) (time.Time, error) { return time.Parse(time.RFC3339, s) }
+
+// validMailboxID reports whether s is 32 lower-case hex characters.
+func validMailboxID(s string) bool {
+	if len(s) != 32 {
+		return false
+	}
+	return isLowerHex(s)
+}
+
+func isLowerHex(s string) bool {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !('0' <= c && c <= '9' || 'a' <= c && c <= 'f') {
+			return false
+		}
+	}
+	return true
+}
+
+// validCounsellorID reports whether s matches [a-z0-9]{1,32}.
+func validCounsellorID(s string) bool {
+	if len(s) < 1 || len(s) > maxCounsellorIDLen {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !('0' <= c && c <= '9' || 'a' <= c && c <= 'z') {
+			return false
+		}
+	}
+	return true
+}
+
+// checkName says what is wrong with a counsellor display name, or "".
+func checkName(s string) string {
+	switch {
+	case len(s) == 0 || strings.TrimSpace(s) == "":
+		return "name is empty"
+	case len(s) > MaxNameLen:
+		return fmt.Sprintf("name is longer than %d bytes", MaxNameLen)
+	case !utf8.ValidString(s):
+		return "name is not UTF-8"
+	}
+	for _, r := range s {
+		if unicode.IsControl(r) || r == '\u2028' || r == '\u2029' {
+			return "name has a control character"
+		}
+	}
+	return ""
+}
+
+// validRecipient reports whether s has the form of an age hybrid
+// recipient: "age1pq1", lower-case Bech32 of the right length and a valid
+// checksum. (The API parses it fully with lotse/crypto; this guards the
+// store and the allow-list.)
+func validRecipient(s string) bool {
+	return len(s) == recipientLen && strings.HasPrefix(s, "age1pq1") && bech32Valid(s)
+}
+
+const bech32Charset = "qpzry9x8gf2tvdw0s3jn54khce6mua7l"
+
+// bech32Valid checks the BIP 173 checksum of a lower-case Bech32 string
+// (without BIP 173's 90-character limit, as age does).
+func bech32Valid(s string) bool {
+	sep := strings.LastIndexByte(s, '1')
+	if sep < 1 || sep+7 > len(s) {
+		return false
+	}
+	hrp, data := s[:sep], s[sep+1:]
+	chk := uint32(1)
+	step := func(v byte) {
+		top := chk >> 25
+		chk = (chk&0x1ffffff)<<5 ^ uint32(v)
+		for i, g := range [5]uint32{0x3b6a57b2, 0x26508e6d, 0x1ea119fa, 0x3d4233dd, 0x2a1462b3} {
+			if top>>uint(i)&1 == 1 {
+				chk ^= g
+			}
+		}
+	}
+	for i := 0; i < len(hrp); i++ {
+		c := hrp[i]
+		if c < 33 || c > 126 || 'A' <= c && c <= 'Z' {
+			return false
+		}
+		step(c >> 5)
+	}
+	step(0)
+	for i := 0; i < len(hrp); i++ {
+		step(hrp[i] & 31)
+	}
+	for i := 0; i < len(data); i++ {
+		v := strings.IndexByte(bech32Charset, data[i])
+		if v < 0 {
+			return false
+		}
+		step(byte(v))
+	}
+	return chk == 1
+}
+
+func validRole(s string) bool { return s == RoleAdmin || s == RoleCounsellor }
+
+func sprintf(format string, args ...any) string { return fmt.Sprintf(format, args...) }
+
+// mailboxOf converts a stored record to a Mailbox.
+func (s *Store) mailboxOf(id string, r *mailboxRecord) (Mailbox, error) {
+	m := Mailbox{
+		ID:            id,
+		Status:        r.Status,
+		MessageCount:  r.MessageCount,
+		Bytes:         r.Bytes,
+		AwaitingReply: r.AwaitingReply,
+	}
+	if len(r.Verifier) != len(m.Verifier) {
+		return Mailbox{}, fmt.Errorf("mailbox: corrupt mailbox record %s: verifier", id)
+	}
+	copy(m.Verifier[:], r.Verifier)
+	if r.Assignee != nil {
+		m.Assignee = *r.Assignee
+	}
+	var err error
+	if m.Created, err = parseDate(r.Created); err != nil {
+		return Mailbox{}, fmt.Errorf("mailbox: corrupt mailbox record %s: created", id)
+	}
+	if m.LastActivity, err = parseHour(r.LastActivity); err != nil {
+		return Mailbox{}, fmt.Errorf("mailbox: corrupt mailbox record %s: last_activity", id)
+	}
+	m.LastActivity = m.LastActivity.UTC()
+	m.Expires = s.expires(m.LastActivity)
+	return m, nil
+}
+
+// expires is the day a mailbox last active at t expires.
+func (s *Store) expires(lastActivity time.Time) time.Time {
+	return dayOf(lastActivity).AddDate(0, 0, s.retention)
+}

@@ -1,0 +1,273 @@
+package mailbox
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+func TestCheckEntry(t *testing.T) {
+	r := recipient(t, 0)
+	mb := mailboxID(0xabcdef)
+	okMailbox := `{"verifier":"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=","status":"open","assignee":null,"created":"2027-02-26","last_activity":"2027-02-26T13:00:00Z","message_count":2,"bytes":9000,"awaiting_reply":true,"hour_start":"2027-02-26T13:00:00Z","hour_count":1}`
+	swap := func(old, new string) string { return strings.Replace(okMailbox, old, new, 1) }
+	for _, tc := range []struct {
+		name       string
+		path       []string
+		key, value string
+		bucket     bool
+		field      string // of the first violation
+		problem    string // part of the first violation's problem; "" for none
+	}{
+		{name: "top bucket", key: "mailboxes", bucket: true},
+		{name: "unknown top bucket", key: "sessions", bucket: true, problem: "bucket not in the allow-list"},
+		{name: "top-level value", key: "mailboxes", value: "x", problem: "a value where the allow-list has a bucket"},
+		{name: "mailbox", path: []string{"mailboxes"}, key: mb, value: okMailbox},
+		{name: "mailbox under a bad key", path: []string{"mailboxes"}, key: strings.ToUpper(mb), value: okMailbox, problem: "key not in the allow-list"},
+		{name: "unknown field", path: []string{"mailboxes"}, key: mb, value: swap(`"hour_count":1`, `"hour_count":1,"ip":"203.0.113.9"`), field: "ip", problem: "field not in the allow-list"},
+		{name: "unknown odd field name", path: []string{"mailboxes"}, key: mb, value: swap(`"hour_count":1`, `"hour_count":1,"Secret Text":1`), field: "(field 11)", problem: "not in the allow-list"},
+		{name: "minutes", path: []string{"mailboxes"}, key: mb, value: swap("13:00:00Z", "13:47:00Z"), field: "last_activity", problem: "truncated to the hour"},
+		{name: "offset", path: []string{"mailboxes"}, key: mb, value: swap("13:00:00Z", "14:00:00+01:00"), field: "last_activity", problem: "RFC 3339 UTC"},
+		{name: "time for a date", path: []string{"mailboxes"}, key: mb, value: swap(`"2027-02-26"`, `"2027-02-26T00:00:00Z"`), field: "created", problem: "not a date"},
+		{name: "unknown status", path: []string{"mailboxes"}, key: mb, value: swap(`"open"`, `"spam"`), field: "status", problem: "not one of"},
+		{name: "missing field", path: []string{"mailboxes"}, key: mb, value: swap(`,"awaiting_reply":true`, ``), field: "awaiting_reply", problem: "missing"},
+		{name: "repeated field", path: []string{"mailboxes"}, key: mb, value: swap(`"status":"open"`, `"status":"open","status":"new"`), field: "status", problem: "repeated"},
+		{name: "float count", path: []string{"mailboxes"}, key: mb, value: swap(`"message_count":2`, `"message_count":2.0`), field: "message_count", problem: "not an integer"},
+		{name: "negative bytes", path: []string{"mailboxes"}, key: mb, value: swap(`"bytes":9000`, `"bytes":-1`), field: "bytes", problem: "out of range"},
+		{name: "short verifier", path: []string{"mailboxes"}, key: mb, value: swap(`AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=`, `AAAA`), field: "verifier", problem: "32 bytes"},
+		{name: "string bool", path: []string{"mailboxes"}, key: mb, value: swap(`true`, `"true"`), field: "awaiting_reply", problem: "not a bool"},
+		{name: "bad assignee", path: []string{"mailboxes"}, key: mb, value: swap(`null`, `"Dr. X"`), field: "assignee", problem: "not null"},
+		{name: "white space", path: []string{"mailboxes"}, key: mb, value: swap(`,"bytes"`, `, "bytes"`), problem: "white space"},
+		{name: "not JSON", path: []string{"mailboxes"}, key: mb, value: `plain text`, problem: "not a JSON object"},
+		{name: "trailing data", path: []string{"mailboxes"}, key: mb, value: okMailbox + `{}`, problem: "not a JSON object"},
+		{name: "messages of a mailbox", path: []string{"messages"}, key: mb, bucket: true},
+		{name: "message", path: []string{"messages", mb, "ciphertext"}, key: "\x00\x00\x00\x00\x00\x00\x00\x01", value: string(ciphertext(4240, ""))},
+		{name: "plaintext message", path: []string{"messages", mb, "ciphertext"}, key: "\x00\x00\x00\x00\x00\x00\x00\x01", value: "hello", problem: "message ciphertext: not a message"},
+		{name: "seq 0", path: []string{"messages", mb, "ciphertext"}, key: "\x00\x00\x00\x00\x00\x00\x00\x00", value: string(ciphertext(4240, "")), problem: "key not in the allow-list"},
+		{name: "decimal seq", path: []string{"messages", mb, "ciphertext"}, key: "1", value: string(ciphertext(4240, "")), problem: "key not in the allow-list"},
+		{name: "bucket for a message", path: []string{"messages", mb, "ciphertext"}, key: "\x00\x00\x00\x00\x00\x00\x00\x01", bucket: true, problem: "a bucket where the allow-list has a message ciphertext"},
+		{name: "inside an unknown bucket", path: []string{"messages", mb, "drafts"}, key: "x", value: "y", problem: "inside a bucket not in the allow-list"},
+		{name: "enquirer meta", path: []string{"messages", mb, "meta"}, key: "\x00\x00\x00\x00\x00\x00\x00\x02", value: `{"from":"enquirer"}`},
+		{name: "counsellor meta", path: []string{"messages", mb, "meta"}, key: "\x00\x00\x00\x00\x00\x00\x00\x02", value: `{"from":"counsellor","counsellor":"abc"}`},
+		{name: "counsellor meta without id", path: []string{"messages", mb, "meta"}, key: "\x00\x00\x00\x00\x00\x00\x00\x02", value: `{"from":"counsellor"}`, problem: "if and only if"},
+		{name: "meta with a time", path: []string{"messages", mb, "meta"}, key: "\x00\x00\x00\x00\x00\x00\x00\x02", value: `{"from":"enquirer","sent":"2027-02-26T13:00:00Z"}`, field: "sent", problem: "not in the allow-list"},
+		{name: "counsellor", path: []string{"counsellors"}, key: "abc", value: `{"id":"abc","name":"Ana","role":"admin","state":"active","recipient":"` + r + `"}`},
+		{name: "counsellor under another id", path: []string{"counsellors"}, key: "abd", value: `{"id":"abc","name":"Ana","role":"admin","state":"active","recipient":"` + r + `"}`, problem: "id differs from the key"},
+		{name: "counsellor with a long name", path: []string{"counsellors"}, key: "abc", value: `{"id":"abc","name":"` + strings.Repeat("a", 65) + `","role":"admin","state":"active","recipient":"` + r + `"}`, field: "name", problem: "longer than"},
+		{name: "counsellor with an X25519 recipient", path: []string{"counsellors"}, key: "abc", value: `{"id":"abc","name":"Ana","role":"admin","state":"active","recipient":"age1qqqq"}`, field: "recipient", problem: "hybrid recipient"},
+		{name: "envelope", path: []string{"keyring"}, key: "envelope", value: string(envelope(2, "x"))},
+		{name: "current", path: []string{"keyring"}, key: "current", value: `{"epoch":3,"recipient":"` + r + `","members":["abc","def"]}`},
+		{name: "current with a repeated member", path: []string{"keyring"}, key: "current", value: `{"epoch":3,"recipient":"` + r + `","members":["abc","abc"]}`, field: "members", problem: "distinct"},
+		{name: "epoch", path: []string{"keyring", "epochs"}, key: "\x00\x00\x00\x00\x00\x00\x00\x03", value: `{"epoch":3,"recipient":"` + r + `"}`},
+		{name: "epoch under another key", path: []string{"keyring", "epochs"}, key: "\x00\x00\x00\x00\x00\x00\x00\x04", value: `{"epoch":3,"recipient":"` + r + `"}`, problem: "epoch differs"},
+		{name: "team identity", path: []string{"keyring"}, key: "identity", value: "AGE-SECRET-KEY-PQ-1…", problem: "key not in the allow-list"},
+		{name: "invite", path: []string{"invites"}, key: strings.Repeat("ab", 32), value: `{"role":"counsellor","expires":"2027-03-01T14:00:00Z"}`},
+		{name: "invite by code", path: []string{"invites"}, key: "AAAAAAAAAAAAAAAAAAAAAA", value: `{"role":"counsellor","expires":"2027-03-01T14:00:00Z"}`, problem: "key not in the allow-list"},
+		{name: "schema", path: []string{"meta"}, key: "schema", value: `{"version":1}`},
+		{name: "setup", path: []string{"meta"}, key: "setup", value: `{"token_hash":"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA="}`},
+		{name: "setup token in clear", path: []string{"meta"}, key: "setup", value: `{"token":"s3cret"}`, field: "token", problem: "not in the allow-list"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var value []byte
+			if !tc.bucket {
+				value = []byte(tc.value)
+			}
+			vs := testPolicy.CheckEntry(tc.path, []byte(tc.key), value)
+			if tc.problem == "" {
+				if len(vs) != 0 {
+					t.Fatalf("violations: %v", vs)
+				}
+				return
+			}
+			if len(vs) == 0 {
+				t.Fatal("no violation")
+			}
+			if !strings.Contains(vs[0].Problem, tc.problem) || vs[0].Field != tc.field {
+				t.Fatalf("violation %v, want field %q and problem %q", vs[0], tc.field, tc.problem)
+			}
+			for _, v := range vs {
+				if len(tc.value) > 4 && strings.Contains(v.String(), tc.value) {
+					t.Fatalf("violation %q shows the value", v)
+				}
+			}
+		})
+	}
+}
+
+func TestAuditFile(t *testing.T) {
+	s, _ := openTest(t, Options{})
+	populate(t, s)
+	if _, _, err := s.CreateInvite(RoleCounsellor); err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	if err := s.Backup(&buf); err != nil {
+		t.Fatal(err)
+	}
+	clean := filepath.Join(t.TempDir(), "clean.db")
+	if err := os.WriteFile(clean, buf.Bytes(), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	report, err := AuditFile(clean, testPolicy)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(report.Violations) != 0 || report.Stray != 0 || report.Values == 0 || report.Buckets == 0 {
+		t.Fatalf("audit of a clean backup: %+v", report)
+	}
+
+	// The live file is a valid data file too, though possibly with stale
+	// copies in its free pages.
+	live := filepath.Join(t.TempDir(), "live.db")
+	s.Close()
+	data, err := os.ReadFile(s.path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(live, data, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	report, err = AuditFile(live, testPolicy)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, v := range report.Violations {
+		if v.Path != "(file)" {
+			t.Fatalf("audit of the live file: %v", v)
+		}
+	}
+
+	mb := mailboxID(1)
+	seq := string(seqKey(1))
+	for _, tc := range []struct {
+		name  string
+		plant func(tx *bolt.Tx) error
+		want  Violation
+	}{
+		{"unknown field", func(tx *bolt.Tx) error {
+			b := tx.Bucket(bucketMailboxes)
+			v := bytes.Replace(b.Get([]byte(mb)), []byte(`"hour_count"`), []byte(`"ua":"Firefox","hour_count"`), 1)
+			return b.Put([]byte(mb), v)
+		}, Violation{Path: "mailboxes", Key: mb, Field: "ua", Problem: "field not in the allow-list"}},
+		{"minute precision", func(tx *bolt.Tx) error {
+			b := tx.Bucket(bucketMailboxes)
+			v := bytes.Replace(b.Get([]byte(mb)), []byte(`:00:00Z","message_count"`), []byte(`:47:00Z","message_count"`), 1)
+			return b.Put([]byte(mb), v)
+		}, Violation{Path: "mailboxes", Key: mb, Field: "last_activity", Problem: "not an RFC 3339 UTC time truncated to the hour"}},
+		{"unknown top bucket", func(tx *bolt.Tx) error {
+			b, err := tx.CreateBucket([]byte("sessions"))
+			if err != nil {
+				return err
+			}
+			return b.Put([]byte("tok"), []byte("203.0.113.9"))
+		}, Violation{Key: "sessions", Problem: "bucket not in the allow-list"}},
+		{"unknown nested bucket", func(tx *bolt.Tx) error {
+			_, err := tx.Bucket(bucketMessages).Bucket([]byte(mb)).CreateBucket([]byte("drafts"))
+			return err
+		}, Violation{Path: "messages/" + mb, Key: "drafts", Problem: "bucket not in the allow-list"}},
+		{"plaintext message", func(tx *bolt.Tx) error {
+			return tx.Bucket(bucketMessages).Bucket([]byte(mb)).Bucket(bucketCiphertext).Put([]byte(seq), []byte("Hello, I need help"))
+		}, Violation{Path: "messages/" + mb + "/ciphertext", Key: showKey([]byte(seq)), Problem: "message ciphertext: not a message"}},
+		{"orphan messages", func(tx *bolt.Tx) error {
+			return tx.Bucket(bucketMailboxes).Delete([]byte(mb))
+		}, Violation{Path: "messages", Key: mb, Problem: "messages without a mailbox record (of a deleted mailbox?)"}},
+		{"missing message", func(tx *bolt.Tx) error {
+			b := tx.Bucket(bucketMessages).Bucket([]byte(mb))
+			if err := b.Bucket(bucketCiphertext).Delete(seqKey(3)); err != nil {
+				return err
+			}
+			return b.Bucket(bucketMessageMeta).Delete(seqKey(3))
+		}, Violation{Path: "messages/" + mb, Problem: "ciphertext and meta seqs do not both run 1, 2, 3, …"}},
+		{"unknown assignee", func(tx *bolt.Tx) error {
+			b := tx.Bucket(bucketMailboxes)
+			v := bytes.Replace(b.Get([]byte(mb)), []byte(`"assignee":null`), []byte(`"assignee":"ghost"`), 1)
+			return b.Put([]byte(mb), v)
+		}, Violation{Path: "mailboxes", Key: mb, Field: "assignee", Problem: `counsellor "ghost" does not exist`}},
+		{"empty orphan messages bucket", func(tx *bolt.Tx) error {
+			_, err := tx.Bucket(bucketMessages).CreateBucket([]byte(mailboxID(0xdead)))
+			return err
+		}, Violation{Path: "messages", Key: mailboxID(0xdead), Problem: "messages without a mailbox record (of a deleted mailbox?)"}},
+		{"stanzas", func(tx *bolt.Tx) error {
+			return tx.Bucket(bucketKeyring).Put(keyEnvelope, envelope(5, "x"))
+		}, Violation{Path: "keyring", Key: "envelope", Problem: "5 stanzas for 2 members"}},
+		{"missing schema", func(tx *bolt.Tx) error {
+			_, err := tx.Bucket(bucketMeta).CreateBucket([]byte("z"))
+			if err != nil {
+				return err
+			}
+			return tx.DeleteBucket(bucketMeta)
+		}, Violation{Path: "meta", Key: "schema", Problem: "missing"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "planted.db")
+			if err := os.WriteFile(path, buf.Bytes(), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			db, err := bolt.Open(path, 0o600, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			err = db.Update(tc.plant)
+			db.Close()
+			if err != nil {
+				t.Fatal(err)
+			}
+			report, err := AuditFile(path, testPolicy)
+			if err != nil {
+				t.Fatal(err)
+			}
+			found := false
+			for _, v := range report.Violations {
+				found = found || v == tc.want
+			}
+			if !found {
+				t.Fatalf("violations %v, want %v", report.Violations, tc.want)
+			}
+		})
+	}
+}
+
+func TestAuditFindsDeletedCiphertext(t *testing.T) {
+	s, _ := openTest(t, Options{})
+	setUp(t, s)
+	for n := 1; n <= 2; n++ {
+		if _, err := s.CreateMailbox(mailboxID(n), [32]byte{}, 1, ciphertext(7312, "")); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := s.DeleteMailbox(mailboxID(1)); err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	// Right after the delete, its ciphertext is still in a free page.
+	report, err := AuditFile(s.path, testPolicy)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if report.Stray == 0 {
+		t.Fatalf("audit of a file with a deleted message found no stray ciphertext: %+v", report)
+	}
+}
+
+func TestValidRecipient(t *testing.T) {
+	for i := range 4 {
+		r := recipient(t, i)
+		if !validRecipient(r) {
+			t.Fatalf("a real recipient is refused: %s…", r[:20])
+		}
+		for _, pos := range []int{7, 500, 1958} {
+			b := []byte(r)
+			b[pos] = flip(b[pos])[0]
+			if validRecipient(string(b)) {
+				t.Fatalf("a recipient with a changed character %d passes", pos)
+			}
+		}
+		if validRecipient(strings.ToUpper(r)) {
+			t.Fatal("an upper-case recipient passes")
+		}
+	}
+}

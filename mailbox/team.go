@@ -1,0 +1,465 @@
+package mailbox
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/base64"
+	"encoding/hex"
+	"errors"
+	"slices"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+// errIDCollision is a freshly drawn counsellor id that exists already
+// (odds about 2^-82); the caller may simply try again.
+var errIDCollision = errors.New("mailbox: counsellor id collision, try again")
+
+// newCounsellorID draws counsellorIDLen characters of [a-z0-9] uniformly.
+func (s *Store) newCounsellorID() (string, error) {
+	const alphabet = "abcdefghijklmnopqrstuvwxyz0123456789"
+	id := make([]byte, 0, counsellorIDLen)
+	var buf [32]byte
+	for len(id) < counsellorIDLen {
+		if err := s.readRand(buf[:]); err != nil {
+			return "", err
+		}
+		for _, b := range buf {
+			// 252 = 7·36: taking b mod 36 only below it keeps every
+			// character equally likely.
+			if b < 252 && len(id) < counsellorIDLen {
+				id = append(id, alphabet[b%36])
+			}
+		}
+	}
+	return string(id), nil
+}
+
+func checkNewCounsellor(name, recipient string) error {
+	if msg := checkName(name); msg != "" {
+		return invalidf("%s", msg)
+	}
+	if !validRecipient(recipient) {
+		return invalidf("recipient is not an age hybrid recipient (age1pq1…)")
+	}
+	return nil
+}
+
+// recipientTaken reports whether any counsellor, in any state, has recipient.
+func recipientTaken(tx *bolt.Tx, recipient string) (bool, error) {
+	taken := false
+	err := tx.Bucket(bucketCounsellors).ForEach(func(k, v []byte) error {
+		var c counsellorRecord
+		if err := decodeJSON(v, &c); err != nil {
+			return err
+		}
+		if c.Recipient == recipient {
+			taken = true
+		}
+		return nil
+	})
+	return taken, err
+}
+
+func hasCounsellors(tx *bolt.Tx) bool {
+	k, _ := tx.Bucket(bucketCounsellors).Cursor().First()
+	return k != nil
+}
+
+// NeedsSetup reports whether no counsellor exists yet.
+func (s *Store) NeedsSetup() (bool, error) {
+	var needs bool
+	err := s.view(func(tx *bolt.Tx) error {
+		needs = !hasCounsellors(tx)
+		return nil
+	})
+	return needs, err
+}
+
+// SetSetupToken stores the hash of the bootstrap token (replacing any
+// earlier one) while no counsellor exists.
+func (s *Store) SetSetupToken(token string) error {
+	if len(token) == 0 || len(token) > MaxSetupTokenLen {
+		return invalidf("setup token must have 1 to %d bytes", MaxSetupTokenLen)
+	}
+	sum := sha256.Sum256([]byte(token))
+	return s.write(func(tx *bolt.Tx) (func() error, error) {
+		if hasCounsellors(tx) {
+			return nil, ErrAlreadySetUp
+		}
+		return func() error {
+			return putJSON(tx.Bucket(bucketMeta), keySetup, setupRecord{TokenHash: sum[:]})
+		}, nil
+	})
+}
+
+// RegisterSetup creates the first counsellor, an active admin, if token
+// matches (constant time). ErrAlreadySetUp once any counsellor exists.
+// The setup token's hash is deleted with it.
+func (s *Store) RegisterSetup(token, name, recipient string) (Counsellor, error) {
+	if err := checkNewCounsellor(name, recipient); err != nil {
+		return Counsellor{}, err
+	}
+	id, err := s.newCounsellorID()
+	if err != nil {
+		return Counsellor{}, err
+	}
+	sum := sha256.Sum256([]byte(token))
+	c := counsellorRecord{ID: id, Name: name, Role: RoleAdmin, State: StateActive, Recipient: recipient}
+	err = s.write(func(tx *bolt.Tx) (func() error, error) {
+		if hasCounsellors(tx) {
+			return nil, ErrAlreadySetUp
+		}
+		var setup setupRecord
+		found, err := getJSON(tx.Bucket(bucketMeta), keySetup, &setup)
+		if err != nil {
+			return nil, err
+		}
+		if !found || len(token) == 0 || len(token) > MaxSetupTokenLen ||
+			subtle.ConstantTimeCompare(sum[:], setup.TokenHash) != 1 {
+			return nil, ErrSetupInvalid
+		}
+		if taken, err := recipientTaken(tx, recipient); err != nil || taken {
+			return nil, orErr(err, ErrRecipientExists)
+		}
+		return func() error {
+			if err := putJSON(tx.Bucket(bucketCounsellors), []byte(id), c); err != nil {
+				return err
+			}
+			return tx.Bucket(bucketMeta).Delete(keySetup)
+		}, nil
+	})
+	if err != nil {
+		return Counsellor{}, err
+	}
+	return Counsellor(c), nil
+}
+
+func orErr(err, otherwise error) error {
+	if err != nil {
+		return err
+	}
+	return otherwise
+}
+
+// inviteKey is the stored key of an invite code: lower-hex SHA-256.
+func inviteKey(code string) []byte {
+	sum := sha256.Sum256([]byte(code))
+	return []byte(hex.EncodeToString(sum[:]))
+}
+
+// CreateInvite stores a single-use invite for role, valid 72 h, and
+// returns the invite code (only its hash is stored) and its expiry, which
+// is rounded up to the hour as stored.
+func (s *Store) CreateInvite(role string) (code string, expires time.Time, err error) {
+	if !validRole(role) {
+		return "", time.Time{}, invalidf("role must be %q or %q", RoleCounsellor, RoleAdmin)
+	}
+	var raw [inviteCodeBytes]byte
+	if err := s.readRand(raw[:]); err != nil {
+		return "", time.Time{}, err
+	}
+	code = base64.RawURLEncoding.EncodeToString(raw[:])
+	clear(raw[:])
+	expires = ceilHour(s.clock().Add(inviteValidity))
+	rec := inviteRecord{Role: role, Expires: formatHour(expires)}
+	key := inviteKey(code)
+	err = s.write(func(tx *bolt.Tx) (func() error, error) {
+		return func() error {
+			return putJSON(tx.Bucket(bucketInvites), key, rec)
+		}, nil
+	})
+	if err != nil {
+		return "", time.Time{}, err
+	}
+	return code, expires, nil
+}
+
+// RegisterInvite consumes an invite and creates a pending counsellor with
+// the invite's role. An unknown, used or expired invite is
+// ErrInviteInvalid; a recipient that any counsellor has is
+// ErrRecipientExists (and leaves the invite unused).
+func (s *Store) RegisterInvite(code, name, recipient string) (Counsellor, error) {
+	if err := checkNewCounsellor(name, recipient); err != nil {
+		return Counsellor{}, err
+	}
+	if len(code) == 0 || len(code) > maxInviteCodeLen {
+		return Counsellor{}, ErrInviteInvalid
+	}
+	id, err := s.newCounsellorID()
+	if err != nil {
+		return Counsellor{}, err
+	}
+	now := s.clock()
+	key := inviteKey(code)
+	var c counsellorRecord
+	err = s.write(func(tx *bolt.Tx) (func() error, error) {
+		var inv inviteRecord
+		found, err := getJSON(tx.Bucket(bucketInvites), key, &inv)
+		if err != nil {
+			return nil, err
+		}
+		if !found {
+			return nil, ErrInviteInvalid
+		}
+		if exp, err := parseHour(inv.Expires); err != nil || !now.Before(exp) {
+			return nil, ErrInviteInvalid
+		}
+		if taken, err := recipientTaken(tx, recipient); err != nil || taken {
+			return nil, orErr(err, ErrRecipientExists)
+		}
+		if tx.Bucket(bucketCounsellors).Get([]byte(id)) != nil {
+			return nil, errIDCollision
+		}
+		c = counsellorRecord{ID: id, Name: name, Role: inv.Role, State: StatePending, Recipient: recipient}
+		return func() error {
+			if err := putJSON(tx.Bucket(bucketCounsellors), []byte(id), c); err != nil {
+				return err
+			}
+			return tx.Bucket(bucketInvites).Delete(key)
+		}, nil
+	})
+	if err != nil {
+		return Counsellor{}, err
+	}
+	return Counsellor(c), nil
+}
+
+// GetCounsellor returns one counsellor (ErrNotFound if none).
+func (s *Store) GetCounsellor(id string) (Counsellor, error) {
+	var c counsellorRecord
+	var found bool
+	err := s.view(func(tx *bolt.Tx) (err error) {
+		if validCounsellorID(id) {
+			found, err = getJSON(tx.Bucket(bucketCounsellors), []byte(id), &c)
+		}
+		return err
+	})
+	if err != nil {
+		return Counsellor{}, err
+	}
+	if !found {
+		return Counsellor{}, ErrNotFound
+	}
+	return Counsellor(c), nil
+}
+
+// Counsellors returns every counsellor, in every state, ordered by id.
+func (s *Store) Counsellors() ([]Counsellor, error) {
+	var all []Counsellor
+	err := s.view(func(tx *bolt.Tx) error {
+		return tx.Bucket(bucketCounsellors).ForEach(func(k, v []byte) error {
+			var c counsellorRecord
+			if err := decodeJSON(v, &c); err != nil {
+				return err
+			}
+			all = append(all, Counsellor(c))
+			return nil
+		})
+	})
+	if err != nil {
+		return nil, err
+	}
+	return all, nil
+}
+
+// GetKeyring returns the current keyring (ErrNotFound before the first).
+func (s *Store) GetKeyring() (Keyring, error) {
+	var k Keyring
+	err := s.view(func(tx *bolt.Tx) error {
+		var rec keyringRecord
+		b := tx.Bucket(bucketKeyring)
+		found, err := getJSON(b, keyCurrent, &rec)
+		if err != nil {
+			return err
+		}
+		env := b.Get(keyEnvelope)
+		if !found || env == nil {
+			return ErrNotFound
+		}
+		k = Keyring{Epoch: rec.Epoch, Recipient: rec.Recipient, Envelope: bytes.Clone(env), Members: rec.Members}
+		return nil
+	})
+	if err != nil {
+		return Keyring{}, err
+	}
+	return k, nil
+}
+
+// checkKeyringShape refuses (*InvalidError) what is wrong with an update
+// whatever the stored state.
+func checkKeyringShape(u *KeyringUpdate) error {
+	switch {
+	case !validRecipient(u.Recipient):
+		return invalidf("team recipient is not an age hybrid recipient (age1pq1…)")
+	case len(u.Envelope) == 0:
+		return invalidf("empty keyring envelope")
+	case len(u.Envelope) > MaxKeyringBytes:
+		return invalidf("keyring envelope longer than %d bytes", MaxKeyringBytes)
+	case len(u.Members) == 0:
+		return invalidf("keyring without members")
+	case len(u.Members) > MaxKeyringMembers:
+		return invalidf("keyring with more than %d members", MaxKeyringMembers)
+	case u.Stanzas != len(u.Members):
+		return invalidf("keyring envelope has %d stanzas for %d members", u.Stanzas, len(u.Members))
+	case len(u.Replaces) != 0 && len(u.Replaces) != sha256.Size:
+		return invalidf("replaces is not a SHA-256 hash")
+	}
+	seen := make(map[string]bool, len(u.Members))
+	for _, m := range u.Members {
+		if !validCounsellorID(m) {
+			return invalidf("malformed member id")
+		}
+		if seen[m] {
+			return invalidf("member %q listed twice", m)
+		}
+		seen[m] = true
+	}
+	return nil
+}
+
+// PutKeyring applies PROTOCOL.md §6 "Roster and keyring" and returns the
+// stored keyring and the ids of counsellors who were removed by it.
+//
+// Order of checks: the update's shape (*InvalidError) first, then the
+// epoch (ErrStaleEpoch), then replaces (ErrKeyringConflict), and only then
+// the rules that compare members and recipient with the stored roster
+// (*InvalidError). The epoch goes first as in PROTOCOL's order (epoch
+// before existence checks), and both 409s before the roster rules: an
+// admin working from an outdated keyring must fetch the current one, and
+// judging their members against a roster they have not seen would give a
+// misleading 400.
+func (s *Store) PutKeyring(u KeyringUpdate) (Keyring, []string, error) {
+	if err := checkKeyringShape(&u); err != nil {
+		return Keyring{}, nil, err
+	}
+	members := slices.Clone(u.Members)
+	listed := make(map[string]bool, len(members))
+	for _, m := range members {
+		listed[m] = true
+	}
+	var removed []string
+	err := s.write(func(tx *bolt.Tx) (func() error, error) {
+		kr := tx.Bucket(bucketKeyring)
+		var cur keyringRecord
+		found, err := getJSON(kr, keyCurrent, &cur)
+		if err != nil {
+			return nil, err
+		}
+		if !found {
+			if u.Epoch != 1 {
+				return nil, ErrStaleEpoch
+			}
+			if len(u.Replaces) != 0 {
+				return nil, ErrKeyringConflict
+			}
+		} else {
+			if u.Epoch != cur.Epoch && u.Epoch != cur.Epoch+1 {
+				return nil, ErrStaleEpoch
+			}
+			sum := sha256.Sum256(kr.Get(keyEnvelope))
+			if subtle.ConstantTimeCompare(sum[:], u.Replaces) != 1 {
+				return nil, ErrKeyringConflict
+			}
+		}
+
+		var roster []counsellorRecord
+		err = tx.Bucket(bucketCounsellors).ForEach(func(k, v []byte) error {
+			var c counsellorRecord
+			if err := decodeJSON(v, &c); err != nil {
+				return err
+			}
+			roster = append(roster, c)
+			return nil
+		})
+		if err != nil {
+			return nil, err
+		}
+		known := make(map[string]counsellorRecord, len(roster))
+		for _, c := range roster {
+			known[c.ID] = c
+		}
+		admin := false
+		for _, m := range members {
+			c, ok := known[m]
+			switch {
+			case !ok:
+				return nil, invalidf("member %q is not a counsellor", m)
+			case c.State == StateRemoved:
+				return nil, invalidf("member %q was removed", m)
+			}
+			admin = admin || c.Role == RoleAdmin
+		}
+		if !admin {
+			// Without an admin nobody could change the team again.
+			return nil, invalidf("keyring without an admin")
+		}
+		if found && u.Epoch == cur.Epoch {
+			if u.Recipient != cur.Recipient {
+				return nil, invalidf("a new team recipient needs a new epoch")
+			}
+			for _, c := range roster {
+				if c.State == StateActive && !listed[c.ID] {
+					return nil, invalidf("leaving out active counsellor %q needs a new epoch", c.ID)
+				}
+			}
+		} else {
+			err := kr.Bucket(bucketEpochs).ForEach(func(k, v []byte) error {
+				var e epochRecord
+				if err := decodeJSON(v, &e); err != nil {
+					return err
+				}
+				if e.Recipient == u.Recipient {
+					return invalidf("team recipient was used by epoch %d", e.Epoch)
+				}
+				return nil
+			})
+			if err != nil {
+				return nil, err
+			}
+		}
+
+		var changed []counsellorRecord
+		removed = removed[:0]
+		for _, c := range roster {
+			switch {
+			case c.State == StatePending && listed[c.ID]:
+				c.State = StateActive
+			case c.State == StateActive && !listed[c.ID]:
+				c.State = StateRemoved
+				removed = append(removed, c.ID)
+			default:
+				continue
+			}
+			changed = append(changed, c)
+		}
+		return func() error {
+			s.epochMemo = epochMemo{}
+			if err := kr.Put(keyEnvelope, u.Envelope); err != nil {
+				return err
+			}
+			rec := keyringRecord{Epoch: u.Epoch, Recipient: u.Recipient, Members: members}
+			if err := putJSON(kr, keyCurrent, rec); err != nil {
+				return err
+			}
+			e := epochRecord{Epoch: u.Epoch, Recipient: u.Recipient}
+			if err := putJSON(kr.Bucket(bucketEpochs), seqKey(uint64(u.Epoch)), e); err != nil {
+				return err
+			}
+			cs := tx.Bucket(bucketCounsellors)
+			for _, c := range changed {
+				if err := putJSON(cs, []byte(c.ID), c); err != nil {
+					return err
+				}
+			}
+			return nil
+		}, nil
+	})
+	if err != nil {
+		return Keyring{}, nil, err
+	}
+	k := Keyring{Epoch: u.Epoch, Recipient: u.Recipient, Envelope: bytes.Clone(u.Envelope), Members: members}
+	return k, slices.Clone(removed), nil
+}
