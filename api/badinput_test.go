@@ -325,6 +325,18 @@ func TestBadInput(t *testing.T) {
 			f.post(q) // 2 this hour
 			return f.postRequest(q, tm.epoch(), tm.message(t, q))
 		}, 429, "rate_limited"},
+		// PROTOCOL.md §6 check order: limits (429) before epoch (409) and
+		// ciphertext (422).
+		{"post: over the hourly limit with a stale epoch", func() request {
+			q := f.newMailbox()
+			f.post(q)
+			return f.postRequest(q, 1, tm.message(t, q))
+		}, 429, "rate_limited"},
+		{"post: over the hourly limit with an X25519 ciphertext", func() request {
+			q := f.newMailbox()
+			f.post(q)
+			return f.postRequest(q, tm.epoch(), seal(t, 1024, x25519Recipient(t), x25519Recipient(t)))
+		}, 429, "rate_limited"},
 		{"post: mailbox full", func() request {
 			q := f.newMailbox()
 			f.post(q)

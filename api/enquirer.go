@@ -345,8 +345,9 @@ func (s *Server) postEnquirerMessage(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	// The hourly cap lives in the store's transaction, so a request over
-	// it is refused there, after the epoch and policy checks below.
+	if err := s.store.CheckEnquirerCap(m.ID); err != nil {
+		return storeError(err, errUnauthorized)
+	}
 	if err := s.checkEpoch(epoch); err != nil {
 		return err
 	}

@@ -201,6 +201,35 @@ func (s *Store) Messages(id string, after uint64) ([]Message, error) {
 	return msgs, nil
 }
 
+// hourlyCap returns how many messages the mailbox took this hour, or a
+// *RateLimitError if that is the cap.
+func (s *Store) hourlyCap(rec mailboxRecord, found bool, now time.Time) (int, error) {
+	count := 0
+	if found && rec.HourStart == formatHour(now) {
+		count = rec.HourCount
+	}
+	if found && count >= s.limits.MessagesPerHour {
+		return count, &RateLimitError{RetryAfter: hourOf(now).Add(time.Hour).Sub(now)}
+	}
+	return count, nil
+}
+
+// CheckEnquirerCap returns a *RateLimitError if the mailbox has taken its
+// hourly cap of enquirer messages, so the API can answer 429 before it
+// checks epoch and ciphertext (PROTOCOL.md §6 check order). AppendEnquirer
+// checks again in its transaction.
+func (s *Store) CheckEnquirerCap(id string) error {
+	now := s.clock()
+	return s.db.View(func(tx *bolt.Tx) error {
+		rec, found, err := getMailbox(tx, id)
+		if err != nil {
+			return err
+		}
+		_, err = s.hourlyCap(rec, found, now)
+		return err
+	})
+}
+
 // AppendEnquirer stores an enquirer message: checks, in order, the hourly
 // cap (*RateLimitError), epoch (ErrStaleEpoch), existence (ErrNotFound) and
 // totals (ErrMailboxFull). Reopens a closed case.
@@ -217,12 +246,9 @@ func (s *Store) AppendEnquirer(id string, epoch int, ciphertext []byte) (uint64,
 		if err != nil {
 			return nil, err
 		}
-		count := 0
-		if found && rec.HourStart == hour {
-			count = rec.HourCount
-		}
-		if found && count >= s.limits.MessagesPerHour {
-			return nil, &RateLimitError{RetryAfter: hourOf(now).Add(time.Hour).Sub(now)}
+		count, err := s.hourlyCap(rec, found, now)
+		if err != nil {
+			return nil, err
 		}
 		if err := s.checkEpoch(tx, epoch); err != nil {
 			return nil, err
