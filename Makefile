@@ -4,21 +4,37 @@
 GO      ?= go
 BIN     := bin
 FUZZTIME ?= 10s
+NPM     ?= npm
+WEB     := webclient
 
-.PHONY: all build run test vet fmt-check fuzz clean
+.PHONY: all build run test vet fmt-check fuzz clean web web-test
 
 all: build
 
-build:
+build: web
 	$(GO) build -o $(BIN)/ ./cmd/...
 
 # mailboxd on the embedded default: 127.0.0.1:8080 and ./data/lotse.db.
-run:
+run: web
 	$(GO) run ./cmd/mailboxd
 
 # Every test, with the race detector, after the static checks.
-test: fmt-check vet
+test: fmt-check web-test vet
 	$(GO) test -race -count=1 ./...
+
+# The enquirer's web client (webclient/): type check, bundle into dist/ with
+# content-hash names, SHA256SUMS, and the gzipped size of a first visit.
+# npm ci runs only when node_modules is missing or the lock file changed.
+web: $(WEB)/node_modules/.package-lock.json
+	cd $(WEB) && ./node_modules/.bin/tsc --noEmit -p . && node build.mjs
+
+$(WEB)/node_modules/.package-lock.json: $(WEB)/package-lock.json
+	cd $(WEB) && $(NPM) ci --no-audit --no-fund
+	@touch $@
+
+# The web client's unit tests (Node's test runner) over the shared vectors.
+web-test: web
+	cd $(WEB) && node build.mjs test && node --test .test-build/
 
 vet:
 	$(GO) vet ./...

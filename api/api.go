@@ -14,6 +14,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"net"
 	"os"
 	"sync"
@@ -23,6 +24,7 @@ import (
 	"filippo.io/age"
 	"github.com/gofiber/fiber/v2"
 
+	"lotse/content"
 	"lotse/mailbox"
 )
 
@@ -38,11 +40,33 @@ type Config struct {
 	// ChallengeLimit bounds GET /api/v1/pow and, separately,
 	// POST /api/v1/auth/challenge per client address; default 30 a minute.
 	ChallengeLimit Rate
+	// EnquirerLimit bounds requests with an enquirer credential per client
+	// address, checked before the credential; default 120 a minute.
+	EnquirerLimit Rate
+	// PostLimit bounds POST /api/v1/mailbox/messages per client address;
+	// default 60 a minute (the store caps each mailbox on its own).
+	PostLimit Rate
+	// LoginFailures bounds wrong enquirer credentials per mailbox id before
+	// each further wrong one is answered late with 429 (abuse.go); default
+	// 10 per 10 minutes. The right credential is never refused.
+	LoginFailures Rate
+	// MailboxesPerHour caps new mailboxes per hour over all addresses;
+	// default 1000, < 0 turns the cap off.
+	MailboxesPerHour int
 	// ProxyHeader names a request header that carries the client address
 	// set by a trusted reverse proxy (e.g. "X-Forwarded-For", whose last
 	// element is used). Empty: the connection's remote address. Only set it
 	// when every request comes through that proxy.
 	ProxyHeader string
+
+	// Web is the built web client (webclient.Files()); nil or without
+	// index.html: the page answers 503 "not built". ExitURL is where its
+	// quick exit goes (absolute https; default DefaultExitURL).
+	Web     fs.FS
+	ExitURL string
+	// Content is the information pages and the referral directory, served
+	// at /info/ (pages.go); nil: no pages.
+	Content *content.Site
 
 	ReadTimeout  time.Duration // whole request; default 10 s
 	WriteTimeout time.Duration // a response, or one event-stream write; default 30 s
@@ -77,6 +101,14 @@ type Server struct {
 	sessions   *sessions
 	hub        *hub
 	team       teamCache
+	web        *webFiles // static.go
+
+	// abuse.go
+	enquirerRate *limiter
+	postRate     *limiter
+	failures     *limiter
+	mailboxCap   *limiter
+	delayed      chan struct{}
 
 	mu        sync.Mutex
 	listeners []*onceCloseListener
@@ -113,6 +145,12 @@ func New(store *mailbox.Store, cfg Config) (*Server, error) {
 	}
 	cfg.CreateLimit = cfg.CreateLimit.orDefault(Rate{10, 10 * time.Minute})
 	cfg.ChallengeLimit = cfg.ChallengeLimit.orDefault(Rate{30, time.Minute})
+	cfg.EnquirerLimit = cfg.EnquirerLimit.orDefault(defaultEnquirerLimit)
+	cfg.PostLimit = cfg.PostLimit.orDefault(defaultPostLimit)
+	cfg.LoginFailures = cfg.LoginFailures.orDefault(defaultLoginFailures)
+	if cfg.MailboxesPerHour == 0 {
+		cfg.MailboxesPerHour = defaultMailboxesPerHour
+	}
 	cfg.ReadTimeout = orDuration(cfg.ReadTimeout, 10*time.Second)
 	cfg.WriteTimeout = orDuration(cfg.WriteTimeout, 30*time.Second)
 	cfg.IdleTimeout = orDuration(cfg.IdleTimeout, 60*time.Second)
@@ -138,11 +176,19 @@ func New(store *mailbox.Store, cfg Config) (*Server, error) {
 		sessions:    newSessions(cfg.Now),
 		hub:         newHub(),
 	}
+	s.enquirerRate = newLimiter(cfg.EnquirerLimit, cfg.Now)
+	s.postRate = newLimiter(cfg.PostLimit, cfg.Now)
+	s.failures = newLimiter(cfg.LoginFailures, cfg.Now)
+	s.mailboxCap = newLimiter(Rate{cfg.MailboxesPerHour, time.Hour}, cfg.Now)
+	s.delayed = make(chan struct{}, maxDelayed)
 	if _, err := io.ReadFull(rand.Reader, s.powKey); err != nil {
 		return nil, fmt.Errorf("api: secret: %v", err)
 	}
 	if _, err := io.ReadFull(rand.Reader, s.loginSecret); err != nil {
 		return nil, fmt.Errorf("api: secret: %v", err)
+	}
+	if s.web, err = loadWeb(cfg.Web, cfg.ExitURL); err != nil {
+		return nil, err
 	}
 	s.app = s.newApp()
 	return s, nil

@@ -304,7 +304,8 @@ func (s *Server) getCase(c *fiber.Ctx) error {
 
 // POST /api/v1/cases/:id/messages
 func (s *Server) postCounsellorMessage(c *fiber.Ctx) error {
-	epoch, ct, err := parsePostMessage(c)
+	epoch, ct, release, err := parsePostMessage(c)
+	defer release()
 	if err != nil {
 		return err
 	}

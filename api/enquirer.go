@@ -213,6 +213,9 @@ func (s *Server) createMailbox(c *fiber.Ctx) error {
 	if ok, retry := s.createRate.allow(s.clientAddr(c)); !ok {
 		return rateLimited(retry)
 	}
+	if err := s.checkMailboxCap(); err != nil {
+		return err
+	}
 	if err := s.checkEpoch(req.Epoch); err != nil {
 		return err
 	}
@@ -237,6 +240,9 @@ var dummyVerifier = sha256.Sum256([]byte("lotse/v1 dummy verifier"))
 // enquirer authenticates "Authorization: Bearer <mailbox_id>.<b64url(auth)>"
 // and returns the mailbox. Unknown mailbox and wrong key are the same 401.
 func (s *Server) enquirer(c *fiber.Ctx) (mailbox.Mailbox, error) {
+	if err := s.checkEnquirerRate(c); err != nil {
+		return mailbox.Mailbox{}, err
+	}
 	cred, ok := bearer(c)
 	if !ok {
 		return mailbox.Mailbox{}, errUnauthorized
@@ -256,7 +262,7 @@ func (s *Server) enquirer(c *fiber.Ctx) (mailbox.Mailbox, error) {
 		return mailbox.Mailbox{}, err
 	}
 	if subtle.ConstantTimeCompare(got[:], want[:]) != 1 || err != nil {
-		return mailbox.Mailbox{}, errUnauthorized
+		return mailbox.Mailbox{}, s.loginFailed(id)
 	}
 	return m, nil
 }
@@ -317,32 +323,47 @@ type postMessageRequest struct {
 	Ciphertext string `json:"ciphertext"`
 }
 
-func parsePostMessage(c *fiber.Ctx) (int, []byte, error) {
+// parsePostMessage reads a message submission. release must be called
+// (also after an error) once the ciphertext is no longer used: it may
+// return the buffer to a pool (postbody.go).
+func parsePostMessage(c *fiber.Ctx) (epoch int, ct []byte, release func(), err error) {
+	noop := func() {}
+	body, err := jsonBody(c, maxBody)
+	if err != nil {
+		return 0, nil, noop, err
+	}
+	if epoch, ct, release, ok := fastPostMessage(body); ok {
+		return epoch, ct, release, nil
+	}
 	var req postMessageRequest
-	if err := readJSON(c, maxBody, &req); err != nil {
-		return 0, nil, err
+	if err := decodeJSON(body, &req); err != nil {
+		return 0, nil, noop, err
 	}
 	if req.Epoch < 1 {
-		return 0, nil, badRequest("epoch: want a positive integer")
+		return 0, nil, noop, badRequest("epoch: want a positive integer")
 	}
-	ct, err := b64("ciphertext", req.Ciphertext)
+	ct, err = b64("ciphertext", req.Ciphertext)
 	if err != nil {
-		return 0, nil, err
+		return 0, nil, noop, err
 	}
 	if len(ct) == 0 {
-		return 0, nil, badRequest("ciphertext: missing")
+		return 0, nil, noop, badRequest("ciphertext: missing")
 	}
-	return req.Epoch, ct, nil
+	return req.Epoch, ct, noop, nil
 }
 
 // POST /api/v1/mailbox/messages
 func (s *Server) postEnquirerMessage(c *fiber.Ctx) error {
-	epoch, ct, err := parsePostMessage(c)
+	epoch, ct, release, err := parsePostMessage(c)
+	defer release()
 	if err != nil {
 		return err
 	}
 	m, err := s.enquirer(c)
 	if err != nil {
+		return err
+	}
+	if err := s.checkPostRate(c); err != nil {
 		return err
 	}
 	if err := s.store.CheckEnquirerCap(m.ID); err != nil {

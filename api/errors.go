@@ -21,7 +21,7 @@ type apiError struct {
 	status     int
 	code       string
 	msg        string
-	retryAfter time.Duration // 429 only
+	retryAfter time.Duration // sent as Retry-After when set
 }
 
 func (e *apiError) Error() string { return e.code + ": " + e.msg }
@@ -51,6 +51,9 @@ var (
 	errMediaType      = &apiError{fiber.StatusUnsupportedMediaType, "unsupported_media_type", "send Content-Type: application/json without Content-Encoding", 0}
 	errTeamNotReady   = &apiError{fiber.StatusServiceUnavailable, "team_not_ready", "the team has no keyring yet", 0}
 	errInternal       = &apiError{fiber.StatusInternalServerError, "internal", "internal server error", 0}
+	// An extension of PROTOCOL.md §6: a full disk is the one storage
+	// failure a client can act on, by trying again later.
+	errStorageFull = &apiError{fiber.StatusServiceUnavailable, "storage_full", "the server cannot store anything right now, try again later", time.Minute}
 )
 
 // policyError is 422 ciphertext_policy; the reason names a rule, never bytes.
@@ -96,6 +99,8 @@ func storeError(err error, notFound *apiError) error {
 		return errInviteInvalid
 	case errors.Is(err, mailbox.ErrRecipientExists):
 		return errRecipientExist
+	case errors.Is(err, mailbox.ErrStorageFull):
+		return errStorageFull
 	}
 	return err
 }
@@ -137,7 +142,7 @@ func (s *Server) handleError(c *fiber.Ctx, err error) error {
 func writeError(c *fiber.Ctx, e *apiError) {
 	h := &c.Context().Response.Header
 	setSecurityHeaders(h)
-	if e.status == fiber.StatusTooManyRequests {
+	if e.status == fiber.StatusTooManyRequests || e.retryAfter > 0 {
 		secs := int64((e.retryAfter + time.Second - 1) / time.Second)
 		if secs < 1 {
 			secs = 1

@@ -81,7 +81,7 @@ func FuzzPutKeyring(f *testing.F) {
 // FuzzCounsellorBodies covers the smaller bodies with one input each: the
 // first byte picks the route.
 func FuzzCounsellorBodies(f *testing.F) {
-	e := newEnv(f, envOptions{cfg: Config{ChallengeLimit: Rate{N: -1}}})
+	e := newEnv(f, envOptions{cfg: Config{ChallengeLimit: Rate{N: -1}, EnquirerLimit: Rate{N: -1}, PostLimit: Rate{N: -1}}})
 	tm := e.setUpTeam()
 	q := newEnquirer(f)
 	e.want(e.createMailbox(tm, q), 201, "")

@@ -72,6 +72,14 @@ func (s *Server) newApp() *fiber.App {
 	s.route(app, fiber.MethodPost, v1+"/invites", s.postInvite)
 	s.route(app, fiber.MethodPost, v1+"/counsellors", s.postCounsellor)
 	s.route(app, fiber.MethodGet, v1+"/admin/backup", s.getBackup)
+	// The information pages (pages.go), before the web client's "/:file".
+	s.mountPages(app)
+	// The web client (static.go): one page and its assets.
+	for _, m := range []string{fiber.MethodGet, fiber.MethodHead} {
+		s.route(app, m, "/", s.serveWeb)
+		s.route(app, m, "/:file", s.serveWeb)
+	}
+	s.route(app, fiber.MethodPost, v1+"/admin/compact", s.postCompact)
 
 	// Wrap fiber's fasthttp handler so that every response that passes
 	// through it, including fiber's own 404/405 and invalid-method
@@ -90,6 +98,7 @@ func (s *Server) newApp() *fiber.App {
 				app.ReleaseCtx(c)
 			}
 			setSecurityHeaders(&ctx.Response.Header)
+			webHeaders(ctx, &ctx.Response.Header) // the page's CSP and caching
 			route, _ := ctx.UserValue(ctxRoute).(string)
 			if route == "" {
 				route = "-"
@@ -186,28 +195,44 @@ func writeJSON(c *fiber.Ctx, status int, v any) error {
 // (400), and decodes the body into v strictly: no unknown fields, no
 // trailing data. Required fields are the caller's to check.
 func readJSON(c *fiber.Ctx, limit int, v any) error {
+	body, err := jsonBody(c, limit)
+	if err != nil {
+		return err
+	}
+	return decodeJSON(body, v)
+}
+
+// jsonBody returns the raw body of a JSON request after checking its
+// size, encoding and media type. It belongs to fasthttp and is valid only
+// while the handler runs.
+func jsonBody(c *fiber.Ctx, limit int) ([]byte, error) {
 	req := c.Request()
 	if cl := req.Header.ContentLength(); cl > limit {
-		return errTooLarge
+		return nil, errTooLarge
 	}
 	// BodyRaw, not Body: fiber's Body would inflate a Content-Encoding.
 	body := c.BodyRaw()
 	if len(body) > limit {
-		return errTooLarge
+		return nil, errTooLarge
 	}
 	if len(req.Header.Peek(fiber.HeaderContentEncoding)) != 0 {
 		if enc := strings.TrimSpace(string(req.Header.Peek(fiber.HeaderContentEncoding))); !strings.EqualFold(enc, "identity") {
-			return errMediaType
+			return nil, errMediaType
 		}
+	}
+	// The common forms without mime.ParseMediaType's allocations.
+	switch string(req.Header.ContentType()) {
+	case fiber.MIMEApplicationJSON, fiber.MIMEApplicationJSONCharsetUTF8:
+		return body, nil
 	}
 	mt, params, err := mime.ParseMediaType(string(req.Header.ContentType()))
 	if err != nil || mt != fiber.MIMEApplicationJSON {
-		return errMediaType
+		return nil, errMediaType
 	}
 	if cs, ok := params["charset"]; ok && !strings.EqualFold(cs, "utf-8") {
-		return errMediaType
+		return nil, errMediaType
 	}
-	return decodeJSON(body, v)
+	return body, nil
 }
 
 func decodeJSON(body []byte, v any) error {

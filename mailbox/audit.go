@@ -4,15 +4,16 @@ import (
 	"bytes"
 	"encoding/binary"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"os"
 	"slices"
 	"sort"
 	"strconv"
-	"time"
 
 	bolt "go.etcd.io/bbolt"
+	berrors "go.etcd.io/bbolt/errors"
 )
 
 // AuditReport is what AuditFile found in a data file.
@@ -25,6 +26,9 @@ type AuditReport struct {
 	// messages. A compacted copy (Backup) has none.
 	Stray      int
 	Violations []Violation
+	// Counts is how many allowed entries each node of Schema matched,
+	// keyed by its pattern (Pattern), e.g. "ciphertexts/{ciphertext key}".
+	Counts map[string]int
 }
 
 // ageMagic begins every binary age file, so every stored ciphertext.
@@ -37,11 +41,15 @@ var ageMagic = []byte("age-encryption.org/v1\n")
 // its epochs), and that the file holds no ciphertext beyond the live
 // values.
 func AuditFile(path string, p Policy) (AuditReport, error) {
-	db, err := bolt.Open(path, 0o400, &bolt.Options{ReadOnly: true, Timeout: 2 * time.Second})
+	db, err := bolt.Open(path, 0o400, &bolt.Options{ReadOnly: true, Timeout: lockWait})
+	if errors.Is(err, berrors.ErrTimeout) {
+		return AuditReport{}, ErrLocked
+	}
 	if err != nil {
 		return AuditReport{}, fmt.Errorf("mailbox: audit: %v", err)
 	}
 	a := &auditor{policy: p, mailboxes: map[string]*auditMailbox{}, counsellors: map[string]string{}}
+	a.report.Counts = map[string]int{}
 	err = db.View(func(tx *bolt.Tx) error {
 		return tx.ForEach(func(name []byte, b *bolt.Bucket) error {
 			return a.entry(nil, name, nil, b)
@@ -68,10 +76,10 @@ func AuditFile(path string, p Policy) (AuditReport, error) {
 type auditMailbox struct {
 	record   *mailboxRecord // nil: no (valid) record
 	messages bool           // messages/<id> exists
-	cts      seqRun
 	metas    seqRun
-	bytes    int64
+	refs     []uint64 // ciphertext keys, in seq order
 	lastFrom string
+	expiry   []string // days of its expiry index entries
 }
 
 // seqRun follows keys that must run 1, 2, 3, … in order.
@@ -97,7 +105,8 @@ type auditor struct {
 	envelope    bool
 	stanzas     int
 	current     *keyringRecord
-	epochs      map[int]string // epoch → recipient
+	epochs      map[int]string   // epoch → recipient
+	ciphertexts map[uint64]int64 // ciphertext key → length; -1 once referenced
 }
 
 func (a *auditor) violate(path, key, field, problem string) {
@@ -129,6 +138,9 @@ func (a *auditor) entry(path []string, key, value []byte, b *bolt.Bucket) error 
 	}
 	vs := a.policy.CheckEntry(path, key, check)
 	a.report.Violations = append(a.report.Violations, vs...)
+	if len(vs) == 0 {
+		a.report.Counts[Pattern(path, key, b != nil)]++
+	}
 	if b != nil {
 		a.report.Buckets++
 		if len(vs) > 0 {
@@ -166,19 +178,23 @@ func (a *auditor) note(path []string, key, value []byte) {
 				a.refer(*rec.Assignee, "mailboxes", string(key), "assignee")
 			}
 		}
-	case len(path) == 3 && path[0] == "messages" && path[2] == "ciphertext":
-		m := a.mailbox(path[1])
-		m.messages = true
-		m.cts.next(key)
-		m.bytes += int64(len(value))
+	case len(path) == 1 && path[0] == "ciphertexts":
+		if a.ciphertexts == nil {
+			a.ciphertexts = map[uint64]int64{}
+		}
+		a.ciphertexts[binary.BigEndian.Uint64(key)] = int64(len(value))
 		a.report.Ciphertexts++
-	case len(path) == 3 && path[0] == "messages" && path[2] == "meta":
+	case len(path) == 1 && path[0] == "expiry":
+		m := a.mailbox(string(key[len(dateLayout):]))
+		m.expiry = append(m.expiry, string(key[:len(dateLayout)]))
+	case len(path) == 2 && path[0] == "messages":
 		m := a.mailbox(path[1])
 		m.messages = true
 		m.metas.next(key)
 		var meta messageMeta
 		if json.Unmarshal(value, &meta) == nil {
 			m.lastFrom = meta.From
+			m.refs = append(m.refs, meta.Ciphertext)
 			if meta.Counsellor != "" {
 				a.refer(meta.Counsellor, showPath(path), showKey(key), "counsellor")
 			}
@@ -223,6 +239,12 @@ func (a *auditor) crossCheck() {
 	sort.Strings(ids)
 	for _, id := range ids {
 		m := a.mailboxes[id]
+		// Ciphertexts are claimed even for a mailbox in trouble below, so
+		// that each problem is reported once, where it is.
+		bytes, missing, shared, ordered := a.claim(m.refs)
+		if m.record == nil && len(m.expiry) > 0 {
+			a.violate("expiry", m.expiry[0]+id, "", "index entry without a mailbox record")
+		}
 		switch {
 		case m.record == nil && m.messages:
 			a.violate("messages", id, "", "messages without a mailbox record (of a deleted mailbox?)")
@@ -235,17 +257,36 @@ func (a *auditor) crossCheck() {
 		}
 		r := m.record
 		switch {
-		case m.cts.broken || m.metas.broken || m.cts.n != m.metas.n:
-			a.violate("messages/"+id, "", "", "ciphertext and meta seqs do not both run 1, 2, 3, …")
-		case m.cts.n != uint64(r.MessageCount):
-			a.violate("mailboxes", id, "message_count", fmt.Sprintf("record says %d, messages holds %d", r.MessageCount, m.cts.n))
+		case m.metas.broken:
+			a.violate("messages/"+id, "", "", "message seqs do not run 1, 2, 3, …")
+		case m.metas.n != uint64(r.MessageCount):
+			a.violate("mailboxes", id, "message_count", fmt.Sprintf("record says %d, messages holds %d", r.MessageCount, m.metas.n))
 		}
-		if m.bytes != r.Bytes {
+		switch {
+		case missing > 0:
+			a.violate("messages/"+id, "", "ciphertext_key", fmt.Sprintf("%d messages name a ciphertext that does not exist", missing))
+		case shared > 0:
+			a.violate("messages/"+id, "", "ciphertext_key", fmt.Sprintf("%d messages name a ciphertext that another message names", shared))
+		case !ordered:
+			a.violate("messages/"+id, "", "ciphertext_key", "ciphertext keys do not grow with the seq")
+		case bytes != r.Bytes:
 			a.violate("mailboxes", id, "bytes", "differs from the messages' total")
+		}
+		switch {
+		case len(m.expiry) == 0:
+			a.violate("mailboxes", id, "last_activity", "mailbox missing from the expiry index")
+		case len(m.expiry) > 1:
+			a.violate("expiry", m.expiry[1]+id, "", "mailbox indexed more than once")
+		case len(r.LastActivity) < len(dateLayout) || m.expiry[0] != r.LastActivity[:len(dateLayout)]:
+			a.violate("expiry", m.expiry[0]+id, "", "day differs from the mailbox's last_activity")
 		}
 		if r.AwaitingReply != (m.lastFrom == FromEnquirer) {
 			a.violate("mailboxes", id, "awaiting_reply", "differs from the newest message's sender")
 		}
+	}
+
+	if n := a.unclaimed(); n > 0 {
+		a.violate("ciphertexts", "", "", fmt.Sprintf("%d ciphertexts that no message names (of a deleted mailbox?)", n))
 	}
 
 	refs := make([]string, 0, len(a.referenced))
@@ -312,6 +353,41 @@ func (a *auditor) crossCheck() {
 		}
 		used[r] = e
 	}
+}
+
+// claim marks the ciphertexts a mailbox's messages name and sums their
+// lengths; it counts names of missing ciphertexts and of ones claimed
+// before, and says whether the keys grow with the seq, as the store
+// appends them.
+func (a *auditor) claim(refs []uint64) (bytes int64, missing, shared int, ordered bool) {
+	ordered = true
+	for i, k := range refs {
+		if i > 0 && k <= refs[i-1] {
+			ordered = false
+		}
+		n, ok := a.ciphertexts[k]
+		switch {
+		case !ok:
+			missing++
+		case n < 0:
+			shared++
+		default:
+			bytes += n
+			a.ciphertexts[k] = -1
+		}
+	}
+	return bytes, missing, shared, ordered
+}
+
+// unclaimed counts the ciphertexts no message names.
+func (a *auditor) unclaimed() int {
+	n := 0
+	for _, v := range a.ciphertexts {
+		if v >= 0 {
+			n++
+		}
+	}
+	return n
 }
 
 // countMagic counts the age headers in a file's raw bytes.

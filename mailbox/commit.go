@@ -1,8 +1,10 @@
 package mailbox
 
 import (
+	"errors"
 	"fmt"
 	"runtime/debug"
+	"syscall"
 
 	bolt "go.etcd.io/bbolt"
 )
@@ -143,7 +145,7 @@ func (s *Store) tryBatch(batch []*request, errs []error, failed []bool) (rerun b
 	defer func() { s.epochMemo = epochMemo{} }()
 	tx, err := s.db.Begin(true)
 	if err != nil {
-		fail(fmt.Errorf("mailbox: begin write: %v", err))
+		fail(diskError("begin write", err))
 		return false
 	}
 	applied := 0
@@ -173,7 +175,7 @@ func (s *Store) tryBatch(batch []*request, errs []error, failed []bool) (rerun b
 	}
 	if err := tx.Commit(); err != nil {
 		// Nothing of this transaction is durable: every applied op fails.
-		fail(fmt.Errorf("mailbox: commit: %v", err))
+		fail(diskError("commit", err))
 		return false
 	}
 	s.commits.Add(1)
@@ -197,7 +199,17 @@ func safeApply(apply func() error) (err error) {
 		}
 	}()
 	if err := apply(); err != nil {
-		return fmt.Errorf("mailbox: write: %v", err)
+		return diskError("write", err)
 	}
 	return nil
+}
+
+// diskError adds context to a bbolt error and turns a full disk into
+// ErrStorageFull, the one storage failure a client can act on (retry
+// later). Other causes stay opaque: they are logged, not shown.
+func diskError(what string, err error) error {
+	if errors.Is(err, syscall.ENOSPC) || errors.Is(err, syscall.EDQUOT) {
+		return fmt.Errorf("mailbox: %s: %w", what, ErrStorageFull)
+	}
+	return fmt.Errorf("mailbox: %s: %v", what, err)
 }

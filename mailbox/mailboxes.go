@@ -62,8 +62,11 @@ func getMailbox(tx *bolt.Tx, id string) (rec mailboxRecord, found bool, err erro
 	if !validMailboxID(id) {
 		return rec, false, nil
 	}
-	found, err = getJSON(tx.Bucket(bucketMailboxes), []byte(id), &rec)
-	return rec, found, err
+	data := tx.Bucket(bucketMailboxes).Get([]byte(id))
+	if data == nil {
+		return rec, false, nil
+	}
+	return rec, true, decodeMailboxRecord(data, &rec)
 }
 
 // CreateMailbox stores a new mailbox with its first (enquirer) message at
@@ -98,17 +101,10 @@ func (s *Store) CreateMailbox(id string, verifier [32]byte, epoch int, ciphertex
 			HourCount:     1,
 		}
 		return func() error {
-			mb, err := tx.Bucket(bucketMessages).CreateBucket(key)
-			if err != nil {
+			if _, err := tx.Bucket(bucketMessages).CreateBucket(key); err != nil {
 				return err
 			}
-			if _, err := mb.CreateBucket(bucketCiphertext); err != nil {
-				return err
-			}
-			if _, err := mb.CreateBucket(bucketMessageMeta); err != nil {
-				return err
-			}
-			return putMessage(tx, key, 1, ciphertext, messageMeta{From: FromEnquirer}, &rec)
+			return putMessage(tx, key, 1, ciphertext, messageMeta{From: FromEnquirer}, "", &rec)
 		}, nil
 	})
 	if err != nil {
@@ -117,25 +113,56 @@ func (s *Store) CreateMailbox(id string, verifier [32]byte, epoch int, ciphertex
 	return s.mailboxOf(id, &rec)
 }
 
-// putMessage stores message seq of mailbox key and the updated record.
-func putMessage(tx *bolt.Tx, key []byte, seq uint64, ciphertext []byte, meta messageMeta, rec *mailboxRecord) error {
+// putMessage stores message seq of mailbox key and the updated record;
+// lastActivity is the record's last_activity before ("" for a new mailbox).
+//
+// Ciphertexts of all mailboxes go to one bucket under keys from its
+// sequence, so the ciphertexts of a shared commit land side by side at the
+// end of the tree: a commit rewrites one rightmost leaf instead of one leaf
+// (with up to four older ciphertexts) per mailbox. The mailbox's own index
+// entry, messages/<id>/<seq>, is a small record naming that key.
+func putMessage(tx *bolt.Tx, key []byte, seq uint64, ciphertext []byte, meta messageMeta, lastActivity string, rec *mailboxRecord) error {
 	mb := tx.Bucket(bucketMessages).Bucket(key)
 	if mb == nil {
 		return errors.New("messages bucket missing")
 	}
-	cts, metas := mb.Bucket(bucketCiphertext), mb.Bucket(bucketMessageMeta)
-	if cts == nil || metas == nil {
-		return errors.New("messages bucket incomplete")
-	}
 	k := seqKey(seq)
-	if cts.Get(k) != nil {
+	if mb.Get(k) != nil {
 		return errors.New("seq already used")
 	}
-	if err := cts.Put(k, ciphertext); err != nil {
+	cts := tx.Bucket(bucketCiphertexts)
+	cts.FillPercent = 1 // keys only ever grow: fill leaves before splitting
+	ctKey, err := cts.NextSequence()
+	if err != nil {
 		return err
 	}
-	if err := putJSON(metas, k, meta); err != nil {
+	ck := seqKey(ctKey)
+	if cts.Get(ck) != nil {
+		return errors.New("ciphertext key already used")
+	}
+	if err := cts.Put(ck, ciphertext); err != nil {
 		return err
+	}
+	meta.Ciphertext = ctKey
+	if err := putJSON(mb, k, meta); err != nil {
+		return err
+	}
+	return putRecord(tx, key, lastActivity, rec)
+}
+
+// putRecord stores a mailbox record and keeps the expiry index in step;
+// lastActivity is the record's last_activity before ("" for a new one).
+func putRecord(tx *bolt.Tx, key []byte, lastActivity string, rec *mailboxRecord) error {
+	if lastActivity == "" || lastActivity[:min(len(lastActivity), len(dateLayout))] != rec.LastActivity[:min(len(rec.LastActivity), len(dateLayout))] {
+		ex := tx.Bucket(bucketExpiry)
+		if lastActivity != "" {
+			if err := ex.Delete(expiryKey(lastActivity, key)); err != nil {
+				return err
+			}
+		}
+		if err := ex.Put(expiryKey(rec.LastActivity, key), []byte{}); err != nil {
+			return err
+		}
 	}
 	return putJSON(tx.Bucket(bucketMailboxes), key, rec)
 }
@@ -175,22 +202,22 @@ func (s *Store) Messages(id string, after uint64) ([]Message, error) {
 		if mb == nil {
 			return errors.New("mailbox: messages bucket missing")
 		}
-		metas := mb.Bucket(bucketMessageMeta)
-		c := mb.Bucket(bucketCiphertext).Cursor()
+		cts := tx.Bucket(bucketCiphertexts)
+		c := mb.Cursor()
 		for k, v := c.Seek(seqKey(after + 1)); k != nil; k, v = c.Next() {
 			var meta messageMeta
-			found, err := getJSON(metas, k, &meta)
-			if err != nil {
+			if err := decodeJSON(v, &meta); err != nil {
 				return err
 			}
-			if !found || len(k) != 8 {
-				return errors.New("mailbox: message without meta")
+			ct := cts.Get(seqKey(meta.Ciphertext))
+			if ct == nil || len(k) != 8 {
+				return errors.New("mailbox: message without ciphertext")
 			}
 			msgs = append(msgs, Message{
 				Seq:        binary.BigEndian.Uint64(k),
 				From:       meta.From,
 				Counsellor: meta.Counsellor,
-				Ciphertext: bytes.Clone(v),
+				Ciphertext: bytes.Clone(ct),
 			})
 		}
 		return nil
@@ -259,6 +286,7 @@ func (s *Store) AppendEnquirer(id string, epoch int, ciphertext []byte) (uint64,
 		if rec.MessageCount >= s.limits.MaxMessages || rec.Bytes+int64(len(ciphertext)) > s.limits.MaxBytes {
 			return nil, ErrMailboxFull
 		}
+		last := rec.LastActivity
 		rec.MessageCount++
 		rec.Bytes += int64(len(ciphertext))
 		rec.LastActivity = hour
@@ -269,7 +297,7 @@ func (s *Store) AppendEnquirer(id string, epoch int, ciphertext []byte) (uint64,
 		rec.HourStart, rec.HourCount = hour, count+1
 		seq = uint64(rec.MessageCount)
 		return func() error {
-			return putMessage(tx, key, seq, ciphertext, messageMeta{From: FromEnquirer}, &rec)
+			return putMessage(tx, key, seq, ciphertext, messageMeta{From: FromEnquirer}, last, &rec)
 		}, nil
 	})
 	if err != nil {
@@ -305,6 +333,7 @@ func (s *Store) AppendCounsellor(id, counsellorID string, epoch int, ciphertext 
 		if !found {
 			return nil, ErrNotFound
 		}
+		last := rec.LastActivity
 		rec.MessageCount++
 		rec.Bytes += int64(len(ciphertext))
 		rec.LastActivity = formatHour(now)
@@ -315,7 +344,7 @@ func (s *Store) AppendCounsellor(id, counsellorID string, epoch int, ciphertext 
 		seq = uint64(rec.MessageCount)
 		meta := messageMeta{From: FromCounsellor, Counsellor: counsellorID}
 		return func() error {
-			return putMessage(tx, key, seq, ciphertext, meta, &rec)
+			return putMessage(tx, key, seq, ciphertext, meta, last, &rec)
 		}, nil
 	})
 	if err != nil {
@@ -354,11 +383,38 @@ func (s *Store) DeleteMailbox(id string) error {
 	})
 }
 
+// deleteMailbox deletes a mailbox's record, its entry in the expiry
+// index, its messages and their ciphertexts.
 func deleteMailbox(tx *bolt.Tx, key []byte) error {
-	if err := tx.Bucket(bucketMailboxes).Delete(key); err != nil {
+	mailboxes := tx.Bucket(bucketMailboxes)
+	var rec mailboxRecord
+	found, err := getJSON(mailboxes, key, &rec)
+	if err != nil {
 		return err
 	}
-	err := tx.Bucket(bucketMessages).DeleteBucket(key)
+	if found {
+		if err := tx.Bucket(bucketExpiry).Delete(expiryKey(rec.LastActivity, key)); err != nil {
+			return err
+		}
+		if err := mailboxes.Delete(key); err != nil {
+			return err
+		}
+	}
+	messages := tx.Bucket(bucketMessages)
+	if mb := messages.Bucket(key); mb != nil {
+		cts := tx.Bucket(bucketCiphertexts)
+		err := mb.ForEach(func(_, v []byte) error {
+			var meta messageMeta
+			if err := decodeJSON(v, &meta); err != nil {
+				return err
+			}
+			return cts.Delete(seqKey(meta.Ciphertext))
+		})
+		if err != nil {
+			return err
+		}
+	}
+	err = messages.DeleteBucket(key)
 	if err != nil && !errors.Is(err, berrors.ErrBucketNotFound) {
 		return err
 	}
@@ -376,7 +432,7 @@ func (s *Store) Cases(status string) ([]Mailbox, error) {
 	err := s.view(func(tx *bolt.Tx) error {
 		return tx.Bucket(bucketMailboxes).ForEach(func(k, v []byte) error {
 			var rec mailboxRecord
-			if err := decodeJSON(v, &rec); err != nil {
+			if err := decodeMailboxRecord(v, &rec); err != nil {
 				return err
 			}
 			if status != "" && rec.Status != status {
@@ -443,7 +499,7 @@ func (s *Store) UpdateCase(id string, status *string, assignee *string) (Mailbox
 			}
 		}
 		return func() error {
-			return putJSON(tx.Bucket(bucketMailboxes), key, &rec)
+			return putRecord(tx, key, rec.LastActivity, &rec)
 		}, nil
 	})
 	if err != nil {

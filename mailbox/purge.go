@@ -1,6 +1,7 @@
 package mailbox
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"time"
@@ -25,20 +26,16 @@ func (s *Store) Purge() (int, error) {
 		last, err := parseHour(rec.LastActivity)
 		return err == nil && s.expires(last).Before(today)
 	}
+	// The expiry index runs from the longest idle mailbox: read it only up
+	// to the first that has not expired, and no mailbox record at all.
+	cutoff := []byte(formatDate(today.AddDate(0, 0, -s.retention)))
 	var ids, invites []string
 	err := s.view(func(tx *bolt.Tx) error {
-		err := tx.Bucket(bucketMailboxes).ForEach(func(k, v []byte) error {
-			var rec mailboxRecord
-			if err := decodeJSON(v, &rec); err != nil {
-				return err
+		c := tx.Bucket(bucketExpiry).Cursor()
+		for k, _ := c.First(); k != nil && bytes.Compare(k, cutoff) < 0; k, _ = c.Next() {
+			if len(k) > len(dateLayout) {
+				ids = append(ids, string(k[len(dateLayout):]))
 			}
-			if expired(&rec) {
-				ids = append(ids, string(k))
-			}
-			return nil
-		})
-		if err != nil {
-			return err
 		}
 		return tx.Bucket(bucketInvites).ForEach(func(k, v []byte) error {
 			var inv inviteRecord
@@ -62,23 +59,34 @@ func (s *Store) Purge() (int, error) {
 		var n int
 		err := s.write(func(tx *bolt.Tx) (func() error, error) {
 			// Checked again: a message may have arrived since the scan.
-			var keys [][]byte
+			var keys, stale [][]byte
 			for _, id := range chunk {
 				rec, found, err := getMailbox(tx, id)
 				if err != nil {
 					return nil, err
 				}
-				if found && expired(&rec) {
+				switch {
+				case found && expired(&rec):
 					keys = append(keys, []byte(id))
+				case !found && validMailboxID(id):
+					// An index entry without its mailbox: drop it.
+					if ek := expiryKeyOf(tx, id, cutoff); ek != nil {
+						stale = append(stale, ek)
+					}
 				}
 			}
-			if len(keys) == 0 {
+			if len(keys) == 0 && len(stale) == 0 {
 				return nil, errNothing
 			}
 			n = len(keys)
 			return func() error {
 				for _, k := range keys {
 					if err := deleteMailbox(tx, k); err != nil {
+						return err
+					}
+				}
+				for _, k := range stale {
+					if err := tx.Bucket(bucketExpiry).Delete(k); err != nil {
 						return err
 					}
 				}
@@ -110,6 +118,18 @@ func (s *Store) Purge() (int, error) {
 		}
 	}
 	return purged, nil
+}
+
+// expiryKeyOf finds an expiry index entry of mailbox id dated before
+// cutoff, or nil.
+func expiryKeyOf(tx *bolt.Tx, id string, cutoff []byte) []byte {
+	c := tx.Bucket(bucketExpiry).Cursor()
+	for k, _ := c.First(); k != nil && bytes.Compare(k, cutoff) < 0; k, _ = c.Next() {
+		if string(k[min(len(k), len(dateLayout)):]) == id {
+			return bytes.Clone(k)
+		}
+	}
+	return nil
 }
 
 // RunPurge runs Purge at once and then every interval (an hour if every is

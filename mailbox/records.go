@@ -17,8 +17,8 @@ var (
 	bucketMeta        = []byte("meta")
 	bucketMailboxes   = []byte("mailboxes")
 	bucketMessages    = []byte("messages")
-	bucketCiphertext  = []byte("ciphertext")
-	bucketMessageMeta = []byte("meta")
+	bucketCiphertexts = []byte("ciphertexts")
+	bucketExpiry      = []byte("expiry")
 	bucketCounsellors = []byte("counsellors")
 	bucketKeyring     = []byte("keyring")
 	bucketEpochs      = []byte("epochs")
@@ -30,7 +30,7 @@ var (
 	keyCurrent  = []byte("current")
 )
 
-var topBuckets = [][]byte{bucketMeta, bucketMailboxes, bucketMessages, bucketCounsellors, bucketKeyring, bucketInvites}
+var topBuckets = [][]byte{bucketMeta, bucketMailboxes, bucketMessages, bucketCiphertexts, bucketExpiry, bucketCounsellors, bucketKeyring, bucketInvites}
 
 // Records. Their JSON field names are the allow-list: adding a field means
 // adding it to Schema, which the auditor reads.
@@ -57,9 +57,12 @@ type mailboxRecord struct {
 	HourCount int    `json:"hour_count"`
 }
 
+// messageMeta is a message's entry in its mailbox's index
+// (messages/<id>/<seq>); the ciphertext itself is ciphertexts/<Ciphertext>.
 type messageMeta struct {
 	From       string `json:"from"`
 	Counsellor string `json:"counsellor,omitempty"`
+	Ciphertext uint64 `json:"ciphertext_key"`
 }
 
 type counsellorRecord struct {
@@ -95,6 +98,9 @@ func initSchema(tx *bolt.Tx) error {
 	if _, err := tx.Bucket(bucketKeyring).CreateBucketIfNotExists(bucketEpochs); err != nil {
 		return err
 	}
+	if err := repairSequence(tx.Bucket(bucketCiphertexts)); err != nil {
+		return err
+	}
 	meta := tx.Bucket(bucketMeta)
 	if v := meta.Get(keySchema); v != nil {
 		var r schemaRecord
@@ -107,6 +113,32 @@ func initSchema(tx *bolt.Tx) error {
 		return nil
 	}
 	return putJSON(meta, keySchema, schemaRecord{Version: schemaVersion})
+}
+
+// repairSequence makes sure the next key NextSequence hands out in b is
+// above every key b holds. The store keeps the sequence itself (and so do
+// backups and compaction); this guards against a copy made by a tool that
+// does not, which would otherwise make new messages collide with old ones.
+func repairSequence(b *bolt.Bucket) error {
+	k, _ := b.Cursor().Last()
+	if len(k) != 8 {
+		return nil
+	}
+	if last := binary.BigEndian.Uint64(k); last > b.Sequence() {
+		return b.SetSequence(last)
+	}
+	return nil
+}
+
+// expiryKey is a mailbox's key in the expiry index: the day of its last
+// activity ("2006-01-02", the first ten characters of the stored hour)
+// followed by its id, so that the index runs from the longest idle.
+func expiryKey(lastActivity string, id []byte) []byte {
+	k := make([]byte, 0, len(dateLayout)+len(id))
+	if len(lastActivity) >= len(dateLayout) {
+		k = append(k, lastActivity[:len(dateLayout)]...)
+	}
+	return append(k, id...)
 }
 
 func putJSON(b *bolt.Bucket, key []byte, v any) error {

@@ -30,6 +30,7 @@ const (
 	KindMessage                 // a message's age ciphertext, exactly as the client sent it
 	KindKeyring                 // the keyring envelope, age ciphertext
 	KindRecord                  // a compact JSON object with exactly the listed fields
+	KindEmpty                   // an empty value: the key is all there is
 )
 
 func (k Kind) String() string {
@@ -42,6 +43,8 @@ func (k Kind) String() string {
 		return "keyring ciphertext"
 	case KindRecord:
 		return "JSON record"
+	case KindEmpty:
+		return "empty"
 	}
 	return "Kind(" + strconv.Itoa(int(k)) + ")"
 }
@@ -68,6 +71,10 @@ var (
 		return validMailboxID(string(k))
 	}}
 	keyFormatSeq = KeyFormat{Doc: "seq (8-byte big-endian, from 1)", match: isSeqKey}
+	// Ciphertext keys come from the bucket's sequence, shared by all
+	// mailboxes; a message's index entry names its key.
+	keyFormatCiphertext = KeyFormat{Doc: "ciphertext key (8-byte big-endian, from 1)", match: isSeqKey}
+	keyFormatExpiry     = KeyFormat{Doc: "day and mailbox id (the day of last activity, 2006-01-02, then the mailbox id)", match: isExpiryKey}
 	// Epoch keys share the seq form; the record repeats the epoch.
 	keyFormatEpoch      = KeyFormat{Doc: "epoch (8-byte big-endian, from 1)", match: isSeqKey}
 	keyFormatCounsellor = KeyFormat{Doc: "counsellor id ([a-z0-9]{1,32})", match: func(k []byte) bool {
@@ -77,6 +84,15 @@ var (
 		return len(k) == 64 && isLowerHex(string(k))
 	}}
 )
+
+func isExpiryKey(k []byte) bool {
+	if len(k) != len(dateLayout)+32 || !validMailboxID(string(k[len(dateLayout):])) {
+		return false
+	}
+	d := string(k[:len(dateLayout)])
+	t, err := parseDate(d)
+	return err == nil && t.Format(dateLayout) == d
+}
 
 func isSeqKey(k []byte) bool {
 	return len(k) == 8 && binary.BigEndian.Uint64(k) >= 1 && binary.BigEndian.Uint64(k) <= 1<<40
@@ -160,18 +176,20 @@ var Schema = []Node{
 			{Name: "hour_count", Type: FieldInt, Min: 0, Max: maxInt31},
 		}},
 	}},
-	{Key: fixedKey("messages"), Kind: KindBucket, Doc: "messages, one bucket per mailbox", Children: []Node{
+	{Key: fixedKey("expiry"), Kind: KindBucket, Doc: "index of mailboxes by the day of their last activity, for the purge", Children: []Node{
+		{Key: keyFormatExpiry, Kind: KindEmpty},
+	}},
+	{Key: fixedKey("messages"), Kind: KindBucket, Doc: "each mailbox's messages in order, one bucket per mailbox", Children: []Node{
 		{Key: keyFormatMailbox, Kind: KindBucket, Children: []Node{
-			{Key: fixedKey("ciphertext"), Kind: KindBucket, Children: []Node{
-				{Key: keyFormatSeq, Kind: KindMessage},
-			}},
-			{Key: fixedKey("meta"), Kind: KindBucket, Children: []Node{
-				{Key: keyFormatSeq, Kind: KindRecord, Fields: []Field{
-					{Name: "from", Type: FieldEnum, Enum: []string{FromEnquirer, FromCounsellor}},
-					{Name: "counsellor", Type: FieldID, Optional: true},
-				}, rule: ruleMessageMeta},
-			}},
+			{Key: keyFormatSeq, Kind: KindRecord, Fields: []Field{
+				{Name: "from", Type: FieldEnum, Enum: []string{FromEnquirer, FromCounsellor}},
+				{Name: "counsellor", Type: FieldID, Optional: true},
+				{Name: "ciphertext_key", Type: FieldInt, Min: 1, Max: 1 << 40},
+			}, rule: ruleMessageMeta},
 		}},
+	}},
+	{Key: fixedKey("ciphertexts"), Kind: KindBucket, Doc: "the message ciphertexts of all mailboxes, in the order they arrived", Children: []Node{
+		{Key: keyFormatCiphertext, Kind: KindMessage},
 	}},
 	{Key: fixedKey("counsellors"), Kind: KindBucket, Doc: "the team as the server knows it", Children: []Node{
 		{Key: keyFormatCounsellor, Kind: KindRecord, Fields: []Field{
@@ -345,6 +363,11 @@ func (p Policy) CheckEntry(path []string, key, value []byte) []Violation {
 		}
 	case KindRecord:
 		return checkRecord(n, v, key, value)
+	case KindEmpty:
+		if len(value) != 0 {
+			v.Problem = "a value where the allow-list has none"
+			return []Violation{v}
+		}
 	}
 	return nil
 }

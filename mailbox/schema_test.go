@@ -45,16 +45,22 @@ func TestCheckEntry(t *testing.T) {
 		{name: "not JSON", path: []string{"mailboxes"}, key: mb, value: `plain text`, problem: "not a JSON object"},
 		{name: "trailing data", path: []string{"mailboxes"}, key: mb, value: okMailbox + `{}`, problem: "not a JSON object"},
 		{name: "messages of a mailbox", path: []string{"messages"}, key: mb, bucket: true},
-		{name: "message", path: []string{"messages", mb, "ciphertext"}, key: "\x00\x00\x00\x00\x00\x00\x00\x01", value: string(ciphertext(4240, ""))},
-		{name: "plaintext message", path: []string{"messages", mb, "ciphertext"}, key: "\x00\x00\x00\x00\x00\x00\x00\x01", value: "hello", problem: "message ciphertext: not a message"},
-		{name: "seq 0", path: []string{"messages", mb, "ciphertext"}, key: "\x00\x00\x00\x00\x00\x00\x00\x00", value: string(ciphertext(4240, "")), problem: "key not in the allow-list"},
-		{name: "decimal seq", path: []string{"messages", mb, "ciphertext"}, key: "1", value: string(ciphertext(4240, "")), problem: "key not in the allow-list"},
-		{name: "bucket for a message", path: []string{"messages", mb, "ciphertext"}, key: "\x00\x00\x00\x00\x00\x00\x00\x01", bucket: true, problem: "a bucket where the allow-list has a message ciphertext"},
+		{name: "message", path: []string{"ciphertexts"}, key: "\x00\x00\x00\x00\x00\x00\x00\x01", value: string(ciphertext(4240, ""))},
+		{name: "plaintext message", path: []string{"ciphertexts"}, key: "\x00\x00\x00\x00\x00\x00\x00\x01", value: "hello", problem: "message ciphertext: not a message"},
+		{name: "ciphertext key 0", path: []string{"ciphertexts"}, key: "\x00\x00\x00\x00\x00\x00\x00\x00", value: string(ciphertext(4240, "")), problem: "key not in the allow-list"},
+		{name: "decimal ciphertext key", path: []string{"ciphertexts"}, key: "1", value: string(ciphertext(4240, "")), problem: "key not in the allow-list"},
+		{name: "bucket for a message", path: []string{"ciphertexts"}, key: "\x00\x00\x00\x00\x00\x00\x00\x01", bucket: true, problem: "a bucket where the allow-list has a message ciphertext"},
+		{name: "ciphertext in the index", path: []string{"messages", mb}, key: "\x00\x00\x00\x00\x00\x00\x00\x01", value: string(ciphertext(4240, "")), problem: "not a JSON object"},
 		{name: "inside an unknown bucket", path: []string{"messages", mb, "drafts"}, key: "x", value: "y", problem: "inside a bucket not in the allow-list"},
-		{name: "enquirer meta", path: []string{"messages", mb, "meta"}, key: "\x00\x00\x00\x00\x00\x00\x00\x02", value: `{"from":"enquirer"}`},
-		{name: "counsellor meta", path: []string{"messages", mb, "meta"}, key: "\x00\x00\x00\x00\x00\x00\x00\x02", value: `{"from":"counsellor","counsellor":"abc"}`},
-		{name: "counsellor meta without id", path: []string{"messages", mb, "meta"}, key: "\x00\x00\x00\x00\x00\x00\x00\x02", value: `{"from":"counsellor"}`, problem: "if and only if"},
-		{name: "meta with a time", path: []string{"messages", mb, "meta"}, key: "\x00\x00\x00\x00\x00\x00\x00\x02", value: `{"from":"enquirer","sent":"2027-02-26T13:00:00Z"}`, field: "sent", problem: "not in the allow-list"},
+		{name: "enquirer meta", path: []string{"messages", mb}, key: "\x00\x00\x00\x00\x00\x00\x00\x02", value: `{"from":"enquirer","ciphertext_key":7}`},
+		{name: "counsellor meta", path: []string{"messages", mb}, key: "\x00\x00\x00\x00\x00\x00\x00\x02", value: `{"from":"counsellor","counsellor":"abc","ciphertext_key":7}`},
+		{name: "counsellor meta without id", path: []string{"messages", mb}, key: "\x00\x00\x00\x00\x00\x00\x00\x02", value: `{"from":"counsellor","ciphertext_key":7}`, problem: "if and only if"},
+		{name: "meta without ciphertext key", path: []string{"messages", mb}, key: "\x00\x00\x00\x00\x00\x00\x00\x02", value: `{"from":"enquirer"}`, field: "ciphertext_key", problem: "missing"},
+		{name: "meta with a time", path: []string{"messages", mb}, key: "\x00\x00\x00\x00\x00\x00\x00\x02", value: `{"from":"enquirer","ciphertext_key":7,"sent":"2027-02-26T13:00:00Z"}`, field: "sent", problem: "not in the allow-list"},
+		{name: "expiry entry", path: []string{"expiry"}, key: "2027-02-26" + mb, value: ""},
+		{name: "expiry entry with a value", path: []string{"expiry"}, key: "2027-02-26" + mb, value: "203.0.113.9", problem: "a value where the allow-list has none"},
+		{name: "expiry entry with an hour", path: []string{"expiry"}, key: "2027-02-26T13" + mb, value: "", problem: "key not in the allow-list"},
+		{name: "expiry entry without an id", path: []string{"expiry"}, key: "2027-02-26", value: "", problem: "key not in the allow-list"},
 		{name: "counsellor", path: []string{"counsellors"}, key: "abc", value: `{"id":"abc","name":"Ana","role":"admin","state":"active","recipient":"` + r + `"}`},
 		{name: "counsellor under another id", path: []string{"counsellors"}, key: "abd", value: `{"id":"abc","name":"Ana","role":"admin","state":"active","recipient":"` + r + `"}`, problem: "id differs from the key"},
 		{name: "counsellor with a long name", path: []string{"counsellors"}, key: "abc", value: `{"id":"abc","name":"` + strings.Repeat("a", 65) + `","role":"admin","state":"active","recipient":"` + r + `"}`, field: "name", problem: "longer than"},
@@ -104,6 +110,11 @@ func TestAuditFile(t *testing.T) {
 	if _, _, err := s.CreateInvite(RoleCounsellor); err != nil {
 		t.Fatal(err)
 	}
+	m1, err := s.GetMailbox(mailboxID(1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	mbExpiry := formatDate(m1.LastActivity) + mailboxID(1)
 	var buf bytes.Buffer
 	if err := s.Backup(&buf); err != nil {
 		t.Fatal(err)
@@ -170,18 +181,34 @@ func TestAuditFile(t *testing.T) {
 			return err
 		}, Violation{Path: "messages/" + mb, Key: "drafts", Problem: "bucket not in the allow-list"}},
 		{"plaintext message", func(tx *bolt.Tx) error {
-			return tx.Bucket(bucketMessages).Bucket([]byte(mb)).Bucket(bucketCiphertext).Put([]byte(seq), []byte("Hello, I need help"))
-		}, Violation{Path: "messages/" + mb + "/ciphertext", Key: showKey([]byte(seq)), Problem: "message ciphertext: not a message"}},
+			return tx.Bucket(bucketCiphertexts).Put([]byte(seq), []byte("Hello, I need help"))
+		}, Violation{Path: "ciphertexts", Key: showKey([]byte(seq)), Problem: "message ciphertext: not a message"}},
 		{"orphan messages", func(tx *bolt.Tx) error {
 			return tx.Bucket(bucketMailboxes).Delete([]byte(mb))
-		}, Violation{Path: "messages", Key: mb, Problem: "messages without a mailbox record (of a deleted mailbox?)"}},
+		}, Violation{Path: "expiry", Key: mbExpiry, Problem: "index entry without a mailbox record"}},
 		{"missing message", func(tx *bolt.Tx) error {
+			return tx.Bucket(bucketMessages).Bucket([]byte(mb)).Delete(seqKey(3))
+		}, Violation{Path: "messages/" + mb, Problem: "message seqs do not run 1, 2, 3, …"}},
+		{"message of a deleted mailbox", func(tx *bolt.Tx) error {
+			return tx.Bucket(bucketCiphertexts).Put(seqKey(1000), ciphertext(4240, ""))
+		}, Violation{Path: "ciphertexts", Problem: "1 ciphertexts that no message names (of a deleted mailbox?)"}},
+		{"missing ciphertext", func(tx *bolt.Tx) error {
+			return tx.Bucket(bucketCiphertexts).Delete(seqKey(firstCiphertextKey(tx, mb)))
+		}, Violation{Path: "messages/" + mb, Field: "ciphertext_key", Problem: "1 messages name a ciphertext that does not exist"}},
+		{"shared ciphertext", func(tx *bolt.Tx) error {
 			b := tx.Bucket(bucketMessages).Bucket([]byte(mb))
-			if err := b.Bucket(bucketCiphertext).Delete(seqKey(3)); err != nil {
+			return b.Put(seqKey(2), b.Get(seqKey(1)))
+		}, Violation{Path: "messages/" + mb, Field: "ciphertext_key", Problem: "1 messages name a ciphertext that another message names"}},
+		{"not indexed for expiry", func(tx *bolt.Tx) error {
+			return tx.Bucket(bucketExpiry).Delete([]byte(mbExpiry))
+		}, Violation{Path: "mailboxes", Key: mb, Field: "last_activity", Problem: "mailbox missing from the expiry index"}},
+		{"indexed on the wrong day", func(tx *bolt.Tx) error {
+			ex := tx.Bucket(bucketExpiry)
+			if err := ex.Delete([]byte(mbExpiry)); err != nil {
 				return err
 			}
-			return b.Bucket(bucketMessageMeta).Delete(seqKey(3))
-		}, Violation{Path: "messages/" + mb, Problem: "ciphertext and meta seqs do not both run 1, 2, 3, …"}},
+			return ex.Put([]byte("2000-01-01"+mb), []byte{})
+		}, Violation{Path: "expiry", Key: "2000-01-01" + mb, Problem: "day differs from the mailbox's last_activity"}},
 		{"unknown assignee", func(tx *bolt.Tx) error {
 			b := tx.Bucket(bucketMailboxes)
 			v := bytes.Replace(b.Get([]byte(mb)), []byte(`"assignee":null`), []byte(`"assignee":"ghost"`), 1)
@@ -270,4 +297,13 @@ func TestValidRecipient(t *testing.T) {
 			t.Fatal("an upper-case recipient passes")
 		}
 	}
+}
+
+// firstCiphertextKey is the ciphertext key of message 1 of mailbox id.
+func firstCiphertextKey(tx *bolt.Tx, id string) uint64 {
+	var meta messageMeta
+	if _, err := getJSON(tx.Bucket(bucketMessages).Bucket([]byte(id)), seqKey(1), &meta); err != nil {
+		panic(err)
+	}
+	return meta.Ciphertext
 }

@@ -19,6 +19,9 @@ var (
 	ErrInviteInvalid   = errors.New("mailbox: invite invalid")
 	ErrRecipientExists = errors.New("mailbox: recipient exists")
 	ErrClosed          = errors.New("mailbox: store closed")
+	// ErrStorageFull is a write that failed because the disk is full;
+	// nothing of it is stored and the file stays consistent.
+	ErrStorageFull = errors.New("mailbox: storage full")
 )
 
 // RateLimitError is returned when a mailbox's hourly message cap is reached.

@@ -11,6 +11,9 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+
+	"lotse/api"
+	"lotse/content"
 )
 
 // config is mailboxd's validated configuration (PROTOCOL.md §7).
@@ -18,11 +21,17 @@ type config struct {
 	Addr          string
 	DB            string
 	RetentionDays int
+	CompactHours  int    // hours between compactions of the data file, 0: none
 	SetupToken    string // "" means generate one while no counsellor exists
 	PowDifficulty int
 	TLSCert       string
 	TLSKey        string
 	ProxyHeader   string // "" means the connection's address
+	ExitURL       string // where the web client's quick exit goes
+	Limits        limitsConfig
+
+	// Content is the information pages (LOTSE_CONTENT_DIR), loaded and checked.
+	Content *content.Site
 }
 
 // minSetupTokenLen is 128 bits as base64url: a configured setup token
@@ -58,12 +67,16 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (*
 		{flag: "addr", env: "LOTSE_ADDR", def: "127.0.0.1:8080", usage: "listen address, `host:port`"},
 		{flag: "db", env: "LOTSE_DB", def: "./data/lotse.db", usage: "bbolt data `file`"},
 		{flag: "retention-days", env: "LOTSE_RETENTION_DAYS", def: "90", usage: "`days` a mailbox is kept after its last activity (1-3650)"},
+		{flag: "compact-hours", env: "LOTSE_COMPACT_HOURS", def: "24", usage: "`hours` between compactions that remove deleted data from the data file, counted from 00:00 UTC (0-720, 0 turns them off)"},
 		{flag: "setup-token", env: "LOTSE_SETUP_TOKEN", usage: "bootstrap `token` for the first counsellor (default: random, printed while needed); prefer LOTSE_SETUP_TOKEN_FILE"},
-		{flag: "pow-difficulty", env: "LOTSE_POW_DIFFICULTY", def: "8", usage: "leading zero `bits` of the proof of work for a new mailbox (0-24, 0 turns it off)"},
+		{flag: "pow-difficulty", env: "LOTSE_POW_DIFFICULTY", def: "6", usage: "leading zero `bits` of the proof of work for a new mailbox (0-24, 0 turns it off)"},
 		{flag: "tls-cert", env: "LOTSE_TLS_CERT", usage: "TLS certificate `file` (PEM), to serve HTTPS directly"},
 		{flag: "tls-key", env: "LOTSE_TLS_KEY", usage: "TLS key `file` (PEM)"},
+		{flag: "content-dir", env: "LOTSE_CONTENT_DIR", usage: "`folder` with the operator's pages, texts and centres.json, on top of the built-in ones (see README)"},
+		{flag: "exit-url", env: "LOTSE_EXIT_URL", def: api.DefaultExitURL, usage: "neutral https `URL` the web client's quick exit replaces the page with"},
 		{flag: "proxy-header", env: "LOTSE_PROXY_HEADER", usage: "request `header` that a trusted reverse proxy sets to the client address, e.g. X-Forwarded-For (only for rate limits, never stored)"},
 	}
+	settings = append(settings, limitSettings()...)
 	fs := flag.NewFlagSet("mailboxd", flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
 	byFlag := map[string]*setting{}
@@ -107,6 +120,9 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (*
 	if c.RetentionDays, err = parseInt(get("retention-days"), 1, 3650, "a whole number of days"); err != nil {
 		return nil, err
 	}
+	if c.CompactHours, err = parseInt(get("compact-hours"), 0, maxCompactHours, "a whole number of hours"); err != nil {
+		return nil, err
+	}
 	if c.PowDifficulty, err = parseInt(get("pow-difficulty"), 0, 24, "a whole number of bits"); err != nil {
 		return nil, err
 	}
@@ -117,6 +133,20 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (*
 		return nil, err
 	}
 	if c.ProxyHeader, err = parseHeaderName(get("proxy-header")); err != nil {
+		return nil, err
+	}
+	if c.Limits, err = parseLimits(get); err != nil {
+		return nil, err
+	}
+	if err := api.ValidateExitURL(get("exit-url").value); err != nil {
+		return nil, &configError{
+			msg:  fmt.Sprintf("%s must be an absolute https URL, got %q: %v", get("exit-url").source, get("exit-url").value, err),
+			hint: "choose a neutral, widely used site, for example " + api.DefaultExitURL,
+		}
+	}
+	c.ExitURL = get("exit-url").value
+	// Before prepareDB: a broken content folder changes nothing on disk.
+	if c.Content, err = loadContent(get("content-dir"), c.RetentionDays, c.ExitURL); err != nil {
 		return nil, err
 	}
 	if c.DB, err = prepareDB(get("db")); err != nil {
@@ -265,4 +295,21 @@ func prepareDB(s *setting) (string, error) {
 		return "", &configError{msg: fmt.Sprintf("%s must name a file, %q is a directory", s.source, s.value)}
 	}
 	return s.value, nil
+}
+
+// loadContent reads and renders the information pages: the built-in ones
+// and, if set, the operator's folder on top.
+func loadContent(s *setting, retentionDays int, exitURL string) (*content.Site, error) {
+	site, err := content.Load(s.value, content.Options{RetentionDays: retentionDays, ExitURL: exitURL})
+	if err != nil {
+		msg := strings.TrimPrefix(err.Error(), "content: ")
+		if s.value != "" {
+			msg = s.source + ": " + msg
+		}
+		return nil, &configError{
+			msg:  msg,
+			hint: "fix the named file, or unset " + s.source + " to serve the built-in pages",
+		}
+	}
+	return site, nil
 }

@@ -23,6 +23,7 @@ import (
 
 	"lotse/api"
 	"lotse/mailbox"
+	"lotse/webclient"
 )
 
 const (
@@ -59,7 +60,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stderr 
 		return err
 	}
 
-	store, err := mailbox.Open(mailbox.Options{Path: cfg.DB, RetentionDays: cfg.RetentionDays})
+	store, err := mailbox.Open(mailbox.Options{Path: cfg.DB, RetentionDays: cfg.RetentionDays, Limits: cfg.Limits.Mailbox})
 	if err != nil {
 		return &configError{
 			msg:  fmt.Sprintf("open the data file %q: %v", cfg.DB, err),
@@ -79,11 +80,24 @@ func run(ctx context.Context, args []string, getenv func(string) string, stderr 
 			served <- srv.Serve(ln)
 		}
 	}()
+	if cfg.Limits.DebugStats {
+		stopStats, err := serveDebugStats(store, stderr)
+		if err != nil {
+			fmt.Fprintf(stderr, "mailboxd: debug stats: %v\n", err)
+		} else {
+			defer stopStats()
+		}
+	}
 	purgeCtx, stopPurge := context.WithCancel(context.Background())
 	purged := make(chan struct{})
 	go func() {
 		defer close(purged)
 		purgeLoop(purgeCtx, store, purgeInterval, stderr)
+	}()
+	compacted := make(chan struct{})
+	go func() {
+		defer close(compacted)
+		compactLoop(purgeCtx, store, time.Duration(cfg.CompactHours)*time.Hour, stderr)
 	}()
 
 	var serveErr error
@@ -105,6 +119,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stderr 
 	}
 	stopPurge()
 	<-purged
+	<-compacted
 	err = errors.Join(serveErr, shutdownErr, closeStore(store))
 	if err == nil {
 		fmt.Fprintln(stderr, "mailboxd: stopped")
@@ -117,7 +132,12 @@ func start(store *mailbox.Store, cfg *config, stderr io.Writer) (*api.Server, ne
 	if err := prepareSetup(store, cfg.SetupToken, stderr); err != nil {
 		return nil, nil, err
 	}
-	srv, err := api.New(store, api.Config{PowDifficulty: cfg.PowDifficulty, Log: stderr, ProxyHeader: cfg.ProxyHeader})
+	srv, err := api.New(store, api.Config{
+		PowDifficulty: cfg.PowDifficulty, Log: stderr, ProxyHeader: cfg.ProxyHeader,
+		Web: webclient.Files(), ExitURL: cfg.ExitURL, Content: cfg.Content,
+		CreateLimit: cfg.Limits.Create, ChallengeLimit: cfg.Limits.Challenge, EnquirerLimit: cfg.Limits.Enquirer,
+		PostLimit: cfg.Limits.Post, LoginFailures: cfg.Limits.LoginFailures, MailboxesPerHour: cfg.Limits.MailboxesPerHour,
+	})
 	if err != nil {
 		return nil, nil, fmt.Errorf("start the API: %v", err)
 	}

@@ -61,7 +61,8 @@ func TestConfigDefaultsAndOverrides(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := config{Addr: "127.0.0.1:8080", DB: "./data/lotse.db", RetentionDays: 90, PowDifficulty: 8}
+	want := config{Addr: "127.0.0.1:8080", DB: "./data/lotse.db", RetentionDays: 90, CompactHours: 24, PowDifficulty: 6, ExitURL: "https://www.wikipedia.org/"}
+	want.Content = c.Content // the pages: content_test.go
 	if *c != want {
 		t.Errorf("defaults %+v, want %+v", *c, want)
 	}
@@ -75,13 +76,15 @@ func TestConfigDefaultsAndOverrides(t *testing.T) {
 	env := map[string]string{
 		"LOTSE_ADDR": "0.0.0.0:1", "LOTSE_DB": filepath.Join(dir, "a", "b", "x.db"), "LOTSE_RETENTION_DAYS": "3650",
 		"LOTSE_POW_DIFFICULTY": "0", "LOTSE_SETUP_TOKEN_FILE": tokenFile, "LOTSE_TLS_CERT": certFile, "LOTSE_TLS_KEY": keyFile,
+		"LOTSE_EXIT_URL": "https://example.org/weather",
 	}
 	c, err = parseConfig(nil, envFunc(env), io.Discard)
 	if err != nil {
 		t.Fatal(err)
 	}
-	want = config{Addr: "0.0.0.0:1", DB: env["LOTSE_DB"], RetentionDays: 3650, PowDifficulty: 0,
-		SetupToken: "from-the-file-0123456789abcdef", TLSCert: certFile, TLSKey: keyFile}
+	want = config{Addr: "0.0.0.0:1", DB: env["LOTSE_DB"], RetentionDays: 3650, CompactHours: 24, PowDifficulty: 0,
+		SetupToken: "from-the-file-0123456789abcdef", TLSCert: certFile, TLSKey: keyFile, ExitURL: "https://example.org/weather"}
+	want.Content = c.Content // the pages: content_test.go
 	if *c != want {
 		t.Errorf("from the environment %+v, want %+v", *c, want)
 	}
@@ -92,8 +95,9 @@ func TestConfigDefaultsAndOverrides(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want = config{Addr: "[::1]:0", DB: filepath.Join(dir, "y.db"), RetentionDays: 1, PowDifficulty: 24,
-		SetupToken: "from-the-flag-0123456789abcdef", TLSCert: certFile, TLSKey: keyFile, ProxyHeader: "X-Forwarded-For"}
+	want = config{Addr: "[::1]:0", DB: filepath.Join(dir, "y.db"), RetentionDays: 1, CompactHours: 24, PowDifficulty: 24,
+		SetupToken: "from-the-flag-0123456789abcdef", TLSCert: certFile, TLSKey: keyFile, ProxyHeader: "X-Forwarded-For", ExitURL: "https://example.org/weather"}
+	want.Content = c.Content // the pages: content_test.go
 	if *c != want {
 		t.Errorf("flags over the environment %+v, want %+v", *c, want)
 	}
@@ -131,6 +135,10 @@ func TestConfigErrors(t *testing.T) {
 			`LOTSE_POW_DIFFICULTY must be a whole number of bits between 0 and 24, got "-1"`, false},
 		{"proxy header with a space", map[string]string{"LOTSE_PROXY_HEADER": "X Forwarded"}, nil,
 			`LOTSE_PROXY_HEADER must be a header name, got "X Forwarded"`, true},
+		{"exit URL not https", map[string]string{"LOTSE_EXIT_URL": "http://example.org/"}, nil,
+			`LOTSE_EXIT_URL must be an absolute https URL, got "http://example.org/": not an absolute https URL`, true},
+		{"exit URL relative", nil, []string{"--exit-url", "/weather"},
+			`--exit-url must be an absolute https URL, got "/weather": not an absolute https URL`, true},
 		{"pow too high", nil, []string{"--pow-difficulty=25"},
 			`--pow-difficulty must be a whole number of bits between 0 and 24, got "25"`, false},
 		{"addr without port", map[string]string{"LOTSE_ADDR": "localhost"}, nil,

@@ -1,0 +1,33 @@
+package client
+
+import (
+	"context"
+	"net/http"
+)
+
+// Compaction is the server's report of one compaction
+// (POST /api/v1/admin/compact).
+type Compaction struct {
+	Purged      int   `json:"purged"`       // expired mailboxes deleted before the compaction
+	BytesBefore int64 `json:"bytes_before"` // size of the data file before
+	BytesAfter  int64 `json:"bytes_after"`  // and after
+	DurationMS  int64 `json:"duration_ms"`
+}
+
+// Compact asks the server (admins only) to purge expired mailboxes and
+// compact its data file now, so deleted data is physically gone from it.
+// It returns once the compaction is done; the context bounds the wait.
+func (c *Client) Compact(ctx context.Context) error {
+	_, err := c.CompactReport(ctx)
+	return err
+}
+
+// CompactReport is Compact, returning the server's report.
+func (c *Client) CompactReport(ctx context.Context) (*Compaction, error) {
+	var out Compaction
+	err := c.do(ctx, request{method: http.MethodPost, route: "/api/v1/admin/compact", path: "/admin/compact", want: http.StatusOK, out: &out})
+	if err != nil {
+		return nil, err
+	}
+	return &out, nil
+}

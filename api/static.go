@@ -1,0 +1,215 @@
+package api
+
+import (
+	"bufio"
+	"bytes"
+	"compress/gzip"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"html"
+	"io/fs"
+	"net/url"
+	"path"
+	"regexp"
+	"strings"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/valyala/fasthttp"
+)
+
+// The web client's page and its assets (webclient/dist, embedded by
+// mailboxd). The app is one URL, "/"; its bundles have content-hash names
+// and are cached for good; everything else is no-store. Every web response
+// gets the page CSP (the worker runs under its script's own CSP), the API
+// keeps default-src 'none'; setSecurityHeaders is the one place that sets
+// them.
+
+// PageCSP is the Content-Security-Policy of the web client (issue 3).
+const PageCSP = "default-src 'none'; script-src 'self' 'wasm-unsafe-eval'; worker-src 'self'; connect-src 'self'; " +
+	"style-src 'self'; img-src 'self'; font-src 'self'; form-action 'none'; frame-ancestors 'none'; " +
+	"base-uri 'none'; require-trusted-types-for 'script'"
+
+// DefaultExitURL is where the quick exit goes unless configured; the built
+// index.html carries it, and the server puts the configured one in its place.
+const DefaultExitURL = "https://www.wikipedia.org/"
+
+const exitLink = `id="exit" class="exit" href="` + DefaultExitURL + `"`
+
+// ctxWeb marks a response as the web client's: "page" or "asset".
+const ctxWeb = "lotse.web"
+
+// hashedName is a bundle name with esbuild's content hash: cacheable for good.
+var hashedName = regexp.MustCompile(`^[a-z]+-[A-Z0-9]{8}\.(js|css)$`)
+
+type webFile struct {
+	body, gz    []byte
+	contentType string
+	etag        string
+	immutable   bool
+}
+
+type webFiles struct {
+	files map[string]*webFile // by URL path; "/" is index.html
+}
+
+// maxWebFile bounds what is read from the embedded file system.
+const maxWebFile = 4 << 20
+
+// ValidateExitURL accepts an absolute https URL with a host and no
+// credentials, at most 2048 bytes.
+func ValidateExitURL(s string) error {
+	if len(s) > 2048 {
+		return errors.New("longer than 2048 bytes")
+	}
+	u, err := url.Parse(s)
+	if err != nil || u.Scheme != "https" || u.Host == "" || u.User != nil || u.Opaque != "" {
+		return errors.New("not an absolute https URL")
+	}
+	return nil
+}
+
+// loadWeb reads the built client from fsys. A missing index.html is not an
+// error: the page routes then answer 503 (a clone built without node).
+func loadWeb(fsys fs.FS, exitURL string) (*webFiles, error) {
+	w := &webFiles{files: map[string]*webFile{}}
+	if fsys == nil {
+		return w, nil
+	}
+	index, err := fs.ReadFile(fsys, "index.html")
+	if errors.Is(err, fs.ErrNotExist) {
+		return w, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("api: web client: %v", err)
+	}
+	if exitURL == "" {
+		exitURL = DefaultExitURL
+	}
+	if err := ValidateExitURL(exitURL); err != nil {
+		return nil, fmt.Errorf("api: exit URL: %v", err)
+	}
+	if bytes.Count(index, []byte(exitLink)) != 1 {
+		return nil, errors.New("api: web client: index.html has no exit link to configure")
+	}
+	index = bytes.Replace(index, []byte(exitLink), []byte(`id="exit" class="exit" href="`+html.EscapeString(exitURL)+`"`), 1)
+	w.add("/", index, "text/html; charset=utf-8", false)
+
+	sums, err := fs.ReadFile(fsys, "SHA256SUMS")
+	if err != nil {
+		return nil, fmt.Errorf("api: web client: %v", err)
+	}
+	w.add("/SHA256SUMS", sums, "text/plain; charset=utf-8", false)
+	sc := bufio.NewScanner(bytes.NewReader(sums))
+	for sc.Scan() {
+		sum, name, ok := strings.Cut(sc.Text(), "  ")
+		if !ok || len(sum) != 64 || name == "index.html" {
+			continue
+		}
+		if name != path.Base(name) || !fs.ValidPath(name) {
+			return nil, fmt.Errorf("api: web client: SHA256SUMS names %q", name)
+		}
+		b, err := fs.ReadFile(fsys, name)
+		if err != nil {
+			return nil, fmt.Errorf("api: web client: %v", err)
+		}
+		if len(b) > maxWebFile {
+			return nil, fmt.Errorf("api: web client: %s is larger than %d bytes", name, maxWebFile)
+		}
+		if h := sha256.Sum256(b); hex.EncodeToString(h[:]) != sum {
+			return nil, fmt.Errorf("api: web client: %s does not match SHA256SUMS", name)
+		}
+		w.add("/"+name, b, contentType(name), hashedName.MatchString(name))
+	}
+	return w, nil
+}
+
+func contentType(name string) string {
+	switch path.Ext(name) {
+	case ".js":
+		return "text/javascript; charset=utf-8"
+	case ".css":
+		return "text/css; charset=utf-8"
+	case ".html":
+		return "text/html; charset=utf-8"
+	}
+	return "text/plain; charset=utf-8"
+}
+
+func (w *webFiles) add(urlPath string, body []byte, ctype string, immutable bool) {
+	f := &webFile{body: body, contentType: ctype, immutable: immutable}
+	h := sha256.Sum256(body)
+	f.etag = `"` + hex.EncodeToString(h[:12]) + `"`
+	var buf bytes.Buffer
+	zw, _ := gzip.NewWriterLevel(&buf, gzip.BestCompression)
+	zw.Write(body)
+	zw.Close()
+	if buf.Len() < len(body) {
+		f.gz = buf.Bytes()
+	}
+	w.files[urlPath] = f
+}
+
+// serveWeb answers GET and HEAD of the page and its assets.
+func (s *Server) serveWeb(c *fiber.Ctx) error {
+	p := c.Path()
+	f := s.web.files[p]
+	if f == nil {
+		if p == "/" {
+			c.Context().SetUserValue(ctxWeb, "page")
+			c.Status(fiber.StatusServiceUnavailable)
+			c.Set(fiber.HeaderContentType, "text/plain; charset=utf-8")
+			return c.SendString("Web-Client nicht gebaut – bitte „make build“ ausführen.\n" +
+				"web client not built — run make build\n")
+		}
+		return errNotFound
+	}
+	// A 404 keeps the API's headers; what is served gets the page's.
+	c.Context().SetUserValue(ctxWeb, "page")
+	if f.immutable {
+		c.Context().SetUserValue(ctxWeb, "asset")
+	}
+	c.Set(fiber.HeaderETag, f.etag)
+	c.Set(fiber.HeaderVary, fiber.HeaderAcceptEncoding)
+	if f.immutable && c.Get(fiber.HeaderIfNoneMatch) == f.etag {
+		return c.SendStatus(fiber.StatusNotModified)
+	}
+	c.Set(fiber.HeaderContentType, f.contentType)
+	body := f.body
+	if f.gz != nil && acceptsGzip(c.Get(fiber.HeaderAcceptEncoding)) {
+		c.Set(fiber.HeaderContentEncoding, "gzip")
+		body = f.gz
+	}
+	c.Status(fiber.StatusOK)
+	return c.Send(body)
+}
+
+func acceptsGzip(h string) bool {
+	for _, part := range strings.Split(h, ",") {
+		name, params, _ := strings.Cut(strings.TrimSpace(part), ";")
+		if strings.EqualFold(strings.TrimSpace(name), "gzip") {
+			return !strings.Contains(strings.ReplaceAll(params, " ", ""), "q=0") || strings.Contains(params, "q=0.")
+		}
+	}
+	return false
+}
+
+// webHeaders is the web part of setSecurityHeaders.
+func webHeaders(ctx *fasthttp.RequestCtx, h *fasthttp.ResponseHeader) bool {
+	kind, _ := ctx.UserValue(ctxWeb).(string)
+	switch kind {
+	case "page":
+		h.Set("Content-Security-Policy", PageCSP)
+		h.Set("Cache-Control", "no-store")
+	case "asset":
+		// Content-hash names would allow immutable caching, but a cached
+		// bundle on a phone that someone else checks shows that the site
+		// was used. Safety wins over ~60 KB per visit: nothing is stored.
+		h.Set("Content-Security-Policy", PageCSP)
+		h.Set("Cache-Control", "no-store")
+	default:
+		return false
+	}
+	return true
+}

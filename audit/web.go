@@ -1,0 +1,302 @@
+package audit
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"html"
+	"io"
+	"net/http"
+	"net/url"
+	"path"
+	"strings"
+	"time"
+)
+
+// Web limits.
+const (
+	maxSumsFile  = 1 << 20
+	maxSumsLines = 10000
+	maxWebFile   = 64 << 20
+	maxRedirects = 3
+)
+
+// Sum is one line of a SHA256SUMS file.
+type Sum struct {
+	Hash string // 64 lower-case hex digits
+	Path string // relative, "/"-separated
+	Line int
+}
+
+// ReadSums reads the sha256sum format: "<64 hex>  <path>" (or " *<path>")
+// per line; empty lines are skipped.
+func ReadSums(r io.Reader) ([]Sum, error) {
+	data, err := io.ReadAll(io.LimitReader(r, maxSumsFile+1))
+	if err != nil {
+		return nil, err
+	}
+	if len(data) > maxSumsFile {
+		return nil, fmt.Errorf("the hash list is larger than %d bytes", maxSumsFile)
+	}
+	var out []Sum
+	seen := map[string]int{}
+	sc := bufio.NewScanner(bytes.NewReader(data))
+	sc.Buffer(make([]byte, 0, 4096), maxSumsFile)
+	for n := 1; sc.Scan(); n++ {
+		line := strings.TrimSuffix(sc.Text(), "\r")
+		if strings.TrimSpace(line) == "" {
+			continue
+		}
+		if len(line) < 67 || (line[64:66] != "  " && line[64:66] != " *") {
+			return nil, fmt.Errorf("hash list line %d: want \"<64 hex digits>  <path>\"", n)
+		}
+		h, p := strings.ToLower(line[:64]), line[66:]
+		if _, err := hex.DecodeString(h); err != nil {
+			return nil, fmt.Errorf("hash list line %d: the hash is not 64 hex digits", n)
+		}
+		if problem := checkWebPath(p); problem != "" {
+			return nil, fmt.Errorf("hash list line %d: path %q %s", n, p, problem)
+		}
+		if first, dup := seen[p]; dup {
+			return nil, fmt.Errorf("hash list line %d: path %q already on line %d", n, p, first)
+		}
+		seen[p] = n
+		if len(out) == maxSumsLines {
+			return nil, fmt.Errorf("the hash list has more than %d lines", maxSumsLines)
+		}
+		out = append(out, Sum{Hash: h, Path: p, Line: n})
+	}
+	if err := sc.Err(); err != nil {
+		return nil, err
+	}
+	if len(out) == 0 {
+		return nil, errors.New("the hash list lists no file")
+	}
+	return out, nil
+}
+
+// checkWebPath says what is wrong with a listed path, or "".
+func checkWebPath(p string) string {
+	if strings.HasPrefix(p, "./") {
+		p = p[2:]
+	}
+	switch {
+	case p == "" || len(p) > 1024:
+		return "is empty or too long"
+	case strings.HasPrefix(p, "/"):
+		return "is absolute"
+	case strings.ContainsAny(p, "\\?#"):
+		return "has a backslash, ? or #"
+	}
+	for _, seg := range strings.Split(p, "/") {
+		if seg == "" || seg == "." || seg == ".." {
+			return "has an empty, . or .. segment"
+		}
+	}
+	for _, r := range p {
+		if r < 0x20 || r == 0x7f {
+			return "has a control character"
+		}
+	}
+	return ""
+}
+
+// WebReport is the result of web.
+type WebReport struct {
+	header
+	URL        string    `json:"url"`
+	Files      []WebFile `json:"files"`
+	Matched    int       `json:"matched"`
+	Mismatched int       `json:"mismatched"`
+	Missing    int       `json:"missing"`
+	Errors     int       `json:"errors"`
+}
+
+// WebFile is one file as the server served it.
+type WebFile struct {
+	Path     string `json:"path"`
+	URL      string `json:"url"`
+	Expected string `json:"expected"`
+	Got      string `json:"got"`
+	Bytes    int64  `json:"bytes"`
+	Status   string `json:"status"` // ok, mismatch, missing, error
+	Error    string `json:"error"`
+	Note     string `json:"note"` // e.g. why a served index.html differs and still matches
+}
+
+// Web fetches every listed file from base and compares its SHA-256;
+// index.html is fetched from base + "/" too, as a browser gets it.
+func Web(ctx context.Context, base string, sums []Sum, timeout time.Duration) (*WebReport, error) {
+	u, err := url.Parse(base)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.User != nil || u.RawQuery != "" || u.Fragment != "" {
+		return nil, fmt.Errorf("the URL must be http(s)://host[:port][/path], got %q", base)
+	}
+	u.Path = strings.TrimSuffix(u.Path, "/")
+	u.RawPath = ""
+	hc := &http.Client{
+		Timeout: timeout,
+		CheckRedirect: func(req *http.Request, via []*http.Request) error {
+			if len(via) > maxRedirects {
+				return errors.New("too many redirects")
+			}
+			if req.URL.Host != u.Host || req.URL.Scheme != u.Scheme && !(u.Scheme == "http" && req.URL.Scheme == "https") {
+				return fmt.Errorf("redirected to another server (%s)", req.URL.Host)
+			}
+			return nil
+		},
+	}
+	rep := &WebReport{header: newHeader("web"), URL: u.String(), Files: []WebFile{}}
+	add := func(s Sum, shown, target string, optional bool) {
+		f := WebFile{Path: shown, URL: target, Expected: s.Hash}
+		body, status, err := fetch(ctx, hc, target)
+		f.Bytes = int64(len(body))
+		if err == nil && status == http.StatusOK {
+			f.Got = sha256Hex(body)
+			if f.Got != s.Hash && path.Base(s.Path) == "index.html" {
+				if exit, ok := exitLinkOnly(body, s.Hash); ok {
+					f.Got = s.Hash
+					f.Note = "the same as published but for the quick-exit link, which the operator set to " + exit
+				}
+			}
+		}
+		switch {
+		case optional && err == nil && status == http.StatusNotFound:
+			return // not served under its own name: checked at "/"
+		case err != nil:
+			f.Status, f.Error = "error", err.Error()
+			rep.Errors++
+		case status == http.StatusNotFound || status == http.StatusGone:
+			f.Status, f.Error = "missing", fmt.Sprintf("HTTP %d", status)
+			rep.Missing++
+		case status != http.StatusOK:
+			f.Status, f.Error = "error", fmt.Sprintf("HTTP %d", status)
+			rep.Errors++
+		case f.Got != s.Hash:
+			f.Status = "mismatch"
+			rep.Mismatched++
+		default:
+			f.Status = "ok"
+			rep.Matched++
+		}
+		rep.Files = append(rep.Files, f)
+	}
+	for _, s := range sums {
+		p := strings.TrimPrefix(s.Path, "./")
+		segs := strings.Split(p, "/")
+		for i, seg := range segs {
+			segs[i] = url.PathEscape(seg)
+		}
+		if p == "index.html" {
+			// Browsers get it at "/"; a server need not serve it under
+			// its name too, but if it does, it must serve the same.
+			add(s, "/ (index.html)", u.String()+"/", false)
+			add(s, p, u.String()+"/index.html", true)
+			continue
+		}
+		add(s, p, u.String()+"/"+strings.Join(segs, "/"), false)
+	}
+	rep.OK = rep.Matched == len(rep.Files)
+	return rep, nil
+}
+
+// fetch GETs target and returns the body (decoded, as a browser sees it)
+// of a 200 answer; it reads at most maxWebFile bytes.
+func fetch(ctx context.Context, hc *http.Client, target string) (body []byte, status int, err error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, target, nil)
+	if err != nil {
+		return nil, 0, err
+	}
+	req.Header.Set("User-Agent", "mailbox-audit/1")
+	req.Header.Set("Cache-Control", "no-cache")
+	resp, err := hc.Do(req)
+	if err != nil {
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			err = ue.Err
+		}
+		return nil, 0, err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
+		return nil, resp.StatusCode, nil
+	}
+	body, err = io.ReadAll(io.LimitReader(resp.Body, maxWebFile+1))
+	if err != nil {
+		return nil, resp.StatusCode, fmt.Errorf("read: %v", err)
+	}
+	if len(body) > maxWebFile {
+		return nil, resp.StatusCode, fmt.Errorf("larger than %d bytes", maxWebFile)
+	}
+	return body, resp.StatusCode, nil
+}
+
+func sha256Hex(b []byte) string {
+	h := sha256.Sum256(b)
+	return hex.EncodeToString(h[:])
+}
+
+// The web client's index.html has one quick-exit link, and mailboxd puts
+// the exit URL its operator configured (LOTSE_EXIT_URL) in place of the
+// built one (api.DefaultExitURL), so a served page differs from the
+// published one there.
+const (
+	exitLinkPrefix  = `id="exit" class="exit" href="`
+	defaultExitLink = "https://www.wikipedia.org/"
+)
+
+// exitLinkOnly reports whether page is the published page (SHA-256 want)
+// but for the href of its one exit link, which must be an https URL; it
+// returns that URL.
+func exitLinkOnly(page []byte, want string) (string, bool) {
+	if bytes.Count(page, []byte(exitLinkPrefix)) != 1 {
+		return "", false
+	}
+	start := bytes.Index(page, []byte(exitLinkPrefix)) + len(exitLinkPrefix)
+	end := bytes.IndexByte(page[start:], '"')
+	if end < 0 {
+		return "", false
+	}
+	href := string(page[start : start+end])
+	u, err := url.Parse(html.UnescapeString(href))
+	if err != nil || u.Scheme != "https" || u.Host == "" || u.User != nil || strings.ContainsAny(href, "<>'` \t\n") {
+		return "", false
+	}
+	published := append(append(append([]byte{}, page[:start]...), defaultExitLink...), page[start+end:]...)
+	if sha256Hex(published) != want {
+		return "", false
+	}
+	return u.String(), true
+}
+
+func (r *WebReport) print(w io.Writer) {
+	fmt.Fprintln(w, "mailbox-audit web")
+	fmt.Fprintf(w, "  server   %s\n", r.URL)
+	fmt.Fprintln(w)
+	for _, f := range r.Files {
+		switch f.Status {
+		case "ok":
+			fmt.Fprintf(w, "  ok        %s (%s bytes)\n", f.Path, thousands(f.Bytes))
+			if f.Note != "" {
+				fmt.Fprintf(w, "            %s\n", f.Note)
+			}
+		case "mismatch":
+			fmt.Fprintf(w, "  MISMATCH  %s: served sha256 %s, published %s\n", f.Path, f.Got, f.Expected)
+		case "missing":
+			fmt.Fprintf(w, "  MISSING   %s: %s\n", f.Path, f.Error)
+		default:
+			fmt.Fprintf(w, "  ERROR     %s: %s\n", f.Path, f.Error)
+		}
+	}
+	fmt.Fprintln(w)
+	if r.OK {
+		fmt.Fprintf(w, "PASS: the server serves all %s exactly as published.\n", plural(int64(len(r.Files)), "file", "files"))
+		return
+	}
+	fmt.Fprintf(w, "FAIL: of %s, %d match, %d differ, %d are missing, %d could not be fetched.\n",
+		plural(int64(len(r.Files)), "file", "files"), r.Matched, r.Mismatched, r.Missing, r.Errors)
+}

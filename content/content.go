@@ -1,0 +1,207 @@
+// Package content is the information side of the service: the pages that
+// tell affected persons, relatives and professionals what the service is,
+// whether it is for them and how safe it is, and the referral directory of
+// specialised counselling centres.
+//
+// Pages are Markdown files with a small front matter, in German and English.
+// The defaults are embedded; an operator's content directory replaces or
+// adds pages, interface strings and the directory without a rebuild.
+// Everything is read, validated and rendered once, in Load: a page that
+// would not render stops the server at start, never an enquirer's request.
+// Markdown is rendered by goldmark (CommonMark) with raw HTML off, and the
+// layout by html/template, so no text from a file reaches the page
+// unescaped.
+//
+// The package knows nothing of HTTP; api/ serves what it renders.
+package content
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"net/url"
+	"slices"
+	"strings"
+)
+
+// Languages are the languages of the service, the first is the default.
+var Languages = []string{"de", "en"}
+
+// DefaultExitURL is where the quick exit leads unless configured: a page
+// that is common and harmless to have visited. It is the web client's
+// default too (api.DefaultExitURL); mailboxd passes both the same
+// LOTSE_EXIT_URL.
+const DefaultExitURL = "https://www.wikipedia.org/"
+
+// Paths the rendered pages link to. api/ serves them there.
+const (
+	BasePath  = "/info/"        // a page is BasePath + lang + "/" + slug
+	AssetPath = "/info/assets/" // the stylesheet and the script
+	AppPath   = "/"             // the web client: "write to us"
+)
+
+// Options are the settings the pages show.
+type Options struct {
+	// RetentionDays is how long a mailbox is kept after its last activity
+	// (LOTSE_RETENTION_DAYS); the data page states it. Required.
+	RetentionDays int
+	// ExitURL is the target of the quick exit (LOTSE_EXIT_URL, absolute
+	// https); "" takes DefaultExitURL.
+	ExitURL string
+}
+
+// ErrNotFound is returned by Render for an unknown language or page.
+var ErrNotFound = errors.New("content: page not found")
+
+// Site is a loaded and rendered set of pages and the referral directory.
+// It is immutable and safe for concurrent use.
+type Site struct {
+	opts     Options
+	strings  map[string]map[string]string // lang → key → text
+	pages    map[string]map[string][]byte // lang → slug → rendered page
+	notFound map[string][]byte            // lang → rendered 404 page
+	centres  []Centre
+	// exampleCentres: the directory is the built-in example, not the
+	// operator's.
+	exampleCentres bool
+	assets         map[string]Asset
+}
+
+// Asset is a static file the pages load.
+type Asset struct {
+	Body        []byte
+	ContentType string
+}
+
+// Load reads the embedded defaults and, if dir is not "", the operator's
+// content directory on top of them, validates everything and renders every
+// page in every language. An error names the file, and for the directory the
+// entry and field.
+func Load(dir string, opts Options) (*Site, error) {
+	if opts.RetentionDays < 1 {
+		return nil, fmt.Errorf("content: retention of %d days: want at least 1", opts.RetentionDays)
+	}
+	if opts.ExitURL == "" {
+		opts.ExitURL = DefaultExitURL
+	}
+	if err := checkExitURL(opts.ExitURL); err != nil {
+		return nil, err
+	}
+	src, err := readSources(dir, opts)
+	if err != nil {
+		return nil, err
+	}
+	s := &Site{opts: opts, strings: src.strings, centres: src.centres, exampleCentres: src.exampleCentres, assets: builtinAssets()}
+	if err := s.render(src); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+func checkExitURL(s string) error {
+	u, err := url.Parse(s)
+	if err != nil || u.Scheme != "https" || u.Host == "" || u.User != nil || u.Opaque != "" || len(s) > 2048 {
+		return fmt.Errorf("content: quick exit address %q: want an absolute https address", s)
+	}
+	return nil
+}
+
+// Render writes the page slug in lang ("" is the start page). It returns
+// ErrNotFound, and writes nothing, for an unknown language or page.
+func (s *Site) Render(w io.Writer, lang, slug string) error {
+	b, ok := s.Page(lang, slug)
+	if !ok {
+		return ErrNotFound
+	}
+	_, err := w.Write(b)
+	return err
+}
+
+// Page is the rendered page slug in lang ("" is the start page).
+func (s *Site) Page(lang, slug string) ([]byte, bool) {
+	if slug == "" {
+		slug = indexSlug
+	}
+	b, ok := s.pages[lang][slug]
+	return b, ok
+}
+
+// NotFound is the rendered "page not found" page in lang (the default
+// language for an unknown one).
+func (s *Site) NotFound(lang string) []byte {
+	if b, ok := s.notFound[lang]; ok {
+		return b
+	}
+	return s.notFound[Languages[0]]
+}
+
+// Slugs lists the pages of lang, start page first, the rest sorted.
+func (s *Site) Slugs(lang string) []string {
+	var out []string
+	for slug := range s.pages[lang] {
+		if slug != indexSlug {
+			out = append(out, slug)
+		}
+	}
+	slices.Sort(out)
+	return append([]string{indexSlug}, out...)
+}
+
+// Asset returns the file name ("pages.css", "pages.js") the pages load
+// from AssetPath.
+func (s *Site) Asset(name string) (Asset, bool) {
+	a, ok := s.assets[name]
+	return a, ok
+}
+
+// Centres is the referral directory in the order of its file.
+func (s *Site) Centres() []Centre {
+	out := make([]Centre, len(s.centres))
+	for i, c := range s.centres {
+		out[i] = c.clone()
+	}
+	return out
+}
+
+// Language picks the page language for an Accept-Language header: the
+// first of Languages the header names, else the default.
+func Language(acceptLanguage string) string {
+	best, bestQ := Languages[0], -1.0
+	if len(acceptLanguage) > 512 {
+		acceptLanguage = acceptLanguage[:512]
+	}
+	for i, part := range strings.Split(acceptLanguage, ",") {
+		if i >= 32 {
+			break
+		}
+		tag, params, _ := strings.Cut(strings.TrimSpace(part), ";")
+		base, _, _ := strings.Cut(strings.ToLower(strings.TrimSpace(tag)), "-")
+		if !slices.Contains(Languages, base) {
+			continue
+		}
+		q := 1.0
+		if v, ok := strings.CutPrefix(strings.TrimSpace(params), "q="); ok {
+			if _, err := fmt.Sscanf(v, "%g", &q); err != nil {
+				q = 0
+			}
+		}
+		if q > bestQ {
+			best, bestQ = base, q
+		}
+	}
+	if bestQ <= 0 {
+		return Languages[0]
+	}
+	return best
+}
+
+// other is the fallback language of lang.
+func other(lang string) string {
+	if lang == Languages[0] {
+		return Languages[1]
+	}
+	return Languages[0]
+}
+
+func trimBOM(b []byte) []byte { return bytes.TrimPrefix(b, []byte("\uFEFF")) }

@@ -1,0 +1,182 @@
+package content
+
+import (
+	"slices"
+	"strings"
+)
+
+// dirData is the referral directory as the layout shows it in one
+// language: grouped by state, nationwide first, then the states by name.
+type dirData struct {
+	strs map[string]string
+
+	Example         bool // the built-in example entries are shown
+	StateOptions    []option
+	LanguageOptions []option
+	GroupOptions    []option
+	Groups          []stateGroup
+	Missing         string // states without an entry, by name
+}
+
+type option struct{ Code, Name string }
+
+type stateGroup struct {
+	Code, Name string
+	Centres    []centreView
+}
+
+type centreView struct {
+	State, Name, Organisation, City string
+	LanguageCodes, GroupCodes       string // space-separated, for the filter
+	Languages, Groups               string // names, comma-separated
+	Services, Hours                 *localText
+	Anonymous                       bool
+	Phone, Email, Website           *contactLink
+}
+
+// localText is a text and, if it is not in the page's language, its own.
+type localText struct{ Text, Lang string }
+
+type contactLink struct{ Href, Text string }
+
+// T is the interface text key, as for pages.
+func (d *dirData) T(key string) (string, error) { return t(d.strs, key) }
+
+func (s *Site) newDirData(strs map[string]string, lang string) *dirData {
+	d := &dirData{strs: strs, Example: s.exampleCentres}
+	byState := map[string][]centreView{}
+	langs, groups := map[string]bool{}, map[string]bool{}
+	for _, c := range s.centres {
+		byState[c.State] = append(byState[c.State], viewCentre(c, lang))
+		for _, l := range c.Languages {
+			langs[l] = true
+		}
+		for _, g := range c.TargetGroups {
+			groups[g] = true
+		}
+	}
+	var missing []string
+	for _, st := range sortedStates(lang) {
+		cs := byState[st.Code]
+		if len(cs) == 0 {
+			if st.Code != Nationwide {
+				missing = append(missing, st.In(lang))
+			}
+			continue
+		}
+		slices.SortStableFunc(cs, func(a, b centreView) int {
+			if c := collate(a.City, b.City); c != 0 {
+				return c
+			}
+			return collate(a.Name, b.Name)
+		})
+		d.Groups = append(d.Groups, stateGroup{Code: st.Code, Name: st.In(lang), Centres: cs})
+		d.StateOptions = append(d.StateOptions, option{st.Code, st.In(lang)})
+	}
+	if len(d.Groups) > 0 && len(missing) > 0 {
+		d.Missing = strings.Join(missing, ", ")
+	}
+	for _, l := range isoLanguages {
+		if langs[l.Code] {
+			d.LanguageOptions = append(d.LanguageOptions, option{l.Code, l.In(lang)})
+		}
+	}
+	slices.SortFunc(d.LanguageOptions, func(a, b option) int { return collate(a.Name, b.Name) })
+	for _, g := range TargetGroups {
+		if groups[g.Code] {
+			d.GroupOptions = append(d.GroupOptions, option{g.Code, g.In(lang)})
+		}
+	}
+	return d
+}
+
+// sortedStates is nationwide, then the Länder by their name in lang.
+func sortedStates(lang string) []Label {
+	out := slices.Clone(States[1:])
+	slices.SortFunc(out, func(a, b Label) int { return collate(a.In(lang), b.In(lang)) })
+	return append([]Label{States[0]}, out...)
+}
+
+func viewCentre(c Centre, lang string) centreView {
+	v := centreView{
+		State:         c.State,
+		Name:          c.Name,
+		Organisation:  c.Organisation,
+		City:          c.City,
+		LanguageCodes: strings.Join(c.Languages, " "),
+		GroupCodes:    strings.Join(c.TargetGroups, " "),
+		Languages:     languageNames(c.Languages, lang),
+		Groups:        groupNames(c.TargetGroups, lang),
+		Services:      local(c.Services, lang),
+		Hours:         local(c.OpeningHours, lang),
+		Anonymous:     c.Anonymous,
+	}
+	if p := c.Contact.Phone; p != "" {
+		v.Phone = &contactLink{Href: "tel:" + strings.Map(keepDial, p), Text: p}
+	}
+	if e := c.Contact.Email; e != "" {
+		v.Email = &contactLink{Href: "mailto:" + e, Text: e}
+	}
+	if w := c.Contact.Website; w != "" {
+		v.Website = &contactLink{Href: w, Text: displayURL(w)}
+	}
+	return v
+}
+
+func local(t Text, lang string) *localText {
+	v, same := t.In(lang)
+	if v == "" {
+		return nil
+	}
+	lt := &localText{Text: v}
+	if !same {
+		lt.Lang = other(lang)
+	}
+	return lt
+}
+
+func languageNames(codes []string, lang string) string {
+	names := make([]string, len(codes))
+	for i, c := range codes {
+		names[i] = LanguageName(c, lang)
+	}
+	return strings.Join(names, ", ")
+}
+
+func groupNames(codes []string, lang string) string {
+	names := make([]string, len(codes))
+	for i, c := range codes {
+		l, _ := findLabel(TargetGroups, c)
+		names[i] = l.inline(lang)
+	}
+	return strings.Join(names, ", ")
+}
+
+// keepDial keeps what a tel: link needs.
+func keepDial(r rune) rune {
+	if r == '+' || (r >= '0' && r <= '9') {
+		return r
+	}
+	return -1
+}
+
+// displayURL is a website without its scheme and a lone trailing slash.
+func displayURL(u string) string {
+	u = strings.TrimPrefix(u, "https://")
+	if strings.Count(u, "/") == 1 {
+		u = strings.TrimSuffix(u, "/")
+	}
+	return u
+}
+
+// collate compares for sorting names: case and German umlauts folded.
+func collate(a, b string) int {
+	return strings.Compare(fold(a), fold(b))
+}
+
+var folder = strings.NewReplacer("ä", "a", "ö", "o", "ü", "u", "ß", "ss", "Ä", "a", "Ö", "o", "Ü", "u", "é", "e", "è", "e", "á", "a", "à", "a", "í", "i", "ó", "o", "ú", "u", "ç", "c", "ñ", "n", "ā", "a")
+
+// fold lower-cases s and removes the accents German sorting ignores.
+func fold(s string) string {
+	return folder.Replace(strings.ToLower(s))
+}

@@ -1,0 +1,256 @@
+package content
+
+import (
+	"bytes"
+	"embed"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+)
+
+//go:embed defaults
+var defaultsFS embed.FS
+
+// Bounds on what a content directory may hold.
+const (
+	maxPageFile    = 256 << 10
+	maxStringsFile = 64 << 10
+	maxCentresFile = 4 << 20
+	maxPages       = 100 // per language
+	maxStringLen   = 1000
+)
+
+const (
+	indexSlug   = "index"   // the start page, served at BasePath + lang + "/"
+	centresSlug = "centres" // the referral directory page
+	stringsFile = "strings.json"
+	centresFile = "centres.json"
+)
+
+var slugRE = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,62}$`)
+
+// sources is what Load read, before rendering.
+type sources struct {
+	strings map[string]map[string]string
+	pages   map[string]map[string]*page // lang → slug
+	centres []Centre
+	opts    Options
+	// exampleCentres: centres.json is the built-in example.
+	exampleCentres bool
+}
+
+// origin is one layer of content: the embedded defaults or the operator's
+// directory. name prefixes file names in errors.
+type origin struct {
+	fsys fs.FS
+	name string
+}
+
+func (o origin) file(p string) string { return path.Join(o.name, p) }
+
+func readSources(dir string, opts Options) (*sources, error) {
+	sub, err := fs.Sub(defaultsFS, "defaults")
+	if err != nil {
+		return nil, fmt.Errorf("content: %v", err)
+	}
+	layers := []origin{{sub, "(built in)"}}
+	if dir != "" {
+		fi, err := os.Stat(dir)
+		if err != nil {
+			return nil, fmt.Errorf("content: content directory: %v", err)
+		}
+		if !fi.IsDir() {
+			return nil, fmt.Errorf("content: content directory %q is not a directory", dir)
+		}
+		layers = append(layers, origin{os.DirFS(dir), filepath.Clean(dir)})
+	}
+
+	src := &sources{strings: map[string]map[string]string{}, pages: map[string]map[string]*page{}, opts: opts}
+	// Strings first: the defaults define the keys an operator may set.
+	for i, o := range layers {
+		if err := checkTopLevel(o); err != nil {
+			return nil, err
+		}
+		for _, lang := range Languages {
+			if err := src.readStrings(o, lang, i == 0); err != nil {
+				return nil, err
+			}
+		}
+	}
+	for _, o := range layers {
+		for _, lang := range Languages {
+			if err := src.readPages(o, lang); err != nil {
+				return nil, err
+			}
+		}
+	}
+	for _, lang := range Languages {
+		if src.pages[lang][indexSlug] == nil && src.pages[other(lang)][indexSlug] == nil {
+			return nil, fmt.Errorf("content: no start page %s.md", indexSlug)
+		}
+	}
+	var centresErr error
+	for i := len(layers) - 1; i >= 0; i-- {
+		b, err := readFile(layers[i], centresFile, maxCentresFile)
+		if errors.Is(err, fs.ErrNotExist) {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		src.centres, centresErr = parseCentres(b)
+		src.exampleCentres = i == 0
+		if centresErr != nil {
+			return nil, fmt.Errorf("content: %s: %v", layers[i].file(centresFile), centresErr)
+		}
+		break
+	}
+	return src, nil
+}
+
+// checkTopLevel refuses what a content directory must not hold, so that a
+// misspelt name is an error rather than a silently ignored file.
+func checkTopLevel(o origin) error {
+	entries, err := fs.ReadDir(o.fsys, ".")
+	if err != nil {
+		return fmt.Errorf("content: %s: %v", o.name, err)
+	}
+	for _, e := range entries {
+		name := e.Name()
+		switch {
+		case strings.HasPrefix(name, "."), strings.HasPrefix(strings.ToUpper(name), "README"):
+		case e.IsDir() && slices.Contains(Languages, name):
+		case !e.IsDir() && name == centresFile:
+		case e.IsDir():
+			return fmt.Errorf("content: %s: unknown folder; the languages are %s", o.file(name), strings.Join(Languages, ", "))
+		default:
+			return fmt.Errorf("content: %s: unknown file; a content directory holds %s and a folder per language", o.file(name), centresFile)
+		}
+	}
+	return nil
+}
+
+// readFile reads name from o, at most limit bytes.
+func readFile(o origin, name string, limit int64) ([]byte, error) {
+	f, err := o.fsys.Open(name)
+	if err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil, err
+		}
+		return nil, fmt.Errorf("content: %s: %v", o.file(name), err)
+	}
+	defer f.Close()
+	b, err := io.ReadAll(io.LimitReader(f, limit+1))
+	if err != nil {
+		return nil, fmt.Errorf("content: %s: %v", o.file(name), err)
+	}
+	if int64(len(b)) > limit {
+		return nil, fmt.Errorf("content: %s: larger than %d bytes", o.file(name), limit)
+	}
+	return trimBOM(b), nil
+}
+
+// readStrings reads lang/strings.json. The defaults (base) define every key;
+// a later layer may only change existing ones.
+func (src *sources) readStrings(o origin, lang string, base bool) error {
+	name := path.Join(lang, stringsFile)
+	b, err := readFile(o, name, maxStringsFile)
+	if errors.Is(err, fs.ErrNotExist) {
+		if base {
+			return fmt.Errorf("content: %s: missing", o.file(name))
+		}
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	var m map[string]string
+	dec := json.NewDecoder(bytes.NewReader(b))
+	if err := dec.Decode(&m); err != nil {
+		return fmt.Errorf("content: %s: want a JSON object of strings: %v", o.file(name), err)
+	}
+	if dec.More() {
+		return fmt.Errorf("content: %s: trailing data after the JSON object", o.file(name))
+	}
+	if src.strings[lang] == nil {
+		src.strings[lang] = map[string]string{}
+	}
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	for _, k := range keys {
+		v := m[k]
+		if _, known := src.strings[lang][k]; !base && !known {
+			return fmt.Errorf("content: %s: unknown key %q", o.file(name), k)
+		}
+		if strings.TrimSpace(v) == "" {
+			return fmt.Errorf("content: %s: key %q: empty text", o.file(name), k)
+		}
+		if len(v) > maxStringLen {
+			return fmt.Errorf("content: %s: key %q: longer than %d bytes", o.file(name), k, maxStringLen)
+		}
+		src.strings[lang][k] = v
+	}
+	return nil
+}
+
+// readPages reads lang/*.md of one layer; a page replaces the one of the
+// same name from an earlier layer.
+func (src *sources) readPages(o origin, lang string) error {
+	entries, err := fs.ReadDir(o.fsys, lang)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("content: %s: %v", o.file(lang), err)
+	}
+	if src.pages[lang] == nil {
+		src.pages[lang] = map[string]*page{}
+	}
+	for _, e := range entries {
+		name := e.Name()
+		file := path.Join(lang, name)
+		slug, isPage := strings.CutSuffix(name, ".md")
+		switch {
+		case strings.HasPrefix(name, "."), name == stringsFile:
+			continue
+		case e.IsDir() || !isPage:
+			return fmt.Errorf("content: %s: unknown file; pages are named like faq.md", o.file(file))
+		case !slugRE.MatchString(slug):
+			return fmt.Errorf("content: %s: a page name may hold only a-z, 0-9 and -, and start with a letter or digit", o.file(file))
+		}
+		b, err := readFile(o, file, maxPageFile)
+		if err != nil {
+			return err
+		}
+		p, err := parsePage(b, src.vars(lang))
+		if err != nil {
+			return fmt.Errorf("content: %s: %v", o.file(file), err)
+		}
+		p.lang, p.slug, p.file = lang, slug, o.file(file)
+		src.pages[lang][slug] = p
+		if len(src.pages[lang]) > maxPages {
+			return fmt.Errorf("content: %s: more than %d pages", o.file(lang), maxPages)
+		}
+	}
+	return nil
+}
+
+// vars are the placeholders a page may use, like {{retention_days}}.
+func (src *sources) vars(lang string) map[string]string {
+	return map[string]string{
+		"retention_days": strconv.Itoa(src.opts.RetentionDays),
+		"service_name":   src.strings[lang]["service_name"],
+	}
+}

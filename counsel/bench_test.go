@@ -1,0 +1,135 @@
+package counsel
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"lotse/api/client"
+	"lotse/crypto"
+)
+
+// benchInbox is a real mailboxd holding 10,000 messages in 10 cases (the
+// server lets one address create 10 mailboxes in 10 minutes; counsellor
+// replies are not limited), and an unlocked session of the admin.
+type benchInbox struct {
+	tt    *testTeam
+	s     *Session
+	cases []string
+}
+
+const (
+	benchCases       = 10
+	benchPerCase     = 1000
+	benchSetupWorker = 8
+)
+
+func newBenchInbox(b *testing.B) *benchInbox {
+	b.Helper()
+	tt := newTestTeam(b)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
+	defer cancel()
+	s, err := Unlock(ctx, tt.cfg, []byte(testPassphrase))
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := s.Verify(ctx); err != nil {
+		b.Fatal(err)
+	}
+	team, err := s.Team(ctx)
+	if err != nil {
+		b.Fatal(err)
+	}
+	teamR, _ := crypto.ParseRecipient(team.Recipient)
+	in := &benchInbox{tt: tt, s: s}
+	for i := range benchCases {
+		enq, err := newEnquirer(tt.srv.URL)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if err := enq.create(ctx, fmt.Sprintf("Erste Nachricht %d", i)); err != nil {
+			b.Fatal(err)
+		}
+		in.cases = append(in.cases, enq.keys.MailboxID)
+		mk := base64.StdEncoding.EncodeToString(enq.keys.MailboxKey[:])
+		api, err := s.client()
+		if err != nil {
+			b.Fatal(err)
+		}
+		var wg sync.WaitGroup
+		errs := make(chan error, benchSetupWorker)
+		for w := range benchSetupWorker {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for j := w; j < benchPerCase-1; j += benchSetupWorker {
+					id, _ := crypto.NewDocumentID(rand.Reader)
+					d := &crypto.Document{V: 1, Type: "message", Mailbox: enq.keys.MailboxID, ID: id, MK: mk,
+						From: crypto.FromCounsellor, Name: "Anna", Sent: time.Now().UTC().Format(time.RFC3339), Lang: "de",
+						Body: fmt.Sprintf("Antwort %d: Guten Tag, wir sind für Sie da.", j)}
+					ct, err := crypto.SealDocument(d, teamR, enq.keys.Identity.Recipient())
+					if err == nil {
+						_, err = api.Reply(ctx, enq.keys.MailboxID, client.NewMessage{Epoch: team.Epoch, Ciphertext: ct})
+					}
+					if err != nil {
+						errs <- err
+						return
+					}
+				}
+			}()
+		}
+		wg.Wait()
+		close(errs)
+		if err := <-errs; err != nil {
+			b.Fatal(err)
+		}
+	}
+	return in
+}
+
+// BenchmarkOpenInbox10k measures opening the desk's inbox over 10,000
+// stored messages: "list" is what the desk does (case metadata from the
+// API, no decryption), "open-case" fetches and decrypts one case of 1,000
+// messages in parallel, and "decrypt-all" fetches and decrypts all 10,000
+// messages, the cost the desk avoids by decrypting a thread only when it
+// is opened.
+func BenchmarkOpenInbox10k(b *testing.B) {
+	in := newBenchInbox(b)
+	defer in.s.Wipe()
+	ctx := context.Background()
+	b.Run("list", func(b *testing.B) {
+		for b.Loop() {
+			cs, err := in.s.Cases(ctx, "")
+			if err != nil || len(cs) != benchCases {
+				b.Fatalf("%d cases, %v", len(cs), err)
+			}
+		}
+	})
+	b.Run("open-case", func(b *testing.B) {
+		for b.Loop() {
+			th, err := in.s.ReadCase(ctx, in.cases[0])
+			if err != nil || len(th.Messages) != benchPerCase || th.Messages[benchPerCase-1].Warning != "" {
+				b.Fatalf("%v", err)
+			}
+		}
+	})
+	b.Run("decrypt-all", func(b *testing.B) {
+		for b.Loop() {
+			n := 0
+			for _, id := range in.cases {
+				th, err := in.s.ReadCase(ctx, id)
+				if err != nil {
+					b.Fatal(err)
+				}
+				n += len(th.Messages)
+			}
+			if n != benchCases*benchPerCase {
+				b.Fatalf("%d messages", n)
+			}
+		}
+	})
+}

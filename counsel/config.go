@@ -1,0 +1,290 @@
+package counsel
+
+import (
+	"bytes"
+	"crypto/rand"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"filippo.io/age"
+
+	"lotse/crypto"
+)
+
+// Files in the config directory.
+const (
+	configFile   = "counsel.json"
+	identityFile = "identity.age"
+	blocksFile   = "blocks.age"
+
+	maxConfigFile   = 4 << 20
+	maxIdentityFile = 64 << 10
+	minPassphrase   = 10
+	maxPassphrase   = 1024
+)
+
+// Pin is a team key the desk has accepted for an epoch (PROTOCOL.md §3).
+type Pin struct {
+	Epoch     int    `json:"epoch"`
+	Recipient string `json:"recipient"`
+}
+
+// Config is counsel.json: who this desk is and what it has verified.
+// Nothing in it is secret; the identity is in identity.age.
+type Config struct {
+	Server    string `json:"server"`
+	ID        string `json:"id"`
+	Name      string `json:"name"`
+	Recipient string `json:"recipient"`
+	// Pins are every (epoch, team recipient) this desk has accepted, in
+	// epoch order.
+	Pins []Pin `json:"pins"`
+	// Members are the members of the last keyring this desk verified.
+	Members []crypto.Member `json:"members"`
+
+	dir string
+}
+
+// DefaultDir is the user's config directory plus "lotse-counsel".
+func DefaultDir() (string, error) {
+	d, err := os.UserConfigDir()
+	if err != nil {
+		return "", fmt.Errorf("find the config directory: %v", err)
+	}
+	return filepath.Join(d, "lotse-counsel"), nil
+}
+
+// Dir is the config directory the config was read from.
+func (c *Config) Dir() string { return c.dir }
+
+// LoadConfig reads counsel.json from dir.
+func LoadConfig(dir string) (*Config, error) {
+	b, err := readBounded(filepath.Join(dir, configFile), maxConfigFile)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, &hintError{
+			err:  fmt.Errorf("no counsellor set up in %s", dir),
+			hint: "run \"counsel init\" (first admin) or \"counsel join\" (invited), or pass --config DIR",
+		}
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read the config: %v", err)
+	}
+	c := &Config{}
+	if err := json.Unmarshal(b, c); err != nil {
+		return nil, fmt.Errorf("read the config %s: %v", filepath.Join(dir, configFile), err)
+	}
+	if c.Server == "" || !validID(c.ID) {
+		return nil, fmt.Errorf("the config %s lacks the server or the counsellor id", filepath.Join(dir, configFile))
+	}
+	for i, p := range c.Pins {
+		if p.Epoch < 1 || i > 0 && p.Epoch <= c.Pins[i-1].Epoch {
+			return nil, fmt.Errorf("the config %s: pinned epochs are not in order", filepath.Join(dir, configFile))
+		}
+	}
+	c.dir = dir
+	return c, nil
+}
+
+// Save writes counsel.json atomically with mode 0600.
+func (c *Config) Save() error {
+	b, err := json.MarshalIndent(c, "", "  ")
+	if err != nil {
+		return fmt.Errorf("write the config: %v", err)
+	}
+	return writeFileAtomic(filepath.Join(c.dir, configFile), append(b, '\n'))
+}
+
+// HighestPin is the newest pinned epoch, 0 if none.
+func (c *Config) HighestPin() int {
+	if len(c.Pins) == 0 {
+		return 0
+	}
+	return c.Pins[len(c.Pins)-1].Epoch
+}
+
+// ensureDir creates dir with mode 0700 and refuses one that others can
+// read or write.
+func ensureDir(dir string) error {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return fmt.Errorf("create the config directory: %v", err)
+	}
+	fi, err := os.Stat(dir)
+	if err != nil {
+		return fmt.Errorf("config directory: %v", err)
+	}
+	if fi.Mode().Perm()&0o077 != 0 {
+		if err := os.Chmod(dir, 0o700); err != nil {
+			return fmt.Errorf("config directory %s is readable by others and cannot be restricted: %v", dir, err)
+		}
+	}
+	return nil
+}
+
+// writeFileAtomic writes a file readable by its owner only and renames it
+// into place, so a crash never leaves half a file.
+func writeFileAtomic(path string, data []byte) error {
+	dir := filepath.Dir(path)
+	f, err := os.CreateTemp(dir, ".tmp-*")
+	if err != nil {
+		return fmt.Errorf("write %s: %v", filepath.Base(path), err)
+	}
+	tmp := f.Name()
+	defer os.Remove(tmp)
+	if err := f.Chmod(0o600); err != nil {
+		f.Close()
+		return fmt.Errorf("write %s: %v", filepath.Base(path), err)
+	}
+	if _, err := f.Write(data); err != nil {
+		f.Close()
+		return fmt.Errorf("write %s: %v", filepath.Base(path), err)
+	}
+	if err := f.Sync(); err != nil {
+		f.Close()
+		return fmt.Errorf("write %s: %v", filepath.Base(path), err)
+	}
+	if err := f.Close(); err != nil {
+		return fmt.Errorf("write %s: %v", filepath.Base(path), err)
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		return fmt.Errorf("write %s: %v", filepath.Base(path), err)
+	}
+	return nil
+}
+
+func readBounded(path string, limit int64) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	b, err := io.ReadAll(io.LimitReader(f, limit+1))
+	if err != nil {
+		return nil, err
+	}
+	if int64(len(b)) > limit {
+		return nil, fmt.Errorf("%s is larger than %d bytes", filepath.Base(path), limit)
+	}
+	return b, nil
+}
+
+// scryptWorkFactor is age's default (2^18, about a second here). Tests
+// lower it through Options to keep many unlocks fast.
+const scryptWorkFactor = 18
+
+// newIdentityFile generates a personal hybrid identity and writes it to
+// dir/identity.age encrypted with the passphrase (age scrypt).
+func newIdentityFile(dir string, passphrase []byte, workFactor int) (*age.HybridIdentity, error) {
+	if err := checkNewPassphrase(passphrase); err != nil {
+		return nil, err
+	}
+	if _, err := os.Stat(filepath.Join(dir, identityFile)); err == nil {
+		return nil, &hintError{
+			err:  fmt.Errorf("%s already holds an identity", dir),
+			hint: "use another --config DIR for another counsellor; never delete an identity the team still uses",
+		}
+	}
+	id, err := age.GenerateHybridIdentity()
+	if err != nil {
+		return nil, fmt.Errorf("generate the identity: %v", err)
+	}
+	r, err := age.NewScryptRecipient(string(passphrase))
+	if err != nil {
+		return nil, fmt.Errorf("encrypt the identity: %v", err)
+	}
+	if workFactor > 0 {
+		r.SetWorkFactor(workFactor)
+	}
+	var buf bytes.Buffer
+	w, err := age.Encrypt(&buf, r)
+	if err != nil {
+		return nil, fmt.Errorf("encrypt the identity: %v", err)
+	}
+	secret := []byte(id.String() + "\n")
+	_, err = w.Write(secret)
+	clear(secret)
+	if err == nil {
+		err = w.Close()
+	}
+	if err != nil {
+		return nil, fmt.Errorf("encrypt the identity: %v", err)
+	}
+	if err := writeFileAtomic(filepath.Join(dir, identityFile), buf.Bytes()); err != nil {
+		return nil, err
+	}
+	return id, nil
+}
+
+// errWrongPassphrase is a passphrase that does not open identity.age.
+var errWrongPassphrase = errors.New("wrong passphrase")
+
+// openIdentityFile decrypts dir/identity.age with the passphrase.
+func openIdentityFile(dir string, passphrase []byte) (*age.HybridIdentity, error) {
+	b, err := readBounded(filepath.Join(dir, identityFile), maxIdentityFile)
+	if err != nil {
+		return nil, fmt.Errorf("read the identity: %v", err)
+	}
+	si, err := age.NewScryptIdentity(string(passphrase))
+	if err != nil {
+		return nil, fmt.Errorf("open the identity: %v", err)
+	}
+	r, err := age.Decrypt(bytes.NewReader(b), si)
+	if err != nil {
+		var nm *age.NoIdentityMatchError
+		if errors.As(err, &nm) {
+			return nil, &hintError{err: errWrongPassphrase, hint: "type the passphrase you chose at init or join"}
+		}
+		return nil, fmt.Errorf("open the identity: %v", err)
+	}
+	pt, err := io.ReadAll(io.LimitReader(r, maxIdentityFile))
+	if err != nil {
+		clear(pt)
+		return nil, fmt.Errorf("open the identity: %v", err)
+	}
+	defer clear(pt)
+	id, err := age.ParseHybridIdentity(strings.TrimSpace(string(pt)))
+	if err != nil {
+		return nil, errors.New("open the identity: the file does not hold a hybrid identity")
+	}
+	return id, nil
+}
+
+func checkNewPassphrase(p []byte) error {
+	n := len([]rune(string(p)))
+	if n < minPassphrase {
+		return &hintError{
+			err:  fmt.Errorf("the passphrase is too short: %d characters, at least %d", n, minPassphrase),
+			hint: "choose a long passphrase, e.g. five words you can remember",
+		}
+	}
+	if len(p) > maxPassphrase {
+		return fmt.Errorf("the passphrase is longer than %d bytes", maxPassphrase)
+	}
+	return nil
+}
+
+// validID is a counsellor id as the protocol fixes it: [a-z0-9]{1,32}.
+func validID(s string) bool {
+	if len(s) < 1 || len(s) > 32 {
+		return false
+	}
+	for _, c := range s {
+		if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9') {
+			return false
+		}
+	}
+	return true
+}
+
+// randomToken returns b64url of 32 random bytes.
+func randomBytes(n int) []byte {
+	b := make([]byte, n)
+	if _, err := rand.Read(b); err != nil {
+		panic("counsel: crypto/rand failed: " + err.Error())
+	}
+	return b
+}

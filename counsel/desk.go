@@ -1,0 +1,758 @@
+package counsel
+
+import (
+	"context"
+	"crypto/subtle"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"net"
+	"net/http"
+	"runtime"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"lotse/api/client"
+	"lotse/crypto"
+	"lotse/webclient/desk"
+)
+
+// The desk is a web UI served on 127.0.0.1 to the counsellor's own
+// browser; decryption happens here, in the Go process.
+//
+// How it keeps other local pages and web sites out:
+//   - it listens on 127.0.0.1 only, on a random port, and answers only
+//     requests whose Host is 127.0.0.1:port or localhost:port (DNS
+//     rebinding);
+//   - a random 32-byte token travels in the URL fragment, which browsers
+//     never send to a server and never put in a Referer. The page keeps it
+//     in sessionStorage (scoped to this origin, port included, and to the
+//     tab) and sends it in the X-Lotse-Desk header of every API request.
+//     A cookie would be sent to every port of 127.0.0.1 and to any local
+//     server there; a custom header cannot be sent cross-origin without a
+//     CORS preflight, which the desk never grants, so the token also
+//     protects every state-changing request against cross-site requests;
+//   - no CORS headers; a request with a foreign Origin is refused;
+//   - a strict Content-Security-Policy: the page loads only its own files.
+type Desk struct {
+	cfg   *Config
+	opts  Options
+	token string
+
+	srv  *http.Server
+	ln   net.Listener
+	host map[string]bool
+
+	mu       sync.Mutex
+	sess     *Session
+	threads  map[string]*Thread
+	lastUse  time.Time
+	alarm    string
+	subs     map[chan deskEvent]struct{}
+	evCancel context.CancelFunc
+	closed   chan struct{}
+
+	threadMu sync.Mutex // one thread update at a time
+}
+
+type deskEvent struct {
+	name string
+	data any
+}
+
+// NewDesk returns a locked desk.
+func NewDesk(cfg *Config, opts Options) *Desk {
+	if opts.LockAfter <= 0 {
+		opts.LockAfter = 15 * time.Minute
+	}
+	return &Desk{cfg: cfg, opts: opts, token: base64.RawURLEncoding.EncodeToString(randomBytes(32)),
+		threads: map[string]*Thread{}, subs: map[chan deskEvent]struct{}{}, closed: make(chan struct{})}
+}
+
+// Start listens on addr (a 127.0.0.1 address) and returns the URL to open.
+func (d *Desk) Start(addr string) (string, error) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return "", fmt.Errorf("desk: listen: %v", err)
+	}
+	tcp, ok := ln.Addr().(*net.TCPAddr)
+	if !ok || !tcp.IP.IsLoopback() {
+		ln.Close()
+		return "", errors.New("desk: listens only on the loopback address")
+	}
+	d.ln = ln
+	d.host = map[string]bool{
+		fmt.Sprintf("127.0.0.1:%d", tcp.Port): true,
+		fmt.Sprintf("localhost:%d", tcp.Port): true,
+	}
+	d.srv = &http.Server{Handler: d, ReadHeaderTimeout: 10 * time.Second, MaxHeaderBytes: 32 << 10}
+	go d.srv.Serve(ln)
+	go d.lockLoop()
+	return fmt.Sprintf("http://127.0.0.1:%d/#t=%s", tcp.Port, d.token), nil
+}
+
+// Close locks the desk and stops its server.
+func (d *Desk) Close() {
+	d.lock()
+	close(d.closed)
+	if d.srv != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		defer cancel()
+		d.srv.Shutdown(ctx)
+	}
+}
+
+// lockLoop locks the desk once it has been unused for LockAfter.
+func (d *Desk) lockLoop() {
+	tick := min(time.Second, d.opts.LockAfter/4)
+	t := time.NewTicker(tick)
+	defer t.Stop()
+	for {
+		select {
+		case <-d.closed:
+			return
+		case <-t.C:
+		}
+		d.mu.Lock()
+		idle := d.sess != nil && time.Since(d.lastUse) > d.opts.LockAfter
+		d.mu.Unlock()
+		if idle {
+			d.lock()
+		}
+	}
+}
+
+// lock wipes the identity, the team keys and every decrypted thread.
+func (d *Desk) lock() {
+	d.mu.Lock()
+	sess, threads, cancel := d.sess, d.threads, d.evCancel
+	d.sess, d.threads, d.evCancel = nil, map[string]*Thread{}, nil
+	d.mu.Unlock()
+	if cancel != nil {
+		cancel()
+	}
+	if sess == nil {
+		return
+	}
+	d.threadMu.Lock()
+	for _, t := range threads {
+		t.wipe()
+	}
+	d.threadMu.Unlock()
+	sess.Wipe()
+	runtime.GC()
+	d.broadcast(deskEvent{name: "lock", data: map[string]any{}})
+}
+
+func (d *Desk) touch() {
+	d.mu.Lock()
+	d.lastUse = time.Now()
+	d.mu.Unlock()
+}
+
+// unlock opens the identity, logs in, verifies the keyring and subscribes
+// to the server's events.
+func (d *Desk) unlock(ctx context.Context, passphrase []byte) error {
+	s, err := Unlock(ctx, d.cfg, passphrase)
+	if err != nil {
+		return err
+	}
+	if s.Me().State != "pending" {
+		if err := s.Verify(ctx); err != nil {
+			s.Wipe()
+			return err
+		}
+	}
+	evCtx, cancel := context.WithCancel(context.Background())
+	d.mu.Lock()
+	old := d.sess
+	d.sess, d.lastUse, d.evCancel = s, time.Now(), cancel
+	d.mu.Unlock()
+	if old != nil {
+		old.Wipe()
+	}
+	if s.Me().State != "pending" {
+		go d.follow(evCtx, s)
+	}
+	return nil
+}
+
+// follow passes the server's case events on to the pages, reconnecting
+// with a growing pause.
+func (d *Desk) follow(ctx context.Context, s *Session) {
+	pause := time.Second
+	for ctx.Err() == nil {
+		// Verify the keyring again at every (re)connection, so a team key
+		// swapped during the day raises the alarm without an unlock.
+		if err := s.Verify(ctx); IsAlarm(err) {
+			d.setAlarm(err)
+			return
+		}
+		api, err := s.client()
+		if err != nil {
+			return
+		}
+		st, err := api.Events(ctx)
+		if client.Code(err) == "unauthorized" {
+			if s.login(ctx) == nil {
+				continue
+			}
+		}
+		if err == nil {
+			d.broadcast(deskEvent{name: "online", data: map[string]any{}})
+			pause = time.Second
+			for ev := range st.Events() {
+				if ev.Type == "case" && crypto.ValidMailboxID(ev.ID) {
+					d.broadcast(deskEvent{name: "case", data: map[string]any{"id": ev.ID, "seq": ev.Seq}})
+				}
+			}
+		}
+		if ctx.Err() != nil {
+			return
+		}
+		d.broadcast(deskEvent{name: "offline", data: map[string]any{}})
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(pause):
+		}
+		pause = min(2*pause, 30*time.Second)
+	}
+}
+
+func (d *Desk) broadcast(ev deskEvent) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	for ch := range d.subs {
+		select {
+		case ch <- ev:
+		default: // a slow page reloads on the next event
+		}
+	}
+}
+
+func (d *Desk) setAlarm(err error) {
+	var a *AlarmError
+	if !errors.As(err, &a) {
+		return
+	}
+	d.mu.Lock()
+	d.alarm = a.Reason
+	d.mu.Unlock()
+	d.broadcast(deskEvent{name: "alarm", data: map[string]any{"reason": a.Reason}})
+	d.lock()
+}
+
+// ServeHTTP is the desk's one entry: host check, headers, token, routes.
+func (d *Desk) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	h := w.Header()
+	h.Set("Content-Security-Policy", "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("Referrer-Policy", "no-referrer")
+	h.Set("X-Frame-Options", "DENY")
+	h.Set("Cache-Control", "no-store")
+	h.Set("Cross-Origin-Opener-Policy", "same-origin")
+	h.Set("Cross-Origin-Resource-Policy", "same-origin")
+	if !d.host[r.Host] {
+		http.Error(w, "wrong host", http.StatusMisdirectedRequest)
+		return
+	}
+	if o := r.Header.Get("Origin"); o != "" && !d.host[strings.TrimPrefix(o, "http://")] {
+		http.Error(w, "foreign origin", http.StatusForbidden)
+		return
+	}
+	if !strings.HasPrefix(r.URL.Path, "/api/") {
+		if r.Method != http.MethodGet && r.Method != http.MethodHead {
+			http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
+			return
+		}
+		desk.Handler().ServeHTTP(w, r)
+		return
+	}
+	tok := r.Header.Get("X-Lotse-Desk")
+	if subtle.ConstantTimeCompare([]byte(tok), []byte(d.token)) != 1 {
+		writeErr(w, http.StatusUnauthorized, "token", errors.New("the desk's address is not valid any more; open it again from counsel"))
+		return
+	}
+	if r.Method != http.MethodGet {
+		mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
+		if mt != "application/json" {
+			writeErr(w, http.StatusUnsupportedMediaType, "bad_request", errors.New("want application/json"))
+			return
+		}
+	}
+	d.route(w, r)
+}
+
+type apiReply struct {
+	Error   string `json:"error"`
+	Message string `json:"message"`
+	Hint    string `json:"hint,omitempty"`
+}
+
+func writeErr(w http.ResponseWriter, status int, code string, err error) {
+	writeJSON(w, status, apiReply{Error: code, Message: err.Error(), Hint: hintOf(err)})
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		http.Error(w, "internal error", http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.WriteHeader(status)
+	w.Write(b)
+}
+
+const maxDeskBody = 1 << 20
+
+func readBody(r *http.Request, v any) error {
+	b, err := io.ReadAll(io.LimitReader(r.Body, maxDeskBody+1))
+	if err != nil {
+		return err
+	}
+	if len(b) > maxDeskBody {
+		return errors.New("request too large")
+	}
+	dec := json.NewDecoder(strings.NewReader(string(b)))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return errors.New("malformed request")
+	}
+	return nil
+}
+
+// fail answers an error; an alarm also locks the desk and raises the
+// banner.
+func (d *Desk) fail(w http.ResponseWriter, err error) {
+	switch {
+	case IsAlarm(err):
+		d.setAlarm(err)
+		writeErr(w, http.StatusConflict, "alarm", err)
+	case errors.Is(err, errLocked):
+		writeErr(w, http.StatusLocked, "locked", err)
+	case errors.Is(err, errWrongPassphrase):
+		writeErr(w, http.StatusForbidden, "wrong_passphrase", err)
+	default:
+		var ae *client.Error
+		if errors.As(err, &ae) && ae.Code == "not_found" {
+			writeErr(w, http.StatusNotFound, "not_found", err)
+			return
+		}
+		writeErr(w, http.StatusBadGateway, "failed", err)
+	}
+}
+
+// session returns the unlocked session and counts the request as use.
+func (d *Desk) session(w http.ResponseWriter) *Session {
+	d.mu.Lock()
+	s, al := d.sess, d.alarm
+	if s != nil {
+		d.lastUse = time.Now()
+	}
+	d.mu.Unlock()
+	if al != "" {
+		writeErr(w, http.StatusConflict, "alarm", &AlarmError{Reason: al})
+		return nil
+	}
+	if s == nil {
+		writeErr(w, http.StatusLocked, "locked", errLocked)
+		return nil
+	}
+	return s
+}
+
+func (d *Desk) route(w http.ResponseWriter, r *http.Request) {
+	path := strings.TrimPrefix(r.URL.Path, "/api/")
+	switch {
+	case path == "state" && r.Method == http.MethodGet:
+		d.getState(w, r)
+	case path == "unlock" && r.Method == http.MethodPost:
+		d.postUnlock(w, r)
+	case path == "lock" && r.Method == http.MethodPost:
+		d.lock()
+		writeJSON(w, http.StatusOK, map[string]any{"locked": true})
+	case path == "touch" && r.Method == http.MethodPost:
+		if d.session(w) != nil {
+			writeJSON(w, http.StatusOK, map[string]any{})
+		}
+	case path == "events" && r.Method == http.MethodGet:
+		d.events(w, r)
+	case path == "cases" && r.Method == http.MethodGet:
+		d.getCases(w, r)
+	case strings.HasPrefix(path, "cases/"):
+		d.caseRoute(w, r, strings.TrimPrefix(path, "cases/"))
+	case path == "roster" && r.Method == http.MethodGet:
+		d.getRoster(w, r)
+	case path == "blocks" && r.Method == http.MethodGet:
+		d.getBlocks(w, r)
+	case path == "blocks" && r.Method == http.MethodPut:
+		d.putBlocks(w, r)
+	case path == "invites" && r.Method == http.MethodPost:
+		d.postInvite(w, r)
+	case path == "approve" && r.Method == http.MethodPost:
+		d.postApprove(w, r)
+	case path == "remove" && r.Method == http.MethodPost:
+		d.postRemove(w, r)
+	default:
+		writeErr(w, http.StatusNotFound, "not_found", errors.New("no such request"))
+	}
+}
+
+func (d *Desk) getState(w http.ResponseWriter, r *http.Request) {
+	d.mu.Lock()
+	s, al := d.sess, d.alarm
+	d.mu.Unlock()
+	st := map[string]any{
+		"locked":             s == nil,
+		"alarm":              al,
+		"alarm_advice":       AlarmAdvice,
+		"lock_after_seconds": int(d.opts.LockAfter / time.Second),
+		"me": map[string]any{"id": d.cfg.ID, "name": d.cfg.Name,
+			"fingerprint": crypto.Fingerprint(d.cfg.Recipient)},
+		"server": d.cfg.Server,
+	}
+	if s != nil && al == "" {
+		me := s.Me()
+		st["me"] = map[string]any{"id": me.ID, "name": me.Name, "role": me.Role, "state": me.State,
+			"fingerprint": crypto.Fingerprint(d.cfg.Recipient)}
+		if me.State != "pending" {
+			if team, err := s.Team(r.Context()); err == nil {
+				st["team"] = team
+			}
+		}
+	}
+	writeJSON(w, http.StatusOK, st)
+}
+
+func (d *Desk) postUnlock(w http.ResponseWriter, r *http.Request) {
+	var req struct {
+		Passphrase string `json:"passphrase"`
+	}
+	if err := readBody(r, &req); err != nil {
+		writeErr(w, http.StatusBadRequest, "bad_request", err)
+		return
+	}
+	d.mu.Lock()
+	al := d.alarm
+	d.mu.Unlock()
+	if al != "" {
+		writeErr(w, http.StatusConflict, "alarm", &AlarmError{Reason: al})
+		return
+	}
+	p := []byte(req.Passphrase)
+	err := d.unlock(r.Context(), p)
+	clear(p)
+	if err != nil {
+		if errors.Is(err, errWrongPassphrase) {
+			time.Sleep(500 * time.Millisecond)
+		}
+		d.fail(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"locked": false})
+}
+
+// events is the page's live stream: "case", "lock", "alarm", "online",
+// "offline". Keeping it open does not count as use.
+func (d *Desk) events(w http.ResponseWriter, r *http.Request) {
+	fl, ok := w.(http.Flusher)
+	if !ok {
+		writeErr(w, http.StatusInternalServerError, "failed", errors.New("streaming unsupported"))
+		return
+	}
+	ch := make(chan deskEvent, 32)
+	d.mu.Lock()
+	d.subs[ch] = struct{}{}
+	d.mu.Unlock()
+	defer func() {
+		d.mu.Lock()
+		delete(d.subs, ch)
+		d.mu.Unlock()
+	}()
+	w.Header().Set("Content-Type", "text/event-stream")
+	w.WriteHeader(http.StatusOK)
+	io.WriteString(w, ": hello\n\n")
+	fl.Flush()
+	ping := time.NewTicker(25 * time.Second)
+	defer ping.Stop()
+	for {
+		select {
+		case <-r.Context().Done():
+			return
+		case <-d.closed:
+			return
+		case <-ping.C:
+			io.WriteString(w, ": ping\n\n")
+		case ev := <-ch:
+			b, _ := json.Marshal(ev.data)
+			fmt.Fprintf(w, "event: %s\ndata: %s\n\n", ev.name, b)
+		}
+		fl.Flush()
+	}
+}
+
+func (d *Desk) getCases(w http.ResponseWriter, r *http.Request) {
+	s := d.session(w)
+	if s == nil {
+		return
+	}
+	status := r.URL.Query().Get("status")
+	switch status {
+	case "", "new", "open", "closed":
+	default:
+		writeErr(w, http.StatusBadRequest, "bad_request", errors.New("unknown status"))
+		return
+	}
+	cs, err := s.Cases(r.Context(), status)
+	if err != nil {
+		d.fail(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"cases": cs})
+}
+
+// withThread brings the case's thread up to date, decrypting only what is
+// new since the last look, and runs f with it. Threads are used only
+// under threadMu, so a lock cannot wipe one that is in use.
+func (d *Desk) withThread(ctx context.Context, s *Session, id string, f func(t *Thread) error) error {
+	d.threadMu.Lock()
+	defer d.threadMu.Unlock()
+	d.mu.Lock()
+	t := d.threads[id]
+	d.mu.Unlock()
+	if t == nil {
+		t = &Thread{seen: map[string]bool{}}
+	}
+	if err := s.updateThread(ctx, id, t); err != nil {
+		return err
+	}
+	d.mu.Lock()
+	current := d.sess == s
+	if current {
+		d.threads[id] = t
+	}
+	d.mu.Unlock()
+	if !current {
+		t.wipe()
+		return errLocked
+	}
+	return f(t)
+}
+
+func (d *Desk) caseRoute(w http.ResponseWriter, r *http.Request, rest string) {
+	id, action, _ := strings.Cut(rest, "/")
+	if !crypto.ValidMailboxID(id) {
+		writeErr(w, http.StatusBadRequest, "bad_request", errors.New("malformed case id"))
+		return
+	}
+	s := d.session(w)
+	if s == nil {
+		return
+	}
+	ctx := r.Context()
+	switch {
+	case action == "" && r.Method == http.MethodGet:
+		var out map[string]any
+		err := d.withThread(ctx, s, id, func(t *Thread) error {
+			out = map[string]any{"case": t.Case, "messages": slices.Clone(t.Messages),
+				"can_reply": t.CanReply(), "lang": t.ReplyLang()}
+			return nil
+		})
+		if err != nil {
+			d.fail(w, err)
+			return
+		}
+		writeJSON(w, http.StatusOK, out)
+	case action == "reply" && r.Method == http.MethodPost:
+		var req struct {
+			Body string `json:"body"`
+			Lang string `json:"lang"`
+		}
+		if err := readBody(r, &req); err != nil {
+			writeErr(w, http.StatusBadRequest, "bad_request", err)
+			return
+		}
+		if req.Lang != "" && !validLang(req.Lang) {
+			writeErr(w, http.StatusBadRequest, "bad_request", errors.New("lang is not a language tag"))
+			return
+		}
+		var seq uint64
+		err := d.withThread(ctx, s, id, func(t *Thread) error {
+			var err error
+			seq, err = s.Reply(ctx, t, req.Body, req.Lang)
+			return err
+		})
+		if err != nil {
+			d.fail(w, err)
+			return
+		}
+		writeJSON(w, http.StatusOK, map[string]any{"seq": seq})
+	case action == "" && r.Method == http.MethodPatch:
+		var req struct {
+			Status   string  `json:"status"`
+			Assignee *string `json:"assignee"`
+			Unassign bool    `json:"unassign"`
+		}
+		if err := readBody(r, &req); err != nil {
+			writeErr(w, http.StatusBadRequest, "bad_request", err)
+			return
+		}
+		p := client.CasePatch{Status: req.Status, Assignee: req.Assignee}
+		if req.Unassign {
+			none := ""
+			p.Assignee = &none
+		}
+		if p.Status != "" && p.Status != "open" && p.Status != "closed" || p.Assignee != nil && *p.Assignee != "" && !validID(*p.Assignee) {
+			writeErr(w, http.StatusBadRequest, "bad_request", errors.New("bad status or assignee"))
+			return
+		}
+		c, err := s.PatchCase(ctx, id, p)
+		if err != nil {
+			d.fail(w, err)
+			return
+		}
+		writeJSON(w, http.StatusOK, c)
+	case action == "" && r.Method == http.MethodDelete:
+		if err := s.DeleteCase(ctx, id); err != nil {
+			d.fail(w, err)
+			return
+		}
+		d.threadMu.Lock()
+		d.mu.Lock()
+		if t := d.threads[id]; t != nil {
+			t.wipe()
+			delete(d.threads, id)
+		}
+		d.mu.Unlock()
+		d.threadMu.Unlock()
+		writeJSON(w, http.StatusOK, map[string]any{"deleted": true})
+	default:
+		writeErr(w, http.StatusNotFound, "not_found", errors.New("no such request"))
+	}
+}
+
+func (d *Desk) getRoster(w http.ResponseWriter, r *http.Request) {
+	s := d.session(w)
+	if s == nil {
+		return
+	}
+	cs, err := s.Roster(r.Context())
+	if err != nil {
+		d.fail(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"counsellors": cs})
+}
+
+func (d *Desk) getBlocks(w http.ResponseWriter, r *http.Request) {
+	s := d.session(w)
+	if s == nil {
+		return
+	}
+	s.mu.Lock()
+	id := s.id
+	s.mu.Unlock()
+	if id == nil {
+		d.fail(w, errLocked)
+		return
+	}
+	bs, err := loadBlocks(d.cfg.dir, id)
+	if err != nil {
+		d.fail(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"blocks": bs})
+}
+
+func (d *Desk) putBlocks(w http.ResponseWriter, r *http.Request) {
+	s := d.session(w)
+	if s == nil {
+		return
+	}
+	var req struct {
+		Blocks []Block `json:"blocks"`
+	}
+	if err := readBody(r, &req); err != nil {
+		writeErr(w, http.StatusBadRequest, "bad_request", err)
+		return
+	}
+	if req.Blocks == nil {
+		req.Blocks = []Block{}
+	}
+	if err := saveBlocks(d.cfg.dir, d.cfg.Recipient, req.Blocks); err != nil {
+		writeErr(w, http.StatusBadRequest, "bad_request", err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"blocks": req.Blocks})
+}
+
+func (d *Desk) postInvite(w http.ResponseWriter, r *http.Request) {
+	s := d.session(w)
+	if s == nil {
+		return
+	}
+	var req struct {
+		Admin bool `json:"admin"`
+	}
+	if err := readBody(r, &req); err != nil {
+		writeErr(w, http.StatusBadRequest, "bad_request", err)
+		return
+	}
+	inv, err := s.Invite(r.Context(), req.Admin)
+	if err != nil {
+		d.fail(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, inv)
+}
+
+func (d *Desk) postApprove(w http.ResponseWriter, r *http.Request) {
+	s := d.session(w)
+	if s == nil {
+		return
+	}
+	var req struct {
+		ID          string `json:"id"`
+		Fingerprint string `json:"fingerprint"`
+	}
+	if err := readBody(r, &req); err != nil || !validID(req.ID) {
+		writeErr(w, http.StatusBadRequest, "bad_request", errors.New("malformed request"))
+		return
+	}
+	if err := s.Approve(r.Context(), req.ID, req.Fingerprint); err != nil {
+		if strings.Contains(err.Error(), "fingerprint does not match") {
+			writeErr(w, http.StatusBadRequest, "fingerprint_mismatch", err)
+			return
+		}
+		d.fail(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"id": req.ID, "state": "active"})
+}
+
+func (d *Desk) postRemove(w http.ResponseWriter, r *http.Request) {
+	s := d.session(w)
+	if s == nil {
+		return
+	}
+	var req struct {
+		ID string `json:"id"`
+	}
+	if err := readBody(r, &req); err != nil || !validID(req.ID) {
+		writeErr(w, http.StatusBadRequest, "bad_request", errors.New("malformed request"))
+		return
+	}
+	if err := s.Remove(r.Context(), req.ID); err != nil {
+		d.fail(w, err)
+		return
+	}
+	team, _ := s.Team(r.Context())
+	writeJSON(w, http.StatusOK, map[string]any{"id": req.ID, "team": team})
+}

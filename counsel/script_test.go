@@ -1,0 +1,447 @@
+package counsel
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"runtime"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"filippo.io/age"
+	"github.com/rogpeppe/go-internal/testscript"
+
+	"lotse/api/client"
+	"lotse/crypto"
+)
+
+// testOptions make unlocking fast in tests: identity files made here use
+// scrypt work factor 2^10 instead of 2^18. The files are still real age
+// scrypt files; only the cost of guessing differs.
+var testOptions = Options{ScryptWorkFactor: 10}
+
+func TestMain(m *testing.M) {
+	testscript.Main(cleanupM{m}, map[string]func(){
+		"counsel": func() { os.Exit(Main(os.Args[1:], StdIO(), testOptions)) },
+	})
+}
+
+// cleanupM removes the mailboxd binary after the tests.
+type cleanupM struct{ m *testing.M }
+
+func (c cleanupM) Run() int {
+	code := c.m.Run()
+	if mailboxdBin != "" {
+		os.RemoveAll(filepath.Dir(mailboxdBin))
+	}
+	return code
+}
+
+var (
+	mailboxdOnce sync.Once
+	mailboxdBin  string
+	mailboxdErr  error
+)
+
+// buildMailboxd builds ./cmd/mailboxd once per test binary.
+func buildMailboxd(t testing.TB) string {
+	t.Helper()
+	mailboxdOnce.Do(func() {
+		dir, err := os.MkdirTemp("", "counsel-test-bin-")
+		if err != nil {
+			mailboxdErr = err
+			return
+		}
+		goCmd := filepath.Join(runtime.GOROOT(), "bin", "go")
+		if _, err := os.Stat(goCmd); err != nil {
+			goCmd = "go"
+		}
+		mailboxdBin = filepath.Join(dir, "mailboxd")
+		cmd := exec.Command(goCmd, "build", "-o", mailboxdBin, "./cmd/mailboxd")
+		cmd.Dir = ".."
+		if out, err := cmd.CombinedOutput(); err != nil {
+			mailboxdErr = fmt.Errorf("go build ./cmd/mailboxd: %v\n%s", err, out)
+		}
+	})
+	if mailboxdErr != nil {
+		t.Fatal(mailboxdErr)
+	}
+	return mailboxdBin
+}
+
+// server is a running mailboxd on 127.0.0.1 with its own data file.
+type server struct {
+	cmd    *exec.Cmd
+	URL    string
+	Setup  string
+	log    *syncBuffer
+	exited chan struct{}
+}
+
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+var (
+	listeningRE  = regexp.MustCompile(`(?m)^mailboxd: listening on (127\.0\.0\.1:\d+)$`)
+	setupTokenRE = regexp.MustCompile(`(?m)^mailboxd: setup token: (\S+)$`)
+)
+
+func startMailboxd(bin, dir string) (*server, error) {
+	s := &server{log: &syncBuffer{}, exited: make(chan struct{})}
+	s.cmd = exec.Command(bin)
+	s.cmd.Env = []string{"LOTSE_ADDR=127.0.0.1:0", "LOTSE_DB=" + filepath.Join(dir, "lotse.db"), "LOTSE_POW_DIFFICULTY=0",
+		// Scripts log in once per command, more often than the default
+		// 30 challenges a minute per address allow.
+		"LOTSE_CHALLENGE_LIMIT=1000/1m", "PATH=" + os.Getenv("PATH")}
+	s.cmd.Stdout, s.cmd.Stderr = s.log, s.log
+	if err := s.cmd.Start(); err != nil {
+		return nil, err
+	}
+	go func() { s.cmd.Wait(); close(s.exited) }()
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		out := s.log.String()
+		if m := listeningRE.FindStringSubmatch(out); m != nil {
+			s.URL = "http://" + m[1]
+			if m := setupTokenRE.FindStringSubmatch(out); m != nil {
+				s.Setup = m[1]
+			}
+			return s, nil
+		}
+		select {
+		case <-s.exited:
+			return nil, fmt.Errorf("mailboxd exited:\n%s", out)
+		case <-time.After(20 * time.Millisecond):
+		}
+		if time.Now().After(deadline) {
+			s.stop()
+			return nil, fmt.Errorf("mailboxd does not listen:\n%s", out)
+		}
+	}
+}
+
+func (s *server) stop() {
+	select {
+	case <-s.exited:
+		return
+	default:
+	}
+	s.cmd.Process.Signal(os.Interrupt)
+	select {
+	case <-s.exited:
+	case <-time.After(10 * time.Second):
+		s.cmd.Process.Kill()
+		<-s.exited
+	}
+}
+
+// enquirer is an enquirer's Go client in a script.
+type enquirer struct {
+	keys *crypto.EnquirerKeys
+	c    *client.Client
+}
+
+var (
+	scriptMu    sync.Mutex
+	servers     = map[*testscript.TestScript]*server{}
+	enquirers   = map[*testscript.TestScript]*enquirer{}
+	ctxTimeout  = 30 * time.Second
+	scriptsDone = map[*testscript.TestScript]bool{}
+)
+
+func TestScripts(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts mailboxd")
+	}
+	bin := buildMailboxd(t)
+	testscript.Run(t, testscript.Params{
+		Dir: "testdata",
+		Setup: func(env *testscript.Env) error {
+			env.Setenv("HOME", env.WorkDir)
+			env.Setenv("XDG_CONFIG_HOME", filepath.Join(env.WorkDir, ".config"))
+			return nil
+		},
+		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
+			"mailboxd": func(ts *testscript.TestScript, neg bool, args []string) {
+				if len(args) != 1 || args[0] != "start" && args[0] != "stop" {
+					ts.Fatalf("usage: mailboxd start|stop")
+				}
+				scriptMu.Lock()
+				defer scriptMu.Unlock()
+				if args[0] == "stop" {
+					if s := servers[ts]; s != nil {
+						s.stop()
+						delete(servers, ts)
+					}
+					return
+				}
+				s, err := startMailboxd(bin, ts.MkAbs("server"))
+				if err != nil {
+					ts.Fatalf("%v", err)
+				}
+				servers[ts] = s
+				ts.Defer(func() {
+					s.stop()
+					if strings.Contains(s.log.String(), "passphrase") {
+						ts.Logf("server log mentions a passphrase")
+					}
+				})
+				ts.Setenv("SERVER", s.URL)
+				ts.Setenv("SETUP", s.Setup)
+			},
+			"jsonenv":  cmdJSONEnv,
+			"enquirer": cmdEnquirer,
+			"forge-keyring": func(ts *testscript.TestScript, neg bool, args []string) {
+				if len(args) != 2 {
+					ts.Fatalf("usage: forge-keyring CONFIGDIR PASSFILE")
+				}
+				ts.Check(forgeKeyring(ts.MkAbs(args[0]), ts.MkAbs(args[1])))
+			},
+			"tamper-pin": func(ts *testscript.TestScript, neg bool, args []string) {
+				if len(args) != 1 {
+					ts.Fatalf("usage: tamper-pin CONFIGDIR")
+				}
+				cfg, err := LoadConfig(ts.MkAbs(args[0]))
+				ts.Check(err)
+				other, err := age.GenerateHybridIdentity()
+				ts.Check(err)
+				cfg.Pins[0].Recipient = other.Recipient().String()
+				ts.Check(cfg.Save())
+			},
+		},
+	})
+}
+
+// cmdJSONEnv sets VAR to FIELD of the JSON object the last command
+// printed: jsonenv VAR FIELD.
+func cmdJSONEnv(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) != 2 {
+		ts.Fatalf("usage: jsonenv VAR FIELD")
+	}
+	var m map[string]any
+	if err := json.Unmarshal([]byte(ts.ReadFile("stdout")), &m); err != nil {
+		ts.Fatalf("stdout is not a JSON object: %v", err)
+	}
+	v, ok := m[args[1]]
+	if !ok {
+		ts.Fatalf("no field %q in %v", args[1], m)
+	}
+	ts.Setenv(args[0], fmt.Sprint(v))
+}
+
+// cmdEnquirer is an enquirer: "enquirer write TEXT" writes (the first
+// time it creates the mailbox and sets $CASE), "enquirer expect TEXT"
+// requires a counsellor reply with that text that passes the reader rules.
+func cmdEnquirer(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) != 2 {
+		ts.Fatalf("usage: enquirer write|expect TEXT")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), ctxTimeout)
+	defer cancel()
+	scriptMu.Lock()
+	e := enquirers[ts]
+	srv := servers[ts]
+	scriptMu.Unlock()
+	if srv == nil {
+		ts.Fatalf("no mailboxd running")
+	}
+	switch args[0] {
+	case "write":
+		if e == nil {
+			var err error
+			e, err = newEnquirer(srv.URL)
+			ts.Check(err)
+			scriptMu.Lock()
+			enquirers[ts] = e
+			scriptMu.Unlock()
+			ts.Check(e.create(ctx, args[1]))
+			ts.Setenv("CASE", e.keys.MailboxID)
+			return
+		}
+		ts.Check(e.write(ctx, args[1]))
+	case "expect":
+		if e == nil {
+			ts.Fatalf("no enquirer yet")
+		}
+		found, err := e.expect(ctx, args[1])
+		ts.Check(err)
+		if found == neg {
+			ts.Fatalf("reply %q found: %v", args[1], found)
+		}
+	default:
+		ts.Fatalf("usage: enquirer write|expect TEXT")
+	}
+}
+
+func newEnquirer(url string) (*enquirer, error) {
+	code, err := crypto.GeneratePickupCode(rand.Reader)
+	if err != nil {
+		return nil, err
+	}
+	pass, err := crypto.GeneratePassphrase(rand.Reader)
+	if err != nil {
+		return nil, err
+	}
+	keys, err := crypto.DeriveEnquirerKeys(code, pass)
+	if err != nil {
+		return nil, err
+	}
+	c, err := client.New(url)
+	if err != nil {
+		return nil, err
+	}
+	return &enquirer{keys: keys, c: c}, nil
+}
+
+func (e *enquirer) doc(body string) *crypto.Document {
+	id, _ := crypto.NewDocumentID(rand.Reader)
+	return &crypto.Document{V: 1, Type: "message", Mailbox: e.keys.MailboxID, ID: id,
+		MK: base64.StdEncoding.EncodeToString(e.keys.MailboxKey[:]), From: "enquirer",
+		Sent: time.Now().UTC().Format(time.RFC3339), Lang: "de", Body: body}
+}
+
+func (e *enquirer) seal(ctx context.Context, d *crypto.Document) (int, []byte, error) {
+	team, err := e.c.Team(ctx)
+	if err != nil {
+		return 0, nil, err
+	}
+	r, err := crypto.ParseRecipient(team.Recipient)
+	if err != nil {
+		return 0, nil, err
+	}
+	ct, err := crypto.SealDocument(d, r, e.keys.Identity.Recipient())
+	return team.Epoch, ct, err
+}
+
+func (e *enquirer) create(ctx context.Context, body string) error {
+	d := e.doc(body)
+	d.Role = "affected"
+	d.Recipient = e.keys.Identity.Recipient().String()
+	epoch, ct, err := e.seal(ctx, d)
+	if err != nil {
+		return err
+	}
+	_, err = e.c.CreateMailbox(ctx, client.NewMailbox{ID: e.keys.MailboxID, Verifier: e.keys.Verifier[:], Epoch: epoch, Message: ct})
+	return err
+}
+
+func (e *enquirer) write(ctx context.Context, body string) error {
+	epoch, ct, err := e.seal(ctx, e.doc(body))
+	if err != nil {
+		return err
+	}
+	_, err = e.c.WithToken(e.keys.Bearer()).PostMessage(ctx, client.NewMessage{Epoch: epoch, Ciphertext: ct})
+	return err
+}
+
+// expect reports whether a counsellor reply with text is in the mailbox;
+// any document failing the reader rules is an error.
+func (e *enquirer) expect(ctx context.Context, text string) (bool, error) {
+	mb, err := e.c.WithToken(e.keys.Bearer()).Mailbox(ctx, 0)
+	if err != nil {
+		return false, err
+	}
+	msgs := make([]crypto.StoredMessage, len(mb.Messages))
+	for i, m := range mb.Messages {
+		msgs[i] = crypto.StoredMessage{Seq: m.Seq, From: m.From, Ciphertext: m.Ciphertext}
+	}
+	entries, _ := crypto.ReadThread(e.keys.MailboxID, e.keys.MailboxKey[:], msgs, e.keys.Identity)
+	found := false
+	for _, en := range entries {
+		if en.Err != nil {
+			return false, fmt.Errorf("message %d: %v", en.Seq, en.Err)
+		}
+		if en.From == "counsellor" && strings.Contains(en.Doc.Body, text) {
+			found = true
+		}
+	}
+	return found, nil
+}
+
+// forgeKeyring is the attack of a server (or of whoever holds an admin's
+// session): it replaces the keyring with one of another team, whose epoch
+// 1 and 2 team keys it made itself, encrypted to the same members'
+// public keys, which the server knows.
+func forgeKeyring(dir, passFile string) error {
+	ctx, cancel := context.WithTimeout(context.Background(), ctxTimeout)
+	defer cancel()
+	cfg, err := LoadConfig(dir)
+	if err != nil {
+		return err
+	}
+	pass, err := os.ReadFile(passFile)
+	if err != nil {
+		return err
+	}
+	id, err := openIdentityFile(dir, bytes.TrimSpace(pass))
+	if err != nil {
+		return err
+	}
+	c, err := client.New(cfg.Server)
+	if err != nil {
+		return err
+	}
+	sess, err := c.Login(ctx, cfg.ID, id)
+	if err != nil {
+		return err
+	}
+	api := c.WithToken(sess.Token)
+	cur, err := api.GetKeyring(ctx)
+	if err != nil {
+		return err
+	}
+	roster, err := api.Counsellors(ctx)
+	if err != nil {
+		return err
+	}
+	var members []crypto.Member
+	for _, co := range roster {
+		if co.State == "active" {
+			members = append(members, crypto.Member{ID: co.ID, Name: co.Name, Recipient: co.Recipient})
+		}
+	}
+	ring := &crypto.Keyring{V: 1, Members: members}
+	for e := 1; e <= cur.Epoch+1; e++ {
+		k, err := age.GenerateHybridIdentity()
+		if err != nil {
+			return err
+		}
+		ring.Epochs = append(ring.Epochs, crypto.EpochKey{Epoch: e, Identity: k.String()})
+	}
+	env, err := crypto.SealKeyring(ring)
+	if err != nil {
+		return err
+	}
+	var ids []string
+	for _, m := range members {
+		ids = append(ids, m.ID)
+	}
+	h := sha256.Sum256(cur.Envelope)
+	_, err = api.PutKeyring(ctx, client.KeyringUpdate{Epoch: cur.Epoch + 1, Recipient: recipientOf(ring.Epochs[cur.Epoch].Identity),
+		Envelope: env, Members: ids, Replaces: h[:]})
+	return err
+}

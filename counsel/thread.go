@@ -1,0 +1,293 @@
+package counsel
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"runtime"
+	"sync"
+	"time"
+	"unicode/utf8"
+
+	"filippo.io/age"
+
+	"lotse/api/client"
+	"lotse/crypto"
+)
+
+// Message is one message of a thread as the desk shows it. Warning is set
+// (and Body empty) for a message that could not be decrypted or fails the
+// reader rules of PROTOCOL.md §4: it is shown, never silently dropped.
+type Message struct {
+	Seq       uint64 `json:"seq"`
+	From      string `json:"from"`
+	Name      string `json:"name"`
+	Sent      string `json:"sent"`
+	Body      string `json:"body"`
+	Lang      string `json:"lang,omitempty"`
+	Role      string `json:"role,omitempty"`
+	Duplicate bool   `json:"duplicate,omitempty"`
+	Warning   string `json:"warning,omitempty"`
+}
+
+// Thread is a decrypted case. It keeps what a reply needs: the mailbox key
+// and the recipient from the enquirer's first document.
+type Thread struct {
+	Case     client.Case `json:"case"`
+	Messages []Message   `json:"messages"`
+
+	mk        []byte
+	recipient string // from the enquirer's first document only
+	lang      string
+	seen      map[string]bool
+	lastSeq   uint64
+}
+
+// ReplyLang is the language of the enquirer's first document ("de" if
+// unknown).
+func (t *Thread) ReplyLang() string {
+	if t.lang == "" {
+		return "de"
+	}
+	return t.lang
+}
+
+// CanReply reports whether a reply can be encrypted: the enquirer's first
+// document passed the reader rules.
+func (t *Thread) CanReply() bool { return t.mk != nil && t.recipient != "" }
+
+// wipe drops the thread's secrets.
+func (t *Thread) wipe() {
+	clear(t.mk)
+	t.mk = nil
+	for i := range t.Messages {
+		t.Messages[i] = Message{}
+	}
+	t.Messages = nil
+}
+
+// ReadCase fetches a case and decrypts its whole thread.
+func (s *Session) ReadCase(ctx context.Context, id string) (*Thread, error) {
+	t := &Thread{seen: map[string]bool{}}
+	if err := s.updateThread(ctx, id, t); err != nil {
+		return nil, err
+	}
+	return t, nil
+}
+
+// updateThread fetches and decrypts the messages after the thread's last.
+func (s *Session) updateThread(ctx context.Context, id string, t *Thread) error {
+	ids, err := s.teamIdentities(ctx)
+	if err != nil {
+		return err
+	}
+	var cd *client.CaseDetail
+	err = s.retry(ctx, func(api *client.Client) error {
+		var err error
+		cd, err = api.Case(ctx, id, t.lastSeq)
+		return err
+	})
+	if err != nil {
+		return apiError("fetch the case", err)
+	}
+	t.Case = cd.Case
+	msgs := make([]crypto.StoredMessage, len(cd.Messages))
+	for i, m := range cd.Messages {
+		msgs[i] = crypto.StoredMessage{Seq: m.Seq, From: m.From, Ciphertext: m.Ciphertext}
+	}
+	entries, mk := readThreadParallel(id, t.mk, msgs, ids)
+	if t.mk == nil && mk != nil {
+		t.mk = mk
+	}
+	for _, e := range entries {
+		m := Message{Seq: e.Seq, From: e.From}
+		if e.Doc != nil {
+			d := e.Doc
+			m.Name, m.Sent, m.Body, m.Lang, m.Role = d.Name, d.Sent, d.Body, d.Lang, d.Role
+			m.Duplicate = t.seen[d.ID]
+			t.seen[d.ID] = true
+			if e.Seq == 1 && e.From == crypto.FromEnquirer && d.Recipient != "" {
+				t.recipient = d.Recipient
+				t.lang = d.Lang
+			}
+		} else {
+			m.Warning = warningOf(e.Err)
+		}
+		if m.Duplicate {
+			m.Body = ""
+		}
+		t.Messages = append(t.Messages, m)
+		if e.Seq > t.lastSeq {
+			t.lastSeq = e.Seq
+		}
+	}
+	return nil
+}
+
+func warningOf(err error) string {
+	var re *crypto.RejectError
+	if errors.As(err, &re) {
+		return "fails the reader rules: " + re.Reason
+	}
+	if err == nil {
+		return "unreadable"
+	}
+	return "cannot be decrypted: " + oneLine(err.Error())
+}
+
+// readThreadParallel is crypto.ReadThread spread over the cores: the first
+// document (which gives the mailbox key when mk is nil) alone, then the
+// rest in chunks, each with the mailbox key. Duplicates are left to the
+// caller, who sees the whole thread.
+func readThreadParallel(mailbox string, mk []byte, msgs []crypto.StoredMessage, ids []age.Identity) ([]crypto.ThreadEntry, []byte) {
+	if len(msgs) == 0 {
+		return nil, mk
+	}
+	var head []crypto.ThreadEntry
+	if mk == nil {
+		head, mk = crypto.ReadThread(mailbox, nil, msgs[:1], ids...)
+		msgs = msgs[1:]
+		if mk == nil {
+			// Without the mailbox key nothing else passes; ReadThread
+			// says so for each message.
+			rest, _ := crypto.ReadThread(mailbox, nil, msgs, ids...)
+			return append(head, rest...), nil
+		}
+	}
+	workers := runtime.GOMAXPROCS(0)
+	if workers > len(msgs) {
+		workers = len(msgs)
+	}
+	out := make([][]crypto.ThreadEntry, workers)
+	var wg sync.WaitGroup
+	for w := range workers {
+		lo, hi := w*len(msgs)/workers, (w+1)*len(msgs)/workers
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			out[w], _ = crypto.ReadThread(mailbox, mk, msgs[lo:hi], ids...)
+		}()
+	}
+	wg.Wait()
+	entries := head
+	for _, o := range out {
+		entries = append(entries, o...)
+	}
+	return entries, mk
+}
+
+// maxBody keeps a reply inside the largest bucket with room for the rest
+// of the document.
+const maxBody = 60000
+
+// Reply encrypts body to the newest verified team key and to the
+// recipient in the enquirer's first document (never one the server
+// serves), and sends it. A stale epoch re-verifies the keyring once.
+func (s *Session) Reply(ctx context.Context, t *Thread, body, lang string) (uint64, error) {
+	if !t.CanReply() {
+		return 0, withHint(errors.New("the enquirer's first message could not be read, so there is no key to reply to"),
+			"this case cannot be answered safely; tell your admin")
+	}
+	if body == "" {
+		return 0, withHint(errors.New("the reply is empty"), "write some text")
+	}
+	if !utf8.ValidString(body) {
+		return 0, errors.New("the reply is not UTF-8 text")
+	}
+	if len(body) > maxBody {
+		return 0, fmt.Errorf("the reply is %d bytes long, at most %d", len(body), maxBody)
+	}
+	if lang == "" {
+		lang = t.ReplyLang()
+	}
+	enquirer, err := crypto.ParseRecipient(t.recipient)
+	if err != nil {
+		return 0, fmt.Errorf("the enquirer's key: %v", err)
+	}
+	docID, err := crypto.NewDocumentID(rand.Reader)
+	if err != nil {
+		return 0, err
+	}
+	doc := &crypto.Document{V: 1, Type: "message", Mailbox: t.Case.ID, ID: docID,
+		MK: base64.StdEncoding.EncodeToString(t.mk), From: crypto.FromCounsellor, Name: s.cfg.Name,
+		Sent: time.Now().UTC().Format(time.RFC3339), Lang: lang, Body: body}
+	for attempt := 0; ; attempt++ {
+		team, err := s.Team(ctx)
+		if err != nil {
+			return 0, err
+		}
+		teamR, err := crypto.ParseRecipient(team.Recipient)
+		if err != nil {
+			return 0, err
+		}
+		ct, err := crypto.SealDocument(doc, teamR, enquirer)
+		if errors.Is(err, crypto.ErrTooLong) {
+			return 0, withHint(errors.New("the reply is too long"), "split it into two messages")
+		}
+		if err != nil {
+			return 0, err
+		}
+		var seq uint64
+		err = s.retry(ctx, func(api *client.Client) error {
+			var err error
+			seq, err = api.Reply(ctx, t.Case.ID, client.NewMessage{Epoch: team.Epoch, Ciphertext: ct})
+			return err
+		})
+		if client.Code(err) == "stale_epoch" && attempt == 0 {
+			if err := s.Verify(ctx); err != nil {
+				return 0, err
+			}
+			continue
+		}
+		if err != nil {
+			return 0, apiError("send the reply", err)
+		}
+		return seq, nil
+	}
+}
+
+// Cases lists cases (status "" for all), newest activity first.
+func (s *Session) Cases(ctx context.Context, status string) ([]client.Case, error) {
+	var cs []client.Case
+	err := s.retry(ctx, func(api *client.Client) error {
+		var err error
+		cs, err = api.Cases(ctx, status)
+		return err
+	})
+	if client.Code(err) == "forbidden" {
+		return nil, withHint(errors.New("you are not approved yet"),
+			"tell an admin your fingerprint (\"counsel fingerprint\") by phone or in person; they run \"counsel approve\"")
+	}
+	if err != nil {
+		return nil, apiError("list the cases", err)
+	}
+	if cs == nil {
+		cs = []client.Case{}
+	}
+	return cs, nil
+}
+
+// PatchCase sets a case's status and/or assignee.
+func (s *Session) PatchCase(ctx context.Context, id string, p client.CasePatch) (*client.Case, error) {
+	var c *client.Case
+	err := s.retry(ctx, func(api *client.Client) error {
+		var err error
+		c, err = api.PatchCase(ctx, id, p)
+		return err
+	})
+	if err != nil {
+		return nil, apiError("change the case", err)
+	}
+	return c, nil
+}
+
+// DeleteCase deletes a case and every message in it.
+func (s *Session) DeleteCase(ctx context.Context, id string) error {
+	err := s.retry(ctx, func(api *client.Client) error { return api.DeleteCase(ctx, id) })
+	if err != nil {
+		return apiError("delete the case", err)
+	}
+	return nil
+}

@@ -1,0 +1,187 @@
+package e2e
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"encoding/hex"
+	"encoding/json"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	"filippo.io/age"
+
+	"lotse/api/client"
+	"lotse/audit"
+	"lotse/crypto"
+)
+
+// auditClientIP is the loopback address the audit tests' client connects
+// from: distinct from the listen address 127.0.0.1, so finding it anywhere
+// means the server kept a client's address.
+const auditClientIP = "127.0.0.77"
+
+// auditTransport connects from auditClientIP, sends a distinctive user
+// agent and records the local addresses it used.
+type auditTransport struct {
+	ua string
+	rt http.RoundTripper
+
+	mu    sync.Mutex
+	local map[string]bool
+}
+
+func (a *auditTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	req = req.Clone(req.Context())
+	req.Header.Set("User-Agent", a.ua)
+	return a.rt.RoundTrip(req)
+}
+
+func (a *auditTransport) locals() []string {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	var out []string
+	for l := range a.local {
+		out = append(out, l)
+	}
+	return out
+}
+
+// auditClient returns an API client of base that connects from
+// auditClientIP with user agent ua.
+func auditClient(t *testing.T, base, ua string) (*client.Client, *auditTransport) {
+	t.Helper()
+	d := &net.Dialer{LocalAddr: &net.TCPAddr{IP: net.ParseIP(auditClientIP)}, Timeout: 5 * time.Second}
+	at := &auditTransport{ua: ua, local: map[string]bool{}}
+	at.rt = &http.Transport{
+		DialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
+			conn, err := d.DialContext(ctx, network, addr)
+			if err == nil {
+				host, _, _ := net.SplitHostPort(conn.LocalAddr().String())
+				at.mu.Lock()
+				at.local[host] = true
+				at.mu.Unlock()
+			}
+			return conn, err
+		},
+		MaxIdleConnsPerHost: 16,
+	}
+	c, err := client.New(base, client.WithHTTPClient(&http.Client{Transport: at}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c, at
+}
+
+// auditAdmin is the team's first admin, logged in.
+type auditAdmin struct {
+	*client.Client
+	id    string
+	key   *age.HybridIdentity
+	token string
+}
+
+// auditTeam bootstraps a team with the configured setup token and puts
+// the epoch-1 keyring; it returns the admin and the team key.
+func auditTeam(t *testing.T, ctx context.Context, c *client.Client, setup string) (*auditAdmin, *age.HybridIdentity) {
+	t.Helper()
+	a := &auditAdmin{key: newIdentity(t)}
+	reg, err := c.Register(ctx, client.Registration{Setup: setup, Name: "Anna", Recipient: a.key.Recipient().String()})
+	if err != nil {
+		t.Fatalf("register the admin: %v", err)
+	}
+	a.id = reg.ID
+	a.Client, a.token = login(t, ctx, c, reg.ID, a.key)
+	team := newIdentity(t)
+	env := sealKeyring(t, []crypto.Member{{ID: reg.ID, Name: "Anna", Recipient: a.key.Recipient().String()}}, team)
+	if _, err := a.PutKeyring(ctx, client.KeyringUpdate{Epoch: 1, Recipient: team.Recipient().String(), Envelope: env, Members: []string{reg.ID}}); err != nil {
+		t.Fatalf("put the keyring: %v", err)
+	}
+	return a, team
+}
+
+// auditEnquirer is a mailbox with random credentials (the key derivation
+// is not what these tests are about, except where they say so).
+type auditEnquirer struct {
+	id       string
+	mk       string
+	bearer   string
+	verifier []byte
+	key      *age.HybridIdentity
+	c        *client.Client
+}
+
+func newAuditEnquirer(t *testing.T, c *client.Client) *auditEnquirer {
+	t.Helper()
+	var raw [16]byte
+	rand.Read(raw[:])
+	var auth, mk [32]byte
+	rand.Read(auth[:])
+	rand.Read(mk[:])
+	v := crypto.VerifierOf(auth)
+	q := &auditEnquirer{id: hex.EncodeToString(raw[:]), mk: base64.StdEncoding.EncodeToString(mk[:]), verifier: v[:], key: newIdentity(t)}
+	q.bearer = q.id + "." + base64.RawURLEncoding.EncodeToString(auth[:])
+	q.c = c.WithToken(q.bearer)
+	return q
+}
+
+// doc returns a message document of this mailbox.
+func (q *auditEnquirer) doc(t *testing.T, from, body string) *crypto.Document {
+	d := &crypto.Document{V: 1, Type: "message", Mailbox: q.id, ID: newDocID(t), MK: q.mk, From: from,
+		Sent: time.Now().UTC().Format(time.RFC3339), Lang: "de", Body: body}
+	if from == "counsellor" {
+		d.Name = "Anna"
+	}
+	return d
+}
+
+// create creates the mailbox with a first message; it returns the
+// ciphertext.
+func (q *auditEnquirer) create(t *testing.T, ctx context.Context, team *age.HybridIdentity, body string) []byte {
+	t.Helper()
+	d := q.doc(t, "enquirer", body)
+	d.Recipient = q.key.Recipient().String()
+	ct := seal(t, d, team.Recipient(), q.key.Recipient())
+	if _, err := q.c.CreateMailbox(ctx, client.NewMailbox{ID: q.id, Verifier: q.verifier, Epoch: 1, Message: ct}); err != nil {
+		t.Fatalf("create a mailbox: %v", err)
+	}
+	return ct
+}
+
+// auditRun runs mailbox-audit in-process (the command's main only calls
+// audit.Run) and decodes its JSON report into rep.
+func auditRun(t *testing.T, rep any, args ...string) int {
+	t.Helper()
+	var out, errOut bytes.Buffer
+	code := audit.Run(context.Background(), append([]string{args[0], "--json"}, args[1:]...), &out, &errOut)
+	if errOut.Len() > 0 {
+		t.Fatalf("mailbox-audit %q: exit %d: %s", args, code, errOut.String())
+	}
+	if err := json.Unmarshal(out.Bytes(), rep); err != nil {
+		t.Fatalf("mailbox-audit %q: %v\n%s", args, err, out.String())
+	}
+	return code
+}
+
+// auditText runs mailbox-audit in-process and returns its report for
+// people.
+func auditText(args ...string) (int, string) {
+	var out bytes.Buffer
+	code := audit.Run(context.Background(), args, &out, &out)
+	return code, out.String()
+}
+
+func auditWrite(t *testing.T, dir, name string, data []byte) string {
+	t.Helper()
+	path := filepath.Join(dir, name)
+	if err := os.WriteFile(path, data, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}

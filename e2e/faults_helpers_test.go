@@ -1,0 +1,189 @@
+package e2e
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"filippo.io/age"
+
+	"lotse/api/client"
+	"lotse/crypto"
+	"lotse/mailbox"
+)
+
+// Helpers of the fault tests (crash, full disk, restore).
+
+// longFaults is set by LOTSE_LONG_FAULTS=1: more kills, longer runs.
+var longFaults = os.Getenv("LOTSE_LONG_FAULTS") == "1"
+
+// faultLimits lets one loopback client write many messages: the per-address
+// and per-mailbox caps are tested elsewhere and would only stop the load.
+var faultLimits = []string{
+	"LOTSE_POW_DIFFICULTY=0",
+	"LOTSE_CREATE_LIMIT=off",
+	"LOTSE_ENQUIRER_LIMIT=off",
+	"LOTSE_POST_LIMIT=off",
+	"LOTSE_MAILBOXES_PER_HOUR=off",
+	"LOTSE_MAILBOX_PER_HOUR=1000000",
+	"LOTSE_MAILBOX_MAX_MESSAGES=1000000",
+	"LOTSE_MAILBOX_MAX_BYTES=1099511627776",
+}
+
+// faultTeam is a team with an epoch-1 keyring and an enquirer key that
+// every test message is also encrypted to.
+type faultTeam struct {
+	c        *client.Client
+	admin    *client.Client
+	teamKey  *age.HybridIdentity
+	enquirer *age.HybridIdentity
+	adminID  string
+	adminKey *age.HybridIdentity
+	session  string
+}
+
+func setUpFaultTeam(t *testing.T, ctx context.Context, srv *server) *faultTeam {
+	t.Helper()
+	c, err := client.New(srv.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	adminKey := newIdentity(t)
+	reg, err := c.Register(ctx, client.Registration{Setup: srv.SetupToken, Name: "Anna", Recipient: adminKey.Recipient().String()})
+	if err != nil {
+		t.Fatalf("register: %v", err)
+	}
+	admin, session := login(t, ctx, c, reg.ID, adminKey)
+	ft := &faultTeam{c: c, admin: admin, teamKey: newIdentity(t), enquirer: newIdentity(t), adminID: reg.ID, adminKey: adminKey, session: session}
+	env := sealKeyring(t, []crypto.Member{{ID: reg.ID, Name: "Anna", Recipient: adminKey.Recipient().String()}}, ft.teamKey)
+	if _, err := admin.PutKeyring(ctx, client.KeyringUpdate{Epoch: 1, Recipient: ft.teamKey.Recipient().String(), Envelope: env, Members: []string{reg.ID}}); err != nil {
+		t.Fatalf("put keyring: %v", err)
+	}
+	return ft
+}
+
+// seal returns a fresh, policy-valid message ciphertext of about size
+// bytes of body; every call gives different bytes.
+func (ft *faultTeam) seal(t testing.TB, first bool, size int) []byte {
+	t.Helper()
+	id, err := crypto.NewDocumentID(rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := &crypto.Document{V: 1, Type: "message", Mailbox: strings.Repeat("0", 32), ID: id,
+		MK: base64.StdEncoding.EncodeToString(make([]byte, 32)), From: crypto.FromEnquirer,
+		Sent: time.Now().UTC().Format(time.RFC3339), Lang: "de", Body: strings.Repeat("x", size)}
+	if first {
+		d.Recipient = ft.enquirer.Recipient().String()
+	}
+	ct, err := crypto.SealDocument(d, ft.teamKey.Recipient(), ft.enquirer.Recipient())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ct
+}
+
+// faultMailbox is a mailbox with a random id and key (the server cannot
+// tell them from derived ones) and a client holding its bearer.
+type faultMailbox struct {
+	id     string
+	bearer string
+	c      *client.Client
+	first  []byte
+}
+
+func (ft *faultTeam) newMailbox(t *testing.T, ctx context.Context) *faultMailbox {
+	t.Helper()
+	idb := make([]byte, 16)
+	rand.Read(idb)
+	var auth [32]byte
+	rand.Read(auth[:])
+	id := hex.EncodeToString(idb)
+	verifier := sha256.Sum256(auth[:])
+	first := ft.seal(t, true, 100)
+	if _, err := ft.c.CreateMailbox(ctx, client.NewMailbox{ID: id, Verifier: verifier[:], Epoch: 1, Message: first}); err != nil {
+		t.Fatalf("create mailbox: %v", err)
+	}
+	bearer := id + "." + base64.RawURLEncoding.EncodeToString(auth[:])
+	return &faultMailbox{id: id, bearer: bearer, first: first, c: ft.c.WithToken(bearer)}
+}
+
+// checkMailbox reads a mailbox and requires seqs 1…n without gaps, the
+// first message, and every acknowledged message at its seq with its exact
+// bytes; a stored message that was never acknowledged must be one that was
+// sent (whole) and appear once. It returns the stored count.
+func checkMailbox(t *testing.T, ctx context.Context, mb *faultMailbox, acked map[uint64][]byte, sent map[string]bool) int {
+	t.Helper()
+	m, err := mb.c.Mailbox(ctx, 0)
+	if err != nil {
+		t.Fatalf("read mailbox: %v", err)
+	}
+	seen := map[string]bool{}
+	for i, msg := range m.Messages {
+		if msg.Seq != uint64(i+1) {
+			t.Fatalf("mailbox %.8s…: message %d has seq %d: not contiguous", mb.id, i, msg.Seq)
+		}
+		if seen[string(msg.Ciphertext)] {
+			t.Errorf("mailbox %.8s…: seq %d stored twice", mb.id, msg.Seq)
+		}
+		seen[string(msg.Ciphertext)] = true
+		if err := crypto.CheckMessage(msg.Ciphertext); err != nil {
+			t.Errorf("mailbox %.8s…: seq %d fails the policy: %v", mb.id, msg.Seq, err)
+		}
+		switch want, ok := acked[msg.Seq]; {
+		case msg.Seq == 1:
+			if !bytes.Equal(msg.Ciphertext, mb.first) {
+				t.Errorf("mailbox %.8s…: first message changed", mb.id)
+			}
+		case ok:
+			if !bytes.Equal(msg.Ciphertext, want) {
+				t.Errorf("mailbox %.8s…: acknowledged seq %d holds other bytes", mb.id, msg.Seq)
+			}
+		case !sent[string(msg.Ciphertext)]:
+			t.Errorf("mailbox %.8s…: seq %d holds bytes nobody sent", mb.id, msg.Seq)
+		}
+	}
+	for seq := range acked {
+		if seq > uint64(len(m.Messages)) {
+			t.Errorf("mailbox %.8s…: acknowledged seq %d is missing (%d stored)", mb.id, seq, len(m.Messages))
+		}
+	}
+	return len(m.Messages)
+}
+
+// dbPath is the data file the server was started with.
+func (s *server) dbPath() string {
+	db := ""
+	for _, e := range s.env {
+		if v, ok := strings.CutPrefix(e, "LOTSE_DB="); ok {
+			db = v
+		}
+	}
+	return db
+}
+
+// auditClean runs the auditor on a data file that no process holds. A
+// live file (not a compacted backup) keeps old copies of rewritten pages in
+// its free pages until compaction, so with live set stray ciphertexts are
+// expected and only the structural checks count.
+func auditClean(t *testing.T, path string, live bool) mailbox.AuditReport {
+	t.Helper()
+	rep, err := mailbox.AuditFile(path, mailbox.Policy{Message: crypto.CheckMessage, Keyring: crypto.CheckKeyring})
+	if err != nil {
+		t.Fatalf("audit %s: %v", path, err)
+	}
+	for _, v := range rep.Violations {
+		if live && v.Path == "(file)" && rep.Stray > 0 && strings.Contains(v.Problem, "outside the live values") {
+			continue
+		}
+		t.Errorf("audit %s: %+v", path, v)
+	}
+	return rep
+}

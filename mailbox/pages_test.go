@@ -1,0 +1,119 @@
+package mailbox
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"testing"
+)
+
+// copyFile copies an idle store's data file, which its lock keeps from
+// being opened, byte for byte.
+func copyFile(t *testing.T, s *Store) string {
+	t.Helper()
+	data, err := os.ReadFile(s.path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "copy.db")
+	if err := os.WriteFile(path, data, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+func TestFreeSpace(t *testing.T) {
+	s, _ := openTest(t, Options{})
+	kept, deleted := populate(t, s)
+
+	path := copyFile(t, s)
+	r, err := FreeSpace(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(r.Problems) != 0 {
+		t.Fatalf("bbolt check: %v", r.Problems)
+	}
+	if r.InUse+r.Free != r.HighWater || r.HighWater+r.Tail != r.Pages || r.Pages*int64(r.PageSize) != r.FileBytes {
+		t.Fatalf("pages do not add up: %+v", r)
+	}
+	if r.Free == 0 || r.FreeWithData == 0 || r.UnreachableNonZero == 0 {
+		t.Fatalf("a file with a deleted mailbox shows no free data: %+v", r)
+	}
+	data, _ := os.ReadFile(path)
+	// Every copy of the deleted mailbox's ciphertext lies in unreachable
+	// pages; the kept one is in the tree.
+	for off := 0; ; {
+		i := bytes.Index(data[off:], deleted)
+		if i < 0 {
+			break
+		}
+		if !r.Unreachable(int64(off + i)) {
+			t.Fatalf("deleted ciphertext at %d in a page of the tree", off+i)
+		}
+		off += i + 1
+	}
+	if i := bytes.LastIndex(data, kept); i < 0 || r.Unreachable(int64(i)) {
+		t.Fatalf("kept ciphertext at %d, unreachable %v", i, r.Unreachable(int64(i)))
+	}
+	if r.Unreachable(-1) || r.Unreachable(r.FileBytes) {
+		t.Error("offsets outside the file are unreachable")
+	}
+
+	if err := s.Compact(); err != nil {
+		t.Fatal(err)
+	}
+	r2, err := FreeSpace(copyFile(t, s))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(r2.Problems) != 0 || r2.UnreachableNonZero >= r.UnreachableNonZero {
+		t.Errorf("after compaction: %+v, before: %+v", r2, r)
+	}
+}
+
+func TestFreeSpaceRefusesOtherFiles(t *testing.T) {
+	dir := t.TempDir()
+	text := filepath.Join(dir, "log.txt")
+	os.WriteFile(text, bytes.Repeat([]byte("mailboxd: GET /api/v1/team 200 1ms\n"), 400), 0o600)
+	for _, path := range []string{text, dir, filepath.Join(dir, "missing.db")} {
+		if r, err := FreeSpace(path); err == nil {
+			t.Errorf("FreeSpace(%s) = %+v, want an error", path, r)
+		}
+	}
+}
+
+func TestPattern(t *testing.T) {
+	seq := []byte{0, 0, 0, 0, 0, 0, 0, 7}
+	for _, tc := range []struct {
+		path   []string
+		key    []byte
+		bucket bool
+		want   string
+	}{
+		{nil, []byte("mailboxes"), true, "mailboxes"},
+		{[]string{"mailboxes"}, []byte(mailboxID(3)), false, "mailboxes/{mailbox id}"},
+		{[]string{"ciphertexts"}, seq, false, "ciphertexts/{ciphertext key}"},
+		{[]string{"messages", mailboxID(3)}, seq, false, "messages/{mailbox id}/{seq}"},
+		{[]string{"expiry"}, []byte("2027-02-26" + mailboxID(3)), false, "expiry/{day and mailbox id}"},
+		{[]string{"keyring", "epochs"}, seq, false, "keyring/epochs/{epoch}"},
+		{[]string{"keyring"}, []byte("envelope"), false, "keyring/envelope"},
+		{[]string{"keyring"}, []byte("envelope"), true, ""},
+		{[]string{"mailboxes"}, []byte("Mailbox"), false, ""},
+		{[]string{"sessions"}, []byte("x"), false, ""},
+	} {
+		if got := Pattern(tc.path, tc.key, tc.bucket); got != tc.want {
+			t.Errorf("Pattern(%q, %q, %v) = %q, want %q", tc.path, tc.key, tc.bucket, got, tc.want)
+		}
+	}
+	seen := map[string]bool{}
+	for _, n := range Nodes() {
+		if seen[n.Pattern] {
+			t.Errorf("pattern %q twice", n.Pattern)
+		}
+		seen[n.Pattern] = true
+	}
+	if !seen["invites/{lower-hex SHA-256 of the invite code}"] || len(seen) != 21 {
+		t.Errorf("Nodes: %v", seen)
+	}
+}

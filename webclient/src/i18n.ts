@@ -1,0 +1,20 @@
+// All text of the page comes from the translation files; t() of a key that
+// a file lacks shows ⟦key⟧, which the tests look for.
+import de from "./lang/de.json";
+import en from "./lang/en.json";
+
+export type Lang = "de" | "en";
+export type Key = keyof typeof de;
+const texts: Record<Lang, Record<string, string>> = { de, en };
+
+/** The browser's language decides: German for de*, English otherwise. */
+export function defaultLang(): Lang {
+  const l = (navigator.languages?.[0] ?? navigator.language ?? "").toLowerCase();
+  return l === "de" || l.startsWith("de-") ? "de" : "en";
+}
+
+export function translate(lang: Lang, key: Key, vars: Record<string, string | number> = {}): string {
+  const s = texts[lang][key];
+  if (s === undefined) return `⟦${key}⟧`;
+  return s.replace(/\{(\w+)\}/g, (m, k: string) => (k in vars ? String(vars[k]) : m));
+}
