@@ -23,10 +23,11 @@ test: fmt-check web-test vet
 	$(GO) test -race -count=1 ./...
 
 # The enquirer's web client (webclient/): type check, bundle into dist/ with
-# content-hash names, SHA256SUMS, and the gzipped size of a first visit.
+# content-hash names, SHA256SUMS, and the gzipped size of a first visit;
+# also type-checks the counsellor desk's JavaScript (webclient/desk, no build).
 # npm ci runs only when node_modules is missing or the lock file changed.
 web: $(WEB)/node_modules/.package-lock.json
-	cd $(WEB) && ./node_modules/.bin/tsc --noEmit -p . && node build.mjs
+	cd $(WEB) && ./node_modules/.bin/tsc --noEmit -p . && ./node_modules/.bin/tsc -p desk/tsconfig.json && node build.mjs
 
 $(WEB)/node_modules/.package-lock.json: $(WEB)/package-lock.json
 	cd $(WEB) && $(NPM) ci --no-audit --no-fund

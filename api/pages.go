@@ -13,6 +13,8 @@ import (
 //	/info/{lang}/          the start page
 //	/info/{lang}/{slug}    a page, e.g. /info/de/safety
 //	/info/assets/{name}    pages.css, pages.js
+//	/info/centres.json     the referral directory as JSON (public), for
+//	                       the counsellor desktop
 //
 // They carry the web client's headers: the page CSP (webHeaders in
 // static.go, marked by ctxWeb = "page") on top of setSecurityHeaders, and
@@ -27,6 +29,7 @@ func (s *Server) mountPages(app *fiber.App) {
 		s.route(app, m, "/info", s.pagesRedirect)
 		s.route(app, m, "/info/", s.pagesRedirect)
 		s.route(app, m, "/info/assets/:name", s.pageAsset)
+		s.route(app, m, "/info/centres.json", s.centresJSON) // before /info/:lang
 		s.route(app, m, "/info/:lang", s.pagesRedirect)
 		s.route(app, m, "/info/:lang/", s.servePage)
 		s.route(app, m, "/info/:lang/:slug", s.servePage)
@@ -70,4 +73,15 @@ func (s *Server) pageAsset(c *fiber.Ctx) error {
 	c.Set(fiber.HeaderContentType, a.ContentType)
 	c.Status(fiber.StatusOK)
 	return c.Send(a.Body)
+}
+
+// centresJSON serves the validated referral directory in the form of
+// centres.json (content.Site.CentresJSON), which the counsellor desktop
+// reads with content.ParseCentres. It is public information, served with
+// the API's headers (CSP default-src 'none', no-store) and without a
+// credential.
+func (s *Server) centresJSON(c *fiber.Ctx) error {
+	c.Set(fiber.HeaderContentType, "application/json; charset=utf-8")
+	c.Status(fiber.StatusOK)
+	return c.Send(s.cfg.Content.CentresJSON())
 }

@@ -62,6 +62,8 @@ type Site struct {
 	pages    map[string]map[string][]byte // lang → slug → rendered page
 	notFound map[string][]byte            // lang → rendered 404 page
 	centres  []Centre
+	// centresJSON is centres as JSON, for CentresJSON.
+	centresJSON []byte
 	// exampleCentres: the directory is the built-in example, not the
 	// operator's.
 	exampleCentres bool
@@ -94,6 +96,9 @@ func Load(dir string, opts Options) (*Site, error) {
 	}
 	s := &Site{opts: opts, strings: src.strings, centres: src.centres, exampleCentres: src.exampleCentres, assets: builtinAssets()}
 	if err := s.render(src); err != nil {
+		return nil, err
+	}
+	if s.centresJSON, err = marshalCentres(s.centres); err != nil {
 		return nil, err
 	}
 	return s, nil

@@ -8,12 +8,25 @@ import (
 
 // CentreBlock is a centre's details as a short plain-text block in lang
 // ("de" or "en"; anything else is "de"), for a counsellor to insert into a
-// reply. It holds no markup: the reply is plain text.
+// reply. It holds no markup: the reply is plain text. Its labels are the
+// site's interface strings, so an operator's wording applies.
 func (s *Site) CentreBlock(c Centre, lang string) string {
+	return s.directory().CentreBlock(c, lang)
+}
+
+// SearchCentres is Directory.SearchCentres on the site's directory.
+func (s *Site) SearchCentres(query string) []Centre {
+	return s.directory().SearchCentres(query)
+}
+
+// CentreBlock is a centre's details as a short plain-text block in lang
+// ("de" or "en"; anything else is "de"), for a counsellor to insert into a
+// reply. It holds no markup: the reply is plain text.
+func (d *Directory) CentreBlock(c Centre, lang string) string {
 	if !slices.Contains(Languages, lang) {
 		lang = Languages[0]
 	}
-	strs := s.strings[lang]
+	strs := d.strings[lang]
 	var b strings.Builder
 	line := func(label, v string) {
 		if v = oneLine(v); v != "" {
@@ -65,7 +78,7 @@ const (
 // (code or name), a target group (code or label) or its services, in
 // either language, ignoring case and German umlauts ("munchen" finds
 // "München").
-func (s *Site) SearchCentres(query string) []Centre {
+func (d *Directory) SearchCentres(query string) []Centre {
 	if len(query) > maxQueryBytes {
 		query = query[:maxQueryBytes]
 	}
@@ -76,7 +89,7 @@ func (s *Site) SearchCentres(query string) []Centre {
 		terms = terms[:maxQueryTerms]
 	}
 	out := []Centre{}
-	for _, c := range s.centres {
+	for _, c := range d.centres {
 		hay := searchText(c)
 		match := true
 		for _, term := range terms {

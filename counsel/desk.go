@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"lotse/api/client"
+	"lotse/content"
 	"lotse/crypto"
 	"lotse/webclient/desk"
 )
@@ -58,6 +59,9 @@ type Desk struct {
 	closed   chan struct{}
 
 	threadMu sync.Mutex // one thread update at a time
+
+	centres   *content.Directory // the server's referral directory (centres.go), under mu
+	centresMu sync.Mutex         // one fetch of it at a time
 }
 
 type deskEvent struct {
@@ -205,6 +209,9 @@ func (d *Desk) follow(ctx context.Context, s *Session) {
 		}
 		if err == nil {
 			d.broadcast(deskEvent{name: "online", data: map[string]any{}})
+			// At every (re)connection: the operator may have changed the
+			// directory; a failure keeps the last good one.
+			go d.refreshCentres(ctx, s)
 			pause = time.Second
 			for ev := range st.Events() {
 				if ev.Type == "case" && crypto.ValidMailboxID(ev.ID) {
@@ -394,6 +401,10 @@ func (d *Desk) route(w http.ResponseWriter, r *http.Request) {
 		d.getBlocks(w, r)
 	case path == "blocks" && r.Method == http.MethodPut:
 		d.putBlocks(w, r)
+	case path == "centres" && r.Method == http.MethodGet:
+		d.getCentres(w, r)
+	case strings.HasPrefix(path, "centres/") && r.Method == http.MethodGet:
+		d.getCentreBlock(w, r, strings.TrimPrefix(path, "centres/"))
 	case path == "invites" && r.Method == http.MethodPost:
 		d.postInvite(w, r)
 	case path == "approve" && r.Method == http.MethodPost:
@@ -562,7 +573,7 @@ func (d *Desk) caseRoute(w http.ResponseWriter, r *http.Request, rest string) {
 		var out map[string]any
 		err := d.withThread(ctx, s, id, func(t *Thread) error {
 			out = map[string]any{"case": t.Case, "messages": slices.Clone(t.Messages),
-				"can_reply": t.CanReply(), "lang": t.ReplyLang()}
+				"can_reply": t.CanReply(), "lang": t.ReplyLang(), "centre_lang": centreLang(t.ReplyLang())}
 			return nil
 		})
 		if err != nil {

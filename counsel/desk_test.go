@@ -392,6 +392,63 @@ func TestDeskBrowser(t *testing.T) {
 		t.Errorf("blocks.age: %v, or it holds plaintext", err)
 	}
 
+	// A counselling centre from the server's directory, searched beside
+	// the editor and inserted at the cursor in the enquirer's language
+	// (German), goes out with the reply; the enquirer decrypts it.
+	const centreName = "Beispiel-Beratungsstelle München (Beispieleintrag)"
+	centreSel := `#centre-list button[data-centre="example-muenchen"]`
+	if err := within(bctx, 20*time.Second,
+		chromedp.WaitVisible(chromedp.CSS(`#centre-list button[data-centre="example-berlin"]`)),
+		chromedp.SendKeys(chromedp.CSS("#centre-search"), "münchen"),
+		chromedp.WaitNotPresent(chromedp.CSS(`#centre-list button[data-centre="example-berlin"]`)),
+		chromedp.WaitVisible(chromedp.CSS(centreSel)),
+	); err != nil {
+		t.Fatalf("search the centres: %v", err)
+	}
+	shot(t, bctx, "centres")
+	listed, err := chromedp.Run(bctx, chromedp.Evaluate[int](`document.querySelectorAll("#centre-list li").length`))
+	if err != nil || listed != 1 {
+		t.Errorf("search for münchen lists %d centres: %v", listed, err)
+	}
+	if cl, err := chromedp.Run(bctx, chromedp.Value(chromedp.CSS("#centre-lang"))); err != nil || cl != "de" {
+		t.Errorf("centre language for a German enquirer %q, %v", cl, err)
+	}
+	// Enter in the search field searches; it does not send the reply.
+	if err := within(bctx, 10*time.Second,
+		chromedp.SendKeys(chromedp.CSS("#centre-search"), "\r"),
+		chromedp.Sleep(300*time.Millisecond),
+		chromedp.Click(chromedp.CSS(centreSel)),
+		chromedp.WaitVisible(chromedp.CSS("#centre-status")),
+	); err != nil {
+		t.Fatalf("insert a centre: %v", err)
+	}
+	pctx, pcancel := context.WithTimeout(bctx, 10*time.Second)
+	_, perr := chromedp.Run(pctx, chromedp.Poll[bool](`document.getElementById("reply-text").value.includes("`+centreName+`")`))
+	pcancel()
+	withCentre, err := chromedp.Run(bctx, chromedp.Value(chromedp.CSS("#reply-text")))
+	if perr != nil || err != nil {
+		t.Fatalf("the reply does not get the centre: %q, %v, %v", withCentre, perr, err)
+	}
+	if !strings.HasPrefix(withCentre, block+"\n"+centreName+"\n") || !strings.Contains(withCentre, "Telefon: ") || strings.Contains(withCentre, "Phone: ") {
+		t.Errorf("reply with the centre, in German after the text block:\n%s", withCentre)
+	}
+	if n, err := chromedp.Run(bctx, chromedp.Evaluate[int](`document.querySelectorAll("#messages .msg.counsellor").length`)); err != nil || n != 1 {
+		t.Fatalf("Enter in the search sent the reply: %d counsellor messages, %v", n, err)
+	}
+	if err := within(bctx, 20*time.Second,
+		chromedp.Click(chromedp.CSS("#reply-send")),
+		chromedp.WaitVisible(chromedp.CSS("#messages .msg.counsellor:nth-of-type(3)")),
+	); err != nil {
+		t.Fatalf("send the reply with the centre: %v", err)
+	}
+	found, err = enq.expect(ctx, centreName)
+	if err != nil || !found {
+		t.Fatalf("the enquirer does not read the centre in the reply: %v, %v", found, err)
+	}
+	if found, err = enq.expect(ctx, "Telefon: +49 89"); err != nil || !found {
+		t.Errorf("the enquirer's reply lacks the centre's phone: %v, %v", found, err)
+	}
+
 	// A message that fails the reader rules (the wrong mailbox key) is
 	// shown as a warning, live.
 	forged := enq.doc("Gefälschte Nachricht")

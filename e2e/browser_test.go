@@ -70,6 +70,36 @@ func TestBrowser(t *testing.T) {
 
 	// The browser prefers German: the page starts in German.
 	checkView(b, "start", "de", "Anonym und kostenlos schreiben")
+
+	// The start view links to the information pages in its language; a
+	// link opens the server's page in the same tab, which leads back.
+	checkInfoLinks(b, "de", "Beratungsstellen in Ihrer Nähe")
+	b.do("switch to English", chromedp.Click(chromedp.ID("lang")))
+	checkInfoLinks(b, "en", "Counselling centres near you")
+	b.do("switch back to German", chromedp.Click(chromedp.ID("lang")))
+	checkInfoLinks(b, "de", "Mehr erfahren")
+	// Following a link is done in a tab of its own: it adds entries to the
+	// history, which the quick exit checks at the end cannot remove.
+	func() {
+		ictx, cancelInfo := chromedp.NewContext(bctx)
+		defer cancelInfo()
+		if err := chromedp.Do(ictx); err != nil { // opens the tab; no timeout here
+			t.Fatalf("open a tab: %v", err)
+		}
+		bi := &tab{t: t, ctx: ictx, srv: srv}
+		bi.do("open the app", chromedp.Navigate(srv.URL+"/"), chromedp.WaitVisible(chromedp.ID("b-start-write")))
+		checkInfoLinks(bi, "de", "Wie sicher ist es?")
+		bi.do("open the centres page", chromedp.Click(chromedp.CSS(`#more a[href="/info/de/centres"]`)),
+			chromedp.WaitVisible(chromedp.CSS(`a.button[href="/"]`)))
+		if loc := eval[string](bi, `location.href`); loc != srv.URL+"/info/de/centres" {
+			t.Errorf("the centres link opened %s", loc)
+		}
+		if text := bi.text("main"); !strings.Contains(text, "Beispiel-Beratungsstelle") {
+			t.Errorf("the centres page lists no centre: %.200q", text)
+		}
+		bi.do("back to the app", chromedp.Click(chromedp.CSS(`a.button[href="/"]`)), chromedp.WaitVisible(chromedp.ID("b-start-write")))
+		checkInfoLinks(bi, "de", "Beratungsstellen in Ihrer Nähe")
+	}()
 	b.do("write", chromedp.Click(chromedp.ID("b-start-write")), chromedp.WaitVisible(chromedp.ID("body")))
 	checkView(b, "write", "de", "Ihre erste Nachricht")
 
@@ -325,6 +355,22 @@ func checkNoStorage(b *tab) {
 		if len(items.Entries) != 0 {
 			t.Errorf("DOM storage (local %v) holds %d items", local, len(items.Entries))
 		}
+	}
+}
+
+// checkInfoLinks checks that the start view links to the information
+// pages in lang, and shows text.
+func checkInfoLinks(b *tab, lang, text string) {
+	b.t.Helper()
+	hrefs := eval[string](b, `[...document.querySelectorAll("#more a")].map(a => a.getAttribute("href")).join(" ")`)
+	if want := "/info/" + lang + "/ /info/" + lang + "/safety /info/" + lang + "/centres"; hrefs != want {
+		b.t.Errorf("start view in %s links to %q, want %q", lang, hrefs, want)
+	}
+	if got := b.text("#more"); !strings.Contains(got, text) {
+		b.t.Errorf("start view in %s: the links say %q, want %q", lang, got, text)
+	}
+	if !eval[bool](b, `[...document.querySelectorAll("#more a")].every(a => a.origin === location.origin && !a.target)`) {
+		b.t.Errorf("start view in %s: an information link leaves the origin or the tab", lang)
 	}
 }
 

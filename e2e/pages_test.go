@@ -208,6 +208,14 @@ func TestPagesBrowser(t *testing.T) {
 			t.Errorf("browser problems: %v", problems)
 		}
 
+		// A link within the site replaces the history entry instead of
+		// adding one.
+		b.do("follow a link", chromedp.Click(chromedp.CSS(`a[href="/info/en/safety"]`)))
+		pagesWaitAt(b, srv.URL+"/info/en/safety")
+		if got := eval[int](b, `history.length`); got != hlen {
+			t.Errorf("history.length %d after following a link, was %d", got, hlen)
+		}
+
 		// Shift three times leaves the site and replaces the page's history
 		// entry: this tab's history holds no page of the service.
 		w.record(false)

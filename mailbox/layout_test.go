@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/binary"
 	"fmt"
+	"os"
 	"path/filepath"
 	"slices"
 	"testing"
@@ -133,5 +134,40 @@ func TestSequenceRepair(t *testing.T) {
 	}
 	if cts, _ := layout(t, s); !slices.Equal(cts, []uint64{1, 2, 3}) {
 		t.Fatalf("ciphertext keys %v, want 1 to 3", cts)
+	}
+}
+
+// TestBackupStepsInsideCiphertexts copies a store whose ciphertexts bucket
+// spans many steps of a copy: no step may leave an older copy of a
+// ciphertext in the backup's free pages.
+func TestBackupStepsInsideCiphertexts(t *testing.T) {
+	s, _ := openTest(t, Options{})
+	setUp(t, s)
+	for n := 10; n < 70; n++ {
+		if _, err := s.CreateMailbox(mailboxID(n), [32]byte{}, 1, ciphertext(4240+n%3*1024, "")); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.AppendEnquirer(mailboxID(n), 1, ciphertext(7312, "")); err != nil {
+			t.Fatal(err)
+		}
+	}
+	defer func(n int) { compactTxBytes = n }(compactTxBytes)
+	for _, step := range []int{1, 9000, 20000, 50000, 150000} {
+		compactTxBytes = step
+		var buf bytes.Buffer
+		if err := s.Backup(&buf); err != nil {
+			t.Fatal(err)
+		}
+		path := filepath.Join(t.TempDir(), "backup.db")
+		if err := os.WriteFile(path, buf.Bytes(), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		report, err := AuditFile(path, testPolicy)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(report.Violations) != 0 || report.Stray != 0 || report.Ciphertexts != 1+120 {
+			t.Errorf("steps of %d bytes: %d ciphertexts, %d stray, violations %v", step, report.Ciphertexts, report.Stray, report.Violations)
+		}
 	}
 }

@@ -31,6 +31,21 @@
     });
   }
 
+  // Links within the site replace this page's history entry instead of
+  // adding one, so a visit leaves a single entry (which the quick exit
+  // replaces). Without scripts they are ordinary links.
+  document.addEventListener('click', function (e) {
+    if (e.defaultPrevented || e.button !== 0 || e.ctrlKey || e.metaKey || e.shiftKey || e.altKey) {
+      return;
+    }
+    var a = e.target && e.target.closest ? e.target.closest('a[href]') : null;
+    if (!a || a === exit || a.target || a.origin !== window.location.origin || a.hash && a.pathname === window.location.pathname) {
+      return;
+    }
+    e.preventDefault();
+    window.location.replace(a.href);
+  });
+
   // Directory filter: shows and hides entries in the page. It never
   // touches the address, the history or any storage.
   var filter = document.getElementById('centre-filter');

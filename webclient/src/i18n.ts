@@ -7,10 +7,16 @@ export type Lang = "de" | "en";
 export type Key = keyof typeof de;
 const texts: Record<Lang, Record<string, string>> = { de, en };
 
-/** The browser's language decides: German for de*, English otherwise. */
+/** The browser's languages decide, in their order: the first that is
+ * German (de, de-*) or English (en, en-*); English if neither is listed. */
 export function defaultLang(): Lang {
-  const l = (navigator.languages?.[0] ?? navigator.language ?? "").toLowerCase();
-  return l === "de" || l.startsWith("de-") ? "de" : "en";
+  const langs = navigator.languages?.length ? navigator.languages : [navigator.language ?? ""];
+  for (const tag of langs) {
+    const l = tag.toLowerCase();
+    if (l === "de" || l.startsWith("de-")) return "de";
+    if (l === "en" || l.startsWith("en-")) return "en";
+  }
+  return "en";
 }
 
 export function translate(lang: Lang, key: Key, vars: Record<string, string | number> = {}): string {

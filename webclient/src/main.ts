@@ -57,6 +57,17 @@ function status(text: string, busy = false): void {
 
 // ---- quick exit ------------------------------------------------------------
 
+// replaceLink follows a same-origin link by replacing the current history
+// entry, so that moving between the app and the information pages never
+// adds entries the quick exit could not remove.
+function replaceLink(ev: Event): void {
+  const a = ev.currentTarget as HTMLAnchorElement;
+  const e = ev as MouseEvent;
+  if (e.ctrlKey || e.metaKey || e.shiftKey || e.altKey || e.button !== 0) return;
+  ev.preventDefault();
+  location.replace(a.href);
+}
+
 let worker: Worker | null = null;
 
 function exitNow(): void {
@@ -272,7 +283,17 @@ const views: Record<View, () => HTMLElement> = {
       h("section", { class: "safety", "aria-labelledby": "safety-h" },
         h("h2", { id: "safety-h" }, t("start.safetyHeading")),
         h("p", {}, t("start.safety")),
-        h("p", {}, t("start.exit")))),
+        h("p", {}, t("start.exit"))),
+      // The information pages, served by mailboxd without scripts; they
+      // have their own quick exit and a link back here.
+      // Following them replaces this page's history entry instead of adding
+      // one, so a visit still leaves a single entry for the quick exit.
+      h("nav", { class: "more", id: "more", "aria-labelledby": "more-h" },
+        h("h2", { id: "more-h" }, t("start.moreHeading")),
+        h("ul", {},
+          h("li", {}, h("a", { href: `/info/${state.lang}/`, hreflang: state.lang, click: replaceLink }, t("start.moreWho"))),
+          h("li", {}, h("a", { href: `/info/${state.lang}/safety`, hreflang: state.lang, click: replaceLink }, t("start.moreSafety"))),
+          h("li", {}, h("a", { href: `/info/${state.lang}/centres`, hreflang: state.lang, click: replaceLink }, t("start.moreCentres")))))),
 
   write: () => {
     const body = h("textarea", { rows: "8", autocomplete: "off", spellcheck: "false" }) as HTMLTextAreaElement;

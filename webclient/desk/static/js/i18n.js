@@ -59,13 +59,18 @@ export function t(key, params) {
 }
 
 /**
- * Fills every element with a data-t attribute below root.
+ * Fills every element with a data-t attribute below root, and the
+ * placeholder of those with data-t-placeholder.
  * @param {ParentNode} root
  */
 export function apply(root) {
   for (const el of root.querySelectorAll("[data-t]")) {
     const key = el.getAttribute("data-t");
     if (key) el.textContent = t(key);
+  }
+  for (const el of root.querySelectorAll("[data-t-placeholder]")) {
+    const key = el.getAttribute("data-t-placeholder");
+    if (key) el.setAttribute("placeholder", t(key));
   }
 }
 

@@ -12,6 +12,8 @@ import { call, DeskError, follow, initToken, setErrorHandler } from "./api.js";
  *   role?: string, duplicate?: boolean, warning?: string}} Message
  * @typedef {{id: string, name: string, role: string, state: string, recipient: string, fingerprint: string}} Counsellor
  * @typedef {{title: string, body: string}} Block
+ * @typedef {{id: string, name: string, organisation: string, city: string, state: string, state_name: string,
+ *   languages: string[], language_names: string[], anonymous: boolean}} CentreHit
  * @typedef {{locked: boolean, alarm: string, lock_after_seconds: number,
  *   me: {id: string, name: string, role?: string, state?: string, fingerprint: string},
  *   team?: {epoch: number, fingerprint: string}}} State
@@ -34,6 +36,12 @@ let view = "inbox";
 let active = false;
 /** @type {Set<string>} */
 const seenCases = new Set();
+/** The case whose default centre language is set. */
+let centreCase = "";
+/** @type {ReturnType<typeof setTimeout> | undefined} */
+let centreTimer;
+/** Counts searches, so that a slow answer does not replace a newer one. */
+let centreSearchNo = 0;
 
 /**
  * @template {HTMLElement} E
@@ -132,6 +140,10 @@ function showUnlock(autoLocked) {
   $("messages").replaceChildren();
   $("case-list").replaceChildren();
   /** @type {HTMLTextAreaElement} */ ($("reply-text")).value = "";
+  /** @type {HTMLInputElement} */ ($("centre-search")).value = "";
+  $("centre-list").replaceChildren();
+  $("centre-status").textContent = "";
+  centreCase = "";
   cases = [];
   selected = "";
   $("passphrase").focus();
@@ -215,7 +227,7 @@ function renderCases() {
 async function openCase(id) {
   selected = id;
   renderCases();
-  /** @type {{case: Case, messages: Message[], can_reply: boolean}} */
+  /** @type {{case: Case, messages: Message[], can_reply: boolean, centre_lang: string}} */
   let data;
   try {
     data = await call("GET", `cases/${id}`);
@@ -230,6 +242,12 @@ async function openCase(id) {
   }
   if (selected !== id) return;
   renderThread(data.case, data.messages, data.can_reply);
+  if (centreCase !== id) {
+    // A centre goes into a reply in the enquirer's language.
+    centreCase = id;
+    /** @type {HTMLSelectElement} */ ($("centre-lang")).value = data.centre_lang === "en" ? "en" : "de";
+    searchCentres();
+  }
 }
 
 /**
@@ -376,6 +394,72 @@ async function saveBlocks() {
   }
 }
 
+// ---- counselling centres -------------------------------------------------
+
+/** Searches the server's directory (through counsel) and shows the matches. */
+async function searchCentres() {
+  const no = ++centreSearchNo;
+  const q = /** @type {HTMLInputElement} */ ($("centre-search")).value;
+  /** @type {{centres: CentreHit[], total: number, all: number}} */
+  let res;
+  try {
+    res = await call("GET", `centres?q=${encodeURIComponent(q)}&lang=${lang()}`);
+  } catch (err) {
+    if (no !== centreSearchNo) return;
+    $("centre-list").replaceChildren();
+    $("centre-status").textContent = errorText(err);
+    return;
+  }
+  if (no !== centreSearchNo) return;
+  const items = res.centres.map((c) => {
+    const place = c.state === "DE" ? t("centres.nationwide") : c.city && c.city !== c.state_name ? `${c.city} (${c.state_name})` : c.state_name;
+    const details = [place, c.language_names.join(", ")];
+    if (c.anonymous) details.push(t("centres.anonymous"));
+    const b = el("button", { type: "button", class: "btn", "data-centre": c.id, "aria-label": t("centres.insertlabel", { name: c.name }) }, t("centres.insert"));
+    b.addEventListener("click", () => insertCentre(c.id, c.name));
+    return el("li", {}, el("div", { class: "centre-text" }, el("strong", {}, c.name), el("span", { class: "muted" }, details.join(" · "))), b);
+  });
+  $("centre-list").replaceChildren(...items);
+  let status = t("centres.count", { n: res.total, all: res.all });
+  if (res.all === 0) status = t("centres.empty");
+  else if (res.total === 0) status = t("centres.none");
+  else if (res.total > res.centres.length) status = t("centres.more", { n: res.centres.length, total: res.total });
+  $("centre-status").textContent = status;
+}
+
+function searchCentresSoon() {
+  clearTimeout(centreTimer);
+  centreTimer = setTimeout(searchCentres, 200);
+}
+
+/**
+ * Inserts a centre's block at the cursor of the reply, on lines of its own.
+ * @param {string} id
+ * @param {string} name
+ */
+async function insertCentre(id, name) {
+  const ta = /** @type {HTMLTextAreaElement} */ ($("reply-text"));
+  const l = /** @type {HTMLSelectElement} */ ($("centre-lang")).value === "en" ? "en" : "de";
+  const start = ta.selectionStart;
+  const end = ta.selectionEnd;
+  /** @type {{block: string}} */
+  let res;
+  try {
+    res = await call("GET", `centres/${encodeURIComponent(id)}?lang=${l}`);
+  } catch (err) {
+    $("centre-status").textContent = errorText(err);
+    return;
+  }
+  const from = Math.min(start, ta.value.length);
+  const to = Math.min(Math.max(end, from), ta.value.length);
+  let text = res.block;
+  if (from > 0 && !ta.value.slice(0, from).endsWith("\n")) text = `\n${text}`;
+  if (!ta.value.slice(to).startsWith("\n")) text = `${text}\n`;
+  ta.setRangeText(text, from, to, "end");
+  ta.focus();
+  $("centre-status").textContent = t("centres.inserted", { name });
+}
+
 // ---- team -----------------------------------------------------------
 
 function renderTeam() {
@@ -494,6 +578,8 @@ async function onEvent(name, data) {
       break;
     case "online":
       $("conn").hidden = true;
+      // counsel fetched the directory again: show what it holds now.
+      if (state && !state.locked && selected) searchCentres().catch(() => {});
       break;
     case "connected":
       $("conn").hidden = true;
@@ -532,6 +618,7 @@ function wire() {
     if (state && !state.locked) {
       renderCases();
       renderBlockSelect();
+      if (selected) searchCentres();
       if (view === "team") renderTeam();
       if (selected) openCase(selected);
     }
@@ -599,6 +686,13 @@ function wire() {
   });
   $("reply-form").addEventListener("submit", (e) => {
     e.preventDefault();
+    // Enter in the centre search submits the form implicitly: search, do
+    // not send.
+    if (document.activeElement === $("centre-search")) {
+      clearTimeout(centreTimer);
+      searchCentres();
+      return;
+    }
     sendReply();
   });
   $("reply-text").addEventListener("keydown", (e) => {
@@ -608,6 +702,15 @@ function wire() {
     }
   });
   $("block-select").addEventListener("change", insertBlock);
+  $("centre-search").addEventListener("input", searchCentresSoon);
+  $("centre-search").addEventListener("keydown", (e) => {
+    // Enter searches; it must not send the reply around it.
+    if (e.key === "Enter") {
+      e.preventDefault();
+      clearTimeout(centreTimer);
+      searchCentres();
+    }
+  });
   $("blocks-manage").addEventListener("click", manageBlocks);
   $("blocks-add").addEventListener("click", () => {
     const li = blockEditor({ title: "", body: "" });

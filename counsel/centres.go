@@ -1,0 +1,151 @@
+package counsel
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+	"time"
+
+	"lotse/content"
+)
+
+// The referral directory in the desk: the counsellor searches the
+// operator's list of counselling centres and inserts a centre's details
+// into a reply as a short plain-text block in the enquirer's language.
+//
+// The directory is public information that mailboxd publishes at
+// /info/centres.json. The desk fetches it from the counsellor's own server
+// only, after every unlock and every reconnection of the event stream,
+// and checks it entry by entry with the same rules mailboxd applies at
+// start-up (content.ParseCentres): a server that sends anything else gets
+// its directory refused, and the desk keeps the last good one.
+
+// maxCentreResults bounds one search answer; the counsellor narrows the
+// search for more.
+const maxCentreResults = 50
+
+// centresTimeout bounds one fetch of the directory.
+const centresTimeout = 30 * time.Second
+
+var errNoCentres = errors.New("the list of counselling centres could not be loaded from the server")
+
+// refreshCentres fetches and checks the server's directory and keeps it;
+// on failure the last good one stays.
+func (d *Desk) refreshCentres(ctx context.Context, s *Session) (*content.Directory, error) {
+	d.centresMu.Lock()
+	defer d.centresMu.Unlock()
+	ctx, cancel := context.WithTimeout(ctx, centresTimeout)
+	defer cancel()
+	b, err := s.base.Centres(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", errNoCentres, err)
+	}
+	dir, err := content.ParseCentres(b)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", errNoCentres, err)
+	}
+	d.mu.Lock()
+	d.centres = dir
+	d.mu.Unlock()
+	return dir, nil
+}
+
+// directory is the last good directory, fetched now if there is none.
+func (d *Desk) directory(ctx context.Context, s *Session) (*content.Directory, error) {
+	d.mu.Lock()
+	dir := d.centres
+	d.mu.Unlock()
+	if dir != nil {
+		return dir, nil
+	}
+	return d.refreshCentres(ctx, s)
+}
+
+// centreLang is the language of a centre block for an enquirer who wrote
+// in lang (a language tag): German for German, else English, the
+// service's second language.
+func centreLang(lang string) string {
+	base, _, _ := strings.Cut(strings.ToLower(lang), "-")
+	if base == "de" || base == "" {
+		return "de"
+	}
+	return "en"
+}
+
+// centreHit is one search result, in the counsellor's interface language.
+type centreHit struct {
+	ID            string   `json:"id"`
+	Name          string   `json:"name"`
+	Organisation  string   `json:"organisation"`
+	City          string   `json:"city"`
+	State         string   `json:"state"`      // code, e.g. DE-BE
+	StateName     string   `json:"state_name"` // in the interface language
+	Languages     []string `json:"languages"`  // ISO 639-1 codes
+	LanguageNames []string `json:"language_names"`
+	Anonymous     bool     `json:"anonymous"`
+}
+
+// getCentres answers GET /api/centres?q=…&lang=de|en: the centres that
+// match every word of q, at most maxCentreResults, and how many matched.
+func (d *Desk) getCentres(w http.ResponseWriter, r *http.Request) {
+	s := d.session(w)
+	if s == nil {
+		return
+	}
+	q := r.URL.Query()
+	ui := q.Get("lang")
+	if ui == "" {
+		ui = content.Languages[0]
+	}
+	if ui != "de" && ui != "en" {
+		writeErr(w, http.StatusBadRequest, "bad_request", errors.New("lang must be de or en"))
+		return
+	}
+	dir, err := d.directory(r.Context(), s)
+	if err != nil {
+		writeErr(w, http.StatusBadGateway, "centres_unavailable", err)
+		return
+	}
+	found := dir.SearchCentres(q.Get("q"))
+	hits := make([]centreHit, 0, min(len(found), maxCentreResults))
+	for _, c := range found[:min(len(found), maxCentreResults)] {
+		h := centreHit{ID: c.ID, Name: c.Name, Organisation: c.Organisation, City: c.City, State: c.State,
+			StateName: content.StateName(c.State, ui), Languages: c.Languages, Anonymous: c.Anonymous}
+		for _, l := range c.Languages {
+			h.LanguageNames = append(h.LanguageNames, content.LanguageName(l, ui))
+		}
+		hits = append(hits, h)
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"centres": hits, "total": len(found), "all": dir.Len()})
+}
+
+// getCentreBlock answers GET /api/centres/{id}?lang=de|en: the centre's
+// details as a plain-text block for a reply.
+func (d *Desk) getCentreBlock(w http.ResponseWriter, r *http.Request, id string) {
+	s := d.session(w)
+	if s == nil {
+		return
+	}
+	lang := r.URL.Query().Get("lang")
+	if lang != "de" && lang != "en" {
+		writeErr(w, http.StatusBadRequest, "bad_request", errors.New("lang must be de or en"))
+		return
+	}
+	if len(id) > 63 {
+		writeErr(w, http.StatusBadRequest, "bad_request", errors.New("malformed centre id"))
+		return
+	}
+	dir, err := d.directory(r.Context(), s)
+	if err != nil {
+		writeErr(w, http.StatusBadGateway, "centres_unavailable", err)
+		return
+	}
+	c, ok := dir.Centre(id)
+	if !ok {
+		writeErr(w, http.StatusNotFound, "centre_not_found", errors.New("no such centre in the list; it may have been removed"))
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"id": c.ID, "name": c.Name, "lang": lang, "block": dir.CentreBlock(c, lang)})
+}

@@ -1,0 +1,213 @@
+package counsel
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"lotse/api/client"
+)
+
+// deskGet calls the desk's API as its page does.
+func deskGet(t *testing.T, d *Desk, base, path string, out any) int {
+	t.Helper()
+	req, err := http.NewRequest("GET", base+"api/"+path, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("X-Lotse-Desk", d.token)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out != nil {
+		if err := json.Unmarshal(b, out); err != nil {
+			t.Fatalf("GET %s: %v: %s", path, err, b)
+		}
+	}
+	return resp.StatusCode
+}
+
+// createIn opens a case whose first document is in lang.
+func (e *enquirer) createIn(ctx context.Context, body, lang string) error {
+	d := e.doc(body)
+	d.Lang = lang
+	d.Role = "affected"
+	d.Recipient = e.keys.Identity.Recipient().String()
+	epoch, ct, err := e.seal(ctx, d)
+	if err != nil {
+		return err
+	}
+	_, err = e.c.CreateMailbox(ctx, client.NewMailbox{ID: e.keys.MailboxID, Verifier: e.keys.Verifier[:], Epoch: epoch, Message: ct})
+	return err
+}
+
+type centreHits struct {
+	Centres []centreHit `json:"centres"`
+	Total   int         `json:"total"`
+	All     int         `json:"all"`
+	Error   string      `json:"error"`
+}
+
+type centreBlock struct {
+	ID, Name, Lang, Block string
+	Error                 string `json:"error"`
+}
+
+// TestDeskCentres searches the server's directory through the desk and
+// gets a centre's block in the enquirer's language.
+func TestDeskCentres(t *testing.T) {
+	tt := newTestTeam(t)
+	d, u := startDesk(t, tt.cfg, time.Minute)
+	base := strings.SplitN(u, "#", 2)[0]
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+
+	var hits centreHits
+	if st := deskGet(t, d, base, "centres?q=berlin", &hits); st != http.StatusLocked {
+		t.Errorf("search while locked: %d", st)
+	}
+	if err := d.unlock(ctx, []byte(testPassphrase)); err != nil {
+		t.Fatal(err)
+	}
+
+	// Search: every word must match, folded; names in the interface language.
+	for _, tc := range []struct{ q, lang, want, state string }{
+		{"berlin", "de", "example-berlin", "Berlin"},
+		{"munchen", "en", "example-muenchen", "Bavaria"},
+		{"MÜNCHEN rumänisch", "de", "example-muenchen", "Bayern"},
+		{"nirgendwo", "de", "", ""},
+	} {
+		hits = centreHits{}
+		st := deskGet(t, d, base, "centres?q="+url.QueryEscape(tc.q)+"&lang="+tc.lang, &hits)
+		if st != http.StatusOK {
+			t.Fatalf("search %q: %d %s", tc.q, st, hits.Error)
+		}
+		var got []string
+		for _, h := range hits.Centres {
+			got = append(got, h.ID)
+		}
+		if strings.Join(got, " ") != tc.want || hits.Total != len(got) || hits.All < 6 {
+			t.Errorf("search %q = %v (total %d of %d), want %q", tc.q, got, hits.Total, hits.All, tc.want)
+		}
+		if tc.want != "" && (hits.Centres[0].StateName != tc.state || len(hits.Centres[0].LanguageNames) != len(hits.Centres[0].Languages)) {
+			t.Errorf("search %q: %+v", tc.q, hits.Centres[0])
+		}
+	}
+	if deskGet(t, d, base, "centres", &hits); len(hits.Centres) != hits.All || hits.All < 6 {
+		t.Errorf("empty search: %d of %d", len(hits.Centres), hits.All)
+	}
+
+	// The block follows the enquirer's language.
+	for _, tc := range []struct {
+		lang       string // of the enquirer's first document
+		want, not  string
+		blockLang  string
+		wantInText []string
+	}{
+		{"de", "Telefon: +49 30 23125 001", "Phone:", "de", []string{"Beispiel-Beratungsstelle Berlin", "Sprachen: Deutsch, Englisch"}},
+		{"de-AT", "Telefon:", "Phone:", "de", nil},
+		{"en", "Phone: +49 30 23125 001", "Telefon:", "en", []string{"Beispiel-Beratungsstelle Berlin", "Languages: German, English"}},
+		{"uk", "Phone:", "Telefon:", "en", nil},
+	} {
+		enq, err := newEnquirer(tt.srv.URL)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := enq.createIn(ctx, "Hallo / Hello", tc.lang); err != nil {
+			t.Fatal(err)
+		}
+		var cs struct {
+			Lang       string `json:"lang"`
+			CentreLang string `json:"centre_lang"`
+		}
+		if st := deskGet(t, d, base, "cases/"+enq.keys.MailboxID, &cs); st != http.StatusOK || cs.Lang != tc.lang || cs.CentreLang != tc.blockLang {
+			t.Fatalf("case in %s: %d, lang %q, centre_lang %q", tc.lang, st, cs.Lang, cs.CentreLang)
+		}
+		var b centreBlock
+		if st := deskGet(t, d, base, "centres/example-berlin?lang="+cs.CentreLang, &b); st != http.StatusOK {
+			t.Fatalf("block: %d %s", st, b.Error)
+		}
+		if b.Lang != tc.blockLang || !strings.Contains(b.Block, tc.want) || strings.Contains(b.Block, tc.not) {
+			t.Errorf("block for an enquirer in %s (%s):\n%s", tc.lang, b.Lang, b.Block)
+		}
+		for _, w := range tc.wantInText {
+			if !strings.Contains(b.Block, w) {
+				t.Errorf("block for %s lacks %q:\n%s", tc.lang, w, b.Block)
+			}
+		}
+	}
+
+	// Bad requests change nothing and say why.
+	for _, tc := range []struct {
+		path string
+		want int
+		code string
+	}{
+		{"centres/example-berlin?lang=fr", 400, "bad_request"},
+		{"centres/example-berlin", 400, "bad_request"},
+		{"centres?lang=xx", 400, "bad_request"},
+		{"centres/nope?lang=de", 404, "centre_not_found"},
+		{"centres/" + strings.Repeat("a", 100) + "?lang=de", 400, "bad_request"},
+	} {
+		var b centreBlock
+		if st := deskGet(t, d, base, tc.path, &b); st != tc.want || b.Error != tc.code {
+			t.Errorf("GET %s = %d %q, want %d %q", tc.path, st, b.Error, tc.want, tc.code)
+		}
+	}
+}
+
+// TestDeskCentresHostileServer: a directory that is not valid is refused
+// and the last good one stays.
+func TestDeskCentresHostileServer(t *testing.T) {
+	good := `{"centres":[{"id":"x","name":"Stelle X","organisation":"Träger","state":"DE-BE","city":"Berlin",` +
+		`"languages":["de"],"target_groups":["women"],"services":{"de":"Beratung"},"contact":{"email":"x@example.org"}}]}`
+	body := good
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path != "/info/centres.json" {
+			http.NotFound(w, r)
+			return
+		}
+		w.Header().Set("Content-Type", "application/json")
+		io.WriteString(w, body)
+	}))
+	defer srv.Close()
+	c, err := client.New(srv.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := NewDesk(&Config{}, Options{})
+	s := &Session{base: c}
+	ctx := context.Background()
+	if _, err := d.refreshCentres(ctx, s); err != nil {
+		t.Fatalf("a good directory: %v", err)
+	}
+	for _, bad := range []string{
+		`{"centres":[{"id":"y","name":""}]}`,
+		`{"centres":[{"id":"y","name":"Y","state":"DE-XX"}]}`,
+		`<html>`,
+		`{"centres":[` + strings.Repeat(`{},`, 10) + `{}]} trailing`,
+		`{"centres": "` + strings.Repeat("a", 5<<20) + `"}`,
+	} {
+		body = bad
+		dir, err := d.refreshCentres(ctx, s)
+		if err == nil || dir != nil || !strings.Contains(err.Error(), "could not be loaded") {
+			t.Errorf("accepted %.40q: %v", bad, err)
+		}
+		got, err := d.directory(ctx, s)
+		if err != nil || got.Len() != 1 {
+			t.Errorf("after a bad directory, the last good one is gone: %v", err)
+		}
+	}
+}
