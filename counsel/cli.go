@@ -74,6 +74,16 @@ Flags of every command: --config DIR (default: the user's config directory),
 --passphrase-file F (instead of a prompt), --json (one JSON object on standard output).
 `
 
+// commandHelp says more about a command in its -h, where a command needs
+// it.
+var commandHelp = map[string]string{
+	"init": "Sets up the team as its first admin: registers you with the setup token,\n" +
+		"makes the epoch-1 team key and puts the team's first keyring.\n" +
+		"If init stopped after registering (e.g. the connection dropped), run the\n" +
+		"same command again with the same --config and passphrase: it logs in and\n" +
+		"puts the keyring, without registering again.",
+}
+
 // Main runs counsel with args (without the program name) and returns the
 // exit status: 0, 1 for an error, 3 for an alarm.
 func Main(args []string, stdio IO, opts Options) int {
@@ -83,14 +93,15 @@ func Main(args []string, stdio IO, opts Options) int {
 	if err == nil || errors.Is(err, flag.ErrHelp) {
 		return 0
 	}
-	if IsAlarm(err) {
-		fmt.Fprintf(stdio.Stderr, "counsel: %v\n", err)
+	var a *AlarmError
+	if errors.As(err, &a) {
+		fmt.Fprintf(stdio.Stderr, "counsel: %s\n", localize(stdio.Lang, a))
 		fmt.Fprintf(stdio.Stderr, "counsel: ALARM: %s\n", tr(stdio.Lang, AlarmAdvice))
 		return 3
 	}
-	fmt.Fprintf(stdio.Stderr, "counsel: error: %v\n", err)
-	if h := hintOf(err); h != "" {
-		fmt.Fprintf(stdio.Stderr, "counsel: hint: %s\n", tr(stdio.Lang, h))
+	fmt.Fprintf(stdio.Stderr, "counsel: error: %s\n", localize(stdio.Lang, err))
+	if h := localHint(stdio.Lang, err); h != "" {
+		fmt.Fprintf(stdio.Stderr, "counsel: hint: %s\n", h)
 	}
 	return 1
 }
@@ -117,27 +128,59 @@ func newCmd(name string, stdio IO, opts Options) *cmd {
 }
 
 func (c *cmd) parse(args []string, positional ...string) ([]string, error) {
+	pos := strings.Join(positional, " ")
+	// The flag package's own messages are English; counsel prints the
+	// usage and the error itself, in the desk's language.
+	c.fs.SetOutput(io.Discard)
 	c.fs.Usage = func() {
-		fmt.Fprintf(c.io.Stderr, "usage: counsel %s [flags] %s\n", c.name, strings.Join(positional, " "))
-		c.fs.PrintDefaults()
+		fmt.Fprintf(c.io.Stderr, c.tr("usage: counsel %s [flags] %s\n"), c.name, pos)
+		if about, ok := commandHelp[c.name]; ok {
+			fmt.Fprintf(c.io.Stderr, "\n%s\n", c.tr(about))
+		}
+		c.fs.VisitAll(func(f *flag.Flag) {
+			typ, text := flag.UnquoteUsage(f)
+			fmt.Fprintf(c.io.Stderr, "  -%s %s\n    \t%s\n", f.Name, typ, c.tr(text))
+		})
 	}
 	if err := c.fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return nil, err
 		}
-		return nil, withHint(err, "counsel "+c.name+" -h shows the flags; flags come before arguments")
+		return nil, withHintf(flagError(err), "counsel %s -h shows the flags; flags come before arguments", c.name)
 	}
 	rest := c.fs.Args()
 	if len(rest) != len(positional) {
 		for _, a := range rest {
 			if strings.HasPrefix(a, "-") {
-				return nil, withHint(fmt.Errorf("flag %s after the arguments", a), "put flags before arguments: counsel "+c.name+" [flags] "+strings.Join(positional, " "))
+				return nil, withHintf(errorf("flag %s after the arguments", a), "put flags before arguments: counsel %s [flags] %s", c.name, pos)
 			}
 		}
-		return nil, withHint(fmt.Errorf("%s takes %d argument(s), got %d", c.name, len(positional), len(rest)),
-			"usage: counsel "+c.name+" [flags] "+strings.Join(positional, " "))
+		return nil, withHintf(errorf("%s takes %d argument(s), got %d", c.name, len(positional), len(rest)),
+			"usage: counsel %s [flags] %s", c.name, pos)
 	}
 	return rest, nil
+}
+
+// flagError turns the flag package's errors into ones counsel can say in
+// German; the flag's name and value stay as typed.
+func flagError(err error) error {
+	m := err.Error()
+	if f, ok := strings.CutPrefix(m, "flag provided but not defined: "); ok {
+		return errorf("flag provided but not defined: %s", f)
+	}
+	if f, ok := strings.CutPrefix(m, "flag needs an argument: "); ok {
+		return errorf("flag needs an argument: %s", f)
+	}
+	if f, ok := strings.CutPrefix(m, "bad flag syntax: "); ok {
+		return errorf("bad flag syntax: %s", f)
+	}
+	if rest, ok := strings.CutPrefix(m, "invalid value "); ok {
+		return errorf("invalid value %s", rest)
+	}
+	if rest, ok := strings.CutPrefix(m, "invalid boolean value "); ok {
+		return errorf("invalid boolean value %s", rest)
+	}
+	return err
 }
 
 func (c *cmd) configDir() (string, error) {
@@ -153,14 +196,14 @@ func (c *cmd) passphrase(isNew bool) ([]byte, error) {
 	if *c.passF != "" {
 		b, err := readBounded(*c.passF, maxPassphrase+2)
 		if err != nil {
-			return nil, withHint(fmt.Errorf("read the passphrase file: %v", err), "the file holds the passphrase on its first line")
+			return nil, withHint(errorf("read the passphrase file: %v", err), "the file holds the passphrase on its first line")
 		}
 		line, _, _ := strings.Cut(string(b), "\n")
 		clear(b)
 		return []byte(strings.TrimSuffix(line, "\r")), nil
 	}
 	if !c.io.Terminal {
-		return nil, withHint(errors.New("no passphrase: standard input is not a terminal"), "pass --passphrase-file F")
+		return nil, withHint(errorf("no passphrase: standard input is not a terminal"), "pass --passphrase-file F")
 	}
 	prompt := "Passphrase: "
 	if isNew {
@@ -170,7 +213,7 @@ func (c *cmd) passphrase(isNew bool) ([]byte, error) {
 	p, err := term.ReadPassword(c.io.StdinFd)
 	fmt.Fprintln(c.io.Stderr)
 	if err != nil {
-		return nil, fmt.Errorf("read the passphrase: %v", err)
+		return nil, errorf("read the passphrase: %v", err)
 	}
 	if isNew {
 		if err := checkNewPassphrase(p); err != nil {
@@ -180,13 +223,13 @@ func (c *cmd) passphrase(isNew bool) ([]byte, error) {
 		again, err := term.ReadPassword(c.io.StdinFd)
 		fmt.Fprintln(c.io.Stderr)
 		if err != nil {
-			return nil, fmt.Errorf("read the passphrase: %v", err)
+			return nil, errorf("read the passphrase: %v", err)
 		}
 		same := string(again) == string(p)
 		clear(again)
 		if !same {
 			clear(p)
-			return nil, withHint(errors.New("the two passphrases differ"), "run the command again")
+			return nil, withHint(errorf("the two passphrases differ"), "run the command again")
 		}
 	}
 	return p, nil
@@ -196,7 +239,7 @@ func (c *cmd) passphrase(isNew bool) ([]byte, error) {
 // with the hint.
 func (c *cmd) confirm(question, hint string) error {
 	if !c.io.Terminal {
-		return withHint(errors.New("not confirmed: standard input is not a terminal"), hint)
+		return withHint(errorf("not confirmed: standard input is not a terminal"), hint)
 	}
 	fmt.Fprintf(c.io.Stderr, "%s %s", c.tr(question), c.tr("[y/N] "))
 	line, _ := bufio.NewReader(c.io.Stdin).ReadString('\n')
@@ -204,18 +247,18 @@ func (c *cmd) confirm(question, hint string) error {
 	case "y", "yes", "j", "ja":
 		return nil
 	}
-	return errors.New("not confirmed")
+	return errorf("not confirmed")
 }
 
 // ask reads one line on a terminal.
 func (c *cmd) ask(question, hint string) (string, error) {
 	if !c.io.Terminal {
-		return "", withHint(errors.New("standard input is not a terminal"), hint)
+		return "", withHint(errorf("standard input is not a terminal"), hint)
 	}
 	fmt.Fprint(c.io.Stderr, question)
 	line, err := bufio.NewReader(c.io.Stdin).ReadString('\n')
 	if err != nil && line == "" {
-		return "", fmt.Errorf("read the answer: %v", err)
+		return "", errorf("read the answer: %v", err)
 	}
 	return strings.TrimSpace(line), nil
 }
@@ -264,7 +307,7 @@ func (c *cmd) tr(s string) string { return tr(c.io.Lang, s) }
 
 func checkCaseID(id string) error {
 	if !crypto.ValidMailboxID(id) {
-		return withHint(fmt.Errorf("%q is not a case id", id), "a case id is 32 hex digits; \"counsel cases\" lists them")
+		return withHint(errorf("%q is not a case id", id), "a case id is 32 hex digits; \"counsel cases\" lists them")
 	}
 	return nil
 }
@@ -277,7 +320,7 @@ func run(ctx context.Context, args []string, stdio IO, opts Options) error {
 			fmt.Fprint(stdio.Stderr, usage)
 		}
 		if len(args) == 0 {
-			return withHint(errors.New("missing command"), "counsel help lists the commands")
+			return withHint(errorf("missing command"), "counsel help lists the commands")
 		}
 		return nil
 	}
@@ -317,7 +360,7 @@ func run(ctx context.Context, args []string, stdio IO, opts Options) error {
 	case "desk":
 		return c.runDesk(ctx, args)
 	}
-	return withHint(fmt.Errorf("unknown command %q", name), "counsel help lists the commands")
+	return withHint(errorf("unknown command %q", name), "counsel help lists the commands")
 }
 
 func (c *cmd) runInit(ctx context.Context, args []string) error {
@@ -328,7 +371,7 @@ func (c *cmd) runInit(ctx context.Context, args []string) error {
 		return err
 	}
 	if *server == "" || *setup == "" {
-		return withHint(errors.New("init needs --server and --setup"), "counsel init --server URL --setup TOKEN --name NAME")
+		return withHint(errorf("init needs --server and --setup"), "counsel init --server URL --setup TOKEN --name NAME")
 	}
 	dir, err := c.configDir()
 	if err != nil {
@@ -337,10 +380,15 @@ func (c *cmd) runInit(ctx context.Context, args []string) error {
 	if err := checkName(*name); err != nil {
 		return err
 	}
-	if err := checkFresh(dir); err != nil {
-		return err
+	// An init that stopped after registering is resumed with the
+	// passphrase chosen then (see Init).
+	resume := resumableInit(dir, *server) != nil
+	if !resume {
+		if err := checkFresh(dir); err != nil {
+			return err
+		}
 	}
-	p, err := c.passphrase(true)
+	p, err := c.passphrase(!resume)
 	if err != nil {
 		return err
 	}
@@ -372,7 +420,7 @@ func (c *cmd) runJoin(ctx context.Context, args []string) error {
 		return err
 	}
 	if *server == "" || *invite == "" {
-		return withHint(errors.New("join needs --server and --invite"), "counsel join --server URL --invite CODE --name NAME")
+		return withHint(errorf("join needs --server and --invite"), "counsel join --server URL --invite CODE --name NAME")
 	}
 	dir, err := c.configDir()
 	if err != nil {
@@ -560,7 +608,7 @@ func (c *cmd) runCases(ctx context.Context, args []string) error {
 	switch *status {
 	case "", "new", "open", "closed":
 	default:
-		return withHint(fmt.Errorf("unknown status %q", *status), "use new, open or closed")
+		return withHint(errorf("unknown status %q", *status), "use new, open or closed")
 	}
 	s, err := c.unlock(ctx, false)
 	if err != nil {
@@ -644,7 +692,7 @@ func (c *cmd) runReply(ctx context.Context, args []string) error {
 		return err
 	}
 	if *lang != "" && !validLang(*lang) {
-		return fmt.Errorf("%q is not a language tag", *lang)
+		return errorf("%q is not a language tag", *lang)
 	}
 	var body string
 	if c.io.Terminal {
@@ -659,10 +707,10 @@ func (c *cmd) runReply(ctx context.Context, args []string) error {
 	}
 	body = strings.TrimRight(body, "\n")
 	if strings.TrimSpace(body) == "" {
-		return withHint(errors.New("the reply is empty"), "write the text to standard input")
+		return withHint(errorf("the reply is empty"), "write the text to standard input")
 	}
 	if len(body) > maxBody {
-		return fmt.Errorf("the reply is longer than %d bytes", maxBody)
+		return errorf("the reply is longer than %d bytes", maxBody)
 	}
 	s, err := c.unlock(ctx, false)
 	if err != nil {
@@ -697,7 +745,7 @@ func (c *cmd) editor() (string, error) {
 	}
 	f, err := os.CreateTemp("", "counsel-reply-*.txt")
 	if err != nil {
-		return "", fmt.Errorf("editor: %v", err)
+		return "", errorf("editor: %v", err)
 	}
 	name := f.Name()
 	f.Close()
@@ -712,7 +760,7 @@ func (c *cmd) editor() (string, error) {
 	cmd := exec.Command(fields[0], append(fields[1:], name)...)
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, os.Stdout, os.Stderr
 	if err := cmd.Run(); err != nil {
-		return "", withHint(fmt.Errorf("editor %s: %v", fields[0], err), "set $EDITOR, or pipe the text into counsel reply")
+		return "", withHint(errorf("editor %s: %v", fields[0], err), "set $EDITOR, or pipe the text into counsel reply")
 	}
 	b, err := readBounded(name, maxBody+1)
 	if err != nil {
@@ -786,7 +834,7 @@ func (c *cmd) runAssign(ctx context.Context, args []string) error {
 	if !*none {
 		to = rest[1]
 		if !validID(to) {
-			return withHint(fmt.Errorf("%q is not a counsellor id", to), "\"counsel roster\" lists the ids")
+			return withHint(errorf("%q is not a counsellor id", to), "\"counsel roster\" lists the ids")
 		}
 	}
 	s, err := c.unlock(ctx, false)
@@ -848,7 +896,7 @@ func (c *cmd) runBackup(ctx context.Context, args []string) error {
 	}
 	path := rest[0]
 	if _, err := os.Stat(path); err == nil {
-		return withHint(fmt.Errorf("%s exists", path), "choose a new file name; counsel never overwrites a backup")
+		return withHint(errorf("%s exists", path), "choose a new file name; counsel never overwrites a backup")
 	}
 	s, err := c.unlock(ctx, false)
 	if err != nil {
@@ -857,7 +905,7 @@ func (c *cmd) runBackup(ctx context.Context, args []string) error {
 	defer s.Wipe()
 	f, err := os.CreateTemp(filepath.Dir(path), ".backup-*")
 	if err != nil {
-		return fmt.Errorf("create the backup: %v", err)
+		return errorf("create the backup: %v", err)
 	}
 	tmp := f.Name()
 	defer os.Remove(tmp)
@@ -883,7 +931,7 @@ func (c *cmd) runBackup(ctx context.Context, args []string) error {
 		return apiError("backup", err)
 	}
 	if err := os.Link(tmp, path); err != nil {
-		return fmt.Errorf("write the backup: %v", err)
+		return errorf("write the backup: %v", err)
 	}
 	if *c.jsonOut {
 		return c.printJSON(map[string]any{"file": path, "bytes": n})
@@ -899,7 +947,7 @@ func (c *cmd) runDesk(ctx context.Context, args []string) error {
 		return err
 	}
 	if *lockAfter < time.Minute || *lockAfter > 15*time.Minute {
-		return withHint(fmt.Errorf("--lock-after %v is outside 1m to 15m", *lockAfter), "the desk locks at the latest after 15 minutes")
+		return withHint(errorf("--lock-after %v is outside 1m to 15m", *lockAfter), "the desk locks at the latest after 15 minutes")
 	}
 	dir, err := c.configDir()
 	if err != nil {
@@ -934,7 +982,7 @@ func (c *cmd) runDesk(ctx context.Context, args []string) error {
 		fmt.Fprintln(c.io.Stderr, c.tr("The desk is open in your browser. Press Ctrl+C here to end it."))
 	}
 	<-ctx.Done()
-	fmt.Fprintln(c.io.Stderr, "counsel: desk closed")
+	fmt.Fprintln(c.io.Stderr, c.tr("counsel: desk closed"))
 	return nil
 }
 

@@ -76,6 +76,40 @@ var german = map[string]string{
 		"Vielleicht versucht der Server oder jemand, der ihn kontrolliert, die Nachrichten des Teams mitzulesen.",
 
 	// Hints.
+	"counsel %s -h shows the flags; flags come before arguments": "\"counsel %s -h\" zeigt die Optionen; Optionen stehen vor den Argumenten",
+	"put flags before arguments: counsel %s [flags] %s":          "Optionen vor die Argumente: counsel %s [Optionen] %s",
+	"usage: counsel %s [flags] %s":                               "Aufruf: counsel %s [Optionen] %s",
+	"usage: counsel %s [flags] %s\n":                             "Aufruf: counsel %s [Optionen] %s\n",
+	"counsel: desk closed":                                       "counsel: Schreibtisch geschlossen",
+
+	// Flags (counsel COMMAND -h).
+	"config directory (default: the user's config directory + /lotse-counsel)": "Konfigurationsordner (Standard: der Konfigurationsordner des Systems + /lotse-counsel)",
+	"read the passphrase from this file instead of asking":                     "das Passwort aus dieser Datei lesen, statt zu fragen",
+	"print one JSON object": "ein JSON-Objekt ausgeben",
+	"approve only if the counsellor's fingerprint is this one": "nur freigeben, wenn der Fingerabdruck der Person dieser ist",
+	"assign the case to nobody":                                "den Fall niemandem zuteilen",
+	"do not ask":                                               "nicht nachfragen",
+	"invite an admin instead of a counsellor":                  "eine Admin einladen statt einer Beraterin oder eines Beraters",
+	"language of the reply (default: the enquirer's)":          "Sprache der Antwort (Standard: die der ratsuchenden Person)",
+	"lock the desk after this long unused":                     "den Schreibtisch nach so langer Pause sperren",
+	"only cases with this status: new, open or closed":         "nur Fälle mit diesem Stand: new, open oder closed",
+	"print the address instead of opening the browser":         "die Adresse ausgeben, statt den Browser zu öffnen",
+	"the invite from your admin":                               "die Einladung von Ihrer Admin",
+	"the server's address":                                     "die Adresse des Servers",
+	"the server's address, e.g. https://beratung.example.org":  "die Adresse des Servers, z. B. https://beratung.example.org",
+	"the setup token from the server's log":                    "der Einrichtungs-Token aus dem Protokoll des Servers",
+	"the team fingerprint your admin read out to you":          "der Fingerabdruck des Teams, den Ihre Admin Ihnen vorgelesen hat",
+	"your name as colleagues and enquirers see it":             "Ihr Name, wie Kolleginnen und Ratsuchende ihn sehen",
+	"Sets up the team as its first admin: registers you with the setup token,\n" +
+		"makes the epoch-1 team key and puts the team's first keyring.\n" +
+		"If init stopped after registering (e.g. the connection dropped), run the\n" +
+		"same command again with the same --config and passphrase: it logs in and\n" +
+		"puts the keyring, without registering again.": "Richtet das Team ein, mit Ihnen als erster Admin: counsel meldet Sie mit dem\n" +
+		"Einrichtungs-Token an, erzeugt den ersten Schlüssel des Teams und speichert\n" +
+		"den ersten Schlüsselbund.\n" +
+		"Ist init nach der Anmeldung abgebrochen (zum Beispiel ohne Verbindung)? Dann\n" +
+		"rufen Sie denselben Befehl noch einmal auf, mit demselben --config und Passwort.\n" +
+		"counsel meldet Sie dann nur an und speichert den Schlüsselbund.",
 	"\"counsel roster\" lists every counsellor":                                                                    "\"counsel roster\" zeigt alle Beraterinnen und Berater",
 	"\"counsel roster\" lists the ids":                                                                             "\"counsel roster\" zeigt die Kennungen",
 	"\"counsel roster\" lists the members":                                                                         "\"counsel roster\" zeigt die Mitglieder",
@@ -92,6 +126,7 @@ var german = map[string]string{
 	"counsel help lists the commands":                                                                              "\"counsel help\" zeigt alle Befehle",
 	"counsel init --server URL --setup TOKEN --name NAME":                                                          "counsel init --server URL --setup TOKEN --name NAME",
 	"counsel join --server URL --invite CODE --name NAME":                                                          "counsel join --server URL --invite CODE --name NAME",
+	"init had finished: run any command, e.g. \"counsel cases\", to use the team":                                  "init war schon fertig: nutzen Sie das Team mit einem anderen Befehl, z. B. \"counsel cases\"",
 	"invites work once and for 72 hours; ask for a new one":                                                        "eine Einladung gilt einmal und 72 Stunden; bitten Sie um eine neue",
 	"pass --fingerprint \"…\" as the counsellor read it out to you":                                                "geben Sie --fingerprint \"…\" an, so wie die Person ihn vorgelesen hat",
 	"pass --passphrase-file F":                                                                                     "geben Sie --passphrase-file DATEI an",
@@ -150,3 +185,133 @@ Weiteres:
 Optionen aller Befehle: --config ORDNER (Standard: der Konfigurationsordner des Systems),
 --passphrase-file DATEI (statt einer Frage nach dem Passwort), --json (ein JSON-Objekt auf der Standardausgabe).
 `
+
+// germanErrors holds the German text of every error counsel shows on the
+// command line, keyed by the English format (see errorf), and of what
+// counsel was doing when the server failed (apiError). "Schlüsselbund"
+// is the keyring, "Schlüssel Nr. N" the epoch, as in the desk.
+var germanErrors = map[string]string{
+	// What counsel was doing.
+	"backup":             "Sicherung",
+	"change the case":    "Fall ändern",
+	"compact":            "Datendatei verdichten",
+	"create the invite":  "Einladung erstellen",
+	"delete the case":    "Fall löschen",
+	"fetch the case":     "Fall laden",
+	"fetch the keyring":  "Schlüsselbund laden",
+	"fetch the team key": "Schlüssel des Teams laden",
+	"list the cases":     "Fälle laden",
+	"log in":             "Anmelden",
+	"put the keyring":    "Schlüsselbund speichern",
+	"read the roster":    "Liste des Teams laden",
+	"register":           "Registrieren",
+	"send the reply":     "Antwort senden",
+	"%s: %s":             "%s: Der Server meldet einen Fehler: %s",
+	"%s: %v":             "%s: %v",
+
+	// Command line and flags.
+	"missing command":                                 "Befehl fehlt",
+	"unknown command %q":                              "unbekannter Befehl %q",
+	"flag provided but not defined: %s":               "unbekannte Option %s",
+	"flag needs an argument: %s":                      "die Option %s braucht einen Wert",
+	"bad flag syntax: %s":                             "falsch geschriebene Option: %s",
+	"invalid value %s":                                "ungültiger Wert %s",
+	"invalid boolean value %s":                        "ungültiger Wert %s",
+	"flag %s after the arguments":                     "die Option %s steht hinter den Argumenten",
+	"%s takes %d argument(s), got %d":                 "%s braucht %d Argument(e), bekommen: %d",
+	"init needs --server and --setup":                 "init braucht --server und --setup",
+	"join needs --server and --invite":                "join braucht --server und --invite",
+	"missing --name":                                  "--name fehlt",
+	"the name must be one line of at most 100 bytes":  "der Name muss eine Zeile sein, höchstens 100 Bytes lang",
+	"unknown status %q":                               "unbekannter Stand %q",
+	"%q is not a case id":                             "%q ist keine Fallkennung",
+	"%q is not a counsellor id":                       "%q ist keine Kennung einer Beraterin oder eines Beraters",
+	"%q is not a language tag":                        "%q ist kein Sprachkürzel",
+	"--lock-after %v is outside 1m to 15m":            "--lock-after %v liegt nicht zwischen 1m und 15m",
+	"standard input is not a terminal":                "die Standardeingabe ist kein Terminal",
+	"read the answer: %v":                             "Antwort lesen: %v",
+	"not confirmed":                                   "nicht bestätigt",
+	"not confirmed: standard input is not a terminal": "nicht bestätigt: die Standardeingabe ist kein Terminal",
+	"editor: %v":                                      "Editor: %v",
+	"editor %s: %v":                                   "Editor %s: %v",
+	"desk: listen: %v":                                "Schreibtisch: Start fehlgeschlagen: %v",
+	"desk: listens only on the loopback address":      "Schreibtisch: er läuft nur auf der lokalen Adresse (127.0.0.1)",
+	"the desk is locked":                              "der Schreibtisch ist gesperrt",
+
+	// Passphrase and identity.
+	"no passphrase: standard input is not a terminal":             "kein Passwort: die Standardeingabe ist kein Terminal",
+	"read the passphrase file: %v":                                "Passwort-Datei lesen: %v",
+	"read the passphrase: %v":                                     "Passwort lesen: %v",
+	"the two passphrases differ":                                  "die beiden Passwörter sind verschieden",
+	"wrong passphrase":                                            "falsches Passwort",
+	"the passphrase is too short: %d characters, at least %d":     "das Passwort ist zu kurz: %d Zeichen, nötig sind mindestens %d",
+	"the passphrase is longer than %d bytes":                      "das Passwort ist länger als %d Bytes",
+	"generate the identity: %v":                                   "Schlüssel erzeugen: %v",
+	"encrypt the identity: %v":                                    "Schlüssel verschlüsseln: %v",
+	"read the identity: %v":                                       "Schlüsseldatei lesen: %v",
+	"open the identity: %v":                                       "Schlüsseldatei öffnen: %v",
+	"open the identity: the file does not hold a hybrid identity": "Schlüsseldatei öffnen: in der Datei steht kein passender Schlüssel",
+	"identity.age does not belong to counsel.json":                "identity.age gehört nicht zu counsel.json",
+
+	// Config directory and files.
+	"find the config directory: %v":   "Konfigurationsordner finden: %v",
+	"create the config directory: %v": "Konfigurationsordner anlegen: %v",
+	"config directory: %v":            "Konfigurationsordner: %v",
+	"config directory %s is readable by others and cannot be restricted: %v": "andere können den Konfigurationsordner %s lesen, und counsel kann das nicht ändern: %v",
+	"no counsellor set up in %s":                          "in %s ist niemand eingerichtet",
+	"%s already holds a counsellor":                       "in %s ist schon jemand eingerichtet",
+	"%s already holds an identity":                        "in %s liegt schon ein Schlüssel",
+	"read the config: %v":                                 "Konfiguration lesen: %v",
+	"read the config %s: %v":                              "Konfiguration %s lesen: %v",
+	"the config %s lacks the server or the counsellor id": "in der Konfiguration %s fehlt der Server oder Ihre Kennung",
+	"the config %s: pinned epochs are not in order":       "Konfiguration %s: die gespeicherten Schlüssel des Teams sind nicht in der richtigen Reihenfolge",
+	"write the config: %v":                                "Konfiguration schreiben: %v",
+	"write %s: %v":                                        "%s schreiben: %v",
+	"%s is larger than %d bytes":                          "%s ist größer als %d Bytes",
+
+	// Team.
+	"the setup token is wrong":   "der Einrichtungs-Token ist falsch",
+	"the team is already set up": "das Team ist schon eingerichtet",
+	"the invite is not valid":    "die Einladung gilt nicht",
+	"generate the team key: %v":  "Schlüssel des Teams erzeugen: %v",
+	"login refused: the server does not know this counsellor, or they were removed from the team": "Anmeldung abgelehnt: der Server kennt Sie nicht, oder Sie wurden aus dem Team entfernt",
+	"the server's roster does not list this counsellor":                                           "Sie fehlen in der Liste des Teams auf dem Server",
+	"the team has no keyring yet":                                                                 "das Team hat noch keinen Schlüsselbund",
+	"you are not approved yet":                                                                    "Sie sind noch nicht freigegeben",
+	"no counsellor %q":                                                                            "niemand mit der Kennung %q",
+	"counsellor %s has a malformed key: %v":                                                       "%s hat einen fehlerhaften Schlüssel: %v",
+	"counsellor %s is already a member":                                                           "%s ist schon im Team",
+	"counsellor %s was removed":                                                                   "%s wurde aus dem Team entfernt",
+	"counsellor %s's key already belongs to member %s":                                            "der Schlüssel von %s gehört schon zu %s aus dem Team",
+	"the fingerprint does not match counsellor %s's key: not approved":                            "der Fingerabdruck passt nicht zum Schlüssel von %s: nicht freigegeben",
+	"you cannot remove yourself":                                                                  "Sie können sich nicht selbst entfernen",
+	"counsellor %q is not a member of the keyring":                                                "%q steht nicht im Schlüsselbund des Teams",
+	"another admin changed the keyring at the same time":                                          "eine andere Admin hat gleichzeitig den Schlüsselbund geändert",
+
+	// Alarms (after "counsel: ALARM: ").
+	"the server serves a malformed team key":                                                                                     "der Server zeigt einen fehlerhaften Schlüssel des Teams",
+	"the server's team key has fingerprint %s, not the %s your admin gave you":                                                   "der Schlüssel des Teams auf dem Server hat den Fingerabdruck %s, nicht %s von Ihrer Admin",
+	"the server sent a login challenge that is not of the protocol's form; counsel refused to answer it":                         "der Server hat bei der Anmeldung eine falsche Aufgabe geschickt; counsel hat sie nicht beantwortet",
+	"the server has no keyring, but this desk has accepted team keys up to epoch %d":                                             "der Server hat keinen Schlüsselbund, aber dieser Schreibtisch kennt schon Schlüssel des Teams bis Nr. %d",
+	"the keyring the server serves cannot be opened with your key (%v)":                                                          "der Schlüsselbund vom Server lässt sich mit Ihrem Schlüssel nicht öffnen (%v)",
+	"the server shows enquirers team key epoch %d with fingerprint %s, but the keyring's newest is epoch %d with fingerprint %s": "der Server zeigt Ratsuchenden den Schlüssel Nr. %d mit dem Fingerabdruck %s, aber der neueste im Schlüsselbund ist Nr. %d mit dem Fingerabdruck %s",
+	"the keyring lists your id with another key than yours":                                                                      "im Schlüsselbund steht Ihre Kennung mit einem fremden Schlüssel",
+	"the keyring does not list you as a member":                                                                                  "im Schlüsselbund fehlen Sie",
+	"the keyring ends at epoch %d, but this desk has accepted epoch %d":                                                          "der Schlüsselbund endet bei Schlüssel Nr. %d, aber dieser Schreibtisch kennt schon Nr. %d",
+	"the team key of epoch %d was replaced: accepted fingerprint %s, now %s":                                                     "der Schlüssel Nr. %d des Teams wurde ausgetauscht: bekannt war der Fingerabdruck %s, jetzt ist es %s",
+	"the keyring's newest epoch %d is older than the accepted epoch %d":                                                          "der neueste Schlüssel im Schlüsselbund (Nr. %d) ist älter als der bekannte (Nr. %d)",
+	"the server says the keyring is epoch %d, but it holds epoch %d, or another team key":                                        "der Server nennt Schlüssel Nr. %d, aber im Schlüsselbund steht Nr. %d oder ein anderer Schlüssel",
+	"the keyring's members (%s) differ from the members the server lists (%s)":                                                   "im Schlüsselbund stehen andere Personen (%s) als in der Liste des Servers (%s)",
+
+	// Cases and replies.
+	"the enquirer's first message could not be read, so there is no key to reply to": "die erste Nachricht der ratsuchenden Person ist nicht lesbar, darum fehlt der Schlüssel für die Antwort",
+	"the enquirer's key: %v":                 "Schlüssel der ratsuchenden Person: %v",
+	"the reply is empty":                     "die Antwort ist leer",
+	"the reply is not UTF-8 text":            "die Antwort ist kein UTF-8-Text",
+	"the reply is %d bytes long, at most %d": "die Antwort ist %d Bytes lang, erlaubt sind höchstens %d",
+	"the reply is longer than %d bytes":      "die Antwort ist länger als %d Bytes",
+	"the reply is too long":                  "die Antwort ist zu lang",
+	"%s exists":                              "%s gibt es schon",
+	"create the backup: %v":                  "Sicherung anlegen: %v",
+	"write the backup: %v":                   "Sicherung schreiben: %v",
+}

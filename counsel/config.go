@@ -5,7 +5,6 @@ import (
 	"crypto/rand"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -54,7 +53,7 @@ type Config struct {
 func DefaultDir() (string, error) {
 	d, err := os.UserConfigDir()
 	if err != nil {
-		return "", fmt.Errorf("find the config directory: %v", err)
+		return "", errorf("find the config directory: %v", err)
 	}
 	return filepath.Join(d, "lotse-counsel"), nil
 }
@@ -67,23 +66,23 @@ func LoadConfig(dir string) (*Config, error) {
 	b, err := readBounded(filepath.Join(dir, configFile), maxConfigFile)
 	if errors.Is(err, os.ErrNotExist) {
 		return nil, &hintError{
-			err:  fmt.Errorf("no counsellor set up in %s", dir),
+			err:  errorf("no counsellor set up in %s", dir),
 			hint: "run \"counsel init\" (first admin) or \"counsel join\" (invited), or pass --config DIR",
 		}
 	}
 	if err != nil {
-		return nil, fmt.Errorf("read the config: %v", err)
+		return nil, errorf("read the config: %v", err)
 	}
 	c := &Config{}
 	if err := json.Unmarshal(b, c); err != nil {
-		return nil, fmt.Errorf("read the config %s: %v", filepath.Join(dir, configFile), err)
+		return nil, errorf("read the config %s: %v", filepath.Join(dir, configFile), err)
 	}
 	if c.Server == "" || !validID(c.ID) {
-		return nil, fmt.Errorf("the config %s lacks the server or the counsellor id", filepath.Join(dir, configFile))
+		return nil, errorf("the config %s lacks the server or the counsellor id", filepath.Join(dir, configFile))
 	}
 	for i, p := range c.Pins {
 		if p.Epoch < 1 || i > 0 && p.Epoch <= c.Pins[i-1].Epoch {
-			return nil, fmt.Errorf("the config %s: pinned epochs are not in order", filepath.Join(dir, configFile))
+			return nil, errorf("the config %s: pinned epochs are not in order", filepath.Join(dir, configFile))
 		}
 	}
 	c.dir = dir
@@ -94,7 +93,7 @@ func LoadConfig(dir string) (*Config, error) {
 func (c *Config) Save() error {
 	b, err := json.MarshalIndent(c, "", "  ")
 	if err != nil {
-		return fmt.Errorf("write the config: %v", err)
+		return errorf("write the config: %v", err)
 	}
 	return writeFileAtomic(filepath.Join(c.dir, configFile), append(b, '\n'))
 }
@@ -111,15 +110,15 @@ func (c *Config) HighestPin() int {
 // read or write.
 func ensureDir(dir string) error {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return fmt.Errorf("create the config directory: %v", err)
+		return errorf("create the config directory: %v", err)
 	}
 	fi, err := os.Stat(dir)
 	if err != nil {
-		return fmt.Errorf("config directory: %v", err)
+		return errorf("config directory: %v", err)
 	}
 	if fi.Mode().Perm()&0o077 != 0 {
 		if err := os.Chmod(dir, 0o700); err != nil {
-			return fmt.Errorf("config directory %s is readable by others and cannot be restricted: %v", dir, err)
+			return errorf("config directory %s is readable by others and cannot be restricted: %v", dir, err)
 		}
 	}
 	return nil
@@ -131,27 +130,27 @@ func writeFileAtomic(path string, data []byte) error {
 	dir := filepath.Dir(path)
 	f, err := os.CreateTemp(dir, ".tmp-*")
 	if err != nil {
-		return fmt.Errorf("write %s: %v", filepath.Base(path), err)
+		return errorf("write %s: %v", filepath.Base(path), err)
 	}
 	tmp := f.Name()
 	defer os.Remove(tmp)
 	if err := f.Chmod(0o600); err != nil {
 		f.Close()
-		return fmt.Errorf("write %s: %v", filepath.Base(path), err)
+		return errorf("write %s: %v", filepath.Base(path), err)
 	}
 	if _, err := f.Write(data); err != nil {
 		f.Close()
-		return fmt.Errorf("write %s: %v", filepath.Base(path), err)
+		return errorf("write %s: %v", filepath.Base(path), err)
 	}
 	if err := f.Sync(); err != nil {
 		f.Close()
-		return fmt.Errorf("write %s: %v", filepath.Base(path), err)
+		return errorf("write %s: %v", filepath.Base(path), err)
 	}
 	if err := f.Close(); err != nil {
-		return fmt.Errorf("write %s: %v", filepath.Base(path), err)
+		return errorf("write %s: %v", filepath.Base(path), err)
 	}
 	if err := os.Rename(tmp, path); err != nil {
-		return fmt.Errorf("write %s: %v", filepath.Base(path), err)
+		return errorf("write %s: %v", filepath.Base(path), err)
 	}
 	return nil
 }
@@ -167,7 +166,7 @@ func readBounded(path string, limit int64) ([]byte, error) {
 		return nil, err
 	}
 	if int64(len(b)) > limit {
-		return nil, fmt.Errorf("%s is larger than %d bytes", filepath.Base(path), limit)
+		return nil, errorf("%s is larger than %d bytes", filepath.Base(path), limit)
 	}
 	return b, nil
 }
@@ -184,17 +183,17 @@ func newIdentityFile(dir string, passphrase []byte, workFactor int) (*age.Hybrid
 	}
 	if _, err := os.Stat(filepath.Join(dir, identityFile)); err == nil {
 		return nil, &hintError{
-			err:  fmt.Errorf("%s already holds an identity", dir),
+			err:  errorf("%s already holds an identity", dir),
 			hint: "use another --config DIR for another counsellor; never delete an identity the team still uses",
 		}
 	}
 	id, err := age.GenerateHybridIdentity()
 	if err != nil {
-		return nil, fmt.Errorf("generate the identity: %v", err)
+		return nil, errorf("generate the identity: %v", err)
 	}
 	r, err := age.NewScryptRecipient(string(passphrase))
 	if err != nil {
-		return nil, fmt.Errorf("encrypt the identity: %v", err)
+		return nil, errorf("encrypt the identity: %v", err)
 	}
 	if workFactor > 0 {
 		r.SetWorkFactor(workFactor)
@@ -202,7 +201,7 @@ func newIdentityFile(dir string, passphrase []byte, workFactor int) (*age.Hybrid
 	var buf bytes.Buffer
 	w, err := age.Encrypt(&buf, r)
 	if err != nil {
-		return nil, fmt.Errorf("encrypt the identity: %v", err)
+		return nil, errorf("encrypt the identity: %v", err)
 	}
 	secret := []byte(id.String() + "\n")
 	_, err = w.Write(secret)
@@ -211,7 +210,7 @@ func newIdentityFile(dir string, passphrase []byte, workFactor int) (*age.Hybrid
 		err = w.Close()
 	}
 	if err != nil {
-		return nil, fmt.Errorf("encrypt the identity: %v", err)
+		return nil, errorf("encrypt the identity: %v", err)
 	}
 	if err := writeFileAtomic(filepath.Join(dir, identityFile), buf.Bytes()); err != nil {
 		return nil, err
@@ -220,17 +219,17 @@ func newIdentityFile(dir string, passphrase []byte, workFactor int) (*age.Hybrid
 }
 
 // errWrongPassphrase is a passphrase that does not open identity.age.
-var errWrongPassphrase = errors.New("wrong passphrase")
+var errWrongPassphrase = errorf("wrong passphrase")
 
 // openIdentityFile decrypts dir/identity.age with the passphrase.
 func openIdentityFile(dir string, passphrase []byte) (*age.HybridIdentity, error) {
 	b, err := readBounded(filepath.Join(dir, identityFile), maxIdentityFile)
 	if err != nil {
-		return nil, fmt.Errorf("read the identity: %v", err)
+		return nil, errorf("read the identity: %v", err)
 	}
 	si, err := age.NewScryptIdentity(string(passphrase))
 	if err != nil {
-		return nil, fmt.Errorf("open the identity: %v", err)
+		return nil, errorf("open the identity: %v", err)
 	}
 	r, err := age.Decrypt(bytes.NewReader(b), si)
 	if err != nil {
@@ -238,17 +237,17 @@ func openIdentityFile(dir string, passphrase []byte) (*age.HybridIdentity, error
 		if errors.As(err, &nm) {
 			return nil, &hintError{err: errWrongPassphrase, hint: "type the passphrase you chose at init or join"}
 		}
-		return nil, fmt.Errorf("open the identity: %v", err)
+		return nil, errorf("open the identity: %v", err)
 	}
 	pt, err := io.ReadAll(io.LimitReader(r, maxIdentityFile))
 	if err != nil {
 		clear(pt)
-		return nil, fmt.Errorf("open the identity: %v", err)
+		return nil, errorf("open the identity: %v", err)
 	}
 	defer clear(pt)
 	id, err := age.ParseHybridIdentity(strings.TrimSpace(string(pt)))
 	if err != nil {
-		return nil, errors.New("open the identity: the file does not hold a hybrid identity")
+		return nil, errorf("open the identity: the file does not hold a hybrid identity")
 	}
 	return id, nil
 }
@@ -257,12 +256,12 @@ func checkNewPassphrase(p []byte) error {
 	n := len([]rune(string(p)))
 	if n < minPassphrase {
 		return &hintError{
-			err:  fmt.Errorf("the passphrase is too short: %d characters, at least %d", n, minPassphrase),
+			err:  errorf("the passphrase is too short: %d characters, at least %d", n, minPassphrase),
 			hint: "choose a long passphrase, e.g. five words you can remember",
 		}
 	}
 	if len(p) > maxPassphrase {
-		return fmt.Errorf("the passphrase is longer than %d bytes", maxPassphrase)
+		return errorf("the passphrase is longer than %d bytes", maxPassphrase)
 	}
 	return nil
 }

@@ -82,12 +82,12 @@ func NewDesk(cfg *Config, opts Options) *Desk {
 func (d *Desk) Start(addr string) (string, error) {
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
-		return "", fmt.Errorf("desk: listen: %v", err)
+		return "", errorf("desk: listen: %v", err)
 	}
 	tcp, ok := ln.Addr().(*net.TCPAddr)
 	if !ok || !tcp.IP.IsLoopback() {
 		ln.Close()
-		return "", errors.New("desk: listens only on the loopback address")
+		return "", errorf("desk: listens only on the loopback address")
 	}
 	d.ln = ln
 	d.host = map[string]bool{
@@ -182,8 +182,49 @@ func (d *Desk) unlock(ctx context.Context, passphrase []byte) error {
 	}
 	if s.Me().State != "pending" {
 		go d.follow(evCtx, s)
+	} else {
+		go d.awaitApproval(evCtx, s)
 	}
 	return nil
+}
+
+// awaitApproval asks the server now and then whether an admin approved
+// this pending counsellor. Once the keyring includes them and verifies,
+// the desk follows the case events and tells the page ("approved"),
+// which switches to the inbox without a new unlock.
+func (d *Desk) awaitApproval(ctx context.Context, s *Session) {
+	every := d.opts.PendingPoll
+	if every <= 0 {
+		every = 30 * time.Second
+	}
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		me, err := s.refreshMe(ctx)
+		if err != nil || me.State == "pending" {
+			continue // offline for a moment, or still waiting
+		}
+		if me.State != "active" {
+			d.broadcast(deskEvent{name: "state", data: map[string]any{}})
+			return
+		}
+		// The admin may not have put the keyring with us in it yet.
+		if err := s.Verify(ctx); err != nil {
+			if IsAlarm(err) {
+				d.setAlarm(err)
+				return
+			}
+			continue
+		}
+		d.broadcast(deskEvent{name: "approved", data: map[string]any{}})
+		go d.follow(ctx, s)
+		return
+	}
 }
 
 // follow passes the server's case events on to the pages, reconnecting

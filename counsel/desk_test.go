@@ -54,7 +54,7 @@ func newTestTeam(t testing.TB) *testTeam {
 
 func startDesk(t *testing.T, cfg *Config, lockAfter time.Duration) (*Desk, string) {
 	t.Helper()
-	d := NewDesk(cfg, Options{LockAfter: lockAfter})
+	d := NewDesk(cfg, Options{LockAfter: lockAfter, PendingPoll: time.Second})
 	u, err := d.Start("127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -584,6 +584,22 @@ func TestDeskTeamBrowser(t *testing.T) {
 	}
 	benFP := crypto.Fingerprint(benCfg.Recipient)
 
+	// Ben unlocks his desk while still pending, in a tab of his own: it
+	// shows the team, not the inbox, until an admin approves him.
+	benDesk, benURL := startDesk(t, benCfg, time.Minute)
+	benTab, benCancel := chromedp.NewContext(bctx)
+	defer benCancel()
+	if err := within(benTab, 30*time.Second,
+		chromedp.Navigate(benURL),
+		chromedp.WaitVisible(chromedp.CSS("#passphrase")),
+		chromedp.SendKeys(chromedp.CSS("#passphrase"), testPassphrase),
+		chromedp.Click(chromedp.CSS("#unlock-button")),
+		chromedp.WaitVisible(chromedp.CSS("#view-team")),
+		chromedp.WaitNotVisible(chromedp.CSS("#view-inbox")),
+	); err != nil {
+		t.Fatalf("Ben's pending desk: %v", err)
+	}
+
 	// Reload the roster; approve with a wrong, then the right fingerprint.
 	approveSel := `button[data-approve="` + benCfg.ID + `"]`
 	if err := within(bctx, 20*time.Second,
@@ -618,8 +634,22 @@ func TestDeskTeamBrowser(t *testing.T) {
 	}
 	shot(t, bctx, "team")
 
-	// Ben's desk opens and reads an enquiry.
-	benDesk, benURL := startDesk(t, benCfg, time.Minute)
+	// Ben's desk notices the approval by itself, without a new unlock,
+	// switches to the inbox, and a new enquiry appears there live.
+	if err := within(benTab, 30*time.Second,
+		chromedp.WaitVisible(chromedp.CSS("#view-inbox")),
+	); err != nil {
+		shot(t, benTab, "approved-failed")
+		benDesk.mu.Lock()
+		bs := benDesk.sess
+		benDesk.mu.Unlock()
+		if bs != nil {
+			bs.mu.Lock()
+			t.Logf("DEBUG ben state %q ring %v", bs.me.State, bs.ring != nil)
+			bs.mu.Unlock()
+		}
+		t.Fatalf("Ben's desk after approval: %v", err)
+	}
 	enq, err := newEnquirer(tt.srv.URL)
 	if err != nil {
 		t.Fatal(err)
@@ -627,13 +657,7 @@ func TestDeskTeamBrowser(t *testing.T) {
 	if err := enq.create(ctx, "Eine Frage an Ben."); err != nil {
 		t.Fatal(err)
 	}
-	// One tab serves both desks in turn: background tabs are throttled.
-	benTab := bctx
 	if err := within(benTab, 30*time.Second,
-		chromedp.Navigate(benURL),
-		chromedp.WaitVisible(chromedp.CSS("#passphrase")),
-		chromedp.SendKeys(chromedp.CSS("#passphrase"), testPassphrase),
-		chromedp.Click(chromedp.CSS("#unlock-button")),
 		chromedp.WaitVisible(chromedp.CSS(`#case-list button[data-case="`+enq.keys.MailboxID+`"]`)),
 		chromedp.Click(chromedp.CSS(`#case-list button[data-case="`+enq.keys.MailboxID+`"]`)),
 		chromedp.WaitVisible(chromedp.CSS("#messages .msg.enquirer")),

@@ -6,17 +6,98 @@ import (
 	"strings"
 )
 
-// hintError carries a next step for the person at the desk.
+// hintError carries a next step for the person at the desk. hint is
+// English and the key of german; args fill its verbs, if any.
 type hintError struct {
 	err  error
 	hint string
+	args []any
 }
 
 func (e *hintError) Error() string { return e.err.Error() }
 func (e *hintError) Unwrap() error { return e.err }
-func (e *hintError) Hint() string  { return e.hint }
+func (e *hintError) Hint() string  { return e.localHint("en") }
+
+func (e *hintError) localHint(lang string) string {
+	if e.args == nil {
+		return tr(lang, e.hint)
+	}
+	return fmt.Sprintf(tr(lang, e.hint), e.args...)
+}
 
 func withHint(err error, hint string) error { return &hintError{err: err, hint: hint} }
+
+func withHintf(err error, hint string, a ...any) error {
+	return &hintError{err: err, hint: hint, args: a}
+}
+
+// localHint is the hint of err in lang, "" if none.
+func localHint(lang string, err error) string {
+	var h *hintError
+	if errors.As(err, &h) {
+		return h.localHint(lang)
+	}
+	return ""
+}
+
+// msgError is an error counsel can say in German too: format is the
+// English text and the key of germanErrors; the arguments are filled in
+// as they are, except that errors and phrases among them are translated
+// as well. Error() is always English: logs, tests and the desk's JSON
+// stay the same whatever the language.
+type msgError struct {
+	format string
+	args   []any
+}
+
+func errorf(format string, a ...any) error { return &msgError{format: format, args: a} }
+
+func (e *msgError) Error() string { return fmt.Sprintf(e.format, e.args...) }
+
+func (e *msgError) localize(lang string) string {
+	f := e.format
+	if lang == "de" {
+		if g, ok := germanErrors[f]; ok {
+			f = g
+		}
+	}
+	args := make([]any, len(e.args))
+	for i, a := range e.args {
+		switch a := a.(type) {
+		case error:
+			args[i] = localize(lang, a)
+		case phrase:
+			args[i] = string(a)
+			if g, ok := germanErrors[string(a)]; ok && lang == "de" {
+				args[i] = g
+			}
+		default:
+			args[i] = a
+		}
+	}
+	return fmt.Sprintf(f, args...)
+}
+
+// phrase is an argument of errorf that is itself translated,
+// e.g. what apiError was doing.
+type phrase string
+
+// localize is the text of err in lang: "de" translates what counsel
+// itself says; the words of the operating system or of the server's
+// messages stay as they are.
+func localize(lang string, err error) string {
+	switch e := err.(type) {
+	case *msgError:
+		return e.localize(lang)
+	case *hintError:
+		return localize(lang, e.err)
+	case *AlarmError:
+		if e.msg != nil {
+			return "ALARM: " + e.msg.localize(lang)
+		}
+	}
+	return err.Error()
+}
 
 // AlarmError is a keyring or login that fails verification (PROTOCOL.md
 // §3, §6): the server, or someone who controls it, may be trying to make
@@ -24,13 +105,15 @@ func withHint(err error, hint string) error { return &hintError{err: err, hint: 
 // decrypted bytes. Every command stops at once; nothing is re-wrapped,
 // sent or pinned.
 type AlarmError struct {
-	Reason string
+	Reason string    // English, for the desk and logs
+	msg    *msgError // for the command line in German too
 }
 
 func (e *AlarmError) Error() string { return "ALARM: " + e.Reason }
 
 func alarm(format string, a ...any) error {
-	return &AlarmError{Reason: fmt.Sprintf(format, a...)}
+	m := &msgError{format: format, args: a}
+	return &AlarmError{Reason: m.Error(), msg: m}
 }
 
 // AlarmAdvice is what counsel prints and the desk shows with every alarm.

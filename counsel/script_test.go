@@ -221,6 +221,18 @@ func TestScripts(t *testing.T) {
 				}
 				ts.Check(forgeKeyring(ts.MkAbs(args[0]), ts.MkAbs(args[1])))
 			},
+			// init-register does the first half of counsel init, as if
+			// the connection dropped after registering.
+			"init-register": func(ts *testscript.TestScript, neg bool, args []string) {
+				if len(args) != 3 {
+					ts.Fatalf("usage: init-register CONFIGDIR PASSFILE NAME")
+				}
+				b, err := os.ReadFile(ts.MkAbs(args[1]))
+				ts.Check(err)
+				p := []byte(strings.TrimSpace(string(b)))
+				_, _, err = initRegister(context.Background(), ts.MkAbs(args[0]), ts.Getenv("SERVER"), ts.Getenv("SETUP"), args[2], p, testOptions)
+				ts.Check(err)
+			},
 			"tamper-pin": func(ts *testscript.TestScript, neg bool, args []string) {
 				if len(args) != 1 {
 					ts.Fatalf("usage: tamper-pin CONFIGDIR")

@@ -2,10 +2,9 @@ package counsel
 
 import (
 	"context"
-	"errors"
-	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"filippo.io/age"
@@ -22,6 +21,9 @@ type Options struct {
 	ScryptWorkFactor int
 	// LockAfter is the desk's auto-lock; 0 is 15 minutes.
 	LockAfter time.Duration
+	// PendingPoll is how often a pending counsellor's desk asks whether
+	// an admin has approved them; 0 is 30 seconds.
+	PendingPoll time.Duration
 }
 
 func (o Options) workFactor() int {
@@ -35,7 +37,7 @@ func (o Options) workFactor() int {
 func checkFresh(dir string) error {
 	for _, f := range []string{configFile, identityFile} {
 		if _, err := os.Stat(filepath.Join(dir, f)); err == nil {
-			return withHint(fmt.Errorf("%s already holds a counsellor", dir),
+			return withHint(errorf("%s already holds a counsellor", dir),
 				"use another --config DIR for another counsellor or team")
 		}
 	}
@@ -44,54 +46,121 @@ func checkFresh(dir string) error {
 
 // Init is the first admin: it registers with the setup token, generates
 // the epoch-1 team key and puts the first keyring, then pins it.
+//
+// Init resumes an init that stopped after registering (the connection
+// dropped, the computer slept): if dir already holds this server's
+// counsellor with no team key pinned yet, Init logs in with the
+// passphrase and, if the server has no keyring yet, puts the epoch-1
+// keyring instead of registering again.
 func Init(ctx context.Context, dir, server, setup, name string, passphrase []byte, opts Options) (*Session, error) {
 	if err := checkName(name); err != nil {
 		return nil, err
 	}
-	base, err := client.New(server)
-	if err != nil {
+	if _, err := client.New(server); err != nil {
 		return nil, withHint(err, "pass the server's address, e.g. --server https://beratung.example.org")
 	}
-	if err := checkFresh(dir); err != nil {
-		return nil, err
-	}
-	if err := ensureDir(dir); err != nil {
-		return nil, err
-	}
-	id, err := newIdentityFile(dir, passphrase, opts.workFactor())
-	if err != nil {
-		return nil, err
-	}
-	reg, err := base.Register(ctx, client.Registration{Setup: setup, Name: name, Recipient: id.Recipient().String()})
-	if err != nil {
-		os.Remove(filepath.Join(dir, identityFile))
-		switch client.Code(err) {
-		case "setup_invalid":
-			return nil, withHint(errors.New("the setup token is wrong"), "copy it from the line \"mailboxd: setup token: …\" of the server's log")
-		case "already_set_up":
-			return nil, withHint(errors.New("the team is already set up"), "ask the admin for an invite and run \"counsel join\"")
+	if cfg := resumableInit(dir, server); cfg != nil {
+		s, err := Unlock(ctx, cfg, passphrase)
+		if err != nil {
+			return nil, err
 		}
-		return nil, apiError("register", err)
+		if err := s.initKeyring(ctx, true); err != nil {
+			s.Wipe()
+			return nil, err
+		}
+		return s, nil
 	}
-	cfg := &Config{Server: server, ID: reg.ID, Name: name, Recipient: id.Recipient().String(), dir: dir}
-	if err := cfg.Save(); err != nil {
+	cfg, id, err := initRegister(ctx, dir, server, setup, name, passphrase, opts)
+	if err != nil {
 		return nil, err
 	}
 	s, err := newSession(ctx, cfg, id)
 	if err != nil {
 		return nil, err
 	}
-	team, err := age.GenerateHybridIdentity()
-	if err != nil {
-		return nil, fmt.Errorf("generate the team key: %v", err)
-	}
-	ring := &crypto.Keyring{V: 1,
-		Members: []crypto.Member{{ID: reg.ID, Name: name, Recipient: cfg.Recipient}},
-		Epochs:  []crypto.EpochKey{{Epoch: 1, Identity: team.String()}}}
-	if err := s.putKeyring(ctx, ring, 1, team.Recipient().String(), nil); err != nil {
+	if err := s.initKeyring(ctx, false); err != nil {
+		s.Wipe()
 		return nil, err
 	}
 	return s, nil
+}
+
+// resumableInit returns the config in dir if it is an init for server
+// that stopped before its first keyring was pinned, else nil.
+func resumableInit(dir, server string) *Config {
+	cfg, err := LoadConfig(dir)
+	if err != nil || len(cfg.Pins) > 0 || strings.TrimRight(cfg.Server, "/") != strings.TrimRight(server, "/") {
+		return nil
+	}
+	if _, err := os.Stat(filepath.Join(dir, identityFile)); err != nil {
+		return nil
+	}
+	return cfg
+}
+
+// initRegister is Init's first half: a new identity, registered with the
+// setup token and saved with the counsellor id the server gave.
+func initRegister(ctx context.Context, dir, server, setup, name string, passphrase []byte, opts Options) (*Config, *age.HybridIdentity, error) {
+	base, err := client.New(server)
+	if err != nil {
+		return nil, nil, withHint(err, "pass the server's address, e.g. --server https://beratung.example.org")
+	}
+	if err := checkFresh(dir); err != nil {
+		return nil, nil, err
+	}
+	if err := ensureDir(dir); err != nil {
+		return nil, nil, err
+	}
+	id, err := newIdentityFile(dir, passphrase, opts.workFactor())
+	if err != nil {
+		return nil, nil, err
+	}
+	reg, err := base.Register(ctx, client.Registration{Setup: setup, Name: name, Recipient: id.Recipient().String()})
+	if err != nil {
+		os.Remove(filepath.Join(dir, identityFile))
+		switch client.Code(err) {
+		case "setup_invalid":
+			return nil, nil, withHint(errorf("the setup token is wrong"), "copy it from the line \"mailboxd: setup token: …\" of the server's log")
+		case "already_set_up":
+			return nil, nil, withHint(errorf("the team is already set up"), "ask the admin for an invite and run \"counsel join\"")
+		}
+		return nil, nil, apiError("register", err)
+	}
+	cfg := &Config{Server: server, ID: reg.ID, Name: name, Recipient: id.Recipient().String(), dir: dir}
+	if err := cfg.Save(); err != nil {
+		return nil, nil, err
+	}
+	return cfg, id, nil
+}
+
+// initKeyring is Init's second half: the epoch-1 team key in the first
+// keyring, with this admin its only member. When resuming, a keyring the
+// server already has means init had finished.
+func (s *Session) initKeyring(ctx context.Context, resume bool) error {
+	if resume {
+		err := s.retry(ctx, func(api *client.Client) error {
+			_, err := api.GetKeyring(ctx)
+			return err
+		})
+		switch {
+		case err == nil:
+			return withHint(errorf("%s already holds a counsellor", s.cfg.dir),
+				"init had finished: run any command, e.g. \"counsel cases\", to use the team")
+		case client.Code(err) == "forbidden":
+			return withHint(errorf("%s already holds a counsellor", s.cfg.dir),
+				"use another --config DIR for another counsellor or team")
+		case client.Code(err) != "not_found":
+			return apiError("fetch the keyring", err)
+		}
+	}
+	team, err := age.GenerateHybridIdentity()
+	if err != nil {
+		return errorf("generate the team key: %v", err)
+	}
+	ring := &crypto.Keyring{V: 1,
+		Members: []crypto.Member{{ID: s.cfg.ID, Name: s.cfg.Name, Recipient: s.cfg.Recipient}},
+		Epochs:  []crypto.EpochKey{{Epoch: 1, Identity: team.String()}}}
+	return s.putKeyring(ctx, ring, 1, team.Recipient().String(), nil)
 }
 
 // Join registers an invited counsellor. The newcomer confirms the team's
@@ -129,7 +198,7 @@ func Join(ctx context.Context, dir, server, invite, name string, passphrase []by
 	if err != nil {
 		os.Remove(filepath.Join(dir, identityFile))
 		if client.Code(err) == "invite_invalid" {
-			return nil, withHint(errors.New("the invite is not valid"), "invites work once and for 72 hours; ask for a new one")
+			return nil, withHint(errorf("the invite is not valid"), "invites work once and for 72 hours; ask for a new one")
 		}
 		return nil, apiError("register", err)
 	}
@@ -143,10 +212,10 @@ func Join(ctx context.Context, dir, server, invite, name string, passphrase []by
 
 func checkName(name string) error {
 	if name == "" {
-		return withHint(errors.New("missing --name"), "the name your colleagues and enquirers see, e.g. --name \"Anna (Beratungsstelle Nord)\"")
+		return withHint(errorf("missing --name"), "the name your colleagues and enquirers see, e.g. --name \"Anna (Beratungsstelle Nord)\"")
 	}
 	if len(name) > 100 || oneLine(name) != name {
-		return errors.New("the name must be one line of at most 100 bytes")
+		return errorf("the name must be one line of at most 100 bytes")
 	}
 	return nil
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/sha256"
 	"errors"
-	"fmt"
 	"net/http"
 	"slices"
 	"strings"
@@ -39,7 +38,7 @@ func (s *Session) Config() *Config { return s.cfg }
 // newSession logs in with id.
 func newSession(ctx context.Context, cfg *Config, id *age.HybridIdentity) (*Session, error) {
 	if id.Recipient().String() != cfg.Recipient {
-		return nil, withHint(errors.New("identity.age does not belong to counsel.json"),
+		return nil, withHint(errorf("identity.age does not belong to counsel.json"),
 			"the config directory was mixed up; restore both files from the same backup")
 	}
 	base, err := client.New(cfg.Server)
@@ -79,7 +78,7 @@ func (s *Session) login(ctx context.Context) error {
 		if strings.Contains(err.Error(), "login challenge refused") {
 			// A decoy challenge: the server does not know this id or
 			// the counsellor was removed (PROTOCOL.md §6).
-			return withHint(errors.New("login refused: the server does not know this counsellor, or they were removed from the team"),
+			return withHint(errorf("login refused: the server does not know this counsellor, or they were removed from the team"),
 				"ask your team's admin; a removed counsellor needs a new invite and a new --config directory")
 		}
 		return apiError("log in", err)
@@ -96,7 +95,7 @@ func (s *Session) login(ctx context.Context) error {
 		}
 	}
 	if me == nil {
-		return errors.New("the server's roster does not list this counsellor")
+		return errorf("the server's roster does not list this counsellor")
 	}
 	s.mu.Lock()
 	s.api, s.me = api, *me
@@ -104,7 +103,7 @@ func (s *Session) login(ctx context.Context) error {
 	return nil
 }
 
-var errLocked = errors.New("the desk is locked")
+var errLocked = errorf("the desk is locked")
 
 // client returns the logged-in API client.
 func (s *Session) client() (*client.Client, error) {
@@ -189,10 +188,10 @@ func (s *Session) verifyLocked(ctx context.Context) error {
 		if s.cfg.HighestPin() > 0 {
 			return alarm("the server has no keyring, but this desk has accepted team keys up to epoch %d", s.cfg.HighestPin())
 		}
-		return withHint(errors.New("the team has no keyring yet"), "the first admin puts it with \"counsel init\"")
+		return withHint(errorf("the team has no keyring yet"), "the first admin puts it with \"counsel init\"")
 	}
 	if client.Code(err) == "forbidden" {
-		return withHint(errors.New("you are not approved yet"),
+		return withHint(errorf("you are not approved yet"),
 			"tell an admin your fingerprint (\"counsel fingerprint\") by phone or in person; they run \"counsel approve\"")
 	}
 	if err != nil {
@@ -363,6 +362,24 @@ func (s *Session) Members(ctx context.Context) ([]crypto.Member, error) {
 	return slices.Clone(ring.Members), nil
 }
 
+// refreshMe reads this counsellor's role and state from the server's
+// roster again: a pending desk learns so that it was approved.
+func (s *Session) refreshMe(ctx context.Context) (client.Counsellor, error) {
+	cs, err := s.Roster(ctx)
+	if err != nil {
+		return client.Counsellor{}, err
+	}
+	for _, c := range cs {
+		if c.ID == s.cfg.ID {
+			s.mu.Lock()
+			s.me = c
+			s.mu.Unlock()
+			return c, nil
+		}
+	}
+	return client.Counsellor{}, errorf("the server's roster does not list this counsellor")
+}
+
 // Roster lists every counsellor with the fingerprint computed here.
 func (s *Session) Roster(ctx context.Context) ([]client.Counsellor, error) {
 	var cs []client.Counsellor
@@ -412,17 +429,17 @@ func (s *Session) Pending(ctx context.Context, id string) (client.Counsellor, er
 		switch c.State {
 		case "pending":
 			if _, err := crypto.ParseRecipient(c.Recipient); err != nil {
-				return client.Counsellor{}, fmt.Errorf("counsellor %s has a malformed key: %v", id, err)
+				return client.Counsellor{}, errorf("counsellor %s has a malformed key: %v", id, err)
 			}
 			return c, nil
 		case "active":
-			return client.Counsellor{}, fmt.Errorf("counsellor %s is already a member", id)
+			return client.Counsellor{}, errorf("counsellor %s is already a member", id)
 		default:
-			return client.Counsellor{}, withHint(fmt.Errorf("counsellor %s was removed", id),
+			return client.Counsellor{}, withHint(errorf("counsellor %s was removed", id),
 				"a removed counsellor joins again with a new invite and a new key")
 		}
 	}
-	return client.Counsellor{}, withHint(fmt.Errorf("no counsellor %q", id), "\"counsel roster\" lists every counsellor")
+	return client.Counsellor{}, withHint(errorf("no counsellor %q", id), "\"counsel roster\" lists every counsellor")
 }
 
 // SameFingerprint compares two fingerprints by their digits only.
@@ -444,7 +461,7 @@ func (s *Session) Approve(ctx context.Context, id, confirmed string) error {
 		return err
 	}
 	if !SameFingerprint(confirmed, crypto.Fingerprint(c.Recipient)) {
-		return withHint(fmt.Errorf("the fingerprint does not match counsellor %s's key: not approved", id),
+		return withHint(errorf("the fingerprint does not match counsellor %s's key: not approved", id),
 			"compare again by phone or in person; if it still differs, someone may have swapped the key: do not approve")
 	}
 	ring, served, err := s.verified(ctx)
@@ -453,7 +470,7 @@ func (s *Session) Approve(ctx context.Context, id, confirmed string) error {
 	}
 	for _, m := range ring.Members {
 		if m.Recipient == c.Recipient {
-			return fmt.Errorf("counsellor %s's key already belongs to member %s", id, m.ID)
+			return errorf("counsellor %s's key already belongs to member %s", id, m.ID)
 		}
 	}
 	next := &crypto.Keyring{V: 1, Members: append(slices.Clone(ring.Members), crypto.Member{ID: c.ID, Name: c.Name, Recipient: c.Recipient}), Epochs: ring.Epochs}
@@ -465,7 +482,7 @@ func (s *Session) Approve(ctx context.Context, id, confirmed string) error {
 // holds every earlier epoch for the remaining members only.
 func (s *Session) Remove(ctx context.Context, id string) error {
 	if id == s.cfg.ID {
-		return withHint(errors.New("you cannot remove yourself"), "ask another admin to remove you")
+		return withHint(errorf("you cannot remove yourself"), "ask another admin to remove you")
 	}
 	if err := s.Verify(ctx); err != nil {
 		return err
@@ -484,11 +501,11 @@ func (s *Session) Remove(ctx context.Context, id string) error {
 		members = append(members, m)
 	}
 	if !found {
-		return withHint(fmt.Errorf("counsellor %q is not a member of the keyring", id), "\"counsel roster\" lists the members")
+		return withHint(errorf("counsellor %q is not a member of the keyring", id), "\"counsel roster\" lists the members")
 	}
 	team, err := age.GenerateHybridIdentity()
 	if err != nil {
-		return fmt.Errorf("generate the team key: %v", err)
+		return errorf("generate the team key: %v", err)
 	}
 	epochs := append(slices.Clone(ring.Epochs), crypto.EpochKey{Epoch: len(ring.Epochs) + 1, Identity: team.String()})
 	next := &crypto.Keyring{V: 1, Members: members, Epochs: epochs}
@@ -516,7 +533,7 @@ func (s *Session) putKeyring(ctx context.Context, next *crypto.Keyring, epoch in
 		return err
 	})
 	if client.Code(err) == "keyring_conflict" {
-		return withHint(errors.New("another admin changed the keyring at the same time"), "run the command again")
+		return withHint(errorf("another admin changed the keyring at the same time"), "run the command again")
 	}
 	if err != nil {
 		return apiError("put the keyring", err)
@@ -537,9 +554,9 @@ func apiError(what string, err error) error {
 		if IsAlarm(err) || hintOf(err) != "" || errors.Is(err, errLocked) {
 			return err
 		}
-		return withHint(fmt.Errorf("%s: %v", what, err), "check the server address and your connection")
+		return withHint(errorf("%s: %v", phrase(what), err), "check the server address and your connection")
 	}
-	e := fmt.Errorf("%s: %s", what, oneLine(ae.Error()))
+	e := errorf("%s: %s", phrase(what), oneLine(ae.Error()))
 	switch ae.Code {
 	case "forbidden":
 		return withHint(e, "this needs an admin, or an admin has not approved you yet")

@@ -5,7 +5,6 @@ import (
 	"crypto/rand"
 	"encoding/base64"
 	"errors"
-	"fmt"
 	"runtime"
 	"sync"
 	"time"
@@ -187,24 +186,24 @@ const maxBody = 60000
 // serves), and sends it. A stale epoch re-verifies the keyring once.
 func (s *Session) Reply(ctx context.Context, t *Thread, body, lang string) (uint64, error) {
 	if !t.CanReply() {
-		return 0, withHint(errors.New("the enquirer's first message could not be read, so there is no key to reply to"),
+		return 0, withHint(errorf("the enquirer's first message could not be read, so there is no key to reply to"),
 			"this case cannot be answered safely; tell your admin")
 	}
 	if body == "" {
-		return 0, withHint(errors.New("the reply is empty"), "write some text")
+		return 0, withHint(errorf("the reply is empty"), "write some text")
 	}
 	if !utf8.ValidString(body) {
-		return 0, errors.New("the reply is not UTF-8 text")
+		return 0, errorf("the reply is not UTF-8 text")
 	}
 	if len(body) > maxBody {
-		return 0, fmt.Errorf("the reply is %d bytes long, at most %d", len(body), maxBody)
+		return 0, errorf("the reply is %d bytes long, at most %d", len(body), maxBody)
 	}
 	if lang == "" {
 		lang = t.ReplyLang()
 	}
 	enquirer, err := crypto.ParseRecipient(t.recipient)
 	if err != nil {
-		return 0, fmt.Errorf("the enquirer's key: %v", err)
+		return 0, errorf("the enquirer's key: %v", err)
 	}
 	docID, err := crypto.NewDocumentID(rand.Reader)
 	if err != nil {
@@ -224,7 +223,7 @@ func (s *Session) Reply(ctx context.Context, t *Thread, body, lang string) (uint
 		}
 		ct, err := crypto.SealDocument(doc, teamR, enquirer)
 		if errors.Is(err, crypto.ErrTooLong) {
-			return 0, withHint(errors.New("the reply is too long"), "split it into two messages")
+			return 0, withHint(errorf("the reply is too long"), "split it into two messages")
 		}
 		if err != nil {
 			return 0, err
@@ -257,7 +256,7 @@ func (s *Session) Cases(ctx context.Context, status string) ([]client.Case, erro
 		return err
 	})
 	if client.Code(err) == "forbidden" {
-		return nil, withHint(errors.New("you are not approved yet"),
+		return nil, withHint(errorf("you are not approved yet"),
 			"tell an admin your fingerprint (\"counsel fingerprint\") by phone or in person; they run \"counsel approve\"")
 	}
 	if err != nil {

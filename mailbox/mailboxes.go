@@ -247,7 +247,7 @@ func (s *Store) hourlyCap(rec mailboxRecord, found bool, now time.Time) (int, er
 // checks again in its transaction.
 func (s *Store) CheckEnquirerCap(id string) error {
 	now := s.clock()
-	return s.db.View(func(tx *bolt.Tx) error {
+	return s.view(func(tx *bolt.Tx) error {
 		rec, found, err := getMailbox(tx, id)
 		if err != nil {
 			return err

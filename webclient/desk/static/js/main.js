@@ -572,6 +572,14 @@ async function onEvent(name, data) {
     case "alarm":
       showAlarm(String(data.reason || ""));
       break;
+    case "approved":
+    case "state":
+      // An admin approved (or removed) this pending counsellor: show
+      // what the desk holds now, without a new unlock.
+      if (!state || state.locked) return;
+      if (name === "approved") view = "inbox";
+      await loadState().catch(() => {});
+      break;
     case "offline":
       $("conn").textContent = t("conn.offline");
       $("conn").hidden = false;
