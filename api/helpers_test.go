@@ -258,6 +258,18 @@ func (e *env) contentHash() [32]byte {
 	return h
 }
 
+// logicalHash is the store's content as it is read (mailbox.LogicalHash):
+// the same for a store before and after compaction, which renumbers the
+// ciphertext keys.
+func (e *env) logicalHash() [32]byte {
+	e.t.Helper()
+	h, err := e.store.LogicalHash()
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return h
+}
+
 // ---- cryptographic material ----
 
 func newIdentity(t testing.TB) *age.HybridIdentity {

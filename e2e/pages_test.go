@@ -212,6 +212,9 @@ func TestPagesBrowser(t *testing.T) {
 		// adding one.
 		b.do("follow a link", chromedp.Click(chromedp.CSS(`a[href="/info/en/safety"]`)))
 		pagesWaitAt(b, srv.URL+"/info/en/safety")
+		// The quick exit below needs the new page's script.
+		b.do("load the linked page", chromedp.WaitVisible(chromedp.ID("quick-exit")),
+			chromedp.Poll[chromedp.Void](`document.readyState === "complete"`))
 		if got := eval[int](b, `history.length`); got != hlen {
 			t.Errorf("history.length %d after following a link, was %d", got, hlen)
 		}

@@ -1,6 +1,7 @@
 package mailbox
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"encoding/binary"
 	"errors"
@@ -27,48 +28,47 @@ import (
 // variable for tests).
 var compactTxBytes = 64 << 20
 
-// copyLive copies every bucket and key visible in src into the empty dst.
+// copyLive copies every bucket and key visible in src into the empty dst,
+// renumbering the ciphertext keys by mailbox (renumber.go).
 func copyLive(dst *bolt.DB, src *bolt.Tx) (err error) {
-	tx, err := dst.Begin(true)
-	if err != nil {
+	c := &copier{dst: dst}
+	if c.tx, err = dst.Begin(true); err != nil {
 		return err
 	}
 	defer func() {
-		if tx != nil {
-			tx.Rollback()
+		if c.tx != nil {
+			c.tx.Rollback()
 		}
 	}()
-	size := 0
+	var rn renumbering
 	err = src.ForEach(func(name []byte, sb *bolt.Bucket) error {
-		db, err := createBucket(tx.CreateBucket, name, sb)
-		if err != nil {
+		if _, err := createBucket(c.tx.CreateBucket, name, sb); err != nil {
 			return err
 		}
+		switch {
+		case bytes.Equal(name, bucketCiphertexts):
+			return rn.copyCiphertexts(c, src, name, sb)
+		case bytes.Equal(name, bucketMessages):
+			return rn.copyMessages(c, name, sb)
+		}
 		return sb.ForEach(func(k, v []byte) error {
-			if size >= compactTxBytes {
-				err := tx.Commit()
-				tx = nil
-				if err != nil {
-					return err
-				}
-				if tx, err = dst.Begin(true); err != nil {
-					tx = nil
-					return err
-				}
-				db = tx.Bucket(name)
-				db.FillPercent = 1
-				size = 0
+			db, err := c.bucket(name)
+			if err != nil {
+				return err
 			}
 			n, err := copyEntry(db, sb, k, v)
-			size += n
+			c.size += n
 			return err
 		})
 	})
+	if err == nil {
+		err = rn.check()
+	}
 	if err != nil {
 		return err
 	}
-	err = tx.Commit()
-	tx = nil
+	err = c.tx.Commit()
+	c.tx = nil
 	return err
 }
 

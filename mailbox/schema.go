@@ -188,7 +188,7 @@ var Schema = []Node{
 			}, rule: ruleMessageMeta},
 		}},
 	}},
-	{Key: fixedKey("ciphertexts"), Kind: KindBucket, Doc: "the message ciphertexts of all mailboxes, in the order they arrived", Children: []Node{
+	{Key: fixedKey("ciphertexts"), Kind: KindBucket, Doc: "the message ciphertexts of all mailboxes: in the live file in the order they arrived, in a backup or compacted file by mailbox and seq", Children: []Node{
 		{Key: keyFormatCiphertext, Kind: KindMessage},
 	}},
 	{Key: fixedKey("counsellors"), Kind: KindBucket, Doc: "the team as the server knows it", Children: []Node{
