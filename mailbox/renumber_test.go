@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"encoding/json"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"slices"
@@ -387,5 +388,33 @@ func TestLogicalHash(t *testing.T) {
 	}
 	if logicalOf(t, s) != before {
 		t.Error("moving a ciphertext to another key changed LogicalHash")
+	}
+}
+
+// BenchmarkBackup copies a store of 2,000 mailboxes of 5 messages (4 KiB
+// each) that arrived interleaved, so the copy reads the ciphertexts out of
+// their stored order.
+func BenchmarkBackup(b *testing.B) {
+	s, _ := openTest(b, Options{})
+	admin := setUp(b, s)
+	const mailboxes, per = 2000, 5
+	for round := range per {
+		for n := 1; n <= mailboxes; n++ {
+			var err error
+			if round == 0 {
+				_, err = s.CreateMailbox(mailboxID(n), [32]byte{}, 1, ciphertext(4240, ""))
+			} else {
+				_, err = s.AppendCounsellor(mailboxID(n), admin.ID, 1, ciphertext(4240, ""))
+			}
+			if err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+	b.ResetTimer()
+	for b.Loop() {
+		if err := s.Backup(io.Discard); err != nil {
+			b.Fatal(err)
+		}
 	}
 }
