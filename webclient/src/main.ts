@@ -161,6 +161,7 @@ function errorText(err: unknown): string {
       case "mailbox_full": return t("err.full");
       case "too_large": return t("write.tooLong");
       case "team_not_ready": return t("err.teamNotReady");
+      case "storage_full": return t("err.storageFull");
       case "unauthorized": return t("err.session");
     }
     if (err.status >= 502 && err.status <= 504) return t("err.unreachable");
