@@ -53,7 +53,7 @@ type Desk struct {
 	sess     *Session
 	threads  map[string]*Thread
 	lastUse  time.Time
-	alarm    string
+	alarm    *AlarmError // nil while no alarm is raised
 	subs     map[chan deskEvent]struct{}
 	evCancel context.CancelFunc
 	closed   chan struct{}
@@ -290,9 +290,9 @@ func (d *Desk) setAlarm(err error) {
 		return
 	}
 	d.mu.Lock()
-	d.alarm = a.Reason
+	d.alarm = a
 	d.mu.Unlock()
-	d.broadcast(deskEvent{name: "alarm", data: map[string]any{"reason": a.Reason}})
+	d.broadcast(deskEvent{name: "alarm", data: map[string]any{"reason": a.Reason, "reason_de": alarmReasonDE(a)}})
 	d.lock()
 }
 
@@ -338,13 +338,23 @@ func (d *Desk) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 type apiReply struct {
-	Error   string `json:"error"`
-	Message string `json:"message"`
-	Hint    string `json:"hint,omitempty"`
+	Error     string `json:"error"`
+	Message   string `json:"message"`
+	MessageDE string `json:"message_de,omitempty"` // what counsel itself says, in German
+	Hint      string `json:"hint,omitempty"`
 }
 
 func writeErr(w http.ResponseWriter, status int, code string, err error) {
-	writeJSON(w, status, apiReply{Error: code, Message: err.Error(), Hint: hintOf(err)})
+	r := apiReply{Error: code, Message: err.Error(), Hint: hintOf(err)}
+	if de := localize("de", err); de != r.Message {
+		r.MessageDE = de
+	}
+	writeJSON(w, status, r)
+}
+
+// alarmReasonDE is an alarm's reason in German, without the prefix.
+func alarmReasonDE(a *AlarmError) string {
+	return strings.TrimPrefix(localize("de", a), "ALARM: ")
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {
@@ -405,8 +415,8 @@ func (d *Desk) session(w http.ResponseWriter) *Session {
 		d.lastUse = time.Now()
 	}
 	d.mu.Unlock()
-	if al != "" {
-		writeErr(w, http.StatusConflict, "alarm", &AlarmError{Reason: al})
+	if al != nil {
+		writeErr(w, http.StatusConflict, "alarm", al)
 		return nil
 	}
 	if s == nil {
@@ -461,16 +471,21 @@ func (d *Desk) getState(w http.ResponseWriter, r *http.Request) {
 	d.mu.Lock()
 	s, al := d.sess, d.alarm
 	d.mu.Unlock()
+	reason, reasonDE := "", ""
+	if al != nil {
+		reason, reasonDE = al.Reason, alarmReasonDE(al)
+	}
 	st := map[string]any{
 		"locked":             s == nil,
-		"alarm":              al,
+		"alarm":              reason,
+		"alarm_de":           reasonDE,
 		"alarm_advice":       AlarmAdvice,
 		"lock_after_seconds": int(d.opts.LockAfter / time.Second),
 		"me": map[string]any{"id": d.cfg.ID, "name": d.cfg.Name,
 			"fingerprint": crypto.Fingerprint(d.cfg.Recipient)},
 		"server": d.cfg.Server,
 	}
-	if s != nil && al == "" {
+	if s != nil && al == nil {
 		me := s.Me()
 		st["me"] = map[string]any{"id": me.ID, "name": me.Name, "role": me.Role, "state": me.State,
 			"fingerprint": crypto.Fingerprint(d.cfg.Recipient)}
@@ -494,8 +509,8 @@ func (d *Desk) postUnlock(w http.ResponseWriter, r *http.Request) {
 	d.mu.Lock()
 	al := d.alarm
 	d.mu.Unlock()
-	if al != "" {
-		writeErr(w, http.StatusConflict, "alarm", &AlarmError{Reason: al})
+	if al != nil {
+		writeErr(w, http.StatusConflict, "alarm", al)
 		return
 	}
 	p := []byte(req.Passphrase)

@@ -1,9 +1,13 @@
 package counsel
 
 import (
+	"encoding/json"
+	"errors"
 	"go/ast"
 	"go/parser"
 	"go/token"
+	"net/http"
+	"net/http/httptest"
 	"path/filepath"
 	"regexp"
 	"strconv"
@@ -139,5 +143,28 @@ func TestLocalize(t *testing.T) {
 	a := alarm("the keyring ends at epoch %d, but this desk has accepted epoch %d", 2, 3)
 	if got := localize("de", a); !strings.HasPrefix(got, "ALARM: ") || strings.Contains(got, "keyring ends") {
 		t.Errorf("localize(de) of an alarm = %q", got)
+	}
+}
+
+// TestDeskErrorsInGerman: the desk's error replies carry counsel's own
+// words in German beside the English, so the page can show either.
+func TestDeskErrorsInGerman(t *testing.T) {
+	rec := httptest.NewRecorder()
+	a := alarm("the keyring ends at epoch %d, but this desk has accepted epoch %d", 2, 3).(*AlarmError)
+	writeErr(rec, http.StatusConflict, "alarm", a)
+	var r apiReply
+	if err := json.Unmarshal(rec.Body.Bytes(), &r); err != nil {
+		t.Fatal(err)
+	}
+	if r.Message != a.Error() || r.MessageDE == "" || strings.Contains(r.MessageDE, "keyring ends") {
+		t.Errorf("alarm reply: message %q, message_de %q", r.Message, r.MessageDE)
+	}
+	if de := alarmReasonDE(a); de == "" || strings.HasPrefix(de, "ALARM") || strings.Contains(de, "keyring ends") {
+		t.Errorf("alarmReasonDE = %q", de)
+	}
+	rec = httptest.NewRecorder()
+	writeErr(rec, http.StatusBadRequest, "failed", errors.New("from elsewhere"))
+	if strings.Contains(rec.Body.String(), "message_de") {
+		t.Errorf("an error counsel cannot translate got a German text: %s", rec.Body)
 	}
 }

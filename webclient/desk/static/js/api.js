@@ -25,12 +25,14 @@ export class DeskError extends Error {
    * @param {string} code
    * @param {string} message
    * @param {string} [hint]
+   * @param {string} [messageDE] what counsel said, in German
    */
-  constructor(status, code, message, hint) {
+  constructor(status, code, message, hint, messageDE) {
     super(message);
     this.status = status;
     this.code = code;
     this.hint = hint || "";
+    this.messageDE = messageDE || "";
   }
 }
 
@@ -68,7 +70,7 @@ export async function call(method, path, body) {
   }
   const data = await resp.json().catch(() => ({}));
   if (!resp.ok) {
-    const err = new DeskError(resp.status, data.error || "failed", data.message || resp.statusText, data.hint);
+    const err = new DeskError(resp.status, data.error || "failed", data.message || resp.statusText, data.hint, data.message_de);
     onError(err);
     throw err;
   }

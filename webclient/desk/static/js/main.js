@@ -14,7 +14,7 @@ import { call, DeskError, follow, initToken, setErrorHandler } from "./api.js";
  * @typedef {{title: string, body: string}} Block
  * @typedef {{id: string, name: string, organisation: string, city: string, state: string, state_name: string,
  *   languages: string[], language_names: string[], anonymous: boolean}} CentreHit
- * @typedef {{locked: boolean, alarm: string, lock_after_seconds: number,
+ * @typedef {{locked: boolean, alarm: string, alarm_de?: string, lock_after_seconds: number,
  *   me: {id: string, name: string, role?: string, state?: string, fingerprint: string},
  *   team?: {epoch: number, fingerprint: string}}} State
  */
@@ -77,13 +77,22 @@ function nameOf(name) {
   return c ? `${c.name}` : name;
 }
 
+/**
+ * The desk's own words in the page's language: counsel sends German beside
+ * the English where it has it.
+ * @param {DeskError} err
+ */
+function messageOf(err) {
+  return lang() === "de" && err.messageDE ? err.messageDE : err.message;
+}
+
 /** @param {unknown} err */
 function errorText(err) {
   if (err instanceof DeskError) {
     const key = `err.${err.code}`;
     const known = t(key) !== key;
-    if (err.code === "alarm") return err.message;
-    return known ? (err.code === "failed" ? `${t(key)} ${err.message}` : t(key)) : err.message;
+    if (err.code === "alarm") return messageOf(err);
+    return known ? (err.code === "failed" ? `${t(key)} ${messageOf(err)}` : t(key)) : messageOf(err);
   }
   return String(err);
 }
@@ -119,7 +128,7 @@ async function loadState() {
   if (!state) return;
   renderWho();
   if (state.alarm) {
-    showAlarm(state.alarm);
+    showAlarm(lang() === "de" && state.alarm_de ? state.alarm_de : state.alarm);
     return;
   }
   if (state.locked) {
@@ -570,7 +579,7 @@ async function onEvent(name, data) {
       showUnlock(true);
       break;
     case "alarm":
-      showAlarm(String(data.reason || ""));
+      showAlarm(String((lang() === "de" && data.reason_de) || data.reason || ""));
       break;
     case "approved":
     case "state":
@@ -747,7 +756,7 @@ function wire() {
       state.locked = true;
       showUnlock(true);
     } else if (err.code === "alarm") {
-      showAlarm(err.message.replace(/^ALARM: /, ""));
+      showAlarm(messageOf(err).replace(/^ALARM: /, ""));
     } else if (err.code === "token") {
       show("token");
     }
