@@ -400,11 +400,62 @@ func checkView(b *tab, name, lang, heading string) {
 		if !eval[bool](b, `(() => { const r = document.getElementById("exit").getBoundingClientRect(); return r.width > 0 && r.top >= 0 && r.bottom <= innerHeight; })()`) {
 			t.Errorf("%s in %s: the quick exit is not in view", name, l)
 		}
+		if i == 0 {
+			if bad := eval[string](b, contrastAudit); bad != "" {
+				t.Errorf("%s in %s: text below WCAG 2.2 AA contrast: %s", name, l, bad)
+			}
+		}
 		if i < 2 {
 			b.do("switch language", chromedp.Click(chromedp.ID("lang")))
 		}
 	}
 }
+
+// contrastAudit checks every visible element with its own text against
+// WCAG 2.2 AA (1.4.3): 4.5:1, or 3:1 for large text (24 px, or 18.66 px
+// bold), with the colours the browser computed and the background blended
+// from the element's ancestors. Disabled controls are exempt, as in WCAG.
+// It returns the failures, or "".
+const contrastAudit = `(() => {
+  const parse = (c) => {
+    const m = /rgba?\(([^)]+)\)/.exec(c);
+    if (!m) return null;
+    const p = m[1].split(/[\s,\/]+/).filter(Boolean).map(Number);
+    return { r: p[0], g: p[1], b: p[2], a: p.length > 3 ? p[3] : 1 };
+  };
+  const blend = (top, under) => ({
+    r: top.r * top.a + under.r * (1 - top.a), g: top.g * top.a + under.g * (1 - top.a),
+    b: top.b * top.a + under.b * (1 - top.a), a: 1 });
+  const lum = (c) => {
+    const f = (v) => { v /= 255; return v <= 0.04045 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4); };
+    return 0.2126 * f(c.r) + 0.7152 * f(c.g) + 0.0722 * f(c.b);
+  };
+  const background = (el) => {
+    const layers = [];
+    for (let e = el; e; e = e.parentElement) {
+      const c = parse(getComputedStyle(e).backgroundColor);
+      if (c && c.a > 0) { layers.push(c); if (c.a >= 1) break; }
+    }
+    let bg = { r: 255, g: 255, b: 255, a: 1 };
+    for (let i = layers.length - 1; i >= 0; i--) bg = blend(layers[i], bg);
+    return bg;
+  };
+  const bad = [];
+  for (const el of document.querySelectorAll("body *")) {
+    if (![...el.childNodes].some((n) => n.nodeType === 3 && n.textContent.trim() !== "")) continue;
+    const s = getComputedStyle(el);
+    const r = el.getBoundingClientRect();
+    if (s.visibility === "hidden" || r.width === 0 || r.height === 0 || el.closest("[hidden]") || el.matches(":disabled")) continue;
+    const bg = background(el);
+    const fg = blend(parse(s.color), bg);
+    const a = lum(fg), b = lum(bg);
+    const ratio = (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
+    const size = parseFloat(s.fontSize), weight = parseInt(s.fontWeight, 10);
+    const need = size >= 24 || (size >= 18.66 && weight >= 700) ? 3 : 4.5;
+    if (ratio < need) bad.push(el.tagName.toLowerCase() + (el.id ? "#" + el.id : "") + " " + ratio.toFixed(2) + ":1");
+  }
+  return bad.join("; ");
+})()`
 
 func other(lang string) string {
 	if lang == "de" {

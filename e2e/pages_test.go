@@ -149,6 +149,9 @@ func TestPagesBrowser(t *testing.T) {
 		b.do("open the directory", chromedp.Navigate(srv.URL+"/info/en/centres"), chromedp.WaitVisible(chromedp.ID("centre-filter")))
 		href := eval[string](b, `location.href`)
 		hlen := eval[int](b, `history.length`)
+		if bad := eval[string](b, contrastAudit); bad != "" {
+			t.Errorf("directory page: text below WCAG 2.2 AA contrast: %s", bad)
+		}
 		if got := b.text("#filter-count"); got != "6 counselling centres" {
 			t.Errorf("count before filtering: %q", got)
 		}
