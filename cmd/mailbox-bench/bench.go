@@ -52,6 +52,7 @@ type options struct {
 	jsonOut     bool
 	fill        int
 	fillPerMbox int
+	fillCompact bool
 }
 
 // Bounds that keep a run finite.
@@ -73,6 +74,7 @@ func parseOptions(args []string, stderr io.Writer) (*options, error) {
 	fs.IntVar(&o.perClient, "mailboxes-per-client", 4, "`mailboxes` each client writes to, in turn")
 	fs.IntVar(&o.fill, "fill", 0, "store `N` messages directly through the mailbox package before the steps, and report RSS idle and working")
 	fs.IntVar(&o.fillPerMbox, "fill-per-mailbox", 10, "`messages` per mailbox for --fill")
+	fs.BoolVar(&o.fillCompact, "fill-compact", false, "compact the data file after --fill, as mailboxd's daily compaction would, before measuring")
 	fs.StringVar(&o.mailboxd, "mailboxd", "", "mailboxd `binary` to start (default: go build ./cmd/mailboxd)")
 	fs.StringVar(&o.dir, "dir", "", "`directory` for the data file (default: a new temporary one, removed at the end)")
 	fs.StringVar(&o.addr, "addr", "", "measure a mailboxd already listening on this loopback `host:port` instead of starting one")
@@ -150,6 +152,9 @@ func checkLoopback(hostport string) error {
 	return nil
 }
 
+// rssPeak is the highest VmRSS and RssAnon seen during a step, in MB.
+type rssPeak struct{ all, anon float64 }
+
 // step is one line of the result, with exactly the fields of the issue.
 type step struct {
 	Clients             int     `json:"clients"`
@@ -168,8 +173,11 @@ type fillResult struct {
 	StoredMessages int64   `json:"stored_messages"`
 	Mailboxes      int     `json:"mailboxes"`
 	FillPerS       float64 `json:"fill_per_s"`
+	Compacted      bool    `json:"compacted"`
 	RSSIdleMB      float64 `json:"rss_idle_mb"`
 	RSSWorkingMB   float64 `json:"rss_working_mb"`
+	AnonIdleMB     float64 `json:"rss_anon_idle_mb"`    // RssAnon: without mapped data-file pages
+	AnonWorkingMB  float64 `json:"rss_anon_working_mb"` // peak over the steps
 	DiskBytes      int64   `json:"disk_bytes"`
 }
 
@@ -243,7 +251,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if o.fill > 0 {
 		say("filling %d messages directly through the mailbox package (mailboxd stopped meanwhile; fast path, not through HTTP) …", o.fill)
 		srv.stop()
-		fr, err = fill(ctx, srv.db, o.fill, o.fillPerMbox, pool, tm.epoch)
+		if o.fillCompact {
+			say("… then compacting the data file, as mailboxd's daily compaction would")
+		}
+		fr, err = fill(ctx, srv.db, o.fill, o.fillPerMbox, pool, tm.epoch, o.fillCompact)
 		if err != nil {
 			return fmt.Errorf("fill: %v", err)
 		}
@@ -261,6 +272,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			return ctx.Err()
 		}
 		fr.RSSIdleMB, _ = rssMB(srv.pid)
+		fr.AnonIdleMB, _ = anonMB(srv.pid)
 	}
 
 	maxC := slices.Max(o.clients)
@@ -285,9 +297,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	say("load average at start: %s (the machine is shared; the clients run on the same 2 cores as mailboxd)", loadavg())
 	if !o.jsonOut {
-		fmt.Fprintf(stdout, "\n| clients | submissions/s | p50 ms | p99 ms | errors | RSS MB | disk bytes/message | commits/s | writes/commit | fdatasync/s |\n|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n")
+		fmt.Fprintf(stdout, "\n| clients | submissions/s | p50 ms | p99 ms | errors | RSS MB | of it own memory MB | disk bytes/message | commits/s | writes/commit | fdatasync/s |\n|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n")
 	}
-	var peakRSS float64
+	var peakRSS, peakAnon float64
 	for _, n := range o.clients {
 		if ctx.Err() != nil {
 			return ctx.Err()
@@ -298,8 +310,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		}
 		stored += ok
 		st.FdatasyncPerS = round1(fsync)
-		st.RSSMB = round1(rss)
-		peakRSS = max(peakRSS, rss)
+		st.RSSMB = round1(rss.all)
+		peakRSS = max(peakRSS, rss.all)
+		peakAnon = max(peakAnon, rss.anon)
 		if srv.db != "" {
 			if b, err := allocatedBytes(srv.db); err == nil {
 				st.DiskBytesPerMessage = round1(float64(b) / float64(stored))
@@ -309,13 +322,14 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			b, _ := json.Marshal(st)
 			fmt.Fprintln(stdout, string(b))
 		} else {
-			fmt.Fprintf(stdout, "| %d | %.0f | %.2f | %.2f | %d | %.1f | %.0f | %.0f | %.1f | %.0f |\n",
-				st.Clients, st.SubmissionsPerS, st.P50Ms, st.P99Ms, st.Errors, st.RSSMB, st.DiskBytesPerMessage, st.CommitsPerS, wpc, st.FdatasyncPerS)
+			fmt.Fprintf(stdout, "| %d | %.0f | %.2f | %.2f | %d | %.1f | %.1f | %.0f | %.0f | %.1f | %.0f |\n",
+				st.Clients, st.SubmissionsPerS, st.P50Ms, st.P99Ms, st.Errors, st.RSSMB, rss.anon, st.DiskBytesPerMessage, st.CommitsPerS, wpc, st.FdatasyncPerS)
 		}
 	}
 	say("load average at end: %s", loadavg())
 	if fr != nil {
 		fr.RSSWorkingMB = round1(peakRSS)
+		fr.AnonWorkingMB = round1(peakAnon)
 		if b, err := allocatedBytes(srv.db); err == nil {
 			fr.DiskBytes = b
 		}
@@ -323,8 +337,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			b, _ := json.Marshal(fr)
 			fmt.Fprintln(stdout, string(b))
 		} else {
-			fmt.Fprintf(stdout, "\n%d messages stored (%d in %d mailboxes by --fill): mailboxd RSS idle %.1f MB, working (peak over the steps) %.1f MB; data file %.2f GB allocated\n",
-				stored, fr.StoredMessages, fr.Mailboxes, fr.RSSIdleMB, fr.RSSWorkingMB, float64(fr.DiskBytes)/1e9)
+			fmt.Fprintf(stdout, "\n%d messages stored (%d in %d mailboxes by --fill%s): mailboxd RSS idle %.1f MB (own memory %.1f MB), working (peak over the steps) %.1f MB (own memory %.1f MB); data file %.2f GB allocated\n",
+				stored, fr.StoredMessages, fr.Mailboxes, map[bool]string{true: ", then compacted", false: ""}[fr.Compacted],
+				fr.RSSIdleMB, fr.AnonIdleMB, fr.RSSWorkingMB, fr.AnonWorkingMB, float64(fr.DiskBytes)/1e9)
 		}
 	}
 	return nil
@@ -541,7 +556,7 @@ func createMailboxes(ctx context.Context, c *client.Client, tm *team, p *pool, n
 // runStep runs n clients for d; client i writes to its own mailboxes in
 // turn. It returns the step's figures, the mean writes per commit, the
 // count of acknowledged messages and the peak RSS seen.
-func runStep(ctx context.Context, srv *server, hc *http.Client, base string, boxes []box, n int, p *pool, d time.Duration) (step, float64, int64, float64, error) {
+func runStep(ctx context.Context, srv *server, hc *http.Client, base string, boxes []box, n int, p *pool, d time.Duration) (step, float64, int64, rssPeak, error) {
 	st := step{Clients: n}
 	url := base + "/api/v1/mailbox/messages"
 	c0, w0, statsErr := srv.stats()
@@ -552,7 +567,7 @@ func runStep(ctx context.Context, srv *server, hc *http.Client, base string, box
 	stepCtx, cancel := context.WithTimeout(ctx, d)
 	defer cancel()
 
-	var peak float64
+	var peak rssPeak
 	rssDone := make(chan struct{})
 	go func() {
 		defer close(rssDone)
@@ -560,7 +575,10 @@ func runStep(ctx context.Context, srv *server, hc *http.Client, base string, box
 		defer t.Stop()
 		for {
 			if r, err := rssMB(srv.pid); err == nil {
-				peak = max(peak, r)
+				peak.all = max(peak.all, r)
+			}
+			if r, err := anonMB(srv.pid); err == nil {
+				peak.anon = max(peak.anon, r)
 			}
 			select {
 			case <-stepCtx.Done():

@@ -16,7 +16,7 @@ import (
 // through the mailbox package (the same code mailboxd runs, without HTTP),
 // while mailboxd is stopped. Many writers share each commit, as they would
 // under load; the data file is the one mailboxd serves afterwards.
-func fill(ctx context.Context, db string, n, perMailbox int, p *pool, epoch int) (*fillResult, error) {
+func fill(ctx context.Context, db string, n, perMailbox int, p *pool, epoch int, compact bool) (*fillResult, error) {
 	store, err := mailbox.Open(mailbox.Options{Path: db, Limits: mailbox.Limits{
 		MessagesPerHour: 1 << 30, MaxMessages: 1 << 30, MaxBytes: 1 << 40,
 	}})
@@ -69,6 +69,11 @@ func fill(ctx context.Context, db string, n, perMailbox int, p *pool, epoch int)
 	}
 	wg.Wait()
 	el := time.Since(start)
+	if compact && firstErr == nil && ctx.Err() == nil {
+		if _, err := store.CompactStats(); err != nil {
+			firstErr = fmt.Errorf("compact: %v", err)
+		}
+	}
 	if err := store.Close(); err != nil && firstErr == nil {
 		firstErr = err
 	}
@@ -78,7 +83,7 @@ func fill(ctx context.Context, db string, n, perMailbox int, p *pool, epoch int)
 	if ctx.Err() != nil {
 		return nil, ctx.Err()
 	}
-	fr := &fillResult{StoredMessages: stored.Load(), Mailboxes: mailboxes, FillPerS: float64(stored.Load()) / el.Seconds()}
+	fr := &fillResult{StoredMessages: stored.Load(), Mailboxes: mailboxes, FillPerS: float64(stored.Load()) / el.Seconds(), Compacted: compact}
 	if fr.StoredMessages < int64(n) {
 		return nil, fmt.Errorf("stored %d of %d messages", fr.StoredMessages, n)
 	}

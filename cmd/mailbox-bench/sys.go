@@ -10,8 +10,15 @@ import (
 	"time"
 )
 
-// rssMB reads VmRSS of a process from /proc/PID/status.
-func rssMB(pid int) (float64, error) {
+// rssMB reads VmRSS of a process from /proc/PID/status: everything
+// resident, including pages of the data file that the kernel has mapped in.
+func rssMB(pid int) (float64, error) { return procStatusMB(pid, "VmRSS") }
+
+// anonMB reads RssAnon: the process's own memory, without mapped file
+// pages (bbolt's mmap of the data file), which the kernel can drop.
+func anonMB(pid int) (float64, error) { return procStatusMB(pid, "RssAnon") }
+
+func procStatusMB(pid int, field string) (float64, error) {
 	if pid <= 0 {
 		return -1, fmt.Errorf("no pid")
 	}
@@ -22,7 +29,7 @@ func rssMB(pid int) (float64, error) {
 	defer f.Close()
 	sc := bufio.NewScanner(f)
 	for sc.Scan() {
-		if v, ok := strings.CutPrefix(sc.Text(), "VmRSS:"); ok {
+		if v, ok := strings.CutPrefix(sc.Text(), field+":"); ok {
 			kb, err := strconv.ParseFloat(strings.TrimSuffix(strings.TrimSpace(v), " kB"), 64)
 			if err != nil {
 				return -1, err
@@ -30,7 +37,7 @@ func rssMB(pid int) (float64, error) {
 			return kb / 1024, nil
 		}
 	}
-	return -1, fmt.Errorf("no VmRSS for pid %d", pid)
+	return -1, fmt.Errorf("no %s for pid %d", field, pid)
 }
 
 // fdatasyncRate writes 4 KiB and calls fdatasync in a loop for d, on a new
