@@ -2,7 +2,6 @@ package mailbox
 
 import (
 	"bytes"
-	"context"
 	"crypto/sha256"
 	"errors"
 	"os"
@@ -73,32 +72,6 @@ func TestPurge(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, _ = oldInvite, newInvite
-}
-
-func TestRunPurge(t *testing.T) {
-	s, clock := openTest(t, Options{RetentionDays: 1})
-	setUp(t, s)
-	if _, err := s.CreateMailbox(mailboxID(1), [32]byte{}, 1, ciphertext(4240, "")); err != nil {
-		t.Fatal(err)
-	}
-	clock.Add(72 * time.Hour)
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error)
-	go func() { done <- s.RunPurge(ctx, time.Hour) }()
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		if _, err := s.GetMailbox(mailboxID(1)); errors.Is(err, ErrNotFound) {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("RunPurge did not purge at start")
-		}
-		time.Sleep(time.Millisecond)
-	}
-	cancel()
-	if err := <-done; err != nil {
-		t.Fatalf("RunPurge after cancel: %v", err)
-	}
 }
 
 // populate fills a store through the public API with every kind of

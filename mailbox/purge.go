@@ -2,9 +2,7 @@ package mailbox
 
 import (
 	"bytes"
-	"context"
 	"errors"
-	"time"
 
 	bolt "go.etcd.io/bbolt"
 )
@@ -130,28 +128,4 @@ func expiryKeyOf(tx *bolt.Tx, id string, cutoff []byte) []byte {
 		}
 	}
 	return nil
-}
-
-// RunPurge runs Purge at once and then every interval (an hour if every is
-// not positive) until ctx ends, when it returns nil. It returns the error
-// of a failed purge, which means the store cannot write any more.
-func (s *Store) RunPurge(ctx context.Context, every time.Duration) error {
-	if every <= 0 {
-		every = time.Hour
-	}
-	t := time.NewTicker(every)
-	defer t.Stop()
-	for {
-		if _, err := s.Purge(); err != nil {
-			if ctx.Err() != nil {
-				return nil
-			}
-			return err
-		}
-		select {
-		case <-ctx.Done():
-			return nil
-		case <-t.C:
-		}
-	}
 }

@@ -43,13 +43,7 @@ func nextCompaction(now time.Time, every time.Duration) time.Time {
 
 // compactOnce is what POST /api/v1/admin/compact does, logged.
 func compactOnce(store *mailbox.Store, stderr io.Writer) {
-	n, err := store.Purge()
-	switch {
-	case err != nil:
-		fmt.Fprintf(stderr, "mailboxd: purge: %v\n", err)
-	case n > 0:
-		fmt.Fprintf(stderr, "mailboxd: purged %d expired mailboxes\n", n)
-	}
+	purgeOnce(store, stderr)
 	c, err := store.CompactStats()
 	if err != nil {
 		fmt.Fprintf(stderr, "mailboxd: compact: %v\n", err)

@@ -182,18 +182,25 @@ func prepareSetup(store *mailbox.Store, configured string, stderr io.Writer) err
 	return nil
 }
 
+// purgeOnce deletes expired mailboxes and logs how many, or why not. A
+// failed purge is tried again at the next turn rather than stopping the
+// server.
+func purgeOnce(store *mailbox.Store, stderr io.Writer) {
+	n, err := store.Purge()
+	switch {
+	case err != nil:
+		fmt.Fprintf(stderr, "mailboxd: purge: %v\n", err)
+	case n > 0:
+		fmt.Fprintf(stderr, "mailboxd: purged %d expired mailboxes\n", n)
+	}
+}
+
 // purgeLoop deletes expired mailboxes now and every interval until ctx ends.
 func purgeLoop(ctx context.Context, store *mailbox.Store, interval time.Duration, stderr io.Writer) {
 	t := time.NewTicker(interval)
 	defer t.Stop()
 	for {
-		n, err := store.Purge()
-		switch {
-		case err != nil:
-			fmt.Fprintf(stderr, "mailboxd: purge: %v\n", err)
-		case n > 0:
-			fmt.Fprintf(stderr, "mailboxd: purged %d expired mailboxes\n", n)
-		}
+		purgeOnce(store, stderr)
 		select {
 		case <-ctx.Done():
 			return
