@@ -42,6 +42,13 @@ func hrpExpand(hrp string) []byte {
 // data may be a secret key.
 func EncodeBech32(hrp string, data []byte) string {
 	five := regroup(data, 8, 5)
+	s := encode5(hrp, five)
+	clear(five)
+	return s
+}
+
+// encode5 encodes 5-bit values.
+func encode5(hrp string, five []byte) string {
 	chk := bech32Polymod(1, hrpExpand(hrp))
 	chk = bech32Polymod(chk, five)
 	chk = bech32Polymod(chk, []byte{0, 0, 0, 0, 0, 0}) ^ 1
@@ -56,7 +63,6 @@ func EncodeBech32(hrp string, data []byte) string {
 	for p := range 6 {
 		b.WriteByte(bech32Charset[(chk>>(5*(5-p)))&31])
 	}
-	clear(five)
 	return b.String()
 }
 
