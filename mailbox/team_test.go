@@ -34,8 +34,11 @@ func TestSetup(t *testing.T) {
 		{"wrong token", setupToken + "x", "Admin", recipient(t, 0), ErrSetupInvalid},
 		{"empty token", "", "Admin", recipient(t, 0), ErrSetupInvalid},
 		{"empty name", setupToken, " ", recipient(t, 0), errInvalid},
-		{"long name", setupToken, strings.Repeat("é", 33), recipient(t, 0), errInvalid},
+		{"long name", setupToken, strings.Repeat("é", 65), recipient(t, 0), errInvalid},
 		{"control in name", setupToken, "Ad\nmin", recipient(t, 0), errInvalid},
+		{"bidi override in name", setupToken, "Ad\u202emin", recipient(t, 0), errInvalid},
+		{"zero-width joiner in name", setupToken, "Ad\u200dmin", recipient(t, 0), errInvalid},
+		{"space around name", setupToken, " Admin", recipient(t, 0), errInvalid},
 		{"x25519 recipient", setupToken, "Admin", "age1zvkyg2lqzraa2lnjvqej32nkuu0ues2s82hzrye869xeexvn73equnujwj", errInvalid},
 		{"bad checksum", setupToken, "Admin", recipient(t, 0)[:1958] + flip(recipient(t, 0)[1958]), errInvalid},
 	} {
