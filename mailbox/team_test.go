@@ -320,3 +320,52 @@ func wantStates(t *testing.T, s *Store, want map[string]string) {
 		}
 	}
 }
+
+// TestNameStoredByVersion1 keeps a display name that version 1 let
+// through, and that the rule now refuses for new names, readable: by the
+// store and by the auditor.
+func TestNameStoredByVersion1(t *testing.T) {
+	s, _ := openTest(t, Options{})
+	if err := s.SetSetupToken(setupToken); err != nil {
+		t.Fatal(err)
+	}
+	admin, err := s.RegisterSetup(setupToken, "Admin", recipient(t, 0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	const old = " Anna\u200dB" // a space in front and a zero-width joiner
+	code, _, err := s.CreateInvite(RoleCounsellor)
+	if err != nil {
+		t.Fatal(err)
+	}
+	refused(t, s, errInvalid, func() error { _, err := s.RegisterInvite(code, old, recipient(t, 1)); return err })
+	err = s.db.Update(func(tx *boltTx) error {
+		b := tx.Bucket(bucketCounsellors)
+		var c counsellorRecord
+		if _, err := getJSON(b, []byte(admin.ID), &c); err != nil {
+			return err
+		}
+		c.Name = old
+		return putJSON(b, []byte(admin.ID), c)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, err := s.GetCounsellor(admin.ID); err != nil || got.Name != old {
+		t.Fatalf("GetCounsellor = %+v, %v", got, err)
+	}
+	if all, err := s.Counsellors(); err != nil || len(all) != 1 || all[0].Name != old {
+		t.Fatalf("Counsellors = %+v, %v", all, err)
+	}
+	path := s.path
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	report, err := AuditFile(path, testPolicy)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(report.Violations) != 0 {
+		t.Fatalf("violations: %v", report.Violations)
+	}
+}
