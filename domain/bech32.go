@@ -113,11 +113,11 @@ func regroup(in []byte, from, to uint) []byte {
 		bits += from
 		for bits >= to {
 			bits -= to
-			out = append(out, byte(acc>>bits)&(1<<to-1))
+			out = append(out, byte(acc>>bits&(1<<to-1)))
 		}
 	}
 	if bits > 0 && to < from {
-		out = append(out, byte(acc<<(to-bits))&(1<<to-1))
+		out = append(out, byte(acc<<(to-bits)&(1<<to-1)))
 	}
 	return out
 }
