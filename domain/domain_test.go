@@ -271,6 +271,25 @@ func TestCaseRef(t *testing.T) {
 	if full.Short() != "01234567" || full.String() != a.String() || short.String() != "01234567" {
 		t.Errorf("formats: %q %q %q", full.Short(), full.String(), short.String())
 	}
+	for _, tc := range []struct {
+		ref   CaseRef
+		cases []MailboxID
+		want  MailboxID
+		err   error
+	}{
+		{full, []MailboxID{c, a, b}, a, nil},
+		{full, []MailboxID{b, c}, MailboxID{}, ErrNoCase},
+		{short, []MailboxID{c, a}, a, nil},
+		{short, []MailboxID{a, a}, a, nil},
+		{short, []MailboxID{a, c, b}, MailboxID{}, ErrAmbiguousCase},
+		{short, []MailboxID{c}, MailboxID{}, ErrNoCase},
+		{short, nil, MailboxID{}, ErrNoCase},
+	} {
+		got, err := tc.ref.Resolve(tc.cases)
+		if err != tc.err || !got.Equal(tc.want) {
+			t.Errorf("%s.Resolve(%d cases) = %s, %v; want %s, %v", tc.ref, len(tc.cases), got, err, tc.want, tc.err)
+		}
+	}
 	raw := a.Bytes()
 	raw[0] ^= 1
 	if !bytes.Equal(a.Bytes(), []byte{0x01, 0x23, 0x45, 0x67, 0x89, 0xab, 0xcd, 0xef, 0x01, 0x23, 0x45, 0x67, 0x89, 0xab, 0xcd, 0xef}) {

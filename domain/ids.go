@@ -3,6 +3,7 @@ package domain
 import (
 	"crypto/subtle"
 	"encoding/hex"
+	"errors"
 )
 
 // MailboxIDSize is the size of a mailbox id in bytes; its text form is
@@ -100,6 +101,35 @@ func (r CaseRef) Matches(id MailboxID) bool {
 		n = ShortCaseRefLen / 2
 	}
 	return subtle.ConstantTimeCompare(r.id[:n], id[:n]) == 1
+}
+
+// Errors of CaseRef.Resolve.
+var (
+	ErrNoCase        = errors.New("domain: case reference: no such case")
+	ErrAmbiguousCase = errors.New("domain: case reference: more than one case")
+)
+
+// Resolve returns the one id among cases that r refers to: ErrNoCase if
+// there is none, ErrAmbiguousCase if a short reference matches several.
+func (r CaseRef) Resolve(cases []MailboxID) (MailboxID, error) {
+	var found MailboxID
+	n := 0
+	for _, id := range cases {
+		if r.Matches(id) {
+			if n > 0 && found.Equal(id) {
+				continue // the same case listed twice
+			}
+			found = id
+			n++
+		}
+	}
+	switch n {
+	case 0:
+		return MailboxID{}, ErrNoCase
+	case 1:
+		return found, nil
+	}
+	return MailboxID{}, ErrAmbiguousCase
 }
 
 // MaxCounsellorIDLen bounds a counsellor id (docs/PROTOCOL.md §6).
