@@ -832,3 +832,26 @@ func TestServeAfterShutdown(t *testing.T) {
 		t.Fatal("Serve after Shutdown did not return")
 	}
 }
+
+// TestDisplayNameRule: the API and the store apply one rule, so a name
+// of 64 characters that are two bytes each in UTF-8 registers (it used to
+// pass the API and fail the store) and comes back unchanged.
+func TestDisplayNameRule(t *testing.T) {
+	e := newEnv(t, envOptions{})
+	tm := e.setUpTeam()
+	name := strings.Repeat("ä", 64)
+	id, _ := e.addCounsellor(tm, name, false)
+	r := e.do(request{method: "GET", path: "/api/v1/counsellors", auth: tm.adminToken})
+	e.want(r, 200, "")
+	var roster struct{ Counsellors []struct{ ID, Name string } }
+	r.decode(t, &roster)
+	found := false
+	for _, c := range roster.Counsellors {
+		if c.ID == id {
+			found = c.Name == name
+		}
+	}
+	if !found {
+		t.Fatalf("roster does not show %q under %s: %s", name, id, truncate(r.body))
+	}
+}

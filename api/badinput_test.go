@@ -495,6 +495,9 @@ func TestBadInput(t *testing.T) {
 		{"register: bidi override", register(map[string]any{"invite": "x", "name": "X\u202eY", "recipient": validRecipient()}), 400, "bad_request"},
 		{"register: empty name", register(map[string]any{"invite": "x", "name": "", "recipient": validRecipient()}), 400, "bad_request"},
 		{"register: long name", register(map[string]any{"invite": "x", "name": strings.Repeat("é", 65), "recipient": validRecipient()}), 400, "bad_request"},
+		{"register: zero-width joiner", register(map[string]any{"invite": "x", "name": "X\u200dY", "recipient": validRecipient()}), 400, "bad_request"},
+		{"register: leading space", register(map[string]any{"invite": "x", "name": " X", "recipient": validRecipient()}), 400, "bad_request"},
+		{"register: trailing space", register(map[string]any{"invite": "x", "name": "X ", "recipient": validRecipient()}), 400, "bad_request"},
 		{"register: wrong type", register(map[string]any{"invite": 5, "name": "X", "recipient": validRecipient()}), 400, "bad_request"},
 		{"register: recipient exists", func() request {
 			r := e.do(request{method: "POST", path: "/api/v1/invites", auth: f.admin(), body: `{"role":"counsellor"}`})

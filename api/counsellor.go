@@ -10,26 +10,18 @@ import (
 	"io"
 	"net"
 	"time"
-	"unicode"
-	"unicode/utf8"
 
 	"github.com/gofiber/fiber/v2"
 
 	"lotse/crypto"
+	"lotse/domain"
 	"lotse/mailbox"
 )
 
-// validCounsellorID reports whether s is a counsellor id, [a-z0-9]{1,32}.
+// validCounsellorID reports whether s is a counsellor id.
 func validCounsellorID(s string) bool {
-	if len(s) < 1 || len(s) > 32 {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		if !('a' <= s[i] && s[i] <= 'z' || '0' <= s[i] && s[i] <= '9') {
-			return false
-		}
-	}
-	return true
+	_, err := domain.ParseCounsellorID(s)
+	return err == nil
 }
 
 // Login nonces carry their own expiry: random(16) || expires(8, unix
@@ -269,7 +261,7 @@ func (s *Server) getCases(c *fiber.Ctx) error {
 // simply not found.
 func caseID(c *fiber.Ctx) (string, error) {
 	id := c.Params("id")
-	if !crypto.ValidMailboxID(id) {
+	if _, err := domain.ParseMailboxID(id); err != nil {
 		return "", errNotFound
 	}
 	return id, nil
@@ -584,29 +576,6 @@ type registerRequest struct {
 	Recipient string  `json:"recipient"`
 }
 
-// validName bounds a display name: 1 to 64 characters of UTF-8 text, no
-// control characters and no bidirectional overrides (which would let a
-// name disguise itself in every list it appears in).
-func validName(s string) bool {
-	if !utf8.ValidString(s) {
-		return false
-	}
-	n := utf8.RuneCountInString(s)
-	if n < 1 || n > 64 {
-		return false
-	}
-	blank := true
-	for _, r := range s {
-		if unicode.IsControl(r) || unicode.Is(unicode.Bidi_Control, r) || r == utf8.RuneError {
-			return false
-		}
-		if !unicode.IsSpace(r) {
-			blank = false
-		}
-	}
-	return !blank
-}
-
 // POST /api/v1/counsellors
 func (s *Server) postCounsellor(c *fiber.Ctx) error {
 	var req registerRequest
@@ -616,8 +585,8 @@ func (s *Server) postCounsellor(c *fiber.Ctx) error {
 	if (req.Setup == nil) == (req.Invite == nil) {
 		return badRequest("want exactly one of setup and invite")
 	}
-	if !validName(req.Name) {
-		return badRequest("name: want 1 to 64 characters without control characters")
+	if _, err := domain.ParseDisplayName(req.Name); err != nil {
+		return badRequest("name: want 1 to 64 characters, no control or format characters, no space at either end")
 	}
 	if _, err := crypto.ParseRecipient(req.Recipient); err != nil {
 		return badRequest("recipient: want an age1pq1… hybrid recipient")

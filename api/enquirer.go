@@ -16,6 +16,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"lotse/crypto"
+	"lotse/domain"
 	"lotse/mailbox"
 )
 
@@ -180,7 +181,7 @@ func parseCreateMailbox(c *fiber.Ctx) (*createMailboxRequest, [32]byte, []byte, 
 	if err := readJSON(c, maxBody, &req); err != nil {
 		return nil, verifier, nil, err
 	}
-	if !crypto.ValidMailboxID(req.ID) {
+	if _, err := domain.ParseMailboxID(req.ID); err != nil {
 		return nil, verifier, nil, badRequest("id: want 32 lower-case hex characters")
 	}
 	v, err := b64Fixed("verifier", req.Verifier, 32)
@@ -248,7 +249,7 @@ func (s *Server) enquirer(c *fiber.Ctx) (mailbox.Mailbox, error) {
 		return mailbox.Mailbox{}, errUnauthorized
 	}
 	id, auth, err := crypto.ParseBearer(cred)
-	if err != nil || !crypto.ValidMailboxID(id) {
+	if err != nil {
 		return mailbox.Mailbox{}, errUnauthorized
 	}
 	got := crypto.VerifierOf(auth)

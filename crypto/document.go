@@ -14,6 +14,8 @@ import (
 	"unicode/utf8"
 
 	"filippo.io/age"
+
+	"lotse/domain"
 )
 
 // BucketSizes are the plaintext sizes of message documents, padding
@@ -72,8 +74,6 @@ func checkFields(d *Document) string {
 		return "version is not 1"
 	case d.Type != "message":
 		return "unknown type"
-	case !ValidMailboxID(d.Mailbox):
-		return "malformed mailbox"
 	case !validDocumentID(d.ID):
 		return "malformed id"
 	case d.From != FromEnquirer && d.From != FromCounsellor:
@@ -82,6 +82,9 @@ func checkFields(d *Document) string {
 		return "lang is not a language tag"
 	case d.Role != "" && d.Role != "affected" && d.Role != "relative" && d.Role != "professional":
 		return "unknown role"
+	}
+	if _, err := domain.ParseMailboxID(d.Mailbox); err != nil {
+		return "malformed mailbox"
 	}
 	if _, err := time.Parse(time.RFC3339, d.Sent); err != nil {
 		return "sent is not RFC 3339"

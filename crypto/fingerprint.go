@@ -8,6 +8,8 @@ import (
 	"strings"
 
 	"filippo.io/age"
+
+	"lotse/domain"
 )
 
 // Fingerprint returns "NNNNN NNNNN NNNNN NNNNN NNNNN" for a recipient
@@ -27,33 +29,18 @@ func Fingerprint(recipient string) string {
 	return b.String()
 }
 
-const (
-	hybridRecipientPrefix = "age1pq1"
-	// hybridRecipientLen is the length of every "age1pq1…" recipient: an
-	// ML-KEM-768 + X25519 public key of 1,216 bytes.
-	hybridRecipientLen = 1959
-)
-
 // ParseRecipient parses an "age1pq1…" hybrid recipient (and nothing else:
 // X25519 "age1…" recipients, plugins and upper case are refused). The
-// string must be the canonical encoding of the key (PROTOCOL.md §2–3).
+// string must be the canonical encoding of the key (PROTOCOL.md §2–3):
+// domain.ParseRecipient checks the form, age the key.
 func ParseRecipient(s string) (*age.HybridRecipient, error) {
-	if !strings.HasPrefix(s, hybridRecipientPrefix) {
-		if strings.HasPrefix(s, "age1") {
-			return nil, errors.New("crypto: parse recipient: not a hybrid (age1pq1) recipient")
-		}
-		return nil, errors.New("crypto: parse recipient: not an age recipient")
-	}
-	if len(s) != hybridRecipientLen {
-		return nil, fmt.Errorf("crypto: parse recipient: %d characters, want %d", len(s), hybridRecipientLen)
+	if _, err := domain.ParseRecipient(s); err != nil {
+		return nil, fmt.Errorf("crypto: parse recipient: %v", err)
 	}
 	r, err := age.ParseHybridRecipient(s)
 	if err != nil {
 		// age quotes the whole recipient; it is public but long.
 		return nil, errors.New("crypto: parse recipient: malformed hybrid recipient")
-	}
-	if r.String() != s {
-		return nil, errors.New("crypto: parse recipient: not the canonical encoding")
 	}
 	return r, nil
 }

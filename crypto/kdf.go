@@ -12,6 +12,8 @@ import (
 	"filippo.io/age"
 	"golang.org/x/crypto/argon2"
 	"golang.org/x/crypto/hkdf"
+
+	"lotse/domain"
 )
 
 // EnquirerKeys are everything derived from pickup code and passphrase
@@ -112,7 +114,7 @@ func IdentityFromSeed(seed []byte) (*age.HybridIdentity, error) {
 	if len(seed) != 32 {
 		return nil, fmt.Errorf("crypto: identity from seed: seed is %d bytes, want 32", len(seed))
 	}
-	s := strings.ToUpper(bech32Encode(identityHRP, seed))
+	s := strings.ToUpper(domain.EncodeBech32(identityHRP, seed))
 	id, err := age.ParseHybridIdentity(s)
 	if err != nil {
 		// age's error never contains the key.
@@ -129,7 +131,10 @@ const bearerLen = 32 + 1 + 43
 // ParseBearer splits an enquirer credential "<mailbox_id>.<b64url(auth)>"
 // (PROTOCOL.md §6). The error never contains the credential.
 func ParseBearer(s string) (mailboxID string, auth [32]byte, err error) {
-	if len(s) != bearerLen || s[32] != '.' || !ValidMailboxID(s[:32]) {
+	if len(s) != bearerLen || s[32] != '.' {
+		return "", auth, errBearer
+	}
+	if _, err := domain.ParseMailboxID(s[:32]); err != nil {
 		return "", auth, errBearer
 	}
 	n, err := base64.RawURLEncoding.Strict().Decode(auth[:], []byte(s[33:]))
@@ -146,15 +151,10 @@ func VerifierOf(auth [32]byte) [32]byte {
 }
 
 // ValidMailboxID reports whether s is 32 lower-case hex characters.
+//
+// Deprecated: use domain.ParseMailboxID; this remains until counsel has
+// switched.
 func ValidMailboxID(s string) bool {
-	if len(s) != 32 {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if (c < '0' || c > '9') && (c < 'a' || c > 'f') {
-			return false
-		}
-	}
-	return true
+	_, err := domain.ParseMailboxID(s)
+	return err == nil
 }

@@ -1,10 +1,13 @@
 package crypto
 
 import (
+	mathrand "math/rand/v2"
 	"strings"
 	"testing"
 
 	"filippo.io/age"
+
+	"lotse/domain"
 )
 
 func TestParseBearer(t *testing.T) {
@@ -97,6 +100,32 @@ func TestParseRecipient(t *testing.T) {
 	} {
 		if _, err := ParseRecipient(s); err == nil {
 			t.Errorf("%s: accepted", name)
+		}
+	}
+}
+
+// TestIdentityFromSeed compares with age's own encoding of the same key.
+func TestIdentityFromSeed(t *testing.T) {
+	rng := mathrand.NewChaCha8([32]byte{4})
+	for range 20 {
+		seed := make([]byte, 32)
+		rng.Read(seed)
+		id, err := IdentityFromSeed(seed)
+		if err != nil {
+			t.Fatal(err)
+		}
+		s := id.String()
+		if want := strings.ToUpper(domain.EncodeBech32(identityHRP, seed)); s != want {
+			t.Errorf("identity %q, want %q", s, want)
+		}
+		again, err := age.ParseHybridIdentity(s)
+		if err != nil || again.Recipient().String() != id.Recipient().String() {
+			t.Errorf("identity does not round-trip through age: %v", err)
+		}
+	}
+	for _, n := range []int{0, 16, 31, 33, 64} {
+		if _, err := IdentityFromSeed(make([]byte, n)); err == nil {
+			t.Errorf("IdentityFromSeed of %d bytes: no error", n)
 		}
 	}
 }

@@ -5,9 +5,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"regexp"
 
 	"filippo.io/age"
+
+	"lotse/domain"
 )
 
 // Member is a counsellor in the keyring (PROTOCOL.md §3).
@@ -30,9 +31,6 @@ type Keyring struct {
 	Epochs  []EpochKey `json:"epochs"`
 }
 
-// counsellorID is the shape of a counsellor id (PROTOCOL.md §6).
-var counsellorID = regexp.MustCompile(`^[a-z0-9]{1,32}$`)
-
 // maxKeyring bounds a keyring's plaintext, as the server bounds its
 // envelope (PROTOCOL.md §6: 1 MiB).
 const maxKeyring = 1 << 20
@@ -51,7 +49,7 @@ func (k *Keyring) Validate() error {
 	ids := make(map[string]bool, len(k.Members))
 	recipients := make(map[string]bool, len(k.Members))
 	for i, m := range k.Members {
-		if !counsellorID.MatchString(m.ID) {
+		if _, err := domain.ParseCounsellorID(m.ID); err != nil {
 			return fmt.Errorf("crypto: keyring: member %d: malformed id", i+1)
 		}
 		if ids[m.ID] {

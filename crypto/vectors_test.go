@@ -10,6 +10,8 @@ import (
 	"testing"
 
 	"filippo.io/age"
+
+	"lotse/domain"
 )
 
 // The known-answer vectors of testdata/ (see testdata/README.md).
@@ -108,7 +110,7 @@ func TestKDFVectors(t *testing.T) {
 
 			// The identity from the seed alone, without Argon2id.
 			seed := mustHex(t, v.IdentitySeedHex)
-			if got := strings.ToUpper(bech32Encode(identityHRP, seed)); got != v.Identity {
+			if got := strings.ToUpper(domain.EncodeBech32(identityHRP, seed)); got != v.Identity {
 				t.Errorf("Bech32 of the seed %q, want %q", got, v.Identity)
 			}
 			id, err := IdentityFromSeed(seed)

@@ -4,12 +4,11 @@ import (
 	"encoding/binary"
 	"encoding/json"
 	"fmt"
-	"strings"
 	"time"
-	"unicode"
-	"unicode/utf8"
 
 	bolt "go.etcd.io/bbolt"
+
+	"lotse/domain"
 )
 
 // Bucket and key names (schema.go lists them as the allow-list).
@@ -199,12 +198,50 @@ func parseDate(s string) (time.Time, error) { return time.Parse(dateLayout, s) }
 
 func parseHour(s string) (time.Time, error) { return time.Parse(time.RFC3339, s) }
 
-// validMailboxID reports whether s is 32 lower-case hex characters.
+// The shapes of ids, names and recipients are domain's; these adapt its
+// constructors to the store's string fields.
+
 func validMailboxID(s string) bool {
-	if len(s) != 32 {
-		return false
+	_, err := domain.ParseMailboxID(s)
+	return err == nil
+}
+
+func validCounsellorID(s string) bool {
+	_, err := domain.ParseCounsellorID(s)
+	return err == nil
+}
+
+// validRecipient checks the form of an age hybrid recipient. (The API
+// parses it fully with lotse/crypto; this guards the store and the
+// allow-list.)
+func validRecipient(s string) bool {
+	_, err := domain.ParseRecipient(s)
+	return err == nil
+}
+
+// checkNewName says what is wrong with a display name the store is asked
+// to write, or "".
+func checkNewName(s string) string {
+	if _, err := domain.ParseDisplayName(s); err != nil {
+		return "name: " + reason(err)
 	}
-	return isLowerHex(s)
+	return ""
+}
+
+// checkName says what is wrong with a stored display name, or "": names
+// an earlier version stored stay valid (domain.ParseStoredDisplayName).
+func checkName(s string) string {
+	if _, err := domain.ParseStoredDisplayName(s); err != nil {
+		return "name: " + reason(err)
+	}
+	return ""
+}
+
+func reason(err error) string {
+	if de, ok := err.(*domain.Error); ok {
+		return de.Reason
+	}
+	return err.Error()
 }
 
 func isLowerHex(s string) bool {
@@ -215,87 +252,6 @@ func isLowerHex(s string) bool {
 		}
 	}
 	return true
-}
-
-// validCounsellorID reports whether s matches [a-z0-9]{1,32}.
-func validCounsellorID(s string) bool {
-	if len(s) < 1 || len(s) > maxCounsellorIDLen {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if !('0' <= c && c <= '9' || 'a' <= c && c <= 'z') {
-			return false
-		}
-	}
-	return true
-}
-
-// checkName says what is wrong with a counsellor display name, or "".
-func checkName(s string) string {
-	switch {
-	case len(s) == 0 || strings.TrimSpace(s) == "":
-		return "name is empty"
-	case len(s) > MaxNameLen:
-		return fmt.Sprintf("name is longer than %d bytes", MaxNameLen)
-	case !utf8.ValidString(s):
-		return "name is not UTF-8"
-	}
-	for _, r := range s {
-		if unicode.IsControl(r) || r == '\u2028' || r == '\u2029' {
-			return "name has a control character"
-		}
-	}
-	return ""
-}
-
-// validRecipient reports whether s has the form of an age hybrid
-// recipient: "age1pq1", lower-case Bech32 of the right length and a valid
-// checksum. (The API parses it fully with lotse/crypto; this guards the
-// store and the allow-list.)
-func validRecipient(s string) bool {
-	return len(s) == recipientLen && strings.HasPrefix(s, "age1pq1") && bech32Valid(s)
-}
-
-const bech32Charset = "qpzry9x8gf2tvdw0s3jn54khce6mua7l"
-
-// bech32Valid checks the BIP 173 checksum of a lower-case Bech32 string
-// (without BIP 173's 90-character limit, as age does).
-func bech32Valid(s string) bool {
-	sep := strings.LastIndexByte(s, '1')
-	if sep < 1 || sep+7 > len(s) {
-		return false
-	}
-	hrp, data := s[:sep], s[sep+1:]
-	chk := uint32(1)
-	step := func(v byte) {
-		top := chk >> 25
-		chk = (chk&0x1ffffff)<<5 ^ uint32(v)
-		for i, g := range [5]uint32{0x3b6a57b2, 0x26508e6d, 0x1ea119fa, 0x3d4233dd, 0x2a1462b3} {
-			if top>>uint(i)&1 == 1 {
-				chk ^= g
-			}
-		}
-	}
-	for i := 0; i < len(hrp); i++ {
-		c := hrp[i]
-		if c < 33 || c > 126 || 'A' <= c && c <= 'Z' {
-			return false
-		}
-		step(c >> 5)
-	}
-	step(0)
-	for i := 0; i < len(hrp); i++ {
-		step(hrp[i] & 31)
-	}
-	for i := 0; i < len(data); i++ {
-		v := strings.IndexByte(bech32Charset, data[i])
-		if v < 0 {
-			return false
-		}
-		step(byte(v))
-	}
-	return chk == 1
 }
 
 func validRole(s string) bool { return s == RoleAdmin || s == RoleCounsellor }

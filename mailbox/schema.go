@@ -112,14 +112,14 @@ const (
 	FieldHash                           // b64 of 32 bytes (a SHA-256 output)
 	FieldAssignee                       // null or a counsellor id
 	FieldRecipient                      // age hybrid recipient, "age1pq1…" (1,959 characters)
-	FieldName                           // counsellor display name: 1 to 64 bytes of UTF-8, no control characters
+	FieldName                           // counsellor display name: domain.ParseStoredDisplayName
 	FieldMembers                        // array of 1 to 256 distinct counsellor ids
 )
 
 var fieldTypeNames = map[FieldType]string{
 	FieldID: "counsellor id", FieldEnum: "enum", FieldDate: "date", FieldHour: "hour (RFC 3339 UTC)",
 	FieldInt: "int", FieldBool: "bool", FieldHash: "b64 SHA-256", FieldAssignee: "null or counsellor id",
-	FieldRecipient: "age1pq1 recipient", FieldName: "display name (≤ 64 bytes)", FieldMembers: "counsellor ids (1–256)",
+	FieldRecipient: "age1pq1 recipient", FieldName: "display name (≤ 64 characters)", FieldMembers: "counsellor ids (1–256)",
 }
 
 func (t FieldType) String() string {

@@ -38,7 +38,7 @@ func (s *Store) newCounsellorID() (string, error) {
 }
 
 func checkNewCounsellor(name, recipient string) error {
-	if msg := checkName(name); msg != "" {
+	if msg := checkNewName(name); msg != "" {
 		return invalidf("%s", msg)
 	}
 	if !validRecipient(recipient) {

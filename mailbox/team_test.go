@@ -34,8 +34,11 @@ func TestSetup(t *testing.T) {
 		{"wrong token", setupToken + "x", "Admin", recipient(t, 0), ErrSetupInvalid},
 		{"empty token", "", "Admin", recipient(t, 0), ErrSetupInvalid},
 		{"empty name", setupToken, " ", recipient(t, 0), errInvalid},
-		{"long name", setupToken, strings.Repeat("é", 33), recipient(t, 0), errInvalid},
+		{"long name", setupToken, strings.Repeat("é", 65), recipient(t, 0), errInvalid},
 		{"control in name", setupToken, "Ad\nmin", recipient(t, 0), errInvalid},
+		{"bidi override in name", setupToken, "Ad\u202emin", recipient(t, 0), errInvalid},
+		{"zero-width joiner in name", setupToken, "Ad\u200dmin", recipient(t, 0), errInvalid},
+		{"space around name", setupToken, " Admin", recipient(t, 0), errInvalid},
 		{"x25519 recipient", setupToken, "Admin", "age1zvkyg2lqzraa2lnjvqej32nkuu0ues2s82hzrye869xeexvn73equnujwj", errInvalid},
 		{"bad checksum", setupToken, "Admin", recipient(t, 0)[:1958] + flip(recipient(t, 0)[1958]), errInvalid},
 	} {
@@ -315,5 +318,54 @@ func wantStates(t *testing.T, s *Store, want map[string]string) {
 		if c.State != want[c.ID] {
 			t.Fatalf("%s (%s) is %s, want %s", c.ID, c.Name, c.State, want[c.ID])
 		}
+	}
+}
+
+// TestNameStoredByVersion1 keeps a display name that version 1 let
+// through, and that the rule now refuses for new names, readable: by the
+// store and by the auditor.
+func TestNameStoredByVersion1(t *testing.T) {
+	s, _ := openTest(t, Options{})
+	if err := s.SetSetupToken(setupToken); err != nil {
+		t.Fatal(err)
+	}
+	admin, err := s.RegisterSetup(setupToken, "Admin", recipient(t, 0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	const old = " Anna\u200dB" // a space in front and a zero-width joiner
+	code, _, err := s.CreateInvite(RoleCounsellor)
+	if err != nil {
+		t.Fatal(err)
+	}
+	refused(t, s, errInvalid, func() error { _, err := s.RegisterInvite(code, old, recipient(t, 1)); return err })
+	err = s.db.Update(func(tx *boltTx) error {
+		b := tx.Bucket(bucketCounsellors)
+		var c counsellorRecord
+		if _, err := getJSON(b, []byte(admin.ID), &c); err != nil {
+			return err
+		}
+		c.Name = old
+		return putJSON(b, []byte(admin.ID), c)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, err := s.GetCounsellor(admin.ID); err != nil || got.Name != old {
+		t.Fatalf("GetCounsellor = %+v, %v", got, err)
+	}
+	if all, err := s.Counsellors(); err != nil || len(all) != 1 || all[0].Name != old {
+		t.Fatalf("Counsellors = %+v, %v", all, err)
+	}
+	path := s.path
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	report, err := AuditFile(path, testPolicy)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(report.Violations) != 0 {
+		t.Fatalf("violations: %v", report.Violations)
 	}
 }

@@ -4,6 +4,8 @@ import (
 	"errors"
 	"io"
 	"time"
+
+	"lotse/domain"
 )
 
 // Errors the API maps to protocol error codes.
@@ -64,9 +66,9 @@ const (
 
 // Bounds on what the store accepts; larger input is an *InvalidError.
 const (
-	MaxNameLen        = 64      // counsellor display name, bytes of UTF-8
-	MaxMessageBytes   = 1 << 17 // one message ciphertext (the largest policy-valid one has 68,752)
-	MaxKeyringBytes   = 1 << 20 // the keyring envelope
+	MaxNameLen        = domain.MaxDisplayNameLen // counsellor display name, characters
+	MaxMessageBytes   = 1 << 17                  // one message ciphertext (the largest policy-valid one has 68,752)
+	MaxKeyringBytes   = 1 << 20                  // the keyring envelope
 	MaxKeyringMembers = 256
 	MaxSetupTokenLen  = 256
 )
@@ -74,8 +76,6 @@ const (
 const (
 	maxInviteCodeLen   = 128
 	counsellorIDLen    = 16 // ids the store draws; valid ids have 1 to 32 characters
-	maxCounsellorIDLen = 32
-	recipientLen       = 1959 // "age1pq1" + Bech32 of the 1,216-byte hybrid public key
 	inviteValidity     = 72 * time.Hour
 	inviteCodeBytes    = 16
 	defaultRetention   = 90

@@ -10,6 +10,8 @@ import (
 	"io"
 	"mime"
 	"net/http"
+
+	"lotse/domain"
 )
 
 // Bounds of an event stream: one line, and one event's data.
@@ -22,7 +24,7 @@ const (
 // the events PROTOCOL.md §6 defines; Data keeps the raw data.
 type Event struct {
 	Type string // the event field: "message" (enquirer) or "case" (counsellor)
-	ID   string // the case id of a "case" event
+	ID   string // the case id of a "case" event, "" if not a well-formed one
 	Seq  uint64 // the message's seq
 	Data []byte
 }
@@ -134,7 +136,12 @@ func readEvents(r io.Reader, emit func(Event) bool) error {
 					Seq uint64 `json:"seq"`
 				}
 				if json.Unmarshal(ev.Data, &fields) == nil {
-					ev.ID, ev.Seq = fields.ID, fields.Seq
+					ev.Seq = fields.Seq
+					// The id comes from the server: one that is not a
+					// case id never reaches a caller's URL or screen.
+					if _, err := domain.ParseMailboxID(fields.ID); err == nil {
+						ev.ID = fields.ID
+					}
 				}
 				if !emit(ev) {
 					return nil

@@ -11,6 +11,8 @@ import (
 	"time"
 )
 
+const caseID = "0123456789abcdef0123456789abcdef"
+
 func TestReadEvents(t *testing.T) {
 	tests := []struct {
 		name    string
@@ -20,8 +22,10 @@ func TestReadEvents(t *testing.T) {
 	}{
 		{"message", "event: message\ndata: {\"seq\":3}\n\n",
 			[]Event{{Type: "message", Seq: 3, Data: []byte(`{"seq":3}`)}}, nil},
-		{"case", "event: case\ndata: {\"id\":\"ab\",\"seq\":12}\n\n",
-			[]Event{{Type: "case", ID: "ab", Seq: 12, Data: []byte(`{"id":"ab","seq":12}`)}}, nil},
+		{"case", "event: case\ndata: {\"id\":\"" + caseID + "\",\"seq\":12}\n\n",
+			[]Event{{Type: "case", ID: caseID, Seq: 12, Data: []byte(`{"id":"` + caseID + `","seq":12}`)}}, nil},
+		{"case with a malformed id", "event: case\ndata: {\"id\":\"../ab\",\"seq\":12}\n\n",
+			[]Event{{Type: "case", Seq: 12, Data: []byte(`{"id":"../ab","seq":12}`)}}, nil},
 		{"keep-alive comments and CRLF", ": ping\r\n\r\nevent:message\r\ndata:{\"seq\":1}\r\n\r\n: ping\r\n\r\n",
 			[]Event{{Type: "message", Seq: 1, Data: []byte(`{"seq":1}`)}}, nil},
 		{"CR only", "event: case\rdata: {\"seq\":2}\r\r",
@@ -95,13 +99,13 @@ func collect(t *testing.T, s *EventStream) []Event {
 
 func TestEventStreamEndsWhenServerCloses(t *testing.T) {
 	hold := make(chan struct{})
-	c := sseServer(t, []string{": hello\n\n", "event: case\ndata: {\"id\":\"ab\",\"seq\":1}\n\n"}, hold)
+	c := sseServer(t, []string{": hello\n\n", "event: case\ndata: {\"id\":\"" + caseID + "\",\"seq\":1}\n\n"}, hold)
 	s, err := c.WithToken("tok").Events(context.Background())
 	if err != nil {
 		t.Fatal(err)
 	}
 	ev := <-s.Events()
-	if ev.Type != "case" || ev.ID != "ab" || ev.Seq != 1 {
+	if ev.Type != "case" || ev.ID != caseID || ev.Seq != 1 {
 		t.Errorf("event %+v", ev)
 	}
 	close(hold)
