@@ -233,7 +233,7 @@ const eventNames: ReadonlySet<string> = new Set<keyof Events>(["case", "lock", "
 
 /** parseEvent reads one server-sent event block; comments, unknown names
  * and malformed data give null. */
-function parseEvent(block: string): StreamEvent | null {
+export function parseEvent(block: string): StreamEvent | null {
   let name = "message";
   let data = "";
   for (const line of block.split("\n")) {
