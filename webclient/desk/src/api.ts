@@ -1,6 +1,10 @@
 // counsel's local desk API (lotse/counsel, desk.go), typed. The page talks
 // only to the local counsel process; the token from the URL fragment goes
-// in the X-Lotse-Desk header of every request.
+// in the X-Lotse-Desk header of every request. Types of the server's API
+// that counsel passes through unchanged come from the web client's.
+import type { Team } from "../../src/api";
+
+export type { Team };
 
 export type CaseStatus = "new" | "open" | "closed";
 export type Role = "admin" | "counsellor";
@@ -36,12 +40,6 @@ export interface Counsellor {
   name: string;
   role: Role;
   state: MemberState;
-  recipient: string;
-  fingerprint: string;
-}
-
-export interface Team {
-  epoch: number;
   recipient: string;
   fingerprint: string;
 }
