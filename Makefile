@@ -22,9 +22,10 @@ run: web
 test: fmt-check web-test vet
 	$(GO) test -race -count=1 ./...
 
-# The enquirer's web client (webclient/): type check, bundle into dist/ with
-# content-hash names, SHA256SUMS, and the gzipped size of a first visit;
-# also type-checks the counsellor desk's JavaScript (webclient/desk, no build).
+# The enquirer's web client (webclient/) and the counsellor desk
+# (webclient/desk/): type check both, bundle them into dist/ and desk/dist/
+# with content-hash names and SHA256SUMS, and print the gzipped size of a
+# first visit. The Go binaries embed both folders.
 # npm ci runs only when node_modules is missing or the lock file changed.
 web: $(WEB)/node_modules/.package-lock.json
 	cd $(WEB) && ./node_modules/.bin/tsc --noEmit -p . && ./node_modules/.bin/tsc -p desk/tsconfig.json && node build.mjs

@@ -1,6 +1,6 @@
 // Builds the web client into dist/: bundles with content-hash names,
 // index.html that names them, SHA256SUMS, and the gzipped size of a first
-// visit. `node build.mjs test` builds the unit tests into .test-build/.
+// visit; and the counsellor desk the same way into desk/dist/. `node build.mjs test` builds the unit tests into .test-build/.
 import * as esbuild from "esbuild";
 import { createHash } from "node:crypto";
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -9,6 +9,7 @@ import { gzipSync } from "node:zlib";
 
 const here = new URL(".", import.meta.url).pathname;
 const dist = join(here, "dist");
+const deskDist = join(here, "desk", "dist");
 
 if (process.argv[2] === "test") {
   const out = join(here, ".test-build");
@@ -24,49 +25,70 @@ if (process.argv[2] === "test") {
 
 const escapeHTML = (s) => s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
 
-for (const f of readdirSync(dist, { withFileTypes: true })) {
-  if (f.name !== ".gitkeep") rmSync(join(dist, f.name), { recursive: true, force: true });
+// bundle empties dir (but its .gitkeep, which lets go:embed find the
+// folder in a fresh clone), bundles entryPoints into it with content-hash
+// names, and writes index.html from template with fill(find), where find
+// names the one output matching a pattern.
+async function bundle(dir, entryPoints, template, fill) {
+  for (const f of readdirSync(dir, { withFileTypes: true })) {
+    if (f.name !== ".gitkeep") rmSync(join(dir, f.name), { recursive: true, force: true });
+  }
+  const result = await esbuild.build({
+    entryPoints,
+    absWorkingDir: here,
+    bundle: true, minify: true, format: "iife", target: ["chrome100", "firefox100", "safari15"],
+    outdir: dir, entryNames: "[name]-[hash]", metafile: true, legalComments: "linked",
+    logLevel: "warning", charset: "utf8",
+  });
+  const outputs = Object.keys(result.metafile.outputs).map((p) => basename(p));
+  const find = (re) => {
+    const f = outputs.filter((o) => re.test(o));
+    if (f.length !== 1) throw new Error(`build: want one output matching ${re}, got ${f}`);
+    return "/" + f[0];
+  };
+  const html = fill(readFileSync(join(here, template), "utf8"), find);
+  if (html.includes("{{")) throw new Error(`build: ${template} has an unfilled placeholder`);
+  writeFileSync(join(dir, "index.html"), html);
 }
-const result = await esbuild.build({
-  entryPoints: { app: "src/main.ts", worker: "src/worker.ts", style: "src/app.css" },
-  absWorkingDir: here,
-  bundle: true, minify: true, format: "iife", target: ["chrome100", "firefox100", "safari15"],
-  outdir: dist, entryNames: "[name]-[hash]", metafile: true, legalComments: "linked",
-  logLevel: "warning", charset: "utf8",
-});
-const outputs = Object.keys(result.metafile.outputs).map((p) => basename(p));
-const find = (re) => {
-  const f = outputs.filter((o) => re.test(o));
-  if (f.length !== 1) throw new Error(`build: want one output matching ${re}, got ${f}`);
-  return "/" + f[0];
-};
+
+// sums writes dir's SHA256SUMS and returns its files' sizes, raw and
+// gzipped, without the licence texts.
+function sums(dir) {
+  const files = readdirSync(dir).filter((f) => f !== ".gitkeep" && f !== "SHA256SUMS").sort();
+  let out = "";
+  let total = 0;
+  let gz = 0;
+  const rows = [];
+  for (const f of files) {
+    const b = readFileSync(join(dir, f));
+    out += `${createHash("sha256").update(b).digest("hex")}  ${f}\n`;
+    if (f.endsWith(".LEGAL.txt")) continue;
+    const z = gzipSync(b, { level: 9 }).length;
+    total += b.length;
+    gz += z;
+    rows.push(`  ${f.padEnd(28)} ${String(b.length).padStart(8)} B  ${String(z).padStart(7)} B gzipped`);
+  }
+  writeFileSync(join(dir, "SHA256SUMS"), out);
+  return { rows, total, gz };
+}
+
 const de = JSON.parse(readFileSync(join(here, "src/lang/de.json"), "utf8"));
 const en = JSON.parse(readFileSync(join(here, "src/lang/en.json"), "utf8"));
-const html = readFileSync(join(here, "src/index.html"), "utf8")
-  .replace("{{WORKER}}", find(/^worker-[A-Z0-9]+\.js$/))
-  .replace("{{JS}}", find(/^app-[A-Z0-9]+\.js$/))
-  .replace("{{CSS}}", find(/^style-[A-Z0-9]+\.css$/))
-  .replace("{{TITLE}}", escapeHTML(de.title))
-  .replace("{{EXIT}}", escapeHTML(de.exit))
-  .replace("{{NOSCRIPT_DE}}", escapeHTML(de.noscript))
-  .replace("{{NOSCRIPT_EN}}", escapeHTML(en.noscript));
-if (html.includes("{{")) throw new Error("build: index.html has an unfilled placeholder");
-writeFileSync(join(dist, "index.html"), html);
+await bundle(dist, { app: "src/main.ts", worker: "src/worker.ts", style: "src/app.css" }, "src/index.html", (html, find) =>
+  html
+    .replace("{{WORKER}}", find(/^worker-[A-Z0-9]+\.js$/))
+    .replace("{{JS}}", find(/^app-[A-Z0-9]+\.js$/))
+    .replace("{{CSS}}", find(/^style-[A-Z0-9]+\.css$/))
+    .replace("{{TITLE}}", escapeHTML(de.title))
+    .replace("{{EXIT}}", escapeHTML(de.exit))
+    .replace("{{NOSCRIPT_DE}}", escapeHTML(de.noscript))
+    .replace("{{NOSCRIPT_EN}}", escapeHTML(en.noscript)));
+const web = sums(dist);
+console.log("webclient: built dist/:\n" + web.rows.join("\n"));
+console.log(`webclient: first visit (page, script, style and worker): ${(web.gz / 1024).toFixed(1)} KB gzipped (${(web.total / 1024).toFixed(1)} KB raw); target < 80 KB`);
 
-const files = readdirSync(dist).filter((f) => f !== ".gitkeep" && f !== "SHA256SUMS").sort();
-let sums = "";
-let total = 0;
-let gz = 0;
-const rows = [];
-for (const f of files) {
-  const b = readFileSync(join(dist, f));
-  sums += `${createHash("sha256").update(b).digest("hex")}  ${f}\n`;
-  if (f.endsWith(".LEGAL.txt")) continue;
-  const z = gzipSync(b, { level: 9 }).length;
-  total += b.length;
-  gz += z;
-  rows.push(`  ${f.padEnd(28)} ${String(b.length).padStart(8)} B  ${String(z).padStart(7)} B gzipped`);
-}
-writeFileSync(join(dist, "SHA256SUMS"), sums);
-console.log("webclient: built dist/:\n" + rows.join("\n"));
-console.log(`webclient: first visit (page, script, style and worker): ${(gz / 1024).toFixed(1)} KB gzipped (${(total / 1024).toFixed(1)} KB raw); target < 80 KB`);
+// The counsellor desk, served by counsel on 127.0.0.1 (desk/desk.go).
+await bundle(deskDist, { desk: "desk/src/main.ts", style: "desk/src/desk.css" }, "desk/src/index.html", (html, find) =>
+  html.replace("{{JS}}", find(/^desk-[A-Z0-9]+\.js$/)).replace("{{CSS}}", find(/^style-[A-Z0-9]+\.css$/)));
+const dk = sums(deskDist);
+console.log("webclient: built desk/dist/:\n" + dk.rows.join("\n"));

@@ -1,11 +1,16 @@
-// All text of the page comes from the translation files; t() of a key that
-// a file lacks shows ⟦key⟧, which the tests look for.
+// The one translation scheme of both pages: a JSON catalogue per language
+// (src/lang/ for the enquirer, desk/src/lang/ for the desk) with the same
+// keys; {name} placeholders; a key a catalogue lacks shows as ⟦key⟧, which
+// the tests look for. All text of a page comes from its catalogues.
 import de from "./lang/de.json";
 import en from "./lang/en.json";
 
 export type Lang = "de" | "en";
-export type Key = keyof typeof de;
-const texts: Record<Lang, Record<string, string>> = { de, en };
+export type Vars = Record<string, string | number>;
+
+export function isLang(s: unknown): s is Lang {
+  return s === "de" || s === "en";
+}
 
 /** The browser's languages decide, in their order: the first that is
  * German (de, de-*) or English (en, en-*); English if neither is listed. */
@@ -19,8 +24,23 @@ export function defaultLang(): Lang {
   return "en";
 }
 
-export function translate(lang: Lang, key: Key, vars: Record<string, string | number> = {}): string {
-  const s = texts[lang][key];
-  if (s === undefined) return `⟦${key}⟧`;
-  return s.replace(/\{(\w+)\}/g, (m, k: string) => (k in vars ? String(vars[k]) : m));
+/** A page's catalogues: the German one's keys are the page's keys. */
+export type Catalogues<K extends string> = Record<Lang, Record<K, string>>;
+
+/** translator returns t(lang, key, vars) over a page's catalogues. */
+export function translator<K extends string>(texts: Catalogues<K>): (lang: Lang, key: K, vars?: Vars) => string {
+  return (lang, key, vars = {}) => {
+    const s = (texts[lang] as Record<string, string | undefined>)[key];
+    if (s === undefined) return `⟦${key}⟧`;
+    return s.replace(/\{(\w+)\}/g, (m, k: string) => (k in vars ? String(vars[k]) : m));
+  };
 }
+
+/** hasKey tells whether s names a text, for keys made from data. */
+export function hasKey<K extends string>(texts: Catalogues<K>, s: string): s is K {
+  return Object.hasOwn(texts.de, s);
+}
+
+// The enquirer's page.
+export type Key = keyof typeof de;
+export const translate = /* @__PURE__ */ translator<Key>({ de, en });

@@ -3,6 +3,7 @@
 // One URL and no history entries; nothing is stored on the device; every
 // string from the translation files; no markup from data (textContent only).
 import * as api from "./api";
+import { h, type Attrs } from "./dom";
 import { defaultLang, translate, type Key, type Lang } from "./i18n";
 import * as p from "./protocol";
 import type { Reply, Request } from "./worker";
@@ -33,20 +34,6 @@ const state: {
 
 const $ = (id: string): HTMLElement => document.getElementById(id)!;
 const t = (key: Key, vars?: Record<string, string | number>): string => translate(state.lang, key, vars);
-
-// ---- DOM helpers: text only, never markup ---------------------------------
-
-type Attrs = Record<string, string | boolean | ((e: Event) => void)>;
-function h(tag: string, attrs: Attrs = {}, ...children: Array<Node | string | null | false>): HTMLElement {
-  const el = document.createElement(tag);
-  for (const [k, v] of Object.entries(attrs)) {
-    if (typeof v === "function") el.addEventListener(k, v);
-    else if (v === true) el.setAttribute(k, "");
-    else if (v !== false) el.setAttribute(k, v);
-  }
-  for (const c of children) if (c !== null && c !== false) el.append(c);
-  return el;
-}
 
 function status(text: string, busy = false): void {
   const s = $("status");

@@ -1,0 +1,260 @@
+// counsel's local desk API (lotse/counsel, desk.go), typed. The page talks
+// only to the local counsel process; the token from the URL fragment goes
+// in the X-Lotse-Desk header of every request. Types of the server's API
+// that counsel passes through unchanged come from the web client's.
+import type { Team } from "../../src/api";
+
+export type { Team };
+
+export type CaseStatus = "new" | "open" | "closed";
+export type Role = "admin" | "counsellor";
+export type MemberState = "pending" | "active" | "removed";
+
+/** A case as the team's server lists it (client.Case). */
+export interface Case {
+  id: string;
+  status: CaseStatus;
+  assignee: string | null;
+  created: string;
+  last_activity: string;
+  expires: string;
+  message_count: number;
+  awaiting_reply: boolean;
+}
+
+/** A decrypted message, or a warning in its place (counsel.Message). */
+export interface Message {
+  seq: number;
+  from: "enquirer" | "counsellor";
+  name: string;
+  sent: string;
+  body: string;
+  lang?: string;
+  role?: "affected" | "relative" | "professional";
+  duplicate?: boolean;
+  warning?: string;
+}
+
+export interface Counsellor {
+  id: string;
+  name: string;
+  role: Role;
+  state: MemberState;
+  recipient: string;
+  fingerprint: string;
+}
+
+export interface Block {
+  title: string;
+  body: string;
+}
+
+export interface CentreHit {
+  id: string;
+  name: string;
+  organisation: string;
+  city: string;
+  state: string;
+  state_name: string;
+  languages: string[];
+  language_names: string[];
+  anonymous: boolean;
+}
+
+/** GET /api/state. role and state are there only while unlocked. */
+export interface State {
+  locked: boolean;
+  alarm: string;
+  alarm_de: string;
+  alarm_advice: string;
+  lock_after_seconds: number;
+  me: { id: string; name: string; role?: Role; state?: MemberState; fingerprint: string };
+  server: string;
+  team?: Team;
+}
+
+export interface Thread {
+  case: Case;
+  messages: Message[];
+  can_reply: boolean;
+  lang: string;
+  centre_lang: string;
+}
+
+/** PATCH /api/cases/{id}: a status, an assignee, or unassign. */
+export interface CasePatch {
+  status?: "open" | "closed";
+  assignee?: string;
+  unassign?: boolean;
+}
+
+/** Events of GET /api/events, by name. */
+export interface Events {
+  case: { id: string };
+  lock: Record<string, never>;
+  alarm: { reason: string; reason_de: string };
+  approved: Record<string, unknown>;
+  state: Record<string, unknown>;
+  online: Record<string, unknown>;
+  offline: Record<string, unknown>;
+}
+/** What follow reports: counsel's events and the stream's own state. */
+export type StreamEvent =
+  | { [N in keyof Events]: { name: N; data: Events[N] } }[keyof Events]
+  | { name: "connected" | "disconnected" | "token" };
+
+/** An error answer of the desk; code "network" when counsel is not there. */
+export class DeskError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly hint = "",
+    readonly messageDE = "", // what counsel said, in German
+  ) {
+    super(message);
+  }
+}
+
+/** readToken takes the token from the fragment (and removes it from the
+ * address bar) or from this tab's storage; "" if there is none. */
+export function readToken(): string {
+  const m = /(?:^#|&)t=([A-Za-z0-9_-]{43})(?:&|$)/.exec(location.hash);
+  if (m?.[1]) {
+    sessionStorage.setItem("lotse-desk-token", m[1]);
+    history.replaceState(null, "", "/");
+    return m[1];
+  }
+  return sessionStorage.getItem("lotse-desk-token") ?? "";
+}
+
+const str = (v: unknown): string => (typeof v === "string" ? v : "");
+
+/** The desk API of one counsel process. onError sees every error answer
+ * before the caller does. */
+export class DeskAPI {
+  constructor(
+    private readonly token: string,
+    private readonly onError: (err: DeskError) => void,
+  ) {}
+
+  get hasToken(): boolean {
+    return this.token !== "";
+  }
+
+  private async call<T>(method: string, path: string, body?: unknown): Promise<T> {
+    const headers: Record<string, string> = { "X-Lotse-Desk": this.token };
+    const init: RequestInit = { method, headers, cache: "no-store", credentials: "omit" };
+    if (body !== undefined) {
+      headers["Content-Type"] = "application/json";
+      init.body = JSON.stringify(body);
+    }
+    let resp: Response;
+    try {
+      resp = await fetch(`/api/${path}`, init);
+    } catch {
+      throw this.fail(new DeskError(0, "network", "network"));
+    }
+    const data: unknown = await resp.json().catch(() => ({}));
+    if (!resp.ok) {
+      const d = (data ?? {}) as Record<string, unknown>;
+      throw this.fail(new DeskError(resp.status, str(d["error"]) || "failed", str(d["message"]) || resp.statusText, str(d["hint"]), str(d["message_de"])));
+    }
+    return data as T;
+  }
+
+  private fail(err: DeskError): DeskError {
+    this.onError(err);
+    return err;
+  }
+
+  state = (): Promise<State> => this.call("GET", "state");
+  unlock = (passphrase: string): Promise<{ locked: boolean }> => this.call("POST", "unlock", { passphrase });
+  lock = (): Promise<{ locked: boolean }> => this.call("POST", "lock", {});
+  touch = (): Promise<unknown> => this.call("POST", "touch", {});
+
+  cases = async (): Promise<Case[]> => (await this.call<{ cases: Case[] | null }>("GET", "cases")).cases ?? [];
+  thread = (id: string): Promise<Thread> => this.call("GET", `cases/${encodeURIComponent(id)}`);
+  reply = (id: string, body: string): Promise<{ seq: number }> => this.call("POST", `cases/${encodeURIComponent(id)}/reply`, { body });
+  patchCase = (id: string, p: CasePatch): Promise<Case> => this.call("PATCH", `cases/${encodeURIComponent(id)}`, p);
+  deleteCase = (id: string): Promise<{ deleted: boolean }> => this.call("DELETE", `cases/${encodeURIComponent(id)}`);
+
+  roster = async (): Promise<Counsellor[]> => (await this.call<{ counsellors: Counsellor[] | null }>("GET", "roster")).counsellors ?? [];
+  blocks = async (): Promise<Block[]> => (await this.call<{ blocks: Block[] | null }>("GET", "blocks")).blocks ?? [];
+  saveBlocks = async (blocks: Block[]): Promise<Block[]> => (await this.call<{ blocks: Block[] }>("PUT", "blocks", { blocks })).blocks;
+
+  centres = (q: string, lang: string): Promise<{ centres: CentreHit[]; total: number; all: number }> =>
+    this.call("GET", `centres?q=${encodeURIComponent(q)}&lang=${encodeURIComponent(lang)}`);
+  centreBlock = (id: string, lang: string): Promise<{ id: string; name: string; lang: string; block: string }> =>
+    this.call("GET", `centres/${encodeURIComponent(id)}?lang=${encodeURIComponent(lang)}`);
+
+  invite = (admin: boolean): Promise<{ invite: string; expires: string }> => this.call("POST", "invites", { admin });
+  approve = (id: string, fingerprint: string): Promise<{ id: string; state: string }> => this.call("POST", "approve", { id, fingerprint });
+  remove = (id: string): Promise<{ id: string; team: Team | null }> => this.call("POST", "remove", { id });
+
+  /** follow reads the event stream with fetch (EventSource cannot send the
+   * header) and hands each event to handler; it reconnects after a pause
+   * and stops only when the token is not valid any more. */
+  async follow(handler: (ev: StreamEvent) => void): Promise<void> {
+    for (;;) {
+      try {
+        const resp = await fetch("/api/events", { headers: { "X-Lotse-Desk": this.token }, cache: "no-store", credentials: "omit" });
+        if (resp.status === 401) {
+          handler({ name: "token" });
+          return;
+        }
+        if (!resp.ok || !resp.body) throw new Error(String(resp.status));
+        handler({ name: "connected" });
+        const reader = resp.body.pipeThrough(new TextDecoderStream()).getReader();
+        let buf = "";
+        for (;;) {
+          const { value, done } = await reader.read();
+          if (done) break;
+          buf += value;
+          let i;
+          while ((i = buf.indexOf("\n\n")) >= 0) {
+            const ev = parseEvent(buf.slice(0, i));
+            buf = buf.slice(i + 2);
+            if (ev) handler(ev);
+          }
+        }
+      } catch {
+        // reconnect below
+      }
+      handler({ name: "disconnected" });
+      await new Promise((r) => setTimeout(r, 2000));
+    }
+  }
+}
+
+const eventNames: ReadonlySet<string> = new Set<keyof Events>(["case", "lock", "alarm", "approved", "state", "online", "offline"]);
+
+/** parseEvent reads one server-sent event block; comments, unknown names
+ * and malformed data give null. */
+export function parseEvent(block: string): StreamEvent | null {
+  let name = "message";
+  let data = "";
+  for (const line of block.split("\n")) {
+    if (line.startsWith("event: ")) name = line.slice(7);
+    else if (line.startsWith("data: ")) data += line.slice(6);
+  }
+  if (!data || !eventNames.has(name)) return null;
+  let v: unknown;
+  try {
+    v = JSON.parse(data);
+  } catch {
+    return null;
+  }
+  if (typeof v !== "object" || v === null) return null;
+  const d = v as Record<string, unknown>;
+  switch (name) {
+    case "case":
+      return typeof d["id"] === "string" ? { name, data: { id: d["id"] } } : null;
+    case "alarm":
+      return { name, data: { reason: str(d["reason"]), reason_de: str(d["reason_de"]) } };
+    case "lock":
+      return { name, data: {} };
+    default:
+      return { name: name as "approved" | "state" | "online" | "offline", data: d };
+  }
+}

@@ -1,0 +1,780 @@
+// The counsellor desk. Every string shown comes from the catalogues in
+// lang/ or, as plain text (never markup), from the local counsel process.
+// What the page knows lives in one object, desk; the HTML in index.html
+// holds the fixed structure, and h() builds the lists.
+import { byId as $, h } from "../../src/dom";
+import { defaultLang, hasKey, isLang, translator, type Lang, type Vars } from "../../src/i18n";
+import { DeskAPI, DeskError, readToken, type Block, type Case, type CasePatch, type Counsellor, type Message, type State, type StreamEvent } from "./api";
+import de from "./lang/de.json";
+import en from "./lang/en.json";
+
+type Key = keyof typeof de;
+const texts = { de, en };
+const translate = translator<Key>(texts);
+
+type View = "inbox" | "team";
+type Filter = "active" | "new" | "awaiting" | "open" | "closed" | "mine";
+const filters: readonly Filter[] = ["active", "new", "awaiting", "open", "closed", "mine"];
+
+const desk: {
+  lang: Lang;
+  api: DeskAPI;
+  state: State | null; // the last GET /api/state
+  cases: Case[];
+  filter: Filter;
+  selected: string; // the open case's id, "" for none
+  roster: Counsellor[];
+  blocks: Block[];
+  view: View;
+  active: boolean; // used since the last touch
+  seenCases: Set<string>;
+  centreCase: string; // the case whose default centre language is set
+  centreTimer: ReturnType<typeof setTimeout> | undefined;
+  centreSearchNo: number; // so that a slow answer does not replace a newer one
+} = {
+  lang: initialLang(),
+  api: new DeskAPI(readToken(), onAPIError),
+  state: null,
+  cases: [],
+  filter: "active",
+  selected: "",
+  roster: [],
+  blocks: [],
+  view: "inbox",
+  active: false,
+  seenCases: new Set(),
+  centreCase: "",
+  centreTimer: undefined,
+  centreSearchNo: 0,
+};
+
+const t = (key: Key, vars?: Vars): string => translate(desk.lang, key, vars);
+
+// ---- language --------------------------------------------------------
+
+/** The browser's language, unless the counsellor chose one in this tab. */
+function initialLang(): Lang {
+  const chosen = sessionStorage.getItem("lotse-desk-lang");
+  return isLang(chosen) ? chosen : defaultLang();
+}
+
+function setLang(lang: Lang): void {
+  desk.lang = lang;
+  sessionStorage.setItem("lotse-desk-lang", lang);
+  document.documentElement.lang = lang;
+  applyTexts();
+}
+
+/** Fills the fixed page's texts: data-t names the text of an element,
+ * data-t-placeholder its placeholder. */
+function applyTexts(): void {
+  for (const el of document.querySelectorAll<HTMLElement>("[data-t]")) {
+    const key = el.dataset["t"] ?? "";
+    el.textContent = hasKey(texts, key) ? t(key) : `⟦${key}⟧`;
+  }
+  for (const el of document.querySelectorAll<HTMLElement>("[data-t-placeholder]")) {
+    const key = el.dataset["tPlaceholder"] ?? "";
+    el.setAttribute("placeholder", hasKey(texts, key) ? t(key) : `⟦${key}⟧`);
+  }
+}
+
+/** A date in the page's language: "28. Nov. 2026, 14:05". */
+function formatDate(iso: string, withTime = true): string {
+  const d = new Date(iso);
+  if (Number.isNaN(d.getTime())) return iso;
+  const opts: Intl.DateTimeFormatOptions = withTime
+    ? { day: "numeric", month: "short", year: "numeric", hour: "2-digit", minute: "2-digit" }
+    : { day: "numeric", month: "short", year: "numeric" };
+  return new Intl.DateTimeFormat(desk.lang === "de" ? "de-DE" : "en-GB", opts).format(d);
+}
+
+// ---- errors ----------------------------------------------------------
+
+/** counsel's own words in the page's language: it sends German beside the
+ * English where it has it. */
+function messageOf(err: DeskError): string {
+  return desk.lang === "de" && err.messageDE ? err.messageDE : err.message;
+}
+
+function errorText(err: unknown): string {
+  if (!(err instanceof DeskError)) return String(err);
+  if (err.code === "alarm") return messageOf(err);
+  const key = `err.${err.code}`;
+  if (!hasKey(texts, key)) return messageOf(err);
+  return err.code === "failed" ? `${t(key)} ${messageOf(err)}` : t(key);
+}
+
+/** Every error answer passes here first: some change what the page shows. */
+function onAPIError(err: DeskError): void {
+  if (err.code === "locked" && desk.state && !desk.state.locked) {
+    desk.state.locked = true;
+    showUnlock(true);
+  } else if (err.code === "alarm") {
+    showAlarm(messageOf(err).replace(/^ALARM: /, ""));
+  } else if (err.code === "token") {
+    show("token");
+  }
+}
+
+// ---- views -------------------------------------------------------------
+
+function show(which: "unlock" | "token" | View): void {
+  for (const v of ["unlock", "token", "inbox", "team"]) $(`view-${v}`).hidden = v !== which;
+  const unlocked = which === "inbox" || which === "team";
+  $("tabs").hidden = !unlocked || desk.state?.me.state === "pending";
+  $("lock").hidden = !unlocked;
+  $("tab-inbox").setAttribute("aria-current", which === "inbox" ? "page" : "false");
+  $("tab-team").setAttribute("aria-current", which === "team" ? "page" : "false");
+}
+
+function renderWho(): void {
+  const me = desk.state?.me;
+  if (!me) return;
+  $("whoami").textContent = `${me.name} (${me.id})`;
+  $("unlock-who").textContent = t("unlock.who", { name: me.name, id: me.id });
+}
+
+function showAlarm(reason: string): void {
+  $("alarm-reason").textContent = reason;
+  $("alarm").hidden = false;
+  show("unlock");
+  $("view-unlock").hidden = true;
+}
+
+async function loadState(): Promise<void> {
+  const st = await desk.api.state();
+  desk.state = st;
+  renderWho();
+  if (st.alarm) {
+    showAlarm(desk.lang === "de" && st.alarm_de ? st.alarm_de : st.alarm);
+    return;
+  }
+  if (st.locked) {
+    showUnlock(false);
+    return;
+  }
+  await enterDesk();
+}
+
+/** The locked page: nothing decrypted stays in it. */
+function showUnlock(autoLocked: boolean): void {
+  show("unlock");
+  $("unlock-note").hidden = !autoLocked;
+  $<HTMLInputElement>("passphrase").value = "";
+  $("unlock-error").textContent = "";
+  closeThread();
+  $("messages").replaceChildren();
+  $("case-list").replaceChildren();
+  $<HTMLTextAreaElement>("reply-text").value = "";
+  $<HTMLInputElement>("centre-search").value = "";
+  $("centre-list").replaceChildren();
+  $("centre-status").textContent = "";
+  desk.centreCase = "";
+  desk.cases = [];
+  desk.selected = "";
+  $("passphrase").focus();
+}
+
+async function enterDesk(): Promise<void> {
+  if (!desk.state) return;
+  desk.roster = await desk.api.roster();
+  if (desk.state.me.state === "pending") {
+    desk.view = "team";
+    renderTeam();
+    show("team");
+    return;
+  }
+  desk.blocks = await desk.api.blocks();
+  renderBlockSelect();
+  await loadCases();
+  for (const c of desk.cases) desk.seenCases.add(c.id);
+  setView(desk.view);
+}
+
+function setView(v: View): void {
+  desk.view = v;
+  if (v === "team") renderTeam();
+  show(v);
+}
+
+// ---- inbox -------------------------------------------------------------
+
+async function loadCases(): Promise<void> {
+  desk.cases = await desk.api.cases();
+  renderCases();
+}
+
+function matches(c: Case): boolean {
+  switch (desk.filter) {
+    case "active":
+      return c.status !== "closed";
+    case "new":
+      return c.status === "new";
+    case "awaiting":
+      return c.awaiting_reply && c.status !== "closed";
+    case "open":
+      return c.status === "open";
+    case "closed":
+      return c.status === "closed";
+    case "mine":
+      return c.assignee === desk.state?.me.id;
+  }
+}
+
+function nameOf(id: string): string {
+  return desk.roster.find((x) => x.id === id)?.name ?? id;
+}
+
+function renderCases(): void {
+  for (const b of $("filters").querySelectorAll("button")) {
+    b.setAttribute("aria-selected", b.dataset["filter"] === desk.filter ? "true" : "false");
+  }
+  const shown = desk.cases.filter(matches);
+  const items = shown.map((c) => {
+    const tags = h("span", { class: "tags" }, h("span", { class: `tag ${c.status}` }, t(`status.${c.status}`)));
+    if (c.awaiting_reply && c.status !== "closed") tags.append(h("span", { class: "tag awaiting" }, t("case.awaiting")));
+    if (c.assignee) tags.append(h("span", { class: "tag" }, t("case.assigned", { name: nameOf(c.assignee) })));
+    tags.append(h("span", { class: "tag" }, c.message_count === 1 ? t("case.message") : t("case.messages", { n: c.message_count })));
+    return h(
+      "li",
+      {},
+      h(
+        "button",
+        { type: "button", "data-case": c.id, "aria-current": c.id === desk.selected ? "true" : "false", click: () => void openCase(c.id) },
+        h("span", { class: "cid" }, c.id.slice(0, 8)),
+        h("span", { class: "when" }, formatDate(c.last_activity)),
+        tags,
+      ),
+    );
+  });
+  $("case-list").replaceChildren(...items);
+  $("case-empty").hidden = shown.length > 0;
+}
+
+function closeThread(): void {
+  $("thread").hidden = true;
+  $("thread-none").hidden = false;
+}
+
+async function openCase(id: string): Promise<void> {
+  desk.selected = id;
+  renderCases();
+  let data;
+  try {
+    data = await desk.api.thread(id);
+  } catch (err) {
+    if (err instanceof DeskError && err.code === "not_found") {
+      desk.selected = "";
+      closeThread();
+      await loadCases();
+    }
+    return;
+  }
+  if (desk.selected !== id) return;
+  renderThread(data.case, data.messages, data.can_reply);
+  if (desk.centreCase !== id) {
+    // A centre goes into a reply in the enquirer's language.
+    desk.centreCase = id;
+    $<HTMLSelectElement>("centre-lang").value = data.centre_lang === "en" ? "en" : "de";
+    void searchCentres();
+  }
+}
+
+function renderThread(c: Case, messages: Message[], canReply: boolean): void {
+  $("thread-none").hidden = true;
+  $("thread").hidden = false;
+  $("thread-title").textContent = t("thread.title", { id: c.id.slice(0, 8) });
+  const meta = [t(`status.${c.status}`), t("case.created", { date: formatDate(c.created, false) }), t("case.expires", { date: formatDate(c.expires, false) })];
+  if (c.assignee) meta.push(t("case.assigned", { name: nameOf(c.assignee) }));
+  $("thread-meta").textContent = meta.join(" · ");
+  $("act-close").hidden = c.status === "closed";
+  $("act-reopen").hidden = c.status !== "closed";
+  $("act-claim").hidden = c.assignee === desk.state?.me.id;
+  const sel = $<HTMLSelectElement>("act-assign");
+  sel.replaceChildren(
+    h("option", { value: "" }, t("case.nobody")),
+    ...desk.roster.filter((x) => x.state === "active").map((r) => h("option", { value: r.id }, `${r.name} (${r.id})`)),
+  );
+  sel.value = c.assignee ?? "";
+
+  const list = $("messages");
+  const atBottom = list.scrollHeight - list.scrollTop - list.clientHeight < 40;
+  list.replaceChildren(
+    ...messages.map((m) => {
+      if (m.warning) {
+        return h("li", { class: "msg warn", role: "alert" }, h("p", { class: "body" }, t("msg.warning", { seq: m.seq, reason: m.warning })));
+      }
+      const who = m.from === "counsellor" ? t("msg.counsellor", { name: m.name }) : t("msg.enquirer");
+      const head = h("div", { class: "head" }, h("span", { class: "who" }, who), h("time", { datetime: m.sent }, formatDate(m.sent)), h("span", {}, `#${m.seq}`));
+      if (m.role) head.append(h("span", { class: "tag" }, t(`msg.role.${m.role}`)));
+      const body = m.duplicate ? h("p", { class: "body muted" }, t("msg.duplicate")) : h("p", { class: "body" }, m.body);
+      return h("li", { class: `msg ${m.from === "counsellor" ? "counsellor" : "enquirer"}`, lang: m.lang ?? "" }, head, body);
+    }),
+  );
+  if (atBottom || list.dataset["case"] !== c.id) list.scrollTop = list.scrollHeight;
+  list.dataset["case"] = c.id;
+  $("reply-blocked").hidden = canReply;
+  $<HTMLButtonElement>("reply-send").disabled = !canReply;
+}
+
+async function patchCase(patch: CasePatch): Promise<void> {
+  if (!desk.selected) return;
+  await desk.api.patchCase(desk.selected, patch);
+  await loadCases();
+  await openCase(desk.selected);
+}
+
+/** Asks a yes/no question in a dialog. */
+function confirmDialog(text: string, yes: string): Promise<boolean> {
+  const d = $<HTMLDialogElement>("confirm-dialog");
+  $("confirm-text").textContent = text;
+  $("confirm-yes").textContent = yes;
+  d.returnValue = "";
+  d.showModal();
+  return new Promise((resolve) => d.addEventListener("close", () => resolve(d.returnValue === "yes"), { once: true }));
+}
+
+async function sendReply(): Promise<void> {
+  const ta = $<HTMLTextAreaElement>("reply-text");
+  const send = $<HTMLButtonElement>("reply-send");
+  const body = ta.value.trim();
+  $("reply-error").textContent = "";
+  if (!body) {
+    $("reply-error").textContent = t("reply.empty");
+    return;
+  }
+  if (!desk.selected || send.disabled) return;
+  send.disabled = true;
+  send.textContent = t("reply.sending");
+  try {
+    await desk.api.reply(desk.selected, body);
+    ta.value = "";
+    await openCase(desk.selected);
+    await loadCases();
+  } catch (err) {
+    $("reply-error").textContent = errorText(err);
+  } finally {
+    send.disabled = false;
+    send.textContent = t("reply.send");
+  }
+}
+
+// ---- text blocks -----------------------------------------------------------
+
+function renderBlockSelect(): void {
+  $("block-select").replaceChildren(h("option", { value: "" }, t("blocks.choose")), ...desk.blocks.map((b, i) => h("option", { value: String(i) }, b.title)));
+}
+
+function insertBlock(): void {
+  const sel = $<HTMLSelectElement>("block-select");
+  const b = desk.blocks[Number(sel.value)];
+  sel.value = "";
+  if (!b) return;
+  const ta = $<HTMLTextAreaElement>("reply-text");
+  ta.setRangeText(b.body, ta.selectionStart, ta.selectionEnd, "end");
+  ta.focus();
+}
+
+function blockEditor(b: Block): HTMLElement {
+  const title = h("input", { "aria-label": t("blocks.name"), placeholder: t("blocks.name"), maxlength: "200" }) as HTMLInputElement;
+  title.value = b.title;
+  const body = h("textarea", { rows: "4", "aria-label": t("blocks.text"), placeholder: t("blocks.text") }) as HTMLTextAreaElement;
+  body.value = b.body;
+  const li = h("li", { class: "block" }, title, body);
+  li.append(h("button", { type: "button", class: "btn danger", click: () => li.remove() }, t("blocks.delete")));
+  return li;
+}
+
+function manageBlocks(): void {
+  $("blocks-list").replaceChildren(...desk.blocks.map(blockEditor));
+  $("blocks-error").textContent = "";
+  $<HTMLDialogElement>("blocks-dialog").showModal();
+}
+
+async function saveBlocks(): Promise<void> {
+  const next: Block[] = [];
+  for (const li of $("blocks-list").querySelectorAll("li")) {
+    const title = li.querySelector("input")?.value.trim() ?? "";
+    const body = li.querySelector("textarea")?.value ?? "";
+    if (title || body.trim()) next.push({ title: title || body.trim().slice(0, 40), body });
+  }
+  try {
+    desk.blocks = await desk.api.saveBlocks(next);
+    renderBlockSelect();
+    $<HTMLDialogElement>("blocks-dialog").close();
+  } catch (err) {
+    $("blocks-error").textContent = errorText(err);
+  }
+}
+
+// ---- counselling centres -------------------------------------------------
+
+/** Searches the server's directory (through counsel) and shows the matches. */
+async function searchCentres(): Promise<void> {
+  const no = ++desk.centreSearchNo;
+  const q = $<HTMLInputElement>("centre-search").value;
+  let res;
+  try {
+    res = await desk.api.centres(q, desk.lang);
+  } catch (err) {
+    if (no !== desk.centreSearchNo) return;
+    $("centre-list").replaceChildren();
+    $("centre-status").textContent = errorText(err);
+    return;
+  }
+  if (no !== desk.centreSearchNo) return;
+  const items = res.centres.map((c) => {
+    const place = c.state === "DE" ? t("centres.nationwide") : c.city && c.city !== c.state_name ? `${c.city} (${c.state_name})` : c.state_name;
+    const details = [place, c.language_names.join(", ")];
+    if (c.anonymous) details.push(t("centres.anonymous"));
+    return h(
+      "li",
+      {},
+      h("div", { class: "centre-text" }, h("strong", {}, c.name), h("span", { class: "muted" }, details.join(" · "))),
+      h(
+        "button",
+        { type: "button", class: "btn", "data-centre": c.id, "aria-label": t("centres.insertlabel", { name: c.name }), click: () => void insertCentre(c.id, c.name) },
+        t("centres.insert"),
+      ),
+    );
+  });
+  $("centre-list").replaceChildren(...items);
+  let status = t("centres.count", { n: res.total, all: res.all });
+  if (res.all === 0) status = t("centres.empty");
+  else if (res.total === 0) status = t("centres.none");
+  else if (res.total > res.centres.length) status = t("centres.more", { n: res.centres.length, total: res.total });
+  $("centre-status").textContent = status;
+}
+
+function searchCentresSoon(): void {
+  clearTimeout(desk.centreTimer);
+  desk.centreTimer = setTimeout(() => void searchCentres(), 200);
+}
+
+function searchCentresNow(): void {
+  clearTimeout(desk.centreTimer);
+  void searchCentres();
+}
+
+/** Inserts a centre's block at the cursor of the reply, on lines of its own. */
+async function insertCentre(id: string, name: string): Promise<void> {
+  const ta = $<HTMLTextAreaElement>("reply-text");
+  const lang = $<HTMLSelectElement>("centre-lang").value === "en" ? "en" : "de";
+  const start = ta.selectionStart;
+  const end = ta.selectionEnd;
+  let res;
+  try {
+    res = await desk.api.centreBlock(id, lang);
+  } catch (err) {
+    $("centre-status").textContent = errorText(err);
+    return;
+  }
+  const from = Math.min(start, ta.value.length);
+  const to = Math.min(Math.max(end, from), ta.value.length);
+  let text = res.block;
+  if (from > 0 && !ta.value.slice(0, from).endsWith("\n")) text = `\n${text}`;
+  if (!ta.value.slice(to).startsWith("\n")) text = `${text}\n`;
+  ta.setRangeText(text, from, to, "end");
+  ta.focus();
+  $("centre-status").textContent = t("centres.inserted", { name });
+}
+
+// ---- team --------------------------------------------------------------
+
+function renderTeam(): void {
+  const st = desk.state;
+  if (!st) return;
+  $("fp-team").textContent = st.team ? `${st.team.fingerprint} ${t("team.epoch", { epoch: st.team.epoch })}` : "–";
+  $("fp-own").textContent = st.me.fingerprint;
+  const admin = st.me.role === "admin" && st.me.state === "active";
+  $("admin-card").hidden = !admin;
+  const rows = desk.roster.map((c) => {
+    const actions = h("td", {});
+    if (admin && c.state === "pending") {
+      actions.append(h("button", { type: "button", class: "btn", "data-approve": c.id, click: () => approve(c) }, t("admin.approve")));
+    }
+    if (admin && c.state === "active" && c.id !== st.me.id) {
+      actions.append(h("button", { type: "button", class: "btn danger", "data-remove": c.id, click: () => void removeMember(c) }, t("admin.remove")));
+    }
+    return h(
+      "tr",
+      {},
+      h("td", {}, c.name),
+      h("td", {}, c.id),
+      h("td", {}, t(`role.${c.role}`)),
+      h("td", {}, t(`state.${c.state}`)),
+      h("td", { class: "fp" }, c.fingerprint),
+      actions,
+    );
+  });
+  $("roster-body").replaceChildren(...rows);
+}
+
+function approve(c: Counsellor): void {
+  const d = $<HTMLDialogElement>("approve-dialog");
+  $("approve-who").textContent = `${c.name} (${c.id})`;
+  $("approve-expected").textContent = c.fingerprint;
+  $<HTMLInputElement>("approve-fp").value = "";
+  $("approve-error").textContent = "";
+  d.dataset["id"] = c.id;
+  d.dataset["name"] = c.name;
+  d.showModal();
+}
+
+async function submitApprove(): Promise<void> {
+  const d = $<HTMLDialogElement>("approve-dialog");
+  const fp = $<HTMLInputElement>("approve-fp");
+  try {
+    await desk.api.approve(d.dataset["id"] ?? "", fp.value);
+  } catch (err) {
+    $("approve-error").textContent = err instanceof DeskError && err.code === "fingerprint_mismatch" ? t("approve.mismatch") : errorText(err);
+    fp.select();
+    return;
+  }
+  d.close();
+  $("admin-msg").textContent = t("admin.approved", { name: d.dataset["name"] ?? "" });
+  desk.roster = await desk.api.roster();
+  renderTeam();
+}
+
+async function removeMember(c: Counsellor): Promise<void> {
+  if (!(await confirmDialog(t("admin.removeconfirm", { name: c.name }), t("admin.remove")))) return;
+  try {
+    const res = await desk.api.remove(c.id);
+    $("admin-msg").textContent = t("admin.removed", { name: c.name, fp: res.team?.fingerprint ?? "" });
+  } catch (err) {
+    $("admin-msg").textContent = errorText(err);
+  }
+  desk.state = await desk.api.state();
+  desk.roster = await desk.api.roster();
+  renderTeam();
+}
+
+async function invite(admin: boolean): Promise<void> {
+  try {
+    const res = await desk.api.invite(admin);
+    $("invite-code").textContent = res.invite;
+    $("invite-out").hidden = false;
+  } catch (err) {
+    $("admin-msg").textContent = errorText(err);
+  }
+}
+
+// ---- live events and auto-lock -------------------------------------------
+
+const unlocked = (): boolean => desk.state !== null && !desk.state.locked;
+
+async function onEvent(ev: StreamEvent): Promise<void> {
+  switch (ev.name) {
+    case "case": {
+      if (!unlocked()) return;
+      const id = ev.data.id;
+      await loadCases().catch(() => {});
+      if (id === desk.selected) await openCase(desk.selected).catch(() => {});
+      if (!desk.seenCases.has(id)) {
+        desk.seenCases.add(id);
+        document.title = `(${t("case.new")}) Lotse`;
+      }
+      break;
+    }
+    case "lock":
+      if (desk.state) desk.state.locked = true;
+      showUnlock(true);
+      break;
+    case "alarm":
+      showAlarm((desk.lang === "de" && ev.data.reason_de) || ev.data.reason);
+      break;
+    case "approved":
+    case "state":
+      // An admin approved (or removed) this pending counsellor: show what
+      // the desk holds now, without a new unlock.
+      if (!unlocked()) return;
+      if (ev.name === "approved") desk.view = "inbox";
+      await loadState().catch(() => {});
+      break;
+    case "offline":
+      $("conn").textContent = t("conn.offline");
+      $("conn").hidden = false;
+      break;
+    case "online":
+      $("conn").hidden = true;
+      // counsel fetched the directory again: show what it holds now.
+      if (unlocked() && desk.selected) await searchCentres().catch(() => {});
+      break;
+    case "connected":
+      $("conn").hidden = true;
+      // Catch up with what happened while the stream was down.
+      if (unlocked() && desk.state?.me.state !== "pending") await loadCases().catch(() => {});
+      break;
+    case "token":
+      show("token");
+      break;
+    case "disconnected":
+      break;
+  }
+}
+
+/** Use of the page counts as use of the desk: counsel locks it after
+ * lock_after_seconds without a touch. */
+function trackActivity(): void {
+  for (const ev of ["keydown", "pointerdown", "wheel", "input"]) {
+    document.addEventListener(ev, () => {
+      desk.active = true;
+      if (document.title !== "Lotse") document.title = "Lotse";
+    }, { passive: true });
+  }
+  const every = Math.max(1, Math.min(60, Math.floor((desk.state?.lock_after_seconds || 900) / 3)));
+  setInterval(() => {
+    if (desk.active && unlocked()) {
+      desk.active = false;
+      desk.api.touch().catch(() => {});
+    }
+  }, every * 1000);
+}
+
+// ---- wiring --------------------------------------------------------------
+
+function on(id: string, type: string, f: (e: Event) => void): void {
+  $(id).addEventListener(type, f);
+}
+
+function wire(): void {
+  on("lang", "change", () => {
+    setLang($<HTMLSelectElement>("lang").value === "en" ? "en" : "de");
+    renderWho();
+    if (!unlocked()) return;
+    renderCases();
+    renderBlockSelect();
+    if (desk.view === "team") renderTeam();
+    if (desk.selected) {
+      void searchCentres();
+      void openCase(desk.selected);
+    }
+  });
+  on("unlock-form", "submit", async (e) => {
+    e.preventDefault();
+    const input = $<HTMLInputElement>("passphrase");
+    const button = $<HTMLButtonElement>("unlock-button");
+    button.disabled = true;
+    button.textContent = t("unlock.busy");
+    $("unlock-error").textContent = "";
+    try {
+      await desk.api.unlock(input.value);
+      input.value = "";
+      await loadState();
+    } catch (err) {
+      $("unlock-error").textContent = errorText(err);
+      input.select();
+    } finally {
+      button.disabled = false;
+      button.textContent = t("unlock.button");
+    }
+  });
+  on("lock", "click", async () => {
+    await desk.api.lock().catch(() => {});
+    if (desk.state) desk.state.locked = true;
+    showUnlock(false);
+  });
+  on("tab-inbox", "click", () => setView("inbox"));
+  on("tab-team", "click", async () => {
+    desk.roster = await desk.api.roster();
+    desk.state = await desk.api.state();
+    setView("team");
+  });
+  for (const b of $("filters").querySelectorAll("button")) {
+    b.addEventListener("click", () => {
+      desk.filter = filters.find((f) => f === b.dataset["filter"]) ?? "active";
+      renderCases();
+    });
+  }
+  on("case-list", "keydown", (e) => {
+    const k = (e as KeyboardEvent).key;
+    if (k !== "ArrowDown" && k !== "ArrowUp") return;
+    const buttons = [...$("case-list").querySelectorAll("button")];
+    const i = buttons.indexOf(document.activeElement as HTMLButtonElement);
+    const next = buttons[k === "ArrowDown" ? i + 1 : i - 1];
+    if (next) {
+      e.preventDefault();
+      next.focus();
+    }
+  });
+  on("act-claim", "click", () => void patchCase({ assignee: desk.state?.me.id ?? "" }));
+  on("act-assign", "change", () => {
+    const v = $<HTMLSelectElement>("act-assign").value;
+    void patchCase(v ? { assignee: v } : { unassign: true });
+  });
+  on("act-close", "click", () => void patchCase({ status: "closed" }));
+  on("act-reopen", "click", () => void patchCase({ status: "open" }));
+  on("act-delete", "click", async () => {
+    if (!desk.selected || !(await confirmDialog(t("case.deleteconfirm"), t("case.delete")))) return;
+    await desk.api.deleteCase(desk.selected);
+    desk.selected = "";
+    closeThread();
+    await loadCases();
+  });
+  on("reply-form", "submit", (e) => {
+    e.preventDefault();
+    // Enter in the centre search submits the form implicitly: search, do
+    // not send.
+    if (document.activeElement === $("centre-search")) searchCentresNow();
+    else void sendReply();
+  });
+  on("reply-text", "keydown", (e) => {
+    const k = e as KeyboardEvent;
+    if (k.key === "Enter" && (k.ctrlKey || k.metaKey)) {
+      e.preventDefault();
+      void sendReply();
+    }
+  });
+  on("block-select", "change", insertBlock);
+  on("centre-search", "input", searchCentresSoon);
+  on("centre-search", "keydown", (e) => {
+    // Enter searches; it must not send the reply around it.
+    if ((e as KeyboardEvent).key === "Enter") {
+      e.preventDefault();
+      searchCentresNow();
+    }
+  });
+  on("blocks-manage", "click", manageBlocks);
+  on("blocks-add", "click", () => {
+    const li = blockEditor({ title: "", body: "" });
+    $("blocks-list").append(li);
+    li.querySelector("input")?.focus();
+  });
+  on("blocks-cancel", "click", () => $<HTMLDialogElement>("blocks-dialog").close());
+  on("blocks-form", "submit", (e) => {
+    e.preventDefault();
+    void saveBlocks();
+  });
+  on("approve-cancel", "click", () => $<HTMLDialogElement>("approve-dialog").close());
+  on("approve-form", "submit", (e) => {
+    e.preventDefault();
+    void submitApprove();
+  });
+  on("invite-counsellor", "click", () => void invite(false));
+  on("invite-admin", "click", () => void invite(true));
+  document.addEventListener("keydown", (e) => {
+    if (!e.altKey || !unlocked() || desk.state?.me.state === "pending") return;
+    if (e.key === "1") setView("inbox");
+    if (e.key === "2") $("tab-team").click();
+  });
+}
+
+async function boot(): Promise<void> {
+  $<HTMLSelectElement>("lang").value = desk.lang;
+  setLang(desk.lang);
+  wire();
+  if (!desk.api.hasToken) {
+    show("token");
+    return;
+  }
+  try {
+    await loadState();
+  } catch {
+    return;
+  }
+  trackActivity();
+  void desk.api.follow((ev) => void onEvent(ev));
+}
+
+void boot();
