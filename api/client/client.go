@@ -21,6 +21,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"lotse/api/wire"
 )
 
 // Read limits. A case or mailbox holds at most 4 MiB of ciphertext by
@@ -208,10 +210,7 @@ func readError(resp *http.Response) error {
 	e := &Error{Status: resp.StatusCode, RetryAfter: parseRetryAfter(resp.Header.Get("Retry-After"), time.Now())}
 	b, err := readLimited(resp.Body, maxErrorResponse)
 	if err == nil {
-		var body struct {
-			Error   string `json:"error"`
-			Message string `json:"message"`
-		}
+		var body wire.ErrorBody
 		if json.Unmarshal(b, &body) == nil {
 			e.Code, e.Message = body.Error, body.Message
 		}

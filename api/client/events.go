@@ -10,6 +10,8 @@ import (
 	"io"
 	"mime"
 	"net/http"
+
+	"lotse/api/wire"
 )
 
 // Bounds of an event stream: one line, and one event's data.
@@ -129,10 +131,7 @@ func readEvents(r io.Reader, emit func(Event) bool) error {
 				if ev.Type == "" {
 					ev.Type = "message"
 				}
-				var fields struct {
-					ID  string `json:"id"`
-					Seq uint64 `json:"seq"`
-				}
+				var fields wire.CaseEvent // a MessageEvent is its seq alone
 				if json.Unmarshal(ev.Data, &fields) == nil {
 					ev.ID, ev.Seq = fields.ID, fields.Seq
 				}
