@@ -59,8 +59,8 @@ type CaseDetail struct {
 // CasePatch is the body of PATCH /api/v1/cases/{id}: a field left out
 // keeps its value.
 type CasePatch struct {
-	Status   string  `json:"status,omitempty"`   // "open" or "closed"; "" leaves it
-	Assignee *string `json:"assignee,omitempty"` // nil leaves it; "" unassigns, sent as null
+	Status   string  `json:"status,omitempty"`   // "open" or "closed"; left out (Go: "") keeps it
+	Assignee *string `json:"assignee,omitempty"` // counsellor id; null (Go: "") unassigns; left out (Go: nil) keeps it
 }
 
 // MarshalJSON leaves out what is not set and sends an unassignment as null.

@@ -21,9 +21,10 @@ import (
 )
 
 // Bytes is a byte string that travels as standard base64 with padding
-// (PROTOCOL.md §6: every "b64" field). It marshals like []byte; it decodes
-// strictly, refusing line breaks, stray bits and the URL alphabet, so that
-// each value has one encoding.
+// (PROTOCOL.md §6: every "b64" field).
+//
+// It marshals like []byte; it decodes strictly, refusing line breaks, stray
+// bits and the URL alphabet, so that each value has one encoding.
 //
 // A JSON string that is not such base64 is a *json.UnmarshalTypeError of
 // Type Bytes and Value "string", which encoding/json completes with the
