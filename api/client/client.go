@@ -1,6 +1,8 @@
 // Package client is a Go client of the Lotse HTTP API, version 1
-// (PROTOCOL.md §6), written from the protocol alone: the counsellor desktop,
-// the auditor and the end-to-end tests use it to talk to a real mailboxd.
+// (PROTOCOL.md §6): the counsellor desktop, the auditor and the end-to-end
+// tests use it to talk to a real mailboxd. It sends and reads the bodies of
+// package wire, the same types the server's handlers use; its own code is
+// only the calls (paths, methods, statuses), errors, bounds and streams.
 //
 // A Client carries at most one credential, sent as "Authorization: Bearer …":
 // an enquirer's crypto.EnquirerKeys.Bearer() or a counsellor's session token
