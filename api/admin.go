@@ -4,15 +4,9 @@ import (
 	"time"
 
 	"github.com/gofiber/fiber/v2"
-)
 
-// compactJSON answers POST /api/v1/admin/compact.
-type compactJSON struct {
-	Purged      int   `json:"purged"`       // expired mailboxes deleted first
-	BytesBefore int64 `json:"bytes_before"` // data file size before
-	BytesAfter  int64 `json:"bytes_after"`  // and after the compaction
-	DurationMS  int64 `json:"duration_ms"`  // purge and compaction
-}
+	"lotse/api/wire"
+)
 
 // POST /api/v1/admin/compact (admin): delete the mailboxes whose retention
 // has run out, then rewrite the data file with the live data only, so what
@@ -37,7 +31,7 @@ func (s *Server) postCompact(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return writeJSON(c, fiber.StatusOK, compactJSON{
+	return writeJSON(c, fiber.StatusOK, wire.Compaction{
 		Purged:      purged,
 		BytesBefore: st.BytesBefore,
 		BytesAfter:  st.BytesAfter,

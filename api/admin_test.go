@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"lotse/api/wire"
 )
 
 func TestCompact(t *testing.T) {
@@ -55,7 +57,7 @@ func TestCompact(t *testing.T) {
 		r := e.do(request{method: "POST", path: "/api/v1/admin/compact", auth: tm.adminToken, body: body})
 		e.want(r, 200, "")
 		wantKeys(t, r.body, "purged", "bytes_before", "bytes_after", "duration_ms")
-		var rep compactJSON
+		var rep wire.Compaction
 		r.decode(t, &rep)
 		if rep.Purged != 0 || rep.BytesAfter <= 0 || rep.DurationMS < 0 {
 			t.Errorf("report %+v", rep)

@@ -5,7 +5,6 @@ import (
 	"crypto/hmac"
 	"crypto/rand"
 	"encoding/binary"
-	"encoding/json"
 	"errors"
 	"io"
 	"net"
@@ -13,6 +12,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
+	"lotse/api/wire"
 	"lotse/crypto"
 	"lotse/domain"
 	"lotse/mailbox"
@@ -32,13 +32,9 @@ const (
 	nonceLen     = nonceRandLen + 8
 )
 
-type challengeRequest struct {
-	Counsellor string `json:"counsellor"`
-}
-
 // POST /api/v1/auth/challenge
 func (s *Server) postChallenge(c *fiber.Ctx) error {
-	var req challengeRequest
+	var req wire.ChallengeRequest
 	if err := readJSON(c, maxBody, &req); err != nil {
 		return err
 	}
@@ -76,35 +72,21 @@ func (s *Server) postChallenge(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return writeJSON(c, fiber.StatusOK, struct {
-		Challenge []byte `json:"challenge"`
-		Nonce     []byte `json:"nonce"`
-		Expires   string `json:"expires"`
-	}{ct, nonce, formatTime(expires)})
-}
-
-type sessionRequest struct {
-	Counsellor string `json:"counsellor"`
-	Nonce      string `json:"nonce"`
-	Response   string `json:"response"`
+	return writeJSON(c, fiber.StatusOK, wire.Challenge{Challenge: ct, Nonce: nonce, Expires: formatTime(expires)})
 }
 
 // POST /api/v1/auth/session
 func (s *Server) postSession(c *fiber.Ctx) error {
-	var req sessionRequest
+	var req wire.SessionRequest
 	if err := readJSON(c, maxBody, &req); err != nil {
 		return err
 	}
 	if !validCounsellorID(req.Counsellor) {
 		return badRequest("counsellor: want [a-z0-9]{1,32}")
 	}
-	nonce, err := b64("nonce", req.Nonce)
-	if err != nil {
-		return err
-	}
-	resp, err := b64Fixed("response", req.Response, 32)
-	if err != nil {
-		return err
+	nonce, resp := req.Nonce, req.Response
+	if len(resp) != 32 {
+		return badRequest("response: want 32 bytes")
 	}
 	// The nonce is opaque to clients: one that is not ours is a wrong
 	// credential, not a malformed request.
@@ -140,10 +122,7 @@ func (s *Server) postSession(c *fiber.Ctx) error {
 	if !ok {
 		return rateLimited(time.Minute)
 	}
-	return writeJSON(c, fiber.StatusOK, struct {
-		Token   string `json:"token"`
-		Expires string `json:"expires"`
-	}{token, formatTime(exp)})
+	return writeJSON(c, fiber.StatusOK, wire.Session{Token: token, Expires: formatTime(exp)})
 }
 
 // What a counsellor request needs beyond a live session.
@@ -202,19 +181,9 @@ func (s *Server) deleteSession(c *fiber.Ctx) error {
 	return nil
 }
 
-type caseJSON struct {
-	ID            string  `json:"id"`
-	Status        string  `json:"status"`
-	Assignee      *string `json:"assignee"`
-	Created       string  `json:"created"`
-	LastActivity  string  `json:"last_activity"`
-	Expires       string  `json:"expires"`
-	MessageCount  int     `json:"message_count"`
-	AwaitingReply bool    `json:"awaiting_reply"`
-}
-
-func caseOf(m mailbox.Mailbox) caseJSON {
-	cj := caseJSON{
+// caseOf is a stored mailbox as the team sees it.
+func caseOf(m mailbox.Mailbox) wire.Case {
+	cj := wire.Case{
 		ID:            m.ID,
 		Status:        m.Status,
 		Created:       formatDate(m.Created),
@@ -248,13 +217,11 @@ func (s *Server) getCases(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	out := make([]caseJSON, 0, len(ms))
+	out := wire.CaseList{Cases: make([]wire.Case, 0, len(ms))}
 	for _, m := range ms {
-		out = append(out, caseOf(m))
+		out.Cases = append(out.Cases, caseOf(m))
 	}
-	return writeJSON(c, fiber.StatusOK, struct {
-		Cases []caseJSON `json:"cases"`
-	}{out})
+	return writeJSON(c, fiber.StatusOK, out)
 }
 
 // caseID is the :id of a case route; one that cannot be a mailbox id is
@@ -288,10 +255,7 @@ func (s *Server) getCase(c *fiber.Ctx) error {
 	if err != nil {
 		return storeError(err, errNotFound)
 	}
-	return writeJSON(c, fiber.StatusOK, struct {
-		caseJSON
-		Messages []messageJSON `json:"messages"`
-	}{caseOf(m), messagesJSON(msgs)})
+	return writeJSON(c, fiber.StatusOK, wire.CaseDetail{Case: caseOf(m), Messages: messagesOf(msgs)})
 }
 
 // POST /api/v1/cases/:id/messages
@@ -321,39 +285,27 @@ func (s *Server) postCounsellorMessage(c *fiber.Ctx) error {
 	}
 	s.hub.publishMessage(id, seq)
 	s.hub.publishCase(id, seq)
-	return writeJSON(c, fiber.StatusCreated, struct {
-		Seq uint64 `json:"seq"`
-	}{seq})
-}
-
-type patchCaseRequest struct {
-	Status   json.RawMessage `json:"status"`
-	Assignee json.RawMessage `json:"assignee"`
+	return writeJSON(c, fiber.StatusCreated, wire.Posted{Seq: seq})
 }
 
 // PATCH /api/v1/cases/:id
 func (s *Server) patchCase(c *fiber.Ctx) error {
-	var req patchCaseRequest
+	// The wire type has already refused a status or assignee of the wrong
+	// JSON type, an empty status and an empty assignee.
+	var req wire.CasePatch
 	if err := readJSON(c, maxBody, &req); err != nil {
 		return err
 	}
-	var status, assignee *string
-	if req.Status != nil {
-		var v string
-		if json.Unmarshal(req.Status, &v) != nil || v != mailbox.StatusOpen && v != mailbox.StatusClosed {
+	var status *string
+	if req.Status != "" {
+		if req.Status != mailbox.StatusOpen && req.Status != mailbox.StatusClosed {
 			return badRequest("status: want open or closed")
 		}
-		status = &v
+		status = &req.Status
 	}
-	if req.Assignee != nil {
-		var v *string
-		if json.Unmarshal(req.Assignee, &v) != nil || v != nil && !validCounsellorID(*v) {
-			return badRequest("assignee: want a counsellor id or null")
-		}
-		if v == nil {
-			v = new(string)
-		}
-		assignee = v
+	assignee := req.Assignee // "": unassign
+	if assignee != nil && *assignee != "" && !validCounsellorID(*assignee) {
+		return badRequest("assignee: want a counsellor id or null")
 	}
 	if _, err := s.counsellor(c, needActive, true); err != nil {
 		return err
@@ -405,19 +357,12 @@ func (s *Server) teamEvents(c *fiber.Ctx) error {
 	})
 }
 
-type keyringJSON struct {
-	Epoch     int      `json:"epoch"`
-	Recipient string   `json:"recipient"`
-	Envelope  []byte   `json:"envelope"`
-	Members   []string `json:"members"`
-}
-
-func keyringOf(k mailbox.Keyring) keyringJSON {
+func keyringOf(k mailbox.Keyring) wire.Keyring {
 	members := k.Members
 	if members == nil {
 		members = []string{}
 	}
-	return keyringJSON{k.Epoch, k.Recipient, k.Envelope, members}
+	return wire.Keyring{Epoch: k.Epoch, Recipient: k.Recipient, Envelope: k.Envelope, Members: members}
 }
 
 // GET /api/v1/keyring
@@ -432,19 +377,11 @@ func (s *Server) getKeyring(c *fiber.Ctx) error {
 	return writeJSON(c, fiber.StatusOK, keyringOf(k))
 }
 
-type putKeyringRequest struct {
-	Epoch     int      `json:"epoch"`
-	Recipient string   `json:"recipient"`
-	Envelope  string   `json:"envelope"`
-	Members   []string `json:"members"`
-	Replaces  *string  `json:"replaces"`
-}
-
 const maxMembers = 256
 
 // parsePutKeyring is the body-shape step of PUT /api/v1/keyring.
 func parsePutKeyring(c *fiber.Ctx) (*mailbox.KeyringUpdate, error) {
-	var req putKeyringRequest
+	var req wire.KeyringUpdate
 	if err := readJSON(c, maxKeyringBody, &req); err != nil {
 		return nil, err
 	}
@@ -454,10 +391,7 @@ func parsePutKeyring(c *fiber.Ctx) (*mailbox.KeyringUpdate, error) {
 	if _, err := crypto.ParseRecipient(req.Recipient); err != nil {
 		return nil, badRequest("recipient: want an age1pq1… hybrid recipient")
 	}
-	env, err := b64("envelope", req.Envelope)
-	if err != nil {
-		return nil, err
-	}
+	env := req.Envelope
 	if len(env) == 0 {
 		return nil, badRequest("envelope: missing")
 	}
@@ -477,10 +411,12 @@ func parsePutKeyring(c *fiber.Ctx) (*mailbox.KeyringUpdate, error) {
 	u := &mailbox.KeyringUpdate{Keyring: mailbox.Keyring{
 		Epoch: req.Epoch, Recipient: req.Recipient, Envelope: env, Members: req.Members,
 	}}
+	// null and a left-out field are both nil; "" is not.
 	if req.Replaces != nil {
-		if u.Replaces, err = b64Fixed("replaces", *req.Replaces, 32); err != nil {
-			return nil, err
+		if len(req.Replaces) != 32 {
+			return nil, badRequest("replaces: want 32 bytes")
 		}
+		u.Replaces = req.Replaces
 	}
 	return u, nil
 }
@@ -526,30 +462,19 @@ func (s *Server) getCounsellors(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	type counsellorJSON struct {
-		ID          string `json:"id"`
-		Name        string `json:"name"`
-		Role        string `json:"role"`
-		State       string `json:"state"`
-		Recipient   string `json:"recipient"`
-		Fingerprint string `json:"fingerprint"`
-	}
-	out := make([]counsellorJSON, 0, len(cs))
+	out := wire.CounsellorList{Counsellors: make([]wire.Counsellor, 0, len(cs))}
 	for _, co := range cs {
-		out = append(out, counsellorJSON{co.ID, co.Name, co.Role, co.State, co.Recipient, crypto.Fingerprint(co.Recipient)})
+		out.Counsellors = append(out.Counsellors, wire.Counsellor{
+			ID: co.ID, Name: co.Name, Role: co.Role, State: co.State,
+			Recipient: co.Recipient, Fingerprint: crypto.Fingerprint(co.Recipient),
+		})
 	}
-	return writeJSON(c, fiber.StatusOK, struct {
-		Counsellors []counsellorJSON `json:"counsellors"`
-	}{out})
-}
-
-type inviteRequest struct {
-	Role string `json:"role"`
+	return writeJSON(c, fiber.StatusOK, out)
 }
 
 // POST /api/v1/invites
 func (s *Server) postInvite(c *fiber.Ctx) error {
-	var req inviteRequest
+	var req wire.InviteRequest
 	if err := readJSON(c, maxBody, &req); err != nil {
 		return err
 	}
@@ -563,26 +488,17 @@ func (s *Server) postInvite(c *fiber.Ctx) error {
 	if err != nil {
 		return storeError(err, errNotFound)
 	}
-	return writeJSON(c, fiber.StatusOK, struct {
-		Invite  string `json:"invite"`
-		Expires string `json:"expires"`
-	}{code, formatTime(expires)})
-}
-
-type registerRequest struct {
-	Setup     *string `json:"setup"`
-	Invite    *string `json:"invite"`
-	Name      string  `json:"name"`
-	Recipient string  `json:"recipient"`
+	return writeJSON(c, fiber.StatusOK, wire.Invite{Invite: code, Expires: formatTime(expires)})
 }
 
 // POST /api/v1/counsellors
 func (s *Server) postCounsellor(c *fiber.Ctx) error {
-	var req registerRequest
+	var req wire.Registration
 	if err := readJSON(c, maxBody, &req); err != nil {
 		return err
 	}
-	if (req.Setup == nil) == (req.Invite == nil) {
+	setup, invite := req.Sent()
+	if setup == invite {
 		return badRequest("want exactly one of setup and invite")
 	}
 	if _, err := domain.ParseDisplayName(req.Name); err != nil {
@@ -593,18 +509,15 @@ func (s *Server) postCounsellor(c *fiber.Ctx) error {
 	}
 	var co mailbox.Counsellor
 	var err error
-	if req.Setup != nil {
-		co, err = s.store.RegisterSetup(*req.Setup, req.Name, req.Recipient)
+	if setup {
+		co, err = s.store.RegisterSetup(req.Setup, req.Name, req.Recipient)
 	} else {
-		co, err = s.store.RegisterInvite(*req.Invite, req.Name, req.Recipient)
+		co, err = s.store.RegisterInvite(req.Invite, req.Name, req.Recipient)
 	}
 	if err != nil {
 		return storeError(err, errNotFound)
 	}
-	return writeJSON(c, fiber.StatusCreated, struct {
-		ID    string `json:"id"`
-		State string `json:"state"`
-	}{co.ID, co.State})
+	return writeJSON(c, fiber.StatusCreated, wire.Registered{ID: co.ID, State: co.State})
 }
 
 // GET /api/v1/admin/backup

@@ -15,6 +15,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
+	"lotse/api/wire"
 	"lotse/crypto"
 	"lotse/domain"
 	"lotse/mailbox"
@@ -80,11 +81,7 @@ func (s *Server) getTeam(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return writeJSON(c, fiber.StatusOK, struct {
-		Epoch       int    `json:"epoch"`
-		Recipient   string `json:"recipient"`
-		Fingerprint string `json:"fingerprint"`
-	}{epoch, recipient, fp})
+	return writeJSON(c, fiber.StatusOK, wire.Team{Epoch: epoch, Recipient: recipient, Fingerprint: fp})
 }
 
 // Proof-of-work challenges carry their own state:
@@ -118,29 +115,22 @@ func (s *Server) getPow(c *fiber.Ctx) error {
 	binary.BigEndian.PutUint64(ch[powRandLen:], uint64(expires.Unix()))
 	ch[powBodyLen-1] = byte(s.cfg.PowDifficulty)
 	ch = append(ch, s.powMAC(ch)...)
-	return writeJSON(c, fiber.StatusOK, struct {
-		Challenge  []byte `json:"challenge"`
-		Difficulty int    `json:"difficulty"`
-		Expires    string `json:"expires"`
-	}{ch, s.cfg.PowDifficulty, formatTime(expires)})
+	return writeJSON(c, fiber.StatusOK, wire.Pow{Challenge: ch, Difficulty: s.cfg.PowDifficulty, Expires: formatTime(expires)})
 }
 
 // checkPow verifies a proof of work. A challenge is spent by its first
 // authentic, unexpired use, before the Argon2id runs, so one challenge
-// buys one verification at most.
-func (s *Server) checkPow(p *powJSON) error {
+// buys one verification at most. A field that was not base64 is nil
+// (wire.PowSolution).
+func (s *Server) checkPow(p *wire.PowSolution) error {
 	if s.cfg.PowDifficulty == 0 {
 		return nil
 	}
 	if p == nil {
 		return errPowInvalid
 	}
-	ch, err := b64("pow.challenge", p.Challenge)
-	if err != nil || len(ch) != powChallengeLen {
-		return errPowInvalid
-	}
-	nonce, err := b64("pow.nonce", p.Nonce)
-	if err != nil || len(nonce) != powNonceLen {
+	ch, nonce := p.Challenge, p.Nonce
+	if len(ch) != powChallengeLen || len(nonce) != powNonceLen {
 		return errPowInvalid
 	}
 	if !hmac.Equal(ch[powBodyLen:], s.powMAC(ch[:powBodyLen])) {
@@ -161,22 +151,9 @@ func (s *Server) checkPow(p *powJSON) error {
 	return nil
 }
 
-type powJSON struct {
-	Challenge string `json:"challenge"`
-	Nonce     string `json:"nonce"`
-}
-
-type createMailboxRequest struct {
-	ID       string   `json:"id"`
-	Verifier string   `json:"verifier"`
-	Epoch    int      `json:"epoch"`
-	Message  string   `json:"message"`
-	Pow      *powJSON `json:"pow"`
-}
-
 // parseCreateMailbox is the body-shape step of POST /api/v1/mailboxes.
-func parseCreateMailbox(c *fiber.Ctx) (*createMailboxRequest, [32]byte, []byte, error) {
-	var req createMailboxRequest
+func parseCreateMailbox(c *fiber.Ctx) (*wire.NewMailbox, [32]byte, []byte, error) {
+	var req wire.NewMailbox
 	var verifier [32]byte
 	if err := readJSON(c, maxBody, &req); err != nil {
 		return nil, verifier, nil, err
@@ -184,18 +161,14 @@ func parseCreateMailbox(c *fiber.Ctx) (*createMailboxRequest, [32]byte, []byte, 
 	if _, err := domain.ParseMailboxID(req.ID); err != nil {
 		return nil, verifier, nil, badRequest("id: want 32 lower-case hex characters")
 	}
-	v, err := b64Fixed("verifier", req.Verifier, 32)
-	if err != nil {
-		return nil, verifier, nil, err
+	if len(req.Verifier) != len(verifier) {
+		return nil, verifier, nil, badRequest("verifier: want 32 bytes")
 	}
-	copy(verifier[:], v)
+	copy(verifier[:], req.Verifier)
 	if req.Epoch < 1 {
 		return nil, verifier, nil, badRequest("epoch: want a positive integer")
 	}
-	msg, err := b64("message", req.Message)
-	if err != nil {
-		return nil, verifier, nil, err
-	}
+	msg := req.Message
 	if len(msg) == 0 {
 		return nil, verifier, nil, badRequest("message: missing")
 	}
@@ -228,10 +201,7 @@ func (s *Server) createMailbox(c *fiber.Ctx) error {
 		return storeError(err, errNotFound)
 	}
 	s.hub.publishCase(req.ID, 1)
-	return writeJSON(c, fiber.StatusCreated, struct {
-		Seq     uint64 `json:"seq"`
-		Expires string `json:"expires"`
-	}{1, formatDate(m.Expires)})
+	return writeJSON(c, fiber.StatusCreated, wire.CreatedMailbox{Seq: 1, Expires: formatDate(m.Expires)})
 }
 
 // dummyVerifier stands in for the verifier of a mailbox that does not
@@ -282,16 +252,11 @@ func bearer(c *fiber.Ctx) (string, bool) {
 	return cred, true
 }
 
-type messageJSON struct {
-	Seq        uint64 `json:"seq"`
-	From       string `json:"from"`
-	Ciphertext []byte `json:"ciphertext"`
-}
-
-func messagesJSON(msgs []mailbox.Message) []messageJSON {
-	out := make([]messageJSON, 0, len(msgs))
+// messagesOf is stored messages as the API returns them: never null.
+func messagesOf(msgs []mailbox.Message) []wire.Message {
+	out := make([]wire.Message, 0, len(msgs))
 	for _, m := range msgs {
-		out = append(out, messageJSON{m.Seq, m.From, m.Ciphertext})
+		out = append(out, wire.Message{Seq: m.Seq, From: m.From, Ciphertext: m.Ciphertext})
 	}
 	return out
 }
@@ -310,18 +275,10 @@ func (s *Server) getMailbox(c *fiber.Ctx) error {
 	if err != nil {
 		return storeError(err, errUnauthorized)
 	}
-	return writeJSON(c, fiber.StatusOK, struct {
-		ID       string        `json:"id"`
-		Status   string        `json:"status"`
-		Created  string        `json:"created"`
-		Expires  string        `json:"expires"`
-		Messages []messageJSON `json:"messages"`
-	}{m.ID, m.Status, formatDate(m.Created), formatDate(m.Expires), messagesJSON(msgs)})
-}
-
-type postMessageRequest struct {
-	Epoch      int    `json:"epoch"`
-	Ciphertext string `json:"ciphertext"`
+	return writeJSON(c, fiber.StatusOK, wire.Mailbox{
+		ID: m.ID, Status: m.Status, Created: formatDate(m.Created), Expires: formatDate(m.Expires),
+		Messages: messagesOf(msgs),
+	})
 }
 
 // parsePostMessage reads a message submission. release must be called
@@ -336,17 +293,14 @@ func parsePostMessage(c *fiber.Ctx) (epoch int, ct []byte, release func(), err e
 	if epoch, ct, release, ok := fastPostMessage(body); ok {
 		return epoch, ct, release, nil
 	}
-	var req postMessageRequest
+	var req wire.NewMessage
 	if err := decodeJSON(body, &req); err != nil {
 		return 0, nil, noop, err
 	}
 	if req.Epoch < 1 {
 		return 0, nil, noop, badRequest("epoch: want a positive integer")
 	}
-	ct, err = b64("ciphertext", req.Ciphertext)
-	if err != nil {
-		return 0, nil, noop, err
-	}
+	ct = req.Ciphertext
 	if len(ct) == 0 {
 		return 0, nil, noop, badRequest("ciphertext: missing")
 	}
@@ -382,9 +336,7 @@ func (s *Server) postEnquirerMessage(c *fiber.Ctx) error {
 	}
 	s.hub.publishMessage(m.ID, seq)
 	s.hub.publishCase(m.ID, seq)
-	return writeJSON(c, fiber.StatusCreated, struct {
-		Seq uint64 `json:"seq"`
-	}{seq})
+	return writeJSON(c, fiber.StatusCreated, wire.Posted{Seq: seq})
 }
 
 // DELETE /api/v1/mailbox

@@ -10,6 +10,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
+	"lotse/api/wire"
 	"lotse/crypto"
 	"lotse/mailbox"
 )
@@ -149,10 +150,7 @@ func writeError(c *fiber.Ctx, e *apiError) {
 		}
 		h.Set(fiber.HeaderRetryAfter, strconv.FormatInt(secs, 10))
 	}
-	body, _ := json.Marshal(struct {
-		Error   string `json:"error"`
-		Message string `json:"message"`
-	}{e.code, e.msg})
+	body, _ := json.Marshal(wire.ErrorBody{Error: e.code, Message: e.msg})
 	c.Context().Response.ResetBody()
 	c.Status(e.status)
 	h.Set(fiber.HeaderContentType, fiber.MIMEApplicationJSON)

@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/gofiber/fiber/v2"
+
+	"lotse/api/wire"
 )
 
 // hub fans events out to open event streams. Handlers publish after the
@@ -141,9 +143,7 @@ func send(st *stream, frame []byte) {
 
 // publishMessage tells a mailbox's enquirer streams about message seq.
 func (h *hub) publishMessage(id string, seq uint64) {
-	frame := eventFrame("message", struct {
-		Seq uint64 `json:"seq"`
-	}{seq})
+	frame := eventFrame("message", wire.MessageEvent{Seq: seq})
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	for st := range h.mailbox[id] {
@@ -154,10 +154,7 @@ func (h *hub) publishMessage(id string, seq uint64) {
 // publishCase tells every counsellor stream that case id changed; seq is
 // its newest message, 0 once it is deleted.
 func (h *hub) publishCase(id string, seq uint64) {
-	frame := eventFrame("case", struct {
-		ID  string `json:"id"`
-		Seq uint64 `json:"seq"`
-	}{id, seq})
+	frame := eventFrame("case", wire.CaseEvent{ID: id, Seq: seq})
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	for _, set := range h.sessions {

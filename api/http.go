@@ -2,13 +2,13 @@ package api
 
 import (
 	"bytes"
-	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"mime"
 	"net"
+	"reflect"
 	"strconv"
 	"strings"
 	"sync"
@@ -16,6 +16,8 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/valyala/fasthttp"
+
+	"lotse/api/wire"
 )
 
 // User values on the fasthttp request (fiber's Locals share them).
@@ -252,7 +254,12 @@ func decodeJSON(body []byte, v any) error {
 func jsonError(err error) *apiError {
 	var te *json.UnmarshalTypeError
 	var se *json.SyntaxError
+	var fe *wire.FieldError
 	switch {
+	case errors.As(err, &fe):
+		return badRequest("%s", fe.Error())
+	case errors.As(err, &te) && te.Type == bytesType && te.Value == "string" && te.Field != "":
+		return badRequest("%s: not standard base64", te.Field)
 	case errors.As(err, &te):
 		if te.Field == "" {
 			return badRequest("the body must be a JSON object")
@@ -270,6 +277,10 @@ func jsonError(err error) *apiError {
 	return badRequest("malformed JSON")
 }
 
+// bytesType marks wire.Bytes' refusal of a string that is not standard
+// base64.
+var bytesType = reflect.TypeFor[wire.Bytes]()
+
 func printable(s string) bool {
 	for _, r := range s {
 		if r < 0x20 || r == 0x7f {
@@ -277,31 +288,6 @@ func printable(s string) bool {
 		}
 	}
 	return true
-}
-
-// b64 decodes standard base64 with padding, strictly (no line breaks, no
-// stray bits), for the named field.
-func b64(field, s string) ([]byte, error) {
-	if strings.ContainsAny(s, "\r\n") {
-		return nil, badRequest("%s: not standard base64", field)
-	}
-	b, err := base64.StdEncoding.Strict().DecodeString(s)
-	if err != nil {
-		return nil, badRequest("%s: not standard base64", field)
-	}
-	return b, nil
-}
-
-// b64Fixed is b64 for a value of exactly n bytes.
-func b64Fixed(field, s string, n int) ([]byte, error) {
-	b, err := b64(field, s)
-	if err != nil {
-		return nil, err
-	}
-	if len(b) != n {
-		return nil, badRequest("%s: want %d bytes", field, n)
-	}
-	return b, nil
 }
 
 // queryAfter reads ?after=N: absent is 0, anything but a decimal

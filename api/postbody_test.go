@@ -4,19 +4,17 @@ import (
 	"bytes"
 	"encoding/base64"
 	"testing"
+
+	"lotse/api/wire"
 )
 
 // slowPostMessage is the general decoder's reading of a message body.
 func slowPostMessage(body []byte) (int, []byte, bool) {
-	var req postMessageRequest
-	if decodeJSON(body, &req) != nil || req.Epoch < 1 {
+	var req wire.NewMessage
+	if decodeJSON(body, &req) != nil || req.Epoch < 1 || len(req.Ciphertext) == 0 {
 		return 0, nil, false
 	}
-	ct, err := b64("ciphertext", req.Ciphertext)
-	if err != nil || len(ct) == 0 {
-		return 0, nil, false
-	}
-	return req.Epoch, ct, true
+	return req.Epoch, req.Ciphertext, true
 }
 
 func TestFastPostMessage(t *testing.T) {

@@ -5,15 +5,6 @@ import (
 	"net/http"
 )
 
-// Compaction is the server's report of one compaction
-// (POST /api/v1/admin/compact).
-type Compaction struct {
-	Purged      int   `json:"purged"`       // expired mailboxes deleted before the compaction
-	BytesBefore int64 `json:"bytes_before"` // size of the data file before
-	BytesAfter  int64 `json:"bytes_after"`  // and after
-	DurationMS  int64 `json:"duration_ms"`
-}
-
 // Compact asks the server (admins only) to purge expired mailboxes and
 // compact its data file now, so deleted data is physically gone from it.
 // It returns once the compaction is done; the context bounds the wait.

@@ -1,6 +1,8 @@
 // Package client is a Go client of the Lotse HTTP API, version 1
-// (PROTOCOL.md §6), written from the protocol alone: the counsellor desktop,
-// the auditor and the end-to-end tests use it to talk to a real mailboxd.
+// (PROTOCOL.md §6): the counsellor desktop, the auditor and the end-to-end
+// tests use it to talk to a real mailboxd. It sends and reads the bodies of
+// package wire, the same types the server's handlers use; its own code is
+// only the calls (paths, methods, statuses), errors, bounds and streams.
 //
 // A Client carries at most one credential, sent as "Authorization: Bearer …":
 // an enquirer's crypto.EnquirerKeys.Bearer() or a counsellor's session token
@@ -21,6 +23,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"lotse/api/wire"
 )
 
 // Read limits. A case or mailbox holds at most 4 MiB of ciphertext by
@@ -208,10 +212,7 @@ func readError(resp *http.Response) error {
 	e := &Error{Status: resp.StatusCode, RetryAfter: parseRetryAfter(resp.Header.Get("Retry-After"), time.Now())}
 	b, err := readLimited(resp.Body, maxErrorResponse)
 	if err == nil {
-		var body struct {
-			Error   string `json:"error"`
-			Message string `json:"message"`
-		}
+		var body wire.ErrorBody
 		if json.Unmarshal(b, &body) == nil {
 			e.Code, e.Message = body.Error, body.Message
 		}

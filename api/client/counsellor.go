@@ -2,7 +2,6 @@ package client
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
@@ -10,117 +9,14 @@ import (
 
 	"filippo.io/age"
 
+	"lotse/api/wire"
 	"lotse/crypto"
 )
-
-// Challenge is a login challenge, POST /api/v1/auth/challenge.
-type Challenge struct {
-	Challenge []byte `json:"challenge"` // age ciphertext to the counsellor's recipient
-	Nonce     []byte `json:"nonce"`     // opaque, sent back unchanged
-	Expires   string `json:"expires"`   // RFC 3339 UTC
-}
-
-// Session is a counsellor session, POST /api/v1/auth/session.
-type Session struct {
-	Token   string `json:"token"`
-	Expires string `json:"expires"` // RFC 3339 UTC, the 12-hour limit
-}
-
-// Case is a mailbox as the team sees it, as in GET /api/v1/cases.
-type Case struct {
-	ID            string  `json:"id"`
-	Status        string  `json:"status"`   // "new", "open" or "closed"
-	Assignee      *string `json:"assignee"` // counsellor id, nil if none
-	Created       string  `json:"created"`  // date
-	LastActivity  string  `json:"last_activity"`
-	Expires       string  `json:"expires"` // date
-	MessageCount  int     `json:"message_count"`
-	AwaitingReply bool    `json:"awaiting_reply"`
-}
-
-// CaseDetail is GET /api/v1/cases/{id}: the case and its messages.
-type CaseDetail struct {
-	Case
-	Messages []Message `json:"messages"`
-}
-
-// CasePatch is the body of PATCH /api/v1/cases/{id}.
-type CasePatch struct {
-	Status   string  // "open" or "closed"; "" leaves it
-	Assignee *string // nil leaves it; a pointer to "" unassigns (null)
-}
-
-// MarshalJSON leaves out what is not set and sends an unassignment as null.
-func (p CasePatch) MarshalJSON() ([]byte, error) {
-	m := map[string]any{}
-	if p.Status != "" {
-		m["status"] = p.Status
-	}
-	if p.Assignee != nil {
-		if *p.Assignee == "" {
-			m["assignee"] = nil
-		} else {
-			m["assignee"] = *p.Assignee
-		}
-	}
-	return json.Marshal(m)
-}
-
-// Keyring is GET /api/v1/keyring and the answer to PUT.
-type Keyring struct {
-	Epoch     int      `json:"epoch"`
-	Recipient string   `json:"recipient"`
-	Envelope  []byte   `json:"envelope"`
-	Members   []string `json:"members"`
-}
-
-// KeyringUpdate is the body of PUT /api/v1/keyring. Replaces is the
-// SHA-256 of the current envelope, nil only for the first keyring.
-type KeyringUpdate struct {
-	Epoch     int      `json:"epoch"`
-	Recipient string   `json:"recipient"`
-	Envelope  []byte   `json:"envelope"`
-	Members   []string `json:"members"`
-	Replaces  []byte   `json:"replaces,omitempty"`
-}
-
-// Counsellor is one entry of GET /api/v1/counsellors.
-type Counsellor struct {
-	ID          string `json:"id"`
-	Name        string `json:"name"`
-	Role        string `json:"role"`  // "admin" or "counsellor"
-	State       string `json:"state"` // "pending", "active" or "removed"
-	Recipient   string `json:"recipient"`
-	Fingerprint string `json:"fingerprint"`
-}
-
-// Invite is the answer to POST /api/v1/invites.
-type Invite struct {
-	Invite  string `json:"invite"`
-	Expires string `json:"expires"` // RFC 3339 UTC
-}
-
-// Registration is the body of POST /api/v1/counsellors: exactly one of
-// Setup and Invite is set.
-type Registration struct {
-	Setup     string `json:"setup,omitempty"`
-	Invite    string `json:"invite,omitempty"`
-	Name      string `json:"name"`
-	Recipient string `json:"recipient"`
-}
-
-// Registered is the answer to POST /api/v1/counsellors.
-type Registered struct {
-	ID    string `json:"id"`
-	State string `json:"state"`
-}
 
 // Challenge asks for a login challenge for a counsellor id.
 func (c *Client) Challenge(ctx context.Context, counsellorID string) (*Challenge, error) {
 	var ch Challenge
-	body := struct {
-		Counsellor string `json:"counsellor"`
-	}{counsellorID}
+	body := wire.ChallengeRequest{Counsellor: counsellorID}
 	err := c.do(ctx, request{method: http.MethodPost, route: "/api/v1/auth/challenge", path: "/auth/challenge", body: body, want: http.StatusOK, out: &ch})
 	if err != nil {
 		return nil, err
@@ -131,11 +27,7 @@ func (c *Client) Challenge(ctx context.Context, counsellorID string) (*Challenge
 // Session answers a challenge and returns the session.
 func (c *Client) Session(ctx context.Context, counsellorID string, nonce, response []byte) (*Session, error) {
 	var s Session
-	body := struct {
-		Counsellor string `json:"counsellor"`
-		Nonce      []byte `json:"nonce"`
-		Response   []byte `json:"response"`
-	}{counsellorID, nonce, response}
+	body := wire.SessionRequest{Counsellor: counsellorID, Nonce: nonce, Response: response}
 	err := c.do(ctx, request{method: http.MethodPost, route: "/api/v1/auth/session", path: "/auth/session", body: body, want: http.StatusOK, out: &s})
 	if err != nil {
 		return nil, err
@@ -167,9 +59,7 @@ func (c *Client) Logout(ctx context.Context) error {
 
 // Cases lists cases, newest activity first; status "" lists all.
 func (c *Client) Cases(ctx context.Context, status string) ([]Case, error) {
-	var out struct {
-		Cases []Case `json:"cases"`
-	}
+	var out wire.CaseList
 	var q url.Values
 	if status != "" {
 		q = url.Values{"status": {status}}
@@ -193,7 +83,7 @@ func (c *Client) Case(ctx context.Context, id string, after uint64) (*CaseDetail
 
 // Reply adds a counsellor message to a case and returns its seq.
 func (c *Client) Reply(ctx context.Context, id string, m NewMessage) (uint64, error) {
-	var p posted
+	var p wire.Posted
 	err := c.do(ctx, request{method: http.MethodPost, route: "/api/v1/cases/{id}/messages", path: casePath(id) + "/messages", body: m, want: http.StatusCreated, out: &p})
 	if err != nil {
 		return 0, err
@@ -244,9 +134,7 @@ func (c *Client) PutKeyring(ctx context.Context, u KeyringUpdate) (*Keyring, err
 
 // Counsellors lists every counsellor in every state.
 func (c *Client) Counsellors(ctx context.Context) ([]Counsellor, error) {
-	var out struct {
-		Counsellors []Counsellor `json:"counsellors"`
-	}
+	var out wire.CounsellorList
 	err := c.do(ctx, request{method: http.MethodGet, route: "/api/v1/counsellors", path: "/counsellors", want: http.StatusOK, out: &out})
 	if err != nil {
 		return nil, err
@@ -258,9 +146,7 @@ func (c *Client) Counsellors(ctx context.Context) ([]Counsellor, error) {
 // "admin"), admins only.
 func (c *Client) CreateInvite(ctx context.Context, role string) (*Invite, error) {
 	var inv Invite
-	body := struct {
-		Role string `json:"role"`
-	}{role}
+	body := wire.InviteRequest{Role: role}
 	err := c.do(ctx, request{method: http.MethodPost, route: "/api/v1/invites", path: "/invites", body: body, want: http.StatusOK, out: &inv})
 	if err != nil {
 		return nil, err

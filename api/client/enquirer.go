@@ -5,70 +5,9 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+
+	"lotse/api/wire"
 )
-
-// Team is GET /api/v1/team. Clients compute the fingerprint themselves
-// (crypto.Fingerprint); the server's is a convenience.
-type Team struct {
-	Epoch       int    `json:"epoch"`
-	Recipient   string `json:"recipient"`
-	Fingerprint string `json:"fingerprint"`
-}
-
-// Pow is a proof-of-work challenge, GET /api/v1/pow.
-type Pow struct {
-	Challenge  []byte `json:"challenge"`
-	Difficulty int    `json:"difficulty"`
-	Expires    string `json:"expires"` // RFC 3339 UTC
-}
-
-// PowSolution answers a Pow: Nonce is 8 bytes from crypto.SolvePow.
-type PowSolution struct {
-	Challenge []byte `json:"challenge"`
-	Nonce     []byte `json:"nonce"`
-}
-
-// NewMailbox is the body of POST /api/v1/mailboxes.
-type NewMailbox struct {
-	ID       string       `json:"id"`
-	Verifier []byte       `json:"verifier"`
-	Epoch    int          `json:"epoch"`
-	Message  []byte       `json:"message"`
-	Pow      *PowSolution `json:"pow,omitempty"` // may be nil at difficulty 0
-}
-
-// CreatedMailbox is the answer to POST /api/v1/mailboxes.
-type CreatedMailbox struct {
-	Seq     uint64 `json:"seq"`
-	Expires string `json:"expires"` // date, "2027-02-26"
-}
-
-// Message is a stored message as the server returns it.
-type Message struct {
-	Seq        uint64 `json:"seq"`
-	From       string `json:"from"` // "enquirer" or "counsellor"
-	Ciphertext []byte `json:"ciphertext"`
-}
-
-// Mailbox is GET /api/v1/mailbox.
-type Mailbox struct {
-	ID       string    `json:"id"`
-	Status   string    `json:"status"`
-	Created  string    `json:"created"` // date
-	Expires  string    `json:"expires"` // date
-	Messages []Message `json:"messages"`
-}
-
-// NewMessage is the body of POST /api/v1/mailbox/messages and
-// POST /api/v1/cases/{id}/messages.
-type NewMessage struct {
-	Epoch      int    `json:"epoch"`
-	Ciphertext []byte `json:"ciphertext"`
-}
-
-type posted struct {
-	Seq uint64 `json:"seq"`
-}
 
 // Team returns the newest epoch and its team recipient (503 team_not_ready
 // before the first keyring).
@@ -115,7 +54,7 @@ func (c *Client) Mailbox(ctx context.Context, after uint64) (*Mailbox, error) {
 
 // PostMessage adds an enquirer message and returns its seq.
 func (c *Client) PostMessage(ctx context.Context, m NewMessage) (uint64, error) {
-	var p posted
+	var p wire.Posted
 	err := c.do(ctx, request{method: http.MethodPost, route: "/api/v1/mailbox/messages", path: "/mailbox/messages", body: m, want: http.StatusCreated, out: &p})
 	if err != nil {
 		return 0, err

@@ -11,6 +11,7 @@ import (
 	"mime"
 	"net/http"
 
+	"lotse/api/wire"
 	"lotse/domain"
 )
 
@@ -131,10 +132,7 @@ func readEvents(r io.Reader, emit func(Event) bool) error {
 				if ev.Type == "" {
 					ev.Type = "message"
 				}
-				var fields struct {
-					ID  string `json:"id"`
-					Seq uint64 `json:"seq"`
-				}
+				var fields wire.CaseEvent // a MessageEvent is its seq alone
 				if json.Unmarshal(ev.Data, &fields) == nil {
 					ev.Seq = fields.Seq
 					// The id comes from the server: one that is not a

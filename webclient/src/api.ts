@@ -1,6 +1,7 @@
 // The enquirer's half of the HTTP API (PROTOCOL.md §6), over fetch. Secrets
 // travel only in the Authorization header and bodies, never in a URL.
 import { b64, unb64 } from "./protocol";
+import type * as wire from "./wire";
 
 export class ApiError extends Error {
   constructor(
@@ -42,33 +43,24 @@ async function call<T>(method: string, path: string, opts: { token?: string; bod
     // A proxy's error page; the status says enough.
   }
   if (!resp.ok) {
-    const code = typeof (data as { error?: unknown })?.error === "string" ? (data as { error: string }).error : "http_" + resp.status;
+    const body = data as Partial<wire.ErrorBody> | null;
+    const code = typeof body?.error === "string" ? body.error : "http_" + resp.status;
     throw new ApiError(resp.status, code, Number(resp.headers.get("Retry-After")) || 0);
   }
   return data as T;
 }
 
-export interface Team {
-  epoch: number;
-  recipient: string;
-  fingerprint: string;
-}
-export interface Pow {
-  challenge: Uint8Array;
-  difficulty: number;
-}
-export interface StoredMessage {
-  seq: number;
-  from: string;
-  ciphertext: Uint8Array;
-}
-export interface Mailbox {
-  id: string;
-  status: string;
-  created: string;
-  expires: string;
-  messages: StoredMessage[];
-}
+// The bodies are wire.ts's, generated from the server's Go types; the
+// client sees their base64 fields decoded.
+type Decoded<T, K extends keyof T> = Omit<T, K> & { [P in K]: Uint8Array };
+
+export type Team = wire.Team;
+export type Pow = Decoded<wire.Pow, "challenge">;
+export type StoredMessage = Decoded<wire.Message, "ciphertext">;
+export type Mailbox = Omit<wire.Mailbox, "messages"> & { messages: StoredMessage[] };
+export type NewMailbox = Decoded<Omit<wire.NewMailbox, "pow">, "verifier" | "message"> & {
+  pow?: Decoded<wire.PowSolution, "challenge" | "nonce">;
+};
 
 function bytes(s: unknown): Uint8Array {
   const b = typeof s === "string" ? unb64(s) : null;
@@ -76,33 +68,35 @@ function bytes(s: unknown): Uint8Array {
   return b;
 }
 
-export const team = (): Promise<Team> => call<Team>("GET", "/team");
+export const team = (): Promise<Team> => call<wire.Team>("GET", "/team");
 
 export async function pow(): Promise<Pow> {
-  const p = await call<{ challenge: string; difficulty: number }>("GET", "/pow");
-  return { challenge: bytes(p.challenge), difficulty: p.difficulty };
+  const p = await call<wire.Pow>("GET", "/pow");
+  return { ...p, challenge: bytes(p.challenge) };
 }
 
-export function createMailbox(body: { id: string; verifier: Uint8Array; epoch: number; message: Uint8Array; pow?: { challenge: Uint8Array; nonce: Uint8Array } }): Promise<{ seq: number; expires: string }> {
-  return call("POST", "/mailboxes", {
-    body: {
-      id: body.id,
-      verifier: b64(body.verifier),
-      epoch: body.epoch,
-      message: b64(body.message),
-      ...(body.pow ? { pow: { challenge: b64(body.pow.challenge), nonce: b64(body.pow.nonce) } } : {}),
-    },
-  });
+export function createMailbox(m: NewMailbox): Promise<wire.CreatedMailbox> {
+  const body: wire.NewMailbox = {
+    id: m.id,
+    verifier: b64(m.verifier),
+    epoch: m.epoch,
+    message: b64(m.message),
+    ...(m.pow ? { pow: { challenge: b64(m.pow.challenge), nonce: b64(m.pow.nonce) } } : {}),
+  };
+  return call("POST", "/mailboxes", { body });
 }
 
 export async function mailbox(token: string, after = 0): Promise<Mailbox> {
-  const m = await call<{ id: string; status: string; created: string; expires: string; messages: Array<{ seq: number; from: string; ciphertext: string }> | null }>(
-    "GET", "/mailbox" + (after ? "?after=" + after : ""), { token });
-  return { ...m, messages: (m.messages ?? []).map((x) => ({ seq: x.seq, from: x.from, ciphertext: bytes(x.ciphertext) })) };
+  const m = await call<wire.Mailbox>("GET", "/mailbox" + (after ? "?after=" + after : ""), { token });
+  // The server never sends null, but a proxy's answer is not the server's.
+  const msgs: wire.Message[] = m.messages ?? [];
+  return { ...m, messages: msgs.map((x) => ({ seq: x.seq, from: x.from, ciphertext: bytes(x.ciphertext) })) };
 }
 
-export const postMessage = (token: string, epoch: number, ciphertext: Uint8Array): Promise<{ seq: number }> =>
-  call("POST", "/mailbox/messages", { token, body: { epoch, ciphertext: b64(ciphertext) } });
+export function postMessage(token: string, epoch: number, ciphertext: Uint8Array): Promise<wire.Posted> {
+  const body: wire.NewMessage = { epoch, ciphertext: b64(ciphertext) };
+  return call("POST", "/mailbox/messages", { token, body });
+}
 
 export const deleteMailbox = (token: string): Promise<void> => call("DELETE", "/mailbox", { token });
 
@@ -137,7 +131,7 @@ export async function events(token: string, signal: AbortSignal, onMessage: (seq
       else if (line.startsWith("event:")) event = line.slice(6).trim();
       else if (line.startsWith("data:") && event === "message") {
         try {
-          const d = JSON.parse(line.slice(5)) as { seq?: unknown };
+          const d = JSON.parse(line.slice(5)) as Partial<Record<keyof wire.MessageEvent, unknown>>;
           if (typeof d.seq === "number") onMessage(d.seq);
         } catch {
           // Not ours to show; the next fetch catches up anyway.

@@ -1,0 +1,28 @@
+package client
+
+import "lotse/api/wire"
+
+// The bodies of the API are package wire's types, shared with the server;
+// these names keep the client's callers independent of that package.
+type (
+	Team           = wire.Team
+	Pow            = wire.Pow
+	PowSolution    = wire.PowSolution
+	NewMailbox     = wire.NewMailbox
+	CreatedMailbox = wire.CreatedMailbox
+	Message        = wire.Message
+	Mailbox        = wire.Mailbox
+	NewMessage     = wire.NewMessage
+	Challenge      = wire.Challenge
+	Session        = wire.Session
+	Case           = wire.Case
+	CaseDetail     = wire.CaseDetail
+	CasePatch      = wire.CasePatch
+	Keyring        = wire.Keyring
+	KeyringUpdate  = wire.KeyringUpdate
+	Counsellor     = wire.Counsellor
+	Invite         = wire.Invite
+	Registration   = wire.Registration
+	Registered     = wire.Registered
+	Compaction     = wire.Compaction
+)
