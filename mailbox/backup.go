@@ -142,9 +142,6 @@ func (s *Store) Backup(w io.Writer) error {
 	if cerr := dst.Close(); err == nil {
 		err = cerr
 	}
-	if err == nil {
-		err = scrubFreePages(name)
-	}
 	if err != nil {
 		if errors.Is(err, ErrClosed) {
 			return err
@@ -200,9 +197,6 @@ func (s *Store) compact() error {
 	}
 	if cerr := dst.Close(); err == nil {
 		err = cerr
-	}
-	if err == nil {
-		err = scrubFreePages(name)
 	}
 	if err != nil {
 		return err

@@ -256,7 +256,7 @@ func TestCompactLeavesNoStray(t *testing.T) {
 	if err := s.Close(); err != nil {
 		t.Fatal(err)
 	}
-	report, err := AuditFile(path, testPolicy)
+	report, err := auditFile(path, testPolicy)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -268,15 +268,15 @@ func TestCompactLeavesNoStray(t *testing.T) {
 	}
 }
 
-// TestAuditFileLocked: a file held by a store is refused with ErrLocked,
+// TestAuditFileLocked: a file held by a store is refused with ErrLockedHook,
 // by the audit and by FreeSpace alike.
 func TestAuditFileLocked(t *testing.T) {
 	s, _ := openTest(t, Options{})
 	start := time.Now()
-	if _, err := AuditFile(s.path, testPolicy); !errors.Is(err, ErrLocked) {
+	if _, err := auditFile(s.path, testPolicy); !errors.Is(err, ErrLockedHook) {
 		t.Errorf("AuditFile of a locked file: %v", err)
 	}
-	if _, err := FreeSpace(s.path); !errors.Is(err, ErrLocked) {
+	if _, err := freeSpace(s.path); !errors.Is(err, ErrLockedHook) {
 		t.Errorf("FreeSpace of a locked file: %v", err)
 	}
 	t.Logf("refused after %v", time.Since(start).Round(time.Millisecond))

@@ -78,6 +78,9 @@ func recipient(t testing.TB, i int) string {
 	return recipients[i]
 }
 
+// ageMagic begins every age ciphertext.
+var ageMagic = []byte("age-encryption.org/v1\n")
+
 // ciphertext returns a stand-in for an age message of n bytes: the age
 // header line, then fill (repeated) or random bytes.
 func ciphertext(n int, fill string) []byte {

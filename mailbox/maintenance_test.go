@@ -146,7 +146,7 @@ func TestBackup(t *testing.T) {
 	if err := os.WriteFile(path, buf.Bytes(), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	report, err := AuditFile(path, testPolicy)
+	report, err := auditFile(path, testPolicy)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -197,7 +197,7 @@ func TestBackupInSteps(t *testing.T) {
 	if err := os.WriteFile(path, buf.Bytes(), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	report, err := AuditFile(path, testPolicy)
+	report, err := auditFile(path, testPolicy)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -143,7 +143,7 @@ func wantMessages(t *testing.T, s *Store, want map[string][][]byte, when string)
 
 func auditClean(t *testing.T, path, what string) {
 	t.Helper()
-	report, err := AuditFile(path, testPolicy)
+	report, err := auditFile(path, testPolicy)
 	if err != nil {
 		t.Fatal(err)
 	}

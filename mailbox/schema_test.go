@@ -123,7 +123,7 @@ func TestAuditFile(t *testing.T) {
 	if err := os.WriteFile(clean, buf.Bytes(), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	report, err := AuditFile(clean, testPolicy)
+	report, err := auditFile(clean, testPolicy)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -142,7 +142,7 @@ func TestAuditFile(t *testing.T) {
 	if err := os.WriteFile(live, data, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	report, err = AuditFile(live, testPolicy)
+	report, err = auditFile(live, testPolicy)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -150,6 +150,9 @@ func TestAuditFile(t *testing.T) {
 		if v.Path != "(file)" {
 			t.Fatalf("audit of the live file: %v", v)
 		}
+	}
+	if report.Stray == 0 {
+		t.Fatal("the live file still holds the deleted mailbox's ciphertexts, yet the audit finds none stray")
 	}
 
 	mb := mailboxID(1)
@@ -182,7 +185,7 @@ func TestAuditFile(t *testing.T) {
 		}, Violation{Path: "messages/" + mb, Key: "drafts", Problem: "bucket not in the allow-list"}},
 		{"plaintext message", func(tx *bolt.Tx) error {
 			return tx.Bucket(bucketCiphertexts).Put([]byte(seq), []byte("Hello, I need help"))
-		}, Violation{Path: "ciphertexts", Key: showKey([]byte(seq)), Problem: "message ciphertext: not a message"}},
+		}, Violation{Path: "ciphertexts", Key: ShowKey([]byte(seq)), Problem: "message ciphertext: not a message"}},
 		{"orphan messages", func(tx *bolt.Tx) error {
 			return tx.Bucket(bucketMailboxes).Delete([]byte(mb))
 		}, Violation{Path: "expiry", Key: mbExpiry, Problem: "index entry without a mailbox record"}},
@@ -243,7 +246,7 @@ func TestAuditFile(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			report, err := AuditFile(path, testPolicy)
+			report, err := auditFile(path, testPolicy)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -271,7 +274,7 @@ func TestAuditFindsDeletedCiphertext(t *testing.T) {
 	}
 	s.Close()
 	// Right after the delete, its ciphertext is still in a free page.
-	report, err := AuditFile(s.path, testPolicy)
+	report, err := auditFile(s.path, testPolicy)
 	if err != nil {
 		t.Fatal(err)
 	}
