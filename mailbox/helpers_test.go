@@ -223,3 +223,17 @@ var errInvalid = &InvalidError{}
 var errRate = &RateLimitError{}
 
 type boltTx = bolt.Tx
+
+// appendEnquirer posts as an enquirer who has just authenticated for the
+// mailbox id, as the API does: GetMailbox, then AppendEnquirer with what
+// it returned (a mailbox that does not exist by its id alone).
+func (s *Store) appendEnquirer(id string, epoch int, ciphertext []byte) (uint64, error) {
+	m, err := s.GetMailbox(id)
+	if errors.Is(err, ErrNotFound) {
+		m, err = Mailbox{ID: id}, nil
+	}
+	if err != nil {
+		return 0, err
+	}
+	return s.AppendEnquirer(m, epoch, ciphertext)
+}

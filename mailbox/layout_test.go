@@ -47,7 +47,7 @@ func TestLayout(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if _, err := s.AppendEnquirer(mailboxID(1), 1, ciphertext(5264, "1b")); err != nil {
+	if _, err := s.appendEnquirer(mailboxID(1), 1, ciphertext(5264, "1b")); err != nil {
 		t.Fatal(err)
 	}
 	cts, expiry := layout(t, s)
@@ -123,7 +123,7 @@ func TestSequenceRepair(t *testing.T) {
 		t.Fatal(err)
 	}
 	s, _ = openTest(t, Options{Path: path})
-	if _, err := s.AppendEnquirer(mailboxID(1), 1, ciphertext(5264, "new")); err != nil {
+	if _, err := s.appendEnquirer(mailboxID(1), 1, ciphertext(5264, "new")); err != nil {
 		t.Fatal(err)
 	}
 	for n, want := range map[int]string{1: "1", 2: "2"} {
@@ -149,7 +149,7 @@ func TestBackupStepsInsideCiphertexts(t *testing.T) {
 		if _, err := s.CreateMailbox(mailboxID(n), [32]byte{}, 1, ciphertext(4240+n%3*1024, "")); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := s.AppendEnquirer(mailboxID(n), 1, ciphertext(7312, "")); err != nil {
+		if _, err := s.appendEnquirer(mailboxID(n), 1, ciphertext(7312, "")); err != nil {
 			t.Fatal(err)
 		}
 	}

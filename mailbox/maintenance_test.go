@@ -103,7 +103,7 @@ func populate(t *testing.T, s *Store) (kept, deleted []byte) {
 		}
 	}
 	for i := range 6 {
-		if _, err := s.AppendEnquirer(mailboxID(1), 2, ciphertext(4240+i*1024, string(kept))); err != nil {
+		if _, err := s.appendEnquirer(mailboxID(1), 2, ciphertext(4240+i*1024, string(kept))); err != nil {
 			t.Fatal(err)
 		}
 		if _, err := s.AppendCounsellor(mailboxID(2), c.ID, 2, ciphertext(4240, string(deleted))); err != nil {
@@ -185,7 +185,7 @@ func TestBackupInSteps(t *testing.T) {
 		if _, err := s.CreateMailbox(mailboxID(n), [32]byte{}, 2, ciphertext(4240, "")); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := s.AppendEnquirer(mailboxID(n), 2, ciphertext(4240, "")); err != nil {
+		if _, err := s.appendEnquirer(mailboxID(n), 2, ciphertext(4240, "")); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -236,7 +236,7 @@ func TestCompact(t *testing.T) {
 		t.Fatalf("temporary files left: %v", m)
 	}
 	// The store goes on working on the new file, and it survives reopening.
-	if _, err := s.AppendEnquirer(mailboxID(1), 2, ciphertext(4240, "")); err != nil {
+	if _, err := s.appendEnquirer(mailboxID(1), 2, ciphertext(4240, "")); err != nil {
 		t.Fatal(err)
 	}
 	after := hashOf(t, s)
@@ -296,7 +296,7 @@ func TestContentHash(t *testing.T) {
 	}
 	h2 := hashOf(t, s)
 	clock.Add(time.Hour)
-	if _, err := s.AppendEnquirer(mailboxID(1), 1, ciphertext(4240, "b")); err != nil {
+	if _, err := s.appendEnquirer(mailboxID(1), 1, ciphertext(4240, "b")); err != nil {
 		t.Fatal(err)
 	}
 	if h3 := hashOf(t, s); h3 == h2 || h3 == h1 {

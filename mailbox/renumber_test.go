@@ -45,7 +45,7 @@ func interleaved(t *testing.T) (s *Store, want map[string][][]byte, ids []string
 		case counsellor:
 			_, err = s.AppendCounsellor(id, admin.ID, 1, ct)
 		default:
-			_, err = s.AppendEnquirer(id, 1, ct)
+			_, err = s.appendEnquirer(id, 1, ct)
 		}
 		if err != nil {
 			t.Fatal(err)
@@ -227,7 +227,7 @@ func TestCompactRenumbers(t *testing.T) {
 	a, b := ids[2], ids[0]
 	for i, id := range []string{a, b, a} {
 		ct := ciphertext(700+i, fmt.Sprintf("new-%d-", i))
-		seq, err := s.AppendEnquirer(id, 1, ct)
+		seq, err := s.appendEnquirer(id, 1, ct)
 		if err != nil || seq != uint64(len(want[id])+1) {
 			t.Fatalf("append after compaction: seq %d, %v", seq, err)
 		}
