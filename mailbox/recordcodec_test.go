@@ -65,3 +65,33 @@ func FuzzDecodeMailboxRecord(f *testing.F) {
 		}
 	})
 }
+
+// BenchmarkDecodeMailboxRecord weighs the hand-written decoder against
+// encoding/json on a typical record: it is kept only while it is clearly
+// faster.
+func BenchmarkDecodeMailboxRecord(b *testing.B) {
+	a := "c0ffee"
+	data, err := json.Marshal(mailboxRecord{Verifier: make([]byte, 32), Status: StatusOpen, Assignee: &a, Created: "2027-02-26",
+		LastActivity: "2027-02-26T13:00:00Z", MessageCount: 12, Bytes: 60000, AwaitingReply: true, HourStart: "2027-02-26T13:00:00Z", HourCount: 2})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Run("fast", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			var rec mailboxRecord
+			if !fastMailboxRecord(data, &rec) {
+				b.Fatal("fast path refused the record")
+			}
+		}
+	})
+	b.Run("encoding-json", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			var rec mailboxRecord
+			if err := decodeJSON(data, &rec); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}
