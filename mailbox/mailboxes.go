@@ -67,7 +67,7 @@ func getMailbox(tx *bolt.Tx, id string) (rec mailboxRecord, found bool, err erro
 	if data == nil {
 		return rec, false, nil
 	}
-	return rec, true, decodeMailboxRecord(data, &rec)
+	return rec, true, decodeJSON(data, &rec)
 }
 
 // CreateMailbox stores a new mailbox with its first (enquirer) message at
@@ -179,7 +179,7 @@ func (s *Store) GetMailbox(id string) (Mailbox, error) {
 		data := tx.Bucket(bucketMailboxes).Get([]byte(id))
 		if found = data != nil; found {
 			r.raw = bytes.Clone(data)
-			err = decodeMailboxRecord(r.raw, &r.rec)
+			err = decodeJSON(r.raw, &r.rec)
 		}
 		return err
 	})
@@ -217,7 +217,7 @@ func recordOf(tx *bolt.Tx, m Mailbox) (rec mailboxRecord, found bool, err error)
 	if m.read != nil && bytes.Equal(data, m.read.raw) {
 		return m.read.rec, true, nil
 	}
-	if err := decodeMailboxRecord(data, &rec); err != nil {
+	if err := decodeJSON(data, &rec); err != nil {
 		return rec, false, err
 	}
 	if subtle.ConstantTimeCompare(rec.Verifier, m.Verifier[:]) != 1 {
@@ -481,7 +481,7 @@ func (s *Store) Cases(status string) ([]Mailbox, error) {
 	err := s.view(func(tx *bolt.Tx) error {
 		return tx.Bucket(bucketMailboxes).ForEach(func(k, v []byte) error {
 			var rec mailboxRecord
-			if err := decodeMailboxRecord(v, &rec); err != nil {
+			if err := decodeJSON(v, &rec); err != nil {
 				return err
 			}
 			if status != "" && rec.Status != status {

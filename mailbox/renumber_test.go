@@ -355,7 +355,7 @@ func TestLogicalHash(t *testing.T) {
 	change("a mailbox record", func(tx *bolt.Tx) error {
 		mbs := tx.Bucket(bucketMailboxes)
 		var rec mailboxRecord
-		if err := decodeMailboxRecord(mbs.Get([]byte(ids[1])), &rec); err != nil {
+		if err := decodeJSON(mbs.Get([]byte(ids[1])), &rec); err != nil {
 			return err
 		}
 		rec.AwaitingReply = !rec.AwaitingReply
