@@ -191,14 +191,7 @@ func TestCompactUnderLoad(t *testing.T) {
 	}
 
 	// Durable: the same after closing and opening again.
-	if err := s.Close(); err != nil {
-		t.Fatal(err)
-	}
-	s2, err := Open(Options{Path: s.path, Now: clock.Now})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s2.Close()
+	s2 := reopen(t, s, clock)
 	check(s2, "after reopening")
 }
 
@@ -256,10 +249,7 @@ func TestCompactLeavesNoStray(t *testing.T) {
 	if err := s.Close(); err != nil {
 		t.Fatal(err)
 	}
-	report, err := auditFile(path, testPolicy)
-	if err != nil {
-		t.Fatal(err)
-	}
+	report := audit(t, path)
 	if len(report.Violations) != 0 || report.Stray != 0 {
 		t.Fatalf("audit of a freshly compacted file: %+v", report)
 	}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"crypto/rand"
 	"errors"
+	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -236,4 +237,62 @@ func (s *Store) appendEnquirer(id string, epoch int, ciphertext []byte) (uint64,
 		return 0, err
 	}
 	return s.AppendEnquirer(m, epoch, ciphertext)
+}
+
+// backupFile writes a backup of s to a file of its own and returns its
+// path.
+func backupFile(t testing.TB, s *Store) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "backup.db")
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o600)
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = s.Backup(f)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+// audit runs mailbox-audit's own AuditFile on the data file at path.
+func audit(t testing.TB, path string) AuditResult {
+	t.Helper()
+	report, err := auditFile(path, testPolicy)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return report
+}
+
+// sameContent fails the test unless the data file at path opens as a
+// store with the content of s (ciphertext keys aside, LogicalHash).
+func sameContent(t testing.TB, s *Store, path string) {
+	t.Helper()
+	want := logicalOf(t, s)
+	b, err := Open(Options{Path: path})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	if logicalOf(t, b) != want {
+		t.Fatal("the copy's content differs from the store's")
+	}
+}
+
+// reopen closes s and opens its data file again, as after a restart.
+func reopen(t testing.TB, s *Store, clock *testClock) *Store {
+	t.Helper()
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	s2, err := Open(Options{Path: s.path, Now: clock.Now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s2.Close() })
+	return s2
 }

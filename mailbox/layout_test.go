@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/binary"
 	"fmt"
-	"os"
 	"path/filepath"
 	"slices"
 	"testing"
@@ -157,18 +156,8 @@ func TestBackupStepsInsideCiphertexts(t *testing.T) {
 	stale := 0
 	for _, step := range []int{1, 9000, 20000, 50000, 150000} {
 		compactTxBytes = step
-		var buf bytes.Buffer
-		if err := s.Backup(&buf); err != nil {
-			t.Fatal(err)
-		}
-		path := filepath.Join(t.TempDir(), "backup.db")
-		if err := os.WriteFile(path, buf.Bytes(), 0o600); err != nil {
-			t.Fatal(err)
-		}
-		report, err := auditFile(path, testPolicy)
-		if err != nil {
-			t.Fatal(err)
-		}
+		path := backupFile(t, s)
+		report := audit(t, path)
 		if len(report.Violations) != 0 || report.Stray != 0 || report.Ciphertexts != 1+120 {
 			t.Errorf("steps of %d bytes: %d ciphertexts, %d stray, violations %v", step, report.Ciphertexts, report.Stray, report.Violations)
 		}

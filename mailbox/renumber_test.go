@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
 	"slices"
 	"testing"
@@ -143,10 +142,7 @@ func wantMessages(t *testing.T, s *Store, want map[string][][]byte, when string)
 
 func auditClean(t *testing.T, path, what string) {
 	t.Helper()
-	report, err := auditFile(path, testPolicy)
-	if err != nil {
-		t.Fatal(err)
-	}
+	report := audit(t, path)
 	if len(report.Violations) != 0 || report.Stray != 0 {
 		t.Errorf("audit of %s: %+v", what, report)
 	}
@@ -177,14 +173,7 @@ func TestBackupRenumbers(t *testing.T) {
 				t.Fatal(err)
 			}
 
-			var buf bytes.Buffer
-			if err := s.Backup(&buf); err != nil {
-				t.Fatal(err)
-			}
-			path := filepath.Join(t.TempDir(), "backup.db")
-			if err := os.WriteFile(path, buf.Bytes(), 0o600); err != nil {
-				t.Fatal(err)
-			}
+			path := backupFile(t, s)
 			auditClean(t, path, "a backup")
 			b, err := Open(Options{Path: path})
 			if err != nil {

@@ -115,20 +115,14 @@ func TestAuditFile(t *testing.T) {
 		t.Fatal(err)
 	}
 	mbExpiry := formatDate(m1.LastActivity) + mailboxID(1)
-	var buf bytes.Buffer
-	if err := s.Backup(&buf); err != nil {
-		t.Fatal(err)
-	}
-	clean := filepath.Join(t.TempDir(), "clean.db")
-	if err := os.WriteFile(clean, buf.Bytes(), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	report, err := auditFile(clean, testPolicy)
-	if err != nil {
-		t.Fatal(err)
-	}
+	cleanPath := backupFile(t, s)
+	report := audit(t, cleanPath)
 	if len(report.Violations) != 0 || report.Stray != 0 || report.Values == 0 || report.Buckets == 0 {
 		t.Fatalf("audit of a clean backup: %+v", report)
+	}
+	clean, err := os.ReadFile(cleanPath)
+	if err != nil {
+		t.Fatal(err)
 	}
 
 	// The live file is a valid data file too, though possibly with stale
@@ -142,10 +136,7 @@ func TestAuditFile(t *testing.T) {
 	if err := os.WriteFile(live, data, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	report, err = auditFile(live, testPolicy)
-	if err != nil {
-		t.Fatal(err)
-	}
+	report = audit(t, live)
 	for _, v := range report.Violations {
 		if v.Path != "(file)" {
 			t.Fatalf("audit of the live file: %v", v)
@@ -234,7 +225,7 @@ func TestAuditFile(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			path := filepath.Join(t.TempDir(), "planted.db")
-			if err := os.WriteFile(path, buf.Bytes(), 0o600); err != nil {
+			if err := os.WriteFile(path, clean, 0o600); err != nil {
 				t.Fatal(err)
 			}
 			db, err := bolt.Open(path, 0o600, nil)
@@ -246,10 +237,7 @@ func TestAuditFile(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			report, err := auditFile(path, testPolicy)
-			if err != nil {
-				t.Fatal(err)
-			}
+			report := audit(t, path)
 			found := false
 			for _, v := range report.Violations {
 				found = found || v == tc.want
@@ -274,10 +262,7 @@ func TestAuditFindsDeletedCiphertext(t *testing.T) {
 	}
 	s.Close()
 	// Right after the delete, its ciphertext is still in a free page.
-	report, err := auditFile(s.path, testPolicy)
-	if err != nil {
-		t.Fatal(err)
-	}
+	report := audit(t, s.path)
 	if report.Stray == 0 {
 		t.Fatalf("audit of a file with a deleted message found no stray ciphertext: %+v", report)
 	}

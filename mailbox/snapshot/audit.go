@@ -220,7 +220,7 @@ func (a *auditor) note(path []string, key, value []byte) {
 			}
 		}
 	case len(path) == 2 && path[0] == "keyring" && path[1] == "epochs":
-		var e epochRecord
+		var e keyringRecord
 		if json.Unmarshal(value, &e) == nil {
 			if a.epochs == nil {
 				a.epochs = map[int]string{}

@@ -24,15 +24,12 @@ type counsellorRecord struct {
 	State string `json:"state"`
 }
 
+// keyringRecord reads both keyring/current and keyring/epochs/{epoch}; an
+// epoch record has no members.
 type keyringRecord struct {
 	Epoch     int      `json:"epoch"`
 	Recipient string   `json:"recipient"`
 	Members   []string `json:"members"`
-}
-
-type epochRecord struct {
-	Epoch     int    `json:"epoch"`
-	Recipient string `json:"recipient"`
 }
 
 // dateLayout is the day that begins an expiry key (mailbox.Schema's
