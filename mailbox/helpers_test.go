@@ -220,6 +220,26 @@ func refused(t testing.TB, s *Store, want error, f func() error) {
 	}
 }
 
+// refusal is a message the store must refuse with want.
+type refusal struct {
+	name  string
+	id    string
+	epoch int
+	ct    []byte
+	want  error
+}
+
+// refuseEach runs store(r) for each refusal as a subtest: it must fail
+// with r.want and change nothing.
+func refuseEach(t *testing.T, s *Store, rs []refusal, store func(r refusal) error) {
+	t.Helper()
+	for _, r := range rs {
+		t.Run(r.name, func(t *testing.T) {
+			refused(t, s, r.want, func() error { return store(r) })
+		})
+	}
+}
+
 var errInvalid = &InvalidError{}
 var errRate = &RateLimitError{}
 

@@ -42,13 +42,7 @@ func TestCreateMailbox(t *testing.T) {
 		t.Fatalf("Messages = %+v, %v", msgs, err)
 	}
 
-	for _, tc := range []struct {
-		name  string
-		id    string
-		epoch int
-		ct    []byte
-		want  error
-	}{
+	refuseEach(t, s, []refusal{
 		{"exists", id, 1, ciphertext(4240, ""), ErrMailboxExists},
 		{"stale epoch", mailboxID(2), 2, ciphertext(4240, ""), ErrStaleEpoch},
 		{"stale epoch before exists", id, 0, ciphertext(4240, ""), ErrStaleEpoch},
@@ -56,14 +50,10 @@ func TestCreateMailbox(t *testing.T) {
 		{"short id", "abc", 1, ciphertext(4240, ""), errInvalid},
 		{"empty ciphertext", mailboxID(3), 1, nil, errInvalid},
 		{"huge ciphertext", mailboxID(3), 1, ciphertext(MaxMessageBytes+1, "x"), errInvalid},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			refused(t, s, tc.want, func() error {
-				_, err := s.CreateMailbox(tc.id, v, tc.epoch, tc.ct)
-				return err
-			})
-		})
-	}
+	}, func(r refusal) error {
+		_, err := s.CreateMailbox(r.id, v, r.epoch, r.ct)
+		return err
+	})
 	if _, err := s.GetMailbox(mailboxID(2)); !errors.Is(err, ErrNotFound) {
 		t.Fatalf("GetMailbox of a refused mailbox: %v", err)
 	}
@@ -96,24 +86,17 @@ func TestAppendEnquirer(t *testing.T) {
 	}
 
 	clock.Add(time.Hour)
-	for _, tc := range []struct {
-		name  string
-		id    string
-		epoch int
-		ct    []byte
-		want  error
-	}{
+	refuseEach(t, s, []refusal{
 		{"stale epoch", id, 2, ciphertext(4240, ""), ErrStaleEpoch},
 		{"epoch before existence", mailboxID(9), 2, ciphertext(4240, ""), ErrStaleEpoch},
 		{"unknown", mailboxID(9), 1, ciphertext(4240, ""), ErrNotFound},
 		{"malformed id", "x", 1, ciphertext(4240, ""), ErrNotFound},
 		{"too many bytes", id, 1, ciphertext(30000-4*4240+1, ""), ErrMailboxFull},
 		{"empty", id, 1, []byte{}, errInvalid},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			refused(t, s, tc.want, func() error { _, err := s.appendEnquirer(tc.id, tc.epoch, tc.ct); return err })
-		})
-	}
+	}, func(r refusal) error {
+		_, err := s.appendEnquirer(r.id, r.epoch, r.ct)
+		return err
+	})
 	if _, err := s.UpdateCase(id, ptr(StatusClosed), nil); err != nil {
 		t.Fatal(err)
 	}
