@@ -34,11 +34,11 @@ type AuditReport struct {
 }
 
 // AuditFile opens a data file (normally a backup) read-only and checks it:
-// every entry against Schema and p (CheckEntry), the consistency between
-// entries (every message belongs to a mailbox record and the counts add
-// up, counsellors referred to exist, the keyring matches the roster and
-// its epochs), and that the file holds no ciphertext beyond the live
-// values.
+// every entry against mailbox.Schema and p (CheckEntry), the consistency
+// between entries (every message belongs to a mailbox record and the
+// counts add up, counsellors referred to exist, the keyring matches the
+// roster and its epochs), and that every ciphertext in the file's bytes,
+// free pages included, is a copy of a live one (copies.go).
 func AuditFile(path string, p mailbox.Policy) (AuditReport, error) {
 	db, err := open(path, false)
 	if errors.Is(err, ErrLocked) {
