@@ -321,7 +321,7 @@ func (s *Server) postEnquirerMessage(c *fiber.Ctx) error {
 	if err := s.checkPostRate(c); err != nil {
 		return err
 	}
-	if err := s.store.CheckEnquirerCap(m.ID); err != nil {
+	if err := s.store.CheckEnquirerCap(m); err != nil {
 		return storeError(err, errUnauthorized)
 	}
 	if err := s.checkEpoch(epoch); err != nil {
@@ -330,7 +330,7 @@ func (s *Server) postEnquirerMessage(c *fiber.Ctx) error {
 	if err := crypto.CheckMessage(ct); err != nil {
 		return policyError(err)
 	}
-	seq, err := s.store.AppendEnquirer(m.ID, epoch, ct)
+	seq, err := s.store.AppendEnquirer(m, epoch, ct)
 	if err != nil {
 		return storeError(err, errUnauthorized)
 	}

@@ -8,6 +8,7 @@ import (
 
 	"lotse/crypto"
 	"lotse/mailbox"
+	"lotse/mailbox/snapshot"
 )
 
 // CheckReport is the result of check.
@@ -18,6 +19,7 @@ type CheckReport struct {
 	Values      int         `json:"values"`
 	Ciphertexts int         `json:"ciphertexts"`
 	Stray       int         `json:"stray_ciphertexts"`
+	Stale       int         `json:"stale_ciphertexts"`
 	Counts      []Count     `json:"counts"`
 	Violations  []Violation `json:"violations"`
 }
@@ -67,7 +69,7 @@ func Check(path string) (rep *CheckReport, err error) {
 	if fi.Bytes == 0 {
 		return nil, &errNotData{path, errors.New("the file is empty")}
 	}
-	ar, err := mailbox.AuditFile(path, Policy)
+	ar, err := snapshot.AuditFile(path, Policy)
 	if err != nil {
 		return nil, openError(path, err)
 	}
@@ -81,10 +83,11 @@ func Check(path string) (rep *CheckReport, err error) {
 		Values:      ar.Values,
 		Ciphertexts: ar.Ciphertexts,
 		Stray:       ar.Stray,
+		Stale:       ar.Stale,
 		Counts:      []Count{},
 		Violations:  []Violation{},
 	}
-	for _, n := range mailbox.Nodes() {
+	for _, n := range snapshot.Nodes() {
 		rep.Counts = append(rep.Counts, Count{Entry: n.Pattern, Kind: n.Kind.String(), Count: ar.Counts[n.Pattern]})
 	}
 	for _, v := range ar.Violations {
@@ -116,11 +119,11 @@ func (e *errNotData) Hint() string {
 }
 
 func openError(path string, err error) error {
-	if errors.Is(err, mailbox.ErrLocked) {
+	if errors.Is(err, snapshot.ErrLocked) {
 		return &errLocked{path}
 	}
 	msg := err.Error()
-	for _, p := range []string{"mailbox: audit: ", "mailbox: pages: "} {
+	for _, p := range []string{"snapshot: audit: ", "snapshot: pages: "} {
 		msg = strings.TrimPrefix(msg, p)
 	}
 	switch msg {
@@ -155,6 +158,9 @@ func (r *CheckReport) print(w io.Writer) {
 	fmt.Fprintf(w, "  %s, %s, %s, %s outside them\n",
 		plural(int64(r.Buckets), "bucket", "buckets"), plural(int64(r.Values), "value", "values"),
 		plural(int64(r.Ciphertexts), "live ciphertext", "live ciphertexts"), plural(int64(r.Stray), "ciphertext", "ciphertexts"))
+	if r.Stale > 0 {
+		fmt.Fprintf(w, "  %s of live ones in free pages\n", plural(int64(r.Stale), "older copy", "older copies"))
+	}
 	fmt.Fprintln(w)
 	if r.OK {
 		fmt.Fprintln(w, "Violations: none.")

@@ -11,7 +11,6 @@ import (
 
 	"filippo.io/age"
 
-	"lotse/mailbox"
 	"lotse/mailbox/mailboxtest"
 )
 
@@ -53,12 +52,12 @@ func TestCheckBackup(t *testing.T) {
 	if err := json.Unmarshal([]byte(out), &rep); err != nil {
 		t.Fatalf("check --json: %v\n%s", err, out)
 	}
-	for _, k := range []string{"tool", "version", "command", "ok", "file", "buckets", "values", "ciphertexts", "stray_ciphertexts", "counts", "violations"} {
+	for _, k := range []string{"tool", "version", "command", "ok", "file", "buckets", "values", "ciphertexts", "stray_ciphertexts", "stale_ciphertexts", "counts", "violations"} {
 		if _, ok := rep[k]; !ok {
 			t.Errorf("JSON report lacks %q", k)
 		}
 	}
-	if len(rep) != 11 || string(rep["ok"]) != "true" || string(rep["violations"]) != "[]" || string(rep["version"]) != "1" {
+	if len(rep) != 12 || string(rep["ok"]) != "true" || string(rep["violations"]) != "[]" || string(rep["version"]) != "1" {
 		t.Errorf("JSON report: %s", out)
 	}
 	var file FileInfo
@@ -211,5 +210,4 @@ func TestCheckRefusesOtherFiles(t *testing.T) {
 			t.Errorf("check %s: exit %d\n%s%s", tc.path, code, out, errOut)
 		}
 	}
-	_ = mailbox.ErrLocked
 }

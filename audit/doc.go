@@ -8,7 +8,7 @@
 //	mailbox-audit web [--json] [--timeout D] --expect SHA256SUMS URL
 //
 // check opens a data file read-only (a backup, or a stopped server's file;
-// a file a running mailboxd holds is refused) and runs mailbox.AuditFile
+// a file a running mailboxd holds is refused) and runs snapshot.AuditFile
 // with the ciphertext policy of lotse/crypto, so the rules it applies are
 // the store's own allow-list (mailbox.Schema) and the server's own policy
 // (PROTOCOL.md §5), not a copy of them.
@@ -23,7 +23,7 @@
 // without padding and inside a longer base64 string (base64 of a value that
 // merely contains the canary). For a bbolt data file it also reports which
 // pages the tree reaches and how many unreachable ones still hold data
-// (mailbox.FreeSpace); --raw scans any file (a log, say) without that.
+// (snapshot.FreeSpace); --raw scans any file (a log, say) without that.
 //
 // web fetches every file a SHA256SUMS file lists (the format of sha256sum:
 // "<64 hex>  <path>") from URL/<path>, and index.html also from URL/, and
@@ -42,8 +42,10 @@
 //
 // check: "file" {"path", "bytes", "sha256"}; "buckets", "values" (entries
 // walked); "ciphertexts" (live message and keyring ciphertexts);
-// "stray_ciphertexts" (age headers in the file's bytes beyond the live
-// ones: deleted or stale data in free pages); "counts", one object per
+// "stray_ciphertexts" (age headers in the file's bytes that begin no live
+// ciphertext: deleted data in free pages); "stale_ciphertexts" (further
+// copies of live ciphertexts in free pages, which a copy made in steps
+// leaves and which fail nothing); "counts", one object per
 // node of the allow-list {"entry" (e.g.
 // "ciphertexts/{ciphertext key}"), "kind", "count"}; and
 // "violations", each {"path" (enclosing buckets), "key", "field" (empty if

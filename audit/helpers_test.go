@@ -18,9 +18,9 @@ import (
 	"lotse/mailbox"
 )
 
-// snapshot is a store filled through its public API with real age
+// filled is a store filled through its public API with real age
 // ciphertext, as mailboxd fills it.
-type snapshot struct {
+type filled struct {
 	store     *mailbox.Store
 	path      string // the live data file
 	kept      string // a mailbox id
@@ -66,7 +66,7 @@ func message(t testing.TB, mailboxID string, team, enquirer *age.HybridIdentity,
 
 // newSnapshot sets up a team, writes two mailboxes with a reply each and
 // deletes one of them.
-func newSnapshot(t testing.TB) *snapshot {
+func newSnapshot(t testing.TB) *filled {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "data", "lotse.db")
 	s, err := mailbox.Open(mailbox.Options{Path: path})
@@ -74,7 +74,7 @@ func newSnapshot(t testing.TB) *snapshot {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { s.Close() })
-	sn := &snapshot{store: s, path: path, adminName: "Anna-Admin", team: newIdentity(t)}
+	sn := &filled{store: s, path: path, adminName: "Anna-Admin", team: newIdentity(t)}
 	if err := s.SetSetupToken(setupToken); err != nil {
 		t.Fatal(err)
 	}
@@ -115,7 +115,7 @@ func newSnapshot(t testing.TB) *snapshot {
 }
 
 // backup writes a backup of the store to a new file.
-func (sn *snapshot) backup(t testing.TB) string {
+func (sn *filled) backup(t testing.TB) string {
 	t.Helper()
 	var buf bytes.Buffer
 	if err := sn.store.Backup(&buf); err != nil {
@@ -129,7 +129,7 @@ func (sn *snapshot) backup(t testing.TB) string {
 }
 
 // copyLive copies the idle store's live data file byte for byte.
-func (sn *snapshot) copyLive(t testing.TB) string {
+func (sn *filled) copyLive(t testing.TB) string {
 	t.Helper()
 	data, err := os.ReadFile(sn.path)
 	if err != nil {

@@ -17,7 +17,7 @@ import (
 	"unicode/utf16"
 	"unicode/utf8"
 
-	"lotse/mailbox"
+	"lotse/mailbox/snapshot"
 )
 
 // Canary limits. A canary shorter than minCanary bytes would match random
@@ -162,7 +162,7 @@ type ScanReport struct {
 	canaryFile string
 }
 
-// Pages is how a data file's pages are used (mailbox.FreeSpace).
+// Pages is how a data file's pages are used (snapshot.FreeSpace).
 type Pages struct {
 	PageSize           int      `json:"page_size"`
 	Pages              int64    `json:"pages"`
@@ -201,12 +201,12 @@ func Scan(path string, canaries []Canary, raw bool) (rep *ScanReport, err error)
 		return nil, err
 	}
 	rep = &ScanReport{header: newHeader("scan"), File: fi, Canaries: []CanaryResult{}}
-	var pages *mailbox.PageReport
+	var pages *snapshot.PageReport
 	if !raw && fi.Bytes == 0 {
 		return nil, &errNotData{path, errors.New("the file is empty")}
 	}
 	if !raw {
-		pages, err = mailbox.FreeSpace(path)
+		pages, err = snapshot.FreeSpace(path)
 		if err != nil {
 			return nil, openError(path, err)
 		}

@@ -17,6 +17,7 @@ import (
 	"lotse/api/client"
 	"lotse/crypto"
 	"lotse/mailbox"
+	"lotse/mailbox/snapshot"
 )
 
 // Helpers of the fault tests (crash, full disk, restore).
@@ -173,9 +174,9 @@ func (s *server) dbPath() string {
 // live file (not a compacted backup) keeps old copies of rewritten pages in
 // its free pages until compaction, so with live set stray ciphertexts are
 // expected and only the structural checks count.
-func auditClean(t *testing.T, path string, live bool) mailbox.AuditReport {
+func auditClean(t *testing.T, path string, live bool) snapshot.AuditReport {
 	t.Helper()
-	rep, err := mailbox.AuditFile(path, mailbox.Policy{Message: crypto.CheckMessage, Keyring: crypto.CheckKeyring})
+	rep, err := snapshot.AuditFile(path, mailbox.Policy{Message: crypto.CheckMessage, Keyring: crypto.CheckKeyring})
 	if err != nil {
 		t.Fatalf("audit %s: %v", path, err)
 	}

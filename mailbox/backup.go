@@ -18,11 +18,15 @@ import (
 //
 // bbolt never overwrites a page in place: a deleted mailbox's ciphertext
 // stays in free pages of the data file until they happen to be reused, and
-// Tx.WriteTo copies those pages too. A compacted copy holds the live data
-// only. copyLive writes it, and also keeps the copy itself free of stale
-// copies: it commits in steps (to bound memory) only between two entries of
-// a top-level bucket, so no bucket holding ciphertext is ever rewritten by
-// a later step, which would leave an older copy of its pages behind.
+// Tx.WriteTo copies those pages too. A compacted copy is written by
+// copyLive from one read transaction of the live data, so it holds nothing
+// that was deleted before that transaction began. It commits in steps (to
+// bound memory), each ending between two entries of a top-level bucket;
+// when a step ends inside a bucket, the next step rewrites that bucket's
+// last leaf, and bbolt frees the older version with its bytes. Such free
+// pages hold older copies of live values of the same snapshot, never
+// deleted data; the copy does not zero them, since that would mean writing
+// into bbolt's file past its API (SECURITY.md, "Storage and backups").
 
 // compactTxBytes is about how much one transaction of a copy carries (a
 // variable for tests).
@@ -142,9 +146,6 @@ func (s *Store) Backup(w io.Writer) error {
 	if cerr := dst.Close(); err == nil {
 		err = cerr
 	}
-	if err == nil {
-		err = scrubFreePages(name)
-	}
 	if err != nil {
 		if errors.Is(err, ErrClosed) {
 			return err
@@ -200,9 +201,6 @@ func (s *Store) compact() error {
 	}
 	if cerr := dst.Close(); err == nil {
 		err = cerr
-	}
-	if err == nil {
-		err = scrubFreePages(name)
 	}
 	if err != nil {
 		return err

@@ -49,7 +49,7 @@ func BenchmarkAppendParallel(b *testing.B) {
 		n := int(next.Add(1))
 		id := mailboxID((n-1)%clients + 1)
 		for i := 0; pb.Next(); i++ {
-			if _, err := s.AppendEnquirer(id, 1, cts[(n+i)%len(cts)]); err != nil {
+			if _, err := s.appendEnquirer(id, 1, cts[(n+i)%len(cts)]); err != nil {
 				b.Error(err)
 				return
 			}
@@ -66,7 +66,7 @@ func BenchmarkAppendSerial(b *testing.B) {
 	commits0, writes0 := s.Stats()
 	b.ResetTimer()
 	for b.Loop() {
-		if _, err := s.AppendEnquirer(mailboxID(1), 1, ct); err != nil {
+		if _, err := s.appendEnquirer(mailboxID(1), 1, ct); err != nil {
 			b.Fatal(err)
 		}
 	}

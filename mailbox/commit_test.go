@@ -36,7 +36,7 @@ func TestGroupCommit(t *testing.T) {
 			m := w % mailboxes
 			for i := range each {
 				ct := ciphertext(4240, fmt.Sprintf("w%d-i%d.", w, i))
-				seq, err := s.AppendEnquirer(mailboxID(m+1), 1, ct)
+				seq, err := s.appendEnquirer(mailboxID(m+1), 1, ct)
 				if err != nil {
 					errs <- err
 					return
@@ -146,7 +146,7 @@ func TestBatchFailures(t *testing.T) {
 		waitQueued(t, s, queued) // keep the order of the batch
 	}
 	appendTo := func(m int) func() error {
-		return func() error { _, err := s.AppendEnquirer(mailboxID(m), 1, ciphertext(4240, "")); return err }
+		return func() error { _, err := s.appendEnquirer(mailboxID(m), 1, ciphertext(4240, "")); return err }
 	}
 	probe := []byte("probe")
 	run("ok 1", appendTo(1))
@@ -256,7 +256,7 @@ func TestCloseDrainsAndReopen(t *testing.T) {
 			t.Fatalf("a write queued before Close: %v", err)
 		}
 	}
-	if _, err := s.AppendEnquirer(mailboxID(1), 1, ciphertext(4240, "")); !errors.Is(err, ErrClosed) {
+	if _, err := s.appendEnquirer(mailboxID(1), 1, ciphertext(4240, "")); !errors.Is(err, ErrClosed) {
 		t.Fatalf("write after Close: %v", err)
 	}
 	if _, err := s.GetMailbox(mailboxID(1)); !errors.Is(err, ErrClosed) {

@@ -191,14 +191,7 @@ func TestCompactUnderLoad(t *testing.T) {
 	}
 
 	// Durable: the same after closing and opening again.
-	if err := s.Close(); err != nil {
-		t.Fatal(err)
-	}
-	s2, err := Open(Options{Path: s.path, Now: clock.Now})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s2.Close()
+	s2 := reopen(t, s, clock)
 	check(s2, "after reopening")
 }
 
@@ -256,10 +249,7 @@ func TestCompactLeavesNoStray(t *testing.T) {
 	if err := s.Close(); err != nil {
 		t.Fatal(err)
 	}
-	report, err := AuditFile(path, testPolicy)
-	if err != nil {
-		t.Fatal(err)
-	}
+	report := audit(t, path)
 	if len(report.Violations) != 0 || report.Stray != 0 {
 		t.Fatalf("audit of a freshly compacted file: %+v", report)
 	}
@@ -268,15 +258,15 @@ func TestCompactLeavesNoStray(t *testing.T) {
 	}
 }
 
-// TestAuditFileLocked: a file held by a store is refused with ErrLocked,
+// TestAuditFileLocked: a file held by a store is refused with ErrLockedHook,
 // by the audit and by FreeSpace alike.
 func TestAuditFileLocked(t *testing.T) {
 	s, _ := openTest(t, Options{})
 	start := time.Now()
-	if _, err := AuditFile(s.path, testPolicy); !errors.Is(err, ErrLocked) {
+	if _, err := auditFile(s.path, testPolicy); !errors.Is(err, ErrLockedHook) {
 		t.Errorf("AuditFile of a locked file: %v", err)
 	}
-	if _, err := FreeSpace(s.path); !errors.Is(err, ErrLocked) {
+	if _, err := freeSpace(s.path); !errors.Is(err, ErrLockedHook) {
 		t.Errorf("FreeSpace of a locked file: %v", err)
 	}
 	t.Logf("refused after %v", time.Since(start).Round(time.Millisecond))

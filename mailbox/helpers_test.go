@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"crypto/rand"
 	"errors"
+	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -77,6 +78,9 @@ func recipient(t testing.TB, i int) string {
 	})
 	return recipients[i]
 }
+
+// ageMagic begins every age ciphertext.
+var ageMagic = []byte("age-encryption.org/v1\n")
 
 // ciphertext returns a stand-in for an age message of n bytes: the age
 // header line, then fill (repeated) or random bytes.
@@ -216,7 +220,99 @@ func refused(t testing.TB, s *Store, want error, f func() error) {
 	}
 }
 
+// refusal is a message the store must refuse with want.
+type refusal struct {
+	name  string
+	id    string
+	epoch int
+	ct    []byte
+	want  error
+}
+
+// refuseEach runs store(r) for each refusal as a subtest: it must fail
+// with r.want and change nothing.
+func refuseEach(t *testing.T, s *Store, rs []refusal, store func(r refusal) error) {
+	t.Helper()
+	for _, r := range rs {
+		t.Run(r.name, func(t *testing.T) {
+			refused(t, s, r.want, func() error { return store(r) })
+		})
+	}
+}
+
 var errInvalid = &InvalidError{}
 var errRate = &RateLimitError{}
 
 type boltTx = bolt.Tx
+
+// appendEnquirer posts as an enquirer who has just authenticated for the
+// mailbox id, as the API does: GetMailbox, then AppendEnquirer with what
+// it returned (a mailbox that does not exist by its id alone).
+func (s *Store) appendEnquirer(id string, epoch int, ciphertext []byte) (uint64, error) {
+	m, err := s.GetMailbox(id)
+	if errors.Is(err, ErrNotFound) {
+		m, err = Mailbox{ID: id}, nil
+	}
+	if err != nil {
+		return 0, err
+	}
+	return s.AppendEnquirer(m, epoch, ciphertext)
+}
+
+// backupFile writes a backup of s to a file of its own and returns its
+// path.
+func backupFile(t testing.TB, s *Store) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "backup.db")
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o600)
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = s.Backup(f)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+// audit runs mailbox-audit's own AuditFile on the data file at path.
+func audit(t testing.TB, path string) AuditResult {
+	t.Helper()
+	report, err := auditFile(path, testPolicy)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return report
+}
+
+// sameContent fails the test unless the data file at path opens as a
+// store with the content of s (ciphertext keys aside, LogicalHash).
+func sameContent(t testing.TB, s *Store, path string) {
+	t.Helper()
+	want := logicalOf(t, s)
+	b, err := Open(Options{Path: path})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	if logicalOf(t, b) != want {
+		t.Fatal("the copy's content differs from the store's")
+	}
+}
+
+// reopen closes s and opens its data file again, as after a restart.
+func reopen(t testing.TB, s *Store, clock *testClock) *Store {
+	t.Helper()
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	s2, err := Open(Options{Path: s.path, Now: clock.Now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s2.Close() })
+	return s2
+}

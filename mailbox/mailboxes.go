@@ -2,6 +2,7 @@ package mailbox
 
 import (
 	"bytes"
+	"crypto/subtle"
 	"encoding/binary"
 	"errors"
 	"math"
@@ -66,7 +67,7 @@ func getMailbox(tx *bolt.Tx, id string) (rec mailboxRecord, found bool, err erro
 	if data == nil {
 		return rec, false, nil
 	}
-	return rec, true, decodeMailboxRecord(data, &rec)
+	return rec, true, decodeJSON(data, &rec)
 }
 
 // CreateMailbox stores a new mailbox with its first (enquirer) message at
@@ -169,10 +170,17 @@ func putRecord(tx *bolt.Tx, key []byte, lastActivity string, rec *mailboxRecord)
 
 // GetMailbox returns a mailbox's metadata (ErrNotFound if none).
 func (s *Store) GetMailbox(id string) (Mailbox, error) {
-	var rec mailboxRecord
+	r := &readRecord{}
 	var found bool
 	err := s.view(func(tx *bolt.Tx) (err error) {
-		rec, found, err = getMailbox(tx, id)
+		if !validMailboxID(id) {
+			return nil
+		}
+		data := tx.Bucket(bucketMailboxes).Get([]byte(id))
+		if found = data != nil; found {
+			r.raw = bytes.Clone(data)
+			err = decodeJSON(r.raw, &r.rec)
+		}
 		return err
 	})
 	if err != nil {
@@ -181,7 +189,41 @@ func (s *Store) GetMailbox(id string) (Mailbox, error) {
 	if !found {
 		return Mailbox{}, ErrNotFound
 	}
-	return s.mailboxOf(id, &rec)
+	m, err := s.mailboxOf(id, &r.rec)
+	m.read = r
+	return m, err
+}
+
+// readRecord is a mailbox record as GetMailbox read it: its bytes and what
+// they decode to. Neither is changed after the read.
+type readRecord struct {
+	raw []byte
+	rec mailboxRecord
+}
+
+// recordOf returns the record of the mailbox m in tx: the one m carries if
+// the stored bytes are still the same, else the stored one decoded. found
+// is false if the mailbox is gone or another mailbox (another verifier)
+// now has its id, so a post authenticated for one mailbox never lands in
+// another.
+func recordOf(tx *bolt.Tx, m Mailbox) (rec mailboxRecord, found bool, err error) {
+	if !validMailboxID(m.ID) {
+		return rec, false, nil
+	}
+	data := tx.Bucket(bucketMailboxes).Get([]byte(m.ID))
+	if data == nil {
+		return rec, false, nil
+	}
+	if m.read != nil && bytes.Equal(data, m.read.raw) {
+		return m.read.rec, true, nil
+	}
+	if err := decodeJSON(data, &rec); err != nil {
+		return rec, false, err
+	}
+	if subtle.ConstantTimeCompare(rec.Verifier, m.Verifier[:]) != 1 {
+		return mailboxRecord{}, false, nil
+	}
+	return rec, true, nil
 }
 
 // Messages returns messages with seq > after, in order.
@@ -241,14 +283,19 @@ func (s *Store) hourlyCap(rec mailboxRecord, found bool, now time.Time) (int, er
 	return count, nil
 }
 
-// CheckEnquirerCap returns a *RateLimitError if the mailbox has taken its
-// hourly cap of enquirer messages, so the API can answer 429 before it
-// checks epoch and ciphertext (PROTOCOL.md §6 check order). AppendEnquirer
-// checks again in its transaction.
-func (s *Store) CheckEnquirerCap(id string) error {
+// CheckEnquirerCap returns a *RateLimitError if the mailbox m (as
+// GetMailbox returned it) has taken its hourly cap of enquirer messages, so
+// the API can answer 429 before it checks epoch and ciphertext (PROTOCOL.md
+// §6 check order). It reads the record m carries; AppendEnquirer checks
+// again in its transaction.
+func (s *Store) CheckEnquirerCap(m Mailbox) error {
 	now := s.clock()
+	if m.read != nil {
+		_, err := s.hourlyCap(m.read.rec, true, now)
+		return err
+	}
 	return s.view(func(tx *bolt.Tx) error {
-		rec, found, err := getMailbox(tx, id)
+		rec, found, err := recordOf(tx, m)
 		if err != nil {
 			return err
 		}
@@ -257,19 +304,21 @@ func (s *Store) CheckEnquirerCap(id string) error {
 	})
 }
 
-// AppendEnquirer stores an enquirer message: checks, in order, the hourly
-// cap (*RateLimitError), epoch (ErrStaleEpoch), existence (ErrNotFound) and
-// totals (ErrMailboxFull). Reopens a closed case.
-func (s *Store) AppendEnquirer(id string, epoch int, ciphertext []byte) (uint64, error) {
+// AppendEnquirer stores an enquirer message in the mailbox m, as
+// GetMailbox returned it to authenticate the enquirer: checks, in order,
+// the hourly cap (*RateLimitError), epoch (ErrStaleEpoch), existence
+// (ErrNotFound, also if the mailbox has been replaced since) and totals
+// (ErrMailboxFull). Reopens a closed case.
+func (s *Store) AppendEnquirer(m Mailbox, epoch int, ciphertext []byte) (uint64, error) {
 	if err := checkMessage(ciphertext); err != nil {
 		return 0, err
 	}
 	now := s.clock()
 	hour := formatHour(now)
-	key := []byte(id)
+	key := []byte(m.ID)
 	var seq uint64
 	err := s.write(func(tx *bolt.Tx) (func() error, error) {
-		rec, found, err := getMailbox(tx, id)
+		rec, found, err := recordOf(tx, m)
 		if err != nil {
 			return nil, err
 		}
@@ -432,7 +481,7 @@ func (s *Store) Cases(status string) ([]Mailbox, error) {
 	err := s.view(func(tx *bolt.Tx) error {
 		return tx.Bucket(bucketMailboxes).ForEach(func(k, v []byte) error {
 			var rec mailboxRecord
-			if err := decodeMailboxRecord(v, &rec); err != nil {
+			if err := decodeJSON(v, &rec); err != nil {
 				return err
 			}
 			if status != "" && rec.Status != status {

@@ -30,7 +30,11 @@ func TestCreateMailbox(t *testing.T) {
 	if m != want {
 		t.Fatalf("created\n%+v, want\n%+v", m, want)
 	}
-	if got, err := s.GetMailbox(id); err != nil || got != want {
+	got, err := s.GetMailbox(id)
+	if got.read == nil || got.read.rec.MessageCount != 1 {
+		t.Fatalf("GetMailbox carries no record: %+v", got.read)
+	}
+	if got.read = nil; err != nil || got != want {
 		t.Fatalf("GetMailbox = %+v, %v", got, err)
 	}
 	msgs, err := s.Messages(id, 0)
@@ -38,13 +42,7 @@ func TestCreateMailbox(t *testing.T) {
 		t.Fatalf("Messages = %+v, %v", msgs, err)
 	}
 
-	for _, tc := range []struct {
-		name  string
-		id    string
-		epoch int
-		ct    []byte
-		want  error
-	}{
+	refuseEach(t, s, []refusal{
 		{"exists", id, 1, ciphertext(4240, ""), ErrMailboxExists},
 		{"stale epoch", mailboxID(2), 2, ciphertext(4240, ""), ErrStaleEpoch},
 		{"stale epoch before exists", id, 0, ciphertext(4240, ""), ErrStaleEpoch},
@@ -52,14 +50,10 @@ func TestCreateMailbox(t *testing.T) {
 		{"short id", "abc", 1, ciphertext(4240, ""), errInvalid},
 		{"empty ciphertext", mailboxID(3), 1, nil, errInvalid},
 		{"huge ciphertext", mailboxID(3), 1, ciphertext(MaxMessageBytes+1, "x"), errInvalid},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			refused(t, s, tc.want, func() error {
-				_, err := s.CreateMailbox(tc.id, v, tc.epoch, tc.ct)
-				return err
-			})
-		})
-	}
+	}, func(r refusal) error {
+		_, err := s.CreateMailbox(r.id, v, r.epoch, r.ct)
+		return err
+	})
 	if _, err := s.GetMailbox(mailboxID(2)); !errors.Is(err, ErrNotFound) {
 		t.Fatalf("GetMailbox of a refused mailbox: %v", err)
 	}
@@ -73,15 +67,15 @@ func TestAppendEnquirer(t *testing.T) {
 		t.Fatal(err)
 	}
 	for want := uint64(2); want <= 3; want++ {
-		seq, err := s.AppendEnquirer(id, 1, ciphertext(4240, ""))
+		seq, err := s.appendEnquirer(id, 1, ciphertext(4240, ""))
 		if err != nil || seq != want {
 			t.Fatalf("append = %d, %v; want %d", seq, err, want)
 		}
 	}
 	// 3 this hour: the cap answers first, before epoch and existence.
-	refused(t, s, errRate, func() error { _, err := s.AppendEnquirer(id, 1, ciphertext(4240, "")); return err })
-	refused(t, s, errRate, func() error { _, err := s.AppendEnquirer(id, 9, ciphertext(4240, "")); return err })
-	_, err := s.AppendEnquirer(id, 1, ciphertext(4240, ""))
+	refused(t, s, errRate, func() error { _, err := s.appendEnquirer(id, 1, ciphertext(4240, "")); return err })
+	refused(t, s, errRate, func() error { _, err := s.appendEnquirer(id, 9, ciphertext(4240, "")); return err })
+	_, err := s.appendEnquirer(id, 1, ciphertext(4240, ""))
 	var rl *RateLimitError
 	if !errors.As(err, &rl) || rl.RetryAfter != 12*time.Minute+47*time.Second+999999655*time.Nanosecond {
 		t.Fatalf("rate limit: %v (%+v)", err, rl)
@@ -92,28 +86,21 @@ func TestAppendEnquirer(t *testing.T) {
 	}
 
 	clock.Add(time.Hour)
-	for _, tc := range []struct {
-		name  string
-		id    string
-		epoch int
-		ct    []byte
-		want  error
-	}{
+	refuseEach(t, s, []refusal{
 		{"stale epoch", id, 2, ciphertext(4240, ""), ErrStaleEpoch},
 		{"epoch before existence", mailboxID(9), 2, ciphertext(4240, ""), ErrStaleEpoch},
 		{"unknown", mailboxID(9), 1, ciphertext(4240, ""), ErrNotFound},
 		{"malformed id", "x", 1, ciphertext(4240, ""), ErrNotFound},
 		{"too many bytes", id, 1, ciphertext(30000-4*4240+1, ""), ErrMailboxFull},
 		{"empty", id, 1, []byte{}, errInvalid},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			refused(t, s, tc.want, func() error { _, err := s.AppendEnquirer(tc.id, tc.epoch, tc.ct); return err })
-		})
-	}
+	}, func(r refusal) error {
+		_, err := s.appendEnquirer(r.id, r.epoch, r.ct)
+		return err
+	})
 	if _, err := s.UpdateCase(id, ptr(StatusClosed), nil); err != nil {
 		t.Fatal(err)
 	}
-	seq, err := s.AppendEnquirer(id, 1, ciphertext(4240, ""))
+	seq, err := s.appendEnquirer(id, 1, ciphertext(4240, ""))
 	if err != nil || seq != 5 {
 		t.Fatalf("append in the next hour = %d, %v", seq, err)
 	}
@@ -122,11 +109,11 @@ func TestAppendEnquirer(t *testing.T) {
 		!m.LastActivity.Equal(time.Date(2027, 2, 26, 14, 0, 0, 0, time.UTC)) {
 		t.Fatalf("after reopening: %+v", m)
 	}
-	if _, err := s.AppendEnquirer(id, 1, ciphertext(4240, "")); err != nil {
+	if _, err := s.appendEnquirer(id, 1, ciphertext(4240, "")); err != nil {
 		t.Fatal(err)
 	}
 	// 6 messages: full by count, even with a cap left this hour.
-	refused(t, s, ErrMailboxFull, func() error { _, err := s.AppendEnquirer(id, 1, ciphertext(100, "")); return err })
+	refused(t, s, ErrMailboxFull, func() error { _, err := s.appendEnquirer(id, 1, ciphertext(100, "")); return err })
 	if _, err := s.AppendCounsellor(id, admin.ID, 1, ciphertext(4240, "")); err != nil {
 		t.Fatalf("a reply to a full mailbox: %v", err)
 	}
@@ -202,7 +189,7 @@ func TestMessages(t *testing.T) {
 		case i%2 == 1:
 			_, err = s.AppendCounsellor(id, admin.ID, 1, ct)
 		default:
-			_, err = s.AppendEnquirer(id, 1, ct)
+			_, err = s.appendEnquirer(id, 1, ct)
 		}
 		if err != nil {
 			t.Fatal(err)
@@ -333,7 +320,7 @@ func TestDeleteMailbox(t *testing.T) {
 	if _, err := s.CreateMailbox(id, [32]byte{}, 1, ciphertext(4240, "")); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.AppendEnquirer(id, 1, ciphertext(4240, "")); err != nil {
+	if _, err := s.appendEnquirer(id, 1, ciphertext(4240, "")); err != nil {
 		t.Fatal(err)
 	}
 	if err := s.DeleteMailbox(id); err != nil {
@@ -349,9 +336,59 @@ func TestDeleteMailbox(t *testing.T) {
 		t.Fatalf("Messages after delete: %v", err)
 	}
 	refused(t, s, ErrNotFound, func() error { return s.DeleteMailbox(id) })
-	refused(t, s, ErrNotFound, func() error { _, err := s.AppendEnquirer(id, 1, ciphertext(4240, "")); return err })
+	refused(t, s, ErrNotFound, func() error { _, err := s.appendEnquirer(id, 1, ciphertext(4240, "")); return err })
 	// The id can be used again.
 	if _, err := s.CreateMailbox(id, [32]byte{}, 1, ciphertext(4240, "")); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestAppendCarriedRecord posts with the Mailbox an enquirer authenticated
+// with: after other writes it still lands, counted once; after the mailbox
+// was deleted and its id taken by another, it lands nowhere.
+func TestAppendCarriedRecord(t *testing.T) {
+	s, _ := openTest(t, Options{})
+	setUp(t, s)
+	id := mailboxID(1)
+	if _, err := s.CreateMailbox(id, [32]byte{1}, 1, ciphertext(4240, "")); err != nil {
+		t.Fatal(err)
+	}
+	m, err := s.GetMailbox(id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.CheckEnquirerCap(m); err != nil {
+		t.Fatal(err)
+	}
+	for want := uint64(2); want <= 4; want++ { // the carried record is stale from the second on
+		if seq, err := s.AppendEnquirer(m, 1, ciphertext(4240, "")); err != nil || seq != want {
+			t.Fatalf("append %d: seq %d, %v", want, seq, err)
+		}
+	}
+	if got, err := s.GetMailbox(id); err != nil || got.MessageCount != 4 || got.Bytes != 4*4240 {
+		t.Fatalf("after three posts: %+v, %v", got, err)
+	}
+
+	if err := s.DeleteMailbox(id); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.CreateMailbox(id, [32]byte{2}, 1, ciphertext(4240, "")); err != nil {
+		t.Fatal(err)
+	}
+	before := hashOf(t, s)
+	fresh, err := s.GetMailbox(id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.AppendEnquirer(m, 1, ciphertext(4240, "")); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("post to a mailbox replaced since: %v, want ErrNotFound", err)
+	}
+	fresh.Verifier = [32]byte{1} // an old verifier with a current record
+	fresh.read = nil
+	if _, err := s.AppendEnquirer(fresh, 1, ciphertext(4240, "")); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("post with another mailbox's verifier: %v, want ErrNotFound", err)
+	}
+	if hashOf(t, s) != before {
+		t.Fatal("a refused post changed the store")
 	}
 }

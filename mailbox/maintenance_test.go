@@ -103,7 +103,7 @@ func populate(t *testing.T, s *Store) (kept, deleted []byte) {
 		}
 	}
 	for i := range 6 {
-		if _, err := s.AppendEnquirer(mailboxID(1), 2, ciphertext(4240+i*1024, string(kept))); err != nil {
+		if _, err := s.appendEnquirer(mailboxID(1), 2, ciphertext(4240+i*1024, string(kept))); err != nil {
 			t.Fatal(err)
 		}
 		if _, err := s.AppendCounsellor(mailboxID(2), c.ID, 2, ciphertext(4240, string(deleted))); err != nil {
@@ -146,10 +146,7 @@ func TestBackup(t *testing.T) {
 	if err := os.WriteFile(path, buf.Bytes(), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	report, err := AuditFile(path, testPolicy)
-	if err != nil {
-		t.Fatal(err)
-	}
+	report := audit(t, path)
 	if len(report.Violations) != 0 || report.Stray != 0 {
 		t.Fatalf("audit of a backup: %+v", report)
 	}
@@ -159,15 +156,12 @@ func TestBackup(t *testing.T) {
 	}
 	// The backup is a store of its own with the same content (under
 	// renumbered ciphertext keys).
-	want := logicalOf(t, s)
+	sameContent(t, s, path)
 	b, err := Open(Options{Path: path})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer b.Close()
-	if logicalOf(t, b) != want {
-		t.Fatal("the backup's content differs from the store's")
-	}
 	msgs, err := b.Messages(mailboxID(1), 0)
 	if err != nil || len(msgs) != 7 || !bytes.Contains(msgs[6].Ciphertext, kept) {
 		t.Fatalf("backup messages: %d, %v", len(msgs), err)
@@ -185,34 +179,16 @@ func TestBackupInSteps(t *testing.T) {
 		if _, err := s.CreateMailbox(mailboxID(n), [32]byte{}, 2, ciphertext(4240, "")); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := s.AppendEnquirer(mailboxID(n), 2, ciphertext(4240, "")); err != nil {
+		if _, err := s.appendEnquirer(mailboxID(n), 2, ciphertext(4240, "")); err != nil {
 			t.Fatal(err)
 		}
 	}
-	var buf bytes.Buffer
-	if err := s.Backup(&buf); err != nil {
-		t.Fatal(err)
-	}
-	path := filepath.Join(t.TempDir(), "backup.db")
-	if err := os.WriteFile(path, buf.Bytes(), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	report, err := AuditFile(path, testPolicy)
-	if err != nil {
-		t.Fatal(err)
-	}
+	path := backupFile(t, s)
+	report := audit(t, path)
 	if len(report.Violations) != 0 || report.Ciphertexts != 16+60 {
 		t.Fatalf("audit of a backup copied in steps: %+v", report)
 	}
-	want := logicalOf(t, s)
-	b, err := Open(Options{Path: path})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer b.Close()
-	if logicalOf(t, b) != want {
-		t.Fatal("the backup's content differs from the store's")
-	}
+	sameContent(t, s, path)
 }
 
 func TestCompact(t *testing.T) {
@@ -236,18 +212,11 @@ func TestCompact(t *testing.T) {
 		t.Fatalf("temporary files left: %v", m)
 	}
 	// The store goes on working on the new file, and it survives reopening.
-	if _, err := s.AppendEnquirer(mailboxID(1), 2, ciphertext(4240, "")); err != nil {
+	if _, err := s.appendEnquirer(mailboxID(1), 2, ciphertext(4240, "")); err != nil {
 		t.Fatal(err)
 	}
 	after := hashOf(t, s)
-	if err := s.Close(); err != nil {
-		t.Fatal(err)
-	}
-	s2, err := Open(Options{Path: s.path, Now: clock.Now})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s2.Close()
+	s2 := reopen(t, s, clock)
 	if hashOf(t, s2) != after {
 		t.Fatal("content lost across compaction and reopening")
 	}
@@ -296,7 +265,7 @@ func TestContentHash(t *testing.T) {
 	}
 	h2 := hashOf(t, s)
 	clock.Add(time.Hour)
-	if _, err := s.AppendEnquirer(mailboxID(1), 1, ciphertext(4240, "b")); err != nil {
+	if _, err := s.appendEnquirer(mailboxID(1), 1, ciphertext(4240, "b")); err != nil {
 		t.Fatal(err)
 	}
 	if h3 := hashOf(t, s); h3 == h2 || h3 == h1 {

@@ -27,7 +27,7 @@ func TestFreeSpace(t *testing.T) {
 	kept, deleted := populate(t, s)
 
 	path := copyFile(t, s)
-	r, err := FreeSpace(path)
+	r, err := freeSpace(path)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -63,7 +63,7 @@ func TestFreeSpace(t *testing.T) {
 	if err := s.Compact(); err != nil {
 		t.Fatal(err)
 	}
-	r2, err := FreeSpace(copyFile(t, s))
+	r2, err := freeSpace(copyFile(t, s))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -77,43 +77,8 @@ func TestFreeSpaceRefusesOtherFiles(t *testing.T) {
 	text := filepath.Join(dir, "log.txt")
 	os.WriteFile(text, bytes.Repeat([]byte("mailboxd: GET /api/v1/team 200 1ms\n"), 400), 0o600)
 	for _, path := range []string{text, dir, filepath.Join(dir, "missing.db")} {
-		if r, err := FreeSpace(path); err == nil {
-			t.Errorf("FreeSpace(%s) = %+v, want an error", path, r)
+		if r, err := freeSpace(path); err == nil {
+			t.Errorf("freeSpace(%s) = %+v, want an error", path, r)
 		}
-	}
-}
-
-func TestPattern(t *testing.T) {
-	seq := []byte{0, 0, 0, 0, 0, 0, 0, 7}
-	for _, tc := range []struct {
-		path   []string
-		key    []byte
-		bucket bool
-		want   string
-	}{
-		{nil, []byte("mailboxes"), true, "mailboxes"},
-		{[]string{"mailboxes"}, []byte(mailboxID(3)), false, "mailboxes/{mailbox id}"},
-		{[]string{"ciphertexts"}, seq, false, "ciphertexts/{ciphertext key}"},
-		{[]string{"messages", mailboxID(3)}, seq, false, "messages/{mailbox id}/{seq}"},
-		{[]string{"expiry"}, []byte("2027-02-26" + mailboxID(3)), false, "expiry/{day and mailbox id}"},
-		{[]string{"keyring", "epochs"}, seq, false, "keyring/epochs/{epoch}"},
-		{[]string{"keyring"}, []byte("envelope"), false, "keyring/envelope"},
-		{[]string{"keyring"}, []byte("envelope"), true, ""},
-		{[]string{"mailboxes"}, []byte("Mailbox"), false, ""},
-		{[]string{"sessions"}, []byte("x"), false, ""},
-	} {
-		if got := Pattern(tc.path, tc.key, tc.bucket); got != tc.want {
-			t.Errorf("Pattern(%q, %q, %v) = %q, want %q", tc.path, tc.key, tc.bucket, got, tc.want)
-		}
-	}
-	seen := map[string]bool{}
-	for _, n := range Nodes() {
-		if seen[n.Pattern] {
-			t.Errorf("pattern %q twice", n.Pattern)
-		}
-		seen[n.Pattern] = true
-	}
-	if !seen["invites/{lower-hex SHA-256 of the invite code}"] || len(seen) != 21 {
-		t.Errorf("Nodes: %v", seen)
 	}
 }

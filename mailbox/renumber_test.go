@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
 	"slices"
 	"testing"
@@ -45,7 +44,7 @@ func interleaved(t *testing.T) (s *Store, want map[string][][]byte, ids []string
 		case counsellor:
 			_, err = s.AppendCounsellor(id, admin.ID, 1, ct)
 		default:
-			_, err = s.AppendEnquirer(id, 1, ct)
+			_, err = s.appendEnquirer(id, 1, ct)
 		}
 		if err != nil {
 			t.Fatal(err)
@@ -143,10 +142,7 @@ func wantMessages(t *testing.T, s *Store, want map[string][][]byte, when string)
 
 func auditClean(t *testing.T, path, what string) {
 	t.Helper()
-	report, err := AuditFile(path, testPolicy)
-	if err != nil {
-		t.Fatal(err)
-	}
+	report := audit(t, path)
 	if len(report.Violations) != 0 || report.Stray != 0 {
 		t.Errorf("audit of %s: %+v", what, report)
 	}
@@ -177,14 +173,7 @@ func TestBackupRenumbers(t *testing.T) {
 				t.Fatal(err)
 			}
 
-			var buf bytes.Buffer
-			if err := s.Backup(&buf); err != nil {
-				t.Fatal(err)
-			}
-			path := filepath.Join(t.TempDir(), "backup.db")
-			if err := os.WriteFile(path, buf.Bytes(), 0o600); err != nil {
-				t.Fatal(err)
-			}
+			path := backupFile(t, s)
 			auditClean(t, path, "a backup")
 			b, err := Open(Options{Path: path})
 			if err != nil {
@@ -227,7 +216,7 @@ func TestCompactRenumbers(t *testing.T) {
 	a, b := ids[2], ids[0]
 	for i, id := range []string{a, b, a} {
 		ct := ciphertext(700+i, fmt.Sprintf("new-%d-", i))
-		seq, err := s.AppendEnquirer(id, 1, ct)
+		seq, err := s.appendEnquirer(id, 1, ct)
 		if err != nil || seq != uint64(len(want[id])+1) {
 			t.Fatalf("append after compaction: seq %d, %v", seq, err)
 		}
@@ -355,7 +344,7 @@ func TestLogicalHash(t *testing.T) {
 	change("a mailbox record", func(tx *bolt.Tx) error {
 		mbs := tx.Bucket(bucketMailboxes)
 		var rec mailboxRecord
-		if err := decodeMailboxRecord(mbs.Get([]byte(ids[1])), &rec); err != nil {
+		if err := decodeJSON(mbs.Get([]byte(ids[1])), &rec); err != nil {
 			return err
 		}
 		rec.AwaitingReply = !rec.AwaitingReply

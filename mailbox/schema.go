@@ -267,9 +267,10 @@ func (v Violation) String() string {
 	return loc + ": " + v.Problem
 }
 
-// showKey renders a key or bucket name for a report: printable ASCII as it
-// is, anything else as hex (at most 32 bytes of it).
-func showKey(k []byte) string {
+// ShowKey renders a key or bucket name for a report: printable ASCII as it
+// is, anything else as hex (at most 32 bytes of it), so a report never
+// carries a value's bytes.
+func ShowKey(k []byte) string {
 	printable := len(k) > 0 && len(k) <= 64
 	for _, c := range k {
 		if c <= ' ' || c >= 0x7f || c == '/' {
@@ -286,10 +287,12 @@ func showKey(k []byte) string {
 	return "0x" + hex.EncodeToString(k)
 }
 
-func showPath(path []string) string {
+// ShowPath renders the enclosing buckets of an entry, "/"-separated, each
+// as ShowKey does.
+func ShowPath(path []string) string {
 	parts := make([]string, len(path))
 	for i, p := range path {
-		parts[i] = showKey([]byte(p))
+		parts[i] = ShowKey([]byte(p))
 	}
 	return strings.Join(parts, "/")
 }
@@ -317,6 +320,27 @@ func lookup(nodes []Node, key []byte, bucket bool) (n *Node, ok bool) {
 	return n, n != nil
 }
 
+// Resolve returns the nodes of Schema that an entry passes through, the
+// enclosing buckets first and the entry's own node last, or ok false if
+// Schema does not allow the entry (bucket says whether it is a nested
+// bucket).
+func Resolve(path []string, key []byte, bucket bool) (nodes []*Node, ok bool) {
+	level := Schema
+	for _, name := range path {
+		n, ok := lookup(level, []byte(name), true)
+		if !ok || n.Kind != KindBucket {
+			return nil, false
+		}
+		nodes = append(nodes, n)
+		level = n.Children
+	}
+	n, ok := lookup(level, key, bucket)
+	if !ok || (n.Kind == KindBucket) != bucket {
+		return nil, false
+	}
+	return append(nodes, n), true
+}
+
 // CheckEntry checks one entry of a data file against Schema: path names
 // the enclosing buckets from the top, key is the entry's key, value its
 // value, or nil if the entry is a nested bucket (a top-level bucket is the
@@ -329,11 +353,11 @@ func (p Policy) CheckEntry(path []string, key, value []byte) []Violation {
 	for i, name := range path {
 		n, ok := lookup(nodes, []byte(name), true)
 		if !ok || n.Kind != KindBucket {
-			return []Violation{{Path: showPath(path[:i]), Key: showKey([]byte(name)), Problem: "inside a bucket not in the allow-list"}}
+			return []Violation{{Path: ShowPath(path[:i]), Key: ShowKey([]byte(name)), Problem: "inside a bucket not in the allow-list"}}
 		}
 		nodes = n.Children
 	}
-	v := Violation{Path: showPath(path), Key: showKey(key)}
+	v := Violation{Path: ShowPath(path), Key: ShowKey(key)}
 	bucket := value == nil
 	n, ok := lookup(nodes, key, bucket)
 	switch {

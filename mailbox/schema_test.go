@@ -119,20 +119,14 @@ func TestAuditFile(t *testing.T) {
 		t.Fatal(err)
 	}
 	mbExpiry := formatDate(m1.LastActivity) + mailboxID(1)
-	var buf bytes.Buffer
-	if err := s.Backup(&buf); err != nil {
-		t.Fatal(err)
-	}
-	clean := filepath.Join(t.TempDir(), "clean.db")
-	if err := os.WriteFile(clean, buf.Bytes(), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	report, err := AuditFile(clean, testPolicy)
-	if err != nil {
-		t.Fatal(err)
-	}
+	cleanPath := backupFile(t, s)
+	report := audit(t, cleanPath)
 	if len(report.Violations) != 0 || report.Stray != 0 || report.Values == 0 || report.Buckets == 0 {
 		t.Fatalf("audit of a clean backup: %+v", report)
+	}
+	clean, err := os.ReadFile(cleanPath)
+	if err != nil {
+		t.Fatal(err)
 	}
 
 	// The live file is a valid data file too, though possibly with stale
@@ -146,14 +140,14 @@ func TestAuditFile(t *testing.T) {
 	if err := os.WriteFile(live, data, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	report, err = AuditFile(live, testPolicy)
-	if err != nil {
-		t.Fatal(err)
-	}
+	report = audit(t, live)
 	for _, v := range report.Violations {
 		if v.Path != "(file)" {
 			t.Fatalf("audit of the live file: %v", v)
 		}
+	}
+	if report.Stray == 0 {
+		t.Fatal("the live file still holds the deleted mailbox's ciphertexts, yet the audit finds none stray")
 	}
 
 	mb := mailboxID(1)
@@ -186,7 +180,7 @@ func TestAuditFile(t *testing.T) {
 		}, Violation{Path: "messages/" + mb, Key: "drafts", Problem: "bucket not in the allow-list"}},
 		{"plaintext message", func(tx *bolt.Tx) error {
 			return tx.Bucket(bucketCiphertexts).Put([]byte(seq), []byte("Hello, I need help"))
-		}, Violation{Path: "ciphertexts", Key: showKey([]byte(seq)), Problem: "message ciphertext: not a message"}},
+		}, Violation{Path: "ciphertexts", Key: ShowKey([]byte(seq)), Problem: "message ciphertext: not a message"}},
 		{"orphan messages", func(tx *bolt.Tx) error {
 			return tx.Bucket(bucketMailboxes).Delete([]byte(mb))
 		}, Violation{Path: "expiry", Key: mbExpiry, Problem: "index entry without a mailbox record"}},
@@ -235,7 +229,7 @@ func TestAuditFile(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			path := filepath.Join(t.TempDir(), "planted.db")
-			if err := os.WriteFile(path, buf.Bytes(), 0o600); err != nil {
+			if err := os.WriteFile(path, clean, 0o600); err != nil {
 				t.Fatal(err)
 			}
 			db, err := bolt.Open(path, 0o600, nil)
@@ -247,10 +241,7 @@ func TestAuditFile(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			report, err := AuditFile(path, testPolicy)
-			if err != nil {
-				t.Fatal(err)
-			}
+			report := audit(t, path)
 			found := false
 			for _, v := range report.Violations {
 				found = found || v == tc.want
@@ -275,10 +266,7 @@ func TestAuditFindsDeletedCiphertext(t *testing.T) {
 	}
 	s.Close()
 	// Right after the delete, its ciphertext is still in a free page.
-	report, err := AuditFile(s.path, testPolicy)
-	if err != nil {
-		t.Fatal(err)
-	}
+	report := audit(t, s.path)
 	if report.Stray == 0 {
 		t.Fatalf("audit of a file with a deleted message found no stray ciphertext: %+v", report)
 	}

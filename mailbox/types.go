@@ -117,6 +117,12 @@ type Mailbox struct {
 	Bytes         int64
 	AwaitingReply bool      // the newest message is the enquirer's
 	Expires       time.Time // day: LastActivity + retention
+
+	// read is the record GetMailbox decoded this value from (so compare
+	// Mailbox values field by field, not with ==), so that a post
+	// authenticated with it decodes the record once (CheckEnquirerCap,
+	// AppendEnquirer).
+	read *readRecord
 }
 
 // Message is one stored message.

@@ -44,12 +44,13 @@ func fill(ctx context.Context, db string, n, perMailbox int, p *pool, epoch int,
 				rand.Read(verifier[:])
 				id := hex.EncodeToString(idb)
 				err := func() error {
-					if _, err := store.CreateMailbox(id, verifier, epoch, p.first); err != nil {
+					m, err := store.CreateMailbox(id, verifier, epoch, p.first)
+					if err != nil {
 						return err
 					}
 					stored.Add(1)
 					for k := 1; k < perMailbox && int(stored.Load()) < n; k++ {
-						if _, err := store.AppendEnquirer(id, epoch, p.cts[(i+k)%len(p.cts)]); err != nil {
+						if _, err := store.AppendEnquirer(m, epoch, p.cts[(i+k)%len(p.cts)]); err != nil {
 							return err
 						}
 						stored.Add(1)

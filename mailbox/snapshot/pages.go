@@ -1,14 +1,12 @@
-package mailbox
+package snapshot
 
 import (
 	"errors"
 	"fmt"
 	"io"
 	"os"
-	"time"
 
 	bolt "go.etcd.io/bbolt"
-	berrors "go.etcd.io/bbolt/errors"
 )
 
 // Page use of a data file, for mailbox-audit scan.
@@ -19,13 +17,6 @@ import (
 // write reuses it. FreeSpace finds those pages, and the file's tail beyond
 // bbolt's high-water mark, so an auditor sees how much unreachable data a
 // file carries and where a byte pattern lies.
-
-// ErrLocked is returned when a data file is locked by a running mailboxd
-// (or another process that has it open for writing).
-var ErrLocked = errors.New("mailbox: the data file is in use by a running server")
-
-// lockWait is how long a read-only open waits for the file lock.
-const lockWait = time.Second
 
 // PageReport is how the pages of a data file are used.
 type PageReport struct {
@@ -72,17 +63,17 @@ func (r *PageReport) Unreachable(offset int64) bool {
 func FreeSpace(path string) (*PageReport, error) {
 	fi, err := os.Stat(path)
 	if err != nil {
-		return nil, fmt.Errorf("mailbox: pages: %v", err)
+		return nil, fmt.Errorf("snapshot: pages: %v", err)
 	}
 	if !fi.Mode().IsRegular() {
-		return nil, fmt.Errorf("mailbox: pages: %s is not a regular file", path)
+		return nil, fmt.Errorf("snapshot: pages: %s is not a regular file", path)
 	}
-	db, err := bolt.Open(path, 0o400, &bolt.Options{ReadOnly: true, PreLoadFreelist: true, Timeout: lockWait})
+	db, err := open(path, true)
+	if errors.Is(err, ErrLocked) {
+		return nil, err
+	}
 	if err != nil {
-		if errors.Is(err, berrors.ErrTimeout) {
-			return nil, ErrLocked
-		}
-		return nil, fmt.Errorf("mailbox: pages: %v", err)
+		return nil, fmt.Errorf("snapshot: pages: %v", err)
 	}
 	defer db.Close()
 
@@ -117,14 +108,14 @@ func FreeSpace(path string) (*PageReport, error) {
 		return nil
 	})
 	if err != nil {
-		return nil, fmt.Errorf("mailbox: pages: %v", err)
+		return nil, fmt.Errorf("snapshot: pages: %v", err)
 	}
 	for id := r.HighWater; id < r.Pages; id++ {
 		r.Tail++
 		mark(id)
 	}
 	if err := r.countData(path); err != nil {
-		return nil, fmt.Errorf("mailbox: pages: %v", err)
+		return nil, fmt.Errorf("snapshot: pages: %v", err)
 	}
 	return r, nil
 }

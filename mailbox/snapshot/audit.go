@@ -1,19 +1,17 @@
-package mailbox
+package snapshot
 
 import (
-	"bytes"
 	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
-	"os"
 	"slices"
 	"sort"
 	"strconv"
 
 	bolt "go.etcd.io/bbolt"
-	berrors "go.etcd.io/bbolt/errors"
+
+	"lotse/mailbox"
 )
 
 // AuditReport is what AuditFile found in a data file.
@@ -21,32 +19,33 @@ type AuditReport struct {
 	Buckets     int // buckets walked
 	Values      int // key/value entries checked
 	Ciphertexts int // live message and keyring ciphertexts
-	// Stray counts age ciphertext headers in the file's bytes beyond the
-	// live ciphertexts: copies left in free pages, such as deleted
-	// messages. A compacted copy (Backup) has none.
-	Stray      int
-	Violations []Violation
+	// Stray counts age ciphertext headers in the file's bytes that begin
+	// no live ciphertext: data deleted but still in free pages. A compacted
+	// copy (Backup, Compact) has none.
+	Stray int
+	// Stale counts further copies of live ciphertexts in free pages. A
+	// copy that commits in steps leaves some: bbolt rewrites a leaf that
+	// a step boundary cut, and frees the older version of it.
+	Stale      int
+	Violations []mailbox.Violation
 	// Counts is how many allowed entries each node of Schema matched,
 	// keyed by its pattern (Pattern), e.g. "ciphertexts/{ciphertext key}".
 	Counts map[string]int
 }
 
-// ageMagic begins every binary age file, so every stored ciphertext.
-var ageMagic = []byte("age-encryption.org/v1\n")
-
 // AuditFile opens a data file (normally a backup) read-only and checks it:
-// every entry against Schema and p (CheckEntry), the consistency between
-// entries (every message belongs to a mailbox record and the counts add
-// up, counsellors referred to exist, the keyring matches the roster and
-// its epochs), and that the file holds no ciphertext beyond the live
-// values.
-func AuditFile(path string, p Policy) (AuditReport, error) {
-	db, err := bolt.Open(path, 0o400, &bolt.Options{ReadOnly: true, Timeout: lockWait})
-	if errors.Is(err, berrors.ErrTimeout) {
-		return AuditReport{}, ErrLocked
+// every entry against mailbox.Schema and p (CheckEntry), the consistency
+// between entries (every message belongs to a mailbox record and the
+// counts add up, counsellors referred to exist, the keyring matches the
+// roster and its epochs), and that every ciphertext in the file's bytes,
+// free pages included, is a copy of a live one (copies.go).
+func AuditFile(path string, p mailbox.Policy) (AuditReport, error) {
+	db, err := open(path, false)
+	if errors.Is(err, ErrLocked) {
+		return AuditReport{}, err
 	}
 	if err != nil {
-		return AuditReport{}, fmt.Errorf("mailbox: audit: %v", err)
+		return AuditReport{}, fmt.Errorf("snapshot: audit: %v", err)
 	}
 	a := &auditor{policy: p, mailboxes: map[string]*auditMailbox{}, counsellors: map[string]string{}}
 	a.report.Counts = map[string]int{}
@@ -59,16 +58,17 @@ func AuditFile(path string, p Policy) (AuditReport, error) {
 		err = cerr
 	}
 	if err != nil {
-		return AuditReport{}, fmt.Errorf("mailbox: audit: %v", err)
+		return AuditReport{}, fmt.Errorf("snapshot: audit: %v", err)
 	}
 	a.crossCheck()
-	headers, err := countMagic(path)
+	copies, stray, err := a.live.scan(path)
 	if err != nil {
-		return AuditReport{}, fmt.Errorf("mailbox: audit: %v", err)
+		return AuditReport{}, fmt.Errorf("snapshot: audit: %v", err)
 	}
-	if headers > a.report.Ciphertexts {
-		a.report.Stray = headers - a.report.Ciphertexts
-		a.violate("(file)", "", "", fmt.Sprintf("%d age ciphertexts outside the live values: deleted or stale data in free pages", a.report.Stray))
+	a.report.Stale = max(copies-a.report.Ciphertexts, 0)
+	if stray > 0 {
+		a.report.Stray = stray
+		a.violate("(file)", "", "", fmt.Sprintf("%d age ciphertexts outside the live values: deleted data in free pages", stray))
 	}
 	return a.report, nil
 }
@@ -96,21 +96,22 @@ func (r *seqRun) next(k []byte) {
 }
 
 type auditor struct {
-	policy      Policy
+	policy      mailbox.Policy
 	report      AuditReport
 	mailboxes   map[string]*auditMailbox
-	counsellors map[string]string      // id → state
-	referenced  map[string][]Violation // counsellor id → where it is named
+	counsellors map[string]string              // id → state
+	referenced  map[string][]mailbox.Violation // counsellor id → where it is named
 	schema      bool
 	envelope    bool
 	stanzas     int
 	current     *keyringRecord
 	epochs      map[int]string   // epoch → recipient
 	ciphertexts map[uint64]int64 // ciphertext key → length; -1 once referenced
+	live        liveHeaders
 }
 
 func (a *auditor) violate(path, key, field, problem string) {
-	a.report.Violations = append(a.report.Violations, Violation{Path: path, Key: key, Field: field, Problem: problem})
+	a.report.Violations = append(a.report.Violations, mailbox.Violation{Path: path, Key: key, Field: field, Problem: problem})
 }
 
 func (a *auditor) mailbox(id string) *auditMailbox {
@@ -124,9 +125,9 @@ func (a *auditor) mailbox(id string) *auditMailbox {
 
 func (a *auditor) refer(id, path, key, field string) {
 	if a.referenced == nil {
-		a.referenced = map[string][]Violation{}
+		a.referenced = map[string][]mailbox.Violation{}
 	}
-	a.referenced[id] = append(a.referenced[id], Violation{Path: path, Key: key, Field: field})
+	a.referenced[id] = append(a.referenced[id], mailbox.Violation{Path: path, Key: key, Field: field})
 }
 
 // entry checks one entry and, if it is an allowed bucket, its contents.
@@ -184,6 +185,7 @@ func (a *auditor) note(path []string, key, value []byte) {
 		}
 		a.ciphertexts[binary.BigEndian.Uint64(key)] = int64(len(value))
 		a.report.Ciphertexts++
+		a.live.add(value)
 	case len(path) == 1 && path[0] == "expiry":
 		m := a.mailbox(string(key[len(dateLayout):]))
 		m.expiry = append(m.expiry, string(key[:len(dateLayout)]))
@@ -196,7 +198,7 @@ func (a *auditor) note(path []string, key, value []byte) {
 			m.lastFrom = meta.From
 			m.refs = append(m.refs, meta.Ciphertext)
 			if meta.Counsellor != "" {
-				a.refer(meta.Counsellor, showPath(path), showKey(key), "counsellor")
+				a.refer(meta.Counsellor, mailbox.ShowPath(path), mailbox.ShowKey(key), "counsellor")
 			}
 		}
 	case len(path) == 1 && path[0] == "counsellors":
@@ -207,6 +209,7 @@ func (a *auditor) note(path []string, key, value []byte) {
 	case len(path) == 1 && path[0] == "keyring" && string(key) == "envelope":
 		a.envelope = true
 		a.report.Ciphertexts++
+		a.live.add(value)
 		a.stanzas, _ = a.policy.Keyring(value)
 	case len(path) == 1 && path[0] == "keyring" && string(key) == "current":
 		var k keyringRecord
@@ -217,7 +220,7 @@ func (a *auditor) note(path []string, key, value []byte) {
 			}
 		}
 	case len(path) == 2 && path[0] == "keyring" && path[1] == "epochs":
-		var e epochRecord
+		var e keyringRecord
 		if json.Unmarshal(value, &e) == nil {
 			if a.epochs == nil {
 				a.epochs = map[int]string{}
@@ -280,7 +283,7 @@ func (a *auditor) crossCheck() {
 		case len(r.LastActivity) < len(dateLayout) || m.expiry[0] != r.LastActivity[:len(dateLayout)]:
 			a.violate("expiry", m.expiry[0]+id, "", "day differs from the mailbox's last_activity")
 		}
-		if r.AwaitingReply != (m.lastFrom == FromEnquirer) {
+		if r.AwaitingReply != (m.lastFrom == mailbox.FromEnquirer) {
 			a.violate("mailboxes", id, "awaiting_reply", "differs from the newest message's sender")
 		}
 	}
@@ -318,13 +321,13 @@ func (a *auditor) crossCheck() {
 	members := map[string]bool{}
 	for _, m := range k.Members {
 		members[m] = true
-		if state, ok := a.counsellors[m]; ok && state != StateActive {
+		if state, ok := a.counsellors[m]; ok && state != mailbox.StateActive {
 			a.violate("keyring", "current", "members", fmt.Sprintf("member %q is %s, not active", m, state))
 		}
 	}
 	active := make([]string, 0)
 	for id, state := range a.counsellors {
-		if state == StateActive && !members[id] {
+		if state == mailbox.StateActive && !members[id] {
 			active = append(active, id)
 		}
 	}
@@ -388,33 +391,4 @@ func (a *auditor) unclaimed() int {
 		}
 	}
 	return n
-}
-
-// countMagic counts the age headers in a file's raw bytes.
-func countMagic(path string) (int, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return 0, err
-	}
-	defer f.Close()
-	buf := make([]byte, 1<<20)
-	keep := len(ageMagic) - 1
-	have, count := 0, 0
-	for {
-		n, err := f.Read(buf[have:])
-		have += n
-		count += bytes.Count(buf[:have], ageMagic)
-		if err == io.EOF {
-			return count, nil
-		}
-		if err != nil {
-			return 0, err
-		}
-		// Keep a tail shorter than the magic: it cannot hold a whole
-		// (already counted) one, but may hold the start of the next.
-		if have > keep {
-			copy(buf, buf[have-keep:have])
-			have = keep
-		}
-	}
 }

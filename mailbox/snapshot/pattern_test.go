@@ -1,0 +1,40 @@
+package snapshot
+
+import "testing"
+
+const mailbox3 = "00000000000000000000000000000003"
+
+func TestPattern(t *testing.T) {
+	seq := []byte{0, 0, 0, 0, 0, 0, 0, 7}
+	for _, tc := range []struct {
+		path   []string
+		key    []byte
+		bucket bool
+		want   string
+	}{
+		{nil, []byte("mailboxes"), true, "mailboxes"},
+		{[]string{"mailboxes"}, []byte(mailbox3), false, "mailboxes/{mailbox id}"},
+		{[]string{"ciphertexts"}, seq, false, "ciphertexts/{ciphertext key}"},
+		{[]string{"messages", mailbox3}, seq, false, "messages/{mailbox id}/{seq}"},
+		{[]string{"expiry"}, []byte("2027-02-26" + mailbox3), false, "expiry/{day and mailbox id}"},
+		{[]string{"keyring", "epochs"}, seq, false, "keyring/epochs/{epoch}"},
+		{[]string{"keyring"}, []byte("envelope"), false, "keyring/envelope"},
+		{[]string{"keyring"}, []byte("envelope"), true, ""},
+		{[]string{"mailboxes"}, []byte("Mailbox"), false, ""},
+		{[]string{"sessions"}, []byte("x"), false, ""},
+	} {
+		if got := Pattern(tc.path, tc.key, tc.bucket); got != tc.want {
+			t.Errorf("Pattern(%q, %q, %v) = %q, want %q", tc.path, tc.key, tc.bucket, got, tc.want)
+		}
+	}
+	seen := map[string]bool{}
+	for _, n := range Nodes() {
+		if seen[n.Pattern] {
+			t.Errorf("pattern %q twice", n.Pattern)
+		}
+		seen[n.Pattern] = true
+	}
+	if !seen["invites/{lower-hex SHA-256 of the invite code}"] || len(seen) != 21 {
+		t.Errorf("Nodes: %v", seen)
+	}
+}
