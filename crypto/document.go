@@ -10,7 +10,6 @@ import (
 	"io"
 	"regexp"
 	"slices"
-	"time"
 	"unicode/utf8"
 
 	"filippo.io/age"
@@ -83,7 +82,7 @@ func checkFields(d *Document) string {
 	case d.Role != "" && d.Role != "affected" && d.Role != "relative" && d.Role != "professional":
 		return "unknown role"
 	}
-	if _, err := time.Parse(time.RFC3339, d.Sent); err != nil {
+	if !validSent(d.Sent) {
 		return "sent is not RFC 3339"
 	}
 	var mk [32]byte
@@ -97,6 +96,55 @@ func checkFields(d *Document) string {
 		}
 	}
 	return ""
+}
+
+// sentPattern is RFC 3339's date-time (§5.6) with the choices every reader
+// can parse: upper-case T and Z, a '.' fraction of 1 to 9 digits. Go's
+// time.Parse also takes a ',' fraction and offsets such as +24:00, which a
+// browser's Date cannot parse; so the rule is this pattern and the ranges
+// in validSent, written identically in protocol.ts.
+var sentPattern = regexp.MustCompile(`^([0-9]{4})-([0-9]{2})-([0-9]{2})T([0-9]{2}):([0-9]{2}):([0-9]{2})(?:\.[0-9]{1,9})?(?:Z|[+-]([0-9]{2}):([0-9]{2}))$`)
+
+// maxSentLen keeps the regular expression's input short.
+const maxSentLen = 35
+
+// validSent reports whether s is a document's sent: sentPattern with month
+// 01–12, a day that exists in that month, hour 00–23, minute and second
+// 00–59 (no leap second: Go and browsers refuse it), offset hours 00–23 and
+// minutes 00–59.
+func validSent(s string) bool {
+	if len(s) > maxSentLen {
+		return false
+	}
+	m := sentPattern.FindStringSubmatch(s)
+	if m == nil {
+		return false
+	}
+	num := func(i int) int {
+		n := 0
+		for _, c := range m[i] {
+			n = n*10 + int(c-'0')
+		}
+		return n
+	}
+	y, mo, d, h, mi, se := num(1), num(2), num(3), num(4), num(5), num(6)
+	if mo < 1 || mo > 12 || d < 1 || d > daysIn(y, mo) || h > 23 || mi > 59 || se > 59 {
+		return false
+	}
+	return m[7] == "" || (num(7) <= 23 && num(8) <= 59)
+}
+
+func daysIn(year, month int) int {
+	switch month {
+	case 2:
+		if year%4 == 0 && (year%100 != 0 || year%400 == 0) {
+			return 29
+		}
+		return 28
+	case 4, 6, 9, 11:
+		return 30
+	}
+	return 31
 }
 
 func validDocumentID(id string) bool {
@@ -303,11 +351,20 @@ func CheckDocument(plaintext []byte, want Expect) (*Document, error) {
 	return d, nil
 }
 
-// scanObject walks the JSON value at the start of b, which must be an
-// object, and returns where it ends. It refuses a key repeated within any
-// object at any depth, compared after unescaping: parsers disagree on which
-// of two repeated keys wins.
+// maxDepth is how deeply objects and arrays may nest in a document or a
+// keyring, the outer object counting as 1. Documents nest 1 deep today;
+// the limit leaves room for later fields and is small enough that no
+// reader, recursive or not, runs out of stack (protocol.ts has the same).
+const maxDepth = 32
+
+// scanObject walks the JSON object that b starts with, its '{' the first
+// byte, and returns where it ends. It refuses a key repeated within any
+// object at any depth, compared after unescaping (parsers disagree on
+// which of two repeated keys wins), and nesting deeper than maxDepth.
 func scanObject(b []byte) (end int, reason string) {
+	if len(b) == 0 || b[0] != '{' {
+		return 0, "not a JSON object"
+	}
 	dec := json.NewDecoder(bytes.NewReader(b))
 	dec.UseNumber()
 	tok, err := dec.Token()
@@ -342,11 +399,15 @@ func scanObject(b []byte) (end int, reason string) {
 			}
 		} else {
 			switch tok {
-			case json.Delim('{'):
-				stack = append(stack, frame{keys: map[string]struct{}{}, expectKey: true})
-				continue
-			case json.Delim('['):
-				stack = append(stack, frame{})
+			case json.Delim('{'), json.Delim('['):
+				if len(stack) >= maxDepth {
+					return 0, "nested too deeply"
+				}
+				f := frame{}
+				if tok == json.Delim('{') {
+					f = frame{keys: map[string]struct{}{}, expectKey: true}
+				}
+				stack = append(stack, f)
 				continue
 			case json.Delim(']'), json.Delim('}'):
 				stack = stack[:len(stack)-1]
