@@ -23,25 +23,18 @@ type corpusFile struct {
 }
 
 type corpusCase struct {
-	Name       string                  `json:"name"`
-	Text       *string                 `json:"text"`
-	Replace    [][2]string             `json:"replace"`
-	Expand     map[string]corpusRepeat `json:"expand"`
-	HexReplace [][]string              `json:"hex_replace"`
-	Size       *int                    `json:"size"`
-	Pad        *string                 `json:"pad"`
-	Expect     map[string]*string      `json:"expect"`
-	Verdict    string                  `json:"verdict"`
-	Reason     string                  `json:"reason"`
-	Doc        map[string]corpusValue  `json:"doc"`
+	Name       string             `json:"name"`
+	Text       *string            `json:"text"`
+	Replace    [][2]string        `json:"replace"`
+	Expand     map[string][2]any  `json:"expand"` // marker: [string, count]
+	HexReplace [][]string         `json:"hex_replace"`
+	Size       *int               `json:"size"`
+	Pad        *string            `json:"pad"`
+	Expect     map[string]*string `json:"expect"`
+	Verdict    string             `json:"verdict"`
+	Reason     string             `json:"reason"`
+	Doc        map[string]any     `json:"doc"` // strings; v a float64
 }
-
-// corpusRepeat is an expand marker's [string, count].
-type corpusRepeat = [2]any
-
-// corpusValue is a document field as JSON decodes it: a string or, for
-// v, a float64.
-type corpusValue = any
 
 func readCorpus(t testing.TB) *corpusFile {
 	t.Helper()

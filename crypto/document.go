@@ -295,11 +295,13 @@ func (e *RejectError) Error() string { return "document rejected: " + e.Reason }
 func reject(reason string) error { return &RejectError{Reason: reason} }
 
 // CheckDocument applies the reader rules of PROTOCOL.md §4: the plaintext
-// is exactly a bucket size, a UTF-8 JSON object followed by spaces only,
-// with no key repeated in any object; v is 1, type "message", mailbox and
-// from as expected, mk the mailbox's (taken as is when want.MK is nil),
-// lang a language tag, role empty or known, sent RFC 3339, id the b64url of
-// 16 bytes, and a recipient, if any, a hybrid recipient. Unknown fields are
+// is exactly a bucket size, a UTF-8 JSON object from its first byte,
+// followed by spaces only, with no key repeated in any object and nesting
+// at most maxDepth deep; v is 1, type "message", mailbox and from as
+// expected, mk the mailbox's (taken as is when want.MK is nil), lang a
+// language tag, role empty or known, sent as validSent says, id the b64url
+// of 16 bytes, and a recipient, if any, a hybrid recipient. Fields match by
+// their exact names. Unknown fields are
 // ignored. Fields that do not belong to the sender are dropped: name from
 // enquirer documents, role and recipient from counsellor documents.
 // Errors are *RejectError.
