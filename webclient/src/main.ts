@@ -535,6 +535,7 @@ async function sendFirst(form: HTMLElement, body: string, role: string): Promise
           if (attempt >= 2 || !(err instanceof api.ApiError)) throw err;
           if (err.code === "stale_epoch") await getTeam(true); // the team key changed: fetch it, seal again
           else if (err.code === "mailbox_exists") {
+            forgetKeys(keys);
             code = p.generatePickupCode();
             pass = p.generatePassphrase();
             status(t("progress.keys"), true);
