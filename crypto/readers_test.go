@@ -199,7 +199,7 @@ func TestReadersAgree(t *testing.T) {
 		if len(pt) > 4096 {
 			continue // the large cases test size; mutating them adds nothing but time
 		}
-		for m := range 8 {
+		for m := range 16 {
 			got := r.agree(t, k.Name+" mutated", mutate(rng, pt), want)
 			verdicts[got]++
 			n++
