@@ -181,11 +181,13 @@ func (s *Server) createMailbox(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	if err := s.checkPow(req.Pow); err != nil {
-		return err
-	}
+	// The per-address limit before the proof of work, as the protocol
+	// orders them: a limited address does not use up a challenge.
 	if ok, retry := s.createRate.allow(s.clientAddr(c)); !ok {
 		return rateLimited(retry)
+	}
+	if err := s.checkPow(req.Pow); err != nil {
+		return err
 	}
 	if err := s.checkMailboxCap(); err != nil {
 		return err

@@ -33,8 +33,8 @@ var (
 )
 
 // NormalizeDigits maps every Unicode decimal digit (category Nd) to ASCII,
-// drops white space, punctuation and '+', and fails on anything else
-// (PROTOCOL.md §1). Input longer than 256 characters is refused. The
+// drops white space, punctuation, '+' and format characters (category Cf),
+// and fails on anything else (PROTOCOL.md §1). Input longer than 256 characters is refused. The
 // error never contains the input.
 func NormalizeDigits(s string) (string, error) {
 	if len(s) > maxTypedRunes*utf8.UTFMax {
@@ -60,6 +60,10 @@ func NormalizeDigits(s string) (string, error) {
 		case r == '+' || unicode.IsSpace(r) || unicode.IsPunct(r):
 			// Ignored: people group digits with spaces, dashes, dots, or
 			// write them like a phone number.
+		case unicode.Is(unicode.Cf, r):
+			// Ignored: bidi marks, isolates and zero-width characters are
+			// invisible, and text copied from right-to-left scripts
+			// carries them.
 		default:
 			// Includes U+FFFD from invalid UTF-8.
 			return "", errNotDigit

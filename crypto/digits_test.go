@@ -30,6 +30,9 @@ func TestNormalizeDigits(t *testing.T) {
 		{"«1»「2」", "12"},                         // quotes and brackets
 		{"", ""},
 		{"  - ", ""},
+		{"1\u200e2\u200f3", "123"},               // bidi marks: Cf, ignored
+		{"\u20664\u2069\u20685\u2069", "45"},     // isolates
+		{"\ufeff6\u00ad7\u200b8\u200d9", "6789"}, // BOM, soft hyphen, zero-width space and joiner
 	} {
 		got, err := NormalizeDigits(tc.in)
 		if err != nil || got != tc.want {
@@ -48,7 +51,6 @@ func TestNormalizeDigitsRefuses(t *testing.T) {
 		"½",             // fraction: No
 		"Ⅻ",             // Roman numeral: Nl
 		"1=2",           // math symbol other than '+'
-		"1\u200e2",      // left-to-right mark: Cf
 		"12\xff34",      // invalid UTF-8
 		"1\x002",        // control character
 		"💯",             // emoji
@@ -346,5 +348,35 @@ func TestFormat(t *testing.T) {
 	}
 	if p, err := ParsePassphrase(FormatPassphrase(pass)); err != nil || p != pass {
 		t.Errorf("passphrase %q does not round-trip: %q, %v", pass, p, err)
+	}
+}
+
+// TestDigitsVectors runs the shared normalisation vectors, which the web
+// client's tests run too.
+func TestDigitsVectors(t *testing.T) {
+	var file struct {
+		Comment string `json:"comment"`
+		Vectors []struct {
+			Typed      string  `json:"typed"`
+			Normalized *string `json:"normalized"`
+			Comment    string  `json:"comment"`
+		} `json:"vectors"`
+	}
+	readJSON(t, "digits-v1.json", &file)
+	if len(file.Vectors) < 10 {
+		t.Fatalf("%d vectors", len(file.Vectors))
+	}
+	for _, v := range file.Vectors {
+		got, err := NormalizeDigits(v.Typed)
+		switch {
+		case v.Normalized == nil && err == nil:
+			t.Errorf("%s: %q accepted as %q", v.Comment, v.Typed, got)
+		case v.Normalized != nil && (err != nil || got != *v.Normalized):
+			t.Errorf("%s: %q = %q, %v; want %q", v.Comment, v.Typed, got, err, *v.Normalized)
+		}
+	}
+	// A code pasted with bidi marks parses as a pickup code.
+	if c, err := ParsePickupCode("\u200f01572 93849\u200f"); err != nil || c != "0157293849" {
+		t.Errorf("pickup code in RLM: %q, %v", c, err)
 	}
 }

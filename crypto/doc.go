@@ -2,7 +2,8 @@
 // (PROTOCOL.md §1–5 and the login and proof of work of §6):
 //
 //   - digits (§1): normalising what a person types (every Unicode decimal
-//     digit counts, white space and punctuation are ignored), Damm check
+//     digit counts; white space, punctuation and invisible format
+//     characters are ignored), Damm check
 //     digits, generating and formatting pickup codes and passphrases;
 //   - enquirer keys (§2): Argon2id and HKDF from pickup code and passphrase
 //     to the mailbox id, the age hybrid identity, the auth key, the mailbox

@@ -10,7 +10,6 @@ import (
 	"io"
 	"regexp"
 	"slices"
-	"time"
 	"unicode/utf8"
 
 	"filippo.io/age"
@@ -86,7 +85,7 @@ func checkFields(d *Document) string {
 	if _, err := domain.ParseMailboxID(d.Mailbox); err != nil {
 		return "malformed mailbox"
 	}
-	if _, err := time.Parse(time.RFC3339, d.Sent); err != nil {
+	if !validSent(d.Sent) {
 		return "sent is not RFC 3339"
 	}
 	var mk [32]byte
@@ -100,6 +99,55 @@ func checkFields(d *Document) string {
 		}
 	}
 	return ""
+}
+
+// sentPattern is RFC 3339's date-time (§5.6) with the choices every reader
+// can parse: upper-case T and Z, a '.' fraction of 1 to 9 digits. Go's
+// time.Parse also takes a ',' fraction and offsets such as +24:00, which a
+// browser's Date cannot parse; so the rule is this pattern and the ranges
+// in validSent, written identically in protocol.ts.
+var sentPattern = regexp.MustCompile(`^([0-9]{4})-([0-9]{2})-([0-9]{2})T([0-9]{2}):([0-9]{2}):([0-9]{2})(?:\.[0-9]{1,9})?(?:Z|[+-]([0-9]{2}):([0-9]{2}))$`)
+
+// maxSentLen keeps the regular expression's input short.
+const maxSentLen = 35
+
+// validSent reports whether s is a document's sent: sentPattern with month
+// 01–12, a day that exists in that month, hour 00–23, minute and second
+// 00–59 (no leap second: Go and browsers refuse it), offset hours 00–23 and
+// minutes 00–59.
+func validSent(s string) bool {
+	if len(s) > maxSentLen {
+		return false
+	}
+	m := sentPattern.FindStringSubmatch(s)
+	if m == nil {
+		return false
+	}
+	num := func(i int) int {
+		n := 0
+		for _, c := range m[i] {
+			n = n*10 + int(c-'0')
+		}
+		return n
+	}
+	y, mo, d, h, mi, se := num(1), num(2), num(3), num(4), num(5), num(6)
+	if mo < 1 || mo > 12 || d < 1 || d > daysIn(y, mo) || h > 23 || mi > 59 || se > 59 {
+		return false
+	}
+	return m[7] == "" || (num(7) <= 23 && num(8) <= 59)
+}
+
+func daysIn(year, month int) int {
+	switch month {
+	case 2:
+		if year%4 == 0 && (year%100 != 0 || year%400 == 0) {
+			return 29
+		}
+		return 28
+	case 4, 6, 9, 11:
+		return 30
+	}
+	return 31
 }
 
 func validDocumentID(id string) bool {
@@ -250,11 +298,13 @@ func (e *RejectError) Error() string { return "document rejected: " + e.Reason }
 func reject(reason string) error { return &RejectError{Reason: reason} }
 
 // CheckDocument applies the reader rules of PROTOCOL.md §4: the plaintext
-// is exactly a bucket size, a UTF-8 JSON object followed by spaces only,
-// with no key repeated in any object; v is 1, type "message", mailbox and
-// from as expected, mk the mailbox's (taken as is when want.MK is nil),
-// lang a language tag, role empty or known, sent RFC 3339, id the b64url of
-// 16 bytes, and a recipient, if any, a hybrid recipient. Unknown fields are
+// is exactly a bucket size, a UTF-8 JSON object from its first byte,
+// followed by spaces only, with no key repeated in any object and nesting
+// at most maxDepth deep; v is 1, type "message", mailbox and from as
+// expected, mk the mailbox's (taken as is when want.MK is nil), lang a
+// language tag, role empty or known, sent as validSent says, id the b64url
+// of 16 bytes, and a recipient, if any, a hybrid recipient. Fields match by
+// their exact names. Unknown fields are
 // ignored. Fields that do not belong to the sender are dropped: name from
 // enquirer documents, role and recipient from counsellor documents.
 // Errors are *RejectError.
@@ -306,11 +356,20 @@ func CheckDocument(plaintext []byte, want Expect) (*Document, error) {
 	return d, nil
 }
 
-// scanObject walks the JSON value at the start of b, which must be an
-// object, and returns where it ends. It refuses a key repeated within any
-// object at any depth, compared after unescaping: parsers disagree on which
-// of two repeated keys wins.
+// maxDepth is how deeply objects and arrays may nest in a document or a
+// keyring, the outer object counting as 1. Documents nest 1 deep today;
+// the limit leaves room for later fields and is small enough that no
+// reader, recursive or not, runs out of stack (protocol.ts has the same).
+const maxDepth = 32
+
+// scanObject walks the JSON object that b starts with, its '{' the first
+// byte, and returns where it ends. It refuses a key repeated within any
+// object at any depth, compared after unescaping (parsers disagree on
+// which of two repeated keys wins), and nesting deeper than maxDepth.
 func scanObject(b []byte) (end int, reason string) {
+	if len(b) == 0 || b[0] != '{' {
+		return 0, "not a JSON object"
+	}
 	dec := json.NewDecoder(bytes.NewReader(b))
 	dec.UseNumber()
 	tok, err := dec.Token()
@@ -345,11 +404,15 @@ func scanObject(b []byte) (end int, reason string) {
 			}
 		} else {
 			switch tok {
-			case json.Delim('{'):
-				stack = append(stack, frame{keys: map[string]struct{}{}, expectKey: true})
-				continue
-			case json.Delim('['):
-				stack = append(stack, frame{})
+			case json.Delim('{'), json.Delim('['):
+				if len(stack) >= maxDepth {
+					return 0, "nested too deeply"
+				}
+				f := frame{}
+				if tok == json.Delim('{') {
+					f = frame{keys: map[string]struct{}{}, expectKey: true}
+				}
+				stack = append(stack, f)
 				continue
 			case json.Delim(']'), json.Delim('}'):
 				stack = stack[:len(stack)-1]

@@ -107,7 +107,7 @@ func FuzzNormalizeDigits(f *testing.F) {
 			switch {
 			case unicode.IsDigit(r):
 				digits++
-			case r == '+' || unicode.IsSpace(r) || unicode.IsPunct(r):
+			case r == '+' || unicode.IsSpace(r) || unicode.IsPunct(r) || unicode.Is(unicode.Cf, r):
 			default:
 				t.Fatalf("accepted %q with %U", s, r)
 			}

@@ -142,8 +142,9 @@ func SealKeyring(k *Keyring) ([]byte, error) {
 }
 
 // OpenKeyring checks the keyring policy (PROTOCOL.md §5), decrypts with
-// id and validates the plaintext. The plaintext must be one JSON object;
-// unknown fields are ignored.
+// id and validates the plaintext. The plaintext must be one JSON object
+// starting at its first byte, with no key repeated; fields are matched by
+// their exact names and unknown fields are ignored.
 func OpenKeyring(envelope []byte, id age.Identity) (*Keyring, error) {
 	if _, err := CheckKeyring(envelope); err != nil {
 		return nil, err
@@ -160,14 +161,82 @@ func OpenKeyring(envelope []byte, id age.Identity) (*Keyring, error) {
 	if len(bytes.TrimLeft(pt[end:], " \t\r\n")) != 0 {
 		return nil, errors.New("crypto: open keyring: data after the JSON object")
 	}
-	k := &Keyring{}
-	dec := json.NewDecoder(bytes.NewReader(pt[:end]))
-	if err := dec.Decode(k); err != nil {
-		// The decoder's message may quote the plaintext, which holds keys.
+	k, ok := decodeKeyring(pt[:end])
+	if !ok {
+		// No detail: a decoder's message may quote the plaintext, which
+		// holds keys.
 		return nil, errors.New("crypto: open keyring: plaintext is not a keyring")
 	}
 	if err := k.Validate(); err != nil {
 		return nil, err
 	}
 	return k, nil
+}
+
+// decodeKeyring reads a keyring's fields by their exact names, as
+// decodeDocument does: json.Unmarshal into a struct matches names
+// case-insensitively, so a later "Epochs" would replace "epochs". Every
+// known field that is present must have its type; null is no value.
+func decodeKeyring(obj []byte) (*Keyring, bool) {
+	top, ok := exactFields(obj, "v", "members", "epochs")
+	k := &Keyring{}
+	var members, epochs []json.RawMessage
+	if !ok || !decodeInt(top["v"], &k.V) || !decodeArray(top["members"], &members) || !decodeArray(top["epochs"], &epochs) {
+		return nil, false
+	}
+	for _, raw := range members {
+		f, ok := exactFields(raw, "id", "name", "recipient")
+		var m Member
+		if !ok || !decodeString(f["id"], &m.ID) || !decodeString(f["name"], &m.Name) ||
+			!decodeString(f["recipient"], &m.Recipient) {
+			return nil, false
+		}
+		k.Members = append(k.Members, m)
+	}
+	for _, raw := range epochs {
+		f, ok := exactFields(raw, "epoch", "identity")
+		var e EpochKey
+		if !ok || !decodeInt(f["epoch"], &e.Epoch) || !decodeString(f["identity"], &e.Identity) {
+			return nil, false
+		}
+		k.Epochs = append(k.Epochs, e)
+	}
+	return k, true
+}
+
+// exactFields returns the values of the named keys of a JSON object; a
+// missing key has a nil value. It fails for anything but an object.
+func exactFields(obj []byte, names ...string) (map[string]json.RawMessage, bool) {
+	if !bytes.HasPrefix(bytes.TrimLeft(obj, " \t\r\n"), []byte("{")) {
+		return nil, false
+	}
+	var all map[string]json.RawMessage
+	if err := json.Unmarshal(obj, &all); err != nil {
+		return nil, false
+	}
+	out := make(map[string]json.RawMessage, len(names))
+	for _, n := range names {
+		if raw, ok := all[n]; ok && !bytes.Equal(raw, []byte("null")) {
+			out[n] = raw
+		}
+	}
+	return out, true
+}
+
+func decodeString(raw json.RawMessage, dst *string) bool {
+	if raw == nil {
+		return true
+	}
+	return bytes.HasPrefix(raw, []byte(`"`)) && json.Unmarshal(raw, dst) == nil
+}
+
+func decodeInt(raw json.RawMessage, dst *int) bool {
+	return raw == nil || json.Unmarshal(raw, dst) == nil
+}
+
+func decodeArray(raw json.RawMessage, dst *[]json.RawMessage) bool {
+	if raw == nil {
+		return true
+	}
+	return bytes.HasPrefix(raw, []byte("[")) && json.Unmarshal(raw, dst) == nil
 }

@@ -146,6 +146,12 @@ func TestOpenKeyringRefuses(t *testing.T) {
 		{"trailing data", mustEncrypt(t, []byte(good+"{}"), to), k.team},
 		{"repeated key", mustEncrypt(t, []byte(`{"v":1,`+good[1:]), to), k.team},
 		{"wrong types", mustEncrypt(t, []byte(`{"v":"1","members":{},"epochs":7}`), to), k.team},
+		{"member not an object", mustEncrypt(t, []byte(strings.Replace(good, `"members":[`, `"members":["x",`, 1)), to), k.team},
+		{"epoch a string", mustEncrypt(t, []byte(strings.Replace(good, `"epoch":1`, `"epoch":"1"`, 1)), to), k.team},
+		{"identity a number", mustEncrypt(t, []byte(strings.Replace(good, `"identity":"`+kr.Epochs[0].Identity+`"`, `"identity":1`, 1)), to), k.team},
+		{"nested too deeply", mustEncrypt(t, []byte(`{"x":`+strings.Repeat("[", maxDepth)+strings.Repeat("]", maxDepth)+","+good[1:]), to), k.team},
+		{"epochs only in upper case", mustEncrypt(t, []byte(strings.Replace(good, `"epochs"`, `"Epochs"`, 1)), to), k.team},
+		{"leading white space", mustEncrypt(t, []byte("\t"+good), to), k.team},
 		{"x25519 envelope", mustEncrypt(t, []byte(good), x.Recipient()), x},
 		{"armored", []byte("-----BEGIN AGE ENCRYPTED FILE-----\n"), k.team},
 	} {
@@ -161,11 +167,53 @@ func TestOpenKeyringRefuses(t *testing.T) {
 			}
 		})
 	}
-	if _, err := OpenKeyring(mustEncrypt(t, []byte(" \n"+good+"\n"), to), k.team); err != nil {
-		t.Errorf("white space around the object: %v", err)
+	if _, err := OpenKeyring(mustEncrypt(t, []byte(good+" \n"), to), k.team); err != nil {
+		t.Errorf("white space after the object: %v", err)
+	}
+	if _, err := OpenKeyring(mustEncrypt(t, []byte(" \n"+good), to), k.team); err == nil {
+		t.Error("white space before the object: accepted; the object starts at the first byte")
 	}
 	var pe *PolicyError
 	if _, err := OpenKeyring(mustEncrypt(t, []byte(good), x.Recipient()), x); !errors.As(err, &pe) {
 		t.Errorf("x25519 envelope: %v, want a *PolicyError", err)
+	}
+}
+
+// TestOpenKeyringExactNames: field names match exactly, at every level, so
+// a key that differs only in case is an unknown field and cannot override
+// the real one (json.Unmarshal into a struct would let the later win).
+func TestOpenKeyringExactNames(t *testing.T) {
+	k := testKeys()
+	to := k.team.Recipient()
+	kr := testKeyring(t)
+	other := testKeyring(t)
+	other.Epochs[0].Identity, other.Epochs[1].Identity = other.Epochs[1].Identity, other.Epochs[0].Identity
+	b, err := jsonMarshal(kr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	good := string(b)
+	ob, err := jsonMarshal(other.Epochs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	x, _ := age.GenerateHybridIdentity()
+	for name, pt := range map[string]string{
+		"Epochs after epochs":     strings.TrimSuffix(good, "}") + `,"Epochs":` + string(ob) + `}`,
+		"EPOCHS before epochs":    `{"EPOCHS":` + string(ob) + `,` + good[1:],
+		"V before v":              `{"V":2,` + good[1:],
+		"Members after members":   strings.TrimSuffix(good, "}") + `,"Members":[]}`,
+		"Recipient in a member":   strings.Replace(good, `"recipient":"`, `"Recipient":"`+x.Recipient().String()+`","recipient":"`, 1),
+		"Identity in an epoch":    strings.Replace(good, `"identity":"`, `"Identity":"`+x.String()+`","identity":"`, 1),
+		"ID and Name in a member": strings.Replace(good, `"id":"`, `"ID":"zz","Name":"Mallory","id":"`, 1),
+	} {
+		got, err := OpenKeyring(mustEncrypt(t, []byte(pt), to), k.team)
+		if err != nil {
+			t.Errorf("%s: %v", name, err)
+			continue
+		}
+		if !reflect.DeepEqual(got, kr) {
+			t.Errorf("%s: the keyring changed", name)
+		}
 	}
 }

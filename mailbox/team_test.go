@@ -361,7 +361,7 @@ func TestNameStoredByVersion1(t *testing.T) {
 	if err := s.Close(); err != nil {
 		t.Fatal(err)
 	}
-	report, err := AuditFile(path, testPolicy)
+	report, err := auditFile(path, testPolicy)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -59,11 +59,8 @@ let worker: Worker | null = null;
 
 function exitNow(): void {
   const url = ($("exit") as HTMLAnchorElement).href;
-  state.session?.abort.abort();
-  state.session = null;
+  endSession();
   state.shown = null;
-  worker?.terminate();
-  worker = null;
   document.body.replaceChildren();
   document.title = "";
   location.replace(url);
@@ -129,11 +126,13 @@ function runWorker(req: Request, onProgress?: (tries: number) => void): Promise<
 async function deriveKeys(code: string, passphrase: string): Promise<p.EnquirerKeys> {
   const r = await runWorker({ op: "kdf", code, passphrase });
   if (r.op !== "kdf") throw new Error("worker: unexpected reply");
-  const seed = new Uint8Array(r.seed);
+  // The worker transferred the seed's buffer; this is the only copy, so
+  // use it as it is and zero all of it when done.
+  const seed = r.seed as Uint8Array<ArrayBuffer>;
   try {
     return await p.deriveKeys(seed);
   } finally {
-    seed.fill(0);
+    new Uint8Array(seed.buffer).fill(0);
   }
 }
 
@@ -249,8 +248,16 @@ function secretInput(placeholder: string): HTMLElement {
   });
 }
 
+/** formatDateTime shows sent in the reader's language and local time, or
+ * as written if the browser cannot read it: a date never hides a message. */
 function formatDateTime(sent: string): string {
-  return new Intl.DateTimeFormat(state.lang, { dateStyle: "medium", timeStyle: "short" }).format(new Date(sent));
+  const d = new Date(sent);
+  if (isNaN(d.getTime())) return sent;
+  try {
+    return new Intl.DateTimeFormat(state.lang, { dateStyle: "medium", timeStyle: "short" }).format(d);
+  } catch {
+    return sent;
+  }
 }
 function formatDate(date: string): string {
   const d = new Date(date + "T00:00:00Z");
@@ -413,22 +420,32 @@ const views: Record<View, () => HTMLElement> = {
       h("div", { class: "actions" }, button("home", () => go("start")))),
 };
 
+const warningItem = (seq: number, key: Key): HTMLElement =>
+  h("li", { class: "warning", role: "note", "data-seq": String(seq) },
+    h("p", { class: "meta" }, t("thread.warningFrom", { seq })),
+    h("p", {}, t(key)));
+
+/** entryItem draws one message, a duplicate note or a warning. */
+function entryItem(e: p.ThreadEntry): HTMLElement {
+  if (!e.doc) return warningItem(e.seq, "thread.warning");
+  if (e.duplicate) return h("li", { class: "note duplicate", "data-seq": String(e.seq) }, t("thread.duplicate"));
+  const mine = e.doc.from === "enquirer";
+  const who = mine ? t("thread.you") : e.doc.name ? t("thread.teamNamed", { name: e.doc.name }) : t("thread.team");
+  return h("li", { class: "message " + (mine ? "mine" : "theirs"), "data-seq": String(e.seq) },
+    h("p", { class: "meta" }, h("span", { class: "who" }, who), " · ", h("time", { datetime: e.doc.sent }, formatDateTime(e.doc.sent))),
+    h("p", { class: "body", lang: e.doc.lang }, e.doc.body));
+}
+
+/** fillThread draws each message on its own: one that cannot be drawn
+ * becomes a warning in its place, and the rest stays readable. */
 function fillThread(list: HTMLElement): void {
   const s = state.session!;
   const items: HTMLElement[] = [];
   for (const e of s.entries) {
-    if (e.doc && !e.duplicate) {
-      const mine = e.doc.from === "enquirer";
-      const who = mine ? t("thread.you") : e.doc.name ? t("thread.teamNamed", { name: e.doc.name }) : t("thread.team");
-      items.push(h("li", { class: "message " + (mine ? "mine" : "theirs"), "data-seq": String(e.seq) },
-        h("p", { class: "meta" }, h("span", { class: "who" }, who), " · ", h("time", { datetime: e.doc.sent }, formatDateTime(e.doc.sent))),
-        h("p", { class: "body", lang: e.doc.lang }, e.doc.body)));
-    } else if (e.doc && e.duplicate) {
-      items.push(h("li", { class: "note duplicate", "data-seq": String(e.seq) }, t("thread.duplicate")));
-    } else {
-      items.push(h("li", { class: "warning", role: "note", "data-seq": String(e.seq) },
-        h("p", { class: "meta" }, t("thread.warningFrom", { seq: e.seq })),
-        h("p", {}, t("thread.warning"))));
+    try {
+      items.push(entryItem(e));
+    } catch {
+      items.push(warningItem(e.seq, "thread.unshowable"));
     }
   }
   const last = s.entries[s.entries.length - 1];
@@ -505,6 +522,7 @@ async function sendFirst(form: HTMLElement, body: string, role: string): Promise
           if (attempt >= 2 || !(err instanceof api.ApiError)) throw err;
           if (err.code === "stale_epoch") await getTeam(true); // the team key changed: fetch it, seal again
           else if (err.code === "mailbox_exists") {
+            forgetKeys(keys);
             code = p.generatePickupCode();
             pass = p.generatePassphrase();
             status(t("progress.keys"), true);
@@ -532,9 +550,22 @@ function newSession(keys: p.EnquirerKeys, expires: string): Session {
   };
 }
 
+function forgetKeys(k: p.EnquirerKeys): void {
+  k.auth.fill(0);
+  k.mk.fill(0);
+  k.verifier.fill(0);
+}
+
+/** endSession forgets the session and zeroes the key material it owns
+ * (the identity is a string, which JavaScript cannot zero). */
 function endSession(): void {
-  state.session?.abort.abort();
+  const s = state.session;
   state.session = null;
+  if (s) {
+    s.abort.abort();
+    forgetKeys(s.keys);
+    s.entries = [];
+  }
   worker?.terminate();
   worker = null;
 }
@@ -562,9 +593,10 @@ async function login(form: HTMLElement, typedCode: string, typedPass: string): P
     return;
   }
   await busy(form, async () => {
+    let keys: p.EnquirerKeys | null = null;
     try {
       status(t("progress.keys"), true);
-      const keys = await deriveKeys(code, pass);
+      keys = await deriveKeys(code, pass);
       status(t("progress.open"), true);
       const s = newSession(keys, "");
       let m: api.Mailbox;
@@ -580,6 +612,7 @@ async function login(form: HTMLElement, typedCode: string, typedPass: string): P
       go("thread");
       startLive();
     } catch (err) {
+      if (keys && state.session?.keys !== keys) forgetKeys(keys);
       status("");
       formError(form, err instanceof api.ApiError && err.code === "wrong_code" ? t("err.wrong") : errorText(err));
     }

@@ -26,7 +26,9 @@ export class InputError extends Error {
 }
 
 const ND = /^\p{Nd}$/u;
-const IGNORED = /^[\p{White_Space}\p{P}+]$/u;
+// Format characters (Cf: bidi marks, isolates, zero-width characters) are
+// invisible, and text copied from right-to-left scripts carries them.
+const IGNORED = /^[\p{White_Space}\p{P}\p{Cf}+]$/u;
 
 /** Value of a decimal digit of any script: its offset from the start of its
  * run of digits, modulo ten (every run is whole blocks of ten from a zero). */
@@ -37,7 +39,8 @@ function digitValue(cp: number): number {
 }
 
 /** normalizeDigits maps every Unicode decimal digit to ASCII, drops white
- * space, punctuation and '+', and returns null for anything else. */
+ * space, punctuation, '+' and format characters, and returns null for
+ * anything else (PROTOCOL.md §1). */
 export function normalizeDigits(s: string): string | null {
   let out = "";
   let n = 0;
@@ -338,16 +341,20 @@ export class RejectError extends Error {
 const LANG_TAG = /^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$/;
 const MAILBOX_ID = /^[0-9a-f]{32}$/;
 
-/** validRFC3339 accepts what Go's time.Parse(time.RFC3339, s) accepts. */
-export function validRFC3339(s: string): boolean {
-  const m = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:[.,]\d+)?(Z|[+-](\d{2}):(\d{2}))$/.exec(s);
+/** validSent is the rule for a document's sent, as validSent in Go's
+ * crypto/document.go: RFC 3339 with upper-case T and Z, a '.' fraction of
+ * 1 to 9 digits, every field in range (no leap second), offsets up to
+ * ±23:59. The pattern runs before any parsing, so whatever passes is
+ * something the browser's Date can read. */
+export function validSent(s: string): boolean {
+  if (s.length > 35) return false;
+  const m = /^([0-9]{4})-([0-9]{2})-([0-9]{2})T([0-9]{2}):([0-9]{2}):([0-9]{2})(?:\.[0-9]{1,9})?(?:Z|[+-]([0-9]{2}):([0-9]{2}))$/.exec(s);
   if (!m) return false;
   const [y, mo, d, h, mi, se] = [m[1], m[2], m[3], m[4], m[5], m[6]].map(Number) as number[];
   if (mo! < 1 || mo! > 12 || h! > 23 || mi! > 59 || se! > 59) return false;
   const days = [31, y! % 4 === 0 && (y! % 100 !== 0 || y! % 400 === 0) ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
   if (d! < 1 || d! > days[mo! - 1]!) return false;
-  if (m[7] !== "Z" && (Number(m[8]) > 23 || Number(m[9]) > 59)) return false;
-  return true;
+  return m[7] === undefined || (Number(m[7]) <= 23 && Number(m[8]) <= 59);
 }
 
 function validDocumentId(id: string): boolean {
@@ -381,16 +388,20 @@ function checkFields(d: Document): string {
   if (d.from !== "enquirer" && d.from !== "counsellor") return "unknown from";
   if (d.lang.length > 35 || !LANG_TAG.test(d.lang)) return "lang is not a language tag";
   if (d.role && !(ROLES as readonly string[]).includes(d.role)) return "unknown role";
-  if (!validRFC3339(d.sent)) return "sent is not RFC 3339";
+  if (!validSent(d.sent)) return "sent is not RFC 3339";
   if (!decodeMK(d.mk)) return "malformed mk";
   if (d.recipient && !validRecipient(d.recipient)) return "malformed recipient";
   return "";
 }
 
+/** MAX_DEPTH is how deeply objects and arrays may nest, the outer object
+ * counting as 1; maxDepth in Go's crypto/document.go is the same. */
+export const MAX_DEPTH = 32;
+
 // A small strict JSON scanner over bytes: RFC 8259 grammar, as Go's decoder.
 // It finds where the leading object ends, refuses a key repeated within any
-// object (after unescaping: parsers disagree on which one wins), and keeps
-// the raw text of the top-level values.
+// object (after unescaping: parsers disagree on which one wins) and nesting
+// deeper than MAX_DEPTH, and keeps the raw text of the top-level values.
 class Scanner {
   pos = 0;
   readonly top = new Map<string, [number, number]>();
@@ -405,10 +416,11 @@ class Scanner {
   fail(): never {
     throw new RejectError("malformed JSON");
   }
+  /** value reads one value; depth is the depth a container here has. */
   value(depth: number): void {
-    if (depth > 10000) this.fail();
     this.ws();
     const c = this.b[this.pos];
+    if ((c === 0x7b || c === 0x5b) && depth > MAX_DEPTH) throw new RejectError("nested too deeply");
     if (c === 0x7b) this.object(depth);
     else if (c === 0x5b) this.array(depth);
     else if (c === 0x22) this.string();
@@ -421,12 +433,27 @@ class Scanner {
     for (let i = 0; i < s.length; i++) if (this.b[this.pos + i] !== s.charCodeAt(i)) this.fail();
     this.pos += s.length;
   }
+  /** number scans -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)? byte by
+   * byte, however long the number is. */
   number(): void {
-    const start = this.pos;
-    const rest = new TextDecoder().decode(this.b.subarray(start, Math.min(this.b.length, start + 400)));
-    const m = /^-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?/.exec(rest);
-    if (!m || m[0].length === 0) this.fail();
-    this.pos += m[0].length;
+    const b = this.b;
+    const isDigit = (c: number | undefined): boolean => c !== undefined && c >= 0x30 && c <= 0x39;
+    const digits = (): void => {
+      if (!isDigit(b[this.pos])) this.fail();
+      while (isDigit(b[this.pos])) this.pos++;
+    };
+    if (b[this.pos] === 0x2d) this.pos++;
+    if (b[this.pos] === 0x30) this.pos++;
+    else digits();
+    if (b[this.pos] === 0x2e) {
+      this.pos++;
+      digits();
+    }
+    if (b[this.pos] === 0x65 || b[this.pos] === 0x45) {
+      this.pos++;
+      if (b[this.pos] === 0x2b || b[this.pos] === 0x2d) this.pos++;
+      digits();
+    }
   }
   string(): string {
     const start = this.pos;
@@ -491,7 +518,7 @@ class Scanner {
       this.ws();
       const vs = this.pos;
       this.value(depth + 1);
-      if (depth === 0) this.top.set(key, [vs, this.pos]);
+      if (depth === 1) this.top.set(key, [vs, this.pos]);
       this.ws();
       const c = this.b[this.pos++];
       if (c === 0x7d) return;
@@ -518,10 +545,10 @@ const STRING_FIELDS = ["type", "mailbox", "id", "mk", "from", "name", "sent", "l
  * crypto.CheckDocument. It throws RejectError. */
 export function checkDocument(pt: Uint8Array, want: Expect): Document {
   if (!(BUCKETS as readonly number[]).includes(pt.length)) throw new RejectError("not a bucket size");
+  // A document starts with '{' (§4), no white space before it.
+  if (pt[0] !== 0x7b) throw new RejectError("not a JSON object");
   const sc = new Scanner(pt);
-  sc.ws();
-  if (pt[sc.pos] !== 0x7b) throw new RejectError("not a JSON object");
-  sc.value(0);
+  sc.value(1);
   const end = sc.pos;
   for (let i = end; i < pt.length; i++) {
     if (pt[i] !== 0x20) throw new RejectError("bytes other than spaces after the object");
@@ -540,8 +567,9 @@ export function checkDocument(pt: Uint8Array, want: Expect): Document {
   const d: Document = { v: 0, type: "", mailbox: "", id: "", mk: "", from: "", sent: "", lang: "", body: "" };
   const v = raw("v");
   if (v !== undefined) {
-    // Go unmarshals v into an int: an integer literal; null leaves it 0.
-    if (/^-?(?:0|[1-9][0-9]*)$/.test(v)) d.v = Number(v);
+    // Go unmarshals v into an int: an integer literal within 64 bits;
+    // null leaves it 0.
+    if (/^-?(?:0|[1-9][0-9]*)$/.test(v) && BigInt.asIntN(64, BigInt(v)) === BigInt(v)) d.v = Number(v);
     else if (v !== "null") throw new RejectError("v is not an integer");
   }
   for (const f of STRING_FIELDS) {
