@@ -65,6 +65,11 @@ var langTag = regexp.MustCompile(`^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$`)
 // maxLangLen keeps the regular expression's input short.
 const maxLangLen = 35
 
+func validMailbox(s string) bool {
+	_, err := domain.ParseMailboxID(s)
+	return err == nil
+}
+
 // checkFields applies the reader rules that need no expectation: what
 // every well-formed document satisfies. It returns a RejectError reason.
 func checkFields(d *Document) string {
@@ -73,6 +78,8 @@ func checkFields(d *Document) string {
 		return "version is not 1"
 	case d.Type != "message":
 		return "unknown type"
+	case !validMailbox(d.Mailbox):
+		return "malformed mailbox"
 	case !validDocumentID(d.ID):
 		return "malformed id"
 	case d.From != FromEnquirer && d.From != FromCounsellor:
@@ -81,9 +88,6 @@ func checkFields(d *Document) string {
 		return "lang is not a language tag"
 	case d.Role != "" && d.Role != "affected" && d.Role != "relative" && d.Role != "professional":
 		return "unknown role"
-	}
-	if _, err := domain.ParseMailboxID(d.Mailbox); err != nil {
-		return "malformed mailbox"
 	}
 	if !validSent(d.Sent) {
 		return "sent is not RFC 3339"
