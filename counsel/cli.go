@@ -756,7 +756,10 @@ func (c *cmd) editor() (string, error) {
 		}
 		os.Remove(name)
 	}()
-	fields := strings.Fields(ed)
+	fields := editorCommand(ed)
+	if len(fields) == 0 {
+		return "", withHint(errorf("editor: %v", "$EDITOR is empty"), "set $EDITOR, or pipe the text into counsel reply")
+	}
 	cmd := exec.Command(fields[0], append(fields[1:], name)...)
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, os.Stdout, os.Stderr
 	if err := cmd.Run(); err != nil {
@@ -767,6 +770,51 @@ func (c *cmd) editor() (string, error) {
 		return "", err
 	}
 	return string(b), nil
+}
+
+// editorCommand splits $VISUAL or $EDITOR into the program and its
+// arguments. A value that names an existing file is the program as it
+// stands, spaces and all (C:\Program Files\…\notepad++.exe); otherwise
+// words are split at spaces outside quotes, "…" and '…' group, and a
+// backslash is literal (Windows paths) except before a double quote
+// inside double quotes.
+func editorCommand(v string) []string {
+	v = strings.TrimSpace(v)
+	if fi, err := os.Stat(v); err == nil && !fi.IsDir() {
+		return []string{v}
+	}
+	var words []string
+	var w strings.Builder
+	inWord := false
+	var quote rune
+	rs := []rune(v)
+	for i := 0; i < len(rs); i++ {
+		r := rs[i]
+		switch {
+		case quote == '"' && r == '\\' && i+1 < len(rs) && rs[i+1] == '"':
+			i++
+			w.WriteRune(rs[i])
+		case quote != 0 && r == quote:
+			quote = 0
+		case quote != 0:
+			w.WriteRune(r)
+		case r == '"' || r == '\'':
+			quote, inWord = r, true
+		case r == ' ' || r == '\t':
+			if inWord {
+				words = append(words, w.String())
+				w.Reset()
+				inWord = false
+			}
+		default:
+			w.WriteRune(r)
+			inWord = true
+		}
+	}
+	if inWord {
+		words = append(words, w.String())
+	}
+	return words
 }
 
 func validLang(s string) bool {

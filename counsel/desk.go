@@ -1,6 +1,7 @@
 package counsel
 
 import (
+	"bytes"
 	"context"
 	"crypto/subtle"
 	"encoding/base64"
@@ -46,6 +47,7 @@ type Desk struct {
 	token string
 
 	srv  *http.Server
+	api  *http.ServeMux // routes(), behind ServeHTTP's checks
 	ln   net.Listener
 	host map[string]bool
 
@@ -74,8 +76,10 @@ func NewDesk(cfg *Config, opts Options) *Desk {
 	if opts.LockAfter <= 0 {
 		opts.LockAfter = 15 * time.Minute
 	}
-	return &Desk{cfg: cfg, opts: opts, token: base64.RawURLEncoding.EncodeToString(randomBytes(32)),
+	d := &Desk{cfg: cfg, opts: opts, token: base64.RawURLEncoding.EncodeToString(randomBytes(32)),
 		threads: map[string]*Thread{}, subs: map[chan deskEvent]struct{}{}, closed: make(chan struct{})}
+	d.api = d.routes()
+	return d
 }
 
 // Start listens on addr (a 127.0.0.1 address) and returns the URL to open.
@@ -334,7 +338,7 @@ func (d *Desk) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	d.route(w, r)
+	d.api.ServeHTTP(w, r)
 }
 
 type apiReply struct {
@@ -368,8 +372,12 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	w.Write(b)
 }
 
+// maxDeskBody bounds a request body; the page sends nothing larger.
 const maxDeskBody = 1 << 20
 
+// readBody decodes exactly one JSON value of at most maxDeskBody bytes,
+// like the API's decoder: unknown fields and anything after the value
+// are refused.
 func readBody(r *http.Request, v any) error {
 	b, err := io.ReadAll(io.LimitReader(r.Body, maxDeskBody+1))
 	if err != nil {
@@ -378,10 +386,13 @@ func readBody(r *http.Request, v any) error {
 	if len(b) > maxDeskBody {
 		return errors.New("request too large")
 	}
-	dec := json.NewDecoder(strings.NewReader(string(b)))
+	dec := json.NewDecoder(bytes.NewReader(b))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
 		return errors.New("malformed request")
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return errors.New("malformed request: data after the JSON value")
 	}
 	return nil
 }
@@ -426,44 +437,42 @@ func (d *Desk) session(w http.ResponseWriter) *Session {
 	return s
 }
 
-func (d *Desk) route(w http.ResponseWriter, r *http.Request) {
-	path := strings.TrimPrefix(r.URL.Path, "/api/")
-	switch {
-	case path == "state" && r.Method == http.MethodGet:
-		d.getState(w, r)
-	case path == "unlock" && r.Method == http.MethodPost:
-		d.postUnlock(w, r)
-	case path == "lock" && r.Method == http.MethodPost:
-		d.lock()
-		writeJSON(w, http.StatusOK, map[string]any{"locked": true})
-	case path == "touch" && r.Method == http.MethodPost:
-		if d.session(w) != nil {
-			writeJSON(w, http.StatusOK, map[string]any{})
-		}
-	case path == "events" && r.Method == http.MethodGet:
-		d.events(w, r)
-	case path == "cases" && r.Method == http.MethodGet:
-		d.getCases(w, r)
-	case strings.HasPrefix(path, "cases/"):
-		d.caseRoute(w, r, strings.TrimPrefix(path, "cases/"))
-	case path == "roster" && r.Method == http.MethodGet:
-		d.getRoster(w, r)
-	case path == "blocks" && r.Method == http.MethodGet:
-		d.getBlocks(w, r)
-	case path == "blocks" && r.Method == http.MethodPut:
-		d.putBlocks(w, r)
-	case path == "centres" && r.Method == http.MethodGet:
-		d.getCentres(w, r)
-	case strings.HasPrefix(path, "centres/") && r.Method == http.MethodGet:
-		d.getCentreBlock(w, r, strings.TrimPrefix(path, "centres/"))
-	case path == "invites" && r.Method == http.MethodPost:
-		d.postInvite(w, r)
-	case path == "approve" && r.Method == http.MethodPost:
-		d.postApprove(w, r)
-	case path == "remove" && r.Method == http.MethodPost:
-		d.postRemove(w, r)
-	default:
+// routes is the desk's API, behind ServeHTTP's checks. A path or method
+// it does not know is a JSON not_found, as the page expects.
+func (d *Desk) routes() *http.ServeMux {
+	m := http.NewServeMux()
+	m.HandleFunc("GET /api/state", d.getState)
+	m.HandleFunc("POST /api/unlock", d.postUnlock)
+	m.HandleFunc("POST /api/lock", d.postLock)
+	m.HandleFunc("POST /api/touch", d.postTouch)
+	m.HandleFunc("GET /api/events", d.events)
+	m.HandleFunc("GET /api/cases", d.getCases)
+	m.HandleFunc("GET /api/cases/{id}", d.caseHandler(d.getCase))
+	m.HandleFunc("PATCH /api/cases/{id}", d.caseHandler(d.patchCase))
+	m.HandleFunc("DELETE /api/cases/{id}", d.caseHandler(d.deleteCase))
+	m.HandleFunc("POST /api/cases/{id}/reply", d.caseHandler(d.postReply))
+	m.HandleFunc("GET /api/roster", d.getRoster)
+	m.HandleFunc("GET /api/blocks", d.getBlocks)
+	m.HandleFunc("PUT /api/blocks", d.putBlocks)
+	m.HandleFunc("GET /api/centres", d.getCentres)
+	m.HandleFunc("GET /api/centres/{id}", d.getCentreBlock)
+	m.HandleFunc("POST /api/invites", d.postInvite)
+	m.HandleFunc("POST /api/approve", d.postApprove)
+	m.HandleFunc("POST /api/remove", d.postRemove)
+	m.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeErr(w, http.StatusNotFound, "not_found", errors.New("no such request"))
+	})
+	return m
+}
+
+func (d *Desk) postLock(w http.ResponseWriter, r *http.Request) {
+	d.lock()
+	writeJSON(w, http.StatusOK, map[string]any{"locked": true})
+}
+
+func (d *Desk) postTouch(w http.ResponseWriter, r *http.Request) {
+	if d.session(w) != nil {
+		writeJSON(w, http.StatusOK, map[string]any{})
 	}
 }
 
@@ -613,96 +622,105 @@ func (d *Desk) withThread(ctx context.Context, s *Session, id string, f func(t *
 	return f(t)
 }
 
-func (d *Desk) caseRoute(w http.ResponseWriter, r *http.Request, rest string) {
-	id, action, _ := strings.Cut(rest, "/")
-	if !crypto.ValidMailboxID(id) {
-		writeErr(w, http.StatusBadRequest, "bad_request", errors.New("malformed case id"))
+// caseHandler checks the case id of /api/cases/{id} and that the desk is
+// unlocked before f runs.
+func (d *Desk) caseHandler(f func(w http.ResponseWriter, r *http.Request, s *Session, id string)) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		id := r.PathValue("id")
+		if !crypto.ValidMailboxID(id) {
+			writeErr(w, http.StatusBadRequest, "bad_request", errors.New("malformed case id"))
+			return
+		}
+		s := d.session(w)
+		if s == nil {
+			return
+		}
+		f(w, r, s, id)
+	}
+}
+
+func (d *Desk) getCase(w http.ResponseWriter, r *http.Request, s *Session, id string) {
+	var out map[string]any
+	err := d.withThread(r.Context(), s, id, func(t *Thread) error {
+		out = map[string]any{"case": t.Case, "messages": slices.Clone(t.Messages),
+			"can_reply": t.CanReply(), "lang": t.ReplyLang(), "centre_lang": centreLang(t.ReplyLang())}
+		return nil
+	})
+	if err != nil {
+		d.fail(w, err)
 		return
 	}
-	s := d.session(w)
-	if s == nil {
+	writeJSON(w, http.StatusOK, out)
+}
+
+func (d *Desk) postReply(w http.ResponseWriter, r *http.Request, s *Session, id string) {
+	var req struct {
+		Body string `json:"body"`
+		Lang string `json:"lang"`
+	}
+	if err := readBody(r, &req); err != nil {
+		writeErr(w, http.StatusBadRequest, "bad_request", err)
+		return
+	}
+	if req.Lang != "" && !validLang(req.Lang) {
+		writeErr(w, http.StatusBadRequest, "bad_request", errors.New("lang is not a language tag"))
 		return
 	}
 	ctx := r.Context()
-	switch {
-	case action == "" && r.Method == http.MethodGet:
-		var out map[string]any
-		err := d.withThread(ctx, s, id, func(t *Thread) error {
-			out = map[string]any{"case": t.Case, "messages": slices.Clone(t.Messages),
-				"can_reply": t.CanReply(), "lang": t.ReplyLang(), "centre_lang": centreLang(t.ReplyLang())}
-			return nil
-		})
-		if err != nil {
-			d.fail(w, err)
-			return
-		}
-		writeJSON(w, http.StatusOK, out)
-	case action == "reply" && r.Method == http.MethodPost:
-		var req struct {
-			Body string `json:"body"`
-			Lang string `json:"lang"`
-		}
-		if err := readBody(r, &req); err != nil {
-			writeErr(w, http.StatusBadRequest, "bad_request", err)
-			return
-		}
-		if req.Lang != "" && !validLang(req.Lang) {
-			writeErr(w, http.StatusBadRequest, "bad_request", errors.New("lang is not a language tag"))
-			return
-		}
-		var seq uint64
-		err := d.withThread(ctx, s, id, func(t *Thread) error {
-			var err error
-			seq, err = s.Reply(ctx, t, req.Body, req.Lang)
-			return err
-		})
-		if err != nil {
-			d.fail(w, err)
-			return
-		}
-		writeJSON(w, http.StatusOK, map[string]any{"seq": seq})
-	case action == "" && r.Method == http.MethodPatch:
-		var req struct {
-			Status   string  `json:"status"`
-			Assignee *string `json:"assignee"`
-			Unassign bool    `json:"unassign"`
-		}
-		if err := readBody(r, &req); err != nil {
-			writeErr(w, http.StatusBadRequest, "bad_request", err)
-			return
-		}
-		p := client.CasePatch{Status: req.Status, Assignee: req.Assignee}
-		if req.Unassign {
-			none := ""
-			p.Assignee = &none
-		}
-		if p.Status != "" && p.Status != "open" && p.Status != "closed" || p.Assignee != nil && *p.Assignee != "" && !validID(*p.Assignee) {
-			writeErr(w, http.StatusBadRequest, "bad_request", errors.New("bad status or assignee"))
-			return
-		}
-		c, err := s.PatchCase(ctx, id, p)
-		if err != nil {
-			d.fail(w, err)
-			return
-		}
-		writeJSON(w, http.StatusOK, c)
-	case action == "" && r.Method == http.MethodDelete:
-		if err := s.DeleteCase(ctx, id); err != nil {
-			d.fail(w, err)
-			return
-		}
-		d.threadMu.Lock()
-		d.mu.Lock()
-		if t := d.threads[id]; t != nil {
-			t.wipe()
-			delete(d.threads, id)
-		}
-		d.mu.Unlock()
-		d.threadMu.Unlock()
-		writeJSON(w, http.StatusOK, map[string]any{"deleted": true})
-	default:
-		writeErr(w, http.StatusNotFound, "not_found", errors.New("no such request"))
+	var seq uint64
+	err := d.withThread(ctx, s, id, func(t *Thread) error {
+		var err error
+		seq, err = s.Reply(ctx, t, req.Body, req.Lang)
+		return err
+	})
+	if err != nil {
+		d.fail(w, err)
+		return
 	}
+	writeJSON(w, http.StatusOK, map[string]any{"seq": seq})
+}
+
+func (d *Desk) patchCase(w http.ResponseWriter, r *http.Request, s *Session, id string) {
+	var req struct {
+		Status   string  `json:"status"`
+		Assignee *string `json:"assignee"`
+		Unassign bool    `json:"unassign"`
+	}
+	if err := readBody(r, &req); err != nil {
+		writeErr(w, http.StatusBadRequest, "bad_request", err)
+		return
+	}
+	p := client.CasePatch{Status: req.Status, Assignee: req.Assignee}
+	if req.Unassign {
+		none := ""
+		p.Assignee = &none
+	}
+	if p.Status != "" && p.Status != "open" && p.Status != "closed" || p.Assignee != nil && *p.Assignee != "" && !validID(*p.Assignee) {
+		writeErr(w, http.StatusBadRequest, "bad_request", errors.New("bad status or assignee"))
+		return
+	}
+	c, err := s.PatchCase(r.Context(), id, p)
+	if err != nil {
+		d.fail(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, c)
+}
+
+func (d *Desk) deleteCase(w http.ResponseWriter, r *http.Request, s *Session, id string) {
+	if err := s.DeleteCase(r.Context(), id); err != nil {
+		d.fail(w, err)
+		return
+	}
+	d.threadMu.Lock()
+	d.mu.Lock()
+	if t := d.threads[id]; t != nil {
+		t.wipe()
+		delete(d.threads, id)
+	}
+	d.mu.Unlock()
+	d.threadMu.Unlock()
+	writeJSON(w, http.StatusOK, map[string]any{"deleted": true})
 }
 
 func (d *Desk) getRoster(w http.ResponseWriter, r *http.Request) {

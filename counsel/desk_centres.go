@@ -123,7 +123,8 @@ func (d *Desk) getCentres(w http.ResponseWriter, r *http.Request) {
 
 // getCentreBlock answers GET /api/centres/{id}?lang=de|en: the centre's
 // details as a plain-text block for a reply.
-func (d *Desk) getCentreBlock(w http.ResponseWriter, r *http.Request, id string) {
+func (d *Desk) getCentreBlock(w http.ResponseWriter, r *http.Request) {
+	id := r.PathValue("id")
 	s := d.session(w)
 	if s == nil {
 		return
