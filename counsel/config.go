@@ -287,3 +287,11 @@ func randomBytes(n int) []byte {
 	}
 	return b
 }
+
+// LastPin is the newest team key this desk has accepted, if any.
+func (c *Config) LastPin() (Pin, bool) {
+	if len(c.Pins) == 0 {
+		return Pin{}, false
+	}
+	return c.Pins[len(c.Pins)-1], true
+}

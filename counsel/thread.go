@@ -290,3 +290,14 @@ func (s *Session) DeleteCase(ctx context.Context, id string) error {
 	}
 	return nil
 }
+func validLang(s string) bool {
+	if len(s) < 2 || len(s) > 35 {
+		return false
+	}
+	for i, r := range s {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' && i > 1 || r == '-' && i > 1) {
+			return false
+		}
+	}
+	return true
+}
