@@ -13,7 +13,7 @@ import (
 // overwritten.
 func checkBackupPath(path string) error {
 	if _, err := os.Stat(path); err == nil {
-		return withHint(errorf("%s exists", path), "choose a new file name; counsel never overwrites a backup")
+		return withHint(errorf(mErrBackupExists, path), mHintChooseNewFileNameCounselNever)
 	}
 	return nil
 }
@@ -27,7 +27,7 @@ func (s *Session) Backup(ctx context.Context, path string) (int64, error) {
 	}
 	f, err := os.CreateTemp(filepath.Dir(path), ".backup-*")
 	if err != nil {
-		return 0, errorf("create the backup: %v", err)
+		return 0, errorf(mErrCreateBackup, err)
 	}
 	tmp := f.Name()
 	defer os.Remove(tmp)
@@ -50,10 +50,10 @@ func (s *Session) Backup(ctx context.Context, path string) (int64, error) {
 		err = cerr
 	}
 	if err != nil {
-		return 0, apiError("backup", err)
+		return 0, apiError(mDoingBackup, err)
 	}
 	if err := os.Link(tmp, path); err != nil {
-		return 0, errorf("write the backup: %v", err)
+		return 0, errorf(mErrWriteBackup, err)
 	}
 	return n, nil
 }
@@ -69,7 +69,7 @@ func (s *Session) Compact(ctx context.Context) (*client.Compaction, error) {
 		return err
 	})
 	if err != nil {
-		return nil, apiError("compact", err)
+		return nil, apiError(mDoingCompact, err)
 	}
 	return rep, nil
 }

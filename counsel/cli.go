@@ -37,43 +37,10 @@ func StdIO() IO {
 		Terminal: term.IsTerminal(fd), StdinFd: fd, Lang: cliLang(os.Getenv)}
 }
 
-const usage = `counsel is the counsellor's desktop of Lotse.
-
-Usage: counsel COMMAND [flags] [arguments]   (flags before arguments)
-
-Team:
-  init     --server URL --setup TOKEN --name NAME   set up the team as its first admin
-  join     --server URL --invite CODE --name NAME [--team-fingerprint FP]
-  invite   [--admin]                 create an invite (admins)
-  approve  [--fingerprint FP] ID     add a pending counsellor after comparing fingerprints (admins)
-  remove   [--yes] ID                remove a counsellor: new team key (admins)
-  roster                             list the counsellors with their fingerprints
-  fingerprint                        show your fingerprint and the team's
-
-Cases:
-  cases    [--status new|open|closed]
-  read     ID
-  reply    [--lang de] ID            text from standard input, or $EDITOR on a terminal
-  close ID, reopen ID, delete [--yes] ID
-  assign   ID COUNSELLOR | assign --none ID
-
-Other:
-  desk     [--no-browser]            open the desk in the browser
-  backup   FILE                      write a backup of the server's data (admins)
-  compact                            compact the server's data file now (admins)
-
-Flags of every command: --config DIR (default: the user's config directory),
---passphrase-file F (instead of a prompt), --json (one JSON object on standard output).
-`
-
 // commandHelp says more about a command in its -h, where a command needs
 // it.
-var commandHelp = map[string]string{
-	"init": "Sets up the team as its first admin: registers you with the setup token,\n" +
-		"makes the epoch-1 team key and puts the team's first keyring.\n" +
-		"If init stopped after registering (e.g. the connection dropped), run the\n" +
-		"same command again with the same --config and passphrase: it logs in and\n" +
-		"puts the keyring, without registering again.",
+var commandHelp = map[string]msg{
+	"init": mHelpInit,
 }
 
 // Main runs counsel with args (without the program name) and returns the
@@ -88,7 +55,7 @@ func Main(args []string, stdio IO, opts Options) int {
 	var a *AlarmError
 	if errors.As(err, &a) {
 		fmt.Fprintf(stdio.Stderr, "counsel: %s\n", localize(stdio.Lang, a))
-		fmt.Fprintf(stdio.Stderr, "counsel: ALARM: %s\n", tr(stdio.Lang, AlarmAdvice))
+		fmt.Fprintf(stdio.Stderr, "counsel: ALARM: %s\n", tr(stdio.Lang, mAlarmAdvice))
 		return 3
 	}
 	fmt.Fprintf(stdio.Stderr, "counsel: error: %s\n", localize(stdio.Lang, err))
@@ -113,9 +80,9 @@ func newCmd(name string, stdio IO, opts Options) *cmd {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(stdio.Stderr)
 	c := &cmd{name: name, fs: fs, io: stdio, opts: opts}
-	c.dir = fs.String("config", "", "config directory (default: the user's config directory + /lotse-counsel)")
-	c.passF = fs.String("passphrase-file", "", "read the passphrase from this file instead of asking")
-	c.jsonOut = fs.Bool("json", false, "print one JSON object")
+	c.dir = fs.String("config", "", mFlagConfigDirectoryDefaultUsersConfigDirectory.id)
+	c.passF = fs.String("passphrase-file", "", mFlagReadPassphraseFromThisFileInstead.id)
+	c.jsonOut = fs.Bool("json", false, mFlagPrintOneJsonObject.id)
 	return c
 }
 
@@ -130,20 +97,21 @@ func (c *cmd) parse(args []string, positional func() []string) ([]string, error)
 	// usage and the error itself, in the desk's language.
 	c.fs.SetOutput(io.Discard)
 	c.fs.Usage = func() {
-		fmt.Fprintf(c.io.Stderr, c.tr("usage: counsel %s [flags] %s\n"), c.name, posNames())
+		fmt.Fprintf(c.io.Stderr, c.tr(mOutUsageLine), c.name, posNames())
 		if about, ok := commandHelp[c.name]; ok {
 			fmt.Fprintf(c.io.Stderr, "\n%s\n", c.tr(about))
 		}
 		c.fs.VisitAll(func(f *flag.Flag) {
-			typ, text := flag.UnquoteUsage(f)
-			fmt.Fprintf(c.io.Stderr, "  -%s %s\n    \t%s\n", f.Name, typ, c.tr(text))
+			// A flag's usage is the id of its text (see newCmd).
+			typ, id := flag.UnquoteUsage(f)
+			fmt.Fprintf(c.io.Stderr, "  -%s %s\n    \t%s\n", f.Name, typ, c.tr(msg{id}))
 		})
 	}
 	if err := c.fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return nil, err
 		}
-		return nil, withHintf(flagError(err), "counsel %s -h shows the flags; flags come before arguments", c.name)
+		return nil, withHintf(flagError(err), mHintCounselHShowsFlagsFlagsCome, c.name)
 	}
 	rest := c.fs.Args()
 	positionalNames := positional()
@@ -153,17 +121,17 @@ func (c *cmd) parse(args []string, positional func() []string) ([]string, error)
 	for _, a := range rest {
 		name, _, _ := strings.Cut(strings.TrimLeft(a, "-"), "=")
 		if strings.HasPrefix(a, "-") && c.fs.Lookup(name) != nil {
-			return nil, withHintf(errorf("flag %s after the arguments", a), "put flags before arguments: counsel %s [flags] %s", c.name, pos)
+			return nil, withHintf(errorf(mErrFlagAfterArguments, a), mHintPutFlagsBeforeArgumentsCounselFlags, c.name, pos)
 		}
 	}
 	if len(rest) != len(positionalNames) {
 		for _, a := range rest {
 			if strings.HasPrefix(a, "-") {
-				return nil, withHintf(errorf("flag %s after the arguments", a), "put flags before arguments: counsel %s [flags] %s", c.name, pos)
+				return nil, withHintf(errorf(mErrFlagAfterArguments, a), mHintPutFlagsBeforeArgumentsCounselFlags, c.name, pos)
 			}
 		}
-		return nil, withHintf(errorf("%s takes %d argument(s), got %d", c.name, len(positionalNames), len(rest)),
-			"usage: counsel %s [flags] %s", c.name, pos)
+		return nil, withHintf(errorf(mErrTakesArgumentGot, c.name, len(positionalNames), len(rest)),
+			mHintUsage, c.name, pos)
 	}
 	return rest, nil
 }
@@ -173,19 +141,19 @@ func (c *cmd) parse(args []string, positional func() []string) ([]string, error)
 func flagError(err error) error {
 	m := err.Error()
 	if f, ok := strings.CutPrefix(m, "flag provided but not defined: "); ok {
-		return errorf("flag provided but not defined: %s", f)
+		return errorf(mErrFlagProvidedButNotDefined, f)
 	}
 	if f, ok := strings.CutPrefix(m, "flag needs an argument: "); ok {
-		return errorf("flag needs an argument: %s", f)
+		return errorf(mErrFlagNeedsArgument, f)
 	}
 	if f, ok := strings.CutPrefix(m, "bad flag syntax: "); ok {
-		return errorf("bad flag syntax: %s", f)
+		return errorf(mErrBadFlagSyntax, f)
 	}
 	if rest, ok := strings.CutPrefix(m, "invalid value "); ok {
-		return errorf("invalid value %s", rest)
+		return errorf(mErrInvalidValue, rest)
 	}
 	if rest, ok := strings.CutPrefix(m, "invalid boolean value "); ok {
-		return errorf("invalid boolean value %s", rest)
+		return errorf(mErrInvalidBooleanValue, rest)
 	}
 	return err
 }
@@ -203,71 +171,58 @@ func (c *cmd) passphrase(isNew bool) ([]byte, error) {
 	if *c.passF != "" {
 		b, err := readBounded(*c.passF, maxPassphrase+2)
 		if err != nil {
-			return nil, withHint(errorf("read the passphrase file: %v", err), "the file holds the passphrase on its first line")
+			return nil, withHint(errorf(mErrReadPassphraseFile, err), mHintTheFileHoldsPassphraseOnIts)
 		}
 		line, _, _ := strings.Cut(string(b), "\n")
 		clear(b)
 		return []byte(strings.TrimSuffix(line, "\r")), nil
 	}
 	if !c.io.Terminal {
-		return nil, withHint(errorf("no passphrase: standard input is not a terminal"), "pass --passphrase-file F")
+		return nil, withHint(errorf(mErrNoPassphraseStandardInputIsNot), mHintPassPassphraseFileF)
 	}
-	prompt := "Passphrase: "
+	prompt := mAskPassphrase
 	if isNew {
-		prompt = "New passphrase (at least 10 characters): "
+		prompt = mAskNewPassphrase
 	}
 	fmt.Fprint(c.io.Stderr, c.tr(prompt))
 	p, err := term.ReadPassword(c.io.StdinFd)
 	fmt.Fprintln(c.io.Stderr)
 	if err != nil {
-		return nil, errorf("read the passphrase: %v", err)
+		return nil, errorf(mErrReadPassphrase, err)
 	}
 	if isNew {
 		if err := checkNewPassphrase(p); err != nil {
 			return nil, err
 		}
-		fmt.Fprint(c.io.Stderr, c.tr("The same passphrase again: "))
+		fmt.Fprint(c.io.Stderr, c.tr(mAskPassphraseAgain))
 		again, err := term.ReadPassword(c.io.StdinFd)
 		fmt.Fprintln(c.io.Stderr)
 		if err != nil {
-			return nil, errorf("read the passphrase: %v", err)
+			return nil, errorf(mErrReadPassphrase, err)
 		}
 		same := string(again) == string(p)
 		clear(again)
 		if !same {
 			clear(p)
-			return nil, withHint(errorf("the two passphrases differ"), "run the command again")
+			return nil, withHint(errorf(mErrTheTwoPassphrasesDiffer), mHintRunCommandAgain)
 		}
 	}
 	return p, nil
 }
 
-// confirm asks a yes/no question on a terminal; without one it fails
-// with the hint.
-func (c *cmd) confirm(question, hint string) error {
+// confirm asks a yes/no question (already in the person's language) on
+// a terminal; without one it fails with the hint.
+func (c *cmd) confirm(question string, hint msg) error {
 	if !c.io.Terminal {
-		return withHint(errorf("not confirmed: standard input is not a terminal"), hint)
+		return withHint(errorf(mErrNotConfirmedStandardInputIsNot), hint)
 	}
-	fmt.Fprintf(c.io.Stderr, "%s %s", c.tr(question), c.tr("[y/N] "))
+	fmt.Fprintf(c.io.Stderr, "%s %s", question, c.tr(mAskYesNo))
 	line, _ := bufio.NewReader(c.io.Stdin).ReadString('\n')
 	switch strings.ToLower(strings.TrimSpace(line)) {
 	case "y", "yes", "j", "ja":
 		return nil
 	}
-	return errorf("not confirmed")
-}
-
-// ask reads one line on a terminal.
-func (c *cmd) ask(question, hint string) (string, error) {
-	if !c.io.Terminal {
-		return "", withHint(errorf("standard input is not a terminal"), hint)
-	}
-	fmt.Fprint(c.io.Stderr, question)
-	line, err := bufio.NewReader(c.io.Stdin).ReadString('\n')
-	if err != nil && line == "" {
-		return "", errorf("read the answer: %v", err)
-	}
-	return strings.TrimSpace(line), nil
+	return errorf(mErrNotConfirmed)
 }
 
 // unlock loads the config, asks for the passphrase, logs in and verifies
@@ -306,11 +261,11 @@ func (c *cmd) printJSON(v any) error {
 	return enc.Encode(v)
 }
 
-func (c *cmd) printf(format string, a ...any) { fmt.Fprintf(c.io.Stdout, c.tr(format), a...) }
+func (c *cmd) printf(format msg, a ...any) { fmt.Fprintf(c.io.Stdout, c.tr(format), a...) }
 
-func (c *cmd) eprintf(format string, a ...any) { fmt.Fprintf(c.io.Stderr, c.tr(format), a...) }
+func (c *cmd) eprintf(format msg, a ...any) { fmt.Fprintf(c.io.Stderr, c.tr(format), a...) }
 
-func (c *cmd) tr(s string) string { return tr(c.io.Lang, s) }
+func (c *cmd) tr(m msg) string { return tr(c.io.Lang, m) }
 
 // need is what a command needs before it runs.
 type need int
@@ -385,20 +340,16 @@ func (c *cmd) withSession(ctx context.Context, a action, args []string) error {
 
 func run(ctx context.Context, args []string, stdio IO, opts Options) error {
 	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
-		if stdio.Lang == "de" {
-			fmt.Fprint(stdio.Stderr, usageDE)
-		} else {
-			fmt.Fprint(stdio.Stderr, usage)
-		}
+		fmt.Fprint(stdio.Stderr, tr(stdio.Lang, mHelpUsage))
 		if len(args) == 0 {
-			return withHint(errorf("missing command"), "counsel help lists the commands")
+			return withHint(errorf(mErrMissingCommand), mHintCounselHelpListsCommands)
 		}
 		return nil
 	}
 	name, args := args[0], args[1:]
 	define, ok := commands[name]
 	if !ok {
-		return withHint(errorf("unknown command %q", name), "counsel help lists the commands")
+		return withHint(errorf(mErrUnknownCommand, name), mHintCounselHelpListsCommands)
 	}
 	c := newCmd(name, stdio, opts)
 	return c.withSession(ctx, define(c), args)

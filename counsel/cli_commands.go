@@ -38,12 +38,12 @@ var commands = map[string]func(c *cmd) action{
 }
 
 func initCommand(c *cmd) action {
-	server := c.fs.String("server", "", "the server's address, e.g. https://beratung.example.org")
-	setup := c.fs.String("setup", "", "the setup token from the server's log")
-	name := c.fs.String("name", "", "your name as colleagues and enquirers see it")
+	server := c.fs.String("server", "", mFlagTheServersAddressEGHttps.id)
+	setup := c.fs.String("setup", "", mFlagTheSetupTokenFromServersLog.id)
+	name := c.fs.String("name", "", mFlagYourNameAsColleaguesAndEnquirers.id)
 	return action{run: func(ctx context.Context, _ *Session, _ []string) (*output, error) {
 		if *server == "" || *setup == "" {
-			return nil, withHint(errorf("init needs --server and --setup"), "counsel init --server URL --setup TOKEN --name NAME")
+			return nil, withHint(errorf(mErrInitNeedsServerAndSetup), mHintCounselInitServerUrlSetupToken)
 		}
 		dir, err := c.configDir()
 		if err != nil {
@@ -78,8 +78,8 @@ func initCommand(c *cmd) action {
 		return &output{
 			json: map[string]any{"id": id, "fingerprint": fp, "team_fingerprint": team.Fingerprint},
 			text: func(c *cmd) error {
-				c.printf("You are the team's first admin, id %s.\nYour fingerprint:  %s\nTeam fingerprint:  %s (epoch %d)\n", id, fp, team.Fingerprint, team.Epoch)
-				c.printf("Put the team fingerprint on printed material and the public site.\n")
+				c.printf(mOutYouAreTeamsFirstAdminId, id, fp, team.Fingerprint, team.Epoch)
+				c.printf(mOutPutTeamFingerprintOnPrintedMaterial)
 				return nil
 			},
 		}, nil
@@ -87,13 +87,13 @@ func initCommand(c *cmd) action {
 }
 
 func joinCommand(c *cmd) action {
-	server := c.fs.String("server", "", "the server's address")
-	invite := c.fs.String("invite", "", "the invite from your admin")
-	name := c.fs.String("name", "", "your name as colleagues and enquirers see it")
-	teamFP := c.fs.String("team-fingerprint", "", "the team fingerprint your admin read out to you")
+	server := c.fs.String("server", "", mFlagTheServersAddress.id)
+	invite := c.fs.String("invite", "", mFlagTheInviteFromYourAdmin.id)
+	name := c.fs.String("name", "", mFlagYourNameAsColleaguesAndEnquirers.id)
+	teamFP := c.fs.String("team-fingerprint", "", mFlagTheTeamFingerprintYourAdminRead.id)
 	return action{run: func(ctx context.Context, _ *Session, _ []string) (*output, error) {
 		if *server == "" || *invite == "" {
-			return nil, withHint(errorf("join needs --server and --invite"), "counsel join --server URL --invite CODE --name NAME")
+			return nil, withHint(errorf(mErrJoinNeedsServerAndInvite), mHintCounselJoinServerUrlInviteCode)
 		}
 		dir, err := c.configDir()
 		if err != nil {
@@ -108,13 +108,13 @@ func joinCommand(c *cmd) action {
 		confirm := func(fp string) error {
 			if *teamFP != "" {
 				if !SameFingerprint(*teamFP, fp) {
-					return alarm("the server's team key has fingerprint %s, not the %s your admin gave you", fp, strings.TrimSpace(*teamFP))
+					return alarm(mAlarmTheServersTeamKeyHasFingerprint, fp, strings.TrimSpace(*teamFP))
 				}
 				return nil
 			}
-			c.eprintf("Team fingerprint: %s\n", fp)
-			return c.confirm("Is this exactly the team fingerprint your admin read out to you?",
-				"pass --team-fingerprint \"…\" as your admin read it out to you")
+			c.eprintf(mOutTeamFingerprint, fp)
+			return c.confirm(c.tr(mAskIsThisExactlyTeamFingerprintYour),
+				mHintPassTeamFingerprintAsYourAdmin)
 		}
 		p, err := c.passphrase(true)
 		if err != nil {
@@ -129,8 +129,8 @@ func joinCommand(c *cmd) action {
 		return &output{
 			json: map[string]any{"id": cfg.ID, "fingerprint": fp},
 			text: func(c *cmd) error {
-				c.printf("Registered as %s, waiting for approval.\nYour fingerprint: %s\n", cfg.ID, fp)
-				c.printf("Read it to your admin by phone or in person; they run: counsel approve %s\n", cfg.ID)
+				c.printf(mOutRegisteredAsWaitingForApprovalYour, cfg.ID, fp)
+				c.printf(mOutReadItToYourAdminBy, cfg.ID)
 				return nil
 			},
 		}, nil
@@ -138,7 +138,7 @@ func joinCommand(c *cmd) action {
 }
 
 func inviteCommand(c *cmd) action {
-	admin := c.fs.Bool("admin", false, "invite an admin instead of a counsellor")
+	admin := c.fs.Bool("admin", false, mFlagInviteAdminInsteadOfCounsellor.id)
 	return action{need: member, run: func(ctx context.Context, s *Session, _ []string) (*output, error) {
 		inv, err := s.Invite(ctx, *admin)
 		if err != nil {
@@ -147,8 +147,8 @@ func inviteCommand(c *cmd) action {
 		return &output{
 			json: map[string]any{"invite": inv.Invite},
 			text: func(c *cmd) error {
-				c.printf("%s\n", inv.Invite)
-				c.eprintf("Valid once, until %s. Give it to the newcomer in person or by a trusted channel.\n", inv.Expires)
+				fmt.Fprintf(c.io.Stdout, "%s\n", inv.Invite)
+				c.eprintf(mOutValidOnceUntilGiveItTo, inv.Expires)
 				return nil
 			},
 		}, nil
@@ -156,7 +156,7 @@ func inviteCommand(c *cmd) action {
 }
 
 func approveCommand(c *cmd) action {
-	fpFlag := c.fs.String("fingerprint", "", "approve only if the counsellor's fingerprint is this one")
+	fpFlag := c.fs.String("fingerprint", "", mFlagApproveOnlyIfCounsellorsFingerprintIs.id)
 	return action{args: fixed("ID"), need: member, run: func(ctx context.Context, s *Session, rest []string) (*output, error) {
 		p, err := s.Pending(ctx, rest[0])
 		if err != nil {
@@ -165,8 +165,8 @@ func approveCommand(c *cmd) action {
 		fp := crypto.Fingerprint(p.Recipient)
 		confirmed := *fpFlag
 		if confirmed == "" {
-			c.eprintf("%s (%s) has the fingerprint\n    %s\nCompare it with them by phone or in person.\n", p.ID, oneLine(p.Name), fp)
-			if err := c.confirm("Did they read out exactly these digits?", "pass --fingerprint \"…\" as the counsellor read it out to you"); err != nil {
+			c.eprintf(mOutHasFingerprintCompareItWithThem, p.ID, oneLine(p.Name), fp)
+			if err := c.confirm(c.tr(mAskDidTheyReadOutExactlyThese), mHintPassFingerprintAsCounsellorReadIt); err != nil {
 				return nil, err
 			}
 			confirmed = fp
@@ -177,7 +177,7 @@ func approveCommand(c *cmd) action {
 		return &output{
 			json: map[string]any{"id": p.ID, "state": "active"},
 			text: func(c *cmd) error {
-				c.printf("%s (%s) is now a member of the team.\n", p.ID, oneLine(p.Name))
+				c.printf(mOutIsNowMemberOfTeam, p.ID, oneLine(p.Name))
 				return nil
 			},
 		}, nil
@@ -185,13 +185,13 @@ func approveCommand(c *cmd) action {
 }
 
 func removeCommand(c *cmd) action {
-	yes := c.fs.Bool("yes", false, "do not ask")
+	yes := c.fs.Bool("yes", false, mFlagDoNotAsk.id)
 	return action{args: fixed("ID"), need: member,
 		before: func(rest []string) error {
 			if *yes {
 				return nil
 			}
-			return c.confirm(fmt.Sprintf(c.tr("Remove %s from the team? A new team key is made."), rest[0]), "pass --yes to remove without asking")
+			return c.confirm(fmt.Sprintf(c.tr(mAskRemoveCounsellor), rest[0]), mHintPassYesToRemoveWithoutAsking)
 		},
 		run: func(ctx context.Context, s *Session, rest []string) (*output, error) {
 			if err := s.Remove(ctx, rest[0]); err != nil {
@@ -204,8 +204,8 @@ func removeCommand(c *cmd) action {
 			return &output{
 				json: map[string]any{"id": rest[0], "epoch": team.Epoch, "team_fingerprint": team.Fingerprint},
 				text: func(c *cmd) error {
-					c.printf("%s was removed. New team key: epoch %d, fingerprint %s\n", rest[0], team.Epoch, team.Fingerprint)
-					c.printf("Update the team fingerprint on printed material and the public site.\n")
+					c.printf(mOutWasRemovedNewTeamKeyEpoch, rest[0], team.Epoch, team.Fingerprint)
+					c.printf(mOutUpdateTeamFingerprintOnPrintedMaterial)
 					return nil
 				},
 			}, nil
@@ -222,7 +222,7 @@ func rosterCommand(c *cmd) action {
 			json: map[string]any{"counsellors": cs},
 			text: func(c *cmd) error {
 				tw := tabwriter.NewWriter(c.io.Stdout, 0, 4, 2, ' ', 0)
-				fmt.Fprintln(tw, c.tr("ID\tNAME\tROLE\tSTATE\tFINGERPRINT"))
+				fmt.Fprintln(tw, c.tr(mOutIdNameRoleStateFingerprint))
 				for _, x := range cs {
 					fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", x.ID, oneLine(x.Name), x.Role, x.State, x.Fingerprint)
 				}
@@ -252,9 +252,9 @@ func fingerprintCommand(c *cmd) action {
 		return &output{
 			json: map[string]any{"id": cfg.ID, "fingerprint": fp, "team": team},
 			text: func(c *cmd) error {
-				c.printf("Your fingerprint: %s\n", fp)
+				c.printf(mOutYourFingerprint, fp)
 				if pinned {
-					c.printf("Team fingerprint: %s (epoch %d, as last verified)\n", crypto.Fingerprint(pin.Recipient), pin.Epoch)
+					c.printf(mOutTeamFingerprintEpochAsLastVerified, crypto.Fingerprint(pin.Recipient), pin.Epoch)
 				}
 				return nil
 			},
@@ -263,14 +263,14 @@ func fingerprintCommand(c *cmd) action {
 }
 
 func casesCommand(c *cmd) action {
-	status := c.fs.String("status", "", "only cases with this status: new, open or closed")
+	status := c.fs.String("status", "", mFlagOnlyCasesWithThisStatusNew.id)
 	return action{need: member,
 		before: func([]string) error {
 			switch *status {
 			case "", "new", "open", "closed":
 				return nil
 			}
-			return withHint(errorf("unknown status %q", *status), "use new, open or closed")
+			return withHint(errorf(mErrUnknownStatus, *status), mHintUseNewOpenOrClosed)
 		},
 		run: func(ctx context.Context, s *Session, _ []string) (*output, error) {
 			cs, err := s.Cases(ctx, *status)
@@ -283,11 +283,11 @@ func casesCommand(c *cmd) action {
 
 func (c *cmd) printCases(cs []client.Case) error {
 	if len(cs) == 0 {
-		c.printf("No cases.\n")
+		c.printf(mOutNoCases)
 		return nil
 	}
 	tw := tabwriter.NewWriter(c.io.Stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, c.tr("ID\tSTATUS\tAWAITING REPLY\tASSIGNEE\tLAST ACTIVITY\tMESSAGES"))
+	fmt.Fprintln(tw, c.tr(mOutIdStatusAwaitingReplyAssigneeLast))
 	for _, x := range cs {
 		assignee := "-"
 		if x.Assignee != nil {
@@ -295,7 +295,7 @@ func (c *cmd) printCases(cs []client.Case) error {
 		}
 		awaiting := ""
 		if x.AwaitingReply {
-			awaiting = c.tr("yes")
+			awaiting = c.tr(mOutYes)
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%d\n", x.ID, x.Status, awaiting, assignee, x.LastActivity, x.MessageCount)
 	}
@@ -304,7 +304,7 @@ func (c *cmd) printCases(cs []client.Case) error {
 
 func checkCaseID(rest []string) error {
 	if !crypto.ValidMailboxID(rest[0]) {
-		return withHint(errorf("%q is not a case id", rest[0]), "a case id is 32 hex digits; \"counsel cases\" lists them")
+		return withHint(errorf(mErrIsNotCaseId, rest[0]), mHintACaseIdIs32Hex)
 	}
 	return nil
 }
@@ -325,26 +325,26 @@ func readCommand(c *cmd) action {
 }
 
 func (c *cmd) printThread(t *Thread) {
-	c.printf("Case %s · %s · %d messages\n", t.Case.ID, t.Case.Status, t.Case.MessageCount)
+	c.printf(mOutCaseMessages, t.Case.ID, t.Case.Status, t.Case.MessageCount)
 	for _, m := range t.Messages {
-		who := c.tr("Enquirer")
+		who := c.tr(mOutEnquirer)
 		if m.From == crypto.FromCounsellor {
-			who = fmt.Sprintf(c.tr("Counsellor %s"), oneLine(m.Name))
+			who = fmt.Sprintf(c.tr(mOutCounsellor), oneLine(m.Name))
 		}
-		c.printf("\n#%d  %s  %s\n", m.Seq, who, oneLine(m.Sent))
+		fmt.Fprintf(c.io.Stdout, "\n#%d  %s  %s\n", m.Seq, who, oneLine(m.Sent))
 		switch {
 		case m.Warning != "":
-			c.printf("!! WARNING: message %d %s. It is not shown.\n", m.Seq, m.Warning)
+			c.printf(mOutWarningMessageItIsNotShown, m.Seq, m.Warning)
 		case m.Duplicate:
-			c.printf("(the same message again, shown above)\n")
+			c.printf(mOutTheSameMessageAgainShownAbove)
 		default:
-			c.printf("%s\n", terminalText(m.Body))
+			fmt.Fprintf(c.io.Stdout, "%s\n", terminalText(m.Body))
 		}
 	}
 }
 
 func replyCommand(c *cmd) action {
-	lang := c.fs.String("lang", "", "language of the reply (default: the enquirer's)")
+	lang := c.fs.String("lang", "", mFlagLanguageOfReplyDefaultEnquirers.id)
 	var body string
 	return action{args: fixed("ID"), need: member,
 		// The text is read before the passphrase: a pipe is read once,
@@ -354,7 +354,7 @@ func replyCommand(c *cmd) action {
 				return err
 			}
 			if *lang != "" && !validLang(*lang) {
-				return errorf("%q is not a language tag", *lang)
+				return errorf(mErrIsNotLanguageTag, *lang)
 			}
 			var err error
 			if c.io.Terminal {
@@ -369,10 +369,10 @@ func replyCommand(c *cmd) action {
 			}
 			body = strings.TrimRight(body, "\n")
 			if strings.TrimSpace(body) == "" {
-				return withHint(errorf("the reply is empty"), "write the text to standard input")
+				return withHint(errorf(mErrTheReplyIsEmpty), mHintWriteTextToStandardInput)
 			}
 			if len(body) > maxBody {
-				return errorf("the reply is longer than %d bytes", maxBody)
+				return errorf(mErrTheReplyIsLongerThanBytes, maxBody)
 			}
 			return nil
 		},
@@ -388,18 +388,18 @@ func replyCommand(c *cmd) action {
 			}
 			return &output{
 				json: map[string]any{"id": rest[0], "seq": seq},
-				text: func(c *cmd) error { c.printf("Sent as message %d.\n", seq); return nil },
+				text: func(c *cmd) error { c.printf(mOutSentAsMessage, seq); return nil },
 			}, nil
 		}}
 }
 
 func caseOutput(cs *client.Case) *output {
 	return &output{json: cs, text: func(c *cmd) error {
-		assignee := c.tr("nobody")
+		assignee := c.tr(mOutNobody)
 		if cs.Assignee != nil {
 			assignee = *cs.Assignee
 		}
-		c.printf("Case %s: %s, assigned to %s.\n", cs.ID, cs.Status, assignee)
+		c.printf(mOutCaseAssignedTo, cs.ID, cs.Status, assignee)
 		return nil
 	}}
 }
@@ -419,7 +419,7 @@ func statusCommand(status string) func(c *cmd) action {
 }
 
 func assignCommand(c *cmd) action {
-	none := c.fs.Bool("none", false, "assign the case to nobody")
+	none := c.fs.Bool("none", false, mFlagAssignCaseToNobody.id)
 	return action{
 		args: func() []string {
 			if *none {
@@ -433,7 +433,7 @@ func assignCommand(c *cmd) action {
 				return err
 			}
 			if !*none && !validID(rest[1]) {
-				return withHint(errorf("%q is not a counsellor id", rest[1]), "\"counsel roster\" lists the ids")
+				return withHint(errorf(mErrIsNotCounsellorId, rest[1]), mHintCounselRosterListsIds)
 			}
 			return nil
 		},
@@ -451,7 +451,7 @@ func assignCommand(c *cmd) action {
 }
 
 func deleteCommand(c *cmd) action {
-	yes := c.fs.Bool("yes", false, "do not ask")
+	yes := c.fs.Bool("yes", false, mFlagDoNotAsk.id)
 	return action{args: fixed("ID"), need: member,
 		before: func(rest []string) error {
 			if err := checkCaseID(rest); err != nil {
@@ -460,7 +460,7 @@ func deleteCommand(c *cmd) action {
 			if *yes {
 				return nil
 			}
-			return c.confirm(fmt.Sprintf(c.tr("Delete case %s and every message in it, for everyone, for ever?"), rest[0]), "pass --yes to delete without asking")
+			return c.confirm(fmt.Sprintf(c.tr(mAskDeleteCase), rest[0]), mHintPassYesToDeleteWithoutAsking)
 		},
 		run: func(ctx context.Context, s *Session, rest []string) (*output, error) {
 			if err := s.DeleteCase(ctx, rest[0]); err != nil {
@@ -468,7 +468,7 @@ func deleteCommand(c *cmd) action {
 			}
 			return &output{
 				json: map[string]any{"id": rest[0], "deleted": true},
-				text: func(c *cmd) error { c.printf("Case %s was deleted.\n", rest[0]); return nil },
+				text: func(c *cmd) error { c.printf(mOutCaseWasDeleted, rest[0]); return nil },
 			}, nil
 		}}
 }
@@ -483,7 +483,7 @@ func backupCommand(c *cmd) action {
 			}
 			return &output{
 				json: map[string]any{"file": rest[0], "bytes": n},
-				text: func(c *cmd) error { c.printf("Wrote %d bytes to %s.\n", n, rest[0]); return nil },
+				text: func(c *cmd) error { c.printf(mOutWroteBytesTo, n, rest[0]); return nil },
 			}, nil
 		}}
 }
@@ -495,7 +495,7 @@ func compactCommand(c *cmd) action {
 			return nil, err
 		}
 		return &output{json: rep, text: func(c *cmd) error {
-			c.printf("Compacted the server's data file: %d → %d bytes, %d expired mailboxes purged, %d ms.\n",
+			c.printf(mOutCompactedServersDataFileBytesExpired,
 				rep.BytesBefore, rep.BytesAfter, rep.Purged, rep.DurationMS)
 			return nil
 		}}, nil
@@ -505,12 +505,12 @@ func compactCommand(c *cmd) action {
 // deskCommand serves the desk until Ctrl+C; with --passphrase-file it
 // starts unlocked.
 func deskCommand(c *cmd) action {
-	noBrowser := c.fs.Bool("no-browser", false, "print the address instead of opening the browser")
-	lockAfter := c.fs.Duration("lock-after", 15*time.Minute, "lock the desk after this long unused")
+	noBrowser := c.fs.Bool("no-browser", false, mFlagPrintAddressInsteadOfOpeningBrowser.id)
+	lockAfter := c.fs.Duration("lock-after", 15*time.Minute, mFlagLockDeskAfterThisLongUnused.id)
 	return action{
 		before: func([]string) error {
 			if *lockAfter < time.Minute || *lockAfter > 15*time.Minute {
-				return withHint(errorf("--lock-after %v is outside 1m to 15m", *lockAfter), "the desk locks at the latest after 15 minutes")
+				return withHint(errorf(mErrLockAfterIsOutside1mTo, *lockAfter), mHintTheDeskLocksAtLatestAfter)
 			}
 			return nil
 		},
@@ -543,12 +543,12 @@ func deskCommand(c *cmd) action {
 			}
 			defer d.Close()
 			if *noBrowser || !openBrowser(url) {
-				c.printf("Open the desk in your browser:\n%s\n", url)
+				c.printf(mOutOpenDeskInYourBrowser, url)
 			} else {
-				fmt.Fprintln(c.io.Stderr, c.tr("The desk is open in your browser. Press Ctrl+C here to end it."))
+				fmt.Fprintln(c.io.Stderr, c.tr(mOutTheDeskIsOpenInYour))
 			}
 			<-ctx.Done()
-			fmt.Fprintln(c.io.Stderr, c.tr("counsel: desk closed"))
+			fmt.Fprintln(c.io.Stderr, c.tr(mOutCounselDeskClosed))
 			return nil, nil
 		}}
 }
@@ -565,7 +565,7 @@ func (c *cmd) editor() (string, error) {
 	}
 	f, err := os.CreateTemp("", "counsel-reply-*.txt")
 	if err != nil {
-		return "", errorf("editor: %v", err)
+		return "", errorf(mErrEditor, err)
 	}
 	name := f.Name()
 	f.Close()
@@ -578,12 +578,12 @@ func (c *cmd) editor() (string, error) {
 	}()
 	fields := editorCommand(ed)
 	if len(fields) == 0 {
-		return "", withHint(errorf("editor: %v", "$EDITOR is empty"), "set $EDITOR, or pipe the text into counsel reply")
+		return "", withHint(errorf(mErrEditor, "$EDITOR is empty"), mHintSetEditorOrPipeTextInto)
 	}
 	cmd := exec.Command(fields[0], append(fields[1:], name)...)
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, os.Stdout, os.Stderr
 	if err := cmd.Run(); err != nil {
-		return "", withHint(errorf("editor %s: %v", fields[0], err), "set $EDITOR, or pipe the text into counsel reply")
+		return "", withHint(errorf(mErrEditorFailed, fields[0], err), mHintSetEditorOrPipeTextInto)
 	}
 	b, err := readBounded(name, maxBody+1)
 	if err != nil {

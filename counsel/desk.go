@@ -86,12 +86,12 @@ func NewDesk(cfg *Config, opts Options) *Desk {
 func (d *Desk) Start(addr string) (string, error) {
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
-		return "", errorf("desk: listen: %v", err)
+		return "", errorf(mErrDeskListen, err)
 	}
 	tcp, ok := ln.Addr().(*net.TCPAddr)
 	if !ok || !tcp.IP.IsLoopback() {
 		ln.Close()
-		return "", errorf("desk: listens only on the loopback address")
+		return "", errorf(mErrDeskListensOnlyOnLoopbackAddress)
 	}
 	d.ln = ln
 	d.host = map[string]bool{

@@ -38,8 +38,8 @@ func (s *Session) Config() *Config { return s.cfg }
 // newSession logs in with id.
 func newSession(ctx context.Context, cfg *Config, id *age.HybridIdentity) (*Session, error) {
 	if id.Recipient().String() != cfg.Recipient {
-		return nil, withHint(errorf("identity.age does not belong to counsel.json"),
-			"the config directory was mixed up; restore both files from the same backup")
+		return nil, withHint(errorf(mErrIdentityAgeDoesNotBelongTo),
+			mHintTheConfigDirectoryWasMixedUp)
 	}
 	base, err := client.New(cfg.Server)
 	if err != nil {
@@ -72,21 +72,21 @@ func (s *Session) login(ctx context.Context) error {
 	}
 	sess, err := s.base.Login(ctx, s.cfg.ID, id)
 	if errors.Is(err, crypto.ErrBadChallenge) {
-		return alarm("the server sent a login challenge that is not of the protocol's form; counsel refused to answer it")
+		return alarm(mAlarmTheServerSentLoginChallengeThat)
 	}
 	if err != nil {
 		if strings.Contains(err.Error(), "login challenge refused") {
 			// A decoy challenge: the server does not know this id or
 			// the counsellor was removed (PROTOCOL.md §6).
-			return withHint(errorf("login refused: the server does not know this counsellor, or they were removed from the team"),
-				"ask your team's admin; a removed counsellor needs a new invite and a new --config directory")
+			return withHint(errorf(mErrLoginRefusedServerDoesNotKnow),
+				mHintAskYourTeamsAdminRemovedCounsellor)
 		}
-		return apiError("log in", err)
+		return apiError(mDoingLogIn, err)
 	}
 	api := s.base.WithToken(sess.Token)
 	cs, err := api.Counsellors(ctx)
 	if err != nil {
-		return apiError("read the roster", err)
+		return apiError(mDoingReadRoster, err)
 	}
 	var me *client.Counsellor
 	for i := range cs {
@@ -95,7 +95,7 @@ func (s *Session) login(ctx context.Context) error {
 		}
 	}
 	if me == nil {
-		return errorf("the server's roster does not list this counsellor")
+		return errorf(mErrTheServersRosterDoesNotList)
 	}
 	s.mu.Lock()
 	s.api, s.me = api, *me
@@ -103,7 +103,7 @@ func (s *Session) login(ctx context.Context) error {
 	return nil
 }
 
-var errLocked = errorf("the desk is locked")
+var errLocked = errorf(mErrTheDeskIsLocked)
 
 // client returns the logged-in API client.
 func (s *Session) client() (*client.Client, error) {
@@ -186,16 +186,16 @@ func (s *Session) verifyLocked(ctx context.Context) error {
 	})
 	if client.Code(err) == "not_found" {
 		if s.cfg.HighestPin() > 0 {
-			return alarm("the server has no keyring, but this desk has accepted team keys up to epoch %d", s.cfg.HighestPin())
+			return alarm(mAlarmTheServerHasNoKeyringBut, s.cfg.HighestPin())
 		}
-		return withHint(errorf("the team has no keyring yet"), "the first admin puts it with \"counsel init\"")
+		return withHint(errorf(mErrTheTeamHasNoKeyringYet), mHintTheFirstAdminPutsItWith)
 	}
 	if client.Code(err) == "forbidden" {
-		return withHint(errorf("you are not approved yet"),
-			"tell an admin your fingerprint (\"counsel fingerprint\") by phone or in person; they run \"counsel approve\"")
+		return withHint(errorf(mErrYouAreNotApprovedYet),
+			mHintTellAdminYourFingerprintCounselFingerprint)
 	}
 	if err != nil {
-		return apiError("fetch the keyring", err)
+		return apiError(mDoingFetchKeyring, err)
 	}
 	s.mu.Lock()
 	id := s.id
@@ -205,19 +205,19 @@ func (s *Session) verifyLocked(ctx context.Context) error {
 	}
 	ring, err := crypto.OpenKeyring(k.Envelope, id)
 	if err != nil {
-		return alarm("the keyring the server serves cannot be opened with your key (%v)", err)
+		return alarm(mAlarmTheKeyringServerServesCannotBe, err)
 	}
 	if err := checkKeyring(s.cfg, ring, k); err != nil {
 		return err
 	}
 	team, err := s.base.Team(ctx)
 	if err != nil {
-		return apiError("fetch the team key", err)
+		return apiError(mDoingFetchTeamKey, err)
 	}
 	newest := ring.Epochs[len(ring.Epochs)-1]
 	newestRecipient := recipientOf(newest.Identity)
 	if team.Epoch != newest.Epoch || team.Recipient != newestRecipient {
-		return alarm("the server shows enquirers team key epoch %d with fingerprint %s, but the keyring's newest is epoch %d with fingerprint %s",
+		return alarm(mAlarmTheServerShowsEnquirersTeamKey,
 			team.Epoch, crypto.Fingerprint(team.Recipient), newest.Epoch, crypto.Fingerprint(newestRecipient))
 	}
 	ids, err := ring.Identities()
@@ -250,36 +250,36 @@ func checkKeyring(cfg *Config, ring *crypto.Keyring, k *client.Keyring) error {
 	for _, m := range ring.Members {
 		if m.ID == cfg.ID {
 			if m.Recipient != cfg.Recipient {
-				return alarm("the keyring lists your id with another key than yours")
+				return alarm(mAlarmTheKeyringListsYourIdWith)
 			}
 			self = true
 		}
 	}
 	if !self {
-		return alarm("the keyring does not list you as a member")
+		return alarm(mAlarmTheKeyringDoesNotListYou)
 	}
 	for _, p := range cfg.Pins {
 		if p.Epoch > len(ring.Epochs) {
-			return alarm("the keyring ends at epoch %d, but this desk has accepted epoch %d", len(ring.Epochs), p.Epoch)
+			return alarm(mAlarmTheKeyringEndsAtEpochBut, len(ring.Epochs), p.Epoch)
 		}
 		if got := recipientOf(ring.Epochs[p.Epoch-1].Identity); got != p.Recipient {
-			return alarm("the team key of epoch %d was replaced: accepted fingerprint %s, now %s",
+			return alarm(mAlarmTheTeamKeyOfEpochWas,
 				p.Epoch, crypto.Fingerprint(p.Recipient), crypto.Fingerprint(got))
 		}
 	}
 	newest := ring.Epochs[len(ring.Epochs)-1]
 	if newest.Epoch < cfg.HighestPin() {
-		return alarm("the keyring's newest epoch %d is older than the accepted epoch %d", newest.Epoch, cfg.HighestPin())
+		return alarm(mAlarmTheKeyringsNewestEpochIsOlder, newest.Epoch, cfg.HighestPin())
 	}
 	if k.Epoch != newest.Epoch || k.Recipient != recipientOf(newest.Identity) {
-		return alarm("the server says the keyring is epoch %d, but it holds epoch %d, or another team key", k.Epoch, newest.Epoch)
+		return alarm(mAlarmTheServerSaysKeyringIsEpoch, k.Epoch, newest.Epoch)
 	}
 	ids := make([]string, 0, len(ring.Members))
 	for _, m := range ring.Members {
 		ids = append(ids, m.ID)
 	}
 	if !sameSet(ids, k.Members) {
-		return alarm("the keyring's members (%s) differ from the members the server lists (%s)",
+		return alarm(mAlarmTheKeyringsMembersDifferFromMembers,
 			strings.Join(ids, ", "), strings.Join(k.Members, ", "))
 	}
 	return nil
@@ -377,7 +377,7 @@ func (s *Session) refreshMe(ctx context.Context) (client.Counsellor, error) {
 			return c, nil
 		}
 	}
-	return client.Counsellor{}, errorf("the server's roster does not list this counsellor")
+	return client.Counsellor{}, errorf(mErrTheServersRosterDoesNotList)
 }
 
 // Roster lists every counsellor with the fingerprint computed here.
@@ -389,7 +389,7 @@ func (s *Session) Roster(ctx context.Context) ([]client.Counsellor, error) {
 		return err
 	})
 	if err != nil {
-		return nil, apiError("read the roster", err)
+		return nil, apiError(mDoingReadRoster, err)
 	}
 	for i := range cs {
 		cs[i].Fingerprint = crypto.Fingerprint(cs[i].Recipient)
@@ -410,7 +410,7 @@ func (s *Session) Invite(ctx context.Context, admin bool) (*client.Invite, error
 		return err
 	})
 	if err != nil {
-		return nil, apiError("create the invite", err)
+		return nil, apiError(mDoingCreateInvite, err)
 	}
 	return inv, nil
 }
@@ -429,17 +429,17 @@ func (s *Session) Pending(ctx context.Context, id string) (client.Counsellor, er
 		switch c.State {
 		case "pending":
 			if _, err := crypto.ParseRecipient(c.Recipient); err != nil {
-				return client.Counsellor{}, errorf("counsellor %s has a malformed key: %v", id, err)
+				return client.Counsellor{}, errorf(mErrCounsellorHasMalformedKey, id, err)
 			}
 			return c, nil
 		case "active":
-			return client.Counsellor{}, errorf("counsellor %s is already a member", id)
+			return client.Counsellor{}, errorf(mErrCounsellorIsAlreadyMember, id)
 		default:
-			return client.Counsellor{}, withHint(errorf("counsellor %s was removed", id),
-				"a removed counsellor joins again with a new invite and a new key")
+			return client.Counsellor{}, withHint(errorf(mErrCounsellorWasRemoved, id),
+				mHintARemovedCounsellorJoinsAgainWith)
 		}
 	}
-	return client.Counsellor{}, withHint(errorf("no counsellor %q", id), "\"counsel roster\" lists every counsellor")
+	return client.Counsellor{}, withHint(errorf(mErrNoCounsellor, id), mHintCounselRosterListsEveryCounsellor)
 }
 
 // SameFingerprint compares two fingerprints by their digits only.
@@ -461,8 +461,8 @@ func (s *Session) Approve(ctx context.Context, id, confirmed string) error {
 		return err
 	}
 	if !SameFingerprint(confirmed, crypto.Fingerprint(c.Recipient)) {
-		return withHint(errorf("the fingerprint does not match counsellor %s's key: not approved", id),
-			"compare again by phone or in person; if it still differs, someone may have swapped the key: do not approve")
+		return withHint(errorf(mErrTheFingerprintDoesNotMatchCounsellor, id),
+			mHintCompareAgainByPhoneOrIn)
 	}
 	ring, served, err := s.verified(ctx)
 	if err != nil {
@@ -470,7 +470,7 @@ func (s *Session) Approve(ctx context.Context, id, confirmed string) error {
 	}
 	for _, m := range ring.Members {
 		if m.Recipient == c.Recipient {
-			return errorf("counsellor %s's key already belongs to member %s", id, m.ID)
+			return errorf(mErrCounsellorKeyAlreadyBelongsToMember, id, m.ID)
 		}
 	}
 	next := &crypto.Keyring{V: 1, Members: append(slices.Clone(ring.Members), crypto.Member{ID: c.ID, Name: c.Name, Recipient: c.Recipient}), Epochs: ring.Epochs}
@@ -482,7 +482,7 @@ func (s *Session) Approve(ctx context.Context, id, confirmed string) error {
 // holds every earlier epoch for the remaining members only.
 func (s *Session) Remove(ctx context.Context, id string) error {
 	if id == s.cfg.ID {
-		return withHint(errorf("you cannot remove yourself"), "ask another admin to remove you")
+		return withHint(errorf(mErrYouCannotRemoveYourself), mHintAskAnotherAdminToRemoveYou)
 	}
 	if err := s.Verify(ctx); err != nil {
 		return err
@@ -501,11 +501,11 @@ func (s *Session) Remove(ctx context.Context, id string) error {
 		members = append(members, m)
 	}
 	if !found {
-		return withHint(errorf("counsellor %q is not a member of the keyring", id), "\"counsel roster\" lists the members")
+		return withHint(errorf(mErrCounsellorIsNotMemberOfKeyring, id), mHintCounselRosterListsMembers)
 	}
 	team, err := age.GenerateHybridIdentity()
 	if err != nil {
-		return errorf("generate the team key: %v", err)
+		return errorf(mErrGenerateTeamKey, err)
 	}
 	epochs := append(slices.Clone(ring.Epochs), crypto.EpochKey{Epoch: len(ring.Epochs) + 1, Identity: team.String()})
 	next := &crypto.Keyring{V: 1, Members: members, Epochs: epochs}
@@ -533,10 +533,10 @@ func (s *Session) putKeyring(ctx context.Context, next *crypto.Keyring, epoch in
 		return err
 	})
 	if client.Code(err) == "keyring_conflict" {
-		return withHint(errorf("another admin changed the keyring at the same time"), "run the command again")
+		return withHint(errorf(mErrAnotherAdminChangedKeyringAtSame), mHintRunCommandAgain)
 	}
 	if err != nil {
-		return apiError("put the keyring", err)
+		return apiError(mDoingPutKeyring, err)
 	}
 	// This desk made the new epoch: pin it before verifying.
 	s.vmu.Lock()
@@ -548,24 +548,24 @@ func (s *Session) putKeyring(ctx context.Context, next *crypto.Keyring, epoch in
 }
 
 // apiError gives an API error a next step where one exists.
-func apiError(what string, err error) error {
+func apiError(what msg, err error) error {
 	var ae *client.Error
 	if !errors.As(err, &ae) {
 		if IsAlarm(err) || hintOf(err) != "" || errors.Is(err, errLocked) {
 			return err
 		}
-		return withHint(errorf("%s: %v", phrase(what), err), "check the server address and your connection")
+		return withHint(errorf(mErrFailed, what, err), mHintCheckServerAddressAndYourConnection)
 	}
-	e := errorf("%s: %s", phrase(what), oneLine(ae.Error()))
+	e := errorf(mErrServerSays, what, oneLine(ae.Error()))
 	switch ae.Code {
 	case "forbidden":
-		return withHint(e, "this needs an admin, or an admin has not approved you yet")
+		return withHint(e, mHintThisNeedsAdminOrAdminHas)
 	case "unauthorized":
-		return withHint(e, "the server does not know this counsellor, or they were removed")
+		return withHint(e, mHintTheServerDoesNotKnowThis)
 	case "not_found":
-		return withHint(e, "the case may have been deleted; \"counsel cases\" lists the cases")
+		return withHint(e, mHintTheCaseMayHaveBeenDeleted)
 	case "rate_limited":
-		return withHint(e, "wait a moment and try again")
+		return withHint(e, mHintWaitMomentAndTryAgain)
 	}
 	return e
 }
