@@ -812,7 +812,7 @@ func (d *Desk) postApprove(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if err := s.Approve(r.Context(), req.ID, req.Fingerprint); err != nil {
-		if strings.Contains(err.Error(), "fingerprint does not match") {
+		if isMsg(err, mErrTheFingerprintDoesNotMatchCounsellor) {
 			writeErr(w, http.StatusBadRequest, "fingerprint_mismatch", err)
 			return
 		}

@@ -3,6 +3,7 @@ package counsel
 import (
 	"errors"
 	"fmt"
+	"lotse/api/client"
 	"strings"
 )
 
@@ -70,6 +71,12 @@ func localArgs(lang string, args []any) []any {
 		}
 	}
 	return out
+}
+
+// isMsg reports whether err is, or wraps, counsel's error m.
+func isMsg(err error, m msg) bool {
+	var e *msgError
+	return errors.As(err, &e) && e.format == m
 }
 
 // localize is the text of err in lang: counsel's own words are
@@ -149,4 +156,27 @@ func terminalText(s string) string {
 		}
 		return r
 	}, s)
+}
+
+// apiError gives an API error a next step where one exists.
+func apiError(what msg, err error) error {
+	var ae *client.Error
+	if !errors.As(err, &ae) {
+		if IsAlarm(err) || hintOf(err) != "" || errors.Is(err, errLocked) {
+			return err
+		}
+		return withHint(errorf(mErrFailed, what, err), mHintCheckServerAddressAndYourConnection)
+	}
+	e := errorf(mErrServerSays, what, oneLine(ae.Error()))
+	switch ae.Code {
+	case "forbidden":
+		return withHint(e, mHintThisNeedsAdminOrAdminHas)
+	case "unauthorized":
+		return withHint(e, mHintTheServerDoesNotKnowThis)
+	case "not_found":
+		return withHint(e, mHintTheCaseMayHaveBeenDeleted)
+	case "rate_limited":
+		return withHint(e, mHintWaitMomentAndTryAgain)
+	}
+	return e
 }
