@@ -38,7 +38,7 @@ func (d *Desk) refreshCentres(ctx context.Context, s *Session) (*content.Directo
 	defer d.centresMu.Unlock()
 	ctx, cancel := context.WithTimeout(ctx, centresTimeout)
 	defer cancel()
-	b, err := s.base.Centres(ctx)
+	b, err := s.Centres(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %v", errNoCentres, err)
 	}

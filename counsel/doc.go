@@ -16,8 +16,9 @@
 //   - the command line: cli.go (Main and withSession, the one path of
 //     every command: parse, check, unlock, run, wipe, print JSON or
 //     text) and cli_commands.go (the table of commands).
-//   - the desk: desk.go (the server, its guards and its ServeMux routes)
-//     and desk_centres.go (the referral directory); the page itself is
+//   - the desk: desk.go (the server's life: start, lock, unlock, live
+//     events), desk_routes.go (its guards and ServeMux routes) and
+//     desk_centres.go (the referral directory); the page itself is
 //     webclient/desk.
 //
 // Everything said to people comes from the message catalogues in lang/

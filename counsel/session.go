@@ -161,3 +161,9 @@ func (s *Session) Wipe() {
 	// they are dropped, not overwritten (strings cannot be overwritten).
 	s.id, s.api, s.ring, s.served, s.teamIDs = nil, nil, nil, nil, nil
 }
+
+// Centres fetches the server's referral directory, public information
+// that needs no login; the caller checks it (content.ParseCentres).
+func (s *Session) Centres(ctx context.Context) ([]byte, error) {
+	return s.base.Centres(ctx)
+}
