@@ -13,7 +13,7 @@ import (
 // overwritten.
 func checkBackupPath(path string) error {
 	if _, err := os.Stat(path); err == nil {
-		return withHint(errorf(mErrBackupExists, path), mHintChooseNewFileNameCounselNever)
+		return withHint(errorf(mErrBackupExists, path), mHintNewBackupName)
 	}
 	return nil
 }

@@ -80,9 +80,9 @@ func newCmd(name string, stdio IO, opts Options) *cmd {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(stdio.Stderr)
 	c := &cmd{name: name, fs: fs, io: stdio, opts: opts}
-	c.dir = fs.String("config", "", mFlagConfigDirectoryDefaultUsersConfigDirectory.id)
-	c.passF = fs.String("passphrase-file", "", mFlagReadPassphraseFromThisFileInstead.id)
-	c.jsonOut = fs.Bool("json", false, mFlagPrintOneJsonObject.id)
+	c.dir = fs.String("config", "", mFlagConfig.id)
+	c.passF = fs.String("passphrase-file", "", mFlagPassphraseFile.id)
+	c.jsonOut = fs.Bool("json", false, mFlagJson.id)
 	return c
 }
 
@@ -111,7 +111,7 @@ func (c *cmd) parse(args []string, positional func() []string) ([]string, error)
 		if errors.Is(err, flag.ErrHelp) {
 			return nil, err
 		}
-		return nil, withHintf(flagError(err), mHintCounselHShowsFlagsFlagsCome, c.name)
+		return nil, withHintf(flagError(err), mHintSeeFlags, c.name)
 	}
 	rest := c.fs.Args()
 	positionalNames := positional()
@@ -121,16 +121,16 @@ func (c *cmd) parse(args []string, positional func() []string) ([]string, error)
 	for _, a := range rest {
 		name, _, _ := strings.Cut(strings.TrimLeft(a, "-"), "=")
 		if strings.HasPrefix(a, "-") && c.fs.Lookup(name) != nil {
-			return nil, withHintf(errorf(mErrFlagAfterArguments, a), mHintPutFlagsBeforeArgumentsCounselFlags, c.name, pos)
+			return nil, withHintf(errorf(mErrFlagAfterArguments, a), mHintFlagsFirst, c.name, pos)
 		}
 	}
 	if len(rest) != len(positionalNames) {
 		for _, a := range rest {
 			if strings.HasPrefix(a, "-") {
-				return nil, withHintf(errorf(mErrFlagAfterArguments, a), mHintPutFlagsBeforeArgumentsCounselFlags, c.name, pos)
+				return nil, withHintf(errorf(mErrFlagAfterArguments, a), mHintFlagsFirst, c.name, pos)
 			}
 		}
-		return nil, withHintf(errorf(mErrTakesArgumentGot, c.name, len(positionalNames), len(rest)),
+		return nil, withHintf(errorf(mErrArgumentCount, c.name, len(positionalNames), len(rest)),
 			mHintUsage, c.name, pos)
 	}
 	return rest, nil
@@ -141,7 +141,7 @@ func (c *cmd) parse(args []string, positional func() []string) ([]string, error)
 func flagError(err error) error {
 	m := err.Error()
 	if f, ok := strings.CutPrefix(m, "flag provided but not defined: "); ok {
-		return errorf(mErrFlagProvidedButNotDefined, f)
+		return errorf(mErrUnknownFlag, f)
 	}
 	if f, ok := strings.CutPrefix(m, "flag needs an argument: "); ok {
 		return errorf(mErrFlagNeedsArgument, f)
@@ -171,14 +171,14 @@ func (c *cmd) passphrase(isNew bool) ([]byte, error) {
 	if *c.passF != "" {
 		b, err := readBounded(*c.passF, maxPassphrase+2)
 		if err != nil {
-			return nil, withHint(errorf(mErrReadPassphraseFile, err), mHintTheFileHoldsPassphraseOnIts)
+			return nil, withHint(errorf(mErrReadPassphraseFile, err), mHintPassphraseFileForm)
 		}
 		line, _, _ := strings.Cut(string(b), "\n")
 		clear(b)
 		return []byte(strings.TrimSuffix(line, "\r")), nil
 	}
 	if !c.io.Terminal {
-		return nil, withHint(errorf(mErrNoPassphraseStandardInputIsNot), mHintPassPassphraseFileF)
+		return nil, withHint(errorf(mErrNoPassphrase), mHintPassPassphraseFile)
 	}
 	prompt := mAskPassphrase
 	if isNew {
@@ -204,7 +204,7 @@ func (c *cmd) passphrase(isNew bool) ([]byte, error) {
 		clear(again)
 		if !same {
 			clear(p)
-			return nil, withHint(errorf(mErrTheTwoPassphrasesDiffer), mHintRunCommandAgain)
+			return nil, withHint(errorf(mErrPassphrasesDiffer), mHintRunAgain)
 		}
 	}
 	return p, nil
@@ -214,7 +214,7 @@ func (c *cmd) passphrase(isNew bool) ([]byte, error) {
 // a terminal; without one it fails with the hint.
 func (c *cmd) confirm(question string, hint msg) error {
 	if !c.io.Terminal {
-		return withHint(errorf(mErrNotConfirmedStandardInputIsNot), hint)
+		return withHint(errorf(mErrNotConfirmedNoTerminal), hint)
 	}
 	fmt.Fprintf(c.io.Stderr, "%s %s", question, c.tr(mAskYesNo))
 	line, _ := bufio.NewReader(c.io.Stdin).ReadString('\n')
@@ -342,14 +342,14 @@ func run(ctx context.Context, args []string, stdio IO, opts Options) error {
 	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
 		fmt.Fprint(stdio.Stderr, tr(stdio.Lang, mHelpUsage))
 		if len(args) == 0 {
-			return withHint(errorf(mErrMissingCommand), mHintCounselHelpListsCommands)
+			return withHint(errorf(mErrMissingCommand), mHintSeeHelp)
 		}
 		return nil
 	}
 	name, args := args[0], args[1:]
 	define, ok := commands[name]
 	if !ok {
-		return withHint(errorf(mErrUnknownCommand, name), mHintCounselHelpListsCommands)
+		return withHint(errorf(mErrUnknownCommand, name), mHintSeeHelp)
 	}
 	c := newCmd(name, stdio, opts)
 	return c.withSession(ctx, define(c), args)

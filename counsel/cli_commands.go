@@ -38,12 +38,12 @@ var commands = map[string]func(c *cmd) action{
 }
 
 func initCommand(c *cmd) action {
-	server := c.fs.String("server", "", mFlagTheServersAddressEGHttps.id)
-	setup := c.fs.String("setup", "", mFlagTheSetupTokenFromServersLog.id)
-	name := c.fs.String("name", "", mFlagYourNameAsColleaguesAndEnquirers.id)
+	server := c.fs.String("server", "", mFlagServerExample.id)
+	setup := c.fs.String("setup", "", mFlagSetup.id)
+	name := c.fs.String("name", "", mFlagName.id)
 	return action{run: func(ctx context.Context, _ *Session, _ []string) (*output, error) {
 		if *server == "" || *setup == "" {
-			return nil, withHint(errorf(mErrInitNeedsServerAndSetup), mHintCounselInitServerUrlSetupToken)
+			return nil, withHint(errorf(mErrInitNeedsServer), mHintInitUsage)
 		}
 		dir, err := c.configDir()
 		if err != nil {
@@ -78,8 +78,8 @@ func initCommand(c *cmd) action {
 		return &output{
 			json: map[string]any{"id": id, "fingerprint": fp, "team_fingerprint": team.Fingerprint},
 			text: func(c *cmd) error {
-				c.printf(mOutYouAreTeamsFirstAdminId, id, fp, team.Fingerprint, team.Epoch)
-				c.printf(mOutPutTeamFingerprintOnPrintedMaterial)
+				c.printf(mOutInitialized, id, fp, team.Fingerprint, team.Epoch)
+				c.printf(mOutPublishFingerprint)
 				return nil
 			},
 		}, nil
@@ -87,13 +87,13 @@ func initCommand(c *cmd) action {
 }
 
 func joinCommand(c *cmd) action {
-	server := c.fs.String("server", "", mFlagTheServersAddress.id)
-	invite := c.fs.String("invite", "", mFlagTheInviteFromYourAdmin.id)
-	name := c.fs.String("name", "", mFlagYourNameAsColleaguesAndEnquirers.id)
-	teamFP := c.fs.String("team-fingerprint", "", mFlagTheTeamFingerprintYourAdminRead.id)
+	server := c.fs.String("server", "", mFlagServer.id)
+	invite := c.fs.String("invite", "", mFlagInvite.id)
+	name := c.fs.String("name", "", mFlagName.id)
+	teamFP := c.fs.String("team-fingerprint", "", mFlagTeamFingerprint.id)
 	return action{run: func(ctx context.Context, _ *Session, _ []string) (*output, error) {
 		if *server == "" || *invite == "" {
-			return nil, withHint(errorf(mErrJoinNeedsServerAndInvite), mHintCounselJoinServerUrlInviteCode)
+			return nil, withHint(errorf(mErrJoinNeedsServer), mHintJoinUsage)
 		}
 		dir, err := c.configDir()
 		if err != nil {
@@ -108,13 +108,13 @@ func joinCommand(c *cmd) action {
 		confirm := func(fp string) error {
 			if *teamFP != "" {
 				if !SameFingerprint(*teamFP, fp) {
-					return alarm(mAlarmTheServersTeamKeyHasFingerprint, fp, strings.TrimSpace(*teamFP))
+					return alarm(mAlarmTeamFingerprintDiffers, fp, strings.TrimSpace(*teamFP))
 				}
 				return nil
 			}
 			c.eprintf(mOutTeamFingerprint, fp)
-			return c.confirm(c.tr(mAskIsThisExactlyTeamFingerprintYour),
-				mHintPassTeamFingerprintAsYourAdmin)
+			return c.confirm(c.tr(mAskTeamFingerprintReadOut),
+				mHintPassTeamFingerprint)
 		}
 		p, err := c.passphrase(true)
 		if err != nil {
@@ -129,8 +129,8 @@ func joinCommand(c *cmd) action {
 		return &output{
 			json: map[string]any{"id": cfg.ID, "fingerprint": fp},
 			text: func(c *cmd) error {
-				c.printf(mOutRegisteredAsWaitingForApprovalYour, cfg.ID, fp)
-				c.printf(mOutReadItToYourAdminBy, cfg.ID)
+				c.printf(mOutJoined, cfg.ID, fp)
+				c.printf(mOutReadOutFingerprint, cfg.ID)
 				return nil
 			},
 		}, nil
@@ -138,7 +138,7 @@ func joinCommand(c *cmd) action {
 }
 
 func inviteCommand(c *cmd) action {
-	admin := c.fs.Bool("admin", false, mFlagInviteAdminInsteadOfCounsellor.id)
+	admin := c.fs.Bool("admin", false, mFlagAdmin.id)
 	return action{need: member, run: func(ctx context.Context, s *Session, _ []string) (*output, error) {
 		inv, err := s.Invite(ctx, *admin)
 		if err != nil {
@@ -148,7 +148,7 @@ func inviteCommand(c *cmd) action {
 			json: map[string]any{"invite": inv.Invite},
 			text: func(c *cmd) error {
 				fmt.Fprintf(c.io.Stdout, "%s\n", inv.Invite)
-				c.eprintf(mOutValidOnceUntilGiveItTo, inv.Expires)
+				c.eprintf(mOutInviteValidOnce, inv.Expires)
 				return nil
 			},
 		}, nil
@@ -156,7 +156,7 @@ func inviteCommand(c *cmd) action {
 }
 
 func approveCommand(c *cmd) action {
-	fpFlag := c.fs.String("fingerprint", "", mFlagApproveOnlyIfCounsellorsFingerprintIs.id)
+	fpFlag := c.fs.String("fingerprint", "", mFlagFingerprint.id)
 	return action{args: fixed("ID"), need: member, run: func(ctx context.Context, s *Session, rest []string) (*output, error) {
 		p, err := s.Pending(ctx, rest[0])
 		if err != nil {
@@ -165,8 +165,8 @@ func approveCommand(c *cmd) action {
 		fp := crypto.Fingerprint(p.Recipient)
 		confirmed := *fpFlag
 		if confirmed == "" {
-			c.eprintf(mOutHasFingerprintCompareItWithThem, p.ID, oneLine(p.Name), fp)
-			if err := c.confirm(c.tr(mAskDidTheyReadOutExactlyThese), mHintPassFingerprintAsCounsellorReadIt); err != nil {
+			c.eprintf(mOutCompareFingerprint, p.ID, oneLine(p.Name), fp)
+			if err := c.confirm(c.tr(mAskFingerprintReadOut), mHintPassFingerprint); err != nil {
 				return nil, err
 			}
 			confirmed = fp
@@ -177,7 +177,7 @@ func approveCommand(c *cmd) action {
 		return &output{
 			json: map[string]any{"id": p.ID, "state": "active"},
 			text: func(c *cmd) error {
-				c.printf(mOutIsNowMemberOfTeam, p.ID, oneLine(p.Name))
+				c.printf(mOutApproved, p.ID, oneLine(p.Name))
 				return nil
 			},
 		}, nil
@@ -185,13 +185,13 @@ func approveCommand(c *cmd) action {
 }
 
 func removeCommand(c *cmd) action {
-	yes := c.fs.Bool("yes", false, mFlagDoNotAsk.id)
+	yes := c.fs.Bool("yes", false, mFlagYes.id)
 	return action{args: fixed("ID"), need: member,
 		before: func(rest []string) error {
 			if *yes {
 				return nil
 			}
-			return c.confirm(fmt.Sprintf(c.tr(mAskRemoveCounsellor), rest[0]), mHintPassYesToRemoveWithoutAsking)
+			return c.confirm(fmt.Sprintf(c.tr(mAskRemoveCounsellor), rest[0]), mHintPassYesRemove)
 		},
 		run: func(ctx context.Context, s *Session, rest []string) (*output, error) {
 			if err := s.Remove(ctx, rest[0]); err != nil {
@@ -204,8 +204,8 @@ func removeCommand(c *cmd) action {
 			return &output{
 				json: map[string]any{"id": rest[0], "epoch": team.Epoch, "team_fingerprint": team.Fingerprint},
 				text: func(c *cmd) error {
-					c.printf(mOutWasRemovedNewTeamKeyEpoch, rest[0], team.Epoch, team.Fingerprint)
-					c.printf(mOutUpdateTeamFingerprintOnPrintedMaterial)
+					c.printf(mOutRemoved, rest[0], team.Epoch, team.Fingerprint)
+					c.printf(mOutUpdateFingerprint)
 					return nil
 				},
 			}, nil
@@ -222,7 +222,7 @@ func rosterCommand(c *cmd) action {
 			json: map[string]any{"counsellors": cs},
 			text: func(c *cmd) error {
 				tw := tabwriter.NewWriter(c.io.Stdout, 0, 4, 2, ' ', 0)
-				fmt.Fprintln(tw, c.tr(mOutIdNameRoleStateFingerprint))
+				fmt.Fprintln(tw, c.tr(mOutRosterHeader))
 				for _, x := range cs {
 					fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", x.ID, oneLine(x.Name), x.Role, x.State, x.Fingerprint)
 				}
@@ -254,7 +254,7 @@ func fingerprintCommand(c *cmd) action {
 			text: func(c *cmd) error {
 				c.printf(mOutYourFingerprint, fp)
 				if pinned {
-					c.printf(mOutTeamFingerprintEpochAsLastVerified, crypto.Fingerprint(pin.Recipient), pin.Epoch)
+					c.printf(mOutPinnedTeamFingerprint, crypto.Fingerprint(pin.Recipient), pin.Epoch)
 				}
 				return nil
 			},
@@ -263,14 +263,14 @@ func fingerprintCommand(c *cmd) action {
 }
 
 func casesCommand(c *cmd) action {
-	status := c.fs.String("status", "", mFlagOnlyCasesWithThisStatusNew.id)
+	status := c.fs.String("status", "", mFlagStatus.id)
 	return action{need: member,
 		before: func([]string) error {
 			switch *status {
 			case "", "new", "open", "closed":
 				return nil
 			}
-			return withHint(errorf(mErrUnknownStatus, *status), mHintUseNewOpenOrClosed)
+			return withHint(errorf(mErrUnknownStatus, *status), mHintStatusValues)
 		},
 		run: func(ctx context.Context, s *Session, _ []string) (*output, error) {
 			cs, err := s.Cases(ctx, *status)
@@ -287,7 +287,7 @@ func (c *cmd) printCases(cs []client.Case) error {
 		return nil
 	}
 	tw := tabwriter.NewWriter(c.io.Stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, c.tr(mOutIdStatusAwaitingReplyAssigneeLast))
+	fmt.Fprintln(tw, c.tr(mOutCasesHeader))
 	for _, x := range cs {
 		assignee := "-"
 		if x.Assignee != nil {
@@ -304,7 +304,7 @@ func (c *cmd) printCases(cs []client.Case) error {
 
 func checkCaseID(rest []string) error {
 	if !crypto.ValidMailboxID(rest[0]) {
-		return withHint(errorf(mErrIsNotCaseId, rest[0]), mHintACaseIdIs32Hex)
+		return withHint(errorf(mErrBadCaseId, rest[0]), mHintCaseIdForm)
 	}
 	return nil
 }
@@ -325,18 +325,18 @@ func readCommand(c *cmd) action {
 }
 
 func (c *cmd) printThread(t *Thread) {
-	c.printf(mOutCaseMessages, t.Case.ID, t.Case.Status, t.Case.MessageCount)
+	c.printf(mOutCaseHeader, t.Case.ID, t.Case.Status, t.Case.MessageCount)
 	for _, m := range t.Messages {
-		who := c.tr(mOutEnquirer)
+		who := c.tr(mOutFromEnquirer)
 		if m.From == crypto.FromCounsellor {
-			who = fmt.Sprintf(c.tr(mOutCounsellor), oneLine(m.Name))
+			who = fmt.Sprintf(c.tr(mOutFromCounsellor), oneLine(m.Name))
 		}
 		fmt.Fprintf(c.io.Stdout, "\n#%d  %s  %s\n", m.Seq, who, oneLine(m.Sent))
 		switch {
 		case m.Warning != "":
-			c.printf(mOutWarningMessageItIsNotShown, m.Seq, m.Warning)
+			c.printf(mOutUnreadableMessage, m.Seq, m.Warning)
 		case m.Duplicate:
-			c.printf(mOutTheSameMessageAgainShownAbove)
+			c.printf(mOutDuplicate)
 		default:
 			fmt.Fprintf(c.io.Stdout, "%s\n", terminalText(m.Body))
 		}
@@ -344,7 +344,7 @@ func (c *cmd) printThread(t *Thread) {
 }
 
 func replyCommand(c *cmd) action {
-	lang := c.fs.String("lang", "", mFlagLanguageOfReplyDefaultEnquirers.id)
+	lang := c.fs.String("lang", "", mFlagLang.id)
 	var body string
 	return action{args: fixed("ID"), need: member,
 		// The text is read before the passphrase: a pipe is read once,
@@ -354,7 +354,7 @@ func replyCommand(c *cmd) action {
 				return err
 			}
 			if *lang != "" && !validLang(*lang) {
-				return errorf(mErrIsNotLanguageTag, *lang)
+				return errorf(mErrBadLanguageTag, *lang)
 			}
 			var err error
 			if c.io.Terminal {
@@ -369,10 +369,10 @@ func replyCommand(c *cmd) action {
 			}
 			body = strings.TrimRight(body, "\n")
 			if strings.TrimSpace(body) == "" {
-				return withHint(errorf(mErrTheReplyIsEmpty), mHintWriteTextToStandardInput)
+				return withHint(errorf(mErrReplyEmpty), mHintTextOnStdin)
 			}
 			if len(body) > maxBody {
-				return errorf(mErrTheReplyIsLongerThanBytes, maxBody)
+				return errorf(mErrReplyOverLimit, maxBody)
 			}
 			return nil
 		},
@@ -388,7 +388,7 @@ func replyCommand(c *cmd) action {
 			}
 			return &output{
 				json: map[string]any{"id": rest[0], "seq": seq},
-				text: func(c *cmd) error { c.printf(mOutSentAsMessage, seq); return nil },
+				text: func(c *cmd) error { c.printf(mOutSent, seq); return nil },
 			}, nil
 		}}
 }
@@ -399,7 +399,7 @@ func caseOutput(cs *client.Case) *output {
 		if cs.Assignee != nil {
 			assignee = *cs.Assignee
 		}
-		c.printf(mOutCaseAssignedTo, cs.ID, cs.Status, assignee)
+		c.printf(mOutCaseChanged, cs.ID, cs.Status, assignee)
 		return nil
 	}}
 }
@@ -419,7 +419,7 @@ func statusCommand(status string) func(c *cmd) action {
 }
 
 func assignCommand(c *cmd) action {
-	none := c.fs.Bool("none", false, mFlagAssignCaseToNobody.id)
+	none := c.fs.Bool("none", false, mFlagNone.id)
 	return action{
 		args: func() []string {
 			if *none {
@@ -433,7 +433,7 @@ func assignCommand(c *cmd) action {
 				return err
 			}
 			if !*none && !validID(rest[1]) {
-				return withHint(errorf(mErrIsNotCounsellorId, rest[1]), mHintCounselRosterListsIds)
+				return withHint(errorf(mErrBadCounsellorId, rest[1]), mHintRosterListsIds)
 			}
 			return nil
 		},
@@ -451,7 +451,7 @@ func assignCommand(c *cmd) action {
 }
 
 func deleteCommand(c *cmd) action {
-	yes := c.fs.Bool("yes", false, mFlagDoNotAsk.id)
+	yes := c.fs.Bool("yes", false, mFlagYes.id)
 	return action{args: fixed("ID"), need: member,
 		before: func(rest []string) error {
 			if err := checkCaseID(rest); err != nil {
@@ -460,7 +460,7 @@ func deleteCommand(c *cmd) action {
 			if *yes {
 				return nil
 			}
-			return c.confirm(fmt.Sprintf(c.tr(mAskDeleteCase), rest[0]), mHintPassYesToDeleteWithoutAsking)
+			return c.confirm(fmt.Sprintf(c.tr(mAskDeleteCase), rest[0]), mHintPassYesDelete)
 		},
 		run: func(ctx context.Context, s *Session, rest []string) (*output, error) {
 			if err := s.DeleteCase(ctx, rest[0]); err != nil {
@@ -468,7 +468,7 @@ func deleteCommand(c *cmd) action {
 			}
 			return &output{
 				json: map[string]any{"id": rest[0], "deleted": true},
-				text: func(c *cmd) error { c.printf(mOutCaseWasDeleted, rest[0]); return nil },
+				text: func(c *cmd) error { c.printf(mOutCaseDeleted, rest[0]); return nil },
 			}, nil
 		}}
 }
@@ -483,7 +483,7 @@ func backupCommand(c *cmd) action {
 			}
 			return &output{
 				json: map[string]any{"file": rest[0], "bytes": n},
-				text: func(c *cmd) error { c.printf(mOutWroteBytesTo, n, rest[0]); return nil },
+				text: func(c *cmd) error { c.printf(mOutBackupWritten, n, rest[0]); return nil },
 			}, nil
 		}}
 }
@@ -495,7 +495,7 @@ func compactCommand(c *cmd) action {
 			return nil, err
 		}
 		return &output{json: rep, text: func(c *cmd) error {
-			c.printf(mOutCompactedServersDataFileBytesExpired,
+			c.printf(mOutCompacted,
 				rep.BytesBefore, rep.BytesAfter, rep.Purged, rep.DurationMS)
 			return nil
 		}}, nil
@@ -505,12 +505,12 @@ func compactCommand(c *cmd) action {
 // deskCommand serves the desk until Ctrl+C; with --passphrase-file it
 // starts unlocked.
 func deskCommand(c *cmd) action {
-	noBrowser := c.fs.Bool("no-browser", false, mFlagPrintAddressInsteadOfOpeningBrowser.id)
-	lockAfter := c.fs.Duration("lock-after", 15*time.Minute, mFlagLockDeskAfterThisLongUnused.id)
+	noBrowser := c.fs.Bool("no-browser", false, mFlagNoBrowser.id)
+	lockAfter := c.fs.Duration("lock-after", 15*time.Minute, mFlagLockAfter.id)
 	return action{
 		before: func([]string) error {
 			if *lockAfter < time.Minute || *lockAfter > 15*time.Minute {
-				return withHint(errorf(mErrLockAfterIsOutside1mTo, *lockAfter), mHintTheDeskLocksAtLatestAfter)
+				return withHint(errorf(mErrLockAfterRange, *lockAfter), mHintLockAfterMax)
 			}
 			return nil
 		},
@@ -543,12 +543,12 @@ func deskCommand(c *cmd) action {
 			}
 			defer d.Close()
 			if *noBrowser || !openBrowser(url) {
-				c.printf(mOutOpenDeskInYourBrowser, url)
+				c.printf(mOutOpenDesk, url)
 			} else {
-				fmt.Fprintln(c.io.Stderr, c.tr(mOutTheDeskIsOpenInYour))
+				fmt.Fprintln(c.io.Stderr, c.tr(mOutDeskOpen))
 			}
 			<-ctx.Done()
-			fmt.Fprintln(c.io.Stderr, c.tr(mOutCounselDeskClosed))
+			fmt.Fprintln(c.io.Stderr, c.tr(mOutDeskClosed))
 			return nil, nil
 		}}
 }
@@ -578,12 +578,12 @@ func (c *cmd) editor() (string, error) {
 	}()
 	fields := editorCommand(ed)
 	if len(fields) == 0 {
-		return "", withHint(errorf(mErrEditor, "$EDITOR is empty"), mHintSetEditorOrPipeTextInto)
+		return "", withHint(errorf(mErrEditor, "$EDITOR is empty"), mHintSetEditor)
 	}
 	cmd := exec.Command(fields[0], append(fields[1:], name)...)
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, os.Stdout, os.Stderr
 	if err := cmd.Run(); err != nil {
-		return "", withHint(errorf(mErrEditorFailed, fields[0], err), mHintSetEditorOrPipeTextInto)
+		return "", withHint(errorf(mErrEditorFailed, fields[0], err), mHintSetEditor)
 	}
 	b, err := readBounded(name, maxBody+1)
 	if err != nil {

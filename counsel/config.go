@@ -53,7 +53,7 @@ type Config struct {
 func DefaultDir() (string, error) {
 	d, err := os.UserConfigDir()
 	if err != nil {
-		return "", errorf(mErrFindConfigDirectory, err)
+		return "", errorf(mErrFindConfigDir, err)
 	}
 	return filepath.Join(d, "lotse-counsel"), nil
 }
@@ -66,8 +66,8 @@ func LoadConfig(dir string) (*Config, error) {
 	b, err := readBounded(filepath.Join(dir, configFile), maxConfigFile)
 	if errors.Is(err, os.ErrNotExist) {
 		return nil, &hintError{
-			err:  errorf(mErrNoCounsellorSetUpIn, dir),
-			hint: mHintRunCounselInitFirstAdminOr,
+			err:  errorf(mErrNoConfig, dir),
+			hint: mHintRunInitOrJoin,
 		}
 	}
 	if err != nil {
@@ -75,14 +75,14 @@ func LoadConfig(dir string) (*Config, error) {
 	}
 	c := &Config{}
 	if err := json.Unmarshal(b, c); err != nil {
-		return nil, errorf(mErrReadConfig2, filepath.Join(dir, configFile), err)
+		return nil, errorf(mErrParseConfig, filepath.Join(dir, configFile), err)
 	}
 	if c.Server == "" || !validID(c.ID) {
-		return nil, errorf(mErrTheConfigLacksServerOrCounsellor, filepath.Join(dir, configFile))
+		return nil, errorf(mErrConfigIncomplete, filepath.Join(dir, configFile))
 	}
 	for i, p := range c.Pins {
 		if p.Epoch < 1 || i > 0 && p.Epoch <= c.Pins[i-1].Epoch {
-			return nil, errorf(mErrTheConfigPinnedEpochsAreNot, filepath.Join(dir, configFile))
+			return nil, errorf(mErrConfigPinsUnordered, filepath.Join(dir, configFile))
 		}
 	}
 	c.dir = dir
@@ -110,15 +110,15 @@ func (c *Config) HighestPin() int {
 // read or write.
 func ensureDir(dir string) error {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return errorf(mErrCreateConfigDirectory, err)
+		return errorf(mErrCreateConfigDir, err)
 	}
 	fi, err := os.Stat(dir)
 	if err != nil {
-		return errorf(mErrConfigDirectory, err)
+		return errorf(mErrStatConfigDir, err)
 	}
 	if fi.Mode().Perm()&0o077 != 0 {
 		if err := os.Chmod(dir, 0o700); err != nil {
-			return errorf(mErrConfigDirectoryIsReadableByOthers, dir, err)
+			return errorf(mErrConfigDirOpenToOthers, dir, err)
 		}
 	}
 	return nil
@@ -166,7 +166,7 @@ func readBounded(path string, limit int64) ([]byte, error) {
 		return nil, err
 	}
 	if int64(len(b)) > limit {
-		return nil, errorf(mErrIsLargerThanBytes, filepath.Base(path), limit)
+		return nil, errorf(mErrFileTooLarge, filepath.Base(path), limit)
 	}
 	return b, nil
 }
@@ -183,8 +183,8 @@ func newIdentityFile(dir string, passphrase []byte, workFactor int) (*age.Hybrid
 	}
 	if _, err := os.Stat(filepath.Join(dir, identityFile)); err == nil {
 		return nil, &hintError{
-			err:  errorf(mErrAlreadyHoldsIdentity, dir),
-			hint: mHintUseAnotherConfigDirForAnother,
+			err:  errorf(mErrDirHasIdentity, dir),
+			hint: mHintOtherConfigDirIdentity,
 		}
 	}
 	id, err := age.GenerateHybridIdentity()
@@ -235,7 +235,7 @@ func openIdentityFile(dir string, passphrase []byte) (*age.HybridIdentity, error
 	if err != nil {
 		var nm *age.NoIdentityMatchError
 		if errors.As(err, &nm) {
-			return nil, &hintError{err: errWrongPassphrase, hint: mHintTypePassphraseYouChoseAtInit}
+			return nil, &hintError{err: errWrongPassphrase, hint: mHintTypePassphrase}
 		}
 		return nil, errorf(mErrOpenIdentity, err)
 	}
@@ -247,7 +247,7 @@ func openIdentityFile(dir string, passphrase []byte) (*age.HybridIdentity, error
 	defer clear(pt)
 	id, err := age.ParseHybridIdentity(strings.TrimSpace(string(pt)))
 	if err != nil {
-		return nil, errorf(mErrOpenIdentityFileDoesNotHold)
+		return nil, errorf(mErrNotHybridIdentity)
 	}
 	return id, nil
 }
@@ -256,12 +256,12 @@ func checkNewPassphrase(p []byte) error {
 	n := len([]rune(string(p)))
 	if n < minPassphrase {
 		return &hintError{
-			err:  errorf(mErrThePassphraseIsTooShortCharacters, n, minPassphrase),
-			hint: mHintChooseLongPassphraseEGFive,
+			err:  errorf(mErrPassphraseTooShort, n, minPassphrase),
+			hint: mHintLongPassphrase,
 		}
 	}
 	if len(p) > maxPassphrase {
-		return errorf(mErrThePassphraseIsLongerThanBytes, maxPassphrase)
+		return errorf(mErrPassphraseTooLong, maxPassphrase)
 	}
 	return nil
 }

@@ -83,7 +83,7 @@ func (d *Desk) Start(addr string) (string, error) {
 	tcp, ok := ln.Addr().(*net.TCPAddr)
 	if !ok || !tcp.IP.IsLoopback() {
 		ln.Close()
-		return "", errorf(mErrDeskListensOnlyOnLoopbackAddress)
+		return "", errorf(mErrDeskNotLoopback)
 	}
 	d.ln = ln
 	d.host = map[string]bool{

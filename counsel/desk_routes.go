@@ -523,7 +523,7 @@ func (d *Desk) postApprove(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if err := s.Approve(r.Context(), req.ID, req.Fingerprint); err != nil {
-		if isMsg(err, mErrTheFingerprintDoesNotMatchCounsellor) {
+		if isMsg(err, mErrFingerprintMismatch) {
 			writeErr(w, http.StatusBadRequest, "fingerprint_mismatch", err)
 			return
 		}

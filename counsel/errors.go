@@ -165,18 +165,18 @@ func apiError(what msg, err error) error {
 		if IsAlarm(err) || hintOf(err) != "" || errors.Is(err, errLocked) {
 			return err
 		}
-		return withHint(errorf(mErrFailed, what, err), mHintCheckServerAddressAndYourConnection)
+		return withHint(errorf(mErrFailed, what, err), mHintCheckConnection)
 	}
 	e := errorf(mErrServerSays, what, oneLine(ae.Error()))
 	switch ae.Code {
 	case "forbidden":
-		return withHint(e, mHintThisNeedsAdminOrAdminHas)
+		return withHint(e, mHintNeedsAdmin)
 	case "unauthorized":
-		return withHint(e, mHintTheServerDoesNotKnowThis)
+		return withHint(e, mHintUnknownCounsellor)
 	case "not_found":
-		return withHint(e, mHintTheCaseMayHaveBeenDeleted)
+		return withHint(e, mHintCaseDeleted)
 	case "rate_limited":
-		return withHint(e, mHintWaitMomentAndTryAgain)
+		return withHint(e, mHintWait)
 	}
 	return e
 }

@@ -127,8 +127,8 @@ func TestCataloguesFormatted(t *testing.T) {
 // TestLocalize: an error made of errors says every part in German, and
 // its English (Error) stays as before.
 func TestLocalize(t *testing.T) {
-	inner := withHint(errorf(mErrWrongPassphrase), mHintTypePassphraseYouChoseAtInit)
-	err := withHintf(errorf(mErrFailed, mDoingLogIn, inner), mHintCounselHShowsFlagsFlagsCome, "cases")
+	inner := withHint(errorf(mErrWrongPassphrase), mHintTypePassphrase)
+	err := withHintf(errorf(mErrFailed, mDoingLogIn, inner), mHintSeeFlags, "cases")
 	if got, want := err.Error(), "log in: wrong passphrase"; got != want {
 		t.Errorf("Error() = %q, want %q", got, want)
 	}
@@ -141,7 +141,7 @@ func TestLocalize(t *testing.T) {
 	if got, want := hintOf(err), "counsel cases -h shows the flags; flags come before arguments"; got != want {
 		t.Errorf("hintOf = %q, want %q", got, want)
 	}
-	a := alarm(mAlarmTheKeyringEndsAtEpochBut, 2, 3)
+	a := alarm(mAlarmEpochMissing, 2, 3)
 	if got := localize("de", a); !strings.HasPrefix(got, "ALARM: ") || strings.Contains(got, "keyring ends") {
 		t.Errorf("localize(de) of an alarm = %q", got)
 	}
@@ -157,7 +157,7 @@ func TestLocalize(t *testing.T) {
 // words in German beside the English, so the page can show either.
 func TestDeskErrorsInGerman(t *testing.T) {
 	rec := httptest.NewRecorder()
-	a := alarm(mAlarmTheKeyringEndsAtEpochBut, 2, 3).(*AlarmError)
+	a := alarm(mAlarmEpochMissing, 2, 3).(*AlarmError)
 	writeErr(rec, http.StatusConflict, "alarm", a)
 	var r apiReply
 	if err := json.Unmarshal(rec.Body.Bytes(), &r); err != nil {

@@ -33,13 +33,13 @@ func (s *Session) verifyLocked(ctx context.Context) error {
 	})
 	if client.Code(err) == "not_found" {
 		if s.cfg.HighestPin() > 0 {
-			return alarm(mAlarmTheServerHasNoKeyringBut, s.cfg.HighestPin())
+			return alarm(mAlarmKeyringGone, s.cfg.HighestPin())
 		}
-		return withHint(errorf(mErrTheTeamHasNoKeyringYet), mHintTheFirstAdminPutsItWith)
+		return withHint(errorf(mErrNoKeyring), mHintInitPutsKeyring)
 	}
 	if client.Code(err) == "forbidden" {
-		return withHint(errorf(mErrYouAreNotApprovedYet),
-			mHintTellAdminYourFingerprintCounselFingerprint)
+		return withHint(errorf(mErrNotApproved),
+			mHintGetApproved)
 	}
 	if err != nil {
 		return apiError(mDoingFetchKeyring, err)
@@ -52,7 +52,7 @@ func (s *Session) verifyLocked(ctx context.Context) error {
 	}
 	ring, err := crypto.OpenKeyring(k.Envelope, id)
 	if err != nil {
-		return alarm(mAlarmTheKeyringServerServesCannotBe, err)
+		return alarm(mAlarmKeyringUnreadable, err)
 	}
 	if err := checkKeyring(s.cfg, ring, k); err != nil {
 		return err
@@ -64,7 +64,7 @@ func (s *Session) verifyLocked(ctx context.Context) error {
 	newest := ring.Epochs[len(ring.Epochs)-1]
 	newestRecipient := recipientOf(newest.Identity)
 	if team.Epoch != newest.Epoch || team.Recipient != newestRecipient {
-		return alarm(mAlarmTheServerShowsEnquirersTeamKey,
+		return alarm(mAlarmTeamKeyDiffers,
 			team.Epoch, crypto.Fingerprint(team.Recipient), newest.Epoch, crypto.Fingerprint(newestRecipient))
 	}
 	ids, err := ring.Identities()
@@ -97,36 +97,36 @@ func checkKeyring(cfg *Config, ring *crypto.Keyring, k *client.Keyring) error {
 	for _, m := range ring.Members {
 		if m.ID == cfg.ID {
 			if m.Recipient != cfg.Recipient {
-				return alarm(mAlarmTheKeyringListsYourIdWith)
+				return alarm(mAlarmOwnKeyReplaced)
 			}
 			self = true
 		}
 	}
 	if !self {
-		return alarm(mAlarmTheKeyringDoesNotListYou)
+		return alarm(mAlarmNotAMember)
 	}
 	for _, p := range cfg.Pins {
 		if p.Epoch > len(ring.Epochs) {
-			return alarm(mAlarmTheKeyringEndsAtEpochBut, len(ring.Epochs), p.Epoch)
+			return alarm(mAlarmEpochMissing, len(ring.Epochs), p.Epoch)
 		}
 		if got := recipientOf(ring.Epochs[p.Epoch-1].Identity); got != p.Recipient {
-			return alarm(mAlarmTheTeamKeyOfEpochWas,
+			return alarm(mAlarmTeamKeyReplaced,
 				p.Epoch, crypto.Fingerprint(p.Recipient), crypto.Fingerprint(got))
 		}
 	}
 	newest := ring.Epochs[len(ring.Epochs)-1]
 	if newest.Epoch < cfg.HighestPin() {
-		return alarm(mAlarmTheKeyringsNewestEpochIsOlder, newest.Epoch, cfg.HighestPin())
+		return alarm(mAlarmEpochRolledBack, newest.Epoch, cfg.HighestPin())
 	}
 	if k.Epoch != newest.Epoch || k.Recipient != recipientOf(newest.Identity) {
-		return alarm(mAlarmTheServerSaysKeyringIsEpoch, k.Epoch, newest.Epoch)
+		return alarm(mAlarmKeyringEpochDiffers, k.Epoch, newest.Epoch)
 	}
 	ids := make([]string, 0, len(ring.Members))
 	for _, m := range ring.Members {
 		ids = append(ids, m.ID)
 	}
 	if !sameSet(ids, k.Members) {
-		return alarm(mAlarmTheKeyringsMembersDifferFromMembers,
+		return alarm(mAlarmMembersDiffer,
 			strings.Join(ids, ", "), strings.Join(k.Members, ", "))
 	}
 	return nil

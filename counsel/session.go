@@ -36,8 +36,8 @@ func (s *Session) Config() *Config { return s.cfg }
 // newSession logs in with id.
 func newSession(ctx context.Context, cfg *Config, id *age.HybridIdentity) (*Session, error) {
 	if id.Recipient().String() != cfg.Recipient {
-		return nil, withHint(errorf(mErrIdentityAgeDoesNotBelongTo),
-			mHintTheConfigDirectoryWasMixedUp)
+		return nil, withHint(errorf(mErrIdentityMismatch),
+			mHintConfigMixedUp)
 	}
 	base, err := client.New(cfg.Server)
 	if err != nil {
@@ -70,14 +70,14 @@ func (s *Session) login(ctx context.Context) error {
 	}
 	sess, err := s.base.Login(ctx, s.cfg.ID, id)
 	if errors.Is(err, crypto.ErrBadChallenge) {
-		return alarm(mAlarmTheServerSentLoginChallengeThat)
+		return alarm(mAlarmBadChallenge)
 	}
 	if err != nil {
 		if strings.Contains(err.Error(), "login challenge refused") {
 			// A decoy challenge: the server does not know this id or
 			// the counsellor was removed (PROTOCOL.md §6).
-			return withHint(errorf(mErrLoginRefusedServerDoesNotKnow),
-				mHintAskYourTeamsAdminRemovedCounsellor)
+			return withHint(errorf(mErrLoginRefused),
+				mHintAskAdminLogin)
 		}
 		return apiError(mDoingLogIn, err)
 	}
@@ -93,7 +93,7 @@ func (s *Session) login(ctx context.Context) error {
 		}
 	}
 	if me == nil {
-		return errorf(mErrTheServersRosterDoesNotList)
+		return errorf(mErrNotInRoster)
 	}
 	s.mu.Lock()
 	s.api, s.me = api, *me
@@ -101,7 +101,7 @@ func (s *Session) login(ctx context.Context) error {
 	return nil
 }
 
-var errLocked = errorf(mErrTheDeskIsLocked)
+var errLocked = errorf(mErrLocked)
 
 // client returns the logged-in API client.
 func (s *Session) client() (*client.Client, error) {

@@ -37,8 +37,8 @@ func (o Options) workFactor() int {
 func checkFresh(dir string) error {
 	for _, f := range []string{configFile, identityFile} {
 		if _, err := os.Stat(filepath.Join(dir, f)); err == nil {
-			return withHint(errorf(mErrAlreadyHoldsCounsellor, dir),
-				mHintUseAnotherConfigDirForAnother2)
+			return withHint(errorf(mErrDirHasCounsellor, dir),
+				mHintOtherConfigDir)
 		}
 	}
 	return nil
@@ -57,7 +57,7 @@ func Init(ctx context.Context, dir, server, setup, name string, passphrase []byt
 		return nil, err
 	}
 	if _, err := client.New(server); err != nil {
-		return nil, withHint(err, mHintPassServersAddressEGServer)
+		return nil, withHint(err, mHintPassServer)
 	}
 	if cfg := resumableInit(dir, server); cfg != nil {
 		s, err := Unlock(ctx, cfg, passphrase)
@@ -103,7 +103,7 @@ func resumableInit(dir, server string) *Config {
 func initRegister(ctx context.Context, dir, server, setup, name string, passphrase []byte, opts Options) (*Config, *age.HybridIdentity, error) {
 	base, err := client.New(server)
 	if err != nil {
-		return nil, nil, withHint(err, mHintPassServersAddressEGServer)
+		return nil, nil, withHint(err, mHintPassServer)
 	}
 	if err := checkFresh(dir); err != nil {
 		return nil, nil, err
@@ -120,9 +120,9 @@ func initRegister(ctx context.Context, dir, server, setup, name string, passphra
 		os.Remove(filepath.Join(dir, identityFile))
 		switch client.Code(err) {
 		case "setup_invalid":
-			return nil, nil, withHint(errorf(mErrTheSetupTokenIsWrong), mHintCopyItFromLineMailboxdSetup)
+			return nil, nil, withHint(errorf(mErrSetupInvalid), mHintSetupTokenFromLog)
 		case "already_set_up":
-			return nil, nil, withHint(errorf(mErrTheTeamIsAlreadySetUp), mHintAskAdminForInviteAndRun)
+			return nil, nil, withHint(errorf(mErrAlreadySetUp), mHintAskForInvite)
 		}
 		return nil, nil, apiError(mDoingRegister, err)
 	}
@@ -144,11 +144,11 @@ func (s *Session) initKeyring(ctx context.Context, resume bool) error {
 		})
 		switch {
 		case err == nil:
-			return withHint(errorf(mErrAlreadyHoldsCounsellor, s.cfg.dir),
-				mHintInitHadFinishedRunAnyCommand)
+			return withHint(errorf(mErrDirHasCounsellor, s.cfg.dir),
+				mHintInitFinished)
 		case client.Code(err) == "forbidden":
-			return withHint(errorf(mErrAlreadyHoldsCounsellor, s.cfg.dir),
-				mHintUseAnotherConfigDirForAnother2)
+			return withHint(errorf(mErrDirHasCounsellor, s.cfg.dir),
+				mHintOtherConfigDir)
 		case client.Code(err) != "not_found":
 			return apiError(mDoingFetchKeyring, err)
 		}
@@ -172,7 +172,7 @@ func Join(ctx context.Context, dir, server, invite, name string, passphrase []by
 	}
 	base, err := client.New(server)
 	if err != nil {
-		return nil, withHint(err, mHintPassServersAddressEGServer)
+		return nil, withHint(err, mHintPassServer)
 	}
 	if err := checkFresh(dir); err != nil {
 		return nil, err
@@ -182,7 +182,7 @@ func Join(ctx context.Context, dir, server, invite, name string, passphrase []by
 		return nil, apiError(mDoingFetchTeamKey, err)
 	}
 	if _, err := crypto.ParseRecipient(team.Recipient); err != nil || team.Epoch < 1 {
-		return nil, alarm(mAlarmTheServerServesMalformedTeamKey)
+		return nil, alarm(mAlarmMalformedTeamKey)
 	}
 	if err := confirm(crypto.Fingerprint(team.Recipient)); err != nil {
 		return nil, err
@@ -198,7 +198,7 @@ func Join(ctx context.Context, dir, server, invite, name string, passphrase []by
 	if err != nil {
 		os.Remove(filepath.Join(dir, identityFile))
 		if client.Code(err) == "invite_invalid" {
-			return nil, withHint(errorf(mErrTheInviteIsNotValid), mHintInvitesWorkOnceAndFor72)
+			return nil, withHint(errorf(mErrInviteInvalid), mHintInviteExpired)
 		}
 		return nil, apiError(mDoingRegister, err)
 	}
@@ -212,10 +212,10 @@ func Join(ctx context.Context, dir, server, invite, name string, passphrase []by
 
 func checkName(name string) error {
 	if name == "" {
-		return withHint(errorf(mErrMissingName), mHintTheNameYourColleaguesAndEnquirers)
+		return withHint(errorf(mErrMissingName), mHintNameExample)
 	}
 	if len(name) > 100 || oneLine(name) != name {
-		return errorf(mErrTheNameMustBeOneLine)
+		return errorf(mErrBadName)
 	}
 	return nil
 }

@@ -26,7 +26,7 @@ func (s *Session) refreshMe(ctx context.Context) (client.Counsellor, error) {
 			return c, nil
 		}
 	}
-	return client.Counsellor{}, errorf(mErrTheServersRosterDoesNotList)
+	return client.Counsellor{}, errorf(mErrNotInRoster)
 }
 
 // Roster lists every counsellor with the fingerprint computed here.
@@ -78,17 +78,17 @@ func (s *Session) Pending(ctx context.Context, id string) (client.Counsellor, er
 		switch c.State {
 		case "pending":
 			if _, err := crypto.ParseRecipient(c.Recipient); err != nil {
-				return client.Counsellor{}, errorf(mErrCounsellorHasMalformedKey, id, err)
+				return client.Counsellor{}, errorf(mErrMalformedCounsellorKey, id, err)
 			}
 			return c, nil
 		case "active":
-			return client.Counsellor{}, errorf(mErrCounsellorIsAlreadyMember, id)
+			return client.Counsellor{}, errorf(mErrAlreadyMember, id)
 		default:
-			return client.Counsellor{}, withHint(errorf(mErrCounsellorWasRemoved, id),
-				mHintARemovedCounsellorJoinsAgainWith)
+			return client.Counsellor{}, withHint(errorf(mErrCounsellorRemoved, id),
+				mHintRemovedRejoin)
 		}
 	}
-	return client.Counsellor{}, withHint(errorf(mErrNoCounsellor, id), mHintCounselRosterListsEveryCounsellor)
+	return client.Counsellor{}, withHint(errorf(mErrNoSuchCounsellor, id), mHintRosterListsCounsellors)
 }
 
 // SameFingerprint compares two fingerprints by their digits only.
@@ -110,8 +110,8 @@ func (s *Session) Approve(ctx context.Context, id, confirmed string) error {
 		return err
 	}
 	if !SameFingerprint(confirmed, crypto.Fingerprint(c.Recipient)) {
-		return withHint(errorf(mErrTheFingerprintDoesNotMatchCounsellor, id),
-			mHintCompareAgainByPhoneOrIn)
+		return withHint(errorf(mErrFingerprintMismatch, id),
+			mHintCompareAgain)
 	}
 	ring, served, err := s.verified(ctx)
 	if err != nil {
@@ -119,7 +119,7 @@ func (s *Session) Approve(ctx context.Context, id, confirmed string) error {
 	}
 	for _, m := range ring.Members {
 		if m.Recipient == c.Recipient {
-			return errorf(mErrCounsellorKeyAlreadyBelongsToMember, id, m.ID)
+			return errorf(mErrKeyBelongsToMember, id, m.ID)
 		}
 	}
 	next := &crypto.Keyring{V: 1, Members: append(slices.Clone(ring.Members), crypto.Member{ID: c.ID, Name: c.Name, Recipient: c.Recipient}), Epochs: ring.Epochs}
@@ -131,7 +131,7 @@ func (s *Session) Approve(ctx context.Context, id, confirmed string) error {
 // holds every earlier epoch for the remaining members only.
 func (s *Session) Remove(ctx context.Context, id string) error {
 	if id == s.cfg.ID {
-		return withHint(errorf(mErrYouCannotRemoveYourself), mHintAskAnotherAdminToRemoveYou)
+		return withHint(errorf(mErrRemoveSelf), mHintAskOtherAdmin)
 	}
 	if err := s.Verify(ctx); err != nil {
 		return err
@@ -150,7 +150,7 @@ func (s *Session) Remove(ctx context.Context, id string) error {
 		members = append(members, m)
 	}
 	if !found {
-		return withHint(errorf(mErrCounsellorIsNotMemberOfKeyring, id), mHintCounselRosterListsMembers)
+		return withHint(errorf(mErrNotInKeyring, id), mHintRosterListsMembers)
 	}
 	team, err := age.GenerateHybridIdentity()
 	if err != nil {
@@ -182,7 +182,7 @@ func (s *Session) putKeyring(ctx context.Context, next *crypto.Keyring, epoch in
 		return err
 	})
 	if client.Code(err) == "keyring_conflict" {
-		return withHint(errorf(mErrAnotherAdminChangedKeyringAtSame), mHintRunCommandAgain)
+		return withHint(errorf(mErrKeyringConflict), mHintRunAgain)
 	}
 	if err != nil {
 		return apiError(mDoingPutKeyring, err)

@@ -186,24 +186,24 @@ const maxBody = 60000
 // serves), and sends it. A stale epoch re-verifies the keyring once.
 func (s *Session) Reply(ctx context.Context, t *Thread, body, lang string) (uint64, error) {
 	if !t.CanReply() {
-		return 0, withHint(errorf(mErrTheEnquirersFirstMessageCouldNot),
-			mHintThisCaseCannotBeAnsweredSafely)
+		return 0, withHint(errorf(mErrNoEnquirerKey),
+			mHintCannotReply)
 	}
 	if body == "" {
-		return 0, withHint(errorf(mErrTheReplyIsEmpty), mHintWriteSomeText)
+		return 0, withHint(errorf(mErrReplyEmpty), mHintWriteText)
 	}
 	if !utf8.ValidString(body) {
-		return 0, errorf(mErrTheReplyIsNotUtf8)
+		return 0, errorf(mErrReplyNotUtf8)
 	}
 	if len(body) > maxBody {
-		return 0, errorf(mErrTheReplyIsBytesLongAt, len(body), maxBody)
+		return 0, errorf(mErrReplyTooManyBytes, len(body), maxBody)
 	}
 	if lang == "" {
 		lang = t.ReplyLang()
 	}
 	enquirer, err := crypto.ParseRecipient(t.recipient)
 	if err != nil {
-		return 0, errorf(mErrTheEnquirersKey, err)
+		return 0, errorf(mErrEnquirerKey, err)
 	}
 	docID, err := crypto.NewDocumentID(rand.Reader)
 	if err != nil {
@@ -223,7 +223,7 @@ func (s *Session) Reply(ctx context.Context, t *Thread, body, lang string) (uint
 		}
 		ct, err := crypto.SealDocument(doc, teamR, enquirer)
 		if errors.Is(err, crypto.ErrTooLong) {
-			return 0, withHint(errorf(mErrTheReplyIsTooLong), mHintSplitItIntoTwoMessages)
+			return 0, withHint(errorf(mErrReplyTooLong), mHintSplitReply)
 		}
 		if err != nil {
 			return 0, err
@@ -256,8 +256,8 @@ func (s *Session) Cases(ctx context.Context, status string) ([]client.Case, erro
 		return err
 	})
 	if client.Code(err) == "forbidden" {
-		return nil, withHint(errorf(mErrYouAreNotApprovedYet),
-			mHintTellAdminYourFingerprintCounselFingerprint)
+		return nil, withHint(errorf(mErrNotApproved),
+			mHintGetApproved)
 	}
 	if err != nil {
 		return nil, apiError(mDoingListCases, err)
