@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
@@ -100,6 +101,35 @@ func TestCatalogues(t *testing.T) {
 	}
 	if !bytes.Equal(got, want) {
 		t.Error("messages.go is not generated from lang/en.json; run go test ./counsel -run TestCatalogues -update")
+	}
+}
+
+// TestCataloguesUsed: every message id is said somewhere, so the
+// catalogues hold no dead text for translators to keep up.
+func TestCataloguesUsed(t *testing.T) {
+	files, err := filepath.Glob("*.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var code strings.Builder
+	for _, f := range files {
+		if strings.HasSuffix(f, "_test.go") || f == "messages.go" {
+			continue
+		}
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		code.Write(b)
+	}
+	names := regexp.MustCompile(`(?m)^\t(m[A-Za-z0-9]+)\s+= msg\{"([^"]+)"\}$`).FindAllStringSubmatch(string(messagesGo(t)), -1)
+	if len(names) != len(catalogues["en"]) {
+		t.Fatalf("found %d names for %d ids", len(names), len(catalogues["en"]))
+	}
+	for _, n := range names {
+		if !regexp.MustCompile(`\b` + n[1] + `\b`).MatchString(code.String()) {
+			t.Errorf("%s (%s) is never used", n[2], n[1])
+		}
 	}
 }
 

@@ -81,7 +81,6 @@ var (
 	mErrNoKeyring                = msg{"error.no_keyring"}
 	mErrNoPassphrase             = msg{"error.no_passphrase"}
 	mErrNoSuchCounsellor         = msg{"error.no_such_counsellor"}
-	mErrNoTerminal               = msg{"error.no_terminal"}
 	mErrNotApproved              = msg{"error.not_approved"}
 	mErrNotConfirmed             = msg{"error.not_confirmed"}
 	mErrNotConfirmedNoTerminal   = msg{"error.not_confirmed_no_terminal"}
@@ -93,7 +92,6 @@ var (
 	mErrPassphraseTooLong        = msg{"error.passphrase_too_long"}
 	mErrPassphraseTooShort       = msg{"error.passphrase_too_short"}
 	mErrPassphrasesDiffer        = msg{"error.passphrases_differ"}
-	mErrReadAnswer               = msg{"error.read_answer"}
 	mErrReadConfig               = msg{"error.read_config"}
 	mErrReadIdentity             = msg{"error.read_identity"}
 	mErrReadPassphrase           = msg{"error.read_passphrase"}
