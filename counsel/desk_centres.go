@@ -118,7 +118,7 @@ func (d *Desk) getCentres(w http.ResponseWriter, r *http.Request) {
 		}
 		hits = append(hits, h)
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"centres": hits, "total": len(found), "all": dir.Len()})
+	writeJSON(w, http.StatusOK, centresAnswer{Centres: hits, Total: len(found), All: dir.Len()})
 }
 
 // getCentreBlock answers GET /api/centres/{id}?lang=de|en: the centre's
@@ -148,5 +148,5 @@ func (d *Desk) getCentreBlock(w http.ResponseWriter, r *http.Request) {
 		writeErr(w, http.StatusNotFound, "centre_not_found", errors.New("no such centre in the list; it may have been removed"))
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"id": c.ID, "name": c.Name, "lang": lang, "block": dir.CentreBlock(c, lang)})
+	writeJSON(w, http.StatusOK, centreBlockAnswer{ID: c.ID, Name: c.Name, Lang: lang, Block: dir.CentreBlock(c, lang)})
 }

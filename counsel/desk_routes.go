@@ -202,23 +202,22 @@ func (d *Desk) getState(w http.ResponseWriter, r *http.Request) {
 	if al != nil {
 		reason, reasonDE = al.Reason, alarmReasonDE(al)
 	}
-	st := map[string]any{
-		"locked":             s == nil,
-		"alarm":              reason,
-		"alarm_de":           reasonDE,
-		"alarm_advice":       AlarmAdvice,
-		"lock_after_seconds": int(d.opts.LockAfter / time.Second),
-		"me": map[string]any{"id": d.cfg.ID, "name": d.cfg.Name,
-			"fingerprint": crypto.Fingerprint(d.cfg.Recipient)},
-		"server": d.cfg.Server,
+	st := deskState{
+		Locked:           s == nil,
+		Alarm:            reason,
+		AlarmDE:          reasonDE,
+		AlarmAdvice:      AlarmAdvice,
+		LockAfterSeconds: int(d.opts.LockAfter / time.Second),
+		Me:               deskMe{ID: d.cfg.ID, Name: d.cfg.Name, Fingerprint: crypto.Fingerprint(d.cfg.Recipient)},
+		Server:           d.cfg.Server,
 	}
 	if s != nil && al == nil {
 		me := s.Me()
-		st["me"] = map[string]any{"id": me.ID, "name": me.Name, "role": me.Role, "state": me.State,
-			"fingerprint": crypto.Fingerprint(d.cfg.Recipient)}
+		st.Me = deskMe{ID: me.ID, Name: me.Name, Role: me.Role, State: me.State,
+			Fingerprint: crypto.Fingerprint(d.cfg.Recipient)}
 		if me.State != "pending" {
 			if team, err := s.Team(r.Context()); err == nil {
-				st["team"] = team
+				st.Team = &team
 			}
 		}
 	}
@@ -358,10 +357,10 @@ func (d *Desk) caseHandler(f func(w http.ResponseWriter, r *http.Request, s *Ses
 }
 
 func (d *Desk) getCase(w http.ResponseWriter, r *http.Request, s *Session, id string) {
-	var out map[string]any
+	var out caseView
 	err := d.withThread(r.Context(), s, id, func(t *Thread) error {
-		out = map[string]any{"case": t.Case, "messages": slices.Clone(t.Messages),
-			"can_reply": t.CanReply(), "lang": t.ReplyLang(), "centre_lang": centreLang(t.ReplyLang())}
+		out = caseView{Case: t.Case, Messages: slices.Clone(t.Messages),
+			CanReply: t.CanReply(), Lang: t.ReplyLang(), CentreLang: centreLang(t.ReplyLang())}
 		return nil
 	})
 	if err != nil {

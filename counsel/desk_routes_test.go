@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -102,5 +103,46 @@ func TestDeskRoutes(t *testing.T) {
 		if reply.Error != tc.code {
 			t.Errorf("%s %s: error %q, want %q", tc.method, tc.path, reply.Error, tc.code)
 		}
+	}
+}
+
+// TestDeskStateLocked: a locked desk's state has exactly the fields the
+// page reads, and says nothing about the team.
+func TestDeskStateLocked(t *testing.T) {
+	cfg := &Config{Server: "http://127.0.0.1:1", ID: "anna", Name: "Anna", Recipient: "x", dir: t.TempDir()}
+	d := NewDesk(cfg, Options{LockAfter: 2 * time.Minute})
+	u, err := d.Start("127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(d.Close)
+	req, err := http.NewRequest("GET", strings.SplitN(u, "#", 2)[0]+"api/state", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("X-Lotse-Desk", d.token)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var st map[string]any
+	if err := json.NewDecoder(resp.Body).Decode(&st); err != nil {
+		t.Fatal(err)
+	}
+	var keys []string
+	for k := range st {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	if got, want := strings.Join(keys, " "), "alarm alarm_advice alarm_de lock_after_seconds locked me server"; got != want {
+		t.Errorf("state fields %q, want %q", got, want)
+	}
+	me, _ := st["me"].(map[string]any)
+	if len(me) != 3 || me["id"] != "anna" || me["name"] != "Anna" || me["fingerprint"] == "" {
+		t.Errorf("me = %v", me)
+	}
+	if st["locked"] != true || st["lock_after_seconds"] != float64(120) || st["alarm_advice"] != AlarmAdvice {
+		t.Errorf("state = %v", st)
 	}
 }
