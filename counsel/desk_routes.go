@@ -8,14 +8,15 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"lotse/api/client"
-	"lotse/crypto"
-	"lotse/webclient/desk"
 	"mime"
 	"net/http"
 	"slices"
 	"strings"
 	"time"
+
+	"lotse/api/client"
+	"lotse/crypto"
+	"lotse/webclient/desk"
 )
 
 // ServeHTTP is the desk's one entry: host check, headers, token, routes.

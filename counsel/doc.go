@@ -17,9 +17,9 @@
 //     every command: parse, check, unlock, run, wipe, print JSON or
 //     text) and cli_commands.go (the table of commands).
 //   - the desk: desk.go (the server's life: start, lock, unlock, live
-//     events), desk_routes.go (its guards and ServeMux routes) and
-//     desk_centres.go (the referral directory); the page itself is
-//     webclient/desk.
+//     events), desk_routes.go (its guards and ServeMux routes),
+//     desk_wire.go (its larger answers) and desk_centres.go (the
+//     referral directory); the page itself is webclient/desk.
 //
 // Everything said to people comes from the message catalogues in lang/
 // (i18n.go); messages.go names their ids for the code.

@@ -3,8 +3,9 @@ package counsel
 import (
 	"errors"
 	"fmt"
-	"lotse/api/client"
 	"strings"
+
+	"lotse/api/client"
 )
 
 // hintError carries a next step for the person at the desk; args fill
