@@ -49,6 +49,23 @@ func checkBlocks(bs []Block) error {
 	return nil
 }
 
+// Blocks decrypts the counsellor's text blocks.
+func (s *Session) Blocks() ([]Block, error) {
+	s.mu.Lock()
+	id := s.id
+	s.mu.Unlock()
+	if id == nil {
+		return nil, errLocked
+	}
+	return loadBlocks(s.cfg.dir, id)
+}
+
+// SaveBlocks replaces the counsellor's text blocks; they are encrypted to
+// the counsellor's own recipient, so saving needs no identity.
+func (s *Session) SaveBlocks(bs []Block) error {
+	return saveBlocks(s.cfg.dir, s.cfg.Recipient, bs)
+}
+
 // loadBlocks decrypts blocks.age; none yet is an empty list.
 func loadBlocks(dir string, id age.Identity) ([]Block, error) {
 	b, err := readBounded(filepath.Join(dir, blocksFile), maxBlocksFile)

@@ -53,7 +53,7 @@ type Config struct {
 func DefaultDir() (string, error) {
 	d, err := os.UserConfigDir()
 	if err != nil {
-		return "", errorf("find the config directory: %v", err)
+		return "", errorf(mErrFindConfigDir, err)
 	}
 	return filepath.Join(d, "lotse-counsel"), nil
 }
@@ -66,23 +66,23 @@ func LoadConfig(dir string) (*Config, error) {
 	b, err := readBounded(filepath.Join(dir, configFile), maxConfigFile)
 	if errors.Is(err, os.ErrNotExist) {
 		return nil, &hintError{
-			err:  errorf("no counsellor set up in %s", dir),
-			hint: "run \"counsel init\" (first admin) or \"counsel join\" (invited), or pass --config DIR",
+			err:  errorf(mErrNoConfig, dir),
+			hint: mHintRunInitOrJoin,
 		}
 	}
 	if err != nil {
-		return nil, errorf("read the config: %v", err)
+		return nil, errorf(mErrReadConfig, err)
 	}
 	c := &Config{}
 	if err := json.Unmarshal(b, c); err != nil {
-		return nil, errorf("read the config %s: %v", filepath.Join(dir, configFile), err)
+		return nil, errorf(mErrParseConfig, filepath.Join(dir, configFile), err)
 	}
 	if c.Server == "" || !validID(c.ID) {
-		return nil, errorf("the config %s lacks the server or the counsellor id", filepath.Join(dir, configFile))
+		return nil, errorf(mErrConfigIncomplete, filepath.Join(dir, configFile))
 	}
 	for i, p := range c.Pins {
 		if p.Epoch < 1 || i > 0 && p.Epoch <= c.Pins[i-1].Epoch {
-			return nil, errorf("the config %s: pinned epochs are not in order", filepath.Join(dir, configFile))
+			return nil, errorf(mErrConfigPinsUnordered, filepath.Join(dir, configFile))
 		}
 	}
 	c.dir = dir
@@ -93,7 +93,7 @@ func LoadConfig(dir string) (*Config, error) {
 func (c *Config) Save() error {
 	b, err := json.MarshalIndent(c, "", "  ")
 	if err != nil {
-		return errorf("write the config: %v", err)
+		return errorf(mErrWriteConfig, err)
 	}
 	return writeFileAtomic(filepath.Join(c.dir, configFile), append(b, '\n'))
 }
@@ -110,15 +110,15 @@ func (c *Config) HighestPin() int {
 // read or write.
 func ensureDir(dir string) error {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return errorf("create the config directory: %v", err)
+		return errorf(mErrCreateConfigDir, err)
 	}
 	fi, err := os.Stat(dir)
 	if err != nil {
-		return errorf("config directory: %v", err)
+		return errorf(mErrStatConfigDir, err)
 	}
 	if fi.Mode().Perm()&0o077 != 0 {
 		if err := os.Chmod(dir, 0o700); err != nil {
-			return errorf("config directory %s is readable by others and cannot be restricted: %v", dir, err)
+			return errorf(mErrConfigDirOpenToOthers, dir, err)
 		}
 	}
 	return nil
@@ -130,27 +130,27 @@ func writeFileAtomic(path string, data []byte) error {
 	dir := filepath.Dir(path)
 	f, err := os.CreateTemp(dir, ".tmp-*")
 	if err != nil {
-		return errorf("write %s: %v", filepath.Base(path), err)
+		return errorf(mErrWriteFile, filepath.Base(path), err)
 	}
 	tmp := f.Name()
 	defer os.Remove(tmp)
 	if err := f.Chmod(0o600); err != nil {
 		f.Close()
-		return errorf("write %s: %v", filepath.Base(path), err)
+		return errorf(mErrWriteFile, filepath.Base(path), err)
 	}
 	if _, err := f.Write(data); err != nil {
 		f.Close()
-		return errorf("write %s: %v", filepath.Base(path), err)
+		return errorf(mErrWriteFile, filepath.Base(path), err)
 	}
 	if err := f.Sync(); err != nil {
 		f.Close()
-		return errorf("write %s: %v", filepath.Base(path), err)
+		return errorf(mErrWriteFile, filepath.Base(path), err)
 	}
 	if err := f.Close(); err != nil {
-		return errorf("write %s: %v", filepath.Base(path), err)
+		return errorf(mErrWriteFile, filepath.Base(path), err)
 	}
 	if err := os.Rename(tmp, path); err != nil {
-		return errorf("write %s: %v", filepath.Base(path), err)
+		return errorf(mErrWriteFile, filepath.Base(path), err)
 	}
 	return nil
 }
@@ -166,7 +166,7 @@ func readBounded(path string, limit int64) ([]byte, error) {
 		return nil, err
 	}
 	if int64(len(b)) > limit {
-		return nil, errorf("%s is larger than %d bytes", filepath.Base(path), limit)
+		return nil, errorf(mErrFileTooLarge, filepath.Base(path), limit)
 	}
 	return b, nil
 }
@@ -183,17 +183,17 @@ func newIdentityFile(dir string, passphrase []byte, workFactor int) (*age.Hybrid
 	}
 	if _, err := os.Stat(filepath.Join(dir, identityFile)); err == nil {
 		return nil, &hintError{
-			err:  errorf("%s already holds an identity", dir),
-			hint: "use another --config DIR for another counsellor; never delete an identity the team still uses",
+			err:  errorf(mErrDirHasIdentity, dir),
+			hint: mHintOtherConfigDirIdentity,
 		}
 	}
 	id, err := age.GenerateHybridIdentity()
 	if err != nil {
-		return nil, errorf("generate the identity: %v", err)
+		return nil, errorf(mErrGenerateIdentity, err)
 	}
 	r, err := age.NewScryptRecipient(string(passphrase))
 	if err != nil {
-		return nil, errorf("encrypt the identity: %v", err)
+		return nil, errorf(mErrEncryptIdentity, err)
 	}
 	if workFactor > 0 {
 		r.SetWorkFactor(workFactor)
@@ -201,7 +201,7 @@ func newIdentityFile(dir string, passphrase []byte, workFactor int) (*age.Hybrid
 	var buf bytes.Buffer
 	w, err := age.Encrypt(&buf, r)
 	if err != nil {
-		return nil, errorf("encrypt the identity: %v", err)
+		return nil, errorf(mErrEncryptIdentity, err)
 	}
 	secret := []byte(id.String() + "\n")
 	_, err = w.Write(secret)
@@ -210,7 +210,7 @@ func newIdentityFile(dir string, passphrase []byte, workFactor int) (*age.Hybrid
 		err = w.Close()
 	}
 	if err != nil {
-		return nil, errorf("encrypt the identity: %v", err)
+		return nil, errorf(mErrEncryptIdentity, err)
 	}
 	if err := writeFileAtomic(filepath.Join(dir, identityFile), buf.Bytes()); err != nil {
 		return nil, err
@@ -219,35 +219,35 @@ func newIdentityFile(dir string, passphrase []byte, workFactor int) (*age.Hybrid
 }
 
 // errWrongPassphrase is a passphrase that does not open identity.age.
-var errWrongPassphrase = errorf("wrong passphrase")
+var errWrongPassphrase = errorf(mErrWrongPassphrase)
 
 // openIdentityFile decrypts dir/identity.age with the passphrase.
 func openIdentityFile(dir string, passphrase []byte) (*age.HybridIdentity, error) {
 	b, err := readBounded(filepath.Join(dir, identityFile), maxIdentityFile)
 	if err != nil {
-		return nil, errorf("read the identity: %v", err)
+		return nil, errorf(mErrReadIdentity, err)
 	}
 	si, err := age.NewScryptIdentity(string(passphrase))
 	if err != nil {
-		return nil, errorf("open the identity: %v", err)
+		return nil, errorf(mErrOpenIdentity, err)
 	}
 	r, err := age.Decrypt(bytes.NewReader(b), si)
 	if err != nil {
 		var nm *age.NoIdentityMatchError
 		if errors.As(err, &nm) {
-			return nil, &hintError{err: errWrongPassphrase, hint: "type the passphrase you chose at init or join"}
+			return nil, &hintError{err: errWrongPassphrase, hint: mHintTypePassphrase}
 		}
-		return nil, errorf("open the identity: %v", err)
+		return nil, errorf(mErrOpenIdentity, err)
 	}
 	pt, err := io.ReadAll(io.LimitReader(r, maxIdentityFile))
 	if err != nil {
 		clear(pt)
-		return nil, errorf("open the identity: %v", err)
+		return nil, errorf(mErrOpenIdentity, err)
 	}
 	defer clear(pt)
 	id, err := age.ParseHybridIdentity(strings.TrimSpace(string(pt)))
 	if err != nil {
-		return nil, errorf("open the identity: the file does not hold a hybrid identity")
+		return nil, errorf(mErrNotHybridIdentity)
 	}
 	return id, nil
 }
@@ -256,12 +256,12 @@ func checkNewPassphrase(p []byte) error {
 	n := len([]rune(string(p)))
 	if n < minPassphrase {
 		return &hintError{
-			err:  errorf("the passphrase is too short: %d characters, at least %d", n, minPassphrase),
-			hint: "choose a long passphrase, e.g. five words you can remember",
+			err:  errorf(mErrPassphraseTooShort, n, minPassphrase),
+			hint: mHintLongPassphrase,
 		}
 	}
 	if len(p) > maxPassphrase {
-		return errorf("the passphrase is longer than %d bytes", maxPassphrase)
+		return errorf(mErrPassphraseTooLong, maxPassphrase)
 	}
 	return nil
 }
@@ -286,4 +286,12 @@ func randomBytes(n int) []byte {
 		panic("counsel: crypto/rand failed: " + err.Error())
 	}
 	return b
+}
+
+// LastPin is the newest team key this desk has accepted, if any.
+func (c *Config) LastPin() (Pin, bool) {
+	if len(c.Pins) == 0 {
+		return Pin{}, false
+	}
+	return c.Pins[len(c.Pins)-1], true
 }

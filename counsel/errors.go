@@ -4,13 +4,15 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+
+	"lotse/api/client"
 )
 
-// hintError carries a next step for the person at the desk. hint is
-// English and the key of german; args fill its verbs, if any.
+// hintError carries a next step for the person at the desk; args fill
+// the hint's verbs, if any.
 type hintError struct {
 	err  error
-	hint string
+	hint msg
 	args []any
 }
 
@@ -22,12 +24,12 @@ func (e *hintError) localHint(lang string) string {
 	if e.args == nil {
 		return tr(lang, e.hint)
 	}
-	return fmt.Sprintf(tr(lang, e.hint), e.args...)
+	return fmt.Sprintf(tr(lang, e.hint), localArgs(lang, e.args)...)
 }
 
-func withHint(err error, hint string) error { return &hintError{err: err, hint: hint} }
+func withHint(err error, hint msg) error { return &hintError{err: err, hint: hint} }
 
-func withHintf(err error, hint string, a ...any) error {
+func withHintf(err error, hint msg, a ...any) error {
 	return &hintError{err: err, hint: hint, args: a}
 }
 
@@ -40,50 +42,46 @@ func localHint(lang string, err error) string {
 	return ""
 }
 
-// msgError is an error counsel can say in German too: format is the
-// English text and the key of germanErrors; the arguments are filled in
-// as they are, except that errors and phrases among them are translated
-// as well. Error() is always English: logs, tests and the desk's JSON
-// stay the same whatever the language.
+// msgError is an error counsel can say in every catalogue's language.
+// Its arguments are filled in as they are, except that errors and
+// message ids among them (what apiError was doing) are said in the same
+// language. Error() is always English.
 type msgError struct {
-	format string
+	format msg
 	args   []any
 }
 
-func errorf(format string, a ...any) error { return &msgError{format: format, args: a} }
+func errorf(format msg, a ...any) error { return &msgError{format: format, args: a} }
 
-func (e *msgError) Error() string { return fmt.Sprintf(e.format, e.args...) }
+func (e *msgError) Error() string { return e.localize("en") }
 
 func (e *msgError) localize(lang string) string {
-	f := e.format
-	if lang == "de" {
-		if g, ok := germanErrors[f]; ok {
-			f = g
-		}
-	}
-	args := make([]any, len(e.args))
-	for i, a := range e.args {
-		switch a := a.(type) {
-		case error:
-			args[i] = localize(lang, a)
-		case phrase:
-			args[i] = string(a)
-			if g, ok := germanErrors[string(a)]; ok && lang == "de" {
-				args[i] = g
-			}
-		default:
-			args[i] = a
-		}
-	}
-	return fmt.Sprintf(f, args...)
+	return fmt.Sprintf(tr(lang, e.format), localArgs(lang, e.args)...)
 }
 
-// phrase is an argument of errorf that is itself translated,
-// e.g. what apiError was doing.
-type phrase string
+func localArgs(lang string, args []any) []any {
+	out := make([]any, len(args))
+	for i, a := range args {
+		switch a := a.(type) {
+		case error:
+			out[i] = localize(lang, a)
+		case msg:
+			out[i] = tr(lang, a)
+		default:
+			out[i] = a
+		}
+	}
+	return out
+}
 
-// localize is the text of err in lang: "de" translates what counsel
-// itself says; the words of the operating system or of the server's
+// isMsg reports whether err is, or wraps, counsel's error m.
+func isMsg(err error, m msg) bool {
+	var e *msgError
+	return errors.As(err, &e) && e.format == m
+}
+
+// localize is the text of err in lang: counsel's own words are
+// translated; the words of the operating system or of the server's
 // messages stay as they are.
 func localize(lang string, err error) string {
 	switch e := err.(type) {
@@ -111,15 +109,14 @@ type AlarmError struct {
 
 func (e *AlarmError) Error() string { return "ALARM: " + e.Reason }
 
-func alarm(format string, a ...any) error {
+func alarm(format msg, a ...any) error {
 	m := &msgError{format: format, args: a}
 	return &AlarmError{Reason: m.Error(), msg: m}
 }
 
-// AlarmAdvice is what counsel prints and the desk shows with every alarm.
-const AlarmAdvice = "Do not reply to anyone and do not approve or remove anyone. " +
-	"Call your team's admin by phone and compare the team fingerprint. " +
-	"The server, or someone who controls it, may be trying to read the team's messages."
+// AlarmAdvice is what counsel prints and the desk shows with every
+// alarm, in English.
+var AlarmAdvice = tr("en", mAlarmAdvice)
 
 // IsAlarm reports whether err is an alarm.
 func IsAlarm(err error) bool {
@@ -160,4 +157,27 @@ func terminalText(s string) string {
 		}
 		return r
 	}, s)
+}
+
+// apiError gives an API error a next step where one exists.
+func apiError(what msg, err error) error {
+	var ae *client.Error
+	if !errors.As(err, &ae) {
+		if IsAlarm(err) || hintOf(err) != "" || errors.Is(err, errLocked) {
+			return err
+		}
+		return withHint(errorf(mErrFailed, what, err), mHintCheckConnection)
+	}
+	e := errorf(mErrServerSays, what, oneLine(ae.Error()))
+	switch ae.Code {
+	case "forbidden":
+		return withHint(e, mHintNeedsAdmin)
+	case "unauthorized":
+		return withHint(e, mHintUnknownCounsellor)
+	case "not_found":
+		return withHint(e, mHintCaseDeleted)
+	case "rate_limited":
+		return withHint(e, mHintWait)
+	}
+	return e
 }

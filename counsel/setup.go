@@ -37,8 +37,8 @@ func (o Options) workFactor() int {
 func checkFresh(dir string) error {
 	for _, f := range []string{configFile, identityFile} {
 		if _, err := os.Stat(filepath.Join(dir, f)); err == nil {
-			return withHint(errorf("%s already holds a counsellor", dir),
-				"use another --config DIR for another counsellor or team")
+			return withHint(errorf(mErrDirHasCounsellor, dir),
+				mHintOtherConfigDir)
 		}
 	}
 	return nil
@@ -57,7 +57,7 @@ func Init(ctx context.Context, dir, server, setup, name string, passphrase []byt
 		return nil, err
 	}
 	if _, err := client.New(server); err != nil {
-		return nil, withHint(err, "pass the server's address, e.g. --server https://beratung.example.org")
+		return nil, withHint(err, mHintPassServer)
 	}
 	if cfg := resumableInit(dir, server); cfg != nil {
 		s, err := Unlock(ctx, cfg, passphrase)
@@ -103,7 +103,7 @@ func resumableInit(dir, server string) *Config {
 func initRegister(ctx context.Context, dir, server, setup, name string, passphrase []byte, opts Options) (*Config, *age.HybridIdentity, error) {
 	base, err := client.New(server)
 	if err != nil {
-		return nil, nil, withHint(err, "pass the server's address, e.g. --server https://beratung.example.org")
+		return nil, nil, withHint(err, mHintPassServer)
 	}
 	if err := checkFresh(dir); err != nil {
 		return nil, nil, err
@@ -120,11 +120,11 @@ func initRegister(ctx context.Context, dir, server, setup, name string, passphra
 		os.Remove(filepath.Join(dir, identityFile))
 		switch client.Code(err) {
 		case "setup_invalid":
-			return nil, nil, withHint(errorf("the setup token is wrong"), "copy it from the line \"mailboxd: setup token: …\" of the server's log")
+			return nil, nil, withHint(errorf(mErrSetupInvalid), mHintSetupTokenFromLog)
 		case "already_set_up":
-			return nil, nil, withHint(errorf("the team is already set up"), "ask the admin for an invite and run \"counsel join\"")
+			return nil, nil, withHint(errorf(mErrAlreadySetUp), mHintAskForInvite)
 		}
-		return nil, nil, apiError("register", err)
+		return nil, nil, apiError(mDoingRegister, err)
 	}
 	cfg := &Config{Server: server, ID: reg.ID, Name: name, Recipient: id.Recipient().String(), dir: dir}
 	if err := cfg.Save(); err != nil {
@@ -144,18 +144,18 @@ func (s *Session) initKeyring(ctx context.Context, resume bool) error {
 		})
 		switch {
 		case err == nil:
-			return withHint(errorf("%s already holds a counsellor", s.cfg.dir),
-				"init had finished: run any command, e.g. \"counsel cases\", to use the team")
+			return withHint(errorf(mErrDirHasCounsellor, s.cfg.dir),
+				mHintInitFinished)
 		case client.Code(err) == "forbidden":
-			return withHint(errorf("%s already holds a counsellor", s.cfg.dir),
-				"use another --config DIR for another counsellor or team")
+			return withHint(errorf(mErrDirHasCounsellor, s.cfg.dir),
+				mHintOtherConfigDir)
 		case client.Code(err) != "not_found":
-			return apiError("fetch the keyring", err)
+			return apiError(mDoingFetchKeyring, err)
 		}
 	}
 	team, err := age.GenerateHybridIdentity()
 	if err != nil {
-		return errorf("generate the team key: %v", err)
+		return errorf(mErrGenerateTeamKey, err)
 	}
 	ring := &crypto.Keyring{V: 1,
 		Members: []crypto.Member{{ID: s.cfg.ID, Name: s.cfg.Name, Recipient: s.cfg.Recipient}},
@@ -172,17 +172,17 @@ func Join(ctx context.Context, dir, server, invite, name string, passphrase []by
 	}
 	base, err := client.New(server)
 	if err != nil {
-		return nil, withHint(err, "pass the server's address, e.g. --server https://beratung.example.org")
+		return nil, withHint(err, mHintPassServer)
 	}
 	if err := checkFresh(dir); err != nil {
 		return nil, err
 	}
 	team, err := base.Team(ctx)
 	if err != nil {
-		return nil, apiError("fetch the team key", err)
+		return nil, apiError(mDoingFetchTeamKey, err)
 	}
 	if _, err := crypto.ParseRecipient(team.Recipient); err != nil || team.Epoch < 1 {
-		return nil, alarm("the server serves a malformed team key")
+		return nil, alarm(mAlarmMalformedTeamKey)
 	}
 	if err := confirm(crypto.Fingerprint(team.Recipient)); err != nil {
 		return nil, err
@@ -198,9 +198,9 @@ func Join(ctx context.Context, dir, server, invite, name string, passphrase []by
 	if err != nil {
 		os.Remove(filepath.Join(dir, identityFile))
 		if client.Code(err) == "invite_invalid" {
-			return nil, withHint(errorf("the invite is not valid"), "invites work once and for 72 hours; ask for a new one")
+			return nil, withHint(errorf(mErrInviteInvalid), mHintInviteExpired)
 		}
-		return nil, apiError("register", err)
+		return nil, apiError(mDoingRegister, err)
 	}
 	cfg := &Config{Server: server, ID: reg.ID, Name: name, Recipient: id.Recipient().String(),
 		Pins: []Pin{{Epoch: team.Epoch, Recipient: team.Recipient}}, dir: dir}
@@ -212,10 +212,10 @@ func Join(ctx context.Context, dir, server, invite, name string, passphrase []by
 
 func checkName(name string) error {
 	if name == "" {
-		return withHint(errorf("missing --name"), "the name your colleagues and enquirers see, e.g. --name \"Anna (Beratungsstelle Nord)\"")
+		return withHint(errorf(mErrMissingName), mHintNameExample)
 	}
 	if len(name) > 100 || oneLine(name) != name {
-		return errorf("the name must be one line of at most 100 bytes")
+		return errorf(mErrBadName)
 	}
 	return nil
 }

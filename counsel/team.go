@@ -3,364 +3,13 @@ package counsel
 import (
 	"context"
 	"crypto/sha256"
-	"errors"
-	"net/http"
 	"slices"
-	"strings"
-	"sync"
 
 	"filippo.io/age"
 
 	"lotse/api/client"
 	"lotse/crypto"
 )
-
-// Session is an unlocked desk: the personal identity, a logged-in API
-// client and, once verified, the team's keyring.
-type Session struct {
-	cfg  *Config
-	base *client.Client // no credential
-
-	vmu sync.Mutex // one verification (and pin update) at a time
-
-	mu      sync.Mutex
-	id      *age.HybridIdentity // nil after Wipe
-	api     *client.Client      // with the session token
-	ring    *crypto.Keyring     // the last verified keyring
-	served  *client.Keyring     // as the server served it
-	teamIDs []age.Identity      // every epoch's team identity, newest first
-	me      client.Counsellor
-}
-
-// Config returns the desk's config.
-func (s *Session) Config() *Config { return s.cfg }
-
-// newSession logs in with id.
-func newSession(ctx context.Context, cfg *Config, id *age.HybridIdentity) (*Session, error) {
-	if id.Recipient().String() != cfg.Recipient {
-		return nil, withHint(errorf("identity.age does not belong to counsel.json"),
-			"the config directory was mixed up; restore both files from the same backup")
-	}
-	base, err := client.New(cfg.Server)
-	if err != nil {
-		return nil, err
-	}
-	s := &Session{cfg: cfg, base: base, id: id}
-	if err := s.login(ctx); err != nil {
-		return nil, err
-	}
-	return s, nil
-}
-
-// Unlock opens identity.age with the passphrase and logs in.
-func Unlock(ctx context.Context, cfg *Config, passphrase []byte) (*Session, error) {
-	id, err := openIdentityFile(cfg.dir, passphrase)
-	if err != nil {
-		return nil, err
-	}
-	return newSession(ctx, cfg, id)
-}
-
-// login answers a challenge (PROTOCOL.md §6); a challenge not of the
-// fixed form is an alarm.
-func (s *Session) login(ctx context.Context) error {
-	s.mu.Lock()
-	id := s.id
-	s.mu.Unlock()
-	if id == nil {
-		return errLocked
-	}
-	sess, err := s.base.Login(ctx, s.cfg.ID, id)
-	if errors.Is(err, crypto.ErrBadChallenge) {
-		return alarm("the server sent a login challenge that is not of the protocol's form; counsel refused to answer it")
-	}
-	if err != nil {
-		if strings.Contains(err.Error(), "login challenge refused") {
-			// A decoy challenge: the server does not know this id or
-			// the counsellor was removed (PROTOCOL.md §6).
-			return withHint(errorf("login refused: the server does not know this counsellor, or they were removed from the team"),
-				"ask your team's admin; a removed counsellor needs a new invite and a new --config directory")
-		}
-		return apiError("log in", err)
-	}
-	api := s.base.WithToken(sess.Token)
-	cs, err := api.Counsellors(ctx)
-	if err != nil {
-		return apiError("read the roster", err)
-	}
-	var me *client.Counsellor
-	for i := range cs {
-		if cs[i].ID == s.cfg.ID {
-			me = &cs[i]
-		}
-	}
-	if me == nil {
-		return errorf("the server's roster does not list this counsellor")
-	}
-	s.mu.Lock()
-	s.api, s.me = api, *me
-	s.mu.Unlock()
-	return nil
-}
-
-var errLocked = errorf("the desk is locked")
-
-// client returns the logged-in API client.
-func (s *Session) client() (*client.Client, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.id == nil || s.api == nil {
-		return nil, errLocked
-	}
-	return s.api, nil
-}
-
-// retry runs f and, if the session has expired (401), logs in again once.
-func (s *Session) retry(ctx context.Context, f func(api *client.Client) error) error {
-	api, err := s.client()
-	if err != nil {
-		return err
-	}
-	err = f(api)
-	var ae *client.Error
-	if errors.As(err, &ae) && ae.Status == http.StatusUnauthorized {
-		if lerr := s.login(ctx); lerr != nil {
-			return lerr
-		}
-		if api, err = s.client(); err != nil {
-			return err
-		}
-		err = f(api)
-	}
-	return err
-}
-
-// Me is this counsellor as the server lists them.
-func (s *Session) Me() client.Counsellor {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.me
-}
-
-// IsAdmin reports the server's role for this counsellor.
-func (s *Session) IsAdmin() bool { return s.Me().Role == "admin" }
-
-// Wipe forgets the identity, the team identities and the session. Go
-// cannot overwrite the keys inside age's types or immutable strings; the
-// references are dropped so the garbage collector can reclaim them.
-func (s *Session) Wipe() {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.api != nil {
-		api := s.api
-		go func() {
-			ctx, cancel := context.WithTimeout(context.Background(), logoutTimeout)
-			defer cancel()
-			_ = api.Logout(ctx)
-		}()
-	}
-	// Requests still in flight may hold the keyring or the identities, so
-	// they are dropped, not overwritten (strings cannot be overwritten).
-	s.id, s.api, s.ring, s.served, s.teamIDs = nil, nil, nil, nil, nil
-}
-
-// Verify fetches the keyring and accepts it only as PROTOCOL.md §3 says:
-// (a) every pinned epoch is present with the pinned team recipient; (b)
-// the newest epoch is at least the highest pinned; (c) the members equal
-// those the server lists; (d) GET /api/v1/team serves the newest epoch's
-// recipient. It also requires this counsellor among the members and the
-// server's epoch and recipient to be the keyring's newest. Then it pins
-// every epoch of the keyring and its members.
-func (s *Session) Verify(ctx context.Context) error {
-	s.vmu.Lock()
-	defer s.vmu.Unlock()
-	return s.verifyLocked(ctx)
-}
-
-func (s *Session) verifyLocked(ctx context.Context) error {
-	var k *client.Keyring
-	err := s.retry(ctx, func(api *client.Client) error {
-		var err error
-		k, err = api.GetKeyring(ctx)
-		return err
-	})
-	if client.Code(err) == "not_found" {
-		if s.cfg.HighestPin() > 0 {
-			return alarm("the server has no keyring, but this desk has accepted team keys up to epoch %d", s.cfg.HighestPin())
-		}
-		return withHint(errorf("the team has no keyring yet"), "the first admin puts it with \"counsel init\"")
-	}
-	if client.Code(err) == "forbidden" {
-		return withHint(errorf("you are not approved yet"),
-			"tell an admin your fingerprint (\"counsel fingerprint\") by phone or in person; they run \"counsel approve\"")
-	}
-	if err != nil {
-		return apiError("fetch the keyring", err)
-	}
-	s.mu.Lock()
-	id := s.id
-	s.mu.Unlock()
-	if id == nil {
-		return errLocked
-	}
-	ring, err := crypto.OpenKeyring(k.Envelope, id)
-	if err != nil {
-		return alarm("the keyring the server serves cannot be opened with your key (%v)", err)
-	}
-	if err := checkKeyring(s.cfg, ring, k); err != nil {
-		return err
-	}
-	team, err := s.base.Team(ctx)
-	if err != nil {
-		return apiError("fetch the team key", err)
-	}
-	newest := ring.Epochs[len(ring.Epochs)-1]
-	newestRecipient := recipientOf(newest.Identity)
-	if team.Epoch != newest.Epoch || team.Recipient != newestRecipient {
-		return alarm("the server shows enquirers team key epoch %d with fingerprint %s, but the keyring's newest is epoch %d with fingerprint %s",
-			team.Epoch, crypto.Fingerprint(team.Recipient), newest.Epoch, crypto.Fingerprint(newestRecipient))
-	}
-	ids, err := ring.Identities()
-	if err != nil {
-		return err
-	}
-	// Pin every epoch not pinned yet, and the members.
-	var pins []Pin
-	for _, e := range ring.Epochs {
-		pins = append(pins, Pin{Epoch: e.Epoch, Recipient: recipientOf(e.Identity)})
-	}
-	changed := !slices.Equal(pins, s.cfg.Pins) || !slices.Equal(ring.Members, s.cfg.Members)
-	s.cfg.Pins = pins
-	s.cfg.Members = slices.Clone(ring.Members)
-	if changed {
-		if err := s.cfg.Save(); err != nil {
-			return err
-		}
-	}
-	s.mu.Lock()
-	s.ring, s.served, s.teamIDs = ring, k, ids
-	s.mu.Unlock()
-	return nil
-}
-
-// checkKeyring is the part of Verify that needs no network: ring is the
-// decrypted keyring, k what the server says about it.
-func checkKeyring(cfg *Config, ring *crypto.Keyring, k *client.Keyring) error {
-	self := false
-	for _, m := range ring.Members {
-		if m.ID == cfg.ID {
-			if m.Recipient != cfg.Recipient {
-				return alarm("the keyring lists your id with another key than yours")
-			}
-			self = true
-		}
-	}
-	if !self {
-		return alarm("the keyring does not list you as a member")
-	}
-	for _, p := range cfg.Pins {
-		if p.Epoch > len(ring.Epochs) {
-			return alarm("the keyring ends at epoch %d, but this desk has accepted epoch %d", len(ring.Epochs), p.Epoch)
-		}
-		if got := recipientOf(ring.Epochs[p.Epoch-1].Identity); got != p.Recipient {
-			return alarm("the team key of epoch %d was replaced: accepted fingerprint %s, now %s",
-				p.Epoch, crypto.Fingerprint(p.Recipient), crypto.Fingerprint(got))
-		}
-	}
-	newest := ring.Epochs[len(ring.Epochs)-1]
-	if newest.Epoch < cfg.HighestPin() {
-		return alarm("the keyring's newest epoch %d is older than the accepted epoch %d", newest.Epoch, cfg.HighestPin())
-	}
-	if k.Epoch != newest.Epoch || k.Recipient != recipientOf(newest.Identity) {
-		return alarm("the server says the keyring is epoch %d, but it holds epoch %d, or another team key", k.Epoch, newest.Epoch)
-	}
-	ids := make([]string, 0, len(ring.Members))
-	for _, m := range ring.Members {
-		ids = append(ids, m.ID)
-	}
-	if !sameSet(ids, k.Members) {
-		return alarm("the keyring's members (%s) differ from the members the server lists (%s)",
-			strings.Join(ids, ", "), strings.Join(k.Members, ", "))
-	}
-	return nil
-}
-
-func recipientOf(identity string) string {
-	id, err := age.ParseHybridIdentity(identity)
-	if err != nil {
-		return ""
-	}
-	return id.Recipient().String()
-}
-
-func sameSet(a, b []string) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	a, b = slices.Clone(a), slices.Clone(b)
-	slices.Sort(a)
-	slices.Sort(b)
-	return slices.Equal(a, b)
-}
-
-// verified returns the verified keyring and what the server served.
-func (s *Session) verified(ctx context.Context) (*crypto.Keyring, *client.Keyring, error) {
-	s.mu.Lock()
-	ring, served := s.ring, s.served
-	s.mu.Unlock()
-	if ring == nil {
-		if err := s.Verify(ctx); err != nil {
-			return nil, nil, err
-		}
-		s.mu.Lock()
-		ring, served = s.ring, s.served
-		s.mu.Unlock()
-	}
-	if ring == nil {
-		return nil, nil, errLocked
-	}
-	return ring, served, nil
-}
-
-// TeamIdentities returns every epoch's team identity, newest first.
-func (s *Session) teamIdentities(ctx context.Context) ([]age.Identity, error) {
-	if _, _, err := s.verified(ctx); err != nil {
-		return nil, err
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.teamIDs == nil {
-		return nil, errLocked
-	}
-	return s.teamIDs, nil
-}
-
-// TeamKey is the newest verified epoch and its team recipient.
-type TeamKey struct {
-	Epoch       int    `json:"epoch"`
-	Recipient   string `json:"-"`
-	Fingerprint string `json:"fingerprint"`
-}
-
-// Team returns the newest verified team key.
-func (s *Session) Team(ctx context.Context) (TeamKey, error) {
-	ring, _, err := s.verified(ctx)
-	if err != nil {
-		return TeamKey{}, err
-	}
-	e := ring.Epochs[len(ring.Epochs)-1]
-	r := recipientOf(e.Identity)
-	return TeamKey{Epoch: e.Epoch, Recipient: r, Fingerprint: crypto.Fingerprint(r)}, nil
-}
-
-// Members returns the verified keyring's members.
-func (s *Session) Members(ctx context.Context) ([]crypto.Member, error) {
-	ring, _, err := s.verified(ctx)
-	if err != nil {
-		return nil, err
-	}
-	return slices.Clone(ring.Members), nil
-}
 
 // refreshMe reads this counsellor's role and state from the server's
 // roster again: a pending desk learns so that it was approved.
@@ -377,7 +26,7 @@ func (s *Session) refreshMe(ctx context.Context) (client.Counsellor, error) {
 			return c, nil
 		}
 	}
-	return client.Counsellor{}, errorf("the server's roster does not list this counsellor")
+	return client.Counsellor{}, errorf(mErrNotInRoster)
 }
 
 // Roster lists every counsellor with the fingerprint computed here.
@@ -389,7 +38,7 @@ func (s *Session) Roster(ctx context.Context) ([]client.Counsellor, error) {
 		return err
 	})
 	if err != nil {
-		return nil, apiError("read the roster", err)
+		return nil, apiError(mDoingReadRoster, err)
 	}
 	for i := range cs {
 		cs[i].Fingerprint = crypto.Fingerprint(cs[i].Recipient)
@@ -410,7 +59,7 @@ func (s *Session) Invite(ctx context.Context, admin bool) (*client.Invite, error
 		return err
 	})
 	if err != nil {
-		return nil, apiError("create the invite", err)
+		return nil, apiError(mDoingCreateInvite, err)
 	}
 	return inv, nil
 }
@@ -429,17 +78,17 @@ func (s *Session) Pending(ctx context.Context, id string) (client.Counsellor, er
 		switch c.State {
 		case "pending":
 			if _, err := crypto.ParseRecipient(c.Recipient); err != nil {
-				return client.Counsellor{}, errorf("counsellor %s has a malformed key: %v", id, err)
+				return client.Counsellor{}, errorf(mErrMalformedCounsellorKey, id, err)
 			}
 			return c, nil
 		case "active":
-			return client.Counsellor{}, errorf("counsellor %s is already a member", id)
+			return client.Counsellor{}, errorf(mErrAlreadyMember, id)
 		default:
-			return client.Counsellor{}, withHint(errorf("counsellor %s was removed", id),
-				"a removed counsellor joins again with a new invite and a new key")
+			return client.Counsellor{}, withHint(errorf(mErrCounsellorRemoved, id),
+				mHintRemovedRejoin)
 		}
 	}
-	return client.Counsellor{}, withHint(errorf("no counsellor %q", id), "\"counsel roster\" lists every counsellor")
+	return client.Counsellor{}, withHint(errorf(mErrNoSuchCounsellor, id), mHintRosterListsCounsellors)
 }
 
 // SameFingerprint compares two fingerprints by their digits only.
@@ -461,8 +110,8 @@ func (s *Session) Approve(ctx context.Context, id, confirmed string) error {
 		return err
 	}
 	if !SameFingerprint(confirmed, crypto.Fingerprint(c.Recipient)) {
-		return withHint(errorf("the fingerprint does not match counsellor %s's key: not approved", id),
-			"compare again by phone or in person; if it still differs, someone may have swapped the key: do not approve")
+		return withHint(errorf(mErrFingerprintMismatch, id),
+			mHintCompareAgain)
 	}
 	ring, served, err := s.verified(ctx)
 	if err != nil {
@@ -470,7 +119,7 @@ func (s *Session) Approve(ctx context.Context, id, confirmed string) error {
 	}
 	for _, m := range ring.Members {
 		if m.Recipient == c.Recipient {
-			return errorf("counsellor %s's key already belongs to member %s", id, m.ID)
+			return errorf(mErrKeyBelongsToMember, id, m.ID)
 		}
 	}
 	next := &crypto.Keyring{V: 1, Members: append(slices.Clone(ring.Members), crypto.Member{ID: c.ID, Name: c.Name, Recipient: c.Recipient}), Epochs: ring.Epochs}
@@ -482,7 +131,7 @@ func (s *Session) Approve(ctx context.Context, id, confirmed string) error {
 // holds every earlier epoch for the remaining members only.
 func (s *Session) Remove(ctx context.Context, id string) error {
 	if id == s.cfg.ID {
-		return withHint(errorf("you cannot remove yourself"), "ask another admin to remove you")
+		return withHint(errorf(mErrRemoveSelf), mHintAskOtherAdmin)
 	}
 	if err := s.Verify(ctx); err != nil {
 		return err
@@ -501,11 +150,11 @@ func (s *Session) Remove(ctx context.Context, id string) error {
 		members = append(members, m)
 	}
 	if !found {
-		return withHint(errorf("counsellor %q is not a member of the keyring", id), "\"counsel roster\" lists the members")
+		return withHint(errorf(mErrNotInKeyring, id), mHintRosterListsMembers)
 	}
 	team, err := age.GenerateHybridIdentity()
 	if err != nil {
-		return errorf("generate the team key: %v", err)
+		return errorf(mErrGenerateTeamKey, err)
 	}
 	epochs := append(slices.Clone(ring.Epochs), crypto.EpochKey{Epoch: len(ring.Epochs) + 1, Identity: team.String()})
 	next := &crypto.Keyring{V: 1, Members: members, Epochs: epochs}
@@ -533,10 +182,10 @@ func (s *Session) putKeyring(ctx context.Context, next *crypto.Keyring, epoch in
 		return err
 	})
 	if client.Code(err) == "keyring_conflict" {
-		return withHint(errorf("another admin changed the keyring at the same time"), "run the command again")
+		return withHint(errorf(mErrKeyringConflict), mHintRunAgain)
 	}
 	if err != nil {
-		return apiError("put the keyring", err)
+		return apiError(mDoingPutKeyring, err)
 	}
 	// This desk made the new epoch: pin it before verifying.
 	s.vmu.Lock()
@@ -545,27 +194,4 @@ func (s *Session) putKeyring(ctx context.Context, next *crypto.Keyring, epoch in
 		s.cfg.Pins = append(s.cfg.Pins, Pin{Epoch: epoch, Recipient: recipient})
 	}
 	return s.verifyLocked(ctx)
-}
-
-// apiError gives an API error a next step where one exists.
-func apiError(what string, err error) error {
-	var ae *client.Error
-	if !errors.As(err, &ae) {
-		if IsAlarm(err) || hintOf(err) != "" || errors.Is(err, errLocked) {
-			return err
-		}
-		return withHint(errorf("%s: %v", phrase(what), err), "check the server address and your connection")
-	}
-	e := errorf("%s: %s", phrase(what), oneLine(ae.Error()))
-	switch ae.Code {
-	case "forbidden":
-		return withHint(e, "this needs an admin, or an admin has not approved you yet")
-	case "unauthorized":
-		return withHint(e, "the server does not know this counsellor, or they were removed")
-	case "not_found":
-		return withHint(e, "the case may have been deleted; \"counsel cases\" lists the cases")
-	case "rate_limited":
-		return withHint(e, "wait a moment and try again")
-	}
-	return e
 }

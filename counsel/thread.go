@@ -89,7 +89,7 @@ func (s *Session) updateThread(ctx context.Context, id string, t *Thread) error 
 		return err
 	})
 	if err != nil {
-		return apiError("fetch the case", err)
+		return apiError(mDoingFetchCase, err)
 	}
 	t.Case = cd.Case
 	msgs := make([]crypto.StoredMessage, len(cd.Messages))
@@ -186,24 +186,24 @@ const maxBody = 60000
 // serves), and sends it. A stale epoch re-verifies the keyring once.
 func (s *Session) Reply(ctx context.Context, t *Thread, body, lang string) (uint64, error) {
 	if !t.CanReply() {
-		return 0, withHint(errorf("the enquirer's first message could not be read, so there is no key to reply to"),
-			"this case cannot be answered safely; tell your admin")
+		return 0, withHint(errorf(mErrNoEnquirerKey),
+			mHintCannotReply)
 	}
 	if body == "" {
-		return 0, withHint(errorf("the reply is empty"), "write some text")
+		return 0, withHint(errorf(mErrReplyEmpty), mHintWriteText)
 	}
 	if !utf8.ValidString(body) {
-		return 0, errorf("the reply is not UTF-8 text")
+		return 0, errorf(mErrReplyNotUtf8)
 	}
 	if len(body) > maxBody {
-		return 0, errorf("the reply is %d bytes long, at most %d", len(body), maxBody)
+		return 0, errorf(mErrReplyTooManyBytes, len(body), maxBody)
 	}
 	if lang == "" {
 		lang = t.ReplyLang()
 	}
 	enquirer, err := crypto.ParseRecipient(t.recipient)
 	if err != nil {
-		return 0, errorf("the enquirer's key: %v", err)
+		return 0, errorf(mErrEnquirerKey, err)
 	}
 	docID, err := crypto.NewDocumentID(rand.Reader)
 	if err != nil {
@@ -223,7 +223,7 @@ func (s *Session) Reply(ctx context.Context, t *Thread, body, lang string) (uint
 		}
 		ct, err := crypto.SealDocument(doc, teamR, enquirer)
 		if errors.Is(err, crypto.ErrTooLong) {
-			return 0, withHint(errorf("the reply is too long"), "split it into two messages")
+			return 0, withHint(errorf(mErrReplyTooLong), mHintSplitReply)
 		}
 		if err != nil {
 			return 0, err
@@ -241,7 +241,7 @@ func (s *Session) Reply(ctx context.Context, t *Thread, body, lang string) (uint
 			continue
 		}
 		if err != nil {
-			return 0, apiError("send the reply", err)
+			return 0, apiError(mDoingSendReply, err)
 		}
 		return seq, nil
 	}
@@ -256,11 +256,11 @@ func (s *Session) Cases(ctx context.Context, status string) ([]client.Case, erro
 		return err
 	})
 	if client.Code(err) == "forbidden" {
-		return nil, withHint(errorf("you are not approved yet"),
-			"tell an admin your fingerprint (\"counsel fingerprint\") by phone or in person; they run \"counsel approve\"")
+		return nil, withHint(errorf(mErrNotApproved),
+			mHintGetApproved)
 	}
 	if err != nil {
-		return nil, apiError("list the cases", err)
+		return nil, apiError(mDoingListCases, err)
 	}
 	if cs == nil {
 		cs = []client.Case{}
@@ -277,7 +277,7 @@ func (s *Session) PatchCase(ctx context.Context, id string, p client.CasePatch) 
 		return err
 	})
 	if err != nil {
-		return nil, apiError("change the case", err)
+		return nil, apiError(mDoingChangeCase, err)
 	}
 	return c, nil
 }
@@ -286,7 +286,18 @@ func (s *Session) PatchCase(ctx context.Context, id string, p client.CasePatch) 
 func (s *Session) DeleteCase(ctx context.Context, id string) error {
 	err := s.retry(ctx, func(api *client.Client) error { return api.DeleteCase(ctx, id) })
 	if err != nil {
-		return apiError("delete the case", err)
+		return apiError(mDoingDeleteCase, err)
 	}
 	return nil
+}
+func validLang(s string) bool {
+	if len(s) < 2 || len(s) > 35 {
+		return false
+	}
+	for i, r := range s {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' && i > 1 || r == '-' && i > 1) {
+			return false
+		}
+	}
+	return true
 }

@@ -38,7 +38,7 @@ func (d *Desk) refreshCentres(ctx context.Context, s *Session) (*content.Directo
 	defer d.centresMu.Unlock()
 	ctx, cancel := context.WithTimeout(ctx, centresTimeout)
 	defer cancel()
-	b, err := s.base.Centres(ctx)
+	b, err := s.Centres(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %v", errNoCentres, err)
 	}
@@ -118,12 +118,13 @@ func (d *Desk) getCentres(w http.ResponseWriter, r *http.Request) {
 		}
 		hits = append(hits, h)
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"centres": hits, "total": len(found), "all": dir.Len()})
+	writeJSON(w, http.StatusOK, centresAnswer{Centres: hits, Total: len(found), All: dir.Len()})
 }
 
 // getCentreBlock answers GET /api/centres/{id}?lang=de|en: the centre's
 // details as a plain-text block for a reply.
-func (d *Desk) getCentreBlock(w http.ResponseWriter, r *http.Request, id string) {
+func (d *Desk) getCentreBlock(w http.ResponseWriter, r *http.Request) {
+	id := r.PathValue("id")
 	s := d.session(w)
 	if s == nil {
 		return
@@ -147,5 +148,5 @@ func (d *Desk) getCentreBlock(w http.ResponseWriter, r *http.Request, id string)
 		writeErr(w, http.StatusNotFound, "centre_not_found", errors.New("no such centre in the list; it may have been removed"))
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"id": c.ID, "name": c.Name, "lang": lang, "block": dir.CentreBlock(c, lang)})
+	writeJSON(w, http.StatusOK, centreBlockAnswer{ID: c.ID, Name: c.Name, Lang: lang, Block: dir.CentreBlock(c, lang)})
 }

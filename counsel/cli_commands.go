@@ -1,0 +1,656 @@
+package counsel
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"runtime"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"lotse/api/client"
+	"lotse/crypto"
+)
+
+// commands is counsel's command line: each entry defines the command's
+// flags on c.fs and returns what withSession runs.
+var commands = map[string]func(c *cmd) action{
+	"init":        initCommand,
+	"join":        joinCommand,
+	"invite":      inviteCommand,
+	"approve":     approveCommand,
+	"remove":      removeCommand,
+	"roster":      rosterCommand,
+	"fingerprint": fingerprintCommand,
+	"cases":       casesCommand,
+	"read":        readCommand,
+	"reply":       replyCommand,
+	"close":       statusCommand("closed"),
+	"reopen":      statusCommand("open"),
+	"assign":      assignCommand,
+	"delete":      deleteCommand,
+	"backup":      backupCommand,
+	"compact":     compactCommand,
+	"desk":        deskCommand,
+}
+
+func initCommand(c *cmd) action {
+	server := c.fs.String("server", "", mFlagServerExample.id)
+	setup := c.fs.String("setup", "", mFlagSetup.id)
+	name := c.fs.String("name", "", mFlagName.id)
+	return action{run: func(ctx context.Context, _ *Session, _ []string) (*output, error) {
+		if *server == "" || *setup == "" {
+			return nil, withHint(errorf(mErrInitNeedsServer), mHintInitUsage)
+		}
+		dir, err := c.configDir()
+		if err != nil {
+			return nil, err
+		}
+		if err := checkName(*name); err != nil {
+			return nil, err
+		}
+		// An init that stopped after registering is resumed with the
+		// passphrase chosen then (see Init).
+		resume := resumableInit(dir, *server) != nil
+		if !resume {
+			if err := checkFresh(dir); err != nil {
+				return nil, err
+			}
+		}
+		p, err := c.passphrase(!resume)
+		if err != nil {
+			return nil, err
+		}
+		s, err := Init(ctx, dir, *server, *setup, *name, p, c.opts)
+		clear(p)
+		if err != nil {
+			return nil, err
+		}
+		defer s.Wipe()
+		team, err := s.Team(ctx)
+		if err != nil {
+			return nil, err
+		}
+		id, fp := s.cfg.ID, crypto.Fingerprint(s.cfg.Recipient)
+		return &output{
+			json: map[string]any{"id": id, "fingerprint": fp, "team_fingerprint": team.Fingerprint},
+			text: func(c *cmd) error {
+				c.printf(mOutInitialized, id, fp, team.Fingerprint, team.Epoch)
+				c.printf(mOutPublishFingerprint)
+				return nil
+			},
+		}, nil
+	}}
+}
+
+func joinCommand(c *cmd) action {
+	server := c.fs.String("server", "", mFlagServer.id)
+	invite := c.fs.String("invite", "", mFlagInvite.id)
+	name := c.fs.String("name", "", mFlagName.id)
+	teamFP := c.fs.String("team-fingerprint", "", mFlagTeamFingerprint.id)
+	return action{run: func(ctx context.Context, _ *Session, _ []string) (*output, error) {
+		if *server == "" || *invite == "" {
+			return nil, withHint(errorf(mErrJoinNeedsServer), mHintJoinUsage)
+		}
+		dir, err := c.configDir()
+		if err != nil {
+			return nil, err
+		}
+		if err := checkName(*name); err != nil {
+			return nil, err
+		}
+		if err := checkFresh(dir); err != nil {
+			return nil, err
+		}
+		confirm := func(fp string) error {
+			if *teamFP != "" {
+				if !SameFingerprint(*teamFP, fp) {
+					return alarm(mAlarmTeamFingerprintDiffers, fp, strings.TrimSpace(*teamFP))
+				}
+				return nil
+			}
+			c.eprintf(mOutTeamFingerprint, fp)
+			return c.confirm(c.tr(mAskTeamFingerprintReadOut),
+				mHintPassTeamFingerprint)
+		}
+		p, err := c.passphrase(true)
+		if err != nil {
+			return nil, err
+		}
+		cfg, err := Join(ctx, dir, *server, *invite, *name, p, confirm, c.opts)
+		clear(p)
+		if err != nil {
+			return nil, err
+		}
+		fp := crypto.Fingerprint(cfg.Recipient)
+		return &output{
+			json: map[string]any{"id": cfg.ID, "fingerprint": fp},
+			text: func(c *cmd) error {
+				c.printf(mOutJoined, cfg.ID, fp)
+				c.printf(mOutReadOutFingerprint, cfg.ID)
+				return nil
+			},
+		}, nil
+	}}
+}
+
+func inviteCommand(c *cmd) action {
+	admin := c.fs.Bool("admin", false, mFlagAdmin.id)
+	return action{need: member, run: func(ctx context.Context, s *Session, _ []string) (*output, error) {
+		inv, err := s.Invite(ctx, *admin)
+		if err != nil {
+			return nil, err
+		}
+		return &output{
+			json: map[string]any{"invite": inv.Invite},
+			text: func(c *cmd) error {
+				fmt.Fprintf(c.io.Stdout, "%s\n", inv.Invite)
+				c.eprintf(mOutInviteValidOnce, inv.Expires)
+				return nil
+			},
+		}, nil
+	}}
+}
+
+func approveCommand(c *cmd) action {
+	fpFlag := c.fs.String("fingerprint", "", mFlagFingerprint.id)
+	return action{args: fixed("ID"), need: member, run: func(ctx context.Context, s *Session, rest []string) (*output, error) {
+		p, err := s.Pending(ctx, rest[0])
+		if err != nil {
+			return nil, err
+		}
+		fp := crypto.Fingerprint(p.Recipient)
+		confirmed := *fpFlag
+		if confirmed == "" {
+			c.eprintf(mOutCompareFingerprint, p.ID, oneLine(p.Name), fp)
+			if err := c.confirm(c.tr(mAskFingerprintReadOut), mHintPassFingerprint); err != nil {
+				return nil, err
+			}
+			confirmed = fp
+		}
+		if err := s.Approve(ctx, rest[0], confirmed); err != nil {
+			return nil, err
+		}
+		return &output{
+			json: map[string]any{"id": p.ID, "state": "active"},
+			text: func(c *cmd) error {
+				c.printf(mOutApproved, p.ID, oneLine(p.Name))
+				return nil
+			},
+		}, nil
+	}}
+}
+
+func removeCommand(c *cmd) action {
+	yes := c.fs.Bool("yes", false, mFlagYes.id)
+	return action{args: fixed("ID"), need: member,
+		before: func(rest []string) error {
+			if *yes {
+				return nil
+			}
+			return c.confirm(fmt.Sprintf(c.tr(mAskRemoveCounsellor), rest[0]), mHintPassYesRemove)
+		},
+		run: func(ctx context.Context, s *Session, rest []string) (*output, error) {
+			if err := s.Remove(ctx, rest[0]); err != nil {
+				return nil, err
+			}
+			team, err := s.Team(ctx)
+			if err != nil {
+				return nil, err
+			}
+			return &output{
+				json: map[string]any{"id": rest[0], "epoch": team.Epoch, "team_fingerprint": team.Fingerprint},
+				text: func(c *cmd) error {
+					c.printf(mOutRemoved, rest[0], team.Epoch, team.Fingerprint)
+					c.printf(mOutUpdateFingerprint)
+					return nil
+				},
+			}, nil
+		}}
+}
+
+func rosterCommand(c *cmd) action {
+	return action{need: memberOrPending, run: func(ctx context.Context, s *Session, _ []string) (*output, error) {
+		cs, err := s.Roster(ctx)
+		if err != nil {
+			return nil, err
+		}
+		return &output{
+			json: map[string]any{"counsellors": cs},
+			text: func(c *cmd) error {
+				tw := tabwriter.NewWriter(c.io.Stdout, 0, 4, 2, ' ', 0)
+				fmt.Fprintln(tw, c.tr(mOutRosterHeader))
+				for _, x := range cs {
+					fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", x.ID, oneLine(x.Name), x.Role, x.State, x.Fingerprint)
+				}
+				return tw.Flush()
+			},
+		}, nil
+	}}
+}
+
+// fingerprintCommand needs no passphrase: both fingerprints are public.
+func fingerprintCommand(c *cmd) action {
+	return action{run: func(context.Context, *Session, []string) (*output, error) {
+		dir, err := c.configDir()
+		if err != nil {
+			return nil, err
+		}
+		cfg, err := LoadConfig(dir)
+		if err != nil {
+			return nil, err
+		}
+		fp := crypto.Fingerprint(cfg.Recipient)
+		pin, pinned := cfg.LastPin()
+		var team map[string]any
+		if pinned {
+			team = map[string]any{"epoch": pin.Epoch, "fingerprint": crypto.Fingerprint(pin.Recipient)}
+		}
+		return &output{
+			json: map[string]any{"id": cfg.ID, "fingerprint": fp, "team": team},
+			text: func(c *cmd) error {
+				c.printf(mOutYourFingerprint, fp)
+				if pinned {
+					c.printf(mOutPinnedTeamFingerprint, crypto.Fingerprint(pin.Recipient), pin.Epoch)
+				}
+				return nil
+			},
+		}, nil
+	}}
+}
+
+func casesCommand(c *cmd) action {
+	status := c.fs.String("status", "", mFlagStatus.id)
+	return action{need: member,
+		before: func([]string) error {
+			switch *status {
+			case "", "new", "open", "closed":
+				return nil
+			}
+			return withHint(errorf(mErrUnknownStatus, *status), mHintStatusValues)
+		},
+		run: func(ctx context.Context, s *Session, _ []string) (*output, error) {
+			cs, err := s.Cases(ctx, *status)
+			if err != nil {
+				return nil, err
+			}
+			return &output{json: map[string]any{"cases": cs}, text: func(c *cmd) error { return c.printCases(cs) }}, nil
+		}}
+}
+
+func (c *cmd) printCases(cs []client.Case) error {
+	if len(cs) == 0 {
+		c.printf(mOutNoCases)
+		return nil
+	}
+	tw := tabwriter.NewWriter(c.io.Stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, c.tr(mOutCasesHeader))
+	for _, x := range cs {
+		assignee := "-"
+		if x.Assignee != nil {
+			assignee = *x.Assignee
+		}
+		awaiting := ""
+		if x.AwaitingReply {
+			awaiting = c.tr(mOutYes)
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%d\n", x.ID, x.Status, awaiting, assignee, x.LastActivity, x.MessageCount)
+	}
+	return tw.Flush()
+}
+
+func checkCaseID(rest []string) error {
+	if !crypto.ValidMailboxID(rest[0]) {
+		return withHint(errorf(mErrBadCaseId, rest[0]), mHintCaseIdForm)
+	}
+	return nil
+}
+
+func readCommand(c *cmd) action {
+	return action{args: fixed("ID"), need: member, before: checkCaseID,
+		run: func(ctx context.Context, s *Session, rest []string) (*output, error) {
+			t, err := s.ReadCase(ctx, rest[0])
+			if err != nil {
+				return nil, err
+			}
+			return &output{
+				json: map[string]any{"id": t.Case.ID, "messages": t.Messages},
+				text: func(c *cmd) error { c.printThread(t); return nil },
+				wipe: t.wipe,
+			}, nil
+		}}
+}
+
+func (c *cmd) printThread(t *Thread) {
+	c.printf(mOutCaseHeader, t.Case.ID, t.Case.Status, t.Case.MessageCount)
+	for _, m := range t.Messages {
+		who := c.tr(mOutFromEnquirer)
+		if m.From == crypto.FromCounsellor {
+			who = fmt.Sprintf(c.tr(mOutFromCounsellor), oneLine(m.Name))
+		}
+		fmt.Fprintf(c.io.Stdout, "\n#%d  %s  %s\n", m.Seq, who, oneLine(m.Sent))
+		switch {
+		case m.Warning != "":
+			c.printf(mOutUnreadableMessage, m.Seq, m.Warning)
+		case m.Duplicate:
+			c.printf(mOutDuplicate)
+		default:
+			fmt.Fprintf(c.io.Stdout, "%s\n", terminalText(m.Body))
+		}
+	}
+}
+
+func replyCommand(c *cmd) action {
+	lang := c.fs.String("lang", "", mFlagLang.id)
+	var body string
+	return action{args: fixed("ID"), need: member,
+		// The text is read before the passphrase: a pipe is read once,
+		// and an editor session should not hold an unlocked session.
+		before: func(rest []string) error {
+			if err := checkCaseID(rest); err != nil {
+				return err
+			}
+			if *lang != "" && !validLang(*lang) {
+				return errorf(mErrBadLanguageTag, *lang)
+			}
+			var err error
+			if c.io.Terminal {
+				body, err = c.editor()
+			} else {
+				var b []byte
+				b, err = io.ReadAll(io.LimitReader(c.io.Stdin, maxBody+1))
+				body = string(b)
+			}
+			if err != nil {
+				return err
+			}
+			body = strings.TrimRight(body, "\n")
+			if strings.TrimSpace(body) == "" {
+				return withHint(errorf(mErrReplyEmpty), mHintTextOnStdin)
+			}
+			if len(body) > maxBody {
+				return errorf(mErrReplyOverLimit, maxBody)
+			}
+			return nil
+		},
+		run: func(ctx context.Context, s *Session, rest []string) (*output, error) {
+			t, err := s.ReadCase(ctx, rest[0])
+			if err != nil {
+				return nil, err
+			}
+			defer t.wipe()
+			seq, err := s.Reply(ctx, t, body, *lang)
+			if err != nil {
+				return nil, err
+			}
+			return &output{
+				json: map[string]any{"id": rest[0], "seq": seq},
+				text: func(c *cmd) error { c.printf(mOutSent, seq); return nil },
+			}, nil
+		}}
+}
+
+func caseOutput(cs *client.Case) *output {
+	return &output{json: cs, text: func(c *cmd) error {
+		assignee := c.tr(mOutNobody)
+		if cs.Assignee != nil {
+			assignee = *cs.Assignee
+		}
+		c.printf(mOutCaseChanged, cs.ID, cs.Status, assignee)
+		return nil
+	}}
+}
+
+// statusCommand is close ("closed") and reopen ("open").
+func statusCommand(status string) func(c *cmd) action {
+	return func(c *cmd) action {
+		return action{args: fixed("ID"), need: member, before: checkCaseID,
+			run: func(ctx context.Context, s *Session, rest []string) (*output, error) {
+				cs, err := s.PatchCase(ctx, rest[0], client.CasePatch{Status: status})
+				if err != nil {
+					return nil, err
+				}
+				return caseOutput(cs), nil
+			}}
+	}
+}
+
+func assignCommand(c *cmd) action {
+	none := c.fs.Bool("none", false, mFlagNone.id)
+	return action{
+		args: func() []string {
+			if *none {
+				return []string{"ID"}
+			}
+			return []string{"ID", "COUNSELLOR"}
+		},
+		need: member,
+		before: func(rest []string) error {
+			if err := checkCaseID(rest); err != nil {
+				return err
+			}
+			if !*none && !validID(rest[1]) {
+				return withHint(errorf(mErrBadCounsellorId, rest[1]), mHintRosterListsIds)
+			}
+			return nil
+		},
+		run: func(ctx context.Context, s *Session, rest []string) (*output, error) {
+			to := ""
+			if !*none {
+				to = rest[1]
+			}
+			cs, err := s.PatchCase(ctx, rest[0], client.CasePatch{Assignee: &to})
+			if err != nil {
+				return nil, err
+			}
+			return caseOutput(cs), nil
+		}}
+}
+
+func deleteCommand(c *cmd) action {
+	yes := c.fs.Bool("yes", false, mFlagYes.id)
+	return action{args: fixed("ID"), need: member,
+		before: func(rest []string) error {
+			if err := checkCaseID(rest); err != nil {
+				return err
+			}
+			if *yes {
+				return nil
+			}
+			return c.confirm(fmt.Sprintf(c.tr(mAskDeleteCase), rest[0]), mHintPassYesDelete)
+		},
+		run: func(ctx context.Context, s *Session, rest []string) (*output, error) {
+			if err := s.DeleteCase(ctx, rest[0]); err != nil {
+				return nil, err
+			}
+			return &output{
+				json: map[string]any{"id": rest[0], "deleted": true},
+				text: func(c *cmd) error { c.printf(mOutCaseDeleted, rest[0]); return nil },
+			}, nil
+		}}
+}
+
+func backupCommand(c *cmd) action {
+	return action{args: fixed("FILE"), need: member,
+		before: func(rest []string) error { return checkBackupPath(rest[0]) },
+		run: func(ctx context.Context, s *Session, rest []string) (*output, error) {
+			n, err := s.Backup(ctx, rest[0])
+			if err != nil {
+				return nil, err
+			}
+			return &output{
+				json: map[string]any{"file": rest[0], "bytes": n},
+				text: func(c *cmd) error { c.printf(mOutBackupWritten, n, rest[0]); return nil },
+			}, nil
+		}}
+}
+
+func compactCommand(c *cmd) action {
+	return action{need: member, run: func(ctx context.Context, s *Session, _ []string) (*output, error) {
+		rep, err := s.Compact(ctx)
+		if err != nil {
+			return nil, err
+		}
+		return &output{json: rep, text: func(c *cmd) error {
+			c.printf(mOutCompacted,
+				rep.BytesBefore, rep.BytesAfter, rep.Purged, rep.DurationMS)
+			return nil
+		}}, nil
+	}}
+}
+
+// deskCommand serves the desk until Ctrl+C; with --passphrase-file it
+// starts unlocked.
+func deskCommand(c *cmd) action {
+	noBrowser := c.fs.Bool("no-browser", false, mFlagNoBrowser.id)
+	lockAfter := c.fs.Duration("lock-after", 15*time.Minute, mFlagLockAfter.id)
+	return action{
+		before: func([]string) error {
+			if *lockAfter < time.Minute || *lockAfter > 15*time.Minute {
+				return withHint(errorf(mErrLockAfterRange, *lockAfter), mHintLockAfterMax)
+			}
+			return nil
+		},
+		run: func(ctx context.Context, _ *Session, _ []string) (*output, error) {
+			dir, err := c.configDir()
+			if err != nil {
+				return nil, err
+			}
+			cfg, err := LoadConfig(dir)
+			if err != nil {
+				return nil, err
+			}
+			opts := c.opts
+			opts.LockAfter = *lockAfter
+			d := NewDesk(cfg, opts)
+			if *c.passF != "" {
+				p, err := c.passphrase(false)
+				if err != nil {
+					return nil, err
+				}
+				err = d.unlock(ctx, p)
+				clear(p)
+				if err != nil {
+					return nil, err
+				}
+			}
+			url, err := d.Start("127.0.0.1:0")
+			if err != nil {
+				return nil, err
+			}
+			defer d.Close()
+			if *noBrowser || !openBrowser(url) {
+				c.printf(mOutOpenDesk, url)
+			} else {
+				fmt.Fprintln(c.io.Stderr, c.tr(mOutDeskOpen))
+			}
+			<-ctx.Done()
+			fmt.Fprintln(c.io.Stderr, c.tr(mOutDeskClosed))
+			return nil, nil
+		}}
+}
+
+// editor lets the counsellor write in $VISUAL or $EDITOR, in a private
+// temporary file that is removed afterwards.
+func (c *cmd) editor() (string, error) {
+	ed := c.io.Getenv("VISUAL")
+	if ed == "" {
+		ed = c.io.Getenv("EDITOR")
+	}
+	if ed == "" {
+		ed = "vi"
+	}
+	f, err := os.CreateTemp("", "counsel-reply-*.txt")
+	if err != nil {
+		return "", errorf(mErrEditor, err)
+	}
+	name := f.Name()
+	f.Close()
+	defer func() {
+		// Overwrite before removing: the text is confidential.
+		if fi, err := os.Stat(name); err == nil {
+			os.WriteFile(name, make([]byte, fi.Size()), 0o600)
+		}
+		os.Remove(name)
+	}()
+	fields := editorCommand(ed)
+	if len(fields) == 0 {
+		return "", withHint(errorf(mErrEditor, "$EDITOR is empty"), mHintSetEditor)
+	}
+	cmd := exec.Command(fields[0], append(fields[1:], name)...)
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, os.Stdout, os.Stderr
+	if err := cmd.Run(); err != nil {
+		return "", withHint(errorf(mErrEditorFailed, fields[0], err), mHintSetEditor)
+	}
+	b, err := readBounded(name, maxBody+1)
+	if err != nil {
+		return "", err
+	}
+	return string(b), nil
+}
+
+// editorCommand splits $VISUAL or $EDITOR into the program and its
+// arguments. A value that names an existing file is the program as it
+// stands, spaces and all (C:\Program Files\…\notepad++.exe); otherwise
+// words are split at spaces outside quotes, "…" and '…' group, and a
+// backslash is literal (Windows paths) except before a double quote
+// inside double quotes.
+func editorCommand(v string) []string {
+	v = strings.TrimSpace(v)
+	if fi, err := os.Stat(v); err == nil && !fi.IsDir() {
+		return []string{v}
+	}
+	var words []string
+	var w strings.Builder
+	inWord := false
+	var quote rune
+	rs := []rune(v)
+	for i := 0; i < len(rs); i++ {
+		r := rs[i]
+		switch {
+		case quote == '"' && r == '\\' && i+1 < len(rs) && rs[i+1] == '"':
+			i++
+			w.WriteRune(rs[i])
+		case quote != 0 && r == quote:
+			quote = 0
+		case quote != 0:
+			w.WriteRune(r)
+		case r == '"' || r == '\'':
+			quote, inWord = r, true
+		case r == ' ' || r == '\t':
+			if inWord {
+				words = append(words, w.String())
+				w.Reset()
+				inWord = false
+			}
+		default:
+			w.WriteRune(r)
+			inWord = true
+		}
+	}
+	if inWord {
+		words = append(words, w.String())
+	}
+	return words
+}
+
+// openBrowser starts the system's browser; false if it could not.
+func openBrowser(url string) bool {
+	var cmd *exec.Cmd
+	switch runtime.GOOS {
+	case "darwin":
+		cmd = exec.Command("open", url)
+	case "windows":
+		cmd = exec.Command("rundll32", "url.dll,FileProtocolHandler", url)
+	default:
+		cmd = exec.Command("xdg-open", url)
+	}
+	if err := cmd.Start(); err != nil {
+		return false
+	}
+	go cmd.Wait()
+	return true
+}

@@ -1,0 +1,554 @@
+package counsel
+
+import (
+	"bytes"
+	"context"
+	"crypto/subtle"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"net/http"
+	"slices"
+	"strings"
+	"time"
+
+	"lotse/api/client"
+	"lotse/crypto"
+	"lotse/webclient/desk"
+)
+
+// ServeHTTP is the desk's one entry: host check, headers, token, routes.
+func (d *Desk) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	h := w.Header()
+	h.Set("Content-Security-Policy", "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("Referrer-Policy", "no-referrer")
+	h.Set("X-Frame-Options", "DENY")
+	h.Set("Cache-Control", "no-store")
+	h.Set("Cross-Origin-Opener-Policy", "same-origin")
+	h.Set("Cross-Origin-Resource-Policy", "same-origin")
+	if !d.host[r.Host] {
+		http.Error(w, "wrong host", http.StatusMisdirectedRequest)
+		return
+	}
+	if o := r.Header.Get("Origin"); o != "" && !d.host[strings.TrimPrefix(o, "http://")] {
+		http.Error(w, "foreign origin", http.StatusForbidden)
+		return
+	}
+	if !strings.HasPrefix(r.URL.Path, "/api/") {
+		if r.Method != http.MethodGet && r.Method != http.MethodHead {
+			http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
+			return
+		}
+		desk.Handler().ServeHTTP(w, r)
+		return
+	}
+	tok := r.Header.Get("X-Lotse-Desk")
+	if subtle.ConstantTimeCompare([]byte(tok), []byte(d.token)) != 1 {
+		writeErr(w, http.StatusUnauthorized, "token", errors.New("the desk's address is not valid any more; open it again from counsel"))
+		return
+	}
+	if r.Method != http.MethodGet {
+		mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
+		if mt != "application/json" {
+			writeErr(w, http.StatusUnsupportedMediaType, "bad_request", errors.New("want application/json"))
+			return
+		}
+	}
+	d.api.ServeHTTP(w, r)
+}
+
+type apiReply struct {
+	Error     string `json:"error"`
+	Message   string `json:"message"`
+	MessageDE string `json:"message_de,omitempty"` // what counsel itself says, in German
+	Hint      string `json:"hint,omitempty"`
+}
+
+func writeErr(w http.ResponseWriter, status int, code string, err error) {
+	r := apiReply{Error: code, Message: err.Error(), Hint: hintOf(err)}
+	if de := localize("de", err); de != r.Message {
+		r.MessageDE = de
+	}
+	writeJSON(w, status, r)
+}
+
+// alarmReasonDE is an alarm's reason in German, without the prefix.
+func alarmReasonDE(a *AlarmError) string {
+	return strings.TrimPrefix(localize("de", a), "ALARM: ")
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		http.Error(w, "internal error", http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.WriteHeader(status)
+	w.Write(b)
+}
+
+// maxDeskBody bounds a request body; the page sends nothing larger.
+const maxDeskBody = 1 << 20
+
+// readBody decodes exactly one JSON value of at most maxDeskBody bytes,
+// like the API's decoder: unknown fields and anything after the value
+// are refused.
+func readBody(r *http.Request, v any) error {
+	b, err := io.ReadAll(io.LimitReader(r.Body, maxDeskBody+1))
+	if err != nil {
+		return err
+	}
+	if len(b) > maxDeskBody {
+		return errors.New("request too large")
+	}
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return errors.New("malformed request")
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return errors.New("malformed request: data after the JSON value")
+	}
+	return nil
+}
+
+// fail answers an error; an alarm also locks the desk and raises the
+// banner.
+func (d *Desk) fail(w http.ResponseWriter, err error) {
+	switch {
+	case IsAlarm(err):
+		d.setAlarm(err)
+		writeErr(w, http.StatusConflict, "alarm", err)
+	case errors.Is(err, errLocked):
+		writeErr(w, http.StatusLocked, "locked", err)
+	case errors.Is(err, errWrongPassphrase):
+		writeErr(w, http.StatusForbidden, "wrong_passphrase", err)
+	default:
+		var ae *client.Error
+		if errors.As(err, &ae) && ae.Code == "not_found" {
+			writeErr(w, http.StatusNotFound, "not_found", err)
+			return
+		}
+		writeErr(w, http.StatusBadGateway, "failed", err)
+	}
+}
+
+// session returns the unlocked session and counts the request as use.
+func (d *Desk) session(w http.ResponseWriter) *Session {
+	d.mu.Lock()
+	s, al := d.sess, d.alarm
+	if s != nil {
+		d.lastUse = time.Now()
+	}
+	d.mu.Unlock()
+	if al != nil {
+		writeErr(w, http.StatusConflict, "alarm", al)
+		return nil
+	}
+	if s == nil {
+		writeErr(w, http.StatusLocked, "locked", errLocked)
+		return nil
+	}
+	return s
+}
+
+// routes is the desk's API, behind ServeHTTP's checks. A path or method
+// it does not know is a JSON not_found, as the page expects.
+func (d *Desk) routes() *http.ServeMux {
+	m := http.NewServeMux()
+	m.HandleFunc("GET /api/state", d.getState)
+	m.HandleFunc("POST /api/unlock", d.postUnlock)
+	m.HandleFunc("POST /api/lock", d.postLock)
+	m.HandleFunc("POST /api/touch", d.postTouch)
+	m.HandleFunc("GET /api/events", d.events)
+	m.HandleFunc("GET /api/cases", d.getCases)
+	m.HandleFunc("GET /api/cases/{id}", d.caseHandler(d.getCase))
+	m.HandleFunc("PATCH /api/cases/{id}", d.caseHandler(d.patchCase))
+	m.HandleFunc("DELETE /api/cases/{id}", d.caseHandler(d.deleteCase))
+	m.HandleFunc("POST /api/cases/{id}/reply", d.caseHandler(d.postReply))
+	m.HandleFunc("GET /api/roster", d.getRoster)
+	m.HandleFunc("GET /api/blocks", d.getBlocks)
+	m.HandleFunc("PUT /api/blocks", d.putBlocks)
+	m.HandleFunc("GET /api/centres", d.getCentres)
+	m.HandleFunc("GET /api/centres/{id}", d.getCentreBlock)
+	m.HandleFunc("POST /api/invites", d.postInvite)
+	m.HandleFunc("POST /api/approve", d.postApprove)
+	m.HandleFunc("POST /api/remove", d.postRemove)
+	m.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		writeErr(w, http.StatusNotFound, "not_found", errors.New("no such request"))
+	})
+	return m
+}
+
+func (d *Desk) postLock(w http.ResponseWriter, r *http.Request) {
+	d.lock()
+	writeJSON(w, http.StatusOK, map[string]any{"locked": true})
+}
+
+func (d *Desk) postTouch(w http.ResponseWriter, r *http.Request) {
+	if d.session(w) != nil {
+		writeJSON(w, http.StatusOK, map[string]any{})
+	}
+}
+
+func (d *Desk) getState(w http.ResponseWriter, r *http.Request) {
+	d.mu.Lock()
+	s, al := d.sess, d.alarm
+	d.mu.Unlock()
+	reason, reasonDE := "", ""
+	if al != nil {
+		reason, reasonDE = al.Reason, alarmReasonDE(al)
+	}
+	st := deskState{
+		Locked:           s == nil,
+		Alarm:            reason,
+		AlarmDE:          reasonDE,
+		AlarmAdvice:      AlarmAdvice,
+		LockAfterSeconds: int(d.opts.LockAfter / time.Second),
+		Me:               deskMe{ID: d.cfg.ID, Name: d.cfg.Name, Fingerprint: crypto.Fingerprint(d.cfg.Recipient)},
+		Server:           d.cfg.Server,
+	}
+	if s != nil && al == nil {
+		me := s.Me()
+		st.Me = deskMe{ID: me.ID, Name: me.Name, Role: me.Role, State: me.State,
+			Fingerprint: crypto.Fingerprint(d.cfg.Recipient)}
+		if me.State != "pending" {
+			if team, err := s.Team(r.Context()); err == nil {
+				st.Team = &team
+			}
+		}
+	}
+	writeJSON(w, http.StatusOK, st)
+}
+
+func (d *Desk) postUnlock(w http.ResponseWriter, r *http.Request) {
+	var req struct {
+		Passphrase string `json:"passphrase"`
+	}
+	if err := readBody(r, &req); err != nil {
+		writeErr(w, http.StatusBadRequest, "bad_request", err)
+		return
+	}
+	d.mu.Lock()
+	al := d.alarm
+	d.mu.Unlock()
+	if al != nil {
+		writeErr(w, http.StatusConflict, "alarm", al)
+		return
+	}
+	p := []byte(req.Passphrase)
+	err := d.unlock(r.Context(), p)
+	clear(p)
+	if err != nil {
+		if errors.Is(err, errWrongPassphrase) {
+			time.Sleep(500 * time.Millisecond)
+		}
+		d.fail(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"locked": false})
+}
+
+// events is the page's live stream: "case", "lock", "alarm", "online",
+// "offline". Keeping it open does not count as use.
+func (d *Desk) events(w http.ResponseWriter, r *http.Request) {
+	fl, ok := w.(http.Flusher)
+	if !ok {
+		writeErr(w, http.StatusInternalServerError, "failed", errors.New("streaming unsupported"))
+		return
+	}
+	ch := make(chan deskEvent, 32)
+	d.mu.Lock()
+	d.subs[ch] = struct{}{}
+	d.mu.Unlock()
+	defer func() {
+		d.mu.Lock()
+		delete(d.subs, ch)
+		d.mu.Unlock()
+	}()
+	w.Header().Set("Content-Type", "text/event-stream")
+	w.WriteHeader(http.StatusOK)
+	io.WriteString(w, ": hello\n\n")
+	fl.Flush()
+	ping := time.NewTicker(25 * time.Second)
+	defer ping.Stop()
+	for {
+		select {
+		case <-r.Context().Done():
+			return
+		case <-d.closed:
+			return
+		case <-ping.C:
+			io.WriteString(w, ": ping\n\n")
+		case ev := <-ch:
+			b, _ := json.Marshal(ev.data)
+			fmt.Fprintf(w, "event: %s\ndata: %s\n\n", ev.name, b)
+		}
+		fl.Flush()
+	}
+}
+
+func (d *Desk) getCases(w http.ResponseWriter, r *http.Request) {
+	s := d.session(w)
+	if s == nil {
+		return
+	}
+	status := r.URL.Query().Get("status")
+	switch status {
+	case "", "new", "open", "closed":
+	default:
+		writeErr(w, http.StatusBadRequest, "bad_request", errors.New("unknown status"))
+		return
+	}
+	cs, err := s.Cases(r.Context(), status)
+	if err != nil {
+		d.fail(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"cases": cs})
+}
+
+// withThread brings the case's thread up to date, decrypting only what is
+// new since the last look, and runs f with it. Threads are used only
+// under threadMu, so a lock cannot wipe one that is in use.
+func (d *Desk) withThread(ctx context.Context, s *Session, id string, f func(t *Thread) error) error {
+	d.threadMu.Lock()
+	defer d.threadMu.Unlock()
+	d.mu.Lock()
+	t := d.threads[id]
+	d.mu.Unlock()
+	if t == nil {
+		t = &Thread{seen: map[string]bool{}}
+	}
+	if err := s.updateThread(ctx, id, t); err != nil {
+		return err
+	}
+	d.mu.Lock()
+	current := d.sess == s
+	if current {
+		d.threads[id] = t
+	}
+	d.mu.Unlock()
+	if !current {
+		t.wipe()
+		return errLocked
+	}
+	return f(t)
+}
+
+// caseHandler checks the case id of /api/cases/{id} and that the desk is
+// unlocked before f runs.
+func (d *Desk) caseHandler(f func(w http.ResponseWriter, r *http.Request, s *Session, id string)) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		id := r.PathValue("id")
+		if !crypto.ValidMailboxID(id) {
+			writeErr(w, http.StatusBadRequest, "bad_request", errors.New("malformed case id"))
+			return
+		}
+		s := d.session(w)
+		if s == nil {
+			return
+		}
+		f(w, r, s, id)
+	}
+}
+
+func (d *Desk) getCase(w http.ResponseWriter, r *http.Request, s *Session, id string) {
+	var out caseView
+	err := d.withThread(r.Context(), s, id, func(t *Thread) error {
+		out = caseView{Case: t.Case, Messages: slices.Clone(t.Messages),
+			CanReply: t.CanReply(), Lang: t.ReplyLang(), CentreLang: centreLang(t.ReplyLang())}
+		return nil
+	})
+	if err != nil {
+		d.fail(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+func (d *Desk) postReply(w http.ResponseWriter, r *http.Request, s *Session, id string) {
+	var req struct {
+		Body string `json:"body"`
+		Lang string `json:"lang"`
+	}
+	if err := readBody(r, &req); err != nil {
+		writeErr(w, http.StatusBadRequest, "bad_request", err)
+		return
+	}
+	if req.Lang != "" && !validLang(req.Lang) {
+		writeErr(w, http.StatusBadRequest, "bad_request", errors.New("lang is not a language tag"))
+		return
+	}
+	ctx := r.Context()
+	var seq uint64
+	err := d.withThread(ctx, s, id, func(t *Thread) error {
+		var err error
+		seq, err = s.Reply(ctx, t, req.Body, req.Lang)
+		return err
+	})
+	if err != nil {
+		d.fail(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"seq": seq})
+}
+
+func (d *Desk) patchCase(w http.ResponseWriter, r *http.Request, s *Session, id string) {
+	var req struct {
+		Status   string  `json:"status"`
+		Assignee *string `json:"assignee"`
+		Unassign bool    `json:"unassign"`
+	}
+	if err := readBody(r, &req); err != nil {
+		writeErr(w, http.StatusBadRequest, "bad_request", err)
+		return
+	}
+	p := client.CasePatch{Status: req.Status, Assignee: req.Assignee}
+	if req.Unassign {
+		none := ""
+		p.Assignee = &none
+	}
+	if p.Status != "" && p.Status != "open" && p.Status != "closed" || p.Assignee != nil && *p.Assignee != "" && !validID(*p.Assignee) {
+		writeErr(w, http.StatusBadRequest, "bad_request", errors.New("bad status or assignee"))
+		return
+	}
+	c, err := s.PatchCase(r.Context(), id, p)
+	if err != nil {
+		d.fail(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, c)
+}
+
+func (d *Desk) deleteCase(w http.ResponseWriter, r *http.Request, s *Session, id string) {
+	if err := s.DeleteCase(r.Context(), id); err != nil {
+		d.fail(w, err)
+		return
+	}
+	d.threadMu.Lock()
+	d.mu.Lock()
+	if t := d.threads[id]; t != nil {
+		t.wipe()
+		delete(d.threads, id)
+	}
+	d.mu.Unlock()
+	d.threadMu.Unlock()
+	writeJSON(w, http.StatusOK, map[string]any{"deleted": true})
+}
+
+func (d *Desk) getRoster(w http.ResponseWriter, r *http.Request) {
+	s := d.session(w)
+	if s == nil {
+		return
+	}
+	cs, err := s.Roster(r.Context())
+	if err != nil {
+		d.fail(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"counsellors": cs})
+}
+
+func (d *Desk) getBlocks(w http.ResponseWriter, r *http.Request) {
+	s := d.session(w)
+	if s == nil {
+		return
+	}
+	bs, err := s.Blocks()
+	if err != nil {
+		d.fail(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"blocks": bs})
+}
+
+func (d *Desk) putBlocks(w http.ResponseWriter, r *http.Request) {
+	s := d.session(w)
+	if s == nil {
+		return
+	}
+	var req struct {
+		Blocks []Block `json:"blocks"`
+	}
+	if err := readBody(r, &req); err != nil {
+		writeErr(w, http.StatusBadRequest, "bad_request", err)
+		return
+	}
+	if req.Blocks == nil {
+		req.Blocks = []Block{}
+	}
+	if err := s.SaveBlocks(req.Blocks); err != nil {
+		writeErr(w, http.StatusBadRequest, "bad_request", err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"blocks": req.Blocks})
+}
+
+func (d *Desk) postInvite(w http.ResponseWriter, r *http.Request) {
+	s := d.session(w)
+	if s == nil {
+		return
+	}
+	var req struct {
+		Admin bool `json:"admin"`
+	}
+	if err := readBody(r, &req); err != nil {
+		writeErr(w, http.StatusBadRequest, "bad_request", err)
+		return
+	}
+	inv, err := s.Invite(r.Context(), req.Admin)
+	if err != nil {
+		d.fail(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, inv)
+}
+
+func (d *Desk) postApprove(w http.ResponseWriter, r *http.Request) {
+	s := d.session(w)
+	if s == nil {
+		return
+	}
+	var req struct {
+		ID          string `json:"id"`
+		Fingerprint string `json:"fingerprint"`
+	}
+	if err := readBody(r, &req); err != nil || !validID(req.ID) {
+		writeErr(w, http.StatusBadRequest, "bad_request", errors.New("malformed request"))
+		return
+	}
+	if err := s.Approve(r.Context(), req.ID, req.Fingerprint); err != nil {
+		if isMsg(err, mErrFingerprintMismatch) {
+			writeErr(w, http.StatusBadRequest, "fingerprint_mismatch", err)
+			return
+		}
+		d.fail(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"id": req.ID, "state": "active"})
+}
+
+func (d *Desk) postRemove(w http.ResponseWriter, r *http.Request) {
+	s := d.session(w)
+	if s == nil {
+		return
+	}
+	var req struct {
+		ID string `json:"id"`
+	}
+	if err := readBody(r, &req); err != nil || !validID(req.ID) {
+		writeErr(w, http.StatusBadRequest, "bad_request", errors.New("malformed request"))
+		return
+	}
+	if err := s.Remove(r.Context(), req.ID); err != nil {
+		d.fail(w, err)
+		return
+	}
+	team, _ := s.Team(r.Context())
+	writeJSON(w, http.StatusOK, map[string]any{"id": req.ID, "team": team})
+}
