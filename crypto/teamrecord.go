@@ -238,7 +238,15 @@ func teamRecordPlaintext(rec *TeamRecord, key TeamMACKey) ([]byte, error) {
 		return nil, err
 	}
 	defer clear(js)
-	return append(key.sum(js), js...), nil
+	pt := append(key.sum(js), js...)
+	// Type fields come from the caller as raw JSON, which may hold a
+	// repeated key or invalid UTF-8; nothing the reader refuses is sent.
+	if _, err := openTeamPlaintext(pt, TeamRecordExpect{Type: rec.Type, Case: rec.Case},
+		map[int]TeamMACKey{key.epoch: key}); err != nil {
+		clear(pt)
+		return nil, fmt.Errorf("crypto: seal team record: own record fails the reader: %v", err)
+	}
+	return pt, nil
 }
 
 // marshalTeamRecord writes the header in the order of §11, then the type's

@@ -431,6 +431,17 @@ func TestSealTeamRecordRefuses(t *testing.T) {
 			r.Fields["tags"] = json.RawMessage(`[]`)
 			return SealTeamRecord(r, k1, to)
 		},
+		"repeated key inside a field": func() ([]byte, error) {
+			r := testNote(1)
+			r.Type, r.Case = RecordBlocks, ""
+			r.Fields = map[string]json.RawMessage{"blocks": json.RawMessage(`[{"title":"a","title":"b"}]`)}
+			return SealTeamRecord(r, k1, to)
+		},
+		"invalid UTF-8": func() ([]byte, error) {
+			r := testNote(1)
+			r.Fields["text"] = json.RawMessage("\"\xff\"")
+			return SealTeamRecord(r, k1, to)
+		},
 		"case in blocks": func() ([]byte, error) {
 			r := testNote(1)
 			r.Type, r.Fields = RecordBlocks, map[string]json.RawMessage{"blocks": json.RawMessage(`[]`)}
