@@ -231,8 +231,8 @@ func hmacOf(key, b []byte) []byte {
 	return m.Sum(nil)
 }
 
-// TestTeamRecordTampered flips every bit position's byte of a plaintext,
-// and a byte of the ciphertext.
+// TestTeamRecordTampered flips the low and the high bit of every byte of a
+// plaintext, cuts it short, and flips a byte of a ciphertext.
 func TestTeamRecordTampered(t *testing.T) {
 	k1, _ := testTeamMACKeys(t)
 	keys := map[int]TeamMACKey{1: k1}
