@@ -17,6 +17,9 @@
 //     hybrid post-quantum stanzas only, which the server and the auditor
 //     apply to everything stored;
 //   - counsellor login challenges and the proof of work (§6).
+//   - records the team writes for itself (version 1.1, section 11): notes,
+//     tags, text blocks, the directory and case pins, authenticated with a
+//     MAC under a key derived from the epoch's team identity.
 //
 // All keys are age hybrid (ML-KEM-768 + X25519) keys; nothing here accepts
 // an X25519, scrypt or armored age file where a Lotse one is expected.

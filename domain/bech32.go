@@ -121,3 +121,7 @@ func regroup(in []byte, from, to uint) []byte {
 	}
 	return out
 }
+
+// DecodeBech32 is decodeBech32 for lotse/crypto, which reads the seed of a
+// team identity to derive the team MAC key (docs/PROTOCOL.md §3).
+func DecodeBech32(s string) (hrp string, data []byte, ok bool) { return decodeBech32(s) }
