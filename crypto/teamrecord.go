@@ -495,16 +495,10 @@ func hasKind(raw json.RawMessage, kind fieldKind) bool {
 	return false
 }
 
-// recordTimeRE is RFC 3339's date-time with a "." fraction only; Go's
-// parser also takes a comma and offsets such as +24:00.
-var recordTimeRE = regexp.MustCompile(`^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-](\d{2}):(\d{2}))$`)
-
+// parseRecordTime reads a record's written time by the one rule every
+// reader shares (validSent, §4), then as a time.
 func parseRecordTime(s string) (time.Time, bool) {
-	m := recordTimeRE.FindStringSubmatch(s)
-	if m == nil {
-		return time.Time{}, false
-	}
-	if m[3] != "" && (m[3] > "23" || m[4] > "59") {
+	if !validSent(s) {
 		return time.Time{}, false
 	}
 	t, err := time.Parse(time.RFC3339Nano, s)
