@@ -1,0 +1,62 @@
+package mailboxdtest
+
+import (
+	"context"
+	"path/filepath"
+	"testing"
+
+	"lotse/api/client"
+)
+
+// Main runs a package's tests and then removes the binaries Build made:
+// func TestMain(m *testing.M) { os.Exit(mailboxdtest.Main(m)) }.
+func Main(m interface{ Run() int }) int {
+	defer Cleanup()
+	return m.Run()
+}
+
+// Binary builds mailboxd once per test binary, with the race detector
+// when the tests run with it, and skips the test in -short mode.
+func Binary(t testing.TB) string {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("builds and runs mailboxd")
+	}
+	bin, err := Build(BuildOptions{Race: raceEnabled})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return bin
+}
+
+// Start starts mailboxd for a test and kills it at the end of the test
+// if it still runs. Without o.Bin it uses Binary; without o.DB, a fresh
+// data file in the test's temporary directory.
+func Start(t testing.TB, o Options) *Server {
+	t.Helper()
+	if o.Bin == "" {
+		o.Bin = Binary(t)
+	}
+	if o.DB == "" {
+		o.DB = filepath.Join(t.TempDir(), "data", "lotse.db")
+	}
+	s := New(o)
+	t.Cleanup(s.Kill)
+	if err := s.Start(); err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+// NewTeam bootstraps a team with the admin "Anna" or fails the test.
+func NewTeam(t testing.TB, ctx context.Context, c *client.Client, setupToken string) *Team {
+	t.Helper()
+	if setupToken == "" {
+		t.Fatal("no setup token: the server printed none and none was configured")
+	}
+	tm, err := SetUpTeam(ctx, c, setupToken, "Anna")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tm
+}
