@@ -79,33 +79,6 @@ func auditClient(t *testing.T, base, ua string) (*client.Client, *auditTransport
 	return c, at
 }
 
-// auditAdmin is the team's first admin, logged in.
-type auditAdmin struct {
-	*client.Client
-	id    string
-	key   *age.HybridIdentity
-	token string
-}
-
-// auditTeam bootstraps a team with the configured setup token and puts
-// the epoch-1 keyring; it returns the admin and the team key.
-func auditTeam(t *testing.T, ctx context.Context, c *client.Client, setup string) (*auditAdmin, *age.HybridIdentity) {
-	t.Helper()
-	a := &auditAdmin{key: newIdentity(t)}
-	reg, err := c.Register(ctx, client.Registration{Setup: setup, Name: "Anna", Recipient: a.key.Recipient().String()})
-	if err != nil {
-		t.Fatalf("register the admin: %v", err)
-	}
-	a.id = reg.ID
-	a.Client, a.token = login(t, ctx, c, reg.ID, a.key)
-	team := newIdentity(t)
-	env := sealKeyring(t, []crypto.Member{{ID: reg.ID, Name: "Anna", Recipient: a.key.Recipient().String()}}, team)
-	if _, err := a.PutKeyring(ctx, client.KeyringUpdate{Epoch: 1, Recipient: team.Recipient().String(), Envelope: env, Members: []string{reg.ID}}); err != nil {
-		t.Fatalf("put the keyring: %v", err)
-	}
-	return a, team
-}
-
 // auditEnquirer is a mailbox with random credentials (the key derivation
 // is not what these tests are about, except where they say so).
 type auditEnquirer struct {

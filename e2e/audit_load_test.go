@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"lotse/api/client"
+	"lotse/internal/mailboxdtest"
 )
 
 // testAuditCompactionUnderLoad: counsellors write through the HTTP API
@@ -20,19 +21,19 @@ import (
 // create and delete mailboxes. Every write the server acknowledged is
 // there afterwards, byte for byte, after a restart too, and the deleted
 // mailboxes' ciphertext is gone from the file.
-func testAuditCompactionUnderLoad(t *testing.T, bin string) {
+func testAuditCompactionUnderLoad(t *testing.T) {
 	dir := t.TempDir()
 	db := filepath.Join(dir, "data", "lotse.db")
 	setup := randomToken()
-	srv := startServer(t, bin, "LOTSE_DB="+db, "LOTSE_POW_DIFFICULTY=0", "LOTSE_SETUP_TOKEN="+setup, "LOTSE_COMPACT_HOURS=0")
+	srv := startServer(t, "LOTSE_DB="+db, "LOTSE_POW_DIFFICULTY=0", "LOTSE_SETUP_TOKEN="+setup, "LOTSE_COMPACT_HOURS=0")
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	c, err := client.New(srv.URL)
 	if err != nil {
 		t.Fatal(err)
 	}
-	a, team := auditTeam(t, ctx, c, setup)
-	admin := a.Client
+	tm := mailboxdtest.NewTeam(t, ctx, c, setup)
+	admin, team := tm.Admin, tm.Key
 
 	const (
 		mailboxes = 4
@@ -160,7 +161,7 @@ func testAuditCompactionUnderLoad(t *testing.T, bin string) {
 	}
 	check(admin, "after the load")
 	srv.restart()
-	admin, _ = login(t, ctx, c, a.id, a.key)
+	admin, _ = login(t, ctx, c, tm.AdminID, tm.AdminKey)
 	check(admin, "after a restart")
 	srv.stop()
 

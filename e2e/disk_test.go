@@ -37,9 +37,8 @@ func TestDiskFull(t *testing.T) {
 	}
 	t.Cleanup(func() { exec.Command("umount", "-l", mnt).Run() })
 
-	bin := buildMailboxd(t)
 	db := filepath.Join(mnt, "lotse.db")
-	srv := startServer(t, bin, append(faultLimits, "LOTSE_DB="+db)...)
+	srv := startServer(t, append(faultLimits, "LOTSE_DB="+db)...)
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
 	ft := setUpFaultTeam(t, ctx, srv)

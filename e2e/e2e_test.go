@@ -29,8 +29,7 @@ func TestEndToEnd(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds and runs mailboxd")
 	}
-	bin := buildMailboxd(t)
-	srv := startServer(t, bin, "LOTSE_POW_DIFFICULTY=4")
+	srv := startServer(t, "LOTSE_POW_DIFFICULTY=4")
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
 
@@ -44,7 +43,7 @@ func TestEndToEnd(t *testing.T) {
 	// a. Bootstrap the admin with the printed setup token.
 	setupToken := srv.SetupToken
 	if setupToken == "" {
-		t.Fatalf("no setup token line at the first start:\n%s", srv.output())
+		t.Fatalf("no setup token line at the first start:\n%s", srv.Output())
 	}
 	adminKey := newIdentity(t)
 	adminReg, err := c.Register(ctx, client.Registration{Setup: setupToken, Name: "Anna", Recipient: adminKey.Recipient().String()})
@@ -180,8 +179,8 @@ func TestEndToEnd(t *testing.T) {
 
 	// e. Restart: what was acknowledged survives, sessions do not.
 	srv.restart()
-	if srv.SetupToken != "" || strings.Contains(srv.output(), "setup token") {
-		t.Errorf("the setup token is printed after setup:\n%s", srv.output())
+	if srv.SetupToken != "" || strings.Contains(srv.Output(), "setup token") {
+		t.Errorf("the setup token is printed after setup:\n%s", srv.Output())
 	}
 	_, err = admin.Cases(ctx, "")
 	wantAPIError(t, "a session from before the restart", err, 401, "unauthorized")
@@ -442,7 +441,7 @@ func TestEndToEnd(t *testing.T) {
 	}
 	srv.stop()
 	srv.checkLog(t, secrets)
-	log := srv.log.String()
+	log := srv.Log().String()
 	if n := strings.Count(log, setupToken); n != 1 {
 		t.Errorf("the setup token appears %d times in the log, want once (the first start's setup line)", n)
 	}

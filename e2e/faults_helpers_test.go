@@ -16,6 +16,7 @@ import (
 
 	"lotse/api/client"
 	"lotse/crypto"
+	"lotse/internal/mailboxdtest"
 	"lotse/mailbox"
 )
 
@@ -40,33 +41,13 @@ var faultLimits = []string{
 // faultTeam is a team with an epoch-1 keyring and an enquirer key that
 // every test message is also encrypted to.
 type faultTeam struct {
-	c        *client.Client
-	admin    *client.Client
-	teamKey  *age.HybridIdentity
+	*mailboxdtest.Team
 	enquirer *age.HybridIdentity
-	adminID  string
-	adminKey *age.HybridIdentity
-	session  string
 }
 
 func setUpFaultTeam(t *testing.T, ctx context.Context, srv *server) *faultTeam {
 	t.Helper()
-	c, err := client.New(srv.URL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	adminKey := newIdentity(t)
-	reg, err := c.Register(ctx, client.Registration{Setup: srv.SetupToken, Name: "Anna", Recipient: adminKey.Recipient().String()})
-	if err != nil {
-		t.Fatalf("register: %v", err)
-	}
-	admin, session := login(t, ctx, c, reg.ID, adminKey)
-	ft := &faultTeam{c: c, admin: admin, teamKey: newIdentity(t), enquirer: newIdentity(t), adminID: reg.ID, adminKey: adminKey, session: session}
-	env := sealKeyring(t, []crypto.Member{{ID: reg.ID, Name: "Anna", Recipient: adminKey.Recipient().String()}}, ft.teamKey)
-	if _, err := admin.PutKeyring(ctx, client.KeyringUpdate{Epoch: 1, Recipient: ft.teamKey.Recipient().String(), Envelope: env, Members: []string{reg.ID}}); err != nil {
-		t.Fatalf("put keyring: %v", err)
-	}
-	return ft
+	return &faultTeam{Team: newTeam(t, ctx, srv), enquirer: newIdentity(t)}
 }
 
 // seal returns a fresh, policy-valid message ciphertext of about size
@@ -83,7 +64,7 @@ func (ft *faultTeam) seal(t testing.TB, first bool, size int) []byte {
 	if first {
 		d.Recipient = ft.enquirer.Recipient().String()
 	}
-	ct, err := crypto.SealDocument(d, ft.teamKey.Recipient(), ft.enquirer.Recipient())
+	ct, err := crypto.SealDocument(d, ft.Key.Recipient(), ft.enquirer.Recipient())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -108,11 +89,11 @@ func (ft *faultTeam) newMailbox(t *testing.T, ctx context.Context) *faultMailbox
 	id := hex.EncodeToString(idb)
 	verifier := sha256.Sum256(auth[:])
 	first := ft.seal(t, true, 100)
-	if _, err := ft.c.CreateMailbox(ctx, client.NewMailbox{ID: id, Verifier: verifier[:], Epoch: 1, Message: first}); err != nil {
+	if _, err := ft.Client.CreateMailbox(ctx, client.NewMailbox{ID: id, Verifier: verifier[:], Epoch: 1, Message: first}); err != nil {
 		t.Fatalf("create mailbox: %v", err)
 	}
 	bearer := id + "." + base64.RawURLEncoding.EncodeToString(auth[:])
-	return &faultMailbox{id: id, bearer: bearer, first: first, c: ft.c.WithToken(bearer)}
+	return &faultMailbox{id: id, bearer: bearer, first: first, c: ft.Client.WithToken(bearer)}
 }
 
 // checkMailbox reads a mailbox and requires seqs 1…n without gaps, the
@@ -156,17 +137,6 @@ func checkMailbox(t *testing.T, ctx context.Context, mb *faultMailbox, acked map
 		}
 	}
 	return len(m.Messages)
-}
-
-// dbPath is the data file the server was started with.
-func (s *server) dbPath() string {
-	db := ""
-	for _, e := range s.env {
-		if v, ok := strings.CutPrefix(e, "LOTSE_DB="); ok {
-			db = v
-		}
-	}
-	return db
 }
 
 // auditClean runs the auditor on a data file that no process holds. A
