@@ -27,6 +27,7 @@ import (
 
 	"lotse/api/client"
 	"lotse/crypto"
+	"lotse/internal/mailboxdtest"
 )
 
 // usageError is a mistake in the command line, with a next step.
@@ -209,13 +210,14 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		bin := o.mailboxd
 		if bin == "" {
 			say("building ./cmd/mailboxd …")
-			if bin, err = buildMailboxd(dir); err != nil {
+			if bin, err = buildMailboxd(); err != nil {
 				return err
 			}
+			defer mailboxdtest.Cleanup()
 		}
 		setupToken = randomToken()
-		srv = &server{bin: bin, db: dir + "/lotse.db", env: benchEnv(setupToken), stderr: stderr}
-		if err := srv.start(ctx); err != nil {
+		srv = newServer(bin, dir+"/lotse.db", setupToken, stderr)
+		if err := srv.start(); err != nil {
 			return err
 		}
 		defer srv.stop()
@@ -258,7 +260,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		if err != nil {
 			return fmt.Errorf("fill: %v", err)
 		}
-		if err := srv.start(ctx); err != nil {
+		if err := srv.start(); err != nil {
 			return err
 		}
 		say("filled %d messages in %d mailboxes (%.0f/s); mailboxd restarted at %s", fr.StoredMessages, fr.Mailboxes, fr.FillPerS, srv.addr)
@@ -364,37 +366,11 @@ type team struct {
 // setUpTeam registers an admin with the setup token, logs in and puts the
 // epoch-1 keyring, all through api/client.
 func setUpTeam(ctx context.Context, c *client.Client, setupToken string) (*team, error) {
-	admin, err := age.GenerateHybridIdentity()
+	tm, err := mailboxdtest.SetUpTeam(ctx, c, setupToken, "Bench")
 	if err != nil {
 		return nil, err
 	}
-	reg, err := c.Register(ctx, client.Registration{Setup: setupToken, Name: "Bench", Recipient: admin.Recipient().String()})
-	if err != nil {
-		return nil, fmt.Errorf("register the admin: %v", err)
-	}
-	sess, err := c.Login(ctx, reg.ID, admin)
-	if err != nil {
-		return nil, fmt.Errorf("log in: %v", err)
-	}
-	teamKey, err := age.GenerateHybridIdentity()
-	if err != nil {
-		return nil, err
-	}
-	kr := &crypto.Keyring{V: 1,
-		Members: []crypto.Member{{ID: reg.ID, Name: "Bench", Recipient: admin.Recipient().String()}},
-		Epochs:  []crypto.EpochKey{{Epoch: 1, Identity: teamKey.String()}},
-	}
-	env, err := crypto.SealKeyring(kr)
-	if err != nil {
-		return nil, err
-	}
-	_, err = c.WithToken(sess.Token).PutKeyring(ctx, client.KeyringUpdate{
-		Epoch: 1, Recipient: teamKey.Recipient().String(), Envelope: env, Members: []string{reg.ID},
-	})
-	if err != nil {
-		return nil, fmt.Errorf("put the keyring: %v", err)
-	}
-	return &team{epoch: 1, recipient: teamKey.Recipient()}, nil
+	return &team{epoch: 1, recipient: tm.Key.Recipient()}, nil
 }
 
 // pool holds real ciphertexts, generated once, and their request bodies.

@@ -1,6 +1,7 @@
 package mailboxdtest
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -16,6 +17,10 @@ type BuildOptions struct {
 	// checks the server.
 	Race bool
 }
+
+// ErrNoModule is Build's error when the working directory is outside a Go
+// module, so that there is no ./cmd/mailboxd to build.
+var ErrNoModule = errors.New("build mailboxd: no Go module in the working directory")
 
 type build struct {
 	once sync.Once
@@ -54,7 +59,7 @@ func buildMailboxd(o BuildOptions) (string, error) {
 	out, err := exec.Command(goCmd, "env", "GOMOD").Output()
 	mod := strings.TrimSpace(string(out))
 	if err != nil || mod == "" || mod == os.DevNull {
-		return "", fmt.Errorf("build mailboxd: no Go module in the working directory (go env GOMOD: %q, %v)", mod, err)
+		return "", ErrNoModule
 	}
 	buildsMu.Lock()
 	if buildDir == "" {
