@@ -15,51 +15,15 @@ import (
 	"net/http"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"filippo.io/age"
 
 	"lotse/crypto"
+	"lotse/internal/mailboxdtest"
 	"lotse/mailbox"
 )
-
-// clock is an injected clock tests move by hand.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
-
-// syncBuffer is a log writer safe for the server's goroutines.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
 
 // env is a real Server on 127.0.0.1 over a real Store in a temporary file.
 type env struct {
@@ -67,8 +31,8 @@ type env struct {
 	store  *mailbox.Store
 	srv    *Server
 	base   string
-	clock  *clock
-	log    *syncBuffer
+	clock  *mailboxdtest.Clock
+	log    *mailboxdtest.LogBuffer
 	client *http.Client
 }
 
@@ -79,7 +43,7 @@ type envOptions struct {
 
 func newEnv(t testing.TB, o envOptions) *env {
 	t.Helper()
-	clk := &clock{t: time.Now().UTC()}
+	clk := mailboxdtest.NewClock(time.Now().UTC())
 	store, err := mailbox.Open(mailbox.Options{
 		Path:   filepath.Join(t.TempDir(), "lotse.db"),
 		Limits: o.limits,
@@ -88,7 +52,7 @@ func newEnv(t testing.TB, o envOptions) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	logBuf := &syncBuffer{}
+	logBuf := &mailboxdtest.LogBuffer{}
 	cfg := o.cfg
 	cfg.Now = clk.Now
 	cfg.Log = logBuf
