@@ -4,10 +4,8 @@ import (
 	"bufio"
 	"bytes"
 	"context"
-	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -236,14 +234,7 @@ func (e *env) logicalHash() [32]byte {
 
 // ---- cryptographic material ----
 
-func newIdentity(t testing.TB) *age.HybridIdentity {
-	t.Helper()
-	id, err := age.GenerateHybridIdentity()
-	if err != nil {
-		t.Fatal(err)
-	}
-	return id
-}
+var newIdentity = mailboxdtest.NewIdentity
 
 // seal encrypts a plaintext of size bytes to the recipients with real age.
 func seal(t testing.TB, size int, to ...age.Recipient) []byte {
@@ -277,12 +268,8 @@ type enquirer struct {
 
 func newEnquirer(t testing.TB) *enquirer {
 	t.Helper()
-	var raw [16]byte
-	rand.Read(raw[:])
-	q := &enquirer{id: hex.EncodeToString(raw[:]), identity: newIdentity(t)}
-	rand.Read(q.auth[:])
-	q.verifier = crypto.VerifierOf(q.auth)
-	return q
+	m := mailboxdtest.RandomMailbox()
+	return &enquirer{id: m.ID, auth: m.Auth, verifier: m.Verifier, identity: newIdentity(t)}
 }
 
 func (q *enquirer) bearer() string {

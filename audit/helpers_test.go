@@ -6,7 +6,6 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
-	"encoding/hex"
 	"os"
 	"path/filepath"
 	"testing"
@@ -15,6 +14,7 @@ import (
 	"filippo.io/age"
 
 	"lotse/crypto"
+	"lotse/internal/mailboxdtest"
 	"lotse/mailbox"
 )
 
@@ -31,20 +31,9 @@ type snapshot struct {
 
 const setupToken = "audit-test-setup-token-0123456789"
 
-func newIdentity(t testing.TB) *age.HybridIdentity {
-	t.Helper()
-	id, err := age.GenerateHybridIdentity()
-	if err != nil {
-		t.Fatal(err)
-	}
-	return id
-}
+var newIdentity = mailboxdtest.NewIdentity
 
-func randomMailboxID() string {
-	var b [16]byte
-	rand.Read(b[:])
-	return hex.EncodeToString(b[:])
-}
+func randomMailboxID() string { return mailboxdtest.RandomMailbox().ID }
 
 // message seals a real message document of the first bucket size.
 func message(t testing.TB, mailboxID string, team, enquirer *age.HybridIdentity, body string) []byte {

@@ -5,7 +5,6 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/base64"
-	"encoding/hex"
 	"encoding/json"
 	"net"
 	"net/http"
@@ -20,6 +19,7 @@ import (
 	"lotse/api/client"
 	"lotse/audit"
 	"lotse/crypto"
+	"lotse/internal/mailboxdtest"
 )
 
 // auditClientIP is the loopback address the audit tests' client connects
@@ -79,6 +79,15 @@ func auditClient(t *testing.T, base, ua string) (*client.Client, *auditTransport
 	return c, at
 }
 
+// startAuditServer starts mailboxd with a setup token of its own, no
+// proof of work and no timed compaction: the tests compact when they mean
+// to.
+func startAuditServer(t *testing.T) (srv *server, setup string) {
+	t.Helper()
+	setup = randomToken()
+	return startServer(t, "LOTSE_POW_DIFFICULTY=0", "LOTSE_SETUP_TOKEN="+setup, "LOTSE_COMPACT_HOURS=0"), setup
+}
+
 // auditEnquirer is a mailbox with random credentials (the key derivation
 // is not what these tests are about, except where they say so).
 type auditEnquirer struct {
@@ -92,16 +101,11 @@ type auditEnquirer struct {
 
 func newAuditEnquirer(t *testing.T, c *client.Client) *auditEnquirer {
 	t.Helper()
-	var raw [16]byte
-	rand.Read(raw[:])
-	var auth, mk [32]byte
-	rand.Read(auth[:])
+	m := mailboxdtest.RandomMailbox()
+	var mk [32]byte
 	rand.Read(mk[:])
-	v := crypto.VerifierOf(auth)
-	q := &auditEnquirer{id: hex.EncodeToString(raw[:]), mk: base64.StdEncoding.EncodeToString(mk[:]), verifier: v[:], key: newIdentity(t)}
-	q.bearer = q.id + "." + base64.RawURLEncoding.EncodeToString(auth[:])
-	q.c = c.WithToken(q.bearer)
-	return q
+	return &auditEnquirer{id: m.ID, mk: base64.StdEncoding.EncodeToString(mk[:]), verifier: m.Verifier[:], key: newIdentity(t),
+		bearer: m.Bearer(), c: c.WithToken(m.Bearer())}
 }
 
 // doc returns a message document of this mailbox.

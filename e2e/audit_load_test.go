@@ -6,7 +6,6 @@ import (
 	"crypto/sha256"
 	"fmt"
 	"os"
-	"path/filepath"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -22,10 +21,8 @@ import (
 // there afterwards, byte for byte, after a restart too, and the deleted
 // mailboxes' ciphertext is gone from the file.
 func testAuditCompactionUnderLoad(t *testing.T) {
-	dir := t.TempDir()
-	db := filepath.Join(dir, "data", "lotse.db")
-	setup := randomToken()
-	srv := startServer(t, "LOTSE_DB="+db, "LOTSE_POW_DIFFICULTY=0", "LOTSE_SETUP_TOKEN="+setup, "LOTSE_COMPACT_HOURS=0")
+	srv, setup := startAuditServer(t)
+	db := srv.DB()
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	c, err := client.New(srv.URL)

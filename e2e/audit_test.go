@@ -37,9 +37,8 @@ func TestAudit(t *testing.T) {
 
 func testAuditCanaries(t *testing.T) {
 	dir := t.TempDir()
-	db := filepath.Join(dir, "data", "lotse.db")
-	setup := randomToken()
-	srv := startServer(t, "LOTSE_DB="+db, "LOTSE_POW_DIFFICULTY=0", "LOTSE_SETUP_TOKEN="+setup, "LOTSE_COMPACT_HOURS=0")
+	srv, setup := startAuditServer(t)
+	db := srv.DB()
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 
@@ -49,18 +48,8 @@ func testAuditCanaries(t *testing.T) {
 	admin, team := tm.Admin, tm.Key
 
 	// The enquirer's code and passphrase, with the real key derivation.
-	code, err := crypto.GeneratePickupCode(rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	pass, err := crypto.GeneratePassphrase(rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	keys, err := crypto.DeriveEnquirerKeys(code, pass)
-	if err != nil {
-		t.Fatal(err)
-	}
+	drawn := mailboxdtest.NewEnquirer(t)
+	code, pass, keys := drawn.Code, drawn.Passphrase, drawn.Keys
 	secrets := map[string]string{}
 	bodies := newBodies(t, secrets)
 	bodies["kept"] = "Ich schreibe für meine Schwester, sie arbeitet ohne Lohn. " + randomToken()[:16]

@@ -17,6 +17,7 @@ import (
 
 	"lotse/api/client"
 	"lotse/crypto"
+	"lotse/internal/mailboxdtest"
 )
 
 const eventTimeout = 10 * time.Second
@@ -76,18 +77,8 @@ func TestEndToEnd(t *testing.T) {
 	team := getTeam(t, ctx, c, 1, team1)
 
 	// c. An enquirer writes a first message.
-	code, err := crypto.GeneratePickupCode(rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	pass, err := crypto.GeneratePassphrase(rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	keys, err := crypto.DeriveEnquirerKeys(code, pass)
-	if err != nil {
-		t.Fatal(err)
-	}
+	drawn := mailboxdtest.NewEnquirer(t)
+	code, pass, keys := drawn.Code, drawn.Passphrase, drawn.Keys
 	id := keys.MailboxID
 	secrets["pickup code"] = code
 	secrets["formatted pickup code"] = crypto.FormatPickupCode(code)
@@ -483,14 +474,7 @@ func newBodies(t *testing.T, secrets map[string]string) map[string]string {
 	return bodies
 }
 
-func newIdentity(t *testing.T) *age.HybridIdentity {
-	t.Helper()
-	id, err := age.GenerateHybridIdentity()
-	if err != nil {
-		t.Fatal(err)
-	}
-	return id
-}
+var newIdentity = mailboxdtest.NewIdentity
 
 // login logs in by challenge and returns a client with the session.
 func login(t *testing.T, ctx context.Context, c *client.Client, counsellorID string, key age.Identity) (*client.Client, string) {

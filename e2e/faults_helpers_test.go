@@ -4,9 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/rand"
-	"crypto/sha256"
 	"encoding/base64"
-	"encoding/hex"
 	"os"
 	"strings"
 	"testing"
@@ -82,18 +80,12 @@ type faultMailbox struct {
 
 func (ft *faultTeam) newMailbox(t *testing.T, ctx context.Context) *faultMailbox {
 	t.Helper()
-	idb := make([]byte, 16)
-	rand.Read(idb)
-	var auth [32]byte
-	rand.Read(auth[:])
-	id := hex.EncodeToString(idb)
-	verifier := sha256.Sum256(auth[:])
+	m := mailboxdtest.RandomMailbox()
 	first := ft.seal(t, true, 100)
-	if _, err := ft.Client.CreateMailbox(ctx, client.NewMailbox{ID: id, Verifier: verifier[:], Epoch: 1, Message: first}); err != nil {
+	if _, err := ft.Client.CreateMailbox(ctx, client.NewMailbox{ID: m.ID, Verifier: m.Verifier[:], Epoch: 1, Message: first}); err != nil {
 		t.Fatalf("create mailbox: %v", err)
 	}
-	bearer := id + "." + base64.RawURLEncoding.EncodeToString(auth[:])
-	return &faultMailbox{id: id, bearer: bearer, first: first, c: ft.Client.WithToken(bearer)}
+	return &faultMailbox{id: m.ID, bearer: m.Bearer(), first: first, c: ft.Client.WithToken(m.Bearer())}
 }
 
 // checkMailbox reads a mailbox and requires seqs 1…n without gaps, the

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"crypto/rand"
-	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
@@ -487,12 +486,8 @@ type box struct {
 // the bench skips the 64 MiB Argon2id per mailbox that a real client runs
 // once, on the enquirer's device.
 func newBox() (box, [32]byte) {
-	id := make([]byte, 16)
-	rand.Read(id)
-	var auth [32]byte
-	rand.Read(auth[:])
-	hexID := hex.EncodeToString(id)
-	return box{id: hexID, bearer: hexID + "." + base64.RawURLEncoding.EncodeToString(auth[:])}, sha256.Sum256(auth[:])
+	m := mailboxdtest.RandomMailbox()
+	return box{id: m.ID, bearer: m.Bearer()}, m.Verifier
 }
 
 func createMailboxes(ctx context.Context, c *client.Client, tm *team, p *pool, n int) ([]box, error) {

@@ -6,7 +6,6 @@ import (
 	"os"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -20,14 +19,15 @@ func TestLogBufferWait(t *testing.T) {
 	l.Write([]byte("old: 1\n"))
 	from := l.Len()
 	re := regexp.MustCompile(`(?m)^new: (\d+)$`)
-	var wg sync.WaitGroup
-	wg.Go(func() {
+	written := make(chan struct{})
+	go func() {
+		defer close(written)
 		time.Sleep(20 * time.Millisecond)
 		l.Write([]byte("new: 4"))
 		l.Write([]byte("2\n"))
-	})
+	}()
 	m, err := l.Wait(re, from, 5*time.Second, nil)
-	wg.Wait()
+	<-written
 	if err != nil || m[1] != "42" {
 		t.Fatalf("Wait = %q, %v; want the line written after the offset", m, err)
 	}
@@ -60,12 +60,12 @@ func TestClock(t *testing.T) {
 // after SIGKILL on the same file and address, and finds the team still
 // there.
 func TestServer(t *testing.T) {
-	var watched []string
-	var mu sync.Mutex
+	watched := make(chan string, 1000)
 	s := Start(t, Options{Env: []string{"LOTSE_POW_DIFFICULTY=0"}, Watch: func(line string) {
-		mu.Lock()
-		watched = append(watched, line)
-		mu.Unlock()
+		select {
+		case watched <- line:
+		default:
+		}
 	}})
 	if s.SetupToken == "" || !strings.HasPrefix(s.URL, "http://127.0.0.1:") || !strings.HasSuffix(s.DB(), "lotse.db") {
 		t.Fatalf("after start: token %t, URL %q, DB %q", s.SetupToken != "", s.URL, s.DB())
@@ -104,9 +104,10 @@ func TestServer(t *testing.T) {
 	if team, err := c.Team(ctx); err != nil || team.Recipient != tm.Key.Recipient().String() {
 		t.Errorf("the team after a kill and a start: %+v, %v", team, err)
 	}
-	mu.Lock()
-	all := strings.Join(watched, "\n")
-	mu.Unlock()
+	var all string
+	for len(watched) > 0 {
+		all += <-watched + "\n"
+	}
 	if !strings.Contains(all, "mailboxd: stopped") || !strings.Contains(all, "POST /api/v1/counsellors 201") || strings.Contains(s.Log().String(), "stopped") {
 		t.Errorf("Watch saw:\n%s\nthe log kept:\n%s", all, s.Log())
 	}

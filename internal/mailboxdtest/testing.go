@@ -5,6 +5,8 @@ import (
 	"path/filepath"
 	"testing"
 
+	"filippo.io/age"
+
 	"lotse/api/client"
 )
 
@@ -59,4 +61,24 @@ func NewTeam(t testing.TB, ctx context.Context, c *client.Client, setupToken str
 		t.Fatal(err)
 	}
 	return tm
+}
+
+// NewEnquirer is DrawEnquirer for a test.
+func NewEnquirer(t testing.TB) *Enquirer {
+	t.Helper()
+	e, err := DrawEnquirer()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return e
+}
+
+// NewIdentity generates a hybrid (post-quantum) age identity for a test.
+func NewIdentity(t testing.TB) *age.HybridIdentity {
+	t.Helper()
+	id, err := age.GenerateHybridIdentity()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return id
 }
