@@ -213,15 +213,7 @@ func cmdEnquirer(ts *testscript.TestScript, neg bool, args []string) {
 }
 
 func newEnquirer(url string) (*enquirer, error) {
-	code, err := crypto.GeneratePickupCode(rand.Reader)
-	if err != nil {
-		return nil, err
-	}
-	pass, err := crypto.GeneratePassphrase(rand.Reader)
-	if err != nil {
-		return nil, err
-	}
-	keys, err := crypto.DeriveEnquirerKeys(code, pass)
+	drawn, err := mailboxdtest.DrawEnquirer()
 	if err != nil {
 		return nil, err
 	}
@@ -229,7 +221,7 @@ func newEnquirer(url string) (*enquirer, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &enquirer{keys: keys, c: c}, nil
+	return &enquirer{keys: drawn.Keys, c: c}, nil
 }
 
 func (e *enquirer) doc(body string) *crypto.Document {
@@ -252,17 +244,8 @@ func (e *enquirer) seal(ctx context.Context, d *crypto.Document) (int, []byte, e
 	return team.Epoch, ct, err
 }
 
-func (e *enquirer) create(ctx context.Context, body string) error {
-	d := e.doc(body)
-	d.Role = "affected"
-	d.Recipient = e.keys.Identity.Recipient().String()
-	epoch, ct, err := e.seal(ctx, d)
-	if err != nil {
-		return err
-	}
-	_, err = e.c.CreateMailbox(ctx, client.NewMailbox{ID: e.keys.MailboxID, Verifier: e.keys.Verifier[:], Epoch: epoch, Message: ct})
-	return err
-}
+// create opens a case in German; createIn in another language.
+func (e *enquirer) create(ctx context.Context, body string) error { return e.createIn(ctx, body, "de") }
 
 func (e *enquirer) write(ctx context.Context, body string) error {
 	epoch, ct, err := e.seal(ctx, e.doc(body))

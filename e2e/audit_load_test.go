@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"os"
 	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -69,11 +68,9 @@ func testAuditCompactionUnderLoad(t *testing.T) {
 	}
 
 	var (
-		wg          sync.WaitGroup
-		done        atomic.Bool
-		compactions atomic.Int64
-		errs        = make(chan error, writers+2)
-		doomedCTs   [][]byte
+		wg        sync.WaitGroup
+		errs      = make(chan error, writers+2)
+		doomedCTs [][]byte
 	)
 	for w := range writers {
 		wg.Add(1)
@@ -108,21 +105,11 @@ func testAuditCompactionUnderLoad(t *testing.T) {
 			}
 		}
 	}()
-	var compactor sync.WaitGroup
-	compactor.Add(1)
-	go func() {
-		defer compactor.Done()
-		for !done.Load() || compactions.Load() < 3 {
-			if err := admin.Compact(ctx); err != nil {
-				errs <- fmt.Errorf("compact: %v", err)
-				return
-			}
-			compactions.Add(1)
-		}
-	}()
-	wg.Wait()
-	done.Store(true)
-	compactor.Wait()
+	compactions := 0
+	compact := func() error { compactions++; return admin.Compact(ctx) }
+	if err := mailboxdtest.RepeatDuring(3, compact, wg.Wait); err != nil {
+		errs <- fmt.Errorf("compact: %v", err)
+	}
 	close(errs)
 	for err := range errs {
 		t.Error(err)
@@ -133,7 +120,7 @@ func testAuditCompactionUnderLoad(t *testing.T) {
 	if err := admin.Compact(ctx); err != nil { // after the last deletion
 		t.Fatal(err)
 	}
-	t.Logf("%d compactions during %d replies", compactions.Load(), writers*perWriter)
+	t.Logf("%d compactions during %d replies", compactions, writers*perWriter)
 
 	check := func(admin *client.Client, when string) {
 		t.Helper()

@@ -123,3 +123,18 @@ func TestStartFails(t *testing.T) {
 		t.Errorf("a data file that is a directory: %v", err)
 	}
 }
+
+func TestRepeatDuring(t *testing.T) {
+	n := 0
+	loaded := false
+	err := RepeatDuring(3, func() error { n++; return nil }, func() { loaded = true })
+	if err != nil || !loaded || n < 3 {
+		t.Errorf("quick load: err %v, loaded %t, %d calls, want at least 3", err, loaded, n)
+	}
+	n = 0
+	boom := errors.New("boom")
+	err = RepeatDuring(3, func() error { n++; return boom }, func() { time.Sleep(10 * time.Millisecond) })
+	if !errors.Is(err, boom) || n != 1 {
+		t.Errorf("failing f: err %v after %d calls, want boom after 1", err, n)
+	}
+}

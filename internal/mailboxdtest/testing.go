@@ -1,6 +1,7 @@
 package mailboxdtest
 
 import (
+	"bytes"
 	"context"
 	"path/filepath"
 	"testing"
@@ -81,4 +82,31 @@ func NewIdentity(t testing.TB) *age.HybridIdentity {
 		t.Fatal(err)
 	}
 	return id
+}
+
+// ClassicCiphertext encrypts plaintext with age to two X25519 recipients:
+// well-formed age that the ciphertext policy refuses, since it wants the
+// hybrid post-quantum recipients, as an old or hostile client would send.
+func ClassicCiphertext(t testing.TB, plaintext []byte) []byte {
+	t.Helper()
+	var to []age.Recipient
+	for range 2 {
+		id, err := age.GenerateX25519Identity()
+		if err != nil {
+			t.Fatal(err)
+		}
+		to = append(to, id.Recipient())
+	}
+	var out bytes.Buffer
+	w, err := age.Encrypt(&out, to...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.Write(plaintext); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return out.Bytes()
 }
