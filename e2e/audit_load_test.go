@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/sha256"
+	"errors"
 	"fmt"
 	"os"
 	"sync"
@@ -67,55 +68,43 @@ func testAuditCompactionUnderLoad(t *testing.T) {
 		}
 	}
 
-	var (
-		wg        sync.WaitGroup
-		errs      = make(chan error, writers+2)
-		doomedCTs [][]byte
-	)
-	for w := range writers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i, ct := range replies[w] {
-				id := boxes[(w+i)%mailboxes].id
-				seq, err := admin.Reply(ctx, id, client.NewMessage{Epoch: 1, Ciphertext: ct})
-				if err != nil {
-					errs <- fmt.Errorf("writer %d, reply %d: %v", w, i, err)
-					return
-				}
-				if err := ack(id, seq, ct); err != nil {
-					errs <- err
-					return
-				}
+	write := func(w int) error {
+		for i, ct := range replies[w] {
+			id := boxes[(w+i)%mailboxes].id
+			seq, err := admin.Reply(ctx, id, client.NewMessage{Epoch: 1, Ciphertext: ct})
+			if err != nil {
+				return fmt.Errorf("writer %d, reply %d: %v", w, i, err)
 			}
-		}()
-	}
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		for i := range doomed {
-			q := newAuditEnquirer(t, c)
-			ct := q.create(t, ctx, team, fmt.Sprintf("Bitte löschen %d", i))
-			mu.Lock()
-			doomedCTs = append(doomedCTs, ct)
-			mu.Unlock()
-			if err := q.c.DeleteMailbox(ctx); err != nil {
-				errs <- fmt.Errorf("delete: %v", err)
-				return
+			if err := ack(id, seq, ct); err != nil {
+				return err
 			}
 		}
-	}()
+		return nil
+	}
+	var doomedCTs [][]byte
+	deleteDoomed := func() error {
+		for i := range doomed {
+			q := newAuditEnquirer(t, c)
+			doomedCTs = append(doomedCTs, q.create(t, ctx, team, fmt.Sprintf("Bitte löschen %d", i)))
+			if err := q.c.DeleteMailbox(ctx); err != nil {
+				return fmt.Errorf("delete: %v", err)
+			}
+		}
+		return nil
+	}
+	var loadErr error
+	load := func() {
+		loadErr = mailboxdtest.Parallel(writers+1, func(w int) error {
+			if w == writers {
+				return deleteDoomed()
+			}
+			return write(w)
+		})
+	}
 	compactions := 0
 	compact := func() error { compactions++; return admin.Compact(ctx) }
-	if err := mailboxdtest.RepeatDuring(3, compact, wg.Wait); err != nil {
-		errs <- fmt.Errorf("compact: %v", err)
-	}
-	close(errs)
-	for err := range errs {
-		t.Error(err)
-	}
-	if t.Failed() {
-		return
+	if err := errors.Join(mailboxdtest.RepeatDuring(3, compact, load), loadErr); err != nil {
+		t.Fatal(err)
 	}
 	if err := admin.Compact(ctx); err != nil { // after the last deletion
 		t.Fatal(err)

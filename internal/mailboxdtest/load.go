@@ -1,6 +1,21 @@
 package mailboxdtest
 
-import "sync"
+import (
+	"errors"
+	"sync"
+)
+
+// Parallel runs f(0) … f(n-1) at once, as concurrent clients do, and
+// returns their errors joined.
+func Parallel(n int, f func(i int) error) error {
+	errs := make([]error, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() { errs[i] = f(i) })
+	}
+	wg.Wait()
+	return errors.Join(errs...)
+}
 
 // RepeatDuring runs load and, meanwhile, calls f again and again until
 // load has returned and f has run at least min times: how a test compacts

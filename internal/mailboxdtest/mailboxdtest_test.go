@@ -138,3 +138,23 @@ func TestRepeatDuring(t *testing.T) {
 		t.Errorf("failing f: err %v after %d calls, want boom after 1", err, n)
 	}
 }
+
+func TestParallel(t *testing.T) {
+	seen := make(chan int, 4)
+	boom := errors.New("boom")
+	err := Parallel(4, func(i int) error {
+		seen <- i
+		if i == 2 {
+			return boom
+		}
+		return nil
+	})
+	close(seen)
+	sum := 0
+	for i := range seen {
+		sum += i
+	}
+	if !errors.Is(err, boom) || sum != 0+1+2+3 {
+		t.Errorf("Parallel: %v, indexes summing to %d, want boom and 6", err, sum)
+	}
+}
