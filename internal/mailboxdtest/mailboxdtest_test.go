@@ -158,3 +158,26 @@ func TestParallel(t *testing.T) {
 		t.Errorf("Parallel: %v, indexes summing to %d, want boom and 6", err, sum)
 	}
 }
+
+func TestAcks(t *testing.T) {
+	var a Acks
+	if err := Parallel(3, func(i int) error { return a.Add("b", uint64(i+1), []byte{byte(i)}) }); err != nil {
+		t.Fatal(err)
+	}
+	if err := a.Add("a", 1, []byte("x")); err != nil {
+		t.Fatal(err)
+	}
+	if err := a.Add("a", 1, []byte("y")); err == nil {
+		t.Error("a seq acknowledged twice is accepted")
+	}
+	if got := strings.Join(a.Mailboxes(), ","); got != "a,b" {
+		t.Errorf("Mailboxes() = %s", got)
+	}
+	if p := a.Check("b", map[uint64][]byte{1: {0}, 2: {1}, 3: {2}}); len(p) != 0 {
+		t.Errorf("what was acknowledged: %q", p)
+	}
+	want := []string{"acknowledged seq 1 is missing", "seq 2 holds other bytes than acknowledged", "seq 4 was never acknowledged"}
+	if p := a.Check("b", map[uint64][]byte{2: {9}, 3: {2}, 4: {3}}); strings.Join(p, "|") != strings.Join(want, "|") {
+		t.Errorf("Check = %q, want %q", p, want)
+	}
+}
