@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"lotse/api/client"
+	"lotse/internal/mailboxdtest"
 )
 
 // TestCrash submits messages from concurrent clients to a real mailboxd,
@@ -24,7 +25,7 @@ func TestCrash(t *testing.T) {
 	if longFaults {
 		kills, writers = 50, 16
 	}
-	srv := startServer(t, faultLimits...)
+	srv := startServer(t, mailboxdtest.LoadEnv()...)
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
 	defer cancel()
 	ft := setUpFaultTeam(t, ctx, srv)

@@ -23,19 +23,6 @@ import (
 // longFaults is set by LOTSE_LONG_FAULTS=1: more kills, longer runs.
 var longFaults = os.Getenv("LOTSE_LONG_FAULTS") == "1"
 
-// faultLimits lets one loopback client write many messages: the per-address
-// and per-mailbox caps are tested elsewhere and would only stop the load.
-var faultLimits = []string{
-	"LOTSE_POW_DIFFICULTY=0",
-	"LOTSE_CREATE_LIMIT=off",
-	"LOTSE_ENQUIRER_LIMIT=off",
-	"LOTSE_POST_LIMIT=off",
-	"LOTSE_MAILBOXES_PER_HOUR=off",
-	"LOTSE_MAILBOX_PER_HOUR=1000000",
-	"LOTSE_MAILBOX_MAX_MESSAGES=1000000",
-	"LOTSE_MAILBOX_MAX_BYTES=1099511627776",
-}
-
 // faultTeam is a team with an epoch-1 keyring and an enquirer key that
 // every test message is also encrypted to.
 type faultTeam struct {

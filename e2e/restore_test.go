@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"lotse/api/client"
+	"lotse/internal/mailboxdtest"
 )
 
 // TestRestoreBackup takes a backup over GET /api/v1/admin/backup while
@@ -19,7 +20,7 @@ func TestRestoreBackup(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds and runs mailboxd")
 	}
-	srv := startServer(t, faultLimits...)
+	srv := startServer(t, mailboxdtest.LoadEnv()...)
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
 	ft := setUpFaultTeam(t, ctx, srv)
@@ -59,7 +60,7 @@ func TestRestoreBackup(t *testing.T) {
 	}
 	auditClean(t, path, false)
 
-	restored := startServer(t, append(faultLimits, "LOTSE_DB="+path)...)
+	restored := startServer(t, append(mailboxdtest.LoadEnv(), "LOTSE_DB="+path)...)
 	if restored.SetupToken != "" {
 		t.Error("the restored server asks for a setup token: the team is missing")
 	}

@@ -221,7 +221,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		}
 		defer srv.stop()
 		say("mailboxd %s, data file %s", srv.addr, srv.db)
-		say("limits for the run: proof of work off; per-address, per-mailbox and server-wide caps off or raised (%s), so that the clients measure storage, not the limiter", strings.Join(benchLimitEnv(), " "))
+		say("limits for the run: proof of work off; per-address, per-mailbox and server-wide caps off or raised (%s), so that the clients measure storage, not the limiter", strings.Join(mailboxdtest.LoadEnv(), " "))
 	} else {
 		srv = &server{addr: o.addr, pid: o.pid, db: o.db, statsURL: o.statsURL}
 	}

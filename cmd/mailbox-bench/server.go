@@ -22,25 +22,8 @@ type server struct {
 	statsURL string
 }
 
-// benchLimitEnv configures mailboxd's limits for a run: the clients all come
-// from 127.0.0.1 and each writes thousands of messages to its mailboxes, so
-// the per-address, per-mailbox and server-wide limits are switched off or
-// raised, and the proof of work is off. Storage and HTTP work are unchanged.
-func benchLimitEnv() []string {
-	return []string{
-		"LOTSE_POW_DIFFICULTY=0",
-		"LOTSE_CREATE_LIMIT=off",
-		"LOTSE_ENQUIRER_LIMIT=off",
-		"LOTSE_POST_LIMIT=off",
-		"LOTSE_MAILBOXES_PER_HOUR=off",
-		"LOTSE_MAILBOX_PER_HOUR=1000000000",
-		"LOTSE_MAILBOX_MAX_MESSAGES=2147483647",
-		"LOTSE_MAILBOX_MAX_BYTES=1099511627776",
-	}
-}
-
 func benchEnv(setupToken string) []string {
-	return append(benchLimitEnv(), "LOTSE_SETUP_TOKEN="+setupToken, "LOTSE_DEBUG_STATS=1")
+	return append(mailboxdtest.LoadEnv(), "LOTSE_SETUP_TOKEN="+setupToken, "LOTSE_DEBUG_STATS=1")
 }
 
 var statsLine = regexp.MustCompile(`(?m)^mailboxd: debug stats on (http://127\.0\.0\.1:\d+/debug/stats)$`)
