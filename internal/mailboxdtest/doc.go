@@ -4,7 +4,7 @@
 // output, stops, kills and restarts it on the same file, and bootstraps a
 // team through api/client.
 //
-// The core (Build, Server, LogBuffer, Clock, SetUpTeam) does not import
-// testing, so cmd/mailbox-bench can use it; testing.go adds a thin layer
-// that fails the test instead of returning errors.
+// The core (Build, Server, LogBuffer, Clock, SetUpTeam, LoadEnv) returns
+// errors, and cmd/mailbox-bench uses it; tb.go adds a thin layer for tests
+// that fails the test instead. The package does not import testing.
 package mailboxdtest

@@ -60,6 +60,9 @@ func TestClock(t *testing.T) {
 // after SIGKILL on the same file and address, and finds the team still
 // there.
 func TestServer(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs mailboxd")
+	}
 	watched := make(chan string, 1000)
 	s := Start(t, Options{Env: []string{"LOTSE_POW_DIFFICULTY=0"}, Watch: func(line string) {
 		select {
@@ -117,6 +120,9 @@ func TestServer(t *testing.T) {
 }
 
 func TestStartFails(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs mailboxd")
+	}
 	s := New(Options{Bin: Binary(t), DB: t.TempDir(), Env: []string{"LOTSE_POW_DIFFICULTY=0"}})
 	err := s.Start()
 	if err == nil || !strings.Contains(err.Error(), "exited at start") || s.Running() {

@@ -4,12 +4,21 @@ import (
 	"bytes"
 	"context"
 	"path/filepath"
-	"testing"
 
 	"filippo.io/age"
 
 	"lotse/api/client"
 )
+
+// TB is the part of testing.TB the harness uses: a *testing.T or
+// *testing.B. The package does not import testing, so that the load tool
+// can use its core.
+type TB interface {
+	Helper()
+	Fatal(args ...any)
+	TempDir() string
+	Cleanup(func())
+}
 
 // Main runs a package's tests and then removes the binaries Build made:
 // func TestMain(m *testing.M) { os.Exit(mailboxdtest.Main(m)) }.
@@ -19,12 +28,10 @@ func Main(m interface{ Run() int }) int {
 }
 
 // Binary builds mailboxd once per test binary, with the race detector
-// when the tests run with it, and skips the test in -short mode.
-func Binary(t testing.TB) string {
+// when the tests run with it. Tests that call it skip themselves in -short
+// mode.
+func Binary(t TB) string {
 	t.Helper()
-	if testing.Short() {
-		t.Skip("builds and runs mailboxd")
-	}
 	bin, err := Build(BuildOptions{Race: raceEnabled})
 	if err != nil {
 		t.Fatal(err)
@@ -35,7 +42,7 @@ func Binary(t testing.TB) string {
 // Start starts mailboxd for a test and kills it at the end of the test
 // if it still runs. Without o.Bin it uses Binary; without o.DB, a fresh
 // data file in the test's temporary directory.
-func Start(t testing.TB, o Options) *Server {
+func Start(t TB, o Options) *Server {
 	t.Helper()
 	if o.Bin == "" {
 		o.Bin = Binary(t)
@@ -52,7 +59,7 @@ func Start(t testing.TB, o Options) *Server {
 }
 
 // NewTeam bootstraps a team with the admin "Anna" or fails the test.
-func NewTeam(t testing.TB, ctx context.Context, c *client.Client, setupToken string) *Team {
+func NewTeam(t TB, ctx context.Context, c *client.Client, setupToken string) *Team {
 	t.Helper()
 	if setupToken == "" {
 		t.Fatal("no setup token: the server printed none and none was configured")
@@ -65,7 +72,7 @@ func NewTeam(t testing.TB, ctx context.Context, c *client.Client, setupToken str
 }
 
 // NewEnquirer is DrawEnquirer for a test.
-func NewEnquirer(t testing.TB) *Enquirer {
+func NewEnquirer(t TB) *Enquirer {
 	t.Helper()
 	e, err := DrawEnquirer()
 	if err != nil {
@@ -75,7 +82,7 @@ func NewEnquirer(t testing.TB) *Enquirer {
 }
 
 // NewIdentity generates a hybrid (post-quantum) age identity for a test.
-func NewIdentity(t testing.TB) *age.HybridIdentity {
+func NewIdentity(t TB) *age.HybridIdentity {
 	t.Helper()
 	id, err := age.GenerateHybridIdentity()
 	if err != nil {
@@ -87,7 +94,7 @@ func NewIdentity(t testing.TB) *age.HybridIdentity {
 // ClassicCiphertext encrypts plaintext with age to two X25519 recipients:
 // well-formed age that the ciphertext policy refuses, since it wants the
 // hybrid post-quantum recipients, as an old or hostile client would send.
-func ClassicCiphertext(t testing.TB, plaintext []byte) []byte {
+func ClassicCiphertext(t TB, plaintext []byte) []byte {
 	t.Helper()
 	var to []age.Recipient
 	for range 2 {
