@@ -18,6 +18,7 @@ import (
 
 	"filippo.io/age"
 
+	"lotse/api/client"
 	"lotse/crypto"
 	"lotse/internal/mailboxdtest"
 	"lotse/mailbox"
@@ -302,22 +303,18 @@ func (e *env) setUpTeam() *team {
 	if err := e.store.SetSetupToken(setupToken); err != nil {
 		e.t.Fatal(err)
 	}
-	tm := &team{adminKey: newIdentity(e.t)}
-	r := e.do(request{method: "POST", path: "/api/v1/counsellors", body: map[string]any{
-		"setup": setupToken, "name": "Admin", "recipient": tm.adminKey.Recipient().String(),
-	}})
-	e.want(r, 201, "")
-	var reg struct{ ID, State string }
-	r.decode(e.t, &reg)
-	if reg.State != "active" {
-		e.t.Fatalf("setup counsellor state %q", reg.State)
+	c, err := client.New(e.base, client.WithHTTPClient(e.client))
+	if err != nil {
+		e.t.Fatal(err)
 	}
-	tm.adminID = reg.ID
-	tm.adminToken = e.login(tm.adminID, tm.adminKey)
-	tm.members = []crypto.Member{{ID: tm.adminID, Name: "Admin", Recipient: tm.adminKey.Recipient().String()}}
-	tm.keys = []*age.HybridIdentity{newIdentity(e.t)}
-	e.want(e.putKeyring(tm, tm.adminToken, nil), 200, "")
-	return tm
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	boot, err := mailboxdtest.SetUpTeam(ctx, c, setupToken, "Admin")
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return &team{adminID: boot.AdminID, adminKey: boot.AdminKey, adminToken: boot.Session,
+		keys: []*age.HybridIdentity{boot.Key}, members: []crypto.Member{boot.Member()}}
 }
 
 // keyringBody builds a PUT /api/v1/keyring body for tm's members and keys;

@@ -36,6 +36,9 @@ func SetUpTeam(ctx context.Context, c *client.Client, setupToken, adminName stri
 	if err != nil {
 		return nil, fmt.Errorf("register the admin: %v", err)
 	}
+	if reg.State != "active" {
+		return nil, fmt.Errorf("register the admin: state %q, want active", reg.State)
+	}
 	tm.AdminID = reg.ID
 	sess, err := c.Login(ctx, reg.ID, tm.AdminKey)
 	if err != nil {
