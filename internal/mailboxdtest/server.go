@@ -173,7 +173,8 @@ func (s *Server) Running() bool {
 }
 
 // Stop sends SIGTERM and waits for the exit; it kills the process after
-// StopTimeout. Anything but a clean exit is an error.
+// StopTimeout. Anything but a clean exit is an error; a server that does
+// not run stops at once.
 func (s *Server) Stop() error {
 	if !s.Running() {
 		return nil
