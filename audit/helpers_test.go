@@ -9,7 +9,6 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
-	"time"
 
 	"filippo.io/age"
 
@@ -40,12 +39,7 @@ func message(t testing.TB, mailboxID string, team, enquirer *age.HybridIdentity,
 	t.Helper()
 	var mk [32]byte
 	rand.Read(mk[:])
-	docID, err := crypto.NewDocumentID(rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	d := &crypto.Document{V: 1, Type: "message", Mailbox: mailboxID, ID: docID, MK: base64.StdEncoding.EncodeToString(mk[:]),
-		From: "enquirer", Sent: time.Now().UTC().Format(time.RFC3339), Lang: "de", Body: body}
+	d := mailboxdtest.NewMessageDoc(t, mailboxID, base64.StdEncoding.EncodeToString(mk[:]), crypto.FromEnquirer, body)
 	ct, err := crypto.SealDocument(d, team.Recipient(), enquirer.Recipient())
 	if err != nil {
 		t.Fatal(err)

@@ -110,12 +110,10 @@ func newAuditEnquirer(t *testing.T, c *client.Client) *auditEnquirer {
 
 // doc returns a message document of this mailbox.
 func (q *auditEnquirer) doc(t *testing.T, from, body string) *crypto.Document {
-	d := &crypto.Document{V: 1, Type: "message", Mailbox: q.id, ID: newDocID(t), MK: q.mk, From: from,
-		Sent: time.Now().UTC().Format(time.RFC3339), Lang: "de", Body: body}
-	if from == "counsellor" {
-		d.Name = "Anna"
+	if from == crypto.FromCounsellor {
+		return counsellorDoc(t, q.id, q.mk, "Anna", body)
 	}
-	return d
+	return mailboxdtest.NewMessageDoc(t, q.id, q.mk, from, body)
 }
 
 // create creates the mailbox with a first message; it returns the

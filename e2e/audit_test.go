@@ -56,10 +56,9 @@ func testAuditCanaries(t *testing.T) {
 
 	// a. The enquirer writes; another mailbox stays.
 	enq := c.WithToken(keys.Bearer())
-	mk := base64.StdEncoding.EncodeToString(keys.MailboxKey[:])
 	own := keys.Identity.Recipient()
-	first := &crypto.Document{V: 1, Type: "message", Mailbox: keys.MailboxID, ID: newDocID(t), MK: mk, From: "enquirer",
-		Sent: time.Now().UTC().Format(time.RFC3339), Lang: "de", Body: bodies["first"], Role: "affected", Recipient: own.String()}
+	first := enquirerDoc(t, keys, bodies["first"])
+	first.Role, first.Recipient = "affected", own.String()
 	ct1 := seal(t, first, team.Recipient(), own)
 	if _, err := enq.CreateMailbox(ctx, client.NewMailbox{ID: keys.MailboxID, Verifier: keys.Verifier[:], Epoch: 1, Message: ct1}); err != nil {
 		t.Fatalf("create the mailbox: %v", err)
@@ -77,8 +76,7 @@ func testAuditCanaries(t *testing.T) {
 	if err != nil || !bytes.Contains(got, []byte(bodies["first"])) {
 		t.Fatalf("the counsellor reads the first message: %v", err)
 	}
-	reply := &crypto.Document{V: 1, Type: "message", Mailbox: keys.MailboxID, ID: newDocID(t), MK: mk, From: "counsellor", Name: "Anna",
-		Sent: time.Now().UTC().Format(time.RFC3339), Lang: "de", Body: bodies["reply 1"]}
+	reply := counsellorDoc(t, keys.MailboxID, first.MK, "Anna", bodies["reply 1"])
 	replyCT := seal(t, reply, team.Recipient(), own)
 	if _, err := admin.Reply(ctx, keys.MailboxID, client.NewMessage{Epoch: 1, Ciphertext: replyCT}); err != nil {
 		t.Fatalf("reply: %v", err)

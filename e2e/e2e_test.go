@@ -577,24 +577,14 @@ type teamKey struct {
 
 func enquirerDoc(t *testing.T, keys *crypto.EnquirerKeys, body string) *crypto.Document {
 	t.Helper()
-	return &crypto.Document{V: 1, Type: "message", Mailbox: keys.MailboxID, ID: newDocID(t),
-		MK: base64.StdEncoding.EncodeToString(keys.MailboxKey[:]), From: "enquirer",
-		Sent: time.Now().UTC().Format(time.RFC3339), Lang: "de", Body: body}
+	return mailboxdtest.NewMessageDoc(t, keys.MailboxID, base64.StdEncoding.EncodeToString(keys.MailboxKey[:]), crypto.FromEnquirer, body)
 }
 
 func counsellorDoc(t *testing.T, mailboxID, mk, name, body string) *crypto.Document {
 	t.Helper()
-	return &crypto.Document{V: 1, Type: "message", Mailbox: mailboxID, ID: newDocID(t), MK: mk,
-		From: "counsellor", Name: name, Sent: time.Now().UTC().Format(time.RFC3339), Lang: "de", Body: body}
-}
-
-func newDocID(t *testing.T) string {
-	t.Helper()
-	id, err := crypto.NewDocumentID(rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return id
+	d := mailboxdtest.NewMessageDoc(t, mailboxID, mk, crypto.FromCounsellor, body)
+	d.Name = name
+	return d
 }
 
 func seal(t *testing.T, d *crypto.Document, team, enquirer *age.HybridRecipient) []byte {

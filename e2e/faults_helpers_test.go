@@ -3,12 +3,10 @@ package e2e
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
 	"encoding/base64"
 	"os"
 	"strings"
 	"testing"
-	"time"
 
 	"filippo.io/age"
 
@@ -39,13 +37,8 @@ func setUpFaultTeam(t *testing.T, ctx context.Context, srv *server) *faultTeam {
 // bytes of body; every call gives different bytes.
 func (ft *faultTeam) seal(t testing.TB, first bool, size int) []byte {
 	t.Helper()
-	id, err := crypto.NewDocumentID(rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	d := &crypto.Document{V: 1, Type: "message", Mailbox: strings.Repeat("0", 32), ID: id,
-		MK: base64.StdEncoding.EncodeToString(make([]byte, 32)), From: crypto.FromEnquirer,
-		Sent: time.Now().UTC().Format(time.RFC3339), Lang: "de", Body: strings.Repeat("x", size)}
+	d := mailboxdtest.NewMessageDoc(t, strings.Repeat("0", 32), base64.StdEncoding.EncodeToString(make([]byte, 32)),
+		crypto.FromEnquirer, strings.Repeat("x", size))
 	if first {
 		d.Recipient = ft.enquirer.Recipient().String()
 	}

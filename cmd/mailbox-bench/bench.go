@@ -393,13 +393,11 @@ func newPool(tm *team) (*pool, error) {
 	mk := make([]byte, 32)
 	rand.Read(mk)
 	doc := func(bodyLen int, first bool) (*crypto.Document, error) {
-		id, err := crypto.NewDocumentID(rand.Reader)
+		d, err := mailboxdtest.MessageDoc(hex.EncodeToString(mbox), base64.StdEncoding.EncodeToString(mk), crypto.FromEnquirer,
+			strings.Repeat("Guten Tag, ich brauche Hilfe. ", bodyLen/30+1)[:bodyLen])
 		if err != nil {
 			return nil, err
 		}
-		d := &crypto.Document{V: 1, Type: "message", Mailbox: hex.EncodeToString(mbox), ID: id,
-			MK: base64.StdEncoding.EncodeToString(mk), From: crypto.FromEnquirer, Sent: time.Now().UTC().Format(time.RFC3339),
-			Lang: "de", Body: strings.Repeat("Guten Tag, ich brauche Hilfe. ", bodyLen/30+1)[:bodyLen]}
 		if first {
 			d.Recipient = enq.Recipient().String()
 		}

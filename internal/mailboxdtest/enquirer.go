@@ -4,6 +4,7 @@ import (
 	"crypto/rand"
 	"encoding/base64"
 	"encoding/hex"
+	"time"
 
 	"lotse/crypto"
 )
@@ -56,4 +57,16 @@ func DrawEnquirer() (*Enquirer, error) {
 		return nil, err
 	}
 	return &Enquirer{Code: code, Passphrase: pass, Keys: keys}, nil
+}
+
+// MessageDoc is a message document as a client writes one: a fresh id,
+// sent now, in German. mk is the mailbox key as the document carries it
+// (standard base64); from is crypto.FromEnquirer or crypto.FromCounsellor.
+func MessageDoc(mailbox, mk, from, body string) (*crypto.Document, error) {
+	id, err := crypto.NewDocumentID(rand.Reader)
+	if err != nil {
+		return nil, err
+	}
+	return &crypto.Document{V: 1, Type: "message", Mailbox: mailbox, ID: id, MK: mk, From: from,
+		Sent: time.Now().UTC().Format(time.RFC3339), Lang: "de", Body: body}, nil
 }

@@ -8,6 +8,7 @@ import (
 	"filippo.io/age"
 
 	"lotse/api/client"
+	"lotse/crypto"
 )
 
 // TB is the part of testing.TB the harness uses: a *testing.T or
@@ -116,4 +117,14 @@ func ClassicCiphertext(t TB, plaintext []byte) []byte {
 		t.Fatal(err)
 	}
 	return out.Bytes()
+}
+
+// NewMessageDoc is MessageDoc for a test.
+func NewMessageDoc(t TB, mailbox, mk, from, body string) *crypto.Document {
+	t.Helper()
+	d, err := MessageDoc(mailbox, mk, from, body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return d
 }
