@@ -4,10 +4,8 @@ import (
 	"bufio"
 	"bytes"
 	"context"
-	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -15,51 +13,16 @@ import (
 	"net/http"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"filippo.io/age"
 
+	"lotse/api/client"
 	"lotse/crypto"
+	"lotse/internal/mailboxdtest"
 	"lotse/mailbox"
 )
-
-// clock is an injected clock tests move by hand.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
-
-// syncBuffer is a log writer safe for the server's goroutines.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
 
 // env is a real Server on 127.0.0.1 over a real Store in a temporary file.
 type env struct {
@@ -67,8 +30,8 @@ type env struct {
 	store  *mailbox.Store
 	srv    *Server
 	base   string
-	clock  *clock
-	log    *syncBuffer
+	clock  *mailboxdtest.Clock
+	log    *mailboxdtest.LogBuffer
 	client *http.Client
 }
 
@@ -79,7 +42,7 @@ type envOptions struct {
 
 func newEnv(t testing.TB, o envOptions) *env {
 	t.Helper()
-	clk := &clock{t: time.Now().UTC()}
+	clk := mailboxdtest.NewClock(time.Now().UTC())
 	store, err := mailbox.Open(mailbox.Options{
 		Path:   filepath.Join(t.TempDir(), "lotse.db"),
 		Limits: o.limits,
@@ -88,7 +51,7 @@ func newEnv(t testing.TB, o envOptions) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	logBuf := &syncBuffer{}
+	logBuf := &mailboxdtest.LogBuffer{}
 	cfg := o.cfg
 	cfg.Now = clk.Now
 	cfg.Log = logBuf
@@ -272,14 +235,7 @@ func (e *env) logicalHash() [32]byte {
 
 // ---- cryptographic material ----
 
-func newIdentity(t testing.TB) *age.HybridIdentity {
-	t.Helper()
-	id, err := age.GenerateHybridIdentity()
-	if err != nil {
-		t.Fatal(err)
-	}
-	return id
-}
+var newIdentity = mailboxdtest.NewIdentity
 
 // seal encrypts a plaintext of size bytes to the recipients with real age.
 func seal(t testing.TB, size int, to ...age.Recipient) []byte {
@@ -313,12 +269,8 @@ type enquirer struct {
 
 func newEnquirer(t testing.TB) *enquirer {
 	t.Helper()
-	var raw [16]byte
-	rand.Read(raw[:])
-	q := &enquirer{id: hex.EncodeToString(raw[:]), identity: newIdentity(t)}
-	rand.Read(q.auth[:])
-	q.verifier = crypto.VerifierOf(q.auth)
-	return q
+	m := mailboxdtest.RandomMailbox()
+	return &enquirer{id: m.ID, auth: m.Auth, verifier: m.Verifier, identity: newIdentity(t)}
 }
 
 func (q *enquirer) bearer() string {
@@ -351,22 +303,18 @@ func (e *env) setUpTeam() *team {
 	if err := e.store.SetSetupToken(setupToken); err != nil {
 		e.t.Fatal(err)
 	}
-	tm := &team{adminKey: newIdentity(e.t)}
-	r := e.do(request{method: "POST", path: "/api/v1/counsellors", body: map[string]any{
-		"setup": setupToken, "name": "Admin", "recipient": tm.adminKey.Recipient().String(),
-	}})
-	e.want(r, 201, "")
-	var reg struct{ ID, State string }
-	r.decode(e.t, &reg)
-	if reg.State != "active" {
-		e.t.Fatalf("setup counsellor state %q", reg.State)
+	c, err := client.New(e.base, client.WithHTTPClient(e.client))
+	if err != nil {
+		e.t.Fatal(err)
 	}
-	tm.adminID = reg.ID
-	tm.adminToken = e.login(tm.adminID, tm.adminKey)
-	tm.members = []crypto.Member{{ID: tm.adminID, Name: "Admin", Recipient: tm.adminKey.Recipient().String()}}
-	tm.keys = []*age.HybridIdentity{newIdentity(e.t)}
-	e.want(e.putKeyring(tm, tm.adminToken, nil), 200, "")
-	return tm
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	boot, err := mailboxdtest.SetUpTeam(ctx, c, setupToken, "Admin")
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return &team{adminID: boot.AdminID, adminKey: boot.AdminKey, adminToken: boot.Session,
+		keys: []*age.HybridIdentity{boot.Key}, members: []crypto.Member{boot.Member()}}
 }
 
 // keyringBody builds a PUT /api/v1/keyring body for tm's members and keys;

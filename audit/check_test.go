@@ -9,8 +9,7 @@ import (
 	"strings"
 	"testing"
 
-	"filippo.io/age"
-
+	"lotse/internal/mailboxdtest"
 	"lotse/mailbox/mailboxtest"
 )
 
@@ -107,24 +106,7 @@ func TestCheckPlanted(t *testing.T) {
 	}
 	plaintext := bytes.Repeat([]byte(" "), 1024)
 	copy(plaintext, `{"v":1,"type":"message","body":"Mein Arbeitgeber hat meinen Pass genommen."}`)
-	x25519 := func() []byte {
-		var out bytes.Buffer
-		var to []age.Recipient
-		for range 2 {
-			id, err := age.GenerateX25519Identity()
-			if err != nil {
-				t.Fatal(err)
-			}
-			to = append(to, id.Recipient())
-		}
-		w, err := age.Encrypt(&out, to...)
-		if err != nil {
-			t.Fatal(err)
-		}
-		w.Write(plaintext)
-		w.Close()
-		return out.Bytes()
-	}()
+	x25519 := mailboxdtest.ClassicCiphertext(t, plaintext)
 	msgs := []string{"ciphertexts"}
 	for _, tc := range []struct {
 		name    string

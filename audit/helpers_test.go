@@ -6,15 +6,14 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
-	"encoding/hex"
 	"os"
 	"path/filepath"
 	"testing"
-	"time"
 
 	"filippo.io/age"
 
 	"lotse/crypto"
+	"lotse/internal/mailboxdtest"
 	"lotse/mailbox"
 )
 
@@ -31,32 +30,16 @@ type filled struct {
 
 const setupToken = "audit-test-setup-token-0123456789"
 
-func newIdentity(t testing.TB) *age.HybridIdentity {
-	t.Helper()
-	id, err := age.GenerateHybridIdentity()
-	if err != nil {
-		t.Fatal(err)
-	}
-	return id
-}
+var newIdentity = mailboxdtest.NewIdentity
 
-func randomMailboxID() string {
-	var b [16]byte
-	rand.Read(b[:])
-	return hex.EncodeToString(b[:])
-}
+func randomMailboxID() string { return mailboxdtest.RandomMailbox().ID }
 
 // message seals a real message document of the first bucket size.
 func message(t testing.TB, mailboxID string, team, enquirer *age.HybridIdentity, body string) []byte {
 	t.Helper()
 	var mk [32]byte
 	rand.Read(mk[:])
-	docID, err := crypto.NewDocumentID(rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	d := &crypto.Document{V: 1, Type: "message", Mailbox: mailboxID, ID: docID, MK: base64.StdEncoding.EncodeToString(mk[:]),
-		From: "enquirer", Sent: time.Now().UTC().Format(time.RFC3339), Lang: "de", Body: body}
+	d := mailboxdtest.NewMessageDoc(t, mailboxID, base64.StdEncoding.EncodeToString(mk[:]), crypto.FromEnquirer, body)
 	ct, err := crypto.SealDocument(d, team.Recipient(), enquirer.Recipient())
 	if err != nil {
 		t.Fatal(err)

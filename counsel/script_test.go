@@ -9,10 +9,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
-	"regexp"
-	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -23,6 +20,7 @@ import (
 
 	"lotse/api/client"
 	"lotse/crypto"
+	"lotse/internal/mailboxdtest"
 )
 
 // testOptions make unlocking fast in tests: identity files made here use
@@ -39,125 +37,30 @@ func TestMain(m *testing.M) {
 // cleanupM removes the mailboxd binary after the tests.
 type cleanupM struct{ m *testing.M }
 
-func (c cleanupM) Run() int {
-	code := c.m.Run()
-	if mailboxdBin != "" {
-		os.RemoveAll(filepath.Dir(mailboxdBin))
-	}
-	return code
-}
-
-var (
-	mailboxdOnce sync.Once
-	mailboxdBin  string
-	mailboxdErr  error
-)
+func (c cleanupM) Run() int { return mailboxdtest.Main(c.m) }
 
 // buildMailboxd builds ./cmd/mailboxd once per test binary.
-func buildMailboxd(t testing.TB) string {
-	t.Helper()
-	mailboxdOnce.Do(func() {
-		dir, err := os.MkdirTemp("", "counsel-test-bin-")
-		if err != nil {
-			mailboxdErr = err
-			return
-		}
-		goCmd := filepath.Join(runtime.GOROOT(), "bin", "go")
-		if _, err := os.Stat(goCmd); err != nil {
-			goCmd = "go"
-		}
-		mailboxdBin = filepath.Join(dir, "mailboxd")
-		cmd := exec.Command(goCmd, "build", "-o", mailboxdBin, "./cmd/mailboxd")
-		cmd.Dir = ".."
-		if out, err := cmd.CombinedOutput(); err != nil {
-			mailboxdErr = fmt.Errorf("go build ./cmd/mailboxd: %v\n%s", err, out)
-		}
-	})
-	if mailboxdErr != nil {
-		t.Fatal(mailboxdErr)
-	}
-	return mailboxdBin
-}
+func buildMailboxd(t testing.TB) string { return mailboxdtest.Binary(t) }
 
 // server is a running mailboxd on 127.0.0.1 with its own data file.
 type server struct {
-	cmd    *exec.Cmd
-	URL    string
-	Setup  string
-	log    *syncBuffer
-	exited chan struct{}
+	*mailboxdtest.Server
+	Setup string
 }
-
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
-var (
-	listeningRE  = regexp.MustCompile(`(?m)^mailboxd: listening on (127\.0\.0\.1:\d+)$`)
-	setupTokenRE = regexp.MustCompile(`(?m)^mailboxd: setup token: (\S+)$`)
-)
 
 func startMailboxd(bin, dir string) (*server, error) {
-	s := &server{log: &syncBuffer{}, exited: make(chan struct{})}
-	s.cmd = exec.Command(bin)
-	s.cmd.Env = []string{"LOTSE_ADDR=127.0.0.1:0", "LOTSE_DB=" + filepath.Join(dir, "lotse.db"), "LOTSE_POW_DIFFICULTY=0",
+	s := mailboxdtest.New(mailboxdtest.Options{Bin: bin, DB: filepath.Join(dir, "lotse.db"), Env: []string{"LOTSE_POW_DIFFICULTY=0",
 		// Scripts log in once per command, more often than the default
 		// 30 challenges a minute per address allow.
-		"LOTSE_CHALLENGE_LIMIT=1000/1m", "PATH=" + os.Getenv("PATH")}
-	s.cmd.Stdout, s.cmd.Stderr = s.log, s.log
-	if err := s.cmd.Start(); err != nil {
+		"LOTSE_CHALLENGE_LIMIT=1000/1m"}})
+	if err := s.Start(); err != nil {
 		return nil, err
 	}
-	go func() { s.cmd.Wait(); close(s.exited) }()
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		out := s.log.String()
-		if m := listeningRE.FindStringSubmatch(out); m != nil {
-			s.URL = "http://" + m[1]
-			if m := setupTokenRE.FindStringSubmatch(out); m != nil {
-				s.Setup = m[1]
-			}
-			return s, nil
-		}
-		select {
-		case <-s.exited:
-			return nil, fmt.Errorf("mailboxd exited:\n%s", out)
-		case <-time.After(20 * time.Millisecond):
-		}
-		if time.Now().After(deadline) {
-			s.stop()
-			return nil, fmt.Errorf("mailboxd does not listen:\n%s", out)
-		}
-	}
+	return &server{Server: s, Setup: s.SetupToken}, nil
 }
 
-func (s *server) stop() {
-	select {
-	case <-s.exited:
-		return
-	default:
-	}
-	s.cmd.Process.Signal(os.Interrupt)
-	select {
-	case <-s.exited:
-	case <-time.After(10 * time.Second):
-		s.cmd.Process.Kill()
-		<-s.exited
-	}
-}
+// stop ends the server; a script or test that stops it has its own checks.
+func (s *server) stop() { s.Stop() }
 
 // enquirer is an enquirer's Go client in a script.
 type enquirer struct {
@@ -206,7 +109,7 @@ func TestScripts(t *testing.T) {
 				servers[ts] = s
 				ts.Defer(func() {
 					s.stop()
-					if strings.Contains(s.log.String(), "passphrase") {
+					if strings.Contains(s.Log().String(), "passphrase") {
 						ts.Logf("server log mentions a passphrase")
 					}
 				})
@@ -310,15 +213,7 @@ func cmdEnquirer(ts *testscript.TestScript, neg bool, args []string) {
 }
 
 func newEnquirer(url string) (*enquirer, error) {
-	code, err := crypto.GeneratePickupCode(rand.Reader)
-	if err != nil {
-		return nil, err
-	}
-	pass, err := crypto.GeneratePassphrase(rand.Reader)
-	if err != nil {
-		return nil, err
-	}
-	keys, err := crypto.DeriveEnquirerKeys(code, pass)
+	drawn, err := mailboxdtest.DrawEnquirer()
 	if err != nil {
 		return nil, err
 	}
@@ -326,7 +221,7 @@ func newEnquirer(url string) (*enquirer, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &enquirer{keys: keys, c: c}, nil
+	return &enquirer{keys: drawn.Keys, c: c}, nil
 }
 
 func (e *enquirer) doc(body string) *crypto.Document {
@@ -349,17 +244,8 @@ func (e *enquirer) seal(ctx context.Context, d *crypto.Document) (int, []byte, e
 	return team.Epoch, ct, err
 }
 
-func (e *enquirer) create(ctx context.Context, body string) error {
-	d := e.doc(body)
-	d.Role = "affected"
-	d.Recipient = e.keys.Identity.Recipient().String()
-	epoch, ct, err := e.seal(ctx, d)
-	if err != nil {
-		return err
-	}
-	_, err = e.c.CreateMailbox(ctx, client.NewMailbox{ID: e.keys.MailboxID, Verifier: e.keys.Verifier[:], Epoch: epoch, Message: ct})
-	return err
-}
+// create opens a case in German; createIn in another language.
+func (e *enquirer) create(ctx context.Context, body string) error { return e.createIn(ctx, body, "de") }
 
 func (e *enquirer) write(ctx context.Context, body string) error {
 	epoch, ct, err := e.seal(ctx, e.doc(body))

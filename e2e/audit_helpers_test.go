@@ -5,7 +5,6 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/base64"
-	"encoding/hex"
 	"encoding/json"
 	"net"
 	"net/http"
@@ -20,6 +19,7 @@ import (
 	"lotse/api/client"
 	"lotse/audit"
 	"lotse/crypto"
+	"lotse/internal/mailboxdtest"
 )
 
 // auditClientIP is the loopback address the audit tests' client connects
@@ -79,31 +79,13 @@ func auditClient(t *testing.T, base, ua string) (*client.Client, *auditTransport
 	return c, at
 }
 
-// auditAdmin is the team's first admin, logged in.
-type auditAdmin struct {
-	*client.Client
-	id    string
-	key   *age.HybridIdentity
-	token string
-}
-
-// auditTeam bootstraps a team with the configured setup token and puts
-// the epoch-1 keyring; it returns the admin and the team key.
-func auditTeam(t *testing.T, ctx context.Context, c *client.Client, setup string) (*auditAdmin, *age.HybridIdentity) {
+// startAuditServer starts mailboxd with a setup token of its own, no
+// proof of work and no timed compaction: the tests compact when they mean
+// to.
+func startAuditServer(t *testing.T) (srv *server, setup string) {
 	t.Helper()
-	a := &auditAdmin{key: newIdentity(t)}
-	reg, err := c.Register(ctx, client.Registration{Setup: setup, Name: "Anna", Recipient: a.key.Recipient().String()})
-	if err != nil {
-		t.Fatalf("register the admin: %v", err)
-	}
-	a.id = reg.ID
-	a.Client, a.token = login(t, ctx, c, reg.ID, a.key)
-	team := newIdentity(t)
-	env := sealKeyring(t, []crypto.Member{{ID: reg.ID, Name: "Anna", Recipient: a.key.Recipient().String()}}, team)
-	if _, err := a.PutKeyring(ctx, client.KeyringUpdate{Epoch: 1, Recipient: team.Recipient().String(), Envelope: env, Members: []string{reg.ID}}); err != nil {
-		t.Fatalf("put the keyring: %v", err)
-	}
-	return a, team
+	setup = randomToken()
+	return startServer(t, "LOTSE_POW_DIFFICULTY=0", "LOTSE_SETUP_TOKEN="+setup, "LOTSE_COMPACT_HOURS=0"), setup
 }
 
 // auditEnquirer is a mailbox with random credentials (the key derivation
@@ -119,26 +101,19 @@ type auditEnquirer struct {
 
 func newAuditEnquirer(t *testing.T, c *client.Client) *auditEnquirer {
 	t.Helper()
-	var raw [16]byte
-	rand.Read(raw[:])
-	var auth, mk [32]byte
-	rand.Read(auth[:])
+	m := mailboxdtest.RandomMailbox()
+	var mk [32]byte
 	rand.Read(mk[:])
-	v := crypto.VerifierOf(auth)
-	q := &auditEnquirer{id: hex.EncodeToString(raw[:]), mk: base64.StdEncoding.EncodeToString(mk[:]), verifier: v[:], key: newIdentity(t)}
-	q.bearer = q.id + "." + base64.RawURLEncoding.EncodeToString(auth[:])
-	q.c = c.WithToken(q.bearer)
-	return q
+	return &auditEnquirer{id: m.ID, mk: base64.StdEncoding.EncodeToString(mk[:]), verifier: m.Verifier[:], key: newIdentity(t),
+		bearer: m.Bearer(), c: c.WithToken(m.Bearer())}
 }
 
 // doc returns a message document of this mailbox.
 func (q *auditEnquirer) doc(t *testing.T, from, body string) *crypto.Document {
-	d := &crypto.Document{V: 1, Type: "message", Mailbox: q.id, ID: newDocID(t), MK: q.mk, From: from,
-		Sent: time.Now().UTC().Format(time.RFC3339), Lang: "de", Body: body}
-	if from == "counsellor" {
-		d.Name = "Anna"
+	if from == crypto.FromCounsellor {
+		return counsellorDoc(t, q.id, q.mk, "Anna", body)
 	}
-	return d
+	return mailboxdtest.NewMessageDoc(t, q.id, q.mk, from, body)
 }
 
 // create creates the mailbox with a first message; it returns the

@@ -3,16 +3,14 @@ package e2e
 import (
 	"bytes"
 	"context"
-	"crypto/sha256"
+	"errors"
 	"fmt"
 	"os"
-	"path/filepath"
-	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
 	"lotse/api/client"
+	"lotse/internal/mailboxdtest"
 )
 
 // testAuditCompactionUnderLoad: counsellors write through the HTTP API
@@ -20,19 +18,17 @@ import (
 // create and delete mailboxes. Every write the server acknowledged is
 // there afterwards, byte for byte, after a restart too, and the deleted
 // mailboxes' ciphertext is gone from the file.
-func testAuditCompactionUnderLoad(t *testing.T, bin string) {
-	dir := t.TempDir()
-	db := filepath.Join(dir, "data", "lotse.db")
-	setup := randomToken()
-	srv := startServer(t, bin, "LOTSE_DB="+db, "LOTSE_POW_DIFFICULTY=0", "LOTSE_SETUP_TOKEN="+setup, "LOTSE_COMPACT_HOURS=0")
+func testAuditCompactionUnderLoad(t *testing.T) {
+	srv, setup := startAuditServer(t)
+	db := srv.DB()
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	c, err := client.New(srv.URL)
 	if err != nil {
 		t.Fatal(err)
 	}
-	a, team := auditTeam(t, ctx, c, setup)
-	admin := a.Client
+	tm := mailboxdtest.NewTeam(t, ctx, c, setup)
+	admin, team := tm.Admin, tm.Key
 
 	const (
 		mailboxes = 4
@@ -41,21 +37,8 @@ func testAuditCompactionUnderLoad(t *testing.T, bin string) {
 		doomed    = 3
 	)
 	boxes := make([]*auditEnquirer, mailboxes)
-	// acked[mailbox id][seq] is the SHA-256 of what the server acknowledged.
-	var mu sync.Mutex
-	acked := map[string]map[uint64][32]byte{}
-	ack := func(id string, seq uint64, ct []byte) error {
-		mu.Lock()
-		defer mu.Unlock()
-		if acked[id] == nil {
-			acked[id] = map[uint64][32]byte{}
-		}
-		if _, dup := acked[id][seq]; dup {
-			return fmt.Errorf("seq %d acknowledged twice", seq)
-		}
-		acked[id][seq] = sha256.Sum256(ct)
-		return nil
-	}
+	var acks mailboxdtest.Acks
+	ack := acks.Add
 	for i := range boxes {
 		boxes[i] = newAuditEnquirer(t, c)
 		ack(boxes[i].id, 1, boxes[i].create(t, ctx, team, fmt.Sprintf("Nachricht %d", i)))
@@ -70,97 +53,71 @@ func testAuditCompactionUnderLoad(t *testing.T, bin string) {
 		}
 	}
 
-	var (
-		wg          sync.WaitGroup
-		done        atomic.Bool
-		compactions atomic.Int64
-		errs        = make(chan error, writers+2)
-		doomedCTs   [][]byte
-	)
-	for w := range writers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i, ct := range replies[w] {
-				id := boxes[(w+i)%mailboxes].id
-				seq, err := admin.Reply(ctx, id, client.NewMessage{Epoch: 1, Ciphertext: ct})
-				if err != nil {
-					errs <- fmt.Errorf("writer %d, reply %d: %v", w, i, err)
-					return
-				}
-				if err := ack(id, seq, ct); err != nil {
-					errs <- err
-					return
-				}
+	write := func(w int) error {
+		for i, ct := range replies[w] {
+			id := boxes[(w+i)%mailboxes].id
+			seq, err := admin.Reply(ctx, id, client.NewMessage{Epoch: 1, Ciphertext: ct})
+			if err != nil {
+				return fmt.Errorf("writer %d, reply %d: %v", w, i, err)
 			}
-		}()
+			if err := ack(id, seq, ct); err != nil {
+				return err
+			}
+		}
+		return nil
 	}
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
+	var doomedCTs [][]byte
+	deleteDoomed := func() error {
 		for i := range doomed {
 			q := newAuditEnquirer(t, c)
-			ct := q.create(t, ctx, team, fmt.Sprintf("Bitte löschen %d", i))
-			mu.Lock()
-			doomedCTs = append(doomedCTs, ct)
-			mu.Unlock()
+			doomedCTs = append(doomedCTs, q.create(t, ctx, team, fmt.Sprintf("Bitte löschen %d", i)))
 			if err := q.c.DeleteMailbox(ctx); err != nil {
-				errs <- fmt.Errorf("delete: %v", err)
-				return
+				return fmt.Errorf("delete: %v", err)
 			}
 		}
-	}()
-	var compactor sync.WaitGroup
-	compactor.Add(1)
-	go func() {
-		defer compactor.Done()
-		for !done.Load() || compactions.Load() < 3 {
-			if err := admin.Compact(ctx); err != nil {
-				errs <- fmt.Errorf("compact: %v", err)
-				return
-			}
-			compactions.Add(1)
-		}
-	}()
-	wg.Wait()
-	done.Store(true)
-	compactor.Wait()
-	close(errs)
-	for err := range errs {
-		t.Error(err)
+		return nil
 	}
-	if t.Failed() {
-		return
+	var loadErr error
+	load := func() {
+		loadErr = mailboxdtest.Parallel(writers+1, func(w int) error {
+			if w == writers {
+				return deleteDoomed()
+			}
+			return write(w)
+		})
+	}
+	compactions := 0
+	compact := func() error { compactions++; return admin.Compact(ctx) }
+	if err := errors.Join(mailboxdtest.RepeatDuring(3, compact, load), loadErr); err != nil {
+		t.Fatal(err)
 	}
 	if err := admin.Compact(ctx); err != nil { // after the last deletion
 		t.Fatal(err)
 	}
-	t.Logf("%d compactions during %d replies", compactions.Load(), writers*perWriter)
+	t.Logf("%d compactions during %d replies", compactions, writers*perWriter)
 
 	check := func(admin *client.Client, when string) {
 		t.Helper()
-		for id, seqs := range acked {
+		for _, id := range acks.Mailboxes() {
 			detail, err := admin.Case(ctx, id, 0)
 			if err != nil {
 				t.Fatalf("%s: case: %v", when, err)
 			}
-			if len(detail.Messages) != len(seqs) || detail.MessageCount != len(seqs) {
-				t.Errorf("%s: a case holds %d messages (count %d), %d were acknowledged", when, len(detail.Messages), detail.MessageCount, len(seqs))
-			}
+			held := map[uint64][]byte{}
 			for _, m := range detail.Messages {
-				want, ok := seqs[m.Seq]
-				switch {
-				case !ok:
-					t.Errorf("%s: seq %d was never acknowledged", when, m.Seq)
-				case sha256.Sum256(m.Ciphertext) != want:
-					t.Errorf("%s: seq %d holds other bytes than acknowledged", when, m.Seq)
-				}
+				held[m.Seq] = m.Ciphertext
+			}
+			if detail.MessageCount != len(held) {
+				t.Errorf("%s: a case counts %d messages and holds %d", when, detail.MessageCount, len(held))
+			}
+			for _, p := range acks.Check(id, held) {
+				t.Errorf("%s: %s", when, p)
 			}
 		}
 	}
 	check(admin, "after the load")
 	srv.restart()
-	admin, _ = login(t, ctx, c, a.id, a.key)
+	admin, _ = login(t, ctx, c, tm.AdminID, tm.AdminKey)
 	check(admin, "after a restart")
 	srv.stop()
 

@@ -9,8 +9,7 @@ import (
 	"strings"
 	"testing"
 
-	"filippo.io/age"
-
+	"lotse/internal/mailboxdtest"
 	"lotse/mailbox/mailboxtest"
 )
 
@@ -24,21 +23,7 @@ func testAuditPlanted(t *testing.T, backup, mailboxID string) {
 	}
 	plaintext := bytes.Repeat([]byte(" "), 1024)
 	copy(plaintext, `{"v":1,"type":"message","body":"Sie haben meinen Pass, bitte helfen Sie mir"}`)
-	var x25519 bytes.Buffer
-	var to []age.Recipient
-	for range 2 {
-		id, err := age.GenerateX25519Identity()
-		if err != nil {
-			t.Fatal(err)
-		}
-		to = append(to, id.Recipient())
-	}
-	w, err := age.Encrypt(&x25519, to...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	w.Write(plaintext)
-	w.Close()
+	x25519 := mailboxdtest.ClassicCiphertext(t, plaintext)
 	seq := func(n uint64) []byte { return binary.BigEndian.AppendUint64(nil, n) }
 	minute := regexp.MustCompile(`("last_activity":"[^"]*T\d\d):00:00Z"`).ReplaceAll(record, []byte(`$1:47:00Z"`))
 	if bytes.Equal(minute, record) {
@@ -59,7 +44,7 @@ func testAuditPlanted(t *testing.T, backup, mailboxID string) {
 			"mailboxes " + mailboxID + " .user_agent: field not in the allow-list", "Mozilla"},
 		{"time to the minute", []string{"mailboxes"}, []byte(mailboxID), minute,
 			"mailboxes " + mailboxID + " .last_activity: not an RFC 3339 UTC time truncated to the hour", ":47:00"},
-		{"X25519 ciphertext", []string{"ciphertexts"}, seq(1), x25519.Bytes(),
+		{"X25519 ciphertext", []string{"ciphertexts"}, seq(1), x25519,
 			where + " 0x0000000000000001: message ciphertext: ciphertext policy: stanza 1: type is not mlkem768x25519", "helfen"},
 	} {
 		data, err := os.ReadFile(backup)

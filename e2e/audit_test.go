@@ -20,6 +20,7 @@ import (
 	"lotse/api/client"
 	"lotse/audit"
 	"lotse/crypto"
+	"lotse/internal/mailboxdtest"
 )
 
 // TestAudit plays the auditor's part against a real mailboxd: the full
@@ -30,46 +31,34 @@ func TestAudit(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds and runs mailboxd")
 	}
-	bin := buildMailboxd(t)
-	t.Run("canaries", func(t *testing.T) { testAuditCanaries(t, bin) })
-	t.Run("compaction under load", func(t *testing.T) { testAuditCompactionUnderLoad(t, bin) })
+	t.Run("canaries", func(t *testing.T) { testAuditCanaries(t) })
+	t.Run("compaction under load", func(t *testing.T) { testAuditCompactionUnderLoad(t) })
 }
 
-func testAuditCanaries(t *testing.T, bin string) {
+func testAuditCanaries(t *testing.T) {
 	dir := t.TempDir()
-	db := filepath.Join(dir, "data", "lotse.db")
-	setup := randomToken()
-	srv := startServer(t, bin, "LOTSE_DB="+db, "LOTSE_POW_DIFFICULTY=0", "LOTSE_SETUP_TOKEN="+setup, "LOTSE_COMPACT_HOURS=0")
+	srv, setup := startAuditServer(t)
+	db := srv.DB()
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 
 	ua := "LotseAuditCanary/1.0 (X11; Linux; " + randomToken()[:12] + ")"
 	c, transport := auditClient(t, srv.URL, ua)
-	admin, team := auditTeam(t, ctx, c, setup)
+	tm := mailboxdtest.NewTeam(t, ctx, c, setup)
+	admin, team := tm.Admin, tm.Key
 
 	// The enquirer's code and passphrase, with the real key derivation.
-	code, err := crypto.GeneratePickupCode(rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	pass, err := crypto.GeneratePassphrase(rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	keys, err := crypto.DeriveEnquirerKeys(code, pass)
-	if err != nil {
-		t.Fatal(err)
-	}
+	drawn := mailboxdtest.NewEnquirer(t)
+	code, pass, keys := drawn.Code, drawn.Passphrase, drawn.Keys
 	secrets := map[string]string{}
 	bodies := newBodies(t, secrets)
 	bodies["kept"] = "Ich schreibe für meine Schwester, sie arbeitet ohne Lohn. " + randomToken()[:16]
 
 	// a. The enquirer writes; another mailbox stays.
 	enq := c.WithToken(keys.Bearer())
-	mk := base64.StdEncoding.EncodeToString(keys.MailboxKey[:])
 	own := keys.Identity.Recipient()
-	first := &crypto.Document{V: 1, Type: "message", Mailbox: keys.MailboxID, ID: newDocID(t), MK: mk, From: "enquirer",
-		Sent: time.Now().UTC().Format(time.RFC3339), Lang: "de", Body: bodies["first"], Role: "affected", Recipient: own.String()}
+	first := enquirerDoc(t, keys, bodies["first"])
+	first.Role, first.Recipient = "affected", own.String()
 	ct1 := seal(t, first, team.Recipient(), own)
 	if _, err := enq.CreateMailbox(ctx, client.NewMailbox{ID: keys.MailboxID, Verifier: keys.Verifier[:], Epoch: 1, Message: ct1}); err != nil {
 		t.Fatalf("create the mailbox: %v", err)
@@ -87,8 +76,7 @@ func testAuditCanaries(t *testing.T, bin string) {
 	if err != nil || !bytes.Contains(got, []byte(bodies["first"])) {
 		t.Fatalf("the counsellor reads the first message: %v", err)
 	}
-	reply := &crypto.Document{V: 1, Type: "message", Mailbox: keys.MailboxID, ID: newDocID(t), MK: mk, From: "counsellor", Name: "Anna",
-		Sent: time.Now().UTC().Format(time.RFC3339), Lang: "de", Body: bodies["reply 1"]}
+	reply := counsellorDoc(t, keys.MailboxID, first.MK, "Anna", bodies["reply 1"])
 	replyCT := seal(t, reply, team.Recipient(), own)
 	if _, err := admin.Reply(ctx, keys.MailboxID, client.NewMessage{Epoch: 1, Ciphertext: replyCT}); err != nil {
 		t.Fatalf("reply: %v", err)
@@ -109,7 +97,7 @@ func testAuditCanaries(t *testing.T, bin string) {
 	deletedCTs := [][]byte{ct1, replyCT, followCT}
 
 	// c. A backup while the mailbox exists, then the enquirer deletes it.
-	backup1 := auditBackup(t, ctx, admin.Client, dir, "backup-before.db")
+	backup1 := auditBackup(t, ctx, admin, dir, "backup-before.db")
 	if err := enq.DeleteMailbox(ctx); err != nil {
 		t.Fatalf("delete the mailbox: %v", err)
 	}
@@ -127,7 +115,7 @@ func testAuditCanaries(t *testing.T, bin string) {
 		t.Fatal("before compaction the data file holds no deleted ciphertext: the check after compaction would prove nothing")
 	}
 	liveBefore := auditWrite(t, dir, "live-before.db", raw)
-	backup2 := auditBackup(t, ctx, admin.Client, dir, "backup-after.db")
+	backup2 := auditBackup(t, ctx, admin, dir, "backup-after.db")
 
 	// d. Compaction through the admin API.
 	rep, err := admin.CompactReport(ctx)
@@ -147,12 +135,12 @@ func testAuditCanaries(t *testing.T, bin string) {
 		t.Fatalf("the client connected from %v, want only %s", l, auditClientIP)
 	}
 	srv.stop()
-	logFile := auditWrite(t, dir, "mailboxd.log", []byte(srv.log.String()))
+	logFile := auditWrite(t, dir, "mailboxd.log", []byte(srv.Log().String()))
 
 	// e. The canaries: message texts, code, passphrase, the client's
 	// address and user agent, and the credentials that came by.
 	canaries := []string{code, crypto.FormatPickupCode(code), pass, crypto.FormatPassphrase(pass), auditClientIP, ua,
-		setup, admin.token, strings.SplitN(keys.Bearer(), ".", 2)[1], strings.SplitN(kept.bearer, ".", 2)[1]}
+		setup, tm.Session, strings.SplitN(keys.Bearer(), ".", 2)[1], strings.SplitN(kept.bearer, ".", 2)[1]}
 	for _, name := range slices.Sorted(func(yield func(string) bool) {
 		for k := range bodies {
 			if !yield(k) {

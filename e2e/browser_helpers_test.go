@@ -9,15 +9,11 @@ import (
 	"testing"
 	"time"
 
-	"filippo.io/age"
 	"github.com/chromedp/cdproto/cdp"
 	"github.com/chromedp/cdproto/log"
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
-
-	"lotse/api/client"
-	"lotse/crypto"
 )
 
 const chromiumPath = "/usr/bin/chromium"
@@ -39,38 +35,6 @@ func requireBrowser(t *testing.T) {
 		}
 		t.Skipf("%s is missing; set LOTSE_REQUIRE_BROWSER=1 to make this a failure", chromiumPath)
 	}
-}
-
-// browserTeam is a set-up team: an admin with a session and the epoch-1
-// keyring, as a counsellor desk would have it (copied from TestEndToEnd).
-type browserTeam struct {
-	admin   *client.Client
-	adminID string
-	key     *age.HybridIdentity
-	team    *age.HybridIdentity
-}
-
-func setUpTeam(t *testing.T, ctx context.Context, srv *server) *browserTeam {
-	t.Helper()
-	c, err := client.New(srv.URL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if srv.SetupToken == "" {
-		t.Fatalf("no setup token at the first start:\n%s", srv.output())
-	}
-	key := newIdentity(t)
-	reg, err := c.Register(ctx, client.Registration{Setup: srv.SetupToken, Name: "Anna", Recipient: key.Recipient().String()})
-	if err != nil {
-		t.Fatalf("register the admin: %v", err)
-	}
-	admin, _ := login(t, ctx, c, reg.ID, key)
-	team := newIdentity(t)
-	env := sealKeyring(t, []crypto.Member{{ID: reg.ID, Name: "Anna", Recipient: key.Recipient().String()}}, team)
-	if _, err := admin.PutKeyring(ctx, client.KeyringUpdate{Epoch: 1, Recipient: team.Recipient().String(), Envelope: env, Members: []string{reg.ID}}); err != nil {
-		t.Fatalf("put the first keyring: %v", err)
-	}
-	return &browserTeam{admin: admin, adminID: reg.ID, key: key, team: team}
 }
 
 // browserWatch collects what the page does that a test must see: every
@@ -177,7 +141,7 @@ func (b *tab) fail(what string, err error) {
 	ctx, cancel := context.WithTimeout(b.ctx, 5*time.Second)
 	defer cancel()
 	body, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`document.body ? document.body.innerText : ""`))
-	b.t.Fatalf("%s: %v\npage text: %q\nbrowser problems: %v\nserver log:\n%s", what, err, body, problems, b.srv.output())
+	b.t.Fatalf("%s: %v\npage text: %q\nbrowser problems: %v\nserver log:\n%s", what, err, body, problems, b.srv.Output())
 }
 
 func (b *tab) do(what string, steps ...chromedp.Action[chromedp.Void]) {

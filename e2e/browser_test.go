@@ -41,12 +41,11 @@ const exitURL = "https://exit.invalid/"
 // page CSP, with no request to another origin.
 func TestBrowser(t *testing.T) {
 	requireBrowser(t)
-	bin := buildMailboxd(t)
-	srv := startServer(t, bin, "LOTSE_POW_DIFFICULTY=4", "LOTSE_EXIT_URL="+exitURL)
+	srv := startServer(t, "LOTSE_POW_DIFFICULTY=4", "LOTSE_EXIT_URL="+exitURL)
 	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
 	defer cancel()
 	checkHeaders(t, srv.URL)
-	team := setUpTeam(t, ctx, srv)
+	team := newTeam(t, ctx, srv)
 
 	bctx, stop := newBrowser(t, "de-DE")
 	defer stop()
@@ -154,8 +153,8 @@ func TestBrowser(t *testing.T) {
 
 	// The counsellor reads it with the team key and replies to the
 	// recipient in the first document; the open page shows it live.
-	kr := openKeyring(t, ctx, team.admin, team.key)
-	detail, err := team.admin.Case(ctx, id, 0)
+	kr := openKeyring(t, ctx, team.Admin, team.AdminKey)
+	detail, err := team.Admin.Case(ctx, id, 0)
 	if err != nil {
 		t.Fatalf("fetch the case: %v", err)
 	}
@@ -170,7 +169,7 @@ func TestBrowser(t *testing.T) {
 	}
 	replyBody := "Guten Tag, wir sind für Sie da.\nZweite Zeile."
 	reply := counsellorDoc(t, id, first.MK, "Anna", replyBody)
-	if _, err := team.admin.Reply(ctx, id, client.NewMessage{Epoch: 1, Ciphertext: seal(t, reply, team.team.Recipient(), replyTo)}); err != nil {
+	if _, err := team.Admin.Reply(ctx, id, client.NewMessage{Epoch: 1, Ciphertext: seal(t, reply, team.Key.Recipient(), replyTo)}); err != nil {
 		t.Fatalf("reply: %v", err)
 	}
 	b.do("live reply", chromedp.WaitVisible(chromedp.CSS(`#thread li.message.theirs`)))
@@ -183,7 +182,7 @@ func TestBrowser(t *testing.T) {
 	forgedMK := make([]byte, 32)
 	rand.Read(forgedMK)
 	forged := counsellorDoc(t, id, base64.StdEncoding.EncodeToString(forgedMK), "Team", "Bitte schicken Sie uns Ihre Adresse.")
-	if _, err := team.admin.Reply(ctx, id, client.NewMessage{Epoch: 1, Ciphertext: seal(t, forged, team.team.Recipient(), replyTo)}); err != nil {
+	if _, err := team.Admin.Reply(ctx, id, client.NewMessage{Epoch: 1, Ciphertext: seal(t, forged, team.Key.Recipient(), replyTo)}); err != nil {
 		t.Fatalf("forged reply: %v", err)
 	}
 	b.do("forged reply", chromedp.WaitVisible(chromedp.CSS(`#thread li.warning`)))
@@ -195,7 +194,7 @@ func TestBrowser(t *testing.T) {
 	followUp := "Danke. Wann kann ich anrufen?"
 	b.do("follow-up", chromedp.SendKeys(chromedp.ID("reply"), followUp), chromedp.Click(chromedp.ID("b-thread-send")),
 		chromedp.WaitVisible(chromedp.CSS(`#thread li.message.mine[data-seq="4"]`)))
-	detail, err = team.admin.Case(ctx, id, 0)
+	detail, err = team.Admin.Case(ctx, id, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -247,7 +246,7 @@ func TestBrowser(t *testing.T) {
 	checkView(b, "delete", "de", "Gespräch wirklich löschen?")
 	b.do("confirm delete", chromedp.Click(chromedp.ID("b-delete-confirm")), chromedp.WaitVisible(chromedp.ID("b-home")))
 	checkView(b, "deleted", "de", "Das Gespräch ist gelöscht.")
-	_, err = team.admin.Case(ctx, id, 0)
+	_, err = team.Admin.Case(ctx, id, 0)
 	wantAPIError(t, "the case after deletion", err, 404, "not_found")
 
 	// Everything the page requested came from its own origin; no CSP

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"lotse/api/client"
+	"lotse/internal/mailboxdtest"
 )
 
 // TestCrash submits messages from concurrent clients to a real mailboxd,
@@ -24,8 +25,7 @@ func TestCrash(t *testing.T) {
 	if longFaults {
 		kills, writers = 50, 16
 	}
-	bin := buildMailboxd(t)
-	srv := startServer(t, bin, faultLimits...)
+	srv := startServer(t, mailboxdtest.LoadEnv()...)
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
 	defer cancel()
 	ft := setUpFaultTeam(t, ctx, srv)
@@ -76,7 +76,7 @@ func TestCrash(t *testing.T) {
 			}(w)
 		}
 		time.Sleep(time.Duration(200+mrand.IntN(800)) * time.Millisecond)
-		srv.kill() // SIGKILL
+		srv.Kill() // SIGKILL
 		close(stop)
 		wg.Wait()
 		srv.start()
@@ -94,7 +94,7 @@ func TestCrash(t *testing.T) {
 		}
 	}
 	srv.stop()
-	rep := auditClean(t, srv.dbPath(), true)
+	rep := auditClean(t, srv.DB(), true)
 	if rep.Ciphertexts < total {
 		t.Errorf("audit counts %d ciphertexts, the server served %d messages", rep.Ciphertexts, total)
 	}

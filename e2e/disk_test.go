@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"lotse/api/client"
+	"lotse/internal/mailboxdtest"
 )
 
 // TestDiskFull runs mailboxd on a small tmpfs and writes until the disk is
@@ -37,9 +38,8 @@ func TestDiskFull(t *testing.T) {
 	}
 	t.Cleanup(func() { exec.Command("umount", "-l", mnt).Run() })
 
-	bin := buildMailboxd(t)
 	db := filepath.Join(mnt, "lotse.db")
-	srv := startServer(t, bin, append(faultLimits, "LOTSE_DB="+db)...)
+	srv := startServer(t, append(mailboxdtest.LoadEnv(), "LOTSE_DB="+db)...)
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
 	ft := setUpFaultTeam(t, ctx, srv)

@@ -17,6 +17,7 @@ import (
 
 	"lotse/api/client"
 	"lotse/crypto"
+	"lotse/internal/mailboxdtest"
 )
 
 const eventTimeout = 10 * time.Second
@@ -29,8 +30,7 @@ func TestEndToEnd(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds and runs mailboxd")
 	}
-	bin := buildMailboxd(t)
-	srv := startServer(t, bin, "LOTSE_POW_DIFFICULTY=4")
+	srv := startServer(t, "LOTSE_POW_DIFFICULTY=4")
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
 
@@ -44,7 +44,7 @@ func TestEndToEnd(t *testing.T) {
 	// a. Bootstrap the admin with the printed setup token.
 	setupToken := srv.SetupToken
 	if setupToken == "" {
-		t.Fatalf("no setup token line at the first start:\n%s", srv.output())
+		t.Fatalf("no setup token line at the first start:\n%s", srv.Output())
 	}
 	adminKey := newIdentity(t)
 	adminReg, err := c.Register(ctx, client.Registration{Setup: setupToken, Name: "Anna", Recipient: adminKey.Recipient().String()})
@@ -77,18 +77,8 @@ func TestEndToEnd(t *testing.T) {
 	team := getTeam(t, ctx, c, 1, team1)
 
 	// c. An enquirer writes a first message.
-	code, err := crypto.GeneratePickupCode(rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	pass, err := crypto.GeneratePassphrase(rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	keys, err := crypto.DeriveEnquirerKeys(code, pass)
-	if err != nil {
-		t.Fatal(err)
-	}
+	drawn := mailboxdtest.NewEnquirer(t)
+	code, pass, keys := drawn.Code, drawn.Passphrase, drawn.Keys
 	id := keys.MailboxID
 	secrets["pickup code"] = code
 	secrets["formatted pickup code"] = crypto.FormatPickupCode(code)
@@ -180,8 +170,8 @@ func TestEndToEnd(t *testing.T) {
 
 	// e. Restart: what was acknowledged survives, sessions do not.
 	srv.restart()
-	if srv.SetupToken != "" || strings.Contains(srv.output(), "setup token") {
-		t.Errorf("the setup token is printed after setup:\n%s", srv.output())
+	if srv.SetupToken != "" || strings.Contains(srv.Output(), "setup token") {
+		t.Errorf("the setup token is printed after setup:\n%s", srv.Output())
 	}
 	_, err = admin.Cases(ctx, "")
 	wantAPIError(t, "a session from before the restart", err, 401, "unauthorized")
@@ -442,7 +432,7 @@ func TestEndToEnd(t *testing.T) {
 	}
 	srv.stop()
 	srv.checkLog(t, secrets)
-	log := srv.log.String()
+	log := srv.Log().String()
 	if n := strings.Count(log, setupToken); n != 1 {
 		t.Errorf("the setup token appears %d times in the log, want once (the first start's setup line)", n)
 	}
@@ -484,14 +474,7 @@ func newBodies(t *testing.T, secrets map[string]string) map[string]string {
 	return bodies
 }
 
-func newIdentity(t *testing.T) *age.HybridIdentity {
-	t.Helper()
-	id, err := age.GenerateHybridIdentity()
-	if err != nil {
-		t.Fatal(err)
-	}
-	return id
-}
+var newIdentity = mailboxdtest.NewIdentity
 
 // login logs in by challenge and returns a client with the session.
 func login(t *testing.T, ctx context.Context, c *client.Client, counsellorID string, key age.Identity) (*client.Client, string) {
@@ -594,24 +577,14 @@ type teamKey struct {
 
 func enquirerDoc(t *testing.T, keys *crypto.EnquirerKeys, body string) *crypto.Document {
 	t.Helper()
-	return &crypto.Document{V: 1, Type: "message", Mailbox: keys.MailboxID, ID: newDocID(t),
-		MK: base64.StdEncoding.EncodeToString(keys.MailboxKey[:]), From: "enquirer",
-		Sent: time.Now().UTC().Format(time.RFC3339), Lang: "de", Body: body}
+	return mailboxdtest.NewMessageDoc(t, keys.MailboxID, base64.StdEncoding.EncodeToString(keys.MailboxKey[:]), crypto.FromEnquirer, body)
 }
 
 func counsellorDoc(t *testing.T, mailboxID, mk, name, body string) *crypto.Document {
 	t.Helper()
-	return &crypto.Document{V: 1, Type: "message", Mailbox: mailboxID, ID: newDocID(t), MK: mk,
-		From: "counsellor", Name: name, Sent: time.Now().UTC().Format(time.RFC3339), Lang: "de", Body: body}
-}
-
-func newDocID(t *testing.T) string {
-	t.Helper()
-	id, err := crypto.NewDocumentID(rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return id
+	d := mailboxdtest.NewMessageDoc(t, mailboxID, mk, crypto.FromCounsellor, body)
+	d.Name = name
+	return d
 }
 
 func seal(t *testing.T, d *crypto.Document, team, enquirer *age.HybridRecipient) []byte {

@@ -3,19 +3,16 @@ package e2e
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
-	"crypto/sha256"
 	"encoding/base64"
-	"encoding/hex"
 	"os"
 	"strings"
 	"testing"
-	"time"
 
 	"filippo.io/age"
 
 	"lotse/api/client"
 	"lotse/crypto"
+	"lotse/internal/mailboxdtest"
 	"lotse/mailbox"
 	"lotse/mailbox/snapshot"
 )
@@ -25,66 +22,28 @@ import (
 // longFaults is set by LOTSE_LONG_FAULTS=1: more kills, longer runs.
 var longFaults = os.Getenv("LOTSE_LONG_FAULTS") == "1"
 
-// faultLimits lets one loopback client write many messages: the per-address
-// and per-mailbox caps are tested elsewhere and would only stop the load.
-var faultLimits = []string{
-	"LOTSE_POW_DIFFICULTY=0",
-	"LOTSE_CREATE_LIMIT=off",
-	"LOTSE_ENQUIRER_LIMIT=off",
-	"LOTSE_POST_LIMIT=off",
-	"LOTSE_MAILBOXES_PER_HOUR=off",
-	"LOTSE_MAILBOX_PER_HOUR=1000000",
-	"LOTSE_MAILBOX_MAX_MESSAGES=1000000",
-	"LOTSE_MAILBOX_MAX_BYTES=1099511627776",
-}
-
 // faultTeam is a team with an epoch-1 keyring and an enquirer key that
 // every test message is also encrypted to.
 type faultTeam struct {
-	c        *client.Client
-	admin    *client.Client
-	teamKey  *age.HybridIdentity
+	*mailboxdtest.Team
 	enquirer *age.HybridIdentity
-	adminID  string
-	adminKey *age.HybridIdentity
-	session  string
 }
 
 func setUpFaultTeam(t *testing.T, ctx context.Context, srv *server) *faultTeam {
 	t.Helper()
-	c, err := client.New(srv.URL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	adminKey := newIdentity(t)
-	reg, err := c.Register(ctx, client.Registration{Setup: srv.SetupToken, Name: "Anna", Recipient: adminKey.Recipient().String()})
-	if err != nil {
-		t.Fatalf("register: %v", err)
-	}
-	admin, session := login(t, ctx, c, reg.ID, adminKey)
-	ft := &faultTeam{c: c, admin: admin, teamKey: newIdentity(t), enquirer: newIdentity(t), adminID: reg.ID, adminKey: adminKey, session: session}
-	env := sealKeyring(t, []crypto.Member{{ID: reg.ID, Name: "Anna", Recipient: adminKey.Recipient().String()}}, ft.teamKey)
-	if _, err := admin.PutKeyring(ctx, client.KeyringUpdate{Epoch: 1, Recipient: ft.teamKey.Recipient().String(), Envelope: env, Members: []string{reg.ID}}); err != nil {
-		t.Fatalf("put keyring: %v", err)
-	}
-	return ft
+	return &faultTeam{Team: newTeam(t, ctx, srv), enquirer: newIdentity(t)}
 }
 
 // seal returns a fresh, policy-valid message ciphertext of about size
 // bytes of body; every call gives different bytes.
 func (ft *faultTeam) seal(t testing.TB, first bool, size int) []byte {
 	t.Helper()
-	id, err := crypto.NewDocumentID(rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	d := &crypto.Document{V: 1, Type: "message", Mailbox: strings.Repeat("0", 32), ID: id,
-		MK: base64.StdEncoding.EncodeToString(make([]byte, 32)), From: crypto.FromEnquirer,
-		Sent: time.Now().UTC().Format(time.RFC3339), Lang: "de", Body: strings.Repeat("x", size)}
+	d := mailboxdtest.NewMessageDoc(t, strings.Repeat("0", 32), base64.StdEncoding.EncodeToString(make([]byte, 32)),
+		crypto.FromEnquirer, strings.Repeat("x", size))
 	if first {
 		d.Recipient = ft.enquirer.Recipient().String()
 	}
-	ct, err := crypto.SealDocument(d, ft.teamKey.Recipient(), ft.enquirer.Recipient())
+	ct, err := crypto.SealDocument(d, ft.Key.Recipient(), ft.enquirer.Recipient())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -102,18 +61,12 @@ type faultMailbox struct {
 
 func (ft *faultTeam) newMailbox(t *testing.T, ctx context.Context) *faultMailbox {
 	t.Helper()
-	idb := make([]byte, 16)
-	rand.Read(idb)
-	var auth [32]byte
-	rand.Read(auth[:])
-	id := hex.EncodeToString(idb)
-	verifier := sha256.Sum256(auth[:])
+	m := mailboxdtest.RandomMailbox()
 	first := ft.seal(t, true, 100)
-	if _, err := ft.c.CreateMailbox(ctx, client.NewMailbox{ID: id, Verifier: verifier[:], Epoch: 1, Message: first}); err != nil {
+	if _, err := ft.Client.CreateMailbox(ctx, client.NewMailbox{ID: m.ID, Verifier: m.Verifier[:], Epoch: 1, Message: first}); err != nil {
 		t.Fatalf("create mailbox: %v", err)
 	}
-	bearer := id + "." + base64.RawURLEncoding.EncodeToString(auth[:])
-	return &faultMailbox{id: id, bearer: bearer, first: first, c: ft.c.WithToken(bearer)}
+	return &faultMailbox{id: m.ID, bearer: m.Bearer(), first: first, c: ft.Client.WithToken(m.Bearer())}
 }
 
 // checkMailbox reads a mailbox and requires seqs 1…n without gaps, the
@@ -157,17 +110,6 @@ func checkMailbox(t *testing.T, ctx context.Context, mb *faultMailbox, acked map
 		}
 	}
 	return len(m.Messages)
-}
-
-// dbPath is the data file the server was started with.
-func (s *server) dbPath() string {
-	db := ""
-	for _, e := range s.env {
-		if v, ok := strings.CutPrefix(e, "LOTSE_DB="); ok {
-			db = v
-		}
-	}
-	return db
 }
 
 // auditClean runs the auditor on a data file that no process holds. A

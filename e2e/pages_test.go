@@ -21,6 +21,8 @@ import (
 	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/cdproto/storage"
 	"github.com/chromedp/chromedp"
+
+	"lotse/internal/mailboxdtest"
 )
 
 // pagesContentDir is an operator's content folder: one string changed, so
@@ -45,8 +47,7 @@ func pagesContentDir(t *testing.T) string {
 // and nothing stored, and Shift three times leaves the site.
 func TestPagesBrowser(t *testing.T) {
 	requireBrowser(t)
-	bin := buildMailboxd(t)
-	srv := startServer(t, bin, "LOTSE_EXIT_URL="+exitURL, "LOTSE_RETENTION_DAYS=45", "LOTSE_CONTENT_DIR="+pagesContentDir(t))
+	srv := startServer(t, "LOTSE_EXIT_URL="+exitURL, "LOTSE_RETENTION_DAYS=45", "LOTSE_CONTENT_DIR="+pagesContentDir(t))
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
 
@@ -271,7 +272,6 @@ func TestBrokenContentDir(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds mailboxd")
 	}
-	bin := buildMailboxd(t)
 	for _, tc := range []struct {
 		name, file, body string
 		want             []string
@@ -295,7 +295,7 @@ func TestBrokenContentDir(t *testing.T) {
 			data := filepath.Join(dir, "data")
 			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 			defer cancel()
-			cmd := exec.CommandContext(ctx, bin)
+			cmd := exec.CommandContext(ctx, mailboxdtest.Binary(t))
 			cmd.Env = []string{"LOTSE_ADDR=127.0.0.1:0", "LOTSE_DB=" + filepath.Join(data, "lotse.db"), "LOTSE_CONTENT_DIR=" + content, "PATH=" + os.Getenv("PATH")}
 			out, err := cmd.CombinedOutput()
 			var exit *exec.ExitError

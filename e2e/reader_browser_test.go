@@ -56,11 +56,10 @@ func sealUnchecked(t *testing.T, d *crypto.Document, to ...age.Recipient) []byte
 // scripts carries.
 func TestReaderBrowser(t *testing.T) {
 	requireBrowser(t)
-	bin := buildMailboxd(t)
-	srv := startServer(t, bin, "LOTSE_POW_DIFFICULTY=0", "LOTSE_EXIT_URL="+exitURL)
+	srv := startServer(t, "LOTSE_POW_DIFFICULTY=0", "LOTSE_EXIT_URL="+exitURL)
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
-	team := setUpTeam(t, ctx, srv)
+	team := newTeam(t, ctx, srv)
 	c, err := client.New(srv.URL)
 	if err != nil {
 		t.Fatal(err)
@@ -80,7 +79,7 @@ func TestReaderBrowser(t *testing.T) {
 	}
 	id := keys.MailboxID
 	own := keys.Identity.Recipient()
-	teamR := team.team.Recipient()
+	teamR := team.Key.Recipient()
 	first := enquirerDoc(t, keys, "Meine erste Nachricht.")
 	first.Recipient = own.String()
 	if _, err := c.CreateMailbox(ctx, client.NewMailbox{ID: id, Verifier: keys.Verifier[:], Epoch: 1, Message: seal(t, first, teamR, own)}); err != nil {
@@ -88,7 +87,7 @@ func TestReaderBrowser(t *testing.T) {
 	}
 	reply := func(ct []byte) {
 		t.Helper()
-		if _, err := team.admin.Reply(ctx, id, client.NewMessage{Epoch: 1, Ciphertext: ct}); err != nil {
+		if _, err := team.Admin.Reply(ctx, id, client.NewMessage{Epoch: 1, Ciphertext: ct}); err != nil {
 			t.Fatalf("reply: %v", err)
 		}
 	}
@@ -165,11 +164,10 @@ func TestCreateCheckOrder(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds mailboxd")
 	}
-	bin := buildMailboxd(t)
-	srv := startServer(t, bin, "LOTSE_POW_DIFFICULTY=1", "LOTSE_CREATE_LIMIT=1/1h")
+	srv := startServer(t, "LOTSE_POW_DIFFICULTY=1", "LOTSE_CREATE_LIMIT=1/1h")
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	team := setUpTeam(t, ctx, srv)
+	team := newTeam(t, ctx, srv)
 	c, err := client.New(srv.URL)
 	if err != nil {
 		t.Fatal(err)
@@ -202,7 +200,7 @@ func TestCreateCheckOrder(t *testing.T) {
 			pow.Challenge[0] ^= 1
 		}
 		_, err = c.CreateMailbox(ctx, client.NewMailbox{ID: keys.MailboxID, Verifier: keys.Verifier[:], Epoch: 1,
-			Message: seal(t, d, team.team.Recipient(), own), Pow: &client.PowSolution{Challenge: pow.Challenge, Nonce: nonce}})
+			Message: seal(t, d, team.Key.Recipient(), own), Pow: &client.PowSolution{Challenge: pow.Challenge, Nonce: nonce}})
 		return err
 	}
 	if err := create(false); err != nil {

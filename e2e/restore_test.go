@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"lotse/api/client"
+	"lotse/internal/mailboxdtest"
 )
 
 // TestRestoreBackup takes a backup over GET /api/v1/admin/backup while
@@ -19,8 +20,7 @@ func TestRestoreBackup(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds and runs mailboxd")
 	}
-	bin := buildMailboxd(t)
-	srv := startServer(t, bin, faultLimits...)
+	srv := startServer(t, mailboxdtest.LoadEnv()...)
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
 	ft := setUpFaultTeam(t, ctx, srv)
@@ -50,7 +50,7 @@ func TestRestoreBackup(t *testing.T) {
 	}
 
 	var backup bytes.Buffer
-	if _, err := ft.admin.Backup(ctx, &backup); err != nil {
+	if _, err := ft.Admin.Backup(ctx, &backup); err != nil {
 		t.Fatalf("backup: %v", err)
 	}
 	dir := t.TempDir()
@@ -60,7 +60,7 @@ func TestRestoreBackup(t *testing.T) {
 	}
 	auditClean(t, path, false)
 
-	restored := startServer(t, bin, append(faultLimits, "LOTSE_DB="+path)...)
+	restored := startServer(t, append(mailboxdtest.LoadEnv(), "LOTSE_DB="+path)...)
 	if restored.SetupToken != "" {
 		t.Error("the restored server asks for a setup token: the team is missing")
 	}
@@ -78,10 +78,10 @@ func TestRestoreBackup(t *testing.T) {
 		t.Errorf("deleted mailbox after restore: %v", err)
 	}
 	// Sessions live in memory only; the team logs in again.
-	if _, err := rc.WithToken(ft.session).Cases(ctx, ""); client.Code(err) != "unauthorized" {
+	if _, err := rc.WithToken(ft.Session).Cases(ctx, ""); client.Code(err) != "unauthorized" {
 		t.Errorf("a session of the old server on the restored one: %v", err)
 	}
-	admin, _ := login(t, ctx, rc, ft.adminID, ft.adminKey)
+	admin, _ := login(t, ctx, rc, ft.AdminID, ft.AdminKey)
 	cases, err := admin.Cases(ctx, "")
 	if err != nil || len(cases) != n {
 		t.Errorf("restored cases: %d, %v; want %d", len(cases), err, n)

@@ -13,38 +13,21 @@ import (
 
 	"filippo.io/age"
 	bolt "go.etcd.io/bbolt"
+
+	"lotse/internal/mailboxdtest"
 )
 
-// testClock is an injectable clock.
-type testClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
+// testClock is the harness's clock under the name these tests use.
+type testClock struct{ *mailboxdtest.Clock }
 
-func (c *testClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *testClock) Set(t time.Time) {
-	c.mu.Lock()
-	c.t = t
-	c.mu.Unlock()
-}
-
-func (c *testClock) Add(d time.Duration) {
-	c.mu.Lock()
-	c.t = c.t.Add(d)
-	c.mu.Unlock()
-}
+func (c testClock) Add(d time.Duration) { c.Advance(d) }
 
 var t0 = time.Date(2027, 2, 26, 13, 47, 12, 345, time.UTC)
 
 // openTest opens a store in a fresh directory with a test clock.
 func openTest(t testing.TB, opts Options) (*Store, *testClock) {
 	t.Helper()
-	clock := &testClock{t: t0}
+	clock := &testClock{mailboxdtest.NewClock(t0)}
 	if opts.Path == "" {
 		opts.Path = filepath.Join(t.TempDir(), "data", "lotse.db")
 	}

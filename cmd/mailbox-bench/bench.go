@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"crypto/rand"
-	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
@@ -27,6 +26,7 @@ import (
 
 	"lotse/api/client"
 	"lotse/crypto"
+	"lotse/internal/mailboxdtest"
 )
 
 // usageError is a mistake in the command line, with a next step.
@@ -209,18 +209,19 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		bin := o.mailboxd
 		if bin == "" {
 			say("building ./cmd/mailboxd …")
-			if bin, err = buildMailboxd(dir); err != nil {
+			if bin, err = buildMailboxd(); err != nil {
 				return err
 			}
+			defer mailboxdtest.Cleanup()
 		}
 		setupToken = randomToken()
-		srv = &server{bin: bin, db: dir + "/lotse.db", env: benchEnv(setupToken), stderr: stderr}
-		if err := srv.start(ctx); err != nil {
+		srv = newServer(bin, dir+"/lotse.db", setupToken, stderr)
+		if err := srv.start(); err != nil {
 			return err
 		}
 		defer srv.stop()
 		say("mailboxd %s, data file %s", srv.addr, srv.db)
-		say("limits for the run: proof of work off; per-address, per-mailbox and server-wide caps off or raised (%s), so that the clients measure storage, not the limiter", strings.Join(benchLimitEnv(), " "))
+		say("limits for the run: proof of work off; per-address, per-mailbox and server-wide caps off or raised (%s), so that the clients measure storage, not the limiter", strings.Join(mailboxdtest.LoadEnv(), " "))
 	} else {
 		srv = &server{addr: o.addr, pid: o.pid, db: o.db, statsURL: o.statsURL}
 	}
@@ -258,7 +259,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		if err != nil {
 			return fmt.Errorf("fill: %v", err)
 		}
-		if err := srv.start(ctx); err != nil {
+		if err := srv.start(); err != nil {
 			return err
 		}
 		say("filled %d messages in %d mailboxes (%.0f/s); mailboxd restarted at %s", fr.StoredMessages, fr.Mailboxes, fr.FillPerS, srv.addr)
@@ -364,37 +365,11 @@ type team struct {
 // setUpTeam registers an admin with the setup token, logs in and puts the
 // epoch-1 keyring, all through api/client.
 func setUpTeam(ctx context.Context, c *client.Client, setupToken string) (*team, error) {
-	admin, err := age.GenerateHybridIdentity()
+	tm, err := mailboxdtest.SetUpTeam(ctx, c, setupToken, "Bench")
 	if err != nil {
 		return nil, err
 	}
-	reg, err := c.Register(ctx, client.Registration{Setup: setupToken, Name: "Bench", Recipient: admin.Recipient().String()})
-	if err != nil {
-		return nil, fmt.Errorf("register the admin: %v", err)
-	}
-	sess, err := c.Login(ctx, reg.ID, admin)
-	if err != nil {
-		return nil, fmt.Errorf("log in: %v", err)
-	}
-	teamKey, err := age.GenerateHybridIdentity()
-	if err != nil {
-		return nil, err
-	}
-	kr := &crypto.Keyring{V: 1,
-		Members: []crypto.Member{{ID: reg.ID, Name: "Bench", Recipient: admin.Recipient().String()}},
-		Epochs:  []crypto.EpochKey{{Epoch: 1, Identity: teamKey.String()}},
-	}
-	env, err := crypto.SealKeyring(kr)
-	if err != nil {
-		return nil, err
-	}
-	_, err = c.WithToken(sess.Token).PutKeyring(ctx, client.KeyringUpdate{
-		Epoch: 1, Recipient: teamKey.Recipient().String(), Envelope: env, Members: []string{reg.ID},
-	})
-	if err != nil {
-		return nil, fmt.Errorf("put the keyring: %v", err)
-	}
-	return &team{epoch: 1, recipient: teamKey.Recipient()}, nil
+	return &team{epoch: 1, recipient: tm.Key.Recipient()}, nil
 }
 
 // pool holds real ciphertexts, generated once, and their request bodies.
@@ -418,13 +393,11 @@ func newPool(tm *team) (*pool, error) {
 	mk := make([]byte, 32)
 	rand.Read(mk)
 	doc := func(bodyLen int, first bool) (*crypto.Document, error) {
-		id, err := crypto.NewDocumentID(rand.Reader)
+		d, err := mailboxdtest.MessageDoc(hex.EncodeToString(mbox), base64.StdEncoding.EncodeToString(mk), crypto.FromEnquirer,
+			strings.Repeat("Guten Tag, ich brauche Hilfe. ", bodyLen/30+1)[:bodyLen])
 		if err != nil {
 			return nil, err
 		}
-		d := &crypto.Document{V: 1, Type: "message", Mailbox: hex.EncodeToString(mbox), ID: id,
-			MK: base64.StdEncoding.EncodeToString(mk), From: crypto.FromEnquirer, Sent: time.Now().UTC().Format(time.RFC3339),
-			Lang: "de", Body: strings.Repeat("Guten Tag, ich brauche Hilfe. ", bodyLen/30+1)[:bodyLen]}
 		if first {
 			d.Recipient = enq.Recipient().String()
 		}
@@ -511,12 +484,8 @@ type box struct {
 // the bench skips the 64 MiB Argon2id per mailbox that a real client runs
 // once, on the enquirer's device.
 func newBox() (box, [32]byte) {
-	id := make([]byte, 16)
-	rand.Read(id)
-	var auth [32]byte
-	rand.Read(auth[:])
-	hexID := hex.EncodeToString(id)
-	return box{id: hexID, bearer: hexID + "." + base64.RawURLEncoding.EncodeToString(auth[:])}, sha256.Sum256(auth[:])
+	m := mailboxdtest.RandomMailbox()
+	return box{id: m.ID, bearer: m.Bearer()}, m.Verifier
 }
 
 func createMailboxes(ctx context.Context, c *client.Client, tm *team, p *pool, n int) ([]box, error) {

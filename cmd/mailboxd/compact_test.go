@@ -1,16 +1,15 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"io"
 	"path/filepath"
-	"strings"
-	"sync"
+	"regexp"
 	"testing"
 	"time"
 
+	"lotse/internal/mailboxdtest"
 	"lotse/mailbox"
 )
 
@@ -75,42 +74,22 @@ func TestNextCompaction(t *testing.T) {
 	}
 }
 
-type syncLog struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *syncLog) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *syncLog) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
-
 func TestCompactLoop(t *testing.T) {
 	store, err := mailbox.Open(mailbox.Options{Path: filepath.Join(t.TempDir(), "lotse.db")})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer store.Close()
-	var log syncLog
+	var log mailboxdtest.LogBuffer
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
 		compactLoop(ctx, store, 100*time.Millisecond, &log)
 	}()
-	deadline := time.Now().Add(10 * time.Second)
-	for strings.Count(log.String(), "mailboxd: compacted the data file: ") < 2 {
-		if time.Now().After(deadline) {
-			t.Fatalf("no two compactions within 10 s:\n%s", log.String())
-		}
-		time.Sleep(10 * time.Millisecond)
+	twice := regexp.MustCompile(`(?s)mailboxd: compacted the data file: .*mailboxd: compacted the data file: `)
+	if _, err := log.Wait(twice, 0, 10*time.Second, done); err != nil {
+		t.Fatalf("%v:\n%s", err, log.String())
 	}
 	cancel()
 	select {

@@ -18,9 +18,10 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
+
+	"lotse/internal/mailboxdtest"
 )
 
 func envFunc(env map[string]string) func(string) string {
@@ -223,54 +224,32 @@ func TestHelp(t *testing.T) {
 	}
 }
 
-// syncBuffer is a bytes.Buffer safe for the server's goroutines.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
-var (
-	listeningRE  = regexp.MustCompile(`(?m)^mailboxd: listening on (127\.0\.0\.1:\d+)$`)
-	setupTokenRE = regexp.MustCompile(`(?m)^mailboxd: setup token: ([A-Za-z0-9_-]{43})$`)
-)
+// setupTokenRE is stricter than the harness's: the token is 256 random
+// bits in base64url.
+var setupTokenRE = regexp.MustCompile(`(?m)^mailboxd: setup token: ([A-Za-z0-9_-]{43})$`)
 
 // startRun runs run in a goroutine and waits until it listens.
-func startRun(t *testing.T, env map[string]string, args ...string) (addr string, log *syncBuffer, stop func() error) {
+func startRun(t *testing.T, env map[string]string, args ...string) (addr string, log *mailboxdtest.LogBuffer, stop func() error) {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
-	log = &syncBuffer{}
+	log = &mailboxdtest.LogBuffer{}
 	done := make(chan error, 1)
-	go func() { done <- run(ctx, args, envFunc(env), log) }()
-	deadline := time.Now().Add(20 * time.Second)
-	for {
-		if m := listeningRE.FindStringSubmatch(log.String()); m != nil {
-			addr = m[1]
-			break
-		}
+	ended := make(chan struct{})
+	go func() {
+		done <- run(ctx, args, envFunc(env), log)
+		close(ended)
+	}()
+	m, err := log.Wait(mailboxdtest.ListeningLine, 0, 20*time.Second, ended)
+	if err != nil {
+		cancel()
 		select {
-		case err := <-done:
-			cancel()
-			t.Fatalf("run ended before listening: %v\n%s", err, log)
+		case runErr := <-done:
+			t.Fatalf("run ended before listening: %v\n%s", runErr, log)
 		default:
+			t.Fatalf("run does not listen: %v\n%s", err, log)
 		}
-		if time.Now().After(deadline) {
-			cancel()
-			t.Fatalf("run does not listen:\n%s", log)
-		}
-		time.Sleep(10 * time.Millisecond)
 	}
+	addr = m[1]
 	stopped := false
 	stop = func() error {
 		if stopped {
@@ -371,7 +350,7 @@ func TestRunTLS(t *testing.T) {
 func TestRunDataFileInUse(t *testing.T) {
 	env := map[string]string{"LOTSE_DB": filepath.Join(t.TempDir(), "lotse.db"), "LOTSE_ADDR": "127.0.0.1:0"}
 	startRun(t, env)
-	var log syncBuffer
+	var log mailboxdtest.LogBuffer
 	err := run(context.Background(), nil, envFunc(env), &log)
 	var ce *configError
 	if !errors.As(err, &ce) || !strings.HasPrefix(err.Error(), "open the data file") || ce.Hint() == "" {
@@ -380,7 +359,7 @@ func TestRunDataFileInUse(t *testing.T) {
 }
 
 func TestRunConfigError(t *testing.T) {
-	var log syncBuffer
+	var log mailboxdtest.LogBuffer
 	err := run(context.Background(), []string{"--retention-days", "abc"}, envFunc(nil), &log)
 	if err == nil || !strings.Contains(err.Error(), "--retention-days") {
 		t.Errorf("error %v", err)

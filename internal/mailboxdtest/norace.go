@@ -1,0 +1,5 @@
+//go:build !race
+
+package mailboxdtest
+
+const raceEnabled = false
