@@ -1,7 +1,6 @@
 package api
 
 import (
-	"encoding/json"
 	"net/url"
 	"strings"
 	"testing"
@@ -57,13 +56,7 @@ func FuzzRequestTarget(f *testing.F) {
 			}
 			return
 		}
-		var eb struct{ Error, Message string }
-		if err := json.Unmarshal(r.body, &eb); err != nil || !codes[eb.Error] || eb.Message == "" {
-			t.Fatalf("error body %s", truncate(r.body))
-		}
-		if e.contentHash() != before {
-			t.Fatalf("%d %s changed the database", r.status, eb.Error)
-		}
+		checkRefusal(t, e, r, before)
 	})
 }
 

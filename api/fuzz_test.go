@@ -34,13 +34,7 @@ func fuzzBody(f *testing.F, e *env, method, path string, auth func() string, see
 		if r.status < 300 {
 			return
 		}
-		var eb struct{ Error, Message string }
-		if err := json.Unmarshal(r.body, &eb); err != nil || !codes[eb.Error] || eb.Message == "" {
-			t.Fatalf("error body %s", truncate(r.body))
-		}
-		if e.contentHash() != before {
-			t.Fatalf("%d %s changed the database", r.status, eb.Error)
-		}
+		checkRefusal(t, e, r, before)
 	})
 }
 
@@ -125,12 +119,19 @@ func FuzzCounsellorBodies(f *testing.F) {
 		if r.status < 300 {
 			return
 		}
-		var eb struct{ Error, Message string }
-		if err := json.Unmarshal(r.body, &eb); err != nil || !codes[eb.Error] || eb.Message == "" {
-			t.Fatalf("error body %s", truncate(r.body))
-		}
-		if e.contentHash() != before {
-			t.Fatalf("%d %s changed the database", r.status, eb.Error)
-		}
+		checkRefusal(t, e, r, before)
 	})
+}
+
+// checkRefusal requires a refused request's answer to be a protocol
+// error (a known code and a message) that left the database unchanged.
+func checkRefusal(t *testing.T, e *env, r *response, before [32]byte) {
+	t.Helper()
+	var eb struct{ Error, Message string }
+	if err := json.Unmarshal(r.body, &eb); err != nil || !codes[eb.Error] || eb.Message == "" {
+		t.Fatalf("error body %s", truncate(r.body))
+	}
+	if e.contentHash() != before {
+		t.Fatalf("%d %s changed the database", r.status, eb.Error)
+	}
 }

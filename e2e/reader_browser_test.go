@@ -3,7 +3,6 @@ package e2e
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
 	"encoding/json"
 	"fmt"
 	"strings"
@@ -17,6 +16,7 @@ import (
 
 	"lotse/api/client"
 	"lotse/crypto"
+	"lotse/internal/mailboxdtest"
 )
 
 // sealUnchecked seals d as a counsellor's desk with a bug, or a counsellor
@@ -65,18 +65,8 @@ func TestReaderBrowser(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	code, err := crypto.GeneratePickupCode(rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	pass, err := crypto.GeneratePassphrase(rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	keys, err := crypto.DeriveEnquirerKeys(code, pass)
-	if err != nil {
-		t.Fatal(err)
-	}
+	enq := mailboxdtest.NewEnquirer(t)
+	code, pass, keys := enq.Code, enq.Passphrase, enq.Keys
 	id := keys.MailboxID
 	own := keys.Identity.Recipient()
 	teamR := team.Key.Recipient()
@@ -173,18 +163,8 @@ func TestCreateCheckOrder(t *testing.T) {
 		t.Fatal(err)
 	}
 	create := func(tamper bool) error {
-		code, err := crypto.GeneratePickupCode(rand.Reader)
-		if err != nil {
-			t.Fatal(err)
-		}
-		pass, err := crypto.GeneratePassphrase(rand.Reader)
-		if err != nil {
-			t.Fatal(err)
-		}
-		keys, err := crypto.DeriveEnquirerKeys(code, pass)
-		if err != nil {
-			t.Fatal(err)
-		}
+		enq := mailboxdtest.NewEnquirer(t)
+		keys := enq.Keys
 		own := keys.Identity.Recipient()
 		d := enquirerDoc(t, keys, "Hallo")
 		d.Recipient = own.String()

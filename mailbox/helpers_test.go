@@ -110,7 +110,9 @@ var testPolicy = Policy{
 const setupToken = "s3tup-t0ken-0123456789abcdef"
 
 // setUp bootstraps a team: an active admin and the epoch-1 keyring.
-func setUp(t testing.TB, s *Store) Counsellor {
+// registerAdmin registers the first counsellor with the setup token; no
+// keyring yet.
+func registerAdmin(t testing.TB, s *Store) Counsellor {
 	t.Helper()
 	if err := s.SetSetupToken(setupToken); err != nil {
 		t.Fatal(err)
@@ -119,7 +121,27 @@ func setUp(t testing.TB, s *Store) Counsellor {
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, _, err = s.PutKeyring(KeyringUpdate{
+	return admin
+}
+
+// caseWithPending is a team with an admin, a pending counsellor and one
+// mailbox (mailboxID(1)) holding the enquirer's first message.
+func caseWithPending(t testing.TB) (s *Store, clock *testClock, admin, pending Counsellor, id string) {
+	t.Helper()
+	s, clock = openTest(t, Options{})
+	admin = setUp(t, s)
+	pending = join(t, s, RoleCounsellor, "Pending", 1)
+	id = mailboxID(1)
+	if _, err := s.CreateMailbox(id, [32]byte{}, 1, ciphertext(4240, "")); err != nil {
+		t.Fatal(err)
+	}
+	return s, clock, admin, pending, id
+}
+
+func setUp(t testing.TB, s *Store) Counsellor {
+	t.Helper()
+	admin := registerAdmin(t, s)
+	_, _, err := s.PutKeyring(KeyringUpdate{
 		Keyring: Keyring{Epoch: 1, Recipient: recipient(t, 11), Envelope: envelope(1, "e1"), Members: []string{admin.ID}},
 		Stanzas: 1,
 	})

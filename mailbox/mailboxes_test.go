@@ -122,13 +122,7 @@ func TestAppendEnquirer(t *testing.T) {
 func ptr[T any](v T) *T { return &v }
 
 func TestAppendCounsellor(t *testing.T) {
-	s, clock := openTest(t, Options{})
-	admin := setUp(t, s)
-	pending := join(t, s, RoleCounsellor, "Pending", 1)
-	id := mailboxID(1)
-	if _, err := s.CreateMailbox(id, [32]byte{}, 1, ciphertext(4240, "")); err != nil {
-		t.Fatal(err)
-	}
+	s, clock, admin, pending, id := caseWithPending(t)
 	for _, tc := range []struct {
 		name, id, counsellor string
 		epoch                int
@@ -274,13 +268,7 @@ func TestCases(t *testing.T) {
 }
 
 func TestUpdateCase(t *testing.T) {
-	s, _ := openTest(t, Options{})
-	admin := setUp(t, s)
-	pending := join(t, s, RoleCounsellor, "Pending", 1)
-	id := mailboxID(1)
-	if _, err := s.CreateMailbox(id, [32]byte{}, 1, ciphertext(4240, "")); err != nil {
-		t.Fatal(err)
-	}
+	s, _, admin, pending, id := caseWithPending(t)
 	for _, tc := range []struct {
 		name             string
 		id               string

@@ -183,13 +183,7 @@ func hexString(b []byte) string {
 
 func TestPutKeyring(t *testing.T) {
 	s, _ := openTest(t, Options{})
-	if err := s.SetSetupToken(setupToken); err != nil {
-		t.Fatal(err)
-	}
-	admin, err := s.RegisterSetup(setupToken, "Admin", recipient(t, 0))
-	if err != nil {
-		t.Fatal(err)
-	}
+	admin := registerAdmin(t, s)
 	if _, err := s.GetKeyring(); !errors.Is(err, ErrNotFound) {
 		t.Fatalf("GetKeyring before the first: %v", err)
 	}
@@ -326,13 +320,7 @@ func wantStates(t *testing.T, s *Store, want map[string]string) {
 // store and by the auditor.
 func TestNameStoredByVersion1(t *testing.T) {
 	s, _ := openTest(t, Options{})
-	if err := s.SetSetupToken(setupToken); err != nil {
-		t.Fatal(err)
-	}
-	admin, err := s.RegisterSetup(setupToken, "Admin", recipient(t, 0))
-	if err != nil {
-		t.Fatal(err)
-	}
+	admin := registerAdmin(t, s)
 	const old = " Anna\u200dB" // a space in front and a zero-width joiner
 	code, _, err := s.CreateInvite(RoleCounsellor)
 	if err != nil {
