@@ -294,7 +294,7 @@ const views: Record<View, () => HTMLElement> = {
     const body = h("textarea", { rows: "8", autocomplete: "off", spellcheck: "false" }) as HTMLTextAreaElement;
     const left = h("p", { class: "hint", id: "body-left", "aria-live": "polite" });
     body.addEventListener("input", () => {
-      const n = p.MAX_DOCUMENT - 3000 - p.utf8(body.value).length;
+      const n = p.bodyRoom(state.lang, body.value);
       left.textContent = n < 2000 ? t("write.left", { n: Math.max(0, n) }) : "";
     });
     const roles = h("fieldset", { class: "roles" },
@@ -487,12 +487,7 @@ async function sendFirst(form: HTMLElement, body: string, role: string): Promise
     return;
   }
   // The size check first, with fields of their final length.
-  const probe: p.Document = {
-    v: 1, type: "message", mailbox: "0".repeat(32), id: "A".repeat(22), mk: "A".repeat(43) + "=", from: "enquirer",
-    sent: "2026-01-01T00:00:00Z", lang: state.lang, body, recipient: "a".repeat(1959),
-    ...(role ? { role } : {}),
-  };
-  if (p.documentSize(probe) === 0) {
+  if (p.documentSize(p.firstDocumentProbe(state.lang, body, role)) === 0) {
     setError("body", t("write.tooLong"));
     $("body").focus();
     return;

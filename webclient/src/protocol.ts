@@ -301,6 +301,26 @@ function marshal(d: Document): string {
   return JSON.stringify(o);
 }
 
+/** RECIPIENT_LEN is the length of a hybrid recipient string (§2). */
+export const RECIPIENT_LEN = 1959;
+
+/**
+ * firstDocumentProbe is a first document with fields of their final
+ * length and the given body, for measuring before the keys exist.
+ */
+export function firstDocumentProbe(lang: string, body: string, role?: string): Document {
+  return {
+    v: 1, type: "message", mailbox: "0".repeat(32), id: "A".repeat(22), mk: "A".repeat(43) + "=", from: "enquirer",
+    sent: "2026-01-01T00:00:00Z", lang, body, recipient: "a".repeat(RECIPIENT_LEN),
+    ...(role ? { role } : {}),
+  };
+}
+
+/** bodyRoom is how many more UTF-8 bytes of body a first document holds. */
+export function bodyRoom(lang: string, body: string): number {
+  return MAX_DOCUMENT - utf8(marshal(firstDocumentProbe(lang, body, "professional"))).length;
+}
+
 /** documentSize is the padded size d would have, or 0 if too long. */
 export function documentSize(d: Document): number {
   const n = utf8(marshal(d)).length;
@@ -370,7 +390,7 @@ function decodeMK(s: string): Uint8Array | null {
 }
 
 export function validRecipient(s: string): boolean {
-  if (s.length !== 1959 || !/^age1pq1[02-9ac-hj-np-z]+$/.test(s)) return false;
+  if (s.length !== RECIPIENT_LEN || !/^age1pq1[02-9ac-hj-np-z]+$/.test(s)) return false;
   try {
     new Encrypter().addRecipient(s);
     return true;

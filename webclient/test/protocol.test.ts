@@ -236,3 +236,16 @@ test("translations: same keys, no empty text", () => {
     for (const [k, v] of Object.entries(t)) assert.ok(typeof v === "string" && v.trim() !== "", `${lang}.${k}`);
   }
 });
+
+test("bodyRoom: a body of exactly the room left fits, one byte more does not", () => {
+  for (const lang of ["de", "en"]) {
+    const room = p.bodyRoom(lang, "");
+    assert.ok(room > 60000 && room < p.MAX_DOCUMENT, `room ${room}`);
+    const fits = "a".repeat(room);
+    assert.equal(p.bodyRoom(lang, fits), 0);
+    assert.equal(p.documentSize(p.firstDocumentProbe(lang, fits, "professional")), p.MAX_DOCUMENT);
+    assert.equal(p.documentSize(p.firstDocumentProbe(lang, fits + "a", "professional")), 0);
+    // Escapes count as the JSON writes them: a quote takes two bytes.
+    assert.equal(p.bodyRoom(lang, '"'), room - 2);
+  }
+});
