@@ -3,6 +3,7 @@
 // in the X-Lotse-Desk header of every request. Types of the server's API
 // that counsel passes through unchanged come from the web client's.
 import type { Team } from "../../src/api";
+import type * as wire from "../../src/wire";
 
 export type { Team };
 
@@ -10,17 +11,8 @@ export type CaseStatus = "new" | "open" | "closed";
 export type Role = "admin" | "counsellor";
 export type MemberState = "pending" | "active" | "removed";
 
-/** A case as the team's server lists it (client.Case). */
-export interface Case {
-  id: string;
-  status: CaseStatus;
-  assignee: string | null;
-  created: string;
-  last_activity: string;
-  expires: string;
-  message_count: number;
-  awaiting_reply: boolean;
-}
+/** A case as the team's server lists it: wire.Case, its status narrowed. */
+export type Case = Omit<wire.Case, "status"> & { status: CaseStatus };
 
 /** A decrypted message, or a warning in its place (counsel.Message). */
 export interface Message {
@@ -35,14 +27,8 @@ export interface Message {
   warning?: string;
 }
 
-export interface Counsellor {
-  id: string;
-  name: string;
-  role: Role;
-  state: MemberState;
-  recipient: string;
-  fingerprint: string;
-}
+/** A counsellor as the server lists them: wire.Counsellor, narrowed. */
+export type Counsellor = Omit<wire.Counsellor, "role" | "state"> & { role: Role; state: MemberState };
 
 export interface Block {
   title: string;
