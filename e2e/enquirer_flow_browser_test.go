@@ -109,7 +109,7 @@ func shownSecrets(b *tab) (code, pass string) {
 // enquirer can open.
 func TestNoOrphanedConversation(t *testing.T) {
 	requireBrowser(t)
-	srv := startServer(t, "LOTSE_POW_DIFFICULTY=4")
+	srv := startServer(t, "LOTSE_POW_DIFFICULTY=4", "LOTSE_EXIT_URL="+exitURL)
 	ctx, cancel := context.WithTimeout(context.Background(), 6*time.Minute)
 	defer cancel()
 	team := newTeam(t, ctx, srv)
@@ -142,7 +142,7 @@ func TestNoOrphanedConversation(t *testing.T) {
 	for _, step := range steps {
 		// Something to lose from the first typed word on.
 		wantAsk := step != "start"
-		for _, leave := range []string{"reload", "back", "discard"} {
+		for _, leave := range []string{"reload", "back", "discard", "exit"} {
 			b := openFlowTab(t, bctx, srv, 360)
 			walk(b, step)
 			switch leave {
@@ -163,8 +163,16 @@ func TestNoOrphanedConversation(t *testing.T) {
 				cctx, ccancel := context.WithTimeout(b.ctx, 2*time.Second)
 				chromedp.Call(cctx, page.Crash, cdp.Empty{})
 				ccancel()
+			case "exit":
+				// The quick exit never stops to ask.
+				b.do("exit", chromedp.Click(chromedp.ID("exit")))
+				waitAway(b.tab)
 			}
-			if leave != "discard" {
+			if leave == "exit" {
+				if b.asked.Load() != 0 {
+					t.Errorf("%s: the quick exit asked before leaving", step)
+				}
+			} else if leave != "discard" {
 				if asked := b.asked.Load() > 0; asked != wantAsk {
 					t.Errorf("%s, %s: asked before leaving %v, want %v", step, leave, asked, wantAsk)
 				}
@@ -248,6 +256,31 @@ func TestNoOrphanedConversation(t *testing.T) {
 	}
 	if len(cases) != 1 || cases[0].ID != keys.MailboxID {
 		t.Fatalf("cases %+v, want the one of the shown code", cases)
+	}
+	// After the team's reply and the person's follow-up, no "no reply
+	// yet"; leaving reads as leaving for now, not ending the counselling.
+	kr := openKeyring(t, ctx, team.Admin, team.AdminKey)
+	detail, err := team.Admin.Case(ctx, keys.MailboxID, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	first := readThread(t, "counsellor", keys.MailboxID, nil, detail.Messages, kr, 1)[0].Doc
+	replyTo, err := crypto.ParseRecipient(first.Recipient)
+	if err != nil {
+		t.Fatal(err)
+	}
+	reply := counsellorDoc(t, keys.MailboxID, first.MK, "Anna", "Wir sind da.")
+	if _, err := team.Admin.Reply(ctx, keys.MailboxID, client.NewMessage{Epoch: 1, Ciphertext: seal(t, reply, team.Key.Recipient(), replyTo)}); err != nil {
+		t.Fatal(err)
+	}
+	b.do("the reply", chromedp.WaitVisible(chromedp.CSS(`#thread li.message.theirs`)),
+		chromedp.SendKeys(chromedp.ID("reply"), "Danke."), chromedp.Click(chromedp.ID("b-thread-send")),
+		chromedp.WaitVisible(chromedp.CSS(`#thread li.message.mine[data-seq="3"]`)))
+	if text := b.text("#thread"); strings.Contains(text, "Noch keine Antwort") || !strings.Contains(text, "erscheinen hier von selbst") {
+		t.Errorf("after a reply and a follow-up the thread says %q", text)
+	}
+	if label := b.text("#b-thread-close"); label != "Für jetzt verlassen" {
+		t.Errorf("the leave button reads %q", label)
 	}
 	asked := b.asked.Load()
 	b.do("reload the thread", chromedp.Reload(), chromedp.WaitVisible(chromedp.ID("b-start-return")))
