@@ -10,6 +10,8 @@ import (
 
 	"github.com/chromedp/cdproto/cdp"
 	"github.com/chromedp/cdproto/emulation"
+	"github.com/chromedp/cdproto/fetch"
+	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 
@@ -292,5 +294,59 @@ func TestNoOrphanedConversation(t *testing.T) {
 		chromedp.Click(chromedp.ID("b-login-submit")), chromedp.WaitVisible(chromedp.CSS(`#thread li.message.mine`)))
 	if got := b.text("#thread li.message.mine .body"); got != "Ein Entwurf." {
 		t.Errorf("the conversation shows %q", got)
+	}
+}
+
+// TestFirstMessageAnswerLost: the mailbox is stored but the answer to its
+// creation never reaches the page. Trying again finds the mailbox is the
+// person's own and opens it with the code they already checked, instead
+// of showing a new code for a second conversation.
+func TestFirstMessageAnswerLost(t *testing.T) {
+	requireBrowser(t)
+	srv := startServer(t, "LOTSE_POW_DIFFICULTY=1")
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	team := newTeam(t, ctx, srv)
+	b := openFlowTab(t, startBrowser(t, "de-DE"), srv, 360)
+	defer b.cancel()
+
+	// Only the first answer to POST /api/v1/mailboxes is dropped, after
+	// the server has stored the mailbox.
+	paused := chromedp.Events(b.ctx, fetch.RequestPaused)
+	go func() {
+		dropped := false
+		for ev, err := range paused {
+			if err != nil {
+				return
+			}
+			if !dropped && ev.Request.Method == "POST" {
+				dropped = true
+				chromedp.Call(b.ctx, fetch.FailRequest, fetch.FailRequestParams{RequestID: ev.RequestID, ErrorReason: network.ErrorReasonConnectionReset})
+				continue
+			}
+			chromedp.Call(b.ctx, fetch.ContinueRequest, fetch.ContinueRequestParams{RequestID: ev.RequestID})
+		}
+	}()
+	call(b.tab, fetch.Enable, fetch.EnableParams{Patterns: []*fetch.RequestPattern{{URLPattern: "*/api/v1/mailboxes", RequestStage: fetch.RequestStageResponse}}})
+
+	b.do("write", chromedp.Navigate(srv.URL+"/"), chromedp.WaitVisible(chromedp.ID("b-start-write")), chromedp.Click(chromedp.ID("b-start-write")),
+		chromedp.SendKeys(chromedp.ID("body"), "Hallo."), chromedp.Click(chromedp.ID("b-write-send")), chromedp.WaitVisible(chromedp.CSS(".secrets")))
+	code, pass := shownSecrets(b.tab)
+	b.do("check", chromedp.Click(chromedp.ID("b-keep-written")), chromedp.WaitVisible(chromedp.ID("check-code")),
+		chromedp.SendKeys(chromedp.ID("check-code"), code), chromedp.SendKeys(chromedp.ID("check-pass"), pass),
+		chromedp.Click(chromedp.ID("b-check-submit")), chromedp.WaitVisible(chromedp.CSS(".form-error")))
+	if text := b.text(".form-error"); !strings.Contains(text, "noch nicht gesendet") {
+		t.Errorf("after the lost answer the page says %q", text)
+	}
+	if n := len(countCases(t, ctx, team)); n != 1 {
+		t.Fatalf("%d conversations stored, want the one whose answer was lost", n)
+	}
+	b.do("try again", chromedp.Click(chromedp.ID("b-check-submit")), chromedp.WaitVisible(chromedp.CSS(`#thread li.message.mine`)))
+	keys, err := crypto.DeriveEnquirerKeys(code, pass)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cases := countCases(t, ctx, team); len(cases) != 1 || cases[0].ID != keys.MailboxID {
+		t.Errorf("cases %+v, want only the one of the checked code", cases)
 	}
 }

@@ -678,8 +678,8 @@ async function checkAndCreate(form: HTMLElement, typedCode: string, typedPass: s
 }
 
 /** createFirst sends the first message. It returns null when the mailbox
- * id is taken (a code drawn twice): the person then gets a new code to
- * write down, since the one they checked cannot be used. */
+ * id is someone else's (a code drawn twice): the person then gets a new
+ * code to write down, since the one they checked cannot be used. */
 async function createFirst(pending: Pending): Promise<{ seq: number; expires: string } | null> {
   let team = await getTeam(true);
   for (let attempt = 0; ; attempt++) {
@@ -698,6 +698,13 @@ async function createFirst(pending: Pending): Promise<{ seq: number; expires: st
       if (!(err instanceof api.ApiError) || attempt >= 2) throw err;
       if (err.code === "stale_epoch") team = await getTeam(true); // the team key changed: seal again
       else if (err.code === "mailbox_exists") {
+        // Perhaps ours: an earlier try was stored but its answer lost.
+        try {
+          const m = await api.mailbox(p.bearer(pending.keys));
+          return { seq: 1, expires: m.expires };
+        } catch {
+          // Someone else's: a code drawn twice.
+        }
         const code = p.generatePickupCode();
         const pass = p.generatePassphrase();
         const keys = await deriveKeys(code, pass);
