@@ -198,6 +198,10 @@ func TestNoOrphanedConversation(t *testing.T) {
 	b.do("to the code", chromedp.Click(chromedp.ID("b-write-send")), chromedp.WaitVisible(chromedp.CSS(".secrets")))
 	clickToCode := time.Since(start)
 	code, pass := shownSecrets(b.tab)
+	// The write view's progress line left with it.
+	if !eval[bool](b.tab, `(() => { const s = document.getElementById("status"); return !s || s.hidden; })()`) {
+		t.Errorf("the keep view shows the status line %q", b.text("#status"))
+	}
 	if text := b.text("main"); !strings.Contains(text, "noch nicht gesendet") {
 		t.Errorf("the keep view does not say the message is not sent yet: %q", text)
 	}
@@ -248,6 +252,11 @@ func TestNoOrphanedConversation(t *testing.T) {
 		t.Errorf("after the switch the status line says %q", s)
 	}
 	b.do("switch back", chromedp.Click(chromedp.ID("lang")))
+	b.do("to delete and back", chromedp.Click(chromedp.ID("b-thread-delete")), chromedp.WaitVisible(chromedp.ID("b-delete-cancel")),
+		chromedp.Click(chromedp.ID("b-delete-cancel")), chromedp.WaitVisible(chromedp.ID("thread")))
+	if eval[bool](b.tab, `document.body.innerText.includes("Ihre Nachricht ist angekommen.")`) {
+		t.Error("the status line outlived its view")
+	}
 
 	// The conversation on the server is the one the shown code opens;
 	// leaving it now asks nothing.
