@@ -290,7 +290,7 @@ func TestNoOrphanedConversation(t *testing.T) {
 	if text := b.text("#thread"); strings.Contains(text, "Noch keine Antwort") || !strings.Contains(text, "erscheinen hier von selbst") {
 		t.Errorf("after a reply and a follow-up the thread says %q", text)
 	}
-	if label := b.text("#b-thread-close"); label != "Für jetzt verlassen" {
+	if label := b.text("#b-thread-close"); label != "Später weiterlesen" {
 		t.Errorf("the leave button reads %q", label)
 	}
 	asked := b.asked.Load()
