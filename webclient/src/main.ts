@@ -957,6 +957,11 @@ function leaveGuard(e: BeforeUnloadEvent): void {
 function main(): void {
   setupExit();
   addEventListener("beforeunload", leaveGuard);
+  // The online line follows the desks while the page is open, as a chat's
+  // does; once a minute is enough for "someone is there now".
+  setInterval(() => {
+    if (document.visibilityState === "visible" && document.getElementById("online")) showOnline();
+  }, 60000);
   $("lang").addEventListener("click", () => {
     state.lang = state.lang === "de" ? "en" : "de";
     render(false);
