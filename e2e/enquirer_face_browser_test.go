@@ -160,7 +160,7 @@ func TestEnquirerFace(t *testing.T) {
 // TestEnquirerWithoutScripts: without JavaScript, / says what is needed
 // and links to the information pages; without WebAssembly or Workers (Tor
 // Browser's "Safer"), the app names the setting instead of "something went
-// wrong".
+// wrong"; without a team, no code is shown.
 func TestEnquirerWithoutScripts(t *testing.T) {
 	requireBrowser(t)
 	srv := startServer(t, "LOTSE_POW_DIFFICULTY=1")
@@ -185,6 +185,20 @@ func TestEnquirerWithoutScripts(t *testing.T) {
 	}
 	if title := eval[string](b.tab, `document.title`); title == "" || strings.Contains(title, "Menschenhandel") {
 		t.Errorf("title without JavaScript %q", title)
+	}
+	b.cancel()
+
+	// This server has no team yet: the page says so before it shows a
+	// code that could never be used.
+	b = openFlowTab(t, bctx, srv, 360)
+	b.do("write to a server without a team", chromedp.Navigate(srv.URL+"/"), chromedp.WaitVisible(chromedp.ID("b-start-write")),
+		chromedp.Click(chromedp.ID("b-start-write")), chromedp.SendKeys(chromedp.ID("body"), "Hello"),
+		chromedp.Click(chromedp.ID("b-write-send")), chromedp.WaitVisible(chromedp.CSS(".form-error")))
+	if text := b.text(".form-error"); !strings.Contains(text, "not taking messages") {
+		t.Errorf("without a team sending says %q", text)
+	}
+	if eval[bool](b.tab, `!!document.querySelector(".secrets")`) {
+		t.Error("a code is shown although no team takes messages")
 	}
 	b.cancel()
 

@@ -601,6 +601,10 @@ async function prepareFirst(form: HTMLElement, body: string, role: string): Prom
   await busy(form, async () => {
     try {
       status("progress.keys", true);
+      // A browser that cannot encrypt, or a team that takes no messages,
+      // says so now, not after the person has written a code down.
+      if (!canEncrypt()) throw new WorkerError("no WebAssembly or Worker");
+      await getTeam(true);
       const code = p.generatePickupCode();
       const pass = p.generatePassphrase();
       const keys = await deriveKeys(code, pass);
