@@ -111,11 +111,7 @@ func (s *Server) postSession(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	fresh, full := s.usedNonces.use(nonce, expires)
-	if full {
-		return rateLimited(loginLifetime)
-	}
-	if !fresh {
+	if !s.usedNonces.use(nonce, expires) {
 		return errUnauthorized
 	}
 	token, exp, ok := s.sessions.create(co.ID)
