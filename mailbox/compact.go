@@ -23,6 +23,9 @@ func (s *Store) CompactStats() (Compaction, error) {
 		if fi, err := os.Stat(s.path); err == nil {
 			c.BytesBefore = fi.Size()
 		}
+		if err := s.checkCompactRoom(); err != nil {
+			return err
+		}
 		if err := s.compact(); err != nil {
 			return err
 		}

@@ -1,0 +1,66 @@
+package mailbox
+
+import (
+	"os"
+	"testing"
+)
+
+// Over the storage budget or under the free-disk watermark, new mailboxes
+// are refused with ErrStorageFull and nothing changes, while an existing
+// conversation goes on.
+func TestDiskLimits(t *testing.T) {
+	for _, c := range []struct {
+		name string
+		disk func(size int64) DiskLimits
+	}{
+		{"budget in bytes", func(size int64) DiskLimits { return DiskLimits{Budget: DiskAmount{Bytes: size}} }},
+		{"watermark in bytes", func(int64) DiskLimits { return DiskLimits{MinFree: DiskAmount{Bytes: 1 << 62}} }},
+		{"watermark as a share", func(int64) DiskLimits { return DiskLimits{MinFree: DiskAmount{Percent: 100}} }},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			s, _ := openTest(t, Options{})
+			setUp(t, s)
+			var v [32]byte
+			m, err := s.CreateMailbox(mailboxID(1), v, 1, ciphertext(7312, ""))
+			if err != nil {
+				t.Fatal(err)
+			}
+			fi, err := os.Stat(s.path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			s.disk = c.disk(fi.Size())
+			refused(t, s, ErrStorageFull, func() error {
+				_, err := s.CreateMailbox(mailboxID(2), v, 1, ciphertext(7312, ""))
+				return err
+			})
+			if _, err := s.AppendEnquirer(m, 1, ciphertext(7312, "")); err != nil {
+				t.Errorf("existing conversation refused: %v", err)
+			}
+			s.disk = DiskLimits{Budget: DiskAmount{Bytes: 1 << 40}, MinFree: DiskAmount{Bytes: 1}}
+			if _, err := s.CreateMailbox(mailboxID(3), v, 1, ciphertext(7312, "")); err != nil {
+				t.Errorf("within the limits: %v", err)
+			}
+		})
+	}
+}
+
+// A share resolves against the filesystem's size; bytes win over a share.
+func TestDiskAmount(t *testing.T) {
+	for _, c := range []struct {
+		a     DiskAmount
+		total int64
+		known bool
+		want  int64
+	}{
+		{DiskAmount{}, 1000, true, 0},
+		{DiskAmount{Bytes: 7}, 1000, true, 7},
+		{DiskAmount{Bytes: 7, Percent: 50}, 1000, true, 7},
+		{DiskAmount{Percent: 40}, 1000, true, 400},
+		{DiskAmount{Percent: 40}, 1000, false, 0},
+	} {
+		if got := c.a.of(c.total, c.known); got != c.want {
+			t.Errorf("%+v of %d (known %v) = %d, want %d", c.a, c.total, c.known, got, c.want)
+		}
+	}
+}
