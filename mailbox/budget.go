@@ -2,8 +2,9 @@ package mailbox
 
 import (
 	"fmt"
-	"os"
 	"path/filepath"
+
+	bolt "go.etcd.io/bbolt"
 )
 
 // DiskLimits bound the disk the store may use (docs/PROTOCOL.md §6.12).
@@ -12,8 +13,11 @@ import (
 // wrote would hurt more than a full disk does. The zero value checks
 // nothing.
 type DiskLimits struct {
-	// Budget is the largest data file that still takes new mailboxes.
-	// The file shrinks only at compaction, so this is conservative.
+	// Budget is the most data (bbolt's pages in use or free for reuse:
+	// its high-water mark, not the file's length, which bbolt grows in
+	// steps of 16 MiB) that still takes new mailboxes. Deleted data frees
+	// pages for reuse but the mark falls only at compaction, so this is
+	// conservative.
 	Budget DiskAmount
 	// MinFree is the free space the data file's filesystem must keep.
 	MinFree DiskAmount
@@ -37,15 +41,22 @@ func (a DiskAmount) of(total int64, known bool) int64 {
 	return 0
 }
 
+// statDisk is diskSpace, replaced by tests that need a full disk.
+var statDisk = diskSpace
+
 // checkRoom is the storage step of CreateMailbox.
 func (s *Store) checkRoom() error {
 	if s.disk == (DiskLimits{}) {
 		return nil
 	}
-	total, free, known := diskSpace(filepath.Dir(s.path))
+	total, free, known := statDisk(filepath.Dir(s.path))
 	if b := s.disk.Budget.of(total, known); b > 0 {
-		if fi, err := os.Stat(s.path); err == nil && fi.Size() >= b {
-			return fmt.Errorf("mailbox: the data file has reached the storage budget of %d bytes: %w", b, ErrStorageFull)
+		size, err := s.dataSize()
+		if err != nil {
+			return err
+		}
+		if size >= b {
+			return fmt.Errorf("mailbox: the data has reached the storage budget of %d bytes: %w", b, ErrStorageFull)
 		}
 	}
 	if m := s.disk.MinFree.of(total, known); m > 0 && known && free < m {
@@ -54,16 +65,29 @@ func (s *Store) checkRoom() error {
 	return nil
 }
 
+// dataSize is the data file's high-water mark.
+func (s *Store) dataSize() (int64, error) {
+	var size int64
+	err := s.view(func(tx *bolt.Tx) error {
+		size = tx.Size()
+		return nil
+	})
+	return size, err
+}
+
 // checkCompactRoom refuses a compaction that could fill the disk: the
-// copy it writes beside the data file can be as large as the file.
+// copy it writes beside the data file can be as large as the data.
 func (s *Store) checkCompactRoom() error {
-	_, free, known := diskSpace(filepath.Dir(s.path))
-	fi, err := os.Stat(s.path)
-	if !known || err != nil {
+	_, free, known := statDisk(filepath.Dir(s.path))
+	if !known {
 		return nil
 	}
-	if free < fi.Size() {
-		return fmt.Errorf("not started: needs up to %d bytes free beside the data file, %d are free", fi.Size(), free)
+	need, err := s.dataSize()
+	if err != nil {
+		return err
+	}
+	if free < need {
+		return fmt.Errorf("not started: needs up to %d bytes free beside the data file, %d are free", need, free)
 	}
 	return nil
 }

@@ -1,7 +1,7 @@
 package mailbox
 
 import (
-	"os"
+	"strings"
 	"testing"
 )
 
@@ -25,11 +25,11 @@ func TestDiskLimits(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			fi, err := os.Stat(s.path)
+			size, err := s.dataSize()
 			if err != nil {
 				t.Fatal(err)
 			}
-			s.disk = c.disk(fi.Size())
+			s.disk = c.disk(size)
 			refused(t, s, ErrStorageFull, func() error {
 				_, err := s.CreateMailbox(mailboxID(2), v, 1, ciphertext(7312, ""))
 				return err
@@ -62,5 +62,34 @@ func TestDiskAmount(t *testing.T) {
 		if got := c.a.of(c.total, c.known); got != c.want {
 			t.Errorf("%+v of %d (known %v) = %d, want %d", c.a, c.total, c.known, got, c.want)
 		}
+	}
+}
+
+// Without room for its copy a compaction does not start, says so, and
+// leaves the data file as it was.
+func TestCompactionNeedsRoom(t *testing.T) {
+	s, _ := openTest(t, Options{})
+	setUp(t, s)
+	var v [32]byte
+	if _, err := s.CreateMailbox(mailboxID(1), v, 1, ciphertext(7312, "")); err != nil {
+		t.Fatal(err)
+	}
+	size, err := s.dataSize()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func(f func(string) (int64, int64, bool)) { statDisk = f }(statDisk)
+	statDisk = func(string) (int64, int64, bool) { return 1 << 40, size - 1, true }
+	before := hashOf(t, s)
+	_, err = s.CompactStats()
+	if err == nil || !strings.Contains(err.Error(), "not started: needs up to") {
+		t.Fatalf("compaction without room: %v", err)
+	}
+	if hashOf(t, s) != before {
+		t.Error("a refused compaction changed the store")
+	}
+	statDisk = func(string) (int64, int64, bool) { return 1 << 40, size, true }
+	if _, err := s.CompactStats(); err != nil {
+		t.Errorf("compaction with room: %v", err)
 	}
 }
