@@ -45,9 +45,10 @@ var (
 	defaultLoginFailures    = Rate{10, 10 * time.Minute}
 	defaultMailboxesPerHour = 60
 	// defaultPowRise is how many bits above the configured difficulty the
-	// proof of work may rise: 6 bits is 64 times the work, about 10 s
-	// more for a phone at the default difficulty.
-	defaultPowRise = 6
+	// proof of work may rise: 4 bits is 16 times the work, at the default
+	// difficulty about 17 s on a mid-range phone (README), one person in
+	// twenty about 50 s: slowed, within the 90 s a genuine enquirer may wait.
+	defaultPowRise = 4
 	// powRateWindow is the time constant of the decaying creation rate:
 	// a flood's effect on the difficulty halves in about 7 minutes after
 	// it stops.

@@ -15,7 +15,7 @@ import (
 )
 
 // Admission bounds what a client costs the server before any handler runs
-// (docs/PROTOCOL.md §6.12):
+// (PROTOCOL.md §6.12):
 //
 //   - connections: at most Config.MaxConns open at once (fasthttp's
 //     Concurrency answers 503 above it) and Config.ConnsPerAddress per

@@ -54,7 +54,7 @@ type Config struct {
 	// above which the proof of work rises one bit per doubling (abuse.go);
 	// default 60, < 0 keeps the difficulty fixed. It is no cap.
 	MailboxesPerHour int
-	// PowMaxDifficulty bounds that rise; default PowDifficulty+6 (at most 24).
+	// PowMaxDifficulty bounds that rise; default PowDifficulty+4 (at most 24).
 	PowMaxDifficulty int
 	// ProxyHeader names a request header that carries the client address
 	// set by a trusted reverse proxy (e.g. "X-Forwarded-For", whose last
@@ -71,7 +71,7 @@ type Config struct {
 	// at /info/ (pages.go); nil: no pages.
 	Content *content.Site
 
-	// Availability (admission.go, docs/PROTOCOL.md §6.12). Zero takes the
+	// Availability (admission.go, PROTOCOL.md §6.12). Zero takes the
 	// default.
 	MaxConns        int   // open connections at once; default 4096
 	ConnsPerAddress int   // open connections per client prefix; default 64, < 0 off (always off with ProxyHeader)

@@ -103,7 +103,7 @@ func TestAttackWrongPowAnswers(t *testing.T) {
 	var wrong, other atomic.Int64
 	var kept struct {
 		sync.Mutex
-		challenge []byte
+		challenge  []byte
 		difficulty int
 	}
 	err := mailboxdtest.Parallel(4, func(i int) error {

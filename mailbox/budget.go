@@ -7,7 +7,7 @@ import (
 	bolt "go.etcd.io/bbolt"
 )
 
-// DiskLimits bound the disk the store may use (docs/PROTOCOL.md §6.12).
+// DiskLimits bound the disk the store may use (PROTOCOL.md §6.12).
 // Above either, new mailboxes are refused with ErrStorageFull while
 // existing conversations go on: refusing a reply to someone who already
 // wrote would hurt more than a full disk does. The zero value checks

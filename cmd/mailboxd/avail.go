@@ -13,7 +13,7 @@ import (
 
 // availConfig bounds what mailboxd spends under attack: memory,
 // connections, client prefixes, the rise of the proof of work and disk
-// (docs/PROTOCOL.md §6.12 and §7). Unlike limitsConfig its zero values are
+// (PROTOCOL.md §6.12 and §7). Unlike limitsConfig its zero values are
 // never used: parseAvail resolves every default, because several derive
 // from the memory budget.
 type availConfig struct {
@@ -42,7 +42,7 @@ func availSettings() []*setting {
 		{flag: "conns-per-address", env: "LOTSE_CONNS_PER_ADDRESS", def: "64", usage: "open `connections` per client prefix, more are closed at once, or off (ignored with --proxy-header; behind a Tor onion service set off)"},
 		{flag: "ipv4-prefix", env: "LOTSE_IPV4_PREFIX", def: "32", usage: "leading `bits` of an IPv4 address that name one client for the per-address limits (8-32)"},
 		{flag: "ipv6-prefix", env: "LOTSE_IPV6_PREFIX", def: "64", usage: "leading `bits` of an IPv6 address that name one client for the per-address limits (16-128)"},
-		{flag: "pow-max-difficulty", env: "LOTSE_POW_MAX_DIFFICULTY", usage: "highest proof-of-work `bits` the difficulty rises to under a flood of new mailboxes (default: --pow-difficulty + 6, at most 24)"},
+		{flag: "pow-max-difficulty", env: "LOTSE_POW_MAX_DIFFICULTY", usage: "highest proof-of-work `bits` the difficulty rises to under a flood of new mailboxes (default: --pow-difficulty + 4, at most 24)"},
 		{flag: "storage-budget", env: "LOTSE_STORAGE_BUDGET", def: "40%", usage: "largest data file that still takes new mailboxes, as `bytes` (KiB … TiB) or a share of its disk (N%), or off"},
 		{flag: "min-free-disk", env: "LOTSE_MIN_FREE_DISK", def: "5%", usage: "free space the data file's disk keeps before new mailboxes are refused, as `bytes` or N%, or off"},
 	}
