@@ -195,7 +195,7 @@ func caseOf(m mailbox.Mailbox) wire.Case {
 	return cj
 }
 
-// GET /api/v1/cases?status=
+// GET /api/v1/cases?status=&limit=&cursor= (paging.go)
 func (s *Server) getCases(c *fiber.Ctx) error {
 	status := ""
 	if args := c.Context().QueryArgs(); args.Has("status") {
@@ -206,16 +206,29 @@ func (s *Server) getCases(c *fiber.Ctx) error {
 			return badRequest("status: want new, open or closed")
 		}
 	}
+	limit, cursor, err := queryPage(c)
+	if err != nil {
+		return err
+	}
 	if _, err := s.counsellor(c, needActive, true); err != nil {
 		return err
 	}
-	ms, err := s.store.Cases(status)
+	var ms []mailbox.Mailbox
+	var more bool
+	if limit == 0 {
+		ms, err = s.store.Cases(status)
+	} else {
+		ms, more, err = s.store.CasesPage(status, cursor, limit)
+	}
 	if err != nil {
 		return err
 	}
 	out := wire.CaseList{Cases: make([]wire.Case, 0, len(ms))}
 	for _, m := range ms {
 		out.Cases = append(out.Cases, caseOf(m))
+	}
+	if more {
+		out.Next = formatCursor(ms[len(ms)-1])
 	}
 	return writeJSON(c, fiber.StatusOK, out)
 }

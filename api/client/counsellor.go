@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"strconv"
 
 	"filippo.io/age"
 
@@ -69,6 +70,24 @@ func (c *Client) Cases(ctx context.Context, status string) ([]Case, error) {
 		return nil, err
 	}
 	return out.Cases, nil
+}
+
+// CasesPage returns at most limit cases (1 to 1000) after cursor ("" for
+// the first page) and the cursor of the next page, "" after the last.
+func (c *Client) CasesPage(ctx context.Context, status string, limit int, cursor string) ([]Case, string, error) {
+	var out wire.CaseList
+	q := url.Values{"limit": {strconv.Itoa(limit)}}
+	if status != "" {
+		q.Set("status", status)
+	}
+	if cursor != "" {
+		q.Set("cursor", cursor)
+	}
+	err := c.do(ctx, request{method: http.MethodGet, route: "/api/v1/cases", path: "/cases", query: q, want: http.StatusOK, out: &out})
+	if err != nil {
+		return nil, "", err
+	}
+	return out.Cases, out.Next, nil
 }
 
 // Case returns a case with its messages after seq after (0: all).

@@ -44,9 +44,12 @@ type Case struct {
 	AwaitingReply bool    `json:"awaiting_reply"` // the newest message is the enquirer's
 }
 
-// CaseList is GET /api/v1/cases?status=, newest activity first.
+// CaseList is GET /api/v1/cases?status=&limit=&cursor=, newest activity
+// first. With a limit, Next is the cursor of the following page, empty
+// after the last one.
 type CaseList struct {
 	Cases []Case `json:"cases"`
+	Next  string `json:"next,omitempty"`
 }
 
 // CaseDetail is GET /api/v1/cases/{id}?after=N: the case and its messages

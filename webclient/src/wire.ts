@@ -50,9 +50,14 @@ export interface Case {
   awaiting_reply: boolean; // the newest message is the enquirer's
 }
 
-/** CaseList is GET /api/v1/cases?status=, newest activity first. */
+/**
+ * CaseList is GET /api/v1/cases?status=&limit=&cursor=, newest activity
+ * first. With a limit, Next is the cursor of the following page, empty
+ * after the last one.
+ */
 export interface CaseList {
   cases: Case[];
+  next?: string;
 }
 
 /**
