@@ -261,3 +261,25 @@ func TestBodyBudget(t *testing.T) {
 	}
 	e.want(e.createMailbox(tm, newEnquirer(t)), 201, "")
 }
+
+// One counsellor holds at most maxSessionsPerCounsellor sessions: a new
+// login ends the oldest, and the others keep working.
+func TestSessionsPerCounsellor(t *testing.T) {
+	e := newEnv(t, envOptions{})
+	tm := e.setUpTeam()
+	var tokens []string
+	for range maxSessionsPerCounsellor + 2 {
+		e.clock.Advance(time.Second)
+		tokens = append(tokens, e.login(tm.adminID, tm.adminKey))
+	}
+	// tm.adminToken and tokens[0] were the oldest two.
+	for i, tok := range append([]string{tm.adminToken}, tokens...) {
+		want := 200
+		if i < 3 {
+			want = 401
+		}
+		if r := e.do(request{method: "GET", path: "/api/v1/cases", auth: tok}); r.status != want {
+			t.Errorf("session %d: %d, want %d", i, r.status, want)
+		}
+	}
+}

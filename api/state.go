@@ -184,6 +184,12 @@ func (s *session) expired(now time.Time) bool {
 	return !now.Before(s.seen.Add(sessionIdle)) || !now.Before(s.created.Add(sessionMax))
 }
 
+// maxSessionsPerCounsellor bounds one counsellor's share of the table: a
+// new login past it ends that counsellor's oldest session, so that nobody
+// holding one account (a pending counsellor among them) can fill the table
+// that the rest of the team needs. Eight is one per device with room.
+const maxSessionsPerCounsellor = 8
+
 // create starts a session and returns its token and absolute expiry; ok is
 // false when the table is full of live sessions.
 func (s *sessions) create(counsellor string) (token string, expires time.Time, ok bool) {
@@ -196,6 +202,24 @@ func (s *sessions) create(counsellor string) (token string, expires time.Time, o
 	now := s.now()
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	var oldest [32]byte
+	var oldestAt time.Time
+	own := 0
+	for k, v := range s.m {
+		if v.counsellor != counsellor {
+			continue
+		}
+		if v.expired(now) {
+			delete(s.m, k)
+			continue
+		}
+		if own++; own == 1 || v.created.Before(oldestAt) {
+			oldest, oldestAt = k, v.created
+		}
+	}
+	if own >= maxSessionsPerCounsellor {
+		delete(s.m, oldest)
+	}
 	if len(s.m) >= s.max {
 		for k, v := range s.m {
 			if v.expired(now) {
