@@ -462,12 +462,14 @@ func (s *Server) putKeyring(c *fiber.Ctx) error {
 	return writeJSON(c, fiber.StatusOK, keyringOf(k))
 }
 
-// GET /api/v1/counsellors (pending counsellors too, to see their state)
+// GET /api/v1/counsellors (pending counsellors too, to see their state;
+// they see only themselves: roster.go)
 func (s *Server) getCounsellors(c *fiber.Ctx) error {
-	if _, err := s.counsellor(c, needSession, true); err != nil {
+	a, err := s.counsellor(c, needSession, true)
+	if err != nil {
 		return err
 	}
-	cs, err := s.store.Counsellors()
+	cs, err := s.rosterFor(a.counsellor)
 	if err != nil {
 		return err
 	}

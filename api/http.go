@@ -78,6 +78,10 @@ func (s *Server) newApp() *fiber.App {
 	s.route(app, fiber.MethodGet, v1+"/counsellors", s.getCounsellors)
 	s.route(app, fiber.MethodPost, v1+"/invites", s.postInvite)
 	s.route(app, fiber.MethodPost, v1+"/counsellors", s.postCounsellor)
+	// Roster hygiene (roster.go).
+	s.route(app, fiber.MethodGet, v1+"/invites", s.getInvites)
+	s.route(app, fiber.MethodDelete, v1+"/invites/:id", s.deleteInvite)
+	s.route(app, fiber.MethodDelete, v1+"/counsellors/:id", s.deleteCounsellor)
 	s.route(app, fiber.MethodGet, v1+"/admin/backup", s.getBackup)
 	// The information pages (pages.go), before the web client's "/:file".
 	s.mountPages(app)

@@ -161,6 +161,28 @@ func (c *Client) Counsellors(ctx context.Context) ([]Counsellor, error) {
 	return out.Counsellors, nil
 }
 
+// Invites lists the open invites (admins only): ids, roles and expiries,
+// never codes.
+func (c *Client) Invites(ctx context.Context) ([]OpenInvite, error) {
+	var out wire.InviteList
+	err := c.do(ctx, request{method: http.MethodGet, route: "/api/v1/invites", path: "/invites", want: http.StatusOK, out: &out})
+	if err != nil {
+		return nil, err
+	}
+	return out.Invites, nil
+}
+
+// RevokeInvite deletes an open invite by its id (admins only).
+func (c *Client) RevokeInvite(ctx context.Context, id string) error {
+	return c.do(ctx, request{method: http.MethodDelete, route: "/api/v1/invites/{id}", path: "/invites/" + url.PathEscape(id), want: http.StatusNoContent})
+}
+
+// RejectCounsellor removes a pending counsellor (admins only); an active
+// one leaves through a new keyring epoch instead.
+func (c *Client) RejectCounsellor(ctx context.Context, id string) error {
+	return c.do(ctx, request{method: http.MethodDelete, route: "/api/v1/counsellors/{id}", path: "/counsellors/" + url.PathEscape(id), want: http.StatusNoContent})
+}
+
 // CreateInvite creates a single-use invite for role ("counsellor" or
 // "admin"), admins only.
 func (c *Client) CreateInvite(ctx context.Context, role string) (*Invite, error) {
