@@ -123,6 +123,10 @@ func TestAttackFloodedInbox(t *testing.T) {
 	if len(page) != 50 || next == "" {
 		t.Fatalf("first page: %d cases, next %q", len(page), next)
 	}
+	t.Logf("%d cases seeded in %v; the first page of 50 in %v", flood, seeded.Round(time.Millisecond), firstPage.Round(time.Millisecond))
+	if flood > 10000 {
+		return // a measurement: the whole list would be refused as too large
+	}
 	seen := map[string]bool{}
 	pages := 1
 	for next != "" {
@@ -146,8 +150,7 @@ func TestAttackFloodedInbox(t *testing.T) {
 		t.Fatal(err)
 	}
 	whole := time.Since(start)
-	t.Logf("%d cases seeded in %v; first page of 50 in %v, the whole list in %v; %d pages", flood, seeded.Round(time.Millisecond),
-		firstPage.Round(time.Millisecond), whole.Round(time.Millisecond), pages)
+	t.Logf("the whole list in %v; %d pages", whole.Round(time.Millisecond), pages)
 	if len(seen) != flood || len(all) != flood {
 		t.Errorf("paged %d cases, listed %d, want %d", len(seen), len(all), flood)
 	}
