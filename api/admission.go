@@ -136,10 +136,12 @@ func (b *budget) take(n int64) bool {
 func (b *budget) give(n int64) { b.used.Add(-n) }
 
 // readBody reads the streamed request body into memory before the
-// handlers run, so that they see a plain body. It answers (and returns
-// false) a body over the route's limit with 413, a full budget with 503,
-// and a body cut short with 400; taken is the budget to give back once the
-// request is done.
+// handlers run, so that they see a plain body. The error it returns is
+// the answer instead of the handler's: 413 for a body over the route's
+// limit, 503 busy for a full budget, 400 for a body cut short. taken is
+// the budget to give back once the request is done, error or not. The
+// buffer grows in steps as bytes arrive, copying each time, so that a
+// client holds budget only for what it has sent.
 func (s *Server) readBody(ctx *fasthttp.RequestCtx) (taken int64, err *apiError) {
 	req := &ctx.Request
 	if len(req.Header.Peek(hdrRefused)) != 0 {
