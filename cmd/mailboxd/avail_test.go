@@ -2,6 +2,8 @@ package main
 
 import (
 	"io"
+	"math"
+	"runtime/debug"
 	"strings"
 	"testing"
 
@@ -65,5 +67,25 @@ func TestAvailSettingErrors(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%s=%s: %v, want %q", tc.env, tc.value, err, tc.want)
 		}
+	}
+}
+
+// The memory budget becomes the runtime's soft limit, unless GOMEMLIMIT
+// is set, which wins.
+func TestMemoryLimit(t *testing.T) {
+	defer debug.SetMemoryLimit(debug.SetMemoryLimit(-1))
+	debug.SetMemoryLimit(math.MaxInt64)
+	a := availConfig{MemoryBudget: 300 << 20, MaxConns: 10}
+	var out strings.Builder
+	a.setMemoryLimit(envFunc(map[string]string{"GOMEMLIMIT": "1GiB"}), &out)
+	if got := debug.SetMemoryLimit(-1); got != math.MaxInt64 {
+		t.Errorf("with GOMEMLIMIT set the limit became %d", got)
+	}
+	a.setMemoryLimit(envFunc(nil), &out)
+	if got := debug.SetMemoryLimit(-1); got != 300<<20 {
+		t.Errorf("limit %d, want %d", got, 300<<20)
+	}
+	if !strings.Contains(out.String(), "GOMEMLIMIT is set and wins") || !strings.Contains(out.String(), "memory budget 300 MiB, 10 connections") {
+		t.Errorf("output %q", out.String())
 	}
 }
