@@ -19,7 +19,9 @@ func TestRosterHygiene(t *testing.T) {
 	pending := e.login(pendingID, pendingKey)
 	active := e.login(activeID, activeKey)
 
-	type roster struct{ Counsellors []struct{ ID, Name, State string } }
+	type roster struct {
+		Counsellors []struct{ ID, Name, State string }
+	}
 	var seen roster
 	r := e.do(request{method: "GET", path: "/api/v1/counsellors", auth: pending})
 	e.want(r, 200, "")
@@ -44,7 +46,9 @@ func TestRosterHygiene(t *testing.T) {
 	if strings.Contains(string(r.body), inv.Invite) {
 		t.Error("the invite list shows a code")
 	}
-	var list struct{ Invites []struct{ ID, Role, Expires string } }
+	var list struct {
+		Invites []struct{ ID, Role, Expires string }
+	}
 	r.decode(t, &list)
 	if len(list.Invites) != 1 || list.Invites[0].Role != "admin" || list.Invites[0].Expires != inv.Expires || len(list.Invites[0].ID) != 64 {
 		t.Fatalf("invites %+v", list)

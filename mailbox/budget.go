@@ -76,7 +76,8 @@ func (s *Store) dataSize() (int64, error) {
 }
 
 // checkCompactRoom refuses a compaction that could fill the disk: the
-// copy it writes beside the data file can be as large as the data.
+// copy it writes beside the data file can be as large as the data. The
+// refusal is ErrStorageFull, which CompactStats passes on.
 func (s *Store) checkCompactRoom() error {
 	_, free, known := statDisk(filepath.Dir(s.path))
 	if !known {
@@ -87,7 +88,7 @@ func (s *Store) checkCompactRoom() error {
 		return err
 	}
 	if free < need {
-		return fmt.Errorf("not started: needs up to %d bytes free beside the data file, %d are free", need, free)
+		return fmt.Errorf("not started: needs up to %d bytes free beside the data file, %d are free: %w", need, free, ErrStorageFull)
 	}
 	return nil
 }

@@ -1,6 +1,7 @@
 package mailbox
 
 import (
+	"errors"
 	"strings"
 	"testing"
 )
@@ -82,7 +83,7 @@ func TestCompactionNeedsRoom(t *testing.T) {
 	statDisk = func(string) (int64, int64, bool) { return 1 << 40, size - 1, true }
 	before := hashOf(t, s)
 	_, err = s.CompactStats()
-	if err == nil || !strings.Contains(err.Error(), "not started: needs up to") {
+	if !errors.Is(err, ErrStorageFull) || !strings.Contains(err.Error(), "not started: needs up to") {
 		t.Fatalf("compaction without room: %v", err)
 	}
 	if hashOf(t, s) != before {

@@ -41,6 +41,9 @@ func (s *Store) CompactStats() (Compaction, error) {
 		if errors.Is(err, ErrClosed) {
 			return c, err
 		}
+		if errors.Is(err, ErrStorageFull) {
+			return c, fmt.Errorf("mailbox: compact: %w", err)
+		}
 		return c, fmt.Errorf("mailbox: compact: %v", err)
 	}
 	return c, nil
