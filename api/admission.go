@@ -201,7 +201,10 @@ func (s *Server) readBody(ctx *fasthttp.RequestCtx) (taken int64, err *apiError)
 }
 
 // connLimitListener closes a connection at accept when its client prefix
-// already holds max open connections.
+// already holds max open connections, or, for IPv6, when the /48 around
+// it holds wideConns times that: a site's allocation is usually a /48,
+// which holds 65,536 /64s, each of which would otherwise count as a
+// client of its own against the server's total.
 type connLimitListener struct {
 	net.Listener
 	key func(netip.Addr) string
@@ -210,6 +213,9 @@ type connLimitListener struct {
 	mu   sync.Mutex
 	open map[string]int
 }
+
+// wideConns is how many clients' worth of connections one IPv6 /48 holds.
+const wideConns = 4
 
 func (s *Server) limitConns(ln net.Listener) net.Listener {
 	if s.cfg.ConnsPerAddress < 0 || s.cfg.ProxyHeader != "" {
@@ -230,24 +236,54 @@ func (l *connLimitListener) Accept() (net.Conn, error) {
 		if perr != nil {
 			return c, nil
 		}
-		k := l.key(ap.Addr())
-		l.mu.Lock()
-		if l.open[k] >= l.max {
-			l.mu.Unlock()
+		a := ap.Addr().Unmap()
+		keys := []string{l.key(a)}
+		limits := []int{l.max}
+		if a.Is6() {
+			if p, err := a.Prefix(48); err == nil && p.Bits() < l.keyBits(a) {
+				keys, limits = append(keys, "wide "+p.String()), append(limits, wideConns*l.max)
+			}
+		}
+		if !l.take(keys, limits) {
 			c.Close()
 			continue
 		}
-		l.open[k]++
-		l.mu.Unlock()
-		return &countedConn{Conn: c, release: func() { l.release(k) }}, nil
+		return &countedConn{Conn: c, release: func() { l.release(keys) }}, nil
 	}
 }
 
-func (l *connLimitListener) release(k string) {
+// keyBits is how many bits of a the per-client key keeps.
+func (l *connLimitListener) keyBits(a netip.Addr) int {
+	p, err := netip.ParsePrefix(l.key(a))
+	if err != nil {
+		return 128
+	}
+	return p.Bits()
+}
+
+// take counts a connection against every key, or against none if any is
+// full.
+func (l *connLimitListener) take(keys []string, limits []int) bool {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if l.open[k]--; l.open[k] <= 0 {
-		delete(l.open, k)
+	for i, k := range keys {
+		if l.open[k] >= limits[i] {
+			return false
+		}
+	}
+	for _, k := range keys {
+		l.open[k]++
+	}
+	return true
+}
+
+func (l *connLimitListener) release(keys []string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	for _, k := range keys {
+		if l.open[k]--; l.open[k] <= 0 {
+			delete(l.open, k)
+		}
 	}
 }
 

@@ -283,3 +283,86 @@ func TestSessionsPerCounsellor(t *testing.T) {
 		}
 	}
 }
+
+// queueListener hands out queued connections, then fails.
+type queueListener struct {
+	net.Listener
+	queue []net.Conn
+}
+
+func (q *queueListener) Accept() (net.Conn, error) {
+	if len(q.queue) == 0 {
+		return nil, net.ErrClosed
+	}
+	c := q.queue[0]
+	q.queue = q.queue[1:]
+	return c, nil
+}
+
+type addrConn struct {
+	net.Conn
+	remote net.Addr
+	closed bool
+}
+
+func (c *addrConn) RemoteAddr() net.Addr { return c.remote }
+func (c *addrConn) Close() error         { c.closed = true; return nil }
+
+// The per-client cap counts an IPv6 /64 as one client, and a /48 holds at
+// most wideConns clients' worth, so that a site's allocation is not 65,536
+// clients; a closed connection frees its slots.
+func TestConnCapPrefixes(t *testing.T) {
+	s := &Server{cfg: Config{IPv4Prefix: 32, IPv6Prefix: 64, ConnsPerAddress: 2}}
+	q := &queueListener{}
+	l := s.limitConns(q)
+	accept := func(addr string) (net.Conn, bool) {
+		t.Helper()
+		c := &addrConn{remote: &net.TCPAddr{IP: net.ParseIP(addr), Port: 4000}}
+		q.queue = append(q.queue, c)
+		got, err := l.Accept()
+		if err != nil {
+			if !c.closed {
+				t.Fatalf("%s: neither accepted nor closed", addr)
+			}
+			return nil, false
+		}
+		return got, true
+	}
+	var held []net.Conn
+	for _, c := range []struct {
+		addr string
+		ok   bool
+	}{
+		{"2001:db8:1:1::1", true},
+		{"2001:db8:1:1::2", true},
+		{"2001:db8:1:1:ffff::3", false}, // the /64 is full
+		{"2001:db8:1:2::1", true},
+		{"2001:db8:1:2::2", true},
+		{"2001:db8:1:3::1", true},
+		{"2001:db8:1:3::2", true},
+		{"2001:db8:1:4::1", true},
+		{"2001:db8:1:4::2", true}, // 8 in the /48: wideConns × 2
+		{"2001:db8:1:5::1", false},
+		{"2001:db8:2:5::1", true}, // another /48
+		{"192.0.2.1", true},
+		{"::ffff:192.0.2.1", true},
+		{"192.0.2.1", false},
+		{"192.0.2.2", true},
+	} {
+		got, ok := accept(c.addr)
+		if ok != c.ok {
+			t.Fatalf("%s: accepted %v, want %v", c.addr, ok, c.ok)
+		}
+		if ok {
+			held = append(held, got)
+		}
+	}
+	held[0].Close()
+	held[0].Close() // twice: still one slot
+	if _, ok := accept("2001:db8:1:5::1"); !ok {
+		t.Error("a closed connection did not free its /48 slot")
+	}
+	if _, ok := accept("2001:db8:1:6::1"); ok {
+		t.Error("a second close freed a second slot")
+	}
+}
