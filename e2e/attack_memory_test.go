@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"net"
+	"os"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -16,16 +18,21 @@ import (
 // bytes that arrive, so the growth stays under 300 MB (the bound;
 // about 16 KiB a connection is what remains), a genuine enquirer from a
 // fresh address gets through and the admin reads the cases. The numbers
-// are logged; only memory is asserted, never time.
+// are logged; only memory is asserted, never time. LOTSE_ATTACK_SOURCES
+// sets the number of addresses (default 60, 40 connections each) for a
+// run at the scale.
 func TestAttackBodilessContentLength(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs mailboxd under attack")
 	}
 	const (
-		sources = 60 // addresses
-		perSrc  = 40 // connections from each, within the per-address cap of 64
-		maxRSS  = 300 << 20
+		perSrc = 40 // connections from each address, within the per-address cap of 64
+		maxRSS = 300 << 20
 	)
+	sources := 60
+	if v, err := strconv.Atoi(os.Getenv("LOTSE_ATTACK_SOURCES")); err == nil && v > 0 && v <= 200 {
+		sources = v
+	}
 	srv := startServer(t, "LOTSE_POW_DIFFICULTY=4")
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
