@@ -48,7 +48,7 @@ func formatCursor(m mailbox.Mailbox) string {
 
 func parseCursor(s string) (*mailbox.CaseCursor, bool) {
 	ts, id, ok := strings.Cut(s, ".")
-	if !ok || len(ts) > 12 || strings.TrimLeft(ts, "0123456789") != "" {
+	if !ok || ts == "" || len(ts) > 12 || strings.TrimLeft(ts, "0123456789") != "" || (len(ts) > 1 && ts[0] == '0') {
 		return nil, false
 	}
 	secs, err := strconv.ParseInt(ts, 10, 64)

@@ -4,6 +4,8 @@ import (
 	"net/url"
 	"testing"
 	"time"
+
+	"lotse/mailbox"
 )
 
 // Paging the case list along its cursors gives the unpaged list, in
@@ -78,4 +80,21 @@ func TestCasesPaging(t *testing.T) {
 	}
 	// A cursor is checked before the session, like every query.
 	e.want(e.do(request{method: "GET", path: "/api/v1/cases?limit=5"}), 401, "unauthorized")
+}
+
+// A cursor the server accepts is one it could have written: parsing and
+// formatting give back the same bytes.
+func FuzzParseCursor(f *testing.F) {
+	f.Add("1764644400.0123456789abcdef0123456789abcdef")
+	f.Add("3601.0123456789abcdef0123456789abcdef")
+	f.Add(".")
+	f.Fuzz(func(t *testing.T, s string) {
+		cur, ok := parseCursor(s)
+		if !ok {
+			return
+		}
+		if got := formatCursor(mailbox.Mailbox{ID: cur.ID, LastActivity: cur.LastActivity}); got != s {
+			t.Errorf("%q parsed and formatted is %q", s, got)
+		}
+	})
 }
