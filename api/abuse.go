@@ -1,6 +1,8 @@
 package api
 
 import (
+	"math"
+	"sync"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -19,9 +21,11 @@ import (
 //     only after failureDelay, with 429 and Retry-After instead of 401. The
 //     right credential is never delayed or refused, so a guesser cannot
 //     lock the owner out; what it loses is speed.
-//   - MailboxesPerHour: new mailboxes per hour over all addresses, so a
-//     flood from many addresses (each paying its proof of work) still
-//     cannot fill the disk.
+//   - MailboxesPerHour is no cap: a global counter is a door a flood can
+//     close for everyone. Above that rate of new mailboxes the proof of
+//     work gets one bit harder for each doubling, up to PowMaxDifficulty,
+//     and falls back as the rate decays (powControl). A genuine enquirer
+//     is slowed, never refused; the disk is guarded by the store's budget.
 //
 // Every per-address and per-mailbox bucket is keyed by an HMAC under a
 // key that lives only in memory and is replaced daily (limiter).
@@ -39,7 +43,16 @@ var (
 	defaultEnquirerLimit    = Rate{120, time.Minute}
 	defaultPostLimit        = Rate{60, time.Minute}
 	defaultLoginFailures    = Rate{10, 10 * time.Minute}
-	defaultMailboxesPerHour = 1000
+	defaultMailboxesPerHour = 60
+	// defaultPowRise is how many bits above the configured difficulty the
+	// proof of work may rise: 4 bits is 16 times the work, at the default
+	// difficulty about 17 s on a mid-range phone (README), one person in
+	// twenty about 50 s: slowed, within the 90 s a genuine enquirer may wait.
+	defaultPowRise = 4
+	// powRateWindow is the time constant of the decaying creation rate:
+	// a flood's effect on the difficulty halves in about 7 minutes after
+	// it stops.
+	powRateWindow = 10 * time.Minute
 )
 
 // checkEnquirerRate takes a token of the address's enquirer bucket.
@@ -58,12 +71,46 @@ func (s *Server) checkPostRate(c *fiber.Ctx) error {
 	return nil
 }
 
-// checkMailboxCap takes a token of the server-wide creation bucket.
-func (s *Server) checkMailboxCap() error {
-	if ok, retry := s.mailboxCap.allow("all"); !ok {
-		return rateLimited(retry)
+// powControl sets the proof-of-work difficulty from the recent rate of
+// new mailboxes: an exponentially decaying count, so that the difficulty
+// rises with a flood and falls back on its own.
+type powControl struct {
+	base, max int
+	perHour   float64 // the rate above which it rises; <= 0: never
+
+	mu    sync.Mutex
+	count float64 // decayed count of creations, about rate × powRateWindow
+	last  time.Time
+}
+
+func (p *powControl) decay(now time.Time) {
+	if el := now.Sub(p.last); el > 0 {
+		p.count *= math.Exp(-float64(el) / float64(powRateWindow))
+		p.last = now
 	}
-	return nil
+}
+
+// created counts one new mailbox.
+func (p *powControl) created(now time.Time) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.decay(now)
+	p.count++
+}
+
+// difficulty is the difficulty to announce now.
+func (p *powControl) difficulty(now time.Time) int {
+	if p.base == 0 || p.perHour <= 0 {
+		return p.base
+	}
+	p.mu.Lock()
+	p.decay(now)
+	rate := p.count * float64(time.Hour) / float64(powRateWindow)
+	p.mu.Unlock()
+	if rate <= p.perHour {
+		return p.base
+	}
+	return min(p.max, p.base+1+int(math.Log2(rate/p.perHour)))
 }
 
 // loginFailed answers a wrong enquirer credential for mailbox id: 401

@@ -109,32 +109,6 @@ func TestLoginFailureThrottle(t *testing.T) {
 	e.want(e.do(request{method: "GET", path: "/api/v1/mailbox", auth: wrongBearer(q)}), 401, "unauthorized")
 }
 
-// New mailboxes are capped per hour over all addresses.
-func TestMailboxesPerHour(t *testing.T) {
-	e := newEnv(t, envOptions{cfg: Config{MailboxesPerHour: 2, ProxyHeader: "X-Forwarded-For"}})
-	tm := e.setUpTeam()
-	for i, ip := range []string{"192.0.2.1", "192.0.2.2", "192.0.2.3"} {
-		before := e.contentHash()
-		r := e.do(request{method: "POST", path: "/api/v1/mailboxes", body: e.createBody(tm, newEnquirer(t)), header: map[string]string{"X-Forwarded-For": ip}})
-		if i < 2 {
-			e.want(r, 201, "")
-			continue
-		}
-		e.want(r, 429, "rate_limited")
-		if ra := r.header.Get("Retry-After"); ra != "1800" {
-			t.Errorf("Retry-After %q, want 1800", ra)
-		}
-		if e.contentHash() != before {
-			t.Error("database changed")
-		}
-	}
-	e.clock.Advance(30 * time.Minute)
-	e.want(e.createMailbox(tm, newEnquirer(t)), 201, "")
-	if _, err := New(e.store, Config{MailboxesPerHour: -1}); err != nil {
-		t.Errorf("cap off: %v", err)
-	}
-}
-
 // The defaults hold the protocol's values and let an ordinary enquirer
 // through: read, post, read, with the store's own per-mailbox cap.
 func TestAbuseDefaults(t *testing.T) {

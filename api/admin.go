@@ -1,11 +1,13 @@
 package api
 
 import (
+	"errors"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
 
 	"lotse/api/wire"
+	"lotse/mailbox"
 )
 
 // POST /api/v1/admin/compact (admin): delete the mailboxes whose retention
@@ -28,6 +30,12 @@ func (s *Server) postCompact(c *fiber.Ctx) error {
 		return err
 	}
 	st, err := s.store.CompactStats()
+	if errors.Is(err, mailbox.ErrStorageFull) {
+		// Not enough room for the copy: the operator reads why in the
+		// log, the admin gets a 503 to try again later.
+		s.log.internal("/api/v1/admin/compact", err)
+		return errStorageFull
+	}
 	if err != nil {
 		return err
 	}

@@ -50,9 +50,12 @@ type Config struct {
 	// each further wrong one is answered late with 429 (abuse.go); default
 	// 10 per 10 minutes. The right credential is never refused.
 	LoginFailures Rate
-	// MailboxesPerHour caps new mailboxes per hour over all addresses;
-	// default 1000, < 0 turns the cap off.
+	// MailboxesPerHour is the rate of new mailboxes over all addresses
+	// above which the proof of work rises one bit per doubling (abuse.go);
+	// default 60, < 0 keeps the difficulty fixed. It is no cap.
 	MailboxesPerHour int
+	// PowMaxDifficulty bounds that rise; default PowDifficulty+4 (at most 24).
+	PowMaxDifficulty int
 	// ProxyHeader names a request header that carries the client address
 	// set by a trusted reverse proxy (e.g. "X-Forwarded-For", whose last
 	// element is used). Empty: the connection's remote address. Only set it
@@ -67,6 +70,14 @@ type Config struct {
 	// Content is the information pages and the referral directory, served
 	// at /info/ (pages.go); nil: no pages.
 	Content *content.Site
+
+	// Availability (admission.go, PROTOCOL.md §6.12). Zero takes the
+	// default.
+	MaxConns        int   // open connections at once; default 4096
+	ConnsPerAddress int   // open connections per client prefix; default 64, < 0 off (always off with ProxyHeader)
+	BodyBudget      int64 // bytes of request bodies held in memory at once; default 64 MiB
+	IPv4Prefix      int   // leading bits of an IPv4 address that name a client; default 32
+	IPv6Prefix      int   // the same for IPv6; default 64
 
 	ReadTimeout  time.Duration // whole request; default 10 s
 	WriteTimeout time.Duration // a response, or one event-stream write; default 30 s
@@ -107,8 +118,10 @@ type Server struct {
 	enquirerRate *limiter
 	postRate     *limiter
 	failures     *limiter
-	mailboxCap   *limiter
+	pow          *powControl
 	delayed      chan struct{}
+
+	bodies budget // admission.go
 
 	mu        sync.Mutex
 	listeners []*onceCloseListener
@@ -151,6 +164,9 @@ func New(store *mailbox.Store, cfg Config) (*Server, error) {
 	if cfg.MailboxesPerHour == 0 {
 		cfg.MailboxesPerHour = defaultMailboxesPerHour
 	}
+	if err := cfg.admissionDefaults(); err != nil {
+		return nil, err
+	}
 	cfg.ReadTimeout = orDuration(cfg.ReadTimeout, 10*time.Second)
 	cfg.WriteTimeout = orDuration(cfg.WriteTimeout, 30*time.Second)
 	cfg.IdleTimeout = orDuration(cfg.IdleTimeout, 60*time.Second)
@@ -179,8 +195,16 @@ func New(store *mailbox.Store, cfg Config) (*Server, error) {
 	s.enquirerRate = newLimiter(cfg.EnquirerLimit, cfg.Now)
 	s.postRate = newLimiter(cfg.PostLimit, cfg.Now)
 	s.failures = newLimiter(cfg.LoginFailures, cfg.Now)
-	s.mailboxCap = newLimiter(Rate{cfg.MailboxesPerHour, time.Hour}, cfg.Now)
+	if cfg.PowMaxDifficulty == 0 {
+		cfg.PowMaxDifficulty = min(maxPowDifficulty, cfg.PowDifficulty+defaultPowRise)
+	}
+	if cfg.PowMaxDifficulty < cfg.PowDifficulty || cfg.PowMaxDifficulty > maxPowDifficulty {
+		return nil, fmt.Errorf("api: maximum proof-of-work difficulty %d outside %d…%d", cfg.PowMaxDifficulty, cfg.PowDifficulty, maxPowDifficulty)
+	}
+	s.cfg.PowMaxDifficulty = cfg.PowMaxDifficulty
+	s.pow = &powControl{base: cfg.PowDifficulty, max: cfg.PowMaxDifficulty, perHour: float64(cfg.MailboxesPerHour), last: cfg.Now()}
 	s.delayed = make(chan struct{}, maxDelayed)
+	s.bodies.max = cfg.BodyBudget
 	if _, err := io.ReadFull(rand.Reader, s.powKey); err != nil {
 		return nil, fmt.Errorf("api: secret: %v", err)
 	}
@@ -210,7 +234,7 @@ func orDuration(d, def time.Duration) time.Duration {
 
 // Serve serves HTTP on ln until Shutdown.
 func (s *Server) Serve(ln net.Listener) error {
-	l := &onceCloseListener{Listener: ln}
+	l := &onceCloseListener{Listener: s.limitConns(ln)}
 	s.mu.Lock()
 	if s.shutdown.Load() {
 		s.mu.Unlock()

@@ -111,11 +111,7 @@ func (s *Server) postSession(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	fresh, full := s.usedNonces.use(nonce, expires)
-	if full {
-		return rateLimited(loginLifetime)
-	}
-	if !fresh {
+	if !s.usedNonces.use(nonce, expires) {
 		return errUnauthorized
 	}
 	token, exp, ok := s.sessions.create(co.ID)
@@ -199,7 +195,7 @@ func caseOf(m mailbox.Mailbox) wire.Case {
 	return cj
 }
 
-// GET /api/v1/cases?status=
+// GET /api/v1/cases?status=&limit=&cursor= (paging.go)
 func (s *Server) getCases(c *fiber.Ctx) error {
 	status := ""
 	if args := c.Context().QueryArgs(); args.Has("status") {
@@ -210,16 +206,29 @@ func (s *Server) getCases(c *fiber.Ctx) error {
 			return badRequest("status: want new, open or closed")
 		}
 	}
+	limit, cursor, err := queryPage(c)
+	if err != nil {
+		return err
+	}
 	if _, err := s.counsellor(c, needActive, true); err != nil {
 		return err
 	}
-	ms, err := s.store.Cases(status)
+	var ms []mailbox.Mailbox
+	var more bool
+	if limit == 0 {
+		ms, err = s.store.Cases(status)
+	} else {
+		ms, more, err = s.store.CasesPage(status, cursor, limit)
+	}
 	if err != nil {
 		return err
 	}
 	out := wire.CaseList{Cases: make([]wire.Case, 0, len(ms))}
 	for _, m := range ms {
 		out.Cases = append(out.Cases, caseOf(m))
+	}
+	if more {
+		out.Next = formatCursor(ms[len(ms)-1])
 	}
 	return writeJSON(c, fiber.StatusOK, out)
 }
@@ -453,12 +462,14 @@ func (s *Server) putKeyring(c *fiber.Ctx) error {
 	return writeJSON(c, fiber.StatusOK, keyringOf(k))
 }
 
-// GET /api/v1/counsellors (pending counsellors too, to see their state)
+// GET /api/v1/counsellors (pending counsellors too, to see their state;
+// they see only themselves: roster.go)
 func (s *Server) getCounsellors(c *fiber.Ctx) error {
-	if _, err := s.counsellor(c, needSession, true); err != nil {
+	a, err := s.counsellor(c, needSession, true)
+	if err != nil {
 		return err
 	}
-	cs, err := s.store.Counsellors()
+	cs, err := s.rosterFor(a.counsellor)
 	if err != nil {
 		return err
 	}

@@ -108,19 +108,23 @@ func (s *Server) getPow(c *fiber.Ctx) error {
 		return rateLimited(retry)
 	}
 	expires := s.now().Add(powLifetime).Truncate(time.Second)
+	difficulty := s.pow.difficulty(s.now())
 	ch := make([]byte, powBodyLen, powChallengeLen)
 	if _, err := io.ReadFull(rand.Reader, ch[:powRandLen]); err != nil {
 		return err
 	}
 	binary.BigEndian.PutUint64(ch[powRandLen:], uint64(expires.Unix()))
-	ch[powBodyLen-1] = byte(s.cfg.PowDifficulty)
+	ch[powBodyLen-1] = byte(difficulty)
 	ch = append(ch, s.powMAC(ch)...)
-	return writeJSON(c, fiber.StatusOK, wire.Pow{Challenge: ch, Difficulty: s.cfg.PowDifficulty, Expires: formatTime(expires)})
+	return writeJSON(c, fiber.StatusOK, wire.Pow{Challenge: ch, Difficulty: difficulty, Expires: formatTime(expires)})
 }
 
 // checkPow verifies a proof of work. A challenge is spent by its first
-// authentic, unexpired use, before the Argon2id runs, so one challenge
-// buys one verification at most. A field that was not base64 is nil
+// correct answer; a wrong answer spends nothing, so wrong answers cannot
+// fill the set of spent challenges (the Argon2id each costs is bounded by
+// the per-address creation limit taken before). The difficulty is the
+// one the challenge carries, so a challenge fetched before a rise stays
+// good until it expires. A field that was not base64 is nil
 // (wire.PowSolution).
 func (s *Server) checkPow(p *wire.PowSolution) error {
 	if s.cfg.PowDifficulty == 0 {
@@ -141,11 +145,10 @@ func (s *Server) checkPow(p *wire.PowSolution) error {
 		return errPowInvalid
 	}
 	difficulty := int(ch[powBodyLen-1])
-	fresh, full := s.usedPows.use(ch[:powRandLen], expires)
-	if full {
-		return rateLimited(time.Minute)
+	if difficulty > maxPowDifficulty || s.usedPows.spent(ch[:powRandLen]) {
+		return errPowInvalid
 	}
-	if !fresh || !crypto.PowValid(ch, nonce, difficulty) {
+	if !crypto.PowValid(ch, nonce, difficulty) || !s.usedPows.use(ch[:powRandLen], expires) {
 		return errPowInvalid
 	}
 	return nil
@@ -189,9 +192,6 @@ func (s *Server) createMailbox(c *fiber.Ctx) error {
 	if err := s.checkPow(req.Pow); err != nil {
 		return err
 	}
-	if err := s.checkMailboxCap(); err != nil {
-		return err
-	}
 	if err := s.checkEpoch(req.Epoch); err != nil {
 		return err
 	}
@@ -202,6 +202,7 @@ func (s *Server) createMailbox(c *fiber.Ctx) error {
 	if err != nil {
 		return storeError(err, errNotFound)
 	}
+	s.pow.created(s.now())
 	s.hub.publishCase(req.ID, 1)
 	return writeJSON(c, fiber.StatusCreated, wire.CreatedMailbox{Seq: 1, Expires: formatDate(m.Expires)})
 }

@@ -8,6 +8,7 @@ import (
 	"io"
 	"mime"
 	"net"
+	"net/netip"
 	"reflect"
 	"strconv"
 	"strings"
@@ -32,7 +33,11 @@ func (s *Server) newApp() *fiber.App {
 		// most; readJSON holds every other route to maxBody. Bodies up to
 		// BodyLimit are read, so that they get a clean 413 rather than a
 		// connection reset.
-		BodyLimit:             maxKeyringBody,
+		BodyLimit: maxKeyringBody,
+		// Streamed, so that an announced length reserves nothing: readBody
+		// (admission.go) reads each body against its route's limit.
+		StreamRequestBody:     true,
+		Concurrency:           s.cfg.MaxConns,
 		ReadBufferSize:        maxHeader,
 		ReadTimeout:           s.cfg.ReadTimeout,
 		WriteTimeout:          s.cfg.WriteTimeout,
@@ -73,6 +78,10 @@ func (s *Server) newApp() *fiber.App {
 	s.route(app, fiber.MethodGet, v1+"/counsellors", s.getCounsellors)
 	s.route(app, fiber.MethodPost, v1+"/invites", s.postInvite)
 	s.route(app, fiber.MethodPost, v1+"/counsellors", s.postCounsellor)
+	// Roster hygiene (roster.go).
+	s.route(app, fiber.MethodGet, v1+"/invites", s.getInvites)
+	s.route(app, fiber.MethodDelete, v1+"/invites/:id", s.deleteInvite)
+	s.route(app, fiber.MethodDelete, v1+"/counsellors/:id", s.deleteCounsellor)
 	s.route(app, fiber.MethodGet, v1+"/admin/backup", s.getBackup)
 	// The information pages (pages.go), before the web client's "/:file".
 	s.mountPages(app)
@@ -86,6 +95,7 @@ func (s *Server) newApp() *fiber.App {
 	// Wrap fiber's fasthttp handler so that every response that passes
 	// through it, including fiber's own 404/405 and invalid-method
 	// answers, gets the security headers and one log line.
+	app.Server().HeaderReceived = refuseLength
 	inner := app.Handler()
 	app.Server().Handler = func(ctx *fasthttp.RequestCtx) {
 		start := time.Now()
@@ -114,6 +124,14 @@ func (s *Server) newApp() *fiber.App {
 			// fiber would answer in plain text.
 			c := app.AcquireCtx(ctx)
 			writeError(c, errNotFound)
+			app.ReleaseCtx(c)
+			return
+		}
+		taken, aerr := s.readBody(ctx)
+		defer s.bodies.give(taken)
+		if aerr != nil {
+			c := app.AcquireCtx(ctx)
+			writeError(c, aerr)
 			app.ReleaseCtx(c)
 			return
 		}
@@ -308,8 +326,8 @@ func queryAfter(c *fiber.Ctx) (uint64, error) {
 	return n, nil
 }
 
-// clientAddr is the address the per-address limits key on; it is hashed
-// at once and never kept or logged.
+// clientAddr is the client prefix the per-address limits key on
+// (admission.go); it is hashed at once and never kept or logged.
 func (s *Server) clientAddr(c *fiber.Ctx) string {
 	if s.cfg.ProxyHeader != "" {
 		v := c.Get(s.cfg.ProxyHeader)
@@ -317,12 +335,14 @@ func (s *Server) clientAddr(c *fiber.Ctx) string {
 			v = v[i+1:]
 		}
 		if v = strings.TrimSpace(v); v != "" {
-			return v
+			return s.addrKey(v)
 		}
 	}
 	addr := c.Context().RemoteAddr()
 	if ta, ok := addr.(*net.TCPAddr); ok {
-		return ta.IP.String()
+		if a, ok := netip.AddrFromSlice(ta.IP); ok {
+			return s.prefixKey(a)
+		}
 	}
 	return addr.String()
 }

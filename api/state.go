@@ -1,6 +1,7 @@
 package api
 
 import (
+	"container/heap"
 	"crypto/hmac"
 	"crypto/rand"
 	"crypto/sha256"
@@ -95,40 +96,68 @@ func (l *limiter) makeRoom(now time.Time) {
 }
 
 // onceSet remembers used values (proof-of-work challenges, login nonces)
-// until they expire; use is the atomic check-and-record.
+// until they expire. Callers record a value only after checking the
+// answer it came with, so the set holds only what someone paid for with a
+// correct answer. It never fails shut: when it is full it forgets the
+// value that expires soonest, whose replay is the most a flood that
+// solved max challenges within their lifetime can buy.
 type onceSet struct {
 	now func() time.Time
 	max int
 
 	mu   sync.Mutex
 	seen map[string]time.Time
+	exp  expiryHeap
 }
 
 func newOnceSet(max int, now func() time.Time) *onceSet {
 	return &onceSet{now: now, max: max, seen: make(map[string]time.Time)}
 }
 
-// use records v until expires. It reports false if v was used before, and
-// full if the set cannot take more entries right now.
-func (o *onceSet) use(v []byte, expires time.Time) (fresh, full bool) {
+// spent reports whether v was recorded, without recording it: the cheap
+// check before an expensive one.
+func (o *onceSet) spent(v []byte) bool {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	_, ok := o.seen[string(v)]
+	return ok
+}
+
+// use records v until expires and reports whether it was fresh: the
+// atomic check-and-record.
+func (o *onceSet) use(v []byte, expires time.Time) bool {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	if _, ok := o.seen[string(v)]; ok {
-		return false, false
+		return false
 	}
-	if len(o.seen) >= o.max {
-		now := o.now()
-		for k, exp := range o.seen {
-			if !now.Before(exp) {
-				delete(o.seen, k)
-			}
-		}
-		if len(o.seen) >= o.max {
-			return false, true
-		}
+	now := o.now()
+	for o.exp.Len() > 0 && (!now.Before(o.exp[0].expires) || len(o.seen) >= o.max) {
+		e := heap.Pop(&o.exp).(onceEntry)
+		delete(o.seen, e.key)
 	}
 	o.seen[string(v)] = expires
-	return true, false
+	heap.Push(&o.exp, onceEntry{key: string(v), expires: expires})
+	return true
+}
+
+type onceEntry struct {
+	key     string
+	expires time.Time
+}
+
+// expiryHeap orders entries by expiry, soonest first (container/heap).
+type expiryHeap []onceEntry
+
+func (h expiryHeap) Len() int           { return len(h) }
+func (h expiryHeap) Less(i, j int) bool { return h[i].expires.Before(h[j].expires) }
+func (h expiryHeap) Swap(i, j int)      { h[i], h[j] = h[j], h[i] }
+func (h *expiryHeap) Push(x any)        { *h = append(*h, x.(onceEntry)) }
+func (h *expiryHeap) Pop() any {
+	old := *h
+	e := old[len(old)-1]
+	*h = old[:len(old)-1]
+	return e
 }
 
 // sessions holds counsellor sessions in memory only, keyed by SHA-256 of
@@ -155,6 +184,12 @@ func (s *session) expired(now time.Time) bool {
 	return !now.Before(s.seen.Add(sessionIdle)) || !now.Before(s.created.Add(sessionMax))
 }
 
+// maxSessionsPerCounsellor bounds one counsellor's share of the table: a
+// new login past it ends that counsellor's oldest session, so that nobody
+// holding one account (a pending counsellor among them) can fill the table
+// that the rest of the team needs. Eight is one per device with room.
+const maxSessionsPerCounsellor = 8
+
 // create starts a session and returns its token and absolute expiry; ok is
 // false when the table is full of live sessions.
 func (s *sessions) create(counsellor string) (token string, expires time.Time, ok bool) {
@@ -167,6 +202,24 @@ func (s *sessions) create(counsellor string) (token string, expires time.Time, o
 	now := s.now()
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	var oldest [32]byte
+	var oldestAt time.Time
+	own := 0
+	for k, v := range s.m {
+		if v.counsellor != counsellor {
+			continue
+		}
+		if v.expired(now) {
+			delete(s.m, k)
+			continue
+		}
+		if own++; own == 1 || v.created.Before(oldestAt) {
+			oldest, oldestAt = k, v.created
+		}
+	}
+	if own >= maxSessionsPerCounsellor {
+		delete(s.m, oldest)
+	}
 	if len(s.m) >= s.max {
 		for k, v := range s.m {
 			if v.expired(now) {

@@ -23,6 +23,9 @@ func (s *Store) CompactStats() (Compaction, error) {
 		if fi, err := os.Stat(s.path); err == nil {
 			c.BytesBefore = fi.Size()
 		}
+		if err := s.checkCompactRoom(); err != nil {
+			return err
+		}
 		if err := s.compact(); err != nil {
 			return err
 		}
@@ -37,6 +40,9 @@ func (s *Store) CompactStats() (Compaction, error) {
 	if err != nil {
 		if errors.Is(err, ErrClosed) {
 			return c, err
+		}
+		if errors.Is(err, ErrStorageFull) {
+			return c, fmt.Errorf("mailbox: compact: %w", err)
 		}
 		return c, fmt.Errorf("mailbox: compact: %v", err)
 	}

@@ -79,6 +79,9 @@ func (s *Store) CreateMailbox(id string, verifier [32]byte, epoch int, ciphertex
 	if err := checkMessage(ciphertext); err != nil {
 		return Mailbox{}, err
 	}
+	if err := s.checkRoom(); err != nil {
+		return Mailbox{}, err
+	}
 	now := s.clock()
 	key := []byte(id)
 	var rec mailboxRecord

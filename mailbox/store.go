@@ -24,6 +24,7 @@ type Store struct {
 	path      string
 	retention int // days
 	limits    Limits
+	disk      DiskLimits
 	now       func() time.Time
 
 	randMu sync.Mutex
@@ -83,6 +84,7 @@ func Open(opts Options) (*Store, error) {
 		path:      opts.Path,
 		retention: opts.RetentionDays,
 		limits:    opts.Limits,
+		disk:      opts.Disk,
 		now:       opts.Now,
 		rand:      opts.Rand,
 	}

@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"strconv"
 
 	"filippo.io/age"
 
@@ -69,6 +70,24 @@ func (c *Client) Cases(ctx context.Context, status string) ([]Case, error) {
 		return nil, err
 	}
 	return out.Cases, nil
+}
+
+// CasesPage returns at most limit cases (1 to 1000) after cursor ("" for
+// the first page) and the cursor of the next page, "" after the last.
+func (c *Client) CasesPage(ctx context.Context, status string, limit int, cursor string) ([]Case, string, error) {
+	var out wire.CaseList
+	q := url.Values{"limit": {strconv.Itoa(limit)}}
+	if status != "" {
+		q.Set("status", status)
+	}
+	if cursor != "" {
+		q.Set("cursor", cursor)
+	}
+	err := c.do(ctx, request{method: http.MethodGet, route: "/api/v1/cases", path: "/cases", query: q, want: http.StatusOK, out: &out})
+	if err != nil {
+		return nil, "", err
+	}
+	return out.Cases, out.Next, nil
 }
 
 // Case returns a case with its messages after seq after (0: all).
@@ -140,6 +159,28 @@ func (c *Client) Counsellors(ctx context.Context) ([]Counsellor, error) {
 		return nil, err
 	}
 	return out.Counsellors, nil
+}
+
+// Invites lists the open invites (admins only): ids, roles and expiries,
+// never codes.
+func (c *Client) Invites(ctx context.Context) ([]OpenInvite, error) {
+	var out wire.InviteList
+	err := c.do(ctx, request{method: http.MethodGet, route: "/api/v1/invites", path: "/invites", want: http.StatusOK, out: &out})
+	if err != nil {
+		return nil, err
+	}
+	return out.Invites, nil
+}
+
+// RevokeInvite deletes an open invite by its id (admins only).
+func (c *Client) RevokeInvite(ctx context.Context, id string) error {
+	return c.do(ctx, request{method: http.MethodDelete, route: "/api/v1/invites/{id}", path: "/invites/" + url.PathEscape(id), want: http.StatusNoContent})
+}
+
+// RejectCounsellor removes a pending counsellor (admins only); an active
+// one leaves through a new keyring epoch instead.
+func (c *Client) RejectCounsellor(ctx context.Context, id string) error {
+	return c.do(ctx, request{method: http.MethodDelete, route: "/api/v1/counsellors/{id}", path: "/counsellors/" + url.PathEscape(id), want: http.StatusNoContent})
 }
 
 // CreateInvite creates a single-use invite for role ("counsellor" or

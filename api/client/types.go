@@ -22,6 +22,7 @@ type (
 	KeyringUpdate  = wire.KeyringUpdate
 	Counsellor     = wire.Counsellor
 	Invite         = wire.Invite
+	OpenInvite     = wire.OpenInvite
 	Registration   = wire.Registration
 	Registered     = wire.Registered
 	Compaction     = wire.Compaction

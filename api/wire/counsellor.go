@@ -44,9 +44,12 @@ type Case struct {
 	AwaitingReply bool    `json:"awaiting_reply"` // the newest message is the enquirer's
 }
 
-// CaseList is GET /api/v1/cases?status=, newest activity first.
+// CaseList is GET /api/v1/cases?status=&limit=&cursor=, newest activity
+// first. With a limit, Next is the cursor of the following page, empty
+// after the last one.
 type CaseList struct {
 	Cases []Case `json:"cases"`
+	Next  string `json:"next,omitempty"`
 }
 
 // CaseDetail is GET /api/v1/cases/{id}?after=N: the case and its messages
@@ -143,7 +146,7 @@ type Counsellor struct {
 }
 
 // CounsellorList is GET /api/v1/counsellors: every counsellor in every
-// state.
+// state; a pending counsellor sees only themselves.
 type CounsellorList struct {
 	Counsellors []Counsellor `json:"counsellors"`
 }
@@ -157,6 +160,20 @@ type InviteRequest struct {
 type Invite struct {
 	Invite  string `json:"invite"`
 	Expires string `json:"expires"` // RFC 3339 UTC
+}
+
+// OpenInvite is an invite as admins list it: ID is the hash of its code
+// (64 lower-case hex digits), never the code.
+type OpenInvite struct {
+	ID      string `json:"id"`
+	Role    string `json:"role"`
+	Expires string `json:"expires"` // RFC 3339 UTC
+}
+
+// InviteList is GET /api/v1/invites: the invites neither used nor
+// expired, soonest expiry first.
+type InviteList struct {
+	Invites []OpenInvite `json:"invites"`
 }
 
 // Registration is the body of POST /api/v1/counsellors (PROTOCOL.md §6

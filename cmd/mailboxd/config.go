@@ -29,6 +29,7 @@ type config struct {
 	ProxyHeader   string // "" means the connection's address
 	ExitURL       string // where the web client's quick exit goes
 	Limits        limitsConfig
+	Avail         availConfig // avail.go
 
 	// Content is the information pages (LOTSE_CONTENT_DIR), loaded and checked.
 	Content *content.Site
@@ -78,6 +79,7 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (*
 		{flag: "proxy-header", env: "LOTSE_PROXY_HEADER", usage: "request `header` that a trusted reverse proxy sets to the client address, e.g. X-Forwarded-For (only for rate limits, never stored)"},
 	}
 	settings = append(settings, limitSettings()...)
+	settings = append(settings, availSettings()...)
 	fs := flag.NewFlagSet("mailboxd", flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
 	byFlag := map[string]*setting{}
@@ -137,6 +139,9 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (*
 		return nil, err
 	}
 	if c.Limits, err = parseLimits(get); err != nil {
+		return nil, err
+	}
+	if c.Avail, err = parseAvail(get, c.PowDifficulty); err != nil {
 		return nil, err
 	}
 	if err := api.ValidateExitURL(get("exit-url").value); err != nil {

@@ -19,7 +19,7 @@ type limitsConfig struct {
 	Enquirer         api.Rate // LOTSE_ENQUIRER_LIMIT
 	Post             api.Rate // LOTSE_POST_LIMIT
 	LoginFailures    api.Rate // LOTSE_LOGIN_FAILURES
-	MailboxesPerHour int      // LOTSE_MAILBOXES_PER_HOUR; -1 is off
+	MailboxesPerHour int      // LOTSE_MAILBOXES_PER_HOUR, where the proof of work rises; -1 is off
 	Mailbox          mailbox.Limits
 	DebugStats       bool // LOTSE_DEBUG_STATS
 }
@@ -44,7 +44,7 @@ func limitSettings() []*setting {
 		{flag: "enquirer-limit", env: "LOTSE_ENQUIRER_LIMIT", usage: "enquirer requests per client `address`, as N/DURATION or off (default 120/1m)"},
 		{flag: "post-limit", env: "LOTSE_POST_LIMIT", usage: "enquirer messages per client `address`, as N/DURATION or off (default 60/1m)"},
 		{flag: "login-failures", env: "LOTSE_LOGIN_FAILURES", usage: "wrong enquirer credentials per `mailbox` before each further one waits 1 s and gets 429, as N/DURATION or off (default 10/10m)"},
-		{flag: "mailboxes-per-hour", env: "LOTSE_MAILBOXES_PER_HOUR", usage: "new mailboxes per hour over all addresses, or off (default 1000)"},
+		{flag: "mailboxes-per-hour", env: "LOTSE_MAILBOXES_PER_HOUR", usage: "new mailboxes per hour over all addresses above which the proof of work rises one bit per doubling (no cap), or off to keep it fixed (default 60)"},
 		{flag: "mailbox-per-hour", env: "LOTSE_MAILBOX_PER_HOUR", usage: "enquirer `messages` per mailbox per hour (default 20)"},
 		{flag: "mailbox-max-messages", env: "LOTSE_MAILBOX_MAX_MESSAGES", usage: "`messages` a mailbox may hold before an enquirer's next is refused (default 200)"},
 		{flag: "mailbox-max-bytes", env: "LOTSE_MAILBOX_MAX_BYTES", usage: "ciphertext `bytes` a mailbox may hold before an enquirer's next is refused (default 4194304)"},

@@ -60,7 +60,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stderr 
 		return err
 	}
 
-	store, err := mailbox.Open(mailbox.Options{Path: cfg.DB, RetentionDays: cfg.RetentionDays, Limits: cfg.Limits.Mailbox})
+	cfg.Avail.setMemoryLimit(getenv, stderr)
+	store, err := mailbox.Open(mailbox.Options{Path: cfg.DB, RetentionDays: cfg.RetentionDays, Limits: cfg.Limits.Mailbox, Disk: cfg.Avail.Disk})
 	if err != nil {
 		return &configError{
 			msg:  fmt.Sprintf("open the data file %q: %v", cfg.DB, err),
@@ -132,12 +133,14 @@ func start(store *mailbox.Store, cfg *config, stderr io.Writer) (*api.Server, ne
 	if err := prepareSetup(store, cfg.SetupToken, stderr); err != nil {
 		return nil, nil, err
 	}
-	srv, err := api.New(store, api.Config{
+	acfg := api.Config{
 		PowDifficulty: cfg.PowDifficulty, Log: stderr, ProxyHeader: cfg.ProxyHeader,
 		Web: webclient.Files(), ExitURL: cfg.ExitURL, Content: cfg.Content,
 		CreateLimit: cfg.Limits.Create, ChallengeLimit: cfg.Limits.Challenge, EnquirerLimit: cfg.Limits.Enquirer,
 		PostLimit: cfg.Limits.Post, LoginFailures: cfg.Limits.LoginFailures, MailboxesPerHour: cfg.Limits.MailboxesPerHour,
-	})
+	}
+	cfg.Avail.apply(&acfg)
+	srv, err := api.New(store, acfg)
 	if err != nil {
 		return nil, nil, fmt.Errorf("start the API: %v", err)
 	}

@@ -64,6 +64,7 @@ func TestConfigDefaultsAndOverrides(t *testing.T) {
 	}
 	want := config{Addr: "127.0.0.1:8080", DB: "./data/lotse.db", RetentionDays: 90, CompactHours: 24, PowDifficulty: 6, ExitURL: "https://www.wikipedia.org/"}
 	want.Content = c.Content // the pages: content_test.go
+	want.Avail = c.Avail     // avail_test.go
 	if *c != want {
 		t.Errorf("defaults %+v, want %+v", *c, want)
 	}
@@ -86,6 +87,7 @@ func TestConfigDefaultsAndOverrides(t *testing.T) {
 	want = config{Addr: "0.0.0.0:1", DB: env["LOTSE_DB"], RetentionDays: 3650, CompactHours: 24, PowDifficulty: 0,
 		SetupToken: "from-the-file-0123456789abcdef", TLSCert: certFile, TLSKey: keyFile, ExitURL: "https://example.org/weather"}
 	want.Content = c.Content // the pages: content_test.go
+	want.Avail = c.Avail     // avail_test.go
 	if *c != want {
 		t.Errorf("from the environment %+v, want %+v", *c, want)
 	}
@@ -99,6 +101,7 @@ func TestConfigDefaultsAndOverrides(t *testing.T) {
 	want = config{Addr: "[::1]:0", DB: filepath.Join(dir, "y.db"), RetentionDays: 1, CompactHours: 24, PowDifficulty: 24,
 		SetupToken: "from-the-flag-0123456789abcdef", TLSCert: certFile, TLSKey: keyFile, ProxyHeader: "X-Forwarded-For", ExitURL: "https://example.org/weather"}
 	want.Content = c.Content // the pages: content_test.go
+	want.Avail = c.Avail     // avail_test.go
 	if *c != want {
 		t.Errorf("flags over the environment %+v, want %+v", *c, want)
 	}

@@ -50,9 +50,14 @@ export interface Case {
   awaiting_reply: boolean; // the newest message is the enquirer's
 }
 
-/** CaseList is GET /api/v1/cases?status=, newest activity first. */
+/**
+ * CaseList is GET /api/v1/cases?status=&limit=&cursor=, newest activity
+ * first. With a limit, Next is the cursor of the following page, empty
+ * after the last one.
+ */
 export interface CaseList {
   cases: Case[];
+  next?: string;
 }
 
 /**
@@ -107,7 +112,7 @@ export interface Counsellor {
 
 /**
  * CounsellorList is GET /api/v1/counsellors: every counsellor in every
- * state.
+ * state; a pending counsellor sees only themselves.
  */
 export interface CounsellorList {
   counsellors: Counsellor[];
@@ -122,6 +127,24 @@ export interface InviteRequest {
 export interface Invite {
   invite: string;
   expires: string; // RFC 3339 UTC
+}
+
+/**
+ * OpenInvite is an invite as admins list it: ID is the hash of its code
+ * (64 lower-case hex digits), never the code.
+ */
+export interface OpenInvite {
+  id: string;
+  role: string;
+  expires: string; // RFC 3339 UTC
+}
+
+/**
+ * InviteList is GET /api/v1/invites: the invites neither used nor
+ * expired, soonest expiry first.
+ */
+export interface InviteList {
+  invites: OpenInvite[];
 }
 
 /**

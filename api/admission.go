@@ -1,0 +1,301 @@
+package api
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/netip"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/valyala/fasthttp"
+)
+
+// Admission bounds what a client costs the server before any handler runs
+// (PROTOCOL.md §6.12):
+//
+//   - connections: at most Config.MaxConns open at once (fasthttp's
+//     Concurrency answers 503 above it) and Config.ConnsPerAddress per
+//     client prefix (closed at accept, before a byte is read);
+//   - request bodies: fasthttp streams them, so that a Content-Length
+//     reserves nothing; readBody reads each one against its route's limit
+//     and takes its memory from one budget (Config.BodyBudget) as the
+//     bytes arrive, so that memory follows what clients send, never what
+//     they announce;
+//   - client addresses are keyed by prefix (Config.IPv4Prefix,
+//     Config.IPv6Prefix), so one IPv6 /64 is one client, not 2^64.
+
+// Defaults of the admission limits.
+const (
+	defaultMaxConns        = 4096
+	defaultConnsPerAddress = 64
+	defaultBodyBudget      = 64 << 20
+	defaultIPv4Prefix      = 32
+	defaultIPv6Prefix      = 64
+	// bodyChunk is the step in which a body's memory is reserved and read.
+	bodyChunk = 16 << 10
+	// busyRetry is the Retry-After of a 503 for a full body budget.
+	busyRetry = 5 * time.Second
+)
+
+var errBusy = &apiError{fiber.StatusServiceUnavailable, "busy", "the server is busy, try again shortly", busyRetry}
+
+// prefixKey is the client prefix an address counts against: the address
+// masked to the configured bits (IPv4-mapped IPv6 counts as IPv4).
+func (s *Server) prefixKey(a netip.Addr) string {
+	a = a.Unmap()
+	bits := s.cfg.IPv6Prefix
+	if a.Is4() {
+		bits = s.cfg.IPv4Prefix
+	}
+	p, err := a.Prefix(bits)
+	if err != nil {
+		return a.String()
+	}
+	return p.String()
+}
+
+// addrKey is prefixKey of an address in text; text that is no address
+// (a proxy's odd header) is its own key.
+func (s *Server) addrKey(v string) string {
+	a, err := netip.ParseAddr(v)
+	if err != nil {
+		return v
+	}
+	return s.prefixKey(a)
+}
+
+// admissionDefaults fills in and checks the admission limits.
+func (c *Config) admissionDefaults() error {
+	c.MaxConns = orInt(c.MaxConns, defaultMaxConns)
+	c.ConnsPerAddress = orInt(c.ConnsPerAddress, defaultConnsPerAddress)
+	if c.BodyBudget <= 0 {
+		c.BodyBudget = defaultBodyBudget
+	}
+	c.IPv4Prefix = orInt(c.IPv4Prefix, defaultIPv4Prefix)
+	c.IPv6Prefix = orInt(c.IPv6Prefix, defaultIPv6Prefix)
+	switch {
+	case c.BodyBudget < maxKeyringBody+bodyChunk:
+		return fmt.Errorf("api: body budget %d below one keyring (%d bytes)", c.BodyBudget, maxKeyringBody+bodyChunk)
+	case c.IPv4Prefix < 8 || c.IPv4Prefix > 32:
+		return fmt.Errorf("api: IPv4 prefix /%d outside /8…/32", c.IPv4Prefix)
+	case c.IPv6Prefix < 16 || c.IPv6Prefix > 128:
+		return fmt.Errorf("api: IPv6 prefix /%d outside /16…/128", c.IPv6Prefix)
+	}
+	return nil
+}
+
+func orInt(v, def int) int {
+	if v == 0 {
+		return def
+	}
+	return v
+}
+
+// hdrRefused marks a request whose announced body is over the app-wide
+// limit: refuseLength takes its length away before fasthttp reads any of
+// it (streaming would otherwise wait for the first 8 KiB), and readBody
+// answers 413 and closes the connection.
+const hdrRefused = "X-Lotse-Refused-Length"
+
+// refuseLength is fasthttp's HeaderReceived hook.
+func refuseLength(h *fasthttp.RequestHeader) fasthttp.RequestConfig {
+	h.Del(hdrRefused)
+	if h.ContentLength() > maxKeyringBody {
+		h.SetContentLength(0)
+		h.Set(hdrRefused, "1")
+	}
+	return fasthttp.RequestConfig{}
+}
+
+// bodyLimit is the protocol's size limit of a route's body.
+func bodyLimit(ctx *fasthttp.RequestCtx) int {
+	if string(ctx.Path()) == "/api/v1/keyring" && ctx.IsPut() {
+		return maxKeyringBody
+	}
+	return maxBody
+}
+
+// budget is a count of bytes that callers take from and give back.
+type budget struct {
+	max  int64
+	used atomic.Int64
+}
+
+func (b *budget) take(n int64) bool {
+	if b.used.Add(n) > b.max {
+		b.used.Add(-n)
+		return false
+	}
+	return true
+}
+
+func (b *budget) give(n int64) { b.used.Add(-n) }
+
+// readBody reads the streamed request body into memory before the
+// handlers run, so that they see a plain body. The error it returns is
+// the answer instead of the handler's: 413 for a body over the route's
+// limit, 503 busy for a full budget, 400 for a body cut short. taken is
+// the budget to give back once the request is done, error or not. The
+// buffer grows in steps as bytes arrive, copying each time, so that a
+// client holds budget only for what it has sent.
+func (s *Server) readBody(ctx *fasthttp.RequestCtx) (taken int64, err *apiError) {
+	req := &ctx.Request
+	if len(req.Header.Peek(hdrRefused)) != 0 {
+		ctx.SetConnectionClose()
+		return 0, errTooLarge
+	}
+	limit := bodyLimit(ctx)
+	stream := req.BodyStream()
+	if cl := req.Header.ContentLength(); cl > limit {
+		// Within the app-wide limit the body is read and dropped, with
+		// no memory kept, so that the client gets a clean 413 rather than
+		// a reset while it still writes.
+		if stream != nil {
+			if _, err := io.Copy(io.Discard, stream); err != nil {
+				ctx.SetConnectionClose()
+			}
+		}
+		return 0, errTooLarge
+	}
+	if stream == nil {
+		return 0, nil
+	}
+	var buf []byte
+	for {
+		if len(buf) == cap(buf) {
+			step := min(bodyChunk, limit+1-len(buf))
+			if cl := req.Header.ContentLength(); cl >= 0 {
+				// Never more than the announced rest: one read of a small
+				// body is one small allocation.
+				step = min(step, max(cl-len(buf), 1))
+			}
+			if !s.bodies.take(int64(step)) {
+				ctx.SetConnectionClose()
+				return taken, errBusy
+			}
+			taken += int64(step)
+			nb := make([]byte, len(buf), cap(buf)+step)
+			copy(nb, buf)
+			buf = nb
+		}
+		n, rerr := stream.Read(buf[len(buf):cap(buf)])
+		buf = buf[:len(buf)+n]
+		if len(buf) > limit {
+			ctx.SetConnectionClose()
+			return taken, errTooLarge
+		}
+		if rerr != nil {
+			if errors.Is(rerr, io.EOF) {
+				break
+			}
+			ctx.SetConnectionClose()
+			return taken, badRequest("incomplete request body")
+		}
+	}
+	req.SetBodyRaw(buf)
+	return taken, nil
+}
+
+// connLimitListener closes a connection at accept when its client prefix
+// already holds max open connections, or, for IPv6, when the /48 around
+// it holds wideConns times that: a site's allocation is usually a /48,
+// which holds 65,536 /64s, each of which would otherwise count as a
+// client of its own against the server's total.
+type connLimitListener struct {
+	net.Listener
+	key func(netip.Addr) string
+	max int
+
+	mu   sync.Mutex
+	open map[string]int
+}
+
+// wideConns is how many clients' worth of connections one IPv6 /48 holds.
+const wideConns = 4
+
+func (s *Server) limitConns(ln net.Listener) net.Listener {
+	if s.cfg.ConnsPerAddress < 0 || s.cfg.ProxyHeader != "" {
+		// Behind a proxy every connection comes from it; the proxy bounds
+		// its clients' connections.
+		return ln
+	}
+	return &connLimitListener{Listener: ln, key: s.prefixKey, max: s.cfg.ConnsPerAddress, open: map[string]int{}}
+}
+
+func (l *connLimitListener) Accept() (net.Conn, error) {
+	for {
+		c, err := l.Listener.Accept()
+		if err != nil {
+			return nil, err
+		}
+		ap, perr := netip.ParseAddrPort(c.RemoteAddr().String())
+		if perr != nil {
+			return c, nil
+		}
+		a := ap.Addr().Unmap()
+		keys := []string{l.key(a)}
+		limits := []int{l.max}
+		if a.Is6() {
+			if p, err := a.Prefix(48); err == nil && p.Bits() < l.keyBits(a) {
+				keys, limits = append(keys, "wide "+p.String()), append(limits, wideConns*l.max)
+			}
+		}
+		if !l.take(keys, limits) {
+			c.Close()
+			continue
+		}
+		return &countedConn{Conn: c, release: func() { l.release(keys) }}, nil
+	}
+}
+
+// keyBits is how many bits of a the per-client key keeps.
+func (l *connLimitListener) keyBits(a netip.Addr) int {
+	p, err := netip.ParsePrefix(l.key(a))
+	if err != nil {
+		return 128
+	}
+	return p.Bits()
+}
+
+// take counts a connection against every key, or against none if any is
+// full.
+func (l *connLimitListener) take(keys []string, limits []int) bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	for i, k := range keys {
+		if l.open[k] >= limits[i] {
+			return false
+		}
+	}
+	for _, k := range keys {
+		l.open[k]++
+	}
+	return true
+}
+
+func (l *connLimitListener) release(keys []string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	for _, k := range keys {
+		if l.open[k]--; l.open[k] <= 0 {
+			delete(l.open, k)
+		}
+	}
+}
+
+// countedConn gives its slot back once, however often it is closed.
+type countedConn struct {
+	net.Conn
+	once    sync.Once
+	release func()
+}
+
+func (c *countedConn) Close() error {
+	err := c.Conn.Close()
+	c.once.Do(c.release)
+	return err
+}

@@ -1,0 +1,133 @@
+package e2e
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"lotse/api/client"
+	"lotse/crypto"
+	"lotse/internal/mailboxdtest"
+)
+
+// The attack suite (issue 10): each attack runs against a real mailboxd on
+// loopback, from 127.x.y.z source addresses that stand in for clients,
+// bounded in count and time and scaled to CI's two cores. While it runs, a
+// genuine enquirer from a fresh address opens a mailbox and the admin reads
+// the cases.
+
+// genuineDeadline is how long a genuine enquirer may take under attack.
+const genuineDeadline = 90 * time.Second
+
+// dialerFrom connects from a loopback source address.
+func dialerFrom(src string) *net.Dialer {
+	return &net.Dialer{LocalAddr: &net.TCPAddr{IP: net.ParseIP(src)}, Timeout: 10 * time.Second}
+}
+
+// clientFrom is an API client whose connections come from src.
+func clientFrom(t *testing.T, url, src string) *client.Client {
+	t.Helper()
+	tr := &http.Transport{DialContext: dialerFrom(src).DialContext, MaxIdleConnsPerHost: 4}
+	t.Cleanup(tr.CloseIdleConnections)
+	c, err := client.New(url, client.WithHTTPClient(&http.Client{Transport: tr, Timeout: 30 * time.Second}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+// rssBytes is a process's resident set size, from /proc.
+func rssBytes(t *testing.T, pid int) int64 {
+	t.Helper()
+	f, err := os.Open(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		t.Skipf("no /proc to measure memory: %v", err)
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		if v, ok := strings.CutPrefix(sc.Text(), "VmRSS:"); ok {
+			kb, err := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")), 10, 64)
+			if err != nil {
+				t.Fatalf("VmRSS %q: %v", v, err)
+			}
+			return kb << 10
+		}
+	}
+	t.Fatal("no VmRSS in /proc status")
+	return 0
+}
+
+// attackTeam is a team with a sealing key for enquirer messages.
+type attackTeam struct{ *faultTeam }
+
+// genuine is an enquirer from src opening a mailbox as the web client
+// does: fetch a challenge, solve it at the difficulty announced, create;
+// a 503 or 429 is retried after its Retry-After until genuineDeadline. It
+// returns how long that took and how many answers were refusals.
+func (at attackTeam) genuine(t *testing.T, ctx context.Context, url, src string) (time.Duration, int) {
+	t.Helper()
+	c := clientFrom(t, url, src)
+	start := time.Now()
+	refusals := 0
+	for {
+		err := at.createOnce(t, ctx, c)
+		if err == nil {
+			return time.Since(start), refusals
+		}
+		var ae *client.Error
+		if !errors.As(err, &ae) || (ae.Status != 503 && ae.Status != 429) {
+			t.Fatalf("genuine enquirer from %s: %v", src, err)
+		}
+		refusals++
+		wait := max(ae.RetryAfter, time.Second)
+		if time.Since(start)+wait > genuineDeadline {
+			t.Fatalf("genuine enquirer from %s still refused after %v: %v", src, time.Since(start), err)
+		}
+		time.Sleep(wait)
+	}
+}
+
+// createOnce solves a challenge and creates a mailbox with a policy-valid
+// first message.
+func (at attackTeam) createOnce(t *testing.T, ctx context.Context, c *client.Client) error {
+	p, err := c.Pow(ctx)
+	if err != nil {
+		return err
+	}
+	var pow *client.PowSolution
+	if p.Difficulty > 0 {
+		nonce, err := crypto.SolvePow(ctx, p.Challenge, p.Difficulty)
+		if err != nil {
+			t.Fatal(err)
+		}
+		pow = &client.PowSolution{Challenge: p.Challenge, Nonce: nonce}
+	}
+	m := mailboxdtest.RandomMailbox()
+	_, err = c.CreateMailbox(ctx, client.NewMailbox{ID: m.ID, Verifier: m.Verifier[:], Epoch: 1, Message: at.seal(t, true, 100), Pow: pow})
+	return err
+}
+
+// adminReads requires the admin to list the cases.
+func (at attackTeam) adminReads(t *testing.T, ctx context.Context) int {
+	t.Helper()
+	cases, err := at.Admin.Cases(ctx, "")
+	if err != nil {
+		t.Fatalf("the admin cannot read the cases: %v", err)
+	}
+	return len(cases)
+}
+
+// attackSource is the i-th attacking address, in 127.10.0.0/16, away
+// from the genuine enquirer's and the admin's addresses.
+func attackSource(i int) string {
+	return fmt.Sprintf("127.10.%d.%d", i/250, i%250+1)
+}
