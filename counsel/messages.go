@@ -5,6 +5,10 @@ package counsel
 var (
 	mAlarmAdvice                 = msg{"alarm.advice"}
 	mAlarmBadChallenge           = msg{"alarm.bad_challenge"}
+	mAlarmCaseFirstReplaced      = msg{"alarm.case_first_replaced"}
+	mAlarmCaseIdDiffers          = msg{"alarm.case_id_differs"}
+	mAlarmCasePinUnreadable      = msg{"alarm.case_pin_unreadable"}
+	mAlarmCaseRecipientChanged   = msg{"alarm.case_recipient_changed"}
 	mAlarmEpochMissing           = msg{"alarm.epoch_missing"}
 	mAlarmEpochRolledBack        = msg{"alarm.epoch_rolled_back"}
 	mAlarmKeyringEpochDiffers    = msg{"alarm.keyring_epoch_differs"}
@@ -92,6 +96,7 @@ var (
 	mErrPassphraseTooLong        = msg{"error.passphrase_too_long"}
 	mErrPassphraseTooShort       = msg{"error.passphrase_too_short"}
 	mErrPassphrasesDiffer        = msg{"error.passphrases_differ"}
+	mErrReadCasePin              = msg{"error.read_case_pin"}
 	mErrReadConfig               = msg{"error.read_config"}
 	mErrReadIdentity             = msg{"error.read_identity"}
 	mErrReadPassphrase           = msg{"error.read_passphrase"}
@@ -109,6 +114,7 @@ var (
 	mErrUnknownFlag              = msg{"error.unknown_flag"}
 	mErrUnknownStatus            = msg{"error.unknown_status"}
 	mErrWriteBackup              = msg{"error.write_backup"}
+	mErrWriteCasePin             = msg{"error.write_case_pin"}
 	mErrWriteConfig              = msg{"error.write_config"}
 	mErrWriteFile                = msg{"error.write_file"}
 	mErrWrongPassphrase          = msg{"error.wrong_passphrase"}

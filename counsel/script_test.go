@@ -118,6 +118,7 @@ func TestScripts(t *testing.T) {
 			},
 			"jsonenv":  cmdJSONEnv,
 			"enquirer": cmdEnquirer,
+			"proxy":    cmdProxy,
 			"forge-keyring": func(ts *testscript.TestScript, neg bool, args []string) {
 				if len(args) != 2 {
 					ts.Fatalf("usage: forge-keyring CONFIGDIR PASSFILE")

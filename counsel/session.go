@@ -19,7 +19,8 @@ type Session struct {
 	cfg  *Config
 	base *client.Client // no credential
 
-	vmu sync.Mutex // one verification (and pin update) at a time
+	vmu   sync.Mutex // one verification (and pin update) at a time
+	pinMu sync.Mutex // one reader or writer of the per-case pins
 
 	mu      sync.Mutex
 	id      *age.HybridIdentity // nil after Wipe

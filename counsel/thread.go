@@ -14,6 +14,7 @@ import (
 
 	"lotse/api/client"
 	"lotse/crypto"
+	"lotse/domain"
 )
 
 // Message is one message of a thread as the desk shows it. Warning is set
@@ -37,6 +38,7 @@ type Thread struct {
 	Case     client.Case `json:"case"`
 	Messages []Message   `json:"messages"`
 
+	id        string // the case id asked for, which the documents name
 	mk        []byte
 	recipient string // from the enquirer's first document only
 	lang      string
@@ -77,7 +79,18 @@ func (s *Session) ReadCase(ctx context.Context, id string) (*Thread, error) {
 }
 
 // updateThread fetches and decrypts the messages after the thread's last.
+// The case id is the one asked for, never the one the server echoes:
+// the reader rules check that every document names it, and a reply goes
+// to it.
 func (s *Session) updateThread(ctx context.Context, id string, t *Thread) error {
+	mid, err := domain.ParseMailboxID(id)
+	if err != nil {
+		return withHint(errorf(mErrBadCaseId, oneLine(id)), mHintCaseIdForm)
+	}
+	id = mid.String()
+	if t.id != "" && t.id != id {
+		panic("counsel: thread of case " + t.id + " updated as " + id)
+	}
 	ids, err := s.teamIdentities(ctx)
 	if err != nil {
 		return err
@@ -91,15 +104,32 @@ func (s *Session) updateThread(ctx context.Context, id string, t *Thread) error 
 	if err != nil {
 		return apiError(mDoingFetchCase, err)
 	}
-	t.Case = cd.Case
+	if cd.Case.ID != id {
+		return alarm(mAlarmCaseIdDiffers, short(mid))
+	}
 	msgs := make([]crypto.StoredMessage, len(cd.Messages))
 	for i, m := range cd.Messages {
 		msgs[i] = crypto.StoredMessage{Seq: m.Seq, From: m.From, Ciphertext: m.Ciphertext}
 	}
 	entries, mk := readThreadParallel(id, t.mk, msgs, ids)
 	if t.mk == nil && mk != nil {
-		t.mk = mk
+		// The first document gave the mailbox key: it must be the one
+		// this desk read the first time (§11 "Per-case pins").
+		// A first document without a recipient is never pinned: nobody
+		// can reply to it, and where a pin exists it is a change.
+		pin, perr := crypto.CasePinOf(entries[0].Doc)
+		if err := s.checkCasePin(ctx, mid, pin, perr == nil); err != nil {
+			clear(mk)
+			return err
+		}
+		if perr == nil {
+			t.mk = mk
+		} else {
+			clear(mk)
+		}
 	}
+	t.id = id
+	t.Case = cd.Case
 	for _, e := range entries {
 		m := Message{Seq: e.Seq, From: e.From}
 		if e.Doc != nil {
@@ -209,7 +239,7 @@ func (s *Session) Reply(ctx context.Context, t *Thread, body, lang string) (uint
 	if err != nil {
 		return 0, err
 	}
-	doc := &crypto.Document{V: 1, Type: "message", Mailbox: t.Case.ID, ID: docID,
+	doc := &crypto.Document{V: 1, Type: "message", Mailbox: t.id, ID: docID,
 		MK: base64.StdEncoding.EncodeToString(t.mk), From: crypto.FromCounsellor, Name: s.cfg.Name,
 		Sent: time.Now().UTC().Format(time.RFC3339), Lang: lang, Body: body}
 	for attempt := 0; ; attempt++ {
@@ -231,7 +261,7 @@ func (s *Session) Reply(ctx context.Context, t *Thread, body, lang string) (uint
 		var seq uint64
 		err = s.retry(ctx, func(api *client.Client) error {
 			var err error
-			seq, err = api.Reply(ctx, t.Case.ID, client.NewMessage{Epoch: team.Epoch, Ciphertext: ct})
+			seq, err = api.Reply(ctx, t.id, client.NewMessage{Epoch: team.Epoch, Ciphertext: ct})
 			return err
 		})
 		if client.Code(err) == "stale_epoch" && attempt == 0 {
