@@ -7,6 +7,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"io"
+	"log"
 	"net/http"
 	"net/http/httptest"
 	"net/http/httputil"
@@ -57,6 +58,8 @@ func newHostileProxy(upstream string) (*hostileProxy, error) {
 		r.Header.Del("Accept-Encoding")
 	}
 	rp.FlushInterval = -1
+	// A desk's event stream ends with a cancelled request; that is no news.
+	rp.ErrorLog = log.New(io.Discard, "", 0)
 	rp.ModifyResponse = p.modify
 	p.srv = httptest.NewServer(rp)
 	return p, nil

@@ -1,0 +1,113 @@
+package counsel
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// deskCall is one request of the desk's page; it returns the status and
+// the JSON answer.
+func deskCall(t *testing.T, d *Desk, base, method, path, body string) (int, map[string]any) {
+	t.Helper()
+	req, err := http.NewRequest(method, base+strings.TrimPrefix(path, "/"), strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("X-Lotse-Desk", d.token)
+	if body != "" {
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Origin", strings.TrimSuffix(base, "/"))
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	var m map[string]any
+	json.Unmarshal(b, &m)
+	return resp.StatusCode, m
+}
+
+// TestDeskCasePin: a desk that read a case alarms when the server later
+// serves another first document, and sends no reply.
+func TestDeskCasePin(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts mailboxd")
+	}
+	srv, err := startMailboxd(buildMailboxd(t), t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(srv.stop)
+	proxy, err := newHostileProxy(srv.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(proxy.close)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	dir := filepath.Join(t.TempDir(), "anna")
+	s, err := Init(ctx, dir, proxy.srv.URL, srv.Setup, "Anna", []byte(testPassphrase), testOptions)
+	if err != nil {
+		t.Fatalf("init: %v", err)
+	}
+	s.Wipe()
+	cfg, err := LoadConfig(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	enq, err := newEnquirer(srv.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := enq.create(ctx, "Ich brauche Hilfe."); err != nil {
+		t.Fatal(err)
+	}
+	id := enq.keys.MailboxID
+
+	d, u := startDesk(t, cfg, time.Minute)
+	base := strings.SplitN(u, "#", 2)[0]
+	if err := d.unlock(ctx, []byte(testPassphrase)); err != nil {
+		t.Fatal(err)
+	}
+	status, view := deskCall(t, d, base, "GET", "/api/cases/"+id, "")
+	if status != http.StatusOK {
+		t.Fatalf("first read: %d %v", status, view)
+	}
+	if msgs, _ := view["messages"].([]any); len(msgs) != 1 || !strings.Contains(msgs[0].(map[string]any)["body"].(string), "Hilfe") {
+		t.Fatalf("first read: %v", view)
+	}
+
+	// A lock forgets the decrypted thread; the next read starts from
+	// the first document again, which the server now replaces.
+	d.lock()
+	if err := d.unlock(ctx, []byte(testPassphrase)); err != nil {
+		t.Fatal(err)
+	}
+	proxy.setMode(proxySubstitute)
+	status, view = deskCall(t, d, base, "GET", "/api/cases/"+id, "")
+	if status != http.StatusConflict || view["error"] != "alarm" {
+		t.Fatalf("substituted first document: %d %v, want 409 alarm", status, view)
+	}
+	if msg, _ := view["message"].(string); !strings.Contains(msg, "first message of case "+id[:8]) {
+		t.Errorf("alarm %q", msg)
+	}
+	status, view = deskCall(t, d, base, "POST", "/api/cases/"+id+"/reply", `{"body":"Wir sind da."}`)
+	if status != http.StatusConflict {
+		t.Errorf("reply after the alarm: %d %v", status, view)
+	}
+	_, state := deskCall(t, d, base, "GET", "/api/state", "")
+	if a, _ := state["alarm"].(string); !strings.Contains(a, "first message") {
+		t.Errorf("state after the alarm: %v", state)
+	}
+	if found, err := enq.expect(ctx, "Wir sind da."); err != nil || found {
+		t.Errorf("a reply reached the mailbox (%v, %v)", found, err)
+	}
+}
