@@ -13,6 +13,7 @@ import (
 
 	"lotse/api/client"
 	"lotse/crypto"
+	"lotse/domain"
 )
 
 // commands is counsel's command line: each entry defines the command's
@@ -157,7 +158,7 @@ func inviteCommand(c *cmd) action {
 
 func approveCommand(c *cmd) action {
 	fpFlag := c.fs.String("fingerprint", "", mFlagFingerprint.id)
-	return action{args: fixed("ID"), need: member, run: func(ctx context.Context, s *Session, rest []string) (*output, error) {
+	return action{args: fixed("ID"), need: member, before: checkCounsellorID, run: func(ctx context.Context, s *Session, rest []string) (*output, error) {
 		p, err := s.Pending(ctx, rest[0])
 		if err != nil {
 			return nil, err
@@ -188,6 +189,9 @@ func removeCommand(c *cmd) action {
 	yes := c.fs.Bool("yes", false, mFlagYes.id)
 	return action{args: fixed("ID"), need: member,
 		before: func(rest []string) error {
+			if err := checkCounsellorID(rest); err != nil {
+				return err
+			}
 			if *yes {
 				return nil
 			}
@@ -302,9 +306,18 @@ func (c *cmd) printCases(cs []client.Case) error {
 	return tw.Flush()
 }
 
+// checkCaseID checks the form of a case reference: the full id or the
+// first 8 digits the desk shows. Session.ResolveCase finds the case.
 func checkCaseID(rest []string) error {
-	if !crypto.ValidMailboxID(rest[0]) {
-		return withHint(errorf(mErrBadCaseId, rest[0]), mHintCaseIdForm)
+	if _, err := domain.ParseCaseRef(rest[0]); err != nil {
+		return withHint(errorf(mErrBadCaseId, oneLine(rest[0])), mHintCaseIdForm)
+	}
+	return nil
+}
+
+func checkCounsellorID(rest []string) error {
+	if !isCounsellorID(rest[0]) {
+		return withHint(errorf(mErrBadCounsellorId, oneLine(rest[0])), mHintRosterListsIds)
 	}
 	return nil
 }
@@ -312,12 +325,16 @@ func checkCaseID(rest []string) error {
 func readCommand(c *cmd) action {
 	return action{args: fixed("ID"), need: member, before: checkCaseID,
 		run: func(ctx context.Context, s *Session, rest []string) (*output, error) {
-			t, err := s.ReadCase(ctx, rest[0])
+			id, err := s.ResolveCase(ctx, rest[0])
+			if err != nil {
+				return nil, err
+			}
+			t, err := s.ReadCase(ctx, id)
 			if err != nil {
 				return nil, err
 			}
 			return &output{
-				json: map[string]any{"id": t.Case.ID, "messages": t.Messages},
+				json: map[string]any{"id": id, "messages": t.Messages},
 				text: func(c *cmd) error { c.printThread(t); return nil },
 				wipe: t.wipe,
 			}, nil
@@ -377,7 +394,11 @@ func replyCommand(c *cmd) action {
 			return nil
 		},
 		run: func(ctx context.Context, s *Session, rest []string) (*output, error) {
-			t, err := s.ReadCase(ctx, rest[0])
+			id, err := s.ResolveCase(ctx, rest[0])
+			if err != nil {
+				return nil, err
+			}
+			t, err := s.ReadCase(ctx, id)
 			if err != nil {
 				return nil, err
 			}
@@ -387,7 +408,7 @@ func replyCommand(c *cmd) action {
 				return nil, err
 			}
 			return &output{
-				json: map[string]any{"id": rest[0], "seq": seq},
+				json: map[string]any{"id": id, "seq": seq},
 				text: func(c *cmd) error { c.printf(mOutSent, seq); return nil },
 			}, nil
 		}}
@@ -409,7 +430,11 @@ func statusCommand(status string) func(c *cmd) action {
 	return func(c *cmd) action {
 		return action{args: fixed("ID"), need: member, before: checkCaseID,
 			run: func(ctx context.Context, s *Session, rest []string) (*output, error) {
-				cs, err := s.PatchCase(ctx, rest[0], client.CasePatch{Status: status})
+				id, err := s.ResolveCase(ctx, rest[0])
+				if err != nil {
+					return nil, err
+				}
+				cs, err := s.PatchCase(ctx, id, client.CasePatch{Status: status})
 				if err != nil {
 					return nil, err
 				}
@@ -432,8 +457,8 @@ func assignCommand(c *cmd) action {
 			if err := checkCaseID(rest); err != nil {
 				return err
 			}
-			if !*none && !validID(rest[1]) {
-				return withHint(errorf(mErrBadCounsellorId, rest[1]), mHintRosterListsIds)
+			if !*none && !isCounsellorID(rest[1]) {
+				return withHint(errorf(mErrBadCounsellorId, oneLine(rest[1])), mHintRosterListsIds)
 			}
 			return nil
 		},
@@ -442,7 +467,11 @@ func assignCommand(c *cmd) action {
 			if !*none {
 				to = rest[1]
 			}
-			cs, err := s.PatchCase(ctx, rest[0], client.CasePatch{Assignee: &to})
+			id, err := s.ResolveCase(ctx, rest[0])
+			if err != nil {
+				return nil, err
+			}
+			cs, err := s.PatchCase(ctx, id, client.CasePatch{Assignee: &to})
 			if err != nil {
 				return nil, err
 			}
@@ -463,12 +492,16 @@ func deleteCommand(c *cmd) action {
 			return c.confirm(fmt.Sprintf(c.tr(mAskDeleteCase), rest[0]), mHintPassYesDelete)
 		},
 		run: func(ctx context.Context, s *Session, rest []string) (*output, error) {
-			if err := s.DeleteCase(ctx, rest[0]); err != nil {
+			id, err := s.ResolveCase(ctx, rest[0])
+			if err != nil {
+				return nil, err
+			}
+			if err := s.DeleteCase(ctx, id); err != nil {
 				return nil, err
 			}
 			return &output{
-				json: map[string]any{"id": rest[0], "deleted": true},
-				text: func(c *cmd) error { c.printf(mOutCaseDeleted, rest[0]); return nil },
+				json: map[string]any{"id": id, "deleted": true},
+				text: func(c *cmd) error { c.printf(mOutCaseDeleted, id); return nil },
 			}, nil
 		}}
 }

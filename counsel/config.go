@@ -13,6 +13,7 @@ import (
 	"filippo.io/age"
 
 	"lotse/crypto"
+	"lotse/domain"
 )
 
 // Files in the config directory.
@@ -77,7 +78,7 @@ func LoadConfig(dir string) (*Config, error) {
 	if err := json.Unmarshal(b, c); err != nil {
 		return nil, errorf(mErrParseConfig, filepath.Join(dir, configFile), err)
 	}
-	if c.Server == "" || !validID(c.ID) {
+	if _, err := domain.ParseCounsellorID(c.ID); c.Server == "" || err != nil {
 		return nil, errorf(mErrConfigIncomplete, filepath.Join(dir, configFile))
 	}
 	for i, p := range c.Pins {
@@ -264,19 +265,6 @@ func checkNewPassphrase(p []byte) error {
 		return errorf(mErrPassphraseTooLong, maxPassphrase)
 	}
 	return nil
-}
-
-// validID is a counsellor id as the protocol fixes it: [a-z0-9]{1,32}.
-func validID(s string) bool {
-	if len(s) < 1 || len(s) > 32 {
-		return false
-	}
-	for _, c := range s {
-		if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9') {
-			return false
-		}
-	}
-	return true
 }
 
 // randomToken returns b64url of 32 random bytes.

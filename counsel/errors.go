@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"lotse/api/client"
+	"lotse/domain"
 )
 
 // hintError carries a next step for the person at the desk; args fill
@@ -180,4 +181,16 @@ func apiError(what msg, err error) error {
 		return withHint(e, mHintWait)
 	}
 	return e
+}
+
+// isCounsellorID and isMailboxID apply the domain rules where only a yes
+// or no is needed.
+func isCounsellorID(s string) bool {
+	_, err := domain.ParseCounsellorID(s)
+	return err == nil
+}
+
+func isMailboxID(s string) bool {
+	_, err := domain.ParseMailboxID(s)
+	return err == nil
 }

@@ -37,6 +37,7 @@ var (
 	mDoingSendReply              = msg{"doing.send_reply"}
 	mErrAlreadyMember            = msg{"error.already_member"}
 	mErrAlreadySetUp             = msg{"error.already_set_up"}
+	mErrAmbiguousCase            = msg{"error.ambiguous_case"}
 	mErrArgumentCount            = msg{"error.argument_count"}
 	mErrBackupExists             = msg{"error.backup_exists"}
 	mErrBadCaseId                = msg{"error.bad_case_id"}
@@ -84,6 +85,7 @@ var (
 	mErrNoEnquirerKey            = msg{"error.no_enquirer_key"}
 	mErrNoKeyring                = msg{"error.no_keyring"}
 	mErrNoPassphrase             = msg{"error.no_passphrase"}
+	mErrNoSuchCase               = msg{"error.no_such_case"}
 	mErrNoSuchCounsellor         = msg{"error.no_such_counsellor"}
 	mErrNotApproved              = msg{"error.not_approved"}
 	mErrNotConfirmed             = msg{"error.not_confirmed"}
@@ -183,6 +185,7 @@ var (
 	mHintTypePassphrase          = msg{"hint.type_passphrase"}
 	mHintUnknownCounsellor       = msg{"hint.unknown_counsellor"}
 	mHintUsage                   = msg{"hint.usage"}
+	mHintUseFullCaseId           = msg{"hint.use_full_case_id"}
 	mHintWait                    = msg{"hint.wait"}
 	mHintWriteText               = msg{"hint.write_text"}
 	mAskDeleteCase               = msg{"prompt.delete_case"}

@@ -196,6 +196,7 @@ func cmdEnquirer(ts *testscript.TestScript, neg bool, args []string) {
 			scriptMu.Unlock()
 			ts.Check(e.create(ctx, args[1]))
 			ts.Setenv("CASE", e.keys.MailboxID)
+			ts.Setenv("SHORTCASE", e.keys.MailboxID[:8])
 			return
 		}
 		ts.Check(e.write(ctx, args[1]))

@@ -11,6 +11,7 @@ import (
 
 	"lotse/api/client"
 	"lotse/crypto"
+	"lotse/domain"
 )
 
 const logoutTimeout = 5 * time.Second
@@ -214,8 +215,8 @@ func checkName(name string) error {
 	if name == "" {
 		return withHint(errorf(mErrMissingName), mHintNameExample)
 	}
-	if len(name) > 100 || oneLine(name) != name {
-		return errorf(mErrBadName)
+	if _, err := domain.ParseDisplayName(name); err != nil {
+		return errorf(mErrBadName, domain.MaxDisplayNameLen)
 	}
 	return nil
 }

@@ -277,6 +277,37 @@ func (s *Session) Reply(ctx context.Context, t *Thread, body, lang string) (uint
 	}
 }
 
+// ResolveCase finds the case a reference names: a full id as it is, the
+// 8-digit short form the desk shows among the team's cases. A short
+// form that matches no case or several is an error, never a guess.
+func (s *Session) ResolveCase(ctx context.Context, ref string) (string, error) {
+	r, err := domain.ParseCaseRef(ref)
+	if err != nil {
+		return "", withHint(errorf(mErrBadCaseId, oneLine(ref)), mHintCaseIdForm)
+	}
+	if id, ok := r.MailboxID(); ok {
+		return id.String(), nil
+	}
+	cs, err := s.Cases(ctx, "")
+	if err != nil {
+		return "", err
+	}
+	ids := make([]domain.MailboxID, 0, len(cs))
+	for _, c := range cs {
+		if id, err := domain.ParseMailboxID(c.ID); err == nil {
+			ids = append(ids, id)
+		}
+	}
+	id, err := r.Resolve(ids)
+	switch {
+	case errors.Is(err, domain.ErrAmbiguousCase):
+		return "", withHint(errorf(mErrAmbiguousCase, r.String()), mHintUseFullCaseId)
+	case err != nil:
+		return "", withHint(errorf(mErrNoSuchCase, r.String()), mHintCaseIdForm)
+	}
+	return id.String(), nil
+}
+
 // Cases lists cases (status "" for all), newest activity first.
 func (s *Session) Cases(ctx context.Context, status string) ([]client.Case, error) {
 	var cs []client.Case
