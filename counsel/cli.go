@@ -2,6 +2,7 @@ package counsel
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -48,6 +49,7 @@ var commandHelp = map[string]msg{
 func Main(args []string, stdio IO, opts Options) int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	stdio.Stdout, stdio.Stderr = safeWriter{stdio.Stdout}, safeWriter{stdio.Stderr}
 	err := run(ctx, args, stdio, opts)
 	if err == nil || errors.Is(err, flag.ErrHelp) {
 		return 0
@@ -256,9 +258,14 @@ func (c *cmd) unlock(ctx context.Context, allowPending bool) (*Session, error) {
 }
 
 func (c *cmd) printJSON(v any) error {
-	enc := json.NewEncoder(c.io.Stdout)
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
 	enc.SetEscapeHTML(false)
-	return enc.Encode(v)
+	if err := enc.Encode(v); err != nil {
+		return err
+	}
+	_, err := c.io.Stdout.Write(jsonForTerminal(b.Bytes()))
+	return err
 }
 
 func (c *cmd) printf(format msg, a ...any) { fmt.Fprintf(c.io.Stdout, c.tr(format), a...) }

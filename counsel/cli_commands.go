@@ -351,11 +351,11 @@ func (c *cmd) printThread(t *Thread) {
 		fmt.Fprintf(c.io.Stdout, "\n#%d  %s  %s\n", m.Seq, who, oneLine(m.Sent))
 		switch {
 		case m.Warning != "":
-			c.printf(mOutUnreadableMessage, m.Seq, m.Warning)
+			c.printf(mOutUnreadableMessage, m.Seq, oneLine(m.Warning))
 		case m.Duplicate:
 			c.printf(mOutDuplicate)
 		default:
-			fmt.Fprintf(c.io.Stdout, "%s\n", terminalText(m.Body))
+			fmt.Fprintf(c.io.Stdout, "%s\n", indentBody(m.Body))
 		}
 	}
 }

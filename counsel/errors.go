@@ -3,7 +3,6 @@ package counsel
 import (
 	"errors"
 	"fmt"
-	"strings"
 
 	"lotse/api/client"
 	"lotse/domain"
@@ -132,32 +131,6 @@ func hintOf(err error) string {
 		return h.Hint()
 	}
 	return ""
-}
-
-// oneLine keeps text from the server or a document on one line, without
-// control characters that a terminal would act on.
-func oneLine(s string) string {
-	return strings.Map(func(r rune) rune {
-		if r < 0x20 || r >= 0x7f && r <= 0x9f {
-			return ' '
-		}
-		return r
-	}, s)
-}
-
-// terminalText is a message body for a terminal: line breaks and tabs
-// stay, every other control character (escape sequences could rewrite
-// the screen or the clipboard) becomes U+FFFD.
-func terminalText(s string) string {
-	return strings.Map(func(r rune) rune {
-		switch {
-		case r == '\n' || r == '\t':
-			return r
-		case r < 0x20 || r >= 0x7f && r <= 0x9f || r == 0x2028 || r == 0x2029:
-			return '\uFFFD'
-		}
-		return r
-	}, s)
 }
 
 // apiError gives an API error a next step where one exists.

@@ -38,10 +38,11 @@ type hostileProxy struct {
 
 // Modes of the proxy.
 const (
-	proxyHonest     = "honest"
-	proxySubstitute = "substitute-first" // another seq-1 document, sealed to the team with its own mk and recipient
-	proxyOtherCase  = "other-case"       // answers for another case id
-	proxyHostile    = "hostile-strings"  // every string the server may choose becomes an injection
+	proxyHonest      = "honest"
+	proxySubstitute  = "substitute-first" // another seq-1 document, sealed to the team with its own mk and recipient
+	proxyOtherCase   = "other-case"       // answers for another case id
+	proxyHostile     = "hostile-strings"  // every string the server may choose becomes an injection
+	proxyHostileText = "hostile-text"     // only free text (names, messages) does
 )
 
 func newHostileProxy(upstream string) (*hostileProxy, error) {
@@ -97,8 +98,15 @@ func (p *hostileProxy) modify(resp *http.Response) error {
 			return err
 		}
 	}
-	if mode == proxyHostile {
-		body = hostileJSON(body)
+	// The login's answers stay as they are, so that the commands get
+	// as far as they can.
+	if !strings.HasPrefix(req.URL.Path, "/api/v1/auth/") {
+		switch mode {
+		case proxyHostile:
+			body = hostileJSON(body, nil)
+		case proxyHostileText:
+			body = hostileJSON(body, map[string]bool{"name": true, "message": true})
+		}
 	}
 	resp.Body = io.NopCloser(bytes.NewReader(body))
 	resp.ContentLength = int64(len(body))
@@ -179,11 +187,12 @@ var hostilePayloads = []string{
 	strings.Repeat("long", 5000),
 }
 
-// hostileJSON replaces every string value (not object keys) of a JSON
-// document with a payload, in turn; ciphertexts and the values the
-// client needs to go on (ids, recipients) are rewritten too, and it is
-// the client's and counsel's job to refuse or neutralise them.
-func hostileJSON(b []byte) []byte {
+// hostileJSON prefixes string values (not object keys) of a JSON document
+// with a payload, in turn: those of the keys in only, or, with only nil,
+// every one but binary and key material (another value there only breaks
+// the crypto, which has its own tests). It is the client's and counsel's
+// job to refuse or neutralise them.
+func hostileJSON(b []byte, only map[string]bool) []byte {
 	var v any
 	if json.Unmarshal(b, &v) != nil {
 		return b
@@ -201,10 +210,11 @@ func hostileJSON(b []byte) []byte {
 				x[i] = walk(e, key)
 			}
 		case string:
+			if only != nil && !only[key] {
+				return x
+			}
 			switch key {
-			// Binary and key material: another value only breaks
-			// the crypto, which has its own tests.
-			case "ciphertext", "envelope", "recipient", "challenge", "token", "nonce", "id", "members":
+			case "ciphertext", "envelope", "recipient", "challenge", "token", "nonce":
 				return x
 			}
 			n++
@@ -228,7 +238,7 @@ func hostileJSON(b []byte) []byte {
 // $SERVER) and "proxy MODE".
 func cmdProxy(ts *testscript.TestScript, neg bool, args []string) {
 	if len(args) != 1 {
-		ts.Fatalf("usage: proxy start|honest|substitute-first|other-case|hostile-strings")
+		ts.Fatalf("usage: proxy start|honest|substitute-first|other-case|hostile-strings|hostile-text")
 	}
 	scriptMu.Lock()
 	defer scriptMu.Unlock()
@@ -249,7 +259,7 @@ func cmdProxy(ts *testscript.TestScript, neg bool, args []string) {
 		ts.Fatalf("no proxy running")
 	}
 	switch args[0] {
-	case proxyHonest, proxySubstitute, proxyOtherCase, proxyHostile:
+	case proxyHonest, proxySubstitute, proxyOtherCase, proxyHostile, proxyHostileText:
 		p.setMode(args[0])
 	default:
 		ts.Fatalf("unknown proxy mode %q", args[0])
