@@ -41,10 +41,17 @@ var commands = map[string]func(c *cmd) action{
 func initCommand(c *cmd) action {
 	server := c.fs.String("server", "", mFlagServerExample.id)
 	setup := c.fs.String("setup", "", mFlagSetup.id)
+	setupFile := c.fs.String("setup-file", "", mFlagSetupFile.id)
+	insecure := c.fs.Bool("insecure-http", false, mFlagInsecureHttp.id)
 	name := c.fs.String("name", "", mFlagName.id)
 	return action{run: func(ctx context.Context, _ *Session, _ []string) (*output, error) {
-		if *server == "" || *setup == "" {
+		if *server == "" {
 			return nil, withHint(errorf(mErrInitNeedsServer), mHintInitUsage)
+		}
+		opts := c.opts
+		opts.InsecureHTTP = *insecure
+		if err := checkServer(*server, *insecure); err != nil {
+			return nil, err
 		}
 		dir, err := c.configDir()
 		if err != nil {
@@ -61,11 +68,20 @@ func initCommand(c *cmd) action {
 				return nil, err
 			}
 		}
+		// A resumed init has registered already and needs no token.
+		token := ""
+		if !resume {
+			token, err = c.secret(secretSource{value: *setup, file: *setupFile,
+				flag: "--setup", fileFlag: "--setup-file", ask: mAskSetupToken, missing: mErrNoSetupToken})
+			if err != nil {
+				return nil, err
+			}
+		}
 		p, err := c.passphrase(!resume)
 		if err != nil {
 			return nil, err
 		}
-		s, err := Init(ctx, dir, *server, *setup, *name, p, c.opts)
+		s, err := Init(ctx, dir, *server, token, *name, p, opts)
 		clear(p)
 		if err != nil {
 			return nil, err
@@ -90,11 +106,18 @@ func initCommand(c *cmd) action {
 func joinCommand(c *cmd) action {
 	server := c.fs.String("server", "", mFlagServer.id)
 	invite := c.fs.String("invite", "", mFlagInvite.id)
+	inviteFile := c.fs.String("invite-file", "", mFlagInviteFile.id)
+	insecure := c.fs.Bool("insecure-http", false, mFlagInsecureHttp.id)
 	name := c.fs.String("name", "", mFlagName.id)
 	teamFP := c.fs.String("team-fingerprint", "", mFlagTeamFingerprint.id)
 	return action{run: func(ctx context.Context, _ *Session, _ []string) (*output, error) {
-		if *server == "" || *invite == "" {
+		if *server == "" {
 			return nil, withHint(errorf(mErrJoinNeedsServer), mHintJoinUsage)
+		}
+		opts := c.opts
+		opts.InsecureHTTP = *insecure
+		if err := checkServer(*server, *insecure); err != nil {
+			return nil, err
 		}
 		dir, err := c.configDir()
 		if err != nil {
@@ -117,11 +140,16 @@ func joinCommand(c *cmd) action {
 			return c.confirm(c.tr(mAskTeamFingerprintReadOut),
 				mHintPassTeamFingerprint)
 		}
+		code, err := c.secret(secretSource{value: *invite, file: *inviteFile,
+			flag: "--invite", fileFlag: "--invite-file", ask: mAskInvite, missing: mErrNoInvite})
+		if err != nil {
+			return nil, err
+		}
 		p, err := c.passphrase(true)
 		if err != nil {
 			return nil, err
 		}
-		cfg, err := Join(ctx, dir, *server, *invite, *name, p, confirm, c.opts)
+		cfg, err := Join(ctx, dir, *server, code, *name, p, confirm, opts)
 		clear(p)
 		if err != nil {
 			return nil, err

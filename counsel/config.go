@@ -46,6 +46,9 @@ type Config struct {
 	Pins []Pin `json:"pins"`
 	// Members are the members of the last keyring this desk verified.
 	Members []crypto.Member `json:"members"`
+	// InsecureHTTP is set when init or join was told, with
+	// --insecure-http, to use plain HTTP to a server beyond loopback.
+	InsecureHTTP bool `json:"insecure_http,omitempty"`
 
 	dir string
 }
@@ -179,22 +182,39 @@ const scryptWorkFactor = 18
 // newIdentityFile generates a personal hybrid identity and writes it to
 // dir/identity.age encrypted with the passphrase (age scrypt).
 func newIdentityFile(dir string, passphrase []byte, workFactor int) (*age.HybridIdentity, error) {
-	if err := checkNewPassphrase(passphrase); err != nil {
+	if err := checkNewIdentity(dir, passphrase); err != nil {
 		return nil, err
-	}
-	if _, err := os.Stat(filepath.Join(dir, identityFile)); err == nil {
-		return nil, &hintError{
-			err:  errorf(mErrDirHasIdentity, dir),
-			hint: mHintOtherConfigDirIdentity,
-		}
 	}
 	id, err := age.GenerateHybridIdentity()
 	if err != nil {
 		return nil, errorf(mErrGenerateIdentity, err)
 	}
+	if err := writeIdentityFile(dir, id, passphrase, workFactor); err != nil {
+		return nil, err
+	}
+	return id, nil
+}
+
+// checkNewIdentity is what newIdentityFile checks before it generates.
+func checkNewIdentity(dir string, passphrase []byte) error {
+	if err := checkNewPassphrase(passphrase); err != nil {
+		return err
+	}
+	if _, err := os.Stat(filepath.Join(dir, identityFile)); err == nil {
+		return &hintError{
+			err:  errorf(mErrDirHasIdentity, dir),
+			hint: mHintOtherConfigDirIdentity,
+		}
+	}
+	return nil
+}
+
+// writeIdentityFile encrypts id with the passphrase (age scrypt, the slow
+// part) into dir/identity.age.
+func writeIdentityFile(dir string, id *age.HybridIdentity, passphrase []byte, workFactor int) error {
 	r, err := age.NewScryptRecipient(string(passphrase))
 	if err != nil {
-		return nil, errorf(mErrEncryptIdentity, err)
+		return errorf(mErrEncryptIdentity, err)
 	}
 	if workFactor > 0 {
 		r.SetWorkFactor(workFactor)
@@ -202,7 +222,7 @@ func newIdentityFile(dir string, passphrase []byte, workFactor int) (*age.Hybrid
 	var buf bytes.Buffer
 	w, err := age.Encrypt(&buf, r)
 	if err != nil {
-		return nil, errorf(mErrEncryptIdentity, err)
+		return errorf(mErrEncryptIdentity, err)
 	}
 	secret := []byte(id.String() + "\n")
 	_, err = w.Write(secret)
@@ -211,12 +231,9 @@ func newIdentityFile(dir string, passphrase []byte, workFactor int) (*age.Hybrid
 		err = w.Close()
 	}
 	if err != nil {
-		return nil, errorf(mErrEncryptIdentity, err)
+		return errorf(mErrEncryptIdentity, err)
 	}
-	if err := writeFileAtomic(filepath.Join(dir, identityFile), buf.Bytes()); err != nil {
-		return nil, err
-	}
-	return id, nil
+	return writeFileAtomic(filepath.Join(dir, identityFile), buf.Bytes())
 }
 
 // errWrongPassphrase is a passphrase that does not open identity.age.

@@ -40,6 +40,9 @@ func newSession(ctx context.Context, cfg *Config, id *age.HybridIdentity) (*Sess
 		return nil, withHint(errorf(mErrIdentityMismatch),
 			mHintConfigMixedUp)
 	}
+	if err := checkServer(cfg.Server, cfg.InsecureHTTP); err != nil {
+		return nil, err
+	}
 	base, err := client.New(cfg.Server)
 	if err != nil {
 		return nil, err
