@@ -377,6 +377,9 @@ func (c *cmd) printThread(t *Thread) {
 			who = fmt.Sprintf(c.tr(mOutFromCounsellor), oneLine(m.Name))
 		}
 		fmt.Fprintf(c.io.Stdout, "\n#%d  %s  %s\n", m.Seq, who, oneLine(m.Sent))
+		if m.OlderEpoch {
+			c.printf(mOutOlderEpoch)
+		}
 		switch {
 		case m.Warning != "":
 			c.printf(mOutUnreadableMessage, m.Seq, oneLine(m.Warning))

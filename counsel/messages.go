@@ -225,6 +225,7 @@ var (
 	mOutJoined                   = msg{"text.joined"}
 	mOutNoCases                  = msg{"text.no_cases"}
 	mOutNobody                   = msg{"text.nobody"}
+	mOutOlderEpoch               = msg{"text.older_epoch"}
 	mOutOpenDesk                 = msg{"text.open_desk"}
 	mOutPinnedTeamFingerprint    = msg{"text.pinned_team_fingerprint"}
 	mOutPublishFingerprint       = msg{"text.publish_fingerprint"}

@@ -1,6 +1,7 @@
 package counsel
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/base64"
@@ -30,6 +31,10 @@ type Message struct {
 	Role      string `json:"role,omitempty"`
 	Duplicate bool   `json:"duplicate,omitempty"`
 	Warning   string `json:"warning,omitempty"`
+	// OlderEpoch marks an enquirer message that the newest team key
+	// does not open: it was sealed to an older epoch, whose key a
+	// counsellor removed since may still hold.
+	OlderEpoch bool `json:"older_epoch,omitempty"`
 }
 
 // Thread is a decrypted case. It keeps what a reply needs: the mailbox key
@@ -130,8 +135,11 @@ func (s *Session) updateThread(ctx context.Context, id string, t *Thread) error 
 	}
 	t.id = id
 	t.Case = cd.Case
-	for _, e := range entries {
+	for i, e := range entries {
 		m := Message{Seq: e.Seq, From: e.From}
+		if e.Doc != nil && e.From == crypto.FromEnquirer && len(ids) > 0 && msgs[i].Seq == e.Seq {
+			m.OlderEpoch = !opensWith(msgs[i].Ciphertext, ids[0])
+		}
 		if e.Doc != nil {
 			d := e.Doc
 			m.Name, m.Sent, m.Body, m.Lang, m.Role = d.Name, d.Sent, d.Body, d.Lang, d.Role
@@ -153,6 +161,13 @@ func (s *Session) updateThread(ctx context.Context, id string, t *Thread) error 
 		}
 	}
 	return nil
+}
+
+// opensWith reports whether id unwraps the file key of the age file ct:
+// only the header is read.
+func opensWith(ct []byte, id age.Identity) bool {
+	_, err := age.Decrypt(bytes.NewReader(ct), id)
+	return err == nil
 }
 
 func warningOf(err error) string {

@@ -33,6 +33,9 @@ export interface Message {
   role?: "affected" | "relative" | "professional";
   duplicate?: boolean;
   warning?: string;
+  /** Sealed to a team key older than the newest: a counsellor removed
+   * since may hold it. */
+  older_epoch?: boolean;
 }
 
 export interface Counsellor {

@@ -85,7 +85,12 @@ function formatDate(iso: string, withTime = true): string {
   const opts: Intl.DateTimeFormatOptions = withTime
     ? { day: "numeric", month: "short", year: "numeric", hour: "2-digit", minute: "2-digit" }
     : { day: "numeric", month: "short", year: "numeric" };
-  return new Intl.DateTimeFormat(desk.lang === "de" ? "de-DE" : "en-GB", opts).format(d);
+  try {
+    return new Intl.DateTimeFormat(desk.lang === "de" ? "de-DE" : "en-GB", opts).format(d);
+  } catch {
+    // A date the format cannot take is shown as written.
+    return iso;
+  }
 }
 
 // ---- errors ----------------------------------------------------------
@@ -301,20 +306,30 @@ function renderThread(c: Case, messages: Message[], canReply: boolean): void {
   const atBottom = list.scrollHeight - list.scrollTop - list.clientHeight < 40;
   list.replaceChildren(
     ...messages.map((m) => {
-      if (m.warning) {
-        return h("li", { class: "msg warn", role: "alert" }, h("p", { class: "body" }, t("msg.warning", { seq: m.seq, reason: m.warning })));
+      const warn = (reason: string) => h("li", { class: "msg warn", role: "alert" }, h("p", { class: "body" }, t("msg.warning", { seq: m.seq, reason })));
+      if (m.warning) return warn(m.warning);
+      // Each message on its own: one that cannot be shown becomes a
+      // warning in its place, and the rest of the thread stays readable.
+      try {
+        return renderMessage(m);
+      } catch {
+        return warn("cannot be displayed");
       }
-      const who = m.from === "counsellor" ? t("msg.counsellor", { name: m.name }) : t("msg.enquirer");
-      const head = h("div", { class: "head" }, h("span", { class: "who" }, who), h("time", { datetime: m.sent }, formatDate(m.sent)), h("span", {}, `#${m.seq}`));
-      if (m.role) head.append(h("span", { class: "tag" }, t(`msg.role.${m.role}`)));
-      const body = m.duplicate ? h("p", { class: "body muted" }, t("msg.duplicate")) : h("p", { class: "body" }, m.body);
-      return h("li", { class: `msg ${m.from === "counsellor" ? "counsellor" : "enquirer"}`, lang: m.lang ?? "" }, head, body);
     }),
   );
   if (atBottom || list.dataset["case"] !== c.id) list.scrollTop = list.scrollHeight;
   list.dataset["case"] = c.id;
   $("reply-blocked").hidden = canReply;
   $<HTMLButtonElement>("reply-send").disabled = !canReply;
+}
+
+function renderMessage(m: Message): HTMLElement {
+  const who = m.from === "counsellor" ? t("msg.counsellor", { name: m.name }) : t("msg.enquirer");
+  const head = h("div", { class: "head" }, h("span", { class: "who" }, who), h("time", { datetime: m.sent }, formatDate(m.sent)), h("span", {}, `#${m.seq}`));
+  if (m.role) head.append(h("span", { class: "tag" }, t(`msg.role.${m.role}`)));
+  if (m.older_epoch) head.append(h("span", { class: "tag warn", title: t("msg.older_epoch_hint") }, t("msg.older_epoch")));
+  const body = m.duplicate ? h("p", { class: "body muted" }, t("msg.duplicate")) : h("p", { class: "body" }, m.body);
+  return h("li", { class: `msg ${m.from === "counsellor" ? "counsellor" : "enquirer"}`, lang: m.lang ?? "" }, head, body);
 }
 
 async function patchCase(patch: CasePatch): Promise<void> {
