@@ -47,24 +47,11 @@ func (s *Session) checkCasePin(ctx context.Context, id domain.MailboxID, now cry
 	if err != nil {
 		return err
 	}
-	s.mu.Lock()
-	self := s.id
-	teamIDs := s.teamIDs
-	s.mu.Unlock()
-	if self == nil || teamIDs == nil {
-		return errLocked
-	}
-	keys, err := crypto.TeamMACKeys(ring)
+	self, ids, keys, err := s.recordKeys(ctx)
 	if err != nil {
 		return err
 	}
-	defer func() {
-		for e := range keys {
-			k := keys[e]
-			k.Wipe()
-			keys[e] = k
-		}
-	}()
+	defer wipeKeys(keys)
 	s.pinMu.Lock()
 	defer s.pinMu.Unlock()
 	path := casePinPath(s.cfg.dir, id)
@@ -77,7 +64,6 @@ func (s *Session) checkCasePin(ctx context.Context, id domain.MailboxID, now cry
 	case err != nil:
 		return errorf(mErrReadCasePin, short(id), err)
 	}
-	ids := append([]age.Identity{self}, teamIDs...)
 	rec, err := crypto.OpenTeamRecord(b, crypto.TeamRecordExpect{Type: crypto.RecordPin, Case: id.String()}, ids, keys)
 	if err != nil {
 		// A kept pin that does not open is itself an alarm: replacing

@@ -54,6 +54,7 @@ type Desk struct {
 	threadMu sync.Mutex // one thread update at a time
 
 	centres   *content.Directory // the server's referral directory (centres.go), under mu
+	changed   CentreChanges      // its centres not as this desk confirmed them (centres_pin.go), under mu
 	centresMu sync.Mutex         // one fetch of it at a time
 }
 

@@ -31,9 +31,10 @@ type hostileProxy struct {
 	srv      *httptest.Server
 	upstream string
 
-	mu     sync.Mutex
-	mode   string
-	forged map[string][]byte // case id → the substituted first document
+	mu      sync.Mutex
+	mode    string
+	forged  map[string][]byte // case id → the substituted first document
+	centres []byte            // served as /info/centres.json if not nil
 }
 
 // Modes of the proxy.
@@ -62,8 +63,25 @@ func newHostileProxy(upstream string) (*hostileProxy, error) {
 	// A desk's event stream ends with a cancelled request; that is no news.
 	rp.ErrorLog = log.New(io.Discard, "", 0)
 	rp.ModifyResponse = p.modify
-	p.srv = httptest.NewServer(rp)
+	p.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		p.mu.Lock()
+		centres := p.centres
+		p.mu.Unlock()
+		if centres != nil && r.URL.Path == client.CentresPath {
+			w.Header().Set("Content-Type", "application/json")
+			w.Write(centres)
+			return
+		}
+		rp.ServeHTTP(w, r)
+	}))
 	return p, nil
+}
+
+// serveCentres makes the proxy serve b as the referral directory.
+func (p *hostileProxy) serveCentres(b string) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.centres = []byte(b)
 }
 
 func (p *hostileProxy) setMode(m string) {

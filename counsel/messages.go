@@ -9,6 +9,7 @@ var (
 	mAlarmCaseIdDiffers          = msg{"alarm.case_id_differs"}
 	mAlarmCasePinUnreadable      = msg{"alarm.case_pin_unreadable"}
 	mAlarmCaseRecipientChanged   = msg{"alarm.case_recipient_changed"}
+	mAlarmCentresPinUnreadable   = msg{"alarm.centres_pin_unreadable"}
 	mAlarmEpochMissing           = msg{"alarm.epoch_missing"}
 	mAlarmEpochRolledBack        = msg{"alarm.epoch_rolled_back"}
 	mAlarmKeyringEpochDiffers    = msg{"alarm.keyring_epoch_differs"}
@@ -102,6 +103,7 @@ var (
 	mErrPassphrasesDiffer        = msg{"error.passphrases_differ"}
 	mErrPlainHttp                = msg{"error.plain_http"}
 	mErrReadCasePin              = msg{"error.read_case_pin"}
+	mErrReadCentresPin           = msg{"error.read_centres_pin"}
 	mErrReadConfig               = msg{"error.read_config"}
 	mErrReadIdentity             = msg{"error.read_identity"}
 	mErrReadPassphrase           = msg{"error.read_passphrase"}
@@ -122,6 +124,7 @@ var (
 	mErrUnknownStatus            = msg{"error.unknown_status"}
 	mErrWriteBackup              = msg{"error.write_backup"}
 	mErrWriteCasePin             = msg{"error.write_case_pin"}
+	mErrWriteCentresPin          = msg{"error.write_centres_pin"}
 	mErrWriteConfig              = msg{"error.write_config"}
 	mErrWriteFile                = msg{"error.write_file"}
 	mErrWrongPassphrase          = msg{"error.wrong_passphrase"}
