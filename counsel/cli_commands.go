@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"lotse/api/client"
+	"lotse/content"
 	"lotse/crypto"
 	"lotse/domain"
 )
@@ -27,6 +28,7 @@ var commands = map[string]func(c *cmd) action{
 	"roster":      rosterCommand,
 	"fingerprint": fingerprintCommand,
 	"cases":       casesCommand,
+	"centres":     centresCommand,
 	"read":        readCommand,
 	"reply":       replyCommand,
 	"close":       statusCommand("closed"),
@@ -717,4 +719,70 @@ func openBrowser(url string) bool {
 	}
 	go cmd.Wait()
 	return true
+}
+
+// centresCommand lists the counselling centres that are new or changed
+// since this desk confirmed the directory, and with --confirm confirms it
+// as the server serves it now (centres_pin.go).
+func centresCommand(c *cmd) action {
+	confirm := c.fs.Bool("confirm", false, mFlagConfirmCentres.id)
+	yes := c.fs.Bool("yes", false, mFlagYes.id)
+	return action{need: member, run: func(ctx context.Context, s *Session, _ []string) (*output, error) {
+		b, err := s.Centres(ctx)
+		if err != nil {
+			return nil, apiError(mDoingFetchCentres, err)
+		}
+		dir, err := content.ParseCentres(b)
+		if err != nil {
+			return nil, errorf(mErrCentresInvalid, oneLine(err.Error()))
+		}
+		changes, err := s.centreChanges(ctx, dir)
+		if err != nil {
+			return nil, err
+		}
+		type entry struct {
+			ID   string `json:"id"`
+			Name string `json:"name"`
+		}
+		changed := []entry{}
+		for _, ce := range dir.Centres() {
+			if changes[ce.ID] {
+				changed = append(changed, entry{ce.ID, ce.Name})
+			}
+		}
+		list := func(c *cmd) {
+			c.printf(mOutCentresChanged)
+			for _, e := range changed {
+				fmt.Fprintf(c.io.Stdout, "  %s  %s\n", oneLine(e.ID), oneLine(e.Name))
+			}
+		}
+		confirmed := false
+		if *confirm && len(changed) > 0 {
+			if !*yes {
+				list(c)
+				if err := c.confirm(c.tr(mAskConfirmCentres), mHintPassYesConfirm); err != nil {
+					return nil, err
+				}
+			}
+			if err := s.ConfirmCentres(ctx, dir); err != nil {
+				return nil, err
+			}
+			confirmed = true
+		}
+		return &output{
+			json: map[string]any{"changed": changed, "confirmed": confirmed, "total": dir.Len()},
+			text: func(c *cmd) error {
+				switch {
+				case confirmed:
+					c.printf(mOutCentresConfirmed, dir.Len())
+				case len(changed) == 0:
+					c.printf(mOutCentresAsConfirmed, dir.Len())
+				default:
+					list(c)
+					c.printf(mOutCentresCompare)
+				}
+				return nil
+			},
+		}, nil
+	}}
 }

@@ -44,6 +44,7 @@ const (
 	proxyOtherCase   = "other-case"       // answers for another case id
 	proxyHostile     = "hostile-strings"  // every string the server may choose becomes an injection
 	proxyHostileText = "hostile-text"     // only free text (names, messages) does
+	proxySwapCentre  = "swap-centre"      // the first centre of the directory gets the server's phone number
 )
 
 func newHostileProxy(upstream string) (*hostileProxy, error) {
@@ -110,6 +111,9 @@ func (p *hostileProxy) modify(resp *http.Response) error {
 		return err
 	}
 	req := resp.Request
+	if mode == proxySwapCentre && req.URL.Path == client.CentresPath {
+		body = swapCentre(body)
+	}
 	if m := caseRoute.FindStringSubmatch(req.URL.Path); m != nil && req.Method == http.MethodGet && resp.StatusCode == http.StatusOK {
 		body, err = p.rewriteCase(req.Context(), mode, m[1], body)
 		if err != nil {
@@ -155,6 +159,29 @@ func (p *hostileProxy) rewriteCase(ctx context.Context, mode, id string, body []
 		return body, nil
 	}
 	return json.Marshal(cd)
+}
+
+// swapCentre gives the first centre of a directory another phone number.
+func swapCentre(b []byte) []byte {
+	var dir map[string]any
+	if json.Unmarshal(b, &dir) != nil {
+		return b
+	}
+	cs, _ := dir["centres"].([]any)
+	if len(cs) == 0 {
+		return b
+	}
+	c, _ := cs[0].(map[string]any)
+	contact, _ := c["contact"].(map[string]any)
+	if contact == nil {
+		return b
+	}
+	contact["phone"] = "+49 30 6666 666"
+	out, err := json.Marshal(dir)
+	if err != nil {
+		return b
+	}
+	return out
 }
 
 // forgedFirst is what the server can write without any secret: a first
@@ -256,7 +283,7 @@ func hostileJSON(b []byte, only map[string]bool) []byte {
 // $SERVER) and "proxy MODE".
 func cmdProxy(ts *testscript.TestScript, neg bool, args []string) {
 	if len(args) != 1 {
-		ts.Fatalf("usage: proxy start|honest|substitute-first|other-case|hostile-strings|hostile-text")
+		ts.Fatalf("usage: proxy start|honest|substitute-first|other-case|hostile-strings|hostile-text|swap-centre")
 	}
 	scriptMu.Lock()
 	defer scriptMu.Unlock()
@@ -277,7 +304,7 @@ func cmdProxy(ts *testscript.TestScript, neg bool, args []string) {
 		ts.Fatalf("no proxy running")
 	}
 	switch args[0] {
-	case proxyHonest, proxySubstitute, proxyOtherCase, proxyHostile, proxyHostileText:
+	case proxyHonest, proxySubstitute, proxyOtherCase, proxyHostile, proxyHostileText, proxySwapCentre:
 		p.setMode(args[0])
 	default:
 		ts.Fatalf("unknown proxy mode %q", args[0])

@@ -28,6 +28,7 @@ var (
 	mDoingCreateInvite           = msg{"doing.create_invite"}
 	mDoingDeleteCase             = msg{"doing.delete_case"}
 	mDoingFetchCase              = msg{"doing.fetch_case"}
+	mDoingFetchCentres           = msg{"doing.fetch_centres"}
 	mDoingFetchKeyring           = msg{"doing.fetch_keyring"}
 	mDoingFetchTeamKey           = msg{"doing.fetch_team_key"}
 	mDoingListCases              = msg{"doing.list_cases"}
@@ -46,6 +47,7 @@ var (
 	mErrBadFlagSyntax            = msg{"error.bad_flag_syntax"}
 	mErrBadLanguageTag           = msg{"error.bad_language_tag"}
 	mErrBadName                  = msg{"error.bad_name"}
+	mErrCentresInvalid           = msg{"error.centres_invalid"}
 	mErrConfigDirOpenToOthers    = msg{"error.config_dir_open_to_others"}
 	mErrConfigIncomplete         = msg{"error.config_incomplete"}
 	mErrConfigPinsUnordered      = msg{"error.config_pins_unordered"}
@@ -130,6 +132,7 @@ var (
 	mErrWrongPassphrase          = msg{"error.wrong_passphrase"}
 	mFlagAdmin                   = msg{"flag.admin"}
 	mFlagConfig                  = msg{"flag.config"}
+	mFlagConfirmCentres          = msg{"flag.confirm_centres"}
 	mFlagFingerprint             = msg{"flag.fingerprint"}
 	mFlagInsecureHttp            = msg{"flag.insecure_http"}
 	mFlagInvite                  = msg{"flag.invite"}
@@ -177,6 +180,7 @@ var (
 	mHintPassPassphraseFile      = msg{"hint.pass_passphrase_file"}
 	mHintPassServer              = msg{"hint.pass_server"}
 	mHintPassTeamFingerprint     = msg{"hint.pass_team_fingerprint"}
+	mHintPassYesConfirm          = msg{"hint.pass_yes_confirm"}
 	mHintPassYesDelete           = msg{"hint.pass_yes_delete"}
 	mHintPassYesRemove           = msg{"hint.pass_yes_remove"}
 	mHintPassphraseFileForm      = msg{"hint.passphrase_file_form"}
@@ -200,6 +204,7 @@ var (
 	mHintUseHttps                = msg{"hint.use_https"}
 	mHintWait                    = msg{"hint.wait"}
 	mHintWriteText               = msg{"hint.write_text"}
+	mAskConfirmCentres           = msg{"prompt.confirm_centres"}
 	mAskDeleteCase               = msg{"prompt.delete_case"}
 	mAskFingerprintReadOut       = msg{"prompt.fingerprint_read_out"}
 	mAskInvite                   = msg{"prompt.invite"}
@@ -216,6 +221,10 @@ var (
 	mOutCaseDeleted              = msg{"text.case_deleted"}
 	mOutCaseHeader               = msg{"text.case_header"}
 	mOutCasesHeader              = msg{"text.cases_header"}
+	mOutCentresAsConfirmed       = msg{"text.centres_as_confirmed"}
+	mOutCentresChanged           = msg{"text.centres_changed"}
+	mOutCentresCompare           = msg{"text.centres_compare"}
+	mOutCentresConfirmed         = msg{"text.centres_confirmed"}
 	mOutCompacted                = msg{"text.compacted"}
 	mOutCompareFingerprint       = msg{"text.compare_fingerprint"}
 	mOutDeskClosed               = msg{"text.desk_closed"}

@@ -442,10 +442,12 @@ async function searchCentres(): Promise<void> {
     const place = c.state === "DE" ? t("centres.nationwide") : c.city && c.city !== c.state_name ? `${c.city} (${c.state_name})` : c.state_name;
     const details = [place, c.language_names.join(", ")];
     if (c.anonymous) details.push(t("centres.anonymous"));
+    const text = h("div", { class: "centre-text" }, h("strong", {}, c.name), h("span", { class: "muted" }, details.join(" · ")));
+    if (c.changed) text.append(h("span", { class: "tag warn", role: "note" }, t("centres.changed")));
     return h(
       "li",
       {},
-      h("div", { class: "centre-text" }, h("strong", {}, c.name), h("span", { class: "muted" }, details.join(" · "))),
+      text,
       h(
         "button",
         { type: "button", class: "btn", "data-centre": c.id, "aria-label": t("centres.insertlabel", { name: c.name }), click: () => void insertCentre(c.id, c.name) },
@@ -484,6 +486,8 @@ async function insertCentre(id: string, name: string): Promise<void> {
     $("centre-status").textContent = errorText(err);
     return;
   }
+  // Details the server may have changed are never inserted silently.
+  if (res.changed && !(await confirmDialog(t("centres.changedconfirm", { name, block: res.block }), t("centres.insert")))) return;
   const from = Math.min(start, ta.value.length);
   const to = Math.min(Math.max(end, from), ta.value.length);
   let text = res.block;
