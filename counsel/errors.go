@@ -140,6 +140,9 @@ func apiError(what msg, err error) error {
 		if IsAlarm(err) || hintOf(err) != "" || errors.Is(err, errLocked) {
 			return err
 		}
+		if errors.Is(err, client.ErrMalformed) {
+			return withHint(errorf(mErrFailed, what, err), mHintServerMisbehaves)
+		}
 		return withHint(errorf(mErrFailed, what, err), mHintCheckConnection)
 	}
 	e := errorf(mErrServerSays, what, oneLine(ae.Error()))

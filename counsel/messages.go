@@ -192,6 +192,7 @@ var (
 	mHintRunInitOrJoin           = msg{"hint.run_init_or_join"}
 	mHintSeeFlags                = msg{"hint.see_flags"}
 	mHintSeeHelp                 = msg{"hint.see_help"}
+	mHintServerMisbehaves        = msg{"hint.server_misbehaves"}
 	mHintSetEditor               = msg{"hint.set_editor"}
 	mHintSetupTokenFromLog       = msg{"hint.setup_token_from_log"}
 	mHintSplitReply              = msg{"hint.split_reply"}

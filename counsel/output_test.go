@@ -100,6 +100,9 @@ func TestOutputNeverControls(t *testing.T) {
 							t.Errorf("%s: %s carries %U", name, stream, r)
 						}
 					}
+					if c[0] == "cases" && lang == "en" && mode == proxyHostile && !strings.Contains(stderr, "the server's answer breaks the protocol") {
+						t.Errorf("%s: a malformed answer is not named as such: %q", name, stderr)
+					}
 					if c[0] == "read" && !asJSON && mode == proxyHonest {
 						n := 0
 						for _, l := range strings.Split(stdout, "\n") {

@@ -1,6 +1,7 @@
 package client
 
 import (
+	"errors"
 	"fmt"
 	"regexp"
 	"strings"
@@ -56,9 +57,14 @@ func printable(r rune) bool {
 		unicode.Is(unicode.Bidi_Control, r) || unicode.Is(unicode.Cf, r))
 }
 
+// ErrMalformed is the error of an answer that breaks a rule of the
+// protocol: the server, or something between it and the client, is not
+// behaving as a Lotse server does.
+var ErrMalformed = errors.New("the server sent a malformed")
+
 // malformed is the error of a response that breaks a rule.
 func malformed(route, what string) error {
-	return fmt.Errorf("client: %s: the server sent a malformed %s", route, what)
+	return fmt.Errorf("client: %s: %w %s", route, ErrMalformed, what)
 }
 
 // utcTime is how the server writes a time (RFC 3339, UTC, whole or
