@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/chromedp/chromedp"
 )
 
 // deskCall is one request of the desk's page; it returns the status and
@@ -109,5 +111,69 @@ func TestDeskCasePin(t *testing.T) {
 	}
 	if found, err := enq.expect(ctx, "Wir sind da."); err != nil || found {
 		t.Errorf("a reply reached the mailbox (%v, %v)", found, err)
+	}
+}
+
+// TestDeskCasePinBrowser: in Chromium, opening a case whose first
+// document the server has replaced since this desk read it raises the
+// blocking alarm banner instead of showing the thread.
+func TestDeskCasePinBrowser(t *testing.T) {
+	bctx, bcancel := browserContext(t)
+	defer bcancel()
+	srv, proxy, cfg := teamBehindProxy(t)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	enq, err := newEnquirer(srv.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const first = "Ich brauche Hilfe."
+	if err := enq.create(ctx, first); err != nil {
+		t.Fatal(err)
+	}
+	id := enq.keys.MailboxID
+	// Read once: the desk keeps the case's pin.
+	s, err := Unlock(ctx, cfg, []byte(testPassphrase))
+	if err != nil {
+		t.Fatal(err)
+	}
+	th, err := s.ReadCase(ctx, id)
+	if err != nil || len(th.Messages) != 1 || th.Messages[0].Body != first {
+		t.Fatalf("first read: %v", err)
+	}
+	s.Wipe()
+
+	proxy.setMode(proxySubstitute)
+	d, u := startDesk(t, cfg, time.Minute)
+	caseSel := `#case-list button[data-case="` + id + `"]`
+	// The first call allocates the browser and must use bctx itself.
+	if err := chromedp.Do(bctx, chromedp.Navigate(u), chromedp.WaitVisible(chromedp.CSS("#passphrase"))); err != nil {
+		t.Fatalf("open the desk: %v", err)
+	}
+	if err := within(bctx, 30*time.Second,
+		chromedp.SendKeys(chromedp.CSS("#passphrase"), testPassphrase),
+		chromedp.Click(chromedp.CSS("#unlock-button")),
+		chromedp.WaitVisible(chromedp.CSS(caseSel)),
+		chromedp.Click(chromedp.CSS(caseSel)),
+		chromedp.WaitVisible(chromedp.CSS("#alarm")),
+	); err != nil {
+		t.Fatalf("no alarm banner: %v", err)
+	}
+	shot(t, bctx, "case-pin-alarm")
+	reason, err := chromedp.Run(bctx, chromedp.Evaluate[string](`document.getElementById("alarm-reason").textContent`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(reason, id[:8]) {
+		t.Errorf("alarm %q does not name case %s", reason, id[:8])
+	}
+	body, err := chromedp.Run(bctx, chromedp.Evaluate[string](`document.getElementById("messages").textContent`))
+	if err != nil || strings.Contains(body, "antworten Sie mir") {
+		t.Error("the substituted first document is shown")
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.sess != nil {
+		t.Error("the desk stays unlocked despite the alarm")
 	}
 }
