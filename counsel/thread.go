@@ -6,6 +6,7 @@ import (
 	"crypto/rand"
 	"encoding/base64"
 	"errors"
+	"os"
 	"runtime"
 	"sync"
 	"time"
@@ -363,6 +364,12 @@ func (s *Session) DeleteCase(ctx context.Context, id string) error {
 	err := s.retry(ctx, func(api *client.Client) error { return api.DeleteCase(ctx, id) })
 	if err != nil {
 		return apiError(mDoingDeleteCase, err)
+	}
+	// The pin of a case that is gone only says that it existed.
+	if mid, err := domain.ParseMailboxID(id); err == nil {
+		s.pinMu.Lock()
+		os.Remove(casePinPath(s.cfg.dir, mid))
+		s.pinMu.Unlock()
 	}
 	return nil
 }
