@@ -18,7 +18,13 @@ import (
 func (c *Client) Challenge(ctx context.Context, counsellorID string) (*Challenge, error) {
 	var ch Challenge
 	body := wire.ChallengeRequest{Counsellor: counsellorID}
-	err := c.do(ctx, request{method: http.MethodPost, route: "/api/v1/auth/challenge", path: "/auth/challenge", body: body, want: http.StatusOK, out: &ch})
+	err := c.do(ctx, request{method: http.MethodPost, route: "/api/v1/auth/challenge", path: "/auth/challenge", body: body, want: http.StatusOK, out: &ch,
+		check: func(route string) error {
+			if !validTime(ch.Expires) {
+				return malformed(route, "challenge")
+			}
+			return nil
+		}})
 	if err != nil {
 		return nil, err
 	}

@@ -24,7 +24,13 @@ func (c *Client) Team(ctx context.Context) (*Team, error) {
 // Pow fetches a proof-of-work challenge for CreateMailbox.
 func (c *Client) Pow(ctx context.Context) (*Pow, error) {
 	var p Pow
-	err := c.do(ctx, request{method: http.MethodGet, route: "/api/v1/pow", path: "/pow", want: http.StatusOK, out: &p})
+	err := c.do(ctx, request{method: http.MethodGet, route: "/api/v1/pow", path: "/pow", want: http.StatusOK, out: &p,
+		check: func(route string) error {
+			if p.Difficulty < 0 || p.Difficulty > 24 || !validTime(p.Expires) {
+				return malformed(route, "proof of work")
+			}
+			return nil
+		}})
 	if err != nil {
 		return nil, err
 	}
