@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
+
+	"lotse/content"
 )
 
 // deskCall is one request of the desk's page; it returns the status and
@@ -175,5 +177,94 @@ func TestDeskCasePinBrowser(t *testing.T) {
 	defer d.mu.Unlock()
 	if d.sess != nil {
 		t.Error("the desk stays unlocked despite the alarm")
+	}
+}
+
+// TestDeskCentreChangedBrowser: in Chromium, a centre whose phone number
+// the server changed after this desk confirmed the directory is tagged in
+// the list, and inserting it asks first, showing the details; cancelling
+// leaves the reply as it was, confirming inserts them.
+func TestDeskCentreChangedBrowser(t *testing.T) {
+	bctx, bcancel := browserContext(t)
+	defer bcancel()
+	srv, proxy, cfg := teamBehindProxy(t)
+	proxy.serveCentres(oneCentre)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	enq, err := newEnquirer(srv.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := enq.create(ctx, "Wo finde ich Hilfe in Berlin?"); err != nil {
+		t.Fatal(err)
+	}
+	s, err := Unlock(ctx, cfg, []byte(testPassphrase))
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir, err := content.ParseCentres([]byte(oneCentre))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.ConfirmCentres(ctx, dir); err != nil {
+		t.Fatal(err)
+	}
+	s.Wipe()
+	const forged = "+49 30 6666 666"
+	proxy.serveCentres(strings.Replace(oneCentre, "+49 30 1234 000", forged, 1))
+
+	_, u := startDesk(t, cfg, time.Minute)
+	caseSel := `#case-list button[data-case="` + enq.keys.MailboxID + `"]`
+	centreSel := `#centre-list button[data-centre="x"]`
+	if err := chromedp.Do(bctx, chromedp.Navigate(u), chromedp.WaitVisible(chromedp.CSS("#passphrase"))); err != nil {
+		t.Fatalf("open the desk: %v", err)
+	}
+	if err := within(bctx, 30*time.Second,
+		chromedp.SendKeys(chromedp.CSS("#passphrase"), testPassphrase),
+		chromedp.Click(chromedp.CSS("#unlock-button")),
+		chromedp.WaitVisible(chromedp.CSS(caseSel)),
+		chromedp.Click(chromedp.CSS(caseSel)),
+		chromedp.WaitVisible(chromedp.CSS(centreSel)),
+	); err != nil {
+		t.Fatalf("open the case and its centres: %v", err)
+	}
+	tagged, err := chromedp.Run(bctx, chromedp.Evaluate[int](`document.querySelectorAll("#centre-list li .tag.warn").length`))
+	if err != nil || tagged != 1 {
+		t.Errorf("changed centre tagged %d times, %v", tagged, err)
+	}
+	if err := within(bctx, 10*time.Second,
+		chromedp.Click(chromedp.CSS(centreSel)),
+		chromedp.WaitVisible(chromedp.CSS("#confirm-dialog")),
+	); err != nil {
+		t.Fatalf("inserting a changed centre does not ask: %v", err)
+	}
+	shot(t, bctx, "centre-changed")
+	asked, err := chromedp.Run(bctx, chromedp.Evaluate[string](`document.getElementById("confirm-text").textContent`))
+	if err != nil || !strings.Contains(asked, forged) {
+		t.Errorf("the question does not show the details: %q, %v", asked, err)
+	}
+	if err := within(bctx, 10*time.Second,
+		chromedp.Click(chromedp.CSS(`#confirm-dialog button[value="no"]`)),
+		chromedp.WaitNotVisible(chromedp.CSS("#confirm-dialog")),
+		chromedp.Sleep(300*time.Millisecond),
+	); err != nil {
+		t.Fatal(err)
+	}
+	if reply, err := chromedp.Run(bctx, chromedp.Value(chromedp.CSS("#reply-text"))); err != nil || strings.Contains(reply, forged) {
+		t.Errorf("cancelled, yet the reply holds the details: %q, %v", reply, err)
+	}
+	if err := within(bctx, 10*time.Second,
+		chromedp.Click(chromedp.CSS(centreSel)),
+		chromedp.WaitVisible(chromedp.CSS("#confirm-dialog")),
+		chromedp.Click(chromedp.CSS("#confirm-yes")),
+		chromedp.WaitNotVisible(chromedp.CSS("#confirm-dialog")),
+	); err != nil {
+		t.Fatal(err)
+	}
+	pctx, pcancel := context.WithTimeout(bctx, 10*time.Second)
+	_, perr := chromedp.Run(pctx, chromedp.Poll[bool](`document.getElementById("reply-text").value.includes("`+forged+`")`))
+	pcancel()
+	if perr != nil {
+		t.Errorf("confirmed, yet the details are not inserted: %v", perr)
 	}
 }
