@@ -138,7 +138,8 @@ func (s *Session) updateThread(ctx context.Context, id string, t *Thread) error 
 	t.Case = cd.Case
 	for i, e := range entries {
 		m := Message{Seq: e.Seq, From: e.From}
-		if e.Doc != nil && e.From == crypto.FromEnquirer && len(ids) > 0 && msgs[i].Seq == e.Seq {
+		// With one epoch, every message is sealed to the newest.
+		if e.Doc != nil && e.From == crypto.FromEnquirer && len(ids) > 1 && msgs[i].Seq == e.Seq {
 			m.OlderEpoch = !opensWith(msgs[i].Ciphertext, ids[0])
 		}
 		if e.Doc != nil {
