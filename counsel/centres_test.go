@@ -5,8 +5,9 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -62,6 +63,7 @@ type centreHits struct {
 
 type centreBlock struct {
 	ID, Name, Lang, Block string
+	Changed               bool   `json:"changed"`
 	Error                 string `json:"error"`
 }
 
@@ -168,28 +170,54 @@ func TestDeskCentres(t *testing.T) {
 	}
 }
 
-// TestDeskCentresHostileServer: a directory that is not valid is refused
-// and the last good one stays.
-func TestDeskCentresHostileServer(t *testing.T) {
-	good := `{"centres":[{"id":"x","name":"Stelle X","organisation":"Träger","state":"DE-BE","city":"Berlin",` +
-		`"languages":["de"],"target_groups":["women"],"services":{"de":"Beratung"},"contact":{"email":"x@example.org"}}]}`
-	body := good
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.URL.Path != "/info/centres.json" {
-			http.NotFound(w, r)
-			return
-		}
-		w.Header().Set("Content-Type", "application/json")
-		io.WriteString(w, body)
-	}))
-	defer srv.Close()
-	c, err := client.New(srv.URL)
+// teamBehindProxy is a first admin set up through a hostile proxy in
+// front of a real mailboxd.
+func teamBehindProxy(t *testing.T) (*server, *hostileProxy, *Config) {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("starts mailboxd")
+	}
+	srv, err := startMailboxd(buildMailboxd(t), t.TempDir())
 	if err != nil {
 		t.Fatal(err)
 	}
-	d := NewDesk(&Config{}, Options{})
-	s := &Session{base: c}
-	ctx := context.Background()
+	t.Cleanup(srv.stop)
+	proxy, err := newHostileProxy(srv.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(proxy.close)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	dir := filepath.Join(t.TempDir(), "anna")
+	s, err := Init(ctx, dir, proxy.srv.URL, srv.Setup, "Anna", []byte(testPassphrase), testOptions)
+	if err != nil {
+		t.Fatalf("init: %v", err)
+	}
+	s.Wipe()
+	cfg, err := LoadConfig(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return srv, proxy, cfg
+}
+
+const oneCentre = `{"centres":[{"id":"x","name":"Stelle X","organisation":"Träger","state":"DE-BE","city":"Berlin",` +
+	`"languages":["de"],"target_groups":["women"],"services":{"de":"Beratung"},"contact":{"email":"x@example.org","phone":"+49 30 1234 000"}}]}`
+
+// TestDeskCentresHostileServer: a directory that is not valid is refused
+// and the last good one stays.
+func TestDeskCentresHostileServer(t *testing.T) {
+	_, proxy, cfg := teamBehindProxy(t)
+	proxy.serveCentres(oneCentre)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	d := NewDesk(cfg, Options{})
+	if err := d.unlock(ctx, []byte(testPassphrase)); err != nil {
+		t.Fatal(err)
+	}
+	defer d.lock()
+	s := d.sess
 	if _, err := d.refreshCentres(ctx, s); err != nil {
 		t.Fatalf("a good directory: %v", err)
 	}
@@ -200,14 +228,81 @@ func TestDeskCentresHostileServer(t *testing.T) {
 		`{"centres":[` + strings.Repeat(`{},`, 10) + `{}]} trailing`,
 		`{"centres": "` + strings.Repeat("a", 5<<20) + `"}`,
 	} {
-		body = bad
+		proxy.serveCentres(bad)
 		dir, err := d.refreshCentres(ctx, s)
 		if err == nil || dir != nil || !strings.Contains(err.Error(), "could not be loaded") {
 			t.Errorf("accepted %.40q: %v", bad, err)
 		}
-		got, err := d.directory(ctx, s)
+		got, _, err := d.directory(ctx, s)
 		if err != nil || got.Len() != 1 {
 			t.Errorf("after a bad directory, the last good one is gone: %v", err)
 		}
+	}
+}
+
+// TestDeskCentresChanged: a server that swaps a centre's phone number
+// gets the centre marked in the desk, in the search and in the block the
+// page would insert, until the counsellor confirms the directory; a
+// record of the confirmed directory that does not open is an alarm.
+func TestDeskCentresChanged(t *testing.T) {
+	_, proxy, cfg := teamBehindProxy(t)
+	proxy.serveCentres(oneCentre)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	d, u := startDesk(t, cfg, time.Minute)
+	base := strings.SplitN(u, "#", 2)[0]
+	if err := d.unlock(ctx, []byte(testPassphrase)); err != nil {
+		t.Fatal(err)
+	}
+	look := func() (bool, bool) {
+		t.Helper()
+		if _, err := d.refreshCentres(ctx, d.sess); err != nil {
+			t.Fatal(err)
+		}
+		var hits centreHits
+		if st := deskGet(t, d, base, "centres?q=berlin", &hits); st != http.StatusOK || len(hits.Centres) != 1 {
+			t.Fatalf("search: %d %+v", st, hits)
+		}
+		var b centreBlock
+		if st := deskGet(t, d, base, "centres/x?lang=de", &b); st != http.StatusOK {
+			t.Fatalf("block: %d %+v", st, b)
+		}
+		return hits.Centres[0].Changed, b.Changed
+	}
+	// The first directory this desk sees is confirmed as it is.
+	if hit, block := look(); hit || block {
+		t.Errorf("first directory marked as changed: %v %v", hit, block)
+	}
+	proxy.serveCentres(strings.Replace(oneCentre, "+49 30 1234 000", "+49 30 6666 666", 1))
+	if hit, block := look(); !hit || !block {
+		t.Errorf("a swapped phone number is not marked: %v %v", hit, block)
+	}
+	// A restart of the desk does not forget it.
+	d.lock()
+	if err := d.unlock(ctx, []byte(testPassphrase)); err != nil {
+		t.Fatal(err)
+	}
+	d.mu.Lock()
+	d.centres = nil
+	d.mu.Unlock()
+	if hit, block := look(); !hit || !block {
+		t.Errorf("after a new unlock, a swapped phone number is not marked: %v %v", hit, block)
+	}
+	dir, _, err := d.directory(ctx, d.sess)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := d.sess.ConfirmCentres(ctx, dir); err != nil {
+		t.Fatal(err)
+	}
+	if hit, block := look(); hit || block {
+		t.Errorf("confirmed directory still marked: %v %v", hit, block)
+	}
+	// A record written without the team's keys is an alarm.
+	if err := os.WriteFile(filepath.Join(cfg.Dir(), centresPinFile), []byte("age-encryption.org/v1\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := d.refreshCentres(ctx, d.sess); !IsAlarm(err) {
+		t.Errorf("unreadable record: %v, want an alarm", err)
 	}
 }

@@ -2,6 +2,7 @@ package counsel
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -48,6 +49,7 @@ var commandHelp = map[string]msg{
 func Main(args []string, stdio IO, opts Options) int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	stdio.Stdout, stdio.Stderr = safeWriter{stdio.Stdout}, safeWriter{stdio.Stderr}
 	err := run(ctx, args, stdio, opts)
 	if err == nil || errors.Is(err, flag.ErrHelp) {
 		return 0
@@ -210,6 +212,56 @@ func (c *cmd) passphrase(isNew bool) ([]byte, error) {
 	return p, nil
 }
 
+// secretSource is where a one-time secret (the setup token, an invite)
+// may come from.
+type secretSource struct {
+	value, file    string // the values of the two flags
+	flag, fileFlag string // their names
+	ask            msg    // the prompt on a terminal
+	missing        msg    // the error without a terminal
+}
+
+// maxSecret bounds a secret read from a file or standard input.
+const maxSecret = 4 << 10
+
+// secret reads a one-time secret from its file ("-": standard input) or,
+// on a terminal, without echo. The flag that takes the secret itself
+// still works but warns: the process list shows it to every account on
+// the computer for as long as counsel runs.
+func (c *cmd) secret(src secretSource) (string, error) {
+	if src.value != "" && src.file != "" {
+		return "", errorf(mErrSecretTwice, src.flag, src.fileFlag)
+	}
+	if src.value != "" {
+		fmt.Fprintf(c.io.Stderr, "counsel: %s\n", fmt.Sprintf(c.tr(mOutSecretOnCommandLine), src.flag, src.fileFlag))
+		return strings.TrimSpace(src.value), nil
+	}
+	var b []byte
+	var err error
+	switch {
+	case src.file == "-":
+		b, err = io.ReadAll(io.LimitReader(c.io.Stdin, maxSecret))
+	case src.file != "":
+		b, err = readBounded(src.file, maxSecret)
+	case c.io.Terminal:
+		fmt.Fprint(c.io.Stderr, c.tr(src.ask))
+		b, err = term.ReadPassword(c.io.StdinFd)
+		fmt.Fprintln(c.io.Stderr)
+	default:
+		return "", withHintf(errorf(src.missing), mHintSeeFlags, c.name)
+	}
+	defer clear(b)
+	if err != nil {
+		return "", errorf(mErrReadSecret, src.fileFlag, err)
+	}
+	line, _, _ := strings.Cut(string(b), "\n")
+	line = strings.TrimSpace(line)
+	if line == "" {
+		return "", withHintf(errorf(src.missing), mHintSeeFlags, c.name)
+	}
+	return line, nil
+}
+
 // confirm asks a yes/no question (already in the person's language) on
 // a terminal; without one it fails with the hint.
 func (c *cmd) confirm(question string, hint msg) error {
@@ -256,9 +308,14 @@ func (c *cmd) unlock(ctx context.Context, allowPending bool) (*Session, error) {
 }
 
 func (c *cmd) printJSON(v any) error {
-	enc := json.NewEncoder(c.io.Stdout)
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
 	enc.SetEscapeHTML(false)
-	return enc.Encode(v)
+	if err := enc.Encode(v); err != nil {
+		return err
+	}
+	_, err := c.io.Stdout.Write(jsonForTerminal(b.Bytes()))
+	return err
 }
 
 func (c *cmd) printf(format msg, a ...any) { fmt.Fprintf(c.io.Stdout, c.tr(format), a...) }

@@ -12,7 +12,9 @@ import (
 	"time"
 
 	"lotse/api/client"
+	"lotse/content"
 	"lotse/crypto"
+	"lotse/domain"
 )
 
 // commands is counsel's command line: each entry defines the command's
@@ -26,6 +28,7 @@ var commands = map[string]func(c *cmd) action{
 	"roster":      rosterCommand,
 	"fingerprint": fingerprintCommand,
 	"cases":       casesCommand,
+	"centres":     centresCommand,
 	"read":        readCommand,
 	"reply":       replyCommand,
 	"close":       statusCommand("closed"),
@@ -40,10 +43,17 @@ var commands = map[string]func(c *cmd) action{
 func initCommand(c *cmd) action {
 	server := c.fs.String("server", "", mFlagServerExample.id)
 	setup := c.fs.String("setup", "", mFlagSetup.id)
+	setupFile := c.fs.String("setup-file", "", mFlagSetupFile.id)
+	insecure := c.fs.Bool("insecure-http", false, mFlagInsecureHttp.id)
 	name := c.fs.String("name", "", mFlagName.id)
 	return action{run: func(ctx context.Context, _ *Session, _ []string) (*output, error) {
-		if *server == "" || *setup == "" {
+		if *server == "" {
 			return nil, withHint(errorf(mErrInitNeedsServer), mHintInitUsage)
+		}
+		opts := c.opts
+		opts.InsecureHTTP = *insecure
+		if err := checkServer(*server, *insecure); err != nil {
+			return nil, err
 		}
 		dir, err := c.configDir()
 		if err != nil {
@@ -60,11 +70,20 @@ func initCommand(c *cmd) action {
 				return nil, err
 			}
 		}
+		// A resumed init has registered already and needs no token.
+		token := ""
+		if !resume {
+			token, err = c.secret(secretSource{value: *setup, file: *setupFile,
+				flag: "--setup", fileFlag: "--setup-file", ask: mAskSetupToken, missing: mErrNoSetupToken})
+			if err != nil {
+				return nil, err
+			}
+		}
 		p, err := c.passphrase(!resume)
 		if err != nil {
 			return nil, err
 		}
-		s, err := Init(ctx, dir, *server, *setup, *name, p, c.opts)
+		s, err := Init(ctx, dir, *server, token, *name, p, opts)
 		clear(p)
 		if err != nil {
 			return nil, err
@@ -89,11 +108,18 @@ func initCommand(c *cmd) action {
 func joinCommand(c *cmd) action {
 	server := c.fs.String("server", "", mFlagServer.id)
 	invite := c.fs.String("invite", "", mFlagInvite.id)
+	inviteFile := c.fs.String("invite-file", "", mFlagInviteFile.id)
+	insecure := c.fs.Bool("insecure-http", false, mFlagInsecureHttp.id)
 	name := c.fs.String("name", "", mFlagName.id)
 	teamFP := c.fs.String("team-fingerprint", "", mFlagTeamFingerprint.id)
 	return action{run: func(ctx context.Context, _ *Session, _ []string) (*output, error) {
-		if *server == "" || *invite == "" {
+		if *server == "" {
 			return nil, withHint(errorf(mErrJoinNeedsServer), mHintJoinUsage)
+		}
+		opts := c.opts
+		opts.InsecureHTTP = *insecure
+		if err := checkServer(*server, *insecure); err != nil {
+			return nil, err
 		}
 		dir, err := c.configDir()
 		if err != nil {
@@ -116,11 +142,16 @@ func joinCommand(c *cmd) action {
 			return c.confirm(c.tr(mAskTeamFingerprintReadOut),
 				mHintPassTeamFingerprint)
 		}
+		code, err := c.secret(secretSource{value: *invite, file: *inviteFile,
+			flag: "--invite", fileFlag: "--invite-file", ask: mAskInvite, missing: mErrNoInvite})
+		if err != nil {
+			return nil, err
+		}
 		p, err := c.passphrase(true)
 		if err != nil {
 			return nil, err
 		}
-		cfg, err := Join(ctx, dir, *server, *invite, *name, p, confirm, c.opts)
+		cfg, err := Join(ctx, dir, *server, code, *name, p, confirm, opts)
 		clear(p)
 		if err != nil {
 			return nil, err
@@ -157,7 +188,7 @@ func inviteCommand(c *cmd) action {
 
 func approveCommand(c *cmd) action {
 	fpFlag := c.fs.String("fingerprint", "", mFlagFingerprint.id)
-	return action{args: fixed("ID"), need: member, run: func(ctx context.Context, s *Session, rest []string) (*output, error) {
+	return action{args: fixed("ID"), need: member, before: checkCounsellorID, run: func(ctx context.Context, s *Session, rest []string) (*output, error) {
 		p, err := s.Pending(ctx, rest[0])
 		if err != nil {
 			return nil, err
@@ -188,6 +219,9 @@ func removeCommand(c *cmd) action {
 	yes := c.fs.Bool("yes", false, mFlagYes.id)
 	return action{args: fixed("ID"), need: member,
 		before: func(rest []string) error {
+			if err := checkCounsellorID(rest); err != nil {
+				return err
+			}
 			if *yes {
 				return nil
 			}
@@ -302,9 +336,18 @@ func (c *cmd) printCases(cs []client.Case) error {
 	return tw.Flush()
 }
 
+// checkCaseID checks the form of a case reference: the full id or the
+// first 8 digits the desk shows. Session.ResolveCase finds the case.
 func checkCaseID(rest []string) error {
-	if !crypto.ValidMailboxID(rest[0]) {
-		return withHint(errorf(mErrBadCaseId, rest[0]), mHintCaseIdForm)
+	if _, err := domain.ParseCaseRef(rest[0]); err != nil {
+		return withHint(errorf(mErrBadCaseId, oneLine(rest[0])), mHintCaseIdForm)
+	}
+	return nil
+}
+
+func checkCounsellorID(rest []string) error {
+	if !isCounsellorID(rest[0]) {
+		return withHint(errorf(mErrBadCounsellorId, oneLine(rest[0])), mHintRosterListsIds)
 	}
 	return nil
 }
@@ -312,12 +355,16 @@ func checkCaseID(rest []string) error {
 func readCommand(c *cmd) action {
 	return action{args: fixed("ID"), need: member, before: checkCaseID,
 		run: func(ctx context.Context, s *Session, rest []string) (*output, error) {
-			t, err := s.ReadCase(ctx, rest[0])
+			id, err := s.ResolveCase(ctx, rest[0])
+			if err != nil {
+				return nil, err
+			}
+			t, err := s.ReadCase(ctx, id)
 			if err != nil {
 				return nil, err
 			}
 			return &output{
-				json: map[string]any{"id": t.Case.ID, "messages": t.Messages},
+				json: map[string]any{"id": id, "messages": t.Messages},
 				text: func(c *cmd) error { c.printThread(t); return nil },
 				wipe: t.wipe,
 			}, nil
@@ -332,13 +379,16 @@ func (c *cmd) printThread(t *Thread) {
 			who = fmt.Sprintf(c.tr(mOutFromCounsellor), oneLine(m.Name))
 		}
 		fmt.Fprintf(c.io.Stdout, "\n#%d  %s  %s\n", m.Seq, who, oneLine(m.Sent))
+		if m.OlderEpoch {
+			c.printf(mOutOlderEpoch)
+		}
 		switch {
 		case m.Warning != "":
-			c.printf(mOutUnreadableMessage, m.Seq, m.Warning)
+			c.printf(mOutUnreadableMessage, m.Seq, oneLine(m.Warning))
 		case m.Duplicate:
 			c.printf(mOutDuplicate)
 		default:
-			fmt.Fprintf(c.io.Stdout, "%s\n", terminalText(m.Body))
+			fmt.Fprintf(c.io.Stdout, "%s\n", indentBody(m.Body))
 		}
 	}
 }
@@ -377,7 +427,11 @@ func replyCommand(c *cmd) action {
 			return nil
 		},
 		run: func(ctx context.Context, s *Session, rest []string) (*output, error) {
-			t, err := s.ReadCase(ctx, rest[0])
+			id, err := s.ResolveCase(ctx, rest[0])
+			if err != nil {
+				return nil, err
+			}
+			t, err := s.ReadCase(ctx, id)
 			if err != nil {
 				return nil, err
 			}
@@ -387,7 +441,7 @@ func replyCommand(c *cmd) action {
 				return nil, err
 			}
 			return &output{
-				json: map[string]any{"id": rest[0], "seq": seq},
+				json: map[string]any{"id": id, "seq": seq},
 				text: func(c *cmd) error { c.printf(mOutSent, seq); return nil },
 			}, nil
 		}}
@@ -409,7 +463,11 @@ func statusCommand(status string) func(c *cmd) action {
 	return func(c *cmd) action {
 		return action{args: fixed("ID"), need: member, before: checkCaseID,
 			run: func(ctx context.Context, s *Session, rest []string) (*output, error) {
-				cs, err := s.PatchCase(ctx, rest[0], client.CasePatch{Status: status})
+				id, err := s.ResolveCase(ctx, rest[0])
+				if err != nil {
+					return nil, err
+				}
+				cs, err := s.PatchCase(ctx, id, client.CasePatch{Status: status})
 				if err != nil {
 					return nil, err
 				}
@@ -432,8 +490,8 @@ func assignCommand(c *cmd) action {
 			if err := checkCaseID(rest); err != nil {
 				return err
 			}
-			if !*none && !validID(rest[1]) {
-				return withHint(errorf(mErrBadCounsellorId, rest[1]), mHintRosterListsIds)
+			if !*none && !isCounsellorID(rest[1]) {
+				return withHint(errorf(mErrBadCounsellorId, oneLine(rest[1])), mHintRosterListsIds)
 			}
 			return nil
 		},
@@ -442,7 +500,11 @@ func assignCommand(c *cmd) action {
 			if !*none {
 				to = rest[1]
 			}
-			cs, err := s.PatchCase(ctx, rest[0], client.CasePatch{Assignee: &to})
+			id, err := s.ResolveCase(ctx, rest[0])
+			if err != nil {
+				return nil, err
+			}
+			cs, err := s.PatchCase(ctx, id, client.CasePatch{Assignee: &to})
 			if err != nil {
 				return nil, err
 			}
@@ -463,12 +525,16 @@ func deleteCommand(c *cmd) action {
 			return c.confirm(fmt.Sprintf(c.tr(mAskDeleteCase), rest[0]), mHintPassYesDelete)
 		},
 		run: func(ctx context.Context, s *Session, rest []string) (*output, error) {
-			if err := s.DeleteCase(ctx, rest[0]); err != nil {
+			id, err := s.ResolveCase(ctx, rest[0])
+			if err != nil {
+				return nil, err
+			}
+			if err := s.DeleteCase(ctx, id); err != nil {
 				return nil, err
 			}
 			return &output{
-				json: map[string]any{"id": rest[0], "deleted": true},
-				text: func(c *cmd) error { c.printf(mOutCaseDeleted, rest[0]); return nil },
+				json: map[string]any{"id": id, "deleted": true},
+				text: func(c *cmd) error { c.printf(mOutCaseDeleted, id); return nil },
 			}, nil
 		}}
 }
@@ -653,4 +719,70 @@ func openBrowser(url string) bool {
 	}
 	go cmd.Wait()
 	return true
+}
+
+// centresCommand lists the counselling centres that are new or changed
+// since this desk confirmed the directory, and with --confirm confirms it
+// as the server serves it now (centres_pin.go).
+func centresCommand(c *cmd) action {
+	confirm := c.fs.Bool("confirm", false, mFlagConfirmCentres.id)
+	yes := c.fs.Bool("yes", false, mFlagYes.id)
+	return action{need: member, run: func(ctx context.Context, s *Session, _ []string) (*output, error) {
+		b, err := s.Centres(ctx)
+		if err != nil {
+			return nil, apiError(mDoingFetchCentres, err)
+		}
+		dir, err := content.ParseCentres(b)
+		if err != nil {
+			return nil, errorf(mErrCentresInvalid, oneLine(err.Error()))
+		}
+		changes, err := s.centreChanges(ctx, dir)
+		if err != nil {
+			return nil, err
+		}
+		type entry struct {
+			ID   string `json:"id"`
+			Name string `json:"name"`
+		}
+		changed := []entry{}
+		for _, ce := range dir.Centres() {
+			if changes[ce.ID] {
+				changed = append(changed, entry{ce.ID, ce.Name})
+			}
+		}
+		list := func(c *cmd) {
+			c.printf(mOutCentresChanged)
+			for _, e := range changed {
+				fmt.Fprintf(c.io.Stdout, "  %s  %s\n", oneLine(e.ID), oneLine(e.Name))
+			}
+		}
+		confirmed := false
+		if *confirm && len(changed) > 0 {
+			if !*yes {
+				list(c)
+				if err := c.confirm(c.tr(mAskConfirmCentres), mHintPassYesConfirm); err != nil {
+					return nil, err
+				}
+			}
+			if err := s.ConfirmCentres(ctx, dir); err != nil {
+				return nil, err
+			}
+			confirmed = true
+		}
+		return &output{
+			json: map[string]any{"changed": changed, "confirmed": confirmed, "total": dir.Len()},
+			text: func(c *cmd) error {
+				switch {
+				case confirmed:
+					c.printf(mOutCentresConfirmed, dir.Len())
+				case len(changed) == 0:
+					c.printf(mOutCentresAsConfirmed, dir.Len())
+				default:
+					list(c)
+					c.printf(mOutCentresCompare)
+				}
+				return nil
+			},
+		}, nil
+	}}
 }

@@ -13,6 +13,7 @@ import (
 	"filippo.io/age"
 
 	"lotse/crypto"
+	"lotse/domain"
 )
 
 // Files in the config directory.
@@ -45,6 +46,9 @@ type Config struct {
 	Pins []Pin `json:"pins"`
 	// Members are the members of the last keyring this desk verified.
 	Members []crypto.Member `json:"members"`
+	// InsecureHTTP is set when init or join was told, with
+	// --insecure-http, to use plain HTTP to a server beyond loopback.
+	InsecureHTTP bool `json:"insecure_http,omitempty"`
 
 	dir string
 }
@@ -77,7 +81,7 @@ func LoadConfig(dir string) (*Config, error) {
 	if err := json.Unmarshal(b, c); err != nil {
 		return nil, errorf(mErrParseConfig, filepath.Join(dir, configFile), err)
 	}
-	if c.Server == "" || !validID(c.ID) {
+	if _, err := domain.ParseCounsellorID(c.ID); c.Server == "" || err != nil {
 		return nil, errorf(mErrConfigIncomplete, filepath.Join(dir, configFile))
 	}
 	for i, p := range c.Pins {
@@ -178,22 +182,39 @@ const scryptWorkFactor = 18
 // newIdentityFile generates a personal hybrid identity and writes it to
 // dir/identity.age encrypted with the passphrase (age scrypt).
 func newIdentityFile(dir string, passphrase []byte, workFactor int) (*age.HybridIdentity, error) {
-	if err := checkNewPassphrase(passphrase); err != nil {
+	if err := checkNewIdentity(dir, passphrase); err != nil {
 		return nil, err
-	}
-	if _, err := os.Stat(filepath.Join(dir, identityFile)); err == nil {
-		return nil, &hintError{
-			err:  errorf(mErrDirHasIdentity, dir),
-			hint: mHintOtherConfigDirIdentity,
-		}
 	}
 	id, err := age.GenerateHybridIdentity()
 	if err != nil {
 		return nil, errorf(mErrGenerateIdentity, err)
 	}
+	if err := writeIdentityFile(dir, id, passphrase, workFactor); err != nil {
+		return nil, err
+	}
+	return id, nil
+}
+
+// checkNewIdentity is what newIdentityFile checks before it generates.
+func checkNewIdentity(dir string, passphrase []byte) error {
+	if err := checkNewPassphrase(passphrase); err != nil {
+		return err
+	}
+	if _, err := os.Stat(filepath.Join(dir, identityFile)); err == nil {
+		return &hintError{
+			err:  errorf(mErrDirHasIdentity, dir),
+			hint: mHintOtherConfigDirIdentity,
+		}
+	}
+	return nil
+}
+
+// writeIdentityFile encrypts id with the passphrase (age scrypt, the slow
+// part) into dir/identity.age.
+func writeIdentityFile(dir string, id *age.HybridIdentity, passphrase []byte, workFactor int) error {
 	r, err := age.NewScryptRecipient(string(passphrase))
 	if err != nil {
-		return nil, errorf(mErrEncryptIdentity, err)
+		return errorf(mErrEncryptIdentity, err)
 	}
 	if workFactor > 0 {
 		r.SetWorkFactor(workFactor)
@@ -201,7 +222,7 @@ func newIdentityFile(dir string, passphrase []byte, workFactor int) (*age.Hybrid
 	var buf bytes.Buffer
 	w, err := age.Encrypt(&buf, r)
 	if err != nil {
-		return nil, errorf(mErrEncryptIdentity, err)
+		return errorf(mErrEncryptIdentity, err)
 	}
 	secret := []byte(id.String() + "\n")
 	_, err = w.Write(secret)
@@ -210,12 +231,9 @@ func newIdentityFile(dir string, passphrase []byte, workFactor int) (*age.Hybrid
 		err = w.Close()
 	}
 	if err != nil {
-		return nil, errorf(mErrEncryptIdentity, err)
+		return errorf(mErrEncryptIdentity, err)
 	}
-	if err := writeFileAtomic(filepath.Join(dir, identityFile), buf.Bytes()); err != nil {
-		return nil, err
-	}
-	return id, nil
+	return writeFileAtomic(filepath.Join(dir, identityFile), buf.Bytes())
 }
 
 // errWrongPassphrase is a passphrase that does not open identity.age.
@@ -264,19 +282,6 @@ func checkNewPassphrase(p []byte) error {
 		return errorf(mErrPassphraseTooLong, maxPassphrase)
 	}
 	return nil
-}
-
-// validID is a counsellor id as the protocol fixes it: [a-z0-9]{1,32}.
-func validID(s string) bool {
-	if len(s) < 1 || len(s) > 32 {
-		return false
-	}
-	for _, c := range s {
-		if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9') {
-			return false
-		}
-	}
-	return true
 }
 
 // randomToken returns b64url of 32 random bytes.

@@ -13,7 +13,6 @@ import (
 
 	"lotse/api/client"
 	"lotse/content"
-	"lotse/crypto"
 )
 
 // The desk is a web UI served on 127.0.0.1 to the counsellor's own
@@ -55,6 +54,7 @@ type Desk struct {
 	threadMu sync.Mutex // one thread update at a time
 
 	centres   *content.Directory // the server's referral directory (centres.go), under mu
+	changed   CentreChanges      // its centres not as this desk confirmed them (centres_pin.go), under mu
 	centresMu sync.Mutex         // one fetch of it at a time
 }
 
@@ -251,7 +251,7 @@ func (d *Desk) follow(ctx context.Context, s *Session) {
 			go d.refreshCentres(ctx, s)
 			pause = time.Second
 			for ev := range st.Events() {
-				if ev.Type == "case" && crypto.ValidMailboxID(ev.ID) {
+				if ev.Type == "case" && isMailboxID(ev.ID) {
 					d.broadcast(deskEvent{name: "case", data: map[string]any{"id": ev.ID, "seq": ev.Seq}})
 				}
 			}

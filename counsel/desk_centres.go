@@ -46,21 +46,34 @@ func (d *Desk) refreshCentres(ctx context.Context, s *Session) (*content.Directo
 	if err != nil {
 		return nil, fmt.Errorf("%w: %v", errNoCentres, err)
 	}
+	changed, err := s.centreChanges(ctx, dir)
+	if IsAlarm(err) {
+		d.setAlarm(err)
+	}
+	if err != nil {
+		return nil, err
+	}
 	d.mu.Lock()
-	d.centres = dir
+	d.centres, d.changed = dir, changed
 	d.mu.Unlock()
 	return dir, nil
 }
 
-// directory is the last good directory, fetched now if there is none.
-func (d *Desk) directory(ctx context.Context, s *Session) (*content.Directory, error) {
+// directory is the last good directory, fetched now if there is none,
+// and its centres not as confirmed.
+func (d *Desk) directory(ctx context.Context, s *Session) (*content.Directory, CentreChanges, error) {
 	d.mu.Lock()
-	dir := d.centres
+	dir, changed := d.centres, d.changed
 	d.mu.Unlock()
 	if dir != nil {
-		return dir, nil
+		return dir, changed, nil
 	}
-	return d.refreshCentres(ctx, s)
+	if _, err := d.refreshCentres(ctx, s); err != nil {
+		return nil, nil, err
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.centres, d.changed, nil
 }
 
 // centreLang is the language of a centre block for an enquirer who wrote
@@ -85,6 +98,9 @@ type centreHit struct {
 	Languages     []string `json:"languages"`  // ISO 639-1 codes
 	LanguageNames []string `json:"language_names"`
 	Anonymous     bool     `json:"anonymous"`
+	// Changed marks a centre that is new or whose details differ from
+	// what this desk confirmed: the server may have changed them.
+	Changed bool `json:"changed,omitempty"`
 }
 
 // getCentres answers GET /api/centres?q=…&lang=de|en: the centres that
@@ -103,16 +119,16 @@ func (d *Desk) getCentres(w http.ResponseWriter, r *http.Request) {
 		writeErr(w, http.StatusBadRequest, "bad_request", errors.New("lang must be de or en"))
 		return
 	}
-	dir, err := d.directory(r.Context(), s)
+	dir, changed, err := d.directory(r.Context(), s)
 	if err != nil {
-		writeErr(w, http.StatusBadGateway, "centres_unavailable", err)
+		d.failCentres(w, err)
 		return
 	}
 	found := dir.SearchCentres(q.Get("q"))
 	hits := make([]centreHit, 0, min(len(found), maxCentreResults))
 	for _, c := range found[:min(len(found), maxCentreResults)] {
 		h := centreHit{ID: c.ID, Name: c.Name, Organisation: c.Organisation, City: c.City, State: c.State,
-			StateName: content.StateName(c.State, ui), Languages: c.Languages, Anonymous: c.Anonymous}
+			StateName: content.StateName(c.State, ui), Languages: c.Languages, Anonymous: c.Anonymous, Changed: changed[c.ID]}
 		for _, l := range c.Languages {
 			h.LanguageNames = append(h.LanguageNames, content.LanguageName(l, ui))
 		}
@@ -138,9 +154,9 @@ func (d *Desk) getCentreBlock(w http.ResponseWriter, r *http.Request) {
 		writeErr(w, http.StatusBadRequest, "bad_request", errors.New("malformed centre id"))
 		return
 	}
-	dir, err := d.directory(r.Context(), s)
+	dir, changed, err := d.directory(r.Context(), s)
 	if err != nil {
-		writeErr(w, http.StatusBadGateway, "centres_unavailable", err)
+		d.failCentres(w, err)
 		return
 	}
 	c, ok := dir.Centre(id)
@@ -148,5 +164,15 @@ func (d *Desk) getCentreBlock(w http.ResponseWriter, r *http.Request) {
 		writeErr(w, http.StatusNotFound, "centre_not_found", errors.New("no such centre in the list; it may have been removed"))
 		return
 	}
-	writeJSON(w, http.StatusOK, centreBlockAnswer{ID: c.ID, Name: c.Name, Lang: lang, Block: dir.CentreBlock(c, lang)})
+	writeJSON(w, http.StatusOK, centreBlockAnswer{ID: c.ID, Name: c.Name, Lang: lang, Block: dir.CentreBlock(c, lang), Changed: changed[c.ID]})
+}
+
+// failCentres answers a directory that could not be had; an alarm (this
+// desk's record of it does not open) raises the alarm.
+func (d *Desk) failCentres(w http.ResponseWriter, err error) {
+	if IsAlarm(err) {
+		d.fail(w, err)
+		return
+	}
+	writeErr(w, http.StatusBadGateway, "centres_unavailable", err)
 }

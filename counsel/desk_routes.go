@@ -16,6 +16,7 @@ import (
 
 	"lotse/api/client"
 	"lotse/crypto"
+	"lotse/domain"
 	"lotse/webclient/desk"
 )
 
@@ -345,7 +346,7 @@ func (d *Desk) withThread(ctx context.Context, s *Session, id string, f func(t *
 func (d *Desk) caseHandler(f func(w http.ResponseWriter, r *http.Request, s *Session, id string)) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		id := r.PathValue("id")
-		if !crypto.ValidMailboxID(id) {
+		if _, err := domain.ParseMailboxID(id); err != nil {
 			writeErr(w, http.StatusBadRequest, "bad_request", errors.New("malformed case id"))
 			return
 		}
@@ -413,7 +414,7 @@ func (d *Desk) patchCase(w http.ResponseWriter, r *http.Request, s *Session, id 
 		none := ""
 		p.Assignee = &none
 	}
-	if p.Status != "" && p.Status != "open" && p.Status != "closed" || p.Assignee != nil && *p.Assignee != "" && !validID(*p.Assignee) {
+	if p.Status != "" && p.Status != "open" && p.Status != "closed" || p.Assignee != nil && *p.Assignee != "" && !isCounsellorID(*p.Assignee) {
 		writeErr(w, http.StatusBadRequest, "bad_request", errors.New("bad status or assignee"))
 		return
 	}
@@ -518,7 +519,7 @@ func (d *Desk) postApprove(w http.ResponseWriter, r *http.Request) {
 		ID          string `json:"id"`
 		Fingerprint string `json:"fingerprint"`
 	}
-	if err := readBody(r, &req); err != nil || !validID(req.ID) {
+	if err := readBody(r, &req); err != nil || !isCounsellorID(req.ID) {
 		writeErr(w, http.StatusBadRequest, "bad_request", errors.New("malformed request"))
 		return
 	}
@@ -541,7 +542,7 @@ func (d *Desk) postRemove(w http.ResponseWriter, r *http.Request) {
 	var req struct {
 		ID string `json:"id"`
 	}
-	if err := readBody(r, &req); err != nil || !validID(req.ID) {
+	if err := readBody(r, &req); err != nil || !isCounsellorID(req.ID) {
 		writeErr(w, http.StatusBadRequest, "bad_request", errors.New("malformed request"))
 		return
 	}

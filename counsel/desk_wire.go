@@ -52,4 +52,7 @@ type centreBlockAnswer struct {
 	Name  string `json:"name"`
 	Lang  string `json:"lang"`
 	Block string `json:"block"`
+	// Changed: the centre is new or its details differ from what this
+	// desk confirmed; the page asks before it inserts them.
+	Changed bool `json:"changed,omitempty"`
 }

@@ -3,9 +3,9 @@ package counsel
 import (
 	"errors"
 	"fmt"
-	"strings"
 
 	"lotse/api/client"
+	"lotse/domain"
 )
 
 // hintError carries a next step for the person at the desk; args fill
@@ -133,38 +133,15 @@ func hintOf(err error) string {
 	return ""
 }
 
-// oneLine keeps text from the server or a document on one line, without
-// control characters that a terminal would act on.
-func oneLine(s string) string {
-	return strings.Map(func(r rune) rune {
-		if r < 0x20 || r >= 0x7f && r <= 0x9f {
-			return ' '
-		}
-		return r
-	}, s)
-}
-
-// terminalText is a message body for a terminal: line breaks and tabs
-// stay, every other control character (escape sequences could rewrite
-// the screen or the clipboard) becomes U+FFFD.
-func terminalText(s string) string {
-	return strings.Map(func(r rune) rune {
-		switch {
-		case r == '\n' || r == '\t':
-			return r
-		case r < 0x20 || r >= 0x7f && r <= 0x9f || r == 0x2028 || r == 0x2029:
-			return '\uFFFD'
-		}
-		return r
-	}, s)
-}
-
 // apiError gives an API error a next step where one exists.
 func apiError(what msg, err error) error {
 	var ae *client.Error
 	if !errors.As(err, &ae) {
 		if IsAlarm(err) || hintOf(err) != "" || errors.Is(err, errLocked) {
 			return err
+		}
+		if errors.Is(err, client.ErrMalformed) {
+			return withHint(errorf(mErrFailed, what, err), mHintServerMisbehaves)
 		}
 		return withHint(errorf(mErrFailed, what, err), mHintCheckConnection)
 	}
@@ -180,4 +157,16 @@ func apiError(what msg, err error) error {
 		return withHint(e, mHintWait)
 	}
 	return e
+}
+
+// isCounsellorID and isMailboxID apply the domain rules where only a yes
+// or no is needed.
+func isCounsellorID(s string) bool {
+	_, err := domain.ParseCounsellorID(s)
+	return err == nil
+}
+
+func isMailboxID(s string) bool {
+	_, err := domain.ParseMailboxID(s)
+	return err == nil
 }

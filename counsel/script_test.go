@@ -115,9 +115,12 @@ func TestScripts(t *testing.T) {
 				})
 				ts.Setenv("SERVER", s.URL)
 				ts.Setenv("SETUP", s.Setup)
+				// The token as a file, the way an admin is told to pass it.
+				ts.Check(os.WriteFile(ts.MkAbs("setup-token"), []byte(s.Setup+"\n"), 0o600))
 			},
 			"jsonenv":  cmdJSONEnv,
 			"enquirer": cmdEnquirer,
+			"proxy":    cmdProxy,
 			"forge-keyring": func(ts *testscript.TestScript, neg bool, args []string) {
 				if len(args) != 2 {
 					ts.Fatalf("usage: forge-keyring CONFIGDIR PASSFILE")
@@ -135,6 +138,15 @@ func TestScripts(t *testing.T) {
 				p := []byte(strings.TrimSpace(string(b)))
 				_, _, err = initRegister(context.Background(), ts.MkAbs(args[0]), ts.Getenv("SERVER"), ts.Getenv("SETUP"), args[2], p, testOptions)
 				ts.Check(err)
+			},
+			"replace-server": func(ts *testscript.TestScript, neg bool, args []string) {
+				if len(args) != 2 {
+					ts.Fatalf("usage: replace-server CONFIGDIR URL")
+				}
+				cfg, err := LoadConfig(ts.MkAbs(args[0]))
+				ts.Check(err)
+				cfg.Server = args[1]
+				ts.Check(cfg.Save())
 			},
 			"tamper-pin": func(ts *testscript.TestScript, neg bool, args []string) {
 				if len(args) != 1 {
@@ -195,6 +207,7 @@ func cmdEnquirer(ts *testscript.TestScript, neg bool, args []string) {
 			scriptMu.Unlock()
 			ts.Check(e.create(ctx, args[1]))
 			ts.Setenv("CASE", e.keys.MailboxID)
+			ts.Setenv("SHORTCASE", e.keys.MailboxID[:8])
 			return
 		}
 		ts.Check(e.write(ctx, args[1]))

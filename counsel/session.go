@@ -19,7 +19,8 @@ type Session struct {
 	cfg  *Config
 	base *client.Client // no credential
 
-	vmu sync.Mutex // one verification (and pin update) at a time
+	vmu   sync.Mutex // one verification (and pin update) at a time
+	pinMu sync.Mutex // one reader or writer of the per-case pins
 
 	mu      sync.Mutex
 	id      *age.HybridIdentity // nil after Wipe
@@ -38,6 +39,9 @@ func newSession(ctx context.Context, cfg *Config, id *age.HybridIdentity) (*Sess
 	if id.Recipient().String() != cfg.Recipient {
 		return nil, withHint(errorf(mErrIdentityMismatch),
 			mHintConfigMixedUp)
+	}
+	if err := checkServer(cfg.Server, cfg.InsecureHTTP); err != nil {
+		return nil, err
 	}
 	base, err := client.New(cfg.Server)
 	if err != nil {

@@ -2,6 +2,8 @@ package counsel
 
 import (
 	"context"
+	"net"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -11,6 +13,7 @@ import (
 
 	"lotse/api/client"
 	"lotse/crypto"
+	"lotse/domain"
 )
 
 const logoutTimeout = 5 * time.Second
@@ -24,6 +27,9 @@ type Options struct {
 	// PendingPoll is how often a pending counsellor's desk asks whether
 	// an admin has approved them; 0 is 30 seconds.
 	PendingPoll time.Duration
+	// InsecureHTTP allows http:// to a server beyond loopback (init and
+	// join keep it in the config).
+	InsecureHTTP bool
 }
 
 func (o Options) workFactor() int {
@@ -58,6 +64,9 @@ func Init(ctx context.Context, dir, server, setup, name string, passphrase []byt
 	}
 	if _, err := client.New(server); err != nil {
 		return nil, withHint(err, mHintPassServer)
+	}
+	if err := checkServer(server, opts.InsecureHTTP); err != nil {
+		return nil, err
 	}
 	if cfg := resumableInit(dir, server); cfg != nil {
 		s, err := Unlock(ctx, cfg, passphrase)
@@ -111,13 +120,18 @@ func initRegister(ctx context.Context, dir, server, setup, name string, passphra
 	if err := ensureDir(dir); err != nil {
 		return nil, nil, err
 	}
-	id, err := newIdentityFile(dir, passphrase, opts.workFactor())
-	if err != nil {
+	// The token is registered before the slow part (scrypt for
+	// identity.age), so it is valid and unused for as short a time as
+	// possible while it may sit in a file or the process list.
+	if err := checkNewIdentity(dir, passphrase); err != nil {
 		return nil, nil, err
+	}
+	id, err := age.GenerateHybridIdentity()
+	if err != nil {
+		return nil, nil, errorf(mErrGenerateIdentity, err)
 	}
 	reg, err := base.Register(ctx, client.Registration{Setup: setup, Name: name, Recipient: id.Recipient().String()})
 	if err != nil {
-		os.Remove(filepath.Join(dir, identityFile))
 		switch client.Code(err) {
 		case "setup_invalid":
 			return nil, nil, withHint(errorf(mErrSetupInvalid), mHintSetupTokenFromLog)
@@ -126,7 +140,10 @@ func initRegister(ctx context.Context, dir, server, setup, name string, passphra
 		}
 		return nil, nil, apiError(mDoingRegister, err)
 	}
-	cfg := &Config{Server: server, ID: reg.ID, Name: name, Recipient: id.Recipient().String(), dir: dir}
+	if err := writeIdentityFile(dir, id, passphrase, opts.workFactor()); err != nil {
+		return nil, nil, err
+	}
+	cfg := &Config{Server: server, ID: reg.ID, Name: name, Recipient: id.Recipient().String(), InsecureHTTP: opts.InsecureHTTP, dir: dir}
 	if err := cfg.Save(); err != nil {
 		return nil, nil, err
 	}
@@ -174,6 +191,9 @@ func Join(ctx context.Context, dir, server, invite, name string, passphrase []by
 	if err != nil {
 		return nil, withHint(err, mHintPassServer)
 	}
+	if err := checkServer(server, opts.InsecureHTTP); err != nil {
+		return nil, err
+	}
 	if err := checkFresh(dir); err != nil {
 		return nil, err
 	}
@@ -190,20 +210,26 @@ func Join(ctx context.Context, dir, server, invite, name string, passphrase []by
 	if err := ensureDir(dir); err != nil {
 		return nil, err
 	}
-	id, err := newIdentityFile(dir, passphrase, opts.workFactor())
-	if err != nil {
+	// As in Init: register first, then the slow scrypt.
+	if err := checkNewIdentity(dir, passphrase); err != nil {
 		return nil, err
+	}
+	id, err := age.GenerateHybridIdentity()
+	if err != nil {
+		return nil, errorf(mErrGenerateIdentity, err)
 	}
 	reg, err := base.Register(ctx, client.Registration{Invite: invite, Name: name, Recipient: id.Recipient().String()})
 	if err != nil {
-		os.Remove(filepath.Join(dir, identityFile))
 		if client.Code(err) == "invite_invalid" {
 			return nil, withHint(errorf(mErrInviteInvalid), mHintInviteExpired)
 		}
 		return nil, apiError(mDoingRegister, err)
 	}
+	if err := writeIdentityFile(dir, id, passphrase, opts.workFactor()); err != nil {
+		return nil, err
+	}
 	cfg := &Config{Server: server, ID: reg.ID, Name: name, Recipient: id.Recipient().String(),
-		Pins: []Pin{{Epoch: team.Epoch, Recipient: team.Recipient}}, dir: dir}
+		Pins: []Pin{{Epoch: team.Epoch, Recipient: team.Recipient}}, InsecureHTTP: opts.InsecureHTTP, dir: dir}
 	if err := cfg.Save(); err != nil {
 		return nil, err
 	}
@@ -214,8 +240,25 @@ func checkName(name string) error {
 	if name == "" {
 		return withHint(errorf(mErrMissingName), mHintNameExample)
 	}
-	if len(name) > 100 || oneLine(name) != name {
-		return errorf(mErrBadName)
+	if _, err := domain.ParseDisplayName(name); err != nil {
+		return errorf(mErrBadName, domain.MaxDisplayNameLen)
 	}
 	return nil
+}
+
+// checkServer refuses plain HTTP to a server beyond loopback unless the
+// counsellor asked for it (--insecure-http): on the way, anyone could
+// read the session token and rewrite every answer, and although the
+// messages stay end-to-end encrypted, the roster, the case list and the
+// referral directory would be theirs to change.
+func checkServer(server string, insecure bool) error {
+	u, err := url.Parse(server)
+	if err != nil || u.Scheme != "http" || insecure {
+		return nil // client.New says what is wrong with other URLs
+	}
+	host := u.Hostname()
+	if ip := net.ParseIP(host); ip != nil && ip.IsLoopback() || strings.EqualFold(host, "localhost") {
+		return nil
+	}
+	return withHint(errorf(mErrPlainHttp, oneLine(host)), mHintUseHttps)
 }

@@ -1,10 +1,12 @@
 package counsel
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/base64"
 	"errors"
+	"os"
 	"runtime"
 	"sync"
 	"time"
@@ -14,6 +16,7 @@ import (
 
 	"lotse/api/client"
 	"lotse/crypto"
+	"lotse/domain"
 )
 
 // Message is one message of a thread as the desk shows it. Warning is set
@@ -29,6 +32,10 @@ type Message struct {
 	Role      string `json:"role,omitempty"`
 	Duplicate bool   `json:"duplicate,omitempty"`
 	Warning   string `json:"warning,omitempty"`
+	// OlderEpoch marks an enquirer message that the newest team key
+	// does not open: it was sealed to an older epoch, whose key a
+	// counsellor removed since may still hold.
+	OlderEpoch bool `json:"older_epoch,omitempty"`
 }
 
 // Thread is a decrypted case. It keeps what a reply needs: the mailbox key
@@ -37,6 +44,7 @@ type Thread struct {
 	Case     client.Case `json:"case"`
 	Messages []Message   `json:"messages"`
 
+	id        string // the case id asked for, which the documents name
 	mk        []byte
 	recipient string // from the enquirer's first document only
 	lang      string
@@ -77,7 +85,18 @@ func (s *Session) ReadCase(ctx context.Context, id string) (*Thread, error) {
 }
 
 // updateThread fetches and decrypts the messages after the thread's last.
+// The case id is the one asked for, never the one the server echoes:
+// the reader rules check that every document names it, and a reply goes
+// to it.
 func (s *Session) updateThread(ctx context.Context, id string, t *Thread) error {
+	mid, err := domain.ParseMailboxID(id)
+	if err != nil {
+		return withHint(errorf(mErrBadCaseId, oneLine(id)), mHintCaseIdForm)
+	}
+	id = mid.String()
+	if t.id != "" && t.id != id {
+		panic("counsel: thread of case " + t.id + " updated as " + id)
+	}
 	ids, err := s.teamIdentities(ctx)
 	if err != nil {
 		return err
@@ -91,17 +110,38 @@ func (s *Session) updateThread(ctx context.Context, id string, t *Thread) error 
 	if err != nil {
 		return apiError(mDoingFetchCase, err)
 	}
-	t.Case = cd.Case
+	if cd.Case.ID != id {
+		return alarm(mAlarmCaseIdDiffers, short(mid))
+	}
 	msgs := make([]crypto.StoredMessage, len(cd.Messages))
 	for i, m := range cd.Messages {
 		msgs[i] = crypto.StoredMessage{Seq: m.Seq, From: m.From, Ciphertext: m.Ciphertext}
 	}
 	entries, mk := readThreadParallel(id, t.mk, msgs, ids)
 	if t.mk == nil && mk != nil {
-		t.mk = mk
+		// The first document gave the mailbox key: it must be the one
+		// this desk read the first time (§11 "Per-case pins").
+		// A first document without a recipient is never pinned: nobody
+		// can reply to it, and where a pin exists it is a change.
+		pin, perr := crypto.CasePinOf(entries[0].Doc)
+		if err := s.checkCasePin(ctx, mid, pin, perr == nil); err != nil {
+			clear(mk)
+			return err
+		}
+		if perr == nil {
+			t.mk = mk
+		} else {
+			clear(mk)
+		}
 	}
-	for _, e := range entries {
+	t.id = id
+	t.Case = cd.Case
+	for i, e := range entries {
 		m := Message{Seq: e.Seq, From: e.From}
+		// With one epoch, every message is sealed to the newest.
+		if e.Doc != nil && e.From == crypto.FromEnquirer && len(ids) > 1 && msgs[i].Seq == e.Seq {
+			m.OlderEpoch = !opensWith(msgs[i].Ciphertext, ids[0])
+		}
 		if e.Doc != nil {
 			d := e.Doc
 			m.Name, m.Sent, m.Body, m.Lang, m.Role = d.Name, d.Sent, d.Body, d.Lang, d.Role
@@ -123,6 +163,13 @@ func (s *Session) updateThread(ctx context.Context, id string, t *Thread) error 
 		}
 	}
 	return nil
+}
+
+// opensWith reports whether id unwraps the file key of the age file ct:
+// only the header is read.
+func opensWith(ct []byte, id age.Identity) bool {
+	_, err := age.Decrypt(bytes.NewReader(ct), id)
+	return err == nil
 }
 
 func warningOf(err error) string {
@@ -209,7 +256,7 @@ func (s *Session) Reply(ctx context.Context, t *Thread, body, lang string) (uint
 	if err != nil {
 		return 0, err
 	}
-	doc := &crypto.Document{V: 1, Type: "message", Mailbox: t.Case.ID, ID: docID,
+	doc := &crypto.Document{V: 1, Type: "message", Mailbox: t.id, ID: docID,
 		MK: base64.StdEncoding.EncodeToString(t.mk), From: crypto.FromCounsellor, Name: s.cfg.Name,
 		Sent: time.Now().UTC().Format(time.RFC3339), Lang: lang, Body: body}
 	for attempt := 0; ; attempt++ {
@@ -231,7 +278,7 @@ func (s *Session) Reply(ctx context.Context, t *Thread, body, lang string) (uint
 		var seq uint64
 		err = s.retry(ctx, func(api *client.Client) error {
 			var err error
-			seq, err = api.Reply(ctx, t.Case.ID, client.NewMessage{Epoch: team.Epoch, Ciphertext: ct})
+			seq, err = api.Reply(ctx, t.id, client.NewMessage{Epoch: team.Epoch, Ciphertext: ct})
 			return err
 		})
 		if client.Code(err) == "stale_epoch" && attempt == 0 {
@@ -245,6 +292,37 @@ func (s *Session) Reply(ctx context.Context, t *Thread, body, lang string) (uint
 		}
 		return seq, nil
 	}
+}
+
+// ResolveCase finds the case a reference names: a full id as it is, the
+// 8-digit short form the desk shows among the team's cases. A short
+// form that matches no case or several is an error, never a guess.
+func (s *Session) ResolveCase(ctx context.Context, ref string) (string, error) {
+	r, err := domain.ParseCaseRef(ref)
+	if err != nil {
+		return "", withHint(errorf(mErrBadCaseId, oneLine(ref)), mHintCaseIdForm)
+	}
+	if id, ok := r.MailboxID(); ok {
+		return id.String(), nil
+	}
+	cs, err := s.Cases(ctx, "")
+	if err != nil {
+		return "", err
+	}
+	ids := make([]domain.MailboxID, 0, len(cs))
+	for _, c := range cs {
+		if id, err := domain.ParseMailboxID(c.ID); err == nil {
+			ids = append(ids, id)
+		}
+	}
+	id, err := r.Resolve(ids)
+	switch {
+	case errors.Is(err, domain.ErrAmbiguousCase):
+		return "", withHint(errorf(mErrAmbiguousCase, r.String()), mHintUseFullCaseId)
+	case err != nil:
+		return "", withHint(errorf(mErrNoSuchCase, r.String()), mHintCaseIdForm)
+	}
+	return id.String(), nil
 }
 
 // Cases lists cases (status "" for all), newest activity first.
@@ -287,6 +365,12 @@ func (s *Session) DeleteCase(ctx context.Context, id string) error {
 	err := s.retry(ctx, func(api *client.Client) error { return api.DeleteCase(ctx, id) })
 	if err != nil {
 		return apiError(mDoingDeleteCase, err)
+	}
+	// The pin of a case that is gone only says that it existed.
+	if mid, err := domain.ParseMailboxID(id); err == nil {
+		s.pinMu.Lock()
+		os.Remove(casePinPath(s.cfg.dir, mid))
+		s.pinMu.Unlock()
 	}
 	return nil
 }

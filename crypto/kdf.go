@@ -149,12 +149,3 @@ func ParseBearer(s string) (mailboxID string, auth [32]byte, err error) {
 func VerifierOf(auth [32]byte) [32]byte {
 	return stdsha256.Sum256(auth[:])
 }
-
-// ValidMailboxID reports whether s is 32 lower-case hex characters.
-//
-// Deprecated: use domain.ParseMailboxID; this remains until counsel has
-// switched.
-func ValidMailboxID(s string) bool {
-	_, err := domain.ParseMailboxID(s)
-	return err == nil
-}

@@ -41,22 +41,6 @@ func TestParseBearer(t *testing.T) {
 	}
 }
 
-func TestValidMailboxID(t *testing.T) {
-	for s, want := range map[string]bool{
-		"f8ee9348bac6af4ee846fb2803a75774":  true,
-		"00000000000000000000000000000000":  true,
-		"F8EE9348BAC6AF4EE846FB2803A75774":  false,
-		"f8ee9348bac6af4ee846fb2803a7577":   false,
-		"f8ee9348bac6af4ee846fb2803a757740": false,
-		"f8ee9348bac6af4ee846fb2803a7577g":  false,
-		"":                                  false,
-	} {
-		if ValidMailboxID(s) != want {
-			t.Errorf("ValidMailboxID(%q) = %v", s, !want)
-		}
-	}
-}
-
 func TestFingerprint(t *testing.T) {
 	// Computed independently (Python hashlib, int.from_bytes).
 	for in, want := range map[string]string{

@@ -128,7 +128,7 @@ func TestKDFVectors(t *testing.T) {
 			if k.MailboxID != v.MailboxID {
 				t.Errorf("mailbox_id %q, want %q", k.MailboxID, v.MailboxID)
 			}
-			if !ValidMailboxID(k.MailboxID) {
+			if _, err := domain.ParseMailboxID(k.MailboxID); err != nil {
 				t.Errorf("mailbox_id %q is not valid", k.MailboxID)
 			}
 			if k.Identity.String() != v.Identity {

@@ -16,7 +16,13 @@ func (c *Client) Compact(ctx context.Context) error {
 // CompactReport is Compact, returning the server's report.
 func (c *Client) CompactReport(ctx context.Context) (*Compaction, error) {
 	var out Compaction
-	err := c.do(ctx, request{method: http.MethodPost, route: "/api/v1/admin/compact", path: "/admin/compact", want: http.StatusOK, out: &out})
+	err := c.do(ctx, request{method: http.MethodPost, route: "/api/v1/admin/compact", path: "/admin/compact", want: http.StatusOK, out: &out,
+		check: func(route string) error {
+			if out.Purged < 0 || out.BytesBefore < 0 || out.BytesAfter < 0 || out.DurationMS < 0 {
+				return malformed(route, "report")
+			}
+			return nil
+		}})
 	if err != nil {
 		return nil, err
 	}

@@ -120,6 +120,9 @@ type request struct {
 	body   any        // JSON-encoded if not nil
 	want   int        // expected success status
 	out    any        // JSON-decoded if not nil
+	// check validates out once decoded (check.go); nil where the
+	// caller gets nothing it could show.
+	check func(route string) error
 }
 
 func (c *Client) newRequest(ctx context.Context, method, path string, query url.Values, body any) (*http.Request, error) {
@@ -179,6 +182,9 @@ func (c *Client) do(ctx context.Context, r request) error {
 	if err := json.Unmarshal(b, r.out); err != nil {
 		return fmt.Errorf("client: %s %s: decode response: %v", r.method, r.route, err)
 	}
+	if r.check != nil {
+		return r.check(r.method + " " + r.route)
+	}
 	return nil
 }
 
@@ -214,7 +220,12 @@ func readError(resp *http.Response) error {
 	if err == nil {
 		var body wire.ErrorBody
 		if json.Unmarshal(b, &body) == nil {
-			e.Code, e.Message = body.Error, body.Message
+			// The code is matched by callers, the message shown to
+			// people: neither may carry what Text drops.
+			if errorCode.MatchString(body.Error) {
+				e.Code = body.Error
+			}
+			e.Message = Text(body.Message)
 		}
 	}
 	return e

@@ -146,6 +146,14 @@ func TestRequestShapes(t *testing.T) {
 	ctx := context.Background()
 	alice := "alice"
 	none := ""
+	// Answers pass the client's checks (check.go): ids, enums, times.
+	const id = "0123456789abcdef0123456789abcdef"
+	const caseFields = `"status":"open","created":"2026-01-01","expires":"2026-04-01","last_activity":"2026-01-01T10:00:00Z","message_count":1`
+	teamKey, err := age.GenerateHybridIdentity()
+	if err != nil {
+		t.Fatal(err)
+	}
+	recipient := teamKey.Recipient().String()
 	tests := []struct {
 		name   string
 		status int
@@ -168,11 +176,11 @@ func TestRequestShapes(t *testing.T) {
 			return err
 		}, recorded{method: "POST", path: "/api/v1/mailboxes", contentType: "application/json", body: map[string]any{
 			"id": "ab", "verifier": "AQ==", "epoch": 1.0, "message": "Ag=="}}},
-		{"mailbox after", 200, `{"id":"ab","status":"new","created":"2026-01-01","expires":"2026-04-01","messages":[]}`, func(c *Client) error {
+		{"mailbox after", 200, `{"id":"` + id + `","status":"new","created":"2026-01-01","expires":"2026-04-01","messages":[]}`, func(c *Client) error {
 			_, err := c.WithToken("ab.Zm9v").Mailbox(ctx, 7)
 			return err
 		}, recorded{method: "GET", path: "/api/v1/mailbox", rawQuery: "after=7", auth: "Bearer ab.Zm9v"}},
-		{"mailbox all", 200, `{"messages":[]}`, func(c *Client) error {
+		{"mailbox all", 200, `{"id":"` + id + `","status":"new","created":"2026-01-01","expires":"2026-04-01","messages":[]}`, func(c *Client) error {
 			_, err := c.WithToken("ab.Zm9v").Mailbox(ctx, 0)
 			return err
 		}, recorded{method: "GET", path: "/api/v1/mailbox", auth: "Bearer ab.Zm9v"}},
@@ -195,7 +203,7 @@ func TestRequestShapes(t *testing.T) {
 			_, err := c.WithToken("s").Cases(ctx, "")
 			return err
 		}, recorded{method: "GET", path: "/api/v1/cases", auth: "Bearer s"}},
-		{"patch assign", 200, `{"id":"ab","assignee":"alice"}`, func(c *Client) error {
+		{"patch assign", 200, `{"id":"` + id + `","assignee":"alice",` + caseFields + `}`, func(c *Client) error {
 			cs, err := c.WithToken("s").PatchCase(ctx, "ab", CasePatch{Assignee: &alice})
 			if err == nil && (cs.Assignee == nil || *cs.Assignee != "alice") {
 				t.Errorf("answer %+v", cs)
@@ -203,7 +211,7 @@ func TestRequestShapes(t *testing.T) {
 			return err
 		}, recorded{method: "PATCH", path: "/api/v1/cases/ab", auth: "Bearer s", contentType: "application/json",
 			body: map[string]any{"assignee": "alice"}}},
-		{"patch unassign and close", 200, `{"id":"ab","assignee":null}`, func(c *Client) error {
+		{"patch unassign and close", 200, `{"id":"` + id + `","assignee":null,` + caseFields + `}`, func(c *Client) error {
 			cs, err := c.WithToken("s").PatchCase(ctx, "ab", CasePatch{Status: "closed", Assignee: &none})
 			if err == nil && cs.Assignee != nil {
 				t.Errorf("answer %+v", cs)
@@ -216,19 +224,19 @@ func TestRequestShapes(t *testing.T) {
 			return err
 		}, recorded{method: "POST", path: "/api/v1/cases/ab/messages", auth: "Bearer s", contentType: "application/json",
 			body: map[string]any{"epoch": 1.0, "ciphertext": "AA=="}}},
-		{"case after", 200, `{"id":"ab","messages":[{"seq":2,"from":"counsellor","ciphertext":"AA=="}]}`, func(c *Client) error {
+		{"case after", 200, `{"id":"` + id + `",` + caseFields + `,"messages":[{"seq":2,"from":"counsellor","ciphertext":"AA=="}]}`, func(c *Client) error {
 			cd, err := c.WithToken("s").Case(ctx, "ab", 1)
-			if err == nil && (len(cd.Messages) != 1 || cd.Messages[0].Seq != 2 || cd.ID != "ab") {
+			if err == nil && (len(cd.Messages) != 1 || cd.Messages[0].Seq != 2 || cd.ID != id) {
 				t.Errorf("answer %+v", cd)
 			}
 			return err
 		}, recorded{method: "GET", path: "/api/v1/cases/ab", rawQuery: "after=1", auth: "Bearer s"}},
-		{"session", 200, `{"token":"tok","expires":"2026-01-01T12:00:00Z"}`, func(c *Client) error {
+		{"session", 200, `{"token":"` + strings.Repeat("A", 43) + `","expires":"2026-01-01T12:00:00Z"}`, func(c *Client) error {
 			_, err := c.Session(ctx, "alice", []byte{1}, []byte{2})
 			return err
 		}, recorded{method: "POST", path: "/api/v1/auth/session", contentType: "application/json",
 			body: map[string]any{"counsellor": "alice", "nonce": "AQ==", "response": "Ag=="}}},
-		{"first keyring", 200, `{"epoch":1}`, func(c *Client) error {
+		{"first keyring", 200, `{"epoch":1,"recipient":"` + recipient + `","members":["a"]}`, func(c *Client) error {
 			_, err := c.WithToken("s").PutKeyring(ctx, KeyringUpdate{Epoch: 1, Recipient: "age1pq1x", Envelope: []byte{1}, Members: []string{"a"}})
 			return err
 		}, recorded{method: "PUT", path: "/api/v1/keyring", auth: "Bearer s", contentType: "application/json",

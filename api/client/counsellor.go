@@ -12,13 +12,20 @@ import (
 
 	"lotse/api/wire"
 	"lotse/crypto"
+	"lotse/domain"
 )
 
 // Challenge asks for a login challenge for a counsellor id.
 func (c *Client) Challenge(ctx context.Context, counsellorID string) (*Challenge, error) {
 	var ch Challenge
 	body := wire.ChallengeRequest{Counsellor: counsellorID}
-	err := c.do(ctx, request{method: http.MethodPost, route: "/api/v1/auth/challenge", path: "/auth/challenge", body: body, want: http.StatusOK, out: &ch})
+	err := c.do(ctx, request{method: http.MethodPost, route: "/api/v1/auth/challenge", path: "/auth/challenge", body: body, want: http.StatusOK, out: &ch,
+		check: func(route string) error {
+			if !validTime(ch.Expires) {
+				return malformed(route, "challenge")
+			}
+			return nil
+		}})
 	if err != nil {
 		return nil, err
 	}
@@ -29,7 +36,13 @@ func (c *Client) Challenge(ctx context.Context, counsellorID string) (*Challenge
 func (c *Client) Session(ctx context.Context, counsellorID string, nonce, response []byte) (*Session, error) {
 	var s Session
 	body := wire.SessionRequest{Counsellor: counsellorID, Nonce: nonce, Response: response}
-	err := c.do(ctx, request{method: http.MethodPost, route: "/api/v1/auth/session", path: "/auth/session", body: body, want: http.StatusOK, out: &s})
+	err := c.do(ctx, request{method: http.MethodPost, route: "/api/v1/auth/session", path: "/auth/session", body: body, want: http.StatusOK, out: &s,
+		check: func(route string) error {
+			if !token.MatchString(s.Token) || !validTime(s.Expires) {
+				return malformed(route, "session")
+			}
+			return nil
+		}})
 	if err != nil {
 		return nil, err
 	}
@@ -65,7 +78,15 @@ func (c *Client) Cases(ctx context.Context, status string) ([]Case, error) {
 	if status != "" {
 		q = url.Values{"status": {status}}
 	}
-	err := c.do(ctx, request{method: http.MethodGet, route: "/api/v1/cases", path: "/cases", query: q, want: http.StatusOK, out: &out})
+	err := c.do(ctx, request{method: http.MethodGet, route: "/api/v1/cases", path: "/cases", query: q, want: http.StatusOK, out: &out,
+		check: func(route string) error {
+			for i := range out.Cases {
+				if err := checkCase(route, &out.Cases[i]); err != nil {
+					return err
+				}
+			}
+			return nil
+		}})
 	if err != nil {
 		return nil, err
 	}
@@ -93,7 +114,13 @@ func (c *Client) CasesPage(ctx context.Context, status string, limit int, cursor
 // Case returns a case with its messages after seq after (0: all).
 func (c *Client) Case(ctx context.Context, id string, after uint64) (*CaseDetail, error) {
 	var cd CaseDetail
-	err := c.do(ctx, request{method: http.MethodGet, route: "/api/v1/cases/{id}", path: casePath(id), query: afterQuery(after), want: http.StatusOK, out: &cd})
+	err := c.do(ctx, request{method: http.MethodGet, route: "/api/v1/cases/{id}", path: casePath(id), query: afterQuery(after), want: http.StatusOK, out: &cd,
+		check: func(route string) error {
+			if err := checkCase(route, &cd.Case); err != nil {
+				return err
+			}
+			return checkMessages(route, cd.Messages)
+		}})
 	if err != nil {
 		return nil, err
 	}
@@ -103,7 +130,8 @@ func (c *Client) Case(ctx context.Context, id string, after uint64) (*CaseDetail
 // Reply adds a counsellor message to a case and returns its seq.
 func (c *Client) Reply(ctx context.Context, id string, m NewMessage) (uint64, error) {
 	var p wire.Posted
-	err := c.do(ctx, request{method: http.MethodPost, route: "/api/v1/cases/{id}/messages", path: casePath(id) + "/messages", body: m, want: http.StatusCreated, out: &p})
+	err := c.do(ctx, request{method: http.MethodPost, route: "/api/v1/cases/{id}/messages", path: casePath(id) + "/messages", body: m, want: http.StatusCreated, out: &p,
+		check: func(route string) error { return checkSeq(route, p.Seq) }})
 	if err != nil {
 		return 0, err
 	}
@@ -113,7 +141,8 @@ func (c *Client) Reply(ctx context.Context, id string, m NewMessage) (uint64, er
 // PatchCase sets a case's status and/or assignee and returns the case.
 func (c *Client) PatchCase(ctx context.Context, id string, p CasePatch) (*Case, error) {
 	var cs Case
-	err := c.do(ctx, request{method: http.MethodPatch, route: "/api/v1/cases/{id}", path: casePath(id), body: p, want: http.StatusOK, out: &cs})
+	err := c.do(ctx, request{method: http.MethodPatch, route: "/api/v1/cases/{id}", path: casePath(id), body: p, want: http.StatusOK, out: &cs,
+		check: func(route string) error { return checkCase(route, &cs) }})
 	if err != nil {
 		return nil, err
 	}
@@ -134,7 +163,8 @@ func (c *Client) Events(ctx context.Context) (*EventStream, error) {
 // GetKeyring returns the current keyring (404 before the first).
 func (c *Client) GetKeyring(ctx context.Context) (*Keyring, error) {
 	var k Keyring
-	err := c.do(ctx, request{method: http.MethodGet, route: "/api/v1/keyring", path: "/keyring", want: http.StatusOK, out: &k})
+	err := c.do(ctx, request{method: http.MethodGet, route: "/api/v1/keyring", path: "/keyring", want: http.StatusOK, out: &k,
+		check: func(route string) error { return checkKeyring(route, &k) }})
 	if err != nil {
 		return nil, err
 	}
@@ -144,7 +174,8 @@ func (c *Client) GetKeyring(ctx context.Context) (*Keyring, error) {
 // PutKeyring stores a new keyring (admins only) and returns it as stored.
 func (c *Client) PutKeyring(ctx context.Context, u KeyringUpdate) (*Keyring, error) {
 	var k Keyring
-	err := c.do(ctx, request{method: http.MethodPut, route: "/api/v1/keyring", path: "/keyring", body: u, want: http.StatusOK, out: &k})
+	err := c.do(ctx, request{method: http.MethodPut, route: "/api/v1/keyring", path: "/keyring", body: u, want: http.StatusOK, out: &k,
+		check: func(route string) error { return checkKeyring(route, &k) }})
 	if err != nil {
 		return nil, err
 	}
@@ -154,7 +185,15 @@ func (c *Client) PutKeyring(ctx context.Context, u KeyringUpdate) (*Keyring, err
 // Counsellors lists every counsellor in every state.
 func (c *Client) Counsellors(ctx context.Context) ([]Counsellor, error) {
 	var out wire.CounsellorList
-	err := c.do(ctx, request{method: http.MethodGet, route: "/api/v1/counsellors", path: "/counsellors", want: http.StatusOK, out: &out})
+	err := c.do(ctx, request{method: http.MethodGet, route: "/api/v1/counsellors", path: "/counsellors", want: http.StatusOK, out: &out,
+		check: func(route string) error {
+			for i := range out.Counsellors {
+				if err := checkCounsellor(route, &out.Counsellors[i]); err != nil {
+					return err
+				}
+			}
+			return nil
+		}})
 	if err != nil {
 		return nil, err
 	}
@@ -188,7 +227,13 @@ func (c *Client) RejectCounsellor(ctx context.Context, id string) error {
 func (c *Client) CreateInvite(ctx context.Context, role string) (*Invite, error) {
 	var inv Invite
 	body := wire.InviteRequest{Role: role}
-	err := c.do(ctx, request{method: http.MethodPost, route: "/api/v1/invites", path: "/invites", body: body, want: http.StatusOK, out: &inv})
+	err := c.do(ctx, request{method: http.MethodPost, route: "/api/v1/invites", path: "/invites", body: body, want: http.StatusOK, out: &inv,
+		check: func(route string) error {
+			if !token.MatchString(inv.Invite) || !validTime(inv.Expires) {
+				return malformed(route, "invite")
+			}
+			return nil
+		}})
 	if err != nil {
 		return nil, err
 	}
@@ -199,7 +244,16 @@ func (c *Client) CreateInvite(ctx context.Context, role string) (*Invite, error)
 // active admin) or an invite (pending until an admin's keyring lists them).
 func (c *Client) Register(ctx context.Context, r Registration) (*Registered, error) {
 	var out Registered
-	err := c.do(ctx, request{method: http.MethodPost, route: "/api/v1/counsellors", path: "/counsellors", body: r, want: http.StatusCreated, out: &out})
+	err := c.do(ctx, request{method: http.MethodPost, route: "/api/v1/counsellors", path: "/counsellors", body: r, want: http.StatusCreated, out: &out,
+		check: func(route string) error {
+			if _, err := domain.ParseCounsellorID(out.ID); err != nil {
+				return malformed(route, "counsellor id")
+			}
+			if out.State != "active" && out.State != "pending" {
+				return malformed(route, "counsellor state")
+			}
+			return nil
+		}})
 	if err != nil {
 		return nil, err
 	}

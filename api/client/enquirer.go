@@ -13,7 +13,8 @@ import (
 // before the first keyring).
 func (c *Client) Team(ctx context.Context) (*Team, error) {
 	var t Team
-	err := c.do(ctx, request{method: http.MethodGet, route: "/api/v1/team", path: "/team", want: http.StatusOK, out: &t})
+	err := c.do(ctx, request{method: http.MethodGet, route: "/api/v1/team", path: "/team", want: http.StatusOK, out: &t,
+		check: func(route string) error { return checkTeam(route, &t) }})
 	if err != nil {
 		return nil, err
 	}
@@ -23,7 +24,13 @@ func (c *Client) Team(ctx context.Context) (*Team, error) {
 // Pow fetches a proof-of-work challenge for CreateMailbox.
 func (c *Client) Pow(ctx context.Context) (*Pow, error) {
 	var p Pow
-	err := c.do(ctx, request{method: http.MethodGet, route: "/api/v1/pow", path: "/pow", want: http.StatusOK, out: &p})
+	err := c.do(ctx, request{method: http.MethodGet, route: "/api/v1/pow", path: "/pow", want: http.StatusOK, out: &p,
+		check: func(route string) error {
+			if p.Difficulty < 0 || p.Difficulty > 24 || !validTime(p.Expires) {
+				return malformed(route, "proof of work")
+			}
+			return nil
+		}})
 	if err != nil {
 		return nil, err
 	}
@@ -34,7 +41,13 @@ func (c *Client) Pow(ctx context.Context) (*Pow, error) {
 // no credential.
 func (c *Client) CreateMailbox(ctx context.Context, m NewMailbox) (*CreatedMailbox, error) {
 	var out CreatedMailbox
-	err := c.do(ctx, request{method: http.MethodPost, route: "/api/v1/mailboxes", path: "/mailboxes", body: m, want: http.StatusCreated, out: &out})
+	err := c.do(ctx, request{method: http.MethodPost, route: "/api/v1/mailboxes", path: "/mailboxes", body: m, want: http.StatusCreated, out: &out,
+		check: func(route string) error {
+			if out.Seq != 1 || !validDate(out.Expires) {
+				return malformed(route, "answer")
+			}
+			return nil
+		}})
 	if err != nil {
 		return nil, err
 	}
@@ -45,7 +58,14 @@ func (c *Client) CreateMailbox(ctx context.Context, m NewMailbox) (*CreatedMailb
 // (0: all). The client's token must be the enquirer's bearer.
 func (c *Client) Mailbox(ctx context.Context, after uint64) (*Mailbox, error) {
 	var m Mailbox
-	err := c.do(ctx, request{method: http.MethodGet, route: "/api/v1/mailbox", path: "/mailbox", query: afterQuery(after), want: http.StatusOK, out: &m})
+	err := c.do(ctx, request{method: http.MethodGet, route: "/api/v1/mailbox", path: "/mailbox", query: afterQuery(after), want: http.StatusOK, out: &m,
+		check: func(route string) error {
+			c := Case{ID: m.ID, Status: m.Status, Created: m.Created, Expires: m.Expires, LastActivity: "2000-01-01T00:00:00Z"}
+			if err := checkCase(route, &c); err != nil {
+				return err
+			}
+			return checkMessages(route, m.Messages)
+		}})
 	if err != nil {
 		return nil, err
 	}
@@ -55,7 +75,8 @@ func (c *Client) Mailbox(ctx context.Context, after uint64) (*Mailbox, error) {
 // PostMessage adds an enquirer message and returns its seq.
 func (c *Client) PostMessage(ctx context.Context, m NewMessage) (uint64, error) {
 	var p wire.Posted
-	err := c.do(ctx, request{method: http.MethodPost, route: "/api/v1/mailbox/messages", path: "/mailbox/messages", body: m, want: http.StatusCreated, out: &p})
+	err := c.do(ctx, request{method: http.MethodPost, route: "/api/v1/mailbox/messages", path: "/mailbox/messages", body: m, want: http.StatusCreated, out: &p,
+		check: func(route string) error { return checkSeq(route, p.Seq) }})
 	if err != nil {
 		return 0, err
 	}

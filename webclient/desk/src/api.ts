@@ -25,6 +25,9 @@ export interface Message {
   role?: "affected" | "relative" | "professional";
   duplicate?: boolean;
   warning?: string;
+  /** Sealed to a team key older than the newest: a counsellor removed
+   * since may hold it. */
+  older_epoch?: boolean;
 }
 
 /** A counsellor as the server lists them: wire.Counsellor, narrowed. */
@@ -45,6 +48,9 @@ export interface CentreHit {
   languages: string[];
   language_names: string[];
   anonymous: boolean;
+  /** New, or its details differ from what this desk confirmed: the
+   * server may have changed them. */
+  changed?: boolean;
 }
 
 /** GET /api/state. role and state are there only while unlocked. */
@@ -171,7 +177,7 @@ export class DeskAPI {
 
   centres = (q: string, lang: string): Promise<{ centres: CentreHit[]; total: number; all: number }> =>
     this.call("GET", `centres?q=${encodeURIComponent(q)}&lang=${encodeURIComponent(lang)}`);
-  centreBlock = (id: string, lang: string): Promise<{ id: string; name: string; lang: string; block: string }> =>
+  centreBlock = (id: string, lang: string): Promise<{ id: string; name: string; lang: string; block: string; changed?: boolean }> =>
     this.call("GET", `centres/${encodeURIComponent(id)}?lang=${encodeURIComponent(lang)}`);
 
   invite = (admin: boolean): Promise<{ invite: string; expires: string }> => this.call("POST", "invites", { admin });

@@ -85,7 +85,12 @@ function formatDate(iso: string, withTime = true): string {
   const opts: Intl.DateTimeFormatOptions = withTime
     ? { day: "numeric", month: "short", year: "numeric", hour: "2-digit", minute: "2-digit" }
     : { day: "numeric", month: "short", year: "numeric" };
-  return new Intl.DateTimeFormat(desk.lang === "de" ? "de-DE" : "en-GB", opts).format(d);
+  try {
+    return new Intl.DateTimeFormat(desk.lang === "de" ? "de-DE" : "en-GB", opts).format(d);
+  } catch {
+    // A date the format cannot take is shown as written.
+    return iso;
+  }
 }
 
 // ---- errors ----------------------------------------------------------
@@ -301,20 +306,30 @@ function renderThread(c: Case, messages: Message[], canReply: boolean): void {
   const atBottom = list.scrollHeight - list.scrollTop - list.clientHeight < 40;
   list.replaceChildren(
     ...messages.map((m) => {
-      if (m.warning) {
-        return h("li", { class: "msg warn", role: "alert" }, h("p", { class: "body" }, t("msg.warning", { seq: m.seq, reason: m.warning })));
+      const warn = (reason: string) => h("li", { class: "msg warn", role: "alert" }, h("p", { class: "body" }, t("msg.warning", { seq: m.seq, reason })));
+      if (m.warning) return warn(m.warning);
+      // Each message on its own: one that cannot be shown becomes a
+      // warning in its place, and the rest of the thread stays readable.
+      try {
+        return renderMessage(m);
+      } catch {
+        return warn("cannot be displayed");
       }
-      const who = m.from === "counsellor" ? t("msg.counsellor", { name: m.name }) : t("msg.enquirer");
-      const head = h("div", { class: "head" }, h("span", { class: "who" }, who), h("time", { datetime: m.sent }, formatDate(m.sent)), h("span", {}, `#${m.seq}`));
-      if (m.role) head.append(h("span", { class: "tag" }, t(`msg.role.${m.role}`)));
-      const body = m.duplicate ? h("p", { class: "body muted" }, t("msg.duplicate")) : h("p", { class: "body" }, m.body);
-      return h("li", { class: `msg ${m.from === "counsellor" ? "counsellor" : "enquirer"}`, lang: m.lang ?? "" }, head, body);
     }),
   );
   if (atBottom || list.dataset["case"] !== c.id) list.scrollTop = list.scrollHeight;
   list.dataset["case"] = c.id;
   $("reply-blocked").hidden = canReply;
   $<HTMLButtonElement>("reply-send").disabled = !canReply;
+}
+
+function renderMessage(m: Message): HTMLElement {
+  const who = m.from === "counsellor" ? t("msg.counsellor", { name: m.name }) : t("msg.enquirer");
+  const head = h("div", { class: "head" }, h("span", { class: "who" }, who), h("time", { datetime: m.sent }, formatDate(m.sent)), h("span", {}, `#${m.seq}`));
+  if (m.role) head.append(h("span", { class: "tag" }, t(`msg.role.${m.role}`)));
+  if (m.older_epoch) head.append(h("span", { class: "tag warn", title: t("msg.older_epoch_hint") }, t("msg.older_epoch")));
+  const body = m.duplicate ? h("p", { class: "body muted" }, t("msg.duplicate")) : h("p", { class: "body" }, m.body);
+  return h("li", { class: `msg ${m.from === "counsellor" ? "counsellor" : "enquirer"}`, lang: m.lang ?? "" }, head, body);
 }
 
 async function patchCase(patch: CasePatch): Promise<void> {
@@ -427,10 +442,12 @@ async function searchCentres(): Promise<void> {
     const place = c.state === "DE" ? t("centres.nationwide") : c.city && c.city !== c.state_name ? `${c.city} (${c.state_name})` : c.state_name;
     const details = [place, c.language_names.join(", ")];
     if (c.anonymous) details.push(t("centres.anonymous"));
+    const text = h("div", { class: "centre-text" }, h("strong", {}, c.name), h("span", { class: "muted" }, details.join(" · ")));
+    if (c.changed) text.append(h("span", { class: "tag warn", role: "note" }, t("centres.changed")));
     return h(
       "li",
       {},
-      h("div", { class: "centre-text" }, h("strong", {}, c.name), h("span", { class: "muted" }, details.join(" · "))),
+      text,
       h(
         "button",
         { type: "button", class: "btn", "data-centre": c.id, "aria-label": t("centres.insertlabel", { name: c.name }), click: () => void insertCentre(c.id, c.name) },
@@ -469,6 +486,8 @@ async function insertCentre(id: string, name: string): Promise<void> {
     $("centre-status").textContent = errorText(err);
     return;
   }
+  // Details the server may have changed are never inserted silently.
+  if (res.changed && !(await confirmDialog(t("centres.changedconfirm", { name, block: res.block }), t("centres.insert")))) return;
   const from = Math.min(start, ta.value.length);
   const to = Math.min(Math.max(end, from), ta.value.length);
   let text = res.block;

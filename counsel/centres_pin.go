@@ -1,0 +1,177 @@
+package counsel
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"os"
+	"path/filepath"
+	"slices"
+	"time"
+
+	"filippo.io/age"
+
+	"lotse/content"
+	"lotse/crypto"
+)
+
+// The referral directory comes from the server, which could swap a
+// centre's phone number or address for its own; a counsellor would then
+// send it, in an encrypted reply the enquirer trusts as the team's. So the
+// desk keeps what it has confirmed of every centre: SHA-256 of the details
+// a reply would carry (the block in both languages), in a `directory`
+// team record (PROTOCOL-1.1 §11) in the config directory, authenticated
+// with the team MAC key. A centre that is new or whose details differ from
+// the confirmed ones is marked in the desk and in `counsel centres`, and
+// never inserted without a second look; `counsel centres --confirm`, after
+// comparing with the admin (or the centre's own site), confirms the
+// directory as it is. The first directory a desk sees is confirmed as it
+// is (trust on first use, like the team key before a fingerprint check).
+
+const (
+	centresPinFile = "centres.pin"
+	maxCentresPin  = 8 << 20
+)
+
+// centreEntry is one confirmed centre in the directory record.
+type centreEntry struct {
+	ID     string `json:"id"`
+	SHA256 string `json:"sha256"`
+}
+
+// centreHash is SHA-256 of what a reply would carry of c.
+func centreHash(dir *content.Directory, c content.Centre) string {
+	h := sha256.New()
+	for _, lang := range []string{"de", "en"} {
+		h.Write([]byte(dir.CentreBlock(c, lang)))
+		h.Write([]byte{0})
+	}
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+// CentreChanges are the centres of a directory not as confirmed: new ones
+// and those whose details changed, by id.
+type CentreChanges map[string]bool
+
+// centreChanges compares dir with the confirmed record, which it writes
+// from dir if there is none yet.
+func (s *Session) centreChanges(ctx context.Context, dir *content.Directory) (CentreChanges, error) {
+	confirmed, ok, err := s.readCentresPin(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if !ok {
+		return CentreChanges{}, s.ConfirmCentres(ctx, dir)
+	}
+	changed := CentreChanges{}
+	for _, c := range dir.Centres() {
+		if confirmed[c.ID] != centreHash(dir, c) {
+			changed[c.ID] = true
+		}
+	}
+	return changed, nil
+}
+
+// readCentresPin returns the confirmed hashes by centre id; false if this
+// desk has confirmed none yet.
+func (s *Session) readCentresPin(ctx context.Context) (map[string]string, bool, error) {
+	b, err := readBounded(filepath.Join(s.cfg.dir, centresPinFile), maxCentresPin)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, false, nil
+	}
+	if err != nil {
+		return nil, false, errorf(mErrReadCentresPin, err)
+	}
+	_, ids, keys, err := s.recordKeys(ctx)
+	if err != nil {
+		return nil, false, err
+	}
+	defer wipeKeys(keys)
+	rec, err := crypto.OpenTeamRecord(b, crypto.TeamRecordExpect{Type: crypto.RecordDirectory}, ids, keys)
+	if err != nil {
+		return nil, false, alarm(mAlarmCentresPinUnreadable, oneLine(err.Error()))
+	}
+	var entries []centreEntry
+	if err := json.Unmarshal(rec.Fields["entries"], &entries); err != nil {
+		return nil, false, alarm(mAlarmCentresPinUnreadable, "entries")
+	}
+	out := make(map[string]string, len(entries))
+	for _, e := range entries {
+		out[e.ID] = e.SHA256
+	}
+	return out, true, nil
+}
+
+// ConfirmCentres records dir's centres as confirmed by this counsellor.
+func (s *Session) ConfirmCentres(ctx context.Context, dir *content.Directory) error {
+	ring, _, err := s.verified(ctx)
+	if err != nil {
+		return err
+	}
+	self, _, keys, err := s.recordKeys(ctx)
+	if err != nil {
+		return err
+	}
+	defer wipeKeys(keys)
+	entries := []centreEntry{}
+	for _, c := range dir.Centres() {
+		entries = append(entries, centreEntry{ID: c.ID, SHA256: centreHash(dir, c)})
+	}
+	slices.SortFunc(entries, func(a, b centreEntry) int {
+		if a.ID < b.ID {
+			return -1
+		}
+		if a.ID > b.ID {
+			return 1
+		}
+		return 0
+	})
+	js, err := json.Marshal(entries)
+	if err != nil {
+		return err
+	}
+	newest := ring.Epochs[len(ring.Epochs)-1]
+	teamR, err := crypto.ParseRecipient(recipientOf(newest.Identity))
+	if err != nil {
+		return err
+	}
+	rec := &crypto.TeamRecord{Type: crypto.RecordDirectory, Epoch: newest.Epoch, Author: s.cfg.ID,
+		Written: time.Now(), Fields: map[string]json.RawMessage{"entries": js}}
+	ct, err := crypto.SealTeamRecord(rec, keys[newest.Epoch], teamR, self.Recipient())
+	if err != nil {
+		return errorf(mErrWriteCentresPin, err)
+	}
+	return writeFileAtomic(filepath.Join(s.cfg.dir, centresPinFile), ct)
+}
+
+// recordKeys are what writes and opens a team record kept by this desk:
+// the counsellor's own identity, that and every epoch's team identity,
+// and the team MAC keys of the verified keyring. The caller wipes the
+// keys.
+func (s *Session) recordKeys(ctx context.Context) (*age.HybridIdentity, []age.Identity, map[int]crypto.TeamMACKey, error) {
+	ring, _, err := s.verified(ctx)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	s.mu.Lock()
+	self, teamIDs := s.id, s.teamIDs
+	s.mu.Unlock()
+	if self == nil || teamIDs == nil {
+		return nil, nil, nil, errLocked
+	}
+	keys, err := crypto.TeamMACKeys(ring)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	return self, append([]age.Identity{self}, teamIDs...), keys, nil
+}
+
+func wipeKeys(keys map[int]crypto.TeamMACKey) {
+	for e := range keys {
+		k := keys[e]
+		k.Wipe()
+		keys[e] = k
+	}
+}
