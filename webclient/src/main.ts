@@ -4,7 +4,7 @@
 // string from the translation files; no markup from data (textContent only).
 import * as api from "./api";
 import { h, type Attrs } from "./dom";
-import { defaultLang, translate, type Key, type Lang } from "./i18n";
+import { defaultLang, isLang, isRTL, LANGUAGES, loaded, loadLang, translate, type Key, type Lang } from "./i18n";
 import * as p from "./protocol";
 import type { Reply, Request } from "./worker";
 
@@ -30,9 +30,16 @@ const state: {
   shown: { code: string; pass: string } | null; // only on the keep view
   team: api.Team | null;
   teamFP: string;
-} = { lang: defaultLang(), view: "start", busy: false, session: null, shown: null, team: null, teamFP: "" };
+} = { lang: firstLang(), view: "start", busy: false, session: null, shown: null, team: null, teamFP: "" };
 
 const $ = (id: string): HTMLElement => document.getElementById(id)!;
+
+/** firstLang is the browser's language if its texts are in the bundle;
+ * main loads any other before the first view. */
+function firstLang(): Lang {
+  const l = defaultLang();
+  return loaded(l) ? l : "en";
+}
 const t = (key: Key, vars?: Record<string, string | number>): string => translate(state.lang, key, vars);
 
 function status(text: string, busy = false): void {
@@ -179,11 +186,11 @@ function go(view: View): void {
  * person typed and chose. */
 function render(focusHeading: boolean): void {
   document.documentElement.lang = state.lang;
+  document.documentElement.dir = isRTL(state.lang) ? "rtl" : "ltr";
   document.title = t("title");
-  const lang = $("lang");
-  lang.textContent = t("lang.switch");
-  lang.setAttribute("lang", state.lang === "de" ? "en" : "de");
-  lang.setAttribute("aria-label", t("lang.switchLabel"));
+  const picker = $("lang") as HTMLSelectElement;
+  picker.value = state.lang;
+  picker.setAttribute("aria-label", t("lang.label"));
   const exit = $("exit");
   exit.textContent = t("exit");
   exit.setAttribute("aria-label", t("exit.label"));
@@ -244,7 +251,7 @@ const formErrorSlot = (): HTMLElement => h("p", { class: "form-error", role: "al
 function secretInput(placeholder: string): HTMLElement {
   return h("input", {
     type: "text", inputmode: "numeric", autocomplete: "off", autocorrect: "off", autocapitalize: "off",
-    spellcheck: "false", "data-lpignore": "true", placeholder, class: "digits",
+    spellcheck: "false", "data-lpignore": "true", placeholder, class: "digits", dir: "ltr",
   });
 }
 
@@ -331,7 +338,7 @@ const views: Record<View, () => HTMLElement> = {
     const digits = (groups: string[], cls: string): HTMLElement =>
       h("p", { class: "secret " + cls },
         h("span", { class: "sr-only" }, groups.map((g) => g.split("").join(" ")).join(", ")),
-        h("span", { "aria-hidden": "true", class: "groups" }, ...groups.map((g) => h("span", { class: "group" }, g))));
+        h("span", { "aria-hidden": "true", class: "groups", dir: "ltr" }, ...groups.map((g) => h("span", { class: "group" }, g))));
     const check = secretInput("");
     check.setAttribute("maxlength", "12");
     const form = h("form", { novalidate: true, autocomplete: "off" },
@@ -769,14 +776,46 @@ async function deleteConversation(): Promise<void> {
 
 // ---- start ------------------------------------------------------------------------
 
-function main(): void {
+// ---- the language picker ---------------------------------------------------------
+
+/** setupPicker lists every language in its own name and script, so that a
+ * person finds theirs without reading any other. The choice lives in the
+ * page only: no cookie, no storage, no address. */
+function setupPicker(): void {
+  const picker = $("lang") as HTMLSelectElement;
+  picker.replaceChildren(...LANGUAGES.map((l) => h("option", { value: l.code, lang: l.code, dir: l.rtl ? "rtl" : "ltr" }, l.name)));
+  picker.value = state.lang;
+  picker.addEventListener("change", () => void chooseLang(picker, picker.value));
+}
+
+async function chooseLang(picker: HTMLSelectElement, v: string): Promise<void> {
+  if (!isLang(v) || v === state.lang) return;
+  try {
+    await loadLang(v);
+  } catch {
+    if (picker.value === v) picker.value = state.lang;
+    status(t("err.unreachable"));
+    return;
+  }
+  if (picker.value !== v) return; // chosen again while it loaded
+  state.lang = v;
+  render(false);
+  picker.focus();
+}
+
+async function main(): Promise<void> {
   setupExit();
-  $("lang").addEventListener("click", () => {
-    state.lang = state.lang === "de" ? "en" : "de";
-    render(false);
-    $("lang").focus();
-  });
+  setupPicker();
+  const want = defaultLang();
+  if (want !== state.lang) {
+    try {
+      await loadLang(want);
+      state.lang = want;
+    } catch {
+      // The bundle's English stays; the picker can try again.
+    }
+  }
   render(false);
 }
 
-main();
+void main();
