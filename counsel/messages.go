@@ -192,6 +192,7 @@ var (
 	mOutCaseChanged              = msg{"text.case_changed"}
 	mOutCaseDeleted              = msg{"text.case_deleted"}
 	mOutCaseHeader               = msg{"text.case_header"}
+	mOutCaseLang                 = msg{"text.case_lang"}
 	mOutCasesHeader              = msg{"text.cases_header"}
 	mOutCompacted                = msg{"text.compacted"}
 	mOutCompareFingerprint       = msg{"text.compare_fingerprint"}
