@@ -131,19 +131,21 @@ func TestLanguagePages(t *testing.T) {
 }
 
 // TestOperatorAddsLanguage: an operator's content directory can give a
-// language of the service its own strings and pages, key by key; what it
-// leaves out reads in English; a key the source lacks is an error.
+// language of the service its own strings and pages, key by key and page
+// by page; a page only English has shows in English, marked as such, with
+// the note in the reader's language; a key the source lacks is an error.
 func TestOperatorAddsLanguage(t *testing.T) {
 	dir := writeFiles(t, map[string]string{
-		"ar/strings.json": `{"exit": "مغادرة الصفحة", "fallback_note": "هذه الصفحة غير متوفرة بالعربية بعد. أنتم تقرؤون النسخة الإنجليزية."}`,
-		"ar/index.md":     "---\ntitle: استشارة\nnav: 1\n---\nيمكنكم الكتابة إلينا هنا.\n",
+		"ar/strings.json":    `{"exit": "مغادرة فورية", "fallback_note": "ملاحظة من المشغل: هذه الصفحة بالإنجليزية."}`,
+		"ar/index.md":        "---\ntitle: استشارة\nnav: 1\n---\nنص المشغل هنا.\n",
+		"en/only-english.md": "---\ntitle: Only in English\nnav: 95\n---\nEnglish text of the operator.\n",
 	})
 	s, err := Load(dir, Options{RetentionDays: 90})
 	if err != nil {
 		t.Fatal(err)
 	}
 	home := renderPage(t, s, "ar", "")
-	for _, want := range []string{`<html lang="ar" dir="rtl">`, "مغادرة الصفحة", "يمكنكم الكتابة إلينا هنا.", s.strings["en"]["write_to_us"]} {
+	for _, want := range []string{`<html lang="ar" dir="rtl">`, "مغادرة فورية", "نص المشغل هنا."} {
 		if !strings.Contains(home, want) {
 			t.Errorf("ar start page lacks %q", want)
 		}
@@ -151,19 +153,44 @@ func TestOperatorAddsLanguage(t *testing.T) {
 	if strings.Contains(home, "<article lang=") {
 		t.Error("the operator's Arabic start page is marked as another language")
 	}
-	faq := renderPage(t, s, "ar", "faq")
-	for _, want := range []string{`<article lang="en" dir="ltr">`, "هذه الصفحة غير متوفرة بالعربية بعد."} {
-		if !strings.Contains(faq, want) {
-			t.Errorf("ar/faq (English stands in) lacks %q", want)
+	only := renderPage(t, s, "ar", "only-english")
+	for _, want := range []string{`<html lang="ar" dir="rtl">`, `<article lang="en" dir="ltr">`, "English text of the operator.", "ملاحظة من المشغل: هذه الصفحة بالإنجليزية."} {
+		if !strings.Contains(only, want) {
+			t.Errorf("ar/only-english (English stands in) lacks %q", want)
 		}
-	}
-	if s.strings["ar"]["lang_name"] != "العربية" {
-		t.Errorf("ar lang_name = %q", s.strings["ar"]["lang_name"])
 	}
 
 	bad := writeFiles(t, map[string]string{"fr/strings.json": `{"exit": "Quitter", "no_such_key": "x"}`})
 	if _, err := Load(bad, Options{RetentionDays: 90}); err == nil || !strings.Contains(err.Error(), "no_such_key") {
 		t.Errorf("Load with an unknown key in fr/strings.json: %v", err)
+	}
+}
+
+// TestFillStrings: a key a language does not set reads in English (English
+// ones in German), and a language without a name of its own gets the one
+// ServiceLanguages gives.
+func TestFillStrings(t *testing.T) {
+	src := &sources{strings: map[string]map[string]string{}, ownStrings: map[string]map[string]bool{}}
+	set := func(lang string, kv map[string]string) {
+		src.strings[lang], src.ownStrings[lang] = map[string]string{}, map[string]bool{}
+		for k, v := range kv {
+			src.strings[lang][k], src.ownStrings[lang][k] = v, true
+		}
+	}
+	set("de", map[string]string{"a": "A-de", "b": "B-de", "c": "C-de", "lang_name": "Deutsch"})
+	set("en", map[string]string{"a": "A-en", "b": "B-en", "lang_name": "English"})
+	set("fr", map[string]string{"a": "A-fr"})
+	src.fillStrings()
+	for _, c := range []struct{ lang, key, want string }{
+		{"fr", "a", "A-fr"}, {"fr", "b", "B-en"}, {"fr", "c", "C-de"}, {"fr", "lang_name", "Français"},
+		{"en", "c", "C-de"}, {"th", "a", "A-en"}, {"th", "lang_name", "ไทย"}, {"ar", "c", "C-de"},
+	} {
+		if got := src.strings[c.lang][c.key]; got != c.want {
+			t.Errorf("%s %s = %q, want %q", c.lang, c.key, got, c.want)
+		}
+	}
+	if src.ownStrings["fr"]["b"] || !src.ownStrings["fr"]["a"] {
+		t.Error("fillStrings marked a filled key as the language's own")
 	}
 }
 
