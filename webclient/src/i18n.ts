@@ -1,7 +1,9 @@
 // The one translation scheme of both pages: a JSON catalogue per language
 // (src/lang/ for the enquirer, desk/src/lang/ for the desk) with the same
-// keys; {name} placeholders; a key a loaded catalogue lacks shows as ⟦key⟧,
-// which the tests look for. All text of a page comes from its catalogues.
+// keys; {name} placeholders. A text a translation lacks reads in English (a
+// person gets words they may know rather than a gap; catalogue_test.go
+// fails on the gap); a key English lacks too shows as ⟦key⟧, which the
+// tests look for. All text of a page comes from its catalogues.
 //
 // German and English are in the bundle: they are the service's own
 // languages and the fallback while another catalogue loads or if it cannot.
@@ -68,7 +70,7 @@ const PDI = "\u2069";
 /** translator returns t(lang, key, vars) over a page's catalogues. */
 export function translator<K extends string>(texts: Catalogues<K>): (lang: Lang, key: K, vars?: Vars) => string {
   return (lang, key, vars = {}) => {
-    const s = ((texts[lang] ?? texts.en) as Record<string, string | undefined>)[key];
+    const s = (texts[lang] as Record<string, string | undefined> | undefined)?.[key] ?? (texts.en as Record<string, string | undefined>)[key];
     if (s === undefined) return `⟦${key}⟧`;
     const rtl = isRTL(lang);
     return s.replace(/\{(\w+)\}/g, (m, k: string) => (k in vars ? (rtl ? FSI + String(vars[k]) + PDI : String(vars[k])) : m));
