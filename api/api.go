@@ -187,7 +187,7 @@ func New(store *mailbox.Store, cfg Config) (*Server, error) {
 	if _, err := io.ReadFull(rand.Reader, s.loginSecret); err != nil {
 		return nil, fmt.Errorf("api: secret: %v", err)
 	}
-	if s.web, err = loadWeb(cfg.Web, cfg.ExitURL); err != nil {
+	if s.web, err = loadWeb(cfg.Web, cfg.ExitURL, cfg.Content); err != nil {
 		return nil, err
 	}
 	s.app = s.newApp()

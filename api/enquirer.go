@@ -81,7 +81,7 @@ func (s *Server) getTeam(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return writeJSON(c, fiber.StatusOK, wire.Team{Epoch: epoch, Recipient: recipient, Fingerprint: fp})
+	return writeJSON(c, fiber.StatusOK, wire.Team{Epoch: epoch, Recipient: recipient, Fingerprint: fp, Online: s.hub.counsellorOnline()})
 }
 
 // Proof-of-work challenges carry their own state:

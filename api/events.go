@@ -90,6 +90,19 @@ func (h *hub) subscribeMailbox(id string) *stream {
 	return st
 }
 
+// counsellorOnline tells whether any counsellor stream is open: a desk
+// that is connected, which the enquirer's page shows as "online now".
+func (h *hub) counsellorOnline() bool {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	for _, set := range h.sessions {
+		if len(set) > 0 {
+			return true
+		}
+	}
+	return false
+}
+
 // subscribeTeam opens a counsellor stream for a session.
 func (h *hub) subscribeTeam(session [32]byte, counsellor string) *stream {
 	h.mu.Lock()

@@ -17,6 +17,8 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/valyala/fasthttp"
+
+	"lotse/content"
 )
 
 // The web client's page and its assets (webclient/dist, embedded by
@@ -72,7 +74,8 @@ func ValidateExitURL(s string) error {
 
 // loadWeb reads the built client from fsys. A missing index.html is not an
 // error: the page routes then answer 503 (a clone built without node).
-func loadWeb(fsys fs.FS, exitURL string) (*webFiles, error) {
+// With site, the page gets the operator's texts (withSite).
+func loadWeb(fsys fs.FS, exitURL string, site *content.Site) (*webFiles, error) {
 	w := &webFiles{files: map[string]*webFile{}}
 	if fsys == nil {
 		return w, nil
@@ -94,6 +97,11 @@ func loadWeb(fsys fs.FS, exitURL string) (*webFiles, error) {
 		return nil, errors.New("api: web client: index.html has no exit link to configure")
 	}
 	index = bytes.Replace(index, []byte(exitLink), []byte(`id="exit" class="exit" href="`+html.EscapeString(exitURL)+`"`), 1)
+	if site != nil {
+		if index, err = withSite(index, site); err != nil {
+			return nil, err
+		}
+	}
 	w.add("/", index, "text/html; charset=utf-8", false)
 
 	sums, err := fs.ReadFile(fsys, "SHA256SUMS")
@@ -123,6 +131,62 @@ func loadWeb(fsys fs.FS, exitURL string) (*webFiles, error) {
 		w.add("/"+name, b, contentType(name), hashedName.MatchString(name))
 	}
 	return w, nil
+}
+
+// The marks in index.html that withSite fills.
+var (
+	titleMark    = regexp.MustCompile(`<title>[^<]*</title>`)
+	brandMark    = []byte(`<p class="brand" id="brand"></p>`)
+	serviceMark  = []byte(`<div id="service" hidden></div>`)
+	noscriptMark = regexp.MustCompile(`(?s)<noscript>.*</noscript>`)
+)
+
+// withSite writes the operator's texts into the page, so that the header
+// and title are neutral before any script runs, the script finds the
+// service name, office hours and answer time by language (data-name-de,
+// data-hours-en, …), and a browser without JavaScript learns what is needed
+// and where to go instead. Every text is escaped. A page with none of the
+// marks (a test's stand-in) is left as it is; one with some is broken.
+func withSite(index []byte, site *content.Site) ([]byte, error) {
+	marks := 0
+	for _, ok := range []bool{titleMark.Match(index), bytes.Count(index, brandMark) == 1, bytes.Count(index, serviceMark) == 1,
+		len(noscriptMark.FindAllIndex(index, -1)) == 1} {
+		if ok {
+			marks++
+		}
+	}
+	switch marks {
+	case 0:
+		return index, nil
+	case 4:
+	default:
+		return nil, errors.New("api: web client: index.html lacks some of the marks for the service texts")
+	}
+	first := content.Languages[0]
+	esc := func(lang, key string) string { return html.EscapeString(site.Text(lang, key)) }
+	name := esc(first, "service_name")
+	index = titleMark.ReplaceAllLiteral(index, []byte("<title>"+name+"</title>"))
+	index = bytes.Replace(index, brandMark, []byte(`<p class="brand" id="brand">`+name+`</p>`), 1)
+
+	var data, noscript strings.Builder
+	data.WriteString(`<div id="service" hidden`)
+	noscript.WriteString(`<noscript><div class="noscript">`)
+	for _, lang := range content.Languages {
+		for _, a := range [][2]string{{"name", "service_name"}, {"hours", "office_hours"}, {"answer", "answer_time"}} {
+			fmt.Fprintf(&data, ` data-%s-%s="%s"`, a[0], lang, esc(lang, a[1]))
+		}
+		base := content.BasePath + lang + "/"
+		fmt.Fprintf(&noscript, `<section lang="%s"><h1>%s</h1><p>%s</p><p>%s</p><p>%s %s</p><p>%s</p><ul>`+
+			`<li><a href="%s">%s</a></li><li><a href="%ssafety">%s</a></li><li><a href="%scentres">%s</a></li></ul></section>`,
+			lang, esc(lang, "app_noscript_title"), esc(lang, "app_noscript"), esc(lang, "app_noscript_tor"),
+			esc(lang, "office_hours"), esc(lang, "answer_time"), esc(lang, "app_noscript_more"),
+			base, esc(lang, "app_noscript_info"), base, esc(lang, "app_noscript_safety"), base, esc(lang, "app_noscript_centres"))
+	}
+	data.WriteString(`></div>`)
+	noscript.WriteString(`</div></noscript>`)
+	index = bytes.Replace(index, serviceMark, []byte(data.String()), 1)
+	index = noscriptMark.ReplaceAllLiteral(index, []byte(noscript.String()))
+	return index, nil
 }
 
 func contentType(name string) string {

@@ -100,7 +100,7 @@ func TestWebClientRefusesBadBuilds(t *testing.T) {
 		"http exit URL":     {Web: webFS(map[string]string{"index.html": testIndex}), ExitURL: "http://example.org/"},
 		"no exit link":      {Web: webFS(map[string]string{"index.html": "<p>"})},
 	} {
-		if _, err := loadWeb(cfg.Web, cfg.ExitURL); err == nil {
+		if _, err := loadWeb(cfg.Web, cfg.ExitURL, nil); err == nil {
 			t.Errorf("%s: loaded", name)
 		}
 	}

@@ -25,6 +25,8 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 )
 
 // DefaultExitURL is where the quick exit leads unless configured: a page
@@ -48,6 +50,31 @@ type Options struct {
 	// ExitURL is the target of the quick exit (LOTSE_EXIT_URL, absolute
 	// https); "" takes DefaultExitURL.
 	ExitURL string
+	// ServiceName is the name in every header and title, in all languages
+	// (LOTSE_SERVICE_NAME); "" keeps service_name from strings.json. It is
+	// the operator's choice how much it says: a title stays in the
+	// history and the tab switcher, so the defaults name no topic.
+	ServiceName string
+}
+
+// maxServiceName bounds the name in runes: it must fit a phone's header.
+const maxServiceName = 64
+
+// CheckServiceName accepts 1 to 64 runes of printable text without bidi
+// controls, which could make a title read differently from what it is.
+func CheckServiceName(s string) error {
+	if strings.TrimSpace(s) == "" {
+		return errors.New("content: service name: empty")
+	}
+	if !utf8.ValidString(s) || utf8.RuneCountInString(s) > maxServiceName {
+		return fmt.Errorf("content: service name: want at most %d characters of UTF-8", maxServiceName)
+	}
+	for _, r := range s {
+		if !unicode.IsPrint(r) || unicode.Is(unicode.Bidi_Control, r) {
+			return fmt.Errorf("content: service name: character %U not allowed", r)
+		}
+	}
+	return nil
 }
 
 // ErrNotFound is returned by Render for an unknown language or page.
@@ -89,9 +116,19 @@ func Load(dir string, opts Options) (*Site, error) {
 	if err := checkExitURL(opts.ExitURL); err != nil {
 		return nil, err
 	}
+	if opts.ServiceName != "" {
+		if err := CheckServiceName(opts.ServiceName); err != nil {
+			return nil, err
+		}
+	}
 	src, err := readSources(dir, opts)
 	if err != nil {
 		return nil, err
+	}
+	if opts.ServiceName != "" {
+		for _, lang := range Languages {
+			src.strings[lang]["service_name"] = opts.ServiceName
+		}
 	}
 	s := &Site{opts: opts, strings: src.strings, centres: src.centres, exampleCentres: src.exampleCentres, assets: builtinAssets()}
 	if err := s.render(src); err != nil {
@@ -129,6 +166,22 @@ func (s *Site) Page(lang, slug string) ([]byte, bool) {
 	}
 	b, ok := s.pages[lang][slug]
 	return b, ok
+}
+
+// AppTextKeys are the strings the web client's page at AppPath carries:
+// its name, availability, and what it says without JavaScript.
+var AppTextKeys = []string{
+	"service_name", "office_hours", "answer_time",
+	"app_noscript_title", "app_noscript", "app_noscript_tor", "app_noscript_more",
+	"app_noscript_info", "app_noscript_safety", "app_noscript_centres",
+}
+
+// Text is the interface string key in lang (strings.json, with the
+// operator's on top), or "" for an unknown language or key. The web
+// client's page takes its service name, office hours and answer time from
+// here.
+func (s *Site) Text(lang, key string) string {
+	return s.strings[lang][key]
 }
 
 // NotFound is the rendered "page not found" page in lang (the default

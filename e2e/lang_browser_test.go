@@ -48,8 +48,9 @@ func arabicIndic(s string) string {
 // screen: the browser's preferred language chosen at the first visit and
 // only its catalogue fetched, every view in that language with the right
 // lang and dir, the pickup code and passphrase left to right in their
-// groups, the language in the message document the counsellor reads, a
-// reply, coming back by code, deleting. A third tab starts in German and
+// groups and typed back before anything is sent, the language in the
+// message document the counsellor reads, a reply, coming back by code,
+// deleting. A third tab starts in German and
 // switches through the picker.
 func TestLanguagesBrowser(t *testing.T) {
 	requireBrowser(t)
@@ -210,9 +211,15 @@ func walkLanguage(t *testing.T, ctx context.Context, srv *server, team *mailboxd
 	}
 	id := keys.MailboxID
 
-	// The last four digits typed back in the person's own script.
-	b.do("confirm", chromedp.SendKeys(chromedp.ID("confirm"), c.native(normPass[12:])), chromedp.Click(chromedp.ID("b-keep-confirm")),
-		chromedp.WaitVisible(chromedp.CSS(`#thread li.message.mine`)))
+	// Nothing is sent before the person has typed both back, here in
+	// their own script; then the mailbox is created.
+	b.do("written down", chromedp.Click(chromedp.ID("b-keep-written")), chromedp.WaitVisible(chromedp.ID("check-code")))
+	checkLangView(b, c, "check", tx["check.heading"])
+	if d := eval[string](b, `getComputedStyle(document.getElementById("check-code")).direction + getComputedStyle(document.getElementById("check-pass")).direction`); d != "ltrltr" {
+		t.Errorf("the check fields run %s", d)
+	}
+	b.do("check and send", chromedp.SendKeys(chromedp.ID("check-code"), c.native(code)), chromedp.SendKeys(chromedp.ID("check-pass"), c.native(pass)),
+		chromedp.Click(chromedp.ID("b-check-submit")), chromedp.WaitVisible(chromedp.CSS(`#thread li.message.mine`)))
 	checkLangView(b, c, "thread", tx["thread.heading"])
 
 	// The counsellor sees the language the enquirer wrote in, and answers.

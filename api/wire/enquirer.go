@@ -9,6 +9,10 @@ type Team struct {
 	Epoch       int    `json:"epoch"`
 	Recipient   string `json:"recipient"` // age1pq1…
 	Fingerprint string `json:"fingerprint"`
+	// Online tells that at least one counsellor's desk follows the team's
+	// event stream now (PROTOCOL.md §6.1, an extension of v1: older
+	// clients ignore it). No names, no count.
+	Online bool `json:"online"`
 }
 
 // Pow is a proof-of-work challenge, GET /api/v1/pow (PROTOCOL.md §6).

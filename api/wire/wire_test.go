@@ -29,7 +29,7 @@ func TestEncoding(t *testing.T) {
 		v    any
 		want string
 	}{
-		{wire.Team{3, "age1pq1x", "ab cd"}, `{"epoch":3,"recipient":"age1pq1x","fingerprint":"ab cd"}`},
+		{wire.Team{3, "age1pq1x", "ab cd", true}, `{"epoch":3,"recipient":"age1pq1x","fingerprint":"ab cd","online":true}`},
 		{wire.Pow{[]byte{1, 2, 3}, 6, "2026-01-01T00:00:00Z"}, `{"challenge":"AQID","difficulty":6,"expires":"2026-01-01T00:00:00Z"}`},
 		{wire.NewMailbox{ID: "0f", Verifier: []byte{0xff}, Epoch: 1, Message: []byte("age")},
 			`{"id":"0f","verifier":"/w==","epoch":1,"message":"YWdl"}`},

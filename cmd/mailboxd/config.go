@@ -73,6 +73,7 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (*
 		{flag: "tls-cert", env: "LOTSE_TLS_CERT", usage: "TLS certificate `file` (PEM), to serve HTTPS directly"},
 		{flag: "tls-key", env: "LOTSE_TLS_KEY", usage: "TLS key `file` (PEM)"},
 		{flag: "content-dir", env: "LOTSE_CONTENT_DIR", usage: "`folder` with the operator's pages, texts and centres.json, on top of the built-in ones (see README)"},
+		{flag: "service-name", env: "LOTSE_SERVICE_NAME", usage: "the `name` in the web page's header and every title, 1-64 characters (default: service_name of the content's strings.json, which names no topic)"},
 		{flag: "exit-url", env: "LOTSE_EXIT_URL", def: api.DefaultExitURL, usage: "neutral https `URL` the web client's quick exit replaces the page with"},
 		{flag: "proxy-header", env: "LOTSE_PROXY_HEADER", usage: "request `header` that a trusted reverse proxy sets to the client address, e.g. X-Forwarded-For (only for rate limits, never stored)"},
 	}
@@ -146,7 +147,15 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (*
 	}
 	c.ExitURL = get("exit-url").value
 	// Before prepareDB: a broken content folder changes nothing on disk.
-	if c.Content, err = loadContent(get("content-dir"), c.RetentionDays, c.ExitURL); err != nil {
+	if v := get("service-name").value; v != "" {
+		if err := content.CheckServiceName(v); err != nil {
+			return nil, &configError{
+				msg:  fmt.Sprintf("%s: %s", get("service-name").source, strings.TrimPrefix(err.Error(), "content: service name: ")),
+				hint: "choose a short, neutral name of 1 to 64 printable characters",
+			}
+		}
+	}
+	if c.Content, err = loadContent(get("content-dir"), c.RetentionDays, c.ExitURL, get("service-name").value); err != nil {
 		return nil, err
 	}
 	if c.DB, err = prepareDB(get("db")); err != nil {
@@ -299,8 +308,8 @@ func prepareDB(s *setting) (string, error) {
 
 // loadContent reads and renders the information pages: the built-in ones
 // and, if set, the operator's folder on top.
-func loadContent(s *setting, retentionDays int, exitURL string) (*content.Site, error) {
-	site, err := content.Load(s.value, content.Options{RetentionDays: retentionDays, ExitURL: exitURL})
+func loadContent(s *setting, retentionDays int, exitURL, serviceName string) (*content.Site, error) {
+	site, err := content.Load(s.value, content.Options{RetentionDays: retentionDays, ExitURL: exitURL, ServiceName: serviceName})
 	if err != nil {
 		msg := strings.TrimPrefix(err.Error(), "content: ")
 		if s.value != "" {

@@ -2,13 +2,19 @@
 // passphrase, come back, read replies, answer, delete, leave at once.
 // One URL and no history entries; nothing is stored on the device; every
 // string from the translation files; no markup from data (textContent only).
+//
+// No conversation can be orphaned: the keys are derived on the device, the
+// code and passphrase shown and typed back from the person's note, and only
+// then is the mailbox created. Until that moment nothing exists on the
+// server, so a reload, Back or a discarded tab loses a draft, never a
+// conversation the team would answer into the void.
 import * as api from "./api";
 import { h, type Attrs } from "./dom";
 import { defaultLang, isLang, isRTL, LANGUAGES, loaded, loadLang, translate, type Key, type Lang } from "./i18n";
 import * as p from "./protocol";
 import type { Reply, Request } from "./worker";
 
-type View = "start" | "write" | "keep" | "login" | "thread" | "delete" | "deleted";
+type View = "start" | "write" | "keep" | "check" | "login" | "thread" | "delete" | "deleted";
 
 interface Session {
   keys: p.EnquirerKeys;
@@ -22,15 +28,28 @@ interface Session {
   offline: boolean;
 }
 
+/** Pending is a first message whose keys exist on this device only: the
+ * mailbox is created once the person has typed code and passphrase back. */
+interface Pending {
+  keys: p.EnquirerKeys;
+  code: string;
+  pass: string;
+}
+
 const state: {
   lang: Lang;
   view: View;
   busy: boolean;
   session: Session | null;
-  shown: { code: string; pass: string } | null; // only on the keep view
+  pending: Pending | null;
+  draft: { body: string; role: string }; // the write view's text, kept across views
+  status: { key: Key; busy: boolean } | null; // re-drawn on a language switch
   team: api.Team | null;
-  teamFP: string;
-} = { lang: firstLang(), view: "start", busy: false, session: null, shown: null, team: null, teamFP: "" };
+  leaving: boolean;
+} = {
+  lang: firstLang(), view: "start", busy: false, session: null, pending: null, draft: { body: "", role: "none" },
+  status: null, team: null, leaving: false,
+};
 
 const $ = (id: string): HTMLElement => document.getElementById(id)!;
 
@@ -42,12 +61,38 @@ function firstLang(): Lang {
 }
 const t = (key: Key, vars?: Record<string, string | number>): string => translate(state.lang, key, vars);
 
-function status(text: string, busy = false): void {
-  const s = $("status");
-  s.textContent = text;
-  s.classList.toggle("busy", busy);
-  s.hidden = text === "";
+/** status shows a line in the current view's status slot; it leaves with
+ * the view, and a language switch draws it again in the new language. */
+function status(key: Key | "", busy = false): void {
+  state.status = key ? { key, busy } : null;
+  drawStatus();
 }
+
+function drawStatus(): void {
+  const s = document.getElementById("status");
+  if (!s) return;
+  s.textContent = state.status ? t(state.status.key) : "";
+  s.classList.toggle("busy", state.status?.busy ?? false);
+  s.hidden = !state.status;
+}
+
+const statusSlot = (): HTMLElement => h("p", { id: "status", class: "status", role: "status", "aria-live": "polite", hidden: true });
+
+// ---- what the server page tells --------------------------------------------
+
+/** page holds what mailboxd wrote into index.html: the operator's neutral
+ * service name, office hours and answer time, by language. */
+function pageText(name: string): string {
+  const el = document.getElementById("service");
+  const key = (l: string): string => name + l.charAt(0).toUpperCase() + l.slice(1);
+  return el?.dataset[key(state.lang)] ?? el?.dataset[key("en")] ?? "";
+}
+
+/** canEncrypt: WebAssembly and Workers, which the key derivation needs
+ * (Tor Browser's "Safer" level turns WebAssembly off). */
+const canEncrypt = (): boolean => typeof WebAssembly === "object" && typeof Worker === "function";
+
+class WorkerError extends Error {}
 
 // ---- quick exit ------------------------------------------------------------
 
@@ -66,8 +111,9 @@ let worker: Worker | null = null;
 
 function exitNow(): void {
   const url = ($("exit") as HTMLAnchorElement).href;
+  state.leaving = true;
   endSession();
-  state.shown = null;
+  dropPending();
   document.body.replaceChildren();
   document.title = "";
   location.replace(url);
@@ -116,16 +162,21 @@ function workerURL(): string | URL {
 }
 
 function runWorker(req: Request, onProgress?: (tries: number) => void): Promise<Reply> {
-  worker ??= new Worker(workerURL());
+  if (!canEncrypt()) return Promise.reject(new WorkerError("no WebAssembly or Worker"));
+  try {
+    worker ??= new Worker(workerURL());
+  } catch {
+    return Promise.reject(new WorkerError("worker refused"));
+  }
   const w = worker;
   return new Promise((resolve, reject) => {
     w.onmessage = (e: MessageEvent) => {
       const r = e.data as Reply;
       if (r.op === "progress") onProgress?.(r.tries);
-      else if (r.op === "error") reject(new Error(r.message));
+      else if (r.op === "error") reject(new WorkerError(r.message));
       else resolve(r);
     };
-    w.onerror = () => reject(new Error("worker failed"));
+    w.onerror = () => reject(new WorkerError("worker failed"));
     w.postMessage(req);
   });
 }
@@ -147,6 +198,7 @@ async function deriveKeys(code: string, passphrase: string): Promise<p.EnquirerK
 
 function errorText(err: unknown): string {
   if (err instanceof p.TooLongError) return t("write.tooLong");
+  if (err instanceof WorkerError || (err instanceof Error && /WebAssembly/i.test(err.message))) return t("err.unsupported");
   if (err instanceof api.ApiError) {
     switch (err.code) {
       case "unreachable": return t("err.unreachable");
@@ -169,17 +221,40 @@ async function getTeam(fresh = false): Promise<api.Team> {
       throw new api.ApiError(500, "malformed_team");
     }
     state.team = team;
-    state.teamFP = await p.fingerprint(team.recipient);
   }
   return state.team;
+}
+
+/** showOnline asks the server whether a counsellor's desk is connected and
+ * shows it in the view's slot; a failure shows nothing. */
+function showOnline(): void {
+  void getTeam(true).then((team) => {
+    const el = document.getElementById("online");
+    if (el) el.hidden = team.online !== true;
+  }).catch(() => {});
+}
+
+/** availability is the operator's office hours and answer time, and the
+ * online line, shown before writing and in the conversation. */
+function availability(): HTMLElement | null {
+  const hours = pageText("hours");
+  const answer = pageText("answer");
+  const online = h("p", { class: "online", id: "online", hidden: state.team?.online !== true }, t("avail.online"));
+  if (!hours && !answer) return h("div", { class: "avail", id: "avail" }, online);
+  return h("section", { class: "avail", id: "avail", "aria-labelledby": "avail-h" },
+    h("h2", { id: "avail-h" }, t("avail.heading")),
+    online,
+    hours ? h("p", { id: "hours" }, hours) : null,
+    answer ? h("p", { id: "answer" }, answer) : null);
 }
 
 // ---- rendering --------------------------------------------------------------------
 
 function go(view: View): void {
   state.view = view;
-  status("");
+  state.status = null;
   render(true);
+  if (view === "start" || view === "write" || view === "thread") showOnline();
 }
 
 /** render draws the current view; on a language switch it keeps what the
@@ -187,14 +262,16 @@ function go(view: View): void {
 function render(focusHeading: boolean): void {
   document.documentElement.lang = state.lang;
   document.documentElement.dir = isRTL(state.lang) ? "rtl" : "ltr";
-  document.title = t("title");
+  const name = pageText("name") || t("title");
+  document.title = name;
+  $("lang-pick").hidden = false;
   const picker = $("lang") as HTMLSelectElement;
   picker.value = state.lang;
   picker.setAttribute("aria-label", t("lang.label"));
   const exit = $("exit");
   exit.textContent = t("exit");
   exit.setAttribute("aria-label", t("exit.label"));
-  $("brand").textContent = t("brand");
+  $("brand").textContent = pageText("name") || t("brand");
 
   const app = $("app");
   const kept = new Map<string, string | boolean>();
@@ -210,6 +287,7 @@ function render(focusHeading: boolean): void {
     else el.value = v;
   }
   app.querySelectorAll("textarea").forEach((el) => el.dispatchEvent(new Event("input")));
+  drawStatus();
   if (focusHeading) app.querySelector<HTMLElement>("h1")?.focus();
 }
 
@@ -222,6 +300,8 @@ function field(id: string, label: string, input: HTMLElement, hint?: string): HT
   const hintId = id + "-hint";
   input.id = id;
   input.setAttribute("aria-describedby", (hint ? hintId + " " : "") + errId);
+  // An error belongs to what was typed: it goes once the input changes.
+  input.addEventListener("input", () => setError(id, ""));
   return h("div", { class: "field" },
     h("label", { for: id }, label),
     hint ? h("p", { class: "hint", id: hintId }, hint) : null,
@@ -248,11 +328,21 @@ function formError(form: HTMLElement, text: string): void {
 
 const formErrorSlot = (): HTMLElement => h("p", { class: "form-error", role: "alert", hidden: true });
 
-function secretInput(placeholder: string): HTMLElement {
+function secretInput(placeholder: string, hidden = false): HTMLElement {
   return h("input", {
-    type: "text", inputmode: "numeric", autocomplete: "off", autocorrect: "off", autocapitalize: "off",
+    type: hidden ? "password" : "text", inputmode: "numeric", autocomplete: "off", autocorrect: "off", autocapitalize: "off",
     spellcheck: "false", "data-lpignore": "true", placeholder, class: "digits", dir: "ltr",
   });
+}
+
+/** showDigits is the choice to see a hidden passphrase field in clear. */
+function showDigits(input: HTMLElement): HTMLElement {
+  const id = input.id + "-show";
+  return h("div", { class: "radio" },
+    h("input", { type: "checkbox", id, change: (e) => {
+      (input as HTMLInputElement).type = (e.currentTarget as HTMLInputElement).checked ? "text" : "password";
+    } }),
+    h("label", { for: id }, t("digits.show")));
 }
 
 /** formatDateTime shows sent in the reader's language and local time, or
@@ -279,9 +369,12 @@ const views: Record<View, () => HTMLElement> = {
       h("p", {}, t("start.what")),
       h("p", {}, t("start.free")),
       h("p", {}, t("start.code")),
+      canEncrypt() ? null : h("p", { class: "form-error", id: "unsupported", role: "alert" }, t("err.unsupported")),
+      availability(),
       h("div", { class: "actions" },
         button("start.write", () => go("write")),
         button("start.return", () => go("login"), "secondary")),
+      statusSlot(),
       h("section", { class: "safety", "aria-labelledby": "safety-h" },
         h("h2", { id: "safety-h" }, t("start.safetyHeading")),
         h("p", {}, t("start.safety")),
@@ -299,6 +392,8 @@ const views: Record<View, () => HTMLElement> = {
 
   write: () => {
     const body = h("textarea", { rows: "8", autocomplete: "off", spellcheck: "false" }) as HTMLTextAreaElement;
+    body.value = state.draft.body;
+    body.addEventListener("input", () => { state.draft.body = body.value; });
     const left = h("p", { class: "hint", id: "body-left", "aria-live": "polite" });
     body.addEventListener("input", () => {
       const n = p.MAX_DOCUMENT - 3000 - p.utf8(body.value).length;
@@ -309,7 +404,8 @@ const views: Record<View, () => HTMLElement> = {
       h("p", { class: "hint" }, t("write.roleHint")),
       ...(["none", ...p.ROLES] as const).map((r) =>
         h("div", { class: "radio" },
-          h("input", { type: "radio", name: "role", id: "role-" + r, value: r, checked: r === "none" }),
+          h("input", { type: "radio", name: "role", id: "role-" + r, value: r, checked: r === state.draft.role,
+            change: () => { state.draft.role = r; } }),
           h("label", { for: "role-" + r }, t(("role." + r) as Key)))));
     const form = h("form", { novalidate: true, autocomplete: "off" },
       roles,
@@ -319,67 +415,68 @@ const views: Record<View, () => HTMLElement> = {
       h("div", { class: "actions" },
         h("button", { type: "submit", class: "primary", id: "b-write-send" }, t("write.send")),
         button("back", () => go("start"), "secondary")),
-      state.teamFP ? h("p", { class: "fingerprint" }, t("write.team", { fp: state.teamFP })) : null);
+      statusSlot());
     form.addEventListener("submit", (e) => {
       e.preventDefault();
       const role = (form.querySelector<HTMLInputElement>("input[name=role]:checked")?.value ?? "none");
-      void sendFirst(form, body.value, role === "none" ? "" : role);
+      void prepareFirst(form, body.value, role === "none" ? "" : role);
     });
-    void getTeam().then(() => {
-      if (state.view === "write" && !form.querySelector(".fingerprint")) {
-        form.append(h("p", { class: "fingerprint" }, t("write.team", { fp: state.teamFP })));
-      }
-    }).catch(() => {});
-    return h("section", { class: "view" }, heading("write.heading"), form);
+    return h("section", { class: "view" }, heading("write.heading"), availability(), form);
   },
 
   keep: () => {
-    const shown = state.shown!;
+    const pending = state.pending!;
     const digits = (groups: string[], cls: string): HTMLElement =>
       h("p", { class: "secret " + cls },
         h("span", { class: "sr-only" }, groups.map((g) => g.split("").join(" ")).join(", ")),
         h("span", { "aria-hidden": "true", class: "groups", dir: "ltr" }, ...groups.map((g) => h("span", { class: "group" }, g))));
-    const check = secretInput("");
-    check.setAttribute("maxlength", "12");
-    const form = h("form", { novalidate: true, autocomplete: "off" },
-      field("confirm", t("keep.confirmLabel"), check),
-      h("div", { class: "actions" }, h("button", { type: "submit", class: "primary", id: "b-keep-confirm" }, t("keep.confirm"))));
-    form.addEventListener("submit", (e) => {
-      e.preventDefault();
-      const typed = p.normalizeDigits((check as HTMLInputElement).value);
-      if (typed !== shown.pass.slice(-4)) {
-        setError("confirm", t("keep.confirmWrong"));
-        check.focus();
-        return;
-      }
-      state.shown = null;
-      go("thread");
-      startLive();
-    });
     return h("section", { class: "view" },
-      h("p", { class: "success" }, t("keep.sent")),
       heading("keep.heading"),
+      h("p", { class: "note-strong", id: "not-sent" }, t("keep.notSent")),
       h("p", {}, t("keep.intro")),
       h("div", { class: "secrets" },
         h("h2", { class: "secret-label" }, t("keep.code")),
-        digits(p.groupPickupCode(shown.code), "code"),
+        digits(p.groupPickupCode(pending.code), "code"),
         h("h2", { class: "secret-label" }, t("keep.pass")),
-        digits(p.groupPassphrase(shown.pass), "pass")),
+        digits(p.groupPassphrase(pending.pass), "pass")),
       h("h2", {}, t("keep.adviceHeading")),
-      h("ul", { class: "advice" }, h("li", {}, t("keep.advice1")), h("li", {}, t("keep.advice2")), h("li", {}, t("keep.advice3"))),
-      form);
+      h("ul", { class: "advice", id: "advice" }, h("li", {}, t("keep.advice1")), h("li", {}, t("keep.advice2")), h("li", {}, t("keep.advice3"))),
+      h("div", { class: "actions" },
+        button("keep.written", () => go("check")),
+        button("keep.change", () => { dropPending(); go("write"); }, "secondary")));
+  },
+
+  check: () => {
+    const code = secretInput("00000 00000");
+    const pass = secretInput("0000 0000 0000 0000", true);
+    const form = h("form", { novalidate: true, autocomplete: "off" },
+      field("check-code", t("check.code"), code),
+      field("check-pass", t("check.pass"), pass),
+      showDigits(pass),
+      formErrorSlot(),
+      h("div", { class: "actions" },
+        h("button", { type: "submit", class: "primary", id: "b-check-submit" }, t("check.submit")),
+        button("check.show", () => go("keep"), "secondary")),
+      statusSlot());
+    form.addEventListener("submit", (e) => {
+      e.preventDefault();
+      void checkAndCreate(form, (code as HTMLInputElement).value, (pass as HTMLInputElement).value);
+    });
+    return h("section", { class: "view" }, heading("check.heading"), h("p", {}, t("check.intro")), form);
   },
 
   login: () => {
     const code = secretInput("00000 00000");
-    const pass = secretInput("0000 0000 0000 0000");
+    const pass = secretInput("0000 0000 0000 0000", true);
     const form = h("form", { novalidate: true, autocomplete: "off" },
       field("code", t("login.code"), code),
       field("pass", t("login.pass"), pass),
+      showDigits(pass),
       formErrorSlot(),
       h("div", { class: "actions" },
         h("button", { type: "submit", class: "primary", id: "b-login-submit" }, t("login.submit")),
-        button("back", () => go("start"), "secondary")));
+        button("back", () => go("start"), "secondary")),
+      statusSlot());
     form.addEventListener("submit", (e) => {
       e.preventDefault();
       void login(form, (code as HTMLInputElement).value, (pass as HTMLInputElement).value);
@@ -395,7 +492,8 @@ const views: Record<View, () => HTMLElement> = {
     const form = h("form", { novalidate: true, autocomplete: "off" },
       field("reply", t("thread.replyLabel"), reply),
       formErrorSlot(),
-      h("div", { class: "actions" }, h("button", { type: "submit", class: "primary", id: "b-thread-send" }, t("thread.send"))));
+      h("div", { class: "actions" }, h("button", { type: "submit", class: "primary", id: "b-thread-send" }, t("thread.send"))),
+      statusSlot());
     form.addEventListener("submit", (e) => {
       e.preventDefault();
       void sendReply(form, reply);
@@ -404,10 +502,12 @@ const views: Record<View, () => HTMLElement> = {
       h("h1", { tabindex: "-1", id: "thread-h" }, t("thread.heading")),
       h("p", { class: "expires", id: "expires" }, t("thread.expires", { date: formatDate(s.expires) })),
       s.offline ? h("p", { class: "note", id: "offline" }, t("thread.offline")) : null,
+      availability(),
       list,
       form,
       h("div", { class: "actions end" },
-        button("thread.close", () => { endSession(); go("start"); }, "secondary"),
+        h("p", { class: "hint", id: "close-hint" }, t("thread.closeHint")),
+        button("thread.close", () => { endSession(); go("start"); }, "secondary", { "aria-describedby": "close-hint" }),
         button("thread.delete", () => go("delete"), "danger")));
   },
 
@@ -418,7 +518,8 @@ const views: Record<View, () => HTMLElement> = {
       formErrorSlot(),
       h("div", { class: "actions" },
         button("delete.confirm", () => void deleteConversation(), "danger"),
-        button("delete.cancel", () => go("thread"), "secondary"))),
+        button("delete.cancel", () => go("thread"), "secondary")),
+      statusSlot()),
 
   deleted: () =>
     h("section", { class: "view" },
@@ -455,9 +556,13 @@ function fillThread(list: HTMLElement): void {
       items.push(warningItem(e.seq, "thread.unshowable"));
     }
   }
+  // "No reply yet" only while the team has not answered at all; after
+  // the person's own follow-up, just how new replies arrive.
   const last = s.entries[s.entries.length - 1];
-  if (!s.entries.some((e) => e.from === "counsellor") || last?.from === "enquirer") {
+  if (!s.entries.some((e) => e.from === "counsellor")) {
     items.push(h("li", { class: "note waiting" }, t("thread.waiting")));
+  } else if (last?.from === "enquirer") {
+    items.push(h("li", { class: "note waiting" }, t("thread.waitingMore")));
   }
   list.replaceChildren(...items);
 }
@@ -485,7 +590,9 @@ function newDoc(keys: p.EnquirerKeys, body: string): p.Document {
   };
 }
 
-async function sendFirst(form: HTMLElement, body: string, role: string): Promise<void> {
+/** prepareFirst checks the message and derives the keys for a new code
+ * and passphrase; nothing reaches the server yet. */
+async function prepareFirst(form: HTMLElement, body: string, role: string): Promise<void> {
   setError("body", "");
   formError(form, "");
   if (body.trim() === "") {
@@ -493,61 +600,121 @@ async function sendFirst(form: HTMLElement, body: string, role: string): Promise
     $("body").focus();
     return;
   }
-  // The size check first, with fields of their final length.
-  const probe: p.Document = {
-    v: 1, type: "message", mailbox: "0".repeat(32), id: "A".repeat(22), mk: "A".repeat(43) + "=", from: "enquirer",
-    sent: "2026-01-01T00:00:00Z", lang: state.lang, body, recipient: "a".repeat(1959),
-    ...(role ? { role } : {}),
-  };
-  if (p.documentSize(probe) === 0) {
+  if (p.documentSize(firstDoc(null, body, role)) === 0) {
     setError("body", t("write.tooLong"));
     $("body").focus();
     return;
   }
   await busy(form, async () => {
     try {
-      status(t("progress.keys"), true);
-      const team = await getTeam(true);
-      let code = p.generatePickupCode();
-      let pass = p.generatePassphrase();
-      let keys = await deriveKeys(code, pass);
-      let created: { seq: number; expires: string } | null = null;
-      for (let attempt = 0; !created; attempt++) {
-        status(t("progress.pow"), true);
-        const challenge = await api.pow();
-        const r = await runWorker({ op: "pow", challenge: challenge.challenge, difficulty: challenge.difficulty });
-        if (r.op !== "pow") throw new Error("worker: unexpected reply");
-        status(t("progress.send"), true);
-        const doc = { ...newDoc(keys, body), ...(role ? { role } : {}), recipient: keys.recipient };
-        const ct = await p.sealDocument(doc, state.team!.recipient, keys.recipient);
-        try {
-          created = await api.createMailbox({
-            id: keys.mailboxId, verifier: keys.verifier, epoch: state.team!.epoch, message: ct,
-            pow: challenge.difficulty > 0 ? { challenge: challenge.challenge, nonce: r.nonce } : undefined,
-          });
-        } catch (err) {
-          if (attempt >= 2 || !(err instanceof api.ApiError)) throw err;
-          if (err.code === "stale_epoch") await getTeam(true); // the team key changed: fetch it, seal again
-          else if (err.code === "mailbox_exists") {
-            forgetKeys(keys);
-            code = p.generatePickupCode();
-            pass = p.generatePassphrase();
-            status(t("progress.keys"), true);
-            keys = await deriveKeys(code, pass);
-          } else if (err.code !== "pow_invalid") throw err;
-        }
-      }
-      void team;
-      state.session = newSession(keys, created.expires);
-      state.shown = { code, pass };
-      await fetchNew(state.session);
+      status("progress.keys", true);
+      const code = p.generatePickupCode();
+      const pass = p.generatePassphrase();
+      const keys = await deriveKeys(code, pass);
+      dropPending();
+      state.pending = { keys, code, pass };
       go("keep");
-      status(t("keep.sent"));
     } catch (err) {
       status("");
       formError(form, errorText(err));
     }
   });
+}
+
+/** firstDoc is the first message; without keys, a probe with fields of
+ * their final length, so that the size check can run before the keys. */
+function firstDoc(keys: p.EnquirerKeys | null, body: string, role: string): p.Document {
+  const doc: p.Document = keys
+    ? { ...newDoc(keys, body), recipient: keys.recipient }
+    : {
+      // A mailbox id is 32 hex digits, an ML-KEM age recipient 1959
+      // characters (protocol.ts's validRecipient).
+      v: 1, type: "message", mailbox: "0".repeat(32), id: p.newDocumentId(), mk: p.b64(new Uint8Array(32)), from: "enquirer",
+      sent: "2026-01-01T00:00:00Z", lang: state.lang, body, recipient: "a".repeat(1959),
+    };
+  return role ? { ...doc, role } : doc;
+}
+
+function dropPending(): void {
+  if (state.pending) forgetKeys(state.pending.keys);
+  state.pending = null;
+}
+
+/** checkAndCreate compares what the person typed from their note with the
+ * code and passphrase shown, and only then creates the mailbox. */
+async function checkAndCreate(form: HTMLElement, typedCode: string, typedPass: string): Promise<void> {
+  const pending = state.pending;
+  if (!pending) return go("write");
+  setError("check-code", "");
+  setError("check-pass", "");
+  formError(form, "");
+  const errs: Array<[string, string]> = [];
+  try {
+    if (p.parsePickupCode(typedCode) !== pending.code) errs.push(["check-code", t("check.codeWrong")]);
+  } catch (e) {
+    if (!(e instanceof p.InputError)) throw e;
+    errs.push(["check-code", t(`err.${e.field}.${e.reason}` as Key)]);
+  }
+  try {
+    if (p.parsePassphrase(typedPass) !== pending.pass) errs.push(["check-pass", t("check.passWrong")]);
+  } catch (e) {
+    if (!(e instanceof p.InputError)) throw e;
+    errs.push(["check-pass", t(`err.${e.field}.${e.reason}` as Key)]);
+  }
+  if (errs.length) {
+    for (const [id, text] of errs) setError(id, text);
+    $(errs[0]![0]).focus();
+    return;
+  }
+  await busy(form, async () => {
+    try {
+      const created = await createFirst(pending);
+      if (!created) return; // a new code is on screen
+      state.pending = null;
+      state.draft = { body: "", role: "none" };
+      state.session = newSession(pending.keys, created.expires);
+      await fetchNew(state.session);
+      go("thread");
+      status("thread.arrived");
+      startLive();
+    } catch (err) {
+      status("");
+      formError(form, errorText(err) + " " + t("check.retry"));
+    }
+  });
+}
+
+/** createFirst sends the first message. It returns null when the mailbox
+ * id is taken (a code drawn twice): the person then gets a new code to
+ * write down, since the one they checked cannot be used. */
+async function createFirst(pending: Pending): Promise<{ seq: number; expires: string } | null> {
+  let team = await getTeam(true);
+  for (let attempt = 0; ; attempt++) {
+    status("progress.pow", true);
+    const challenge = await api.pow();
+    const r = await runWorker({ op: "pow", challenge: challenge.challenge, difficulty: challenge.difficulty });
+    if (r.op !== "pow") throw new Error("worker: unexpected reply");
+    status("progress.send", true);
+    const ct = await p.sealDocument(firstDoc(pending.keys, state.draft.body, state.draft.role === "none" ? "" : state.draft.role), team.recipient, pending.keys.recipient);
+    try {
+      return await api.createMailbox({
+        id: pending.keys.mailboxId, verifier: pending.keys.verifier, epoch: team.epoch, message: ct,
+        pow: challenge.difficulty > 0 ? { challenge: challenge.challenge, nonce: r.nonce } : undefined,
+      });
+    } catch (err) {
+      if (!(err instanceof api.ApiError) || attempt >= 2) throw err;
+      if (err.code === "stale_epoch") team = await getTeam(true); // the team key changed: seal again
+      else if (err.code === "mailbox_exists") {
+        const code = p.generatePickupCode();
+        const pass = p.generatePassphrase();
+        const keys = await deriveKeys(code, pass);
+        dropPending();
+        state.pending = { keys, code, pass };
+        go("keep");
+        return null;
+      } else if (err.code !== "pow_invalid") throw err;
+    }
+  }
 }
 
 function newSession(keys: p.EnquirerKeys, expires: string): Session {
@@ -602,9 +769,9 @@ async function login(form: HTMLElement, typedCode: string, typedPass: string): P
   await busy(form, async () => {
     let keys: p.EnquirerKeys | null = null;
     try {
-      status(t("progress.keys"), true);
+      status("progress.keys", true);
       keys = await deriveKeys(code, pass);
-      status(t("progress.open"), true);
+      status("progress.open", true);
       const s = newSession(keys, "");
       let m: api.Mailbox;
       try {
@@ -650,7 +817,7 @@ function fetchNew(s: Session): Promise<void> {
     if (list) fillThread(list);
     const exp = document.getElementById("expires");
     if (exp) exp.textContent = t("thread.expires", { date: formatDate(s.expires) });
-    if (replies > 0) status(t("thread.new"));
+    if (replies > 0) status("thread.new");
   }).catch((err: unknown) => {
     if (err instanceof api.ApiError && err.code === "unauthorized") sessionGone();
   });
@@ -660,7 +827,7 @@ function fetchNew(s: Session): Promise<void> {
 function sessionGone(): void {
   endSession();
   go("start");
-  status(t("err.session"));
+  status("err.session");
 }
 
 /** startLive follows the mailbox's event stream while the session lasts,
@@ -725,7 +892,7 @@ async function sendReply(form: HTMLElement, reply: HTMLTextAreaElement): Promise
   }
   await busy(form, async () => {
     try {
-      status(t("progress.send"), true);
+      status("progress.send", true);
       let team = await getTeam();
       for (let attempt = 0; ; attempt++) {
         const ct = await p.sealDocument(doc, team.recipient, s.keys.recipient);
@@ -742,7 +909,7 @@ async function sendReply(form: HTMLElement, reply: HTMLTextAreaElement): Promise
       }
       reply.value = "";
       await fetchNew(s);
-      status(t("thread.sent"));
+      status("thread.sent");
       reply.focus();
     } catch (err) {
       status("");
@@ -758,7 +925,7 @@ async function deleteConversation(): Promise<void> {
   const view = $("app");
   await busy(view, async () => {
     try {
-      status(t("progress.delete"), true);
+      status("progress.delete", true);
       await api.deleteMailbox(s.token);
       endSession();
       go("deleted");
@@ -794,7 +961,7 @@ async function chooseLang(picker: HTMLSelectElement, v: string): Promise<void> {
     await loadLang(v);
   } catch {
     if (picker.value === v) picker.value = state.lang;
-    status(t("err.unreachable"));
+    status("err.unreachable");
     return;
   }
   if (picker.value !== v) return; // chosen again while it loaded
@@ -803,8 +970,20 @@ async function chooseLang(picker: HTMLSelectElement, v: string): Promise<void> {
   picker.focus();
 }
 
+/** leaveGuard asks before the page is left while a draft or an unsent
+ * first message with its code is on screen; after the mailbox exists, the
+ * person has checked their note, and nothing is lost by leaving. */
+function leaveGuard(e: BeforeUnloadEvent): void {
+  if (state.leaving) return;
+  if (state.pending || (state.view === "write" && state.draft.body.trim() !== "")) {
+    e.preventDefault();
+    e.returnValue = ""; // older browsers need it set
+  }
+}
+
 async function main(): Promise<void> {
   setupExit();
+  addEventListener("beforeunload", leaveGuard);
   setupPicker();
   const want = defaultLang();
   if (want !== state.lang) {
@@ -816,6 +995,7 @@ async function main(): Promise<void> {
     }
   }
   render(false);
+  showOnline();
 }
 
 void main();

@@ -161,6 +161,12 @@ export interface Team {
   epoch: number;
   recipient: string; // age1pq1…
   fingerprint: string;
+  /**
+   * Online tells that at least one counsellor's desk follows the team's
+   * event stream now (PROTOCOL.md §6.1, an extension of v1: older
+   * clients ignore it). No names, no count.
+   */
+  online: boolean;
 }
 
 /** Pow is a proof-of-work challenge, GET /api/v1/pow (PROTOCOL.md §6). */
