@@ -1,6 +1,8 @@
 package e2e
 
 import (
+	"bytes"
+	"compress/gzip"
 	"context"
 	"encoding/json"
 	"io"
@@ -66,6 +68,65 @@ func TestLanguagesBrowser(t *testing.T) {
 	}
 	t.Run("picker", func(t *testing.T) { pickLanguages(t, srv) })
 	t.Run("info pages", func(t *testing.T) { checkInfoLanguages(t, srv) })
+	t.Run("first visit size", func(t *testing.T) { checkFirstVisit(t, srv) })
+}
+
+// checkFirstVisit measures a first visit as the server sends it, gzipped:
+// the page (with the texts the server puts in), script, style, worker and,
+// beyond German and English, the language's catalogue; each language must
+// stay under 80 KB.
+func checkFirstVisit(t *testing.T, srv *server) {
+	get := func(path string) (body []byte, wire int) {
+		t.Helper()
+		req, _ := http.NewRequest("GET", srv.URL+path, nil)
+		req.Header.Set("Accept-Encoding", "gzip")
+		resp, err := (&http.Transport{DisableCompression: true}).RoundTrip(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		raw, _ := io.ReadAll(resp.Body)
+		if resp.StatusCode != 200 {
+			t.Fatalf("GET %s: %d", path, resp.StatusCode)
+		}
+		if resp.Header.Get("Content-Encoding") != "gzip" {
+			return raw, len(raw)
+		}
+		zr, err := gzip.NewReader(bytes.NewReader(raw))
+		if err != nil {
+			t.Fatal(err)
+		}
+		plain, _ := io.ReadAll(zr)
+		return plain, len(raw)
+	}
+	page, total := get("/")
+	var app []byte
+	for _, m := range regexp.MustCompile(`(?:src|href|data-worker)="(/[a-z]+-[A-Z0-9]{8}\.(?:js|css))"`).FindAllSubmatch(page, -1) {
+		b, n := get(string(m[1]))
+		total += n
+		if strings.HasPrefix(string(m[1]), "/app-") {
+			app = b
+		}
+	}
+	if app == nil {
+		t.Fatal("the page names no app script")
+	}
+	for _, lang := range []string{"de", "en", "fr", "es", "ro", "bg", "uk", "ru", "ar", "zh", "vi", "th"} {
+		visit := total
+		if lang != "de" && lang != "en" {
+			m := regexp.MustCompile(`/lang-` + lang + `-[A-Z0-9]{8}\.json`).Find(app)
+			if m == nil {
+				t.Errorf("the app names no catalogue for %s", lang)
+				continue
+			}
+			_, n := get(string(m))
+			visit += n
+		}
+		t.Logf("first visit in %s: %.1f KB gzipped as served", lang, float64(visit)/1024)
+		if visit >= 80*1024 {
+			t.Errorf("first visit in %s: %d bytes gzipped, over 80 KB", lang, visit)
+		}
+	}
 }
 
 // catalogueOf reads the web client's texts in lang, so that the test
