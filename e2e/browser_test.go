@@ -134,17 +134,16 @@ func TestBrowser(t *testing.T) {
 	}
 	id := keys.MailboxID
 
-	// The page moves on only after the last group is typed back.
-	wrong := "0000"
-	if strings.HasSuffix(normPass, wrong) {
-		wrong = "1111"
-	}
-	b.do("confirm wrongly", chromedp.SendKeys(chromedp.ID("confirm"), wrong), chromedp.Click(chromedp.ID("b-keep-confirm")),
-		chromedp.WaitVisible(chromedp.ID("confirm-error")))
-	clearInput(b, "confirm")
-	b.do("type the last group", chromedp.SendKeys(chromedp.ID("confirm"), normPass[12:14]+" "+normPass[14:]))
+	// The page moves on only after both are typed back (issue 12; the
+	// details in enquirer_flow_browser_test.go).
+	b.do("written", chromedp.Click(chromedp.ID("b-keep-written")), chromedp.WaitVisible(chromedp.ID("check-code")))
+	checkView(b, "check", "de", "Stimmt Ihre Notiz?")
+	b.do("confirm wrongly", chromedp.SendKeys(chromedp.ID("check-code"), code), chromedp.SendKeys(chromedp.ID("check-pass"), "0000"),
+		chromedp.Click(chromedp.ID("b-check-submit")), chromedp.WaitVisible(chromedp.ID("check-pass-error")))
+	clearInput(b, "check-pass")
+	b.do("type the passphrase", chromedp.SendKeys(chromedp.ID("check-pass"), pass))
 	b.do("confirm",
-		chromedp.Click(chromedp.ID("b-keep-confirm")), chromedp.WaitVisible(chromedp.ID("thread")),
+		chromedp.Click(chromedp.ID("b-check-submit")), chromedp.WaitVisible(chromedp.ID("thread")),
 		chromedp.WaitVisible(chromedp.CSS(`#thread li.message.mine`)))
 	checkView(b, "thread", "de", "Ihr Gespräch")
 	if shown := b.text("#thread li.message.mine .body"); shown != firstBody {
@@ -390,8 +389,8 @@ func checkView(b *tab, name, lang, heading string) {
 		if l == lang && !strings.Contains(text, heading) {
 			t.Errorf("%s in %s: %q not on the page", name, l, heading)
 		}
-		if title := eval[string](b, `document.title`); title != "Beratung" {
-			t.Errorf("%s: title %q", name, title)
+		if title, brand := eval[string](b, `document.title`), b.text("#brand"); title != brand || title == "" {
+			t.Errorf("%s: title %q, header %q: want the service name in both", name, title, brand)
 		}
 		if !eval[bool](b, `document.documentElement.scrollWidth <= document.documentElement.clientWidth`) {
 			t.Errorf("%s in %s: the page scrolls sideways at 320 px", name, l)
