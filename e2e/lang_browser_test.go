@@ -68,6 +68,7 @@ func TestLanguagesBrowser(t *testing.T) {
 	}
 	t.Run("picker", func(t *testing.T) { pickLanguages(t, srv) })
 	t.Run("info pages", func(t *testing.T) { checkInfoLanguages(t, srv) })
+	t.Run("centres in Arabic", func(t *testing.T) { checkCentresRTL(t, srv) })
 	t.Run("first visit size", func(t *testing.T) { checkFirstVisit(t, srv) })
 }
 
@@ -412,5 +413,44 @@ func checkInfoLanguages(t *testing.T, srv *server) {
 				t.Errorf("/info/%s/: the language switch lacks %s", lang, name)
 			}
 		}
+	}
+}
+
+// checkCentresRTL opens the Arabic directory at 320 px: right to left, no
+// sideways scrolling, the quick exit and the language link in view, and
+// the language filter, naming each language in itself, finds the centre
+// that counsels in Arabic.
+func checkCentresRTL(t *testing.T, srv *server) {
+	b, w, stop := openTab(t, srv, "ar")
+	defer stop()
+	b.do("open the centres", chromedp.Navigate(srv.URL+"/info/ar/centres"), chromedp.WaitVisible(chromedp.ID("centre-filter")))
+	if got := eval[string](b, `document.documentElement.dir + " " + getComputedStyle(document.body).direction`); got != "rtl rtl" {
+		t.Errorf("/info/ar/centres runs %q", got)
+	}
+	if !eval[bool](b, `document.documentElement.scrollWidth <= document.documentElement.clientWidth`) {
+		t.Error("/info/ar/centres scrolls sideways at 320 px")
+	}
+	for _, id := range []string{"quick-exit"} {
+		if !eval[bool](b, `(() => { const r = document.getElementById("`+id+`").getBoundingClientRect(); return r.width > 0 && r.top >= 0 && r.bottom <= innerHeight; })()`) {
+			t.Errorf("#%s is not in view", id)
+		}
+	}
+	if !eval[bool](b, `(() => { const r = document.querySelector(".lang-link").getBoundingClientRect(); return r.width > 0 && r.bottom <= innerHeight; })()`) {
+		t.Error("the link to the languages is not on the first screen")
+	}
+	opts := eval[string](b, `[...document.querySelectorAll("#filter-language option")].map(o => o.value + "=" + o.textContent).join("|")`)
+	if !strings.Contains(opts, "ar=العربية") || !strings.Contains(opts, "ro=Română") {
+		t.Errorf("the language filter offers %q", opts)
+	}
+	eval[bool](b, `(() => { const s = document.getElementById("filter-language"); s.value = "ar";
+  return s.dispatchEvent(new Event("change", { bubbles: true })); })()`)
+	shown := eval[int](b, `[...document.querySelectorAll("li.centre")].filter(li => li.offsetParent !== null).length`)
+	withAr := eval[int](b, `document.querySelectorAll('li.centre[data-languages~="ar"]').length`)
+	if shown != withAr || shown == 0 {
+		t.Errorf("the filter by Arabic shows %d centres; %d counsel in Arabic", shown, withAr)
+	}
+	_, problems := w.snapshot()
+	for _, p := range problems {
+		t.Errorf("browser: %s", p)
 	}
 }
