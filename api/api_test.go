@@ -90,7 +90,7 @@ func TestEnquirerFlow(t *testing.T) {
 
 	r := e.do(request{method: "GET", path: "/api/v1/team"})
 	e.want(r, 200, "")
-	wantKeys(t, r.body, "epoch", "recipient", "fingerprint")
+	wantKeys(t, r.body, "epoch", "recipient", "fingerprint", "online")
 	var team struct {
 		Epoch                  int
 		Recipient, Fingerprint string

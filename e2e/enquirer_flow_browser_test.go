@@ -10,6 +10,8 @@ import (
 
 	"github.com/chromedp/cdproto/cdp"
 	"github.com/chromedp/cdproto/emulation"
+	"github.com/chromedp/cdproto/fetch"
+	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 
@@ -109,7 +111,7 @@ func shownSecrets(b *tab) (code, pass string) {
 // enquirer can open.
 func TestNoOrphanedConversation(t *testing.T) {
 	requireBrowser(t)
-	srv := startServer(t, "LOTSE_POW_DIFFICULTY=4")
+	srv := startServer(t, "LOTSE_POW_DIFFICULTY=4", "LOTSE_EXIT_URL="+exitURL)
 	ctx, cancel := context.WithTimeout(context.Background(), 6*time.Minute)
 	defer cancel()
 	team := newTeam(t, ctx, srv)
@@ -142,7 +144,7 @@ func TestNoOrphanedConversation(t *testing.T) {
 	for _, step := range steps {
 		// Something to lose from the first typed word on.
 		wantAsk := step != "start"
-		for _, leave := range []string{"reload", "back", "discard"} {
+		for _, leave := range []string{"reload", "back", "discard", "exit"} {
 			b := openFlowTab(t, bctx, srv, 360)
 			walk(b, step)
 			switch leave {
@@ -163,8 +165,16 @@ func TestNoOrphanedConversation(t *testing.T) {
 				cctx, ccancel := context.WithTimeout(b.ctx, 2*time.Second)
 				chromedp.Call(cctx, page.Crash, cdp.Empty{})
 				ccancel()
+			case "exit":
+				// The quick exit never stops to ask.
+				b.do("exit", chromedp.Click(chromedp.ID("exit")))
+				waitAway(b.tab)
 			}
-			if leave != "discard" {
+			if leave == "exit" {
+				if b.asked.Load() != 0 {
+					t.Errorf("%s: the quick exit asked before leaving", step)
+				}
+			} else if leave != "discard" {
 				if asked := b.asked.Load() > 0; asked != wantAsk {
 					t.Errorf("%s, %s: asked before leaving %v, want %v", step, leave, asked, wantAsk)
 				}
@@ -188,6 +198,10 @@ func TestNoOrphanedConversation(t *testing.T) {
 	b.do("to the code", chromedp.Click(chromedp.ID("b-write-send")), chromedp.WaitVisible(chromedp.CSS(".secrets")))
 	clickToCode := time.Since(start)
 	code, pass := shownSecrets(b.tab)
+	// The write view's progress line left with it.
+	if !eval[bool](b.tab, `(() => { const s = document.getElementById("status"); return !s || s.hidden; })()`) {
+		t.Errorf("the keep view shows the status line %q", b.text("#status"))
+	}
 	if text := b.text("main"); !strings.Contains(text, "noch nicht gesendet") {
 		t.Errorf("the keep view does not say the message is not sent yet: %q", text)
 	}
@@ -238,6 +252,11 @@ func TestNoOrphanedConversation(t *testing.T) {
 		t.Errorf("after the switch the status line says %q", s)
 	}
 	b.do("switch back", chooseLang("de"))
+	b.do("to delete and back", chromedp.Click(chromedp.ID("b-thread-delete")), chromedp.WaitVisible(chromedp.ID("b-delete-cancel")),
+		chromedp.Click(chromedp.ID("b-delete-cancel")), chromedp.WaitVisible(chromedp.ID("thread")))
+	if eval[bool](b.tab, `document.body.innerText.includes("Ihre Nachricht ist angekommen.")`) {
+		t.Error("the status line outlived its view")
+	}
 
 	// The conversation on the server is the one the shown code opens;
 	// leaving it now asks nothing.
@@ -249,6 +268,31 @@ func TestNoOrphanedConversation(t *testing.T) {
 	if len(cases) != 1 || cases[0].ID != keys.MailboxID {
 		t.Fatalf("cases %+v, want the one of the shown code", cases)
 	}
+	// After the team's reply and the person's follow-up, no "no reply
+	// yet"; leaving reads as leaving for now, not ending the counselling.
+	kr := openKeyring(t, ctx, team.Admin, team.AdminKey)
+	detail, err := team.Admin.Case(ctx, keys.MailboxID, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	first := readThread(t, "counsellor", keys.MailboxID, nil, detail.Messages, kr, 1)[0].Doc
+	replyTo, err := crypto.ParseRecipient(first.Recipient)
+	if err != nil {
+		t.Fatal(err)
+	}
+	reply := counsellorDoc(t, keys.MailboxID, first.MK, "Anna", "Wir sind da.")
+	if _, err := team.Admin.Reply(ctx, keys.MailboxID, client.NewMessage{Epoch: 1, Ciphertext: seal(t, reply, team.Key.Recipient(), replyTo)}); err != nil {
+		t.Fatal(err)
+	}
+	b.do("the reply", chromedp.WaitVisible(chromedp.CSS(`#thread li.message.theirs`)),
+		chromedp.SendKeys(chromedp.ID("reply"), "Danke."), chromedp.Click(chromedp.ID("b-thread-send")),
+		chromedp.WaitVisible(chromedp.CSS(`#thread li.message.mine[data-seq="3"]`)))
+	if text := b.text("#thread"); strings.Contains(text, "Noch keine Antwort") || !strings.Contains(text, "erscheinen hier von selbst") {
+		t.Errorf("after a reply and a follow-up the thread says %q", text)
+	}
+	if label := b.text("#b-thread-close"); label != "Später weiterlesen" {
+		t.Errorf("the leave button reads %q", label)
+	}
 	asked := b.asked.Load()
 	b.do("reload the thread", chromedp.Reload(), chromedp.WaitVisible(chromedp.ID("b-start-return")))
 	if b.asked.Load() != asked {
@@ -259,5 +303,59 @@ func TestNoOrphanedConversation(t *testing.T) {
 		chromedp.Click(chromedp.ID("b-login-submit")), chromedp.WaitVisible(chromedp.CSS(`#thread li.message.mine`)))
 	if got := b.text("#thread li.message.mine .body"); got != "Ein Entwurf." {
 		t.Errorf("the conversation shows %q", got)
+	}
+}
+
+// TestFirstMessageAnswerLost: the mailbox is stored but the answer to its
+// creation never reaches the page. Trying again finds the mailbox is the
+// person's own and opens it with the code they already checked, instead
+// of showing a new code for a second conversation.
+func TestFirstMessageAnswerLost(t *testing.T) {
+	requireBrowser(t)
+	srv := startServer(t, "LOTSE_POW_DIFFICULTY=1")
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	team := newTeam(t, ctx, srv)
+	b := openFlowTab(t, startBrowser(t, "de-DE"), srv, 360)
+	defer b.cancel()
+
+	// Only the first answer to POST /api/v1/mailboxes is dropped, after
+	// the server has stored the mailbox.
+	paused := chromedp.Events(b.ctx, fetch.RequestPaused)
+	go func() {
+		dropped := false
+		for ev, err := range paused {
+			if err != nil {
+				return
+			}
+			if !dropped && ev.Request.Method == "POST" {
+				dropped = true
+				chromedp.Call(b.ctx, fetch.FailRequest, fetch.FailRequestParams{RequestID: ev.RequestID, ErrorReason: network.ErrorReasonConnectionReset})
+				continue
+			}
+			chromedp.Call(b.ctx, fetch.ContinueRequest, fetch.ContinueRequestParams{RequestID: ev.RequestID})
+		}
+	}()
+	call(b.tab, fetch.Enable, fetch.EnableParams{Patterns: []*fetch.RequestPattern{{URLPattern: "*/api/v1/mailboxes", RequestStage: fetch.RequestStageResponse}}})
+
+	b.do("write", chromedp.Navigate(srv.URL+"/"), chromedp.WaitVisible(chromedp.ID("b-start-write")), chromedp.Click(chromedp.ID("b-start-write")),
+		chromedp.SendKeys(chromedp.ID("body"), "Hallo."), chromedp.Click(chromedp.ID("b-write-send")), chromedp.WaitVisible(chromedp.CSS(".secrets")))
+	code, pass := shownSecrets(b.tab)
+	b.do("check", chromedp.Click(chromedp.ID("b-keep-written")), chromedp.WaitVisible(chromedp.ID("check-code")),
+		chromedp.SendKeys(chromedp.ID("check-code"), code), chromedp.SendKeys(chromedp.ID("check-pass"), pass),
+		chromedp.Click(chromedp.ID("b-check-submit")), chromedp.WaitVisible(chromedp.CSS(".form-error")))
+	if text := b.text(".form-error"); !strings.Contains(text, "noch nicht gesendet") {
+		t.Errorf("after the lost answer the page says %q", text)
+	}
+	if n := len(countCases(t, ctx, team)); n != 1 {
+		t.Fatalf("%d conversations stored, want the one whose answer was lost", n)
+	}
+	b.do("try again", chromedp.Click(chromedp.ID("b-check-submit")), chromedp.WaitVisible(chromedp.CSS(`#thread li.message.mine`)))
+	keys, err := crypto.DeriveEnquirerKeys(code, pass)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cases := countCases(t, ctx, team); len(cases) != 1 || cases[0].ID != keys.MailboxID {
+		t.Errorf("cases %+v, want only the one of the checked code", cases)
 	}
 }

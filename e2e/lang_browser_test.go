@@ -199,6 +199,9 @@ func checkLangView(b *tab, c langCase, name, heading string) {
 	if !eval[bool](b, `(() => { const r = document.getElementById("exit").getBoundingClientRect(); return r.width > 0 && r.top >= 0 && r.bottom <= innerHeight; })()`) {
 		t.Errorf("%s: the quick exit is not in view", name)
 	}
+	if h := eval[float64](b, `document.querySelector(".bar").getBoundingClientRect().height`); h > 740*0.15 {
+		t.Errorf("%s: the header takes %.0f px, more than 15 %% of 740", name, h)
+	}
 	if got := eval[string](b, `document.getElementById("lang").value`); got != c.lang {
 		t.Errorf("%s: the picker shows %q", name, got)
 	}

@@ -10,8 +10,8 @@ type Team struct {
 	Recipient   string `json:"recipient"` // age1pq1…
 	Fingerprint string `json:"fingerprint"`
 	// Online tells that at least one counsellor's desk follows the team's
-	// event stream now (PROTOCOL.md §6.1, an extension of v1: older
-	// clients ignore it). No names, no count.
+	// event stream now (PROTOCOL.md §6.3, an extension of v1 that
+	// older clients ignore). No names, no count.
 	Online bool `json:"online"`
 }
 

@@ -268,6 +268,7 @@ function render(focusHeading: boolean): void {
   const picker = $("lang") as HTMLSelectElement;
   picker.value = state.lang;
   picker.setAttribute("aria-label", t("lang.label"));
+  $("lang-code").textContent = state.lang.toUpperCase();
   const exit = $("exit");
   exit.textContent = t("exit");
   exit.setAttribute("aria-label", t("exit.label"));
@@ -608,6 +609,10 @@ async function prepareFirst(form: HTMLElement, body: string, role: string): Prom
   await busy(form, async () => {
     try {
       status("progress.keys", true);
+      // A browser that cannot encrypt, or a team that takes no messages,
+      // says so now, not after the person has written a code down.
+      if (!canEncrypt()) throw new WorkerError("no WebAssembly or Worker");
+      await getTeam(true);
       const code = p.generatePickupCode();
       const pass = p.generatePassphrase();
       const keys = await deriveKeys(code, pass);
@@ -685,8 +690,8 @@ async function checkAndCreate(form: HTMLElement, typedCode: string, typedPass: s
 }
 
 /** createFirst sends the first message. It returns null when the mailbox
- * id is taken (a code drawn twice): the person then gets a new code to
- * write down, since the one they checked cannot be used. */
+ * id is someone else's (a code drawn twice): the person then gets a new
+ * code to write down, since the one they checked cannot be used. */
 async function createFirst(pending: Pending): Promise<{ seq: number; expires: string } | null> {
   let team = await getTeam(true);
   for (let attempt = 0; ; attempt++) {
@@ -705,6 +710,13 @@ async function createFirst(pending: Pending): Promise<{ seq: number; expires: st
       if (!(err instanceof api.ApiError) || attempt >= 2) throw err;
       if (err.code === "stale_epoch") team = await getTeam(true); // the team key changed: seal again
       else if (err.code === "mailbox_exists") {
+        // Perhaps ours: an earlier try was stored but its answer lost.
+        try {
+          const m = await api.mailbox(p.bearer(pending.keys));
+          return { seq: 1, expires: m.expires };
+        } catch {
+          // Someone else's: a code drawn twice.
+        }
         const code = p.generatePickupCode();
         const pass = p.generatePassphrase();
         const keys = await deriveKeys(code, pass);
@@ -994,6 +1006,11 @@ async function main(): Promise<void> {
       // The bundle's English stays; the picker can try again.
     }
   }
+  // The online line follows the desks while the page is open, as a chat's
+  // does; once a minute is enough for "someone is there now".
+  setInterval(() => {
+    if (document.visibilityState === "visible" && document.getElementById("online")) showOnline();
+  }, 60000);
   render(false);
   showOnline();
 }

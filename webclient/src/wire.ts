@@ -163,8 +163,8 @@ export interface Team {
   fingerprint: string;
   /**
    * Online tells that at least one counsellor's desk follows the team's
-   * event stream now (PROTOCOL.md §6.1, an extension of v1: older
-   * clients ignore it). No names, no count.
+   * event stream now (PROTOCOL.md §6.3, an extension of v1 that
+   * older clients ignore). No names, no count.
    */
   online: boolean;
 }
