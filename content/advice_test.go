@@ -12,7 +12,8 @@ import (
 // TestOneAdviceOnKeepingTheCode: the web client's advice on keeping the
 // pickup code and passphrase (webclient/src/lang/*.json, keep.advice1-3)
 // stands word for word on the safety page, so the two never contradict
-// each other again (issue 12).
+// each other again (issue 12). A language whose safety page is another's
+// (not translated yet) is skipped.
 func TestOneAdviceOnKeepingTheCode(t *testing.T) {
 	s := loadDefaults(t)
 	for _, lang := range Languages {
@@ -25,6 +26,11 @@ func TestOneAdviceOnKeepingTheCode(t *testing.T) {
 			t.Fatal(err)
 		}
 		page := renderPage(t, s, lang, "safety")
+		if strings.Contains(page, "<article lang=") {
+			// No safety page of its own yet: another language's stands in.
+			t.Logf("%s: no safety page of its own", lang)
+			continue
+		}
 		for _, key := range []string{"keep.advice1", "keep.advice2", "keep.advice3"} {
 			advice := cat[key]
 			if advice == "" {

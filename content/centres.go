@@ -35,16 +35,18 @@ type Contact struct {
 	Email   string `json:"email,omitempty"`
 }
 
-// Text is a text in one or more of Languages ("de", "en").
+// Text is a text in one or more of Languages.
 type Text map[string]string
 
-// In is the text in lang, else in the other language, and whether it is
-// in lang.
-func (t Text) In(lang string) (string, bool) {
-	if v := t[lang]; v != "" {
-		return v, true
+// In is the text in lang, else in the language that stands in for it
+// (English, then German), and the language it is in; "" if there is none.
+func (t Text) In(lang string) (text, in string) {
+	for _, l := range fallbacks(lang) {
+		if v := t[l]; v != "" {
+			return v, l
+		}
 	}
-	return t[other(lang)], false
+	return "", ""
 }
 
 func (c Centre) clone() Centre {
@@ -78,18 +80,19 @@ var deInline = map[string]string{"sexual_exploitation": "sexuelle Ausbeutung", N
 
 // inline is the label's name in lang inside a list.
 func (l Label) inline(lang string) string {
-	if v := deInline[l.Code]; lang != "en" && v != "" {
+	if v := deInline[l.Code]; lang == "de" && v != "" {
 		return v
 	}
 	return l.In(lang)
 }
 
-// In is the label's name in lang.
+// In is the label's name in lang: German for German, English for every
+// other language (the labels exist in these two).
 func (l Label) In(lang string) string {
-	if lang == "en" {
-		return l.EN
+	if lang == "de" {
+		return l.DE
 	}
-	return l.DE
+	return l.EN
 }
 
 // Nationwide is the state code of a centre that works across Germany.
@@ -360,7 +363,7 @@ func checkTextIn(field string, t Text, required bool) error {
 	}
 	for _, lang := range sortedKeys(t) {
 		if !slices.Contains(Languages, lang) {
-			return fmt.Errorf("%s: unknown language %q; use %s", field, lang, strings.Join(Languages, " or "))
+			return fmt.Errorf("%s: unknown language %q; use one of %s", field, lang, strings.Join(Languages, ", "))
 		}
 		if err := checkText(field+"."+lang, t[lang], true, maxLongText); err != nil {
 			return err

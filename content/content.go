@@ -3,7 +3,9 @@
 // whether it is for them and how safe it is, and the referral directory of
 // specialised counselling centres.
 //
-// Pages are Markdown files with a small front matter, in German and English.
+// Pages are Markdown files with a small front matter, in the languages of
+// ServiceLanguages (German is the source; a language without a page shows
+// the English one).
 // The defaults are embedded; an operator's content directory replaces or
 // adds pages, interface strings and the directory without a rebuild.
 // Everything is read, validated and rendered once, in Load: a page that
@@ -26,9 +28,6 @@ import (
 	"unicode"
 	"unicode/utf8"
 )
-
-// Languages are the languages of the service, the first is the default.
-var Languages = []string{"de", "en"}
 
 // DefaultExitURL is where the quick exit leads unless configured: a page
 // that is common and harmless to have visited. It is the web client's
@@ -252,14 +251,6 @@ func Language(acceptLanguage string) string {
 		return Languages[0]
 	}
 	return best
-}
-
-// other is the fallback language of lang.
-func other(lang string) string {
-	if lang == Languages[0] {
-		return Languages[1]
-	}
-	return Languages[0]
 }
 
 func trimBOM(b []byte) []byte { return bytes.TrimPrefix(b, []byte("\uFEFF")) }

@@ -42,7 +42,7 @@ func TestDefaultsRenderEveryPage(t *testing.T) {
 		for _, slug := range defaultSlugs {
 			html := renderPage(t, s, lang, slug)
 			for _, want := range []string{
-				`<html lang="` + lang + `">`,
+				`<html lang="` + lang + `"` + map[bool]string{true: ` dir="rtl">`, false: `>`}[isRTL(lang)],
 				`<a class="button" href="/">`,                                       // write to us
 				`<a class="exit" id="quick-exit" href="https://www.wikipedia.org/"`, // quick exit, no script needed
 				`href="/info/de/` + strings.TrimPrefix(slug, "index"),               // language switch
@@ -64,8 +64,8 @@ func TestDefaultsRenderEveryPage(t *testing.T) {
 			t.Errorf("NotFound(%s) lacks its title", lang)
 		}
 	}
-	if err := s.Render(new(bytes.Buffer), "fr", "faq"); !errors.Is(err, ErrNotFound) {
-		t.Errorf("Render(fr) = %v, want ErrNotFound", err)
+	if err := s.Render(new(bytes.Buffer), "tr", "faq"); !errors.Is(err, ErrNotFound) {
+		t.Errorf("Render(tr) = %v, want ErrNotFound", err)
 	}
 	if err := s.Render(new(bytes.Buffer), "de", "nope"); !errors.Is(err, ErrNotFound) {
 		t.Errorf("Render(de, nope) = %v, want ErrNotFound", err)
@@ -113,8 +113,8 @@ func TestTranslationKeys(t *testing.T) {
 	}
 	for _, lang := range Languages {
 		for key := range s.strings[lang] {
-			if s.strings[other(lang)][key] == "" {
-				t.Errorf("key %q is in %s/strings.json but not in %s", key, lang, other(lang))
+			if s.strings[fallback(lang)][key] == "" {
+				t.Errorf("key %q is in %s/strings.json but not in %s", key, lang, fallback(lang))
 			}
 		}
 	}
@@ -193,7 +193,7 @@ func TestOverrides(t *testing.T) {
 	}
 	// A page in one language only: the other shows it with a note.
 	en := renderPage(t, s, "en", "nur-deutsch")
-	for _, want := range []string{`<html lang="en">`, s.strings["en"]["fallback_note"], `<article lang="de">`, "Text in deutscher Sprache.", `href="/info/en/nur-deutsch"`} {
+	for _, want := range []string{`<html lang="en">`, s.strings["en"]["fallback_note"], `<article lang="de" dir="ltr">`, "Text in deutscher Sprache.", `href="/info/en/nur-deutsch"`} {
 		if !strings.Contains(en, want) {
 			t.Errorf("en/nur-deutsch lacks %q", want)
 		}
@@ -250,7 +250,7 @@ func TestBrokenContent(t *testing.T) {
 		{"image", map[string]string{"de/faq.md": "---\ntitle: x\n---\n![Bild](https://example.org/a.png)\n"}, []string{"de/faq.md", "images"}},
 		{"bad page name", map[string]string{"de/Fragen.md": "---\ntitle: x\n---\n"}, []string{"de/Fragen.md", "page name"}},
 		{"not a page", map[string]string{"de/faq.markdown": "x"}, []string{"de/faq.markdown", "unknown file"}},
-		{"unknown language", map[string]string{"fr/faq.md": "---\ntitle: x\n---\n"}, []string{"fr", "unknown folder"}},
+		{"unknown language", map[string]string{"tr/faq.md": "---\ntitle: x\n---\n"}, []string{"tr", "unknown folder"}},
 		{"stray file", map[string]string{"centers.json": "{}"}, []string{"centers.json", "unknown file"}},
 		{"unknown string key", map[string]string{"de/strings.json": `{"servic_name": "x"}`}, []string{"de/strings.json", `unknown key "servic_name"`}},
 		{"empty string", map[string]string{"en/strings.json": `{"exit": " "}`}, []string{"en/strings.json", `"exit"`, "empty"}},
@@ -274,7 +274,7 @@ func TestBrokenContent(t *testing.T) {
 		{"bad id", map[string]string{"centres.json": centre(func(m map[string]any) { m["id"] = "B B" })}, []string{"id"}},
 		{"no city", map[string]string{"centres.json": centre(func(m map[string]any) { m["city"] = "" })}, []string{"city: missing"}},
 		{"no services", map[string]string{"centres.json": centre(func(m map[string]any) { delete(m, "services") })}, []string{"services: missing"}},
-		{"services in french", map[string]string{"centres.json": centre(func(m map[string]any) { m["services"] = map[string]string{"fr": "conseil"} })}, []string{"services", `"fr"`}},
+		{"services in turkish", map[string]string{"centres.json": centre(func(m map[string]any) { m["services"] = map[string]string{"tr": "danışmanlık"} })}, []string{"services", `"tr"`}},
 		{"control character", map[string]string{"centres.json": centre(func(m map[string]any) { m["organisation"] = "Träger\u0007" })}, []string{"organisation", "control"}},
 		{"wrong type", map[string]string{"centres.json": centre(func(m map[string]any) { m["anonymous"] = "ja" })}, []string{"centres.json", `entry 1 ("Stelle B")`, "anonymous: wrong type"}},
 	} {
@@ -346,8 +346,11 @@ func TestLanguage(t *testing.T) {
 		{"en", "en"},
 		{"en-GB,en;q=0.9", "en"},
 		{"de-DE,de;q=0.9,en;q=0.8", "de"},
-		{"fr-FR,fr;q=0.9,en;q=0.8,de;q=0.7", "en"},
-		{"fr", "de"},
+		{"tr-TR,tr;q=0.9,en;q=0.8,de;q=0.7", "en"},
+		{"tr", "de"},
+		{"fr-FR,fr;q=0.9,en;q=0.8", "fr"},
+		{"ar-EG", "ar"},
+		{"zh-CN,zh;q=0.9", "zh"},
 		{"en;q=0.1,de;q=0.5", "de"},
 		{"en;q=0", "de"},
 		{strings.Repeat("x,", 1000) + "en", "de"},

@@ -7,9 +7,10 @@ import (
 )
 
 // CentreBlock is a centre's details as a short plain-text block in lang
-// ("de" or "en"; anything else is "de"), for a counsellor to insert into a
-// reply. It holds no markup: the reply is plain text. Its labels are the
-// site's interface strings, so an operator's wording applies.
+// (one of Languages; anything else is "de"), for a counsellor to insert
+// into a reply. It holds no markup: the reply is plain text. Its labels are
+// the site's interface strings, so an operator's wording applies; a text
+// the centre does not give in lang is in English, else German.
 func (s *Site) CentreBlock(c Centre, lang string) string {
 	return s.directory().CentreBlock(c, lang)
 }
@@ -20,8 +21,10 @@ func (s *Site) SearchCentres(query string) []Centre {
 }
 
 // CentreBlock is a centre's details as a short plain-text block in lang
-// ("de" or "en"; anything else is "de"), for a counsellor to insert into a
-// reply. It holds no markup: the reply is plain text.
+// (one of Languages; anything else is "de"), for a counsellor to insert
+// into a reply: labels in lang (English where lang has none yet), the
+// centre's texts in lang, else English, else German. It holds no markup:
+// the reply is plain text.
 func (d *Directory) CentreBlock(c Centre, lang string) string {
 	if !slices.Contains(Languages, lang) {
 		lang = Languages[0]
@@ -76,8 +79,8 @@ const (
 // the order of the directory; an empty query returns all. A word matches
 // a centre's name, organisation, city, state (code or name), a language
 // (code or name), a target group (code or label) or its services, in
-// either language, ignoring case and German umlauts ("munchen" finds
-// "München").
+// any language of the service, ignoring case and German umlauts
+// ("munchen" finds "München").
 func (d *Directory) SearchCentres(query string) []Centre {
 	if len(query) > maxQueryBytes {
 		query = query[:maxQueryBytes]

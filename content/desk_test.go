@@ -79,7 +79,7 @@ func TestCentreBlock(t *testing.T) {
 			"Services: EXAMPLE: counselling,",
 			"Counselling can be anonymous.",
 		}},
-		{"fr", []string{"Telefon: +49 30 23125 001\n"}}, // unknown: German
+		{"tr", []string{"Telefon: +49 30 23125 001\n"}}, // unknown: German
 	} {
 		block := s.CentreBlock(berlin, tc.lang)
 		for _, w := range tc.want {

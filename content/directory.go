@@ -76,12 +76,28 @@ func (s *Site) newDirData(strs map[string]string, lang string) *dirData {
 	if len(d.Groups) > 0 && len(missing) > 0 {
 		d.Missing = strings.Join(missing, ", ")
 	}
+	// Each language is named in itself, so that a person finds their own
+	// without reading the page's; its name in the page's language follows
+	// where the two differ. Sorted by the page-language name.
+	type named struct {
+		opt option
+		key string
+	}
+	var opts []named
 	for _, l := range isoLanguages {
 		if langs[l.Code] {
-			d.LanguageOptions = append(d.LanguageOptions, option{l.Code, l.In(lang)})
+			here, self := l.In(lang), SelfName(l.Code)
+			name := self
+			if here != self && (lang == "de" || lang == "en") {
+				name = self + " (" + here + ")"
+			}
+			opts = append(opts, named{option{l.Code, name}, here})
 		}
 	}
-	slices.SortFunc(d.LanguageOptions, func(a, b option) int { return collate(a.Name, b.Name) })
+	slices.SortFunc(opts, func(a, b named) int { return collate(a.key, b.key) })
+	for _, o := range opts {
+		d.LanguageOptions = append(d.LanguageOptions, o.opt)
+	}
 	for _, g := range TargetGroups {
 		if groups[g.Code] {
 			d.GroupOptions = append(d.GroupOptions, option{g.Code, g.In(lang)})
@@ -124,13 +140,13 @@ func viewCentre(c Centre, lang string) centreView {
 }
 
 func local(t Text, lang string) *localText {
-	v, same := t.In(lang)
+	v, in := t.In(lang)
 	if v == "" {
 		return nil
 	}
 	lt := &localText{Text: v}
-	if !same {
-		lt.Lang = other(lang)
+	if in != lang {
+		lt.Lang = in
 	}
 	return lt
 }

@@ -102,11 +102,12 @@ var builtinStrings = sync.OnceValues(func() (map[string]map[string]string, error
 	if err != nil {
 		return nil, fmt.Errorf("content: %v", err)
 	}
-	src := &sources{strings: map[string]map[string]string{}}
+	src := &sources{strings: map[string]map[string]string{}, ownStrings: map[string]map[string]bool{}}
 	for _, lang := range Languages {
 		if err := src.readStrings(origin{sub, "(built in)"}, lang, true); err != nil {
 			return nil, err
 		}
 	}
+	src.fillStrings()
 	return src.strings, nil
 })

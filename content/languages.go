@@ -1,5 +1,112 @@
 package content
 
+// ServiceLanguage is a language the service speaks: the pages, their interface
+// strings and the web client.
+type ServiceLanguage struct {
+	Code string // ISO 639-1
+	Name string // the language's name in itself, as the language switch shows it
+	RTL  bool   // written right to left: the page gets dir="rtl"
+}
+
+// ServiceLanguages are the languages of the service in the order of the
+// language switch. The first is the default and the source the others are
+// translated from; English, the second, is what every other language falls
+// back to where it lacks a page or a text. A language listed here has
+// pages at /info/<code>/ even before its files exist: they show the
+// English pages until content/defaults/<code>/ or the operator's content
+// directory provides its own. The web client lists the same languages in
+// webclient/src/i18n.ts.
+var ServiceLanguages = []ServiceLanguage{
+	{"de", "Deutsch", false},
+	{"en", "English", false},
+	{"fr", "Français", false},
+	{"es", "Español", false},
+	{"ro", "Română", false},
+	{"bg", "Български", false},
+	{"uk", "Українська", false},
+	{"ru", "Русский", false},
+	{"ar", "العربية", true},
+	{"zh", "中文", false},
+	{"vi", "Tiếng Việt", false},
+	{"th", "ไทย", false},
+}
+
+// Languages are the codes of ServiceLanguages, in their order.
+var Languages = func() []string {
+	out := make([]string, len(ServiceLanguages))
+	for i, l := range ServiceLanguages {
+		out[i] = l.Code
+	}
+	return out
+}()
+
+// serviceLanguage is lang's entry in ServiceLanguages.
+func serviceLanguage(lang string) (ServiceLanguage, bool) {
+	for _, l := range ServiceLanguages {
+		if l.Code == lang {
+			return l, true
+		}
+	}
+	return ServiceLanguage{}, false
+}
+
+// isRTL tells whether lang is written right to left.
+func isRTL(lang string) bool {
+	l, _ := serviceLanguage(lang)
+	return l.RTL
+}
+
+// fallback is the language whose page or text stands in where lang has
+// none: German for English, English for every other.
+func fallback(lang string) string {
+	if lang == "en" {
+		return "de"
+	}
+	return "en"
+}
+
+// fallbacks is lang, then the languages that stand in for it, in order.
+func fallbacks(lang string) []string {
+	switch lang {
+	case "de":
+		return []string{"de", "en"}
+	case "en":
+		return []string{"en", "de"}
+	}
+	return []string{lang, "en", "de"}
+}
+
+// SelfName is the name of an ISO 639-1 code in that language itself, as a
+// person who speaks it looks for it ("Français", "العربية"); the English
+// name where no own name is recorded, "" for an unknown code.
+func SelfName(code string) string {
+	if n := endonyms[code]; n != "" {
+		return n
+	}
+	l, _ := findLabel(isoLanguages, code)
+	return l.EN
+}
+
+// endonyms are languages' names in themselves, for the languages a centre
+// is likely to offer; the rest show their name in the page's language.
+var endonyms = map[string]string{
+	"af": "Afrikaans", "am": "አማርኛ", "ar": "العربية", "az": "Azərbaycan dili", "be": "Беларуская",
+	"bg": "Български", "bn": "বাংলা", "bs": "Bosanski", "ca": "Català", "cs": "Čeština",
+	"da": "Dansk", "de": "Deutsch", "el": "Ελληνικά", "en": "English", "es": "Español",
+	"et": "Eesti", "fa": "فارسی", "ff": "Fulfulde", "fi": "Suomi", "fr": "Français",
+	"ha": "Hausa", "he": "עברית", "hi": "हिन्दी", "hr": "Hrvatski", "hu": "Magyar",
+	"hy": "Հայերեն", "id": "Bahasa Indonesia", "ig": "Igbo", "it": "Italiano", "ja": "日本語",
+	"ka": "ქართული", "kk": "Қазақ тілі", "km": "ខ្មែរ", "ko": "한국어", "ku": "Kurdî",
+	"ky": "Кыргызча", "lo": "ລາວ", "lt": "Lietuvių", "lv": "Latviešu", "mk": "Македонски",
+	"mn": "Монгол", "ms": "Bahasa Melayu", "my": "မြန်မာ", "ne": "नेपाली", "nl": "Nederlands",
+	"no": "Norsk", "pa": "ਪੰਜਾਬੀ", "pl": "Polski", "ps": "پښتو", "pt": "Português",
+	"ro": "Română", "ru": "Русский", "rw": "Kinyarwanda", "sk": "Slovenčina", "sl": "Slovenščina",
+	"so": "Soomaali", "sq": "Shqip", "sr": "Српски", "sv": "Svenska", "sw": "Kiswahili",
+	"ta": "தமிழ்", "tg": "Тоҷикӣ", "th": "ไทย", "ti": "ትግርኛ", "tl": "Tagalog",
+	"tr": "Türkçe", "uk": "Українська", "ur": "اردو", "uz": "Oʻzbekcha", "vi": "Tiếng Việt",
+	"wo": "Wolof", "yo": "Yorùbá", "zh": "中文",
+}
+
 // isoLanguages are the ISO 639-1 codes with their names in German and
 // English, for the languages a centre offers.
 var isoLanguages = []Label{

@@ -19,7 +19,9 @@ type pageData struct {
 	strs map[string]string
 
 	Lang        string // the language of the interface
+	RTL         bool   // Lang is written right to left
 	ContentLang string // the language of the text (differs on fallback)
+	ContentRTL  bool   // ContentLang is written right to left
 	Title       string
 	Description string
 	Audience    string
@@ -42,7 +44,7 @@ type link struct {
 
 type langLink struct {
 	Lang, Name, Href string
-	Current          bool
+	RTL, Current     bool
 }
 
 // T is the interface text key; a missing key fails the rendering, and so
@@ -62,21 +64,16 @@ func t(strs map[string]string, key string) (string, error) {
 func (s *Site) render(src *sources) error {
 	s.pages = map[string]map[string][]byte{}
 	s.notFound = map[string][]byte{}
-	slugs := map[string]bool{}
-	for _, lang := range Languages {
-		for slug := range src.pages[lang] {
-			slugs[slug] = true
-		}
-	}
 	for _, lang := range Languages {
 		s.pages[lang] = map[string][]byte{}
-		for slug := range slugs {
-			p, fallback := src.pages[lang][slug], false
-			if p == nil {
-				p, fallback = src.pages[other(lang)][slug], true
-			}
+		for slug := range src.slugs() {
+			p := src.page(lang, slug)
 			d := s.newPageData(src, lang, slug)
-			d.ContentLang, d.Title, d.Description, d.Body, d.Fallback = p.lang, p.title, p.description, p.body, fallback
+			d.ContentLang, d.Title, d.Description, d.Body = p.lang, p.title, p.description, p.body
+			d.ContentRTL = isRTL(p.lang)
+			// The note is in lang's own words; a language without its own
+			// strings reads the English page without one.
+			d.Fallback = p.lang != lang && src.ownStrings[lang]["fallback_note"]
 			if p.audience != "" {
 				a, err := t(d.strs, "audience_"+p.audience)
 				if err != nil {
@@ -94,7 +91,7 @@ func (s *Site) render(src *sources) error {
 			s.pages[lang][slug] = b
 		}
 		d := s.newPageData(src, lang, "")
-		d.ContentLang = lang
+		d.ContentLang, d.ContentRTL = lang, d.RTL
 		var body bytes.Buffer
 		if err := layout.ExecuteTemplate(&body, "notfound", d); err != nil {
 			return fmt.Errorf("content: not-found page (%s): %v", lang, err)
@@ -130,6 +127,7 @@ func (s *Site) newPageData(src *sources, lang, slug string) *pageData {
 	d := &pageData{
 		strs:      s.strings[lang],
 		Lang:      lang,
+		RTL:       isRTL(lang),
 		ExitURL:   s.opts.ExitURL,
 		Home:      pageHref(lang, indexSlug),
 		AppPath:   AppPath,
@@ -140,18 +138,13 @@ func (s *Site) newPageData(src *sources, lang, slug string) *pageData {
 		if target == "" {
 			target = indexSlug
 		}
-		d.Switch = append(d.Switch, langLink{Lang: l, Name: s.strings[l]["lang_name"], Href: pageHref(l, target), Current: l == lang})
+		d.Switch = append(d.Switch, langLink{Lang: l, Name: s.strings[l]["lang_name"], Href: pageHref(l, target), RTL: isRTL(l), Current: l == lang})
 	}
-	// Navigation and footer list the pages of lang, with those of the
-	// other language that lang lacks.
+	// Navigation and footer list every page, each in lang or in the
+	// language that stands in for it.
 	var nav, foot []*page
-	for sl := range src.pages[lang] {
-		nav = append(nav, src.pages[lang][sl])
-	}
-	for sl, p := range src.pages[other(lang)] {
-		if src.pages[lang][sl] == nil {
-			nav = append(nav, p)
-		}
+	for sl := range src.slugs() {
+		nav = append(nav, src.page(lang, sl))
 	}
 	slices.SortFunc(nav, func(a, b *page) int {
 		if a.nav != b.nav {

@@ -40,10 +40,14 @@ var slugRE = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,62}$`)
 
 // sources is what Load read, before rendering.
 type sources struct {
+	// strings are every language's interface strings, complete: a key a
+	// language lacks holds the text of the language that stands in for it.
 	strings map[string]map[string]string
-	pages   map[string]map[string]*page // lang → slug
-	centres []Centre
-	opts    Options
+	// ownStrings are the keys each language's own files set.
+	ownStrings map[string]map[string]bool
+	pages      map[string]map[string]*page // lang → slug
+	centres    []Centre
+	opts       Options
 	// exampleCentres: centres.json is the built-in example.
 	exampleCentres bool
 }
@@ -74,7 +78,7 @@ func readSources(dir string, opts Options) (*sources, error) {
 		layers = append(layers, origin{os.DirFS(dir), filepath.Clean(dir)})
 	}
 
-	src := &sources{strings: map[string]map[string]string{}, pages: map[string]map[string]*page{}, opts: opts}
+	src := &sources{strings: map[string]map[string]string{}, ownStrings: map[string]map[string]bool{}, pages: map[string]map[string]*page{}, opts: opts}
 	// Strings first: the defaults define the keys an operator may set.
 	for i, o := range layers {
 		if err := checkTopLevel(o); err != nil {
@@ -86,6 +90,7 @@ func readSources(dir string, opts Options) (*sources, error) {
 			}
 		}
 	}
+	src.fillStrings()
 	for _, o := range layers {
 		for _, lang := range Languages {
 			if err := src.readPages(o, lang); err != nil {
@@ -94,7 +99,7 @@ func readSources(dir string, opts Options) (*sources, error) {
 		}
 	}
 	for _, lang := range Languages {
-		if src.pages[lang][indexSlug] == nil && src.pages[other(lang)][indexSlug] == nil {
+		if src.page(lang, indexSlug) == nil {
 			return nil, fmt.Errorf("content: no start page %s.md", indexSlug)
 		}
 	}
@@ -159,13 +164,15 @@ func readFile(o origin, name string, limit int64) ([]byte, error) {
 	return trimBOM(b), nil
 }
 
-// readStrings reads lang/strings.json. The defaults (base) define every key;
-// a later layer may only change existing ones.
+// readStrings reads lang/strings.json. The German defaults (the source)
+// define every key; every other file may only set keys the source has. The
+// defaults must have German and English; any other language may lack its
+// file or keys, which then read in English (fillStrings).
 func (src *sources) readStrings(o origin, lang string, base bool) error {
 	name := path.Join(lang, stringsFile)
 	b, err := readFile(o, name, maxStringsFile)
 	if errors.Is(err, fs.ErrNotExist) {
-		if base {
+		if base && (lang == Languages[0] || lang == fallback(Languages[0])) {
 			return fmt.Errorf("content: %s: missing", o.file(name))
 		}
 		return nil
@@ -183,7 +190,9 @@ func (src *sources) readStrings(o origin, lang string, base bool) error {
 	}
 	if src.strings[lang] == nil {
 		src.strings[lang] = map[string]string{}
+		src.ownStrings[lang] = map[string]bool{}
 	}
+	source := base && lang == Languages[0]
 	keys := make([]string, 0, len(m))
 	for k := range m {
 		keys = append(keys, k)
@@ -191,7 +200,7 @@ func (src *sources) readStrings(o origin, lang string, base bool) error {
 	slices.Sort(keys)
 	for _, k := range keys {
 		v := m[k]
-		if _, known := src.strings[lang][k]; !base && !known {
+		if _, known := src.strings[Languages[0]][k]; !source && !known {
 			return fmt.Errorf("content: %s: unknown key %q", o.file(name), k)
 		}
 		if strings.TrimSpace(v) == "" {
@@ -201,8 +210,59 @@ func (src *sources) readStrings(o origin, lang string, base bool) error {
 			return fmt.Errorf("content: %s: key %q: longer than %d bytes", o.file(name), k, maxStringLen)
 		}
 		src.strings[lang][k] = v
+		src.ownStrings[lang][k] = true
 	}
 	return nil
+}
+
+// fillStrings completes every language's strings: a key a language does
+// not set reads as in the language that stands in for it, and a language
+// without its own name gets the one ServiceLanguages gives.
+func (src *sources) fillStrings() {
+	for _, lang := range Languages {
+		if src.strings[lang] == nil {
+			src.strings[lang] = map[string]string{}
+			src.ownStrings[lang] = map[string]bool{}
+		}
+		for k := range src.strings[Languages[0]] {
+			if src.ownStrings[lang][k] {
+				continue
+			}
+			if k == "lang_name" {
+				l, _ := serviceLanguage(lang)
+				src.strings[lang][k] = l.Name
+				continue
+			}
+			for _, l := range fallbacks(lang)[1:] {
+				if v, ok := src.strings[l][k]; ok && src.ownStrings[l][k] {
+					src.strings[lang][k] = v
+					break
+				}
+			}
+		}
+	}
+}
+
+// page is the page slug in lang, else in the language that stands in for
+// it; nil if no language has it.
+func (src *sources) page(lang, slug string) *page {
+	for _, l := range fallbacks(lang) {
+		if p := src.pages[l][slug]; p != nil {
+			return p
+		}
+	}
+	return nil
+}
+
+// slugs are the pages of every language.
+func (src *sources) slugs() map[string]bool {
+	out := map[string]bool{}
+	for _, ps := range src.pages {
+		for slug := range ps {
+			out[slug] = true
+		}
+	}
+	return out
 }
 
 // readPages reads lang/*.md of one layer; a page replaces the one of the

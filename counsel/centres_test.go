@@ -121,7 +121,8 @@ func TestDeskCentres(t *testing.T) {
 		{"de", "Telefon: +49 30 23125 001", "Phone:", "de", []string{"Beispiel-Beratungsstelle Berlin", "Sprachen: Deutsch, Englisch"}},
 		{"de-AT", "Telefon:", "Phone:", "de", nil},
 		{"en", "Phone: +49 30 23125 001", "Telefon:", "en", []string{"Beispiel-Beratungsstelle Berlin", "Languages: German, English"}},
-		{"uk", "Phone:", "Telefon:", "en", nil},
+		{"uk", "+49 30 23125 001", "Telefon:", "uk", nil}, // a language of the service: its own labels, or English ones
+		{"tr", "Phone:", "Telefon:", "en", nil},           // not one: English
 	} {
 		enq, err := newEnquirer(tt.srv.URL)
 		if err != nil {
@@ -157,7 +158,7 @@ func TestDeskCentres(t *testing.T) {
 		want int
 		code string
 	}{
-		{"centres/example-berlin?lang=fr", 400, "bad_request"},
+		{"centres/example-berlin?lang=tr", 400, "bad_request"},
 		{"centres/example-berlin", 400, "bad_request"},
 		{"centres?lang=xx", 400, "bad_request"},
 		{"centres/nope?lang=de", 404, "centre_not_found"},

@@ -364,7 +364,7 @@ func readCommand(c *cmd) action {
 				return nil, err
 			}
 			return &output{
-				json: map[string]any{"id": id, "messages": t.Messages},
+				json: map[string]any{"id": id, "lang": t.lang, "messages": t.Messages},
 				text: func(c *cmd) error { c.printThread(t); return nil },
 				wipe: t.wipe,
 			}, nil
@@ -373,6 +373,9 @@ func readCommand(c *cmd) action {
 
 func (c *cmd) printThread(t *Thread) {
 	c.printf(mOutCaseHeader, t.Case.ID, t.Case.Status, t.Case.MessageCount)
+	if t.lang != "" {
+		c.printf(mOutCaseLang, languageLabel(t.lang, c.io.Lang))
+	}
 	for _, m := range t.Messages {
 		who := c.tr(mOutFromEnquirer)
 		if m.From == crypto.FromCounsellor {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 
@@ -76,13 +77,32 @@ func (d *Desk) directory(ctx context.Context, s *Session) (*content.Directory, C
 	return d.centres, d.changed, nil
 }
 
+// languageLabel names the language tag lang (from an enquirer's document)
+// for a counsellor reading ui: its name in ui and in itself, and the tag,
+// e.g. "Arabisch (العربية, ar)"; the tag alone, made safe for a terminal,
+// for a language the directory does not know.
+func languageLabel(lang, ui string) string {
+	base, _, _ := strings.Cut(strings.ToLower(lang), "-")
+	here, self := content.LanguageName(base, ui), content.SelfName(base)
+	switch {
+	case here == "":
+		return oneLine(lang)
+	case self == "" || self == here:
+		return here + " (" + oneLine(lang) + ")"
+	}
+	return here + " (" + self + ", " + oneLine(lang) + ")"
+}
+
 // centreLang is the language of a centre block for an enquirer who wrote
-// in lang (a language tag): German for German, else English, the
-// service's second language.
+// in lang (a language tag): theirs if it is a language of the service,
+// else English; German if the tag is missing.
 func centreLang(lang string) string {
 	base, _, _ := strings.Cut(strings.ToLower(lang), "-")
-	if base == "de" || base == "" {
+	switch {
+	case base == "":
 		return "de"
+	case slices.Contains(content.Languages, base):
+		return base
 	}
 	return "en"
 }
@@ -137,8 +157,9 @@ func (d *Desk) getCentres(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, centresAnswer{Centres: hits, Total: len(found), All: dir.Len()})
 }
 
-// getCentreBlock answers GET /api/centres/{id}?lang=de|en: the centre's
-// details as a plain-text block for a reply.
+// getCentreBlock answers GET /api/centres/{id}?lang=xx: the centre's
+// details as a plain-text block for a reply, in any language of the
+// service (content.Languages).
 func (d *Desk) getCentreBlock(w http.ResponseWriter, r *http.Request) {
 	id := r.PathValue("id")
 	s := d.session(w)
@@ -146,8 +167,8 @@ func (d *Desk) getCentreBlock(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	lang := r.URL.Query().Get("lang")
-	if lang != "de" && lang != "en" {
-		writeErr(w, http.StatusBadRequest, "bad_request", errors.New("lang must be de or en"))
+	if !slices.Contains(content.Languages, lang) {
+		writeErr(w, http.StatusBadRequest, "bad_request", errors.New("lang must be a language of the service"))
 		return
 	}
 	if len(id) > 63 {

@@ -413,6 +413,9 @@ func TestDeskBrowser(t *testing.T) {
 	if cl, err := chromedp.Run(bctx, chromedp.Value(chromedp.CSS("#centre-lang"))); err != nil || cl != "de" {
 		t.Errorf("centre language for a German enquirer %q, %v", cl, err)
 	}
+	if meta, err := chromedp.Run(bctx, chromedp.Text(chromedp.CSS("#thread-meta"))); err != nil || !strings.Contains(meta, "Sprache: Deutsch (de)") {
+		t.Errorf("the case line does not name the enquirer's language: %q, %v", meta, err)
+	}
 	// Enter in the search field searches; it does not send the reply.
 	if err := within(bctx, 10*time.Second,
 		chromedp.SendKeys(chromedp.CSS("#centre-search"), "\r"),

@@ -221,6 +221,7 @@ var (
 	mOutCaseChanged              = msg{"text.case_changed"}
 	mOutCaseDeleted              = msg{"text.case_deleted"}
 	mOutCaseHeader               = msg{"text.case_header"}
+	mOutCaseLang                 = msg{"text.case_lang"}
 	mOutCasesHeader              = msg{"text.cases_header"}
 	mOutCentresAsConfirmed       = msg{"text.centres_as_confirmed"}
 	mOutCentresChanged           = msg{"text.centres_changed"}

@@ -247,11 +247,11 @@ func TestNoOrphanedConversation(t *testing.T) {
 	if n := eval[int](b.tab, `document.body.innerText.split("Ihre Nachricht ist angekommen.").length - 1`); n != 1 {
 		t.Errorf("the arrival is said %d times, want once", n)
 	}
-	b.do("switch", chromedp.Click(chromedp.ID("lang")))
+	b.do("switch", chooseLang("en"))
 	if s := b.text("#status"); s != "Your message has arrived." {
 		t.Errorf("after the switch the status line says %q", s)
 	}
-	b.do("switch back", chromedp.Click(chromedp.ID("lang")))
+	b.do("switch back", chooseLang("de"))
 	b.do("to delete and back", chromedp.Click(chromedp.ID("b-thread-delete")), chromedp.WaitVisible(chromedp.ID("b-delete-cancel")),
 		chromedp.Click(chromedp.ID("b-delete-cancel")), chromedp.WaitVisible(chromedp.ID("thread")))
 	if eval[bool](b.tab, `document.body.innerText.includes("Ihre Nachricht ist angekommen.")`) {

@@ -1,6 +1,8 @@
 // Builds the web client into dist/: bundles with content-hash names,
-// index.html that names them, SHA256SUMS, and the gzipped size of a first
-// visit; and the counsellor desk the same way into desk/dist/. `node build.mjs test` builds the unit tests into .test-build/.
+// index.html that names them, a catalogue file per language beyond German
+// and English (fetched only when chosen), SHA256SUMS, and the gzipped size
+// of a first visit in every language; and the counsellor desk the same way
+// into desk/dist/. `node build.mjs test` builds the unit tests into .test-build/.
 import * as esbuild from "esbuild";
 import { createHash } from "node:crypto";
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -19,6 +21,8 @@ if (process.argv[2] === "test") {
     entryPoints: tests.map((f) => join(here, "test", f)),
     bundle: true, platform: "node", format: "esm", target: "node20",
     outdir: out, outExtension: { ".js": ".mjs" }, logLevel: "warning",
+    // One catalogue file for the unit tests of loadLang, which stub fetch.
+    define: { __LANG_FILES__: JSON.stringify({ fr: "/lang-fr-0000TEST.json" }) },
   });
   process.exit(0);
 }
@@ -29,7 +33,7 @@ const escapeHTML = (s) => s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace
 // folder in a fresh clone), bundles entryPoints into it with content-hash
 // names, and writes index.html from template with fill(find), where find
 // names the one output matching a pattern.
-async function bundle(dir, entryPoints, template, fill) {
+async function bundle(dir, entryPoints, template, fill, define = {}) {
   for (const f of readdirSync(dir, { withFileTypes: true })) {
     if (f.name !== ".gitkeep") rmSync(join(dir, f.name), { recursive: true, force: true });
   }
@@ -38,7 +42,7 @@ async function bundle(dir, entryPoints, template, fill) {
     absWorkingDir: here,
     bundle: true, minify: true, format: "iife", target: ["chrome100", "firefox100", "safari15"],
     outdir: dir, entryNames: "[name]-[hash]", metafile: true, legalComments: "linked",
-    logLevel: "warning", charset: "utf8",
+    logLevel: "warning", charset: "utf8", define: { __LANG_FILES__: "{}", ...define },
   });
   const outputs = Object.keys(result.metafile.outputs).map((p) => basename(p));
   const find = (re) => {
@@ -52,8 +56,9 @@ async function bundle(dir, entryPoints, template, fill) {
 }
 
 // sums writes dir's SHA256SUMS and returns its files' sizes, raw and
-// gzipped, without the licence texts.
-function sums(dir) {
+// gzipped, without the licence texts and without the files skip names
+// (the catalogues, which a visit loads one at most).
+function sums(dir, skip = () => false) {
   const files = readdirSync(dir).filter((f) => f !== ".gitkeep" && f !== "SHA256SUMS").sort();
   let out = "";
   let total = 0;
@@ -62,7 +67,7 @@ function sums(dir) {
   for (const f of files) {
     const b = readFileSync(join(dir, f));
     out += `${createHash("sha256").update(b).digest("hex")}  ${f}\n`;
-    if (f.endsWith(".LEGAL.txt")) continue;
+    if (f.endsWith(".LEGAL.txt") || skip(f)) continue;
     const z = gzipSync(b, { level: 9 }).length;
     total += b.length;
     gz += z;
@@ -74,6 +79,20 @@ function sums(dir) {
 
 const de = JSON.parse(readFileSync(join(here, "src/lang/de.json"), "utf8"));
 const en = JSON.parse(readFileSync(join(here, "src/lang/en.json"), "utf8"));
+
+// The catalogues beyond German and English, as files named by their
+// content hash; i18n.ts learns the names through __LANG_FILES__.
+const catalogues = readdirSync(join(here, "src/lang"))
+  .map((f) => /^([a-z]{2})\.json$/.exec(f)?.[1])
+  .filter((l) => l && l !== "de" && l !== "en")
+  .sort()
+  .map((lang) => {
+    const body = JSON.stringify(JSON.parse(readFileSync(join(here, "src/lang", lang + ".json"), "utf8")));
+    const hash = createHash("sha256").update(body).digest("hex").slice(0, 8).toUpperCase();
+    return { lang, name: `lang-${lang}-${hash}.json`, body };
+  });
+const langFiles = Object.fromEntries(catalogues.map((c) => [c.lang, "/" + c.name]));
+
 await bundle(dist, { app: "src/main.ts", worker: "src/worker.ts", style: "src/app.css" }, "src/index.html", (html, find) =>
   html
     .replace("{{WORKER}}", find(/^worker-[A-Z0-9]+\.js$/))
@@ -82,10 +101,22 @@ await bundle(dist, { app: "src/main.ts", worker: "src/worker.ts", style: "src/ap
     .replace("{{TITLE}}", escapeHTML(de.title))
     .replace("{{EXIT}}", escapeHTML(de.exit))
     .replace("{{NOSCRIPT_DE}}", escapeHTML(de.noscript))
-    .replace("{{NOSCRIPT_EN}}", escapeHTML(en.noscript)));
-const web = sums(dist);
+    .replace("{{NOSCRIPT_EN}}", escapeHTML(en.noscript)),
+  { __LANG_FILES__: JSON.stringify(langFiles) });
+for (const c of catalogues) writeFileSync(join(dist, c.name), c.body);
+const isCatalogue = (f) => /^lang-[a-z]{2}-[A-Z0-9]{8}\.json$/.test(f);
+const web = sums(dist, isCatalogue);
 console.log("webclient: built dist/:\n" + web.rows.join("\n"));
 console.log(`webclient: first visit (page, script, style and worker): ${(web.gz / 1024).toFixed(1)} KB gzipped (${(web.total / 1024).toFixed(1)} KB raw); target < 80 KB`);
+// A first visit in another language adds that language's catalogue.
+const sizes = [["de", 0], ["en", 0], ...catalogues.map((c) => [c.lang, gzipSync(c.body, { level: 9 }).length])];
+let worst = 0;
+for (const [lang, z] of sizes) {
+  const total = web.gz + z;
+  worst = Math.max(worst, total);
+  console.log(`  first visit in ${lang}: ${(total / 1024).toFixed(1)} KB gzipped${z ? ` (catalogue ${(z / 1024).toFixed(1)} KB)` : " (in the bundle)"}`);
+}
+if (worst >= 80 * 1024) throw new Error(`build: a first visit is ${(worst / 1024).toFixed(1)} KB gzipped; the budget is 80 KB`);
 
 // The counsellor desk, served by counsel on 127.0.0.1 (desk/desk.go).
 await bundle(deskDist, { desk: "desk/src/main.ts", style: "desk/src/desk.css" }, "desk/src/index.html", (html, find) =>

@@ -1,38 +1,79 @@
 // The one translation scheme of both pages: a JSON catalogue per language
 // (src/lang/ for the enquirer, desk/src/lang/ for the desk) with the same
-// keys; {name} placeholders; a key a catalogue lacks shows as ⟦key⟧, which
-// the tests look for. All text of a page comes from its catalogues.
+// keys; {name} placeholders. A text a translation lacks reads in English (a
+// person gets words they may know rather than a gap; catalogue_test.go
+// fails on the gap); a key English lacks too shows as ⟦key⟧, which the
+// tests look for. All text of a page comes from its catalogues.
+//
+// German and English are in the bundle: they are the service's own
+// languages and the fallback while another catalogue loads or if it cannot.
+// Every other language is a file of its own (lang-xx-HASH.json, named by
+// build.mjs through __LANG_FILES__) that is fetched only when chosen, so a
+// first visit carries one language's texts, not twelve.
 import de from "./lang/de.json";
 import en from "./lang/en.json";
 
-export type Lang = "de" | "en";
+/** The languages of the service, each named in itself, in the order the
+ * picker shows them. rtl: written right to left. */
+export const LANGUAGES = [
+  { code: "de", name: "Deutsch", rtl: false },
+  { code: "en", name: "English", rtl: false },
+  { code: "fr", name: "Français", rtl: false },
+  { code: "es", name: "Español", rtl: false },
+  { code: "ro", name: "Română", rtl: false },
+  { code: "bg", name: "Български", rtl: false },
+  { code: "uk", name: "Українська", rtl: false },
+  { code: "ru", name: "Русский", rtl: false },
+  { code: "ar", name: "العربية", rtl: true },
+  { code: "zh", name: "中文", rtl: false },
+  { code: "vi", name: "Tiếng Việt", rtl: false },
+  { code: "th", name: "ไทย", rtl: false },
+] as const;
+
+export type Lang = (typeof LANGUAGES)[number]["code"];
 export type Vars = Record<string, string | number>;
 
+const CODES: readonly Lang[] = LANGUAGES.map((l) => l.code);
+
 export function isLang(s: unknown): s is Lang {
-  return s === "de" || s === "en";
+  return typeof s === "string" && (CODES as readonly string[]).includes(s);
 }
 
-/** The browser's languages decide, in their order: the first that is
- * German (de, de-*) or English (en, en-*); English if neither is listed. */
-export function defaultLang(): Lang {
+/** isRTL tells whether lang is written right to left. */
+export function isRTL(lang: Lang): boolean {
+  return LANGUAGES.some((l) => l.code === lang && l.rtl);
+}
+
+/** The browser's languages decide, in their order: the first whose
+ * primary subtag is one of supported (all languages unless given);
+ * English if none is. */
+export function defaultLang(supported: readonly Lang[] = CODES): Lang {
   const langs = navigator.languages?.length ? navigator.languages : [navigator.language ?? ""];
   for (const tag of langs) {
-    const l = tag.toLowerCase();
-    if (l === "de" || l.startsWith("de-")) return "de";
-    if (l === "en" || l.startsWith("en-")) return "en";
+    const base = tag.toLowerCase().split("-")[0];
+    const found = supported.find((l) => l === base);
+    if (found) return found;
   }
-  return "en";
+  return supported.includes("en") ? "en" : supported[0]!;
 }
 
-/** A page's catalogues: the German one's keys are the page's keys. */
-export type Catalogues<K extends string> = Record<Lang, Record<K, string>>;
+/** A page's catalogues: the German one's keys are the page's keys; a
+ * language without a catalogue reads English. */
+export type Catalogues<K extends string> = { de: Record<K, string>; en: Record<K, string> } & Partial<Record<Lang, Record<K, string>>>;
+
+// Right to left, an inserted value (a number, a date, a name, a code) is
+// isolated so that its own direction holds and groups of digits keep their
+// order: FIRST STRONG ISOLATE … POP DIRECTIONAL ISOLATE.
+const FSI = "\u2068";
+const PDI = "\u2069";
 
 /** translator returns t(lang, key, vars) over a page's catalogues. */
 export function translator<K extends string>(texts: Catalogues<K>): (lang: Lang, key: K, vars?: Vars) => string {
   return (lang, key, vars = {}) => {
-    const s = (texts[lang] as Record<string, string | undefined>)[key];
+    const s = (texts[lang] as Record<string, string | undefined> | undefined)?.[key] ?? (texts.en as Record<string, string | undefined>)[key];
     if (s === undefined) return `⟦${key}⟧`;
-    return s.replace(/\{(\w+)\}/g, (m, k: string) => (k in vars ? String(vars[k]) : m));
+    const rtl = isRTL(lang);
+    return s.replace(/\{(\w+)\}/g, (m, k: string) => (k in vars ? (rtl ? FSI + String(vars[k]) + PDI : String(vars[k])) : m));
   };
 }
 
@@ -41,6 +82,40 @@ export function hasKey<K extends string>(texts: Catalogues<K>, s: string): s is 
   return Object.hasOwn(texts.de, s);
 }
 
-// The enquirer's page.
+// ---- the enquirer's page ----------------------------------------------------
+
 export type Key = keyof typeof de;
-export const translate = /* @__PURE__ */ translator<Key>({ de, en });
+
+const enquirer: Catalogues<Key> = { de, en };
+export const translate = /* @__PURE__ */ translator<Key>(enquirer);
+
+declare const __LANG_FILES__: Partial<Record<Lang, string>>;
+
+// A catalogue file is small; anything larger is not one.
+const maxCatalogue = 64 << 10;
+
+/** loaded tells whether lang's texts are at hand. */
+export function loaded(lang: Lang): boolean {
+  return enquirer[lang] !== undefined;
+}
+
+/** loadLang fetches lang's catalogue once. It keeps only the keys the
+ * German catalogue has and only strings, so a damaged or foreign file
+ * cannot add texts; it throws if the file cannot be had. */
+export async function loadLang(lang: Lang): Promise<void> {
+  if (loaded(lang)) return;
+  const url = __LANG_FILES__[lang];
+  if (!url || !/^\/lang-[a-z]{2}-[A-Z0-9]{8}\.json$/.test(url)) throw new Error("no catalogue for " + lang);
+  const res = await fetch(url, { credentials: "omit", cache: "no-store", redirect: "error" });
+  if (!res.ok) throw new Error("catalogue: " + res.status);
+  const raw = await res.text();
+  if (raw.length > maxCatalogue) throw new Error("catalogue too large");
+  const data: unknown = JSON.parse(raw);
+  if (typeof data !== "object" || data === null || Array.isArray(data)) throw new Error("catalogue is not an object");
+  const out: Partial<Record<Key, string>> = {};
+  for (const k of Object.keys(de) as Key[]) {
+    const v = (data as Record<string, unknown>)[k];
+    if (typeof v === "string") out[k] = v;
+  }
+  enquirer[lang] = out as Record<Key, string>;
+}

@@ -10,7 +10,7 @@
 // conversation the team would answer into the void.
 import * as api from "./api";
 import { h, type Attrs } from "./dom";
-import { defaultLang, translate, type Key, type Lang } from "./i18n";
+import { defaultLang, isLang, isRTL, LANGUAGES, loaded, loadLang, translate, type Key, type Lang } from "./i18n";
 import * as p from "./protocol";
 import type { Reply, Request } from "./worker";
 
@@ -47,11 +47,18 @@ const state: {
   team: api.Team | null;
   leaving: boolean;
 } = {
-  lang: defaultLang(), view: "start", busy: false, session: null, pending: null, draft: { body: "", role: "none" },
+  lang: firstLang(), view: "start", busy: false, session: null, pending: null, draft: { body: "", role: "none" },
   status: null, team: null, leaving: false,
 };
 
 const $ = (id: string): HTMLElement => document.getElementById(id)!;
+
+/** firstLang is the browser's language if its texts are in the bundle;
+ * main loads any other before the first view. */
+function firstLang(): Lang {
+  const l = defaultLang();
+  return loaded(l) ? l : "en";
+}
 const t = (key: Key, vars?: Record<string, string | number>): string => translate(state.lang, key, vars);
 
 /** status shows a line in the current view's status slot; it leaves with
@@ -254,13 +261,14 @@ function go(view: View): void {
  * person typed and chose. */
 function render(focusHeading: boolean): void {
   document.documentElement.lang = state.lang;
+  document.documentElement.dir = isRTL(state.lang) ? "rtl" : "ltr";
   const name = pageText("name") || t("title");
   document.title = name;
-  const lang = $("lang");
-  lang.hidden = false;
-  lang.textContent = t("lang.switch");
-  lang.setAttribute("lang", state.lang === "de" ? "en" : "de");
-  lang.setAttribute("aria-label", t("lang.switchLabel"));
+  $("lang-pick").hidden = false;
+  const picker = $("lang") as HTMLSelectElement;
+  picker.value = state.lang;
+  picker.setAttribute("aria-label", t("lang.label"));
+  $("lang-code").textContent = state.lang.toUpperCase();
   const exit = $("exit");
   exit.textContent = t("exit");
   exit.setAttribute("aria-label", t("exit.label"));
@@ -324,7 +332,7 @@ const formErrorSlot = (): HTMLElement => h("p", { class: "form-error", role: "al
 function secretInput(placeholder: string, hidden = false): HTMLElement {
   return h("input", {
     type: hidden ? "password" : "text", inputmode: "numeric", autocomplete: "off", autocorrect: "off", autocapitalize: "off",
-    spellcheck: "false", "data-lpignore": "true", placeholder, class: "digits",
+    spellcheck: "false", "data-lpignore": "true", placeholder, class: "digits", dir: "ltr",
   });
 }
 
@@ -422,7 +430,7 @@ const views: Record<View, () => HTMLElement> = {
     const digits = (groups: string[], cls: string): HTMLElement =>
       h("p", { class: "secret " + cls },
         h("span", { class: "sr-only" }, groups.map((g) => g.split("").join(" ")).join(", ")),
-        h("span", { "aria-hidden": "true", class: "groups" }, ...groups.map((g) => h("span", { class: "group" }, g))));
+        h("span", { "aria-hidden": "true", class: "groups", dir: "ltr" }, ...groups.map((g) => h("span", { class: "group" }, g))));
     return h("section", { class: "view" },
       heading("keep.heading"),
       h("p", { class: "note-strong", id: "not-sent" }, t("keep.notSent")),
@@ -941,6 +949,33 @@ async function deleteConversation(): Promise<void> {
 
 // ---- start ------------------------------------------------------------------------
 
+// ---- the language picker ---------------------------------------------------------
+
+/** setupPicker lists every language in its own name and script, so that a
+ * person finds theirs without reading any other. The choice lives in the
+ * page only: no cookie, no storage, no address. */
+function setupPicker(): void {
+  const picker = $("lang") as HTMLSelectElement;
+  picker.replaceChildren(...LANGUAGES.map((l) => h("option", { value: l.code, lang: l.code, dir: l.rtl ? "rtl" : "ltr" }, l.name)));
+  picker.value = state.lang;
+  picker.addEventListener("change", () => void chooseLang(picker, picker.value));
+}
+
+async function chooseLang(picker: HTMLSelectElement, v: string): Promise<void> {
+  if (!isLang(v) || v === state.lang) return;
+  try {
+    await loadLang(v);
+  } catch {
+    if (picker.value === v) picker.value = state.lang;
+    status("err.unreachable");
+    return;
+  }
+  if (picker.value !== v) return; // chosen again while it loaded
+  state.lang = v;
+  render(false);
+  picker.focus();
+}
+
 /** leaveGuard asks before the page is left while a draft or an unsent
  * first message with its code is on screen; after the mailbox exists, the
  * person has checked their note, and nothing is lost by leaving. */
@@ -952,21 +987,26 @@ function leaveGuard(e: BeforeUnloadEvent): void {
   }
 }
 
-function main(): void {
+async function main(): Promise<void> {
   setupExit();
   addEventListener("beforeunload", leaveGuard);
+  setupPicker();
+  const want = defaultLang();
+  if (want !== state.lang) {
+    try {
+      await loadLang(want);
+      state.lang = want;
+    } catch {
+      // The bundle's English stays; the picker can try again.
+    }
+  }
   // The online line follows the desks while the page is open, as a chat's
   // does; once a minute is enough for "someone is there now".
   setInterval(() => {
     if (document.visibilityState === "visible" && document.getElementById("online")) showOnline();
   }, 60000);
-  $("lang").addEventListener("click", () => {
-    state.lang = state.lang === "de" ? "en" : "de";
-    render(false);
-    $("lang").focus();
-  });
   render(false);
   showOnline();
 }
 
-main();
+void main();

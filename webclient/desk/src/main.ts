@@ -3,7 +3,7 @@
 // What the page knows lives in one object, desk; the HTML in index.html
 // holds the fixed structure, and h() builds the lists.
 import { byId as $, h } from "../../src/dom";
-import { defaultLang, hasKey, isLang, translator, type Lang, type Vars } from "../../src/i18n";
+import { defaultLang, hasKey, isLang, LANGUAGES, translator, type Lang, type Vars } from "../../src/i18n";
 import { DeskAPI, DeskError, readToken, type Block, type Case, type CasePatch, type Counsellor, type Message, type State, type StreamEvent } from "./api";
 import de from "./lang/de.json";
 import en from "./lang/en.json";
@@ -55,7 +55,7 @@ const t = (key: Key, vars?: Vars): string => translate(desk.lang, key, vars);
 /** The browser's language, unless the counsellor chose one in this tab. */
 function initialLang(): Lang {
   const chosen = sessionStorage.getItem("lotse-desk-lang");
-  return isLang(chosen) ? chosen : defaultLang();
+  return chosen === "de" || chosen === "en" ? chosen : defaultLang(["de", "en"]);
 }
 
 function setLang(lang: Lang): void {
@@ -276,21 +276,34 @@ async function openCase(id: string): Promise<void> {
     return;
   }
   if (desk.selected !== id) return;
-  renderThread(data.case, data.messages, data.can_reply);
+  renderThread(data.case, data.messages, data.can_reply, data.lang);
   if (desk.centreCase !== id) {
     // A centre goes into a reply in the enquirer's language.
     desk.centreCase = id;
-    $<HTMLSelectElement>("centre-lang").value = data.centre_lang === "en" ? "en" : "de";
+    $<HTMLSelectElement>("centre-lang").value = isLang(data.centre_lang) ? data.centre_lang : "en";
     void searchCentres();
   }
 }
 
-function renderThread(c: Case, messages: Message[], canReply: boolean): void {
+/** languageName names a language tag from an enquirer's document in the
+ * desk's language and in itself: "Arabisch (العربية, ar)". */
+function languageName(tag: string): string {
+  try {
+    const here = new Intl.DisplayNames([desk.lang], { type: "language" }).of(tag) ?? tag;
+    const self = new Intl.DisplayNames([tag], { type: "language" }).of(tag) ?? tag;
+    return here === self ? `${here} (${tag})` : `${here} (${self}, ${tag})`;
+  } catch {
+    return tag; // not a tag Intl knows; counsel checked it is a language tag
+  }
+}
+
+function renderThread(c: Case, messages: Message[], canReply: boolean, lang = ""): void {
   $("thread-none").hidden = true;
   $("thread").hidden = false;
   $("thread-title").textContent = t("thread.title", { id: c.id.slice(0, 8) });
   const meta = [t(`status.${c.status}`), t("case.created", { date: formatDate(c.created, false) }), t("case.expires", { date: formatDate(c.expires, false) })];
   if (c.assignee) meta.push(t("case.assigned", { name: nameOf(c.assignee) }));
+  if (lang) meta.push(t("case.lang", { lang: languageName(lang) }));
   $("thread-meta").textContent = meta.join(" · ");
   $("act-close").hidden = c.status === "closed";
   $("act-reopen").hidden = c.status !== "closed";
@@ -476,7 +489,8 @@ function searchCentresNow(): void {
 /** Inserts a centre's block at the cursor of the reply, on lines of its own. */
 async function insertCentre(id: string, name: string): Promise<void> {
   const ta = $<HTMLTextAreaElement>("reply-text");
-  const lang = $<HTMLSelectElement>("centre-lang").value === "en" ? "en" : "de";
+  const chosen = $<HTMLSelectElement>("centre-lang").value;
+  const lang = isLang(chosen) ? chosen : "en";
   const start = ta.selectionStart;
   const end = ta.selectionEnd;
   let res;
@@ -780,6 +794,10 @@ function wire(): void {
 }
 
 async function boot(): Promise<void> {
+  // A centre's details can go into a reply in any language of the service,
+  // each named in itself; counsel falls back to English where the centre
+  // has no text in it.
+  $("centre-lang").replaceChildren(...LANGUAGES.map((l) => h("option", { value: l.code, lang: l.code }, l.name)));
   $<HTMLSelectElement>("lang").value = desk.lang;
   setLang(desk.lang);
   wire();
