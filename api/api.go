@@ -67,6 +67,9 @@ type Config struct {
 	// Content is the information pages and the referral directory, served
 	// at /info/ (pages.go); nil: no pages.
 	Content *content.Site
+	// Ready is GET /readyz's check beyond the store's (health.go); nil:
+	// none. Its error goes to the log, never to the client.
+	Ready func() error
 
 	ReadTimeout  time.Duration // whole request; default 10 s
 	WriteTimeout time.Duration // a response, or one event-stream write; default 30 s
@@ -102,6 +105,7 @@ type Server struct {
 	hub        *hub
 	team       teamCache
 	web        *webFiles // static.go
+	health     health    // health.go
 
 	// abuse.go
 	enquirerRate *limiter

@@ -74,6 +74,7 @@ func (s *Server) newApp() *fiber.App {
 	s.route(app, fiber.MethodPost, v1+"/invites", s.postInvite)
 	s.route(app, fiber.MethodPost, v1+"/counsellors", s.postCounsellor)
 	s.route(app, fiber.MethodGet, v1+"/admin/backup", s.getBackup)
+	s.mountOps(app) // health.go: /healthz, /readyz, /favicon.ico
 	// The information pages (pages.go), before the web client's "/:file".
 	s.mountPages(app)
 	// The web client (static.go): one page and its assets.
