@@ -32,6 +32,9 @@ type config struct {
 
 	// Content is the information pages (LOTSE_CONTENT_DIR), loaded and checked.
 	Content *content.Site
+
+	ContentDir string        // LOTSE_CONTENT_DIR, for the start-up summary
+	Backup     *backupConfig // backup.go; nil: no scheduled backups
 }
 
 // minSetupTokenLen is 128 bits as base64url: a configured setup token
@@ -77,6 +80,7 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (*
 		{flag: "proxy-header", env: "LOTSE_PROXY_HEADER", usage: "request `header` that a trusted reverse proxy sets to the client address, e.g. X-Forwarded-For (only for rate limits, never stored)"},
 	}
 	settings = append(settings, limitSettings()...)
+	settings = append(settings, backupSettings()...)
 	fs := flag.NewFlagSet("mailboxd", flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
 	byFlag := map[string]*setting{}
@@ -145,6 +149,10 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (*
 		}
 	}
 	c.ExitURL = get("exit-url").value
+	c.ContentDir = get("content-dir").value
+	if c.Backup, err = parseBackup(get); err != nil {
+		return nil, err
+	}
 	// Before prepareDB: a broken content folder changes nothing on disk.
 	if c.Content, err = loadContent(get("content-dir"), c.RetentionDays, c.ExitURL); err != nil {
 		return nil, err

@@ -59,6 +59,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stderr 
 	if err != nil {
 		return err
 	}
+	startupReport(cfg, stderr)
 
 	store, err := mailbox.Open(mailbox.Options{Path: cfg.DB, RetentionDays: cfg.RetentionDays, Limits: cfg.Limits.Mailbox})
 	if err != nil {
@@ -99,6 +100,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stderr 
 		defer close(compacted)
 		compactLoop(purgeCtx, store, time.Duration(cfg.CompactHours)*time.Hour, stderr)
 	}()
+	waitBackups := startBackups(purgeCtx, store, cfg, stderr)
 
 	var serveErr error
 	select {
@@ -120,6 +122,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stderr 
 	stopPurge()
 	<-purged
 	<-compacted
+	waitBackups()
 	err = errors.Join(serveErr, shutdownErr, closeStore(store))
 	if err == nil {
 		fmt.Fprintln(stderr, "mailboxd: stopped")
@@ -137,6 +140,7 @@ func start(store *mailbox.Store, cfg *config, stderr io.Writer) (*api.Server, ne
 		Web: webclient.Files(), ExitURL: cfg.ExitURL, Content: cfg.Content,
 		CreateLimit: cfg.Limits.Create, ChallengeLimit: cfg.Limits.Challenge, EnquirerLimit: cfg.Limits.Enquirer,
 		PostLimit: cfg.Limits.Post, LoginFailures: cfg.Limits.LoginFailures, MailboxesPerHour: cfg.Limits.MailboxesPerHour,
+		Ready: readyCheck(cfg.DB),
 	})
 	if err != nil {
 		return nil, nil, fmt.Errorf("start the API: %v", err)
