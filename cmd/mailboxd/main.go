@@ -1,6 +1,7 @@
 // Command mailboxd serves the Lotse mailbox API (PROTOCOL.md §6) from one
 // bbolt data file. It is configured by LOTSE_* environment variables and the
-// matching flags (PROTOCOL.md §7); see mailboxd -h.
+// matching flags (PROTOCOL.md §7); see mailboxd -h. "mailboxd restore"
+// puts a scheduled backup back in place (restore.go, docs/DEPLOY.md).
 //
 // While no counsellor exists it prints a setup token, unless one is
 // configured; SIGTERM or SIGINT stops it gracefully: in-flight requests
@@ -37,7 +38,12 @@ func main() {
 		<-ctx.Done()
 		stop() // a second signal kills at once
 	}()
-	err := run(ctx, os.Args[1:], os.Getenv, os.Stderr)
+	var err error
+	if len(os.Args) > 1 && os.Args[1] == "restore" { // restore.go
+		err = runRestore(os.Args[2:], os.Getenv, os.Stderr)
+	} else {
+		err = run(ctx, os.Args[1:], os.Getenv, os.Stderr)
+	}
 	stop()
 	if errors.Is(err, errHelp) {
 		return
