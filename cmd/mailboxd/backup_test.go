@@ -266,7 +266,21 @@ func TestScheduledBackupRestore(t *testing.T) {
 		t.Skip("builds and runs mailboxd")
 	}
 	dir := t.TempDir()
-	identityFile, recipientsFile, _ := backupKey(t, dir)
+	// The key as docs/DEPLOY.md makes it: mailboxd backup-key, whose
+	// output is the recipients file.
+	identityFile := filepath.Join(dir, "backup-key.txt")
+	out, err := exec.Command(mailboxdtest.Binary(t), "backup-key", identityFile).Output()
+	if err != nil {
+		t.Fatalf("mailboxd backup-key: %v", err)
+	}
+	recipientsFile := filepath.Join(dir, "recipients.txt")
+	os.WriteFile(recipientsFile, out, 0o644)
+	if fi, err := os.Stat(identityFile); err != nil || fi.Mode().Perm() != 0o600 {
+		t.Fatalf("the backup key: %v, %v; want mode 0600", fi, err)
+	}
+	if err := exec.Command(mailboxdtest.Binary(t), "backup-key", identityFile).Run(); err == nil {
+		t.Error("mailboxd backup-key overwrote an existing key")
+	}
 	backups := filepath.Join(dir, "backups")
 	env := append(mailboxdtest.LoadEnv(), "LOTSE_BACKUP_DIR="+backups, "LOTSE_BACKUP_RECIPIENTS_FILE="+recipientsFile, "LOTSE_BACKUP_KEEP=1")
 	srv := mailboxdtest.Start(t, mailboxdtest.Options{Env: env, Ready: []*regexp.Regexp{backupLine}})
@@ -354,7 +368,7 @@ func TestScheduledBackupRestore(t *testing.T) {
 
 	// The restore of docs/DEPLOY.md: mailboxd restore, then start.
 	restoredDB := filepath.Join(dir, "restored", "lotse.db")
-	out, err := exec.Command(mailboxdtest.Binary(t), "restore", "--identity", identityFile, "--db", restoredDB, backup).CombinedOutput()
+	out, err = exec.Command(mailboxdtest.Binary(t), "restore", "--identity", identityFile, "--db", restoredDB, backup).CombinedOutput()
 	if err != nil || !strings.Contains(string(out), "mailboxd: restored "+m[1]+" into "+restoredDB) {
 		t.Fatalf("mailboxd restore: %v\n%s", err, out)
 	}

@@ -1,7 +1,8 @@
 // Command mailboxd serves the Lotse mailbox API (PROTOCOL.md §6) from one
 // bbolt data file. It is configured by LOTSE_* environment variables and the
-// matching flags (PROTOCOL.md §7); see mailboxd -h. "mailboxd restore"
-// puts a scheduled backup back in place (restore.go, docs/DEPLOY.md).
+// matching flags (PROTOCOL.md §7); see mailboxd -h. "mailboxd backup-key"
+// and "mailboxd restore" make the key for scheduled backups and put a
+// backup back in place (restore.go, docs/DEPLOY.md).
 //
 // While no counsellor exists it prints a setup token, unless one is
 // configured; SIGTERM or SIGINT stops it gracefully: in-flight requests
@@ -39,8 +40,8 @@ func main() {
 		stop() // a second signal kills at once
 	}()
 	var err error
-	if len(os.Args) > 1 && os.Args[1] == "restore" { // restore.go
-		err = runRestore(os.Args[2:], os.Getenv, os.Stderr)
+	if len(os.Args) > 1 && isBackupTool(os.Args[1]) {
+		err = runBackupTool(os.Args[1], os.Args[2:], os.Getenv, os.Stdout) // restore.go
 	} else {
 		err = run(ctx, os.Args[1:], os.Getenv, os.Stderr)
 	}

@@ -8,12 +8,19 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"filippo.io/age"
 
 	"lotse/audit"
 )
 
+// mailboxd backup-key FILE makes the key pair for scheduled backups: the
+// identity into FILE (mode 0600, never overwritten), the recipient, for
+// LOTSE_BACKUP_RECIPIENTS_FILE, to standard output. It is here because
+// age-keygen makes post-quantum keys only from age 1.3 on, and it should
+// run on the admin's machine, not the server.
+//
 // mailboxd restore: the restore procedure of docs/DEPLOY.md in one step.
 // It decrypts a scheduled backup with a recipient's identity, checks it as
 // mailbox-audit check does, and puts it in place as the data file, which
@@ -28,6 +35,62 @@ identity in FILE, checks it as mailbox-audit check does, and writes it as
 the data file (--db, else LOTSE_DB, else ./data/lotse.db), which must not
 exist yet. Start mailboxd afterwards.
 `
+
+const backupKeyUsage = `usage: mailboxd backup-key FILE
+
+Makes an age key pair (ML-KEM-768 + X25519) for scheduled backups: writes
+the identity to FILE, which must not exist, and prints the recipient line
+for LOTSE_BACKUP_RECIPIENTS_FILE. Run it on the machine that keeps the key,
+not on the server.
+`
+
+func isBackupTool(arg string) bool { return arg == "restore" || arg == "backup-key" }
+
+// runBackupTool runs "mailboxd restore" or "mailboxd backup-key".
+func runBackupTool(name string, args []string, getenv func(string) string, stdout io.Writer) error {
+	if name == "restore" {
+		return runRestore(args, getenv, stdout)
+	}
+	if len(args) == 1 && (args[0] == "-h" || args[0] == "-help" || args[0] == "--help") {
+		io.WriteString(stdout, backupKeyUsage)
+		return errHelp
+	}
+	if len(args) != 1 || strings.HasPrefix(args[0], "-") {
+		return &configError{msg: "backup-key: give the file for the identity", hint: "mailboxd backup-key backup-key.txt"}
+	}
+	recipient, err := writeBackupKey(args[0])
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "# the recipient of %s, for LOTSE_BACKUP_RECIPIENTS_FILE\n%s\n", args[0], recipient)
+	return nil
+}
+
+// writeBackupKey writes a fresh hybrid identity to path and returns its
+// recipient.
+func writeBackupKey(path string) (string, error) {
+	id, err := age.GenerateHybridIdentity()
+	if err != nil {
+		return "", fmt.Errorf("backup-key: %v", err)
+	}
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if err != nil {
+		return "", &configError{msg: fmt.Sprintf("backup-key: %v", err), hint: "choose a file that does not exist yet"}
+	}
+	_, err = fmt.Fprintf(f, "# Lotse backup key: it opens every backup encrypted to the recipient below. Keep it off the server.\n# recipient: %s\n%s\n",
+		id.Recipient(), id)
+	if err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		os.Remove(path)
+		return "", fmt.Errorf("backup-key: %v", err)
+	}
+	return id.Recipient().String(), nil
+}
 
 // maxIdentityFile bounds the identity file.
 const maxIdentityFile = 64 << 10
