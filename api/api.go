@@ -23,6 +23,7 @@ import (
 
 	"filippo.io/age"
 	"github.com/gofiber/fiber/v2"
+	"github.com/prometheus/client_golang/prometheus"
 
 	"lotse/content"
 	"lotse/mailbox"
@@ -70,6 +71,9 @@ type Config struct {
 	// Ready is GET /readyz's check beyond the store's (health.go); nil:
 	// none. Its error goes to the log, never to the client.
 	Ready func() error
+	// Metrics, if set, gets the request, rate-limit and event-stream
+	// metrics (metrics.go).
+	Metrics prometheus.Registerer
 
 	ReadTimeout  time.Duration // whole request; default 10 s
 	WriteTimeout time.Duration // a response, or one event-stream write; default 30 s
@@ -106,6 +110,7 @@ type Server struct {
 	team       teamCache
 	web        *webFiles // static.go
 	health     health    // health.go
+	metrics    *metrics  // metrics.go; nil: none
 
 	// abuse.go
 	enquirerRate *limiter
@@ -193,6 +198,9 @@ func New(store *mailbox.Store, cfg Config) (*Server, error) {
 	}
 	if s.web, err = loadWeb(cfg.Web, cfg.ExitURL); err != nil {
 		return nil, err
+	}
+	if s.metrics, err = newMetrics(s, cfg.Metrics); err != nil {
+		return nil, fmt.Errorf("api: metrics: %v", err)
 	}
 	s.app = s.newApp()
 	return s, nil

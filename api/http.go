@@ -110,6 +110,7 @@ func (s *Server) newApp() *fiber.App {
 				method = "-"
 			}
 			s.log.request(method, route, ctx.Response.StatusCode(), time.Since(start))
+			s.metrics.observe(method, route, ctx.Response.StatusCode(), time.Since(start))
 		}()
 		if !knownMethod(method) {
 			// fiber would answer in plain text.

@@ -165,9 +165,12 @@ func backupOnce(ctx context.Context, store *mailbox.Store, db string, b *backupC
 	start := time.Now()
 	path, rep, err := writeBackup(ctx, store, db, b, now().UTC())
 	if err != nil {
+		backupsTotal.WithLabelValues("failed").Inc()
 		fmt.Fprintf(stderr, "mailboxd: error: backup: %v\n", err)
 		return ""
 	}
+	backupsTotal.WithLabelValues("ok").Inc()
+	backupLastSuccess.Set(float64(time.Now().Unix()))
 	removed, err := rotateBackups(b.Dir, b.Keep)
 	if err != nil {
 		fmt.Fprintf(stderr, "mailboxd: error: backup: rotate: %v\n", err)

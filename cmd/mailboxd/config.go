@@ -33,8 +33,9 @@ type config struct {
 	// Content is the information pages (LOTSE_CONTENT_DIR), loaded and checked.
 	Content *content.Site
 
-	ContentDir string        // LOTSE_CONTENT_DIR, for the start-up summary
-	Backup     *backupConfig // backup.go; nil: no scheduled backups
+	ContentDir  string        // LOTSE_CONTENT_DIR, for the start-up summary
+	Backup      *backupConfig // backup.go; nil: no scheduled backups
+	MetricsAddr string        // metrics.go; "": no metrics
 }
 
 // minSetupTokenLen is 128 bits as base64url: a configured setup token
@@ -81,6 +82,7 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (*
 	}
 	settings = append(settings, limitSettings()...)
 	settings = append(settings, backupSettings()...)
+	settings = append(settings, metricsSettings()...)
 	fs := flag.NewFlagSet("mailboxd", flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
 	byFlag := map[string]*setting{}
@@ -151,6 +153,9 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (*
 	c.ExitURL = get("exit-url").value
 	c.ContentDir = get("content-dir").value
 	if c.Backup, err = parseBackup(get); err != nil {
+		return nil, err
+	}
+	if c.MetricsAddr, err = parseMetricsAddr(get("metrics-addr")); err != nil {
 		return nil, err
 	}
 	// Before prepareDB: a broken content folder changes nothing on disk.

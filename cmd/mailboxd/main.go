@@ -75,10 +75,17 @@ func run(ctx context.Context, args []string, getenv func(string) string, stderr 
 			hint: "check that the directory is writable and that no other mailboxd uses the file",
 		}
 	}
-	srv, ln, err := start(store, cfg, stderr)
+	mx := newOpsMetrics(cfg, store) // metrics.go; nil when off
+	srv, ln, err := start(store, cfg, mx, stderr)
 	if err != nil {
 		return errors.Join(err, closeStore(store))
 	}
+	stopMetrics, err := mx.serve(cfg.MetricsAddr, stderr)
+	if err != nil {
+		srv.Shutdown(shutdownTimeout)
+		return errors.Join(err, closeStore(store))
+	}
+	defer stopMetrics()
 
 	served := make(chan error, 1)
 	go func() {
@@ -138,7 +145,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stderr 
 }
 
 // start prepares the setup token, builds the API server and listens.
-func start(store *mailbox.Store, cfg *config, stderr io.Writer) (*api.Server, net.Listener, error) {
+func start(store *mailbox.Store, cfg *config, mx *opsMetrics, stderr io.Writer) (*api.Server, net.Listener, error) {
 	if err := prepareSetup(store, cfg.SetupToken, stderr); err != nil {
 		return nil, nil, err
 	}
@@ -147,7 +154,7 @@ func start(store *mailbox.Store, cfg *config, stderr io.Writer) (*api.Server, ne
 		Web: webclient.Files(), ExitURL: cfg.ExitURL, Content: cfg.Content,
 		CreateLimit: cfg.Limits.Create, ChallengeLimit: cfg.Limits.Challenge, EnquirerLimit: cfg.Limits.Enquirer,
 		PostLimit: cfg.Limits.Post, LoginFailures: cfg.Limits.LoginFailures, MailboxesPerHour: cfg.Limits.MailboxesPerHour,
-		Ready: readyCheck(cfg.DB),
+		Ready: readyCheck(cfg.DB), Metrics: mx.registerer(),
 	})
 	if err != nil {
 		return nil, nil, fmt.Errorf("start the API: %v", err)

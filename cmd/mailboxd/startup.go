@@ -69,6 +69,7 @@ func summary(cfg *config) string {
 		"limits=" + limitsSummary(cfg.Limits),
 		"debug-stats=" + onOff(cfg.Limits.DebugStats),
 		"backups=" + backups,
+		"metrics=" + orNone(cfg.MetricsAddr),
 	}
 	return strings.Join(pairs, " ")
 }
