@@ -82,6 +82,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stderr 
 	}
 	stopMetrics, err := mx.serve(cfg.MetricsAddr, stderr)
 	if err != nil {
+		ln.Close()
 		srv.Shutdown(shutdownTimeout)
 		return errors.Join(err, closeStore(store))
 	}

@@ -1,14 +1,18 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"io"
+	"net"
 	"net/http"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
 	"time"
+
+	"lotse/mailbox"
 )
 
 func TestMetricsAddrConfig(t *testing.T) {
@@ -88,4 +92,25 @@ func TestMetricsScrape(t *testing.T) {
 	if _, err := http.Get(m[1]); err == nil {
 		t.Error("the metrics listener still answers after the stop")
 	}
+}
+
+// TestMetricsPortInUse: a metrics address that cannot be had stops the
+// start with a message naming it, and leaves the data file closed.
+func TestMetricsPortInUse(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	db := filepath.Join(t.TempDir(), "lotse.db")
+	env := map[string]string{"LOTSE_DB": db, "LOTSE_ADDR": "127.0.0.1:0", "LOTSE_METRICS_ADDR": ln.Addr().String()}
+	err = run(context.Background(), nil, envFunc(env), io.Discard)
+	if err == nil || !strings.HasPrefix(err.Error(), "metrics: listen on "+ln.Addr().String()) {
+		t.Fatalf("run with a taken metrics port: %v", err)
+	}
+	store, err := mailbox.Open(mailbox.Options{Path: db})
+	if err != nil {
+		t.Fatalf("the data file is still held: %v", err)
+	}
+	store.Close()
 }
