@@ -23,6 +23,7 @@ import (
 
 	"filippo.io/age"
 	"github.com/gofiber/fiber/v2"
+	"github.com/prometheus/client_golang/prometheus"
 
 	"lotse/content"
 	"lotse/mailbox"
@@ -70,6 +71,12 @@ type Config struct {
 	// Content is the information pages and the referral directory, served
 	// at /info/ (pages.go); nil: no pages.
 	Content *content.Site
+	// Ready is GET /readyz's check beyond the store's (health.go); nil:
+	// none. Its error goes to the log, never to the client.
+	Ready func() error
+	// Metrics, if set, gets the request, rate-limit and event-stream
+	// metrics (metrics.go).
+	Metrics prometheus.Registerer
 
 	// Availability (admission.go, PROTOCOL.md §6.12). Zero takes the
 	// default.
@@ -113,6 +120,8 @@ type Server struct {
 	hub        *hub
 	team       teamCache
 	web        *webFiles // static.go
+	health     health    // health.go
+	metrics    *metrics  // metrics.go; nil: none
 
 	// abuse.go
 	enquirerRate *limiter
@@ -213,6 +222,9 @@ func New(store *mailbox.Store, cfg Config) (*Server, error) {
 	}
 	if s.web, err = loadWeb(cfg.Web, cfg.ExitURL, cfg.Content); err != nil {
 		return nil, err
+	}
+	if s.metrics, err = newMetrics(s, cfg.Metrics); err != nil {
+		return nil, fmt.Errorf("api: metrics: %v", err)
 	}
 	s.app = s.newApp()
 	return s, nil

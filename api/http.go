@@ -83,6 +83,7 @@ func (s *Server) newApp() *fiber.App {
 	s.route(app, fiber.MethodDelete, v1+"/invites/:id", s.deleteInvite)
 	s.route(app, fiber.MethodDelete, v1+"/counsellors/:id", s.deleteCounsellor)
 	s.route(app, fiber.MethodGet, v1+"/admin/backup", s.getBackup)
+	s.mountOps(app) // health.go: /healthz, /readyz, /favicon.ico
 	// The information pages (pages.go), before the web client's "/:file".
 	s.mountPages(app)
 	// The web client (static.go): one page and its assets.
@@ -119,6 +120,7 @@ func (s *Server) newApp() *fiber.App {
 				method = "-"
 			}
 			s.log.request(method, route, ctx.Response.StatusCode(), time.Since(start))
+			s.metrics.observe(method, route, ctx.Response.StatusCode(), time.Since(start))
 		}()
 		if !knownMethod(method) {
 			// fiber would answer in plain text.

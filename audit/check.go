@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"strings"
 
 	"lotse/crypto"
@@ -115,8 +116,19 @@ func (e *errNotData) Error() string {
 	return fmt.Sprintf("%s is not a Lotse data file: %v", e.path, e.err)
 }
 func (e *errNotData) Hint() string {
+	if f, err := os.Open(e.path); err == nil {
+		head := make([]byte, len(ageHeader))
+		io.ReadFull(f, head)
+		f.Close()
+		if string(head) == ageHeader {
+			return "this is an encrypted backup: decrypt it first (mailboxd restore --identity KEY --db COPY FILE, or age -d; docs/DEPLOY.md)"
+		}
+	}
 	return "give a backup (counsel backup, GET /api/v1/admin/backup) or a stopped server's data file; scan --raw searches any file"
 }
+
+// ageHeader begins every age file, such as mailboxd's scheduled backups.
+const ageHeader = "age-encryption.org/v1\n"
 
 func openError(path string, err error) error {
 	if errors.Is(err, snapshot.ErrLocked) {

@@ -180,7 +180,9 @@ func TestCheckRefusesOtherFiles(t *testing.T) {
 	dir := t.TempDir()
 	text := writeFile(t, "log.txt", bytes.Repeat([]byte("mailboxd: GET /api/v1/team 200 1ms\n"), 300))
 	empty := writeFile(t, "empty.db", nil)
+	encrypted := writeFile(t, "lotse-20261202T003000Z.db.age", append([]byte("age-encryption.org/v1\n-> mlkem768x25519 …\n"), bytes.Repeat([]byte{7}, 5000)...))
 	for _, tc := range []struct{ path, msg, hint string }{
+		{encrypted, encrypted + " is not a Lotse data file", "this is an encrypted backup: decrypt it first"},
 		{text, text + " is not a Lotse data file: invalid database", "give a backup"},
 		{dir, dir + " is not a regular file", ""},
 		{dir + "/missing.db", "open " + dir + "/missing.db: no such file or directory", ""},

@@ -630,7 +630,7 @@ func (c *cmd) editor() (string, error) {
 		ed = c.io.Getenv("EDITOR")
 	}
 	if ed == "" {
-		ed = "vi"
+		ed = defaultEditor(runtime.GOOS) // cli_desktop.go
 	}
 	f, err := os.CreateTemp("", "counsel-reply-*.txt")
 	if err != nil {
@@ -708,15 +708,8 @@ func editorCommand(v string) []string {
 
 // openBrowser starts the system's browser; false if it could not.
 func openBrowser(url string) bool {
-	var cmd *exec.Cmd
-	switch runtime.GOOS {
-	case "darwin":
-		cmd = exec.Command("open", url)
-	case "windows":
-		cmd = exec.Command("rundll32", "url.dll,FileProtocolHandler", url)
-	default:
-		cmd = exec.Command("xdg-open", url)
-	}
+	argv := browserCommand(runtime.GOOS, url) // cli_desktop.go
+	cmd := exec.Command(argv[0], argv[1:]...)
 	if err := cmd.Start(); err != nil {
 		return false
 	}

@@ -33,6 +33,10 @@ type config struct {
 
 	// Content is the information pages (LOTSE_CONTENT_DIR), loaded and checked.
 	Content *content.Site
+
+	ContentDir  string        // LOTSE_CONTENT_DIR, for the start-up summary
+	Backup      *backupConfig // backup.go; nil: no scheduled backups
+	MetricsAddr string        // metrics.go; "": no metrics
 }
 
 // minSetupTokenLen is 128 bits as base64url: a configured setup token
@@ -80,6 +84,8 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (*
 	}
 	settings = append(settings, limitSettings()...)
 	settings = append(settings, availSettings()...)
+	settings = append(settings, backupSettings()...)
+	settings = append(settings, metricsSettings()...)
 	fs := flag.NewFlagSet("mailboxd", flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
 	byFlag := map[string]*setting{}
@@ -151,6 +157,13 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (*
 		}
 	}
 	c.ExitURL = get("exit-url").value
+	c.ContentDir = get("content-dir").value
+	if c.Backup, err = parseBackup(get); err != nil {
+		return nil, err
+	}
+	if c.MetricsAddr, err = parseMetricsAddr(get("metrics-addr")); err != nil {
+		return nil, err
+	}
 	// Before prepareDB: a broken content folder changes nothing on disk.
 	if v := get("service-name").value; v != "" {
 		if err := content.CheckServiceName(v); err != nil {

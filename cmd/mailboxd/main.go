@@ -1,6 +1,8 @@
 // Command mailboxd serves the Lotse mailbox API (PROTOCOL.md §6) from one
 // bbolt data file. It is configured by LOTSE_* environment variables and the
-// matching flags (PROTOCOL.md §7); see mailboxd -h.
+// matching flags (PROTOCOL.md §7); see mailboxd -h. "mailboxd backup-key"
+// and "mailboxd restore" make the key for scheduled backups and put a
+// backup back in place (restore.go, docs/DEPLOY.md).
 //
 // While no counsellor exists it prints a setup token, unless one is
 // configured; SIGTERM or SIGINT stops it gracefully: in-flight requests
@@ -37,7 +39,12 @@ func main() {
 		<-ctx.Done()
 		stop() // a second signal kills at once
 	}()
-	err := run(ctx, os.Args[1:], os.Getenv, os.Stderr)
+	var err error
+	if len(os.Args) > 1 && isBackupTool(os.Args[1]) {
+		err = runBackupTool(os.Args[1], os.Args[2:], os.Getenv, os.Stdout) // restore.go
+	} else {
+		err = run(ctx, os.Args[1:], os.Getenv, os.Stderr)
+	}
 	stop()
 	if errors.Is(err, errHelp) {
 		return
@@ -59,6 +66,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stderr 
 	if err != nil {
 		return err
 	}
+	startupReport(cfg, stderr)
 
 	cfg.Avail.setMemoryLimit(getenv, stderr)
 	store, err := mailbox.Open(mailbox.Options{Path: cfg.DB, RetentionDays: cfg.RetentionDays, Limits: cfg.Limits.Mailbox, Disk: cfg.Avail.Disk})
@@ -68,10 +76,18 @@ func run(ctx context.Context, args []string, getenv func(string) string, stderr 
 			hint: "check that the directory is writable and that no other mailboxd uses the file",
 		}
 	}
-	srv, ln, err := start(store, cfg, stderr)
+	mx := newOpsMetrics(cfg, store) // metrics.go; nil when off
+	srv, ln, err := start(store, cfg, mx, stderr)
 	if err != nil {
 		return errors.Join(err, closeStore(store))
 	}
+	stopMetrics, err := mx.serve(cfg.MetricsAddr, stderr)
+	if err != nil {
+		ln.Close()
+		srv.Shutdown(shutdownTimeout)
+		return errors.Join(err, closeStore(store))
+	}
+	defer stopMetrics()
 
 	served := make(chan error, 1)
 	go func() {
@@ -100,6 +116,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stderr 
 		defer close(compacted)
 		compactLoop(purgeCtx, store, time.Duration(cfg.CompactHours)*time.Hour, stderr)
 	}()
+	waitBackups := startBackups(purgeCtx, store, cfg, stderr)
 
 	var serveErr error
 	select {
@@ -121,6 +138,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stderr 
 	stopPurge()
 	<-purged
 	<-compacted
+	waitBackups()
 	err = errors.Join(serveErr, shutdownErr, closeStore(store))
 	if err == nil {
 		fmt.Fprintln(stderr, "mailboxd: stopped")
@@ -129,7 +147,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stderr 
 }
 
 // start prepares the setup token, builds the API server and listens.
-func start(store *mailbox.Store, cfg *config, stderr io.Writer) (*api.Server, net.Listener, error) {
+func start(store *mailbox.Store, cfg *config, mx *opsMetrics, stderr io.Writer) (*api.Server, net.Listener, error) {
 	if err := prepareSetup(store, cfg.SetupToken, stderr); err != nil {
 		return nil, nil, err
 	}
@@ -138,6 +156,7 @@ func start(store *mailbox.Store, cfg *config, stderr io.Writer) (*api.Server, ne
 		Web: webclient.Files(), ExitURL: cfg.ExitURL, Content: cfg.Content,
 		CreateLimit: cfg.Limits.Create, ChallengeLimit: cfg.Limits.Challenge, EnquirerLimit: cfg.Limits.Enquirer,
 		PostLimit: cfg.Limits.Post, LoginFailures: cfg.Limits.LoginFailures, MailboxesPerHour: cfg.Limits.MailboxesPerHour,
+		Ready: readyCheck(cfg.DB), Metrics: mx.registerer(),
 	}
 	cfg.Avail.apply(&acfg)
 	srv, err := api.New(store, acfg)
