@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"net/url"
 	"path"
+	"regexp"
 	"strings"
 	"time"
 )
@@ -157,10 +158,7 @@ func Web(ctx context.Context, base string, sums []Sum, timeout time.Duration) (*
 		if err == nil && status == http.StatusOK {
 			f.Got = sha256Hex(body)
 			if f.Got != s.Hash && path.Base(s.Path) == "index.html" {
-				if exit, ok := exitLinkOnly(body, s.Hash); ok {
-					f.Got = s.Hash
-					f.Note = "the same as published but for the quick-exit link, which the operator set to " + exit
-				}
+				f.Got, f.Note = servedIndex(body, s.Hash)
 			}
 		}
 		switch {
@@ -238,6 +236,68 @@ func fetch(ctx context.Context, hc *http.Client, target string) (body []byte, st
 func sha256Hex(b []byte) string {
 	h := sha256.Sum256(b)
 	return hex.EncodeToString(h[:])
+}
+
+// servedIndex compares a served index.html with the published one (SHA-256
+// want), allowing only what mailboxd writes into it: the operator's texts
+// in the four places left empty at build time, and the operator's exit
+// link. It returns the hash to report (want when only those differ) and a
+// note saying what differed.
+func servedIndex(page []byte, want string) (got, note string) {
+	got = sha256Hex(page)
+	canonical := siteTextsOnly(page)
+	if canonical == nil {
+		// A page without the places (an older build): the exit link alone.
+		if exit, ok := exitLinkOnly(page, want); ok {
+			return want, "the same as published but for the quick-exit link, which the operator set to " + exit
+		}
+		return got, ""
+	}
+	if sha256Hex(canonical) == want {
+		return want, "the same as published but for the operator's service texts (title, header, office hours, the page without JavaScript)"
+	}
+	if exit, ok := exitLinkOnly(canonical, want); ok {
+		return want, "the same as published but for the operator's service texts and the quick-exit link, which the operator set to " + exit
+	}
+	return got, ""
+}
+
+// The places in index.html where mailboxd writes the operator's texts
+// (api/static.go, withSite), each as mailboxd fills it and as the build
+// leaves it. A text is escaped HTML: never '<', '>' or '"'. The patterns
+// admit nothing but such texts, so a page that passes can carry no markup
+// or script that the published page lacks.
+var siteRegions = []struct {
+	served *regexp.Regexp
+	empty  string
+}{
+	{regexp.MustCompile(`<title>` + siteText + `</title>`), `<title></title>`},
+	{regexp.MustCompile(`<p class="brand" id="brand">` + siteText + `</p>`), `<p class="brand" id="brand"></p>`},
+	{regexp.MustCompile(`<div id="service" hidden(?: data-(?:name|hours|answer)-` + siteLang + `="` + siteText + `")*></div>`), `<div id="service" hidden></div>`},
+	{regexp.MustCompile(`<noscript><div class="noscript">(?:<section lang="` + siteLang + `"><h1>` + siteText + `</h1>` +
+		`<p>` + siteText + `</p><p>` + siteText + `</p><p>` + siteText + `</p><p>` + siteText + `</p>` +
+		`<ul><li><a href="/info/` + siteLang + `/">` + siteText + `</a></li>` +
+		`<li><a href="/info/` + siteLang + `/safety">` + siteText + `</a></li>` +
+		`<li><a href="/info/` + siteLang + `/centres">` + siteText + `</a></li></ul></section>)*</div></noscript>`), `<noscript></noscript>`},
+}
+
+const (
+	siteText = `[^<>"]*`
+	siteLang = `[a-z]{2,3}`
+)
+
+// siteTextsOnly returns page with each filled place emptied again, or nil
+// when a place is missing, repeated or holds anything but texts.
+func siteTextsOnly(page []byte) []byte {
+	out := page
+	for _, r := range siteRegions {
+		locs := r.served.FindAllIndex(out, 2)
+		if len(locs) != 1 {
+			return nil
+		}
+		out = append(append(append([]byte{}, out[:locs[0][0]]...), r.empty...), out[locs[0][1]:]...)
+	}
+	return out
 }
 
 // The web client's index.html has one quick-exit link, and mailboxd puts

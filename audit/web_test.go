@@ -173,3 +173,59 @@ func TestWebExitLink(t *testing.T) {
 		}
 	}
 }
+
+// TestWebSiteTexts: mailboxd writes the operator's texts into four places
+// that the build leaves empty; a page with texts there matches, a page with
+// anything else there (markup, an attribute, a second place) does not.
+func TestWebSiteTexts(t *testing.T) {
+	published := `<!doctype html><title></title><p class="brand" id="brand"></p>` +
+		`<a id="exit" class="exit" href="https://www.wikipedia.org/">Weg</a><div id="service" hidden></div>` +
+		`<main><noscript></noscript></main><script src="app.js"></script>`
+	section := func(lang, text string) string {
+		return `<section lang="` + lang + `"><h1>` + text + `</h1><p>a</p><p>b</p><p>c d</p><p>e</p><ul>` +
+			`<li><a href="/info/` + lang + `/">i</a></li><li><a href="/info/` + lang + `/safety">s</a></li>` +
+			`<li><a href="/info/` + lang + `/centres">c</a></li></ul></section>`
+	}
+	fill := func(title, service, noscript string) string {
+		p := strings.Replace(published, `<title></title>`, `<title>`+title+`</title>`, 1)
+		p = strings.Replace(p, `<p class="brand" id="brand"></p>`, `<p class="brand" id="brand">`+title+`</p>`, 1)
+		p = strings.Replace(p, `<div id="service" hidden></div>`, `<div id="service" hidden`+service+`></div>`, 1)
+		return strings.Replace(p, `<noscript></noscript>`, `<noscript><div class="noscript">`+noscript+`</div></noscript>`, 1)
+	}
+	good := fill("Beratung &amp; Hilfe", ` data-name-de="Beratung" data-hours-de="Mo&#39;Fr 9–17" data-answer-ar="خلال يومين"`,
+		section("de", "JavaScript fehlt")+section("ar", "مرحبا"))
+	sum := sha256.Sum256([]byte(published))
+	sums := writeFile(t, "SHA256SUMS", []byte(hex.EncodeToString(sum[:])+"  index.html\n"))
+	for _, tc := range []struct {
+		name string
+		page string
+		ok   bool
+	}{
+		{"texts", good, true},
+		{"texts and exit link", strings.Replace(good, "https://www.wikipedia.org/", "https://www.tagesschau.de/", 1), true},
+		{"script in the title", fill("x</title><script>steal()</script><title>", "", section("de", "t")), false},
+		{"markup in the header", strings.Replace(good, `id="brand">Beratung &amp; Hilfe`, `id="brand"><img src=x>`, 1), false},
+		{"handler on #service", fill("t", ` data-name-de="x" onclick="steal()"`, section("de", "t")), false},
+		{"script in noscript", fill("t", "", section("de", "t")+`<script>steal()</script>`), false},
+		{"link elsewhere in noscript", fill("t", "", strings.Replace(section("de", "t"), `/info/de/safety`, `https://evil.example/`, 1)), false},
+		{"second title", strings.Replace(good, `<main>`, `<title>x</title><main>`, 1), false},
+		{"other script", strings.Replace(good, "app.js", "evil.js", 1), false},
+	} {
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if r.URL.Path != "/" {
+				http.NotFound(w, r)
+				return
+			}
+			w.Write([]byte(tc.page))
+		}))
+		var rep WebReport
+		code, out, _ := runCLI(t, "web", "--json", "--expect", sums, srv.URL)
+		srv.Close()
+		if err := json.Unmarshal([]byte(out), &rep); err != nil {
+			t.Fatal(err)
+		}
+		if (code == 0) != tc.ok || rep.OK != tc.ok {
+			t.Errorf("%s: exit %d\n%s", tc.name, code, out)
+		}
+	}
+}
