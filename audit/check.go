@@ -121,7 +121,7 @@ func (e *errNotData) Hint() string {
 		io.ReadFull(f, head)
 		f.Close()
 		if string(head) == ageHeader {
-			return "this is an encrypted backup: decrypt it first (mailboxd restore --identity KEY --db COPY FILE, or age -d; docs/DEPLOY.md)"
+			return "this is an encrypted backup: give its key with --identity KEY (docs/DEPLOY.md)"
 		}
 	}
 	return "give a backup (counsel backup, GET /api/v1/admin/backup) or a stopped server's data file; scan --raw searches any file"

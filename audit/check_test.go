@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 
+	"filippo.io/age"
+
 	"lotse/internal/mailboxdtest"
 	"lotse/mailbox/mailboxtest"
 )
@@ -182,7 +184,7 @@ func TestCheckRefusesOtherFiles(t *testing.T) {
 	empty := writeFile(t, "empty.db", nil)
 	encrypted := writeFile(t, "lotse-20261202T003000Z.db.age", append([]byte("age-encryption.org/v1\n-> mlkem768x25519 …\n"), bytes.Repeat([]byte{7}, 5000)...))
 	for _, tc := range []struct{ path, msg, hint string }{
-		{encrypted, encrypted + " is not a Lotse data file", "this is an encrypted backup: decrypt it first"},
+		{encrypted, encrypted + " is not a Lotse data file", "this is an encrypted backup: give its key with --identity"},
 		{text, text + " is not a Lotse data file: invalid database", "give a backup"},
 		{dir, dir + " is not a regular file", ""},
 		{dir + "/missing.db", "open " + dir + "/missing.db: no such file or directory", ""},
@@ -193,5 +195,54 @@ func TestCheckRefusesOtherFiles(t *testing.T) {
 			(tc.hint != "") != strings.Contains(errOut, "mailbox-audit: hint: "+tc.hint) {
 			t.Errorf("check %s: exit %d\n%s%s", tc.path, code, out, errOut)
 		}
+	}
+}
+
+// TestCheckEncryptedBackup: a backup encrypted as mailboxd's scheduler
+// does is checked and scanned with --identity, refused with another key,
+// and no decrypted copy is left behind.
+func TestCheckEncryptedBackup(t *testing.T) {
+	sn := newSnapshot(t)
+	plain, err := os.ReadFile(sn.backup(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	key, err := age.GenerateHybridIdentity()
+	if err != nil {
+		t.Fatal(err)
+	}
+	other, err := age.GenerateHybridIdentity()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var enc bytes.Buffer
+	w, err := age.Encrypt(&enc, key.Recipient())
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.Write(plain)
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	backup := writeFile(t, "lotse-20261202T003000Z.db.age", enc.Bytes())
+	keyFile := writeFile(t, "backup-key.txt", []byte(key.String()+"\n"))
+	otherFile := writeFile(t, "other-key.txt", []byte(other.String()+"\n"))
+	canaries := writeFile(t, "canaries.txt", []byte("not in any backup 8c2f\n"))
+	t.Setenv("TMPDIR", t.TempDir())
+	tmp := os.TempDir()
+
+	code, out, errOut := runCLI(t, "check", "--identity", keyFile, backup)
+	if code != 0 || !strings.Contains(out, backup+" (decrypted with --identity)") {
+		t.Errorf("check --identity: exit %d\n%s%s", code, out, errOut)
+	}
+	if code, out, errOut = runCLI(t, "scan", "--identity", keyFile, "--canary", canaries, backup); code != 0 {
+		t.Errorf("scan --identity: exit %d\n%s%s", code, out, errOut)
+	}
+	code, _, errOut = runCLI(t, "check", "--identity", otherFile, backup)
+	if code != 1 || !strings.Contains(errOut, "not encrypted to this identity") {
+		t.Errorf("check with another key: exit %d\n%s", code, errOut)
+	}
+	if left, _ := os.ReadDir(tmp); len(left) != 0 {
+		t.Errorf("decrypted copies left in %s: %v", tmp, left)
 	}
 }

@@ -14,11 +14,13 @@ import (
 
 const usage = `usage: mailbox-audit <command> [flags] <argument>
 
-  check [--json] SNAPSHOT
+  check [--json] [--identity KEY] SNAPSHOT
       Check every bucket, key and value of a data file (a backup, or a
       stopped server's file) against the allow-list and the ciphertext
-      policy of PROTOCOL.md §5.
-  scan [--json] [--raw] --canary FILE SNAPSHOT
+      policy of PROTOCOL.md §5. With --identity, SNAPSHOT is one of
+      mailboxd's encrypted scheduled backups, decrypted with the age
+      identity in the file KEY into a temporary file removed afterwards.
+  scan [--json] [--raw] [--identity KEY] --canary FILE SNAPSHOT
       Search every byte of the file, free pages included, for each line of
       FILE as UTF-8, UTF-16, JSON, hex and base64. --raw scans a file that
       is not a data file (a log).
@@ -75,12 +77,14 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 	fs := flag.NewFlagSet("mailbox-audit "+cmd, flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
 	asJSON := fs.Bool("json", false, "print a JSON report")
-	var canaryFile, sumsFile *string
+	var canaryFile, sumsFile, identity *string
 	var raw *bool
 	var timeout *time.Duration
 	switch cmd {
 	case "check":
+		identity = fs.String("identity", "", "age identity `file` that decrypts a scheduled backup")
 	case "scan":
+		identity = fs.String("identity", "", "age identity `file` that decrypts a scheduled backup")
 		canaryFile = fs.String("canary", "", "`file` of canaries, one a line")
 		raw = fs.Bool("raw", false, "scan a file that is not a data file")
 	case "web":
@@ -110,6 +114,15 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 		return &cliError{msg: fmt.Sprintf("%s: one %s only, got %d arguments", cmd, what, fs.NArg()), hint: "run mailbox-audit -h"}
 	}
 	target := fs.Arg(0)
+	decrypted := ""
+	if identity != nil && *identity != "" {
+		plain, err := DecryptBackup(target, *identity, "")
+		if err != nil {
+			return &cliError{msg: fmt.Sprintf("%s: %v", cmd, err), hint: "give the backup key whose recipient is in mailboxd's LOTSE_BACKUP_RECIPIENTS_FILE"}
+		}
+		defer os.Remove(plain)
+		decrypted, target = target+" (decrypted with --identity)", plain
+	}
 
 	var rep interface {
 		print(io.Writer)
@@ -120,6 +133,9 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 		r, err := Check(target)
 		if err != nil {
 			return err
+		}
+		if decrypted != "" {
+			r.File.Path = decrypted
 		}
 		rep = r
 	case "scan":
@@ -133,6 +149,9 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 		r, err := Scan(target, canaries, *raw)
 		if err != nil {
 			return err
+		}
+		if decrypted != "" {
+			r.File.Path = decrypted
 		}
 		r.canaryFile = *canaryFile
 		rep = r

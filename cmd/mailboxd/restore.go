@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"errors"
 	"flag"
 	"fmt"
@@ -92,9 +91,6 @@ func writeBackupKey(path string) (string, error) {
 	return id.Recipient().String(), nil
 }
 
-// maxIdentityFile bounds the identity file.
-const maxIdentityFile = 64 << 10
-
 func runRestore(args []string, getenv func(string) string, stdout io.Writer) error {
 	fs := flag.NewFlagSet("mailboxd restore", flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
@@ -137,49 +133,19 @@ func restoreBackup(backup, identityFile, db string) (*audit.CheckReport, error) 
 			hint: "stop mailboxd and move the data file aside (mv lotse.db lotse.db.old), then restore",
 		}
 	}
-	raw, err := readSmallFile(identityFile, maxIdentityFile)
-	if err != nil {
-		return nil, &configError{msg: fmt.Sprintf("restore: identity: %v", err)}
-	}
-	ids, err := age.ParseIdentities(bytes.NewReader(raw))
-	clear(raw)
-	if err != nil {
-		return nil, &configError{msg: fmt.Sprintf("restore: identity %s: %v", identityFile, err)}
-	}
-	in, err := os.Open(backup)
-	if err != nil {
-		return nil, &configError{msg: fmt.Sprintf("restore: %v", err)}
-	}
-	defer in.Close()
-	plain, err := age.Decrypt(in, ids...)
-	if err != nil {
-		var nm *age.NoIdentityMatchError
-		if errors.As(err, &nm) {
-			return nil, &configError{msg: fmt.Sprintf("restore: %s is not encrypted to this identity", backup),
-				hint: "use the key whose recipient is in LOTSE_BACKUP_RECIPIENTS_FILE"}
-		}
-		return nil, &configError{msg: fmt.Sprintf("restore: %s: %v", backup, err)}
-	}
 	if err := os.MkdirAll(filepath.Dir(db), 0o700); err != nil {
 		return nil, fmt.Errorf("restore: %v", err)
 	}
-	tmp, err := os.CreateTemp(filepath.Dir(db), filepath.Base(db)+".restore-*")
-	if err != nil {
-		return nil, fmt.Errorf("restore: %v", err)
-	}
-	defer os.Remove(tmp.Name())
-	_, err = io.Copy(tmp, plain)
-	if err == nil {
-		err = tmp.Sync()
-	}
-	if cerr := tmp.Close(); err == nil {
-		err = cerr
+	plain, err := audit.DecryptBackup(backup, identityFile, filepath.Dir(db))
+	if errors.Is(err, audit.ErrNotForIdentity) {
+		return nil, &configError{msg: fmt.Sprintf("restore: %s is not encrypted to this identity", backup),
+			hint: "use the key whose recipient is in LOTSE_BACKUP_RECIPIENTS_FILE"}
 	}
 	if err != nil {
-		// age authenticates every chunk: a damaged or cut backup ends here.
-		return nil, fmt.Errorf("restore: decrypt %s: %v", backup, err)
+		return nil, &configError{msg: fmt.Sprintf("restore: %v", err)}
 	}
-	rep, err := audit.Check(tmp.Name())
+	defer os.Remove(plain)
+	rep, err := audit.Check(plain)
 	if err != nil {
 		return nil, fmt.Errorf("restore: check: %v", err)
 	}
@@ -188,7 +154,7 @@ func restoreBackup(backup, identityFile, db string) (*audit.CheckReport, error) 
 	}
 	// Link rather than rename: it fails if the data file appeared
 	// meanwhile (a server started), instead of replacing it.
-	if err := os.Link(tmp.Name(), db); err != nil {
+	if err := os.Link(plain, db); err != nil {
 		return nil, fmt.Errorf("restore: %v", err)
 	}
 	if err := syncDir(filepath.Dir(db)); err != nil {
