@@ -1,11 +1,16 @@
 package counsel
 
+import (
+	"errors"
+	"strings"
+)
+
 // What differs between the desktops counsel runs on (Windows, macOS,
 // Linux and the BSDs): how to open the system's browser and which editor
 // to start when neither $VISUAL nor $EDITOR is set. The functions take
 // GOOS as an argument so that the Windows and macOS answers are tested on
-// any system; the callers pass runtime.GOOS. The config directory is
-// os.UserConfigDir's (README, "Getting counsel", lists it per system).
+// any system; the callers pass runtime.GOOS. The config directory follows
+// os.UserConfigDir's rules (README, "Getting counsel", lists it per system).
 
 // browserCommand is the program and arguments that open url in the
 // system's default browser. No shell is involved, so the desk's URL with
@@ -34,4 +39,44 @@ func defaultEditor(goos string) string {
 		return "notepad"
 	}
 	return "vi"
+}
+
+// userConfigDir is os.UserConfigDir's answer for goos, with the
+// environment from getenv: %AppData% on Windows, ~/Library/Application
+// Support on macOS, $XDG_CONFIG_HOME or ~/.config elsewhere. A relative
+// path is refused, as the standard library does, so that counsel never
+// keeps its keys relative to wherever it was started.
+func userConfigDir(goos string, getenv func(string) string) (string, error) {
+	var dir string
+	switch goos {
+	case "windows":
+		dir = getenv("AppData")
+		if dir == "" {
+			return "", errors.New("%AppData% is not defined")
+		}
+	case "darwin", "ios":
+		home := getenv("HOME")
+		if home == "" {
+			return "", errors.New("$HOME is not defined")
+		}
+		dir = home + "/Library/Application Support"
+	case "plan9":
+		home := getenv("home")
+		if home == "" {
+			return "", errors.New("$home is not defined")
+		}
+		dir = home + "/lib"
+	default:
+		dir = getenv("XDG_CONFIG_HOME")
+		if dir == "" {
+			home := getenv("HOME")
+			if home == "" {
+				return "", errors.New("neither $XDG_CONFIG_HOME nor $HOME are defined")
+			}
+			dir = home + "/.config"
+		} else if !strings.HasPrefix(dir, "/") {
+			return "", errors.New("path in $XDG_CONFIG_HOME is relative")
+		}
+	}
+	return dir, nil
 }

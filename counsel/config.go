@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 
 	"filippo.io/age"
@@ -55,7 +56,7 @@ type Config struct {
 
 // DefaultDir is the user's config directory plus "lotse-counsel".
 func DefaultDir() (string, error) {
-	d, err := os.UserConfigDir()
+	d, err := userConfigDir(runtime.GOOS, os.Getenv)
 	if err != nil {
 		return "", errorf(mErrFindConfigDir, err)
 	}
