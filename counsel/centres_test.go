@@ -3,7 +3,6 @@ package counsel
 import (
 	"context"
 	"encoding/json"
-	"io"
 	"net/http"
 	"net/url"
 	"os"
@@ -18,26 +17,13 @@ import (
 // deskGet calls the desk's API as its page does.
 func deskGet(t *testing.T, d *Desk, base, path string, out any) int {
 	t.Helper()
-	req, err := http.NewRequest("GET", base+"api/"+path, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	req.Header.Set("X-Lotse-Desk", d.token)
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	if err != nil {
-		t.Fatal(err)
-	}
+	status, b := deskDo(t, d, base, "GET", "/api/"+path, "")
 	if out != nil {
 		if err := json.Unmarshal(b, out); err != nil {
 			t.Fatalf("GET %s: %v: %s", path, err, b)
 		}
 	}
-	return resp.StatusCode
+	return status
 }
 
 // createIn opens a case whose first document is in lang.
@@ -168,38 +154,6 @@ func TestDeskCentres(t *testing.T) {
 			t.Errorf("GET %s = %d %q, want %d %q", tc.path, st, b.Error, tc.want, tc.code)
 		}
 	}
-}
-
-// teamBehindProxy is a first admin set up through a hostile proxy in
-// front of a real mailboxd.
-func teamBehindProxy(t *testing.T) (*server, *hostileProxy, *Config) {
-	t.Helper()
-	if testing.Short() {
-		t.Skip("starts mailboxd")
-	}
-	srv, err := startMailboxd(buildMailboxd(t), t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(srv.stop)
-	proxy, err := newHostileProxy(srv.URL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(proxy.close)
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	dir := filepath.Join(t.TempDir(), "anna")
-	s, err := Init(ctx, dir, proxy.srv.URL, srv.Setup, "Anna", []byte(testPassphrase), testOptions)
-	if err != nil {
-		t.Fatalf("init: %v", err)
-	}
-	s.Wipe()
-	cfg, err := LoadConfig(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return srv, proxy, cfg
 }
 
 const oneCentre = `{"centres":[{"id":"x","name":"Stelle X","organisation":"Träger","state":"DE-BE","city":"Berlin",` +

@@ -32,38 +32,15 @@ var hostileBodies = []string{
 // UTF-8 into every string it sends. Nothing counsel writes may carry a
 // control character but newline, and a message body's lines are indented.
 func TestOutputNeverControls(t *testing.T) {
-	if testing.Short() {
-		t.Skip("starts mailboxd")
-	}
-	srv, err := startMailboxd(buildMailboxd(t), t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(srv.stop)
-	proxy, err := newHostileProxy(srv.URL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(proxy.close)
+	tt := setUpTeam(t, true)
+	srv, proxy, dir := tt.srv, tt.proxy, tt.dir
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
-	dir := filepath.Join(t.TempDir(), "anna")
-	s, err := Init(ctx, dir, proxy.srv.URL, srv.Setup, "Anna", []byte(testPassphrase), testOptions)
-	if err != nil {
-		t.Fatalf("init: %v", err)
-	}
-	s.Wipe()
 	pass := filepath.Join(t.TempDir(), "pass")
 	if err := os.WriteFile(pass, []byte(testPassphrase+"\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	enq, err := newEnquirer(srv.URL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := enq.create(ctx, hostileBodies[0]); err != nil {
-		t.Fatal(err)
-	}
+	enq := newCase(t, ctx, srv.URL, hostileBodies[0])
 	for _, b := range hostileBodies[1:] {
 		if err := enq.write(ctx, b); err != nil {
 			t.Fatal(err)
