@@ -73,10 +73,8 @@ func underAttack(t *testing.T, limit time.Duration, env ...string) (*server, con
 	if testing.Short() {
 		t.Skip("runs mailboxd under attack")
 	}
-	srv := startServer(t, env...)
-	ctx, cancel := context.WithTimeout(context.Background(), limit)
-	t.Cleanup(cancel)
-	return srv, ctx, attackTeam{setUpFaultTeam(t, ctx, srv)}
+	srv, ctx, ft := startFaultTeam(t, limit, env...)
+	return srv, ctx, attackTeam{ft}
 }
 
 // attackTeam is a team with a sealing key for enquirer messages.

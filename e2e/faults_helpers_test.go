@@ -7,6 +7,7 @@ import (
 	"os"
 	"strings"
 	"testing"
+	"time"
 
 	"filippo.io/age"
 
@@ -29,9 +30,11 @@ type faultTeam struct {
 	enquirer *age.HybridIdentity
 }
 
-func setUpFaultTeam(t *testing.T, ctx context.Context, srv *server) *faultTeam {
+// startFaultTeam is startTeam with a faultTeam.
+func startFaultTeam(t *testing.T, limit time.Duration, env ...string) (*server, context.Context, *faultTeam) {
 	t.Helper()
-	return &faultTeam{Team: newTeam(t, ctx, srv), enquirer: newIdentity(t)}
+	srv, ctx, tm := startTeam(t, limit, env...)
+	return srv, ctx, &faultTeam{Team: tm, enquirer: newIdentity(t)}
 }
 
 // seal returns a fresh, policy-valid message ciphertext of about size
