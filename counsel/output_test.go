@@ -131,14 +131,27 @@ func TestTerminalSinks(t *testing.T) {
 	if got, want := string(jsonForTerminal([]byte("{\"a\":\"x\u009by\u202ez\u200f\"}"))), `{"a":"x\u009by\u202ez\u200f"}`; got != want {
 		t.Errorf("jsonForTerminal: %s, want %s", got, want)
 	}
-	for in, want := range map[string]string{
-		"Anna\x1b[8m\nforged":    "Anna [8m forged",
-		"a\u202eb\u2066c\u200fd": "a\uFFFDb\uFFFDcd",
-		"bad\xffutf8":            "bad\uFFFDutf8",
-		"c1\u0085x\u2028y":       "c1 x y",
+}
+
+// TestTerminalText: a value from the server or an enquirer as counsel
+// prints it, as text (lines and tabs kept) or on one line.
+func TestTerminalText(t *testing.T) {
+	for _, tc := range []struct {
+		name     string
+		f        func(string) string
+		in, want string
+	}{
+		{"terminalText", terminalText, "Hallo\nWelt\tja", "Hallo\nWelt    ja"},
+		{"terminalText", terminalText, "\x1b]52;c;ZXZpbA==\x07x", "\uFFFD]52;c;ZXZpbA==\uFFFDx"},
+		{"terminalText", terminalText, "a\x1b[2Jb\rc\u009bd", "a\uFFFD[2Jb\uFFFDc\uFFFDd"},
+		{"terminalText", terminalText, "Grüße 🙏 <b>kein HTML</b>", "Grüße 🙏 <b>kein HTML</b>"},
+		{"oneLine", oneLine, "Anna\x1b[8m\nforged", "Anna [8m forged"},
+		{"oneLine", oneLine, "a\u202eb\u2066c\u200fd", "a\uFFFDb\uFFFDcd"},
+		{"oneLine", oneLine, "bad\xffutf8", "bad\uFFFDutf8"},
+		{"oneLine", oneLine, "c1\u0085x\u2028y", "c1 x y"},
 	} {
-		if got := oneLine(in); got != want {
-			t.Errorf("oneLine(%q) = %q, want %q", in, got, want)
+		if got := tc.f(tc.in); got != tc.want {
+			t.Errorf("%s(%q) = %q, want %q", tc.name, tc.in, got, tc.want)
 		}
 	}
 }

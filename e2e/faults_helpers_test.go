@@ -7,7 +7,6 @@ import (
 	"os"
 	"strings"
 	"testing"
-	"time"
 
 	"filippo.io/age"
 
@@ -28,13 +27,6 @@ var longFaults = os.Getenv("LOTSE_LONG_FAULTS") == "1"
 type faultTeam struct {
 	*mailboxdtest.Team
 	enquirer *age.HybridIdentity
-}
-
-// startFaultTeam is startTeam with a faultTeam.
-func startFaultTeam(t *testing.T, limit time.Duration, env ...string) (*server, context.Context, *faultTeam) {
-	t.Helper()
-	srv, ctx, tm := startTeam(t, limit, env...)
-	return srv, ctx, &faultTeam{Team: tm, enquirer: newIdentity(t)}
 }
 
 // seal returns a fresh, policy-valid message ciphertext of about size

@@ -39,6 +39,13 @@ func startTeam(t *testing.T, limit time.Duration, env ...string) (*server, conte
 	return srv, ctx, newTeam(t, ctx, srv)
 }
 
+// startFaultTeam is startTeam with a faultTeam (faults_helpers_test.go).
+func startFaultTeam(t *testing.T, limit time.Duration, env ...string) (*server, context.Context, *faultTeam) {
+	t.Helper()
+	srv, ctx, tm := startTeam(t, limit, env...)
+	return srv, ctx, &faultTeam{Team: tm, enquirer: newIdentity(t)}
+}
+
 // newTeam bootstraps a team with the setup token the server printed.
 func newTeam(t *testing.T, ctx context.Context, srv *server) *mailboxdtest.Team {
 	t.Helper()
