@@ -236,17 +236,20 @@ func TestDeskCentresChanged(t *testing.T) {
 	if err := d.unlock(ctx, []byte(testPassphrase)); err != nil {
 		t.Fatal(err)
 	}
+	// The desk's own goroutines lock it on an alarm, so the session is
+	// read under its mutex, once.
 	d.mu.Lock()
 	d.centres = nil
+	sess := d.sess
 	d.mu.Unlock()
 	if hit, block := look(); !hit || !block {
 		t.Errorf("after a new unlock, a swapped phone number is not marked: %v %v", hit, block)
 	}
-	dir, _, err := d.directory(ctx, d.sess)
+	dir, _, err := d.directory(ctx, sess)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := d.sess.ConfirmCentres(ctx, dir); err != nil {
+	if err := sess.ConfirmCentres(ctx, dir); err != nil {
 		t.Fatal(err)
 	}
 	if hit, block := look(); hit || block {
@@ -256,7 +259,13 @@ func TestDeskCentresChanged(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(cfg.Dir(), centresPinFile), []byte("age-encryption.org/v1\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := d.refreshCentres(ctx, d.sess); !IsAlarm(err) {
+	// A refresh the desk starts itself at a reconnection may read it
+	// first; either way the desk alarms.
+	_, err = d.refreshCentres(ctx, sess)
+	d.mu.Lock()
+	alarmed := d.alarm != nil
+	d.mu.Unlock()
+	if !IsAlarm(err) && !alarmed {
 		t.Errorf("unreadable record: %v, want an alarm", err)
 	}
 }
