@@ -395,10 +395,7 @@ func TestSecurityHeaders(t *testing.T) {
 	tm := e.setUpTeam()
 	q := newEnquirer(t)
 	e.want(e.createMailbox(tm, q), 201, "")
-	stream, sr := e.openStream("/api/v1/mailbox/events", q.bearer())
-	if stream == nil {
-		t.Fatalf("stream: %d", sr.status)
-	}
+	_, sr := e.stream("/api/v1/mailbox/events", q.bearer())
 	if ct := sr.header.Get("Content-Type"); ct != "text/event-stream" {
 		t.Errorf("stream Content-Type %q", ct)
 	}
@@ -513,10 +510,7 @@ func TestSessionExpiry(t *testing.T) {
 	t.Run("stream does not refresh", func(t *testing.T) {
 		token := e.login(tm.adminID, tm.adminKey)
 		e.clock.Advance(sessionIdle - time.Minute)
-		s, r := e.openStream("/api/v1/events", token)
-		if s == nil {
-			t.Fatalf("stream %d", r.status)
-		}
+		s, _ := e.stream("/api/v1/events", token)
 		s.waitFor(t, ": keep-alive", 2*time.Second)
 		e.clock.Advance(2 * time.Minute)
 		// The stream ends with its session, at the next keep-alive.
@@ -554,10 +548,7 @@ func TestRemovedCounsellor(t *testing.T) {
 	tm := e.setUpTeam()
 	id, key := e.addCounsellor(tm, "Leaver", true)
 	token := e.login(id, key)
-	s, r := e.openStream("/api/v1/events", token)
-	if s == nil {
-		t.Fatalf("stream %d", r.status)
-	}
+	s, r := e.stream("/api/v1/events", token)
 	e.want(e.do(request{method: "GET", path: "/api/v1/cases", auth: token}), 200, "")
 
 	cur := e.currentEnvelope()
@@ -618,14 +609,8 @@ func TestEventStreams(t *testing.T) {
 	q := newEnquirer(t)
 	e.want(e.createMailbox(tm, q), 201, "")
 
-	es, r := e.openStream("/api/v1/mailbox/events", q.bearer())
-	if es == nil {
-		t.Fatalf("enquirer stream %d", r.status)
-	}
-	cs, r := e.openStream("/api/v1/events", tm.adminToken)
-	if cs == nil {
-		t.Fatalf("counsellor stream %d", r.status)
-	}
+	es, r := e.stream("/api/v1/mailbox/events", q.bearer())
+	cs, r := e.stream("/api/v1/events", tm.adminToken)
 	if ct := r.header.Get("Content-Type"); ct != "text/event-stream" {
 		t.Errorf("Content-Type %q", ct)
 	}

@@ -459,6 +459,16 @@ type sseReader struct {
 	lines chan string
 }
 
+// stream is openStream for a stream that must be granted.
+func (e *env) stream(path, auth string) (*sseReader, *response) {
+	e.t.Helper()
+	s, r := e.openStream(path, auth)
+	if s == nil {
+		e.t.Fatalf("stream %s: %d", path, r.status)
+	}
+	return s, r
+}
+
 func (e *env) openStream(path, auth string) (*sseReader, *response) {
 	e.t.Helper()
 	req, _ := http.NewRequest("GET", e.base+path, nil)

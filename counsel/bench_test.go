@@ -47,13 +47,7 @@ func newBenchInbox(b *testing.B) *benchInbox {
 	teamR, _ := crypto.ParseRecipient(team.Recipient)
 	in := &benchInbox{tt: tt, s: s}
 	for i := range benchCases {
-		enq, err := newEnquirer(tt.srv.URL)
-		if err != nil {
-			b.Fatal(err)
-		}
-		if err := enq.create(ctx, fmt.Sprintf("Erste Nachricht %d", i)); err != nil {
-			b.Fatal(err)
-		}
+		enq := newCase(b, ctx, tt.srv.URL, fmt.Sprintf("Erste Nachricht %d", i))
 		in.cases = append(in.cases, enq.keys.MailboxID)
 		mk := base64.StdEncoding.EncodeToString(enq.keys.MailboxKey[:])
 		api, err := s.client()

@@ -3,7 +3,6 @@ package counsel
 import (
 	"context"
 	"encoding/json"
-	"io"
 	"net/http"
 	"net/url"
 	"os"
@@ -18,26 +17,13 @@ import (
 // deskGet calls the desk's API as its page does.
 func deskGet(t *testing.T, d *Desk, base, path string, out any) int {
 	t.Helper()
-	req, err := http.NewRequest("GET", base+"api/"+path, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	req.Header.Set("X-Lotse-Desk", d.token)
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	if err != nil {
-		t.Fatal(err)
-	}
+	status, b := deskDo(t, d, base, "GET", "/api/"+path, "")
 	if out != nil {
 		if err := json.Unmarshal(b, out); err != nil {
 			t.Fatalf("GET %s: %v: %s", path, err, b)
 		}
 	}
-	return resp.StatusCode
+	return status
 }
 
 // createIn opens a case whose first document is in lang.
@@ -171,38 +157,6 @@ func TestDeskCentres(t *testing.T) {
 	}
 }
 
-// teamBehindProxy is a first admin set up through a hostile proxy in
-// front of a real mailboxd.
-func teamBehindProxy(t *testing.T) (*server, *hostileProxy, *Config) {
-	t.Helper()
-	if testing.Short() {
-		t.Skip("starts mailboxd")
-	}
-	srv, err := startMailboxd(buildMailboxd(t), t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(srv.stop)
-	proxy, err := newHostileProxy(srv.URL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(proxy.close)
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	dir := filepath.Join(t.TempDir(), "anna")
-	s, err := Init(ctx, dir, proxy.srv.URL, srv.Setup, "Anna", []byte(testPassphrase), testOptions)
-	if err != nil {
-		t.Fatalf("init: %v", err)
-	}
-	s.Wipe()
-	cfg, err := LoadConfig(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return srv, proxy, cfg
-}
-
 const oneCentre = `{"centres":[{"id":"x","name":"Stelle X","organisation":"Träger","state":"DE-BE","city":"Berlin",` +
 	`"languages":["de"],"target_groups":["women"],"services":{"de":"Beratung"},"contact":{"email":"x@example.org","phone":"+49 30 1234 000"}}]}`
 
@@ -283,17 +237,20 @@ func TestDeskCentresChanged(t *testing.T) {
 	if err := d.unlock(ctx, []byte(testPassphrase)); err != nil {
 		t.Fatal(err)
 	}
+	// The desk's own goroutines lock it on an alarm, so the session is
+	// read under its mutex, once.
 	d.mu.Lock()
 	d.centres = nil
+	sess := d.sess
 	d.mu.Unlock()
 	if hit, block := look(); !hit || !block {
 		t.Errorf("after a new unlock, a swapped phone number is not marked: %v %v", hit, block)
 	}
-	dir, _, err := d.directory(ctx, d.sess)
+	dir, _, err := d.directory(ctx, sess)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := d.sess.ConfirmCentres(ctx, dir); err != nil {
+	if err := sess.ConfirmCentres(ctx, dir); err != nil {
 		t.Fatal(err)
 	}
 	if hit, block := look(); hit || block {
@@ -303,7 +260,13 @@ func TestDeskCentresChanged(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(cfg.Dir(), centresPinFile), []byte("age-encryption.org/v1\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := d.refreshCentres(ctx, d.sess); !IsAlarm(err) {
+	// A refresh the desk starts itself at a reconnection may read it
+	// first; either way the desk alarms.
+	_, err = d.refreshCentres(ctx, sess)
+	d.mu.Lock()
+	alarmed := d.alarm != nil
+	d.mu.Unlock()
+	if !IsAlarm(err) && !alarmed {
 		t.Errorf("unreadable record: %v, want an alarm", err)
 	}
 }

@@ -167,6 +167,15 @@ func (c *cmd) configDir() (string, error) {
 	return DefaultDir()
 }
 
+// config loads the configuration that --config names or the default one.
+func (c *cmd) config() (*Config, error) {
+	dir, err := c.configDir()
+	if err != nil {
+		return nil, err
+	}
+	return LoadConfig(dir)
+}
+
 // passphrase reads the passphrase from --passphrase-file or, on a
 // terminal, without echo; twice when it is a new one.
 func (c *cmd) passphrase(isNew bool) ([]byte, error) {
@@ -280,11 +289,7 @@ func (c *cmd) confirm(question string, hint msg) error {
 // unlock loads the config, asks for the passphrase, logs in and verifies
 // the keyring (a pending counsellor has none to verify when allowPending).
 func (c *cmd) unlock(ctx context.Context, allowPending bool) (*Session, error) {
-	dir, err := c.configDir()
-	if err != nil {
-		return nil, err
-	}
-	cfg, err := LoadConfig(dir)
+	cfg, err := c.config()
 	if err != nil {
 		return nil, err
 	}

@@ -41,30 +41,17 @@ var commands = map[string]func(c *cmd) action{
 }
 
 func initCommand(c *cmd) action {
-	server := c.fs.String("server", "", mFlagServerExample.id)
+	nc := newcomerFlags(c, mFlagServerExample)
 	setup := c.fs.String("setup", "", mFlagSetup.id)
 	setupFile := c.fs.String("setup-file", "", mFlagSetupFile.id)
-	insecure := c.fs.Bool("insecure-http", false, mFlagInsecureHttp.id)
-	name := c.fs.String("name", "", mFlagName.id)
 	return action{run: func(ctx context.Context, _ *Session, _ []string) (*output, error) {
-		if *server == "" {
-			return nil, withHint(errorf(mErrInitNeedsServer), mHintInitUsage)
-		}
-		opts := c.opts
-		opts.InsecureHTTP = *insecure
-		if err := checkServer(*server, *insecure); err != nil {
-			return nil, err
-		}
-		dir, err := c.configDir()
+		opts, dir, err := nc.check(c, mErrInitNeedsServer, mHintInitUsage)
 		if err != nil {
-			return nil, err
-		}
-		if err := checkName(*name); err != nil {
 			return nil, err
 		}
 		// An init that stopped after registering is resumed with the
 		// passphrase chosen then (see Init).
-		resume := resumableInit(dir, *server) != nil
+		resume := resumableInit(dir, *nc.server) != nil
 		if !resume {
 			if err := checkFresh(dir); err != nil {
 				return nil, err
@@ -83,7 +70,7 @@ func initCommand(c *cmd) action {
 		if err != nil {
 			return nil, err
 		}
-		s, err := Init(ctx, dir, *server, token, *name, p, opts)
+		s, err := Init(ctx, dir, *nc.server, token, *nc.name, p, opts)
 		clear(p)
 		if err != nil {
 			return nil, err
@@ -105,27 +92,50 @@ func initCommand(c *cmd) action {
 	}}
 }
 
+// newcomer holds the flags init and join share.
+type newcomer struct {
+	server, name *string
+	insecure     *bool
+}
+
+func newcomerFlags(c *cmd, serverUsage msg) newcomer {
+	return newcomer{
+		server:   c.fs.String("server", "", serverUsage.id),
+		insecure: c.fs.Bool("insecure-http", false, mFlagInsecureHttp.id),
+		name:     c.fs.String("name", "", mFlagName.id),
+	}
+}
+
+// check refuses a missing or plain-HTTP server and a bad name before
+// anything is asked or sent; it returns the options for that server and
+// the configuration folder.
+func (n newcomer) check(c *cmd, noServer, usage msg) (Options, string, error) {
+	if *n.server == "" {
+		return Options{}, "", withHint(errorf(noServer), usage)
+	}
+	opts := c.opts
+	opts.InsecureHTTP = *n.insecure
+	if err := checkServer(*n.server, *n.insecure); err != nil {
+		return Options{}, "", err
+	}
+	dir, err := c.configDir()
+	if err != nil {
+		return Options{}, "", err
+	}
+	if err := checkName(*n.name); err != nil {
+		return Options{}, "", err
+	}
+	return opts, dir, nil
+}
+
 func joinCommand(c *cmd) action {
-	server := c.fs.String("server", "", mFlagServer.id)
+	nc := newcomerFlags(c, mFlagServer)
 	invite := c.fs.String("invite", "", mFlagInvite.id)
 	inviteFile := c.fs.String("invite-file", "", mFlagInviteFile.id)
-	insecure := c.fs.Bool("insecure-http", false, mFlagInsecureHttp.id)
-	name := c.fs.String("name", "", mFlagName.id)
 	teamFP := c.fs.String("team-fingerprint", "", mFlagTeamFingerprint.id)
 	return action{run: func(ctx context.Context, _ *Session, _ []string) (*output, error) {
-		if *server == "" {
-			return nil, withHint(errorf(mErrJoinNeedsServer), mHintJoinUsage)
-		}
-		opts := c.opts
-		opts.InsecureHTTP = *insecure
-		if err := checkServer(*server, *insecure); err != nil {
-			return nil, err
-		}
-		dir, err := c.configDir()
+		opts, dir, err := nc.check(c, mErrJoinNeedsServer, mHintJoinUsage)
 		if err != nil {
-			return nil, err
-		}
-		if err := checkName(*name); err != nil {
 			return nil, err
 		}
 		if err := checkFresh(dir); err != nil {
@@ -151,7 +161,7 @@ func joinCommand(c *cmd) action {
 		if err != nil {
 			return nil, err
 		}
-		cfg, err := Join(ctx, dir, *server, code, *name, p, confirm, opts)
+		cfg, err := Join(ctx, dir, *nc.server, code, *nc.name, p, confirm, opts)
 		clear(p)
 		if err != nil {
 			return nil, err
@@ -215,18 +225,24 @@ func approveCommand(c *cmd) action {
 	}}
 }
 
+// confirmFirst is the before of a command that destroys something: the
+// argument checked, then --yes or the question asked on a terminal.
+func confirmFirst(c *cmd, yes *bool, check func([]string) error, ask, hint msg) func([]string) error {
+	return func(rest []string) error {
+		if err := check(rest); err != nil {
+			return err
+		}
+		if *yes {
+			return nil
+		}
+		return c.confirm(fmt.Sprintf(c.tr(ask), rest[0]), hint)
+	}
+}
+
 func removeCommand(c *cmd) action {
 	yes := c.fs.Bool("yes", false, mFlagYes.id)
 	return action{args: fixed("ID"), need: member,
-		before: func(rest []string) error {
-			if err := checkCounsellorID(rest); err != nil {
-				return err
-			}
-			if *yes {
-				return nil
-			}
-			return c.confirm(fmt.Sprintf(c.tr(mAskRemoveCounsellor), rest[0]), mHintPassYesRemove)
-		},
+		before: confirmFirst(c, yes, checkCounsellorID, mAskRemoveCounsellor, mHintPassYesRemove),
 		run: func(ctx context.Context, s *Session, rest []string) (*output, error) {
 			if err := s.Remove(ctx, rest[0]); err != nil {
 				return nil, err
@@ -269,11 +285,7 @@ func rosterCommand(c *cmd) action {
 // fingerprintCommand needs no passphrase: both fingerprints are public.
 func fingerprintCommand(c *cmd) action {
 	return action{run: func(context.Context, *Session, []string) (*output, error) {
-		dir, err := c.configDir()
-		if err != nil {
-			return nil, err
-		}
-		cfg, err := LoadConfig(dir)
+		cfg, err := c.config()
 		if err != nil {
 			return nil, err
 		}
@@ -450,6 +462,19 @@ func replyCommand(c *cmd) action {
 		}}
 }
 
+// patchCase changes the case that ref names and prints what it is now.
+func patchCase(ctx context.Context, s *Session, ref string, p client.CasePatch) (*output, error) {
+	id, err := s.ResolveCase(ctx, ref)
+	if err != nil {
+		return nil, err
+	}
+	cs, err := s.PatchCase(ctx, id, p)
+	if err != nil {
+		return nil, err
+	}
+	return caseOutput(cs), nil
+}
+
 func caseOutput(cs *client.Case) *output {
 	return &output{json: cs, text: func(c *cmd) error {
 		assignee := c.tr(mOutNobody)
@@ -466,15 +491,7 @@ func statusCommand(status string) func(c *cmd) action {
 	return func(c *cmd) action {
 		return action{args: fixed("ID"), need: member, before: checkCaseID,
 			run: func(ctx context.Context, s *Session, rest []string) (*output, error) {
-				id, err := s.ResolveCase(ctx, rest[0])
-				if err != nil {
-					return nil, err
-				}
-				cs, err := s.PatchCase(ctx, id, client.CasePatch{Status: status})
-				if err != nil {
-					return nil, err
-				}
-				return caseOutput(cs), nil
+				return patchCase(ctx, s, rest[0], client.CasePatch{Status: status})
 			}}
 	}
 }
@@ -503,30 +520,14 @@ func assignCommand(c *cmd) action {
 			if !*none {
 				to = rest[1]
 			}
-			id, err := s.ResolveCase(ctx, rest[0])
-			if err != nil {
-				return nil, err
-			}
-			cs, err := s.PatchCase(ctx, id, client.CasePatch{Assignee: &to})
-			if err != nil {
-				return nil, err
-			}
-			return caseOutput(cs), nil
+			return patchCase(ctx, s, rest[0], client.CasePatch{Assignee: &to})
 		}}
 }
 
 func deleteCommand(c *cmd) action {
 	yes := c.fs.Bool("yes", false, mFlagYes.id)
 	return action{args: fixed("ID"), need: member,
-		before: func(rest []string) error {
-			if err := checkCaseID(rest); err != nil {
-				return err
-			}
-			if *yes {
-				return nil
-			}
-			return c.confirm(fmt.Sprintf(c.tr(mAskDeleteCase), rest[0]), mHintPassYesDelete)
-		},
+		before: confirmFirst(c, yes, checkCaseID, mAskDeleteCase, mHintPassYesDelete),
 		run: func(ctx context.Context, s *Session, rest []string) (*output, error) {
 			id, err := s.ResolveCase(ctx, rest[0])
 			if err != nil {
@@ -584,11 +585,7 @@ func deskCommand(c *cmd) action {
 			return nil
 		},
 		run: func(ctx context.Context, _ *Session, _ []string) (*output, error) {
-			dir, err := c.configDir()
-			if err != nil {
-				return nil, err
-			}
-			cfg, err := LoadConfig(dir)
+			cfg, err := c.config()
 			if err != nil {
 				return nil, err
 			}

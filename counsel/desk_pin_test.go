@@ -3,9 +3,7 @@ package counsel
 import (
 	"context"
 	"encoding/json"
-	"io"
 	"net/http"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -19,61 +17,19 @@ import (
 // the JSON answer.
 func deskCall(t *testing.T, d *Desk, base, method, path, body string) (int, map[string]any) {
 	t.Helper()
-	req, err := http.NewRequest(method, base+strings.TrimPrefix(path, "/"), strings.NewReader(body))
-	if err != nil {
-		t.Fatal(err)
-	}
-	req.Header.Set("X-Lotse-Desk", d.token)
-	if body != "" {
-		req.Header.Set("Content-Type", "application/json")
-		req.Header.Set("Origin", strings.TrimSuffix(base, "/"))
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
+	status, b := deskDo(t, d, base, method, path, body)
 	var m map[string]any
 	json.Unmarshal(b, &m)
-	return resp.StatusCode, m
+	return status, m
 }
 
 // TestDeskCasePin: a desk that read a case alarms when the server later
 // serves another first document, and sends no reply.
 func TestDeskCasePin(t *testing.T) {
-	if testing.Short() {
-		t.Skip("starts mailboxd")
-	}
-	srv, err := startMailboxd(buildMailboxd(t), t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(srv.stop)
-	proxy, err := newHostileProxy(srv.URL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(proxy.close)
+	srv, proxy, cfg := teamBehindProxy(t)
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	dir := filepath.Join(t.TempDir(), "anna")
-	s, err := Init(ctx, dir, proxy.srv.URL, srv.Setup, "Anna", []byte(testPassphrase), testOptions)
-	if err != nil {
-		t.Fatalf("init: %v", err)
-	}
-	s.Wipe()
-	cfg, err := LoadConfig(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	enq, err := newEnquirer(srv.URL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := enq.create(ctx, "Ich brauche Hilfe."); err != nil {
-		t.Fatal(err)
-	}
+	enq := newCase(t, ctx, srv.URL, "Ich brauche Hilfe.")
 	id := enq.keys.MailboxID
 
 	d, u := startDesk(t, cfg, time.Minute)
@@ -125,14 +81,8 @@ func TestDeskCasePinBrowser(t *testing.T) {
 	srv, proxy, cfg := teamBehindProxy(t)
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	enq, err := newEnquirer(srv.URL)
-	if err != nil {
-		t.Fatal(err)
-	}
 	const first = "Ich brauche Hilfe."
-	if err := enq.create(ctx, first); err != nil {
-		t.Fatal(err)
-	}
+	enq := newCase(t, ctx, srv.URL, first)
 	id := enq.keys.MailboxID
 	// Read once: the desk keeps the case's pin.
 	s, err := Unlock(ctx, cfg, []byte(testPassphrase))
@@ -147,18 +97,7 @@ func TestDeskCasePinBrowser(t *testing.T) {
 
 	proxy.setMode(proxySubstitute)
 	d, u := startDesk(t, cfg, time.Minute)
-	caseSel := `#case-list button[data-case="` + id + `"]`
-	// The first call allocates the browser and must use bctx itself.
-	if err := chromedp.Do(bctx, chromedp.Navigate(u), chromedp.WaitVisible(chromedp.CSS("#passphrase"))); err != nil {
-		t.Fatalf("open the desk: %v", err)
-	}
-	if err := within(bctx, 30*time.Second,
-		chromedp.SendKeys(chromedp.CSS("#passphrase"), testPassphrase),
-		chromedp.Click(chromedp.CSS("#unlock-button")),
-		chromedp.WaitVisible(chromedp.CSS(caseSel)),
-		chromedp.Click(chromedp.CSS(caseSel)),
-		chromedp.WaitVisible(chromedp.CSS("#alarm")),
-	); err != nil {
+	if err := openCaseInDesk(t, bctx, u, id, "#alarm"); err != nil {
 		t.Fatalf("no alarm banner: %v", err)
 	}
 	shot(t, bctx, "case-pin-alarm")
@@ -173,9 +112,7 @@ func TestDeskCasePinBrowser(t *testing.T) {
 	if err != nil || strings.Contains(body, "antworten Sie mir") {
 		t.Error("the substituted first document is shown")
 	}
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	if d.sess != nil {
+	if deskUnlocked(d) {
 		t.Error("the desk stays unlocked despite the alarm")
 	}
 }
@@ -191,13 +128,7 @@ func TestDeskCentreChangedBrowser(t *testing.T) {
 	proxy.serveCentres(oneCentre)
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	enq, err := newEnquirer(srv.URL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := enq.create(ctx, "Wo finde ich Hilfe in Berlin?"); err != nil {
-		t.Fatal(err)
-	}
+	enq := newCase(t, ctx, srv.URL, "Wo finde ich Hilfe in Berlin?")
 	s, err := Unlock(ctx, cfg, []byte(testPassphrase))
 	if err != nil {
 		t.Fatal(err)
@@ -214,18 +145,8 @@ func TestDeskCentreChangedBrowser(t *testing.T) {
 	proxy.serveCentres(strings.Replace(oneCentre, "+49 30 1234 000", forged, 1))
 
 	_, u := startDesk(t, cfg, time.Minute)
-	caseSel := `#case-list button[data-case="` + enq.keys.MailboxID + `"]`
 	centreSel := `#centre-list button[data-centre="x"]`
-	if err := chromedp.Do(bctx, chromedp.Navigate(u), chromedp.WaitVisible(chromedp.CSS("#passphrase"))); err != nil {
-		t.Fatalf("open the desk: %v", err)
-	}
-	if err := within(bctx, 30*time.Second,
-		chromedp.SendKeys(chromedp.CSS("#passphrase"), testPassphrase),
-		chromedp.Click(chromedp.CSS("#unlock-button")),
-		chromedp.WaitVisible(chromedp.CSS(caseSel)),
-		chromedp.Click(chromedp.CSS(caseSel)),
-		chromedp.WaitVisible(chromedp.CSS(centreSel)),
-	); err != nil {
+	if err := openCaseInDesk(t, bctx, u, enq.keys.MailboxID, centreSel); err != nil {
 		t.Fatalf("open the case and its centres: %v", err)
 	}
 	tagged, err := chromedp.Run(bctx, chromedp.Evaluate[int](`document.querySelectorAll("#centre-list li .tag.warn").length`))

@@ -2,7 +2,6 @@ package counsel
 
 import (
 	"encoding/json"
-	"io"
 	"net/http"
 	"slices"
 	"strings"
@@ -50,12 +49,7 @@ func TestReadBody(t *testing.T) {
 // case id is refused before the lock is looked at.
 func TestDeskRoutes(t *testing.T) {
 	cfg := &Config{Server: "http://127.0.0.1:1", ID: "anna", Recipient: "x", dir: t.TempDir()}
-	d := NewDesk(cfg, Options{LockAfter: time.Minute})
-	u, err := d.Start("127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(d.Close)
+	d, u := startDesk(t, cfg, time.Minute)
 	base := strings.SplitN(u, "#", 2)[0]
 	id := strings.Repeat("ab", 16)
 	tests := []struct {
@@ -79,20 +73,9 @@ func TestDeskRoutes(t *testing.T) {
 		{"POST", "/api/lock", "{}", 200, ""},
 	}
 	for _, tc := range tests {
-		req, err := http.NewRequest(tc.method, base+strings.TrimPrefix(tc.path, "/"), strings.NewReader(tc.body))
-		if err != nil {
-			t.Fatal(err)
-		}
-		req.Header.Set("X-Lotse-Desk", d.token)
-		req.Header.Set("Content-Type", "application/json")
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		b, _ := io.ReadAll(resp.Body)
-		resp.Body.Close()
-		if resp.StatusCode != tc.status {
-			t.Errorf("%s %s: status %d, want %d (%s)", tc.method, tc.path, resp.StatusCode, tc.status, b)
+		status, b := deskDo(t, d, base, tc.method, tc.path, tc.body)
+		if status != tc.status {
+			t.Errorf("%s %s: status %d, want %d (%s)", tc.method, tc.path, status, tc.status, b)
 			continue
 		}
 		var reply apiReply
@@ -110,24 +93,10 @@ func TestDeskRoutes(t *testing.T) {
 // page reads, and says nothing about the team.
 func TestDeskStateLocked(t *testing.T) {
 	cfg := &Config{Server: "http://127.0.0.1:1", ID: "anna", Name: "Anna", Recipient: "x", dir: t.TempDir()}
-	d := NewDesk(cfg, Options{LockAfter: 2 * time.Minute})
-	u, err := d.Start("127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(d.Close)
-	req, err := http.NewRequest("GET", strings.SplitN(u, "#", 2)[0]+"api/state", nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	req.Header.Set("X-Lotse-Desk", d.token)
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
+	d, u := startDesk(t, cfg, 2*time.Minute)
+	_, b := deskDo(t, d, strings.SplitN(u, "#", 2)[0], "GET", "/api/state", "")
 	var st map[string]any
-	if err := json.NewDecoder(resp.Body).Decode(&st); err != nil {
+	if err := json.Unmarshal(b, &st); err != nil {
 		t.Fatal(err)
 	}
 	var keys []string

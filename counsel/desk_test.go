@@ -19,37 +19,54 @@ import (
 
 const testPassphrase = "correct horse battery staple"
 
-// team is a mailboxd with a first admin set up in dir.
+// testTeam is a mailboxd with a first admin set up in dir; with a proxy,
+// the admin was set up, and talks to the server, through it.
 type testTeam struct {
-	srv *server
-	dir string
-	cfg *Config
+	srv   *server
+	proxy *hostileProxy
+	dir   string
+	cfg   *Config
 }
 
-func newTestTeam(t testing.TB) *testTeam {
+func newTestTeam(t testing.TB) *testTeam { return setUpTeam(t, false) }
+
+// teamBehindProxy is a first admin set up through a hostile proxy in
+// front of a real mailboxd.
+func teamBehindProxy(t testing.TB) (*server, *hostileProxy, *Config) {
+	tt := setUpTeam(t, true)
+	return tt.srv, tt.proxy, tt.cfg
+}
+
+func setUpTeam(t testing.TB, behindProxy bool) *testTeam {
 	t.Helper()
 	if testing.Short() {
 		t.Skip("starts mailboxd")
 	}
-	bin := buildMailboxd(t)
-	srv, err := startMailboxd(bin, t.TempDir())
+	srv, err := startMailboxd(buildMailboxd(t), t.TempDir())
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(srv.stop)
-	dir := filepath.Join(t.TempDir(), "anna")
+	tt := &testTeam{srv: srv, dir: filepath.Join(t.TempDir(), "anna")}
+	server := srv.URL
+	if behindProxy {
+		if tt.proxy, err = newHostileProxy(srv.URL); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(tt.proxy.close)
+		server = tt.proxy.srv.URL
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	s, err := Init(ctx, dir, srv.URL, srv.Setup, "Anna", []byte(testPassphrase), testOptions)
+	s, err := Init(ctx, tt.dir, server, srv.Setup, "Anna", []byte(testPassphrase), testOptions)
 	if err != nil {
 		t.Fatalf("init: %v", err)
 	}
 	s.Wipe()
-	cfg, err := LoadConfig(dir)
-	if err != nil {
+	if tt.cfg, err = LoadConfig(tt.dir); err != nil {
 		t.Fatal(err)
 	}
-	return &testTeam{srv: srv, dir: dir, cfg: cfg}
+	return tt
 }
 
 func startDesk(t *testing.T, cfg *Config, lockAfter time.Duration) (*Desk, string) {
@@ -61,6 +78,32 @@ func startDesk(t *testing.T, cfg *Config, lockAfter time.Duration) (*Desk, strin
 	}
 	t.Cleanup(d.Close)
 	return d, u
+}
+
+// deskDo is one request of the desk's page, with its token and, but for
+// a GET, the JSON type and the page's own origin; it returns the status
+// and the answer.
+func deskDo(t *testing.T, d *Desk, base, method, path, body string) (int, []byte) {
+	t.Helper()
+	req, err := http.NewRequest(method, base+strings.TrimPrefix(path, "/"), strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("X-Lotse-Desk", d.token)
+	if method != "GET" {
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Origin", strings.TrimSuffix(base, "/"))
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return resp.StatusCode, b
 }
 
 // TestDeskGuards checks what keeps other local pages and sites out.
@@ -124,9 +167,7 @@ func TestDeskGuards(t *testing.T) {
 			}
 		})
 	}
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	if d.sess != nil {
+	if deskUnlocked(d) {
 		t.Error("the desk unlocked with a wrong passphrase")
 	}
 }
@@ -176,9 +217,7 @@ func TestDeskRemovedCounsellor(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "removed") {
 		t.Fatalf("removed counsellor unlocks: %v", err)
 	}
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	if d.sess != nil {
+	if deskUnlocked(d) {
 		t.Error("the desk holds a session")
 	}
 }
@@ -213,6 +252,31 @@ func browserContext(t *testing.T) (context.Context, context.CancelFunc) {
 }
 
 // within runs actions with a deadline of d.
+// deskUnlocked reports whether the desk holds a session.
+func deskUnlocked(d *Desk) bool {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.sess != nil
+}
+
+// openCaseInDesk opens the desk at u in Chromium, unlocks it, opens case
+// id and waits until sel shows.
+func openCaseInDesk(t *testing.T, bctx context.Context, u, id, sel string) error {
+	t.Helper()
+	// The first call allocates the browser and must use bctx itself.
+	if err := chromedp.Do(bctx, chromedp.Navigate(u), chromedp.WaitVisible(chromedp.CSS("#passphrase"))); err != nil {
+		t.Fatalf("open the desk: %v", err)
+	}
+	caseSel := `#case-list button[data-case="` + id + `"]`
+	return within(bctx, 30*time.Second,
+		chromedp.SendKeys(chromedp.CSS("#passphrase"), testPassphrase),
+		chromedp.Click(chromedp.CSS("#unlock-button")),
+		chromedp.WaitVisible(chromedp.CSS(caseSel)),
+		chromedp.Click(chromedp.CSS(caseSel)),
+		chromedp.WaitVisible(chromedp.CSS(sel)),
+	)
+}
+
 func within(ctx context.Context, d time.Duration, actions ...chromedp.Action[chromedp.Void]) error {
 	c, cancel := context.WithTimeout(ctx, d)
 	defer cancel()
@@ -308,14 +372,8 @@ func TestDeskBrowser(t *testing.T) {
 	// An enquirer writes; the case appears without a reload.
 	ctx, ccancel := context.WithTimeout(context.Background(), time.Minute)
 	defer ccancel()
-	enq, err := newEnquirer(tt.srv.URL)
-	if err != nil {
-		t.Fatal(err)
-	}
 	const first = "Hallo, ich brauche Hilfe. <script>alert(1)</script>"
-	if err := enq.create(ctx, first); err != nil {
-		t.Fatal(err)
-	}
+	enq := newCase(t, ctx, tt.srv.URL, first)
 	caseSel := `#case-list button[data-case="` + enq.keys.MailboxID + `"]`
 	if err := within(bctx, 10*time.Second, chromedp.WaitVisible(chromedp.CSS(caseSel))); err != nil {
 		t.Fatalf("the new case does not appear live: %v", err)
@@ -530,9 +588,7 @@ func TestDeskBrowser(t *testing.T) {
 	if !strings.Contains(alarmText, "epoch 1 was replaced") {
 		t.Errorf("alarm %q", alarmText)
 	}
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	if d.sess != nil {
+	if deskUnlocked(d) {
 		t.Error("the desk is unlocked despite the alarm")
 	}
 }
@@ -648,13 +704,7 @@ func TestDeskTeamBrowser(t *testing.T) {
 		shot(t, benTab, "approved-failed")
 		t.Fatalf("Ben's desk after approval: %v", err)
 	}
-	enq, err := newEnquirer(tt.srv.URL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := enq.create(ctx, "Eine Frage an Ben."); err != nil {
-		t.Fatal(err)
-	}
+	enq := newCase(t, ctx, tt.srv.URL, "Eine Frage an Ben.")
 	if err := within(benTab, 30*time.Second,
 		chromedp.WaitVisible(chromedp.CSS(`#case-list button[data-case="`+enq.keys.MailboxID+`"]`)),
 		chromedp.Click(chromedp.CSS(`#case-list button[data-case="`+enq.keys.MailboxID+`"]`)),

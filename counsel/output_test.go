@@ -32,38 +32,15 @@ var hostileBodies = []string{
 // UTF-8 into every string it sends. Nothing counsel writes may carry a
 // control character but newline, and a message body's lines are indented.
 func TestOutputNeverControls(t *testing.T) {
-	if testing.Short() {
-		t.Skip("starts mailboxd")
-	}
-	srv, err := startMailboxd(buildMailboxd(t), t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(srv.stop)
-	proxy, err := newHostileProxy(srv.URL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(proxy.close)
+	tt := setUpTeam(t, true)
+	srv, proxy, dir := tt.srv, tt.proxy, tt.dir
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
-	dir := filepath.Join(t.TempDir(), "anna")
-	s, err := Init(ctx, dir, proxy.srv.URL, srv.Setup, "Anna", []byte(testPassphrase), testOptions)
-	if err != nil {
-		t.Fatalf("init: %v", err)
-	}
-	s.Wipe()
 	pass := filepath.Join(t.TempDir(), "pass")
 	if err := os.WriteFile(pass, []byte(testPassphrase+"\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	enq, err := newEnquirer(srv.URL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := enq.create(ctx, hostileBodies[0]); err != nil {
-		t.Fatal(err)
-	}
+	enq := newCase(t, ctx, srv.URL, hostileBodies[0])
 	for _, b := range hostileBodies[1:] {
 		if err := enq.write(ctx, b); err != nil {
 			t.Fatal(err)
@@ -154,14 +131,27 @@ func TestTerminalSinks(t *testing.T) {
 	if got, want := string(jsonForTerminal([]byte("{\"a\":\"x\u009by\u202ez\u200f\"}"))), `{"a":"x\u009by\u202ez\u200f"}`; got != want {
 		t.Errorf("jsonForTerminal: %s, want %s", got, want)
 	}
-	for in, want := range map[string]string{
-		"Anna\x1b[8m\nforged":    "Anna [8m forged",
-		"a\u202eb\u2066c\u200fd": "a\uFFFDb\uFFFDcd",
-		"bad\xffutf8":            "bad\uFFFDutf8",
-		"c1\u0085x\u2028y":       "c1 x y",
+}
+
+// TestTerminalText: a value from the server or an enquirer as counsel
+// prints it, as text (lines and tabs kept) or on one line.
+func TestTerminalText(t *testing.T) {
+	for _, tc := range []struct {
+		name     string
+		f        func(string) string
+		in, want string
+	}{
+		{"terminalText", terminalText, "Hallo\nWelt\tja", "Hallo\nWelt    ja"},
+		{"terminalText", terminalText, "\x1b]52;c;ZXZpbA==\x07x", "\uFFFD]52;c;ZXZpbA==\uFFFDx"},
+		{"terminalText", terminalText, "a\x1b[2Jb\rc\u009bd", "a\uFFFD[2Jb\uFFFDc\uFFFDd"},
+		{"terminalText", terminalText, "Grüße 🙏 <b>kein HTML</b>", "Grüße 🙏 <b>kein HTML</b>"},
+		{"oneLine", oneLine, "Anna\x1b[8m\nforged", "Anna [8m forged"},
+		{"oneLine", oneLine, "a\u202eb\u2066c\u200fd", "a\uFFFDb\uFFFDcd"},
+		{"oneLine", oneLine, "bad\xffutf8", "bad\uFFFDutf8"},
+		{"oneLine", oneLine, "c1\u0085x\u2028y", "c1 x y"},
 	} {
-		if got := oneLine(in); got != want {
-			t.Errorf("oneLine(%q) = %q, want %q", in, got, want)
+		if got := tc.f(tc.in); got != tc.want {
+			t.Errorf("%s(%q) = %q, want %q", tc.name, tc.in, got, tc.want)
 		}
 	}
 }

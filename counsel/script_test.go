@@ -225,6 +225,20 @@ func cmdEnquirer(ts *testscript.TestScript, neg bool, args []string) {
 	}
 }
 
+// newCase is an enquirer who opened a case at url with first as its
+// first message.
+func newCase(t testing.TB, ctx context.Context, url, first string) *enquirer {
+	t.Helper()
+	enq, err := newEnquirer(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := enq.create(ctx, first); err != nil {
+		t.Fatal(err)
+	}
+	return enq
+}
+
 func newEnquirer(url string) (*enquirer, error) {
 	drawn, err := mailboxdtest.DrawEnquirer()
 	if err != nil {

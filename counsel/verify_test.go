@@ -160,19 +160,6 @@ func TestFiles(t *testing.T) {
 	}
 }
 
-func TestTerminalText(t *testing.T) {
-	for in, want := range map[string]string{
-		"Hallo\nWelt\tja":          "Hallo\nWelt    ja",
-		"\x1b]52;c;ZXZpbA==\x07x":  "\uFFFD]52;c;ZXZpbA==\uFFFDx",
-		"a\x1b[2Jb\rc\u009bd":      "a\uFFFD[2Jb\uFFFDc\uFFFDd",
-		"Grüße 🙏 <b>kein HTML</b>": "Grüße 🙏 <b>kein HTML</b>",
-	} {
-		if got := terminalText(in); got != want {
-			t.Errorf("terminalText(%q) = %q, want %q", in, got, want)
-		}
-	}
-}
-
 // TestCLILang: the system's language picks the catalogue.
 func TestCLILang(t *testing.T) {
 	for _, tc := range []struct{ env, want string }{

@@ -1,7 +1,6 @@
 package e2e
 
 import (
-	"context"
 	"errors"
 	"sync"
 	"sync/atomic"
@@ -18,19 +17,13 @@ import (
 // rises with the creation rate (announced in the pow answer), so the
 // flood pays more while a genuine enquirer is slowed, never refused.
 func TestAttackCreationFlood(t *testing.T) {
-	if testing.Short() {
-		t.Skip("runs mailboxd under attack")
-	}
 	const (
 		base     = 2
 		maxBits  = 7
 		sources  = 40
 		duration = 15 * time.Second
 	)
-	srv := startServer(t, "LOTSE_POW_DIFFICULTY=2", "LOTSE_POW_MAX_DIFFICULTY=7", "LOTSE_MAILBOXES_PER_HOUR=60")
-	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
-	defer cancel()
-	at := attackTeam{setUpFaultTeam(t, ctx, srv)}
+	srv, ctx, at := underAttack(t, 3*time.Minute, "LOTSE_POW_DIFFICULTY=2", "LOTSE_POW_MAX_DIFFICULTY=7", "LOTSE_MAILBOXES_PER_HOUR=60")
 
 	var created, refused, highest atomic.Int64
 	stop := time.Now().Add(duration)
@@ -88,17 +81,11 @@ func TestAttackCreationFlood(t *testing.T) {
 // spend no challenge and fill nothing, so new enquiries go on; and the
 // challenge an attacker answered wrongly still takes its right answer.
 func TestAttackWrongPowAnswers(t *testing.T) {
-	if testing.Short() {
-		t.Skip("runs mailboxd under attack")
-	}
 	const (
 		sources   = 100
 		perSource = 10 // the per-address creation limit
 	)
-	srv := startServer(t, "LOTSE_POW_DIFFICULTY=4")
-	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
-	defer cancel()
-	at := attackTeam{setUpFaultTeam(t, ctx, srv)}
+	srv, ctx, at := underAttack(t, 3*time.Minute, "LOTSE_POW_DIFFICULTY=4")
 
 	var wrong, other atomic.Int64
 	var kept struct {

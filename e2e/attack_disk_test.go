@@ -1,7 +1,6 @@
 package e2e
 
 import (
-	"context"
 	"errors"
 	"testing"
 	"time"
@@ -14,13 +13,7 @@ import (
 // new mailboxes get 503 storage_full with Retry-After, while an existing
 // conversation goes on and nothing acknowledged is lost.
 func TestAttackStorageBudget(t *testing.T) {
-	if testing.Short() {
-		t.Skip("runs mailboxd under attack")
-	}
-	srv := startServer(t, "LOTSE_POW_DIFFICULTY=0", "LOTSE_CREATE_LIMIT=off", "LOTSE_STORAGE_BUDGET=2MiB")
-	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
-	defer cancel()
-	at := attackTeam{setUpFaultTeam(t, ctx, srv)}
+	srv, ctx, at := underAttack(t, 3*time.Minute, "LOTSE_POW_DIFFICULTY=0", "LOTSE_CREATE_LIMIT=off", "LOTSE_STORAGE_BUDGET=2MiB")
 	mb := at.newMailbox(t, ctx)
 	acked := map[uint64][]byte{}
 	sent := map[string]bool{}

@@ -66,6 +66,17 @@ func rssBytes(t *testing.T, pid int) int64 {
 	return 0
 }
 
+// underAttack is a mailboxd started with env and a team set up in it;
+// the context bounds the whole attack.
+func underAttack(t *testing.T, limit time.Duration, env ...string) (*server, context.Context, attackTeam) {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("runs mailboxd under attack")
+	}
+	srv, ctx, ft := startFaultTeam(t, limit, env...)
+	return srv, ctx, attackTeam{ft}
+}
+
 // attackTeam is a team with a sealing key for enquirer messages.
 type attackTeam struct{ *faultTeam }
 

@@ -1,7 +1,6 @@
 package e2e
 
 import (
-	"context"
 	"fmt"
 	"net"
 	"os"
@@ -22,9 +21,6 @@ import (
 // sets the number of addresses (default 60, 40 connections each) for a
 // run at the scale.
 func TestAttackBodilessContentLength(t *testing.T) {
-	if testing.Short() {
-		t.Skip("runs mailboxd under attack")
-	}
 	const (
 		perSrc = 40 // connections from each address, within the per-address cap of 64
 		maxRSS = 300 << 20
@@ -33,10 +29,7 @@ func TestAttackBodilessContentLength(t *testing.T) {
 	if v, err := strconv.Atoi(os.Getenv("LOTSE_ATTACK_SOURCES")); err == nil && v > 0 && v <= 200 {
 		sources = v
 	}
-	srv := startServer(t, "LOTSE_POW_DIFFICULTY=4")
-	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
-	defer cancel()
-	at := attackTeam{setUpFaultTeam(t, ctx, srv)}
+	srv, ctx, at := underAttack(t, 3*time.Minute, "LOTSE_POW_DIFFICULTY=4")
 	before := rssBytes(t, srv.Pid)
 
 	routes := []string{
@@ -105,13 +98,7 @@ func TestAttackBodilessContentLength(t *testing.T) {
 // The per-address cap: one address cannot hold more than its share of
 // connections, and the others are not affected.
 func TestAttackConnectionsFromOneAddress(t *testing.T) {
-	if testing.Short() {
-		t.Skip("runs mailboxd under attack")
-	}
-	srv := startServer(t, "LOTSE_POW_DIFFICULTY=4", "LOTSE_CONNS_PER_ADDRESS=20")
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer cancel()
-	at := attackTeam{setUpFaultTeam(t, ctx, srv)}
+	srv, ctx, at := underAttack(t, 2*time.Minute, "LOTSE_POW_DIFFICULTY=4", "LOTSE_CONNS_PER_ADDRESS=20")
 	d := dialerFrom(attackSource(0))
 	var held []net.Conn
 	defer func() {

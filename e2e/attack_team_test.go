@@ -1,7 +1,6 @@
 package e2e
 
 import (
-	"context"
 	"errors"
 	"os"
 	"strconv"
@@ -19,14 +18,8 @@ import (
 // table. They see only themselves, hold at most 8 sessions, the admin
 // keeps working, and the admin rejects them, which ends their sessions.
 func TestAttackPendingCounsellor(t *testing.T) {
-	if testing.Short() {
-		t.Skip("runs mailboxd under attack")
-	}
 	const sources = 30
-	srv := startServer(t, "LOTSE_POW_DIFFICULTY=0")
-	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
-	defer cancel()
-	at := attackTeam{setUpFaultTeam(t, ctx, srv)}
+	srv, ctx, at := underAttack(t, 3*time.Minute, "LOTSE_POW_DIFFICULTY=0")
 	inv, err := at.Admin.CreateInvite(ctx, "counsellor")
 	if err != nil {
 		t.Fatal(err)
@@ -88,17 +81,11 @@ func TestAttackPendingCounsellor(t *testing.T) {
 // logged, not asserted. LOTSE_ATTACK_INBOX_CASES sets the flood's size
 // (default 3000) for a measurement at the scale.
 func TestAttackFloodedInbox(t *testing.T) {
-	if testing.Short() {
-		t.Skip("runs mailboxd under attack")
-	}
 	flood := 3000
 	if v, err := strconv.Atoi(os.Getenv("LOTSE_ATTACK_INBOX_CASES")); err == nil && v > 1000 {
 		flood = v
 	}
-	srv := startServer(t, mailboxdtest.LoadEnv()...)
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute+time.Duration(flood)*5*time.Millisecond)
-	defer cancel()
-	at := attackTeam{setUpFaultTeam(t, ctx, srv)}
+	srv, ctx, at := underAttack(t, 5*time.Minute+time.Duration(flood)*5*time.Millisecond, mailboxdtest.LoadEnv()...)
 	first := at.seal(t, true, 100)
 	start := time.Now()
 	err := mailboxdtest.Parallel(8, func(i int) error {

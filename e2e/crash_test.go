@@ -25,10 +25,7 @@ func TestCrash(t *testing.T) {
 	if longFaults {
 		kills, writers = 50, 16
 	}
-	srv := startServer(t, mailboxdtest.LoadEnv()...)
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
-	defer cancel()
-	ft := setUpFaultTeam(t, ctx, srv)
+	srv, ctx, ft := startFaultTeam(t, 10*time.Minute, mailboxdtest.LoadEnv()...)
 
 	boxes := make([]*faultMailbox, writers)
 	acked := make([]map[uint64][]byte, writers)

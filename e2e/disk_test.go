@@ -1,7 +1,6 @@
 package e2e
 
 import (
-	"context"
 	"errors"
 	"os"
 	"os/exec"
@@ -39,10 +38,7 @@ func TestDiskFull(t *testing.T) {
 	t.Cleanup(func() { exec.Command("umount", "-l", mnt).Run() })
 
 	db := filepath.Join(mnt, "lotse.db")
-	srv := startServer(t, append(mailboxdtest.LoadEnv(), "LOTSE_DB="+db)...)
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
-	defer cancel()
-	ft := setUpFaultTeam(t, ctx, srv)
+	srv, ctx, ft := startFaultTeam(t, 5*time.Minute, append(mailboxdtest.LoadEnv(), "LOTSE_DB="+db)...)
 	mb := ft.newMailbox(t, ctx)
 
 	acked := map[uint64][]byte{}

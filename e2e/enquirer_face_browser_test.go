@@ -1,7 +1,6 @@
 package e2e
 
 import (
-	"context"
 	"encoding/json"
 	"strings"
 	"testing"
@@ -48,10 +47,7 @@ type headerResult struct {
 func TestEnquirerFace(t *testing.T) {
 	requireBrowser(t)
 	const name = "Rat & Hilfe"
-	srv := startServer(t, "LOTSE_POW_DIFFICULTY=1", "LOTSE_SERVICE_NAME="+name)
-	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
-	defer cancel()
-	team := newTeam(t, ctx, srv)
+	srv, ctx, team := startTeam(t, 4*time.Minute, "LOTSE_POW_DIFFICULTY=1", "LOTSE_SERVICE_NAME="+name)
 	bctx := startBrowser(t, "de-DE")
 
 	for _, width := range []int64{320, 360} {

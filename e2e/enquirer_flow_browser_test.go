@@ -111,10 +111,7 @@ func shownSecrets(b *tab) (code, pass string) {
 // enquirer can open.
 func TestNoOrphanedConversation(t *testing.T) {
 	requireBrowser(t)
-	srv := startServer(t, "LOTSE_POW_DIFFICULTY=4", "LOTSE_EXIT_URL="+exitURL)
-	ctx, cancel := context.WithTimeout(context.Background(), 6*time.Minute)
-	defer cancel()
-	team := newTeam(t, ctx, srv)
+	srv, ctx, team := startTeam(t, 6*time.Minute, "LOTSE_POW_DIFFICULTY=4", "LOTSE_EXIT_URL="+exitURL)
 	bctx := startBrowser(t, "de-DE")
 
 	steps := []string{"start", "write", "keep", "check"}
@@ -312,10 +309,7 @@ func TestNoOrphanedConversation(t *testing.T) {
 // of showing a new code for a second conversation.
 func TestFirstMessageAnswerLost(t *testing.T) {
 	requireBrowser(t)
-	srv := startServer(t, "LOTSE_POW_DIFFICULTY=1")
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer cancel()
-	team := newTeam(t, ctx, srv)
+	srv, ctx, team := startTeam(t, 2*time.Minute, "LOTSE_POW_DIFFICULTY=1")
 	b := openFlowTab(t, startBrowser(t, "de-DE"), srv, 360)
 	defer b.cancel()
 

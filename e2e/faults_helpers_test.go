@@ -29,11 +29,6 @@ type faultTeam struct {
 	enquirer *age.HybridIdentity
 }
 
-func setUpFaultTeam(t *testing.T, ctx context.Context, srv *server) *faultTeam {
-	t.Helper()
-	return &faultTeam{Team: newTeam(t, ctx, srv), enquirer: newIdentity(t)}
-}
-
 // seal returns a fresh, policy-valid message ciphertext of about size
 // bytes of body; every call gives different bytes.
 func (ft *faultTeam) seal(t testing.TB, first bool, size int) []byte {

@@ -2,7 +2,6 @@ package e2e
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"fmt"
 	"strings"
@@ -56,10 +55,7 @@ func sealUnchecked(t *testing.T, d *crypto.Document, to ...age.Recipient) []byte
 // scripts carries.
 func TestReaderBrowser(t *testing.T) {
 	requireBrowser(t)
-	srv := startServer(t, "LOTSE_POW_DIFFICULTY=0", "LOTSE_EXIT_URL="+exitURL)
-	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
-	defer cancel()
-	team := newTeam(t, ctx, srv)
+	srv, ctx, team := startTeam(t, 3*time.Minute, "LOTSE_POW_DIFFICULTY=0", "LOTSE_EXIT_URL="+exitURL)
 	c, err := client.New(srv.URL)
 	if err != nil {
 		t.Fatal(err)
@@ -154,10 +150,7 @@ func TestCreateCheckOrder(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds mailboxd")
 	}
-	srv := startServer(t, "LOTSE_POW_DIFFICULTY=1", "LOTSE_CREATE_LIMIT=1/1h")
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	team := newTeam(t, ctx, srv)
+	srv, ctx, team := startTeam(t, time.Minute, "LOTSE_POW_DIFFICULTY=1", "LOTSE_CREATE_LIMIT=1/1h")
 	c, err := client.New(srv.URL)
 	if err != nil {
 		t.Fatal(err)

@@ -2,7 +2,6 @@ package e2e
 
 import (
 	"bytes"
-	"context"
 	"os"
 	"path/filepath"
 	"testing"
@@ -20,10 +19,7 @@ func TestRestoreBackup(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds and runs mailboxd")
 	}
-	srv := startServer(t, mailboxdtest.LoadEnv()...)
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
-	defer cancel()
-	ft := setUpFaultTeam(t, ctx, srv)
+	srv, ctx, ft := startFaultTeam(t, 5*time.Minute, mailboxdtest.LoadEnv()...)
 
 	n := 8
 	if longFaults {

@@ -5,6 +5,7 @@ import (
 	"os"
 	"strings"
 	"testing"
+	"time"
 
 	"lotse/api/client"
 	"lotse/internal/mailboxdtest"
@@ -26,6 +27,23 @@ type server struct {
 func startServer(t *testing.T, env ...string) *server {
 	t.Helper()
 	return &server{Server: mailboxdtest.Start(t, mailboxdtest.Options{Env: env}), t: t}
+}
+
+// startTeam is a mailboxd started with env and a team set up in it; the
+// context, cancelled when the test ends, bounds the whole test.
+func startTeam(t *testing.T, limit time.Duration, env ...string) (*server, context.Context, *mailboxdtest.Team) {
+	t.Helper()
+	srv := startServer(t, env...)
+	ctx, cancel := context.WithTimeout(context.Background(), limit)
+	t.Cleanup(cancel)
+	return srv, ctx, newTeam(t, ctx, srv)
+}
+
+// startFaultTeam is startTeam with a faultTeam (faults_helpers_test.go).
+func startFaultTeam(t *testing.T, limit time.Duration, env ...string) (*server, context.Context, *faultTeam) {
+	t.Helper()
+	srv, ctx, tm := startTeam(t, limit, env...)
+	return srv, ctx, &faultTeam{Team: tm, enquirer: newIdentity(t)}
 }
 
 // newTeam bootstraps a team with the setup token the server printed.

@@ -31,22 +31,15 @@ func caseFirst(a, b Mailbox) bool {
 	return a.ID < b.ID
 }
 
-// CasesPage is at most limit cases of the list Cases(status) returns,
-// those after the cursor (nil: from the start); more reports whether any
-// follow. It keeps only limit cases in memory however many there are, so
-// an inbox flooded with hundreds of thousands of cases still opens.
-func (s *Store) CasesPage(status string, after *CaseCursor, limit int) (page []Mailbox, more bool, err error) {
+// eachCase calls fn with every case whose status is status ("" for all),
+// in the store's order.
+func (s *Store) eachCase(status string, fn func(Mailbox)) error {
 	switch status {
 	case "", StatusNew, StatusOpen, StatusClosed:
 	default:
-		return nil, false, invalidf("unknown case status %q", status)
+		return invalidf("unknown case status %q", status)
 	}
-	if limit < 1 {
-		return nil, false, invalidf("page limit %d below 1", limit)
-	}
-	// The limit+1 first cases, kept in a heap whose top is the last of them.
-	h := &lastCaseHeap{}
-	err = s.view(func(tx *bolt.Tx) error {
+	return s.view(func(tx *bolt.Tx) error {
 		return tx.Bucket(bucketMailboxes).ForEach(func(k, v []byte) error {
 			var rec mailboxRecord
 			if err := decodeJSON(v, &rec); err != nil {
@@ -59,17 +52,32 @@ func (s *Store) CasesPage(status string, after *CaseCursor, limit int) (page []M
 			if err != nil {
 				return err
 			}
-			if after != nil && after.before(m) {
-				return nil
-			}
-			if h.Len() <= limit {
-				heap.Push(h, m)
-			} else if caseFirst(m, (*h)[0]) {
-				(*h)[0] = m
-				heap.Fix(h, 0)
-			}
+			fn(m)
 			return nil
 		})
+	})
+}
+
+// CasesPage is at most limit cases of the list Cases(status) returns,
+// those after the cursor (nil: from the start); more reports whether any
+// follow. It keeps only limit cases in memory however many there are, so
+// an inbox flooded with hundreds of thousands of cases still opens.
+func (s *Store) CasesPage(status string, after *CaseCursor, limit int) (page []Mailbox, more bool, err error) {
+	if limit < 1 {
+		return nil, false, invalidf("page limit %d below 1", limit)
+	}
+	// The limit+1 first cases, kept in a heap whose top is the last of them.
+	h := &lastCaseHeap{}
+	err = s.eachCase(status, func(m Mailbox) {
+		if after != nil && after.before(m) {
+			return
+		}
+		if h.Len() <= limit {
+			heap.Push(h, m)
+		} else if caseFirst(m, (*h)[0]) {
+			(*h)[0] = m
+			heap.Fix(h, 0)
+		}
 	})
 	if err != nil {
 		return nil, false, err

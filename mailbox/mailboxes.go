@@ -475,39 +475,11 @@ func deleteMailbox(tx *bolt.Tx, key []byte) error {
 
 // Cases lists mailboxes, newest activity first; status "" means all.
 func (s *Store) Cases(status string) ([]Mailbox, error) {
-	switch status {
-	case "", StatusNew, StatusOpen, StatusClosed:
-	default:
-		return nil, invalidf("unknown case status %q", status)
-	}
 	var cases []Mailbox
-	err := s.view(func(tx *bolt.Tx) error {
-		return tx.Bucket(bucketMailboxes).ForEach(func(k, v []byte) error {
-			var rec mailboxRecord
-			if err := decodeJSON(v, &rec); err != nil {
-				return err
-			}
-			if status != "" && rec.Status != status {
-				return nil
-			}
-			m, err := s.mailboxOf(string(k), &rec)
-			if err != nil {
-				return err
-			}
-			cases = append(cases, m)
-			return nil
-		})
-	})
-	if err != nil {
+	if err := s.eachCase(status, func(m Mailbox) { cases = append(cases, m) }); err != nil {
 		return nil, err
 	}
-	sort.Slice(cases, func(i, j int) bool {
-		a, b := cases[i], cases[j]
-		if !a.LastActivity.Equal(b.LastActivity) {
-			return a.LastActivity.After(b.LastActivity)
-		}
-		return a.ID < b.ID
-	})
+	sort.Slice(cases, func(i, j int) bool { return caseFirst(cases[i], cases[j]) })
 	return cases, nil
 }
 
