@@ -10,26 +10,31 @@ import (
 	"filippo.io/age"
 )
 
-// maxIdentityFile bounds an identity file.
-const maxIdentityFile = 64 << 10
+// MaxIdentityFile bounds an identity file.
+const MaxIdentityFile = 64 << 10
 
 // ErrNotForIdentity: the backup is not encrypted to any identity given.
 var ErrNotForIdentity = errors.New("the backup is not encrypted to this identity")
 
+// ParseIdentities reads the age identities of a backup key file, at most
+// MaxIdentityFile bytes.
+func ParseIdentities(r io.Reader) ([]age.Identity, error) {
+	raw, err := io.ReadAll(io.LimitReader(r, MaxIdentityFile+1))
+	defer clear(raw)
+	if err != nil {
+		return nil, err
+	}
+	if len(raw) > MaxIdentityFile {
+		return nil, fmt.Errorf("longer than %d bytes", MaxIdentityFile)
+	}
+	return age.ParseIdentities(bytes.NewReader(raw))
+}
+
 // DecryptBackup decrypts a backup that mailboxd's scheduler encrypted with
-// age, with the identities in identityFile, into a new file (mode 0600) in
-// dir and returns its name; the caller removes it. age authenticates every
-// chunk, so a damaged or cut backup fails here, and nothing is left behind.
-func DecryptBackup(backup, identityFile, dir string) (string, error) {
-	raw, err := readLimited(identityFile, maxIdentityFile)
-	if err != nil {
-		return "", fmt.Errorf("identity: %v", err)
-	}
-	ids, err := age.ParseIdentities(bytes.NewReader(raw))
-	clear(raw)
-	if err != nil {
-		return "", fmt.Errorf("identity %s: %v", identityFile, err)
-	}
+// age, with one of ids, into a new file (mode 0600) in dir and returns its
+// name; the caller removes it. age authenticates every chunk, so a damaged
+// or cut backup fails here, and nothing is left behind.
+func DecryptBackup(backup string, ids []age.Identity, dir string) (string, error) {
 	in, err := os.Open(backup)
 	if err != nil {
 		return "", err
@@ -59,20 +64,4 @@ func DecryptBackup(backup, identityFile, dir string) (string, error) {
 		return "", fmt.Errorf("decrypt %s: %v", backup, err)
 	}
 	return tmp.Name(), nil
-}
-
-func readLimited(name string, limit int64) ([]byte, error) {
-	f, err := os.Open(name)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	b, err := io.ReadAll(io.LimitReader(f, limit+1))
-	if err != nil {
-		return nil, err
-	}
-	if int64(len(b)) > limit {
-		return nil, fmt.Errorf("%s is longer than %d bytes", name, limit)
-	}
-	return b, nil
 }

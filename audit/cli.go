@@ -116,7 +116,11 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 	target := fs.Arg(0)
 	decrypted := ""
 	if identity != nil && *identity != "" {
-		plain, err := DecryptBackup(target, *identity, "")
+		ids, err := readFile(*identity, ParseIdentities)
+		if err != nil {
+			return &cliError{msg: fmt.Sprintf("%s: identity: %v", cmd, err)}
+		}
+		plain, err := DecryptBackup(target, ids, "")
 		if err != nil {
 			return &cliError{msg: fmt.Sprintf("%s: %v", cmd, err), hint: "give the backup key whose recipient is in mailboxd's LOTSE_BACKUP_RECIPIENTS_FILE"}
 		}

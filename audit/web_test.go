@@ -155,19 +155,7 @@ func TestWebExitLink(t *testing.T) {
 		{strings.Replace(strings.Replace(published, "https://www.wikipedia.org/", "https://example.org/", 1), "app.js", "evil.js", 1), false, ""},
 		{strings.Replace(published, `href="https://www.wikipedia.org/"`, `href="https://example.org/" onclick="steal()"`, 1), false, ""},
 	} {
-		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			if r.URL.Path != "/" {
-				http.NotFound(w, r)
-				return
-			}
-			w.Write([]byte(tc.page))
-		}))
-		var rep WebReport
-		code, out, _ := runCLI(t, "web", "--json", "--expect", sums, srv.URL)
-		srv.Close()
-		if err := json.Unmarshal([]byte(out), &rep); err != nil {
-			t.Fatal(err)
-		}
+		code, rep, out := webIndexOnly(t, sums, tc.page)
 		if (code == 0) != tc.ok || rep.OK != tc.ok || len(rep.Files) != 1 || rep.Files[0].Note != tc.note {
 			t.Errorf("page %.60q: exit %d\n%s", tc.page, code, out)
 		}
@@ -211,21 +199,29 @@ func TestWebSiteTexts(t *testing.T) {
 		{"second title", strings.Replace(good, `<main>`, `<title>x</title><main>`, 1), false},
 		{"other script", strings.Replace(good, "app.js", "evil.js", 1), false},
 	} {
-		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			if r.URL.Path != "/" {
-				http.NotFound(w, r)
-				return
-			}
-			w.Write([]byte(tc.page))
-		}))
-		var rep WebReport
-		code, out, _ := runCLI(t, "web", "--json", "--expect", sums, srv.URL)
-		srv.Close()
-		if err := json.Unmarshal([]byte(out), &rep); err != nil {
-			t.Fatal(err)
-		}
+		code, rep, out := webIndexOnly(t, sums, tc.page)
 		if (code == 0) != tc.ok || rep.OK != tc.ok {
 			t.Errorf("%s: exit %d\n%s", tc.name, code, out)
 		}
 	}
+}
+
+// webIndexOnly runs mailbox-audit web against a server that serves page at
+// "/" and nothing else.
+func webIndexOnly(t *testing.T, sums, page string) (int, WebReport, string) {
+	t.Helper()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path != "/" {
+			http.NotFound(w, r)
+			return
+		}
+		w.Write([]byte(page))
+	}))
+	defer srv.Close()
+	var rep WebReport
+	code, out, _ := runCLI(t, "web", "--json", "--expect", sums, srv.URL)
+	if err := json.Unmarshal([]byte(out), &rep); err != nil {
+		t.Fatal(err)
+	}
+	return code, rep, out
 }

@@ -136,7 +136,16 @@ func restoreBackup(backup, identityFile, db string) (*audit.CheckReport, error) 
 	if err := os.MkdirAll(filepath.Dir(db), 0o700); err != nil {
 		return nil, fmt.Errorf("restore: %v", err)
 	}
-	plain, err := audit.DecryptBackup(backup, identityFile, filepath.Dir(db))
+	f, err := os.Open(identityFile)
+	if err != nil {
+		return nil, &configError{msg: fmt.Sprintf("restore: identity: %v", err)}
+	}
+	ids, err := audit.ParseIdentities(f)
+	f.Close()
+	if err != nil {
+		return nil, &configError{msg: fmt.Sprintf("restore: identity %s: %v", identityFile, err)}
+	}
+	plain, err := audit.DecryptBackup(backup, ids, filepath.Dir(db))
 	if errors.Is(err, audit.ErrNotForIdentity) {
 		return nil, &configError{msg: fmt.Sprintf("restore: %s is not encrypted to this identity", backup),
 			hint: "use the key whose recipient is in LOTSE_BACKUP_RECIPIENTS_FILE"}
