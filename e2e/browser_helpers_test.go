@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"context"
+	"lotse/crypto"
 	"os"
 	"regexp"
 	"strings"
@@ -192,4 +193,24 @@ func regexpFind(s, expr string) string {
 		return ""
 	}
 	return m[1]
+}
+
+// displayedKeys derives the enquirer's keys from the pickup code and
+// passphrase as the page showed them (both must parse), and returns the
+// two in their normal form too.
+func displayedKeys(t *testing.T, code, pass string) (keys *crypto.EnquirerKeys, normCode, normPass string) {
+	t.Helper()
+	normCode, err := crypto.ParsePickupCode(code)
+	if err != nil {
+		t.Fatalf("the displayed pickup code: %v", err)
+	}
+	normPass, err = crypto.ParsePassphrase(pass)
+	if err != nil {
+		t.Fatalf("the displayed passphrase: %v", err)
+	}
+	keys, err = crypto.DeriveEnquirerKeys(normCode, normPass)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return keys, normCode, normPass
 }

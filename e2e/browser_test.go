@@ -14,11 +14,8 @@ import (
 	"github.com/chromedp/cdproto/cachestorage"
 	"github.com/chromedp/cdproto/cdp"
 	"github.com/chromedp/cdproto/domstorage"
-	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/cdproto/indexeddb"
 	"github.com/chromedp/cdproto/input"
-	"github.com/chromedp/cdproto/log"
-	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/cdproto/storage"
 	"github.com/chromedp/chromedp"
@@ -47,24 +44,9 @@ func TestBrowser(t *testing.T) {
 	checkHeaders(t, srv.URL)
 	team := newTeam(t, ctx, srv)
 
-	bctx, stop := newBrowser(t, "de-DE")
+	b, w, stop := openTab(t, srv, "de-DE")
 	defer stop()
-	w := &browserWatch{}
-	b := &tab{t: t, ctx: bctx, srv: srv, w: w}
-	// The first call starts the browser and must not carry a timeout.
-	if err := chromedp.Do(bctx); err != nil {
-		t.Fatalf("start Chromium: %v", err)
-	}
-	if err := w.listen(bctx); err != nil {
-		t.Fatal(err)
-	}
-	call(b, network.Enable, network.EnableParams{})
-	call(b, log.Enable, cdp.Empty{})
-	call(b, emulation.SetDeviceMetricsOverride, emulation.SetDeviceMetricsOverrideParams{Width: 320, Height: 720, DeviceScaleFactor: 1, Mobile: true})
-	call(b, page.AddScriptToEvaluateOnNewDocument, page.AddScriptToEvaluateOnNewDocumentParams{
-		Source: `window.__csp = []; document.addEventListener("securitypolicyviolation", e => window.__csp.push(e.violatedDirective + " " + e.blockedURI));`,
-	})
-	w.record(true)
+	bctx := b.ctx
 	b.do("open the page", chromedp.Navigate(srv.URL+"/"), chromedp.WaitVisible(chromedp.ID("b-start-write")))
 
 	// The browser prefers German: the page starts in German.
@@ -120,18 +102,7 @@ func TestBrowser(t *testing.T) {
 	if len(strings.Fields(code)) != 2 || len(strings.Fields(pass)) != 4 {
 		t.Fatalf("code %d groups, passphrase %d groups; want 2 and 4", len(strings.Fields(code)), len(strings.Fields(pass)))
 	}
-	normCode, err := crypto.ParsePickupCode(code)
-	if err != nil {
-		t.Fatalf("the displayed pickup code: %v", err)
-	}
-	normPass, err := crypto.ParsePassphrase(pass)
-	if err != nil {
-		t.Fatalf("the displayed passphrase: %v", err)
-	}
-	keys, err := crypto.DeriveEnquirerKeys(normCode, normPass)
-	if err != nil {
-		t.Fatal(err)
-	}
+	keys, normCode, normPass := displayedKeys(t, code, pass)
 	id := keys.MailboxID
 
 	// The page moves on only after both are typed back (issue 12; the

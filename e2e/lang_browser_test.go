@@ -262,18 +262,7 @@ func walkLanguage(t *testing.T, ctx context.Context, srv *server, team *mailboxd
 	checkLangView(b, c, "keep", tx["keep.heading"])
 	code := checkDigits(b, ".secret.code", 2)
 	pass := checkDigits(b, ".secret.pass", 4)
-	normCode, err := crypto.ParsePickupCode(code)
-	if err != nil {
-		t.Fatalf("the displayed pickup code: %v", err)
-	}
-	normPass, err := crypto.ParsePassphrase(pass)
-	if err != nil {
-		t.Fatalf("the displayed passphrase: %v", err)
-	}
-	keys, err := crypto.DeriveEnquirerKeys(normCode, normPass)
-	if err != nil {
-		t.Fatal(err)
-	}
+	keys, normCode, normPass := displayedKeys(t, code, pass)
 	id := keys.MailboxID
 
 	// Nothing is sent before the person has typed both back, here in

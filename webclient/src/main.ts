@@ -447,43 +447,17 @@ const views: Record<View, () => HTMLElement> = {
         button("keep.change", () => { dropPending(); go("write"); }, "secondary")));
   },
 
-  check: () => {
-    const code = secretInput("00000 00000");
-    const pass = secretInput("0000 0000 0000 0000", true);
-    const form = h("form", { novalidate: true, autocomplete: "off" },
-      field("check-code", t("check.code"), code),
-      field("check-pass", t("check.pass"), pass),
-      showDigits(pass),
-      formErrorSlot(),
-      h("div", { class: "actions" },
-        h("button", { type: "submit", class: "primary", id: "b-check-submit" }, t("check.submit")),
-        button("check.show", () => go("keep"), "secondary")),
-      statusSlot());
-    form.addEventListener("submit", (e) => {
-      e.preventDefault();
-      void checkAndCreate(form, (code as HTMLInputElement).value, (pass as HTMLInputElement).value);
-    });
-    return h("section", { class: "view" }, heading("check.heading"), h("p", {}, t("check.intro")), form);
-  },
+  check: () => codeForm({
+    view: "check", codeId: "check-code", passId: "check-pass", submitId: "b-check-submit",
+    back: button("check.show", () => go("keep"), "secondary"),
+    submit: (form, code, pass) => checkAndCreate(form, code, pass),
+  }),
 
-  login: () => {
-    const code = secretInput("00000 00000");
-    const pass = secretInput("0000 0000 0000 0000", true);
-    const form = h("form", { novalidate: true, autocomplete: "off" },
-      field("code", t("login.code"), code),
-      field("pass", t("login.pass"), pass),
-      showDigits(pass),
-      formErrorSlot(),
-      h("div", { class: "actions" },
-        h("button", { type: "submit", class: "primary", id: "b-login-submit" }, t("login.submit")),
-        button("back", () => go("start"), "secondary")),
-      statusSlot());
-    form.addEventListener("submit", (e) => {
-      e.preventDefault();
-      void login(form, (code as HTMLInputElement).value, (pass as HTMLInputElement).value);
-    });
-    return h("section", { class: "view" }, heading("login.heading"), h("p", {}, t("login.intro")), form);
-  },
+  login: () => codeForm({
+    view: "login", codeId: "code", passId: "pass", submitId: "b-login-submit",
+    back: button("back", () => go("start"), "secondary"),
+    submit: (form, code, pass) => login(form, code, pass),
+  }),
 
   thread: () => {
     const s = state.session!;
@@ -632,6 +606,33 @@ async function prepareFirst(form: HTMLElement, body: string, role: string): Prom
 function firstDoc(keys: p.EnquirerKeys, body: string, role: string): p.Document {
   const doc: p.Document = { ...newDoc(keys, body), recipient: keys.recipient };
   return role ? { ...doc, role } : doc;
+}
+
+/**
+ * codeForm is the form that asks for the pickup code and passphrase: to
+ * check the person's note before the mailbox is created ("check"), and to
+ * come back ("login"). Its texts are the view's (`<view>.code`, …).
+ */
+function codeForm(o: {
+  view: "check" | "login"; codeId: string; passId: string; submitId: string; back: HTMLElement;
+  submit: (form: HTMLElement, code: string, pass: string) => Promise<void>;
+}): HTMLElement {
+  const code = secretInput("00000 00000") as HTMLInputElement;
+  const pass = secretInput("0000 0000 0000 0000", true) as HTMLInputElement;
+  const form = h("form", { novalidate: true, autocomplete: "off" },
+    field(o.codeId, t(`${o.view}.code`), code),
+    field(o.passId, t(`${o.view}.pass`), pass),
+    showDigits(pass),
+    formErrorSlot(),
+    h("div", { class: "actions" },
+      h("button", { type: "submit", class: "primary", id: o.submitId }, t(`${o.view}.submit`)),
+      o.back),
+    statusSlot());
+  form.addEventListener("submit", (e) => {
+    e.preventDefault();
+    void o.submit(form, code.value, pass.value);
+  });
+  return h("section", { class: "view" }, heading(`${o.view}.heading`), h("p", {}, t(`${o.view}.intro`)), form);
 }
 
 function dropPending(): void {
