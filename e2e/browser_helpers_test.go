@@ -214,3 +214,17 @@ func displayedKeys(t *testing.T, code, pass string) (keys *crypto.EnquirerKeys, 
 	}
 	return keys, normCode, normPass
 }
+
+// ownOriginOnly fails the test for every request the page made to another
+// origin, and returns the requests and the script errors and CSP reports
+// seen.
+func ownOriginOnly(t *testing.T, srv *server, w *browserWatch) (requests, problems []string) {
+	t.Helper()
+	requests, problems = w.snapshot()
+	for _, u := range requests {
+		if !strings.HasPrefix(u, srv.URL+"/") {
+			t.Errorf("the page requested %s, not its own origin", u)
+		}
+	}
+	return requests, problems
+}

@@ -325,12 +325,7 @@ func walkLanguage(t *testing.T, ctx context.Context, srv *server, team *mailboxd
 	_, err = team.Admin.Case(ctx, id, 0)
 	wantAPIError(t, "the case after deletion", err, 404, "not_found")
 
-	requests, problems := w.snapshot()
-	for _, u := range requests {
-		if !strings.HasPrefix(u, srv.URL+"/") {
-			t.Errorf("the page requested %s, not its own origin", u)
-		}
-	}
+	requests, problems := ownOriginOnly(t, srv, w)
 	if csp := eval[[]string](b, `window.__csp`); len(csp) > 0 {
 		t.Errorf("CSP violations: %v", csp)
 	}

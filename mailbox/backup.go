@@ -216,7 +216,7 @@ func (s *Store) compact() error {
 		return err
 	}
 	swapped = true
-	syncErr := syncDir(filepath.Dir(s.path))
+	syncErr := SyncDir(filepath.Dir(s.path))
 	s.dbMu.Lock()
 	old := s.db
 	s.db = fresh
@@ -227,7 +227,8 @@ func (s *Store) compact() error {
 	return syncErr
 }
 
-func syncDir(dir string) error {
+// SyncDir makes a rename or link in dir durable (fsync of the folder).
+func SyncDir(dir string) error {
 	d, err := os.Open(dir)
 	if err != nil {
 		return err

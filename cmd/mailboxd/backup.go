@@ -243,7 +243,7 @@ func writeBackup(ctx context.Context, store *mailbox.Store, db string, b *backup
 	if err := os.Rename(tmp.Name(), final); err != nil {
 		return "", nil, err
 	}
-	if err := syncDir(b.Dir); err != nil {
+	if err := mailbox.SyncDir(b.Dir); err != nil {
 		return "", nil, err
 	}
 	return final, rep, nil
@@ -328,15 +328,6 @@ func globEscape(s string) string {
 		b.WriteRune(r)
 	}
 	return b.String()
-}
-
-func syncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	defer d.Close()
-	return d.Sync()
 }
 
 // ctxWriter fails once ctx ends, which cuts a backup short at shutdown.

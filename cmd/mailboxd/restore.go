@@ -12,6 +12,7 @@ import (
 	"filippo.io/age"
 
 	"lotse/audit"
+	"lotse/mailbox"
 )
 
 // mailboxd backup-key FILE makes the key pair for scheduled backups: the
@@ -166,7 +167,7 @@ func restoreBackup(backup, identityFile, db string) (*audit.CheckReport, error) 
 	if err := os.Link(plain, db); err != nil {
 		return nil, fmt.Errorf("restore: %v", err)
 	}
-	if err := syncDir(filepath.Dir(db)); err != nil {
+	if err := mailbox.SyncDir(filepath.Dir(db)); err != nil {
 		return nil, fmt.Errorf("restore: %v", err)
 	}
 	return rep, nil

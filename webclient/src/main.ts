@@ -588,12 +588,7 @@ async function prepareFirst(form: HTMLElement, body: string, role: string): Prom
       // says so now, not after the person has written a code down.
       if (!canEncrypt()) throw new WorkerError("no WebAssembly or Worker");
       await getTeam(true);
-      const code = p.generatePickupCode();
-      const pass = p.generatePassphrase();
-      const keys = await deriveKeys(code, pass);
-      dropPending();
-      state.pending = { keys, code, pass };
-      go("keep");
+      await drawPending();
     } catch (err) {
       status("");
       formError(form, errorText(err));
@@ -633,6 +628,17 @@ function codeForm(o: {
     void o.submit(form, code.value, pass.value);
   });
   return h("section", { class: "view" }, heading(`${o.view}.heading`), h("p", {}, t(`${o.view}.intro`)), form);
+}
+
+/** drawPending draws a new code and passphrase, derives their keys and
+ * shows them; nothing reaches the server yet. */
+async function drawPending(): Promise<void> {
+  const code = p.generatePickupCode();
+  const pass = p.generatePassphrase();
+  const keys = await deriveKeys(code, pass);
+  dropPending();
+  state.pending = { keys, code, pass };
+  go("keep");
 }
 
 function dropPending(): void {
@@ -712,12 +718,7 @@ async function createFirst(pending: Pending): Promise<{ seq: number; expires: st
         } catch {
           // Someone else's: a code drawn twice.
         }
-        const code = p.generatePickupCode();
-        const pass = p.generatePassphrase();
-        const keys = await deriveKeys(code, pass);
-        dropPending();
-        state.pending = { keys, code, pass };
-        go("keep");
+        await drawPending();
         return null;
       } else if (err.code !== "pow_invalid") throw err;
     }
