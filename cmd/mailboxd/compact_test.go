@@ -30,17 +30,8 @@ func TestConfigCompactHours(t *testing.T) {
 		{"", []string{"--compact-hours=1.5"}, 0, `--compact-hours must be a whole number of hours between 0 and 720, got "1.5"`},
 		{"daily", nil, 0, `LOTSE_COMPACT_HOURS must be a whole number of hours between 0 and 720, got "daily"`},
 	} {
-		env := map[string]string{"LOTSE_DB": db, "LOTSE_COMPACT_HOURS": tc.env}
-		c, err := parseConfig(tc.args, envFunc(env), io.Discard)
-		switch {
-		case tc.err != "":
-			var ce *configError
-			if !errors.As(err, &ce) || err.Error() != tc.err {
-				t.Errorf("%q %q: error %v, want %q", tc.env, tc.args, err, tc.err)
-			}
-		case err != nil:
-			t.Errorf("%q %q: %v", tc.env, tc.args, err)
-		case c.CompactHours != tc.want:
+		c := parseOrRefuse(t, tc.args, map[string]string{"LOTSE_DB": db, "LOTSE_COMPACT_HOURS": tc.env}, tc.err)
+		if c != nil && c.CompactHours != tc.want {
 			t.Errorf("%q %q: %d hours, want %d", tc.env, tc.args, c.CompactHours, tc.want)
 		}
 	}
@@ -108,4 +99,23 @@ func TestFormatSize(t *testing.T) {
 			t.Errorf("formatSize(%d) = %q, want %q", n, got, want)
 		}
 	}
+}
+
+// parseOrRefuse parses a configuration that must either fail with exactly
+// wantErr as a configError (and give nil) or succeed when wantErr is "".
+func parseOrRefuse(t *testing.T, args []string, env map[string]string, wantErr string) *config {
+	t.Helper()
+	c, err := parseConfig(args, envFunc(env), io.Discard)
+	var ce *configError
+	switch {
+	case wantErr != "":
+		if !errors.As(err, &ce) || err.Error() != wantErr {
+			t.Errorf("%q %v: error %v, want %q", args, env, err, wantErr)
+		}
+		return nil
+	case err != nil:
+		t.Errorf("%q %v: %v", args, env, err)
+		return nil
+	}
+	return c
 }

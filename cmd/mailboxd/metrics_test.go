@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"io"
 	"net"
 	"net/http"
@@ -26,16 +25,8 @@ func TestMetricsAddrConfig(t *testing.T) {
 		{"192.0.2.1:9464", `LOTSE_METRICS_ADDR must be a loopback address, got "192.0.2.1:9464"`},
 		{"9464", `LOTSE_METRICS_ADDR must be host:port, got "9464"`},
 	} {
-		c, err := parseConfig(nil, envFunc(map[string]string{"LOTSE_DB": db, "LOTSE_METRICS_ADDR": tc.value}), io.Discard)
-		switch {
-		case tc.err != "":
-			var ce *configError
-			if !errors.As(err, &ce) || err.Error() != tc.err {
-				t.Errorf("%q: %v, want %q", tc.value, err, tc.err)
-			}
-		case err != nil:
-			t.Errorf("%q: %v", tc.value, err)
-		case c.MetricsAddr != tc.value:
+		c := parseOrRefuse(t, nil, map[string]string{"LOTSE_DB": db, "LOTSE_METRICS_ADDR": tc.value}, tc.err)
+		if c != nil && c.MetricsAddr != tc.value {
 			t.Errorf("%q: %q", tc.value, c.MetricsAddr)
 		}
 	}
