@@ -86,13 +86,25 @@ func (l Label) inline(lang string) string {
 	return l.In(lang)
 }
 
-// In is the label's name in lang: German for German, English for every
-// other language (the labels exist in these two).
+// In is the label's name in lang: German and English from the label
+// itself, the others from labels/<lang>.json, English where that lacks it.
 func (l Label) In(lang string) string {
-	if lang == "de" {
+	switch lang {
+	case "de":
 		return l.DE
+	case "en":
+		return l.EN
+	}
+	if v := labelIn(l.Code, lang); v != "" {
+		return v
 	}
 	return l.EN
+}
+
+// translated tells whether l has a name of its own in lang, not the
+// English one standing in.
+func (l Label) translated(lang string) bool {
+	return lang == "de" || lang == "en" || labelIn(l.Code, lang) != ""
 }
 
 // Nationwide is the state code of a centre that works across Germany.

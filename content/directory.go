@@ -88,7 +88,7 @@ func (s *Site) newDirData(strs map[string]string, lang string) *dirData {
 		if langs[l.Code] {
 			here, self := l.In(lang), SelfName(l.Code)
 			name := self
-			if here != self && (lang == "de" || lang == "en") {
+			if here != self && l.translated(lang) {
 				name = self + " (" + here + ")"
 			}
 			opts = append(opts, named{option{l.Code, name}, here})

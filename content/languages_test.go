@@ -195,14 +195,15 @@ func TestFillStrings(t *testing.T) {
 }
 
 // TestDirectoryLanguageNames: the directory's language filter names each
-// language in itself, with its name in German or English beside it on
-// those pages.
+// language in itself, with its name in the page's language beside it
+// where that is drafted (labels/<lang>.json).
 func TestDirectoryLanguageNames(t *testing.T) {
 	s := loadDefaults(t)
 	for lang, want := range map[string][]string{
 		"de": {`<option value="ro">Română (Rumänisch)</option>`, `<option value="de">Deutsch</option>`},
 		"en": {`<option value="bg">Български (Bulgarian)</option>`, `<option value="en">English</option>`},
-		"ar": {`<option value="ro">Română</option>`, `<option value="de">Deutsch</option>`},
+		"ar": {`<option value="ro">Română (الرومانية)</option>`, `<option value="de">Deutsch (الألمانية)</option>`},
+		"zh": {`<option value="ar">العربية (阿拉伯语)</option>`, `<option value="zh">中文</option>`},
 	} {
 		html := renderPage(t, s, lang, "centres")
 		for _, w := range want {
