@@ -6,6 +6,7 @@ import (
 	"compress/gzip"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"html"
@@ -13,6 +14,7 @@ import (
 	"net/url"
 	"path"
 	"regexp"
+	"slices"
 	"strings"
 
 	"github.com/gofiber/fiber/v2"
@@ -102,8 +104,6 @@ func loadWeb(fsys fs.FS, exitURL string, site *content.Site) (*webFiles, error) 
 			return nil, err
 		}
 	}
-	w.add("/", index, "text/html; charset=utf-8", false)
-
 	sums, err := fs.ReadFile(fsys, "SHA256SUMS")
 	if err != nil {
 		return nil, fmt.Errorf("api: web client: %v", err)
@@ -130,7 +130,99 @@ func loadWeb(fsys fs.FS, exitURL string, site *content.Site) (*webFiles, error) 
 		}
 		w.add("/"+name, b, contentType(name), hashedName.MatchString(name))
 	}
+	if site != nil {
+		if index, err = w.operatorCatalogues(index, site); err != nil {
+			return nil, err
+		}
+	}
+	w.add("/", index, "text/html; charset=utf-8", false)
 	return w, nil
+}
+
+// catalogueName is a built catalogue's URL path: lang-<lang>-<the first 8
+// hex digits of its SHA-256, upper case>.json (webclient/build.mjs).
+var catalogueName = regexp.MustCompile(`^/lang-([a-z]{2})-[A-Z0-9]{8}\.json$`)
+
+// placeholderRE is a {name} in a web client text (webclient/src/i18n.ts).
+var placeholderRE = regexp.MustCompile(`\{(\w+)\}`)
+
+// operatorCatalogues merges the operator's web client texts
+// (LOTSE_CONTENT_DIR/<lang>/webclient.json) into the built catalogue of
+// their language and serves the result under a name of its own hash, which
+// the page names on #service as data-catalogue-<lang>: the bundle's own
+// list of catalogues cannot change without changing the bundle and its
+// published hash. German and English, though in the bundle, get such a
+// file too; the app loads it over the bundled texts. A key the built
+// catalogue lacks or a text whose {placeholders} differ from the built
+// one's is refused, naming file and key.
+func (w *webFiles) operatorCatalogues(index []byte, site *content.Site) ([]byte, error) {
+	built := map[string]string{}
+	for p := range w.files {
+		if m := catalogueName.FindStringSubmatch(p); m != nil {
+			built[m[1]] = p
+		}
+	}
+	var attrs strings.Builder
+	for _, lang := range content.Languages {
+		over, ok := site.WebClient(lang)
+		if !ok {
+			continue
+		}
+		if built[lang] == "" {
+			return nil, fmt.Errorf("content: %s: the web client has no built catalogue for %s; run make build", over.File, lang)
+		}
+		var texts map[string]string
+		if err := json.Unmarshal(w.files[built[lang]].body, &texts); err != nil {
+			return nil, fmt.Errorf("api: web client: %s: %v", built[lang], err)
+		}
+		keys := make([]string, 0, len(over.Texts))
+		for k := range over.Texts {
+			keys = append(keys, k)
+		}
+		slices.Sort(keys)
+		for _, k := range keys {
+			was, known := texts[k]
+			if !known {
+				return nil, fmt.Errorf("content: %s: unknown key %q; the keys are those of webclient/src/lang/%s.json", over.File, k, lang)
+			}
+			if a, b := placeholders(over.Texts[k]), placeholders(was); !slices.Equal(a, b) {
+				return nil, fmt.Errorf("content: %s: key %q: placeholders {%s} differ from the built text's {%s}",
+					over.File, k, strings.Join(a, "} {"), strings.Join(b, "} {"))
+			}
+			texts[k] = over.Texts[k]
+		}
+		body, err := json.Marshal(texts)
+		if err != nil {
+			return nil, fmt.Errorf("api: web client: %v", err)
+		}
+		sum := sha256.Sum256(body)
+		name := fmt.Sprintf("/lang-%s-%s.json", lang, strings.ToUpper(hex.EncodeToString(sum[:4])))
+		w.add(name, body, contentType(name), false)
+		fmt.Fprintf(&attrs, ` data-catalogue-%s="%s"`, lang, name)
+	}
+	if attrs.Len() == 0 {
+		return index, nil
+	}
+	start := bytes.Index(index, []byte(`<div id="service" hidden`))
+	end := -1
+	if start >= 0 {
+		end = bytes.Index(index[start:], []byte(`></div>`))
+	}
+	if end < 0 {
+		return nil, errors.New("api: web client: index.html has no #service to name the operator's catalogues in")
+	}
+	end += start
+	return append(append(append([]byte{}, index[:end]...), attrs.String()...), index[end:]...), nil
+}
+
+// placeholders are the sorted names of s's {placeholders}.
+func placeholders(s string) []string {
+	var out []string
+	for _, m := range placeholderRE.FindAllStringSubmatch(s, -1) {
+		out = append(out, m[1])
+	}
+	slices.Sort(out)
+	return out
 }
 
 // The marks in index.html that withSite fills.

@@ -77,6 +77,13 @@ func CheckServiceName(s string) error {
 	return nil
 }
 
+// WebClient is the operator's texts for the web client in lang
+// (LOTSE_CONTENT_DIR/<lang>/webclient.json); ok is false where there are none.
+func (s *Site) WebClient(lang string) (t WebClientTexts, ok bool) {
+	t, ok = s.webClient[lang]
+	return t, ok
+}
+
 // ErrNotFound is returned by Render for an unknown language or page.
 var ErrNotFound = errors.New("content: page not found")
 
@@ -94,6 +101,7 @@ type Site struct {
 	// operator's.
 	exampleCentres bool
 	assets         map[string]Asset
+	webClient      map[string]WebClientTexts
 }
 
 // Asset is a static file the pages load.
@@ -130,7 +138,7 @@ func Load(dir string, opts Options) (*Site, error) {
 			src.strings[lang]["service_name"] = opts.ServiceName
 		}
 	}
-	s := &Site{opts: opts, strings: src.strings, centres: src.centres, exampleCentres: src.exampleCentres, assets: builtinAssets()}
+	s := &Site{opts: opts, strings: src.strings, centres: src.centres, exampleCentres: src.exampleCentres, assets: builtinAssets(), webClient: src.webClient}
 	if err := s.render(src); err != nil {
 		return nil, err
 	}

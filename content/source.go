@@ -34,6 +34,9 @@ const (
 	centresSlug = "centres" // the referral directory page
 	stringsFile = "strings.json"
 	centresFile = "centres.json"
+	// webClientFile overrides texts of the web client; api checks its keys
+	// against the built catalogues, which content does not know.
+	webClientFile = "webclient.json"
 )
 
 var slugRE = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,62}$`)
@@ -50,6 +53,7 @@ type sources struct {
 	opts       Options
 	// exampleCentres: centres.json is the built-in example.
 	exampleCentres bool
+	webClient      map[string]WebClientTexts // lang → the operator's web client texts
 }
 
 // origin is one layer of content: the embedded defaults or the operator's
@@ -91,6 +95,11 @@ func readSources(dir string, opts Options) (*sources, error) {
 		}
 	}
 	src.fillStrings()
+	if len(layers) > 1 {
+		if err := src.readWebClient(layers[1]); err != nil {
+			return nil, err
+		}
+	}
 	for _, o := range layers {
 		for _, lang := range Languages {
 			if err := src.readPages(o, lang); err != nil {
@@ -215,6 +224,50 @@ func (src *sources) readStrings(o origin, lang string, base bool) error {
 	return nil
 }
 
+// WebClientTexts are an operator's texts for the web client in one
+// language (<lang>/webclient.json): keys of webclient/src/lang/<lang>.json.
+type WebClientTexts struct {
+	File  string // as errors name it
+	Texts map[string]string
+}
+
+// readWebClient reads each language's webclient.json of the operator's
+// layer: a JSON object of non-empty strings. Whether the keys and
+// placeholders fit is for api to say, against the built catalogues.
+func (src *sources) readWebClient(o origin) error {
+	for _, lang := range Languages {
+		name := path.Join(lang, webClientFile)
+		b, err := readFile(o, name, maxStringsFile)
+		if errors.Is(err, fs.ErrNotExist) {
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		var m map[string]string
+		dec := json.NewDecoder(bytes.NewReader(b))
+		if err := dec.Decode(&m); err != nil {
+			return fmt.Errorf("content: %s: want a JSON object of strings: %v", o.file(name), err)
+		}
+		if dec.More() {
+			return fmt.Errorf("content: %s: trailing data after the JSON object", o.file(name))
+		}
+		for k, v := range m {
+			if strings.TrimSpace(v) == "" {
+				return fmt.Errorf("content: %s: key %q: empty text", o.file(name), k)
+			}
+			if len(v) > maxStringLen {
+				return fmt.Errorf("content: %s: key %q: longer than %d bytes", o.file(name), k, maxStringLen)
+			}
+		}
+		if src.webClient == nil {
+			src.webClient = map[string]WebClientTexts{}
+		}
+		src.webClient[lang] = WebClientTexts{File: o.file(name), Texts: m}
+	}
+	return nil
+}
+
 // fillStrings completes every language's strings: a key a language does
 // not set reads as in the language that stands in for it, and a language
 // without its own name gets the one ServiceLanguages gives.
@@ -283,7 +336,7 @@ func (src *sources) readPages(o origin, lang string) error {
 		file := path.Join(lang, name)
 		slug, isPage := strings.CutSuffix(name, ".md")
 		switch {
-		case strings.HasPrefix(name, "."), name == stringsFile:
+		case strings.HasPrefix(name, "."), name == stringsFile, name == webClientFile:
 			continue
 		case e.IsDir() || !isPage:
 			return fmt.Errorf("content: %s: unknown file; pages are named like faq.md", o.file(file))

@@ -79,17 +79,20 @@ function sums(dir, skip = () => false) {
 
 const de = JSON.parse(readFileSync(join(here, "src/lang/de.json"), "utf8"));
 
-// The catalogues beyond German and English, as files named by their
-// content hash; i18n.ts learns the names through __LANG_FILES__.
-const catalogues = readdirSync(join(here, "src/lang"))
+// Every catalogue as a file named by its content hash. i18n.ts learns the
+// names beyond German and English through __LANG_FILES__; German and
+// English are in the bundle, and their files are what mailboxd checks an
+// operator's webclient.json against and merges it into (api/static.go).
+const allCatalogues = readdirSync(join(here, "src/lang"))
   .map((f) => /^([a-z]{2})\.json$/.exec(f)?.[1])
-  .filter((l) => l && l !== "de" && l !== "en")
+  .filter((l) => l)
   .sort()
   .map((lang) => {
     const body = JSON.stringify(JSON.parse(readFileSync(join(here, "src/lang", lang + ".json"), "utf8")));
     const hash = createHash("sha256").update(body).digest("hex").slice(0, 8).toUpperCase();
     return { lang, name: `lang-${lang}-${hash}.json`, body };
   });
+const catalogues = allCatalogues.filter((c) => c.lang !== "de" && c.lang !== "en");
 const langFiles = Object.fromEntries(catalogues.map((c) => [c.lang, "/" + c.name]));
 
 await bundle(dist, { app: "src/main.ts", worker: "src/worker.ts", style: "src/app.css" }, "src/index.html", (html, find) =>
@@ -102,7 +105,7 @@ await bundle(dist, { app: "src/main.ts", worker: "src/worker.ts", style: "src/ap
     // withSite), and mailbox-audit web checks that nothing else differs.
     .replace("{{EXIT}}", escapeHTML(de.exit)),
   { __LANG_FILES__: JSON.stringify(langFiles) });
-for (const c of catalogues) writeFileSync(join(dist, c.name), c.body);
+for (const c of allCatalogues) writeFileSync(join(dist, c.name), c.body);
 const isCatalogue = (f) => /^lang-[a-z]{2}-[A-Z0-9]{8}\.json$/.test(f);
 const web = sums(dist, isCatalogue);
 console.log("webclient: built dist/:\n" + web.rows.join("\n"));

@@ -94,28 +94,56 @@ declare const __LANG_FILES__: Partial<Record<Lang, string>>;
 // A catalogue file is small; anything larger is not one.
 const maxCatalogue = 64 << 10;
 
-/** loaded tells whether lang's texts are at hand. */
+// The operator's catalogues (LOTSE_CONTENT_DIR/<lang>/webclient.json,
+// merged by mailboxd into the built one and named by its own hash) are
+// named in the page, data-catalogue-<lang> on #service, since the bundle's
+// __LANG_FILES__ cannot change without changing the bundle's hash. They win
+// over the built ones, German and English included.
+function operatorFile(lang: Lang): string | undefined {
+  if (typeof document === "undefined") return undefined;
+  return document.getElementById("service")?.dataset["catalogue" + lang.charAt(0).toUpperCase() + lang.slice(1)];
+}
+
+// The languages whose operator catalogue has been fetched.
+const fetched = new Set<Lang>();
+
+/** loaded tells whether lang's texts are at hand: for German and English,
+ * also the operator's if there are any. */
 export function loaded(lang: Lang): boolean {
-  return enquirer[lang] !== undefined;
+  return enquirer[lang] !== undefined && (fetched.has(lang) || operatorFile(lang) === undefined);
 }
 
 /** loadLang fetches lang's catalogue once. It keeps only the keys the
  * German catalogue has and only strings, so a damaged or foreign file
- * cannot add texts; it throws if the file cannot be had. */
+ * cannot add texts; it throws if the file cannot be had, unless lang is in
+ * the bundle, whose texts then stand. */
 export async function loadLang(lang: Lang): Promise<void> {
   if (loaded(lang)) return;
-  const url = __LANG_FILES__[lang];
-  if (!url || !/^\/lang-[a-z]{2}-[A-Z0-9]{8}\.json$/.test(url)) throw new Error("no catalogue for " + lang);
+  const url = operatorFile(lang) ?? __LANG_FILES__[lang];
+  let data: Record<string, unknown>;
+  try {
+    data = await fetchCatalogue(url);
+  } catch (e) {
+    if (enquirer[lang] === undefined) throw e;
+    fetched.add(lang);
+    return;
+  }
+  const out: Partial<Record<Key, string>> = { ...enquirer[lang] };
+  for (const k of Object.keys(de) as Key[]) {
+    const v = data[k];
+    if (typeof v === "string") out[k] = v;
+  }
+  enquirer[lang] = out as Record<Key, string>;
+  fetched.add(lang);
+}
+
+async function fetchCatalogue(url: string | undefined): Promise<Record<string, unknown>> {
+  if (!url || !/^\/lang-[a-z]{2}-[A-Z0-9]{8}\.json$/.test(url)) throw new Error("no catalogue");
   const res = await fetch(url, { credentials: "omit", cache: "no-store", redirect: "error" });
   if (!res.ok) throw new Error("catalogue: " + res.status);
   const raw = await res.text();
   if (raw.length > maxCatalogue) throw new Error("catalogue too large");
   const data: unknown = JSON.parse(raw);
   if (typeof data !== "object" || data === null || Array.isArray(data)) throw new Error("catalogue is not an object");
-  const out: Partial<Record<Key, string>> = {};
-  for (const k of Object.keys(de) as Key[]) {
-    const v = (data as Record<string, unknown>)[k];
-    if (typeof v === "string") out[k] = v;
-  }
-  enquirer[lang] = out as Record<Key, string>;
+  return data as Record<string, unknown>;
 }

@@ -994,7 +994,8 @@ async function main(): Promise<void> {
   addEventListener("beforeunload", leaveGuard);
   setupPicker();
   const want = defaultLang();
-  if (want !== state.lang) {
+  // !loaded: the operator changed texts of a language in the bundle.
+  if (want !== state.lang || !loaded(want)) {
     try {
       await loadLang(want);
       state.lang = want;
