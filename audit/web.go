@@ -6,6 +6,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"html"
@@ -14,6 +15,7 @@ import (
 	"net/url"
 	"path"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 )
@@ -151,6 +153,7 @@ func Web(ctx context.Context, base string, sums []Sum, timeout time.Duration) (*
 		},
 	}
 	rep := &WebReport{header: newHeader("web"), URL: u.String(), Files: []WebFile{}}
+	var page []byte // the page at "/", if it passed
 	add := func(s Sum, shown, target string, optional bool) {
 		f := WebFile{Path: shown, URL: target, Expected: s.Hash}
 		body, status, err := fetch(ctx, hc, target)
@@ -159,6 +162,9 @@ func Web(ctx context.Context, base string, sums []Sum, timeout time.Duration) (*
 			f.Got = sha256Hex(body)
 			if f.Got != s.Hash && path.Base(s.Path) == "index.html" {
 				f.Got, f.Note = servedIndex(body, s.Hash)
+				if f.Got == s.Hash && !optional {
+					page = body
+				}
 			}
 		}
 		switch {
@@ -196,6 +202,9 @@ func Web(ctx context.Context, base string, sums []Sum, timeout time.Duration) (*
 			continue
 		}
 		add(s, p, u.String()+"/"+strings.Join(segs, "/"), false)
+	}
+	if page != nil {
+		operatorCatalogues(ctx, hc, u.String(), page, sums, rep)
 	}
 	rep.OK = rep.Matched == len(rep.Files)
 	return rep, nil
@@ -254,12 +263,119 @@ func servedIndex(page []byte, want string) (got, note string) {
 		return got, ""
 	}
 	if sha256Hex(canonical) == want {
-		return want, "the same as published but for the operator's service texts (title, header, office hours, the page without JavaScript)"
+		return want, "the same as published but for the operator's service texts (title, header, office hours, the page without JavaScript" + catalogueNote(page) + ")"
 	}
 	if exit, ok := exitLinkOnly(canonical, want); ok {
-		return want, "the same as published but for the operator's service texts and the quick-exit link, which the operator set to " + exit
+		return want, "the same as published but for the operator's service texts" + catalogueNote(page) + " and the quick-exit link, which the operator set to " + exit
 	}
 	return got, ""
+}
+
+// operatorCatalogue is the page's naming of a catalogue the operator
+// changed (LOTSE_CONTENT_DIR/<lang>/webclient.json, api/static.go).
+var operatorCatalogue = regexp.MustCompile(` data-catalogue-([a-z]{2,3})="/(lang-[a-z]{2,3}-([A-Z0-9]{8})\.json)"`)
+
+func catalogueNote(page []byte) string {
+	var langs []string
+	for _, m := range operatorCatalogue.FindAllSubmatch(page, -1) {
+		langs = append(langs, string(m[1]))
+	}
+	if len(langs) == 0 {
+		return ""
+	}
+	return ", the names of its own web client texts in " + strings.Join(langs, ", ")
+}
+
+// operatorCatalogues checks the catalogues the served page names beyond
+// the published ones: each must be what its name's hash says, a JSON
+// object of strings with only keys of the published catalogue of its
+// language and the same {placeholders}. It reports each with the texts the
+// operator changed: these are not published, and whoever audits should
+// read them.
+func operatorCatalogues(ctx context.Context, hc *http.Client, base string, page []byte, sums []Sum, rep *WebReport) {
+	for _, m := range operatorCatalogue.FindAllSubmatch(page, -1) {
+		lang, name, short := string(m[1]), string(m[2]), string(m[3])
+		f := WebFile{Path: name + " (the operator's " + lang + " texts)", URL: base + "/" + name, Expected: "sha256 " + strings.ToLower(short) + "…"}
+		fail := func(status, msg string) {
+			f.Status, f.Error = status, msg
+			switch status {
+			case "missing":
+				rep.Missing++
+			case "mismatch":
+				rep.Mismatched++
+			default:
+				rep.Errors++
+			}
+			rep.Files = append(rep.Files, f)
+		}
+		body, status, err := fetch(ctx, hc, f.URL)
+		if err != nil || status != http.StatusOK {
+			if err == nil && status == http.StatusNotFound {
+				fail("missing", fmt.Sprintf("HTTP %d", status))
+			} else if err != nil {
+				fail("error", err.Error())
+			} else {
+				fail("error", fmt.Sprintf("HTTP %d", status))
+			}
+			continue
+		}
+		f.Bytes, f.Got = int64(len(body)), sha256Hex(body)
+		if !strings.HasPrefix(f.Got, strings.ToLower(short)) {
+			fail("mismatch", "its content does not match the hash in its name")
+			continue
+		}
+		var published []byte
+		for _, s := range sums {
+			if regexp.MustCompile(`^lang-` + lang + `-[A-Z0-9]{8}\.json$`).MatchString(s.Path) {
+				published, status, err = fetch(ctx, hc, base+"/"+s.Path)
+				if err != nil || status != http.StatusOK || sha256Hex(published) != s.Hash {
+					published = nil
+				}
+			}
+		}
+		var theirs, ours map[string]string
+		if published == nil || json.Unmarshal(published, &ours) != nil {
+			fail("error", "no published catalogue of "+lang+" to compare it with")
+			continue
+		}
+		if err := json.Unmarshal(body, &theirs); err != nil {
+			fail("mismatch", "not a JSON object of strings")
+			continue
+		}
+		var changed, bad []string
+		for k, v := range theirs {
+			was, ok := ours[k]
+			switch {
+			case !ok:
+				bad = append(bad, fmt.Sprintf("key %q is not in the published catalogue", k))
+			case !slices.Equal(webPlaceholders(v), webPlaceholders(was)):
+				bad = append(bad, fmt.Sprintf("key %q: its placeholders differ from the published text's", k))
+			case v != was:
+				changed = append(changed, k)
+			}
+		}
+		if len(bad) > 0 {
+			slices.Sort(bad)
+			fail("mismatch", strings.Join(bad, "; "))
+			continue
+		}
+		slices.Sort(changed)
+		f.Status, f.Expected = "ok", f.Got
+		f.Note = fmt.Sprintf("the operator changed %d of the published %d texts: %s", len(changed), len(ours), strings.Join(changed, ", "))
+		rep.Matched++
+		rep.Files = append(rep.Files, f)
+	}
+}
+
+var webPlaceholderRE = regexp.MustCompile(`\{(\w+)\}`)
+
+func webPlaceholders(s string) []string {
+	var out []string
+	for _, m := range webPlaceholderRE.FindAllStringSubmatch(s, -1) {
+		out = append(out, m[1])
+	}
+	slices.Sort(out)
+	return out
 }
 
 // The places in index.html where mailboxd writes the operator's texts
@@ -273,7 +389,8 @@ var siteRegions = []struct {
 }{
 	{regexp.MustCompile(`<title>` + siteText + `</title>`), `<title></title>`},
 	{regexp.MustCompile(`<p class="brand" id="brand">` + siteText + `</p>`), `<p class="brand" id="brand"></p>`},
-	{regexp.MustCompile(`<div id="service" hidden(?: data-(?:name|hours|answer)-` + siteLang + `="` + siteText + `")*></div>`), `<div id="service" hidden></div>`},
+	{regexp.MustCompile(`<div id="service" hidden(?: data-(?:name|hours|answer)-` + siteLang + `="` + siteText + `")*` +
+		`(?: data-catalogue-` + siteLang + `="/lang-` + siteLang + `-[A-Z0-9]{8}\.json")*></div>`), `<div id="service" hidden></div>`},
 	{regexp.MustCompile(`<noscript><div class="noscript">(?:<section lang="` + siteLang + `"><h1>` + siteText + `</h1>` +
 		`<p>` + siteText + `</p><p>` + siteText + `</p><p>` + siteText + `</p><p>` + siteText + `</p>` +
 		`<ul><li><a href="/info/` + siteLang + `/">` + siteText + `</a></li>` +
@@ -354,7 +471,18 @@ func (r *WebReport) print(w io.Writer) {
 	}
 	fmt.Fprintln(w)
 	if r.OK {
-		fmt.Fprintf(w, "PASS: the server serves all %s exactly as published.\n", plural(int64(len(r.Files)), "file", "files"))
+		own := 0
+		for _, f := range r.Files {
+			if strings.HasSuffix(f.Path, " texts)") {
+				own++
+			}
+		}
+		if own == 0 {
+			fmt.Fprintf(w, "PASS: the server serves all %s exactly as published.\n", plural(int64(len(r.Files)), "file", "files"))
+			return
+		}
+		fmt.Fprintf(w, "PASS: the server serves all %s exactly as published, and %s of the operator's own web client texts (above: read what they changed).\n",
+			plural(int64(len(r.Files)-own), "file", "files"), plural(int64(own), "catalogue", "catalogues"))
 		return
 	}
 	fmt.Fprintf(w, "FAIL: of %s, %d match, %d differ, %d are missing, %d could not be fetched.\n",

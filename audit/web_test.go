@@ -225,3 +225,76 @@ func webIndexOnly(t *testing.T, sums, page string) (int, WebReport, string) {
 	}
 	return code, rep, out
 }
+
+// TestWebOperatorCatalogues: a page that names catalogues of the operator's
+// own texts still matches the published one; each such catalogue is
+// fetched, must be what its name's hash says and hold only keys and
+// placeholders of the published catalogue of its language, and the report
+// says which texts the operator changed.
+func TestWebOperatorCatalogues(t *testing.T) {
+	published := `<!doctype html><title></title><p class="brand" id="brand"></p>` +
+		`<a id="exit" class="exit" href="https://www.wikipedia.org/">Weg</a><div id="service" hidden></div>` +
+		`<main><noscript></noscript></main><script src="app.js"></script>`
+	ours := `{"title":"Bonjour","count":"{n} messages","exit":"Quitter"}`
+	name := func(lang, body string) string {
+		h := sha256.Sum256([]byte(body))
+		return "lang-" + lang + "-" + strings.ToUpper(hex.EncodeToString(h[:4])) + ".json"
+	}
+	var list strings.Builder
+	for n, b := range map[string]string{"index.html": published, name("fr", ours): ours} {
+		h := sha256.Sum256([]byte(b))
+		fmt.Fprintf(&list, "%s  %s\n", hex.EncodeToString(h[:]), n)
+	}
+	sums := writeFile(t, "SHA256SUMS", []byte(list.String()))
+	run := func(attr string, files map[string]string) (int, WebReport, string) {
+		page := strings.Replace(published, `<div id="service" hidden></div>`, `<div id="service" hidden data-name-fr="Conseil"`+attr+`></div>`, 1)
+		page = strings.Replace(page, `<title></title>`, `<title>Conseil</title>`, 1)
+		page = strings.Replace(page, `<p class="brand" id="brand"></p>`, `<p class="brand" id="brand">Conseil</p>`, 1)
+		page = strings.Replace(page, `<noscript></noscript>`, `<noscript><div class="noscript"></div></noscript>`, 1)
+		files["/"] = page
+		files["/"+name("fr", ours)] = ours
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			b, ok := files[r.URL.Path]
+			if !ok {
+				http.NotFound(w, r)
+				return
+			}
+			w.Write([]byte(b))
+		}))
+		defer srv.Close()
+		var rep WebReport
+		code, out, _ := runCLI(t, "web", "--json", "--expect", sums, srv.URL)
+		if err := json.Unmarshal([]byte(out), &rep); err != nil {
+			t.Fatal(err)
+		}
+		return code, rep, out
+	}
+
+	theirs := `{"title":"Bienvenue","count":"{n} messages","exit":"Partir"}`
+	code, rep, out := run(` data-catalogue-fr="/`+name("fr", theirs)+`"`, map[string]string{"/" + name("fr", theirs): theirs})
+	if code != 0 || !rep.OK || len(rep.Files) != 3 {
+		t.Fatalf("operator catalogue: exit %d\n%s", code, out)
+	}
+	notes := rep.Files[0].Note + "|" + rep.Files[2].Note
+	for _, want := range []string{"web client texts in fr", "changed 2 of the published 3 texts: exit, title"} {
+		if !strings.Contains(notes, want) {
+			t.Errorf("the report lacks %q:\n%s", want, out)
+		}
+	}
+
+	for _, tc := range []struct {
+		name, attr string
+		files      map[string]string
+	}{
+		{"unknown key", ` data-catalogue-fr="/` + name("fr", `{"titel":"x"}`) + `"`, map[string]string{"/" + name("fr", `{"titel":"x"}`): `{"titel":"x"}`}},
+		{"placeholder", ` data-catalogue-fr="/` + name("fr", `{"count":"messages"}`) + `"`, map[string]string{"/" + name("fr", `{"count":"messages"}`): `{"count":"messages"}`}},
+		{"not its hash", ` data-catalogue-fr="/lang-fr-00000000.json"`, map[string]string{"/lang-fr-00000000.json": theirs}},
+		{"not served", ` data-catalogue-fr="/` + name("fr", theirs) + `"`, map[string]string{}},
+		{"a script", ` data-catalogue-fr="/app.js"`, map[string]string{}},
+		{"no published catalogue", ` data-catalogue-ru="/` + name("ru", theirs) + `"`, map[string]string{"/" + name("ru", theirs): theirs}},
+	} {
+		if code, rep, out := run(tc.attr, tc.files); code == 0 || rep.OK {
+			t.Errorf("%s: exit %d\n%s", tc.name, code, out)
+		}
+	}
+}
