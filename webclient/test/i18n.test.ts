@@ -69,3 +69,36 @@ test("loadLang: fetches once, keeps only known keys with string values", async (
   assert.equal(translate("fr", "thread.you"), "You", "a non-string is dropped; English stands in");
   assert.equal(translate("fr", "not.a.key" as keyof typeof de), "⟦not.a.key⟧");
 });
+
+test("loadLang: the operator's catalogue named on the page wins, German in the bundle included", async () => {
+  const g = globalThis as unknown as { document?: unknown };
+  const service = { dataset: { catalogueDe: "/lang-de-0PERATOR.json" } as Record<string, string> };
+  g.document = { getElementById: (id: string) => (id === "service" ? service : null) };
+  const urls: string[] = [];
+  const realFetch = globalThis.fetch;
+  let answer: Response | Error = new Response(JSON.stringify({ "thread.send": "Jetzt senden" }));
+  globalThis.fetch = (async (url: string) => {
+    urls.push(url);
+    if (answer instanceof Error) throw answer;
+    return answer;
+  }) as typeof fetch;
+  try {
+    assert.ok(!loaded("de"), "German waits for the operator's texts");
+    await loadLang("de");
+    assert.ok(loaded("de"));
+    assert.equal(translate("de", "thread.send"), "Jetzt senden");
+    assert.equal(translate("de", "thread.you"), de["thread.you"], "the rest stays as built");
+    // English has no operator file: nothing to fetch. A failed fetch of a
+    // bundled language leaves the bundled texts.
+    assert.ok(loaded("en"));
+    service.dataset["catalogueEn"] = "/lang-en-0PERATOR.json";
+    answer = new Error("offline");
+    await loadLang("en");
+    assert.ok(loaded("en"));
+    assert.equal(translate("en", "thread.send"), "Send");
+  } finally {
+    globalThis.fetch = realFetch;
+    delete g.document;
+  }
+  assert.deepEqual(urls, ["/lang-de-0PERATOR.json", "/lang-en-0PERATOR.json"]);
+});
