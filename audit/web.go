@@ -326,7 +326,7 @@ func operatorCatalogues(ctx context.Context, hc *http.Client, base string, page 
 		}
 		var published []byte
 		for _, s := range sums {
-			if regexp.MustCompile(`^lang-` + lang + `-[A-Z0-9]{8}\.json$`).MatchString(s.Path) {
+			if m := publishedCatalogue.FindStringSubmatch(s.Path); m != nil && m[1] == lang {
 				published, status, err = fetch(ctx, hc, base+"/"+s.Path)
 				if err != nil || status != http.StatusOK || sha256Hex(published) != s.Hash {
 					published = nil
@@ -366,6 +366,9 @@ func operatorCatalogues(ctx context.Context, hc *http.Client, base string, page 
 		rep.Files = append(rep.Files, f)
 	}
 }
+
+// publishedCatalogue is a catalogue file of the build (webclient/build.mjs).
+var publishedCatalogue = regexp.MustCompile(`^lang-([a-z]{2,3})-[A-Z0-9]{8}\.json$`)
 
 var webPlaceholderRE = regexp.MustCompile(`\{(\w+)\}`)
 
