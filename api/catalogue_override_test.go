@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -94,6 +95,22 @@ func TestOperatorCatalogues(t *testing.T) {
 	}
 	if string(w.files["/"+builtCatalogue("de", deBody)].body) != deBody {
 		t.Error("the built German catalogue changed")
+	}
+
+	// Texts that make the catalogue larger than the app loads.
+	big, over := map[string]string{}, map[string]string{}
+	for i := range 130 {
+		k := fmt.Sprintf("k%d", i)
+		big[k] = strings.Repeat("text ", 80)
+		if i < 40 {
+			over[k] = strings.Repeat("lang ", 199)
+		}
+	}
+	bigBody, _ := json.Marshal(big)
+	overBody, _ := json.Marshal(over)
+	files[builtCatalogue("en", string(bigBody))] = string(bigBody)
+	if _, err := load(map[string]string{"en/webclient.json": string(overBody)}); err == nil || !strings.Contains(err.Error(), "at most 65536") {
+		t.Errorf("a catalogue too large for the app: %v", err)
 	}
 
 	for _, c := range []struct {

@@ -139,6 +139,10 @@ func loadWeb(fsys fs.FS, exitURL string, site *content.Site) (*webFiles, error) 
 	return w, nil
 }
 
+// maxCatalogue is the largest catalogue the web client loads
+// (webclient/src/i18n.ts, maxCatalogue).
+const maxCatalogue = 64 << 10
+
 // catalogueName is a built catalogue's URL path: lang-<lang>-<the first 8
 // hex digits of its SHA-256, upper case>.json (webclient/build.mjs).
 var catalogueName = regexp.MustCompile(`^/lang-([a-z]{2})-[A-Z0-9]{8}\.json$`)
@@ -194,6 +198,9 @@ func (w *webFiles) operatorCatalogues(index []byte, site *content.Site) ([]byte,
 		body, err := json.Marshal(texts)
 		if err != nil {
 			return nil, fmt.Errorf("api: web client: %v", err)
+		}
+		if len(body) > maxCatalogue {
+			return nil, fmt.Errorf("content: %s: with these texts the catalogue is %d bytes; the web client loads at most %d", over.File, len(body), maxCatalogue)
 		}
 		sum := sha256.Sum256(body)
 		name := fmt.Sprintf("/lang-%s-%s.json", lang, strings.ToUpper(hex.EncodeToString(sum[:4])))
