@@ -62,7 +62,7 @@ func TestConfigDefaultsAndOverrides(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := config{Addr: "127.0.0.1:8080", DB: "./data/lotse.db", RetentionDays: 90, CompactHours: 24, PowDifficulty: 6, ExitURL: "https://www.wikipedia.org/"}
+	want := config{Addr: "127.0.0.1:8080", DB: "./data/lotse.db", RetentionDays: 90, CompactHours: 24, PowDifficulty: 6, HSTSMaxAge: 31536000, ExitURL: "https://www.wikipedia.org/"}
 	want.Content = c.Content // the pages: content_test.go
 	want.Avail = c.Avail     // avail_test.go
 	if *c != want {
@@ -78,14 +78,14 @@ func TestConfigDefaultsAndOverrides(t *testing.T) {
 	env := map[string]string{
 		"LOTSE_ADDR": "0.0.0.0:1", "LOTSE_DB": filepath.Join(dir, "a", "b", "x.db"), "LOTSE_RETENTION_DAYS": "3650",
 		"LOTSE_POW_DIFFICULTY": "0", "LOTSE_SETUP_TOKEN_FILE": tokenFile, "LOTSE_TLS_CERT": certFile, "LOTSE_TLS_KEY": keyFile,
-		"LOTSE_EXIT_URL": "https://example.org/weather",
+		"LOTSE_EXIT_URL": "https://example.org/weather", "LOTSE_HSTS_MAX_AGE": "600",
 	}
 	c, err = parseConfig(nil, envFunc(env), io.Discard)
 	if err != nil {
 		t.Fatal(err)
 	}
 	want = config{Addr: "0.0.0.0:1", DB: env["LOTSE_DB"], RetentionDays: 3650, CompactHours: 24, PowDifficulty: 0,
-		SetupToken: "from-the-file-0123456789abcdef", TLSCert: certFile, TLSKey: keyFile, ExitURL: "https://example.org/weather"}
+		SetupToken: "from-the-file-0123456789abcdef", TLSCert: certFile, TLSKey: keyFile, HSTSMaxAge: 600, ExitURL: "https://example.org/weather"}
 	want.Content = c.Content // the pages: content_test.go
 	want.Avail = c.Avail     // avail_test.go
 	if *c != want {
@@ -94,7 +94,7 @@ func TestConfigDefaultsAndOverrides(t *testing.T) {
 
 	c, err = parseConfig([]string{"--addr", "[::1]:0", "--retention-days=1", "-pow-difficulty", "24",
 		"--setup-token", "from-the-flag-0123456789abcdef", "--db", filepath.Join(dir, "y.db"),
-		"--proxy-header", "X-Forwarded-For"}, envFunc(env), io.Discard)
+		"--proxy-header", "X-Forwarded-For", "--hsts-max-age", "0"}, envFunc(env), io.Discard)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -157,6 +157,12 @@ func TestConfigErrors(t *testing.T) {
 			`LOTSE_ADDR must be host:port, got "127.0.0.1:65536"`, true},
 		{"addr url", map[string]string{"LOTSE_ADDR": "http://127.0.0.1:8080"}, nil,
 			`LOTSE_ADDR must be host:port, got "http://127.0.0.1:8080"`, true},
+		{"hsts negative", map[string]string{"LOTSE_HSTS_MAX_AGE": "-1"}, nil,
+			`LOTSE_HSTS_MAX_AGE must be a whole number of seconds between 0 and 63072000, got "-1"`, false},
+		{"hsts too long", nil, []string{"--hsts-max-age", "63072001"},
+			`--hsts-max-age must be a whole number of seconds between 0 and 63072000, got "63072001"`, false},
+		{"hsts with unit", map[string]string{"LOTSE_HSTS_MAX_AGE": "1y"}, nil,
+			`LOTSE_HSTS_MAX_AGE must be a whole number of seconds between 0 and 63072000, got "1y"`, false},
 		{"cert without key", map[string]string{"LOTSE_TLS_CERT": certFile}, nil,
 			`LOTSE_TLS_CERT is set but LOTSE_TLS_KEY is not`, true},
 		{"key without cert", nil, []string{"--tls-key", keyFile},
@@ -347,6 +353,9 @@ func TestRunTLS(t *testing.T) {
 	resp.Body.Close()
 	if resp.StatusCode != http.StatusOK || resp.TLS == nil {
 		t.Errorf("GET /api/v1/pow over HTTPS: %s", resp.Status)
+	}
+	if got := resp.Header.Get("Strict-Transport-Security"); got != "max-age=31536000" {
+		t.Errorf("Strict-Transport-Security over HTTPS = %q, want the default max-age=31536000", got)
 	}
 	hc.CloseIdleConnections()
 	if err := stop(); err != nil {
