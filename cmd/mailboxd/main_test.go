@@ -11,6 +11,7 @@ import (
 	"crypto/x509/pkix"
 	"encoding/pem"
 	"errors"
+	"fmt"
 	"io"
 	"math/big"
 	"net/http"
@@ -333,33 +334,41 @@ func TestRunConfiguredSetupTokenIsNotPrinted(t *testing.T) {
 	}
 }
 
+// TestRunTLS: mailboxd serves HTTPS itself and sends Strict-Transport-Security
+// with the configured max-age, or none when it is 0.
 func TestRunTLS(t *testing.T) {
 	dir := t.TempDir()
 	certFile, keyFile := writeCert(t, dir)
-	env := map[string]string{"LOTSE_DB": filepath.Join(dir, "lotse.db"), "LOTSE_TLS_CERT": certFile, "LOTSE_TLS_KEY": keyFile}
-	addr, log, stop := startRun(t, env, "--addr", "127.0.0.1:0")
-
 	pemCert, err := os.ReadFile(certFile)
 	if err != nil {
 		t.Fatal(err)
 	}
 	pool := x509.NewCertPool()
 	pool.AppendCertsFromPEM(pemCert)
-	hc := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool, ServerName: "localhost"}}}
-	resp, err := hc.Get("https://" + addr + "/api/v1/pow")
-	if err != nil {
-		t.Fatalf("HTTPS: %v\n%s", err, log)
-	}
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusOK || resp.TLS == nil {
-		t.Errorf("GET /api/v1/pow over HTTPS: %s", resp.Status)
-	}
-	if got := resp.Header.Get("Strict-Transport-Security"); got != "max-age=31536000" {
-		t.Errorf("Strict-Transport-Security over HTTPS = %q, want the default max-age=31536000", got)
-	}
-	hc.CloseIdleConnections()
-	if err := stop(); err != nil {
-		t.Fatalf("run: %v\n%s", err, log)
+	for i, tc := range []struct{ maxAge, want string }{
+		{"", "max-age=31536000"},
+		{"600", "max-age=600"},
+		{"0", ""},
+	} {
+		env := map[string]string{"LOTSE_DB": filepath.Join(dir, fmt.Sprintf("lotse%d.db", i)), "LOTSE_TLS_CERT": certFile, "LOTSE_TLS_KEY": keyFile,
+			"LOTSE_HSTS_MAX_AGE": tc.maxAge}
+		addr, log, stop := startRun(t, env, "--addr", "127.0.0.1:0")
+		hc := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool, ServerName: "localhost"}}}
+		resp, err := hc.Get("https://" + addr + "/api/v1/pow")
+		if err != nil {
+			t.Fatalf("HTTPS: %v\n%s", err, log)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK || resp.TLS == nil {
+			t.Errorf("GET /api/v1/pow over HTTPS: %s", resp.Status)
+		}
+		if got := resp.Header.Get("Strict-Transport-Security"); got != tc.want {
+			t.Errorf("LOTSE_HSTS_MAX_AGE=%q: Strict-Transport-Security %q, want %q", tc.maxAge, got, tc.want)
+		}
+		hc.CloseIdleConnections()
+		if err := stop(); err != nil {
+			t.Fatalf("run: %v\n%s", err, log)
+		}
 	}
 }
 
