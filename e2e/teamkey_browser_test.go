@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"bytes"
+	"crypto/sha256"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -17,6 +18,7 @@ import (
 	"filippo.io/age"
 	"github.com/chromedp/chromedp"
 
+	"lotse/api/client"
 	"lotse/crypto"
 )
 
@@ -148,6 +150,31 @@ func TestTeamKeySwapRefused(t *testing.T) {
 	}
 	if n := len(countCases(t, ctx, team)); n != 1 {
 		t.Errorf("%d conversations after the swap, want the one", n)
+	}
+
+	// An honest rotation (epoch 2, a new team key) is no swap: the page
+	// takes the new key after stale_epoch and sends.
+	proxy.swap.Store(false)
+	current, err := team.Admin.GetKeyring(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	replaces := sha256.Sum256(current.Envelope)
+	team2, err := age.GenerateHybridIdentity()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := team.Admin.PutKeyring(ctx, client.KeyringUpdate{Epoch: 2, Recipient: team2.Recipient().String(),
+		Envelope: sealKeyring(t, []crypto.Member{team.Member()}, team.Key, team2), Members: []string{team.AdminID}, Replaces: replaces[:]}); err != nil {
+		t.Fatalf("rotate to epoch 2: %v", err)
+	}
+	b.do("send after the rotation", chromedp.Click(chromedp.ID("b-thread-send")))
+	if !waitFor(b.tab, `document.getElementById("reply").value === ""`) {
+		b.fail("the reply after an honest rotation", errNoMessage)
+	}
+	want2 := crypto.Fingerprint(team2.Recipient().String())
+	if !waitFor(b.tab, `document.getElementById("team-fp").textContent === `+jsString(want2)) {
+		t.Errorf("after the rotation the conversation shows %q, want the new key's %q", eval[string](b.tab, `document.getElementById("team-fp").textContent`), want2)
 	}
 }
 

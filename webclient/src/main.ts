@@ -945,7 +945,15 @@ async function sendReply(form: HTMLElement, reply: HTMLTextAreaElement): Promise
     try {
       status("progress.send", true);
       let team = await getTeam();
-      s.pin = checkPin(s.pin, team);
+      try {
+        s.pin = checkPin(s.pin, team);
+      } catch (err) {
+        // The kept answer may be one refused before; the server's answer
+        // of now decides (after an honest rotation it is a newer epoch).
+        if (!(err instanceof TeamKeyChangedError)) throw err;
+        team = await getTeam(true);
+        s.pin = checkPin(s.pin, team);
+      }
       for (let attempt = 0; ; attempt++) {
         const ct = await p.sealDocument(doc, team.recipient, s.keys.recipient);
         try {
@@ -962,6 +970,7 @@ async function sendReply(form: HTMLElement, reply: HTMLTextAreaElement): Promise
         }
       }
       reply.value = "";
+      showFingerprint();
       await fetchNew(s);
       status("thread.sent");
       reply.focus();
