@@ -62,6 +62,11 @@ type Config struct {
 	// element is used). Empty: the connection's remote address. Only set it
 	// when every request comes through that proxy.
 	ProxyHeader string
+	// HSTSMaxAge is the max-age of Strict-Transport-Security, sent only on
+	// connections this server terminates with TLS (ServeTLS): on plain
+	// HTTP the header means nothing and behind a proxy it is the proxy's
+	// to send. Default 365 days; < 0 sends none.
+	HSTSMaxAge time.Duration
 
 	// Web is the built web client (webclient.Files()); nil or without
 	// index.html: the page answers 503 "not built". ExitURL is where its
@@ -118,6 +123,7 @@ type Server struct {
 	loginRate  *limiter
 	sessions   *sessions
 	hub        *hub
+	hsts       string // Strict-Transport-Security value for TLS responses; "": none
 	team       teamCache
 	web        *webFiles // static.go
 	health     health    // health.go
@@ -200,6 +206,7 @@ func New(store *mailbox.Store, cfg Config) (*Server, error) {
 		loginRate:   newLimiter(cfg.ChallengeLimit, cfg.Now),
 		sessions:    newSessions(cfg.Now),
 		hub:         newHub(),
+		hsts:        hstsValue(cfg.HSTSMaxAge),
 	}
 	s.enquirerRate = newLimiter(cfg.EnquirerLimit, cfg.Now)
 	s.postRate = newLimiter(cfg.PostLimit, cfg.Now)
@@ -244,9 +251,28 @@ func orDuration(d, def time.Duration) time.Duration {
 	return d
 }
 
+// defaultHSTSMaxAge is a year: long enough that a returning enquirer's
+// browser never tries plain HTTP first, where a network attacker could
+// answer instead of the server.
+const defaultHSTSMaxAge = 365 * 24 * time.Hour
+
+func hstsValue(maxAge time.Duration) string {
+	if maxAge < 0 {
+		return ""
+	}
+	if maxAge == 0 {
+		maxAge = defaultHSTSMaxAge
+	}
+	return fmt.Sprintf("max-age=%d", int64(maxAge/time.Second))
+}
+
 // Serve serves HTTP on ln until Shutdown.
 func (s *Server) Serve(ln net.Listener) error {
-	l := &onceCloseListener{Listener: s.limitConns(ln)}
+	return s.serve(s.limitConns(ln))
+}
+
+func (s *Server) serve(ln net.Listener) error {
+	l := &onceCloseListener{Listener: ln}
 	s.mu.Lock()
 	if s.shutdown.Load() {
 		s.mu.Unlock()
@@ -264,7 +290,9 @@ func (s *Server) ServeTLS(ln net.Listener, certFile, keyFile string) error {
 	if err != nil {
 		return fmt.Errorf("api: load certificate: %v", err)
 	}
-	return s.Serve(tls.NewListener(ln, &tls.Config{
+	// TLS outside the connection limit, so that a handler sees the
+	// *tls.Conn itself and knows to send Strict-Transport-Security.
+	return s.serve(tls.NewListener(s.limitConns(ln), &tls.Config{
 		MinVersion:   tls.VersionTLS12,
 		Certificates: []tls.Certificate{cert},
 		NextProtos:   []string{"http/1.1"},

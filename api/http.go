@@ -111,6 +111,9 @@ func (s *Server) newApp() *fiber.App {
 				app.ReleaseCtx(c)
 			}
 			setSecurityHeaders(&ctx.Response.Header)
+			if s.hsts != "" && ctx.IsTLS() {
+				ctx.Response.Header.Set("Strict-Transport-Security", s.hsts)
+			}
 			webHeaders(ctx, &ctx.Response.Header) // the page's CSP and caching
 			route, _ := ctx.UserValue(ctxRoute).(string)
 			if route == "" {

@@ -96,8 +96,8 @@ func (w *browserWatch) snapshot() (requests, problems []string) {
 }
 
 // newBrowser starts headless Chromium with a fresh profile and lang as the
-// preferred language.
-func newBrowser(t *testing.T, lang string) (context.Context, context.CancelFunc) {
+// preferred language; extra options go after the defaults.
+func newBrowser(t *testing.T, lang string, extra ...chromedp.ExecAllocatorOption) (context.Context, context.CancelFunc) {
 	t.Helper()
 	opts := []chromedp.ExecAllocatorOption{
 		chromedp.ExecPath(chromiumPath),
@@ -116,6 +116,7 @@ func newBrowser(t *testing.T, lang string) (context.Context, context.CancelFunc)
 		chromedp.UserDataDir(t.TempDir()),
 		chromedp.WindowSize(320, 800),
 	}
+	opts = append(opts, extra...)
 	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
 	ctx, cancelCtx := chromedp.NewContext(actx)
 	return ctx, func() {

@@ -26,6 +26,7 @@ type config struct {
 	PowDifficulty int
 	TLSCert       string
 	TLSKey        string
+	HSTSMaxAge    int    // seconds of Strict-Transport-Security on HTTPS; 0: none
 	ProxyHeader   string // "" means the connection's address
 	ExitURL       string // where the web client's quick exit goes
 	Limits        limitsConfig
@@ -42,6 +43,10 @@ type config struct {
 // minSetupTokenLen is 128 bits as base64url: a configured setup token
 // shorter than this cannot hold the random bits PROTOCOL.md asks for.
 const minSetupTokenLen = 22
+
+// maxHSTSMaxAge is two years, the longest max-age the HSTS preload list
+// asks for; more only makes a mistaken certificate setup last longer.
+const maxHSTSMaxAge = 2 * 365 * 24 * 60 * 60
 
 // maxSetupTokenFile bounds LOTSE_SETUP_TOKEN_FILE.
 const maxSetupTokenFile = 4096
@@ -77,6 +82,7 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (*
 		{flag: "pow-difficulty", env: "LOTSE_POW_DIFFICULTY", def: "6", usage: "leading zero `bits` of the proof of work for a new mailbox (0-24, 0 turns it off)"},
 		{flag: "tls-cert", env: "LOTSE_TLS_CERT", usage: "TLS certificate `file` (PEM), to serve HTTPS directly"},
 		{flag: "tls-key", env: "LOTSE_TLS_KEY", usage: "TLS key `file` (PEM)"},
+		{flag: "hsts-max-age", env: "LOTSE_HSTS_MAX_AGE", def: "31536000", usage: "`seconds` browsers keep to HTTPS after a visit (Strict-Transport-Security, sent only when mailboxd serves TLS itself; 0-63072000, 0 sends none)"},
 		{flag: "content-dir", env: "LOTSE_CONTENT_DIR", usage: "`folder` with the operator's pages, texts and centres.json, on top of the built-in ones (see README)"},
 		{flag: "service-name", env: "LOTSE_SERVICE_NAME", usage: "the `name` in the web page's header and every title, 1-64 characters (default: service_name of the content's strings.json, which names no topic)"},
 		{flag: "exit-url", env: "LOTSE_EXIT_URL", def: api.DefaultExitURL, usage: "neutral https `URL` the web client's quick exit replaces the page with"},
@@ -139,6 +145,9 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (*
 		return nil, err
 	}
 	if c.TLSCert, c.TLSKey, err = parseTLS(get("tls-cert"), get("tls-key")); err != nil {
+		return nil, err
+	}
+	if c.HSTSMaxAge, err = parseInt(get("hsts-max-age"), 0, maxHSTSMaxAge, "a whole number of seconds"); err != nil {
 		return nil, err
 	}
 	if c.ProxyHeader, err = parseHeaderName(get("proxy-header")); err != nil {

@@ -146,6 +146,15 @@ func run(ctx context.Context, args []string, getenv func(string) string, stderr 
 	return err
 }
 
+// hstsMaxAge maps the configuration's 0 ("send none") onto api.Config's
+// "< 0 off", whose zero means the default.
+func hstsMaxAge(seconds int) time.Duration {
+	if seconds == 0 {
+		return -1
+	}
+	return time.Duration(seconds) * time.Second
+}
+
 // start prepares the setup token, builds the API server and listens.
 func start(store *mailbox.Store, cfg *config, mx *opsMetrics, stderr io.Writer) (*api.Server, net.Listener, error) {
 	if err := prepareSetup(store, cfg.SetupToken, stderr); err != nil {
@@ -156,7 +165,7 @@ func start(store *mailbox.Store, cfg *config, mx *opsMetrics, stderr io.Writer) 
 		Web: webclient.Files(), ExitURL: cfg.ExitURL, Content: cfg.Content,
 		CreateLimit: cfg.Limits.Create, ChallengeLimit: cfg.Limits.Challenge, EnquirerLimit: cfg.Limits.Enquirer,
 		PostLimit: cfg.Limits.Post, LoginFailures: cfg.Limits.LoginFailures, MailboxesPerHour: cfg.Limits.MailboxesPerHour,
-		Ready: readyCheck(cfg.DB), Metrics: mx.registerer(),
+		Ready: readyCheck(cfg.DB), Metrics: mx.registerer(), HSTSMaxAge: hstsMaxAge(cfg.HSTSMaxAge),
 	}
 	cfg.Avail.apply(&acfg)
 	srv, err := api.New(store, acfg)

@@ -11,6 +11,7 @@ import (
 	"crypto/x509/pkix"
 	"encoding/pem"
 	"errors"
+	"fmt"
 	"io"
 	"math/big"
 	"net/http"
@@ -62,7 +63,7 @@ func TestConfigDefaultsAndOverrides(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := config{Addr: "127.0.0.1:8080", DB: "./data/lotse.db", RetentionDays: 90, CompactHours: 24, PowDifficulty: 6, ExitURL: "https://www.wikipedia.org/"}
+	want := config{Addr: "127.0.0.1:8080", DB: "./data/lotse.db", RetentionDays: 90, CompactHours: 24, PowDifficulty: 6, HSTSMaxAge: 31536000, ExitURL: "https://www.wikipedia.org/"}
 	want.Content = c.Content // the pages: content_test.go
 	want.Avail = c.Avail     // avail_test.go
 	if *c != want {
@@ -78,14 +79,14 @@ func TestConfigDefaultsAndOverrides(t *testing.T) {
 	env := map[string]string{
 		"LOTSE_ADDR": "0.0.0.0:1", "LOTSE_DB": filepath.Join(dir, "a", "b", "x.db"), "LOTSE_RETENTION_DAYS": "3650",
 		"LOTSE_POW_DIFFICULTY": "0", "LOTSE_SETUP_TOKEN_FILE": tokenFile, "LOTSE_TLS_CERT": certFile, "LOTSE_TLS_KEY": keyFile,
-		"LOTSE_EXIT_URL": "https://example.org/weather",
+		"LOTSE_EXIT_URL": "https://example.org/weather", "LOTSE_HSTS_MAX_AGE": "600",
 	}
 	c, err = parseConfig(nil, envFunc(env), io.Discard)
 	if err != nil {
 		t.Fatal(err)
 	}
 	want = config{Addr: "0.0.0.0:1", DB: env["LOTSE_DB"], RetentionDays: 3650, CompactHours: 24, PowDifficulty: 0,
-		SetupToken: "from-the-file-0123456789abcdef", TLSCert: certFile, TLSKey: keyFile, ExitURL: "https://example.org/weather"}
+		SetupToken: "from-the-file-0123456789abcdef", TLSCert: certFile, TLSKey: keyFile, HSTSMaxAge: 600, ExitURL: "https://example.org/weather"}
 	want.Content = c.Content // the pages: content_test.go
 	want.Avail = c.Avail     // avail_test.go
 	if *c != want {
@@ -94,7 +95,7 @@ func TestConfigDefaultsAndOverrides(t *testing.T) {
 
 	c, err = parseConfig([]string{"--addr", "[::1]:0", "--retention-days=1", "-pow-difficulty", "24",
 		"--setup-token", "from-the-flag-0123456789abcdef", "--db", filepath.Join(dir, "y.db"),
-		"--proxy-header", "X-Forwarded-For"}, envFunc(env), io.Discard)
+		"--proxy-header", "X-Forwarded-For", "--hsts-max-age", "0"}, envFunc(env), io.Discard)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -157,6 +158,12 @@ func TestConfigErrors(t *testing.T) {
 			`LOTSE_ADDR must be host:port, got "127.0.0.1:65536"`, true},
 		{"addr url", map[string]string{"LOTSE_ADDR": "http://127.0.0.1:8080"}, nil,
 			`LOTSE_ADDR must be host:port, got "http://127.0.0.1:8080"`, true},
+		{"hsts negative", map[string]string{"LOTSE_HSTS_MAX_AGE": "-1"}, nil,
+			`LOTSE_HSTS_MAX_AGE must be a whole number of seconds between 0 and 63072000, got "-1"`, false},
+		{"hsts too long", nil, []string{"--hsts-max-age", "63072001"},
+			`--hsts-max-age must be a whole number of seconds between 0 and 63072000, got "63072001"`, false},
+		{"hsts with unit", map[string]string{"LOTSE_HSTS_MAX_AGE": "1y"}, nil,
+			`LOTSE_HSTS_MAX_AGE must be a whole number of seconds between 0 and 63072000, got "1y"`, false},
 		{"cert without key", map[string]string{"LOTSE_TLS_CERT": certFile}, nil,
 			`LOTSE_TLS_CERT is set but LOTSE_TLS_KEY is not`, true},
 		{"key without cert", nil, []string{"--tls-key", keyFile},
@@ -327,30 +334,41 @@ func TestRunConfiguredSetupTokenIsNotPrinted(t *testing.T) {
 	}
 }
 
+// TestRunTLS: mailboxd serves HTTPS itself and sends Strict-Transport-Security
+// with the configured max-age, or none when it is 0.
 func TestRunTLS(t *testing.T) {
 	dir := t.TempDir()
 	certFile, keyFile := writeCert(t, dir)
-	env := map[string]string{"LOTSE_DB": filepath.Join(dir, "lotse.db"), "LOTSE_TLS_CERT": certFile, "LOTSE_TLS_KEY": keyFile}
-	addr, log, stop := startRun(t, env, "--addr", "127.0.0.1:0")
-
 	pemCert, err := os.ReadFile(certFile)
 	if err != nil {
 		t.Fatal(err)
 	}
 	pool := x509.NewCertPool()
 	pool.AppendCertsFromPEM(pemCert)
-	hc := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool, ServerName: "localhost"}}}
-	resp, err := hc.Get("https://" + addr + "/api/v1/pow")
-	if err != nil {
-		t.Fatalf("HTTPS: %v\n%s", err, log)
-	}
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusOK || resp.TLS == nil {
-		t.Errorf("GET /api/v1/pow over HTTPS: %s", resp.Status)
-	}
-	hc.CloseIdleConnections()
-	if err := stop(); err != nil {
-		t.Fatalf("run: %v\n%s", err, log)
+	for i, tc := range []struct{ maxAge, want string }{
+		{"", "max-age=31536000"},
+		{"600", "max-age=600"},
+		{"0", ""},
+	} {
+		env := map[string]string{"LOTSE_DB": filepath.Join(dir, fmt.Sprintf("lotse%d.db", i)), "LOTSE_TLS_CERT": certFile, "LOTSE_TLS_KEY": keyFile,
+			"LOTSE_HSTS_MAX_AGE": tc.maxAge}
+		addr, log, stop := startRun(t, env, "--addr", "127.0.0.1:0")
+		hc := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool, ServerName: "localhost"}}}
+		resp, err := hc.Get("https://" + addr + "/api/v1/pow")
+		if err != nil {
+			t.Fatalf("HTTPS: %v\n%s", err, log)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK || resp.TLS == nil {
+			t.Errorf("GET /api/v1/pow over HTTPS: %s", resp.Status)
+		}
+		if got := resp.Header.Get("Strict-Transport-Security"); got != tc.want {
+			t.Errorf("LOTSE_HSTS_MAX_AGE=%q: Strict-Transport-Security %q, want %q", tc.maxAge, got, tc.want)
+		}
+		hc.CloseIdleConnections()
+		if err := stop(); err != nil {
+			t.Fatalf("run: %v\n%s", err, log)
+		}
 	}
 }
 

@@ -58,7 +58,7 @@ func summary(cfg *config) string {
 	pairs := []string{
 		"addr=" + cfg.Addr,
 		fmt.Sprintf("db=%q", cfg.DB),
-		"tls=" + onOff(cfg.TLSCert != ""),
+		"tls=" + onOff(cfg.TLSCert != "") + hstsSummary(cfg),
 		"proxy-header=" + orNone(cfg.ProxyHeader),
 		fmt.Sprintf("retention=%dd", cfg.RetentionDays),
 		"compact=" + compact,
@@ -201,4 +201,16 @@ func readyCheck(db string) func() error {
 		}
 		return nil
 	}
+}
+
+// hstsSummary names the HSTS max-age next to tls=on; without TLS mailboxd
+// sends none, whatever is configured, so it says nothing.
+func hstsSummary(cfg *config) string {
+	switch {
+	case cfg.TLSCert == "":
+		return ""
+	case cfg.HSTSMaxAge == 0:
+		return " hsts=off"
+	}
+	return fmt.Sprintf(" hsts=%ds", cfg.HSTSMaxAge)
 }

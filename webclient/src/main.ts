@@ -12,6 +12,7 @@ import * as api from "./api";
 import { h, type Attrs } from "./dom";
 import { defaultLang, isLang, isRTL, LANGUAGES, loaded, loadLang, translate, type Key, type Lang } from "./i18n";
 import * as p from "./protocol";
+import { checkPin, TeamKeyChangedError, type TeamKey } from "./teampin";
 import type { Reply, Request } from "./worker";
 
 type View = "start" | "write" | "keep" | "check" | "login" | "thread" | "delete" | "deleted";
@@ -26,6 +27,7 @@ interface Session {
   abort: AbortController;
   fetching: Promise<void>;
   offline: boolean;
+  pin: TeamKey | null; // the team key this conversation seals to (teampin.ts)
 }
 
 /** Pending is a first message whose keys exist on this device only: the
@@ -91,6 +93,11 @@ function pageText(name: string): string {
 /** canEncrypt: WebAssembly and Workers, which the key derivation needs
  * (Tor Browser's "Safer" level turns WebAssembly off). */
 const canEncrypt = (): boolean => typeof WebAssembly === "object" && typeof Worker === "function";
+
+/** secure: the page came over HTTPS (or from this device), so the browser
+ * lets it use Web Crypto; over plain HTTP to another machine it does not,
+ * and nothing would protect the message on its way anyway. */
+const secure = (): boolean => window.isSecureContext === true && typeof crypto === "object" && crypto.subtle !== undefined;
 
 class WorkerError extends Error {}
 
@@ -197,6 +204,8 @@ async function deriveKeys(code: string, passphrase: string): Promise<p.EnquirerK
 // ---- errors -------------------------------------------------------------------
 
 function errorText(err: unknown): string {
+  if (!secure()) return t("err.insecure");
+  if (err instanceof TeamKeyChangedError) return t("err.teamKey");
   if (err instanceof p.TooLongError) return t("write.tooLong");
   if (err instanceof WorkerError || (err instanceof Error && /WebAssembly/i.test(err.message))) return t("err.unsupported");
   if (err instanceof api.ApiError) {
@@ -255,6 +264,19 @@ function go(view: View): void {
   state.status = null;
   render(true);
   if (view === "start" || view === "write" || view === "thread") showOnline();
+  if (view === "thread") showFingerprint();
+}
+
+/** showFingerprint fills the thread's "team key" disclosure with the
+ * fingerprint of the key the conversation is pinned to, computed here,
+ * never taken from the server. */
+function showFingerprint(): void {
+  const recipient = state.session?.pin?.recipient;
+  if (!recipient) return;
+  void p.fingerprint(recipient).then((fp) => {
+    const el = document.getElementById("team-fp");
+    if (el && state.session?.pin?.recipient === recipient) el.textContent = fp;
+  }).catch(() => {});
 }
 
 /** render draws the current view; on a language switch it keeps what the
@@ -370,7 +392,8 @@ const views: Record<View, () => HTMLElement> = {
       h("p", {}, t("start.what")),
       h("p", {}, t("start.free")),
       h("p", {}, t("start.code")),
-      canEncrypt() ? null : h("p", { class: "form-error", id: "unsupported", role: "alert" }, t("err.unsupported")),
+      !secure() ? h("p", { class: "form-error", id: "insecure", role: "alert" }, t("err.insecure"))
+        : canEncrypt() ? null : h("p", { class: "form-error", id: "unsupported", role: "alert" }, t("err.unsupported")),
       availability(),
       h("div", { class: "actions" },
         button("start.write", () => go("write")),
@@ -480,6 +503,12 @@ const views: Record<View, () => HTMLElement> = {
       availability(),
       list,
       form,
+      // For people who compare the team's fingerprint with one they got
+      // elsewhere; folded away, since to most it is jargon.
+      h("details", { class: "team-key", id: "team-key" },
+        h("summary", {}, t("thread.teamKey")),
+        h("p", {}, t("thread.teamKeyText")),
+        h("p", { class: "fingerprint", id: "team-fp", dir: "ltr" })),
       h("div", { class: "actions end" },
         h("p", { class: "hint", id: "close-hint" }, t("thread.closeHint")),
         button("thread.close", () => { endSession(); go("start"); }, "secondary", { "aria-describedby": "close-hint" }),
@@ -679,6 +708,7 @@ async function checkAndCreate(form: HTMLElement, typedCode: string, typedPass: s
       state.pending = null;
       state.draft = { body: "", role: "none" };
       state.session = newSession(pending.keys, created.expires);
+      state.session.pin = created.pin;
       await fetchNew(state.session);
       go("thread");
       status("thread.arrived");
@@ -693,8 +723,9 @@ async function checkAndCreate(form: HTMLElement, typedCode: string, typedPass: s
 /** createFirst sends the first message. It returns null when the mailbox
  * id is someone else's (a code drawn twice): the person then gets a new
  * code to write down, since the one they checked cannot be used. */
-async function createFirst(pending: Pending): Promise<{ seq: number; expires: string } | null> {
+async function createFirst(pending: Pending): Promise<{ seq: number; expires: string; pin: TeamKey } | null> {
   let team = await getTeam(true);
+  let pin = checkPin(null, team);
   for (let attempt = 0; ; attempt++) {
     status("progress.pow", true);
     const challenge = await api.pow();
@@ -703,18 +734,23 @@ async function createFirst(pending: Pending): Promise<{ seq: number; expires: st
     status("progress.send", true);
     const ct = await p.sealDocument(firstDoc(pending.keys, state.draft.body, state.draft.role === "none" ? "" : state.draft.role), team.recipient, pending.keys.recipient);
     try {
-      return await api.createMailbox({
+      const created = await api.createMailbox({
         id: pending.keys.mailboxId, verifier: pending.keys.verifier, epoch: team.epoch, message: ct,
         pow: challenge.difficulty > 0 ? { challenge: challenge.challenge, nonce: r.nonce } : undefined,
       });
+      return { ...created, pin };
     } catch (err) {
       if (!(err instanceof api.ApiError) || attempt >= 2) throw err;
-      if (err.code === "stale_epoch") team = await getTeam(true); // the team key changed: seal again
+      if (err.code === "stale_epoch") {
+        // The team key changed: seal again, to a key the pin accepts.
+        team = await getTeam(true);
+        pin = checkPin(pin, team);
+      }
       else if (err.code === "mailbox_exists") {
         // Perhaps ours: an earlier try was stored but its answer lost.
         try {
           const m = await api.mailbox(p.bearer(pending.keys));
-          return { seq: 1, expires: m.expires };
+          return { seq: 1, expires: m.expires, pin };
         } catch {
           // Someone else's: a code drawn twice.
         }
@@ -728,7 +764,7 @@ async function createFirst(pending: Pending): Promise<{ seq: number; expires: st
 function newSession(keys: p.EnquirerKeys, expires: string): Session {
   return {
     keys, token: p.bearer(keys), reader: new p.Reader(keys.mailboxId, keys.mk, keys.identity), entries: [],
-    lastSeq: 0, expires, abort: new AbortController(), fetching: Promise.resolve(), offline: false,
+    lastSeq: 0, expires, abort: new AbortController(), fetching: Promise.resolve(), offline: false, pin: null,
   };
 }
 
@@ -790,6 +826,13 @@ async function login(form: HTMLElement, typedCode: string, typedPass: string): P
       }
       s.expires = m.expires;
       await append(s, m.messages);
+      // The pin of a conversation opened again starts with the team key
+      // of now; without one (the team not ready) it starts at the first reply.
+      try {
+        s.pin = checkPin(null, await getTeam(true));
+      } catch {
+        s.pin = null;
+      }
       state.session = s;
       go("thread");
       startLive();
@@ -902,6 +945,15 @@ async function sendReply(form: HTMLElement, reply: HTMLTextAreaElement): Promise
     try {
       status("progress.send", true);
       let team = await getTeam();
+      try {
+        s.pin = checkPin(s.pin, team);
+      } catch (err) {
+        // The kept answer may be one refused before; the server's answer
+        // of now decides (after an honest rotation it is a newer epoch).
+        if (!(err instanceof TeamKeyChangedError)) throw err;
+        team = await getTeam(true);
+        s.pin = checkPin(s.pin, team);
+      }
       for (let attempt = 0; ; attempt++) {
         const ct = await p.sealDocument(doc, team.recipient, s.keys.recipient);
         try {
@@ -910,12 +962,15 @@ async function sendReply(form: HTMLElement, reply: HTMLTextAreaElement): Promise
         } catch (err) {
           if (attempt === 0 && err instanceof api.ApiError && err.code === "stale_epoch") {
             team = await getTeam(true);
+            s.pin = checkPin(s.pin, team); // refused: nothing is sent, the text stays
+            showFingerprint();
             continue;
           }
           throw err;
         }
       }
       reply.value = "";
+      showFingerprint();
       await fetchNew(s);
       status("thread.sent");
       reply.focus();
