@@ -381,6 +381,10 @@ func (s *Session) CaseSummary(ctx context.Context, id string) (*client.Case, err
 		cd, err = api.Case(ctx, id, math.MaxUint64)
 		return err
 	})
+	if client.Code(err) == "not_found" {
+		// As it is, so that the desk answers 404 and the page drops the line.
+		return nil, err
+	}
 	if err != nil {
 		return nil, apiError(mDoingFetchCase, err)
 	}

@@ -1,0 +1,121 @@
+package counsel
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestDeskTriage drives the desk's API as its page does: the inbox in
+// pages, one case's line after an event, and the admin's roster hygiene
+// (open invites revoked, a pending counsellor rejected), against a real
+// mailboxd.
+func TestDeskTriage(t *testing.T) {
+	tt := newTestTeam(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	var ids []string
+	for i := range 3 {
+		ids = append(ids, newCase(t, ctx, tt.srv.URL, "Hilfe "+string(rune('A'+i))).keys.MailboxID)
+	}
+	d, u := startDesk(t, tt.cfg, time.Minute)
+	base := strings.SplitN(u, "#", 2)[0]
+	if err := d.unlock(ctx, []byte(testPassphrase)); err != nil {
+		t.Fatal(err)
+	}
+
+	// Two pages cover the three cases, each once.
+	seen := map[string]bool{}
+	status, page := deskCall(t, d, base, "GET", "/api/cases?limit=2", "")
+	cs, _ := page["cases"].([]any)
+	next, _ := page["next"].(string)
+	if status != http.StatusOK || len(cs) != 2 || next == "" {
+		t.Fatalf("first page: %d %v", status, page)
+	}
+	for _, c := range cs {
+		seen[c.(map[string]any)["id"].(string)] = true
+	}
+	status, page = deskCall(t, d, base, "GET", "/api/cases?limit=2&cursor="+url.QueryEscape(next), "")
+	cs, _ = page["cases"].([]any)
+	if status != http.StatusOK || len(cs) != 1 || page["next"] != "" {
+		t.Fatalf("second page: %d %v", status, page)
+	}
+	seen[cs[0].(map[string]any)["id"].(string)] = true
+	for _, id := range ids {
+		if !seen[id] {
+			t.Errorf("case %s on no page", id)
+		}
+	}
+	for _, bad := range []string{"limit=0", "limit=1001", "limit=x", "cursor=abc", "limit=2&status=gone"} {
+		if status, m := deskCall(t, d, base, "GET", "/api/cases?"+bad, ""); status != http.StatusBadRequest || m["error"] != "bad_request" {
+			t.Errorf("?%s: %d %v, want 400 bad_request", bad, status, m)
+		}
+	}
+
+	// An event names a case; its line alone is fetched, without messages.
+	status, sum := deskCall(t, d, base, "GET", "/api/cases/"+ids[1]+"/summary", "")
+	if status != http.StatusOK || sum["id"] != ids[1] || sum["message_count"] != float64(1) || sum["status"] != "new" || sum["messages"] != nil {
+		t.Fatalf("summary: %d %v", status, sum)
+	}
+	if status, m := deskCall(t, d, base, "GET", "/api/cases/"+strings.Repeat("0", 32)+"/summary", ""); status != http.StatusNotFound {
+		t.Errorf("summary of no case: %d %v", status, m)
+	}
+
+	// Roster hygiene: an open invite listed and revoked; a pending
+	// counsellor rejected, an active one not.
+	status, inv := deskCall(t, d, base, "POST", "/api/invites", `{}`)
+	code, _ := inv["invite"].(string)
+	if status != http.StatusOK || code == "" {
+		t.Fatalf("invite: %d %v", status, inv)
+	}
+	status, list := deskCall(t, d, base, "GET", "/api/invites", "")
+	invs, _ := list["invites"].([]any)
+	if status != http.StatusOK || len(invs) != 1 {
+		t.Fatalf("invites: %d %v", status, list)
+	}
+	invID := invs[0].(map[string]any)["id"].(string)
+	if strings.Contains(code, invID) && len(invID) >= len(code) {
+		t.Fatalf("the invite list carries the code")
+	}
+	if status, m := deskCall(t, d, base, "DELETE", "/api/invites/nosuchinvite", ""); status != http.StatusNotFound {
+		t.Errorf("revoke unknown: %d %v", status, m)
+	}
+	if status, m := deskCall(t, d, base, "DELETE", "/api/invites/"+url.PathEscape(invID), ""); status != http.StatusOK || m["revoked"] != true {
+		t.Fatalf("revoke: %d %v", status, m)
+	}
+	if _, list = deskCall(t, d, base, "GET", "/api/invites", ""); len(list["invites"].([]any)) != 0 {
+		t.Fatalf("after revoking: %v", list)
+	}
+	if _, err := Join(ctx, filepath.Join(t.TempDir(), "mallory"), tt.srv.URL, code, "Mallory", []byte(testPassphrase),
+		func(string) error { return nil }, testOptions); err == nil {
+		t.Fatal("a revoked invite joined")
+	}
+
+	_, inv = deskCall(t, d, base, "POST", "/api/invites", `{}`)
+	eve, err := Join(ctx, filepath.Join(t.TempDir(), "eve"), tt.srv.URL, inv["invite"].(string), "Eve", []byte(testPassphrase),
+		func(string) error { return nil }, testOptions)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, body := range []string{`{}`, `{"id":"not an id"}`, `{"id":"` + eve.ID + `"} x`} {
+		if status, m := deskCall(t, d, base, "POST", "/api/reject", body); status != http.StatusBadRequest {
+			t.Errorf("reject %s: %d %v", body, status, m)
+		}
+	}
+	if status, m := deskCall(t, d, base, "POST", "/api/reject", `{"id":"`+tt.cfg.ID+`"}`); status != http.StatusConflict || m["error"] != "not_pending" {
+		t.Errorf("reject an active admin: %d %v", status, m)
+	}
+	if status, m := deskCall(t, d, base, "POST", "/api/reject", `{"id":"`+eve.ID+`"}`); status != http.StatusOK || m["state"] != "rejected" {
+		t.Fatalf("reject: %d %v", status, m)
+	}
+	if c := findCounsellor(t, tt, eve.ID); c.State != "removed" {
+		t.Errorf("Eve after rejection: %s", c.State)
+	}
+	if c := findCounsellor(t, tt, tt.cfg.ID); c.State != "active" {
+		t.Errorf("Anna after the refused rejection: %s", c.State)
+	}
+}
