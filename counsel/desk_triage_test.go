@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/chromedp/chromedp"
 )
 
 // TestDeskTriage drives the desk's API as its page does: the inbox in
@@ -117,5 +119,92 @@ func TestDeskTriage(t *testing.T) {
 	}
 	if c := findCounsellor(t, tt, tt.cfg.ID); c.State != "active" {
 		t.Errorf("Anna after the refused rejection: %s", c.State)
+	}
+}
+
+// TestDeskRosterBrowser: in the desk, an admin revokes an open invite
+// (after which its code no longer joins) and rejects a pending
+// counsellor after a confirmation; an open invite never shows its code.
+func TestDeskRosterBrowser(t *testing.T) {
+	bctx, cancel := browserContext(t)
+	defer cancel()
+	tt := newTestTeam(t)
+	_, u := startDesk(t, tt.cfg, time.Minute)
+	// The tab's first action runs on bctx itself: a run under a shorter
+	// context would close the tab when that context ends.
+	if err := chromedp.Do(bctx,
+		chromedp.EmulateViewport(1280, 800),
+		chromedp.Navigate(u),
+		chromedp.WaitVisible(chromedp.CSS("#passphrase")),
+	); err != nil {
+		t.Fatal(err)
+	}
+	if err := within(bctx, 30*time.Second,
+		chromedp.SendKeys(chromedp.CSS("#passphrase"), testPassphrase),
+		chromedp.Click(chromedp.CSS("#unlock-button")),
+		chromedp.WaitVisible(chromedp.CSS("#view-inbox")),
+		chromedp.Click(chromedp.CSS("#tab-team")),
+		chromedp.WaitVisible(chromedp.CSS("#invite-none")),
+		chromedp.Click(chromedp.CSS("#invite-counsellor")),
+		chromedp.WaitVisible(chromedp.CSS("#invite-list button[data-revoke]")),
+	); err != nil {
+		t.Fatalf("invite in the desk: %v", err)
+	}
+	code, err := text(bctx, "#invite-code")
+	if err != nil || code == "" {
+		t.Fatalf("invite %q: %v", code, err)
+	}
+	if listed, _ := text(bctx, "#invite-list"); strings.Contains(listed, code) {
+		t.Fatalf("the list of open invites shows the code")
+	}
+	if err := within(bctx, 20*time.Second,
+		chromedp.Click(chromedp.CSS("#invite-list button[data-revoke]")),
+		chromedp.WaitNotPresent(chromedp.CSS("#invite-list button[data-revoke]")),
+		chromedp.WaitVisible(chromedp.CSS("#invite-none")),
+	); err != nil {
+		msg, _ := text(bctx, "#admin-msg")
+		list, _ := text(bctx, "#invite-list")
+		t.Fatalf("revoke: %v (message %q, list %q)", err, msg, list)
+	}
+	ctx, ccancel := context.WithTimeout(context.Background(), time.Minute)
+	defer ccancel()
+	accept := func(string) error { return nil }
+	if _, err := Join(ctx, filepath.Join(t.TempDir(), "mallory"), tt.srv.URL, code, "Mallory", []byte(testPassphrase), accept, testOptions); err == nil {
+		t.Fatal("the revoked invite joined")
+	}
+
+	s, err := Unlock(ctx, tt.cfg, []byte(testPassphrase))
+	if err != nil {
+		t.Fatal(err)
+	}
+	inv, err := s.Invite(ctx, false)
+	s.Wipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	eve, err := Join(ctx, filepath.Join(t.TempDir(), "eve"), tt.srv.URL, inv.Invite, "Eve", []byte(testPassphrase), accept, testOptions)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rejectSel := `button[data-reject="` + eve.ID + `"]`
+	if err := within(bctx, 30*time.Second,
+		chromedp.Click(chromedp.CSS("#tab-inbox")),
+		chromedp.WaitVisible(chromedp.CSS("#view-inbox")),
+		chromedp.Click(chromedp.CSS("#tab-team")),
+		chromedp.WaitVisible(chromedp.CSS(rejectSel)),
+		chromedp.Click(chromedp.CSS(rejectSel)),
+		chromedp.WaitVisible(chromedp.CSS("#confirm-yes")),
+		chromedp.Click(chromedp.CSS("#confirm-yes")),
+		chromedp.WaitNotPresent(chromedp.CSS(rejectSel)),
+	); err != nil {
+		msg, _ := text(bctx, "#admin-msg")
+		roster, _ := text(bctx, "#roster-body")
+		t.Fatalf("reject: %v (message %q, roster %q)", err, msg, roster)
+	}
+	if c := findCounsellor(t, tt, eve.ID); c.State != "removed" {
+		t.Fatalf("Eve after rejection: %s", c.State)
+	}
+	if msg, _ := text(bctx, "#admin-msg"); !strings.Contains(msg, "Eve") {
+		t.Errorf("admin message %q", msg)
 	}
 }

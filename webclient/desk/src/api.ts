@@ -200,7 +200,7 @@ export class DeskAPI {
   approve = (id: string, fingerprint: string): Promise<{ id: string; state: string }> => this.call("POST", "approve", { id, fingerprint });
   remove = (id: string): Promise<{ id: string; team: Team | null }> => this.call("POST", "remove", { id });
   invites = async (): Promise<OpenInvite[]> => (await this.call<{ invites: OpenInvite[] | null }>("GET", "invites")).invites ?? [];
-  revokeInvite = (id: string): Promise<{ id: string; revoked: boolean }> => this.call("DELETE", `invites/${encodeURIComponent(id)}`);
+  revokeInvite = (id: string): Promise<{ id: string; revoked: boolean }> => this.call("DELETE", `invites/${encodeURIComponent(id)}`, {});
   reject = (id: string): Promise<{ id: string; state: string }> => this.call("POST", "reject", { id });
 
   /** follow reads the event stream with fetch (EventSource cannot send the

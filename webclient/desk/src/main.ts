@@ -202,7 +202,17 @@ async function enterDesk(): Promise<void> {
 
 function setView(v: View): void {
   desk.view = v;
-  if (v === "team") renderTeam();
+  if (v === "team") {
+    renderTeam();
+    // Someone may have joined since: the roster as it is now.
+    void desk.api
+      .roster()
+      .then((r) => {
+        desk.roster = r;
+        if (desk.view === "team") renderTeam();
+      })
+      .catch(() => {});
+  }
   show(v);
 }
 
