@@ -196,7 +196,7 @@ func BenchmarkOpenInbox200k(b *testing.B) {
 // seedCases writes n new cases into the stopped server's data file, one
 // second of activity apart, with as many writers as a batch holds so
 // that the group commit shares each fsync.
-func seedCases(b *testing.B, path string, n int) {
+func seedCases(b testing.TB, path string, n int) {
 	b.Helper()
 	var tick atomic.Int64
 	start := time.Now().Add(-time.Duration(n) * time.Second)

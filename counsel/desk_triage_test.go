@@ -208,3 +208,66 @@ func TestDeskRosterBrowser(t *testing.T) {
 		t.Errorf("admin message %q", msg)
 	}
 }
+
+// TestDeskInboxPagesBrowser: a desk over more cases than a page shows the
+// newest 200 at once and the rest after "load more"; a new enquiry then
+// appears at the top by its event alone, and the list keeps every case
+// once.
+func TestDeskInboxPagesBrowser(t *testing.T) {
+	bctx, cancel := browserContext(t)
+	defer cancel()
+	tt := newTestTeam(t)
+	const n = 250
+	if err := tt.srv.Stop(); err != nil {
+		t.Fatal(err)
+	}
+	seedCases(t, tt.srv.DB(), n)
+	if err := tt.srv.Start(); err != nil {
+		t.Fatal(err)
+	}
+	_, u := startDesk(t, tt.cfg, time.Minute)
+	if err := chromedp.Do(bctx,
+		chromedp.EmulateViewport(1280, 800),
+		chromedp.Navigate(u),
+		chromedp.WaitVisible(chromedp.CSS("#passphrase")),
+	); err != nil {
+		t.Fatal(err)
+	}
+	count := func() int {
+		k, err := chromedp.Run(bctx, chromedp.Evaluate[int](`document.querySelectorAll("#case-list button[data-case]").length`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return k
+	}
+	if err := within(bctx, 30*time.Second,
+		chromedp.SendKeys(chromedp.CSS("#passphrase"), testPassphrase),
+		chromedp.Click(chromedp.CSS("#unlock-button")),
+		chromedp.WaitVisible(chromedp.CSS("#view-inbox")),
+		chromedp.WaitVisible(chromedp.CSS("#case-more")),
+	); err != nil {
+		t.Fatalf("open the inbox: %v", err)
+	}
+	if k := count(); k != 200 {
+		t.Fatalf("first page shows %d cases, want 200", k)
+	}
+	if err := within(bctx, 30*time.Second,
+		chromedp.Click(chromedp.CSS("#case-more")),
+		chromedp.WaitNotVisible(chromedp.CSS("#case-more")),
+	); err != nil {
+		t.Fatalf("load more: %v", err)
+	}
+	if k := count(); k != n {
+		t.Fatalf("after loading more: %d cases, want %d", k, n)
+	}
+	ctx, ccancel := context.WithTimeout(context.Background(), time.Minute)
+	defer ccancel()
+	enq := newCase(t, ctx, tt.srv.URL, "Neu in der Flut.")
+	first := `#case-list li:first-child button[data-case="` + enq.keys.MailboxID + `"]`
+	if err := within(bctx, 20*time.Second, chromedp.WaitVisible(chromedp.CSS(first))); err != nil {
+		t.Fatalf("the new case is not at the top: %v", err)
+	}
+	if k := count(); k != n+1 {
+		t.Fatalf("after the event: %d cases, want %d", k, n+1)
+	}
+}
