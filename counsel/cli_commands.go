@@ -26,6 +26,9 @@ var commands = map[string]func(c *cmd) action{
 	"approve":     approveCommand,
 	"remove":      removeCommand,
 	"roster":      rosterCommand,
+	"invites":     invitesCommand,
+	"revoke":      revokeCommand,
+	"reject":      rejectCommand,
 	"fingerprint": fingerprintCommand,
 	"cases":       casesCommand,
 	"centres":     centresCommand,
@@ -310,8 +313,16 @@ func fingerprintCommand(c *cmd) action {
 
 func casesCommand(c *cmd) action {
 	status := c.fs.String("status", "", mFlagStatus.id)
+	limit := c.fs.Int("limit", 0, mFlagLimit.id)
+	cursor := c.fs.String("cursor", "", mFlagCursor.id)
 	return action{need: member,
 		before: func([]string) error {
+			switch {
+			case *limit < 0 || *limit > maxCasePage:
+				return errorf(mErrBadLimit, *limit)
+			case *cursor != "" && *limit == 0:
+				return errorf(mErrCursorNeedsLimit)
+			}
 			switch *status {
 			case "", "new", "open", "closed":
 				return nil
@@ -319,11 +330,75 @@ func casesCommand(c *cmd) action {
 			return withHint(errorf(mErrUnknownStatus, *status), mHintStatusValues)
 		},
 		run: func(ctx context.Context, s *Session, _ []string) (*output, error) {
-			cs, err := s.Cases(ctx, *status)
+			if *limit == 0 {
+				cs, err := s.Cases(ctx, *status)
+				if err != nil {
+					return nil, err
+				}
+				return &output{json: map[string]any{"cases": cs}, text: func(c *cmd) error { return c.printCases(cs) }}, nil
+			}
+			cs, next, err := s.CasesPage(ctx, *status, *limit, *cursor)
 			if err != nil {
 				return nil, err
 			}
-			return &output{json: map[string]any{"cases": cs}, text: func(c *cmd) error { return c.printCases(cs) }}, nil
+			return &output{json: map[string]any{"cases": cs, "next": next}, text: func(c *cmd) error {
+				if err := c.printCases(cs); err != nil {
+					return err
+				}
+				if next != "" {
+					c.printf(mOutNextPage, next)
+				}
+				return nil
+			}}, nil
+		}}
+}
+
+func invitesCommand(c *cmd) action {
+	return action{need: member, run: func(ctx context.Context, s *Session, _ []string) (*output, error) {
+		invs, err := s.Invites(ctx)
+		if err != nil {
+			return nil, err
+		}
+		return &output{json: map[string]any{"invites": invs}, text: func(c *cmd) error {
+			if len(invs) == 0 {
+				c.printf(mOutNoInvites)
+				return nil
+			}
+			tw := tabwriter.NewWriter(c.io.Stdout, 0, 4, 2, ' ', 0)
+			fmt.Fprintln(tw, c.tr(mOutInvitesHeader))
+			for _, x := range invs {
+				fmt.Fprintf(tw, "%s\t%s\t%s\n", oneLine(x.ID), oneLine(x.Role), oneLine(x.Expires))
+			}
+			return tw.Flush()
+		}}, nil
+	}}
+}
+
+// revokeCommand asks nothing: a revoked invite is replaced by a new one.
+func revokeCommand(c *cmd) action {
+	return action{args: fixed("ID"), need: member, run: func(ctx context.Context, s *Session, rest []string) (*output, error) {
+		if err := s.RevokeInvite(ctx, rest[0]); err != nil {
+			return nil, err
+		}
+		return &output{json: map[string]any{"id": rest[0], "revoked": true}, text: func(c *cmd) error {
+			c.printf(mOutRevoked, oneLine(rest[0]))
+			return nil
+		}}, nil
+	}}
+}
+
+func rejectCommand(c *cmd) action {
+	yes := c.fs.Bool("yes", false, mFlagYes.id)
+	return action{args: fixed("ID"), need: member,
+		before: confirmFirst(c, yes, checkCounsellorID, mAskRejectCounsellor, mHintPassYesReject),
+		run: func(ctx context.Context, s *Session, rest []string) (*output, error) {
+			if err := s.Reject(ctx, rest[0]); err != nil {
+				return nil, err
+			}
+			return &output{json: map[string]any{"id": rest[0], "state": "rejected"}, text: func(c *cmd) error {
+				c.printf(mOutRejected, rest[0])
+				return nil
+			}}, nil
 		}}
 }
 

@@ -11,6 +11,7 @@ import (
 	"mime"
 	"net/http"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -128,6 +129,10 @@ func (d *Desk) fail(w http.ResponseWriter, err error) {
 		writeErr(w, http.StatusLocked, "locked", err)
 	case errors.Is(err, errWrongPassphrase):
 		writeErr(w, http.StatusForbidden, "wrong_passphrase", err)
+	case isMsg(err, mErrNoSuchInvite), isMsg(err, mErrNoSuchCounsellor):
+		writeErr(w, http.StatusNotFound, "not_found", err)
+	case isMsg(err, mErrNotPending):
+		writeErr(w, http.StatusConflict, "not_pending", err)
 	default:
 		var ae *client.Error
 		if errors.As(err, &ae) && ae.Code == "not_found" {
@@ -168,6 +173,7 @@ func (d *Desk) routes() *http.ServeMux {
 	m.HandleFunc("GET /api/events", d.events)
 	m.HandleFunc("GET /api/cases", d.getCases)
 	m.HandleFunc("GET /api/cases/{id}", d.caseHandler(d.getCase))
+	m.HandleFunc("GET /api/cases/{id}/summary", d.caseHandler(d.getCaseSummary))
 	m.HandleFunc("PATCH /api/cases/{id}", d.caseHandler(d.patchCase))
 	m.HandleFunc("DELETE /api/cases/{id}", d.caseHandler(d.deleteCase))
 	m.HandleFunc("POST /api/cases/{id}/reply", d.caseHandler(d.postReply))
@@ -179,6 +185,9 @@ func (d *Desk) routes() *http.ServeMux {
 	m.HandleFunc("POST /api/invites", d.postInvite)
 	m.HandleFunc("POST /api/approve", d.postApprove)
 	m.HandleFunc("POST /api/remove", d.postRemove)
+	m.HandleFunc("GET /api/invites", d.getInvites)
+	m.HandleFunc("DELETE /api/invites/{id}", d.deleteInvite)
+	m.HandleFunc("POST /api/reject", d.postReject)
 	m.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeErr(w, http.StatusNotFound, "not_found", errors.New("no such request"))
 	})
@@ -293,24 +302,62 @@ func (d *Desk) events(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
+// getCases answers a page of the inbox when asked with ?limit= (and
+// ?cursor= for the next), so that a flooded inbox opens with its newest
+// cases at once; without limit, every case, as before.
 func (d *Desk) getCases(w http.ResponseWriter, r *http.Request) {
 	s := d.session(w)
 	if s == nil {
 		return
 	}
-	status := r.URL.Query().Get("status")
+	q := r.URL.Query()
+	status := q.Get("status")
 	switch status {
 	case "", "new", "open", "closed":
 	default:
 		writeErr(w, http.StatusBadRequest, "bad_request", errors.New("unknown status"))
 		return
 	}
-	cs, err := s.Cases(r.Context(), status)
+	if !q.Has("limit") {
+		if q.Has("cursor") {
+			writeErr(w, http.StatusBadRequest, "bad_request", errors.New("cursor needs a limit"))
+			return
+		}
+		cs, err := s.Cases(r.Context(), status)
+		if err != nil {
+			d.fail(w, err)
+			return
+		}
+		writeJSON(w, http.StatusOK, map[string]any{"cases": cs})
+		return
+	}
+	limit, err := strconv.Atoi(q.Get("limit"))
+	if err != nil || limit < 1 || limit > maxCasePage {
+		writeErr(w, http.StatusBadRequest, "bad_request", errors.New("limit: want 1 to 1000"))
+		return
+	}
+	cursor := q.Get("cursor")
+	if len(cursor) > 64 {
+		writeErr(w, http.StatusBadRequest, "bad_request", errors.New("cursor too long"))
+		return
+	}
+	cs, next, err := s.CasesPage(r.Context(), status, limit, cursor)
 	if err != nil {
 		d.fail(w, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"cases": cs})
+	writeJSON(w, http.StatusOK, map[string]any{"cases": cs, "next": next})
+}
+
+// getCaseSummary is one case's line of the inbox, which the page fetches
+// when an event names the case instead of the whole list again.
+func (d *Desk) getCaseSummary(w http.ResponseWriter, r *http.Request, s *Session, id string) {
+	c, err := s.CaseSummary(r.Context(), id)
+	if err != nil {
+		d.fail(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, c)
 }
 
 // withThread brings the case's thread up to date, decrypting only what is
@@ -552,4 +599,53 @@ func (d *Desk) postRemove(w http.ResponseWriter, r *http.Request) {
 	}
 	team, _ := s.Team(r.Context())
 	writeJSON(w, http.StatusOK, map[string]any{"id": req.ID, "team": team})
+}
+
+func (d *Desk) getInvites(w http.ResponseWriter, r *http.Request) {
+	s := d.session(w)
+	if s == nil {
+		return
+	}
+	invs, err := s.Invites(r.Context())
+	if err != nil {
+		d.fail(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"invites": invs})
+}
+
+func (d *Desk) deleteInvite(w http.ResponseWriter, r *http.Request) {
+	id := r.PathValue("id")
+	if id == "" || len(id) > 64 || strings.ContainsFunc(id, func(r rune) bool { return r <= ' ' || r > '~' }) {
+		writeErr(w, http.StatusBadRequest, "bad_request", errors.New("malformed invite id"))
+		return
+	}
+	s := d.session(w)
+	if s == nil {
+		return
+	}
+	if err := s.RevokeInvite(r.Context(), id); err != nil {
+		d.fail(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"id": id, "revoked": true})
+}
+
+func (d *Desk) postReject(w http.ResponseWriter, r *http.Request) {
+	s := d.session(w)
+	if s == nil {
+		return
+	}
+	var req struct {
+		ID string `json:"id"`
+	}
+	if err := readBody(r, &req); err != nil || !isCounsellorID(req.ID) {
+		writeErr(w, http.StatusBadRequest, "bad_request", errors.New("malformed request"))
+		return
+	}
+	if err := s.Reject(r.Context(), req.ID); err != nil {
+		d.fail(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"id": req.ID, "state": "rejected"})
 }

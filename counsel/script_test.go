@@ -10,6 +10,8 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -118,7 +120,42 @@ func TestScripts(t *testing.T) {
 				// The token as a file, the way an admin is told to pass it.
 				ts.Check(os.WriteFile(ts.MkAbs("setup-token"), []byte(s.Setup+"\n"), 0o600))
 			},
-			"jsonenv":  cmdJSONEnv,
+			// more-cases N opens N more cases, each by its own enquirer.
+			"more-cases": func(ts *testscript.TestScript, neg bool, args []string) {
+				n := 0
+				if len(args) == 1 {
+					n, _ = strconv.Atoi(args[0])
+				}
+				if n < 1 {
+					ts.Fatalf("usage: more-cases N")
+				}
+				scriptMu.Lock()
+				srv := servers[ts]
+				scriptMu.Unlock()
+				if srv == nil {
+					ts.Fatalf("no mailboxd running")
+				}
+				ctx, cancel := context.WithTimeout(context.Background(), ctxTimeout)
+				defer cancel()
+				for i := range n {
+					e, err := newEnquirer(srv.URL)
+					ts.Check(err)
+					ts.Check(e.create(ctx, fmt.Sprintf("Anfrage %d", i)))
+				}
+			},
+			"jsonenv": cmdJSONEnv,
+			// stdoutenv VAR REGEXP sets VAR to the first group of REGEXP
+			// in the last command's standard output.
+			"stdoutenv": func(ts *testscript.TestScript, neg bool, args []string) {
+				if len(args) != 2 {
+					ts.Fatalf("usage: stdoutenv VAR REGEXP")
+				}
+				m := regexp.MustCompile(args[1]).FindStringSubmatch(ts.ReadFile("stdout"))
+				if len(m) < 2 {
+					ts.Fatalf("%q: no match in stdout", args[1])
+				}
+				ts.Setenv(args[0], m[1])
+			},
 			"enquirer": cmdEnquirer,
 			"proxy":    cmdProxy,
 			"forge-keyring": func(ts *testscript.TestScript, neg bool, args []string) {

@@ -6,6 +6,7 @@ import (
 	"crypto/rand"
 	"encoding/base64"
 	"errors"
+	"math"
 	"os"
 	"runtime"
 	"sync"
@@ -325,25 +326,69 @@ func (s *Session) ResolveCase(ctx context.Context, ref string) (string, error) {
 	return id.String(), nil
 }
 
-// Cases lists cases (status "" for all), newest activity first.
+// maxCasePage is the largest page the server gives (api/paging.go).
+const maxCasePage = 1000
+
+// Cases lists cases (status "" for all), newest activity first. It reads
+// page by page, so that a flooded inbox is never one answer too large for
+// the client's limit.
 func (s *Session) Cases(ctx context.Context, status string) ([]client.Case, error) {
+	cs := []client.Case{}
+	cursor := ""
+	for {
+		page, next, err := s.CasesPage(ctx, status, maxCasePage, cursor)
+		if err != nil {
+			return nil, err
+		}
+		cs = append(cs, page...)
+		if next == "" {
+			return cs, nil
+		}
+		cursor = next
+	}
+}
+
+// CasesPage returns at most limit cases after cursor ("" for the first
+// page) and the cursor of the next page, "" after the last.
+func (s *Session) CasesPage(ctx context.Context, status string, limit int, cursor string) ([]client.Case, string, error) {
 	var cs []client.Case
+	var next string
 	err := s.retry(ctx, func(api *client.Client) error {
 		var err error
-		cs, err = api.Cases(ctx, status)
+		cs, next, err = api.CasesPage(ctx, status, limit, cursor)
 		return err
 	})
 	if client.Code(err) == "forbidden" {
-		return nil, withHint(errorf(mErrNotApproved),
+		return nil, "", withHint(errorf(mErrNotApproved),
 			mHintGetApproved)
 	}
 	if err != nil {
-		return nil, apiError(mDoingListCases, err)
+		return nil, "", apiError(mDoingListCases, err)
 	}
 	if cs == nil {
 		cs = []client.Case{}
 	}
-	return cs, nil
+	return cs, next, nil
+}
+
+// CaseSummary returns one case's metadata without its messages: what the
+// desk's inbox needs when an event names the case.
+func (s *Session) CaseSummary(ctx context.Context, id string) (*client.Case, error) {
+	var cd *client.CaseDetail
+	err := s.retry(ctx, func(api *client.Client) error {
+		var err error
+		// No message has this seq, so the answer carries none.
+		cd, err = api.Case(ctx, id, math.MaxUint64)
+		return err
+	})
+	if client.Code(err) == "not_found" {
+		// As it is, so that the desk answers 404 and the page drops the line.
+		return nil, err
+	}
+	if err != nil {
+		return nil, apiError(mDoingFetchCase, err)
+	}
+	return &cd.Case, nil
 }
 
 // PatchCase sets a case's status and/or assignee.

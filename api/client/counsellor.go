@@ -104,7 +104,15 @@ func (c *Client) CasesPage(ctx context.Context, status string, limit int, cursor
 	if cursor != "" {
 		q.Set("cursor", cursor)
 	}
-	err := c.do(ctx, request{method: http.MethodGet, route: "/api/v1/cases", path: "/cases", query: q, want: http.StatusOK, out: &out})
+	err := c.do(ctx, request{method: http.MethodGet, route: "/api/v1/cases", path: "/cases", query: q, want: http.StatusOK, out: &out,
+		check: func(route string) error {
+			for i := range out.Cases {
+				if err := checkCase(route, &out.Cases[i]); err != nil {
+					return err
+				}
+			}
+			return nil
+		}})
 	if err != nil {
 		return nil, "", err
 	}

@@ -33,6 +33,15 @@ export interface Message {
 /** A counsellor as the server lists them: wire.Counsellor, narrowed. */
 export type Counsellor = Omit<wire.Counsellor, "role" | "state"> & { role: Role; state: MemberState };
 
+/** An open invite as admins list it: the hash of its code, never the code. */
+export type OpenInvite = wire.OpenInvite;
+
+/** A page of the inbox; next is "" after the last. */
+export interface CasePage {
+  cases: Case[];
+  next: string;
+}
+
 export interface Block {
   title: string;
   body: string;
@@ -165,7 +174,14 @@ export class DeskAPI {
   lock = (): Promise<{ locked: boolean }> => this.call("POST", "lock", {});
   touch = (): Promise<unknown> => this.call("POST", "touch", {});
 
-  cases = async (): Promise<Case[]> => (await this.call<{ cases: Case[] | null }>("GET", "cases")).cases ?? [];
+  /** casesPage reads up to limit cases after cursor ("" for the first). */
+  casesPage = async (limit: number, cursor: string): Promise<CasePage> => {
+    const q = `cases?limit=${limit}` + (cursor ? `&cursor=${encodeURIComponent(cursor)}` : "");
+    const p = await this.call<{ cases: Case[] | null; next: string }>("GET", q);
+    return { cases: p.cases ?? [], next: p.next ?? "" };
+  };
+  /** caseSummary is one case's line of the inbox, without its messages. */
+  caseSummary = (id: string): Promise<Case> => this.call("GET", `cases/${encodeURIComponent(id)}/summary`);
   thread = (id: string): Promise<Thread> => this.call("GET", `cases/${encodeURIComponent(id)}`);
   reply = (id: string, body: string): Promise<{ seq: number }> => this.call("POST", `cases/${encodeURIComponent(id)}/reply`, { body });
   patchCase = (id: string, p: CasePatch): Promise<Case> => this.call("PATCH", `cases/${encodeURIComponent(id)}`, p);
@@ -183,6 +199,9 @@ export class DeskAPI {
   invite = (admin: boolean): Promise<{ invite: string; expires: string }> => this.call("POST", "invites", { admin });
   approve = (id: string, fingerprint: string): Promise<{ id: string; state: string }> => this.call("POST", "approve", { id, fingerprint });
   remove = (id: string): Promise<{ id: string; team: Team | null }> => this.call("POST", "remove", { id });
+  invites = async (): Promise<OpenInvite[]> => (await this.call<{ invites: OpenInvite[] | null }>("GET", "invites")).invites ?? [];
+  revokeInvite = (id: string): Promise<{ id: string; revoked: boolean }> => this.call("DELETE", `invites/${encodeURIComponent(id)}`, {});
+  reject = (id: string): Promise<{ id: string; state: string }> => this.call("POST", "reject", { id });
 
   /** follow reads the event stream with fetch (EventSource cannot send the
    * header) and hands each event to handler; it reconnects after a pause

@@ -4,7 +4,7 @@
 // holds the fixed structure, and h() builds the lists.
 import { byId as $, h } from "../../src/dom";
 import { defaultLang, hasKey, isLang, LANGUAGES, translator, type Lang, type Vars } from "../../src/i18n";
-import { DeskAPI, DeskError, readToken, type Block, type Case, type CasePatch, type Counsellor, type Message, type State, type StreamEvent } from "./api";
+import { DeskAPI, DeskError, readToken, type Block, type Case, type CasePatch, type Counsellor, type Message, type OpenInvite, type State, type StreamEvent } from "./api";
 import de from "./lang/de.json";
 import en from "./lang/en.json";
 
@@ -20,7 +20,9 @@ const desk: {
   lang: Lang;
   api: DeskAPI;
   state: State | null; // the last GET /api/state
-  cases: Case[];
+  cases: Case[]; // the pages loaded so far, newest activity first
+  next: string; // the cursor of the next page, "" when all are loaded
+  invites: OpenInvite[];
   filter: Filter;
   selected: string; // the open case's id, "" for none
   roster: Counsellor[];
@@ -36,6 +38,8 @@ const desk: {
   api: new DeskAPI(readToken(), onAPIError),
   state: null,
   cases: [],
+  next: "",
+  invites: [],
   filter: "active",
   selected: "",
   roster: [],
@@ -198,14 +202,58 @@ async function enterDesk(): Promise<void> {
 
 function setView(v: View): void {
   desk.view = v;
-  if (v === "team") renderTeam();
+  if (v === "team") {
+    renderTeam();
+    // Someone may have joined since: the roster as it is now.
+    void desk.api
+      .roster()
+      .then((r) => {
+        desk.roster = r;
+        if (desk.view === "team") renderTeam();
+      })
+      .catch(() => {});
+  }
   show(v);
 }
 
 // ---- inbox -------------------------------------------------------------
 
+/** A page of the inbox: a flooded inbox opens with its newest cases at
+ * once, and more load on demand. */
+const casePage = 200;
+
 async function loadCases(): Promise<void> {
-  desk.cases = await desk.api.cases();
+  const p = await desk.api.casesPage(casePage, "");
+  desk.cases = p.cases;
+  desk.next = p.next;
+  renderCases();
+}
+
+async function loadMoreCases(): Promise<void> {
+  if (!desk.next) return;
+  const p = await desk.api.casesPage(casePage, desk.next);
+  const have = new Set(desk.cases.map((c) => c.id));
+  desk.cases.push(...p.cases.filter((c) => !have.has(c.id)));
+  desk.next = p.next;
+  renderCases();
+}
+
+/** updateCase brings the one case an event names up to date, instead of
+ * the whole list: it moves to its place by activity, or goes if deleted. */
+async function updateCase(id: string): Promise<void> {
+  let c: Case | null = null;
+  try {
+    c = await desk.api.caseSummary(id);
+  } catch (err) {
+    if (!(err instanceof DeskError && err.code === "not_found")) throw err;
+  }
+  desk.cases = desk.cases.filter((x) => x.id !== id);
+  if (c) {
+    const at = desk.cases.findIndex((x) => x.last_activity <= c.last_activity);
+    if (at >= 0) desk.cases.splice(at, 0, c);
+    // Older than every loaded case: it belongs to a page not loaded yet.
+    else if (!desk.next) desk.cases.push(c);
+  }
   renderCases();
 }
 
@@ -253,7 +301,8 @@ function renderCases(): void {
     );
   });
   $("case-list").replaceChildren(...items);
-  $("case-empty").hidden = shown.length > 0;
+  $("case-empty").hidden = shown.length > 0 || desk.next !== "";
+  $("case-more").hidden = desk.next === "";
 }
 
 function closeThread(): void {
@@ -525,6 +574,7 @@ function renderTeam(): void {
     const actions = h("td", {});
     if (admin && c.state === "pending") {
       actions.append(h("button", { type: "button", class: "btn", "data-approve": c.id, click: () => approve(c) }, t("admin.approve")));
+      actions.append(h("button", { type: "button", class: "btn danger", "data-reject": c.id, click: () => void rejectPending(c) }, t("admin.reject")));
     }
     if (admin && c.state === "active" && c.id !== st.me.id) {
       actions.append(h("button", { type: "button", class: "btn danger", "data-remove": c.id, click: () => void removeMember(c) }, t("admin.remove")));
@@ -541,6 +591,51 @@ function renderTeam(): void {
     );
   });
   $("roster-body").replaceChildren(...rows);
+  renderInvites();
+  if (admin) void loadInvites().catch(() => {});
+}
+
+async function loadInvites(): Promise<void> {
+  desk.invites = await desk.api.invites();
+  renderInvites();
+}
+
+function renderInvites(): void {
+  const items = desk.invites.map((inv) =>
+    h(
+      "li",
+      {},
+      h("span", {}, t(inv.role === "admin" ? "role.admin" : "role.counsellor")),
+      " ",
+      h("span", { class: "muted" }, t("admin.expires", { when: formatDate(inv.expires) })),
+      " ",
+      h("button", { type: "button", class: "btn danger", "data-revoke": inv.id, click: () => void revokeInvite(inv) }, t("admin.revoke")),
+    ),
+  );
+  $("invite-list").replaceChildren(...items);
+  $("invite-none").hidden = desk.invites.length > 0;
+}
+
+async function revokeInvite(inv: OpenInvite): Promise<void> {
+  try {
+    await desk.api.revokeInvite(inv.id);
+    $("admin-msg").textContent = t("admin.revoked");
+  } catch (err) {
+    $("admin-msg").textContent = errorText(err);
+  }
+  await loadInvites().catch(() => {});
+}
+
+async function rejectPending(c: Counsellor): Promise<void> {
+  if (!(await confirmDialog(t("admin.rejectconfirm", { name: c.name }), t("admin.reject")))) return;
+  try {
+    await desk.api.reject(c.id);
+    $("admin-msg").textContent = t("admin.rejected", { name: c.name });
+  } catch (err) {
+    $("admin-msg").textContent = errorText(err);
+  }
+  desk.roster = await desk.api.roster();
+  renderTeam();
 }
 
 function approve(c: Counsellor): void {
@@ -588,6 +683,7 @@ async function invite(admin: boolean): Promise<void> {
     const res = await desk.api.invite(admin);
     $("invite-code").textContent = res.invite;
     $("invite-out").hidden = false;
+    await loadInvites().catch(() => {});
   } catch (err) {
     $("admin-msg").textContent = errorText(err);
   }
@@ -602,7 +698,7 @@ async function onEvent(ev: StreamEvent): Promise<void> {
     case "case": {
       if (!unlocked()) return;
       const id = ev.data.id;
-      await loadCases().catch(() => {});
+      await updateCase(id).catch(() => {});
       if (id === desk.selected) await openCase(desk.selected).catch(() => {});
       if (!desk.seenCases.has(id)) {
         desk.seenCases.add(id);
@@ -737,6 +833,7 @@ function wire(): void {
     void patchCase(v ? { assignee: v } : { unassign: true });
   });
   on("act-close", "click", () => void patchCase({ status: "closed" }));
+  on("case-more", "click", () => void loadMoreCases());
   on("act-reopen", "click", () => void patchCase({ status: "open" }));
   on("act-delete", "click", async () => {
     if (!desk.selected || !(await confirmDialog(t("case.deleteconfirm"), t("case.delete")))) return;
