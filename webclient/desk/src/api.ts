@@ -185,7 +185,10 @@ export class DeskAPI {
   thread = (id: string): Promise<Thread> => this.call("GET", `cases/${encodeURIComponent(id)}`);
   reply = (id: string, body: string): Promise<{ seq: number }> => this.call("POST", `cases/${encodeURIComponent(id)}/reply`, { body });
   patchCase = (id: string, p: CasePatch): Promise<Case> => this.call("PATCH", `cases/${encodeURIComponent(id)}`, p);
-  deleteCase = (id: string): Promise<{ deleted: boolean }> => this.call("DELETE", `cases/${encodeURIComponent(id)}`);
+  // Every call that changes something carries a JSON body: the desk refuses
+  // any other (counsel/desk_routes.go), so a page on another origin cannot
+  // send one without a CORS preflight.
+  deleteCase = (id: string): Promise<{ deleted: boolean }> => this.call("DELETE", `cases/${encodeURIComponent(id)}`, {});
 
   roster = async (): Promise<Counsellor[]> => (await this.call<{ counsellors: Counsellor[] | null }>("GET", "roster")).counsellors ?? [];
   blocks = async (): Promise<Block[]> => (await this.call<{ blocks: Block[] | null }>("GET", "blocks")).blocks ?? [];
