@@ -210,12 +210,20 @@ func TestWebSiteTexts(t *testing.T) {
 // "/" and nothing else.
 func webIndexOnly(t *testing.T, sums, page string) (int, WebReport, string) {
 	t.Helper()
+	return webFiles(t, sums, map[string]string{"/": page})
+}
+
+// webFiles runs mailbox-audit web against a server that serves files by
+// path and nothing else.
+func webFiles(t *testing.T, sums string, files map[string]string) (int, WebReport, string) {
+	t.Helper()
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.URL.Path != "/" {
+		b, ok := files[r.URL.Path]
+		if !ok {
 			http.NotFound(w, r)
 			return
 		}
-		w.Write([]byte(page))
+		w.Write([]byte(b))
 	}))
 	defer srv.Close()
 	var rep WebReport
@@ -253,21 +261,7 @@ func TestWebOperatorCatalogues(t *testing.T) {
 		page = strings.Replace(page, `<noscript></noscript>`, `<noscript><div class="noscript"></div></noscript>`, 1)
 		files["/"] = page
 		files["/"+name("fr", ours)] = ours
-		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			b, ok := files[r.URL.Path]
-			if !ok {
-				http.NotFound(w, r)
-				return
-			}
-			w.Write([]byte(b))
-		}))
-		defer srv.Close()
-		var rep WebReport
-		code, out, _ := runCLI(t, "web", "--json", "--expect", sums, srv.URL)
-		if err := json.Unmarshal([]byte(out), &rep); err != nil {
-			t.Fatal(err)
-		}
-		return code, rep, out
+		return webFiles(t, sums, files)
 	}
 
 	theirs := `{"title":"Bienvenue","count":"{n} messages","exit":"Partir"}`

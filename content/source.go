@@ -189,13 +189,9 @@ func (src *sources) readStrings(o origin, lang string, base bool) error {
 	if err != nil {
 		return err
 	}
-	var m map[string]string
-	dec := json.NewDecoder(bytes.NewReader(b))
-	if err := dec.Decode(&m); err != nil {
-		return fmt.Errorf("content: %s: want a JSON object of strings: %v", o.file(name), err)
-	}
-	if dec.More() {
-		return fmt.Errorf("content: %s: trailing data after the JSON object", o.file(name))
+	m, err := stringsObject(o, name, b)
+	if err != nil {
+		return err
 	}
 	if src.strings[lang] == nil {
 		src.strings[lang] = map[string]string{}
@@ -224,6 +220,20 @@ func (src *sources) readStrings(o origin, lang string, base bool) error {
 	return nil
 }
 
+// stringsObject decodes a file that holds one JSON object of strings and
+// nothing after it.
+func stringsObject(o origin, name string, b []byte) (map[string]string, error) {
+	var m map[string]string
+	dec := json.NewDecoder(bytes.NewReader(b))
+	if err := dec.Decode(&m); err != nil {
+		return nil, fmt.Errorf("content: %s: want a JSON object of strings: %v", o.file(name), err)
+	}
+	if dec.More() {
+		return nil, fmt.Errorf("content: %s: trailing data after the JSON object", o.file(name))
+	}
+	return m, nil
+}
+
 // WebClientTexts are an operator's texts for the web client in one
 // language (<lang>/webclient.json): keys of webclient/src/lang/<lang>.json.
 type WebClientTexts struct {
@@ -244,13 +254,9 @@ func (src *sources) readWebClient(o origin) error {
 		if err != nil {
 			return err
 		}
-		var m map[string]string
-		dec := json.NewDecoder(bytes.NewReader(b))
-		if err := dec.Decode(&m); err != nil {
-			return fmt.Errorf("content: %s: want a JSON object of strings: %v", o.file(name), err)
-		}
-		if dec.More() {
-			return fmt.Errorf("content: %s: trailing data after the JSON object", o.file(name))
+		m, err := stringsObject(o, name, b)
+		if err != nil {
+			return err
 		}
 		for k, v := range m {
 			if strings.TrimSpace(v) == "" {

@@ -15,19 +15,10 @@ import (
 // catalogue file of its own).
 func operatorTextsDir(t *testing.T) string {
 	t.Helper()
-	dir := t.TempDir()
-	for lang, body := range map[string]string{
-		"de": `{"start.heading": "Willkommen bei der Testberatung"}`,
-		"fr": `{"write.heading": "Écrivez-nous ici, en toute sécurité"}`,
-	} {
-		if err := os.MkdirAll(filepath.Join(dir, lang), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(filepath.Join(dir, lang, "webclient.json"), []byte(body), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	return dir
+	return contentDir(t, map[string]string{
+		"de/webclient.json": `{"start.heading": "Willkommen bei der Testberatung"}`,
+		"fr/webclient.json": `{"write.heading": "Écrivez-nous ici, en toute sécurité"}`,
+	})
 }
 
 // TestLanguagesOperatorTexts: with texts of the web client in
