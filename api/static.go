@@ -21,6 +21,7 @@ import (
 	"github.com/valyala/fasthttp"
 
 	"lotse/content"
+	"lotse/internal/catalogue"
 )
 
 // The web client's page and its assets (webclient/dist, embedded by
@@ -147,9 +148,6 @@ const maxCatalogue = 64 << 10
 // hex digits of its SHA-256, upper case>.json (webclient/build.mjs).
 var catalogueName = regexp.MustCompile(`^/lang-([a-z]{2})-[A-Z0-9]{8}\.json$`)
 
-// placeholderRE is a {name} in a web client text (webclient/src/i18n.ts).
-var placeholderRE = regexp.MustCompile(`\{(\w+)\}`)
-
 // operatorCatalogues merges the operator's web client texts
 // (LOTSE_CONTENT_DIR/<lang>/webclient.json) into the built catalogue of
 // their language and serves the result under a name of its own hash, which
@@ -189,7 +187,7 @@ func (w *webFiles) operatorCatalogues(index []byte, site *content.Site) ([]byte,
 			if !known {
 				return nil, fmt.Errorf("content: %s: unknown key %q; the keys are those of webclient/src/lang/%s.json", over.File, k, lang)
 			}
-			if a, b := placeholders(over.Texts[k]), placeholders(was); !slices.Equal(a, b) {
+			if a, b := catalogue.Placeholders(over.Texts[k]), catalogue.Placeholders(was); !slices.Equal(a, b) {
 				return nil, fmt.Errorf("content: %s: key %q: placeholders {%s} differ from the built text's {%s}",
 					over.File, k, strings.Join(a, "} {"), strings.Join(b, "} {"))
 			}
@@ -220,16 +218,6 @@ func (w *webFiles) operatorCatalogues(index []byte, site *content.Site) ([]byte,
 	}
 	end += start
 	return append(append(append([]byte{}, index[:end]...), attrs.String()...), index[end:]...), nil
-}
-
-// placeholders are the sorted names of s's {placeholders}.
-func placeholders(s string) []string {
-	var out []string
-	for _, m := range placeholderRE.FindAllStringSubmatch(s, -1) {
-		out = append(out, m[1])
-	}
-	slices.Sort(out)
-	return out
 }
 
 // The marks in index.html that withSite fills.

@@ -18,6 +18,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"lotse/internal/catalogue"
 )
 
 // Web limits.
@@ -348,7 +350,7 @@ func operatorCatalogues(ctx context.Context, hc *http.Client, base string, page 
 			switch {
 			case !ok:
 				bad = append(bad, fmt.Sprintf("key %q is not in the published catalogue", k))
-			case !slices.Equal(webPlaceholders(v), webPlaceholders(was)):
+			case !slices.Equal(catalogue.Placeholders(v), catalogue.Placeholders(was)):
 				bad = append(bad, fmt.Sprintf("key %q: its placeholders differ from the published text's", k))
 			case v != was:
 				changed = append(changed, k)
@@ -369,17 +371,6 @@ func operatorCatalogues(ctx context.Context, hc *http.Client, base string, page 
 
 // publishedCatalogue is a catalogue file of the build (webclient/build.mjs).
 var publishedCatalogue = regexp.MustCompile(`^lang-([a-z]{2,3})-[A-Z0-9]{8}\.json$`)
-
-var webPlaceholderRE = regexp.MustCompile(`\{(\w+)\}`)
-
-func webPlaceholders(s string) []string {
-	var out []string
-	for _, m := range webPlaceholderRE.FindAllStringSubmatch(s, -1) {
-		out = append(out, m[1])
-	}
-	slices.Sort(out)
-	return out
-}
 
 // The places in index.html where mailboxd writes the operator's texts
 // (api/static.go, withSite), each as mailboxd fills it and as the build
