@@ -5,34 +5,19 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
-	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
 
 	"lotse/content"
+	"lotse/internal/mailboxdtest"
 )
 
 // builtCatalogue names body as webclient/build.mjs does.
 func builtCatalogue(lang, body string) string {
 	h := sha256.Sum256([]byte(body))
 	return "lang-" + lang + "-" + strings.ToUpper(hex.EncodeToString(h[:4])) + ".json"
-}
-
-func contentDir(t *testing.T, files map[string]string) string {
-	t.Helper()
-	dir := t.TempDir()
-	for name, body := range files {
-		p := filepath.Join(dir, filepath.FromSlash(name))
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	return dir
 }
 
 // TestOperatorCatalogues: an operator's webclient.json is merged into the
@@ -45,7 +30,7 @@ func TestOperatorCatalogues(t *testing.T) {
 	frBody := `{"title":"Bonjour","count":"{n} messages","exit":"Quitter la page"}`
 	files := map[string]string{"index.html": serviceIndex, builtCatalogue("de", deBody): deBody, builtCatalogue("fr", frBody): frBody}
 	load := func(over map[string]string) (*webFiles, error) {
-		site, err := content.Load(contentDir(t, over), content.Options{RetentionDays: 30})
+		site, err := content.Load(mailboxdtest.ContentDir(t, over), content.Options{RetentionDays: 30})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -10,6 +10,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"lotse/internal/mailboxdtest"
 )
 
 // defaultSlugs are the pages every language must have.
@@ -150,26 +152,11 @@ func TestExitURL(t *testing.T) {
 	}
 }
 
-func writeFiles(t *testing.T, files map[string]string) string {
-	t.Helper()
-	dir := t.TempDir()
-	for name, body := range files {
-		p := filepath.Join(dir, filepath.FromSlash(name))
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	return dir
-}
-
 const oneCentre = `{"centres": [{"id": "a", "name": "Stelle A", "organisation": "Träger A", "state": "DE-SN", "city": "Leipzig",
 	"languages": ["de", "cs"], "target_groups": ["women"], "services": {"de": "Beratung"}, "contact": {"email": "a@example.org"}, "anonymous": true}]}`
 
 func TestOverrides(t *testing.T) {
-	dir := writeFiles(t, map[string]string{
+	dir := mailboxdtest.ContentDir(t, map[string]string{
 		"de/faq.md":          "---\ntitle: Unsere Fragen\nnav: 70\n---\nEigener Text.\n",
 		"de/nur-deutsch.md":  "---\ntitle: Nur auf Deutsch\nnav: 90\n---\nText in deutscher Sprache.\n",
 		"en/imprint.md":      "---\ntitle: Imprint\nfooter: true\n---\nExample e. V., Example Street 1\n",
@@ -279,7 +266,7 @@ func TestBrokenContent(t *testing.T) {
 		{"wrong type", map[string]string{"centres.json": centre(func(m map[string]any) { m["anonymous"] = "ja" })}, []string{"centres.json", `entry 1 ("Stelle B")`, "anonymous: wrong type"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			dir := writeFiles(t, tc.files)
+			dir := mailboxdtest.ContentDir(t, tc.files)
 			s, err := Load(dir, Options{RetentionDays: 90})
 			if err == nil {
 				t.Fatalf("Load accepted it")
@@ -320,7 +307,7 @@ func TestEscaping(t *testing.T) {
 
 	evil := `<script>alert(1)</script>`
 	centres := strings.NewReplacer(`"Stelle A"`, `"`+strings.ReplaceAll(evil, `"`, `\"`)+`"`, `"Leipzig"`, `"\"><b>x</b>"`).Replace(oneCentre)
-	dir := writeFiles(t, map[string]string{
+	dir := mailboxdtest.ContentDir(t, map[string]string{
 		"de/faq.md":       "---\ntitle: " + evil + "\ndescription: \"><script>x</script>\n---\nText mit `<script>` als Code und 1 < 2 > 0 & so.\n",
 		"de/strings.json": `{"service_name": "` + strings.ReplaceAll(evil, `"`, `\"`) + `"}`,
 		"centres.json":    centres,

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"lotse/internal/catalogue"
+	"lotse/internal/mailboxdtest"
 )
 
 // TestLabels: every language beyond German and English has a label
@@ -84,7 +85,7 @@ func TestLabels(t *testing.T) {
 // English names states, target groups and languages in that language, and
 // falls back to English only where no label is drafted.
 func TestLabelsOnPages(t *testing.T) {
-	dir := writeFiles(t, map[string]string{"centres.json": oneCentre})
+	dir := mailboxdtest.ContentDir(t, map[string]string{"centres.json": oneCentre})
 	s, err := Load(dir, Options{RetentionDays: 90})
 	if err != nil {
 		t.Fatal(err)

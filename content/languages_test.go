@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"lotse/internal/catalogue"
+	"lotse/internal/mailboxdtest"
 )
 
 // TestStringsCatalogues: every language folder of the defaults is a
@@ -135,7 +136,7 @@ func TestLanguagePages(t *testing.T) {
 // by page; a page only English has shows in English, marked as such, with
 // the note in the reader's language; a key the source lacks is an error.
 func TestOperatorAddsLanguage(t *testing.T) {
-	dir := writeFiles(t, map[string]string{
+	dir := mailboxdtest.ContentDir(t, map[string]string{
 		"ar/strings.json":    `{"exit": "مغادرة فورية", "fallback_note": "ملاحظة من المشغل: هذه الصفحة بالإنجليزية."}`,
 		"ar/index.md":        "---\ntitle: استشارة\nnav: 1\n---\nنص المشغل هنا.\n",
 		"en/only-english.md": "---\ntitle: Only in English\nnav: 95\n---\nEnglish text of the operator.\n",
@@ -160,7 +161,7 @@ func TestOperatorAddsLanguage(t *testing.T) {
 		}
 	}
 
-	bad := writeFiles(t, map[string]string{"fr/strings.json": `{"exit": "Quitter", "no_such_key": "x"}`})
+	bad := mailboxdtest.ContentDir(t, map[string]string{"fr/strings.json": `{"exit": "Quitter", "no_such_key": "x"}`})
 	if _, err := Load(bad, Options{RetentionDays: 90}); err == nil || !strings.Contains(err.Error(), "no_such_key") {
 		t.Errorf("Load with an unknown key in fr/strings.json: %v", err)
 	}

@@ -4,6 +4,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"lotse/internal/mailboxdtest"
 )
 
 // TestWebClientOverride: <lang>/webclient.json of the operator's directory
@@ -11,7 +13,7 @@ import (
 // against the built catalogues); anything else, or a folder that is not a
 // language, stops the start with the file named.
 func TestWebClientOverride(t *testing.T) {
-	s, err := Load(writeFiles(t, map[string]string{"fr/webclient.json": `{"title": "Bienvenue"}`}), Options{RetentionDays: 90})
+	s, err := Load(mailboxdtest.ContentDir(t, map[string]string{"fr/webclient.json": `{"title": "Bienvenue"}`}), Options{RetentionDays: 90})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -35,7 +37,7 @@ func TestWebClientOverride(t *testing.T) {
 		"trailing":      {map[string]string{"en/webclient.json": `{"title": "a"} {}`}, []string{"trailing"}},
 		"bad language":  {map[string]string{"xx/webclient.json": `{"title": "a"}`}, []string{"xx", "unknown folder"}},
 	} {
-		_, err := Load(writeFiles(t, c.files), Options{RetentionDays: 90})
+		_, err := Load(mailboxdtest.ContentDir(t, c.files), Options{RetentionDays: 90})
 		if err == nil {
 			t.Errorf("%s: loaded", name)
 			continue

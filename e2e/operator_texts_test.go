@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
+
+	"lotse/internal/mailboxdtest"
 )
 
 // operatorTextsDir is an operator's content folder that changes one text
@@ -15,7 +17,7 @@ import (
 // catalogue file of its own).
 func operatorTextsDir(t *testing.T) string {
 	t.Helper()
-	return contentDir(t, map[string]string{
+	return mailboxdtest.ContentDir(t, map[string]string{
 		"de/webclient.json": `{"start.heading": "Willkommen bei der Testberatung"}`,
 		"fr/webclient.json": `{"write.heading": "Écrivez-nous ici, en toute sécurité"}`,
 	})

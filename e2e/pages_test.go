@@ -30,23 +30,7 @@ import (
 // example directory otherwise.
 func pagesContentDir(t *testing.T) string {
 	t.Helper()
-	return contentDir(t, map[string]string{"de/strings.json": `{"service_name": "Testberatung"}`})
-}
-
-// contentDir writes an operator's content folder: file path → contents.
-func contentDir(t *testing.T, files map[string]string) string {
-	t.Helper()
-	dir := t.TempDir()
-	for name, body := range files {
-		p := filepath.Join(dir, filepath.FromSlash(name))
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	return dir
+	return mailboxdtest.ContentDir(t, map[string]string{"de/strings.json": `{"service_name": "Testberatung"}`})
 }
 
 // TestPagesBrowser reads the information pages in Debian's Chromium against

@@ -3,6 +3,7 @@ package mailboxdtest
 import (
 	"bytes"
 	"context"
+	"os"
 	"path/filepath"
 
 	"filippo.io/age"
@@ -127,4 +128,21 @@ func NewMessageDoc(t TB, mailbox, mk, from, body string) *crypto.Document {
 		t.Fatal(err)
 	}
 	return d
+}
+
+// ContentDir writes a folder of files (slash path → contents) into a new
+// temporary folder and returns it: an operator's LOTSE_CONTENT_DIR.
+func ContentDir(t TB, files map[string]string) string {
+	t.Helper()
+	dir := t.TempDir()
+	for name, body := range files {
+		p := filepath.Join(dir, filepath.FromSlash(name))
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dir
 }
