@@ -277,6 +277,27 @@ func openCaseInDesk(t *testing.T, bctx context.Context, u, id, sel string) error
 	)
 }
 
+// unlockDeskAt opens the desk at u in a 1280×800 tab and unlocks it; the
+// tab's first action runs on bctx itself (a shorter context would close
+// the tab when it ends).
+func unlockDeskAt(t *testing.T, bctx context.Context, u string) {
+	t.Helper()
+	if err := chromedp.Do(bctx,
+		chromedp.EmulateViewport(1280, 800),
+		chromedp.Navigate(u),
+		chromedp.WaitVisible(chromedp.CSS("#passphrase")),
+	); err != nil {
+		t.Fatal(err)
+	}
+	if err := within(bctx, 30*time.Second,
+		chromedp.SendKeys(chromedp.CSS("#passphrase"), testPassphrase),
+		chromedp.Click(chromedp.CSS("#unlock-button")),
+		chromedp.WaitVisible(chromedp.CSS("#view-inbox")),
+	); err != nil {
+		t.Fatalf("unlock the desk: %v", err)
+	}
+}
+
 func within(ctx context.Context, d time.Duration, actions ...chromedp.Action[chromedp.Void]) error {
 	c, cancel := context.WithTimeout(ctx, d)
 	defer cancel()
@@ -602,17 +623,8 @@ func TestDeskTeamBrowser(t *testing.T) {
 	defer cancel()
 	tt := newTestTeam(t)
 	_, u := startDesk(t, tt.cfg, time.Minute)
-	if err := chromedp.Do(bctx,
-		chromedp.EmulateViewport(1280, 800),
-		chromedp.Navigate(u),
-		chromedp.WaitVisible(chromedp.CSS("#passphrase")),
-	); err != nil {
-		t.Fatal(err)
-	}
+	unlockDeskAt(t, bctx, u)
 	if err := within(bctx, 20*time.Second,
-		chromedp.SendKeys(chromedp.CSS("#passphrase"), testPassphrase),
-		chromedp.Click(chromedp.CSS("#unlock-button")),
-		chromedp.WaitVisible(chromedp.CSS("#view-inbox")),
 		chromedp.Click(chromedp.CSS("#tab-team")),
 		chromedp.WaitVisible(chromedp.CSS("#admin-card")),
 		chromedp.Click(chromedp.CSS("#invite-counsellor")),

@@ -130,19 +130,8 @@ func TestDeskRosterBrowser(t *testing.T) {
 	defer cancel()
 	tt := newTestTeam(t)
 	_, u := startDesk(t, tt.cfg, time.Minute)
-	// The tab's first action runs on bctx itself: a run under a shorter
-	// context would close the tab when that context ends.
-	if err := chromedp.Do(bctx,
-		chromedp.EmulateViewport(1280, 800),
-		chromedp.Navigate(u),
-		chromedp.WaitVisible(chromedp.CSS("#passphrase")),
-	); err != nil {
-		t.Fatal(err)
-	}
+	unlockDeskAt(t, bctx, u)
 	if err := within(bctx, 30*time.Second,
-		chromedp.SendKeys(chromedp.CSS("#passphrase"), testPassphrase),
-		chromedp.Click(chromedp.CSS("#unlock-button")),
-		chromedp.WaitVisible(chromedp.CSS("#view-inbox")),
 		chromedp.Click(chromedp.CSS("#tab-team")),
 		chromedp.WaitVisible(chromedp.CSS("#invite-none")),
 		chromedp.Click(chromedp.CSS("#invite-counsellor")),
@@ -226,13 +215,7 @@ func TestDeskInboxPagesBrowser(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, u := startDesk(t, tt.cfg, time.Minute)
-	if err := chromedp.Do(bctx,
-		chromedp.EmulateViewport(1280, 800),
-		chromedp.Navigate(u),
-		chromedp.WaitVisible(chromedp.CSS("#passphrase")),
-	); err != nil {
-		t.Fatal(err)
-	}
+	unlockDeskAt(t, bctx, u)
 	count := func() int {
 		k, err := chromedp.Run(bctx, chromedp.Evaluate[int](`document.querySelectorAll("#case-list button[data-case]").length`))
 		if err != nil {
@@ -241,9 +224,6 @@ func TestDeskInboxPagesBrowser(t *testing.T) {
 		return k
 	}
 	if err := within(bctx, 30*time.Second,
-		chromedp.SendKeys(chromedp.CSS("#passphrase"), testPassphrase),
-		chromedp.Click(chromedp.CSS("#unlock-button")),
-		chromedp.WaitVisible(chromedp.CSS("#view-inbox")),
 		chromedp.WaitVisible(chromedp.CSS("#case-more")),
 	); err != nil {
 		t.Fatalf("open the inbox: %v", err)
