@@ -79,14 +79,7 @@ func (c *Client) Cases(ctx context.Context, status string) ([]Case, error) {
 		q = url.Values{"status": {status}}
 	}
 	err := c.do(ctx, request{method: http.MethodGet, route: "/api/v1/cases", path: "/cases", query: q, want: http.StatusOK, out: &out,
-		check: func(route string) error {
-			for i := range out.Cases {
-				if err := checkCase(route, &out.Cases[i]); err != nil {
-					return err
-				}
-			}
-			return nil
-		}})
+		check: func(route string) error { return checkEach(route, out.Cases, checkCase) }})
 	if err != nil {
 		return nil, err
 	}
@@ -105,14 +98,7 @@ func (c *Client) CasesPage(ctx context.Context, status string, limit int, cursor
 		q.Set("cursor", cursor)
 	}
 	err := c.do(ctx, request{method: http.MethodGet, route: "/api/v1/cases", path: "/cases", query: q, want: http.StatusOK, out: &out,
-		check: func(route string) error {
-			for i := range out.Cases {
-				if err := checkCase(route, &out.Cases[i]); err != nil {
-					return err
-				}
-			}
-			return nil
-		}})
+		check: func(route string) error { return checkEach(route, out.Cases, checkCase) }})
 	if err != nil {
 		return nil, "", err
 	}
@@ -194,14 +180,7 @@ func (c *Client) PutKeyring(ctx context.Context, u KeyringUpdate) (*Keyring, err
 func (c *Client) Counsellors(ctx context.Context) ([]Counsellor, error) {
 	var out wire.CounsellorList
 	err := c.do(ctx, request{method: http.MethodGet, route: "/api/v1/counsellors", path: "/counsellors", want: http.StatusOK, out: &out,
-		check: func(route string) error {
-			for i := range out.Counsellors {
-				if err := checkCounsellor(route, &out.Counsellors[i]); err != nil {
-					return err
-				}
-			}
-			return nil
-		}})
+		check: func(route string) error { return checkEach(route, out.Counsellors, checkCounsellor) }})
 	if err != nil {
 		return nil, err
 	}
@@ -291,3 +270,13 @@ func (c *Client) Backup(ctx context.Context, w io.Writer) (int64, error) {
 }
 
 func casePath(id string) string { return "/cases/" + url.PathEscape(id) }
+
+// checkEach checks every item of a list the server sent.
+func checkEach[T any](route string, items []T, check func(string, *T) error) error {
+	for i := range items {
+		if err := check(route, &items[i]); err != nil {
+			return err
+		}
+	}
+	return nil
+}
