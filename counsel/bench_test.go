@@ -7,13 +7,13 @@ import (
 	"fmt"
 	"os"
 	"strconv"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"lotse/api/client"
 	"lotse/crypto"
+	"lotse/internal/mailboxdtest"
 	"lotse/mailbox"
 )
 
@@ -58,31 +58,23 @@ func newBenchInbox(b *testing.B) *benchInbox {
 		if err != nil {
 			b.Fatal(err)
 		}
-		var wg sync.WaitGroup
-		errs := make(chan error, benchSetupWorker)
-		for w := range benchSetupWorker {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				for j := w; j < benchPerCase-1; j += benchSetupWorker {
-					id, _ := crypto.NewDocumentID(rand.Reader)
-					d := &crypto.Document{V: 1, Type: "message", Mailbox: enq.keys.MailboxID, ID: id, MK: mk,
-						From: crypto.FromCounsellor, Name: "Anna", Sent: time.Now().UTC().Format(time.RFC3339), Lang: "de",
-						Body: fmt.Sprintf("Antwort %d: Guten Tag, wir sind für Sie da.", j)}
-					ct, err := crypto.SealDocument(d, teamR, enq.keys.Identity.Recipient())
-					if err == nil {
-						_, err = api.Reply(ctx, enq.keys.MailboxID, client.NewMessage{Epoch: team.Epoch, Ciphertext: ct})
-					}
-					if err != nil {
-						errs <- err
-						return
-					}
+		err = mailboxdtest.Parallel(benchSetupWorker, func(w int) error {
+			for j := w; j < benchPerCase-1; j += benchSetupWorker {
+				id, _ := crypto.NewDocumentID(rand.Reader)
+				d := &crypto.Document{V: 1, Type: "message", Mailbox: enq.keys.MailboxID, ID: id, MK: mk,
+					From: crypto.FromCounsellor, Name: "Anna", Sent: time.Now().UTC().Format(time.RFC3339), Lang: "de",
+					Body: fmt.Sprintf("Antwort %d: Guten Tag, wir sind für Sie da.", j)}
+				ct, err := crypto.SealDocument(d, teamR, enq.keys.Identity.Recipient())
+				if err == nil {
+					_, err = api.Reply(ctx, enq.keys.MailboxID, client.NewMessage{Epoch: team.Epoch, Ciphertext: ct})
 				}
-			}()
-		}
-		wg.Wait()
-		close(errs)
-		if err := <-errs; err != nil {
+				if err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -208,30 +200,21 @@ func seedCases(b testing.TB, path string, n int) {
 	defer st.Close()
 	ct := []byte("age-encryption.org/v1 placeholder: the list never decrypts a message")
 	var next atomic.Int64
-	var wg sync.WaitGroup
-	errs := make(chan error, 256)
-	for range 256 {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for {
-				i := next.Add(1)
-				if i > int64(n) {
-					return
-				}
-				var ver [32]byte
-				rand.Read(ver[:])
-				mid := fmt.Sprintf("%032x", i) // unique, and of the id's form
-				if _, err := st.CreateMailbox(mid, ver, 1, ct); err != nil {
-					errs <- err
-					return
-				}
+	err = mailboxdtest.Parallel(256, func(int) error {
+		for {
+			i := next.Add(1)
+			if i > int64(n) {
+				return nil
 			}
-		}()
-	}
-	wg.Wait()
-	close(errs)
-	if err := <-errs; err != nil {
+			var ver [32]byte
+			rand.Read(ver[:])
+			mid := fmt.Sprintf("%032x", i) // unique, and of the id's form
+			if _, err := st.CreateMailbox(mid, ver, 1, ct); err != nil {
+				return err
+			}
+		}
+	})
+	if err != nil {
 		b.Fatal(err)
 	}
 }
