@@ -153,6 +153,11 @@ func TestBadInput(t *testing.T) {
 				body: map[string]any{"epoch": epoch, "ciphertext": b64s(ct)}}
 		}
 	}
+	purgeWith := func(token func() string, body string) func() request {
+		return func() request {
+			return request{method: "POST", path: "/api/v1/cases/purge", auth: token(), body: body}
+		}
+	}
 	answered := func(id string, key *age.HybridIdentity) (nonce []byte, resp [32]byte) {
 		ct, nonce, _ := e.challenge(id)
 		resp, err := crypto.AnswerChallenge(ct, key, id)
@@ -442,6 +447,19 @@ func TestBadInput(t *testing.T) {
 		{"delete case: unknown", func() request {
 			return request{method: "DELETE", path: "/api/v1/cases/" + newEnquirer(t).id, auth: f.admin()}
 		}, 404, "not_found"},
+		// A window holding every case: a refusal that deleted anything shows.
+		{"purge: not an admin", purgeWith(f.member, `{"from":"2000-01-01","to":"2100-01-01"}`), 403, "forbidden"},
+		{"purge: no token", purgeWith(func() string { return "" }, `{"from":"2000-01-01","to":"2100-01-01"}`), 401, "unauthorized"},
+		{"purge: from missing", purgeWith(f.admin, `{"to":"2100-01-01"}`), 400, "bad_request"},
+		{"purge: to missing", purgeWith(f.admin, `{"from":"2000-01-01"}`), 400, "bad_request"},
+		{"purge: to before from", purgeWith(f.admin, `{"from":"2100-01-01","to":"2000-01-01"}`), 400, "bad_request"},
+		{"purge: empty window", purgeWith(f.admin, `{"from":"2000-01-01","to":"2000-01-01"}`), 400, "bad_request"},
+		{"purge: a time, not a date", purgeWith(f.admin, `{"from":"2000-01-01T00:00:00Z","to":"2100-01-01"}`), 400, "bad_request"},
+		{"purge: one-digit month", purgeWith(f.admin, `{"from":"2000-1-01","to":"2100-01-01"}`), 400, "bad_request"},
+		{"purge: no such day", purgeWith(f.admin, `{"from":"2000-02-30","to":"2100-01-01"}`), 400, "bad_request"},
+		{"purge: dry_run a string", purgeWith(f.admin, `{"from":"2000-01-01","to":"2100-01-01","dry_run":"no"}`), 400, "bad_request"},
+		{"purge: unknown field", purgeWith(f.admin, `{"from":"2000-01-01","to":"2100-01-01","all":true}`), 400, "bad_request"},
+		{"purge: trailing data", purgeWith(f.admin, `{"from":"2000-01-01","to":"2100-01-01"}{}`), 400, "bad_request"},
 
 		// Keyring.
 		{"keyring: not an admin", keyringWith(f.member, nil), 403, "forbidden"},

@@ -68,6 +68,7 @@ func (s *Server) newApp() *fiber.App {
 	s.route(app, fiber.MethodPost, v1+"/auth/session", s.postSession)
 	s.route(app, fiber.MethodDelete, v1+"/auth/session", s.deleteSession)
 	s.route(app, fiber.MethodGet, v1+"/cases", s.getCases)
+	s.route(app, fiber.MethodPost, v1+"/cases/purge", s.purgeCases)
 	s.route(app, fiber.MethodGet, v1+"/cases/:id", s.getCase)
 	s.route(app, fiber.MethodPost, v1+"/cases/:id/messages", s.postCounsellorMessage)
 	s.route(app, fiber.MethodPatch, v1+"/cases/:id", s.patchCase)

@@ -40,6 +40,7 @@ var commands = map[string]func(c *cmd) action{
 	"delete":      deleteCommand,
 	"backup":      backupCommand,
 	"compact":     compactCommand,
+	"purge":       purgeCommand,
 	"desk":        deskCommand,
 }
 

@@ -34,6 +34,7 @@ var (
 	mDoingListCases              = msg{"doing.list_cases"}
 	mDoingListInvites            = msg{"doing.list_invites"}
 	mDoingLogIn                  = msg{"doing.log_in"}
+	mDoingPurgeCases             = msg{"doing.purge_cases"}
 	mDoingPutKeyring             = msg{"doing.put_keyring"}
 	mDoingReadRoster             = msg{"doing.read_roster"}
 	mDoingRegister               = msg{"doing.register"}
@@ -111,6 +112,7 @@ var (
 	mErrPassphraseTooShort       = msg{"error.passphrase_too_short"}
 	mErrPassphrasesDiffer        = msg{"error.passphrases_differ"}
 	mErrPlainHttp                = msg{"error.plain_http"}
+	mErrPurgeWindow              = msg{"error.purge_window"}
 	mErrReadCasePin              = msg{"error.read_case_pin"}
 	mErrReadCentresPin           = msg{"error.read_centres_pin"}
 	mErrReadConfig               = msg{"error.read_config"}
@@ -153,6 +155,8 @@ var (
 	mFlagNoBrowser               = msg{"flag.no_browser"}
 	mFlagNone                    = msg{"flag.none"}
 	mFlagPassphraseFile          = msg{"flag.passphrase_file"}
+	mFlagPurgeFrom               = msg{"flag.purge_from"}
+	mFlagPurgeTo                 = msg{"flag.purge_to"}
 	mFlagServer                  = msg{"flag.server"}
 	mFlagServerExample           = msg{"flag.server_example"}
 	mFlagSetup                   = msg{"flag.setup"}
@@ -192,9 +196,11 @@ var (
 	mHintPassTeamFingerprint     = msg{"hint.pass_team_fingerprint"}
 	mHintPassYesConfirm          = msg{"hint.pass_yes_confirm"}
 	mHintPassYesDelete           = msg{"hint.pass_yes_delete"}
+	mHintPassYesPurge            = msg{"hint.pass_yes_purge"}
 	mHintPassYesReject           = msg{"hint.pass_yes_reject"}
 	mHintPassYesRemove           = msg{"hint.pass_yes_remove"}
 	mHintPassphraseFileForm      = msg{"hint.passphrase_file_form"}
+	mHintPurgeUsage              = msg{"hint.purge_usage"}
 	mHintRemovedRejoin           = msg{"hint.removed_rejoin"}
 	mHintRosterListsCounsellors  = msg{"hint.roster_lists_counsellors"}
 	mHintRosterListsIds          = msg{"hint.roster_lists_ids"}
@@ -224,6 +230,7 @@ var (
 	mAskNewPassphrase            = msg{"prompt.new_passphrase"}
 	mAskPassphrase               = msg{"prompt.passphrase"}
 	mAskPassphraseAgain          = msg{"prompt.passphrase_again"}
+	mAskPurgeCases               = msg{"prompt.purge_cases"}
 	mAskRejectCounsellor         = msg{"prompt.reject_counsellor"}
 	mAskRemoveCounsellor         = msg{"prompt.remove_counsellor"}
 	mAskSetupToken               = msg{"prompt.setup_token"}
@@ -259,6 +266,8 @@ var (
 	mOutOpenDesk                 = msg{"text.open_desk"}
 	mOutPinnedTeamFingerprint    = msg{"text.pinned_team_fingerprint"}
 	mOutPublishFingerprint       = msg{"text.publish_fingerprint"}
+	mOutPurgeNone                = msg{"text.purge_none"}
+	mOutPurged                   = msg{"text.purged"}
 	mOutReadOutFingerprint       = msg{"text.read_out_fingerprint"}
 	mOutRejected                 = msg{"text.rejected"}
 	mOutRemoved                  = msg{"text.removed"}

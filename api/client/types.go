@@ -26,4 +26,5 @@ type (
 	Registration   = wire.Registration
 	Registered     = wire.Registered
 	Compaction     = wire.Compaction
+	CasePurge      = wire.CasePurge
 )

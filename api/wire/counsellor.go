@@ -233,3 +233,21 @@ type Compaction struct {
 	BytesAfter  int64 `json:"bytes_after"`  // and after the compaction
 	DurationMS  int64 `json:"duration_ms"`  // purge and compaction
 }
+
+// CasePurgeRequest is the body of POST /api/v1/cases/purge (PROTOCOL.md
+// §6.8, an extension): the window of creation days, from inclusive, to
+// exclusive, both "YYYY-MM-DD" in UTC, as the store keeps a case's creation
+// as a day only.
+type CasePurgeRequest struct {
+	From   string `json:"from"`
+	To     string `json:"to"`
+	DryRun bool   `json:"dry_run"` // count only, delete nothing
+}
+
+// CasePurge is the answer to POST /api/v1/cases/purge: how many unanswered
+// new cases the window held and how many were deleted (0 on a dry run;
+// fewer than matched when a counsellor answered one meanwhile).
+type CasePurge struct {
+	Matched int `json:"matched"`
+	Deleted int `json:"deleted"`
+}

@@ -176,6 +176,28 @@ export interface Compaction {
 }
 
 /**
+ * CasePurgeRequest is the body of POST /api/v1/cases/purge (PROTOCOL.md
+ * §6.8, an extension): the window of creation days, from inclusive, to
+ * exclusive, both "YYYY-MM-DD" in UTC, as the store keeps a case's creation
+ * as a day only.
+ */
+export interface CasePurgeRequest {
+  from: string;
+  to: string;
+  dry_run: boolean; // count only, delete nothing
+}
+
+/**
+ * CasePurge is the answer to POST /api/v1/cases/purge: how many unanswered
+ * new cases the window held and how many were deleted (0 on a dry run;
+ * fewer than matched when a counsellor answered one meanwhile).
+ */
+export interface CasePurge {
+  matched: number;
+  deleted: number;
+}
+
+/**
  * Team is GET /api/v1/team: the newest epoch and its team recipient.
  * Clients compute the fingerprint themselves; the server's is a
  * convenience.
