@@ -188,6 +188,7 @@ func (d *Desk) routes() *http.ServeMux {
 	m.HandleFunc("GET /api/invites", d.getInvites)
 	m.HandleFunc("DELETE /api/invites/{id}", d.deleteInvite)
 	m.HandleFunc("POST /api/reject", d.postReject)
+	m.HandleFunc("POST /api/purge", d.postPurge)
 	m.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeErr(w, http.StatusNotFound, "not_found", errors.New("no such request"))
 	})
@@ -648,4 +649,29 @@ func (d *Desk) postReject(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"id": req.ID, "state": "rejected"})
+}
+
+// postPurge deletes (admins) the unanswered new cases created on a day in
+// [from, to): a flood of fake enquiries. With dry_run it only counts, so
+// the page can show the number before the counsellor confirms.
+func (d *Desk) postPurge(w http.ResponseWriter, r *http.Request) {
+	s := d.session(w)
+	if s == nil {
+		return
+	}
+	var req struct {
+		From   string `json:"from"`
+		To     string `json:"to"`
+		DryRun bool   `json:"dry_run"`
+	}
+	if err := readBody(r, &req); err != nil {
+		writeErr(w, http.StatusBadRequest, "bad_request", errors.New("malformed request"))
+		return
+	}
+	res, err := s.PurgeCases(r.Context(), req.From, req.To, req.DryRun)
+	if err != nil {
+		d.fail(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, res)
 }

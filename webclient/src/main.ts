@@ -216,6 +216,7 @@ function errorText(err: unknown): string {
       case "too_large": return t("write.tooLong");
       case "team_not_ready": return t("err.teamNotReady");
       case "storage_full": return t("err.storageFull");
+      case "busy": return t("err.busy");
       case "unauthorized": return t("err.session");
     }
     if (err.status >= 502 && err.status <= 504) return t("err.unreachable");

@@ -205,6 +205,9 @@ export class DeskAPI {
   invites = async (): Promise<OpenInvite[]> => (await this.call<{ invites: OpenInvite[] | null }>("GET", "invites")).invites ?? [];
   revokeInvite = (id: string): Promise<{ id: string; revoked: boolean }> => this.call("DELETE", `invites/${encodeURIComponent(id)}`, {});
   reject = (id: string): Promise<{ id: string; state: string }> => this.call("POST", "reject", { id });
+  /** purge counts (dryRun) or deletes the unanswered new cases created on a day in [from, to). */
+  purge = (from: string, to: string, dryRun: boolean): Promise<wire.CasePurge> =>
+    this.call("POST", "purge", { from, to, dry_run: dryRun });
 
   /** follow reads the event stream with fetch (EventSource cannot send the
    * header) and hands each event to handler; it reconnects after a pause

@@ -678,6 +678,27 @@ async function removeMember(c: Counsellor): Promise<void> {
   renderTeam();
 }
 
+/** purge deletes a flood of unanswered new cases after showing how many. */
+async function purge(): Promise<void> {
+  const from = $<HTMLInputElement>("purge-from").value;
+  const to = $<HTMLInputElement>("purge-to").value;
+  const msg = $("purge-msg");
+  msg.textContent = "";
+  try {
+    const dry = await desk.api.purge(from, to, true);
+    if (dry.matched === 0) {
+      msg.textContent = t("admin.purgenone");
+      return;
+    }
+    if (!(await confirmDialog(t("admin.purgeconfirm", { n: dry.matched, from, to }), t("admin.purgestart")))) return;
+    const res = await desk.api.purge(from, to, false);
+    msg.textContent = t("admin.purged", { n: res.deleted });
+    await loadCases();
+  } catch (err) {
+    msg.textContent = errorText(err);
+  }
+}
+
 async function invite(admin: boolean): Promise<void> {
   try {
     const res = await desk.api.invite(admin);
@@ -882,6 +903,10 @@ function wire(): void {
     void submitApprove();
   });
   on("invite-counsellor", "click", () => void invite(false));
+  on("purge-form", "submit", (e) => {
+    e.preventDefault();
+    void purge();
+  });
   on("invite-admin", "click", () => void invite(true));
   document.addEventListener("keydown", (e) => {
     if (!e.altKey || !unlocked() || desk.state?.me.state === "pending") return;
