@@ -1,6 +1,9 @@
 package api
 
 import (
+	"crypto/hmac"
+	"crypto/rand"
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"io"
@@ -43,9 +46,9 @@ const (
 
 var errBusy = &apiError{fiber.StatusServiceUnavailable, "busy", "the server is busy, try again shortly", busyRetry}
 
-// prefixKey is the client prefix an address counts against: the address
-// masked to the configured bits (IPv4-mapped IPv6 counts as IPv4).
-func (s *Server) prefixKey(a netip.Addr) string {
+// clientPrefix is the client prefix an address counts against: the
+// address masked to the configured bits (IPv4-mapped IPv6 counts as IPv4).
+func (s *Server) clientPrefix(a netip.Addr) netip.Prefix {
 	a = a.Unmap()
 	bits := s.cfg.IPv6Prefix
 	if a.Is4() {
@@ -53,10 +56,14 @@ func (s *Server) prefixKey(a netip.Addr) string {
 	}
 	p, err := a.Prefix(bits)
 	if err != nil {
-		return a.String()
+		return netip.PrefixFrom(a, a.BitLen())
 	}
-	return p.String()
+	return p
 }
+
+// prefixKey is clientPrefix as the rate limiters' input, which they hash
+// at once (state.go).
+func (s *Server) prefixKey(a netip.Addr) string { return s.clientPrefix(a).String() }
 
 // addrKey is prefixKey of an address in text; text that is no address
 // (a proxy's odd header) is its own key.
@@ -207,11 +214,12 @@ func (s *Server) readBody(ctx *fasthttp.RequestCtx) (taken int64, err *apiError)
 // client of its own against the server's total.
 type connLimitListener struct {
 	net.Listener
-	key func(netip.Addr) string
-	max int
+	prefix func(netip.Addr) netip.Prefix
+	max    int
+	hash   [32]byte // HMAC key: the counter holds no address in clear
 
 	mu   sync.Mutex
-	open map[string]int
+	open map[[32]byte]int
 }
 
 // wideConns is how many clients' worth of connections one IPv6 /48 holds.
@@ -223,7 +231,11 @@ func (s *Server) limitConns(ln net.Listener) net.Listener {
 		// its clients' connections.
 		return ln
 	}
-	return &connLimitListener{Listener: ln, key: s.prefixKey, max: s.cfg.ConnsPerAddress, open: map[string]int{}}
+	l := &connLimitListener{Listener: ln, prefix: s.clientPrefix, max: s.cfg.ConnsPerAddress, open: map[[32]byte]int{}}
+	if _, err := rand.Read(l.hash[:]); err != nil {
+		panic("api: crypto/rand failed: " + err.Error())
+	}
+	return l
 }
 
 func (l *connLimitListener) Accept() (net.Conn, error) {
@@ -237,11 +249,12 @@ func (l *connLimitListener) Accept() (net.Conn, error) {
 			return c, nil
 		}
 		a := ap.Addr().Unmap()
-		keys := []string{l.key(a)}
+		p := l.prefix(a)
+		keys := [][32]byte{l.keyOf(p)}
 		limits := []int{l.max}
 		if a.Is6() {
-			if p, err := a.Prefix(48); err == nil && p.Bits() < l.keyBits(a) {
-				keys, limits = append(keys, "wide "+p.String()), append(limits, wideConns*l.max)
+			if w, err := a.Prefix(48); err == nil && w.Bits() < p.Bits() {
+				keys, limits = append(keys, l.keyOf(w)), append(limits, wideConns*l.max)
 			}
 		}
 		if !l.take(keys, limits) {
@@ -252,18 +265,20 @@ func (l *connLimitListener) Accept() (net.Conn, error) {
 	}
 }
 
-// keyBits is how many bits of a the per-client key keeps.
-func (l *connLimitListener) keyBits(a netip.Addr) int {
-	p, err := netip.ParsePrefix(l.key(a))
-	if err != nil {
-		return 128
-	}
-	return p.Bits()
+// keyOf is the counter's key of a client prefix: an HMAC under a key that
+// lives only in this process.
+func (l *connLimitListener) keyOf(p netip.Prefix) [32]byte {
+	m := hmac.New(sha256.New, l.hash[:])
+	b, _ := p.MarshalBinary()
+	m.Write(b)
+	var k [32]byte
+	m.Sum(k[:0])
+	return k
 }
 
 // take counts a connection against every key, or against none if any is
 // full.
-func (l *connLimitListener) take(keys []string, limits []int) bool {
+func (l *connLimitListener) take(keys [][32]byte, limits []int) bool {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	for i, k := range keys {
@@ -277,7 +292,7 @@ func (l *connLimitListener) take(keys []string, limits []int) bool {
 	return true
 }
 
-func (l *connLimitListener) release(keys []string) {
+func (l *connLimitListener) release(keys [][32]byte) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	for _, k := range keys {
