@@ -583,6 +583,18 @@ func (d *Desk) postApprove(w http.ResponseWriter, r *http.Request) {
 }
 
 func (d *Desk) postRemove(w http.ResponseWriter, r *http.Request) {
+	d.onCounsellor(w, r, func(ctx context.Context, s *Session, id string) (any, error) {
+		if err := s.Remove(ctx, id); err != nil {
+			return nil, err
+		}
+		team, _ := s.Team(ctx)
+		return map[string]any{"id": id, "team": team}, nil
+	})
+}
+
+// onCounsellor runs an admin's action on the counsellor whose id the body
+// names ({"id": …}) and answers with what it returns.
+func (d *Desk) onCounsellor(w http.ResponseWriter, r *http.Request, do func(context.Context, *Session, string) (any, error)) {
 	s := d.session(w)
 	if s == nil {
 		return
@@ -594,12 +606,12 @@ func (d *Desk) postRemove(w http.ResponseWriter, r *http.Request) {
 		writeErr(w, http.StatusBadRequest, "bad_request", errors.New("malformed request"))
 		return
 	}
-	if err := s.Remove(r.Context(), req.ID); err != nil {
+	out, err := do(r.Context(), s, req.ID)
+	if err != nil {
 		d.fail(w, err)
 		return
 	}
-	team, _ := s.Team(r.Context())
-	writeJSON(w, http.StatusOK, map[string]any{"id": req.ID, "team": team})
+	writeJSON(w, http.StatusOK, out)
 }
 
 func (d *Desk) getInvites(w http.ResponseWriter, r *http.Request) {
@@ -633,22 +645,12 @@ func (d *Desk) deleteInvite(w http.ResponseWriter, r *http.Request) {
 }
 
 func (d *Desk) postReject(w http.ResponseWriter, r *http.Request) {
-	s := d.session(w)
-	if s == nil {
-		return
-	}
-	var req struct {
-		ID string `json:"id"`
-	}
-	if err := readBody(r, &req); err != nil || !isCounsellorID(req.ID) {
-		writeErr(w, http.StatusBadRequest, "bad_request", errors.New("malformed request"))
-		return
-	}
-	if err := s.Reject(r.Context(), req.ID); err != nil {
-		d.fail(w, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, map[string]any{"id": req.ID, "state": "rejected"})
+	d.onCounsellor(w, r, func(ctx context.Context, s *Session, id string) (any, error) {
+		if err := s.Reject(ctx, id); err != nil {
+			return nil, err
+		}
+		return map[string]any{"id": id, "state": "rejected"}, nil
+	})
 }
 
 // postPurge deletes (admins) the unanswered new cases created on a day in
