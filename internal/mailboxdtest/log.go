@@ -58,24 +58,21 @@ func (l *LogBuffer) Wait(re *regexp.Regexp, offset int, timeout time.Duration, q
 	defer deadline.Stop()
 	for {
 		l.mu.Lock()
-		m := re.FindSubmatch(l.b.Bytes()[min(offset, l.b.Len()):])
+		m := submatches(re, completeLines(l.b.Bytes()[min(offset, l.b.Len()):]))
 		if l.changed == nil {
 			l.changed = make(chan struct{})
 		}
 		changed := l.changed
 		l.mu.Unlock()
 		if m != nil {
-			out := make([]string, len(m))
-			for i, s := range m {
-				out[i] = string(s)
-			}
-			return out, nil
+			return m, nil
 		}
 		select {
 		case <-changed:
 		case <-quit:
-			// The last write may have come just before the end.
-			if m := re.FindStringSubmatch(l.From(offset)); m != nil {
+			// The writer ended: its last line is complete even without a
+			// newline, and may have come just before the end.
+			if m := submatches(re, []byte(l.From(offset))); m != nil {
 				return m, nil
 			}
 			return nil, fmt.Errorf("no line matching %q: %w", re, errQuit)
@@ -83,4 +80,23 @@ func (l *LogBuffer) Wait(re *regexp.Regexp, offset int, timeout time.Duration, q
 			return nil, fmt.Errorf("no line matching %q within %v", re, timeout)
 		}
 	}
+}
+
+// submatches is re's first match in b as strings, or nil.
+func submatches(re *regexp.Regexp, b []byte) []string {
+	m := re.FindSubmatch(b)
+	if m == nil {
+		return nil
+	}
+	out := make([]string, len(m))
+	for i, s := range m {
+		out[i] = string(s)
+	}
+	return out
+}
+
+// completeLines cuts b after its last newline: a line still being written
+// (a process writes a log line in more than one call) must not match.
+func completeLines(b []byte) []byte {
+	return b[:bytes.LastIndexByte(b, '\n')+1]
 }

@@ -23,7 +23,8 @@ func TestLogBufferWait(t *testing.T) {
 	go func() {
 		defer close(written)
 		time.Sleep(20 * time.Millisecond)
-		l.Write([]byte("new: 4"))
+		l.Write([]byte("new: 4")) // half a line: it must not match yet
+		time.Sleep(20 * time.Millisecond)
 		l.Write([]byte("2\n"))
 	}()
 	m, err := l.Wait(re, from, 5*time.Second, nil)
