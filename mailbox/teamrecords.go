@@ -40,6 +40,10 @@ var (
 // Bounds of the records.
 const (
 	MaxCaseRecords = 500
+	// MaxCaseRecordBytes bounds a case's record ciphertexts together, so
+	// that the answer listing them stays a few MiB: 500 notes of the
+	// largest bucket would be 34 MiB.
+	MaxCaseRecordBytes = 4 << 20
 	// MaxRecordBytes bounds one record's ciphertext: the team's largest
 	// (512 KiB of plaintext) has about 520 KiB.
 	MaxRecordBytes = 1 << 20
@@ -50,7 +54,7 @@ const (
 )
 
 // ErrRecordsFull is a record refused because its case holds
-// MaxCaseRecords.
+// MaxCaseRecords, or MaxCaseRecordBytes with it.
 var ErrRecordsFull = errors.New("mailbox: case records full")
 
 var (
@@ -127,12 +131,29 @@ func (s *Store) AddCaseRecord(id, kind, author string, ciphertext []byte) (strin
 		if b := tx.Bucket(bucketRecords).Bucket(key); b != nil && b.Sequence() >= MaxCaseRecords {
 			return nil, ErrRecordsFull
 		}
+		if n, err := recordBytes(tx, key); err != nil || n+int64(len(ciphertext)) > MaxCaseRecordBytes {
+			return nil, orErr(err, ErrRecordsFull)
+		}
 		return func() error { return appendRecord(tx, key, meta, ciphertext) }, nil
 	})
 	if err != nil {
 		return "", err
 	}
 	return meta.ID, nil
+}
+
+// recordBytes sums the record ciphertexts of records/<name>.
+func recordBytes(tx *bolt.Tx, name []byte) (int64, error) {
+	cb := tx.Bucket(bucketRecordCiphertexts).Bucket(name)
+	if cb == nil {
+		return 0, nil
+	}
+	var n int64
+	err := cb.ForEach(func(_, v []byte) error {
+		n += int64(len(v))
+		return nil
+	})
+	return n, err
 }
 
 // appendRecord writes a record under the next seq of records/<name>.

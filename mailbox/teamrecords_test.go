@@ -105,6 +105,22 @@ func TestCaseRecordsBound(t *testing.T) {
 	if err != nil || len(rs) != MaxCaseRecords {
 		t.Fatalf("%d records, %v", len(rs), err)
 	}
+
+	// The bytes of a case's records are bounded too.
+	other := mailboxID(3)
+	if _, err := s.CreateMailbox(other, [32]byte{}, 1, ciphertext(4240, "")); err != nil {
+		t.Fatal(err)
+	}
+	big := ciphertext(MaxRecordBytes, "b")
+	for range MaxCaseRecordBytes / MaxRecordBytes {
+		if _, err := s.AddCaseRecord(other, RecordNote, admin.ID, big); err != nil {
+			t.Fatal(err)
+		}
+	}
+	refused(t, s, ErrRecordsFull, func() error {
+		_, err := s.AddCaseRecord(other, RecordNote, admin.ID, ciphertext(1, "x"))
+		return err
+	})
 }
 
 func TestTeamRecordsKeepTwo(t *testing.T) {
