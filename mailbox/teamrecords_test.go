@@ -358,49 +358,50 @@ func TestAuditTeamMemory(t *testing.T) {
 	seq1 := seqKey(1)
 	for _, tc := range []struct {
 		name  string
-		plant func(tx *boltTx) error
+		plant func(tx *bolt.Tx) error
 		want  Violation
 	}{
-		{"records of a deleted case", func(tx *boltTx) error {
+		{"records of a deleted case", func(tx *bolt.Tx) error {
 			return appendRecord(tx, []byte(gone), recordMeta{ID: "AAAAAAAAAAAAAAAAAAAAAA", Kind: RecordNote, Author: admin.ID, Created: "2027-02-26T13:00:00Z"}, ciphertext(1100, ""))
 		}, Violation{Path: "records", Key: gone, Problem: "kept of a case whose mailbox does not exist (of a deleted mailbox?)"}},
-		{"actions of a deleted case", func(tx *boltTx) error {
+		{"actions of a deleted case", func(tx *bolt.Tx) error {
 			return appendActions(tx, []byte(gone), []actionRecord{{Action: ActionClosed, By: admin.ID, At: "2027-02-26T13:00:00Z"}})
 		}, Violation{Path: "actions", Key: gone, Problem: "kept of a case whose mailbox does not exist (of a deleted mailbox?)"}},
-		{"record without its ciphertext", func(tx *boltTx) error {
+		{"record without its ciphertext", func(tx *bolt.Tx) error {
 			return tx.Bucket(bucketRecordCiphertexts).Bucket([]byte(id)).Delete(seq1)
 		}, Violation{Path: "records/" + id, Problem: "1 records and 0 record ciphertexts under different keys"}},
-		{"plaintext note", func(tx *boltTx) error {
+		{"plaintext note", func(tx *bolt.Tx) error {
 			return tx.Bucket(bucketRecordCiphertexts).Bucket([]byte(id)).Put(seq1, []byte("Rückruf morgen"))
 		}, Violation{Path: "record_ciphertexts/" + id, Key: ShowKey(seq1), Problem: "case record ciphertext: not a record"}},
-		{"unknown author", func(tx *boltTx) error {
+		{"unknown author", func(tx *bolt.Tx) error {
 			b := tx.Bucket(bucketRecords).Bucket([]byte(RecordDirectory))
 			v := bytes.Replace(b.Get(seq1), []byte(`"author":"`+admin.ID+`"`), []byte(`"author":"ghost"`), 1)
 			return b.Put(seq1, v)
 		}, Violation{Path: "records/directory", Key: ShowKey(seq1), Field: "author", Problem: `counsellor "ghost" does not exist`}},
 	} {
-		t.Run(tc.name, func(t *testing.T) {
-			path := filepath.Join(t.TempDir(), "planted.db")
-			if err := os.WriteFile(path, clean, 0o600); err != nil {
-				t.Fatal(err)
-			}
-			db, err := bolt.Open(path, 0o600, nil)
-			if err != nil {
-				t.Fatal(err)
-			}
-			err = db.Update(tc.plant)
-			db.Close()
-			if err != nil {
-				t.Fatal(err)
-			}
-			found := false
-			vs := audit(t, path).Violations
-			for _, v := range vs {
-				found = found || v == tc.want
-			}
-			if !found {
-				t.Fatalf("violations %v, want %v", vs, tc.want)
-			}
-		})
+		t.Run(tc.name, func(t *testing.T) { auditPlanted(t, clean, tc.plant, tc.want) })
+	}
+}
+
+// auditPlanted writes the data file clean anew, plants something in it and
+// requires the auditor to report want.
+func auditPlanted(t *testing.T, clean []byte, plant func(tx *bolt.Tx) error, want Violation) {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "planted.db")
+	if err := os.WriteFile(path, clean, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	db, err := bolt.Open(path, 0o600, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = db.Update(plant)
+	db.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	vs := audit(t, path).Violations
+	if !slices.Contains(vs, want) {
+		t.Fatalf("violations %v, want %v", vs, want)
 	}
 }
