@@ -3,8 +3,9 @@ package client_test
 // What the team writes for itself (PROTOCOL.md §11), against a real
 // mailboxd on a real data file: records round-trip as sealed, kinds and
 // order hold, the team keeps its newest two, desks hear of each record,
-// the action record follows PATCH, DELETE and the bulk purge, and what
-// was kept of a deleted case is physically gone after compaction.
+// the action record follows PATCH, DELETE and the bulk purge, a backup
+// carries all of it to a server started from it, and what was kept of a
+// deleted case is physically gone after compaction.
 
 import (
 	"bytes"
@@ -13,6 +14,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -206,6 +208,7 @@ func TestTeamRecordsOnMailboxd(t *testing.T) {
 	if b, _ := os.ReadFile(backup); !bytes.Contains(b, tail) {
 		t.Fatal("the backup lacks the note's ciphertext")
 	}
+	restoredServes(t, ctx, backup, tm, id, rs, team, cd.Actions)
 
 	// Deleting the case deletes its records and actions and leaves a
 	// tombstone; the bulk purge leaves one too.
@@ -266,5 +269,42 @@ func auditClean(t *testing.T, path string) {
 		if c.Found != 0 {
 			t.Errorf("canary %d found %d times", c.Line, c.Found)
 		}
+	}
+}
+
+// restoredServes starts a second mailboxd on a copy of a backup and
+// requires it to serve the records and actions the first one did.
+func restoredServes(t *testing.T, ctx context.Context, backup string, tm *mailboxdtest.Team, id string, records, team []client.Record, actions []client.Action) {
+	t.Helper()
+	b, err := os.ReadFile(backup)
+	if err != nil {
+		t.Fatal(err)
+	}
+	db := filepath.Join(t.TempDir(), "restored.db")
+	if err := os.WriteFile(db, b, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	srv := mailboxdtest.Start(t, mailboxdtest.Options{Env: mailboxdtest.LoadEnv(), DB: db})
+	defer srv.Stop()
+	c, err := client.New(srv.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sess, err := c.Login(ctx, tm.AdminID, tm.AdminKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	admin := c.WithToken(sess.Token)
+	rs, err := admin.CaseRecords(ctx, id)
+	if err != nil || !reflect.DeepEqual(rs, records) {
+		t.Errorf("restored records %v, %v", rs, err)
+	}
+	tr, err := admin.TeamRecords(ctx)
+	if err != nil || !reflect.DeepEqual(tr, team) {
+		t.Errorf("restored team records %v, %v", tr, err)
+	}
+	cd, err := admin.Case(ctx, id, 0)
+	if err != nil || !reflect.DeepEqual(cd.Actions, actions) {
+		t.Errorf("restored actions %v, %v", cd, err)
 	}
 }
