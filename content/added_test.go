@@ -150,7 +150,9 @@ func TestAddedLanguageBroken(t *testing.T) {
 	}{
 		{"no language.json", change(func(f map[string]string) { delete(f, "ti/language.json") }), []string{"ti: unknown folder", "language.json"}},
 		{"no direction", change(func(f map[string]string) { f["ti/language.json"] = `{"name": "ትግርኛ"}` }), []string{"ti/language.json", `dir ""`}},
-		{"unknown field", change(func(f map[string]string) { f["ti/language.json"] = `{"name": "ትግርኛ", "dir": "ltr", "font": "x"}` }), []string{"ti/language.json"}},
+		{"unknown field", change(func(f map[string]string) {
+			f["ti/language.json"] = `{"name": "ትግርኛ", "dir": "ltr", "font": "x"}`
+		}), []string{"ti/language.json"}},
 		{"bidi in the name", change(func(f map[string]string) { f["ti/language.json"] = `{"name": "ትግ\u202eርኛ", "dir": "ltr"}` }), []string{"ti/language.json", "name"}},
 		{"missing string", change(dropKey("ti/strings.json", "dir_filter_language")), []string{"ti/strings.json", `missing key "dir_filter_language"`}},
 		{"no strings", change(func(f map[string]string) { delete(f, "ti/strings.json") }), []string{"ti/strings.json", "missing"}},
@@ -159,7 +161,9 @@ func TestAddedLanguageBroken(t *testing.T) {
 		}), []string{"ti/strings.json", `"lang_name"`, "Tigrinya"}},
 		{"missing label", change(dropKey("ti/labels.json", "DE-HB")), []string{"ti/labels.json", `missing key "DE-HB"`}},
 		{"missing language label", change(dropKey("ti/labels.json", "yo")), []string{"ti/labels.json", `"yo"`}},
-		{"unknown label", change(func(f map[string]string) { f["ti/labels.json"] = strings.Replace(f["ti/labels.json"], "{", `{"DE-XX":"x",`, 1) }), []string{"ti/labels.json", `unknown key "DE-XX"`}},
+		{"unknown label", change(func(f map[string]string) {
+			f["ti/labels.json"] = strings.Replace(f["ti/labels.json"], "{", `{"DE-XX":"x",`, 1)
+		}), []string{"ti/labels.json", `unknown key "DE-XX"`}},
 		{"no labels", change(func(f map[string]string) { delete(f, "ti/labels.json") }), []string{"ti/labels.json", "missing"}},
 		{"no web client texts", change(func(f map[string]string) { delete(f, "ti/webclient.json") }), []string{"ti/webclient.json", "missing"}},
 		{"a code too long", map[string]string{"tigr/language.json": `{"name": "ትግርኛ", "dir": "ltr"}`}, []string{"tigr: unknown folder"}},
