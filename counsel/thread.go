@@ -319,6 +319,12 @@ func (s *Session) ResolveCase(ctx context.Context, ref string) (string, error) {
 			ids = append(ids, id)
 		}
 	}
+	return resolveRef(r, ids)
+}
+
+// resolveRef is the one case among ids that r names, or the error that
+// says why there is none.
+func resolveRef(r domain.CaseRef, ids []domain.MailboxID) (string, error) {
 	id, err := r.Resolve(ids)
 	switch {
 	case errors.Is(err, domain.ErrAmbiguousCase):
