@@ -15,14 +15,9 @@ import (
 // report names it as the operator's, with every text to read. A catalogue
 // of a language the page does not declare as added is still refused.
 func TestWebAddedLanguage(t *testing.T) {
-	published := `<!doctype html><title></title><p class="brand" id="brand"></p>` +
-		`<a id="exit" class="exit" href="https://www.wikipedia.org/">Weg</a><div id="service" hidden></div>` +
-		`<main><noscript></noscript></main><script src="app.js"></script>`
+	published := publishedPage
 	en := `{"title":"Welcome","count":"{n} messages"}`
-	name := func(lang, body string) string {
-		h := sha256.Sum256([]byte(body))
-		return "lang-" + lang + "-" + strings.ToUpper(hex.EncodeToString(h[:4])) + ".json"
-	}
+	name := catalogueFile
 	var list strings.Builder
 	for n, b := range map[string]string{"index.html": published, name("en", en): en} {
 		h := sha256.Sum256([]byte(b))

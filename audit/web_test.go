@@ -234,20 +234,26 @@ func webFiles(t *testing.T, sums string, files map[string]string) (int, WebRepor
 	return code, rep, out
 }
 
+// publishedPage is a built index.html with the places mailboxd fills.
+const publishedPage = `<!doctype html><title></title><p class="brand" id="brand"></p>` +
+	`<a id="exit" class="exit" href="https://www.wikipedia.org/">Weg</a><div id="service" hidden></div>` +
+	`<main><noscript></noscript></main><script src="app.js"></script>`
+
+// catalogueFile names a catalogue as webclient/build.mjs and mailboxd do.
+func catalogueFile(lang, body string) string {
+	h := sha256.Sum256([]byte(body))
+	return "lang-" + lang + "-" + strings.ToUpper(hex.EncodeToString(h[:4])) + ".json"
+}
+
 // TestWebOperatorCatalogues: a page that names catalogues of the operator's
 // own texts still matches the published one; each such catalogue is
 // fetched, must be what its name's hash says and hold only keys and
 // placeholders of the published catalogue of its language, and the report
 // says which texts the operator changed.
 func TestWebOperatorCatalogues(t *testing.T) {
-	published := `<!doctype html><title></title><p class="brand" id="brand"></p>` +
-		`<a id="exit" class="exit" href="https://www.wikipedia.org/">Weg</a><div id="service" hidden></div>` +
-		`<main><noscript></noscript></main><script src="app.js"></script>`
+	published := publishedPage
 	ours := `{"title":"Bonjour","count":"{n} messages","exit":"Quitter"}`
-	name := func(lang, body string) string {
-		h := sha256.Sum256([]byte(body))
-		return "lang-" + lang + "-" + strings.ToUpper(hex.EncodeToString(h[:4])) + ".json"
-	}
+	name := catalogueFile
 	var list strings.Builder
 	for n, b := range map[string]string{"index.html": published, name("fr", ours): ours} {
 		h := sha256.Sum256([]byte(b))
