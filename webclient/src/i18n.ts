@@ -47,7 +47,14 @@ const maxAdded = 8;
  * changing its published hash. Whatever does not fit is left out. */
 function addedLanguages(): Language[] {
   if (typeof document === "undefined") return [];
-  const raw = document.getElementById("service")?.dataset["languages"];
+  return parseAddedLanguages(document.getElementById("service")?.dataset["languages"]);
+}
+
+/** parseAddedLanguages reads data-languages: a JSON list of
+ * {code, name, rtl}; it keeps at most 8, each with a code of 2 or 3
+ * letters that is not built in or listed before, a name of 1 to 64
+ * characters and a boolean rtl. */
+export function parseAddedLanguages(raw: string | undefined): Language[] {
   if (!raw || raw.length > 4096) return [];
   let list: unknown;
   try {
@@ -57,7 +64,8 @@ function addedLanguages(): Language[] {
   }
   if (!Array.isArray(list)) return [];
   const out: Language[] = [];
-  for (const l of list.slice(0, maxAdded) as unknown[]) {
+  for (const l of list as unknown[]) {
+    if (out.length === maxAdded) break;
     if (typeof l !== "object" || l === null) continue;
     const { code, name, rtl } = l as Record<string, unknown>;
     if (typeof code !== "string" || !/^[a-z]{2,3}$/.test(code) || BUILT_IN.some((b) => b.code === code) || out.some((o) => o.code === code)) continue;
