@@ -123,7 +123,11 @@ func missingKeys(file string, missing []string) error {
 		more = fmt.Sprintf(" and %d more", len(missing)-5)
 		missing = missing[:5]
 	}
-	return fmt.Errorf("content: %s: missing key %q%s; an added language needs every key", file, strings.Join(missing, `", "`), more)
+	quoted := make([]string, len(missing))
+	for i, k := range missing {
+		quoted[i] = fmt.Sprintf("%q", k)
+	}
+	return fmt.Errorf("content: %s: missing key %s%s; an added language needs every key", file, strings.Join(quoted, ", "), more)
 }
 
 // directoryLabelCodes are the codes every label catalogue names: the

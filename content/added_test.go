@@ -165,6 +165,7 @@ func TestAddedLanguageBroken(t *testing.T) {
 			f["ti/labels.json"] = strings.Replace(f["ti/labels.json"], "{", `{"DE-XX":"x",`, 1)
 		}), []string{"ti/labels.json", `unknown key "DE-XX"`}},
 		{"no labels", change(func(f map[string]string) { delete(f, "ti/labels.json") }), []string{"ti/labels.json", "missing"}},
+		{"many missing", change(func(f map[string]string) { f["ti/labels.json"] = `{"DE": "x"}` }), []string{"ti/labels.json", `missing key "DE-BB", "DE-BE", "DE-BW", "DE-BY", "DE-HB" and `}},
 		{"no web client texts", change(func(f map[string]string) { delete(f, "ti/webclient.json") }), []string{"ti/webclient.json", "missing"}},
 		{"a code too long", map[string]string{"tigr/language.json": `{"name": "ትግርኛ", "dir": "ltr"}`}, []string{"tigr: unknown folder"}},
 	} {
