@@ -583,16 +583,23 @@ func patchCase(ctx context.Context, s *Session, ref string, p client.CasePatch) 
 	if err != nil {
 		return nil, err
 	}
-	return caseOutput(cs), nil
+	var names map[string]string
+	if cs.Assignee != nil {
+		names = rosterFor(ctx, s)
+	}
+	return caseOutput(cs, names), nil
 }
 
-func caseOutput(cs *client.Case) *output {
+func caseOutput(cs *client.Case, names map[string]string) *output {
 	return &output{json: cs, text: func(c *cmd) error {
 		assignee := c.tr(mOutNobody)
 		if cs.Assignee != nil {
 			assignee = *cs.Assignee
+			if n := names[assignee]; n != "" {
+				assignee = n
+			}
 		}
-		c.printf(mOutCaseChanged, cs.ID, cs.Status, assignee)
+		c.printf(mOutCaseChanged, cs.ID, cs.Status, oneLine(assignee))
 		return nil
 	}}
 }

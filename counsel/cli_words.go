@@ -1,6 +1,7 @@
 package counsel
 
 import (
+	"context"
 	"fmt"
 	"slices"
 	"strings"
@@ -135,4 +136,15 @@ func caseRefs(cs []client.Case) map[string]string {
 		out[id] = id[:min(n, len(id))]
 	}
 	return out
+}
+
+// rosterFor reads the roster for a line of output that names a
+// counsellor; if it cannot be read, the id stands for the name: the
+// change it reports is made.
+func rosterFor(ctx context.Context, s *Session) map[string]string {
+	roster, err := s.Roster(ctx)
+	if err != nil {
+		return nil
+	}
+	return counsellorNames(roster)
 }
