@@ -7,9 +7,12 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/chromedp/chromedp"
 
 	"lotse/internal/mailboxdtest"
 )
@@ -60,7 +63,8 @@ func addedTigrinya(t *testing.T) (string, map[string]string) {
 // there; and in Chromium at 320 px a browser preferring Tigrinya gets the
 // page in it from the first view, the picker offers it by its own name,
 // and the whole enquirer flow runs in it (walkLanguage: first message,
-// code and passphrase, reply, coming back, deleting).
+// code and passphrase, reply, coming back, deleting); a German browser
+// switches to it through the picker.
 func TestLanguagesAdded(t *testing.T) {
 	sums := filepath.Join("..", "webclient", "dist", "SHA256SUMS")
 	if _, err := os.Stat(sums); err != nil {
@@ -117,5 +121,50 @@ func TestLanguagesAdded(t *testing.T) {
 		defer cancel()
 		team := newTeam(t, ctx, srv)
 		walkLanguage(t, ctx, srv, team, langCase{lang: "ti", browser: "ti-ER", native: func(s string) string { return s }, texts: web, added: 1})
+	})
+
+	// What a first visit in Tigrinya adds to the page and bundle that
+	// checkFirstVisit measures: its catalogue, gzipped as served.
+	t.Run("first visit", func(t *testing.T) {
+		page, err := http.Get(srv.URL + "/")
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(page.Body)
+		page.Body.Close()
+		m := regexp.MustCompile(`data-catalogue-ti="(/lang-ti-[A-Z0-9]{8}\.json)"`).FindSubmatch(b)
+		if m == nil {
+			t.Fatal("the page names no Tigrinya catalogue")
+		}
+		req, _ := http.NewRequest("GET", srv.URL+string(m[1]), nil)
+		req.Header.Set("Accept-Encoding", "gzip")
+		resp, err := (&http.Transport{DisableCompression: true}).RoundTrip(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		raw, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != 200 || resp.Header.Get("Content-Encoding") != "gzip" {
+			t.Fatalf("%s: %d, %q", m[1], resp.StatusCode, resp.Header.Get("Content-Encoding"))
+		}
+		t.Logf("the added language's catalogue: %.1f KB gzipped as served", float64(len(raw))/1024)
+	})
+
+	// A German browser finds it in the picker, by its own name, last.
+	t.Run("picker", func(t *testing.T) {
+		requireBrowser(t)
+		b, w, stop := openTab(t, srv, "de-DE")
+		defer stop()
+		b.do("open the page", chromedp.Navigate(srv.URL+"/"), chromedp.WaitVisible(chromedp.ID("b-start-write")))
+		if last := eval[string](b, `(() => { const o = [...document.getElementById("lang").options].at(-1); return o.value + " " + o.lang + " " + o.dir + " " + o.textContent; })()`); last != "ti ti ltr ትግርኛ" {
+			t.Errorf("the picker's last language is %q", last)
+		}
+		b.do("to Tigrinya", chooseLang("ti"))
+		checkLangView(b, langCase{lang: "ti"}, "start in Tigrinya", web["start.heading"])
+		_, problems := w.snapshot()
+		for _, p := range problems {
+			t.Errorf("browser: %s", p)
+		}
+		checkNoStorage(b)
 	})
 }
