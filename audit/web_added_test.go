@@ -1,9 +1,6 @@
 package audit
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
-	"fmt"
 	"html"
 	"strings"
 	"testing"
@@ -18,12 +15,7 @@ func TestWebAddedLanguage(t *testing.T) {
 	published := publishedPage
 	en := `{"title":"Welcome","count":"{n} messages"}`
 	name := catalogueFile
-	var list strings.Builder
-	for n, b := range map[string]string{"index.html": published, name("en", en): en} {
-		h := sha256.Sum256([]byte(b))
-		fmt.Fprintf(&list, "%s  %s\n", hex.EncodeToString(h[:]), n)
-	}
-	sums := writeFile(t, "SHA256SUMS", []byte(list.String()))
+	sums := sumsFile(t, map[string]string{"index.html": published, name("en", en): en})
 	declared := ` data-languages="` + html.EscapeString(`[{"code":"ti","name":"ትግርኛ","rtl":false}]`) + `"`
 	run := func(languages, lang, body string) (int, WebReport, string) {
 		page := strings.Replace(published, `<div id="service" hidden></div>`,

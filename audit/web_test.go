@@ -245,6 +245,17 @@ func catalogueFile(lang, body string) string {
 	return "lang-" + lang + "-" + strings.ToUpper(hex.EncodeToString(h[:4])) + ".json"
 }
 
+// sumsFile writes the SHA256SUMS of files, by name.
+func sumsFile(t *testing.T, files map[string]string) string {
+	t.Helper()
+	var list strings.Builder
+	for n, b := range files {
+		h := sha256.Sum256([]byte(b))
+		fmt.Fprintf(&list, "%s  %s\n", hex.EncodeToString(h[:]), n)
+	}
+	return writeFile(t, "SHA256SUMS", []byte(list.String()))
+}
+
 // TestWebOperatorCatalogues: a page that names catalogues of the operator's
 // own texts still matches the published one; each such catalogue is
 // fetched, must be what its name's hash says and hold only keys and
@@ -254,12 +265,7 @@ func TestWebOperatorCatalogues(t *testing.T) {
 	published := publishedPage
 	ours := `{"title":"Bonjour","count":"{n} messages","exit":"Quitter"}`
 	name := catalogueFile
-	var list strings.Builder
-	for n, b := range map[string]string{"index.html": published, name("fr", ours): ours} {
-		h := sha256.Sum256([]byte(b))
-		fmt.Fprintf(&list, "%s  %s\n", hex.EncodeToString(h[:]), n)
-	}
-	sums := writeFile(t, "SHA256SUMS", []byte(list.String()))
+	sums := sumsFile(t, map[string]string{"index.html": published, name("fr", ours): ours})
 	run := func(attr string, files map[string]string) (int, WebReport, string) {
 		page := strings.Replace(published, `<div id="service" hidden></div>`, `<div id="service" hidden data-name-fr="Conseil"`+attr+`></div>`, 1)
 		page = strings.Replace(page, `<title></title>`, `<title>Conseil</title>`, 1)
