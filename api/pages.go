@@ -42,7 +42,7 @@ func (s *Server) pagesRedirect(c *fiber.Ctx) error {
 	c.Context().SetUserValue(ctxWeb, "page")
 	lang := c.Params("lang")
 	if _, ok := s.cfg.Content.Page(lang, ""); !ok {
-		lang = content.Language(c.Get(fiber.HeaderAcceptLanguage))
+		lang = s.cfg.Content.Language(c.Get(fiber.HeaderAcceptLanguage))
 	}
 	c.Set(fiber.HeaderVary, fiber.HeaderAcceptLanguage)
 	c.Set(fiber.HeaderLocation, content.BasePath+lang+"/")

@@ -146,7 +146,7 @@ const maxCatalogue = 64 << 10
 
 // catalogueName is a built catalogue's URL path: lang-<lang>-<the first 8
 // hex digits of its SHA-256, upper case>.json (webclient/build.mjs).
-var catalogueName = regexp.MustCompile(`^/lang-([a-z]{2})-[A-Z0-9]{8}\.json$`)
+var catalogueName = regexp.MustCompile(`^/lang-([a-z]{2,3})-[A-Z0-9]{8}\.json$`)
 
 // operatorCatalogues merges the operator's web client texts
 // (LOTSE_CONTENT_DIR/<lang>/webclient.json) into the built catalogue of
@@ -156,7 +156,9 @@ var catalogueName = regexp.MustCompile(`^/lang-([a-z]{2})-[A-Z0-9]{8}\.json$`)
 // published hash. German and English, though in the bundle, get such a
 // file too; the app loads it over the bundled texts. A key the built
 // catalogue lacks or a text whose {placeholders} differ from the built
-// one's is refused, naming file and key.
+// one's is refused, naming file and key. A language the operator adds
+// (content/added.go) has no built catalogue: its file must hold every key
+// of the English one.
 func (w *webFiles) operatorCatalogues(index []byte, site *content.Site) ([]byte, error) {
 	built := map[string]string{}
 	for p := range w.files {
@@ -165,17 +167,37 @@ func (w *webFiles) operatorCatalogues(index []byte, site *content.Site) ([]byte,
 		}
 	}
 	var attrs strings.Builder
-	for _, lang := range content.Languages {
+	for _, l := range site.Languages() {
+		lang := l.Code
 		over, ok := site.WebClient(lang)
 		if !ok {
 			continue
 		}
-		if built[lang] == "" {
-			return nil, fmt.Errorf("content: %s: the web client has no built catalogue for %s; run make build", over.File, lang)
+		// An added language has no built catalogue: it must give every
+		// key of the English one, with the English placeholders.
+		base, added := lang, site.Added(lang)
+		if added {
+			base = "en"
+		}
+		if built[base] == "" {
+			return nil, fmt.Errorf("content: %s: the web client has no built catalogue for %s; run make build", over.File, base)
 		}
 		var texts map[string]string
-		if err := json.Unmarshal(w.files[built[lang]].body, &texts); err != nil {
-			return nil, fmt.Errorf("api: web client: %s: %v", built[lang], err)
+		if err := json.Unmarshal(w.files[built[base]].body, &texts); err != nil {
+			return nil, fmt.Errorf("api: web client: %s: %v", built[base], err)
+		}
+		if added {
+			var missing []string
+			for k := range texts {
+				if _, ok := over.Texts[k]; !ok {
+					missing = append(missing, k)
+				}
+			}
+			if len(missing) > 0 {
+				slices.Sort(missing)
+				return nil, fmt.Errorf("content: %s: missing key %q (%d of %d missing); an added language needs every key of webclient/src/lang/en.json",
+					over.File, missing[0], len(missing), len(texts))
+			}
 		}
 		keys := make([]string, 0, len(over.Texts))
 		for k := range over.Texts {
@@ -185,7 +207,7 @@ func (w *webFiles) operatorCatalogues(index []byte, site *content.Site) ([]byte,
 		for _, k := range keys {
 			was, known := texts[k]
 			if !known {
-				return nil, fmt.Errorf("content: %s: unknown key %q; the keys are those of webclient/src/lang/%s.json", over.File, k, lang)
+				return nil, fmt.Errorf("content: %s: unknown key %q; the keys are those of webclient/src/lang/%s.json", over.File, k, base)
 			}
 			if a, b := catalogue.Placeholders(over.Texts[k]), catalogue.Placeholders(was); !slices.Equal(a, b) {
 				return nil, fmt.Errorf("content: %s: key %q: placeholders {%s} differ from the built text's {%s}",
@@ -250,6 +272,7 @@ func withSite(index []byte, site *content.Site) ([]byte, error) {
 		return nil, errors.New("api: web client: index.html lacks some of the marks for the service texts")
 	}
 	first := content.Languages[0]
+	langs := site.Languages()
 	esc := func(lang, key string) string { return html.EscapeString(site.Text(lang, key)) }
 	name := esc(first, "service_name")
 	index = titleMark.ReplaceAllLiteral(index, []byte("<title>"+name+"</title>"))
@@ -257,8 +280,12 @@ func withSite(index []byte, site *content.Site) ([]byte, error) {
 
 	var data, noscript strings.Builder
 	data.WriteString(`<div id="service" hidden`)
+	if added := addedLanguages(site, langs); added != "" {
+		fmt.Fprintf(&data, ` data-languages="%s"`, html.EscapeString(added))
+	}
 	noscript.WriteString(`<noscript><div class="noscript">`)
-	for _, lang := range content.Languages {
+	for _, l := range langs {
+		lang := l.Code
 		for _, a := range [][2]string{{"name", "service_name"}, {"hours", "office_hours"}, {"answer", "answer_time"}} {
 			fmt.Fprintf(&data, ` data-%s-%s="%s"`, a[0], lang, esc(lang, a[1]))
 		}
@@ -274,6 +301,29 @@ func withSite(index []byte, site *content.Site) ([]byte, error) {
 	index = bytes.Replace(index, serviceMark, []byte(data.String()), 1)
 	index = noscriptMark.ReplaceAllLiteral(index, []byte(noscript.String()))
 	return index, nil
+}
+
+// addedLanguages is the page's list of the languages the operator added,
+// as JSON [{"code", "name", "rtl"}] for webclient/src/i18n.ts; "" if none.
+// The bundle lists the built-in ones; this list cannot be in it without
+// changing its published hash.
+func addedLanguages(site *content.Site, langs []content.ServiceLanguage) string {
+	type entry struct {
+		Code string `json:"code"`
+		Name string `json:"name"`
+		RTL  bool   `json:"rtl"`
+	}
+	var out []entry
+	for _, l := range langs {
+		if site.Added(l.Code) {
+			out = append(out, entry{l.Code, l.Name, l.RTL})
+		}
+	}
+	if len(out) == 0 {
+		return ""
+	}
+	b, _ := json.Marshal(out) // strings and bools: cannot fail
+	return string(b)
 }
 
 func contentType(name string) string {

@@ -294,10 +294,21 @@ func catalogueNote(page []byte) string {
 // language and the same {placeholders}. It reports each with the texts the
 // operator changed: these are not published, and whoever audits should
 // read them.
+//
+// A language the operator added (named in the page's data-languages) has
+// no published catalogue: its file must hold exactly the keys of the
+// published English one, with the same placeholders, and every text is
+// the operator's.
 func operatorCatalogues(ctx context.Context, hc *http.Client, base string, page []byte, sums []Sum, rep *WebReport) {
+	added := addedLanguages(page)
 	for _, m := range operatorCatalogue.FindAllSubmatch(page, -1) {
 		lang, name, short := string(m[1]), string(m[2]), string(m[3])
-		f := WebFile{Path: name + " (the operator's " + lang + " texts)", URL: base + "/" + name, Expected: "sha256 " + strings.ToLower(short) + "…"}
+		own, isAdded := added[lang]
+		what := "the operator's " + lang + " texts"
+		if isAdded {
+			what = fmt.Sprintf("the operator's added language %s %q: its texts", lang, own)
+		}
+		f := WebFile{Path: name + " (" + what + ")", URL: base + "/" + name, Expected: "sha256 " + strings.ToLower(short) + "…"}
 		fail := func(status, msg string) {
 			f.Status, f.Error = status, msg
 			switch status {
@@ -327,8 +338,12 @@ func operatorCatalogues(ctx context.Context, hc *http.Client, base string, page 
 			continue
 		}
 		var published []byte
+		against := lang
+		if isAdded {
+			against = "en"
+		}
 		for _, s := range sums {
-			if m := publishedCatalogue.FindStringSubmatch(s.Path); m != nil && m[1] == lang {
+			if m := publishedCatalogue.FindStringSubmatch(s.Path); m != nil && m[1] == against {
 				published, status, err = fetch(ctx, hc, base+"/"+s.Path)
 				if err != nil || status != http.StatusOK || sha256Hex(published) != s.Hash {
 					published = nil
@@ -337,7 +352,7 @@ func operatorCatalogues(ctx context.Context, hc *http.Client, base string, page 
 		}
 		var theirs, ours map[string]string
 		if published == nil || json.Unmarshal(published, &ours) != nil {
-			fail("error", "no published catalogue of "+lang+" to compare it with")
+			fail("error", "no published catalogue of "+against+" to compare it with")
 			continue
 		}
 		if err := json.Unmarshal(body, &theirs); err != nil {
@@ -356,6 +371,13 @@ func operatorCatalogues(ctx context.Context, hc *http.Client, base string, page 
 				changed = append(changed, k)
 			}
 		}
+		if isAdded {
+			for k := range ours {
+				if _, ok := theirs[k]; !ok {
+					bad = append(bad, fmt.Sprintf("key %q of the published English catalogue is missing", k))
+				}
+			}
+		}
 		if len(bad) > 0 {
 			slices.Sort(bad)
 			fail("mismatch", strings.Join(bad, "; "))
@@ -364,10 +386,41 @@ func operatorCatalogues(ctx context.Context, hc *http.Client, base string, page 
 		slices.Sort(changed)
 		f.Status, f.Expected = "ok", f.Got
 		f.Note = fmt.Sprintf("the operator changed %d of the published %d texts: %s", len(changed), len(ours), strings.Join(changed, ", "))
+		if isAdded {
+			f.Note = fmt.Sprintf("a language the operator added: all %d texts are the operator's, none published; read them all", len(theirs))
+		}
 		rep.Matched++
 		rep.Files = append(rep.Files, f)
 	}
 }
+
+// addedLanguages reads the page's data-languages (api/static.go,
+// addedLanguages): the languages the operator added, code → name.
+func addedLanguages(page []byte) map[string]string {
+	out := map[string]string{}
+	m := dataLanguages.FindSubmatch(page)
+	if m == nil {
+		return out
+	}
+	var list []struct {
+		Code string `json:"code"`
+		Name string `json:"name"`
+	}
+	if json.Unmarshal([]byte(html.UnescapeString(string(m[1]))), &list) != nil {
+		return out
+	}
+	for _, l := range list {
+		if addedCode.MatchString(l.Code) {
+			out[l.Code] = l.Name
+		}
+	}
+	return out
+}
+
+var (
+	dataLanguages = regexp.MustCompile(`<div id="service" hidden data-languages="(` + siteText + `)"`)
+	addedCode     = regexp.MustCompile(`^` + siteLang + `$`)
+)
 
 // publishedCatalogue is a catalogue file of the build (webclient/build.mjs).
 var publishedCatalogue = regexp.MustCompile(`^lang-([a-z]{2,3})-[A-Z0-9]{8}\.json$`)
@@ -383,7 +436,7 @@ var siteRegions = []struct {
 }{
 	{regexp.MustCompile(`<title>` + siteText + `</title>`), `<title></title>`},
 	{regexp.MustCompile(`<p class="brand" id="brand">` + siteText + `</p>`), `<p class="brand" id="brand"></p>`},
-	{regexp.MustCompile(`<div id="service" hidden(?: data-(?:name|hours|answer)-` + siteLang + `="` + siteText + `")*` +
+	{regexp.MustCompile(`<div id="service" hidden(?: data-languages="` + siteText + `")?(?: data-(?:name|hours|answer)-` + siteLang + `="` + siteText + `")*` +
 		`(?: data-catalogue-` + siteLang + `="/lang-` + siteLang + `-[A-Z0-9]{8}\.json")*></div>`), `<div id="service" hidden></div>`},
 	{regexp.MustCompile(`<noscript><div class="noscript">(?:<section lang="` + siteLang + `"><h1>` + siteText + `</h1>` +
 		`<p>` + siteText + `</p><p>` + siteText + `</p><p>` + siteText + `</p><p>` + siteText + `</p>` +

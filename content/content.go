@@ -102,7 +102,31 @@ type Site struct {
 	exampleCentres bool
 	assets         map[string]Asset
 	webClient      map[string]WebClientTexts
+	// langs are ServiceLanguages and those the operator added; labels
+	// the directory's labels of each added language.
+	langs  []ServiceLanguage
+	labels map[string]map[string]string
 }
+
+// Languages are the languages the site speaks: ServiceLanguages, then those
+// the operator's content directory adds, in the order of the language switch.
+func (s *Site) Languages() []ServiceLanguage { return slices.Clone(s.langs) }
+
+// Added tells whether lang is a language the operator added: its web
+// client catalogue is the operator's alone, with no built one beneath.
+func (s *Site) Added(lang string) bool {
+	return !slices.Contains(Languages, lang) && slices.Contains(s.codes(), lang)
+}
+
+func (s *Site) codes() []string {
+	out := make([]string, len(s.langs))
+	for i, l := range s.langs {
+		out[i] = l.Code
+	}
+	return out
+}
+
+func (s *Site) rtl(lang string) bool { return findLanguage(s.langs, lang).RTL }
 
 // Asset is a static file the pages load.
 type Asset struct {
@@ -134,11 +158,12 @@ func Load(dir string, opts Options) (*Site, error) {
 		return nil, err
 	}
 	if opts.ServiceName != "" {
-		for _, lang := range Languages {
+		for _, lang := range src.codes() {
 			src.strings[lang]["service_name"] = opts.ServiceName
 		}
 	}
-	s := &Site{opts: opts, strings: src.strings, centres: src.centres, exampleCentres: src.exampleCentres, assets: builtinAssets(), webClient: src.webClient}
+	s := &Site{opts: opts, strings: src.strings, centres: src.centres, exampleCentres: src.exampleCentres, assets: builtinAssets(), webClient: src.webClient,
+		langs: src.langs, labels: src.labels}
 	if err := s.render(src); err != nil {
 		return nil, err
 	}
@@ -231,7 +256,13 @@ func (s *Site) Centres() []Centre {
 
 // Language picks the page language for an Accept-Language header: the
 // first of Languages the header names, else the default.
-func Language(acceptLanguage string) string {
+func Language(acceptLanguage string) string { return pickLanguage(Languages, acceptLanguage) }
+
+// Language picks the page language for an Accept-Language header among the
+// site's languages, the added ones too.
+func (s *Site) Language(acceptLanguage string) string { return pickLanguage(s.codes(), acceptLanguage) }
+
+func pickLanguage(langs []string, acceptLanguage string) string {
 	best, bestQ := Languages[0], -1.0
 	if len(acceptLanguage) > 512 {
 		acceptLanguage = acceptLanguage[:512]
@@ -242,7 +273,7 @@ func Language(acceptLanguage string) string {
 		}
 		tag, params, _ := strings.Cut(strings.TrimSpace(part), ";")
 		base, _, _ := strings.Cut(strings.ToLower(strings.TrimSpace(tag)), "-")
-		if !slices.Contains(Languages, base) {
+		if !slices.Contains(langs, base) {
 			continue
 		}
 		q := 1.0

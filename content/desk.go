@@ -53,7 +53,7 @@ func (d *Directory) CentreBlock(c Centre, lang string) string {
 	line("dir_website", c.Contact.Website)
 	hours, _ := c.OpeningHours.In(lang)
 	line("dir_hours", hours)
-	line("dir_languages", languageNames(c.Languages, lang))
+	line("dir_languages", languageNames(c.Languages, labelNames{lang: lang}))
 	services, _ := c.Services.In(lang)
 	line("dir_services", services)
 	if c.Anonymous {

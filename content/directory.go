@@ -42,12 +42,12 @@ type contactLink struct{ Href, Text string }
 // T is the interface text key, as for pages.
 func (d *dirData) T(key string) (string, error) { return t(d.strs, key) }
 
-func (s *Site) newDirData(strs map[string]string, lang string) *dirData {
+func (s *Site) newDirData(strs map[string]string, names labelNames) *dirData {
 	d := &dirData{strs: strs, Example: s.exampleCentres}
 	byState := map[string][]centreView{}
 	langs, groups := map[string]bool{}, map[string]bool{}
 	for _, c := range s.centres {
-		byState[c.State] = append(byState[c.State], viewCentre(c, lang))
+		byState[c.State] = append(byState[c.State], viewCentre(c, names))
 		for _, l := range c.Languages {
 			langs[l] = true
 		}
@@ -56,11 +56,11 @@ func (s *Site) newDirData(strs map[string]string, lang string) *dirData {
 		}
 	}
 	var missing []string
-	for _, st := range sortedStates(lang) {
+	for _, st := range sortedStates(names) {
 		cs := byState[st.Code]
 		if len(cs) == 0 {
 			if st.Code != Nationwide {
-				missing = append(missing, st.In(lang))
+				missing = append(missing, names.in(st))
 			}
 			continue
 		}
@@ -70,8 +70,8 @@ func (s *Site) newDirData(strs map[string]string, lang string) *dirData {
 			}
 			return collate(a.Name, b.Name)
 		})
-		d.Groups = append(d.Groups, stateGroup{Code: st.Code, Name: st.In(lang), Centres: cs})
-		d.StateOptions = append(d.StateOptions, option{st.Code, st.In(lang)})
+		d.Groups = append(d.Groups, stateGroup{Code: st.Code, Name: names.in(st), Centres: cs})
+		d.StateOptions = append(d.StateOptions, option{st.Code, names.in(st)})
 	}
 	if len(d.Groups) > 0 && len(missing) > 0 {
 		d.Missing = strings.Join(missing, ", ")
@@ -86,9 +86,9 @@ func (s *Site) newDirData(strs map[string]string, lang string) *dirData {
 	var opts []named
 	for _, l := range isoLanguages {
 		if langs[l.Code] {
-			here, self := l.In(lang), SelfName(l.Code)
+			here, self := names.in(l), SelfName(l.Code)
 			name := self
-			if here != self && l.translated(lang) {
+			if here != self && names.translated(l) {
 				name = self + " (" + here + ")"
 			}
 			opts = append(opts, named{option{l.Code, name}, here})
@@ -100,20 +100,20 @@ func (s *Site) newDirData(strs map[string]string, lang string) *dirData {
 	}
 	for _, g := range TargetGroups {
 		if groups[g.Code] {
-			d.GroupOptions = append(d.GroupOptions, option{g.Code, g.In(lang)})
+			d.GroupOptions = append(d.GroupOptions, option{g.Code, names.in(g)})
 		}
 	}
 	return d
 }
 
-// sortedStates is nationwide, then the Länder by their name in lang.
-func sortedStates(lang string) []Label {
+// sortedStates is nationwide, then the Länder by their name.
+func sortedStates(names labelNames) []Label {
 	out := slices.Clone(States[1:])
-	slices.SortFunc(out, func(a, b Label) int { return collate(a.In(lang), b.In(lang)) })
+	slices.SortFunc(out, func(a, b Label) int { return collate(names.in(a), names.in(b)) })
 	return append([]Label{States[0]}, out...)
 }
 
-func viewCentre(c Centre, lang string) centreView {
+func viewCentre(c Centre, names labelNames) centreView {
 	v := centreView{
 		State:         c.State,
 		Name:          c.Name,
@@ -121,10 +121,10 @@ func viewCentre(c Centre, lang string) centreView {
 		City:          c.City,
 		LanguageCodes: strings.Join(c.Languages, " "),
 		GroupCodes:    strings.Join(c.TargetGroups, " "),
-		Languages:     languageNames(c.Languages, lang),
-		Groups:        groupNames(c.TargetGroups, lang),
-		Services:      local(c.Services, lang),
-		Hours:         local(c.OpeningHours, lang),
+		Languages:     languageNames(c.Languages, names),
+		Groups:        groupNames(c.TargetGroups, names),
+		Services:      local(c.Services, names.lang),
+		Hours:         local(c.OpeningHours, names.lang),
 		Anonymous:     c.Anonymous,
 	}
 	if p := c.Contact.Phone; p != "" {
@@ -151,21 +151,22 @@ func local(t Text, lang string) *localText {
 	return lt
 }
 
-func languageNames(codes []string, lang string) string {
-	names := make([]string, len(codes))
+func languageNames(codes []string, names labelNames) string {
+	out := make([]string, len(codes))
 	for i, c := range codes {
-		names[i] = LanguageName(c, lang)
+		l, _ := findLabel(isoLanguages, c)
+		out[i] = names.in(l)
 	}
-	return strings.Join(names, ", ")
+	return strings.Join(out, ", ")
 }
 
-func groupNames(codes []string, lang string) string {
-	names := make([]string, len(codes))
+func groupNames(codes []string, names labelNames) string {
+	out := make([]string, len(codes))
 	for i, c := range codes {
 		l, _ := findLabel(TargetGroups, c)
-		names[i] = l.inline(lang)
+		out[i] = names.inline(l)
 	}
-	return strings.Join(names, ", ")
+	return strings.Join(out, ", ")
 }
 
 // keepDial keeps what a tel: link needs.

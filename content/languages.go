@@ -15,7 +15,8 @@ type ServiceLanguage struct {
 // pages at /info/<code>/ even before its files exist: they show the
 // English pages until content/defaults/<code>/ or the operator's content
 // directory provides its own. The web client lists the same languages in
-// webclient/src/i18n.ts.
+// webclient/src/i18n.ts. An operator may add more (added.go); Site.Languages
+// lists them all.
 var ServiceLanguages = []ServiceLanguage{
 	{"de", "Deutsch", false},
 	{"en", "English", false},
@@ -40,20 +41,21 @@ var Languages = func() []string {
 	return out
 }()
 
-// serviceLanguage is lang's entry in ServiceLanguages.
-func serviceLanguage(lang string) (ServiceLanguage, bool) {
-	for _, l := range ServiceLanguages {
-		if l.Code == lang {
-			return l, true
-		}
-	}
-	return ServiceLanguage{}, false
+// language is lang's entry among the built-in and added languages.
+func (src *sources) language(lang string) ServiceLanguage {
+	return findLanguage(src.all(), lang)
 }
 
-// isRTL tells whether lang is written right to left.
-func isRTL(lang string) bool {
-	l, _ := serviceLanguage(lang)
-	return l.RTL
+// isRTL tells whether the built-in language lang is written right to left.
+func isRTL(lang string) bool { return findLanguage(ServiceLanguages, lang).RTL }
+
+func findLanguage(langs []ServiceLanguage, lang string) ServiceLanguage {
+	for _, l := range langs {
+		if l.Code == lang {
+			return l
+		}
+	}
+	return ServiceLanguage{}
 }
 
 // fallback is the language whose page or text stands in where lang has

@@ -64,13 +64,13 @@ func t(strs map[string]string, key string) (string, error) {
 func (s *Site) render(src *sources) error {
 	s.pages = map[string]map[string][]byte{}
 	s.notFound = map[string][]byte{}
-	for _, lang := range Languages {
+	for _, lang := range s.codes() {
 		s.pages[lang] = map[string][]byte{}
 		for slug := range src.slugs() {
 			p := src.page(lang, slug)
 			d := s.newPageData(src, lang, slug)
 			d.ContentLang, d.Title, d.Description, d.Body = p.lang, p.title, p.description, p.body
-			d.ContentRTL = isRTL(p.lang)
+			d.ContentRTL = s.rtl(p.lang)
 			// The note is in lang's own words; a language without its own
 			// strings reads the English page without one.
 			d.Fallback = p.lang != lang && src.ownStrings[lang]["fallback_note"]
@@ -82,7 +82,7 @@ func (s *Site) render(src *sources) error {
 				d.Audience = a
 			}
 			if slug == centresSlug {
-				d.Directory = s.newDirData(d.strs, lang)
+				d.Directory = s.newDirData(d.strs, labelNames{lang, s.labels[lang]})
 			}
 			b, err := execute(d)
 			if err != nil {
@@ -127,18 +127,18 @@ func (s *Site) newPageData(src *sources, lang, slug string) *pageData {
 	d := &pageData{
 		strs:      s.strings[lang],
 		Lang:      lang,
-		RTL:       isRTL(lang),
+		RTL:       s.rtl(lang),
 		ExitURL:   s.opts.ExitURL,
 		Home:      pageHref(lang, indexSlug),
 		AppPath:   AppPath,
 		AssetPath: AssetPath,
 	}
-	for _, l := range Languages {
+	for _, l := range s.codes() {
 		target := slug
 		if target == "" {
 			target = indexSlug
 		}
-		d.Switch = append(d.Switch, langLink{Lang: l, Name: s.strings[l]["lang_name"], Href: pageHref(l, target), RTL: isRTL(l), Current: l == lang})
+		d.Switch = append(d.Switch, langLink{Lang: l, Name: s.strings[l]["lang_name"], Href: pageHref(l, target), RTL: s.rtl(l), Current: l == lang})
 	}
 	// Navigation and footer list every page, each in lang or in the
 	// language that stands in for it.

@@ -54,6 +54,27 @@ type sources struct {
 	// exampleCentres: centres.json is the built-in example.
 	exampleCentres bool
 	webClient      map[string]WebClientTexts // lang → the operator's web client texts
+	// langs are ServiceLanguages and the languages the operator adds.
+	langs []ServiceLanguage
+	// labels are the directory's labels of each added language.
+	labels map[string]map[string]string
+}
+
+// all are src.langs; ServiceLanguages for sources made without them.
+func (src *sources) all() []ServiceLanguage {
+	if src.langs == nil {
+		return ServiceLanguages
+	}
+	return src.langs
+}
+
+// codes are the codes of all.
+func (src *sources) codes() []string {
+	out := make([]string, len(src.all()))
+	for i, l := range src.all() {
+		out[i] = l.Code
+	}
+	return out
 }
 
 // origin is one layer of content: the embedded defaults or the operator's
@@ -82,16 +103,32 @@ func readSources(dir string, opts Options) (*sources, error) {
 		layers = append(layers, origin{os.DirFS(dir), filepath.Clean(dir)})
 	}
 
-	src := &sources{strings: map[string]map[string]string{}, ownStrings: map[string]map[string]bool{}, pages: map[string]map[string]*page{}, opts: opts}
-	// Strings first: the defaults define the keys an operator may set.
-	for i, o := range layers {
-		if err := checkTopLevel(o); err != nil {
+	src := &sources{strings: map[string]map[string]string{}, ownStrings: map[string]map[string]bool{}, pages: map[string]map[string]*page{}, opts: opts,
+		langs: slices.Clone(ServiceLanguages), labels: map[string]map[string]string{}}
+	var added []ServiceLanguage
+	if len(layers) > 1 {
+		if added, err = readAdded(layers[1]); err != nil {
 			return nil, err
 		}
-		for _, lang := range Languages {
+		src.langs = append(src.langs, added...)
+	}
+	// Strings first: the defaults define the keys an operator may set.
+	for i, o := range layers {
+		if err := src.checkTopLevel(o); err != nil {
+			return nil, err
+		}
+		for _, lang := range src.codes() {
 			if err := src.readStrings(o, lang, i == 0); err != nil {
 				return nil, err
 			}
+		}
+	}
+	for _, l := range added {
+		if err := src.checkAddedStrings(layers[1], l); err != nil {
+			return nil, err
+		}
+		if src.labels[l.Code], err = readAddedLabels(layers[1], l.Code); err != nil {
+			return nil, err
 		}
 	}
 	src.fillStrings()
@@ -99,15 +136,20 @@ func readSources(dir string, opts Options) (*sources, error) {
 		if err := src.readWebClient(layers[1]); err != nil {
 			return nil, err
 		}
+		for _, l := range added {
+			if _, ok := src.webClient[l.Code]; !ok {
+				return nil, fmt.Errorf("content: %s: missing; an added language needs every text of the web client", layers[1].file(path.Join(l.Code, webClientFile)))
+			}
+		}
 	}
 	for _, o := range layers {
-		for _, lang := range Languages {
+		for _, lang := range src.codes() {
 			if err := src.readPages(o, lang); err != nil {
 				return nil, err
 			}
 		}
 	}
-	for _, lang := range Languages {
+	for _, lang := range src.codes() {
 		if src.page(lang, indexSlug) == nil {
 			return nil, fmt.Errorf("content: no start page %s.md", indexSlug)
 		}
@@ -133,7 +175,7 @@ func readSources(dir string, opts Options) (*sources, error) {
 
 // checkTopLevel refuses what a content directory must not hold, so that a
 // misspelt name is an error rather than a silently ignored file.
-func checkTopLevel(o origin) error {
+func (src *sources) checkTopLevel(o origin) error {
 	entries, err := fs.ReadDir(o.fsys, ".")
 	if err != nil {
 		return fmt.Errorf("content: %s: %v", o.name, err)
@@ -142,7 +184,7 @@ func checkTopLevel(o origin) error {
 		name := e.Name()
 		switch {
 		case strings.HasPrefix(name, "."), strings.HasPrefix(strings.ToUpper(name), "README"):
-		case e.IsDir() && slices.Contains(Languages, name):
+		case e.IsDir() && slices.Contains(src.codes(), name):
 		case !e.IsDir() && name == centresFile:
 		case e.IsDir():
 			return fmt.Errorf("content: %s: unknown folder; the languages are %s", o.file(name), strings.Join(Languages, ", "))
@@ -245,7 +287,7 @@ type WebClientTexts struct {
 // layer: a JSON object of non-empty strings. Whether the keys and
 // placeholders fit is for api to say, against the built catalogues.
 func (src *sources) readWebClient(o origin) error {
-	for _, lang := range Languages {
+	for _, lang := range src.codes() {
 		name := path.Join(lang, webClientFile)
 		b, err := readFile(o, name, maxStringsFile)
 		if errors.Is(err, fs.ErrNotExist) {
@@ -278,7 +320,7 @@ func (src *sources) readWebClient(o origin) error {
 // not set reads as in the language that stands in for it, and a language
 // without its own name gets the one ServiceLanguages gives.
 func (src *sources) fillStrings() {
-	for _, lang := range Languages {
+	for _, lang := range src.codes() {
 		if src.strings[lang] == nil {
 			src.strings[lang] = map[string]string{}
 			src.ownStrings[lang] = map[string]bool{}
@@ -288,8 +330,7 @@ func (src *sources) fillStrings() {
 				continue
 			}
 			if k == "lang_name" {
-				l, _ := serviceLanguage(lang)
-				src.strings[lang][k] = l.Name
+				src.strings[lang][k] = src.language(lang).Name
 				continue
 			}
 			for _, l := range fallbacks(lang)[1:] {
@@ -344,6 +385,8 @@ func (src *sources) readPages(o origin, lang string) error {
 		switch {
 		case strings.HasPrefix(name, "."), name == stringsFile, name == webClientFile:
 			continue
+		case (name == languageFile || name == labelsFile) && !slices.Contains(Languages, lang):
+			continue // an added language's (added.go)
 		case e.IsDir() || !isPage:
 			return fmt.Errorf("content: %s: unknown file; pages are named like faq.md", o.file(file))
 		case !slugRE.MatchString(slug):

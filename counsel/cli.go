@@ -132,7 +132,7 @@ func (c *cmd) parse(args []string, positional func() []string) ([]string, error)
 				return nil, withHintf(errorf(mErrFlagAfterArguments, a), mHintFlagsFirst, c.name, pos)
 			}
 		}
-		return nil, withHintf(errorf(mErrArgumentCount, c.name, len(positionalNames), len(rest)),
+		return nil, withHintf(errorf(pArgumentCount.of(len(positionalNames)), c.name, len(positionalNames), len(rest)),
 			mHintUsage, c.name, pos)
 	}
 	return rest, nil

@@ -203,7 +203,11 @@ func inviteCommand(c *cmd) action {
 func approveCommand(c *cmd) action {
 	fpFlag := c.fs.String("fingerprint", "", mFlagFingerprint.id)
 	return action{args: fixed("ID"), need: member, before: checkCounsellorID, run: func(ctx context.Context, s *Session, rest []string) (*output, error) {
-		p, err := s.Pending(ctx, rest[0])
+		id, err := counsellorID(ctx, s, rest[0], "pending")
+		if err != nil {
+			return nil, err
+		}
+		p, err := s.Pending(ctx, id)
 		if err != nil {
 			return nil, err
 		}
@@ -216,7 +220,7 @@ func approveCommand(c *cmd) action {
 			}
 			confirmed = fp
 		}
-		if err := s.Approve(ctx, rest[0], confirmed); err != nil {
+		if err := s.Approve(ctx, id, confirmed); err != nil {
 			return nil, err
 		}
 		return &output{
@@ -248,7 +252,11 @@ func removeCommand(c *cmd) action {
 	return action{args: fixed("ID"), need: member,
 		before: confirmFirst(c, yes, checkCounsellorID, mAskRemoveCounsellor, mHintPassYesRemove),
 		run: func(ctx context.Context, s *Session, rest []string) (*output, error) {
-			if err := s.Remove(ctx, rest[0]); err != nil {
+			id, err := counsellorID(ctx, s, rest[0], "active")
+			if err != nil {
+				return nil, err
+			}
+			if err := s.Remove(ctx, id); err != nil {
 				return nil, err
 			}
 			team, err := s.Team(ctx)
@@ -256,7 +264,7 @@ func removeCommand(c *cmd) action {
 				return nil, err
 			}
 			return &output{
-				json: map[string]any{"id": rest[0], "epoch": team.Epoch, "team_fingerprint": team.Fingerprint},
+				json: map[string]any{"id": id, "epoch": team.Epoch, "team_fingerprint": team.Fingerprint},
 				text: func(c *cmd) error {
 					c.printf(mOutRemoved, rest[0], team.Epoch, team.Fingerprint)
 					c.printf(mOutUpdateFingerprint)
@@ -331,19 +339,24 @@ func casesCommand(c *cmd) action {
 			return withHint(errorf(mErrUnknownStatus, *status), mHintStatusValues)
 		},
 		run: func(ctx context.Context, s *Session, _ []string) (*output, error) {
+			roster, err := s.Roster(ctx) // assignees by name
+			if err != nil {
+				return nil, err
+			}
+			names := counsellorNames(roster)
 			if *limit == 0 {
 				cs, err := s.Cases(ctx, *status)
 				if err != nil {
 					return nil, err
 				}
-				return &output{json: map[string]any{"cases": cs}, text: func(c *cmd) error { return c.printCases(cs) }}, nil
+				return &output{json: map[string]any{"cases": cs}, text: func(c *cmd) error { return c.printCases(cs, names) }}, nil
 			}
 			cs, next, err := s.CasesPage(ctx, *status, *limit, *cursor)
 			if err != nil {
 				return nil, err
 			}
 			return &output{json: map[string]any{"cases": cs, "next": next}, text: func(c *cmd) error {
-				if err := c.printCases(cs); err != nil {
+				if err := c.printCases(cs, names); err != nil {
 					return err
 				}
 				if next != "" {
@@ -393,39 +406,55 @@ func rejectCommand(c *cmd) action {
 	return action{args: fixed("ID"), need: member,
 		before: confirmFirst(c, yes, checkCounsellorID, mAskRejectCounsellor, mHintPassYesReject),
 		run: func(ctx context.Context, s *Session, rest []string) (*output, error) {
-			if err := s.Reject(ctx, rest[0]); err != nil {
+			id, err := counsellorID(ctx, s, rest[0], "pending")
+			if err != nil {
 				return nil, err
 			}
-			return &output{json: map[string]any{"id": rest[0], "state": "rejected"}, text: func(c *cmd) error {
-				c.printf(mOutRejected, rest[0])
+			if err := s.Reject(ctx, id); err != nil {
+				return nil, err
+			}
+			return &output{json: map[string]any{"id": id, "state": "rejected"}, text: func(c *cmd) error {
+				c.printf(mOutRejected, id)
 				return nil
 			}}, nil
 		}}
 }
 
-func (c *cmd) printCases(cs []client.Case) error {
+// printCases lists cases as the desk shows them: the short reference,
+// the assignee's name, the last activity in the machine's zone. The
+// server's values are cleaned for the terminal.
+func (c *cmd) printCases(cs []client.Case, names map[string]string) error {
 	if len(cs) == 0 {
 		c.printf(mOutNoCases)
 		return nil
 	}
+	refs := caseRefs(cs)
 	tw := tabwriter.NewWriter(c.io.Stdout, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, c.tr(mOutCasesHeader))
 	for _, x := range cs {
 		assignee := "-"
 		if x.Assignee != nil {
 			assignee = *x.Assignee
+			if n := names[assignee]; n != "" {
+				assignee = n
+			}
 		}
 		awaiting := ""
 		if x.AwaitingReply {
 			awaiting = c.tr(mOutYes)
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%d\n", x.ID, x.Status, awaiting, assignee, x.LastActivity, x.MessageCount)
+		ref := refs[x.ID]
+		if ref == "" {
+			ref = x.ID
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%d\n", oneLine(ref), oneLine(x.Status), awaiting, oneLine(assignee), c.localTime(x.LastActivity), x.MessageCount)
 	}
 	return tw.Flush()
 }
 
-// checkCaseID checks the form of a case reference: the full id or the
-// first 8 digits the desk shows. Session.ResolveCase finds the case.
+// checkCaseID checks the form of a case reference: the full id or a
+// prefix of at least 4 digits (the desk shows 8). Session.ResolveCase
+// finds the case.
 func checkCaseID(rest []string) error {
 	if _, err := domain.ParseCaseRef(rest[0]); err != nil {
 		return withHint(errorf(mErrBadCaseId, oneLine(rest[0])), mHintCaseIdForm)
@@ -433,11 +462,17 @@ func checkCaseID(rest []string) error {
 	return nil
 }
 
-func checkCounsellorID(rest []string) error {
-	if !isCounsellorID(rest[0]) {
-		return withHint(errorf(mErrBadCounsellorId, oneLine(rest[0])), mHintRosterListsIds)
+func checkCounsellorID(rest []string) error { return checkCounsellorRef(rest[0]) }
+
+// counsellorID is the id of the counsellor arg names (an id or a display
+// name) among those in one of states.
+func counsellorID(ctx context.Context, s *Session, arg string, states ...string) (string, error) {
+	roster, err := s.Roster(ctx)
+	if err != nil {
+		return "", err
 	}
-	return nil
+	c, err := resolveCounsellor(roster, arg, states...)
+	return c.ID, err
 }
 
 func readCommand(c *cmd) action {
@@ -460,7 +495,7 @@ func readCommand(c *cmd) action {
 }
 
 func (c *cmd) printThread(t *Thread) {
-	c.printf(mOutCaseHeader, t.Case.ID, t.Case.Status, t.Case.MessageCount)
+	c.printf(pCaseHeader.of(t.Case.MessageCount), t.Case.ID, t.Case.Status, t.Case.MessageCount)
 	if t.lang != "" {
 		c.printf(mOutCaseLang, languageLabel(t.lang, c.io.Lang))
 	}
@@ -548,16 +583,23 @@ func patchCase(ctx context.Context, s *Session, ref string, p client.CasePatch) 
 	if err != nil {
 		return nil, err
 	}
-	return caseOutput(cs), nil
+	var names map[string]string
+	if cs.Assignee != nil {
+		names = rosterFor(ctx, s)
+	}
+	return caseOutput(cs, names), nil
 }
 
-func caseOutput(cs *client.Case) *output {
+func caseOutput(cs *client.Case, names map[string]string) *output {
 	return &output{json: cs, text: func(c *cmd) error {
 		assignee := c.tr(mOutNobody)
 		if cs.Assignee != nil {
 			assignee = *cs.Assignee
+			if n := names[assignee]; n != "" {
+				assignee = n
+			}
 		}
-		c.printf(mOutCaseChanged, cs.ID, cs.Status, assignee)
+		c.printf(mOutCaseChanged, cs.ID, cs.Status, oneLine(assignee))
 		return nil
 	}}
 }
@@ -586,15 +628,18 @@ func assignCommand(c *cmd) action {
 			if err := checkCaseID(rest); err != nil {
 				return err
 			}
-			if !*none && !isCounsellorID(rest[1]) {
-				return withHint(errorf(mErrBadCounsellorId, oneLine(rest[1])), mHintRosterListsIds)
+			if !*none {
+				return checkCounsellorRef(rest[1])
 			}
 			return nil
 		},
 		run: func(ctx context.Context, s *Session, rest []string) (*output, error) {
 			to := ""
 			if !*none {
-				to = rest[1]
+				var err error
+				if to, err = counsellorID(ctx, s, rest[1], "active"); err != nil {
+					return nil, err
+				}
 			}
 			return patchCase(ctx, s, rest[0], client.CasePatch{Assignee: &to})
 		}}
@@ -843,9 +888,9 @@ func centresCommand(c *cmd) action {
 			text: func(c *cmd) error {
 				switch {
 				case confirmed:
-					c.printf(mOutCentresConfirmed, dir.Len())
+					c.printf(pCentresConfirmed.of(dir.Len()), dir.Len())
 				case len(changed) == 0:
-					c.printf(mOutCentresAsConfirmed, dir.Len())
+					c.printf(pCentresAsConfirmed.of(dir.Len()), dir.Len())
 				default:
 					list(c)
 					c.printf(mOutCentresCompare)

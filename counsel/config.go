@@ -176,9 +176,15 @@ func readBounded(path string, limit int64) ([]byte, error) {
 	return b, nil
 }
 
-// scryptWorkFactor is age's default (2^18, about a second here). Tests
-// lower it through Options to keep many unlocks fast.
-const scryptWorkFactor = 18
+// scryptWorkFactor is the cost of new identity files: scrypt with
+// N = 2^17, r = 8 (128 MiB, 1.6 s on this shared 2-core machine under
+// load, 0.8 s at 2^16, 3.6 s at age's default 2^18: BenchmarkUnlockIdentity,
+// README). 2^18 missed the 2 s unlock target on a busy modest machine and
+// took 256 MiB; 2^17 keeps a guess at 128 MiB and over a second of a core,
+// which with a passphrase of at least 10 characters stays out of reach of
+// offline guessing. Files written at 2^18 still open: age reads any factor
+// up to 2^22. Tests lower it through Options to keep many unlocks fast.
+const scryptWorkFactor = 17
 
 // newIdentityFile generates a personal hybrid identity and writes it to
 // dir/identity.age encrypted with the passphrase (age scrypt).

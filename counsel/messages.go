@@ -44,7 +44,9 @@ var (
 	mErrAlreadyMember            = msg{"error.already_member"}
 	mErrAlreadySetUp             = msg{"error.already_set_up"}
 	mErrAmbiguousCase            = msg{"error.ambiguous_case"}
-	mErrArgumentCount            = msg{"error.argument_count"}
+	mErrAmbiguousCounsellor      = msg{"error.ambiguous_counsellor"}
+	mErrArgumentCountOne         = msg{"error.argument_count_one"}
+	mErrArgumentCountOther       = msg{"error.argument_count_other"}
 	mErrBackupExists             = msg{"error.backup_exists"}
 	mErrBadCaseId                = msg{"error.bad_case_id"}
 	mErrBadCounsellorId          = msg{"error.bad_counsellor_id"}
@@ -218,6 +220,7 @@ var (
 	mHintTypePassphrase          = msg{"hint.type_passphrase"}
 	mHintUnknownCounsellor       = msg{"hint.unknown_counsellor"}
 	mHintUsage                   = msg{"hint.usage"}
+	mHintUseCounsellorId         = msg{"hint.use_counsellor_id"}
 	mHintUseFullCaseId           = msg{"hint.use_full_case_id"}
 	mHintUseHttps                = msg{"hint.use_https"}
 	mHintUseRemove               = msg{"hint.use_remove"}
@@ -240,13 +243,16 @@ var (
 	mOutBackupWritten            = msg{"text.backup_written"}
 	mOutCaseChanged              = msg{"text.case_changed"}
 	mOutCaseDeleted              = msg{"text.case_deleted"}
-	mOutCaseHeader               = msg{"text.case_header"}
+	mOutCaseHeaderOne            = msg{"text.case_header_one"}
+	mOutCaseHeaderOther          = msg{"text.case_header_other"}
 	mOutCaseLang                 = msg{"text.case_lang"}
 	mOutCasesHeader              = msg{"text.cases_header"}
-	mOutCentresAsConfirmed       = msg{"text.centres_as_confirmed"}
+	mOutCentresAsConfirmedOne    = msg{"text.centres_as_confirmed_one"}
+	mOutCentresAsConfirmedOther  = msg{"text.centres_as_confirmed_other"}
 	mOutCentresChanged           = msg{"text.centres_changed"}
 	mOutCentresCompare           = msg{"text.centres_compare"}
-	mOutCentresConfirmed         = msg{"text.centres_confirmed"}
+	mOutCentresConfirmedOne      = msg{"text.centres_confirmed_one"}
+	mOutCentresConfirmedOther    = msg{"text.centres_confirmed_other"}
 	mOutCompacted                = msg{"text.compacted"}
 	mOutCompareFingerprint       = msg{"text.compare_fingerprint"}
 	mOutDeskClosed               = msg{"text.desk_closed"}
@@ -276,6 +282,7 @@ var (
 	mOutSecretOnCommandLine      = msg{"text.secret_on_command_line"}
 	mOutSent                     = msg{"text.sent"}
 	mOutTeamFingerprint          = msg{"text.team_fingerprint"}
+	mOutTimeLayout               = msg{"text.time_layout"}
 	mOutUnreadableMessage        = msg{"text.unreadable_message"}
 	mOutUpdateFingerprint        = msg{"text.update_fingerprint"}
 	mOutUsageLine                = msg{"text.usage_line"}

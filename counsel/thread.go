@@ -9,6 +9,7 @@ import (
 	"math"
 	"os"
 	"runtime"
+	"strings"
 	"sync"
 	"time"
 	"unicode/utf8"
@@ -295,9 +296,11 @@ func (s *Session) Reply(ctx context.Context, t *Thread, body, lang string) (uint
 	}
 }
 
-// ResolveCase finds the case a reference names: a full id as it is, the
-// 8-digit short form the desk shows among the team's cases. A short
-// form that matches no case or several is an error, never a guess.
+// ResolveCase finds the case a reference names: a full id as it is, a
+// prefix of at least 4 digits (the desk shows 8) among the team's cases.
+// A prefix that matches no case or several is an error, never a guess;
+// for several, the error lists them, each by the shortest prefix that
+// tells it apart.
 func (s *Session) ResolveCase(ctx context.Context, ref string) (string, error) {
 	r, err := domain.ParseCaseRef(ref)
 	if err != nil {
@@ -316,14 +319,47 @@ func (s *Session) ResolveCase(ctx context.Context, ref string) (string, error) {
 			ids = append(ids, id)
 		}
 	}
+	return resolveRef(r, ids)
+}
+
+// resolveRef is the one case among ids that r names, or the error that
+// says why there is none.
+func resolveRef(r domain.CaseRef, ids []domain.MailboxID) (string, error) {
 	id, err := r.Resolve(ids)
 	switch {
 	case errors.Is(err, domain.ErrAmbiguousCase):
-		return "", withHint(errorf(mErrAmbiguousCase, r.String()), mHintUseFullCaseId)
+		const shown = 10
+		matches := r.Matching(ids, shown+1)
+		names := make([]string, 0, shown+1)
+		for i, m := range matches {
+			if i == shown {
+				names = append(names, "…")
+				break
+			}
+			names = append(names, uniquePrefix(m, ids))
+		}
+		return "", withHint(errorf(mErrAmbiguousCase, r.String(), strings.Join(names, ", ")), mHintUseFullCaseId)
 	case err != nil:
 		return "", withHint(errorf(mErrNoSuchCase, r.String()), mHintCaseIdForm)
 	}
 	return id.String(), nil
+}
+
+// uniquePrefix is the shortest prefix of id, at least the desk's 8
+// digits, that no other of ids begins with.
+func uniquePrefix(id domain.MailboxID, ids []domain.MailboxID) string {
+	full := id.String()
+	n := domain.ShortCaseRefLen
+	for _, o := range ids {
+		if o.Equal(id) {
+			continue
+		}
+		other := o.String()
+		for n < len(full) && full[:n] == other[:n] {
+			n++
+		}
+	}
+	return full[:n]
 }
 
 // maxCasePage is the largest page the server gives (api/paging.go).

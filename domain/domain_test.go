@@ -79,8 +79,11 @@ func TestParse(t *testing.T) {
 		{"case reference", "valid full", id, true},
 		{"case reference", "valid short", id[:8], true},
 		{"case reference", "empty", "", false},
-		{"case reference", "between lengths", id[:9], false},
-		{"case reference", "between lengths", id[:31], false},
+		{"case reference", "prefix of 4", id[:4], true},
+		{"case reference", "odd prefix", id[:9], true},
+		{"case reference", "prefix of 31", id[:31], true},
+		{"case reference", "too short", id[:3], false},
+		{"case reference", "too long", id + "0", false},
 		{"case reference", "upper case short", "ABCDEF01", false},
 		{"case reference", "not hex short", "0123456g", false},
 		{"case reference", "not hex full", id[:31] + "-", false},
@@ -261,6 +264,26 @@ func TestCaseRef(t *testing.T) {
 	if _, ok := short.MailboxID(); ok {
 		t.Error("a short reference gives a full id")
 	}
+	// An odd prefix compares its last digit, a half byte: ...cde0 and
+	// ...cdef differ only in the 32nd digit; 0123456789abcdef0123456789abcde
+	// (31 digits) matches both, ...cde0 (32) one.
+	odd, err := ParseCaseRef("0123456789abcdef0123456789abcde")
+	if err != nil || !odd.Matches(a) || !odd.Matches(b) || odd.Matches(c) || odd.String() != "0123456789abcdef0123456789abcde" {
+		t.Errorf("a 31-digit prefix: %v, %q", err, odd.String())
+	}
+	if r, err := ParseCaseRef("f12"); err == nil || r.Matches(c) || (CaseRef{}).Matches(c) {
+		t.Error("a 3-digit prefix parsed, or the zero reference matches")
+	}
+	if r, _ := ParseCaseRef("0123456789abcdef0123456789abcde0"); !r.Matches(b) || r.Matches(a) {
+		t.Error("a full id matches the wrong case")
+	}
+	if r, _ := ParseCaseRef("f1234"); !r.Matches(c) || r.Matches(a) || r.Short() != "f1234" {
+		t.Error("a 5-digit prefix matches the wrong cases")
+	}
+	four, _ := ParseCaseRef("0123")
+	if m := four.Matching([]MailboxID{a, c, b, a}, 5); len(m) != 2 || !m[0].Equal(a) || !m[1].Equal(b) {
+		t.Errorf("Matching: %v", m)
+	}
 	full := RefOf(a)
 	if full.IsShort() || !full.Matches(a) || full.Matches(b) {
 		t.Error("a full reference matches the wrong cases")
@@ -284,6 +307,10 @@ func TestCaseRef(t *testing.T) {
 		{short, []MailboxID{a, c, b}, MailboxID{}, ErrAmbiguousCase},
 		{short, []MailboxID{c}, MailboxID{}, ErrNoCase},
 		{short, nil, MailboxID{}, ErrNoCase},
+		{odd, []MailboxID{c, b}, b, nil},
+		{odd, []MailboxID{c}, MailboxID{}, ErrNoCase},
+		{odd, []MailboxID{a, b}, MailboxID{}, ErrAmbiguousCase},
+		{four, []MailboxID{a, b, c}, MailboxID{}, ErrAmbiguousCase},
 	} {
 		got, err := tc.ref.Resolve(tc.cases)
 		if err != tc.err || !got.Equal(tc.want) {

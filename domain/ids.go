@@ -4,6 +4,7 @@ import (
 	"crypto/subtle"
 	"encoding/hex"
 	"errors"
+	"slices"
 )
 
 // MailboxIDSize is the size of a mailbox id in bytes; its text form is
@@ -38,69 +39,84 @@ func (id MailboxID) Equal(o MailboxID) bool { return subtle.ConstantTimeCompare(
 // eight hex digits of its id, as the desk shows it.
 const ShortCaseRefLen = 8
 
+// MinCaseRefLen is the shortest prefix a case reference may be: fewer
+// digits would match half an inbox.
+const MinCaseRefLen = 4
+
 // A CaseRef refers to a case (a mailbox as the team sees it) by its full
-// id or by the short form a counsellor reads on the desk. A short
-// reference may match more than one case; the caller resolves it against
-// the cases it knows and refuses an ambiguous one.
+// id or by a prefix of it, like the short form a counsellor reads on the
+// desk. A prefix may match more than one case; the caller resolves it
+// against the cases it knows and refuses an ambiguous one.
 type CaseRef struct {
-	id    MailboxID // for a short reference, only the first bytes are set
-	short bool
+	id MailboxID // for a prefix, only its digits are set
+	n  int       // the hex digits given; 2*MailboxIDSize for a full id
 }
 
-// ParseCaseRef parses a full case id (32 lower-case hex digits) or a short
-// reference (8 lower-case hex digits).
+// ParseCaseRef parses a full case id (32 lower-case hex digits) or a
+// prefix of one (4 to 31 lower-case hex digits; the desk shows 8).
 func ParseCaseRef(s string) (CaseRef, error) {
-	switch len(s) {
-	case 2 * MailboxIDSize:
+	const want = "want 4 to 32 lower-case hex digits"
+	if len(s) == 2*MailboxIDSize {
 		id, err := ParseMailboxID(s)
 		if err != nil {
-			return CaseRef{}, invalid("case reference", "want 8 or 32 lower-case hex digits")
+			return CaseRef{}, invalid("case reference", want)
 		}
-		return CaseRef{id: id}, nil
-	case ShortCaseRefLen:
-		var r CaseRef
-		if !lowerHex(s) {
-			return CaseRef{}, invalid("case reference", "want 8 or 32 lower-case hex digits")
-		}
-		hex.Decode(r.id[:ShortCaseRefLen/2], []byte(s))
-		r.short = true
-		return r, nil
+		return CaseRef{id: id, n: len(s)}, nil
 	}
-	return CaseRef{}, invalid("case reference", "want 8 or 32 lower-case hex digits")
+	if len(s) < MinCaseRefLen || len(s) > 2*MailboxIDSize || !lowerHex(s) {
+		return CaseRef{}, invalid("case reference", want)
+	}
+	r := CaseRef{n: len(s)}
+	digits := s
+	if len(digits)%2 == 1 {
+		digits += "0"
+	}
+	hex.Decode(r.id[:], []byte(digits))
+	return r, nil
 }
 
 // RefOf returns the full reference to the case id.
-func RefOf(id MailboxID) CaseRef { return CaseRef{id: id} }
+func RefOf(id MailboxID) CaseRef { return CaseRef{id: id, n: 2 * MailboxIDSize} }
 
-// IsShort reports whether r holds only the short form.
-func (r CaseRef) IsShort() bool { return r.short }
+// IsShort reports whether r holds only a prefix.
+func (r CaseRef) IsShort() bool { return r.n < 2*MailboxIDSize }
 
-// MailboxID returns the case's id; false for a short reference.
+// MailboxID returns the case's id; false for a prefix.
 func (r CaseRef) MailboxID() (MailboxID, bool) {
-	if r.short {
+	if r.IsShort() {
 		return MailboxID{}, false
 	}
 	return r.id, true
 }
 
-// String returns the reference as it was parsed: 32 or 8 hex digits.
+// String returns the reference as it was parsed: the full id or the prefix.
 func (r CaseRef) String() string {
-	if r.short {
-		return r.Short()
+	if !r.IsShort() {
+		return r.id.String()
 	}
-	return r.id.String()
+	return hex.EncodeToString(r.id[:])[:r.n]
 }
 
-// Short returns the 8-digit short form.
-func (r CaseRef) Short() string { return hex.EncodeToString(r.id[:ShortCaseRefLen/2]) }
+// Short returns the 8-digit short form the desk shows; a shorter prefix
+// as it is.
+func (r CaseRef) Short() string {
+	if r.n < ShortCaseRefLen {
+		return r.String()
+	}
+	return hex.EncodeToString(r.id[:ShortCaseRefLen/2])
+}
 
 // Matches reports, in constant time, whether r refers to the case id.
 func (r CaseRef) Matches(id MailboxID) bool {
-	n := MailboxIDSize
-	if r.short {
-		n = ShortCaseRefLen / 2
+	if r.n == 0 {
+		return false // the zero CaseRef refers to nothing
 	}
-	return subtle.ConstantTimeCompare(r.id[:n], id[:n]) == 1
+	whole := r.n / 2
+	eq := subtle.ConstantTimeCompare(r.id[:whole], id[:whole])
+	if r.n%2 == 1 {
+		eq &= subtle.ConstantTimeByteEq(r.id[whole]&0xf0, id[whole]&0xf0)
+	}
+	return eq == 1
 }
 
 // Errors of CaseRef.Resolve.
@@ -110,26 +126,32 @@ var (
 )
 
 // Resolve returns the one id among cases that r refers to: ErrNoCase if
-// there is none, ErrAmbiguousCase if a short reference matches several.
+// there is none, ErrAmbiguousCase if a prefix matches several (Matching
+// lists them).
 func (r CaseRef) Resolve(cases []MailboxID) (MailboxID, error) {
-	var found MailboxID
-	n := 0
-	for _, id := range cases {
-		if r.Matches(id) {
-			if n > 0 && found.Equal(id) {
-				continue // the same case listed twice
-			}
-			found = id
-			n++
-		}
-	}
-	switch n {
+	found := r.Matching(cases, 2)
+	switch len(found) {
 	case 0:
 		return MailboxID{}, ErrNoCase
 	case 1:
-		return found, nil
+		return found[0], nil
 	}
 	return MailboxID{}, ErrAmbiguousCase
+}
+
+// Matching lists the distinct cases among cases that r refers to, in
+// their order, at most max of them.
+func (r CaseRef) Matching(cases []MailboxID, max int) []MailboxID {
+	var out []MailboxID
+	for _, id := range cases {
+		if len(out) == max {
+			break
+		}
+		if r.Matches(id) && !slices.ContainsFunc(out, id.Equal) {
+			out = append(out, id)
+		}
+	}
+	return out
 }
 
 // MaxCounsellorIDLen bounds a counsellor id (docs/PROTOCOL.md §6).

@@ -13,9 +13,12 @@
 import de from "./lang/de.json";
 import en from "./lang/en.json";
 
-/** The languages of the service, each named in itself, in the order the
- * picker shows them. rtl: written right to left. */
-export const LANGUAGES = [
+/** A language of the service, named in itself; rtl: written right to left. */
+export type Language = { readonly code: string; readonly name: string; readonly rtl: boolean };
+
+/** The built-in languages, each named in itself, in the order the picker
+ * shows them. */
+const BUILT_IN = [
   { code: "de", name: "Deutsch", rtl: false },
   { code: "en", name: "English", rtl: false },
   { code: "fr", name: "Français", rtl: false },
@@ -30,13 +33,56 @@ export const LANGUAGES = [
   { code: "th", name: "ไทย", rtl: false },
 ] as const;
 
-export type Lang = (typeof LANGUAGES)[number]["code"];
+/** A language code: one of LANGUAGES (isLang checks it). */
+export type Lang = string;
 export type Vars = Record<string, string | number>;
+
+// At most this many added languages are read from the page (mailboxd
+// allows 8; content/added.go).
+const maxAdded = 8;
+
+/** addedLanguages reads the languages the operator added
+ * (LOTSE_CONTENT_DIR/<code>/language.json), which mailboxd names in the
+ * page as data-languages on #service: the bundle cannot list them without
+ * changing its published hash. Whatever does not fit is left out. */
+function addedLanguages(): Language[] {
+  if (typeof document === "undefined") return [];
+  return parseAddedLanguages(document.getElementById("service")?.dataset["languages"]);
+}
+
+/** parseAddedLanguages reads data-languages: a JSON list of
+ * {code, name, rtl}; it keeps at most 8, each with a code of 2 or 3
+ * letters that is not built in or listed before, a name of 1 to 64
+ * characters and a boolean rtl. */
+export function parseAddedLanguages(raw: string | undefined): Language[] {
+  if (!raw || raw.length > 4096) return [];
+  let list: unknown;
+  try {
+    list = JSON.parse(raw);
+  } catch {
+    return [];
+  }
+  if (!Array.isArray(list)) return [];
+  const out: Language[] = [];
+  for (const l of list as unknown[]) {
+    if (out.length === maxAdded) break;
+    if (typeof l !== "object" || l === null) continue;
+    const { code, name, rtl } = l as Record<string, unknown>;
+    if (typeof code !== "string" || !/^[a-z]{2,3}$/.test(code) || BUILT_IN.some((b) => b.code === code) || out.some((o) => o.code === code)) continue;
+    if (typeof name !== "string" || name.trim() === "" || [...name].length > 64 || typeof rtl !== "boolean") continue;
+    out.push({ code, name, rtl });
+  }
+  return out;
+}
+
+/** The languages of the service in the order the picker shows them: the
+ * built-in ones, then those the operator added. */
+export const LANGUAGES: readonly Language[] = [...BUILT_IN, ...addedLanguages()];
 
 const CODES: readonly Lang[] = LANGUAGES.map((l) => l.code);
 
 export function isLang(s: unknown): s is Lang {
-  return typeof s === "string" && (CODES as readonly string[]).includes(s);
+  return typeof s === "string" && CODES.includes(s);
 }
 
 /** isRTL tells whether lang is written right to left. */
@@ -138,7 +184,7 @@ export async function loadLang(lang: Lang): Promise<void> {
 }
 
 async function fetchCatalogue(url: string | undefined): Promise<Record<string, unknown>> {
-  if (!url || !/^\/lang-[a-z]{2}-[A-Z0-9]{8}\.json$/.test(url)) throw new Error("no catalogue");
+  if (!url || !/^\/lang-[a-z]{2,3}-[A-Z0-9]{8}\.json$/.test(url)) throw new Error("no catalogue");
   const res = await fetch(url, { credentials: "omit", cache: "no-store", redirect: "error" });
   if (!res.ok) throw new Error("catalogue: " + res.status);
   const raw = await res.text();
