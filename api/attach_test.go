@@ -1,8 +1,11 @@
 package api
 
 import (
+	"bufio"
 	"bytes"
 	"crypto/sha256"
+	"fmt"
+	"io"
 	"net/http"
 	"strings"
 	"testing"
@@ -77,7 +80,9 @@ func attachmentBadInput(t *testing.T, f *fixture) []badRow {
 		{"attachment: X25519 stanzas", enq(mailboxdtest.ClassicCiphertext(t, make([]byte, 64<<10))), 422, "ciphertext_policy"},
 		{"attachment: armored", enq(armored(t, good)), 422, "ciphertext_policy"},
 		{"attachment: cut short", enq(good[:len(good)-1]), 422, "ciphertext_policy"},
-		{"attachment: JSON", func() request { return withHeader(upload(mine, f.q0.bearer(), good), "Content-Type", "application/json") }, 415, "unsupported_media_type"},
+		{"attachment: JSON", func() request {
+			return withHeader(upload(mine, f.q0.bearer(), good), "Content-Type", "application/json")
+		}, 415, "unsupported_media_type"},
 		{"attachment: gzip", func() request { return withHeader(upload(mine, f.q0.bearer(), good), "Content-Encoding", "gzip") }, 415, "unsupported_media_type"},
 		{"attachment: empty", enq([]byte{}), 400, "bad_request"},
 		{"attachment: over 8 MiB + 64 KiB", func() request {
@@ -241,4 +246,69 @@ func TestVersion1ClientUnchanged(t *testing.T) {
 	if r.status != http.StatusOK {
 		t.Fatal(r.status)
 	}
+}
+
+// An upload that keeps sending outlasts the read timeout, one that
+// trickles is cut off by it (attach_body.go).
+func TestSlowUpload(t *testing.T) {
+	const readTimeout = 500 * time.Millisecond
+	e := newEnv(t, envOptions{cfg: Config{ReadTimeout: readTimeout, IdleTimeout: readTimeout}})
+	tm := e.setUpTeam()
+	q := newEnquirer(t)
+	e.want(e.createMailbox(tm, q), 201, "")
+	ct, err := crypto.SealAttachment(make([]byte, 200<<10), tm.recipient(), q.identity.Recipient()) // the 256 KiB bucket
+	if err != nil {
+		t.Fatal(err)
+	}
+	head := fmt.Sprintf("POST /api/v1/mailbox/attachments HTTP/1.1\r\nHost: x\r\nContent-Type: application/octet-stream\r\nContent-Length: %d\r\nAuthorization: Bearer %s\r\n\r\n", len(ct), q.bearer())
+
+	t.Run("steady", func(t *testing.T) {
+		c := e.dialRaw(t)
+		start := time.Now()
+		if _, err := io.WriteString(c, head); err != nil {
+			t.Fatal(err)
+		}
+		for off := 0; off < len(ct); off += 64 << 10 {
+			time.Sleep(readTimeout * 3 / 5)
+			if _, err := c.Write(ct[off:min(len(ct), off+64<<10)]); err != nil {
+				t.Fatalf("cut off after %v: %v", time.Since(start), err)
+			}
+		}
+		c.SetReadDeadline(time.Now().Add(10 * time.Second))
+		resp, err := http.ReadResponse(bufio.NewReader(c), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != 201 || time.Since(start) < 2*readTimeout {
+			t.Fatalf("status %d after %v", resp.StatusCode, time.Since(start))
+		}
+	})
+	t.Run("trickle", func(t *testing.T) {
+		before := e.contentHash()
+		c := e.dialRaw(t)
+		if _, err := io.WriteString(c, head); err != nil {
+			t.Fatal(err)
+		}
+		stop := make(chan struct{})
+		defer close(stop)
+		go func() {
+			for i := 0; ; i++ {
+				select {
+				case <-stop:
+					return
+				case <-time.After(100 * time.Millisecond):
+					if _, err := c.Write(ct[i : i+1]); err != nil {
+						return
+					}
+				}
+			}
+		}()
+		if d, _ := waitClosed(t, c, 10*readTimeout); d > 6*readTimeout {
+			t.Errorf("cut off after %v, read timeout %v", d, readTimeout)
+		}
+		if e.contentHash() != before {
+			t.Error("database changed")
+		}
+	})
 }

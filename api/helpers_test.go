@@ -45,7 +45,7 @@ func newEnv(t testing.TB, o envOptions) *env {
 	t.Helper()
 	clk := mailboxdtest.NewClock(time.Now().UTC())
 	store, err := mailbox.Open(mailbox.Options{
-		Path:   filepath.Join(t.TempDir(), "lotse.db"),
+		Path:        filepath.Join(t.TempDir(), "lotse.db"),
 		Limits:      o.limits,
 		Attachments: o.attach,
 		Now:         clk.Now,
