@@ -27,9 +27,13 @@ func (s *Server) extendDeadline(ctx *fasthttp.RequestCtx, start time.Time) {
 // doubling instead leaves as much garbage behind as the body is long,
 // which the collector frees only later. So a large body arrives in 64 KiB
 // pieces from a pool, each taken from the budget as it is needed, and is
-// copied once into a buffer of exactly its length at the end, for which
-// the budget is taken too before the pieces go back: the budget counts
-// every byte the body occupies, never what the client announced.
+// copied once into a buffer of exactly its length at the end. That buffer
+// takes over the pieces' share of the budget, and the pieces go back to
+// the pool for the next upload: the budget counts every byte of a body,
+// never what the client announced, and the pool holds at most what the
+// budget let in at once. (Taking the budget twice over would need twice
+// the budget for one upload, and at the smallest memory budget an 8 MiB
+// attachment would never fit.)
 //
 // 8 MiB do not arrive within the read timeout (10 s) over a phone's
 // connection or Tor. An upload's deadline moves on by the read timeout
@@ -79,17 +83,13 @@ func (s *Server) readLargeBody(ctx *fasthttp.RequestCtx, stream io.Reader, limit
 			return taken, badRequest("incomplete request body")
 		}
 	}
-	if !s.bodies.take(int64(n)) {
-		ctx.SetConnectionClose()
-		return taken, errBusy
-	}
-	taken += int64(n)
 	body := make([]byte, n)
 	for i, p := range pieces {
 		copy(body[i*bodyPiece:], p[:min(bodyPiece, n-i*bodyPiece)])
 	}
-	s.bodies.give(int64(len(pieces)) * bodyPiece)
-	taken -= int64(len(pieces)) * bodyPiece
+	// The last piece's unused rest goes back.
+	s.bodies.give(taken - int64(n))
+	taken = int64(n)
 	ctx.Request.SetBodyRaw(body)
 	return taken, nil
 }

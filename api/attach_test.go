@@ -312,3 +312,48 @@ func TestSlowUpload(t *testing.T) {
 		}
 	})
 }
+
+// A download's bytes count against the body budget until they are
+// written: beyond it 503 busy, and each download gives its share back.
+func TestDownloadBudget(t *testing.T) {
+	e := newEnv(t, envOptions{cfg: Config{BodyBudget: maxKeyringBody + bodyChunk}})
+	tm := e.setUpTeam()
+	q := newEnquirer(t)
+	e.want(e.createMailbox(tm, q), 201, "")
+	// The 256 KiB bucket, under the smallest budget there is.
+	ct, err := crypto.SealAttachment(make([]byte, 200<<10), tm.recipient(), q.identity.Recipient())
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := e.uploadID("/api/v1/mailbox/attachments", q.bearer(), ct)
+	get := request{method: "GET", path: "/api/v1/mailbox/attachments/" + id, auth: q.bearer()}
+	settled := func() {
+		t.Helper()
+		for deadline := time.Now().Add(2 * time.Second); e.srv.bodies.used.Load() != 0; {
+			if time.Now().After(deadline) {
+				t.Fatalf("%d bytes of the budget still taken after the request", e.srv.bodies.used.Load())
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+	}
+	settled()
+	for range 5 {
+		r := e.do(get)
+		e.want(r, 200, "")
+		if !bytes.Equal(r.body, ct) {
+			t.Fatal("download differs")
+		}
+		settled()
+	}
+	// Another request in flight holds what leaves less than the download.
+	hold := e.srv.bodies.max - int64(len(ct)) + 1
+	e.srv.bodies.take(hold)
+	r := e.do(get)
+	e.want(r, 503, "busy")
+	if r.header.Get("Retry-After") == "" {
+		t.Error("503 busy without Retry-After")
+	}
+	e.srv.bodies.give(hold)
+	e.want(e.do(get), 200, "")
+	settled()
+}

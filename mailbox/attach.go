@@ -383,8 +383,9 @@ func putAttachment(tx *bolt.Tx, mailbox []byte, id, from string, ciphertext []by
 }
 
 // Attachment returns the ciphertext of attachment id of mailbox mailboxID
-// (ErrNotFound if either is unknown or malformed).
-func (s *Store) Attachment(mailboxID, id string) ([]byte, error) {
+// (ErrNotFound if either is unknown or malformed). reserve, if not nil, is
+// asked for its length before it is copied out, and its error returned.
+func (s *Store) Attachment(mailboxID, id string, reserve func(n int) error) ([]byte, error) {
 	if !validMailboxID(mailboxID) {
 		return nil, ErrNotFound
 	}
@@ -399,6 +400,11 @@ func (s *Store) Attachment(mailboxID, id string) ([]byte, error) {
 		v := attachmentCiphertext(tx, attachmentKey(mailboxID, id))
 		if v == nil {
 			return ErrNotFound
+		}
+		if reserve != nil {
+			if err := reserve(len(v)); err != nil {
+				return err
+			}
 		}
 		ct = bytes.Clone(v)
 		return nil

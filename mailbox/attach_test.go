@@ -60,12 +60,12 @@ func TestAttachmentRoundTrip(t *testing.T) {
 		id string
 		ct []byte
 	}{{id1, ct1}, {id2, ct2}} {
-		got, err := s.Attachment(m.ID, c.id)
+		got, err := s.Attachment(m.ID, c.id, nil)
 		if err != nil || !bytes.Equal(got, c.ct) {
 			t.Fatalf("Attachment(%s): %v, equal %v", c.id, err, bytes.Equal(got, c.ct))
 		}
 	}
-	if _, err := s.Attachment(mailboxID(2), id1); !errors.Is(err, ErrNotFound) {
+	if _, err := s.Attachment(mailboxID(2), id1, nil); !errors.Is(err, ErrNotFound) {
 		t.Errorf("another mailbox's id: %v", err)
 	}
 	m, _ = s.GetMailbox(m.ID)
@@ -204,17 +204,17 @@ func TestAttachmentPurge(t *testing.T) {
 	if n, err := s.PurgeAttachments(); n != 0 || err != nil {
 		t.Fatalf("before the end of the window: %d, %v", n, err)
 	}
-	if _, err := s.Attachment(m.ID, drop); err != nil {
+	if _, err := s.Attachment(m.ID, drop, nil); err != nil {
 		t.Fatal(err)
 	}
 	clock.Add(time.Minute) // 14:30
 	if n, err := s.Purge(); n != 0 || err != nil {
 		t.Fatalf("Purge: %d, %v", n, err)
 	}
-	if _, err := s.Attachment(m.ID, drop); !errors.Is(err, ErrNotFound) {
+	if _, err := s.Attachment(m.ID, drop, nil); !errors.Is(err, ErrNotFound) {
 		t.Fatalf("after the window: %v", err)
 	}
-	if _, err := s.Attachment(m.ID, keep); err != nil {
+	if _, err := s.Attachment(m.ID, keep, nil); err != nil {
 		t.Fatalf("the referenced one: %v", err)
 	}
 	if err := s.Compact(); err != nil {
