@@ -357,3 +357,35 @@ func TestDownloadBudget(t *testing.T) {
 	e.want(e.do(get), 200, "")
 	settled()
 }
+
+// FuzzAttachmentUpload posts whatever the fuzzer makes as an upload: the
+// answer is a success or a protocol error, never a 5xx, and a refusal
+// changes nothing.
+func FuzzAttachmentUpload(f *testing.F) {
+	e := newEnv(f, envOptions{cfg: Config{EnquirerLimit: Rate{N: -1}, PostLimit: Rate{N: -1}}, attach: mailbox.AttachmentLimits{PerHour: 1 << 30, MaxCount: 1 << 20, MaxBytes: 1 << 40}})
+	tm := e.setUpTeam()
+	q := newEnquirer(f)
+	e.want(e.createMailbox(tm, q), 201, "")
+	ct, err := crypto.SealAttachment([]byte("Lohnzettel"), tm.recipient(), q.identity.Recipient())
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add(ct)
+	f.Add(ct[:3300])
+	f.Add(tm.message(f, q))
+	f.Add([]byte("age-encryption.org/v1\n-> mlkem768x25519 "))
+	parent := e.t
+	f.Fuzz(func(t *testing.T, body []byte) {
+		e.t = t
+		defer func() { e.t = parent }()
+		before := e.contentHash()
+		r := e.do(upload("/api/v1/mailbox/attachments", q.bearer(), body))
+		if r.status >= 500 {
+			t.Fatalf("status %d: %s", r.status, truncate(r.body))
+		}
+		if r.status < 300 {
+			return
+		}
+		checkRefusal(t, e, r, before)
+	})
+}
