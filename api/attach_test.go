@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"strings"
 	"testing"
@@ -388,4 +389,47 @@ func FuzzAttachmentUpload(f *testing.F) {
 		}
 		checkRefusal(t, e, r, before)
 	})
+}
+
+// A download to a client that keeps reading outlasts the write timeout
+// (attach.go's budgetedReader).
+func TestSlowDownload(t *testing.T) {
+	const writeTimeout = time.Second
+	e := newEnv(t, envOptions{cfg: Config{WriteTimeout: writeTimeout}})
+	tm := e.setUpTeam()
+	q := newEnquirer(t)
+	e.want(e.createMailbox(tm, q), 201, "")
+	ct, err := crypto.SealAttachment(make([]byte, 8<<20), tm.recipient(), q.identity.Recipient())
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := e.uploadID("/api/v1/mailbox/attachments", q.bearer(), ct)
+	c := e.dialRaw(t)
+	if tc, ok := c.(*net.TCPConn); ok {
+		tc.SetReadBuffer(64 << 10)
+	}
+	fmt.Fprintf(c, "GET /api/v1/mailbox/attachments/%s HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer %s\r\n\r\n", id, q.bearer())
+	start := time.Now()
+	br := bufio.NewReaderSize(c, 64<<10)
+	resp, err := http.ReadResponse(br, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var got bytes.Buffer
+	buf := make([]byte, 512<<10)
+	for {
+		time.Sleep(200 * time.Millisecond)
+		n, err := io.ReadFull(resp.Body, buf)
+		got.Write(buf[:n])
+		if err != nil {
+			break
+		}
+	}
+	if !bytes.Equal(got.Bytes(), ct) {
+		t.Fatalf("got %d of %d bytes after %v", got.Len(), len(ct), time.Since(start))
+	}
+	if time.Since(start) < 2*writeTimeout {
+		t.Fatalf("read in %v: the test proves nothing below twice the write timeout", time.Since(start))
+	}
 }
