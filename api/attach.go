@@ -144,15 +144,9 @@ func (s *Server) postEnquirerAttachment(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	m, err := s.enquirer(c)
+	m, err := s.enquirerPost(c, s.store.CheckAttachmentCap)
 	if err != nil {
 		return err
-	}
-	if err := s.checkPostRate(c); err != nil {
-		return err
-	}
-	if err := s.store.CheckAttachmentCap(m); err != nil {
-		return storeError(err, errUnauthorized)
 	}
 	if err := crypto.CheckAttachment(ct); err != nil {
 		return policyError(err)

@@ -293,18 +293,7 @@ func TestSlowUpload(t *testing.T) {
 		}
 		stop := make(chan struct{})
 		defer close(stop)
-		go func() {
-			for i := 0; ; i++ {
-				select {
-				case <-stop:
-					return
-				case <-time.After(100 * time.Millisecond):
-					if _, err := c.Write(ct[i : i+1]); err != nil {
-						return
-					}
-				}
-			}
-		}()
+		go trickle(c, stop, func(i int) byte { return ct[i] })
 		if d, _ := waitClosed(t, c, 10*readTimeout); d > 6*readTimeout {
 			t.Errorf("cut off after %v, read timeout %v", d, readTimeout)
 		}
