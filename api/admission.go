@@ -112,7 +112,11 @@ const hdrRefused = "X-Lotse-Refused-Length"
 // refuseLength is fasthttp's HeaderReceived hook.
 func refuseLength(h *fasthttp.RequestHeader) fasthttp.RequestConfig {
 	h.Del(hdrRefused)
-	if h.ContentLength() > maxKeyringBody {
+	limit := maxKeyringBody
+	if isAttachmentUpload(h.Method(), h.RequestURI()) {
+		limit = maxAttachmentBody
+	}
+	if h.ContentLength() > limit {
 		h.SetContentLength(0)
 		h.Set(hdrRefused, "1")
 	}
@@ -126,6 +130,9 @@ func bodyLimit(ctx *fasthttp.RequestCtx) int {
 	}
 	if ctx.IsPut() && strings.HasPrefix(string(ctx.Path()), teamRecordsPath) {
 		return maxKeyringBody
+	}
+	if isAttachmentUpload(ctx.Method(), ctx.Path()) {
+		return maxAttachmentBody
 	}
 	return maxBody
 }
@@ -174,6 +181,9 @@ func (s *Server) readBody(ctx *fasthttp.RequestCtx) (taken int64, err *apiError)
 	}
 	if stream == nil {
 		return 0, nil
+	}
+	if limit > maxKeyringBody {
+		return s.readLargeBody(ctx, stream, limit) // attach_body.go
 	}
 	var buf []byte
 	for {

@@ -56,6 +56,10 @@ var (
 	// An extension of PROTOCOL.md §6: a full disk is the one storage
 	// failure a client can act on, by trying again later.
 	errStorageFull = &apiError{fiber.StatusServiceUnavailable, "storage_full", "the server cannot store anything right now, try again later", time.Minute}
+
+	// Attachments (PROTOCOL.md §10).
+	errAttachmentMediaType = &apiError{fiber.StatusUnsupportedMediaType, "unsupported_media_type", "send Content-Type: application/octet-stream without Content-Encoding", 0}
+	errAttachmentRefused   = &apiError{fiber.StatusConflict, "attachment_refused", "an attachment named is not an unreferenced upload of this mailbox by this side, or is no longer kept", 0}
 )
 
 // policyError is 422 ciphertext_policy; the reason names a rule, never bytes.
@@ -105,6 +109,8 @@ func storeError(err error, notFound *apiError) error {
 		return errRecipientExist
 	case errors.Is(err, mailbox.ErrStorageFull):
 		return errStorageFull
+	case errors.Is(err, mailbox.ErrAttachmentRefused):
+		return errAttachmentRefused
 	}
 	return err
 }

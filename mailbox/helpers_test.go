@@ -107,6 +107,12 @@ var testPolicy = Policy{
 	},
 	CaseRecord: testRecordPolicy,
 	TeamRecord: testRecordPolicy,
+	Attachment: func(b []byte) error {
+		if !bytes.HasPrefix(b, ageMagic) || len(b) <= MaxMessageBytes {
+			return errors.New("not an attachment")
+		}
+		return nil
+	},
 }
 
 // testRecordPolicy stands in for the record policies: age, no keyring

@@ -33,6 +33,7 @@ const (
 	KindEmpty                      // an empty value: the key is all there is
 	KindCaseRecord                 // a case's team record, age ciphertext (PROTOCOL.md §11.2)
 	KindTeamRecord                 // the team's record, age ciphertext (PROTOCOL.md §11.2)
+	KindAttachment                 // an attachment's age ciphertext, exactly as the client sent it
 )
 
 func (k Kind) String() string {
@@ -51,6 +52,8 @@ func (k Kind) String() string {
 		return "case record ciphertext"
 	case KindTeamRecord:
 		return "team record ciphertext"
+	case KindAttachment:
+		return "attachment ciphertext"
 	}
 	return "Kind(" + strconv.Itoa(int(k)) + ")"
 }
@@ -86,7 +89,9 @@ var (
 	keyFormatCounsellor = KeyFormat{Doc: "counsellor id ([a-z0-9]{1,32})", match: func(k []byte) bool {
 		return validCounsellorID(string(k))
 	}}
-	keyFormatInvite = KeyFormat{Doc: "lower-hex SHA-256 of the invite code", match: func(k []byte) bool {
+	keyFormatAttachment = KeyFormat{Doc: "mailbox id and attachment id (32 lower-hex, then 22 base64url)", match: isAttachmentKey}
+	keyFormatPending    = KeyFormat{Doc: "hour, mailbox id and attachment id (2006-01-02T15:00:00Z, then an attachment key)", match: isPendingKey}
+	keyFormatInvite     = KeyFormat{Doc: "lower-hex SHA-256 of the invite code", match: func(k []byte) bool {
 		return len(k) == 64 && isLowerHex(string(k))
 	}}
 )
@@ -229,6 +234,38 @@ var Schema = []Node{
 		}},
 	}},
 	recordsNode, recordCiphertextsNode, actionsNode, tombstonesNode,
+	// Attachments (attach.go, PROTOCOL.md §10).
+	{Key: fixedKey("attachments"), Kind: KindBucket, Doc: "one record per attachment: who uploaded it, and the message that references it or, until one does, the hour of the upload", Children: []Node{
+		{Key: keyFormatAttachment, Kind: KindRecord, Fields: []Field{
+			{Name: "from", Type: FieldEnum, Enum: []string{FromEnquirer, FromCounsellor}},
+			{Name: "seq", Type: FieldInt, Min: 1, Max: maxInt31, Optional: true},
+			{Name: "uploaded", Type: FieldHour, Optional: true},
+		}, rule: ruleAttachment},
+	}},
+	{Key: fixedKey("attachment_ciphertexts"), Kind: KindBucket, Doc: "the attachment ciphertexts, each alone in a bucket under its record's key", Children: []Node{
+		{Key: keyFormatAttachment, Kind: KindBucket, Children: []Node{
+			{Key: fixedKey("ciphertext"), Kind: KindAttachment},
+		}},
+	}},
+	{Key: fixedKey("attachment_pending"), Kind: KindBucket, Doc: "index of the attachments no message references yet, by the hour of their upload, for the purge", Children: []Node{
+		{Key: keyFormatPending, Kind: KindEmpty},
+	}},
+	{Key: fixedKey("attachment_hours"), Kind: KindBucket, Doc: "each mailbox's enquirer uploads in the current hour, for the hourly cap", Children: []Node{
+		{Key: keyFormatMailbox, Kind: KindRecord, Fields: []Field{
+			{Name: "hour_start", Type: FieldHour},
+			{Name: "hour_count", Type: FieldInt, Min: 1, Max: maxInt31},
+		}},
+	}},
+}
+
+// ruleAttachment: a record names its message or its upload hour, not both.
+func ruleAttachment(_ []byte, f map[string]json.RawMessage) string {
+	_, seq := f["seq"]
+	_, uploaded := f["uploaded"]
+	if seq == uploaded {
+		return "exactly one of seq and uploaded is set"
+	}
+	return ""
 }
 
 func ruleMessageMeta(_ []byte, f map[string]json.RawMessage) string {
@@ -314,6 +351,9 @@ type Policy struct {
 	Keyring    func(ciphertext []byte) (stanzas int, err error)
 	CaseRecord func(ciphertext []byte) error
 	TeamRecord func(ciphertext []byte) error
+	// Attachment is lotse/crypto's CheckAttachment; needed once a file
+	// holds attachments.
+	Attachment func(ciphertext []byte) error
 }
 
 // lookup finds the node for key among nodes, preferring one of the right
@@ -390,6 +430,14 @@ func (p Policy) CheckEntry(path []string, key, value []byte) []Violation {
 	case KindMessage:
 		if err := p.Message(value); err != nil {
 			v.Problem = "message ciphertext: " + err.Error()
+			return []Violation{v}
+		}
+	case KindAttachment:
+		if p.Attachment == nil {
+			panic("mailbox: Policy without an attachment check")
+		}
+		if err := p.Attachment(value); err != nil {
+			v.Problem = "attachment ciphertext: " + err.Error()
 			return []Violation{v}
 		}
 	case KindKeyring:

@@ -160,8 +160,6 @@ func tombstoneKey(at string, id []byte) []byte {
 	return append([]byte(at), id...)
 }
 
-const hourLen = len("2006-01-02T15:00:00Z")
-
 // putTombstone leaves a tombstone for a case being deleted.
 func putTombstone(tx *bolt.Tx, id []byte, action, by, at string) error {
 	return putJSON(tx.Bucket(bucketTombstones), tombstoneKey(at, id), tombstoneRecord{Action: action, By: by})

@@ -28,6 +28,7 @@ func TestRecordFields(t *testing.T) {
 		{recordMetaRecord{}, []string{"records", "blocks"}, seq, ""},
 		{actionRecord{}, []string{"actions", mailbox3}, seq, ""},
 		{actionRecord{}, []string{"tombstones"}, []byte("2027-02-26T13:00:00Z" + mailbox3), "to"},
+		{attachmentRecord{}, []string{"attachments"}, []byte(mailbox3 + "q8Zx1Lq4Tt2aVb3Yc9D0eA"), ""},
 	} {
 		nodes, ok := mailbox.Resolve(tc.path, tc.key, false)
 		if !ok || nodes[len(nodes)-1].Kind != mailbox.KindRecord {
