@@ -157,7 +157,10 @@ func TestScripts(t *testing.T) {
 				ts.Setenv(args[0], m[1])
 			},
 			"enquirer": cmdEnquirer,
-			"proxy":    cmdProxy,
+			// attachments_test.go
+			"enquirer-attach":     cmdEnquirerAttach,
+			"enquirer-attachment": cmdEnquirerAttachment,
+			"proxy":               cmdProxy,
 			"forge-keyring": func(ts *testscript.TestScript, neg bool, args []string) {
 				if len(args) != 2 {
 					ts.Fatalf("usage: forge-keyring CONFIGDIR PASSFILE")
