@@ -123,8 +123,8 @@ async function preview(caseId: string, seq: number, a: Attachment, li: HTMLEleme
       canvas.width = Math.max(1, Math.round(bmp.width * scale));
       canvas.height = Math.max(1, Math.round(bmp.height * scale));
       canvas.getContext("2d")?.drawImage(bmp, 0, 0, canvas.width, canvas.height);
-      li.querySelector("canvas")?.remove();
-      li.append(canvas);
+      li.querySelector(".att-view")?.remove();
+      li.append(h("div", { class: "att-view" }, canvas));
     } finally {
       bmp.close();
     }
