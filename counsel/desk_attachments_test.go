@@ -157,7 +157,8 @@ func TestDeskAttachmentsBrowser(t *testing.T) {
 	if err := enq.attach(ctx, "Das Zimmer.", false, []string{"zimmer.png"}, [][]byte{testPNG(t, 64, 48)}); err != nil {
 		t.Fatal(err)
 	}
-	if err := enq.attach(ctx, "Der Pass.", true, []string{"pass.png"}, [][]byte{testPNG(t, 8, 8)}); err != nil {
+	// Its name would read "passexe.png" if the page let it reorder text.
+	if err := enq.attach(ctx, "Der Pass.", true, []string{"pass\u202egnp.exe"}, [][]byte{testPNG(t, 8, 8)}); err != nil {
 		t.Fatal(err)
 	}
 	id := enq.keys.MailboxID
@@ -170,7 +171,7 @@ func TestDeskAttachmentsBrowser(t *testing.T) {
 		t.Errorf("the checked attachment reads %q (%v)", ok, err)
 	}
 	warn, err := text(bctx, `#messages .attachment.warn`)
-	if err != nil || !strings.Contains(warn, "pass.png") || !strings.HasPrefix(warn, "Warnung") {
+	if err != nil || !strings.Contains(warn, "pass\uFFFDgnp.exe") || !strings.HasPrefix(warn, "Warnung") {
 		t.Errorf("the forged attachment reads %q (%v)", warn, err)
 	}
 	if err := within(bctx, 20*time.Second,

@@ -57,6 +57,14 @@ export function neutralName(type: string): string {
   return `lotse-attachment.${ext[type] ?? "bin"}`;
 }
 
+/** shownName is a sender's file name as the page shows it: a character
+ * that reorders text becomes U+FFFD, so "rechnung\u202Efdp.exe" cannot
+ * pass for "rechnungexe.pdf" (counsel's oneLine does the same in a
+ * terminal). */
+export function shownName(name: string): string {
+  return name.replace(/[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g, "\ufffd");
+}
+
 /** imageKind reads a file's first bytes: the decoder is chosen by them,
  * never by the type the sender wrote. */
 export function imageKind(b: Uint8Array): "jpeg" | "png" | "webp" | "" {
@@ -79,13 +87,13 @@ export function attachmentList(caseId: string, m: Message): HTMLElement | null {
 function attachmentItem(caseId: string, seq: number, a: Attachment): HTMLElement {
   const { t } = need();
   if (a.state === "warning") {
-    return h("li", { class: "attachment warn", role: "alert", "data-state": "warning" }, t("att.warning", { name: a.name, reason: a.warning ?? "" }));
+    return h("li", { class: "attachment warn", role: "alert", "data-state": "warning" }, t("att.warning", { name: shownName(a.name), reason: a.warning ?? "" }));
   }
   const err = h("span", { class: "error", role: "alert" });
   const li = h(
     "li",
     { class: "attachment", "data-state": a.state },
-    h("span", { class: "att-name" }, a.name),
+    h("bdi", { class: "att-name" }, shownName(a.name)),
     h("span", { class: "muted" }, `${a.type} · ${formatSize(a.size)}`),
     h("span", { class: `tag ${a.state === "checked" ? "ok" : ""}` }, t(a.state === "checked" ? "att.checked" : "att.unchecked")),
   );
@@ -119,7 +127,7 @@ async function preview(caseId: string, seq: number, a: Attachment, li: HTMLEleme
     const bmp = await createImageBitmap(new Blob([buf], { type: `image/${kind}` }));
     try {
       const scale = Math.min(1, PREVIEW_W / bmp.width, PREVIEW_H / bmp.height);
-      const canvas = h("canvas", { class: "att-canvas", role: "img", "aria-label": need().t("att.previewlabel", { name: a.name }) }) as HTMLCanvasElement;
+      const canvas = h("canvas", { class: "att-canvas", role: "img", "aria-label": need().t("att.previewlabel", { name: shownName(a.name) }) }) as HTMLCanvasElement;
       canvas.width = Math.max(1, Math.round(bmp.width * scale));
       canvas.height = Math.max(1, Math.round(bmp.height * scale));
       canvas.getContext("2d")?.drawImage(bmp, 0, 0, canvas.width, canvas.height);
@@ -255,14 +263,14 @@ function renderStaged(): void {
       h(
         "li",
         { class: "staged" },
-        h("span", { class: "att-name" }, f.name),
+        h("bdi", { class: "att-name" }, shownName(f.name)),
         h("span", { class: "muted" }, `${f.type} · ${formatSize(f.size)}`),
         h(
           "button",
           {
             type: "button",
             class: "btn ghost",
-            "aria-label": t("att.removelabel", { name: f.name }),
+            "aria-label": t("att.removelabel", { name: shownName(f.name) }),
             click: () => {
               staged.files = staged.files.filter((x) => x.id !== f.id);
               renderStaged();
