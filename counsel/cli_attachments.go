@@ -26,15 +26,12 @@ func attachmentCommand(c *cmd) action {
 			return checkNewFile(rest[2])
 		},
 		run: func(ctx context.Context, s *Session, rest []string) (*output, error) {
-			id, err := s.ResolveCase(ctx, rest[0])
-			if err != nil {
-				return nil, err
-			}
-			t, err := s.ReadCase(ctx, id)
+			t, err := s.ReadCaseRef(ctx, rest[0])
 			if err != nil {
 				return nil, err
 			}
 			defer t.wipe()
+			id := t.id
 			a := t.attachmentByID(rest[1])
 			if a == nil {
 				return nil, withHintf(errorf(mErrUnknownAttachment, id, oneLine(rest[1])), mHintReadListsAttachments, id)

@@ -528,15 +528,12 @@ func replyCommand(c *cmd) action {
 			return err
 		},
 		run: func(ctx context.Context, s *Session, rest []string) (*output, error) {
-			id, err := s.ResolveCase(ctx, rest[0])
-			if err != nil {
-				return nil, err
-			}
-			t, err := s.ReadCase(ctx, id)
+			t, err := s.ReadCaseRef(ctx, rest[0])
 			if err != nil {
 				return nil, err
 			}
 			defer t.wipe()
+			id := t.id
 			defer wipeFiles(files)
 			seq, err := s.ReplyWith(ctx, t, body, *lang, files)
 			if err != nil {

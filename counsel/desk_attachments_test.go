@@ -3,8 +3,6 @@ package counsel
 import (
 	"bytes"
 	"context"
-	"io"
-	"net/http"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -14,27 +12,6 @@ import (
 
 	"github.com/chromedp/chromedp"
 )
-
-// deskGetRaw is a GET of the desk's page with its token; it returns the
-// answer's status, headers and body.
-func deskGetRaw(t *testing.T, d *Desk, base, path string) (int, http.Header, []byte) {
-	t.Helper()
-	req, err := http.NewRequest("GET", base+strings.TrimPrefix(path, "/"), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	req.Header.Set("X-Lotse-Desk", d.token)
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return resp.StatusCode, resp.Header, b
-}
 
 // TestDeskAttachmentRoutes: a checked file reaches the page only as bytes
 // to save under a neutral name; a forged one only as its warning; staged
@@ -58,7 +35,7 @@ func TestDeskAttachmentRoutes(t *testing.T) {
 		t.Fatalf("unlock: %d %s", st, b)
 	}
 
-	st, hdr, body := deskGetRaw(t, d, base, "/api/cases/"+id+"/messages/2/attachments/0")
+	st, hdr, body := deskExchange(t, d, base, "GET", "/api/cases/"+id+"/messages/2/attachments/0", "")
 	if st != 200 || !bytes.Equal(body, photo) {
 		t.Fatalf("checked attachment: %d, %d bytes", st, len(body))
 	}
@@ -68,22 +45,22 @@ func TestDeskAttachmentRoutes(t *testing.T) {
 	if hdr.Get("X-Content-Type-Options") != "nosniff" || !strings.Contains(hdr.Get("Content-Security-Policy"), "default-src 'none'") {
 		t.Errorf("the desk's headers are missing: %v", hdr)
 	}
-	st, _, body = deskGetRaw(t, d, base, "/api/cases/"+id+"/messages/3/attachments/0")
+	st, _, body = deskExchange(t, d, base, "GET", "/api/cases/"+id+"/messages/3/attachments/0", "")
 	if st != 422 || !strings.Contains(string(body), `"attachment_warning"`) || bytes.Contains(body, []byte("PNG")) {
 		t.Errorf("forged attachment: %d %s", st, body)
 	}
 	for _, p := range []string{"/messages/2/attachments/1", "/messages/99/attachments/0"} {
-		if st, _, b := deskGetRaw(t, d, base, "/api/cases/"+id+p); st != 404 {
+		if st, _, b := deskExchange(t, d, base, "GET", "/api/cases/"+id+p, ""); st != 404 {
 			t.Errorf("%s: %d %s", p, st, b)
 		}
 	}
 	for _, p := range []string{"/messages/x/attachments/0", "/messages/2/attachments/-1", "/messages/2/attachments/5"} {
-		if st, _, b := deskGetRaw(t, d, base, "/api/cases/"+id+p); st != 400 {
+		if st, _, b := deskExchange(t, d, base, "GET", "/api/cases/"+id+p, ""); st != 400 {
 			t.Errorf("%s: %d %s", p, st, b)
 		}
 	}
 	// The thread shows both, the forged one as a warning.
-	_, _, body = deskGetRaw(t, d, base, "/api/cases/"+id)
+	_, _, body = deskExchange(t, d, base, "GET", "/api/cases/"+id, "")
 	for _, want := range []string{`"name":"\u003cb\u003ezimmer\u003c/b\u003e.png","type":"image/png","size":` + strconv.Itoa(len(photo)) + `,"state":"checked","image":"png"`, `"name":"pass.png","type":"image/png","size":`, `"state":"warning","warning":"attachment does not match its reference`} {
 		if !strings.Contains(string(body), want) {
 			t.Errorf("thread lacks %s:\n%s", want, body)
@@ -138,7 +115,7 @@ func TestDeskAttachmentRoutes(t *testing.T) {
 		t.Errorf("%d files staged after the reply, want 2", left)
 	}
 	d.lock()
-	if st, _, _ := deskGetRaw(t, d, base, "/api/cases/"+id+"/messages/2/attachments/0"); st != 423 {
+	if st, _, _ := deskExchange(t, d, base, "GET", "/api/cases/"+id+"/messages/2/attachments/0", ""); st != 423 {
 		t.Errorf("locked desk serves an attachment: %d", st)
 	}
 }

@@ -320,6 +320,15 @@ func (s *Session) ReplyWith(ctx context.Context, t *Thread, body, lang string, f
 	}
 }
 
+// ReadCaseRef reads the case a reference names (see ResolveCase).
+func (s *Session) ReadCaseRef(ctx context.Context, ref string) (*Thread, error) {
+	id, err := s.ResolveCase(ctx, ref)
+	if err != nil {
+		return nil, err
+	}
+	return s.ReadCase(ctx, id)
+}
+
 // ResolveCase finds the case a reference names: a full id as it is, the
 // 8-digit short form the desk shows among the team's cases. A short
 // form that matches no case or several is an error, never a guess.
