@@ -199,7 +199,7 @@ type File struct {
 // comes from its name's extension, else from its first bytes.
 func NewFile(name string, data []byte) (File, error) {
 	name = filepath.Base(filepath.Clean(name))
-	if n := utf8.RuneCountInString(name); n < 1 || n > maxAttachmentName || !utf8.ValidString(name) ||
+	if n := utf8.RuneCountInString(name); name == "." || name == ".." || name == string(filepath.Separator) || n < 1 || n > maxAttachmentName || !utf8.ValidString(name) ||
 		strings.ContainsFunc(name, func(r rune) bool { return unicode.IsControl(r) || bidiOverride(r) || bidiMark(r) }) {
 		return File{}, withHint(errorf(mErrAttachmentName, oneLine(name), maxAttachmentName), mHintRenameAttachment)
 	}

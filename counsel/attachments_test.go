@@ -18,12 +18,21 @@ import (
 	"lotse/crypto"
 )
 
+// How an enquirer's upload differs from the file its reference names.
+const (
+	attachHonest = iota
+	// attachForged: the ciphertext of other bytes, what a server, or
+	// anyone who swaps the upload, would show the counsellor.
+	attachForged
+	// attachTruncated: the reference names a file larger than the
+	// upload's bucket holds.
+	attachTruncated
+)
+
 // attach sends body with files attached, as the web client does: each
 // file sealed to the team and to the enquirer, uploaded, and referenced
-// in the document and the post. With forge, each upload is the
-// ciphertext of other bytes than the reference names: what a server, or
-// anyone who swaps the upload, would show the counsellor.
-func (e *enquirer) attach(ctx context.Context, body string, forge bool, names []string, files [][]byte) error {
+// in the document and the post; mode says how the uploads lie.
+func (e *enquirer) attach(ctx context.Context, body string, mode int, names []string, files [][]byte) error {
 	team, err := e.c.Team(ctx)
 	if err != nil {
 		return err
@@ -37,7 +46,7 @@ func (e *enquirer) attach(ctx context.Context, body string, forge bool, names []
 	var ids []string
 	for i, f := range files {
 		sealed := f
-		if forge {
+		if mode == attachForged {
 			sealed = append([]byte("forged "), f...)
 		}
 		ct, err := crypto.SealAttachment(sealed, teamR, e.keys.Identity.Recipient())
@@ -48,7 +57,11 @@ func (e *enquirer) attach(ctx context.Context, body string, forge bool, names []
 		if err != nil {
 			return err
 		}
-		d.Attachments = append(d.Attachments, crypto.NewAttachment(id, names[i], mediaTypeOf(names[i], f), f))
+		ref := crypto.NewAttachment(id, names[i], mediaTypeOf(names[i], f), f)
+		if mode == attachTruncated {
+			ref.Size = crypto.AttachmentBuckets[0] + 1
+		}
+		d.Attachments = append(d.Attachments, ref)
 		ids = append(ids, id)
 	}
 	ct, err := crypto.SealDocument(d, teamR, e.keys.Identity.Recipient())
@@ -99,15 +112,21 @@ func (e *enquirer) replyAttachment(ctx context.Context, name string) ([]byte, er
 	return nil, fmt.Errorf("no counsellor reply has an attachment %q", name)
 }
 
-// cmdEnquirerAttach is "enquirer-attach [-forge] TEXT FILE...": the
-// script's enquirer (after "enquirer write") writes TEXT with the files.
+// cmdEnquirerAttach is "enquirer-attach [-forge|-truncate] TEXT
+// FILE...": the script's enquirer (after "enquirer write") writes TEXT
+// with the files.
 func cmdEnquirerAttach(ts *testscript.TestScript, neg bool, args []string) {
-	forge := len(args) > 0 && args[0] == "-forge"
-	if forge {
-		args = args[1:]
+	mode := attachHonest
+	if len(args) > 0 {
+		switch args[0] {
+		case "-forge":
+			mode, args = attachForged, args[1:]
+		case "-truncate":
+			mode, args = attachTruncated, args[1:]
+		}
 	}
 	if len(args) < 2 {
-		ts.Fatalf("usage: enquirer-attach [-forge] TEXT FILE...")
+		ts.Fatalf("usage: enquirer-attach [-forge|-truncate] TEXT FILE...")
 	}
 	e := scriptEnquirer(ts)
 	var names []string
@@ -118,7 +137,7 @@ func cmdEnquirerAttach(ts *testscript.TestScript, neg bool, args []string) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), ctxTimeout)
 	defer cancel()
-	ts.Check(e.attach(ctx, args[0], forge, names, files))
+	ts.Check(e.attach(ctx, args[0], mode, names, files))
 }
 
 // cmdEnquirerAttachment is "enquirer-attachment NAME FILE": the newest
@@ -188,6 +207,9 @@ func TestNewFile(t *testing.T) {
 		{"a\x1b[2Jb.pdf", []byte("x"), "", mErrAttachmentName},
 		{"rechnung\u202efdp.exe", []byte("x"), "", mErrAttachmentName},
 		{"bad\xff.pdf", []byte("x"), "", mErrAttachmentName},
+		{"", []byte("x"), "", mErrAttachmentName},
+		{"/", []byte("x"), "", mErrAttachmentName},
+		{"a/..", []byte("x"), "", mErrAttachmentName},
 	} {
 		f, err := NewFile(tc.name, tc.data)
 		switch {

@@ -22,10 +22,10 @@ func TestDeskAttachmentRoutes(t *testing.T) {
 	defer cancel()
 	enq := newCase(t, ctx, tt.srv.URL, "Hallo")
 	photo := testPNG(t, 40, 30)
-	if err := enq.attach(ctx, "Mein Zimmer.", false, []string{"<b>zimmer</b>.png"}, [][]byte{photo}); err != nil {
+	if err := enq.attach(ctx, "Mein Zimmer.", attachHonest, []string{"<b>zimmer</b>.png"}, [][]byte{photo}); err != nil {
 		t.Fatal(err)
 	}
-	if err := enq.attach(ctx, "Gefälscht.", true, []string{"pass.png"}, [][]byte{testPNG(t, 4, 4)}); err != nil {
+	if err := enq.attach(ctx, "Gefälscht.", attachForged, []string{"pass.png"}, [][]byte{testPNG(t, 4, 4)}); err != nil {
 		t.Fatal(err)
 	}
 	id := enq.keys.MailboxID
@@ -131,11 +131,11 @@ func TestDeskAttachmentsBrowser(t *testing.T) {
 	ctx, stop := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer stop()
 	enq := newCase(t, ctx, tt.srv.URL, "Hallo, hier ist ein Foto von meinem Zimmer.")
-	if err := enq.attach(ctx, "Das Zimmer.", false, []string{"zimmer.png"}, [][]byte{testPNG(t, 64, 48)}); err != nil {
+	if err := enq.attach(ctx, "Das Zimmer.", attachHonest, []string{"zimmer.png"}, [][]byte{testPNG(t, 64, 48)}); err != nil {
 		t.Fatal(err)
 	}
 	// Its name would read "passexe.png" if the page let it reorder text.
-	if err := enq.attach(ctx, "Der Pass.", true, []string{"pass\u202egnp.exe"}, [][]byte{testPNG(t, 8, 8)}); err != nil {
+	if err := enq.attach(ctx, "Der Pass.", attachForged, []string{"pass\u202egnp.exe"}, [][]byte{testPNG(t, 8, 8)}); err != nil {
 		t.Fatal(err)
 	}
 	id := enq.keys.MailboxID

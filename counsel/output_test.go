@@ -47,7 +47,7 @@ func TestOutputNeverControls(t *testing.T) {
 		}
 	}
 	// A file name the reader rules allow but a terminal would reorder.
-	if err := enq.attach(ctx, "Anhang", false, []string{"rechnung\u202efdp.exe\u2066\u200f\u2028x"}, [][]byte{[]byte("MZ")}); err != nil {
+	if err := enq.attach(ctx, "Anhang", attachHonest, []string{"rechnung\u202efdp.exe\u2066\u200f\u2028x"}, [][]byte{[]byte("MZ")}); err != nil {
 		t.Fatal(err)
 	}
 	id := enq.keys.MailboxID
