@@ -3,6 +3,7 @@ package counsel
 import (
 	"bytes"
 	"context"
+	"crypto/rand"
 	"encoding/base64"
 	"fmt"
 	"image"
@@ -11,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/rogpeppe/go-internal/testscript"
 
@@ -289,5 +291,38 @@ func TestSaveNew(t *testing.T) {
 	left, _ := filepath.Glob(filepath.Join(dir, ".attachment-*"))
 	if len(left) != 0 {
 		t.Errorf("temporary files left: %v", left)
+	}
+}
+
+// BenchmarkOpenAttachment is what the desk does for a preview or a save,
+// and for each attachment when a case opens: fetch an 8 MiB attachment
+// from a real mailboxd, decrypt it with the team identities and check its
+// size and sha256.
+func BenchmarkOpenAttachment(b *testing.B) {
+	tt := newTestTeam(b)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
+	defer cancel()
+	enq := newCase(b, ctx, tt.srv.URL, "Hallo")
+	file := make([]byte, maxAttachmentFile)
+	rand.Read(file)
+	if err := enq.attach(ctx, "Ein großes Foto.", attachHonest, []string{"foto.jpg"}, [][]byte{file}); err != nil {
+		b.Fatal(err)
+	}
+	s, err := Unlock(ctx, tt.cfg, []byte(testPassphrase))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer s.Wipe()
+	t, err := s.ReadCase(ctx, enq.keys.MailboxID)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.SetBytes(int64(len(file)))
+	b.ResetTimer()
+	for b.Loop() {
+		pt, _, err := s.OpenAttachment(ctx, t, 2, 0)
+		if err != nil || len(pt) != len(file) {
+			b.Fatalf("%d bytes, %v", len(pt), err)
+		}
 	}
 }
