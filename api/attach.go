@@ -49,7 +49,9 @@ func isAttachmentUpload(method, path []byte) bool {
 // to fasthttp and is valid only while the handler runs.
 func attachmentBody(c *fiber.Ctx) ([]byte, error) {
 	req := c.Request()
-	body := c.BodyRaw()
+	// The request's own bytes: fiber's BodyRaw would copy 8 MiB (the app
+	// is Immutable). The handler keeps them only while it runs.
+	body := req.Body()
 	if len(body) > maxAttachmentBody {
 		return nil, errTooLarge
 	}

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	bolt "go.etcd.io/bbolt"
+	berrors "go.etcd.io/bbolt/errors"
 
 	"lotse/domain"
 )
@@ -20,7 +21,12 @@ import (
 //   - attachments: mailbox id + attachment id → attachmentRecord, which
 //     side uploaded it and either the seq of the message that references
 //     it or, while none does, the hour of its upload;
-//   - attachment_ciphertexts: the same key → the ciphertext;
+//   - attachment_ciphertexts: the same key → a bucket whose one value,
+//     "ciphertext", is the ciphertext. A bucket of its own, because bbolt
+//     never splits a leaf of four entries or fewer: four 8 MiB values side
+//     by side would be rewritten, 32 MiB in memory and on disk, whenever a
+//     new one landed among them. Alone in its bucket a ciphertext is
+//     written once, and its neighbours are bucket headers of a few bytes;
 //   - attachment_pending: hour + mailbox id + attachment id → nothing, the
 //     unreferenced uploads by hour, for the purge;
 //   - attachment_hours: mailbox id → the enquirer's hourly upload count.
@@ -40,6 +46,7 @@ var (
 	bucketAttachmentCTs     = []byte("attachment_ciphertexts")
 	bucketAttachmentPending = []byte("attachment_pending")
 	bucketAttachmentHours   = []byte("attachment_hours")
+	keyCiphertext           = []byte("ciphertext")
 )
 
 // attachmentBuckets are the top-level buckets this file adds.
@@ -145,14 +152,13 @@ func pendingUntil(hour string) (time.Time, error) {
 // eachAttachment calls fn for every attachment of the mailbox key, with
 // its record key, record and ciphertext length.
 func eachAttachment(tx *bolt.Tx, mailbox []byte, fn func(k []byte, rec attachmentRecord, size int) error) error {
-	cts := tx.Bucket(bucketAttachmentCTs)
 	c := tx.Bucket(bucketAttachments).Cursor()
 	for k, v := c.Seek(mailbox); k != nil && bytes.HasPrefix(k, mailbox); k, v = c.Next() {
 		var rec attachmentRecord
 		if err := decodeJSON(v, &rec); err != nil {
 			return err
 		}
-		if err := fn(k, rec, len(cts.Get(k))); err != nil {
+		if err := fn(k, rec, len(attachmentCiphertext(tx, k))); err != nil {
 			return err
 		}
 	}
@@ -350,6 +356,23 @@ func (s *Store) checkAttachmentRoomTx(tx *bolt.Tx, n int) error {
 	return nil
 }
 
+// attachmentCiphertext returns the stored ciphertext of key, or nil.
+func attachmentCiphertext(tx *bolt.Tx, key []byte) []byte {
+	b := tx.Bucket(bucketAttachmentCTs).Bucket(key)
+	if b == nil {
+		return nil
+	}
+	return b.Get(keyCiphertext)
+}
+
+func deleteCiphertext(tx *bolt.Tx, key []byte) error {
+	err := tx.Bucket(bucketAttachmentCTs).DeleteBucket(key)
+	if errors.Is(err, berrors.ErrBucketNotFound) {
+		return nil
+	}
+	return err
+}
+
 // putAttachment writes an unreferenced upload.
 func putAttachment(tx *bolt.Tx, mailbox []byte, id, from string, ciphertext []byte, now time.Time) error {
 	key := attachmentKey(string(mailbox), id)
@@ -357,7 +380,11 @@ func putAttachment(tx *bolt.Tx, mailbox []byte, id, from string, ciphertext []by
 		return errors.New("attachment id already used")
 	}
 	hour := formatHour(now)
-	if err := tx.Bucket(bucketAttachmentCTs).Put(key, ciphertext); err != nil {
+	b, err := tx.Bucket(bucketAttachmentCTs).CreateBucket(key)
+	if err != nil {
+		return err
+	}
+	if err := b.Put(keyCiphertext, ciphertext); err != nil {
 		return err
 	}
 	if err := tx.Bucket(bucketAttachmentPending).Put(pendingKey(hour, key), []byte{}); err != nil {
@@ -380,7 +407,7 @@ func (s *Store) Attachment(mailboxID, id string) ([]byte, error) {
 		if tx.Bucket(bucketMailboxes).Get([]byte(mailboxID)) == nil {
 			return ErrNotFound
 		}
-		v := tx.Bucket(bucketAttachmentCTs).Get(attachmentKey(mailboxID, id))
+		v := attachmentCiphertext(tx, attachmentKey(mailboxID, id))
 		if v == nil {
 			return ErrNotFound
 		}
@@ -471,7 +498,7 @@ func deleteAttachments(tx *bolt.Tx, mailbox []byte) error {
 		}
 	}
 	for _, k := range keys {
-		if err := tx.Bucket(bucketAttachmentCTs).Delete(k); err != nil {
+		if err := deleteCiphertext(tx, k); err != nil {
 			return err
 		}
 		if err := tx.Bucket(bucketAttachments).Delete(k); err != nil {
@@ -526,7 +553,7 @@ func (s *Store) PurgeAttachments() (int, error) {
 						return err
 					}
 					if found && rec.Seq == 0 {
-						if err := tx.Bucket(bucketAttachmentCTs).Delete(key); err != nil {
+						if err := deleteCiphertext(tx, key); err != nil {
 							return err
 						}
 						if err := tx.Bucket(bucketAttachments).Delete(key); err != nil {

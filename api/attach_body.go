@@ -1,0 +1,71 @@
+package api
+
+import (
+	"errors"
+	"io"
+	"sync"
+
+	"github.com/valyala/fasthttp"
+)
+
+// Reading an attachment's body (up to 8 MiB + 64 KiB) under the body
+// budget (admission.go).
+//
+// Small bodies grow one buffer in 16 KiB steps, copying as they go; for
+// 8 MiB that would copy about half a gigabyte per upload, and growing by
+// doubling instead leaves as much garbage behind as the body is long,
+// which the collector frees only later. So a large body arrives in 64 KiB
+// pieces from a pool, each taken from the budget as it is needed, and is
+// copied once into a buffer of exactly its length at the end, for which
+// the budget is taken too before the pieces go back: the budget counts
+// every byte the body occupies, never what the client announced.
+
+const bodyPiece = 64 << 10
+
+var bodyPieces = sync.Pool{New: func() any { return new([bodyPiece]byte) }}
+
+func (s *Server) readLargeBody(ctx *fasthttp.RequestCtx, stream io.Reader, limit int) (taken int64, aerr *apiError) {
+	var pieces []*[bodyPiece]byte
+	defer func() {
+		for _, p := range pieces {
+			bodyPieces.Put(p)
+		}
+	}()
+	n := 0
+	for {
+		if n == len(pieces)*bodyPiece {
+			if !s.bodies.take(bodyPiece) {
+				ctx.SetConnectionClose()
+				return taken, errBusy
+			}
+			taken += bodyPiece
+			pieces = append(pieces, bodyPieces.Get().(*[bodyPiece]byte))
+		}
+		m, rerr := stream.Read(pieces[len(pieces)-1][n%bodyPiece:])
+		n += m
+		if n > limit {
+			ctx.SetConnectionClose()
+			return taken, errTooLarge
+		}
+		if rerr != nil {
+			if errors.Is(rerr, io.EOF) {
+				break
+			}
+			ctx.SetConnectionClose()
+			return taken, badRequest("incomplete request body")
+		}
+	}
+	if !s.bodies.take(int64(n)) {
+		ctx.SetConnectionClose()
+		return taken, errBusy
+	}
+	taken += int64(n)
+	body := make([]byte, n)
+	for i, p := range pieces {
+		copy(body[i*bodyPiece:], p[:min(bodyPiece, n-i*bodyPiece)])
+	}
+	s.bodies.give(int64(len(pieces)) * bodyPiece)
+	taken -= int64(len(pieces)) * bodyPiece
+	ctx.Request.SetBodyRaw(body)
+	return taken, nil
+}
