@@ -385,6 +385,7 @@ function renderThread(c: Case, messages: Message[], canReply: boolean, lang = ""
   list.dataset["case"] = c.id;
   $("reply-blocked").hidden = canReply;
   $<HTMLButtonElement>("reply-send").disabled = !canReply;
+  $<HTMLInputElement>("reply-file").disabled = !canReply;
   showStagedFor(c.id);
 }
 
