@@ -122,10 +122,50 @@ func (t *Thread) attachmentByID(id string) *Attachment {
 	return nil
 }
 
+// verdict is what the check of one attachment id found, for the
+// reference (size and sha256) it was checked against.
+type verdict struct {
+	size          int
+	sha256        string
+	state, reason string
+	image         string
+}
+
+// otherReference is the warning for a second reference to one id: an
+// upload is one file, so a reference that differs from one already
+// checked cannot be right, and a thread that names one upload a
+// thousand times must not make the desk fetch it a thousand times.
+const otherReference = "another message names this file differently"
+
+// known applies an earlier verdict on a's id, if any, and reports
+// whether there was one.
+func (t *Thread) known(a *Attachment) bool {
+	v, ok := t.verdicts[a.ID]
+	switch {
+	case !ok:
+		return false
+	case v.size != a.ref.Size || v.sha256 != a.ref.SHA256:
+		a.State, a.Warning, a.Image = attWarning, otherReference, ""
+	default:
+		a.State, a.Warning, a.Image = v.state, v.reason, v.image
+	}
+	return true
+}
+
+func (t *Thread) remember(a *Attachment) {
+	if t.verdicts == nil {
+		t.verdicts = map[string]verdict{}
+	}
+	t.verdicts[a.ID] = verdict{size: a.ref.Size, sha256: a.ref.SHA256, state: a.State, reason: a.Warning, image: a.Image}
+}
+
 // openAttachment fetches, decrypts and checks a; it records the state.
 // A file that fails the check is an error (the warning), and its bytes
 // are not returned; a server that cannot be reached leaves a unchecked.
 func (s *Session) openAttachment(ctx context.Context, t *Thread, a *Attachment) ([]byte, error) {
+	if t.known(a) && a.State == attWarning {
+		return nil, errorf(mErrAttachmentWarning, oneLine(a.Name), a.Warning)
+	}
 	ids, err := s.teamIdentities(ctx)
 	if err != nil {
 		return nil, err
@@ -138,6 +178,7 @@ func (s *Session) openAttachment(ctx context.Context, t *Thread, a *Attachment) 
 	})
 	if code := client.Code(err); code == "not_found" || code == "bad_request" {
 		a.State, a.Warning = attWarning, "not on the server"
+		t.remember(a)
 		return nil, errorf(mErrAttachmentWarning, oneLine(a.Name), a.Warning)
 	}
 	if err != nil {
@@ -151,9 +192,11 @@ func (s *Session) openAttachment(ctx context.Context, t *Thread, a *Attachment) 
 	pt, err := crypto.OpenAttachment(ct, teamIdentity(ids), a.ref.Size, sum)
 	if err != nil {
 		a.State, a.Warning = attWarning, oneLine(strings.TrimPrefix(err.Error(), "crypto: "))
+		t.remember(a)
 		return nil, errorf(mErrAttachmentWarning, oneLine(a.Name), a.Warning)
 	}
 	a.State, a.Warning, a.Image = attChecked, "", previewKind(a.Type, pt)
+	t.remember(a)
 	return pt, nil
 }
 
@@ -174,7 +217,7 @@ func (s *Session) CheckAttachments(ctx context.Context, t *Thread) error {
 	for i := range t.Messages {
 		for j := range t.Messages[i].Attachments {
 			a := &t.Messages[i].Attachments[j]
-			if a.State != attUnchecked {
+			if a.State != attUnchecked || t.known(a) {
 				continue
 			}
 			pt, err := s.openAttachment(ctx, t, a)

@@ -159,6 +159,29 @@ func cmdEnquirerAttachment(ts *testscript.TestScript, neg bool, args []string) {
 	}
 }
 
+// cmdEnquirerReference is "enquirer-reference TEXT ID NAME": the
+// script's enquirer writes TEXT naming the upload ID again, as NAME, with
+// another size and sha256: what a hostile sender does to make the desk
+// fetch one upload again and again.
+func cmdEnquirerReference(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) != 3 {
+		ts.Fatalf("usage: enquirer-reference TEXT ID NAME")
+	}
+	e := scriptEnquirer(ts)
+	ctx, cancel := context.WithTimeout(context.Background(), ctxTimeout)
+	defer cancel()
+	team, err := e.c.Team(ctx)
+	ts.Check(err)
+	teamR, err := crypto.ParseRecipient(team.Recipient)
+	ts.Check(err)
+	d := e.doc(args[0])
+	d.Attachments = []crypto.Attachment{crypto.NewAttachment(args[1], args[2], "application/pdf", []byte("other"))}
+	ct, err := crypto.SealDocument(d, teamR, e.keys.Identity.Recipient())
+	ts.Check(err)
+	_, err = e.c.WithToken(e.keys.Bearer()).PostMessage(ctx, client.NewMessage{Epoch: team.Epoch, Ciphertext: ct})
+	ts.Check(err)
+}
+
 func scriptEnquirer(ts *testscript.TestScript) *enquirer {
 	scriptMu.Lock()
 	e := enquirers[ts]

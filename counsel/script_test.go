@@ -160,6 +160,7 @@ func TestScripts(t *testing.T) {
 			// attachments_test.go
 			"enquirer-attach":     cmdEnquirerAttach,
 			"enquirer-attachment": cmdEnquirerAttachment,
+			"enquirer-reference":  cmdEnquirerReference,
 			"proxy":               cmdProxy,
 			"forge-keyring": func(ts *testscript.TestScript, neg bool, args []string) {
 				if len(args) != 2 {

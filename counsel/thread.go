@@ -53,7 +53,8 @@ type Thread struct {
 	lang      string
 	seen      map[string]bool
 	lastSeq   uint64
-	staged    []stagedFile // files for the next reply (desk_attachments.go)
+	staged    []stagedFile       // files for the next reply (desk_attachments.go)
+	verdicts  map[string]verdict // each attachment id's check (attachments.go)
 }
 
 // ReplyLang is the language of the enquirer's first document ("de" if
@@ -77,6 +78,7 @@ func (t *Thread) wipe() {
 		clear(f.Data)
 	}
 	t.staged = nil
+	t.verdicts = nil
 	for i := range t.Messages {
 		t.Messages[i] = Message{}
 	}
