@@ -78,21 +78,13 @@ func (e *enquirer) attach(ctx context.Context, body string, mode int, names []st
 // newest counsellor reply that has one, decrypted and checked by the
 // enquirer.
 func (e *enquirer) replyAttachment(ctx context.Context, name string) ([]byte, error) {
-	api := e.c.WithToken(e.keys.Bearer())
-	mb, err := api.Mailbox(ctx, 0)
+	entries, err := e.read(ctx)
 	if err != nil {
 		return nil, err
 	}
-	msgs := make([]crypto.StoredMessage, len(mb.Messages))
-	for i, m := range mb.Messages {
-		msgs[i] = crypto.StoredMessage{Seq: m.Seq, From: m.From, Ciphertext: m.Ciphertext}
-	}
-	entries, _ := crypto.ReadThread(e.keys.MailboxID, e.keys.MailboxKey[:], msgs, e.keys.Identity)
+	api := e.c.WithToken(e.keys.Bearer())
 	for i := len(entries) - 1; i >= 0; i-- {
 		en := entries[i]
-		if en.Err != nil {
-			return nil, fmt.Errorf("message %d: %v", en.Seq, en.Err)
-		}
 		if en.From != crypto.FromCounsellor {
 			continue
 		}
