@@ -3,6 +3,8 @@ package counsel
 import (
 	"bytes"
 	"context"
+	"image"
+	"image/jpeg"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -131,7 +133,11 @@ func TestDeskAttachmentsBrowser(t *testing.T) {
 	ctx, stop := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer stop()
 	enq := newCase(t, ctx, tt.srv.URL, "Hallo, hier ist ein Foto von meinem Zimmer.")
-	if err := enq.attach(ctx, "Das Zimmer.", attachHonest, []string{"zimmer.png"}, [][]byte{testPNG(t, 64, 48)}); err != nil {
+	var jpg bytes.Buffer
+	if err := jpeg.Encode(&jpg, image.NewRGBA(image.Rect(0, 0, 40, 30)), nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := enq.attach(ctx, "Das Zimmer und der Flur.", attachHonest, []string{"zimmer.png", "flur.jpg"}, [][]byte{testPNG(t, 64, 48), jpg.Bytes()}); err != nil {
 		t.Fatal(err)
 	}
 	// Its name would read "passexe.png" if the page let it reorder text.
@@ -156,6 +162,17 @@ func TestDeskAttachmentsBrowser(t *testing.T) {
 		chromedp.WaitVisible(chromedp.CSS(`#messages canvas.att-canvas`)),
 	); err != nil {
 		t.Fatalf("preview: %v", err)
+	}
+	// A JPEG beside it, decoded the same way.
+	if err := within(bctx, 20*time.Second,
+		chromedp.Click(chromedp.CSS(`#messages .attachment[data-state="checked"]:nth-child(2) .att-preview`)),
+		chromedp.WaitVisible(chromedp.CSS(`#messages .attachment:nth-child(2) canvas.att-canvas`)),
+	); err != nil {
+		t.Fatalf("preview of the JPEG: %v", err)
+	}
+	size, err := chromedp.Run(bctx, chromedp.Evaluate[[]int](`(() => { const c = document.querySelector("#messages .attachment:nth-child(2) canvas"); return [c.width, c.height]; })()`))
+	if err != nil || len(size) != 2 || size[0] != 40 || size[1] != 30 {
+		t.Errorf("JPEG canvas %v, %v", size, err)
 	}
 	shot(t, bctx, "attachments")
 	// The canvas holds the decoded pixels: 64×48, red on the left, blue
