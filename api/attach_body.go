@@ -4,9 +4,20 @@ import (
 	"errors"
 	"io"
 	"sync"
+	"time"
 
 	"github.com/valyala/fasthttp"
 )
+
+// extendDeadline gives the connection another read timeout, within
+// maxUploadTime of start.
+func (s *Server) extendDeadline(ctx *fasthttp.RequestCtx, start time.Time) {
+	d := time.Now().Add(s.cfg.ReadTimeout)
+	if limit := start.Add(maxUploadTime); d.After(limit) {
+		d = limit
+	}
+	ctx.Conn().SetReadDeadline(d)
+}
 
 // Reading an attachment's body (up to 8 MiB + 64 KiB) under the body
 // budget (admission.go).
@@ -19,6 +30,15 @@ import (
 // copied once into a buffer of exactly its length at the end, for which
 // the budget is taken too before the pieces go back: the budget counts
 // every byte the body occupies, never what the client announced.
+//
+// 8 MiB do not arrive within the read timeout (10 s) over a phone's
+// connection or Tor. An upload's deadline moves on by the read timeout
+// with every 64 KiB piece that arrives, up to maxUploadTime in all: a
+// client that trickles is still cut off, one that sends is not.
+
+// maxUploadTime bounds one upload's body, however steadily it arrives:
+// 8 MiB at 14 KB/s.
+const maxUploadTime = 10 * time.Minute
 
 const bodyPiece = 64 << 10
 
@@ -31,9 +51,13 @@ func (s *Server) readLargeBody(ctx *fasthttp.RequestCtx, stream io.Reader, limit
 			bodyPieces.Put(p)
 		}
 	}()
+	start := time.Now()
 	n := 0
 	for {
 		if n == len(pieces)*bodyPiece {
+			if n > 0 {
+				s.extendDeadline(ctx, start)
+			}
 			if !s.bodies.take(bodyPiece) {
 				ctx.SetConnectionClose()
 				return taken, errBusy

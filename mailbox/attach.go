@@ -233,19 +233,8 @@ func (s *Store) newAttachmentID() (string, error) {
 // (ErrMailboxFull), the storage budget (ErrStorageFull). The ciphertext's
 // policy is the caller's.
 func (s *Store) PutEnquirerAttachment(m Mailbox, ciphertext []byte) (string, error) {
-	if err := checkAttachmentSize(ciphertext); err != nil {
-		return "", err
-	}
-	id, err := s.newAttachmentID()
-	if err != nil {
-		return "", err
-	}
-	now := s.clock()
-	lim := s.attachmentLimits()
 	mkey := []byte(m.ID)
-	var roomErr error
-	roomChecked := false
-	err = s.write(func(tx *bolt.Tx) (func() error, error) {
+	return s.upload(m.ID, FromEnquirer, ciphertext, func(tx *bolt.Tx, now time.Time) (func() error, error) {
 		_, found, err := recordOf(tx, m)
 		if err != nil {
 			return nil, err
@@ -257,7 +246,57 @@ func (s *Store) PutEnquirerAttachment(m Mailbox, ciphertext []byte) (string, err
 		if !found {
 			return nil, ErrNotFound
 		}
-		n, size, err := attachmentTotals(tx, mkey, FromEnquirer)
+		return func() error {
+			return putJSON(tx.Bucket(bucketAttachmentHours), mkey, attachmentHourRecord{HourStart: formatHour(now), HourCount: count + 1})
+		}, nil
+	})
+}
+
+// PutCounsellorAttachment stores a counsellor's upload to case caseID and
+// returns its id. The counsellor must be active (*InvalidError); then
+// ErrNotFound, ErrMailboxFull (the team's share) and ErrStorageFull.
+func (s *Store) PutCounsellorAttachment(caseID, counsellorID string, ciphertext []byte) (string, error) {
+	if !validCounsellorID(counsellorID) {
+		return "", invalidf("malformed counsellor id")
+	}
+	return s.upload(caseID, FromCounsellor, ciphertext, func(tx *bolt.Tx, _ time.Time) (func() error, error) {
+		if err := checkActive(tx, counsellorID, "counsellor"); err != nil {
+			return nil, err
+		}
+		_, found, err := getMailbox(tx, caseID)
+		if err != nil {
+			return nil, err
+		}
+		if !found {
+			return nil, ErrNotFound
+		}
+		return nil, nil
+	})
+}
+
+// upload is what both sides' uploads share: it draws the id, runs the
+// side's own checks (before, which may return writes of its own), then
+// checks the side's share of the mailbox and the storage budget, and
+// stores the upload.
+func (s *Store) upload(mailbox, from string, ciphertext []byte, before func(tx *bolt.Tx, now time.Time) (func() error, error)) (string, error) {
+	if err := checkAttachmentSize(ciphertext); err != nil {
+		return "", err
+	}
+	id, err := s.newAttachmentID()
+	if err != nil {
+		return "", err
+	}
+	now := s.clock()
+	lim := s.attachmentLimits()
+	mkey := []byte(mailbox)
+	var roomErr error
+	roomChecked := false
+	err = s.write(func(tx *bolt.Tx) (func() error, error) {
+		after, err := before(tx, now)
+		if err != nil {
+			return nil, err
+		}
+		n, size, err := attachmentTotals(tx, mkey, from)
 		if err != nil {
 			return nil, err
 		}
@@ -272,63 +311,13 @@ func (s *Store) PutEnquirerAttachment(m Mailbox, ciphertext []byte) (string, err
 			return nil, roomErr
 		}
 		return func() error {
-			if err := putAttachment(tx, mkey, id, FromEnquirer, ciphertext, now); err != nil {
+			if err := putAttachment(tx, mkey, id, from, ciphertext, now); err != nil {
 				return err
 			}
-			return putJSON(tx.Bucket(bucketAttachmentHours), mkey, attachmentHourRecord{HourStart: formatHour(now), HourCount: count + 1})
-		}, nil
-	})
-	if err != nil {
-		return "", err
-	}
-	return id, nil
-}
-
-// PutCounsellorAttachment stores a counsellor's upload to case caseID and
-// returns its id. The counsellor must be active (*InvalidError); then
-// ErrNotFound, ErrMailboxFull (the team's share) and ErrStorageFull.
-func (s *Store) PutCounsellorAttachment(caseID, counsellorID string, ciphertext []byte) (string, error) {
-	if !validCounsellorID(counsellorID) {
-		return "", invalidf("malformed counsellor id")
-	}
-	if err := checkAttachmentSize(ciphertext); err != nil {
-		return "", err
-	}
-	id, err := s.newAttachmentID()
-	if err != nil {
-		return "", err
-	}
-	now := s.clock()
-	lim := s.attachmentLimits()
-	mkey := []byte(caseID)
-	var roomErr error
-	roomChecked := false
-	err = s.write(func(tx *bolt.Tx) (func() error, error) {
-		if err := checkActive(tx, counsellorID, "counsellor"); err != nil {
-			return nil, err
-		}
-		_, found, err := getMailbox(tx, caseID)
-		if err != nil {
-			return nil, err
-		}
-		if !found {
-			return nil, ErrNotFound
-		}
-		n, size, err := attachmentTotals(tx, mkey, FromCounsellor)
-		if err != nil {
-			return nil, err
-		}
-		if n >= lim.MaxCount || size+int64(len(ciphertext)) > lim.MaxBytes {
-			return nil, ErrMailboxFull
-		}
-		if !roomChecked {
-			roomErr, roomChecked = s.checkAttachmentRoomTx(tx, len(ciphertext)), true
-		}
-		if roomErr != nil {
-			return nil, roomErr
-		}
-		return func() error {
-			return putAttachment(tx, mkey, id, FromCounsellor, ciphertext, now)
+			if after != nil {
+				return after()
+			}
+			return nil
 		}, nil
 	})
 	if err != nil {

@@ -53,27 +53,8 @@ func attachmentStep(ctx context.Context, srv *server, c *client.Client, tm *team
 
 	stepCtx, cancel := context.WithTimeout(ctx, 5*time.Minute)
 	defer cancel()
-	var peak rssPeak
 	done := make(chan struct{})
-	polled := make(chan struct{})
-	go func() {
-		defer close(polled)
-		t := time.NewTicker(20 * time.Millisecond)
-		defer t.Stop()
-		for {
-			if r, err := rssMB(srv.pid); err == nil {
-				peak.all = max(peak.all, r)
-			}
-			if r, err := anonMB(srv.pid); err == nil {
-				peak.anon = max(peak.anon, r)
-			}
-			select {
-			case <-done:
-				return
-			case <-t.C:
-			}
-		}
-	}()
+	polled := pollRSS(srv.pid, 20*time.Millisecond, done)
 
 	var retries atomic.Int64
 	ids := make([]string, n)
@@ -103,7 +84,7 @@ func attachmentStep(ctx context.Context, srv *server, c *client.Client, tm *team
 	wg.Wait()
 	res.Seconds = round2(time.Since(start).Seconds())
 	close(done)
-	<-polled
+	peak := polled()
 	res.Retries = retries.Load()
 	res.RSSPeakMB, res.AnonPeakMB = round1(peak.all), round1(peak.anon)
 	for i, err := range errs {

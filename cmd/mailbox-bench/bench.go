@@ -555,26 +555,7 @@ func runStep(ctx context.Context, srv *server, hc *http.Client, base string, box
 	stepCtx, cancel := context.WithTimeout(ctx, d)
 	defer cancel()
 
-	var peak rssPeak
-	rssDone := make(chan struct{})
-	go func() {
-		defer close(rssDone)
-		t := time.NewTicker(100 * time.Millisecond)
-		defer t.Stop()
-		for {
-			if r, err := rssMB(srv.pid); err == nil {
-				peak.all = max(peak.all, r)
-			}
-			if r, err := anonMB(srv.pid); err == nil {
-				peak.anon = max(peak.anon, r)
-			}
-			select {
-			case <-stepCtx.Done():
-				return
-			case <-t.C:
-			}
-		}
-	}()
+	rssDone := pollRSS(srv.pid, 100*time.Millisecond, stepCtx.Done())
 
 	start := time.Now()
 	var wg sync.WaitGroup
@@ -605,7 +586,7 @@ func runStep(ctx context.Context, srv *server, hc *http.Client, base string, box
 	}
 	wg.Wait()
 	elapsed := time.Since(start)
-	<-rssDone
+	peak := rssDone()
 	c1, w1, _ := srv.stats()
 
 	all := slices.Concat(lat...)
