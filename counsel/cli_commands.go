@@ -33,6 +33,7 @@ var commands = map[string]func(c *cmd) action{
 	"cases":       casesCommand,
 	"centres":     centresCommand,
 	"read":        readCommand,
+	"attachment":  attachmentCommand,
 	"reply":       replyCommand,
 	"close":       statusCommand("closed"),
 	"reopen":      statusCommand("open"),
@@ -486,6 +487,10 @@ func readCommand(c *cmd) action {
 			if err != nil {
 				return nil, err
 			}
+			if err := s.CheckAttachments(ctx, t); err != nil {
+				t.wipe()
+				return nil, err
+			}
 			return &output{
 				json: map[string]any{"id": id, "lang": t.lang, "messages": t.Messages},
 				text: func(c *cmd) error { c.printThread(t); return nil },
@@ -515,13 +520,17 @@ func (c *cmd) printThread(t *Thread) {
 			c.printf(mOutDuplicate)
 		default:
 			fmt.Fprintf(c.io.Stdout, "%s\n", indentBody(m.Body))
+			c.printAttachments(m)
 		}
 	}
 }
 
 func replyCommand(c *cmd) action {
 	lang := c.fs.String("lang", "", mFlagLang.id)
+	var attach attachFlag
+	c.fs.Var(&attach, "attach", mFlagAttach.id)
 	var body string
+	var files []File
 	return action{args: fixed("ID"), need: member,
 		// The text is read before the passphrase: a pipe is read once,
 		// and an editor session should not hold an unlocked session.
@@ -550,19 +559,18 @@ func replyCommand(c *cmd) action {
 			if len(body) > maxBody {
 				return errorf(mErrReplyOverLimit, maxBody)
 			}
-			return nil
+			files, err = readFiles(attach)
+			return err
 		},
 		run: func(ctx context.Context, s *Session, rest []string) (*output, error) {
-			id, err := s.ResolveCase(ctx, rest[0])
-			if err != nil {
-				return nil, err
-			}
-			t, err := s.ReadCase(ctx, id)
+			t, err := s.ReadCaseRef(ctx, rest[0])
 			if err != nil {
 				return nil, err
 			}
 			defer t.wipe()
-			seq, err := s.Reply(ctx, t, body, *lang)
+			id := t.id
+			defer wipeFiles(files)
+			seq, err := s.ReplyWith(ctx, t, body, *lang, files)
 			if err != nil {
 				return nil, err
 			}

@@ -10,7 +10,6 @@ import (
 	"io"
 	"mime"
 	"net/http"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -99,12 +98,15 @@ const maxDeskBody = 1 << 20
 // readBody decodes exactly one JSON value of at most maxDeskBody bytes,
 // like the API's decoder: unknown fields and anything after the value
 // are refused.
-func readBody(r *http.Request, v any) error {
-	b, err := io.ReadAll(io.LimitReader(r.Body, maxDeskBody+1))
+func readBody(r *http.Request, v any) error { return readBodyUpTo(r, v, maxDeskBody) }
+
+// readBodyUpTo is readBody for a route that takes up to limit bytes.
+func readBodyUpTo(r *http.Request, v any, limit int) error {
+	b, err := io.ReadAll(io.LimitReader(r.Body, int64(limit)+1))
 	if err != nil {
 		return err
 	}
-	if len(b) > maxDeskBody {
+	if len(b) > limit {
 		return errors.New("request too large")
 	}
 	dec := json.NewDecoder(bytes.NewReader(b))
@@ -189,6 +191,7 @@ func (d *Desk) routes() *http.ServeMux {
 	m.HandleFunc("DELETE /api/invites/{id}", d.deleteInvite)
 	m.HandleFunc("POST /api/reject", d.postReject)
 	m.HandleFunc("POST /api/purge", d.postPurge)
+	d.attachmentRoutes(m)
 	m.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeErr(w, http.StatusNotFound, "not_found", errors.New("no such request"))
 	})
@@ -409,7 +412,10 @@ func (d *Desk) caseHandler(f func(w http.ResponseWriter, r *http.Request, s *Ses
 func (d *Desk) getCase(w http.ResponseWriter, r *http.Request, s *Session, id string) {
 	var out caseView
 	err := d.withThread(r.Context(), s, id, func(t *Thread) error {
-		out = caseView{Case: t.Case, Messages: slices.Clone(t.Messages),
+		if err := s.CheckAttachments(r.Context(), t); err != nil {
+			return err
+		}
+		out = caseView{Case: t.Case, Messages: cloneMessages(t.Messages),
 			CanReply: t.CanReply(), Lang: t.ReplyLang(), CentreLang: centreLang(t.ReplyLang())}
 		return nil
 	})
@@ -422,8 +428,9 @@ func (d *Desk) getCase(w http.ResponseWriter, r *http.Request, s *Session, id st
 
 func (d *Desk) postReply(w http.ResponseWriter, r *http.Request, s *Session, id string) {
 	var req struct {
-		Body string `json:"body"`
-		Lang string `json:"lang"`
+		Body        string   `json:"body"`
+		Lang        string   `json:"lang"`
+		Attachments []string `json:"attachments"` // staged files (desk_attachments.go)
 	}
 	if err := readBody(r, &req); err != nil {
 		writeErr(w, http.StatusBadRequest, "bad_request", err)
@@ -437,7 +444,7 @@ func (d *Desk) postReply(w http.ResponseWriter, r *http.Request, s *Session, id 
 	var seq uint64
 	err := d.withThread(ctx, s, id, func(t *Thread) error {
 		var err error
-		seq, err = s.Reply(ctx, t, req.Body, req.Lang)
+		seq, err = d.replyWithStaged(ctx, s, t, req.Body, req.Lang, req.Attachments)
 		return err
 	})
 	if err != nil {

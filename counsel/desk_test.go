@@ -85,6 +85,13 @@ func startDesk(t *testing.T, cfg *Config, lockAfter time.Duration) (*Desk, strin
 // and the answer.
 func deskDo(t *testing.T, d *Desk, base, method, path, body string) (int, []byte) {
 	t.Helper()
+	st, _, b := deskExchange(t, d, base, method, path, body)
+	return st, b
+}
+
+// deskExchange is deskDo with the answer's headers.
+func deskExchange(t *testing.T, d *Desk, base, method, path, body string) (int, http.Header, []byte) {
+	t.Helper()
 	req, err := http.NewRequest(method, base+strings.TrimPrefix(path, "/"), strings.NewReader(body))
 	if err != nil {
 		t.Fatal(err)
@@ -103,7 +110,7 @@ func deskDo(t *testing.T, d *Desk, base, method, path, body string) (int, []byte
 	if err != nil {
 		t.Fatal(err)
 	}
-	return resp.StatusCode, b
+	return resp.StatusCode, resp.Header, b
 }
 
 // TestDeskGuards checks what keeps other local pages and sites out.

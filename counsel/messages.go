@@ -27,6 +27,7 @@ var (
 	mDoingCompact                = msg{"doing.compact"}
 	mDoingCreateInvite           = msg{"doing.create_invite"}
 	mDoingDeleteCase             = msg{"doing.delete_case"}
+	mDoingFetchAttachment        = msg{"doing.fetch_attachment"}
 	mDoingFetchCase              = msg{"doing.fetch_case"}
 	mDoingFetchCentres           = msg{"doing.fetch_centres"}
 	mDoingFetchKeyring           = msg{"doing.fetch_keyring"}
@@ -41,13 +42,19 @@ var (
 	mDoingRejectCounsellor       = msg{"doing.reject_counsellor"}
 	mDoingRevokeInvite           = msg{"doing.revoke_invite"}
 	mDoingSendReply              = msg{"doing.send_reply"}
+	mDoingUploadAttachment       = msg{"doing.upload_attachment"}
 	mErrAlreadyMember            = msg{"error.already_member"}
 	mErrAlreadySetUp             = msg{"error.already_set_up"}
 	mErrAmbiguousCase            = msg{"error.ambiguous_case"}
 	mErrAmbiguousCounsellor      = msg{"error.ambiguous_counsellor"}
 	mErrArgumentCountOne         = msg{"error.argument_count_one"}
 	mErrArgumentCountOther       = msg{"error.argument_count_other"}
+	mErrAttachmentEmpty          = msg{"error.attachment_empty"}
+	mErrAttachmentName           = msg{"error.attachment_name"}
+	mErrAttachmentTooLarge       = msg{"error.attachment_too_large"}
+	mErrAttachmentWarning        = msg{"error.attachment_warning"}
 	mErrBackupExists             = msg{"error.backup_exists"}
+	mErrBadAttachmentId          = msg{"error.bad_attachment_id"}
 	mErrBadCaseId                = msg{"error.bad_case_id"}
 	mErrBadCounsellorId          = msg{"error.bad_counsellor_id"}
 	mErrBadFlagSyntax            = msg{"error.bad_flag_syntax"}
@@ -71,6 +78,7 @@ var (
 	mErrEncryptIdentity          = msg{"error.encrypt_identity"}
 	mErrEnquirerKey              = msg{"error.enquirer_key"}
 	mErrFailed                   = msg{"error.failed"}
+	mErrFileExists               = msg{"error.file_exists"}
 	mErrFileTooLarge             = msg{"error.file_too_large"}
 	mErrFindConfigDir            = msg{"error.find_config_dir"}
 	mErrFingerprintMismatch      = msg{"error.fingerprint_mismatch"}
@@ -98,6 +106,7 @@ var (
 	mErrNoKeyring                = msg{"error.no_keyring"}
 	mErrNoPassphrase             = msg{"error.no_passphrase"}
 	mErrNoSetupToken             = msg{"error.no_setup_token"}
+	mErrNoSuchAttachment         = msg{"error.no_such_attachment"}
 	mErrNoSuchCase               = msg{"error.no_such_case"}
 	mErrNoSuchCounsellor         = msg{"error.no_such_counsellor"}
 	mErrNoSuchInvite             = msg{"error.no_such_invite"}
@@ -115,6 +124,7 @@ var (
 	mErrPassphrasesDiffer        = msg{"error.passphrases_differ"}
 	mErrPlainHttp                = msg{"error.plain_http"}
 	mErrPurgeWindow              = msg{"error.purge_window"}
+	mErrReadAttachment           = msg{"error.read_attachment"}
 	mErrReadCasePin              = msg{"error.read_case_pin"}
 	mErrReadCentresPin           = msg{"error.read_centres_pin"}
 	mErrReadConfig               = msg{"error.read_config"}
@@ -128,10 +138,13 @@ var (
 	mErrReplyOverLimit           = msg{"error.reply_over_limit"}
 	mErrReplyTooLong             = msg{"error.reply_too_long"}
 	mErrReplyTooManyBytes        = msg{"error.reply_too_many_bytes"}
+	mErrSaveAttachment           = msg{"error.save_attachment"}
 	mErrSecretTwice              = msg{"error.secret_twice"}
 	mErrServerSays               = msg{"error.server_says"}
 	mErrSetupInvalid             = msg{"error.setup_invalid"}
 	mErrStatConfigDir            = msg{"error.stat_config_dir"}
+	mErrTooManyAttachments       = msg{"error.too_many_attachments"}
+	mErrUnknownAttachment        = msg{"error.unknown_attachment"}
 	mErrUnknownCommand           = msg{"error.unknown_command"}
 	mErrUnknownFlag              = msg{"error.unknown_flag"}
 	mErrUnknownStatus            = msg{"error.unknown_status"}
@@ -142,6 +155,7 @@ var (
 	mErrWriteFile                = msg{"error.write_file"}
 	mErrWrongPassphrase          = msg{"error.wrong_passphrase"}
 	mFlagAdmin                   = msg{"flag.admin"}
+	mFlagAttach                  = msg{"flag.attach"}
 	mFlagConfig                  = msg{"flag.config"}
 	mFlagConfirmCentres          = msg{"flag.confirm_centres"}
 	mFlagCursor                  = msg{"flag.cursor"}
@@ -190,6 +204,7 @@ var (
 	mHintNameExample             = msg{"hint.name_example"}
 	mHintNeedsAdmin              = msg{"hint.needs_admin"}
 	mHintNewBackupName           = msg{"hint.new_backup_name"}
+	mHintNewFileName             = msg{"hint.new_file_name"}
 	mHintOtherConfigDir          = msg{"hint.other_config_dir"}
 	mHintOtherConfigDirIdentity  = msg{"hint.other_config_dir_identity"}
 	mHintPassFingerprint         = msg{"hint.pass_fingerprint"}
@@ -203,7 +218,9 @@ var (
 	mHintPassYesRemove           = msg{"hint.pass_yes_remove"}
 	mHintPassphraseFileForm      = msg{"hint.passphrase_file_form"}
 	mHintPurgeUsage              = msg{"hint.purge_usage"}
+	mHintReadListsAttachments    = msg{"hint.read_lists_attachments"}
 	mHintRemovedRejoin           = msg{"hint.removed_rejoin"}
+	mHintRenameAttachment        = msg{"hint.rename_attachment"}
 	mHintRosterListsCounsellors  = msg{"hint.roster_lists_counsellors"}
 	mHintRosterListsIds          = msg{"hint.roster_lists_ids"}
 	mHintRosterListsMembers      = msg{"hint.roster_lists_members"}
@@ -240,6 +257,11 @@ var (
 	mAskTeamFingerprintReadOut   = msg{"prompt.team_fingerprint_read_out"}
 	mAskYesNo                    = msg{"prompt.yes_no"}
 	mOutApproved                 = msg{"text.approved"}
+	mOutAttachment               = msg{"text.attachment"}
+	mOutAttachmentChecked        = msg{"text.attachment_checked"}
+	mOutAttachmentSaved          = msg{"text.attachment_saved"}
+	mOutAttachmentUnchecked      = msg{"text.attachment_unchecked"}
+	mOutAttachmentWarning        = msg{"text.attachment_warning"}
 	mOutBackupWritten            = msg{"text.backup_written"}
 	mOutCaseChanged              = msg{"text.case_changed"}
 	mOutCaseDeleted              = msg{"text.case_deleted"}

@@ -46,6 +46,10 @@ func TestOutputNeverControls(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	// A file name the reader rules allow but a terminal would reorder.
+	if err := enq.attach(ctx, "Anhang", attachHonest, []string{"rechnung\u202efdp.exe\u2066\u200f\u2028x"}, [][]byte{[]byte("MZ")}); err != nil {
+		t.Fatal(err)
+	}
 	id := enq.keys.MailboxID
 
 	run := func(lang, stdin string, args ...string) (string, string) {
@@ -91,7 +95,8 @@ func TestOutputNeverControls(t *testing.T) {
 						if n < len(hostileBodies) || n != strings.Count(stdout, "\n#") {
 							t.Errorf("%s: %d message lines, want one per message", name, n)
 						}
-						if !strings.Contains(stdout, "\n    forged") || !strings.Contains(stdout, "    Hallo\uFFFD[8m") {
+						if !strings.Contains(stdout, "\n    forged") || !strings.Contains(stdout, "    Hallo\uFFFD[8m") ||
+							!strings.Contains(stdout, ": rechnung\uFFFDfdp.exe\uFFFD x · text/plain · 2 B · ") {
 							t.Errorf("%s: bodies not shown indented and neutralised:\n%.500s", name, stdout)
 						}
 					}

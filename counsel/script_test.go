@@ -157,7 +157,11 @@ func TestScripts(t *testing.T) {
 				ts.Setenv(args[0], m[1])
 			},
 			"enquirer": cmdEnquirer,
-			"proxy":    cmdProxy,
+			// attachments_test.go
+			"enquirer-attach":     cmdEnquirerAttach,
+			"enquirer-attachment": cmdEnquirerAttachment,
+			"enquirer-reference":  cmdEnquirerReference,
+			"proxy":               cmdProxy,
 			"forge-keyring": func(ts *testscript.TestScript, neg bool, args []string) {
 				if len(args) != 2 {
 					ts.Fatalf("usage: forge-keyring CONFIGDIR PASSFILE")
@@ -323,25 +327,37 @@ func (e *enquirer) write(ctx context.Context, body string) error {
 // expect reports whether a counsellor reply with text is in the mailbox;
 // any document failing the reader rules is an error.
 func (e *enquirer) expect(ctx context.Context, text string) (bool, error) {
-	mb, err := e.c.WithToken(e.keys.Bearer()).Mailbox(ctx, 0)
+	entries, err := e.read(ctx)
 	if err != nil {
 		return false, err
+	}
+	found := false
+	for _, en := range entries {
+		if en.From == "counsellor" && strings.Contains(en.Doc.Body, text) {
+			found = true
+		}
+	}
+	return found, nil
+}
+
+// read decrypts the enquirer's mailbox; any document failing the reader
+// rules is an error.
+func (e *enquirer) read(ctx context.Context) ([]crypto.ThreadEntry, error) {
+	mb, err := e.c.WithToken(e.keys.Bearer()).Mailbox(ctx, 0)
+	if err != nil {
+		return nil, err
 	}
 	msgs := make([]crypto.StoredMessage, len(mb.Messages))
 	for i, m := range mb.Messages {
 		msgs[i] = crypto.StoredMessage{Seq: m.Seq, From: m.From, Ciphertext: m.Ciphertext}
 	}
 	entries, _ := crypto.ReadThread(e.keys.MailboxID, e.keys.MailboxKey[:], msgs, e.keys.Identity)
-	found := false
 	for _, en := range entries {
 		if en.Err != nil {
-			return false, fmt.Errorf("message %d: %v", en.Seq, en.Err)
-		}
-		if en.From == "counsellor" && strings.Contains(en.Doc.Body, text) {
-			found = true
+			return nil, fmt.Errorf("message %d: %v", en.Seq, en.Err)
 		}
 	}
-	return found, nil
+	return entries, nil
 }
 
 // forgeKeyring is the attack of a server (or of whoever holds an admin's

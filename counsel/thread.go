@@ -38,6 +38,8 @@ type Message struct {
 	// does not open: it was sealed to an older epoch, whose key a
 	// counsellor removed since may still hold.
 	OlderEpoch bool `json:"older_epoch,omitempty"`
+	// Attachments are the files the document references (attachments.go).
+	Attachments []Attachment `json:"attachments,omitempty"`
 }
 
 // Thread is a decrypted case. It keeps what a reply needs: the mailbox key
@@ -52,6 +54,8 @@ type Thread struct {
 	lang      string
 	seen      map[string]bool
 	lastSeq   uint64
+	staged    []stagedFile       // files for the next reply (desk_attachments.go)
+	verdicts  map[string]verdict // each attachment id's check (attachments.go)
 }
 
 // ReplyLang is the language of the enquirer's first document ("de" if
@@ -71,6 +75,11 @@ func (t *Thread) CanReply() bool { return t.mk != nil && t.recipient != "" }
 func (t *Thread) wipe() {
 	clear(t.mk)
 	t.mk = nil
+	for _, f := range t.staged {
+		clear(f.Data)
+	}
+	t.staged = nil
+	t.verdicts = nil
 	for i := range t.Messages {
 		t.Messages[i] = Message{}
 	}
@@ -149,6 +158,9 @@ func (s *Session) updateThread(ctx context.Context, id string, t *Thread) error 
 			m.Name, m.Sent, m.Body, m.Lang, m.Role = d.Name, d.Sent, d.Body, d.Lang, d.Role
 			m.Duplicate = t.seen[d.ID]
 			t.seen[d.ID] = true
+			if !m.Duplicate {
+				m.Attachments = attachmentsOf(d)
+			}
 			if e.Seq == 1 && e.From == crypto.FromEnquirer && d.Recipient != "" {
 				t.recipient = d.Recipient
 				t.lang = d.Lang
@@ -234,6 +246,14 @@ const maxBody = 60000
 // recipient in the enquirer's first document (never one the server
 // serves), and sends it. A stale epoch re-verifies the keyring once.
 func (s *Session) Reply(ctx context.Context, t *Thread, body, lang string) (uint64, error) {
+	return s.ReplyWith(ctx, t, body, lang, nil)
+}
+
+// ReplyWith is Reply with files attached, each sealed to the same two
+// recipients and uploaded before the reply that references them; after
+// a stale epoch they are sealed and uploaded again (the server deletes
+// the first uploads, which nothing references).
+func (s *Session) ReplyWith(ctx context.Context, t *Thread, body, lang string, files []File) (uint64, error) {
 	if !t.CanReply() {
 		return 0, withHint(errorf(mErrNoEnquirerKey),
 			mHintCannotReply)
@@ -246,6 +266,9 @@ func (s *Session) Reply(ctx context.Context, t *Thread, body, lang string) (uint
 	}
 	if len(body) > maxBody {
 		return 0, errorf(mErrReplyTooManyBytes, len(body), maxBody)
+	}
+	if len(files) > maxAttachments {
+		return 0, errorf(mErrTooManyAttachments, len(files), maxAttachments)
 	}
 	if lang == "" {
 		lang = t.ReplyLang()
@@ -270,6 +293,10 @@ func (s *Session) Reply(ctx context.Context, t *Thread, body, lang string) (uint
 		if err != nil {
 			return 0, err
 		}
+		ids, err := s.uploadFiles(ctx, t, doc, files, teamR, enquirer)
+		if err != nil {
+			return 0, err
+		}
 		ct, err := crypto.SealDocument(doc, teamR, enquirer)
 		if errors.Is(err, crypto.ErrTooLong) {
 			return 0, withHint(errorf(mErrReplyTooLong), mHintSplitReply)
@@ -280,7 +307,7 @@ func (s *Session) Reply(ctx context.Context, t *Thread, body, lang string) (uint
 		var seq uint64
 		err = s.retry(ctx, func(api *client.Client) error {
 			var err error
-			seq, err = api.Reply(ctx, t.id, client.NewMessage{Epoch: team.Epoch, Ciphertext: ct})
+			seq, err = api.Reply(ctx, t.id, client.NewMessage{Epoch: team.Epoch, Ciphertext: ct, Attachments: ids})
 			return err
 		})
 		if client.Code(err) == "stale_epoch" && attempt == 0 {
@@ -294,6 +321,15 @@ func (s *Session) Reply(ctx context.Context, t *Thread, body, lang string) (uint
 		}
 		return seq, nil
 	}
+}
+
+// ReadCaseRef reads the case a reference names (see ResolveCase).
+func (s *Session) ReadCaseRef(ctx context.Context, ref string) (*Thread, error) {
+	id, err := s.ResolveCase(ctx, ref)
+	if err != nil {
+		return nil, err
+	}
+	return s.ReadCase(ctx, id)
 }
 
 // ResolveCase finds the case a reference names: a full id as it is, a

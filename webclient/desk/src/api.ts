@@ -28,6 +28,30 @@ export interface Message {
   /** Sealed to a team key older than the newest: a counsellor removed
    * since may hold it. */
   older_epoch?: boolean;
+  attachments?: Attachment[];
+}
+
+/** A file a message references (counsel.Attachment). name and type are the
+ * sender's words: shown as text only. */
+export interface Attachment {
+  index: number;
+  id: string;
+  name: string;
+  type: string;
+  size: number;
+  /** checked: decrypted, size and sha256 right; warning: never shown. */
+  state: "unchecked" | "checked" | "warning";
+  warning?: string;
+  /** A JPEG, PNG or WebP image small enough for the page to decode. */
+  image?: "jpeg" | "png" | "webp";
+}
+
+/** A file staged in counsel for the open case's next reply. */
+export interface StagedFile {
+  id: string;
+  name: string;
+  type: string;
+  size: number;
 }
 
 /** A counsellor as the server lists them: wire.Counsellor, narrowed. */
@@ -164,6 +188,21 @@ export class DeskAPI {
     return data as T;
   }
 
+  /** bytes fetches a binary answer; an error answer is JSON as ever. */
+  private async bytes(path: string): Promise<ArrayBuffer> {
+    let resp: Response;
+    try {
+      resp = await fetch(`/api/${path}`, { headers: { "X-Lotse-Desk": this.token }, cache: "no-store", credentials: "omit" });
+    } catch {
+      throw this.fail(new DeskError(0, "network", "network"));
+    }
+    if (!resp.ok) {
+      const d = ((await resp.json().catch(() => ({}))) ?? {}) as Record<string, unknown>;
+      throw this.fail(new DeskError(resp.status, str(d["error"]) || "failed", str(d["message"]) || resp.statusText, str(d["hint"]), str(d["message_de"])));
+    }
+    return resp.arrayBuffer();
+  }
+
   private fail(err: DeskError): DeskError {
     this.onError(err);
     return err;
@@ -183,7 +222,18 @@ export class DeskAPI {
   /** caseSummary is one case's line of the inbox, without its messages. */
   caseSummary = (id: string): Promise<Case> => this.call("GET", `cases/${encodeURIComponent(id)}/summary`);
   thread = (id: string): Promise<Thread> => this.call("GET", `cases/${encodeURIComponent(id)}`);
-  reply = (id: string, body: string): Promise<{ seq: number }> => this.call("POST", `cases/${encodeURIComponent(id)}/reply`, { body });
+  /** reply sends body with the files staged for it (ids from stage). */
+  reply = (id: string, body: string, attachments: string[] = []): Promise<{ seq: number }> =>
+    this.call("POST", `cases/${encodeURIComponent(id)}/reply`, { body, attachments });
+  /** attachment is the checked bytes of a message's index-th attachment;
+   * a file that fails its check is the error attachment_warning. */
+  attachment = (id: string, seq: number, index: number): Promise<ArrayBuffer> =>
+    this.bytes(`cases/${encodeURIComponent(id)}/messages/${seq}/attachments/${index}`);
+  /** stage keeps a file (data in base64) in counsel for the next reply. */
+  stage = (id: string, name: string, data: string): Promise<StagedFile> =>
+    this.call("POST", `cases/${encodeURIComponent(id)}/attachments`, { name, data });
+  unstage = (id: string, staged: string): Promise<unknown> =>
+    this.call("DELETE", `cases/${encodeURIComponent(id)}/attachments/${encodeURIComponent(staged)}`, {});
   patchCase = (id: string, p: CasePatch): Promise<Case> => this.call("PATCH", `cases/${encodeURIComponent(id)}`, p);
   // Every call that changes something carries a JSON body: the desk refuses
   // any other (counsel/desk_routes.go), so a page on another origin cannot

@@ -4,6 +4,7 @@
 // holds the fixed structure, and h() builds the lists.
 import { byId as $, h } from "../../src/dom";
 import { defaultLang, hasKey, isLang, LANGUAGES, translator, type Lang, type Vars } from "../../src/i18n";
+import { addFiles, attachmentList, forgetStaged, initAttachments, showStagedFor, stagedIds } from "./attachments";
 import { DeskAPI, DeskError, readToken, type Block, type Case, type CasePatch, type Counsellor, type Message, type OpenInvite, type State, type StreamEvent } from "./api";
 import de from "./lang/de.json";
 import en from "./lang/en.json";
@@ -175,6 +176,7 @@ function showUnlock(autoLocked: boolean): void {
   $("messages").replaceChildren();
   $("case-list").replaceChildren();
   $<HTMLTextAreaElement>("reply-text").value = "";
+  forgetStaged(); // counsel wiped them with the lock
   $<HTMLInputElement>("centre-search").value = "";
   $("centre-list").replaceChildren();
   $("centre-status").textContent = "";
@@ -383,6 +385,8 @@ function renderThread(c: Case, messages: Message[], canReply: boolean, lang = ""
   list.dataset["case"] = c.id;
   $("reply-blocked").hidden = canReply;
   $<HTMLButtonElement>("reply-send").disabled = !canReply;
+  $<HTMLInputElement>("reply-file").disabled = !canReply;
+  showStagedFor(c.id);
 }
 
 function renderMessage(m: Message): HTMLElement {
@@ -391,7 +395,7 @@ function renderMessage(m: Message): HTMLElement {
   if (m.role) head.append(h("span", { class: "tag" }, t(`msg.role.${m.role}`)));
   if (m.older_epoch) head.append(h("span", { class: "tag warn", title: t("msg.older_epoch_hint") }, t("msg.older_epoch")));
   const body = m.duplicate ? h("p", { class: "body muted" }, t("msg.duplicate")) : h("p", { class: "body" }, m.body);
-  return h("li", { class: `msg ${m.from === "counsellor" ? "counsellor" : "enquirer"}`, lang: m.lang ?? "" }, head, body);
+  return h("li", { class: `msg ${m.from === "counsellor" ? "counsellor" : "enquirer"}`, lang: m.lang ?? "" }, head, body, m.duplicate ? null : attachmentList(desk.selected, m));
 }
 
 async function patchCase(patch: CasePatch): Promise<void> {
@@ -424,8 +428,9 @@ async function sendReply(): Promise<void> {
   send.disabled = true;
   send.textContent = t("reply.sending");
   try {
-    await desk.api.reply(desk.selected, body);
+    await desk.api.reply(desk.selected, body, stagedIds(desk.selected));
     ta.value = "";
+    forgetStaged();
     await openCase(desk.selected);
     await loadCases();
   } catch (err) {
@@ -877,6 +882,12 @@ function wire(): void {
       void sendReply();
     }
   });
+  on("reply-file", "change", () => {
+    const input = $<HTMLInputElement>("reply-file");
+    const files = [...(input.files ?? [])];
+    input.value = "";
+    if (desk.selected) void addFiles(desk.selected, files, $("reply-staged"), $("reply-error"));
+  });
   on("block-select", "change", insertBlock);
   on("centre-search", "input", searchCentresSoon);
   on("centre-search", "keydown", (e) => {
@@ -922,6 +933,7 @@ async function boot(): Promise<void> {
   $("centre-lang").replaceChildren(...LANGUAGES.map((l) => h("option", { value: l.code, lang: l.code }, l.name)));
   $<HTMLSelectElement>("lang").value = desk.lang;
   setLang(desk.lang);
+  initAttachments({ api: desk.api, t, lang: () => desk.lang, errorText });
   wire();
   if (!desk.api.hasToken) {
     show("token");
