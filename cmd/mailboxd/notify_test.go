@@ -209,8 +209,16 @@ func selfSigned(t *testing.T) (tls.Certificate, string) {
 }
 
 // noticeEnv starts a real mailboxd that sends notices to smtpAddr every
-// interval, with AUTH as user and the password in a file.
-func noticeEnv(t *testing.T, smtpAddr, pass, interval string, extra ...string) *mailboxdtest.Server {
+// interval, with AUTH as user and the password in a file, and sets up its
+// team through c.
+type noticeEnv struct {
+	srv *mailboxdtest.Server
+	ctx context.Context
+	c   *client.Client
+	tm  *mailboxdtest.Team
+}
+
+func startNoticeEnv(t *testing.T, smtpAddr, pass, interval string, extra ...string) *noticeEnv {
 	t.Helper()
 	pw := filepath.Join(t.TempDir(), "smtp-password")
 	if err := os.WriteFile(pw, []byte(pass+"\n"), 0o600); err != nil {
@@ -219,7 +227,15 @@ func noticeEnv(t *testing.T, smtpAddr, pass, interval string, extra ...string) *
 	env := append(mailboxdtest.LoadEnv(),
 		"LOTSE_NOTIFY_SMTP="+smtpAddr, "LOTSE_NOTIFY_FROM=lotse@example.org", "LOTSE_NOTIFY_TO=team@example.org",
 		"LOTSE_NOTIFY_SMTP_USER=lotse", "LOTSE_NOTIFY_SMTP_PASSWORD_FILE="+pw, "LOTSE_NOTIFY_INTERVAL="+interval)
-	return mailboxdtest.Start(t, mailboxdtest.Options{Env: append(env, extra...)})
+	e := &noticeEnv{srv: mailboxdtest.Start(t, mailboxdtest.Options{Env: append(env, extra...)})}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	t.Cleanup(cancel)
+	c, err := client.New(e.srv.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.ctx, e.c, e.tm = ctx, c, mailboxdtest.NewTeam(t, ctx, c, e.srv.SetupToken)
+	return e
 }
 
 // openCase creates a case with a real first document and returns its id.
@@ -247,17 +263,11 @@ func TestNoticeMail(t *testing.T) {
 	cert, caFile := selfSigned(t)
 	smtpAddr, mails := startSMTP(t, "lotse", "pw-of-the-relay", &cert)
 	const interval = 2 * time.Second
-	srv := noticeEnv(t, smtpAddr, "pw-of-the-relay", interval.String(), "SSL_CERT_FILE="+caFile)
+	e := startNoticeEnv(t, smtpAddr, "pw-of-the-relay", interval.String(), "SSL_CERT_FILE="+caFile)
+	srv, ctx, c, tm := e.srv, e.ctx, e.c, e.tm
 	if !strings.Contains(srv.Output(), "notice=every-2s+auth") {
 		t.Errorf("the start-up summary does not show the notice:\n%s", srv.Output())
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer cancel()
-	c, err := client.New(srv.URL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tm := mailboxdtest.NewTeam(t, ctx, c, srv.SetupToken)
 	sess, err := c.Login(ctx, tm.AdminID, tm.AdminKey)
 	if err != nil {
 		t.Fatal(err)
@@ -363,15 +373,9 @@ collect:
 // tries again an interval later.
 func TestNoticeFailure(t *testing.T) {
 	smtpAddr, mails := startSMTP(t, "lotse", "right", nil)
-	srv := noticeEnv(t, smtpAddr, "wrong", "1s")
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer cancel()
-	c, err := client.New(srv.URL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tm := mailboxdtest.NewTeam(t, ctx, c, srv.SetupToken)
-	openCase(t, ctx, c, tm)
+	e := startNoticeEnv(t, smtpAddr, "wrong", "1s")
+	srv := e.srv
+	openCase(t, e.ctx, e.c, e.tm)
 	failed := regexp.MustCompile(`(?m)^mailboxd: notice: not sent \(auth\); next try in 1s$`)
 	if _, err := srv.Log().Wait(failed, 0, 20*time.Second, nil); err != nil {
 		t.Fatalf("no failure logged: %v\n%s", err, srv.Log())
