@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/binary"
 	"fmt"
+	"slices"
 
 	bolt "go.etcd.io/bbolt"
 )
@@ -163,19 +164,24 @@ func containsKey(keys [][]byte, k []byte) bool {
 
 // ensureCaseIndex builds the case index of a data file that has none: one
 // written before the index existed, or restored from such a backup. It
-// runs once, when the store opens, in the transaction that opens it.
+// runs once, when the store opens, in the transaction that opens it. The
+// keys are put in order: bbolt splits a node only at commit, and keys put
+// in random order into one growing node cost a copy of the node each
+// (minutes at 200,000 cases), in order an append.
 func ensureCaseIndex(tx *bolt.Tx) error {
 	if tx.Bucket(bucketCaseOrder) != nil {
 		return nil
 	}
-	if _, err := tx.CreateBucket(bucketCaseOrder); err != nil {
+	b, err := tx.CreateBucket(bucketCaseOrder)
+	if err != nil {
 		return err
 	}
 	mailboxes := tx.Bucket(bucketMailboxes)
 	if mailboxes == nil {
 		return nil
 	}
-	return mailboxes.ForEach(func(k, v []byte) error {
+	var keys [][]byte
+	err = mailboxes.ForEach(func(k, v []byte) error {
 		if v == nil || !validMailboxID(string(k)) {
 			return nil
 		}
@@ -183,8 +189,20 @@ func ensureCaseIndex(tx *bolt.Tx) error {
 		if err := decodeJSON(v, &rec); err != nil {
 			return err
 		}
-		return indexCase(tx, k, nil, &rec)
+		ks, err := caseKeys(k, &rec)
+		keys = append(keys, ks...)
+		return err
 	})
+	if err != nil {
+		return err
+	}
+	slices.SortFunc(keys, bytes.Compare)
+	for _, k := range keys {
+		if err := b.Put(k, []byte{}); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 var keyFormatCaseOrder = KeyFormat{Doc: "class, hour and mailbox id (class aN, an, aO, ao, ac, wn or wo; the hour 8-byte big-endian Unix seconds, inverted in classes a…)", match: isCaseOrderKey}
