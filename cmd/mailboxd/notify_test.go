@@ -14,6 +14,7 @@ import (
 	"io"
 	"math/big"
 	"net"
+	"net/http"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -373,8 +374,12 @@ collect:
 // tries again an interval later.
 func TestNoticeFailure(t *testing.T) {
 	smtpAddr, mails := startSMTP(t, "lotse", "right", nil)
-	e := startNoticeEnv(t, smtpAddr, "wrong", "1s")
+	e := startNoticeEnv(t, smtpAddr, "wrong", "1s", "LOTSE_METRICS_ADDR=127.0.0.1:0")
 	srv := e.srv
+	metricsURL, err := srv.Log().Wait(regexp.MustCompile(`(?m)^mailboxd: metrics on (http://127\.0\.0\.1:\d+/metrics)$`), 0, 10*time.Second, nil)
+	if err != nil {
+		t.Fatalf("no metrics line: %v\n%s", err, srv.Log())
+	}
 	openCase(t, e.ctx, e.c, e.tm)
 	failed := regexp.MustCompile(`(?m)^mailboxd: notice: not sent \(auth\); next try in 1s$`)
 	if _, err := srv.Log().Wait(failed, 0, 20*time.Second, nil); err != nil {
@@ -385,6 +390,16 @@ func TestNoticeFailure(t *testing.T) {
 	}
 	if len(mails) != 0 {
 		t.Error("a mail went through with the wrong password")
+	}
+	resp, err := http.Get(metricsURL[1])
+	if err != nil {
+		t.Fatal(err)
+	}
+	scraped, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if !regexp.MustCompile(`(?m)^lotse_notice_mails_total\{result="failed"\} ([2-9]|[1-9][0-9]+)$`).Match(scraped) ||
+		!regexp.MustCompile(`(?m)^lotse_notice_mails_total\{result="sent"\} 0$`).Match(scraped) {
+		t.Errorf("metrics do not count the failed notices:\n%s", scraped)
 	}
 	for _, secret := range []string{"wrong", "example.org", smtpAddr, "127.0.0.1:" + strings.Split(smtpAddr, ":")[1]} {
 		if strings.Contains(srv.Log().String(), secret) {
