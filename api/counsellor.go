@@ -195,7 +195,7 @@ func caseOf(m mailbox.Mailbox) wire.Case {
 	return cj
 }
 
-// GET /api/v1/cases?status=&limit=&cursor= (paging.go)
+// GET /api/v1/cases?status=&order=&limit=&cursor= (paging.go)
 func (s *Server) getCases(c *fiber.Ctx) error {
 	status := ""
 	if args := c.Context().QueryArgs(); args.Has("status") {
@@ -206,7 +206,11 @@ func (s *Server) getCases(c *fiber.Ctx) error {
 			return badRequest("status: want new, open or closed")
 		}
 	}
-	limit, cursor, err := queryPage(c)
+	order, err := queryOrder(c)
+	if err != nil {
+		return err
+	}
+	limit, cursor, err := queryPage(c, order)
 	if err != nil {
 		return err
 	}
@@ -216,19 +220,25 @@ func (s *Server) getCases(c *fiber.Ctx) error {
 	var ms []mailbox.Mailbox
 	var more bool
 	if limit == 0 {
-		ms, err = s.store.Cases(status)
+		ms, err = s.store.CasesIn(status, order)
 	} else {
-		ms, more, err = s.store.CasesPage(status, cursor, limit)
+		ms, more, err = s.store.CasesPage(status, order, cursor, limit)
 	}
 	if err != nil {
 		return err
 	}
 	out := wire.CaseList{Cases: make([]wire.Case, 0, len(ms))}
 	for _, m := range ms {
-		out.Cases = append(out.Cases, caseOf(m))
+		cj := caseOf(m)
+		// Only a client that asked for the order gets the field, so a
+		// version-1 client's answer stays as it was.
+		if order == mailbox.OrderWaiting && m.AwaitingReply {
+			cj.WaitingSince = formatHour(m.WaitingSince)
+		}
+		out.Cases = append(out.Cases, cj)
 	}
 	if more {
-		out.Next = formatCursor(ms[len(ms)-1])
+		out.Next = formatCursor(order, mailbox.CursorAfter(order, ms[len(ms)-1]))
 	}
 	return writeJSON(c, fiber.StatusOK, out)
 }

@@ -17,6 +17,8 @@ func TestPattern(t *testing.T) {
 		{[]string{"ciphertexts"}, seq, false, "ciphertexts/{ciphertext key}"},
 		{[]string{"messages", mailbox3}, seq, false, "messages/{mailbox id}/{seq}"},
 		{[]string{"expiry"}, []byte("2027-02-26" + mailbox3), false, "expiry/{day and mailbox id}"},
+		{[]string{"caseorder"}, append([]byte("wn\x00\x00\x00\x00\x6b\x49\xc3\xf0"), mailbox3...), false, "caseorder/{class, hour and mailbox id}"},
+		{[]string{"caseorder"}, append([]byte("wn\x00\x00\x00\x00\x6b\x49\xc3\xf1"), mailbox3...), false, ""},
 		{[]string{"keyring", "epochs"}, seq, false, "keyring/epochs/{epoch}"},
 		{[]string{"attachments"}, []byte(mailbox3 + "q8Zx1Lq4Tt2aVb3Yc9D0eA"), false, "attachments/{mailbox id and attachment id}"},
 		{[]string{"keyring"}, []byte("envelope"), false, "keyring/envelope"},
@@ -35,7 +37,7 @@ func TestPattern(t *testing.T) {
 		}
 		seen[n.Pattern] = true
 	}
-	if !seen["invites/{lower-hex SHA-256 of the invite code}"] || !seen["records/blocks/{seq}"] || len(seen) != 49 { // 21 of version 1, 19 of team records, 9 of attachments
+	if !seen["invites/{lower-hex SHA-256 of the invite code}"] || !seen["records/blocks/{seq}"] || len(seen) != 51 { // 21 of version 1, 2 of the case index, 19 of team records, 9 of attachments
 		t.Errorf("Nodes: %v", seen)
 	}
 }
