@@ -9,6 +9,7 @@ var (
 	mAlarmCaseIdDiffers          = msg{"alarm.case_id_differs"}
 	mAlarmCasePinUnreadable      = msg{"alarm.case_pin_unreadable"}
 	mAlarmCaseRecipientChanged   = msg{"alarm.case_recipient_changed"}
+	mAlarmCaseRecordForged       = msg{"alarm.case_record_forged"}
 	mAlarmCentresPinUnreadable   = msg{"alarm.centres_pin_unreadable"}
 	mAlarmEpochMissing           = msg{"alarm.epoch_missing"}
 	mAlarmEpochRolledBack        = msg{"alarm.epoch_rolled_back"}
@@ -22,6 +23,7 @@ var (
 	mAlarmTeamFingerprintDiffers = msg{"alarm.team_fingerprint_differs"}
 	mAlarmTeamKeyDiffers         = msg{"alarm.team_key_differs"}
 	mAlarmTeamKeyReplaced        = msg{"alarm.team_key_replaced"}
+	mAlarmTeamRecordForged       = msg{"alarm.team_record_forged"}
 	mDoingBackup                 = msg{"doing.backup"}
 	mDoingChangeCase             = msg{"doing.change_case"}
 	mDoingCompact                = msg{"doing.compact"}
@@ -36,11 +38,13 @@ var (
 	mDoingLogIn                  = msg{"doing.log_in"}
 	mDoingPurgeCases             = msg{"doing.purge_cases"}
 	mDoingPutKeyring             = msg{"doing.put_keyring"}
+	mDoingReadRecords            = msg{"doing.read_records"}
 	mDoingReadRoster             = msg{"doing.read_roster"}
 	mDoingRegister               = msg{"doing.register"}
 	mDoingRejectCounsellor       = msg{"doing.reject_counsellor"}
 	mDoingRevokeInvite           = msg{"doing.revoke_invite"}
 	mDoingSendReply              = msg{"doing.send_reply"}
+	mDoingWriteRecord            = msg{"doing.write_record"}
 	mErrAlreadyMember            = msg{"error.already_member"}
 	mErrAlreadySetUp             = msg{"error.already_set_up"}
 	mErrAmbiguousCase            = msg{"error.ambiguous_case"}
@@ -52,6 +56,7 @@ var (
 	mErrBadLanguageTag           = msg{"error.bad_language_tag"}
 	mErrBadLimit                 = msg{"error.bad_limit"}
 	mErrBadName                  = msg{"error.bad_name"}
+	mErrBadTag                   = msg{"error.bad_tag"}
 	mErrCentresInvalid           = msg{"error.centres_invalid"}
 	mErrConfigDirOpenToOthers    = msg{"error.config_dir_open_to_others"}
 	mErrConfigIncomplete         = msg{"error.config_incomplete"}
@@ -106,6 +111,8 @@ var (
 	mErrNotInKeyring             = msg{"error.not_in_keyring"}
 	mErrNotInRoster              = msg{"error.not_in_roster"}
 	mErrNotPending               = msg{"error.not_pending"}
+	mErrNoteEmpty                = msg{"error.note_empty"}
+	mErrNoteTooLong              = msg{"error.note_too_long"}
 	mErrOpenIdentity             = msg{"error.open_identity"}
 	mErrParseConfig              = msg{"error.parse_config"}
 	mErrPassphraseTooLong        = msg{"error.passphrase_too_long"}
@@ -117,6 +124,7 @@ var (
 	mErrReadCentresPin           = msg{"error.read_centres_pin"}
 	mErrReadConfig               = msg{"error.read_config"}
 	mErrReadIdentity             = msg{"error.read_identity"}
+	mErrReadNoteFile             = msg{"error.read_note_file"}
 	mErrReadPassphrase           = msg{"error.read_passphrase"}
 	mErrReadPassphraseFile       = msg{"error.read_passphrase_file"}
 	mErrReadSecret               = msg{"error.read_secret"}
@@ -130,6 +138,7 @@ var (
 	mErrServerSays               = msg{"error.server_says"}
 	mErrSetupInvalid             = msg{"error.setup_invalid"}
 	mErrStatConfigDir            = msg{"error.stat_config_dir"}
+	mErrTooManyTags              = msg{"error.too_many_tags"}
 	mErrUnknownCommand           = msg{"error.unknown_command"}
 	mErrUnknownFlag              = msg{"error.unknown_flag"}
 	mErrUnknownStatus            = msg{"error.unknown_status"}
@@ -154,6 +163,7 @@ var (
 	mFlagName                    = msg{"flag.name"}
 	mFlagNoBrowser               = msg{"flag.no_browser"}
 	mFlagNone                    = msg{"flag.none"}
+	mFlagNoteFile                = msg{"flag.note_file"}
 	mFlagPassphraseFile          = msg{"flag.passphrase_file"}
 	mFlagPurgeFrom               = msg{"flag.purge_from"}
 	mFlagPurgeTo                 = msg{"flag.purge_to"}
@@ -242,6 +252,7 @@ var (
 	mOutCaseDeleted              = msg{"text.case_deleted"}
 	mOutCaseHeader               = msg{"text.case_header"}
 	mOutCaseLang                 = msg{"text.case_lang"}
+	mOutCaseTags                 = msg{"text.case_tags"}
 	mOutCasesHeader              = msg{"text.cases_header"}
 	mOutCentresAsConfirmed       = msg{"text.centres_as_confirmed"}
 	mOutCentresChanged           = msg{"text.centres_changed"}
@@ -261,7 +272,11 @@ var (
 	mOutNextPage                 = msg{"text.next_page"}
 	mOutNoCases                  = msg{"text.no_cases"}
 	mOutNoInvites                = msg{"text.no_invites"}
+	mOutNoNotes                  = msg{"text.no_notes"}
+	mOutNoTags                   = msg{"text.no_tags"}
 	mOutNobody                   = msg{"text.nobody"}
+	mOutNoteBy                   = msg{"text.note_by"}
+	mOutNoteWritten              = msg{"text.note_written"}
 	mOutOlderEpoch               = msg{"text.older_epoch"}
 	mOutOpenDesk                 = msg{"text.open_desk"}
 	mOutPinnedTeamFingerprint    = msg{"text.pinned_team_fingerprint"}

@@ -82,6 +82,16 @@ export interface Thread {
   centre_lang: string;
 }
 
+/** What the team wrote about a case; alarms stand for records that are
+ * not the team's and are never shown as notes. */
+export interface CaseMemory {
+  notes: { author: string; author_name?: string; written: string; text: string }[];
+  tags: string[];
+  tags_author?: string;
+  tags_written?: string;
+  alarms: { reason: string; reason_de: string }[];
+}
+
 /** PATCH /api/cases/{id}: a status, an assignee, or unassign. */
 export interface CasePatch {
   status?: "open" | "closed";
@@ -189,6 +199,11 @@ export class DeskAPI {
   // any other (counsel/desk_routes.go), so a page on another origin cannot
   // send one without a CORS preflight.
   deleteCase = (id: string): Promise<{ deleted: boolean }> => this.call("DELETE", `cases/${encodeURIComponent(id)}`, {});
+
+  /** The team's notes and tags of a case (counsel/teammemory.go). */
+  memory = (id: string): Promise<CaseMemory> => this.call("GET", `cases/${encodeURIComponent(id)}/memory`);
+  addNote = (id: string, text: string): Promise<CaseMemory> => this.call("POST", `cases/${encodeURIComponent(id)}/notes`, { text });
+  setTags = (id: string, tags: string[]): Promise<CaseMemory> => this.call("PUT", `cases/${encodeURIComponent(id)}/tags`, { tags });
 
   roster = async (): Promise<Counsellor[]> => (await this.call<{ counsellors: Counsellor[] | null }>("GET", "roster")).counsellors ?? [];
   blocks = async (): Promise<Block[]> => (await this.call<{ blocks: Block[] | null }>("GET", "blocks")).blocks ?? [];

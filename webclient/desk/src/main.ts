@@ -7,6 +7,7 @@ import { defaultLang, hasKey, isLang, LANGUAGES, translator, type Lang, type Var
 import { DeskAPI, DeskError, readToken, type Block, type Case, type CasePatch, type Counsellor, type Message, type OpenInvite, type State, type StreamEvent } from "./api";
 import de from "./lang/de.json";
 import en from "./lang/en.json";
+import { MemoryPanel } from "./memory";
 
 type Key = keyof typeof de;
 const texts = { de, en };
@@ -53,6 +54,8 @@ const desk: {
 };
 
 const t = (key: Key, vars?: Vars): string => translate(desk.lang, key, vars);
+
+const memory = new MemoryPanel({ api: desk.api, t, lang: () => desk.lang, formatDate: (iso) => formatDate(iso), errorText });
 
 // ---- language --------------------------------------------------------
 
@@ -326,6 +329,7 @@ async function openCase(id: string): Promise<void> {
   }
   if (desk.selected !== id) return;
   renderThread(data.case, data.messages, data.can_reply, data.lang);
+  void memory.show(id);
   if (desk.centreCase !== id) {
     // A centre goes into a reply in the enquirer's language.
     desk.centreCase = id;
@@ -795,6 +799,7 @@ function wire(): void {
     if (!unlocked()) return;
     renderCases();
     renderBlockSelect();
+    memory.render();
     if (desk.view === "team") renderTeam();
     if (desk.selected) {
       void searchCentres();
@@ -921,6 +926,7 @@ async function boot(): Promise<void> {
   // has no text in it.
   $("centre-lang").replaceChildren(...LANGUAGES.map((l) => h("option", { value: l.code, lang: l.code }, l.name)));
   $<HTMLSelectElement>("lang").value = desk.lang;
+  $("messages").before(memory.el);
   setLang(desk.lang);
   wire();
   if (!desk.api.hasToken) {

@@ -1,0 +1,58 @@
+package counsel
+
+import (
+	"net/http"
+)
+
+// The team's memory of the open case in the desk (teammemory.go): its
+// notes and tags, and an alarm for each record that is not the team's.
+
+func (d *Desk) getMemory(w http.ResponseWriter, r *http.Request, s *Session, id string) {
+	m, err := s.CaseMemory(r.Context(), id)
+	if err != nil {
+		d.fail(w, err)
+		return
+	}
+	// An alarm stays beside the case's authentic records: it does not
+	// lock the desk, because nothing of the forged record is shown or
+	// used, and the counsellor can still work on the case.
+	writeJSON(w, http.StatusOK, m)
+}
+
+func (d *Desk) postNote(w http.ResponseWriter, r *http.Request, s *Session, id string) {
+	var req struct {
+		Text string `json:"text"`
+	}
+	if err := readBody(r, &req); err != nil {
+		writeErr(w, http.StatusBadRequest, "bad_request", err)
+		return
+	}
+	if _, err := checkNote(req.Text); err != nil {
+		writeErr(w, http.StatusBadRequest, "bad_request", err)
+		return
+	}
+	if err := s.AddNote(r.Context(), id, req.Text); err != nil {
+		d.fail(w, err)
+		return
+	}
+	d.getMemory(w, r, s, id)
+}
+
+func (d *Desk) putTags(w http.ResponseWriter, r *http.Request, s *Session, id string) {
+	var req struct {
+		Tags []string `json:"tags"`
+	}
+	if err := readBody(r, &req); err != nil {
+		writeErr(w, http.StatusBadRequest, "bad_request", err)
+		return
+	}
+	if _, err := normalTags(req.Tags); err != nil {
+		writeErr(w, http.StatusBadRequest, "bad_request", err)
+		return
+	}
+	if _, err := s.SetTags(r.Context(), id, req.Tags); err != nil {
+		d.fail(w, err)
+		return
+	}
+	d.getMemory(w, r, s, id)
+}
