@@ -809,14 +809,10 @@ func centresCommand(c *cmd) action {
 		if err != nil {
 			return nil, err
 		}
-		type entry struct {
-			ID   string `json:"id"`
-			Name string `json:"name"`
-		}
-		changed := []entry{}
+		changed := []centreName{}
 		for _, ce := range dir.Centres() {
-			if changes[ce.ID] {
-				changed = append(changed, entry{ce.ID, ce.Name})
+			if changes.Has(ce.ID) {
+				changed = append(changed, centreName{ce.ID, ce.Name})
 			}
 		}
 		list := func(c *cmd) {
@@ -825,33 +821,33 @@ func centresCommand(c *cmd) action {
 				fmt.Fprintf(c.io.Stdout, "  %s  %s\n", oneLine(e.ID), oneLine(e.Name))
 			}
 		}
+		// An admin confirms for the team (centres_pin.go); a counsellor
+		// for this desk only, while the team has no confirmed list.
+		forTeam := s.IsAdmin()
+		if *confirm && changes.Team && !forTeam {
+			return nil, withHint(errorf(mErrCentresTeamConfirms), mHintAskAdminCentres)
+		}
 		confirmed := false
-		if *confirm && len(changed) > 0 {
-			if !*yes {
+		if *confirm && (len(changed) > 0 || forTeam && !changes.Team) {
+			if !*yes && len(changed) > 0 {
 				list(c)
 				if err := c.confirm(c.tr(mAskConfirmCentres), mHintPassYesConfirm); err != nil {
 					return nil, err
 				}
 			}
-			if err := s.ConfirmCentres(ctx, dir); err != nil {
+			confirmFor := s.ConfirmCentres
+			if forTeam {
+				confirmFor = s.ConfirmCentresForTeam
+			}
+			if err := confirmFor(ctx, dir); err != nil {
 				return nil, err
 			}
 			confirmed = true
 		}
+		team := changes.Team || confirmed && forTeam
 		return &output{
-			json: map[string]any{"changed": changed, "confirmed": confirmed, "total": dir.Len()},
-			text: func(c *cmd) error {
-				switch {
-				case confirmed:
-					c.printf(mOutCentresConfirmed, dir.Len())
-				case len(changed) == 0:
-					c.printf(mOutCentresAsConfirmed, dir.Len())
-				default:
-					list(c)
-					c.printf(mOutCentresCompare)
-				}
-				return nil
-			},
+			json: map[string]any{"changed": changed, "confirmed": confirmed, "team": team, "total": dir.Len()},
+			text: func(c *cmd) error { return c.printCentres(changed, confirmed, team, dir.Len()) },
 		}, nil
 	}}
 }

@@ -57,7 +57,9 @@ var (
 	mErrBadLimit                 = msg{"error.bad_limit"}
 	mErrBadName                  = msg{"error.bad_name"}
 	mErrBadTag                   = msg{"error.bad_tag"}
+	mErrCentreUnconfirmed        = msg{"error.centre_unconfirmed"}
 	mErrCentresInvalid           = msg{"error.centres_invalid"}
+	mErrCentresTeamConfirms      = msg{"error.centres_team_confirms"}
 	mErrConfigDirOpenToOthers    = msg{"error.config_dir_open_to_others"}
 	mErrConfigIncomplete         = msg{"error.config_incomplete"}
 	mErrConfigPinsUnordered      = msg{"error.config_pins_unordered"}
@@ -176,6 +178,7 @@ var (
 	mFlagYes                     = msg{"flag.yes"}
 	mHelpInit                    = msg{"help.init"}
 	mHelpUsage                   = msg{"help.usage"}
+	mHintAskAdminCentres         = msg{"hint.ask_admin_centres"}
 	mHintAskAdminLogin           = msg{"hint.ask_admin_login"}
 	mHintAskForInvite            = msg{"hint.ask_for_invite"}
 	mHintAskOtherAdmin           = msg{"hint.ask_other_admin"}
@@ -258,6 +261,10 @@ var (
 	mOutCentresChanged           = msg{"text.centres_changed"}
 	mOutCentresCompare           = msg{"text.centres_compare"}
 	mOutCentresConfirmed         = msg{"text.centres_confirmed"}
+	mOutCentresTeamAsConfirmed   = msg{"text.centres_team_as_confirmed"}
+	mOutCentresTeamChanged       = msg{"text.centres_team_changed"}
+	mOutCentresTeamCompare       = msg{"text.centres_team_compare"}
+	mOutCentresTeamConfirmed     = msg{"text.centres_team_confirmed"}
 	mOutCompacted                = msg{"text.compacted"}
 	mOutCompareFingerprint       = msg{"text.compare_fingerprint"}
 	mOutDeskClosed               = msg{"text.desk_closed"}

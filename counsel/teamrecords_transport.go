@@ -16,3 +16,11 @@ func (s *Session) caseRecords(ctx context.Context, id string) ([]serverRecord, e
 func (s *Session) postCaseRecord(ctx context.Context, id, kind string, ct []byte) error {
 	return errNoRecordsYet
 }
+
+func (s *Session) teamRecords(ctx context.Context) ([]serverRecord, error) {
+	return nil, errNoRecordsYet
+}
+
+func (s *Session) putTeamRecord(ctx context.Context, kind string, ct []byte) error {
+	return errNoRecordsYet
+}

@@ -60,6 +60,8 @@ export interface CentreHit {
   /** New, or its details differ from what this desk confirmed: the
    * server may have changed them. */
   changed?: boolean;
+  /** Changed since an admin confirmed the list for the team: not offered. */
+  blocked?: boolean;
 }
 
 /** GET /api/state. role and state are there only while unlocked. */

@@ -509,14 +509,14 @@ async function searchCentres(): Promise<void> {
     const details = [place, c.language_names.join(", ")];
     if (c.anonymous) details.push(t("centres.anonymous"));
     const text = h("div", { class: "centre-text" }, h("strong", {}, c.name), h("span", { class: "muted" }, details.join(" · ")));
-    if (c.changed) text.append(h("span", { class: "tag warn", role: "note" }, t("centres.changed")));
+    if (c.changed) text.append(h("span", { class: "tag warn", role: "note" }, t(c.blocked ? "centres.unconfirmed" : "centres.changed")));
     return h(
       "li",
       {},
       text,
       h(
         "button",
-        { type: "button", class: "btn", "data-centre": c.id, "aria-label": t("centres.insertlabel", { name: c.name }), click: () => void insertCentre(c.id, c.name) },
+        { type: "button", class: "btn", "data-centre": c.id, disabled: c.blocked === true, "aria-label": t("centres.insertlabel", { name: c.name }), click: () => void insertCentre(c.id, c.name) },
         t("centres.insert"),
       ),
     );
