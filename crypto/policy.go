@@ -246,3 +246,32 @@ func CheckKeyring(b []byte) (int, error) {
 	// ParseCiphertext already bounds the count to 1…maxStanzas.
 	return info.Stanzas, nil
 }
+
+// CheckCaseRecord enforces the policy of a case's record (a note, tags, a
+// pin): 1 or 2 stanzas, the team's and perhaps the author's, and a
+// plaintext of a case record bucket (PROTOCOL.md §11.2). Errors are
+// *PolicyError.
+func CheckCaseRecord(b []byte) error {
+	return checkRecord(b, CaseRecordBuckets[:])
+}
+
+// CheckTeamRecord enforces the policy of the team's records (text blocks,
+// the directory): as CheckCaseRecord, with the larger buckets of
+// TeamRecordBuckets (PROTOCOL.md §11.2). Errors are *PolicyError.
+func CheckTeamRecord(b []byte) error {
+	return checkRecord(b, TeamRecordBuckets[:])
+}
+
+func checkRecord(b []byte, buckets []int) error {
+	info, err := ParseCiphertext(b)
+	if err != nil {
+		return err
+	}
+	if info.Stanzas > 2 {
+		return policyError("a record has %d stanzas, want 1 or 2", info.Stanzas)
+	}
+	if !slices.Contains(buckets, info.PayloadLen) {
+		return policyError("a record's plaintext is %d bytes, not a bucket size", info.PayloadLen)
+	}
+	return nil
+}

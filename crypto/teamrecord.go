@@ -199,13 +199,14 @@ type TeamRecordExpect struct {
 }
 
 // SealTeamRecord checks rec, authenticates it with key (rec.Epoch must be
-// key's epoch) and encrypts it to the recipients: the newest team
+// key's epoch), pads it to its type's bucket (ErrTeamRecordTooLong past
+// the largest) and encrypts it to the recipients: the newest team
 // recipient, and the counsellor's own for a per-counsellor record.
 func SealTeamRecord(rec *TeamRecord, key TeamMACKey, to ...*age.HybridRecipient) ([]byte, error) {
 	if len(to) == 0 || slices.Contains(to, nil) {
 		return nil, errors.New("crypto: seal team record: missing recipient")
 	}
-	pt, err := teamRecordPlaintext(rec, key)
+	pt, err := recordPlaintext(rec, key, recordBuckets(rec.Type))
 	if err != nil {
 		return nil, err
 	}
@@ -225,8 +226,15 @@ func recipientsOf(to []*age.HybridRecipient) []age.Recipient {
 	return out
 }
 
-// teamRecordPlaintext is MAC || JSON for a checked record.
+// teamRecordPlaintext is MAC || JSON for a checked record, unpadded (the
+// form of the known-answer vectors).
 func teamRecordPlaintext(rec *TeamRecord, key TeamMACKey) ([]byte, error) {
+	return recordPlaintext(rec, key, nil)
+}
+
+// recordPlaintext is MAC || JSON for a checked record, the JSON padded to
+// one of buckets (none: unpadded).
+func recordPlaintext(rec *TeamRecord, key TeamMACKey, buckets []int) ([]byte, error) {
 	if key.epoch == 0 {
 		return nil, errors.New("crypto: seal team record: no MAC key")
 	}
@@ -238,6 +246,14 @@ func teamRecordPlaintext(rec *TeamRecord, key TeamMACKey) ([]byte, error) {
 		return nil, err
 	}
 	defer clear(js)
+	if buckets != nil {
+		padded, err := padRecordJSON(js, buckets)
+		if err != nil {
+			return nil, err
+		}
+		defer clear(padded)
+		js = padded
+	}
 	pt := append(key.sum(js), js...)
 	// Type fields come from the caller as raw JSON, which may hold a
 	// repeated key or invalid UTF-8; nothing the reader refuses is sent.

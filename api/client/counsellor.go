@@ -113,6 +113,9 @@ func (c *Client) Case(ctx context.Context, id string, after uint64) (*CaseDetail
 			if err := checkCase(route, &cd.Case); err != nil {
 				return err
 			}
+			if err := checkActions(route, cd.Actions); err != nil {
+				return err
+			}
 			return checkMessages(route, cd.Messages)
 		}})
 	if err != nil {
@@ -149,7 +152,7 @@ func (c *Client) DeleteCase(ctx context.Context, id string) error {
 }
 
 // Events opens the counsellor event stream (`event: case`, data
-// {"id","seq"}). It returns once the server has answered; see EventStream.
+// {"id","seq"}; `event: record`, data {"id"?,"kind"}). It returns once the server has answered; see EventStream.
 func (c *Client) Events(ctx context.Context) (*EventStream, error) {
 	return c.events(ctx, "/api/v1/events", "/events")
 }

@@ -10,6 +10,7 @@ import (
 	"io"
 	"mime"
 	"net/http"
+	"slices"
 
 	"lotse/api/wire"
 	"lotse/domain"
@@ -27,6 +28,7 @@ type Event struct {
 	Type string // the event field: "message" (enquirer) or "case" (counsellor)
 	ID   string // the case id of a "case" event, "" if not a well-formed one
 	Seq  uint64 // the message's seq
+	Kind string // the record kind of a "record" event (PROTOCOL.md §11.3)
 	Data []byte
 }
 
@@ -139,6 +141,12 @@ func readEvents(r io.Reader, emit func(Event) bool) error {
 					// case id never reaches a caller's URL or screen.
 					if _, err := domain.ParseMailboxID(fields.ID); err == nil {
 						ev.ID = fields.ID
+					}
+				}
+				if ev.Type == "record" {
+					var rec wire.RecordEvent
+					if json.Unmarshal(ev.Data, &rec) == nil && slices.Contains(recordKinds, rec.Kind) {
+						ev.Kind = rec.Kind
 					}
 				}
 				if !emit(ev) {

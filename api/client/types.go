@@ -27,4 +27,7 @@ type (
 	Registered     = wire.Registered
 	Compaction     = wire.Compaction
 	CasePurge      = wire.CasePurge
+	Record         = wire.Record
+	Action         = wire.Action
+	Tombstone      = wire.Tombstone
 )

@@ -53,10 +53,11 @@ type CaseList struct {
 }
 
 // CaseDetail is GET /api/v1/cases/{id}?after=N: the case and its messages
-// after seq N.
+// after seq N, and every counsellor action on it (PROTOCOL.md §11.4).
 type CaseDetail struct {
 	Case
 	Messages []Message `json:"messages"`
+	Actions  []Action  `json:"actions"`
 }
 
 // CasePatch is the body of PATCH /api/v1/cases/{id}: a field left out

@@ -62,10 +62,11 @@ export interface CaseList {
 
 /**
  * CaseDetail is GET /api/v1/cases/{id}?after=N: the case and its messages
- * after seq N.
+ * after seq N, and every counsellor action on it (PROTOCOL.md §11.4).
  */
 export interface CaseDetail extends Case {
   messages: Message[];
+  actions: Action[];
 }
 
 /**
@@ -276,6 +277,82 @@ export interface NewMessage {
 /** Posted is the answer to a new message: its seq. */
 export interface Posted {
   seq: number;
+}
+
+/**
+ * Record is one stored team record: an entry of GET
+ * /api/v1/cases/{id}/records and of GET /api/v1/team/records.
+ */
+export interface Record {
+  id: string; // b64url of 16 random bytes, chosen by the server
+  kind: string; // "note", "tags", "pin"; for the team "blocks", "directory"
+  author: string; // counsellor id of the session that wrote it
+  created: string; // RFC 3339 UTC, truncated to the hour
+  ciphertext: Bytes; // age, as written (§11.2)
+}
+
+/**
+ * RecordList is GET /api/v1/cases/{id}/records (in the order written) and
+ * GET /api/v1/team/records (per kind the newest, then the one before it).
+ */
+export interface RecordList {
+  records: Record[];
+}
+
+/** NewRecord is the body of POST /api/v1/cases/{id}/records. */
+export interface NewRecord {
+  kind: string; // "note", "tags" or "pin"
+  ciphertext: Bytes;
+}
+
+/** TeamRecordUpdate is the body of PUT /api/v1/team/records/{kind}. */
+export interface TeamRecordUpdate {
+  ciphertext: Bytes;
+}
+
+/**
+ * RecordCreated is the answer to POST /api/v1/cases/{id}/records and PUT
+ * /api/v1/team/records/{kind}.
+ */
+export interface RecordCreated {
+  id: string;
+}
+
+/**
+ * RecordEvent is the data of "event: record" on GET /api/v1/events
+ * (PROTOCOL.md §6.9): a record of Kind was written, for case ID, or for
+ * the team when ID is left out.
+ */
+export interface RecordEvent {
+  id?: string;
+  kind: string;
+}
+
+/**
+ * Action is one counsellor action on a case, an entry of "actions" in GET
+ * /api/v1/cases/{id} (PROTOCOL.md §11.4), oldest first.
+ */
+export interface Action {
+  action: string; // "assigned", "unassigned", "closed", "reopened"
+  by: string; // counsellor id
+  to?: string; // the assignee, for "assigned"
+  at: string; // RFC 3339 UTC, truncated to the hour
+}
+
+/**
+ * Tombstone is what is left of a case a counsellor deleted or an admin
+ * purged: an entry of GET /api/v1/team/actions, newest first.
+ */
+export interface Tombstone {
+  case: string; // the case id
+  action: string; // "deleted" or "purged"
+  by: string; // counsellor id
+  at: string; // RFC 3339 UTC, truncated to the hour
+}
+
+/** TombstoneList is GET /api/v1/team/actions (admins). */
+export interface TombstoneList {
+  actions: Tombstone[];
 }
 
 /**
