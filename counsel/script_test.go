@@ -157,6 +157,7 @@ func TestScripts(t *testing.T) {
 				ts.Setenv(args[0], m[1])
 			},
 			"enquirer": cmdEnquirer,
+			"forge-record": cmdForgeRecord,
 			"proxy":    cmdProxy,
 			"forge-keyring": func(ts *testscript.TestScript, neg bool, args []string) {
 				if len(args) != 2 {
