@@ -2,6 +2,7 @@ package counsel
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"strings"
@@ -14,6 +15,7 @@ func init() {
 	commands["note"] = noteCommand
 	commands["notes"] = notesCommand
 	commands["tag"] = tagCommand
+	commands["team-blocks"] = teamBlocksCommand
 }
 
 func noteCommand(c *cmd) action {
@@ -177,5 +179,58 @@ func tagCommand(c *cmd) action {
 					return nil
 				},
 			}, nil
+		}}
+}
+
+// teamBlocksCommand lists the team's text blocks; with --set FILE (a JSON
+// list of {"title","body"}) an admin replaces them.
+func teamBlocksCommand(c *cmd) action {
+	set := c.fs.String("set", "", mFlagTeamBlocksSet.id)
+	var bs []Block
+	return action{need: member,
+		before: func([]string) error {
+			if *set == "" {
+				return nil
+			}
+			b, err := readBounded(*set, maxBlocksFile)
+			if err != nil {
+				return errorf(mErrReadTeamBlocks, err)
+			}
+			if err := json.Unmarshal(b, &bs); err != nil {
+				return withHint(errorf(mErrReadTeamBlocks, "not a JSON list of text blocks"), mHintTeamBlocksForm)
+			}
+			if bs == nil {
+				bs = []Block{}
+			}
+			return checkBlocks(bs)
+		},
+		run: func(ctx context.Context, s *Session, _ []string) (*output, error) {
+			if *set != "" {
+				if err := s.SaveTeamBlocks(ctx, bs); err != nil {
+					return nil, err
+				}
+			}
+			tb, err := s.TeamBlocks(ctx)
+			if err != nil {
+				return nil, err
+			}
+			return &output{json: tb, text: func(c *cmd) error {
+				if *set != "" {
+					c.printf(mOutTeamBlocksSaved, len(tb.Blocks))
+				}
+				if len(tb.Blocks) == 0 {
+					c.printf(mOutNoTeamBlocks)
+				}
+				for _, b := range tb.Blocks {
+					fmt.Fprintf(c.io.Stdout, "  %s\n", oneLine(b.Title))
+				}
+				if len(tb.Alarms) > 0 {
+					for _, a := range tb.Alarms[1:] {
+						fmt.Fprintf(c.io.Stderr, "counsel: ALARM: %s\n", oneLine(a.Reason))
+					}
+					return tb.Alarms[0].err
+				}
+				return nil
+			}}, nil
 		}}
 }

@@ -1,7 +1,11 @@
 package counsel
 
 import (
+	"context"
 	"net/http"
+
+	"lotse/api/client"
+	"lotse/crypto"
 )
 
 // The team's memory of the open case in the desk (teammemory.go): its
@@ -55,4 +59,56 @@ func (d *Desk) putTags(w http.ResponseWriter, r *http.Request, s *Session, id st
 		return
 	}
 	d.getMemory(w, r, s, id)
+}
+
+// getTeamBlocks answers GET /api/team-blocks: the team's text blocks, and
+// an alarm for each record that is not the team's.
+func (d *Desk) getTeamBlocks(w http.ResponseWriter, r *http.Request) {
+	s := d.session(w)
+	if s == nil {
+		return
+	}
+	tb, err := s.TeamBlocks(r.Context())
+	if err != nil {
+		d.fail(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, tb)
+}
+
+// putTeamBlocks answers PUT /api/team-blocks {"blocks":[…]} (admins).
+func (d *Desk) putTeamBlocks(w http.ResponseWriter, r *http.Request) {
+	s := d.session(w)
+	if s == nil {
+		return
+	}
+	var req struct {
+		Blocks []Block `json:"blocks"`
+	}
+	if err := readBody(r, &req); err != nil {
+		writeErr(w, http.StatusBadRequest, "bad_request", err)
+		return
+	}
+	if req.Blocks == nil {
+		req.Blocks = []Block{}
+	}
+	if err := checkBlocks(req.Blocks); err != nil {
+		writeErr(w, http.StatusBadRequest, "bad_request", err)
+		return
+	}
+	if err := s.SaveTeamBlocks(r.Context(), req.Blocks); err != nil {
+		d.fail(w, err)
+		return
+	}
+	d.getTeamBlocks(w, r)
+}
+
+// onRecord passes a new team record on to the page: it reloads the open
+// case's notes, or the team's text blocks; a new directory record is
+// compared with the server's directory at once.
+func (d *Desk) onRecord(ctx context.Context, s *Session, ev client.Event) {
+	if ev.Kind == crypto.RecordDirectory {
+		go d.refreshCentres(ctx, s)
+	}
+	d.broadcast(deskEvent{name: "record", data: map[string]any{"id": ev.ID, "kind": ev.Kind}})
 }

@@ -183,6 +183,8 @@ func (d *Desk) routes() *http.ServeMux {
 	m.HandleFunc("GET /api/roster", d.getRoster)
 	m.HandleFunc("GET /api/blocks", d.getBlocks)
 	m.HandleFunc("PUT /api/blocks", d.putBlocks)
+	m.HandleFunc("GET /api/team-blocks", d.getTeamBlocks)
+	m.HandleFunc("PUT /api/team-blocks", d.putTeamBlocks)
 	m.HandleFunc("GET /api/centres", d.getCentres)
 	m.HandleFunc("GET /api/centres/{id}", d.getCentreBlock)
 	m.HandleFunc("POST /api/invites", d.postInvite)

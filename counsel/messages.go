@@ -130,6 +130,7 @@ var (
 	mErrReadPassphrase           = msg{"error.read_passphrase"}
 	mErrReadPassphraseFile       = msg{"error.read_passphrase_file"}
 	mErrReadSecret               = msg{"error.read_secret"}
+	mErrReadTeamBlocks           = msg{"error.read_team_blocks"}
 	mErrRemoveSelf               = msg{"error.remove_self"}
 	mErrReplyEmpty               = msg{"error.reply_empty"}
 	mErrReplyNotUtf8             = msg{"error.reply_not_utf8"}
@@ -140,6 +141,7 @@ var (
 	mErrServerSays               = msg{"error.server_says"}
 	mErrSetupInvalid             = msg{"error.setup_invalid"}
 	mErrStatConfigDir            = msg{"error.stat_config_dir"}
+	mErrTeamBlocksTooLong        = msg{"error.team_blocks_too_long"}
 	mErrTooManyTags              = msg{"error.too_many_tags"}
 	mErrUnknownCommand           = msg{"error.unknown_command"}
 	mErrUnknownFlag              = msg{"error.unknown_flag"}
@@ -174,6 +176,7 @@ var (
 	mFlagSetup                   = msg{"flag.setup"}
 	mFlagSetupFile               = msg{"flag.setup_file"}
 	mFlagStatus                  = msg{"flag.status"}
+	mFlagTeamBlocksSet           = msg{"flag.team_blocks_set"}
 	mFlagTeamFingerprint         = msg{"flag.team_fingerprint"}
 	mFlagYes                     = msg{"flag.yes"}
 	mHelpInit                    = msg{"help.init"}
@@ -227,6 +230,7 @@ var (
 	mHintSetupTokenFromLog       = msg{"hint.setup_token_from_log"}
 	mHintSplitReply              = msg{"hint.split_reply"}
 	mHintStatusValues            = msg{"hint.status_values"}
+	mHintTeamBlocksForm          = msg{"hint.team_blocks_form"}
 	mHintTextOnStdin             = msg{"hint.text_on_stdin"}
 	mHintTypePassphrase          = msg{"hint.type_passphrase"}
 	mHintUnknownCounsellor       = msg{"hint.unknown_counsellor"}
@@ -281,6 +285,7 @@ var (
 	mOutNoInvites                = msg{"text.no_invites"}
 	mOutNoNotes                  = msg{"text.no_notes"}
 	mOutNoTags                   = msg{"text.no_tags"}
+	mOutNoTeamBlocks             = msg{"text.no_team_blocks"}
 	mOutNobody                   = msg{"text.nobody"}
 	mOutNoteBy                   = msg{"text.note_by"}
 	mOutNoteWritten              = msg{"text.note_written"}
@@ -297,6 +302,7 @@ var (
 	mOutRosterHeader             = msg{"text.roster_header"}
 	mOutSecretOnCommandLine      = msg{"text.secret_on_command_line"}
 	mOutSent                     = msg{"text.sent"}
+	mOutTeamBlocksSaved          = msg{"text.team_blocks_saved"}
 	mOutTeamFingerprint          = msg{"text.team_fingerprint"}
 	mOutUnreadableMessage        = msg{"text.unreadable_message"}
 	mOutUpdateFingerprint        = msg{"text.update_fingerprint"}

@@ -94,6 +94,14 @@ export interface CaseMemory {
   alarms: { reason: string; reason_de: string }[];
 }
 
+/** The team's text blocks (counsel/teamblocks.go). */
+export interface TeamBlockList {
+  blocks: Block[];
+  author?: string;
+  written?: string;
+  alarms: { reason: string; reason_de: string }[];
+}
+
 /** PATCH /api/cases/{id}: a status, an assignee, or unassign. */
 export interface CasePatch {
   status?: "open" | "closed";
@@ -110,6 +118,7 @@ export interface Events {
   state: Record<string, unknown>;
   online: Record<string, unknown>;
   offline: Record<string, unknown>;
+  record: { id?: string; kind: string };
 }
 /** What follow reports: counsel's events and the stream's own state. */
 export type StreamEvent =
@@ -206,6 +215,9 @@ export class DeskAPI {
   memory = (id: string): Promise<CaseMemory> => this.call("GET", `cases/${encodeURIComponent(id)}/memory`);
   addNote = (id: string, text: string): Promise<CaseMemory> => this.call("POST", `cases/${encodeURIComponent(id)}/notes`, { text });
   setTags = (id: string, tags: string[]): Promise<CaseMemory> => this.call("PUT", `cases/${encodeURIComponent(id)}/tags`, { tags });
+
+  teamBlocks = (): Promise<TeamBlockList> => this.call("GET", "team-blocks");
+  saveTeamBlocks = (blocks: Block[]): Promise<TeamBlockList> => this.call("PUT", "team-blocks", { blocks });
 
   roster = async (): Promise<Counsellor[]> => (await this.call<{ counsellors: Counsellor[] | null }>("GET", "roster")).counsellors ?? [];
   blocks = async (): Promise<Block[]> => (await this.call<{ blocks: Block[] | null }>("GET", "blocks")).blocks ?? [];

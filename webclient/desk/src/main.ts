@@ -8,6 +8,7 @@ import { DeskAPI, DeskError, readToken, type Block, type Case, type CasePatch, t
 import de from "./lang/de.json";
 import en from "./lang/en.json";
 import { MemoryPanel } from "./memory";
+import { TeamBlocks } from "./teamblocks";
 
 type Key = keyof typeof de;
 const texts = { de, en };
@@ -55,6 +56,7 @@ const desk: {
 
 const t = (key: Key, vars?: Vars): string => translate(desk.lang, key, vars);
 
+const teamBlocks = new TeamBlocks();
 const memory = new MemoryPanel({ api: desk.api, t, lang: () => desk.lang, formatDate: (iso) => formatDate(iso), errorText });
 
 // ---- language --------------------------------------------------------
@@ -197,6 +199,7 @@ async function enterDesk(): Promise<void> {
     return;
   }
   desk.blocks = await desk.api.blocks();
+  await teamBlocks.load(desk.api).catch(() => {});
   renderBlockSelect();
   await loadCases();
   for (const c of desk.cases) desk.seenCases.add(c.id);
@@ -443,12 +446,17 @@ async function sendReply(): Promise<void> {
 // ---- text blocks -----------------------------------------------------------
 
 function renderBlockSelect(): void {
-  $("block-select").replaceChildren(h("option", { value: "" }, t("blocks.choose")), ...desk.blocks.map((b, i) => h("option", { value: String(i) }, b.title)));
+  const own = desk.blocks.map((b, i) => h("option", { value: String(i) }, b.title));
+  $("block-select").replaceChildren(
+    h("option", { value: "" }, t("blocks.choose")),
+    ...teamBlocks.options(t("blocks.team")),
+    ...(teamBlocks.blocks.length ? [h("optgroup", { label: t("blocks.own") }, ...own)] : own),
+  );
 }
 
 function insertBlock(): void {
   const sel = $<HTMLSelectElement>("block-select");
-  const b = desk.blocks[Number(sel.value)];
+  const b = teamBlocks.get(sel.value) ?? desk.blocks[Number(sel.value)];
   sel.value = "";
   if (!b) return;
   const ta = $<HTMLTextAreaElement>("reply-text");
@@ -745,6 +753,12 @@ async function onEvent(ev: StreamEvent): Promise<void> {
       if (!unlocked()) return;
       if (ev.name === "approved") desk.view = "inbox";
       await loadState().catch(() => {});
+      break;
+    case "record":
+      // A note or tags of the open case, or the team's blocks, changed.
+      if (!unlocked()) return;
+      if (ev.data.id && ev.data.id === desk.selected) await memory.show(desk.selected).catch(() => {});
+      if (ev.data.kind === "blocks") await teamBlocks.load(desk.api).then(renderBlockSelect).catch(() => {});
       break;
     case "offline":
       $("conn").textContent = t("conn.offline");
