@@ -452,7 +452,7 @@ func readCommand(c *cmd) action {
 				return nil, err
 			}
 			return &output{
-				json: map[string]any{"id": id, "lang": t.lang, "messages": t.Messages},
+				json: map[string]any{"id": id, "lang": t.lang, "messages": t.Messages, "actions": t.actions},
 				text: func(c *cmd) error { c.printThread(t); return nil },
 				wipe: t.wipe,
 			}, nil
@@ -464,6 +464,7 @@ func (c *cmd) printThread(t *Thread) {
 	if t.lang != "" {
 		c.printf(mOutCaseLang, languageLabel(t.lang, c.io.Lang))
 	}
+	c.printActions(t.actions) // actions.go
 	for _, m := range t.Messages {
 		who := c.tr(mOutFromEnquirer)
 		if m.From == crypto.FromCounsellor {

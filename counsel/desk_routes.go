@@ -415,7 +415,8 @@ func (d *Desk) getCase(w http.ResponseWriter, r *http.Request, s *Session, id st
 	var out caseView
 	err := d.withThread(r.Context(), s, id, func(t *Thread) error {
 		out = caseView{Case: t.Case, Messages: slices.Clone(t.Messages),
-			CanReply: t.CanReply(), Lang: t.ReplyLang(), CentreLang: centreLang(t.ReplyLang())}
+			CanReply: t.CanReply(), Lang: t.ReplyLang(), CentreLang: centreLang(t.ReplyLang()),
+			Actions: s.caseActions(r.Context(), t.Actions)}
 		return nil
 	})
 	if err != nil {

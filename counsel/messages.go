@@ -38,6 +38,7 @@ var (
 	mDoingLogIn                  = msg{"doing.log_in"}
 	mDoingPurgeCases             = msg{"doing.purge_cases"}
 	mDoingPutKeyring             = msg{"doing.put_keyring"}
+	mDoingReadActions            = msg{"doing.read_actions"}
 	mDoingReadRecords            = msg{"doing.read_records"}
 	mDoingReadRoster             = msg{"doing.read_roster"}
 	mDoingRegister               = msg{"doing.register"}
@@ -253,6 +254,12 @@ var (
 	mAskSetupToken               = msg{"prompt.setup_token"}
 	mAskTeamFingerprintReadOut   = msg{"prompt.team_fingerprint_read_out"}
 	mAskYesNo                    = msg{"prompt.yes_no"}
+	mOutActionAssigned           = msg{"text.action_assigned"}
+	mOutActionClosed             = msg{"text.action_closed"}
+	mOutActionDeleted            = msg{"text.action_deleted"}
+	mOutActionPurged             = msg{"text.action_purged"}
+	mOutActionReopened           = msg{"text.action_reopened"}
+	mOutActionUnassigned         = msg{"text.action_unassigned"}
 	mOutApproved                 = msg{"text.approved"}
 	mOutBackupWritten            = msg{"text.backup_written"}
 	mOutCaseChanged              = msg{"text.case_changed"}
@@ -285,6 +292,7 @@ var (
 	mOutNoInvites                = msg{"text.no_invites"}
 	mOutNoNotes                  = msg{"text.no_notes"}
 	mOutNoTags                   = msg{"text.no_tags"}
+	mOutNoTeamActions            = msg{"text.no_team_actions"}
 	mOutNoTeamBlocks             = msg{"text.no_team_blocks"}
 	mOutNobody                   = msg{"text.nobody"}
 	mOutNoteBy                   = msg{"text.note_by"}
@@ -302,6 +310,7 @@ var (
 	mOutRosterHeader             = msg{"text.roster_header"}
 	mOutSecretOnCommandLine      = msg{"text.secret_on_command_line"}
 	mOutSent                     = msg{"text.sent"}
+	mOutTeamActionsHeader        = msg{"text.team_actions_header"}
 	mOutTeamBlocksSaved          = msg{"text.team_blocks_saved"}
 	mOutTeamFingerprint          = msg{"text.team_fingerprint"}
 	mOutUnreadableMessage        = msg{"text.unreadable_message"}

@@ -76,9 +76,14 @@ export interface State {
   team?: Team;
 }
 
+/** One action on a case as the server recorded it (wire.Action), with
+ * the names counsel knows from the keyring. */
+export type CaseAction = wire.Action & { by_name?: string; to_name?: string };
+
 export interface Thread {
   case: Case;
   messages: Message[];
+  actions?: CaseAction[];
   can_reply: boolean;
   lang: string;
   centre_lang: string;

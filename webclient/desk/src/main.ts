@@ -7,6 +7,7 @@ import { defaultLang, hasKey, isLang, LANGUAGES, translator, type Lang, type Var
 import { DeskAPI, DeskError, readToken, type Block, type Case, type CasePatch, type Counsellor, type Message, type OpenInvite, type State, type StreamEvent } from "./api";
 import de from "./lang/de.json";
 import en from "./lang/en.json";
+import { actionList } from "./actions";
 import { MemoryPanel } from "./memory";
 import { TeamBlocks } from "./teamblocks";
 
@@ -332,6 +333,7 @@ async function openCase(id: string): Promise<void> {
   }
   if (desk.selected !== id) return;
   renderThread(data.case, data.messages, data.can_reply, data.lang);
+  $("thread-actions").replaceWith(actionList(data.actions ?? [], t, (iso) => formatDate(iso)));
   void memory.show(id);
   if (desk.centreCase !== id) {
     // A centre goes into a reply in the enquirer's language.
@@ -941,6 +943,7 @@ async function boot(): Promise<void> {
   $("centre-lang").replaceChildren(...LANGUAGES.map((l) => h("option", { value: l.code, lang: l.code }, l.name)));
   $<HTMLSelectElement>("lang").value = desk.lang;
   $("messages").before(memory.el);
+  $("thread-meta").after(h("details", { id: "thread-actions", hidden: true }));
   setLang(desk.lang);
   wire();
   if (!desk.api.hasToken) {
