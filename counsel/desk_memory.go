@@ -1,7 +1,9 @@
 package counsel
 
 import (
+	"bytes"
 	"context"
+	"errors"
 	"net/http"
 
 	"lotse/api/client"
@@ -111,4 +113,61 @@ func (d *Desk) onRecord(ctx context.Context, s *Session, ev client.Event) {
 		go d.refreshCentres(ctx, s)
 	}
 	d.broadcast(deskEvent{name: "record", data: map[string]any{"id": ev.ID, "kind": ev.Kind}})
+}
+
+// getStatsCSV answers GET /api/stats.csv?from=YYYY-MM&to=YYYY-MM: the
+// anonymous counts per month (stats.go) as a CSV file to save.
+func (d *Desk) getStatsCSV(w http.ResponseWriter, r *http.Request) {
+	s := d.session(w)
+	if s == nil {
+		return
+	}
+	q := r.URL.Query()
+	from, to := q.Get("from"), q.Get("to")
+	if from != "" && !validMonth(from) || to != "" && !validMonth(to) {
+		writeErr(w, http.StatusBadRequest, "bad_request", errors.New("from and to are months YYYY-MM"))
+		return
+	}
+	dir, _, err := d.directory(r.Context(), s)
+	if err != nil {
+		d.failCentres(w, err)
+		return
+	}
+	st, err := s.Stats(r.Context(), from, to, dir)
+	if err != nil {
+		d.fail(w, err)
+		return
+	}
+	var b bytes.Buffer
+	if err := st.WriteCSV(&b); err != nil {
+		d.fail(w, err)
+		return
+	}
+	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
+	w.Header().Set("Content-Disposition", `attachment; filename="lotse-statistics.csv"`)
+	w.Write(b.Bytes())
+}
+
+// getTeamActions answers GET /api/team-actions: the cases deleted or
+// purged in the retention period, and by whom (admins).
+func (d *Desk) getTeamActions(w http.ResponseWriter, r *http.Request) {
+	s := d.session(w)
+	if s == nil {
+		return
+	}
+	ts, err := s.TeamActions(r.Context())
+	if err != nil {
+		d.fail(w, err)
+		return
+	}
+	names := s.memberNames(r.Context())
+	type row struct {
+		client.Tombstone
+		ByName string `json:"by_name,omitempty"`
+	}
+	out := make([]row, len(ts))
+	for i, t := range ts {
+		out[i] = row{t, names[t.By]}
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"actions": out})
 }

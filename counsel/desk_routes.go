@@ -185,6 +185,8 @@ func (d *Desk) routes() *http.ServeMux {
 	m.HandleFunc("PUT /api/blocks", d.putBlocks)
 	m.HandleFunc("GET /api/team-blocks", d.getTeamBlocks)
 	m.HandleFunc("PUT /api/team-blocks", d.putTeamBlocks)
+	m.HandleFunc("GET /api/stats.csv", d.getStatsCSV)
+	m.HandleFunc("GET /api/team-actions", d.getTeamActions)
 	m.HandleFunc("GET /api/centres", d.getCentres)
 	m.HandleFunc("GET /api/centres/{id}", d.getCentreBlock)
 	m.HandleFunc("POST /api/invites", d.postInvite)

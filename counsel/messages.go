@@ -56,6 +56,7 @@ var (
 	mErrBadFlagSyntax            = msg{"error.bad_flag_syntax"}
 	mErrBadLanguageTag           = msg{"error.bad_language_tag"}
 	mErrBadLimit                 = msg{"error.bad_limit"}
+	mErrBadMonth                 = msg{"error.bad_month"}
 	mErrBadName                  = msg{"error.bad_name"}
 	mErrBadTag                   = msg{"error.bad_tag"}
 	mErrCentreUnconfirmed        = msg{"error.centre_unconfirmed"}
@@ -176,6 +177,9 @@ var (
 	mFlagServerExample           = msg{"flag.server_example"}
 	mFlagSetup                   = msg{"flag.setup"}
 	mFlagSetupFile               = msg{"flag.setup_file"}
+	mFlagStatsCsv                = msg{"flag.stats_csv"}
+	mFlagStatsFrom               = msg{"flag.stats_from"}
+	mFlagStatsTo                 = msg{"flag.stats_to"}
 	mFlagStatus                  = msg{"flag.status"}
 	mFlagTeamBlocksSet           = msg{"flag.team_blocks_set"}
 	mFlagTeamFingerprint         = msg{"flag.team_fingerprint"}
@@ -291,6 +295,7 @@ var (
 	mOutNoCases                  = msg{"text.no_cases"}
 	mOutNoInvites                = msg{"text.no_invites"}
 	mOutNoNotes                  = msg{"text.no_notes"}
+	mOutNoStats                  = msg{"text.no_stats"}
 	mOutNoTags                   = msg{"text.no_tags"}
 	mOutNoTeamActions            = msg{"text.no_team_actions"}
 	mOutNoTeamBlocks             = msg{"text.no_team_blocks"}
@@ -310,6 +315,8 @@ var (
 	mOutRosterHeader             = msg{"text.roster_header"}
 	mOutSecretOnCommandLine      = msg{"text.secret_on_command_line"}
 	mOutSent                     = msg{"text.sent"}
+	mOutStatsHeader              = msg{"text.stats_header"}
+	mOutStatsUnreadable          = msg{"text.stats_unreadable"}
 	mOutTeamActionsHeader        = msg{"text.team_actions_header"}
 	mOutTeamBlocksSaved          = msg{"text.team_blocks_saved"}
 	mOutTeamFingerprint          = msg{"text.team_fingerprint"}

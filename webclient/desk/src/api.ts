@@ -224,6 +224,24 @@ export class DeskAPI {
   teamBlocks = (): Promise<TeamBlockList> => this.call("GET", "team-blocks");
   saveTeamBlocks = (blocks: Block[]): Promise<TeamBlockList> => this.call("PUT", "team-blocks", { blocks });
 
+  /** statsCSV fetches the anonymous counts per month as a CSV file. */
+  statsCSV = async (): Promise<Blob> => {
+    let resp: Response;
+    try {
+      resp = await fetch("/api/stats.csv", { headers: { "X-Lotse-Desk": this.token }, cache: "no-store", credentials: "omit" });
+    } catch {
+      throw this.fail(new DeskError(0, "network", "network"));
+    }
+    if (!resp.ok) {
+      const d = ((await resp.json().catch(() => ({}))) ?? {}) as Record<string, unknown>;
+      throw this.fail(new DeskError(resp.status, str(d["error"]) || "failed", str(d["message"]) || resp.statusText, str(d["hint"]), str(d["message_de"])));
+    }
+    return resp.blob();
+  };
+
+  teamActions = async (): Promise<(wire.Tombstone & { by_name?: string })[]> =>
+    (await this.call<{ actions: (wire.Tombstone & { by_name?: string })[] | null }>("GET", "team-actions")).actions ?? [];
+
   roster = async (): Promise<Counsellor[]> => (await this.call<{ counsellors: Counsellor[] | null }>("GET", "roster")).counsellors ?? [];
   blocks = async (): Promise<Block[]> => (await this.call<{ blocks: Block[] | null }>("GET", "blocks")).blocks ?? [];
   saveBlocks = async (blocks: Block[]): Promise<Block[]> => (await this.call<{ blocks: Block[] }>("PUT", "blocks", { blocks })).blocks;

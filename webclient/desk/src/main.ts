@@ -10,6 +10,7 @@ import en from "./lang/en.json";
 import { actionList } from "./actions";
 import { MemoryPanel } from "./memory";
 import { TeamBlocks } from "./teamblocks";
+import { TeamCards } from "./teamtab";
 
 type Key = keyof typeof de;
 const texts = { de, en };
@@ -58,6 +59,7 @@ const desk: {
 const t = (key: Key, vars?: Vars): string => translate(desk.lang, key, vars);
 
 const teamBlocks = new TeamBlocks();
+const teamCards = new TeamCards(desk.api, t, (iso) => formatDate(iso), errorText);
 const memory = new MemoryPanel({ api: desk.api, t, lang: () => desk.lang, formatDate: (iso) => formatDate(iso), errorText });
 
 // ---- language --------------------------------------------------------
@@ -584,6 +586,8 @@ function renderTeam(): void {
   $("fp-own").textContent = st.me.fingerprint;
   const admin = st.me.role === "admin" && st.me.state === "active";
   $("admin-card").hidden = !admin;
+  teamCards.stats.hidden = st.me.state !== "active";
+  void teamCards.render(admin);
   const rows = desk.roster.map((c) => {
     const actions = h("td", {});
     if (admin && c.state === "pending") {
@@ -944,6 +948,7 @@ async function boot(): Promise<void> {
   $<HTMLSelectElement>("lang").value = desk.lang;
   $("messages").before(memory.el);
   $("thread-meta").after(h("details", { id: "thread-actions", hidden: true }));
+  $("view-team").append(teamCards.stats, teamCards.deleted);
   setLang(desk.lang);
   wire();
   if (!desk.api.hasToken) {
