@@ -30,25 +30,47 @@ func cmdForgeRecord(ts *testscript.TestScript, neg bool, args []string) {
 	ts.Check(err)
 	pass, err := os.ReadFile(ts.MkAbs(args[1]))
 	ts.Check(err)
-	id, err := openIdentityFile(cfg.dir, bytes.TrimSpace(pass))
-	ts.Check(err)
+	ts.Check(forgeNote(ctx, cfg, bytes.TrimSpace(pass), args[2], args[3]))
+}
+
+// forgeNote stores a note on caseID as a server can: sealed to the public
+// team recipient, with a MAC key of its own making.
+func forgeNote(ctx context.Context, cfg *Config, pass []byte, caseID, text string) error {
+	id, err := openIdentityFile(cfg.dir, pass)
+	if err != nil {
+		return err
+	}
 	c, err := client.New(cfg.Server)
-	ts.Check(err)
+	if err != nil {
+		return err
+	}
 	sess, err := c.Login(ctx, cfg.ID, id)
-	ts.Check(err)
+	if err != nil {
+		return err
+	}
 	team, err := c.Team(ctx)
-	ts.Check(err)
+	if err != nil {
+		return err
+	}
 	teamR, err := crypto.ParseRecipient(team.Recipient)
-	ts.Check(err)
+	if err != nil {
+		return err
+	}
 	own, err := age.GenerateHybridIdentity()
-	ts.Check(err)
+	if err != nil {
+		return err
+	}
 	key, err := crypto.TeamMACKeyOf(team.Epoch, own)
-	ts.Check(err)
-	text, _ := json.Marshal(args[3])
-	rec := &crypto.TeamRecord{Type: crypto.RecordNote, Epoch: team.Epoch, Case: args[2], Author: cfg.ID,
-		Written: time.Now(), Fields: map[string]json.RawMessage{"text": text}}
+	if err != nil {
+		return err
+	}
+	js, _ := json.Marshal(text)
+	rec := &crypto.TeamRecord{Type: crypto.RecordNote, Epoch: team.Epoch, Case: caseID, Author: cfg.ID,
+		Written: time.Now(), Fields: map[string]json.RawMessage{"text": js}}
 	ct, err := crypto.SealTeamRecord(rec, key, teamR)
-	ts.Check(err)
-	_, err = c.WithToken(sess.Token).AddCaseRecord(ctx, args[2], crypto.RecordNote, ct)
-	ts.Check(err)
+	if err != nil {
+		return err
+	}
+	_, err = c.WithToken(sess.Token).AddCaseRecord(ctx, caseID, crypto.RecordNote, ct)
+	return err
 }
