@@ -9,6 +9,7 @@ import (
 	"io"
 	"net"
 	"net/netip"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -121,6 +122,9 @@ func refuseLength(h *fasthttp.RequestHeader) fasthttp.RequestConfig {
 // bodyLimit is the protocol's size limit of a route's body.
 func bodyLimit(ctx *fasthttp.RequestCtx) int {
 	if string(ctx.Path()) == "/api/v1/keyring" && ctx.IsPut() {
+		return maxKeyringBody
+	}
+	if ctx.IsPut() && strings.HasPrefix(string(ctx.Path()), teamRecordsPath) {
 		return maxKeyringBody
 	}
 	return maxBody

@@ -166,6 +166,22 @@ func TestBadInput(t *testing.T) {
 		}
 		return nonce, resp
 	}
+	// Team records (PROTOCOL.md §11.3).
+	caseRecord := func(token func() string, id string, body any) func() request {
+		return func() request {
+			return request{method: "POST", path: "/api/v1/cases/" + id + "/records", auth: token(), body: body}
+		}
+	}
+	record := func(kind string, ct []byte) map[string]any {
+		return map[string]any{"kind": kind, "ciphertext": b64s(ct)}
+	}
+	teamRecord := func(token func() string, kind string, body any) func() request {
+		return func() request {
+			return request{method: "PUT", path: "/api/v1/team/records/" + kind, auth: token(), body: body}
+		}
+	}
+	full := f.newMailbox()
+	fillRecords(t, e.store, full.id, tm.adminID, seal(t, 1024, t1))
 	sessionWith := func(id string, nonce []byte, resp []byte) request {
 		return request{method: "POST", path: "/api/v1/auth/session", body: map[string]string{
 			"counsellor": id, "nonce": b64s(nonce), "response": b64s(resp)}}
@@ -533,6 +549,40 @@ func TestBadInput(t *testing.T) {
 		}, 400, "bad_request"},
 		{"backup: not an admin", func() request {
 			return request{method: "GET", path: "/api/v1/admin/backup", auth: f.member()}
+		}, 403, "forbidden"},
+
+		// Team records.
+		{"case record: bad kind", caseRecord(f.member, f.q0.id, record("blocks", seal(t, 1024, t1))), 400, "bad_request"},
+		{"case record: no kind", caseRecord(f.member, f.q0.id, map[string]any{"ciphertext": b64s(seal(t, 1024, t1))}), 400, "bad_request"},
+		{"case record: base64url", caseRecord(f.member, f.q0.id, map[string]any{"kind": "note",
+			"ciphertext": base64.URLEncoding.EncodeToString(seal(t, 1024, t1))}), 400, "bad_request"},
+		{"case record: empty ciphertext", caseRecord(f.member, f.q0.id, record("note", nil)), 400, "bad_request"},
+		{"case record: unknown field", caseRecord(f.member, f.q0.id, map[string]any{"kind": "note", "ciphertext": b64s(seal(t, 1024, t1)), "author": "x"}), 400, "bad_request"},
+		{"case record: no session", caseRecord(func() string { return "" }, f.q0.id, record("note", seal(t, 1024, t1))), 401, "unauthorized"},
+		{"case record: pending counsellor", caseRecord(func() string { return e.login(f.pendingID, f.pendingKey) }, f.q0.id, record("note", seal(t, 1024, t1))), 403, "forbidden"},
+		{"case record: not a bucket", caseRecord(f.member, f.q0.id, record("note", seal(t, 1000, t1))), 422, "ciphertext_policy"},
+		{"case record: three stanzas", caseRecord(f.member, f.q0.id, record("note", seal(t, 1024, t1, f.memberKey.Recipient(), tm.adminKey.Recipient()))), 422, "ciphertext_policy"},
+		{"case record: X25519", caseRecord(f.member, f.q0.id, record("note", seal(t, 1024, x25519Recipient(t)))), 422, "ciphertext_policy"},
+		{"case record: unknown case", caseRecord(f.member, newEnquirer(t).id, record("note", seal(t, 1024, t1))), 404, "not_found"},
+		{"case record: malformed case", caseRecord(f.member, strings.ToUpper(f.q0.id), record("note", seal(t, 1024, t1))), 404, "not_found"},
+		{"case record: too many", caseRecord(f.member, full.id, record("tags", seal(t, 1024, t1))), 413, "records_full"},
+		{"case records: unknown case", func() request {
+			return request{method: "GET", path: "/api/v1/cases/" + newEnquirer(t).id + "/records", auth: f.member()}
+		}, 404, "not_found"},
+		{"case records: enquirer's bearer", func() request {
+			return request{method: "GET", path: "/api/v1/cases/" + f.q0.id + "/records", auth: f.q0.bearer()}
+		}, 401, "unauthorized"},
+		{"team record: not an admin", teamRecord(f.member, "blocks", map[string]any{"ciphertext": b64s(seal(t, 1024, t1))}), 403, "forbidden"},
+		{"team record: unknown kind", teamRecord(f.admin, "note", map[string]any{"ciphertext": b64s(seal(t, 1024, t1))}), 404, "not_found"},
+		{"team record: kind in the body", teamRecord(f.admin, "blocks", record("blocks", seal(t, 1024, t1))), 400, "bad_request"},
+		{"team record: not base64", teamRecord(f.admin, "blocks", map[string]any{"ciphertext": "not base64!"}), 400, "bad_request"},
+		{"team record: not a bucket", teamRecord(f.admin, "directory", map[string]any{"ciphertext": b64s(seal(t, 3000, t1))}), 422, "ciphertext_policy"},
+		{"team record: armored", teamRecord(f.admin, "directory", map[string]any{"ciphertext": b64s(armored(t, seal(t, 1024, t1)))}), 422, "ciphertext_policy"},
+		{"team record: over 1 MiB", func() request {
+			return request{method: "PUT", path: "/api/v1/team/records/blocks", auth: f.admin(), claimLength: maxKeyringBody + 1}
+		}, 413, "too_large"},
+		{"team actions: not an admin", func() request {
+			return request{method: "GET", path: "/api/v1/team/actions", auth: f.member()}
 		}, 403, "forbidden"},
 
 		// Routing and framing.

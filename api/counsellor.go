@@ -264,7 +264,11 @@ func (s *Server) getCase(c *fiber.Ctx) error {
 	if err != nil {
 		return storeError(err, errNotFound)
 	}
-	return writeJSON(c, fiber.StatusOK, wire.CaseDetail{Case: caseOf(m), Messages: messagesOf(msgs)})
+	actions, err := s.store.CaseActions(id)
+	if err != nil {
+		return storeError(err, errNotFound)
+	}
+	return writeJSON(c, fiber.StatusOK, wire.CaseDetail{Case: caseOf(m), Messages: messagesOf(msgs), Actions: actionsOf(actions)})
 }
 
 // POST /api/v1/cases/:id/messages
@@ -316,14 +320,15 @@ func (s *Server) patchCase(c *fiber.Ctx) error {
 	if assignee != nil && *assignee != "" && !validCounsellorID(*assignee) {
 		return badRequest("assignee: want a counsellor id or null")
 	}
-	if _, err := s.counsellor(c, needActive, true); err != nil {
+	a, err := s.counsellor(c, needActive, true)
+	if err != nil {
 		return err
 	}
 	id, err := caseID(c)
 	if err != nil {
 		return err
 	}
-	m, err := s.store.UpdateCase(id, status, assignee)
+	m, err := s.store.UpdateCaseBy(id, a.counsellor.ID, status, assignee)
 	if err != nil {
 		return storeError(err, errNotFound)
 	}
@@ -333,14 +338,15 @@ func (s *Server) patchCase(c *fiber.Ctx) error {
 
 // DELETE /api/v1/cases/:id
 func (s *Server) deleteCase(c *fiber.Ctx) error {
-	if _, err := s.counsellor(c, needActive, true); err != nil {
+	a, err := s.counsellor(c, needActive, true)
+	if err != nil {
 		return err
 	}
 	id, err := caseID(c)
 	if err != nil {
 		return err
 	}
-	if err := s.store.DeleteMailbox(id); err != nil {
+	if err := s.store.DeleteCase(id, a.counsellor.ID); err != nil {
 		return storeError(err, errNotFound)
 	}
 	s.hub.endMailbox(id)

@@ -49,6 +49,7 @@ var (
 	errRecipientExist = &apiError{fiber.StatusConflict, "recipient_exists", "this recipient is already registered", 0}
 	errTooLarge       = &apiError{fiber.StatusRequestEntityTooLarge, "too_large", "request body too large", 0}
 	errMailboxFull    = &apiError{fiber.StatusRequestEntityTooLarge, "mailbox_full", "the mailbox holds as much as it may", 0}
+	errRecordsFull    = &apiError{fiber.StatusRequestEntityTooLarge, "records_full", "the case holds as many records as it may", 0}
 	errMediaType      = &apiError{fiber.StatusUnsupportedMediaType, "unsupported_media_type", "send Content-Type: application/json without Content-Encoding", 0}
 	errTeamNotReady   = &apiError{fiber.StatusServiceUnavailable, "team_not_ready", "the team has no keyring yet", 0}
 	errInternal       = &apiError{fiber.StatusInternalServerError, "internal", "internal server error", 0}
@@ -86,6 +87,8 @@ func storeError(err error, notFound *apiError) error {
 		return errMailboxExists
 	case errors.Is(err, mailbox.ErrMailboxFull):
 		return errMailboxFull
+	case errors.Is(err, mailbox.ErrRecordsFull):
+		return errRecordsFull
 	case errors.Is(err, mailbox.ErrStaleEpoch):
 		return errStaleEpoch
 	case errors.Is(err, mailbox.ErrTeamNotReady):

@@ -167,7 +167,11 @@ func (h *hub) publishMessage(id string, seq uint64) {
 // publishCase tells every counsellor stream that case id changed; seq is
 // its newest message, 0 once it is deleted.
 func (h *hub) publishCase(id string, seq uint64) {
-	frame := eventFrame("case", wire.CaseEvent{ID: id, Seq: seq})
+	h.publishTeam(eventFrame("case", wire.CaseEvent{ID: id, Seq: seq}))
+}
+
+// publishTeam sends frame to every counsellor stream.
+func (h *hub) publishTeam(frame []byte) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	for _, set := range h.sessions {

@@ -29,8 +29,9 @@ const (
 
 func (s *Server) newApp() *fiber.App {
 	app := fiber.New(fiber.Config{
-		// Fiber's BodyLimit is for the whole app and the keyring needs the
-		// most; readJSON holds every other route to maxBody. Bodies up to
+		// Fiber's BodyLimit is for the whole app and the keyring and the
+		// team's records need the most; readJSON holds every other route
+		// to maxBody. Bodies up to
 		// BodyLimit are read, so that they get a clean 413 rather than a
 		// connection reset.
 		BodyLimit: maxKeyringBody,
@@ -84,6 +85,12 @@ func (s *Server) newApp() *fiber.App {
 	s.route(app, fiber.MethodDelete, v1+"/invites/:id", s.deleteInvite)
 	s.route(app, fiber.MethodDelete, v1+"/counsellors/:id", s.deleteCounsellor)
 	s.route(app, fiber.MethodGet, v1+"/admin/backup", s.getBackup)
+	// What the team writes for itself (teamrecords.go).
+	s.route(app, fiber.MethodGet, v1+"/cases/:id/records", s.getCaseRecords)
+	s.route(app, fiber.MethodPost, v1+"/cases/:id/records", s.postCaseRecord)
+	s.route(app, fiber.MethodGet, v1+"/team/records", s.getTeamRecords)
+	s.route(app, fiber.MethodPut, v1+"/team/records/:kind", s.putTeamRecord)
+	s.route(app, fiber.MethodGet, v1+"/team/actions", s.getTeamActions)
 	s.mountOps(app) // health.go: /healthz, /readyz, /favicon.ico
 	// The information pages (pages.go), before the web client's "/:file".
 	s.mountPages(app)

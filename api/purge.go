@@ -30,10 +30,11 @@ func (s *Server) purgeCases(c *fiber.Ctx) error {
 	if !from.Before(to) {
 		return badRequest("to: not after from")
 	}
-	if _, err := s.counsellor(c, needAdmin, true); err != nil {
+	a, err := s.counsellor(c, needAdmin, true)
+	if err != nil {
 		return err
 	}
-	res, err := s.store.PurgeNewCases(from, to, req.DryRun)
+	res, err := s.store.PurgeNewCasesBy(from, to, req.DryRun, a.counsellor.ID)
 	// Cases already deleted before an error are gone: tell the team.
 	for _, id := range res.Deleted {
 		s.hub.endMailbox(id)

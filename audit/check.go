@@ -55,8 +55,9 @@ func (v Violation) String() string {
 	return strings.Join(loc, " ") + ": " + v.Problem
 }
 
-// Policy is the server's own ciphertext policy (PROTOCOL.md §5).
-var Policy = mailbox.Policy{Message: crypto.CheckMessage, Keyring: crypto.CheckKeyring}
+// Policy is the server's own ciphertext policy (PROTOCOL.md §5, §11.2).
+var Policy = mailbox.Policy{Message: crypto.CheckMessage, Keyring: crypto.CheckKeyring,
+	CaseRecord: crypto.CheckCaseRecord, TeamRecord: crypto.CheckTeamRecord}
 
 // Check audits the data file at path: every entry against mailbox.Schema
 // and the ciphertext policy, the consistency between entries, and that no

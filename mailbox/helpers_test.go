@@ -105,6 +105,17 @@ var testPolicy = Policy{
 		}
 		return bytes.Count(b, []byte("-> mlkem768x25519 ")), nil
 	},
+	CaseRecord: testRecordPolicy,
+	TeamRecord: testRecordPolicy,
+}
+
+// testRecordPolicy stands in for the record policies: age, no keyring
+// stanzas.
+func testRecordPolicy(b []byte) error {
+	if !bytes.HasPrefix(b, ageMagic) || bytes.Count(b, []byte("-> mlkem")) != 0 {
+		return errors.New("not a record")
+	}
+	return nil
 }
 
 const setupToken = "s3tup-t0ken-0123456789abcdef"

@@ -436,8 +436,12 @@ func (s *Store) DeleteMailbox(id string) error {
 }
 
 // deleteMailbox deletes a mailbox's record, its entry in the expiry
-// index, its messages and their ciphertexts.
+// index, its messages and their ciphertexts, and what the team kept with
+// it (teamrecords.go).
 func deleteMailbox(tx *bolt.Tx, key []byte) error {
+	if err := deleteCaseMemory(tx, key); err != nil {
+		return err
+	}
 	mailboxes := tx.Bucket(bucketMailboxes)
 	var rec mailboxRecord
 	found, err := getJSON(mailboxes, key, &rec)
@@ -486,16 +490,26 @@ func (s *Store) Cases(status string) ([]Mailbox, error) {
 // UpdateCase sets status ("open"/"closed") and/or assignee (nil: leave;
 // pointer to "": none). The assignee must be an active counsellor.
 func (s *Store) UpdateCase(id string, status *string, assignee *string) (Mailbox, error) {
+	return s.UpdateCaseBy(id, "", status, assignee)
+}
+
+// UpdateCaseBy is UpdateCase for counsellor by, whose changes go into the
+// case's action record (teamrec_actions.go); by "" records nothing.
+func (s *Store) UpdateCaseBy(id, by string, status *string, assignee *string) (Mailbox, error) {
 	if status != nil && *status != StatusOpen && *status != StatusClosed {
 		return Mailbox{}, invalidf("status must be %q or %q", StatusOpen, StatusClosed)
 	}
 	if assignee != nil && *assignee != "" && !validCounsellorID(*assignee) {
 		return Mailbox{}, invalidf("malformed assignee")
 	}
+	if by != "" && !validCounsellorID(by) {
+		return Mailbox{}, invalidf("malformed counsellor id")
+	}
 	if status == nil && assignee == nil {
 		return s.GetMailbox(id)
 	}
 	key := []byte(id)
+	at := formatHour(s.clock())
 	var rec mailboxRecord
 	err := s.write(func(tx *bolt.Tx) (func() error, error) {
 		if assignee != nil && *assignee != "" {
@@ -512,6 +526,7 @@ func (s *Store) UpdateCase(id string, status *string, assignee *string) (Mailbox
 		if !found {
 			return nil, ErrNotFound
 		}
+		before := rec
 		if status != nil {
 			rec.Status = *status
 		}
@@ -522,8 +537,15 @@ func (s *Store) UpdateCase(id string, status *string, assignee *string) (Mailbox
 				rec.Assignee = &a
 			}
 		}
+		var actions []actionRecord
+		if by != "" {
+			actions = caseActions(&before, &rec, by, at)
+		}
 		return func() error {
-			return putRecord(tx, key, rec.LastActivity, &rec)
+			if err := putRecord(tx, key, rec.LastActivity, &rec); err != nil {
+				return err
+			}
+			return appendActions(tx, key, actions)
 		}, nil
 	})
 	if err != nil {

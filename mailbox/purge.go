@@ -16,7 +16,8 @@ const purgeChunk = 256
 
 // Purge deletes mailboxes whose expiry has passed; returns how many. A
 // mailbox expires on the day LastActivity + retention and is deleted from
-// the next day on. Expired invites are deleted too.
+// the next day on. Expired invites are deleted too, and tombstones older
+// than the retention (teamrec_actions.go).
 func (s *Store) Purge() (int, error) {
 	now := s.clock()
 	today := dayOf(now)
@@ -99,6 +100,9 @@ func (s *Store) Purge() (int, error) {
 		}
 	}
 
+	if err := s.purgeTombstones(); err != nil {
+		return purged, err
+	}
 	if len(invites) > 0 {
 		err := s.write(func(tx *bolt.Tx) (func() error, error) {
 			return func() error {

@@ -26,6 +26,16 @@ type NewCasePurge struct {
 // With dryRun it only counts. Created is kept as a day, so from and to
 // are days too (their time of day is ignored).
 func (s *Store) PurgeNewCases(from, to time.Time, dryRun bool) (NewCasePurge, error) {
+	return s.PurgeNewCasesBy(from, to, dryRun, "")
+}
+
+// PurgeNewCasesBy is PurgeNewCases for admin by, who is named in a
+// tombstone of each deleted case (teamrec_actions.go); by "" leaves none.
+func (s *Store) PurgeNewCasesBy(from, to time.Time, dryRun bool, by string) (NewCasePurge, error) {
+	if by != "" && !validCounsellorID(by) {
+		return NewCasePurge{}, invalidf("malformed counsellor id")
+	}
+	at := formatHour(s.clock())
 	lo, hi := formatDate(from), formatDate(to)
 	if lo >= hi {
 		return NewCasePurge{}, invalidf("purge window %s to %s is empty", lo, hi)
@@ -80,6 +90,12 @@ func (s *Store) PurgeNewCases(from, to time.Time, dryRun bool) (NewCasePurge, er
 			return func() error {
 				for _, id := range done {
 					if err := deleteMailbox(tx, []byte(id)); err != nil {
+						return err
+					}
+					if by == "" {
+						continue
+					}
+					if err := putTombstone(tx, []byte(id), ActionPurged, by, at); err != nil {
 						return err
 					}
 				}

@@ -29,7 +29,8 @@ var (
 	keyCurrent  = []byte("current")
 )
 
-var topBuckets = [][]byte{bucketMeta, bucketMailboxes, bucketMessages, bucketCiphertexts, bucketExpiry, bucketCounsellors, bucketKeyring, bucketInvites}
+var topBuckets = [][]byte{bucketMeta, bucketMailboxes, bucketMessages, bucketCiphertexts, bucketExpiry, bucketCounsellors, bucketKeyring, bucketInvites,
+	bucketRecords, bucketRecordCiphertexts, bucketActions, bucketTombstones}
 
 // Records. Their JSON field names are the allow-list: adding a field means
 // adding it to Schema, which the auditor reads.

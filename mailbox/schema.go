@@ -26,11 +26,13 @@ type Kind int
 
 // Kinds of values.
 const (
-	KindBucket  Kind = iota + 1 // a nested bucket
-	KindMessage                 // a message's age ciphertext, exactly as the client sent it
-	KindKeyring                 // the keyring envelope, age ciphertext
-	KindRecord                  // a compact JSON object with exactly the listed fields
-	KindEmpty                   // an empty value: the key is all there is
+	KindBucket     Kind = iota + 1 // a nested bucket
+	KindMessage                    // a message's age ciphertext, exactly as the client sent it
+	KindKeyring                    // the keyring envelope, age ciphertext
+	KindRecord                     // a compact JSON object with exactly the listed fields
+	KindEmpty                      // an empty value: the key is all there is
+	KindCaseRecord                 // a case's team record, age ciphertext (PROTOCOL.md §11.2)
+	KindTeamRecord                 // the team's record, age ciphertext (PROTOCOL.md §11.2)
 )
 
 func (k Kind) String() string {
@@ -45,6 +47,10 @@ func (k Kind) String() string {
 		return "JSON record"
 	case KindEmpty:
 		return "empty"
+	case KindCaseRecord:
+		return "case record ciphertext"
+	case KindTeamRecord:
+		return "team record ciphertext"
 	}
 	return "Kind(" + strconv.Itoa(int(k)) + ")"
 }
@@ -114,12 +120,14 @@ const (
 	FieldRecipient                      // age hybrid recipient, "age1pq1…" (1,959 characters)
 	FieldName                           // counsellor display name: domain.ParseStoredDisplayName
 	FieldMembers                        // array of 1 to 256 distinct counsellor ids
+	FieldRecordID                       // b64url of 16 random bytes (a team record's id)
 )
 
 var fieldTypeNames = map[FieldType]string{
 	FieldID: "counsellor id", FieldEnum: "enum", FieldDate: "date", FieldHour: "hour (RFC 3339 UTC)",
 	FieldInt: "int", FieldBool: "bool", FieldHash: "b64 SHA-256", FieldAssignee: "null or counsellor id",
 	FieldRecipient: "age1pq1 recipient", FieldName: "display name (≤ 64 characters)", FieldMembers: "counsellor ids (1–256)",
+	FieldRecordID: "record id (b64url of 16 bytes)",
 }
 
 func (t FieldType) String() string {
@@ -220,6 +228,7 @@ var Schema = []Node{
 			{Name: "expires", Type: FieldHour},
 		}},
 	}},
+	recordsNode, recordCiphertextsNode, actionsNode, tombstonesNode,
 }
 
 func ruleMessageMeta(_ []byte, f map[string]json.RawMessage) string {
@@ -298,10 +307,13 @@ func ShowPath(path []string) string {
 }
 
 // Policy checks the ciphertext values. mailbox-audit passes lotse/crypto's
-// CheckMessage and CheckKeyring; both must be set.
+// CheckMessage and CheckKeyring, which must be set, and CheckCaseRecord and
+// CheckTeamRecord, which must be set where a file holds team records.
 type Policy struct {
-	Message func(ciphertext []byte) error
-	Keyring func(ciphertext []byte) (stanzas int, err error)
+	Message    func(ciphertext []byte) error
+	Keyring    func(ciphertext []byte) (stanzas int, err error)
+	CaseRecord func(ciphertext []byte) error
+	TeamRecord func(ciphertext []byte) error
 }
 
 // lookup finds the node for key among nodes, preferring one of the right
@@ -383,6 +395,18 @@ func (p Policy) CheckEntry(path []string, key, value []byte) []Violation {
 	case KindKeyring:
 		if _, err := p.Keyring(value); err != nil {
 			v.Problem = "keyring ciphertext: " + err.Error()
+			return []Violation{v}
+		}
+	case KindCaseRecord, KindTeamRecord:
+		check := p.CaseRecord
+		if n.Kind == KindTeamRecord {
+			check = p.TeamRecord
+		}
+		if check == nil {
+			panic("mailbox: Policy without team record checks")
+		}
+		if err := check(value); err != nil {
+			v.Problem = n.Kind.String() + ": " + err.Error()
 			return []Violation{v}
 		}
 	case KindRecord:
@@ -572,6 +596,10 @@ func checkField(f *Field, raw json.RawMessage) string {
 	case FieldName:
 		if problem := checkName(s); problem != "" {
 			return problem
+		}
+	case FieldRecordID:
+		if !validRecordID(s) {
+			return "not a record id"
 		}
 	default:
 		return "field type unknown to the checker"

@@ -108,6 +108,7 @@ type auditor struct {
 	epochs      map[int]string   // epoch → recipient
 	ciphertexts map[uint64]int64 // ciphertext key → length; -1 once referenced
 	live        liveHeaders
+	team        teamMemory // teamrec.go
 }
 
 func (a *auditor) violate(path, key, field, problem string) {
@@ -227,6 +228,8 @@ func (a *auditor) note(path []string, key, value []byte) {
 			}
 			a.epochs[e.Epoch] = e.Recipient
 		}
+	default:
+		a.noteTeamMemory(path, key, value)
 	}
 }
 
@@ -287,6 +290,8 @@ func (a *auditor) crossCheck() {
 			a.violate("mailboxes", id, "awaiting_reply", "differs from the newest message's sender")
 		}
 	}
+
+	a.crossCheckTeamMemory()
 
 	if n := a.unclaimed(); n > 0 {
 		a.violate("ciphertexts", "", "", fmt.Sprintf("%d ciphertexts that no message names (of a deleted mailbox?)", n))

@@ -34,7 +34,7 @@ func TestPattern(t *testing.T) {
 		}
 		seen[n.Pattern] = true
 	}
-	if !seen["invites/{lower-hex SHA-256 of the invite code}"] || len(seen) != 21 {
+	if !seen["invites/{lower-hex SHA-256 of the invite code}"] || !seen["records/blocks/{seq}"] || len(seen) != 40 {
 		t.Errorf("Nodes: %v", seen)
 	}
 }

@@ -1,0 +1,82 @@
+package mailbox
+
+import (
+	"encoding/base64"
+	"encoding/json"
+)
+
+// The rows of Schema for what the team writes for itself (teamrecords.go,
+// teamrec_actions.go; PROTOCOL.md §11). Record ciphertexts are checked by
+// Policy.CaseRecord and Policy.TeamRecord; everything in clear is a
+// counsellor id, a kind, an action, a random record id or an hour.
+
+var keyFormatTombstone = KeyFormat{Doc: "hour and mailbox id (the hour of the deletion, 2006-01-02T15:00:00Z, then the case id)", match: func(k []byte) bool {
+	if len(k) != hourLen+32 || !validMailboxID(string(k[hourLen:])) {
+		return false
+	}
+	t, err := parseHour(string(k[:hourLen]))
+	return err == nil && formatHour(t) == string(k[:hourLen])
+}}
+
+func recordMetaNode(kinds []string) Node {
+	return Node{Key: keyFormatSeq, Kind: KindRecord, Doc: "a record's clear part", Fields: []Field{
+		{Name: "id", Type: FieldRecordID},
+		{Name: "kind", Type: FieldEnum, Enum: kinds},
+		{Name: "author", Type: FieldID},
+		{Name: "created", Type: FieldHour},
+	}}
+}
+
+func teamKindNodes(inner func(kind string) Node) []Node {
+	out := make([]Node, len(teamRecordKinds))
+	for i, kind := range teamRecordKinds {
+		out[i] = Node{Key: fixedKey(kind), Kind: KindBucket, Doc: "the team's " + kind + " records, the newest two", Children: []Node{inner(kind)}}
+	}
+	return out
+}
+
+var (
+	recordsNode = Node{Key: fixedKey("records"), Kind: KindBucket,
+		Doc: "the clear part of the records the team writes for itself: per case in the order written, and per team kind",
+		Children: append([]Node{
+			{Key: keyFormatMailbox, Kind: KindBucket, Children: []Node{recordMetaNode(caseRecordKinds)}},
+		}, teamKindNodes(func(kind string) Node { return recordMetaNode([]string{kind}) })...)}
+
+	recordCiphertextsNode = Node{Key: fixedKey("record_ciphertexts"), Kind: KindBucket,
+		Doc: "the ciphertexts of those records, under the same keys",
+		Children: append([]Node{
+			{Key: keyFormatMailbox, Kind: KindBucket, Children: []Node{{Key: keyFormatSeq, Kind: KindCaseRecord}}},
+		}, teamKindNodes(func(string) Node { return Node{Key: keyFormatSeq, Kind: KindTeamRecord} })...)}
+
+	actionsNode = Node{Key: fixedKey("actions"), Kind: KindBucket, Doc: "counsellor actions on each case, oldest first", Children: []Node{
+		{Key: keyFormatMailbox, Kind: KindBucket, Children: []Node{
+			{Key: keyFormatSeq, Kind: KindRecord, Fields: []Field{
+				{Name: "action", Type: FieldEnum, Enum: []string{ActionAssigned, ActionUnassigned, ActionClosed, ActionReopened}},
+				{Name: "by", Type: FieldID},
+				{Name: "to", Type: FieldID, Optional: true},
+				{Name: "at", Type: FieldHour},
+			}, rule: ruleActionTo},
+		}},
+	}}
+
+	tombstonesNode = Node{Key: fixedKey("tombstones"), Kind: KindBucket, Doc: "cases a counsellor deleted or an admin purged, for the retention period", Children: []Node{
+		{Key: keyFormatTombstone, Kind: KindRecord, Fields: []Field{
+			{Name: "action", Type: FieldEnum, Enum: []string{ActionDeleted, ActionPurged}},
+			{Name: "by", Type: FieldID},
+		}},
+	}}
+)
+
+func ruleActionTo(_ []byte, f map[string]json.RawMessage) string {
+	_, to := f["to"]
+	if (string(f["action"]) == `"`+ActionAssigned+`"`) != to {
+		return "to is set if and only if the action is assigned"
+	}
+	return ""
+}
+
+// validRecordID is the form of a record id: b64url of 16 bytes.
+func validRecordID(s string) bool {
+	b, err := base64.RawURLEncoding.Strict().DecodeString(s)
+	return err == nil && len(b) == recordIDBytes && len(s) == 22
+}
