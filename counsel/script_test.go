@@ -156,9 +156,9 @@ func TestScripts(t *testing.T) {
 				}
 				ts.Setenv(args[0], m[1])
 			},
-			"enquirer": cmdEnquirer,
+			"enquirer":     cmdEnquirer,
 			"forge-record": cmdForgeRecord,
-			"proxy":    cmdProxy,
+			"proxy":        cmdProxy,
 			"forge-keyring": func(ts *testscript.TestScript, neg bool, args []string) {
 				if len(args) != 2 {
 					ts.Fatalf("usage: forge-keyring CONFIGDIR PASSFILE")
