@@ -187,6 +187,8 @@ func (d *Desk) routes() *http.ServeMux {
 	m.HandleFunc("PUT /api/team-blocks", d.putTeamBlocks)
 	m.HandleFunc("GET /api/stats.csv", d.getStatsCSV)
 	m.HandleFunc("GET /api/team-actions", d.getTeamActions)
+	m.HandleFunc("GET /api/centres-status", d.getDirectoryStatus)
+	m.HandleFunc("POST /api/centres/confirm", d.postDirectoryConfirm)
 	m.HandleFunc("GET /api/centres", d.getCentres)
 	m.HandleFunc("GET /api/centres/{id}", d.getCentreBlock)
 	m.HandleFunc("POST /api/invites", d.postInvite)

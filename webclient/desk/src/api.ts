@@ -107,6 +107,15 @@ export interface TeamBlockList {
   alarms: { reason: string; reason_de: string }[];
 }
 
+/** The referral directory against the list confirmed for the team (team)
+ * or by this desk (counsel/desk_directory.go). */
+export interface DirectoryStatus {
+  team: boolean;
+  total: number;
+  changed: { id: string; name: string }[];
+  digest: string;
+}
+
 /** PATCH /api/cases/{id}: a status, an assignee, or unassign. */
 export interface CasePatch {
   status?: "open" | "closed";
@@ -241,6 +250,9 @@ export class DeskAPI {
 
   teamActions = async (): Promise<(wire.Tombstone & { by_name?: string })[]> =>
     (await this.call<{ actions: (wire.Tombstone & { by_name?: string })[] | null }>("GET", "team-actions")).actions ?? [];
+
+  centresStatus = (): Promise<DirectoryStatus> => this.call("GET", "centres-status");
+  confirmCentres = (digest: string): Promise<DirectoryStatus> => this.call("POST", "centres/confirm", { digest });
 
   roster = async (): Promise<Counsellor[]> => (await this.call<{ counsellors: Counsellor[] | null }>("GET", "roster")).counsellors ?? [];
   blocks = async (): Promise<Block[]> => (await this.call<{ blocks: Block[] | null }>("GET", "blocks")).blocks ?? [];

@@ -59,7 +59,9 @@ const desk: {
 const t = (key: Key, vars?: Vars): string => translate(desk.lang, key, vars);
 
 const teamBlocks = new TeamBlocks();
-const teamCards = new TeamCards(desk.api, t, (iso) => formatDate(iso), errorText);
+const teamCards = new TeamCards(desk.api, t, (iso) => formatDate(iso), errorText, (text, yes) => confirmDialog(text, yes), () =>
+  void teamBlocks.load(desk.api).then(renderBlockSelect).catch(() => {}),
+);
 const memory = new MemoryPanel({ api: desk.api, t, lang: () => desk.lang, formatDate: (iso) => formatDate(iso), errorText });
 
 // ---- language --------------------------------------------------------
@@ -586,7 +588,7 @@ function renderTeam(): void {
   $("fp-own").textContent = st.me.fingerprint;
   const admin = st.me.role === "admin" && st.me.state === "active";
   $("admin-card").hidden = !admin;
-  teamCards.stats.hidden = st.me.state !== "active";
+  teamCards.stats.hidden = teamCards.directory.hidden = st.me.state !== "active";
   void teamCards.render(admin);
   const rows = desk.roster.map((c) => {
     const actions = h("td", {});
@@ -948,7 +950,7 @@ async function boot(): Promise<void> {
   $<HTMLSelectElement>("lang").value = desk.lang;
   $("messages").before(memory.el);
   $("thread-meta").after(h("details", { id: "thread-actions", hidden: true }));
-  $("view-team").append(teamCards.stats, teamCards.deleted);
+  $("view-team").append(teamCards.directory, teamCards.blocks, teamCards.stats, teamCards.deleted);
   setLang(desk.lang);
   wire();
   if (!desk.api.hasToken) {
