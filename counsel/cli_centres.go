@@ -1,6 +1,25 @@
 package counsel
 
-import "fmt"
+import (
+	"context"
+	"fmt"
+
+	"lotse/content"
+)
+
+// serverDirectory fetches the server's referral directory and checks it
+// as mailboxd does at start-up.
+func serverDirectory(ctx context.Context, s *Session) (*content.Directory, error) {
+	b, err := s.Centres(ctx)
+	if err != nil {
+		return nil, apiError(mDoingFetchCentres, err)
+	}
+	dir, err := content.ParseCentres(b)
+	if err != nil {
+		return nil, errorf(mErrCentresInvalid, oneLine(err.Error()))
+	}
+	return dir, nil
+}
 
 // centreName is a centre as `counsel centres` lists it.
 type centreName struct {

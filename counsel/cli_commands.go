@@ -12,7 +12,6 @@ import (
 	"time"
 
 	"lotse/api/client"
-	"lotse/content"
 	"lotse/crypto"
 	"lotse/domain"
 )
@@ -798,13 +797,9 @@ func centresCommand(c *cmd) action {
 	confirm := c.fs.Bool("confirm", false, mFlagConfirmCentres.id)
 	yes := c.fs.Bool("yes", false, mFlagYes.id)
 	return action{need: member, run: func(ctx context.Context, s *Session, _ []string) (*output, error) {
-		b, err := s.Centres(ctx)
+		dir, err := serverDirectory(ctx, s)
 		if err != nil {
-			return nil, apiError(mDoingFetchCentres, err)
-		}
-		dir, err := content.ParseCentres(b)
-		if err != nil {
-			return nil, errorf(mErrCentresInvalid, oneLine(err.Error()))
+			return nil, err
 		}
 		changes, err := s.centreChanges(ctx, dir)
 		if err != nil {

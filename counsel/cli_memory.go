@@ -72,11 +72,7 @@ func noteCommand(c *cmd) action {
 func notesCommand(c *cmd) action {
 	return action{args: fixed("CASE"), need: member, before: checkCaseID,
 		run: func(ctx context.Context, s *Session, rest []string) (*output, error) {
-			id, err := s.ResolveCase(ctx, rest[0])
-			if err != nil {
-				return nil, err
-			}
-			m, err := s.CaseMemory(ctx, id)
+			id, m, err := caseMemoryOf(ctx, s, rest[0])
 			if err != nil {
 				return nil, err
 			}
@@ -85,6 +81,17 @@ func notesCommand(c *cmd) action {
 				text: func(c *cmd) error { return c.printMemory(id, m) },
 			}, nil
 		}}
+}
+
+// caseMemoryOf resolves a case reference and reads the team's memory of
+// the case.
+func caseMemoryOf(ctx context.Context, s *Session, ref string) (string, *CaseMemory, error) {
+	id, err := s.ResolveCase(ctx, ref)
+	if err != nil {
+		return "", nil, err
+	}
+	m, err := s.CaseMemory(ctx, id)
+	return id, m, err
 }
 
 // printMemory prints tags and notes; a record that is not the team's is
@@ -147,11 +154,7 @@ func tagCommand(c *cmd) action {
 			return err
 		},
 		run: func(ctx context.Context, s *Session, rest []string) (*output, error) {
-			id, err := s.ResolveCase(ctx, rest[0])
-			if err != nil {
-				return nil, err
-			}
-			m, err := s.CaseMemory(ctx, id)
+			id, m, err := caseMemoryOf(ctx, s, rest[0])
 			if err != nil {
 				return nil, err
 			}

@@ -7,8 +7,6 @@ import (
 	"slices"
 	"strings"
 	"text/tabwriter"
-
-	"lotse/content"
 )
 
 // statsCommand prints or exports the anonymous counts per month
@@ -27,13 +25,9 @@ func statsCommand(c *cmd) action {
 			return nil
 		},
 		run: func(ctx context.Context, s *Session, _ []string) (*output, error) {
-			b, err := s.Centres(ctx)
+			dir, err := serverDirectory(ctx, s)
 			if err != nil {
-				return nil, apiError(mDoingFetchCentres, err)
-			}
-			dir, err := content.ParseCentres(b)
-			if err != nil {
-				return nil, errorf(mErrCentresInvalid, oneLine(err.Error()))
+				return nil, err
 			}
 			st, err := s.Stats(ctx, *from, *to, dir)
 			if err != nil {
