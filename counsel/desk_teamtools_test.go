@@ -3,11 +3,14 @@ package counsel
 import (
 	"context"
 	"net/http"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/chromedp/chromedp"
+
+	"lotse/audit"
 )
 
 // TestDeskTeamToolsBrowser: in Chromium, an admin confirms the referral
@@ -108,5 +111,28 @@ func TestDeskTeamToolsBrowser(t *testing.T) {
 	}
 	if strings.Contains(string(csv), "Anna") || strings.Contains(string(csv), id[:8]) {
 		t.Errorf("stats.csv names a person or a case: %s", csv)
+	}
+
+	// The server holds the team's records as ciphertext the auditor
+	// accepts: a backup passes mailbox-audit's check.
+	if err := s.AddNote(ctx, id, "Notiz für die Prüfung"); err != nil {
+		t.Fatal(err)
+	}
+	backup := filepath.Join(t.TempDir(), "lotse.backup")
+	if _, err := s.Backup(ctx, backup); err != nil {
+		t.Fatal(err)
+	}
+	rep, err := audit.Check(backup)
+	if err != nil || !rep.OK {
+		t.Fatalf("mailbox-audit check of a backup with team records: %+v, %v", rep, err)
+	}
+	records := 0
+	for _, c := range rep.Counts {
+		if strings.Contains(c.Entry, "record") {
+			records += c.Count
+		}
+	}
+	if records == 0 {
+		t.Errorf("the auditor counted no team records: %+v", rep.Counts)
 	}
 }
