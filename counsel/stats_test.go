@@ -67,3 +67,21 @@ func TestStatsReferrals(t *testing.T) {
 		t.Errorf("a month range without cases: %+v, %v", st, err)
 	}
 }
+
+// BenchmarkStats is one count of the statistics over benchInbox's 10 cases
+// and 10,000 messages: every case read, decrypted and its records opened.
+func BenchmarkStats(b *testing.B) {
+	in := newBenchInbox(b)
+	ctx := context.Background()
+	b.ResetTimer()
+	for range b.N {
+		st, err := in.s.Stats(ctx, "", "", nil)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if len(st.Months) == 0 || st.Months[0].Replies+st.Months[0].Messages < benchCases*benchPerCase {
+			b.Fatalf("counted %+v", st.Months)
+		}
+	}
+	b.ReportMetric(float64(b.Elapsed().Milliseconds())/float64(b.N*benchCases*benchPerCase)*1000, "µs/message")
+}
