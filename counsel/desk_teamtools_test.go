@@ -97,7 +97,8 @@ func TestDeskTeamToolsBrowser(t *testing.T) {
 		chromedp.Click(chromedp.CSS("#tab-team")),
 		chromedp.WaitVisible(chromedp.CSS("#stats-export")),
 		chromedp.Click(chromedp.CSS("#stats-export")),
-		chromedp.WaitVisible(chromedp.CSS("#stats-msg:not(:empty)")),
+		// The click disables the button until the export is done.
+		chromedp.WaitVisible(chromedp.CSS("#stats-export:not([disabled])")),
 	); err != nil {
 		t.Fatalf("export: %v", err)
 	}
