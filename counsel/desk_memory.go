@@ -171,3 +171,23 @@ func (d *Desk) getTeamActions(w http.ResponseWriter, r *http.Request) {
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"actions": out})
 }
+
+// getCasesTagged answers GET /api/cases-tagged?tag=…: the ids of the
+// cases the team gave that tag, for the inbox's tag filter.
+func (d *Desk) getCasesTagged(w http.ResponseWriter, r *http.Request) {
+	s := d.session(w)
+	if s == nil {
+		return
+	}
+	tag := r.URL.Query().Get("tag")
+	if _, err := ParseTag(tag); err != nil {
+		writeErr(w, http.StatusBadRequest, "bad_request", err)
+		return
+	}
+	ids, err := s.CasesTagged(r.Context(), tag)
+	if err != nil {
+		d.fail(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"ids": ids})
+}

@@ -23,6 +23,7 @@ func TestDeskMemoryBrowser(t *testing.T) {
 	defer cancel()
 	enq := newCase(t, ctx, tt.srv.URL, "Mein Chef behält meinen Pass.")
 	id := enq.keys.MailboxID
+	other := newCase(t, ctx, tt.srv.URL, "Eine andere Anfrage.").keys.MailboxID
 	_, u := startDesk(t, tt.cfg, time.Minute)
 	if err := openCaseInDesk(t, bctx, u, id, "#memory"); err != nil {
 		t.Fatalf("open the case: %v", err)
@@ -50,6 +51,30 @@ func TestDeskMemoryBrowser(t *testing.T) {
 	}
 	if got, err := text(bctx, "#memory-summary"); err != nil || !strings.Contains(got, "(1)") || !strings.Contains(got, "arbeit") {
 		t.Errorf("summary %q (%v)", got, err)
+	}
+
+	// The inbox's tag filter shows the tagged case only, until cleared.
+	shownCases := func() string {
+		ids, err := chromedp.Run(bctx, chromedp.Evaluate[string](`[...document.querySelectorAll("#case-list button[data-case]")].map((b) => b.dataset.case).join(" ")`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return ids
+	}
+	if err := within(bctx, 20*time.Second,
+		chromedp.SendKeys(chromedp.CSS("#tag-filter"), "Arbeit\n"),
+		chromedp.WaitVisible(chromedp.CSS("#tag-filter-clear")),
+	); err != nil {
+		t.Fatalf("tag filter: %v", err)
+	}
+	if got := shownCases(); got != id {
+		t.Errorf("filtered by tag: %q, want only %s", got, id)
+	}
+	if err := within(bctx, 10*time.Second, chromedp.Click(chromedp.CSS("#tag-filter-clear")), chromedp.WaitNotVisible(chromedp.CSS("#tag-filter-clear"))); err != nil {
+		t.Fatal(err)
+	}
+	if got := shownCases(); !strings.Contains(got, id) || !strings.Contains(got, other) {
+		t.Errorf("after clearing the filter: %q", got)
 	}
 
 	// Another session of the team reads both from the server.

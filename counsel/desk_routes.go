@@ -188,6 +188,7 @@ func (d *Desk) routes() *http.ServeMux {
 	m.HandleFunc("GET /api/stats.csv", d.getStatsCSV)
 	m.HandleFunc("GET /api/team-actions", d.getTeamActions)
 	m.HandleFunc("GET /api/centres-status", d.getDirectoryStatus)
+	m.HandleFunc("GET /api/cases-tagged", d.getCasesTagged)
 	m.HandleFunc("POST /api/centres/confirm", d.postDirectoryConfirm)
 	m.HandleFunc("GET /api/centres", d.getCentres)
 	m.HandleFunc("GET /api/centres/{id}", d.getCentreBlock)

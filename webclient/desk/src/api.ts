@@ -254,6 +254,8 @@ export class DeskAPI {
   centresStatus = (): Promise<DirectoryStatus> => this.call("GET", "centres-status");
   confirmCentres = (digest: string): Promise<DirectoryStatus> => this.call("POST", "centres/confirm", { digest });
 
+  casesTagged = async (tag: string): Promise<string[]> => (await this.call<{ ids: string[] | null }>("GET", `cases-tagged?tag=${encodeURIComponent(tag)}`)).ids ?? [];
+
   roster = async (): Promise<Counsellor[]> => (await this.call<{ counsellors: Counsellor[] | null }>("GET", "roster")).counsellors ?? [];
   blocks = async (): Promise<Block[]> => (await this.call<{ blocks: Block[] | null }>("GET", "blocks")).blocks ?? [];
   saveBlocks = async (blocks: Block[]): Promise<Block[]> => (await this.call<{ blocks: Block[] }>("PUT", "blocks", { blocks })).blocks;

@@ -9,6 +9,7 @@ import de from "./lang/de.json";
 import en from "./lang/en.json";
 import { actionList } from "./actions";
 import { MemoryPanel } from "./memory";
+import { TagFilter } from "./tagfilter";
 import { TeamBlocks } from "./teamblocks";
 import { TeamCards } from "./teamtab";
 
@@ -59,6 +60,7 @@ const desk: {
 const t = (key: Key, vars?: Vars): string => translate(desk.lang, key, vars);
 
 const teamBlocks = new TeamBlocks();
+const tagFilter = new TagFilter(desk.api, t, errorText, () => renderCases());
 const teamCards = new TeamCards(desk.api, t, (iso) => formatDate(iso), errorText, (text, yes) => confirmDialog(text, yes), () =>
   void teamBlocks.load(desk.api).then(renderBlockSelect).catch(() => {}),
 );
@@ -293,7 +295,7 @@ function renderCases(): void {
   for (const b of $("filters").querySelectorAll("button")) {
     b.setAttribute("aria-selected", b.dataset["filter"] === desk.filter ? "true" : "false");
   }
-  const shown = desk.cases.filter(matches);
+  const shown = desk.cases.filter((c) => matches(c) && tagFilter.has(c.id));
   const items = shown.map((c) => {
     const tags = h("span", { class: "tags" }, h("span", { class: `tag ${c.status}` }, t(`status.${c.status}`)));
     if (c.awaiting_reply && c.status !== "closed") tags.append(h("span", { class: "tag awaiting" }, t("case.awaiting")));
@@ -822,6 +824,7 @@ function wire(): void {
     renderCases();
     renderBlockSelect();
     memory.render();
+    tagFilter.render();
     if (desk.view === "team") renderTeam();
     if (desk.selected) {
       void searchCentres();
@@ -949,9 +952,11 @@ async function boot(): Promise<void> {
   $("centre-lang").replaceChildren(...LANGUAGES.map((l) => h("option", { value: l.code, lang: l.code }, l.name)));
   $<HTMLSelectElement>("lang").value = desk.lang;
   $("messages").before(memory.el);
+  $("filters").after(tagFilter.el);
   $("thread-meta").after(h("details", { id: "thread-actions", hidden: true }));
   $("view-team").append(teamCards.directory, teamCards.blocks, teamCards.stats, teamCards.deleted);
   setLang(desk.lang);
+  tagFilter.render();
   wire();
   if (!desk.api.hasToken) {
     show("token");
