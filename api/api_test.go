@@ -265,7 +265,7 @@ func TestCases(t *testing.T) {
 	}
 	r = e.do(request{method: "GET", path: "/api/v1/cases/" + q.id, auth: tm.adminToken})
 	e.want(r, 200, "")
-	wantKeys(t, r.body, "id", "status", "assignee", "created", "last_activity", "expires", "message_count", "awaiting_reply", "messages")
+	wantKeys(t, r.body, "id", "status", "assignee", "created", "last_activity", "expires", "message_count", "awaiting_reply", "messages", "actions")
 	var detail struct {
 		Status        string
 		MessageCount  int  `json:"message_count"`

@@ -49,8 +49,8 @@ func FuzzParseCiphertext(f *testing.F) {
 			if !errors.As(err, &pe) || info != nil {
 				t.Fatalf("error %v is not a *PolicyError", err)
 			}
-			if msgErr == nil || krErr == nil {
-				t.Fatal("CheckMessage or CheckKeyring accepts what ParseCiphertext rejects")
+			if msgErr == nil || krErr == nil || CheckCaseRecord(b) == nil || CheckTeamRecord(b) == nil {
+				t.Fatal("CheckMessage, CheckKeyring or a record policy accepts what ParseCiphertext rejects")
 			}
 			return
 		}
@@ -66,6 +66,14 @@ func FuzzParseCiphertext(f *testing.F) {
 		wantMsg := info.Stanzas == 2 && slices.Contains(BucketSizes[:], info.PayloadLen)
 		if (msgErr == nil) != wantMsg {
 			t.Fatalf("CheckMessage = %v for %+v", msgErr, info)
+		}
+		// The record policies (PROTOCOL.md §11.2) agree with the info.
+		record := info.Stanzas <= 2
+		if err := CheckCaseRecord(b); (err == nil) != (record && slices.Contains(CaseRecordBuckets[:], info.PayloadLen)) {
+			t.Fatalf("CheckCaseRecord = %v for %+v", err, info)
+		}
+		if err := CheckTeamRecord(b); (err == nil) != (record && slices.Contains(TeamRecordBuckets[:], info.PayloadLen)) {
+			t.Fatalf("CheckTeamRecord = %v for %+v", err, info)
 		}
 		// age's own parser agrees on the header, byte for byte.
 		hdr, err := age.ExtractHeader(bytes.NewReader(b))

@@ -15,12 +15,15 @@ import (
 
 // checkMessage bounds a message ciphertext. Its policy (PROTOCOL.md §5) is
 // the caller's; the store only refuses what cannot be one.
-func checkMessage(ciphertext []byte) error {
+func checkMessage(ciphertext []byte) error { return checkCiphertext(ciphertext, MaxMessageBytes) }
+
+// checkCiphertext refuses an empty ciphertext and one longer than limit.
+func checkCiphertext(ciphertext []byte, limit int) error {
 	switch {
 	case len(ciphertext) == 0:
 		return invalidf("empty ciphertext")
-	case len(ciphertext) > MaxMessageBytes:
-		return invalidf("ciphertext longer than %d bytes", MaxMessageBytes)
+	case len(ciphertext) > limit:
+		return invalidf("ciphertext longer than %d bytes", limit)
 	}
 	return nil
 }

@@ -4,6 +4,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"slices"
+	"strings"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -40,6 +41,10 @@ var (
 // Bounds of the records.
 const (
 	MaxCaseRecords = 500
+	// MaxCaseRecordBytes bounds a case's record ciphertexts together, so
+	// that the answer listing them stays a few MiB: 500 notes of the
+	// largest bucket would be 34 MiB.
+	MaxCaseRecordBytes = 4 << 20
 	// MaxRecordBytes bounds one record's ciphertext: the team's largest
 	// (512 KiB of plaintext) has about 520 KiB.
 	MaxRecordBytes = 1 << 20
@@ -50,7 +55,7 @@ const (
 )
 
 // ErrRecordsFull is a record refused because its case holds
-// MaxCaseRecords.
+// MaxCaseRecords, or MaxCaseRecordBytes with it.
 var ErrRecordsFull = errors.New("mailbox: case records full")
 
 var (
@@ -81,19 +86,16 @@ func IsCaseRecordKind(kind string) bool { return slices.Contains(caseRecordKinds
 // IsTeamRecordKind reports whether kind is kept for the team.
 func IsTeamRecordKind(kind string) bool { return slices.Contains(teamRecordKinds, kind) }
 
-func checkRecordCiphertext(ciphertext []byte) error {
-	switch {
-	case len(ciphertext) == 0:
-		return invalidf("empty ciphertext")
-	case len(ciphertext) > MaxRecordBytes:
-		return invalidf("ciphertext longer than %d bytes", MaxRecordBytes)
+// newRecordMeta checks a record the store is asked to write, one of kinds,
+// and draws its id; randomness and time are drawn before the write
+// (commit.go).
+func (s *Store) newRecordMeta(kinds []string, kind, author string, ciphertext []byte) (recordMeta, error) {
+	if !slices.Contains(kinds, kind) {
+		return recordMeta{}, invalidf("kind must be one of %s", strings.Join(kinds, ", "))
 	}
-	return nil
-}
-
-// newRecordMeta draws a record id; randomness and time are drawn before
-// the write (commit.go).
-func (s *Store) newRecordMeta(kind, author string) (recordMeta, error) {
+	if err := checkCiphertext(ciphertext, MaxRecordBytes); err != nil {
+		return recordMeta{}, err
+	}
 	if !validCounsellorID(author) {
 		return recordMeta{}, invalidf("malformed author")
 	}
@@ -109,13 +111,7 @@ func (s *Store) newRecordMeta(kind, author string) (recordMeta, error) {
 // expiry and status stay as they are. The ciphertext's policy is the
 // caller's (PROTOCOL.md §11.2).
 func (s *Store) AddCaseRecord(id, kind, author string, ciphertext []byte) (string, error) {
-	if !IsCaseRecordKind(kind) {
-		return "", invalidf("kind must be one of note, tags, pin")
-	}
-	if err := checkRecordCiphertext(ciphertext); err != nil {
-		return "", err
-	}
-	meta, err := s.newRecordMeta(kind, author)
+	meta, err := s.newRecordMeta(caseRecordKinds, kind, author, ciphertext)
 	if err != nil {
 		return "", err
 	}
@@ -127,12 +123,29 @@ func (s *Store) AddCaseRecord(id, kind, author string, ciphertext []byte) (strin
 		if b := tx.Bucket(bucketRecords).Bucket(key); b != nil && b.Sequence() >= MaxCaseRecords {
 			return nil, ErrRecordsFull
 		}
+		if n, err := recordBytes(tx, key); err != nil || n+int64(len(ciphertext)) > MaxCaseRecordBytes {
+			return nil, orErr(err, ErrRecordsFull)
+		}
 		return func() error { return appendRecord(tx, key, meta, ciphertext) }, nil
 	})
 	if err != nil {
 		return "", err
 	}
 	return meta.ID, nil
+}
+
+// recordBytes sums the record ciphertexts of records/<name>.
+func recordBytes(tx *bolt.Tx, name []byte) (int64, error) {
+	cb := tx.Bucket(bucketRecordCiphertexts).Bucket(name)
+	if cb == nil {
+		return 0, nil
+	}
+	var n int64
+	err := cb.ForEach(func(_, v []byte) error {
+		n += int64(len(v))
+		return nil
+	})
+	return n, err
 }
 
 // appendRecord writes a record under the next seq of records/<name>.
@@ -204,13 +217,7 @@ func readRecords(tx *bolt.Tx, name []byte) ([]Record, error) {
 // directory) and returns its id; of that kind only the one it replaces is
 // kept besides it. Who may write it is the caller's rule (admins).
 func (s *Store) PutTeamRecord(kind, author string, ciphertext []byte) (string, error) {
-	if !IsTeamRecordKind(kind) {
-		return "", invalidf("kind must be blocks or directory")
-	}
-	if err := checkRecordCiphertext(ciphertext); err != nil {
-		return "", err
-	}
-	meta, err := s.newRecordMeta(kind, author)
+	meta, err := s.newRecordMeta(teamRecordKinds, kind, author, ciphertext)
 	if err != nil {
 		return "", err
 	}

@@ -52,12 +52,7 @@ func TestHostileAnswers(t *testing.T) {
 	one := func(c *Client) error { _, err := c.Case(ctx, id, 0); return err }
 	roster := func(c *Client) error { _, err := c.Counsellors(ctx); return err }
 	team := func(c *Client) error { _, err := c.Team(ctx); return err }
-	tests := []struct {
-		name   string
-		answer string
-		call   func(c *Client) error
-		ok     bool
-	}{
+	runHostile(t, []hostileAnswer{
 		{"case", `{"cases":[{` + good + `}]}`, cases, true},
 		{"status with an escape", `{"cases":[{` + strings.Replace(good, `"open"`, `"open`+esc+`"`, 1) + `}]}`, cases, false},
 		{"unknown status", `{"cases":[{` + strings.Replace(good, `"open"`, `"archived"`, 1) + `}]}`, cases, false},
@@ -78,7 +73,20 @@ func TestHostileAnswers(t *testing.T) {
 		{"team", `{"epoch":2,"recipient":"` + rcpt + `","fingerprint":"x"}`, team, true},
 		{"team epoch 0", `{"epoch":0,"recipient":"` + rcpt + `"}`, team, false},
 		{"team key malformed", `{"epoch":1,"recipient":"age1pq1` + esc + `"}`, team, false},
-	}
+	})
+}
+
+// hostileAnswer is a server's answer that call must take (ok) or refuse.
+type hostileAnswer struct {
+	name   string
+	answer string
+	call   func(c *Client) error
+	ok     bool
+}
+
+// runHostile serves each answer to its call: a refusal must not echo the
+// value (an escape, a line break, a made-up enum).
+func runHostile(t *testing.T, tests []hostileAnswer) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			c, _ := recorder(t, 200, tc.answer)

@@ -25,7 +25,7 @@ const (
 // Event is one server-sent event. ID and Seq are decoded from the data of
 // the events PROTOCOL.md §6 defines; Data keeps the raw data.
 type Event struct {
-	Type string // the event field: "message" (enquirer) or "case" (counsellor)
+	Type string // the event field: "message" (enquirer), "case" or "record" (counsellor)
 	ID   string // the case id of a "case" event, "" if not a well-formed one
 	Seq  uint64 // the message's seq
 	Kind string // the record kind of a "record" event (PROTOCOL.md §11.3)

@@ -24,6 +24,10 @@ func TestRecordFields(t *testing.T) {
 		{counsellorRecord{}, []string{"counsellors"}, []byte("anna"), ""},
 		{keyringRecord{}, []string{"keyring"}, []byte("current"), ""},
 		{keyringRecord{}, []string{"keyring", "epochs"}, seq, "members"}, // absent, so empty
+		{recordMetaRecord{}, []string{"records", mailbox3}, seq, ""},
+		{recordMetaRecord{}, []string{"records", "blocks"}, seq, ""},
+		{actionRecord{}, []string{"actions", mailbox3}, seq, ""},
+		{actionRecord{}, []string{"tombstones"}, []byte("2027-02-26T13:00:00Z" + mailbox3), "to"},
 	} {
 		nodes, ok := mailbox.Resolve(tc.path, tc.key, false)
 		if !ok || nodes[len(nodes)-1].Kind != mailbox.KindRecord {
