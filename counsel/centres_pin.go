@@ -122,7 +122,7 @@ func (s *Session) teamDirectory(ctx context.Context) (map[string]string, bool, e
 	}
 	out, err := directoryEntries(n.TeamRecord)
 	if err != nil {
-		return nil, false, alarm(mAlarmTeamRecordForged, crypto.RecordDirectory, "entries")
+		return nil, false, invalidRecordAlarm(crypto.RecordDirectory, "", err).err
 	}
 	return out, true, nil
 }

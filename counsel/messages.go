@@ -20,6 +20,7 @@ var (
 	mAlarmMembersDiffer          = msg{"alarm.members_differ"}
 	mAlarmNotAMember             = msg{"alarm.not_a_member"}
 	mAlarmOwnKeyReplaced         = msg{"alarm.own_key_replaced"}
+	mAlarmRecordInvalid          = msg{"alarm.record_invalid"}
 	mAlarmTeamFingerprintDiffers = msg{"alarm.team_fingerprint_differs"}
 	mAlarmTeamKeyDiffers         = msg{"alarm.team_key_differs"}
 	mAlarmTeamKeyReplaced        = msg{"alarm.team_key_replaced"}

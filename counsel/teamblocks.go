@@ -46,7 +46,7 @@ func (s *Session) TeamBlocks(ctx context.Context) (*TeamBlocks, error) {
 	}
 	if err != nil {
 		// The team's MAC, but not blocks by this desk's rule.
-		tb.Alarms = append(tb.Alarms, recordAlarm(crypto.RecordBlocks, "", err))
+		tb.Alarms = append(tb.Alarms, invalidRecordAlarm(crypto.RecordBlocks, "", err))
 		return tb, nil
 	}
 	tb.Blocks, tb.Author, tb.Written = bs, n.Author, n.Written.UTC().Format(time.RFC3339)

@@ -193,17 +193,31 @@ func recordAlarm(kind, caseID string, err error) RecordAlarm {
 	if errors.As(err, &te) {
 		reason = te.Reason
 	}
-	where := caseID
-	if id, perr := domain.ParseMailboxID(caseID); perr == nil {
-		where = short(id)
-	}
-	var a *AlarmError
 	if caseID == "" {
-		errors.As(alarm(mAlarmTeamRecordForged, kind, reason), &a)
-	} else {
-		errors.As(alarm(mAlarmCaseRecordForged, kind, where, reason), &a)
+		return alarmOf(alarm(mAlarmTeamRecordForged, kind, reason))
 	}
+	return alarmOf(alarm(mAlarmCaseRecordForged, kind, shortRef(caseID), reason))
+}
+
+// invalidRecordAlarm is a record that verifies as the team's but whose
+// content breaks this desk's rules: a member's desk wrote what this one
+// cannot read, and nothing of it is guessed at.
+func invalidRecordAlarm(kind, caseID string, err error) RecordAlarm {
+	return alarmOf(alarm(mAlarmRecordInvalid, kind, shortRef(caseID), oneLine(localize("en", err))))
+}
+
+func alarmOf(err error) RecordAlarm {
+	var a *AlarmError
+	errors.As(err, &a)
 	return RecordAlarm{Reason: a.Reason, ReasonDE: alarmReasonDE(a), err: a}
+}
+
+// shortRef is the 8-digit form of a case id, "-" for the team's records.
+func shortRef(caseID string) string {
+	if id, err := domain.ParseMailboxID(caseID); err == nil {
+		return short(id)
+	}
+	return "-"
 }
 
 // newest is the authenticated record written last; on equal times the
@@ -258,7 +272,7 @@ func (s *Session) CaseMemory(ctx context.Context, id string) (*CaseMemory, error
 		if tags, err = normalTags(tags); err != nil {
 			// Authentic but not by this desk's rule: a member's
 			// desk of another version; shown as an alarm, not guessed.
-			m.Alarms = append(m.Alarms, recordAlarm(crypto.RecordTags, mid.String(), err))
+			m.Alarms = append(m.Alarms, invalidRecordAlarm(crypto.RecordTags, mid.String(), err))
 		} else {
 			m.Tags, m.TagsAuthor, m.TagsWritten = tags, t.Author, t.Written.UTC().Format(time.RFC3339)
 		}
