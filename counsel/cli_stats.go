@@ -58,6 +58,9 @@ func (c *cmd) printStats(st *Stats) error {
 	if st.Unreadable > 0 {
 		c.printf(mOutStatsUnreadable, st.Unreadable)
 	}
+	if st.Alarms > 0 {
+		c.printf(mOutStatsAlarms, st.Alarms)
+	}
 	return nil
 }
 

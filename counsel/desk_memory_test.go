@@ -43,6 +43,7 @@ func TestDeskMemoryBrowser(t *testing.T) {
 		shot(t, bctx, "memory")
 		t.Fatalf("write a note and a tag: %v", err)
 	}
+	shot(t, bctx, "memory-panel")
 	if got, err := text(bctx, "#memory-notes .memory-note .body"); err != nil || got != note {
 		t.Errorf("note shown as %q (%v), want %q as text", got, err, note)
 	}

@@ -83,6 +83,7 @@ func TestDeskTeamToolsBrowser(t *testing.T) {
 		shot(t, bctx, "teamblock")
 		t.Fatalf("insert a team block and claim: %v", err)
 	}
+	shot(t, bctx, "team-block-and-actions")
 	reply, err := chromedp.Run(bctx, chromedp.Evaluate[string](`document.getElementById("reply-text").value`))
 	if err != nil || reply != body {
 		t.Errorf("reply after inserting the team block: %q, %v", reply, err)

@@ -316,6 +316,7 @@ var (
 	mOutRosterHeader             = msg{"text.roster_header"}
 	mOutSecretOnCommandLine      = msg{"text.secret_on_command_line"}
 	mOutSent                     = msg{"text.sent"}
+	mOutStatsAlarms              = msg{"text.stats_alarms"}
 	mOutStatsHeader              = msg{"text.stats_header"}
 	mOutStatsUnreadable          = msg{"text.stats_unreadable"}
 	mOutTeamActionsHeader        = msg{"text.team_actions_header"}

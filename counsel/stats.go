@@ -52,6 +52,9 @@ type MonthStats struct {
 type Stats struct {
 	Months     []*MonthStats `json:"months"`
 	Unreadable int           `json:"unreadable"`
+	// Alarms counts the team records that are not the team's; their
+	// tags are not counted (counsel notes shows each as an alarm).
+	Alarms int `json:"alarms"`
 }
 
 // validMonth reports whether s is YYYY-MM.
@@ -99,6 +102,7 @@ func (s *Session) Stats(ctx context.Context, from, to string, dir *content.Direc
 			t.wipe()
 			continue
 		}
+		st.Alarms += len(mem.Alarms)
 		countCase(c.Created, t, mem, blocks, month)
 		t.wipe()
 	}
