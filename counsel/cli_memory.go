@@ -110,7 +110,11 @@ func (c *cmd) printMemory(id string, m *CaseMemory) error {
 		if n.AuthorName != "" {
 			who = oneLine(n.AuthorName) + " (" + n.Author + ")"
 		}
-		fmt.Fprintf(c.io.Stdout, "\n%s  %s\n%s\n", c.tr(mOutNoteBy)+" "+who, localTime(n.Written), indentBody(n.Text))
+		fmt.Fprintf(c.io.Stdout, "\n%s  %s\n", c.tr(mOutNoteBy)+" "+who, localTime(n.Written))
+		if n.OlderEpoch {
+			c.printf(mOutNoteOlderEpoch)
+		}
+		fmt.Fprintf(c.io.Stdout, "%s\n", indentBody(n.Text))
 	}
 	if len(m.Alarms) == 0 {
 		return nil

@@ -302,6 +302,7 @@ var (
 	mOutNoTeamBlocks             = msg{"text.no_team_blocks"}
 	mOutNobody                   = msg{"text.nobody"}
 	mOutNoteBy                   = msg{"text.note_by"}
+	mOutNoteOlderEpoch           = msg{"text.note_older_epoch"}
 	mOutNoteWritten              = msg{"text.note_written"}
 	mOutOlderEpoch               = msg{"text.older_epoch"}
 	mOutOpenDesk                 = msg{"text.open_desk"}

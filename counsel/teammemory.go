@@ -48,6 +48,9 @@ type CaseNote struct {
 	AuthorName string `json:"author_name,omitempty"`
 	Written    string `json:"written"`
 	Text       string `json:"text"`
+	// OlderEpoch: authenticated with an older team key than the newest,
+	// which a counsellor removed since also holds.
+	OlderEpoch bool `json:"older_epoch,omitempty"`
 }
 
 // RecordAlarm is a record that is not the team's: shown as an alarm, in
@@ -220,13 +223,19 @@ func shortRef(caseID string) string {
 	return "-"
 }
 
-// newest is the authenticated record written last; on equal times the
-// one the server listed later.
+// newest is the authenticated record of the newest epoch written last;
+// on equal times the one the server listed later. A counsellor removed
+// since still holds the older epochs' keys and, with the server, could
+// write a record of such an epoch dated later: it never outranks a record
+// of a newer epoch.
 func newest(recs []openedRecord) *openedRecord {
 	if len(recs) == 0 {
 		return nil
 	}
 	n := slices.MaxFunc(recs, func(a, b openedRecord) int {
+		if c := cmp.Compare(a.Epoch, b.Epoch); c != 0 {
+			return c
+		}
 		if c := a.Written.Compare(b.Written); c != 0 {
 			return c
 		}
@@ -252,6 +261,10 @@ func (s *Session) CaseMemory(ctx context.Context, id string) (*CaseMemory, error
 		return nil, err
 	}
 	names := s.memberNames(ctx)
+	team, err := s.Team(ctx)
+	if err != nil {
+		return nil, err
+	}
 	m := &CaseMemory{Notes: []CaseNote{}, Tags: []string{}, Alarms: alarms}
 	var tagRecs []openedRecord
 	for _, r := range opened {
@@ -260,7 +273,7 @@ func (s *Session) CaseMemory(ctx context.Context, id string) (*CaseMemory, error
 			var text string
 			json.Unmarshal(r.Fields["text"], &text) // the reader checked it is a string
 			m.Notes = append(m.Notes, CaseNote{Author: r.Author, AuthorName: names[r.Author],
-				Written: r.Written.UTC().Format(time.RFC3339), Text: text})
+				Written: r.Written.UTC().Format(time.RFC3339), Text: text, OlderEpoch: r.Epoch < team.Epoch})
 		case crypto.RecordTags:
 			tagRecs = append(tagRecs, r)
 		}

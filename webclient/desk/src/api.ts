@@ -92,7 +92,7 @@ export interface Thread {
 /** What the team wrote about a case; alarms stand for records that are
  * not the team's and are never shown as notes. */
 export interface CaseMemory {
-  notes: { author: string; author_name?: string; written: string; text: string }[];
+  notes: { author: string; author_name?: string; written: string; text: string; older_epoch?: boolean }[];
   tags: string[];
   tags_author?: string;
   tags_written?: string;

@@ -83,7 +83,12 @@ export class MemoryPanel {
         h(
           "li",
           { class: "memory-note" },
-          h("div", { class: "head" }, t("memory.by", { name: n.author_name || n.author, date: this.deps.formatDate(n.written) })),
+          h(
+            "div",
+            { class: "head" },
+            t("memory.by", { name: n.author_name || n.author, date: this.deps.formatDate(n.written) }),
+            n.older_epoch ? h("span", { class: "tag warn", title: t("memory.older_epoch_hint") }, t("memory.older_epoch")) : false,
+          ),
           h("p", { class: "body" }, n.text),
         ),
       ),
