@@ -66,6 +66,10 @@ type CentreChanges struct {
 	// Team: compared with the team's record, which an admin confirmed; a
 	// changed centre is then not offered. Else with this desk's own.
 	Team bool
+	// OlderEpoch: the team's list was confirmed under a team key older
+	// than the newest, which a counsellor removed since still holds; an
+	// admin should confirm it again.
+	OlderEpoch bool
 }
 
 // Has reports whether the centre id is new or changed.
@@ -77,11 +81,19 @@ func (c CentreChanges) Blocked(id string) bool { return c.Team && c.ids[id] }
 // centreChanges compares dir with the confirmed record, which it writes
 // from dir if there is none yet.
 func (s *Session) centreChanges(ctx context.Context, dir *content.Directory) (CentreChanges, error) {
-	confirmed, team, err := s.teamDirectory(ctx)
+	confirmed, epoch, err := s.teamDirectory(ctx)
 	if err != nil {
 		return CentreChanges{}, err
 	}
-	if !team {
+	team := confirmed != nil
+	older := false
+	if team {
+		k, err := s.Team(ctx)
+		if err != nil {
+			return CentreChanges{}, err
+		}
+		older = epoch < k.Epoch
+	} else {
 		var ok bool
 		confirmed, ok, err = s.readCentresPin(ctx)
 		if err != nil {
@@ -91,7 +103,7 @@ func (s *Session) centreChanges(ctx context.Context, dir *content.Directory) (Ce
 			return CentreChanges{ids: map[string]bool{}}, s.ConfirmCentres(ctx, dir)
 		}
 	}
-	changed := CentreChanges{ids: map[string]bool{}, Team: team}
+	changed := CentreChanges{ids: map[string]bool{}, Team: team, OlderEpoch: older}
 	for _, c := range dir.Centres() {
 		if confirmed[c.ID] != centreHash(dir, c) {
 			changed.ids[c.ID] = true
@@ -101,30 +113,30 @@ func (s *Session) centreChanges(ctx context.Context, dir *content.Directory) (Ce
 }
 
 // teamDirectory returns the confirmed hashes of the newest directory
-// record the team wrote, false if there is none. A directory record that
-// is not the team's is an alarm: the server may be trying to pass off
-// its own centres.
-func (s *Session) teamDirectory(ctx context.Context) (map[string]string, bool, error) {
+// record the team wrote and its epoch, nil if there is none. A directory
+// record that is not the team's is an alarm: the server may be trying to
+// pass off its own centres.
+func (s *Session) teamDirectory(ctx context.Context) (map[string]string, int, error) {
 	recs, err := s.teamRecords(ctx)
 	if err != nil {
-		return nil, false, err
+		return nil, 0, err
 	}
 	opened, alarms, err := s.openRecords(ctx, "", recs, crypto.RecordDirectory)
 	if err != nil {
-		return nil, false, err
+		return nil, 0, err
 	}
 	if len(alarms) > 0 {
-		return nil, false, alarms[0].err
+		return nil, 0, alarms[0].err
 	}
 	n := newest(opened)
 	if n == nil {
-		return nil, false, nil
+		return nil, 0, nil
 	}
 	out, err := directoryEntries(n.TeamRecord)
 	if err != nil {
-		return nil, false, invalidRecordAlarm(crypto.RecordDirectory, "", err).err
+		return nil, 0, invalidRecordAlarm(crypto.RecordDirectory, "", err).err
 	}
-	return out, true, nil
+	return out, n.Epoch, nil
 }
 
 // directoryEntries reads the confirmed hashes of a directory record.

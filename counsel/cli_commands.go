@@ -824,7 +824,7 @@ func centresCommand(c *cmd) action {
 			return nil, withHint(errorf(mErrCentresTeamConfirms), mHintAskAdminCentres)
 		}
 		confirmed := false
-		if *confirm && (len(changed) > 0 || forTeam && !changes.Team) {
+		if *confirm && (len(changed) > 0 || forTeam && (!changes.Team || changes.OlderEpoch)) {
 			if !*yes && len(changed) > 0 {
 				list(c)
 				if err := c.confirm(c.tr(mAskConfirmCentres), mHintPassYesConfirm); err != nil {
@@ -841,9 +841,15 @@ func centresCommand(c *cmd) action {
 			confirmed = true
 		}
 		team := changes.Team || confirmed && forTeam
+		older := changes.OlderEpoch && !confirmed
 		return &output{
-			json: map[string]any{"changed": changed, "confirmed": confirmed, "team": team, "total": dir.Len()},
-			text: func(c *cmd) error { return c.printCentres(changed, confirmed, team, dir.Len()) },
+			json: map[string]any{"changed": changed, "confirmed": confirmed, "team": team, "older_epoch": older, "total": dir.Len()},
+			text: func(c *cmd) error {
+				if older {
+					c.printf(mOutCentresOlderEpoch)
+				}
+				return c.printCentres(changed, confirmed, team, dir.Len())
+			},
 		}, nil
 	}}
 }

@@ -231,6 +231,9 @@ func teamBlocksCommand(c *cmd) action {
 				for _, b := range tb.Blocks {
 					fmt.Fprintf(c.io.Stdout, "  %s\n", oneLine(b.Title))
 				}
+				if tb.OlderEpoch {
+					c.printf(mOutTeamBlocksOlderEpoch)
+				}
 				if len(tb.Alarms) > 0 {
 					for _, a := range tb.Alarms[1:] {
 						fmt.Fprintf(c.io.Stderr, "counsel: ALARM: %s\n", oneLine(a.Reason))

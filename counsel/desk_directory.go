@@ -15,9 +15,12 @@ import (
 
 // directoryStatus answers GET /api/centres-status.
 type directoryStatus struct {
-	Team    bool         `json:"team"` // compared with the team's confirmed list
-	Total   int          `json:"total"`
-	Changed []centreName `json:"changed"`
+	Team bool `json:"team"` // compared with the team's confirmed list
+	// OlderEpoch: the team's list was confirmed under an older team key;
+	// an admin should confirm it again.
+	OlderEpoch bool         `json:"older_epoch"`
+	Total      int          `json:"total"`
+	Changed    []centreName `json:"changed"`
 	// Digest names the directory as shown; a confirmation carries it, so
 	// that nobody confirms a list the server changed after it was shown.
 	Digest string `json:"digest"`
@@ -47,7 +50,7 @@ func (d *Desk) getDirectoryStatus(w http.ResponseWriter, r *http.Request) {
 	d.mu.Lock()
 	changes := d.changed
 	d.mu.Unlock()
-	st := directoryStatus{Team: changes.Team, Total: dir.Len(), Changed: []centreName{}, Digest: directoryDigest(dir)}
+	st := directoryStatus{Team: changes.Team, OlderEpoch: changes.OlderEpoch, Total: dir.Len(), Changed: []centreName{}, Digest: directoryDigest(dir)}
 	for _, c := range dir.Centres() {
 		if changes.Has(c.ID) {
 			st.Changed = append(st.Changed, centreName{c.ID, c.Name})

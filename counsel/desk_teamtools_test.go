@@ -46,8 +46,8 @@ func TestDeskTeamToolsBrowser(t *testing.T) {
 		shot(t, bctx, "directory")
 		t.Fatalf("confirm the directory for the team: %v", err)
 	}
-	if _, team, err := s.teamDirectory(ctx); err != nil || !team {
-		t.Errorf("the team's directory record after the desk confirmed: %t, %v", team, err)
+	if hashes, _, err := s.teamDirectory(ctx); err != nil || hashes == nil {
+		t.Errorf("the team's directory record after the desk confirmed: %v, %v", hashes, err)
 	}
 	if got, _ := text(bctx, "#directory-status"); !strings.Contains(got, "für das Team bestätigt") {
 		t.Errorf("directory status %q", got)

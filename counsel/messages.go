@@ -277,6 +277,7 @@ var (
 	mOutCentresChanged           = msg{"text.centres_changed"}
 	mOutCentresCompare           = msg{"text.centres_compare"}
 	mOutCentresConfirmed         = msg{"text.centres_confirmed"}
+	mOutCentresOlderEpoch        = msg{"text.centres_older_epoch"}
 	mOutCentresTeamAsConfirmed   = msg{"text.centres_team_as_confirmed"}
 	mOutCentresTeamChanged       = msg{"text.centres_team_changed"}
 	mOutCentresTeamCompare       = msg{"text.centres_team_compare"}
@@ -321,6 +322,7 @@ var (
 	mOutStatsHeader              = msg{"text.stats_header"}
 	mOutStatsUnreadable          = msg{"text.stats_unreadable"}
 	mOutTeamActionsHeader        = msg{"text.team_actions_header"}
+	mOutTeamBlocksOlderEpoch     = msg{"text.team_blocks_older_epoch"}
 	mOutTeamBlocksSaved          = msg{"text.team_blocks_saved"}
 	mOutTeamFingerprint          = msg{"text.team_fingerprint"}
 	mOutUnreadableMessage        = msg{"text.unreadable_message"}

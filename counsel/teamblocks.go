@@ -22,6 +22,10 @@ type TeamBlocks struct {
 	Author  string        `json:"author,omitempty"`
 	Written string        `json:"written,omitempty"`
 	Alarms  []RecordAlarm `json:"alarms"`
+	// OlderEpoch: saved under a team key older than the newest, which a
+	// counsellor removed since still holds; an admin should save them
+	// again.
+	OlderEpoch bool `json:"older_epoch,omitempty"`
 }
 
 // TeamBlocks reads the team's text blocks; none yet is an empty list.
@@ -49,7 +53,12 @@ func (s *Session) TeamBlocks(ctx context.Context) (*TeamBlocks, error) {
 		tb.Alarms = append(tb.Alarms, invalidRecordAlarm(crypto.RecordBlocks, "", err))
 		return tb, nil
 	}
+	team, err := s.Team(ctx)
+	if err != nil {
+		return nil, err
+	}
 	tb.Blocks, tb.Author, tb.Written = bs, n.Author, n.Written.UTC().Format(time.RFC3339)
+	tb.OlderEpoch = n.Epoch < team.Epoch
 	return tb, nil
 }
 

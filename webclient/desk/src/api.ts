@@ -102,6 +102,7 @@ export interface CaseMemory {
 /** The team's text blocks (counsel/teamblocks.go). */
 export interface TeamBlockList {
   blocks: Block[];
+  older_epoch?: boolean;
   author?: string;
   written?: string;
   alarms: { reason: string; reason_de: string }[];
@@ -111,6 +112,8 @@ export interface TeamBlockList {
  * or by this desk (counsel/desk_directory.go). */
 export interface DirectoryStatus {
   team: boolean;
+  /** Confirmed under an older team key: an admin should confirm again. */
+  older_epoch: boolean;
   total: number;
   changed: { id: string; name: string }[];
   digest: string;

@@ -111,8 +111,9 @@ export class TeamCards {
     const d = this.dir;
     const vars = { n: d.changed.length, total: d.total };
     this.dirStatus.textContent = d.changed.length === 0 ? t(d.team ? "directory.teamok" : "directory.deskok", vars) : t(d.team ? "directory.teamchanged" : "directory.deskchanged", vars);
+    if (d.older_epoch) this.dirStatus.textContent += ` ${t("directory.olderepoch")}`;
     this.dirList.replaceChildren(...d.changed.map((c) => h("li", {}, c.name)));
-    this.dirButton.hidden = !admin || (d.team && d.changed.length === 0);
+    this.dirButton.hidden = !admin || (d.team && !d.older_epoch && d.changed.length === 0);
   }
 
   private async confirmDirectory(): Promise<void> {
@@ -148,7 +149,7 @@ export class TeamCards {
     try {
       const tb = await this.api.teamBlocks();
       this.blocksList.replaceChildren(...tb.blocks.map((b) => this.blockEditor(b)));
-      this.blocksMsg.textContent = tb.alarms.map((a) => a.reason).join(" ");
+      this.blocksMsg.textContent = [...tb.alarms.map((a) => a.reason), tb.older_epoch ? this.t("teamblocks.olderepoch") : ""].join(" ").trim();
     } catch (err) {
       this.blocksMsg.textContent = this.errorText(err);
     }
