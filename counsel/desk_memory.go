@@ -14,15 +14,11 @@ import (
 // notes and tags, and an alarm for each record that is not the team's.
 
 func (d *Desk) getMemory(w http.ResponseWriter, r *http.Request, s *Session, id string) {
-	m, err := s.CaseMemory(r.Context(), id)
-	if err != nil {
-		d.fail(w, err)
-		return
-	}
 	// An alarm stays beside the case's authentic records: it does not
 	// lock the desk, because nothing of the forged record is shown or
 	// used, and the counsellor can still work on the case.
-	writeJSON(w, http.StatusOK, m)
+	m, err := s.CaseMemory(r.Context(), id)
+	d.answer(w, m, err)
 }
 
 func (d *Desk) postNote(w http.ResponseWriter, r *http.Request, s *Session, id string) {
@@ -71,11 +67,7 @@ func (d *Desk) getTeamBlocks(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	tb, err := s.TeamBlocks(r.Context())
-	if err != nil {
-		d.fail(w, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, tb)
+	d.answer(w, tb, err)
 }
 
 // putTeamBlocks answers PUT /api/team-blocks {"blocks":[…]} (admins).
@@ -185,9 +177,14 @@ func (d *Desk) getCasesTagged(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ids, err := s.CasesTagged(r.Context(), tag)
+	d.answer(w, map[string]any{"ids": ids}, err)
+}
+
+// answer writes v, or the error as fail does.
+func (d *Desk) answer(w http.ResponseWriter, v any, err error) {
 	if err != nil {
 		d.fail(w, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"ids": ids})
+	writeJSON(w, http.StatusOK, v)
 }
