@@ -76,21 +76,11 @@ func (d *Desk) putTeamBlocks(w http.ResponseWriter, r *http.Request) {
 	if s == nil {
 		return
 	}
-	var req struct {
-		Blocks []Block `json:"blocks"`
-	}
-	if err := readBody(r, &req); err != nil {
-		writeErr(w, http.StatusBadRequest, "bad_request", err)
+	bs, ok := readBlocks(w, r)
+	if !ok {
 		return
 	}
-	if req.Blocks == nil {
-		req.Blocks = []Block{}
-	}
-	if err := checkBlocks(req.Blocks); err != nil {
-		writeErr(w, http.StatusBadRequest, "bad_request", err)
-		return
-	}
-	if err := s.SaveTeamBlocks(r.Context(), req.Blocks); err != nil {
+	if err := s.SaveTeamBlocks(r.Context(), bs); err != nil {
 		d.fail(w, err)
 		return
 	}
@@ -178,6 +168,26 @@ func (d *Desk) getCasesTagged(w http.ResponseWriter, r *http.Request) {
 	}
 	ids, err := s.CasesTagged(r.Context(), tag)
 	d.answer(w, map[string]any{"ids": ids}, err)
+}
+
+// readBlocks reads a body {"blocks":[…]} of text blocks by their rules;
+// false once it answered 400.
+func readBlocks(w http.ResponseWriter, r *http.Request) ([]Block, bool) {
+	var req struct {
+		Blocks []Block `json:"blocks"`
+	}
+	if err := readBody(r, &req); err != nil {
+		writeErr(w, http.StatusBadRequest, "bad_request", err)
+		return nil, false
+	}
+	if req.Blocks == nil {
+		req.Blocks = []Block{}
+	}
+	if err := checkBlocks(req.Blocks); err != nil {
+		writeErr(w, http.StatusBadRequest, "bad_request", err)
+		return nil, false
+	}
+	return req.Blocks, true
 }
 
 // answer writes v, or the error as fail does.

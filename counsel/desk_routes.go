@@ -532,21 +532,15 @@ func (d *Desk) putBlocks(w http.ResponseWriter, r *http.Request) {
 	if s == nil {
 		return
 	}
-	var req struct {
-		Blocks []Block `json:"blocks"`
+	bs, ok := readBlocks(w, r) // desk_memory.go
+	if !ok {
+		return
 	}
-	if err := readBody(r, &req); err != nil {
+	if err := s.SaveBlocks(bs); err != nil {
 		writeErr(w, http.StatusBadRequest, "bad_request", err)
 		return
 	}
-	if req.Blocks == nil {
-		req.Blocks = []Block{}
-	}
-	if err := s.SaveBlocks(req.Blocks); err != nil {
-		writeErr(w, http.StatusBadRequest, "bad_request", err)
-		return
-	}
-	writeJSON(w, http.StatusOK, map[string]any{"blocks": req.Blocks})
+	writeJSON(w, http.StatusOK, map[string]any{"blocks": bs})
 }
 
 func (d *Desk) postInvite(w http.ResponseWriter, r *http.Request) {
