@@ -26,6 +26,12 @@ import (
 // anyone without the team identity (another local account, a restored
 // backup of someone else's) fail to open, and sealing it to the team and
 // to this counsellor keeps it readable after the epoch changes.
+//
+// The pin is also the team's: the first desk to read a case writes it as a
+// `pin` record on the server (PROTOCOL.md §11), and every desk compares
+// the first document with every pin record of the case that verifies, so
+// a substitution is caught by a desk that never read the case before. A
+// pin record that does not verify is itself an alarm.
 
 const (
 	casePinDir  = "cases"
@@ -43,6 +49,9 @@ func casePinPath(dir string, id domain.MailboxID) string {
 // first document that has no pin (no recipient): that is a change from
 // any kept pin, and nothing is kept.
 func (s *Session) checkCasePin(ctx context.Context, id domain.MailboxID, now crypto.CasePin, ok bool) error {
+	if err := s.checkTeamPin(ctx, id, now, ok); err != nil {
+		return err
+	}
 	ring, _, err := s.verified(ctx)
 	if err != nil {
 		return err
@@ -106,3 +115,42 @@ func (s *Session) writeCasePin(id domain.MailboxID, p crypto.CasePin, ring *cryp
 
 // short is the 8-digit form of a case id the desk shows.
 func short(id domain.MailboxID) string { return domain.RefOf(id).Short() }
+
+// checkTeamPin compares the first document with the team's pin records of
+// the case, and writes one if there is none yet.
+func (s *Session) checkTeamPin(ctx context.Context, id domain.MailboxID, now crypto.CasePin, ok bool) error {
+	recs, err := s.caseRecords(ctx, id.String())
+	if err != nil {
+		return err
+	}
+	pins, alarms, err := s.openRecords(ctx, id.String(), recs, crypto.RecordPin)
+	if err != nil {
+		return err
+	}
+	if len(alarms) > 0 {
+		return alarms[0].err
+	}
+	for _, r := range pins {
+		kept, err := r.CasePin()
+		if err != nil {
+			return alarm(mAlarmCasePinUnreadable, short(id), oneLine(err.Error()))
+		}
+		switch {
+		case !ok:
+			return alarm(mAlarmCaseFirstReplaced, short(id))
+		case kept.Compare(now) == crypto.PinChangedRecipient:
+			return alarm(mAlarmCaseRecipientChanged, short(id))
+		case kept.Compare(now) != crypto.PinSame:
+			return alarm(mAlarmCaseFirstReplaced, short(id))
+		}
+	}
+	if len(pins) > 0 || !ok {
+		return nil
+	}
+	rec := crypto.PinRecord(now, id.String(), s.cfg.ID, 1, time.Now())
+	ct, err := s.sealForTeam(ctx, crypto.RecordPin, id.String(), rec.Fields)
+	if err != nil {
+		return errorf(mErrWriteCasePin, short(id), err)
+	}
+	return s.postCaseRecord(ctx, id.String(), crypto.RecordPin, ct)
+}

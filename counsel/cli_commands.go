@@ -12,7 +12,6 @@ import (
 	"time"
 
 	"lotse/api/client"
-	"lotse/content"
 	"lotse/crypto"
 	"lotse/domain"
 )
@@ -492,7 +491,7 @@ func readCommand(c *cmd) action {
 				return nil, err
 			}
 			return &output{
-				json: map[string]any{"id": id, "lang": t.lang, "messages": t.Messages},
+				json: map[string]any{"id": id, "lang": t.lang, "messages": t.Messages, "actions": t.actions},
 				text: func(c *cmd) error { c.printThread(t); return nil },
 				wipe: t.wipe,
 			}, nil
@@ -504,6 +503,7 @@ func (c *cmd) printThread(t *Thread) {
 	if t.lang != "" {
 		c.printf(mOutCaseLang, languageLabel(t.lang, c.io.Lang))
 	}
+	c.printActions(t.actions) // actions.go
 	for _, m := range t.Messages {
 		who := c.tr(mOutFromEnquirer)
 		if m.From == crypto.FromCounsellor {
@@ -850,26 +850,18 @@ func centresCommand(c *cmd) action {
 	confirm := c.fs.Bool("confirm", false, mFlagConfirmCentres.id)
 	yes := c.fs.Bool("yes", false, mFlagYes.id)
 	return action{need: member, run: func(ctx context.Context, s *Session, _ []string) (*output, error) {
-		b, err := s.Centres(ctx)
+		dir, err := serverDirectory(ctx, s)
 		if err != nil {
-			return nil, apiError(mDoingFetchCentres, err)
-		}
-		dir, err := content.ParseCentres(b)
-		if err != nil {
-			return nil, errorf(mErrCentresInvalid, oneLine(err.Error()))
+			return nil, err
 		}
 		changes, err := s.centreChanges(ctx, dir)
 		if err != nil {
 			return nil, err
 		}
-		type entry struct {
-			ID   string `json:"id"`
-			Name string `json:"name"`
-		}
-		changed := []entry{}
+		changed := []centreName{}
 		for _, ce := range dir.Centres() {
-			if changes[ce.ID] {
-				changed = append(changed, entry{ce.ID, ce.Name})
+			if changes.Has(ce.ID) {
+				changed = append(changed, centreName{ce.ID, ce.Name})
 			}
 		}
 		list := func(c *cmd) {
@@ -878,32 +870,38 @@ func centresCommand(c *cmd) action {
 				fmt.Fprintf(c.io.Stdout, "  %s  %s\n", oneLine(e.ID), oneLine(e.Name))
 			}
 		}
+		// An admin confirms for the team (centres_pin.go); a counsellor
+		// for this desk only, while the team has no confirmed list.
+		forTeam := s.IsAdmin()
+		if *confirm && changes.Team && !forTeam {
+			return nil, withHint(errorf(mErrCentresTeamConfirms), mHintAskAdminCentres)
+		}
 		confirmed := false
-		if *confirm && len(changed) > 0 {
-			if !*yes {
+		if *confirm && (len(changed) > 0 || forTeam && (!changes.Team || changes.OlderEpoch)) {
+			if !*yes && len(changed) > 0 {
 				list(c)
 				if err := c.confirm(c.tr(mAskConfirmCentres), mHintPassYesConfirm); err != nil {
 					return nil, err
 				}
 			}
-			if err := s.ConfirmCentres(ctx, dir); err != nil {
+			confirmFor := s.ConfirmCentres
+			if forTeam {
+				confirmFor = s.ConfirmCentresForTeam
+			}
+			if err := confirmFor(ctx, dir); err != nil {
 				return nil, err
 			}
 			confirmed = true
 		}
+		team := changes.Team || confirmed && forTeam
+		older := changes.OlderEpoch && !confirmed
 		return &output{
-			json: map[string]any{"changed": changed, "confirmed": confirmed, "total": dir.Len()},
+			json: map[string]any{"changed": changed, "confirmed": confirmed, "team": team, "older_epoch": older, "total": dir.Len()},
 			text: func(c *cmd) error {
-				switch {
-				case confirmed:
-					c.printf(pCentresConfirmed.of(dir.Len()), dir.Len())
-				case len(changed) == 0:
-					c.printf(pCentresAsConfirmed.of(dir.Len()), dir.Len())
-				default:
-					list(c)
-					c.printf(mOutCentresCompare)
+				if older {
+					c.printf(mOutCentresOlderEpoch)
 				}
-				return nil
+				return c.printCentres(changed, confirmed, team, dir.Len())
 			},
 		}, nil
 	}}

@@ -254,6 +254,9 @@ func (d *Desk) follow(ctx context.Context, s *Session) {
 				if ev.Type == "case" && isMailboxID(ev.ID) {
 					d.broadcast(deskEvent{name: "case", data: map[string]any{"id": ev.ID, "seq": ev.Seq}})
 				}
+				if ev.Type == "record" && ev.Kind != "" {
+					d.onRecord(ctx, s, ev) // desk_memory.go
+				}
 			}
 		}
 		if ctx.Err() != nil {

@@ -70,7 +70,7 @@ func (d *Desk) directory(ctx context.Context, s *Session) (*content.Directory, C
 		return dir, changed, nil
 	}
 	if _, err := d.refreshCentres(ctx, s); err != nil {
-		return nil, nil, err
+		return nil, CentreChanges{}, err
 	}
 	d.mu.Lock()
 	defer d.mu.Unlock()
@@ -121,6 +121,9 @@ type centreHit struct {
 	// Changed marks a centre that is new or whose details differ from
 	// what this desk confirmed: the server may have changed them.
 	Changed bool `json:"changed,omitempty"`
+	// Blocked: changed since an admin confirmed the list for the team;
+	// the desk does not insert it.
+	Blocked bool `json:"blocked,omitempty"`
 }
 
 // getCentres answers GET /api/centres?q=…&lang=de|en: the centres that
@@ -148,7 +151,7 @@ func (d *Desk) getCentres(w http.ResponseWriter, r *http.Request) {
 	hits := make([]centreHit, 0, min(len(found), maxCentreResults))
 	for _, c := range found[:min(len(found), maxCentreResults)] {
 		h := centreHit{ID: c.ID, Name: c.Name, Organisation: c.Organisation, City: c.City, State: c.State,
-			StateName: content.StateName(c.State, ui), Languages: c.Languages, Anonymous: c.Anonymous, Changed: changed[c.ID]}
+			StateName: content.StateName(c.State, ui), Languages: c.Languages, Anonymous: c.Anonymous, Changed: changed.Has(c.ID), Blocked: changed.Blocked(c.ID)}
 		for _, l := range c.Languages {
 			h.LanguageNames = append(h.LanguageNames, content.LanguageName(l, ui))
 		}
@@ -185,7 +188,11 @@ func (d *Desk) getCentreBlock(w http.ResponseWriter, r *http.Request) {
 		writeErr(w, http.StatusNotFound, "centre_not_found", errors.New("no such centre in the list; it may have been removed"))
 		return
 	}
-	writeJSON(w, http.StatusOK, centreBlockAnswer{ID: c.ID, Name: c.Name, Lang: lang, Block: dir.CentreBlock(c, lang), Changed: changed[c.ID]})
+	if changed.Blocked(c.ID) {
+		writeErr(w, http.StatusConflict, "centre_unconfirmed", errorf(mErrCentreUnconfirmed, oneLine(c.Name)))
+		return
+	}
+	writeJSON(w, http.StatusOK, centreBlockAnswer{ID: c.ID, Name: c.Name, Lang: lang, Block: dir.CentreBlock(c, lang), Changed: changed.Has(c.ID)})
 }
 
 // failCentres answers a directory that could not be had; an alarm (this

@@ -179,9 +179,19 @@ func (d *Desk) routes() *http.ServeMux {
 	m.HandleFunc("PATCH /api/cases/{id}", d.caseHandler(d.patchCase))
 	m.HandleFunc("DELETE /api/cases/{id}", d.caseHandler(d.deleteCase))
 	m.HandleFunc("POST /api/cases/{id}/reply", d.caseHandler(d.postReply))
+	m.HandleFunc("GET /api/cases/{id}/memory", d.caseHandler(d.getMemory))
+	m.HandleFunc("POST /api/cases/{id}/notes", d.caseHandler(d.postNote))
+	m.HandleFunc("PUT /api/cases/{id}/tags", d.caseHandler(d.putTags))
 	m.HandleFunc("GET /api/roster", d.getRoster)
 	m.HandleFunc("GET /api/blocks", d.getBlocks)
 	m.HandleFunc("PUT /api/blocks", d.putBlocks)
+	m.HandleFunc("GET /api/team-blocks", d.getTeamBlocks)
+	m.HandleFunc("PUT /api/team-blocks", d.putTeamBlocks)
+	m.HandleFunc("GET /api/stats.csv", d.getStatsCSV)
+	m.HandleFunc("GET /api/team-actions", d.getTeamActions)
+	m.HandleFunc("GET /api/centres-status", d.getDirectoryStatus)
+	m.HandleFunc("GET /api/cases-tagged", d.getCasesTagged)
+	m.HandleFunc("POST /api/centres/confirm", d.postDirectoryConfirm)
 	m.HandleFunc("GET /api/centres", d.getCentres)
 	m.HandleFunc("GET /api/centres/{id}", d.getCentreBlock)
 	m.HandleFunc("POST /api/invites", d.postInvite)
@@ -416,7 +426,8 @@ func (d *Desk) getCase(w http.ResponseWriter, r *http.Request, s *Session, id st
 			return err
 		}
 		out = caseView{Case: t.Case, Messages: cloneMessages(t.Messages),
-			CanReply: t.CanReply(), Lang: t.ReplyLang(), CentreLang: centreLang(t.ReplyLang())}
+			CanReply: t.CanReply(), Lang: t.ReplyLang(), CentreLang: centreLang(t.ReplyLang()),
+			Actions: s.caseActions(r.Context(), t.Actions)}
 		return nil
 	})
 	if err != nil {
@@ -528,21 +539,15 @@ func (d *Desk) putBlocks(w http.ResponseWriter, r *http.Request) {
 	if s == nil {
 		return
 	}
-	var req struct {
-		Blocks []Block `json:"blocks"`
+	bs, ok := readBlocks(w, r) // desk_memory.go
+	if !ok {
+		return
 	}
-	if err := readBody(r, &req); err != nil {
+	if err := s.SaveBlocks(bs); err != nil {
 		writeErr(w, http.StatusBadRequest, "bad_request", err)
 		return
 	}
-	if req.Blocks == nil {
-		req.Blocks = []Block{}
-	}
-	if err := s.SaveBlocks(req.Blocks); err != nil {
-		writeErr(w, http.StatusBadRequest, "bad_request", err)
-		return
-	}
-	writeJSON(w, http.StatusOK, map[string]any{"blocks": req.Blocks})
+	writeJSON(w, http.StatusOK, map[string]any{"blocks": bs})
 }
 
 func (d *Desk) postInvite(w http.ResponseWriter, r *http.Request) {

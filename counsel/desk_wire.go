@@ -32,6 +32,8 @@ type caseView struct {
 	Case     client.Case `json:"case"`
 	Messages []Message   `json:"messages"`
 	CanReply bool        `json:"can_reply"`
+	// Actions: who assigned, closed or reopened the case (actions.go).
+	Actions []caseAction `json:"actions"`
 	// Lang is the enquirer's language, CentreLang the language of a
 	// centre block for them.
 	Lang       string `json:"lang"`

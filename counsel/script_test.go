@@ -156,7 +156,8 @@ func TestScripts(t *testing.T) {
 				}
 				ts.Setenv(args[0], m[1])
 			},
-			"enquirer": cmdEnquirer,
+			"enquirer":     cmdEnquirer,
+			"forge-record": cmdForgeRecord,
 			// attachments_test.go
 			"enquirer-attach":     cmdEnquirerAttach,
 			"enquirer-attachment": cmdEnquirerAttachment,
@@ -375,19 +376,10 @@ func forgeKeyring(dir, passFile string) error {
 	if err != nil {
 		return err
 	}
-	id, err := openIdentityFile(dir, bytes.TrimSpace(pass))
+	api, err := loginAs(ctx, cfg, bytes.TrimSpace(pass))
 	if err != nil {
 		return err
 	}
-	c, err := client.New(cfg.Server)
-	if err != nil {
-		return err
-	}
-	sess, err := c.Login(ctx, cfg.ID, id)
-	if err != nil {
-		return err
-	}
-	api := c.WithToken(sess.Token)
 	cur, err := api.GetKeyring(ctx)
 	if err != nil {
 		return err

@@ -47,6 +47,9 @@ type Message struct {
 type Thread struct {
 	Case     client.Case `json:"case"`
 	Messages []Message   `json:"messages"`
+	// Actions: who assigned, closed or reopened the case, as the server
+	// recorded it (PROTOCOL.md §11.4).
+	Actions []client.Action `json:"actions"`
 
 	id        string // the case id asked for, which the documents name
 	mk        []byte
@@ -56,6 +59,7 @@ type Thread struct {
 	lastSeq   uint64
 	staged    []stagedFile       // files for the next reply (desk_attachments.go)
 	verdicts  map[string]verdict // each attachment id's check (attachments.go)
+	actions   []caseAction       // Actions with names, for counsel read
 }
 
 // ReplyLang is the language of the enquirer's first document ("de" if
@@ -92,6 +96,7 @@ func (s *Session) ReadCase(ctx context.Context, id string) (*Thread, error) {
 	if err := s.updateThread(ctx, id, t); err != nil {
 		return nil, err
 	}
+	t.actions = s.caseActions(ctx, t.Actions)
 	return t, nil
 }
 
@@ -147,6 +152,7 @@ func (s *Session) updateThread(ctx context.Context, id string, t *Thread) error 
 	}
 	t.id = id
 	t.Case = cd.Case
+	t.Actions = cd.Actions
 	for i, e := range entries {
 		m := Message{Seq: e.Seq, From: e.From}
 		// With one epoch, every message is sealed to the newest.

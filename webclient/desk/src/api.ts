@@ -84,6 +84,8 @@ export interface CentreHit {
   /** New, or its details differ from what this desk confirmed: the
    * server may have changed them. */
   changed?: boolean;
+  /** Changed since an admin confirmed the list for the team: not offered. */
+  blocked?: boolean;
 }
 
 /** GET /api/state. role and state are there only while unlocked. */
@@ -98,12 +100,47 @@ export interface State {
   team?: Team;
 }
 
+/** One action on a case as the server recorded it (wire.Action), with
+ * the names counsel knows from the keyring. */
+export type CaseAction = wire.Action & { by_name?: string; to_name?: string };
+
 export interface Thread {
   case: Case;
   messages: Message[];
+  actions?: CaseAction[];
   can_reply: boolean;
   lang: string;
   centre_lang: string;
+}
+
+/** What the team wrote about a case; alarms stand for records that are
+ * not the team's and are never shown as notes. */
+export interface CaseMemory {
+  notes: { author: string; author_name?: string; written: string; text: string; older_epoch?: boolean }[];
+  tags: string[];
+  tags_author?: string;
+  tags_written?: string;
+  alarms: { reason: string; reason_de: string }[];
+}
+
+/** The team's text blocks (counsel/teamblocks.go). */
+export interface TeamBlockList {
+  blocks: Block[];
+  older_epoch?: boolean;
+  author?: string;
+  written?: string;
+  alarms: { reason: string; reason_de: string }[];
+}
+
+/** The referral directory against the list confirmed for the team (team)
+ * or by this desk (counsel/desk_directory.go). */
+export interface DirectoryStatus {
+  team: boolean;
+  /** Confirmed under an older team key: an admin should confirm again. */
+  older_epoch: boolean;
+  total: number;
+  changed: { id: string; name: string }[];
+  digest: string;
 }
 
 /** PATCH /api/cases/{id}: a status, an assignee, or unassign. */
@@ -122,6 +159,7 @@ export interface Events {
   state: Record<string, unknown>;
   online: Record<string, unknown>;
   offline: Record<string, unknown>;
+  record: { id?: string; kind: string };
 }
 /** What follow reports: counsel's events and the stream's own state. */
 export type StreamEvent =
@@ -239,6 +277,37 @@ export class DeskAPI {
   // any other (counsel/desk_routes.go), so a page on another origin cannot
   // send one without a CORS preflight.
   deleteCase = (id: string): Promise<{ deleted: boolean }> => this.call("DELETE", `cases/${encodeURIComponent(id)}`, {});
+
+  /** The team's notes and tags of a case (counsel/teammemory.go). */
+  memory = (id: string): Promise<CaseMemory> => this.call("GET", `cases/${encodeURIComponent(id)}/memory`);
+  addNote = (id: string, text: string): Promise<CaseMemory> => this.call("POST", `cases/${encodeURIComponent(id)}/notes`, { text });
+  setTags = (id: string, tags: string[]): Promise<CaseMemory> => this.call("PUT", `cases/${encodeURIComponent(id)}/tags`, { tags });
+
+  teamBlocks = (): Promise<TeamBlockList> => this.call("GET", "team-blocks");
+  saveTeamBlocks = (blocks: Block[]): Promise<TeamBlockList> => this.call("PUT", "team-blocks", { blocks });
+
+  /** statsCSV fetches the anonymous counts per month as a CSV file. */
+  statsCSV = async (): Promise<Blob> => {
+    let resp: Response;
+    try {
+      resp = await fetch("/api/stats.csv", { headers: { "X-Lotse-Desk": this.token }, cache: "no-store", credentials: "omit" });
+    } catch {
+      throw this.fail(new DeskError(0, "network", "network"));
+    }
+    if (!resp.ok) {
+      const d = ((await resp.json().catch(() => ({}))) ?? {}) as Record<string, unknown>;
+      throw this.fail(new DeskError(resp.status, str(d["error"]) || "failed", str(d["message"]) || resp.statusText, str(d["hint"]), str(d["message_de"])));
+    }
+    return resp.blob();
+  };
+
+  teamActions = async (): Promise<(wire.Tombstone & { by_name?: string })[]> =>
+    (await this.call<{ actions: (wire.Tombstone & { by_name?: string })[] | null }>("GET", "team-actions")).actions ?? [];
+
+  centresStatus = (): Promise<DirectoryStatus> => this.call("GET", "centres-status");
+  confirmCentres = (digest: string): Promise<DirectoryStatus> => this.call("POST", "centres/confirm", { digest });
+
+  casesTagged = async (tag: string): Promise<string[]> => (await this.call<{ ids: string[] | null }>("GET", `cases-tagged?tag=${encodeURIComponent(tag)}`)).ids ?? [];
 
   roster = async (): Promise<Counsellor[]> => (await this.call<{ counsellors: Counsellor[] | null }>("GET", "roster")).counsellors ?? [];
   blocks = async (): Promise<Block[]> => (await this.call<{ blocks: Block[] | null }>("GET", "blocks")).blocks ?? [];

@@ -8,6 +8,11 @@ import { addFiles, attachmentList, forgetStaged, initAttachments, showStagedFor,
 import { DeskAPI, DeskError, readToken, type Block, type Case, type CasePatch, type Counsellor, type Message, type OpenInvite, type State, type StreamEvent } from "./api";
 import de from "./lang/de.json";
 import en from "./lang/en.json";
+import { actionList } from "./actions";
+import { MemoryPanel } from "./memory";
+import { TagFilter } from "./tagfilter";
+import { TeamBlocks } from "./teamblocks";
+import { TeamCards } from "./teamtab";
 
 type Key = keyof typeof de;
 const texts = { de, en };
@@ -54,6 +59,13 @@ const desk: {
 };
 
 const t = (key: Key, vars?: Vars): string => translate(desk.lang, key, vars);
+
+const teamBlocks = new TeamBlocks();
+const tagFilter = new TagFilter(desk.api, t, errorText, () => renderCases());
+const teamCards = new TeamCards(desk.api, t, (iso) => formatDate(iso), errorText, (text, yes) => confirmDialog(text, yes), () =>
+  void teamBlocks.load(desk.api).then(renderBlockSelect).catch(() => {}),
+);
+const memory = new MemoryPanel({ api: desk.api, t, lang: () => desk.lang, formatDate: (iso) => formatDate(iso), errorText });
 
 // ---- language --------------------------------------------------------
 
@@ -196,6 +208,7 @@ async function enterDesk(): Promise<void> {
     return;
   }
   desk.blocks = await desk.api.blocks();
+  await teamBlocks.load(desk.api).catch(() => {});
   renderBlockSelect();
   await loadCases();
   for (const c of desk.cases) desk.seenCases.add(c.id);
@@ -284,7 +297,7 @@ function renderCases(): void {
   for (const b of $("filters").querySelectorAll("button")) {
     b.setAttribute("aria-selected", b.dataset["filter"] === desk.filter ? "true" : "false");
   }
-  const shown = desk.cases.filter(matches);
+  const shown = desk.cases.filter((c) => matches(c) && tagFilter.has(c.id));
   const items = shown.map((c) => {
     const tags = h("span", { class: "tags" }, h("span", { class: `tag ${c.status}` }, t(`status.${c.status}`)));
     if (c.awaiting_reply && c.status !== "closed") tags.append(h("span", { class: "tag awaiting" }, t("case.awaiting")));
@@ -328,6 +341,8 @@ async function openCase(id: string): Promise<void> {
   }
   if (desk.selected !== id) return;
   renderThread(data.case, data.messages, data.can_reply, data.lang);
+  $("thread-actions").replaceWith(actionList(data.actions ?? [], t, (iso) => formatDate(iso)));
+  void memory.show(id);
   if (desk.centreCase !== id) {
     // A centre goes into a reply in the enquirer's language.
     desk.centreCase = id;
@@ -444,12 +459,17 @@ async function sendReply(): Promise<void> {
 // ---- text blocks -----------------------------------------------------------
 
 function renderBlockSelect(): void {
-  $("block-select").replaceChildren(h("option", { value: "" }, t("blocks.choose")), ...desk.blocks.map((b, i) => h("option", { value: String(i) }, b.title)));
+  const own = desk.blocks.map((b, i) => h("option", { value: String(i) }, b.title));
+  $("block-select").replaceChildren(
+    h("option", { value: "" }, t("blocks.choose")),
+    ...teamBlocks.options(t("blocks.team")),
+    ...(teamBlocks.blocks.length ? [h("optgroup", { label: t("blocks.own") }, ...own)] : own),
+  );
 }
 
 function insertBlock(): void {
   const sel = $<HTMLSelectElement>("block-select");
-  const b = desk.blocks[Number(sel.value)];
+  const b = teamBlocks.get(sel.value) ?? desk.blocks[Number(sel.value)];
   sel.value = "";
   if (!b) return;
   const ta = $<HTMLTextAreaElement>("reply-text");
@@ -510,14 +530,14 @@ async function searchCentres(): Promise<void> {
     const details = [place, c.language_names.join(", ")];
     if (c.anonymous) details.push(t("centres.anonymous"));
     const text = h("div", { class: "centre-text" }, h("strong", {}, c.name), h("span", { class: "muted" }, details.join(" · ")));
-    if (c.changed) text.append(h("span", { class: "tag warn", role: "note" }, t("centres.changed")));
+    if (c.changed) text.append(h("span", { class: "tag warn", role: "note" }, t(c.blocked ? "centres.unconfirmed" : "centres.changed")));
     return h(
       "li",
       {},
       text,
       h(
         "button",
-        { type: "button", class: "btn", "data-centre": c.id, "aria-label": t("centres.insertlabel", { name: c.name }), click: () => void insertCentre(c.id, c.name) },
+        { type: "button", class: "btn", "data-centre": c.id, disabled: c.blocked === true, "aria-label": t("centres.insertlabel", { name: c.name }), click: () => void insertCentre(c.id, c.name) },
         t("centres.insert"),
       ),
     );
@@ -575,6 +595,8 @@ function renderTeam(): void {
   $("fp-own").textContent = st.me.fingerprint;
   const admin = st.me.role === "admin" && st.me.state === "active";
   $("admin-card").hidden = !admin;
+  teamCards.stats.hidden = teamCards.directory.hidden = st.me.state !== "active";
+  void teamCards.render(admin);
   const rows = desk.roster.map((c) => {
     const actions = h("td", {});
     if (admin && c.state === "pending") {
@@ -747,6 +769,12 @@ async function onEvent(ev: StreamEvent): Promise<void> {
       if (ev.name === "approved") desk.view = "inbox";
       await loadState().catch(() => {});
       break;
+    case "record":
+      // A note or tags of the open case, or the team's blocks, changed.
+      if (!unlocked()) return;
+      if (ev.data.id && ev.data.id === desk.selected) await memory.show(desk.selected).catch(() => {});
+      if (ev.data.kind === "blocks") await teamBlocks.load(desk.api).then(renderBlockSelect).catch(() => {});
+      break;
     case "offline":
       $("conn").textContent = t("conn.offline");
       $("conn").hidden = false;
@@ -800,6 +828,8 @@ function wire(): void {
     if (!unlocked()) return;
     renderCases();
     renderBlockSelect();
+    memory.render();
+    tagFilter.render();
     if (desk.view === "team") renderTeam();
     if (desk.selected) {
       void searchCentres();
@@ -932,8 +962,13 @@ async function boot(): Promise<void> {
   // has no text in it.
   $("centre-lang").replaceChildren(...LANGUAGES.map((l) => h("option", { value: l.code, lang: l.code }, l.name)));
   $<HTMLSelectElement>("lang").value = desk.lang;
+  $("messages").before(memory.el);
+  $("filters").after(tagFilter.el);
+  $("thread-meta").after(h("details", { id: "thread-actions", hidden: true }));
+  $("view-team").append(teamCards.directory, teamCards.blocks, teamCards.stats, teamCards.deleted);
   setLang(desk.lang);
   initAttachments({ api: desk.api, t, lang: () => desk.lang, errorText });
+  tagFilter.render();
   wire();
   if (!desk.api.hasToken) {
     show("token");

@@ -1,0 +1,177 @@
+// Two cards of the team tab: statistics for funders (everyone), and the
+// cases deleted or purged in the retention period (admins).
+import { h } from "../../src/dom";
+import type { Vars } from "../../src/i18n";
+import type { Block, DeskAPI, DirectoryStatus } from "./api";
+import type de from "./lang/de.json";
+
+type Key = keyof typeof de;
+
+export class TeamCards {
+  private readonly statsMsg = h("p", { id: "stats-msg", class: "notice", role: "status" });
+  private readonly statsButton = h("button", { type: "button", class: "btn", id: "stats-export" }) as HTMLButtonElement;
+  private readonly statsTitle = h("h2");
+  private readonly statsHelp = h("p", { class: "muted" });
+  private readonly deletedTitle = h("h2");
+  private readonly deletedList = h("ul", { id: "deleted-list", class: "deleted-list" });
+  readonly stats = h("div", { class: "card", id: "stats-card" }, this.statsTitle, this.statsHelp, h("div", { class: "row" }, this.statsButton), this.statsMsg);
+  readonly deleted = h("div", { class: "card", id: "deleted-card", hidden: true }, this.deletedTitle, this.deletedList);
+  private readonly dirTitle = h("h2");
+  private readonly dirStatus = h("p", { id: "directory-status" });
+  private readonly dirList = h("ul", { id: "directory-changed" });
+  private readonly dirButton = h("button", { type: "button", class: "btn", id: "directory-confirm", hidden: true }) as HTMLButtonElement;
+  private readonly dirMsg = h("p", { id: "directory-msg", class: "notice", role: "status" });
+  readonly directory = h("div", { class: "card", id: "directory-card" }, this.dirTitle, this.dirStatus, this.dirList, h("div", { class: "row" }, this.dirButton), this.dirMsg);
+  private dir: DirectoryStatus | null = null;
+  private readonly blocksTitle = h("h2");
+  private readonly blocksHelp = h("p", { class: "muted" });
+  private readonly blocksList = h("ul", { id: "team-blocks-list", class: "blocks-list" });
+  private readonly blocksAdd = h("button", { type: "button", class: "btn", id: "team-blocks-add" }) as HTMLButtonElement;
+  private readonly blocksSave = h("button", { type: "button", class: "btn primary", id: "team-blocks-save" }) as HTMLButtonElement;
+  private readonly blocksMsg = h("p", { id: "team-blocks-msg", class: "notice", role: "status" });
+  readonly blocks = h("div", { class: "card", id: "team-blocks-card", hidden: true }, this.blocksTitle, this.blocksHelp, this.blocksList, h("div", { class: "row" }, this.blocksAdd, this.blocksSave), this.blocksMsg);
+
+  constructor(
+    private readonly api: DeskAPI,
+    private readonly t: (key: Key, vars?: Vars) => string,
+    private readonly formatDate: (iso: string) => string,
+    private readonly errorText: (err: unknown) => string,
+    private readonly confirm: (text: string, yes: string) => Promise<boolean>,
+    private readonly onBlocks: () => void,
+  ) {
+    this.statsButton.addEventListener("click", () => void this.exportStats());
+    this.dirButton.addEventListener("click", () => void this.confirmDirectory());
+    this.blocksAdd.addEventListener("click", () => {
+      const li = this.blockEditor({ title: "", body: "" });
+      this.blocksList.append(li);
+      li.querySelector("input")?.focus();
+    });
+    this.blocksSave.addEventListener("click", () => void this.saveBlocks());
+  }
+
+  async render(admin: boolean): Promise<void> {
+    const { t } = this;
+    this.statsTitle.textContent = t("stats.title");
+    this.statsHelp.textContent = t("stats.help");
+    this.statsButton.textContent = t("stats.export");
+    this.deletedTitle.textContent = t("deleted.title");
+    this.deleted.hidden = !admin;
+    this.dirTitle.textContent = t("directory.title");
+    this.dirButton.textContent = t("directory.confirm");
+    void this.loadDirectory(admin);
+    this.blocks.hidden = !admin;
+    if (!admin) return;
+    this.blocksTitle.textContent = t("teamblocks.title");
+    this.blocksHelp.textContent = t("teamblocks.help");
+    this.blocksAdd.textContent = t("blocks.add");
+    this.blocksSave.textContent = t("blocks.save");
+    void this.loadBlocks();
+    try {
+      const rows = await this.api.teamActions();
+      this.deletedList.replaceChildren(
+        ...(rows.length === 0 ? [h("li", { class: "muted" }, t("deleted.none"))] : []),
+        ...rows.map((r) =>
+          h("li", {}, h("time", { datetime: r.at }, this.formatDate(r.at)), " ", t(r.action === "purged" ? "deleted.purged" : "deleted.deleted", { id: r.case.slice(0, 8), by: r.by_name || r.by })),
+        ),
+      );
+    } catch (err) {
+      this.deletedList.replaceChildren(h("li", { class: "error" }, this.errorText(err)));
+    }
+  }
+
+  private async exportStats(): Promise<void> {
+    this.statsButton.disabled = true;
+    this.statsMsg.textContent = this.t("stats.busy");
+    try {
+      const blob = await this.api.statsCSV();
+      const url = URL.createObjectURL(blob);
+      const a = h("a", { href: url, download: "lotse-statistics.csv", hidden: true });
+      document.body.append(a);
+      a.click();
+      a.remove();
+      setTimeout(() => URL.revokeObjectURL(url), 60_000);
+      this.statsMsg.textContent = this.t("stats.done");
+    } catch (err) {
+      this.statsMsg.textContent = this.errorText(err);
+    } finally {
+      this.statsButton.disabled = false;
+    }
+  }
+
+  /** The directory against the confirmed list; an admin may confirm it
+   * for the team as it is shown. */
+  private async loadDirectory(admin: boolean): Promise<void> {
+    const { t } = this;
+    try {
+      this.dir = await this.api.centresStatus();
+    } catch (err) {
+      this.dirStatus.textContent = this.errorText(err);
+      return;
+    }
+    const d = this.dir;
+    const vars = { n: d.changed.length, total: d.total };
+    this.dirStatus.textContent = d.changed.length === 0 ? t(d.team ? "directory.teamok" : "directory.deskok", vars) : t(d.team ? "directory.teamchanged" : "directory.deskchanged", vars);
+    if (d.older_epoch) this.dirStatus.textContent += ` ${t("directory.olderepoch")}`;
+    this.dirList.replaceChildren(...d.changed.map((c) => h("li", {}, c.name)));
+    this.dirButton.hidden = !admin || (d.team && !d.older_epoch && d.changed.length === 0);
+  }
+
+  private async confirmDirectory(): Promise<void> {
+    const d = this.dir;
+    if (!d) return;
+    const { t } = this;
+    if (!(await this.confirm(t("directory.confirmask", { n: d.changed.length, total: d.total }), t("directory.confirm")))) return;
+    this.dirButton.disabled = true;
+    this.dirMsg.textContent = "";
+    try {
+      await this.api.confirmCentres(d.digest);
+      this.dirMsg.textContent = t("directory.confirmed", { total: d.total });
+      await this.loadDirectory(true);
+    } catch (err) {
+      this.dirMsg.textContent = this.errorText(err);
+    } finally {
+      this.dirButton.disabled = false;
+    }
+  }
+
+  private blockEditor(b: Block): HTMLElement {
+    const { t } = this;
+    const title = h("input", { "aria-label": t("blocks.name"), placeholder: t("blocks.name"), maxlength: "200" }) as HTMLInputElement;
+    title.value = b.title;
+    const body = h("textarea", { rows: "3", "aria-label": t("blocks.text"), placeholder: t("blocks.text") }) as HTMLTextAreaElement;
+    body.value = b.body;
+    const li = h("li", { class: "block" }, title, body);
+    li.append(h("button", { type: "button", class: "btn danger", click: () => li.remove() }, t("blocks.delete")));
+    return li;
+  }
+
+  private async loadBlocks(): Promise<void> {
+    try {
+      const tb = await this.api.teamBlocks();
+      this.blocksList.replaceChildren(...tb.blocks.map((b) => this.blockEditor(b)));
+      this.blocksMsg.textContent = [...tb.alarms.map((a) => a.reason), tb.older_epoch ? this.t("teamblocks.olderepoch") : ""].join(" ").trim();
+    } catch (err) {
+      this.blocksMsg.textContent = this.errorText(err);
+    }
+  }
+
+  private async saveBlocks(): Promise<void> {
+    const next: Block[] = [];
+    for (const li of this.blocksList.querySelectorAll("li")) {
+      const title = li.querySelector("input")?.value.trim() ?? "";
+      const body = li.querySelector("textarea")?.value ?? "";
+      if (title || body.trim()) next.push({ title: title || body.trim().slice(0, 40), body });
+    }
+    this.blocksSave.disabled = true;
+    try {
+      const tb = await this.api.saveTeamBlocks(next);
+      this.blocksList.replaceChildren(...tb.blocks.map((b) => this.blockEditor(b)));
+      this.blocksMsg.textContent = this.t("teamblocks.saved", { n: tb.blocks.length });
+      this.onBlocks();
+    } catch (err) {
+      this.blocksMsg.textContent = this.errorText(err);
+    } finally {
+      this.blocksSave.disabled = false;
+    }
+  }
+}
