@@ -42,6 +42,8 @@ type Document struct {
 	Body      string `json:"body"`
 	Role      string `json:"role,omitempty"`
 	Recipient string `json:"recipient,omitempty"`
+	// Attachments are the files the message references (PROTOCOL.md §10).
+	Attachments []Attachment `json:"attachments,omitempty"`
 }
 
 const (
@@ -102,7 +104,7 @@ func checkFields(d *Document) string {
 			return "malformed recipient"
 		}
 	}
-	return ""
+	return checkAttachments(d.Attachments)
 }
 
 // sentPattern is RFC 3339's date-time (§5.6) with the choices every reader
@@ -307,7 +309,9 @@ func reject(reason string) error { return &RejectError{Reason: reason} }
 // at most maxDepth deep; v is 1, type "message", mailbox and from as
 // expected, mk the mailbox's (taken as is when want.MK is nil), lang a
 // language tag, role empty or known, sent as validSent says, id the b64url
-// of 16 bytes, and a recipient, if any, a hybrid recipient. Fields match by
+// of 16 bytes, a recipient, if any, a hybrid recipient, and attachments,
+// if any, a list of at most 5 references (PROTOCOL.md §10:
+// document_attachments.go). Fields match by
 // their exact names. Unknown fields are
 // ignored. Fields that do not belong to the sender are dropped: name from
 // enquirer documents, role and recipient from counsellor documents.
@@ -462,6 +466,13 @@ func decodeDocument(obj []byte) (*Document, string) {
 		if err := json.Unmarshal(raw, f.dst); err != nil {
 			return nil, f.name + " is not a string"
 		}
+	}
+	if raw, ok := m["attachments"]; ok {
+		as, reason := decodeAttachments(raw)
+		if reason != "" {
+			return nil, reason
+		}
+		d.Attachments = as
 	}
 	return d, ""
 }

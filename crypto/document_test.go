@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"errors"
 	mathrand "math/rand/v2"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -51,7 +52,7 @@ func TestDocumentBuckets(t *testing.T) {
 			if err != nil {
 				t.Fatalf("%d: %v", s.json, err)
 			}
-			if *doc != *d {
+			if !reflect.DeepEqual(*doc, *d) {
 				t.Errorf("%d: document changed", s.json)
 			}
 		}

@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"os"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -227,7 +228,7 @@ func TestMessageVector(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if *d != v.Expected {
+			if !reflect.DeepEqual(*d, v.Expected) {
 				t.Errorf("document\n%+v\nwant\n%+v", *d, v.Expected)
 			}
 			if d.Recipient != kv.Recipient {
@@ -248,7 +249,7 @@ func TestMessageVector(t *testing.T) {
 		t.Errorf("ReadThread as counsellor: %+v, mk %x", entries, gotMK)
 	}
 	entries, _ = ReadThread(v.MailboxID, mk, msgs, enquirer)
-	if len(entries) != 1 || entries[0].Err != nil || *entries[0].Doc != v.Expected {
+	if len(entries) != 1 || entries[0].Err != nil || !reflect.DeepEqual(*entries[0].Doc, v.Expected) {
 		t.Errorf("ReadThread as enquirer: %+v", entries)
 	}
 }

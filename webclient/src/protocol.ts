@@ -274,7 +274,21 @@ export interface Document {
   body: string;
   role?: string;
   recipient?: string;
+  attachments?: Attachment[];
 }
+
+/** Attachment references an attachment ciphertext the server holds (§10). */
+export interface Attachment {
+  id: string;
+  name: string;
+  type: string;
+  size: number;
+  sha256: string;
+}
+
+export const MAX_ATTACHMENTS = 5;
+/** MAX_ATTACHMENT_FILE is the largest file an attachment carries. */
+export const MAX_ATTACHMENT_FILE = 8 << 20;
 
 export class TooLongError extends Error {
   constructor() {
@@ -298,6 +312,9 @@ function marshal(d: Document): string {
   o["body"] = d.body;
   if (d.role) o["role"] = d.role;
   if (d.recipient) o["recipient"] = d.recipient;
+  if (d.attachments?.length) {
+    o["attachments"] = d.attachments.map((a) => ({ id: a.id, name: a.name, type: a.type, size: a.size, sha256: a.sha256 }));
+  }
   return JSON.stringify(o);
 }
 
@@ -411,7 +428,81 @@ function checkFields(d: Document): string {
   if (!validSent(d.sent)) return "sent is not RFC 3339";
   if (!decodeMK(d.mk)) return "malformed mk";
   if (d.recipient && !validRecipient(d.recipient)) return "malformed recipient";
+  return checkAttachments(d.attachments ?? []);
+}
+
+const MEDIA_TYPE = /^[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]{0,63}\/[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]{0,63}$/;
+const SIZE_LITERAL = /^(?:0|[1-9][0-9]{0,18})$/;
+
+/** validAttachmentName: 1–128 characters (code points), no control
+ * character, as validAttachmentName in Go's crypto/document_attachments.go. */
+function validAttachmentName(s: string): boolean {
+  const cps = [...s];
+  if (cps.length < 1 || cps.length > 128) return false;
+  return cps.every((c) => {
+    const n = c.codePointAt(0)!;
+    return n >= 0x20 && !(n >= 0x7f && n <= 0x9f);
+  });
+}
+
+/** checkAttachments: the reader rules of the attachments field (§10). */
+function checkAttachments(as: Attachment[]): string {
+  if (as.length > MAX_ATTACHMENTS) return "more than 5 attachments";
+  const seen = new Set<string>();
+  for (const a of as) {
+    if (!validDocumentId(a.id)) return "malformed attachment id";
+    if (!validAttachmentName(a.name)) return "malformed attachment name";
+    if (a.type.length > 129 || !MEDIA_TYPE.test(a.type)) return "malformed attachment type";
+    if (!Number.isInteger(a.size) || a.size < 0 || a.size > MAX_ATTACHMENT_FILE) return "malformed attachment size";
+    if (!decodeMK(a.sha256)) return "malformed attachment sha256";
+    if (seen.has(a.id)) return "repeated attachment id";
+    seen.add(a.id);
+  }
   return "";
+}
+
+/** spans returns where each element of the JSON array b[start, end) is;
+ * the Scanner has already proved its grammar. */
+function arraySpans(b: Uint8Array, start: number): Array<[number, number]> {
+  const sc = new Scanner(b);
+  sc.pos = start + 1;
+  const out: Array<[number, number]> = [];
+  sc.ws();
+  if (b[sc.pos] === 0x5d) return out;
+  for (;;) {
+    sc.ws();
+    const s = sc.pos;
+    sc.value(2);
+    out.push([s, sc.pos]);
+    sc.ws();
+    if (b[sc.pos++] === 0x5d) return out;
+  }
+}
+
+/** decodeAttachments reads the attachments field by exact names, as Go's
+ * decodeAttachments; unknown fields of an entry are ignored. */
+function decodeAttachments(b: Uint8Array, span: [number, number]): Attachment[] {
+  const text = (s: [number, number]): string => new TextDecoder().decode(b.subarray(s[0], s[1]));
+  if (b[span[0]] !== 0x5b) throw new RejectError("attachments is not a list");
+  const items = arraySpans(b, span[0]);
+  if (items.length > MAX_ATTACHMENTS) throw new RejectError("more than 5 attachments");
+  return items.map((item) => {
+    if (b[item[0]] !== 0x7b) throw new RejectError("attachment is not an object");
+    const sc = new Scanner(b);
+    sc.pos = item[0];
+    sc.value(1);
+    const a: Attachment = { id: "", name: "", type: "", size: 0, sha256: "" };
+    for (const f of ["id", "name", "type", "sha256"] as const) {
+      const s = sc.top.get(f);
+      if (!s || b[s[0]] !== 0x22) throw new RejectError("malformed attachment " + f);
+      a[f] = (JSON.parse(text(s)) as string).toWellFormed();
+    }
+    const s = sc.top.get("size");
+    const raw = s ? text(s) : "";
+    if (!SIZE_LITERAL.test(raw) || Number(raw) > MAX_ATTACHMENT_FILE) throw new RejectError("malformed attachment size");
+    a.size = Number(raw);
+    return a;
+  });
 }
 
 /** MAX_DEPTH is how deeply objects and arrays may nest, the outer object
@@ -598,6 +689,8 @@ export function checkDocument(pt: Uint8Array, want: Expect): Document {
     if (!r.startsWith('"')) throw new RejectError(f + " is not a string");
     (d as unknown as Record<string, string>)[f] = (JSON.parse(r) as string).toWellFormed();
   }
+  const att = sc.top.get("attachments");
+  if (att) d.attachments = decodeAttachments(pt, att);
   const reason = checkFields(d);
   if (reason) throw new RejectError(reason);
   if (d.mailbox !== want.mailbox) throw new RejectError("wrong mailbox");

@@ -14,7 +14,7 @@ export interface CorpusCase {
   expect?: Record<string, string | null>;
   verdict: "accept" | "reject";
   reason?: string;
-  doc?: Record<string, string | number>;
+  doc?: Record<string, unknown>;
 }
 
 export interface Corpus {
@@ -72,15 +72,16 @@ export function expect(c: Corpus, k: CorpusCase): p.Expect {
 }
 
 /** fields is a read document as the corpus states it; dropped fields are "". */
-export function fields(d: p.Document): Record<string, string | number> {
+export function fields(d: p.Document): Record<string, unknown> {
   return {
     v: d.v, type: d.type, mailbox: d.mailbox, id: d.id, mk: d.mk, from: d.from, name: d.name ?? "",
     sent: d.sent, lang: d.lang, body: d.body, role: d.role ?? "", recipient: d.recipient ?? "",
+    attachments: (d.attachments ?? []).map((a) => ({ ...a })),
   };
 }
 
 /** verdict is "accept" or the reason of the reject, as Go's verdict. */
-export function verdict(pt: Uint8Array, want: p.Expect): { verdict: string; doc?: Record<string, string | number> } {
+export function verdict(pt: Uint8Array, want: p.Expect): { verdict: string; doc?: Record<string, unknown> } {
   try {
     const d = p.checkDocument(pt, want);
     return { verdict: "accept", doc: fields(d) };
