@@ -6,48 +6,45 @@
 // here; attachui.ts draws it.
 
 import { Decrypter, Encrypter } from "age-encryption";
-import { b64, equalBytes, sha256, unb64 } from "./protocol";
+import { b64, equalBytes, MAX_ATTACHMENT_FILE, MAX_ATTACHMENTS, sha256, unb64, type Attachment } from "./protocol";
+
+export { MAX_ATTACHMENT_FILE, MAX_ATTACHMENTS, type Attachment };
 
 const KiB = 1024;
 const MiB = 1024 * KiB;
 
-/** ATTACHMENT_BUCKETS are the plaintext sizes of an attachment (§10). */
+/** ATTACHMENT_BUCKETS are the plaintext sizes of an attachment (§10), as
+ * AttachmentBuckets in Go's crypto/attachment.go. */
 export const ATTACHMENT_BUCKETS = [64 * KiB, 256 * KiB, 1 * MiB, 4 * MiB, 8 * MiB] as const;
-/** MAX_ATTACHMENT is the largest file that fits a bucket. */
-export const MAX_ATTACHMENT = 8 * MiB;
-/** MAX_ATTACHMENTS is how many files one message document may carry. */
-export const MAX_ATTACHMENTS = 5;
-/** MAX_ATTACHMENT_CIPHERTEXT bounds a download: the largest bucket and
- * room for the age header and the chunks' tags (the server's body limit). */
-export const MAX_ATTACHMENT_CIPHERTEXT = 8 * MiB + 64 * KiB;
 /** MAX_NAME is the longest file name a document carries, in characters. */
 export const MAX_NAME = 128;
 
 const CHUNK = 64 * KiB;
-
-/** AttachmentRef is what a message document says about one attachment. */
-export interface AttachmentRef {
-  id: string;
-  name: string;
-  type: string;
-  size: number;
-  sha256: string; // standard base64 of the file's SHA-256
-}
+const AGE_INTRO = "age-encryption.org/v1\n";
+const HYBRID_STANZA = "-> mlkem768x25519 ";
+// One hybrid stanza: its opening line with the 1120-byte encapsulation in
+// base64 (1494 characters), its body of a 32-byte key in base64 (43).
+const STANZA_LEN = HYBRID_STANZA.length + 1494 + 1 + 43 + 1;
+/** HEADER_LEN is the age header of two hybrid stanzas and the MAC line. */
+export const HEADER_LEN = AGE_INTRO.length + 2 * STANZA_LEN + 4 + 43 + 1;
 
 /** attachmentBucket is the smallest bucket that holds n bytes, or 0. */
 export function attachmentBucket(n: number): number {
   return ATTACHMENT_BUCKETS.find((b) => b >= n) ?? 0;
 }
 
-/** ciphertextSize is the length of the sealed attachment of a plaintext of
- * p bytes after an age header of header bytes: the nonce, the payload and
- * one 16-byte tag per 64 KiB chunk (§10). */
-export const ciphertextSize = (header: number, p: number): number => header + 16 + p + 16 * Math.ceil(p / CHUNK);
+/** ciphertextSize is the exact length of an attachment whose plaintext is
+ * p bytes: header + 16 + P + 16 × ceil(P / 65536) (§10). */
+export const ciphertextSize = (p: number): number => HEADER_LEN + 16 + p + 16 * Math.ceil(p / CHUNK);
+
+/** MAX_ATTACHMENT_CIPHERTEXT bounds a download: an attachment of the
+ * largest bucket. */
+export const MAX_ATTACHMENT_CIPHERTEXT = ciphertextSize(MAX_ATTACHMENT_FILE);
 
 /** padAttachment copies file into a zeroed buffer of its bucket. */
 export function padAttachment(file: Uint8Array): Uint8Array<ArrayBuffer> {
   const size = attachmentBucket(file.length);
-  if (size === 0 || file.length === 0) throw new RangeError("attachment: no bucket for " + file.length + " bytes");
+  if (size === 0) throw new RangeError("attachment: no bucket for " + file.length + " bytes");
   const out = new Uint8Array(size);
   out.set(file);
   return out;
@@ -57,7 +54,7 @@ export function padAttachment(file: Uint8Array): Uint8Array<ArrayBuffer> {
  * document once the server has named it. */
 export interface Sealed {
   ciphertext: Uint8Array<ArrayBuffer>;
-  ref: Omit<AttachmentRef, "id">;
+  ref: Omit<Attachment, "id">;
 }
 
 /** sealAttachment pads file and encrypts it to the team and the enquirer. */
@@ -74,26 +71,29 @@ export async function sealAttachment(
   } finally {
     pt.fill(0);
   }
-  // The server refuses any other length (§10); a wrong one here is ours.
-  const header = headerLength(ct);
-  if (header < 0 || ct.length !== ciphertextSize(header, pt.length)) throw new Error("attachment: sealed length is not the policy's");
+  // The server refuses anything else (§10); a wrong one here is ours.
+  if (!policyShape(ct)) throw new Error("attachment: sealed ciphertext is not the policy's");
   return {
     ciphertext: ct as Uint8Array<ArrayBuffer>,
     ref: { name: safeName(name), type: safeType(type), size: file.length, sha256: b64(await sha256(file)) },
   };
 }
 
-/** headerLength finds the end of the age header ("\n--- " and a 43-byte
- * MAC line), or -1. */
-function headerLength(ct: Uint8Array): number {
-  const limit = Math.min(ct.length, 16 * KiB);
-  for (let i = 0; i + 5 < limit; i++) {
-    if (ct[i] === 0x0a && ct[i + 1] === 0x2d && ct[i + 2] === 0x2d && ct[i + 3] === 0x2d && ct[i + 4] === 0x20) {
-      const end = i + 5 + 43;
-      return ct[end] === 0x0a ? end + 1 : -1;
-    }
-  }
-  return -1;
+function startsWith(b: Uint8Array, at: number, s: string): boolean {
+  for (let i = 0; i < s.length; i++) if (b[at + i] !== s.charCodeAt(i)) return false;
+  return true;
+}
+
+/** policyShape: binary age with exactly two hybrid stanzas and a plaintext
+ * of one attachment bucket, told by the length, which the policy fixes
+ * (§10). The stanzas' contents are age's to check when it decrypts. */
+export function policyShape(ct: Uint8Array): boolean {
+  if (!ATTACHMENT_BUCKETS.some((p) => ct.length === ciphertextSize(p))) return false;
+  return startsWith(ct, 0, AGE_INTRO) &&
+    startsWith(ct, AGE_INTRO.length, HYBRID_STANZA) &&
+    startsWith(ct, AGE_INTRO.length + STANZA_LEN, HYBRID_STANZA) &&
+    startsWith(ct, AGE_INTRO.length + 2 * STANZA_LEN, "--- ") &&
+    ct[HEADER_LEN - 1] === 0x0a;
 }
 
 /** AttachmentCheckError: the file is not the one the document describes
@@ -106,31 +106,42 @@ export class AttachmentCheckError extends Error {
 }
 
 /**
- * openAttachment decrypts ct with identity and checks it against ref
- * (§10): the plaintext is one attachment bucket, ref.size fits it, and its
- * first ref.size bytes hash to ref.sha256. It returns a copy of exactly
- * those bytes and zeroes the plaintext.
+ * openAttachment decrypts ct with identity and checks it against ref, by
+ * the reader rules of §10 as OpenAttachment in Go's crypto/attachment.go:
+ * long enough for the bucket of ref.size (else "truncated"), the policy's
+ * shape and age's authentication (else "tampered"), ref.size within the
+ * plaintext and its first ref.size bytes hashing to ref.sha256 (else
+ * "mismatch"), zeros after them ("tampered"). It returns a copy of the
+ * file and zeroes the plaintext.
  */
-export async function openAttachment(ct: Uint8Array, identity: string, ref: AttachmentRef): Promise<Uint8Array<ArrayBuffer>> {
+export async function openAttachment(ct: Uint8Array, identity: string, ref: Attachment): Promise<Uint8Array<ArrayBuffer>> {
   const want = unb64(ref.sha256);
-  if (!want || want.length !== 32) throw new AttachmentCheckError("malformed sha256");
-  if (!Number.isSafeInteger(ref.size) || ref.size < 1 || ref.size > MAX_ATTACHMENT) throw new AttachmentCheckError("size out of range");
-  if (ct.length > MAX_ATTACHMENT_CIPHERTEXT) throw new AttachmentCheckError("too long");
+  const bucket = attachmentBucket(ref.size);
+  if (!want || want.length !== 32 || !Number.isSafeInteger(ref.size) || ref.size < 0 || bucket === 0) {
+    throw new AttachmentCheckError("mismatch");
+  }
+  if (ct.length < ciphertextSize(bucket)) throw new AttachmentCheckError("truncated");
+  if (!policyShape(ct)) throw new AttachmentCheckError("tampered");
   let pt: Uint8Array;
   try {
     const d = new Decrypter();
     d.addIdentity(identity);
     pt = await d.decrypt(ct);
   } catch {
-    throw new AttachmentCheckError("cannot be decrypted");
+    throw new AttachmentCheckError("tampered");
   }
   try {
-    if (!(ATTACHMENT_BUCKETS as readonly number[]).includes(pt.length)) throw new AttachmentCheckError("not a bucket size");
-    if (ref.size > pt.length) throw new AttachmentCheckError("size larger than the bucket");
+    if (ref.size > pt.length) throw new AttachmentCheckError("mismatch");
     const file = pt.slice(0, ref.size);
     if (!equalBytes(await sha256(file), want)) {
       file.fill(0);
-      throw new AttachmentCheckError("sha256 differs");
+      throw new AttachmentCheckError("mismatch");
+    }
+    for (let i = ref.size; i < pt.length; i++) {
+      if (pt[i] !== 0) {
+        file.fill(0);
+        throw new AttachmentCheckError("tampered");
+      }
     }
     return file;
   } finally {

@@ -29,6 +29,8 @@ interface Picked {
   cleaned: boolean;
 }
 
+const present = (...xs: Array<Node | null>): Node[] => xs.filter((x): x is Node => x !== null);
+
 /** formatSize shows n bytes in kB or MB in the reader's language. */
 export function formatSize(n: number, lang: Lang): string {
   const mb = n >= 1024 * 1024;
@@ -88,6 +90,13 @@ export class Picker {
     this.draw();
   }
 
+  /** moveTo hands every picked file to other (which draws them). */
+  moveTo(other: Picker): void {
+    other.items.push(...this.items.splice(0, a.MAX_ATTACHMENTS - other.items.length));
+    this.clear();
+    other.draw();
+  }
+
   /** element draws the picker; it replaces the one drawn before. */
   element(): HTMLElement {
     this.root = h("fieldset", { class: "attach", id: this.id });
@@ -120,7 +129,7 @@ export class Picker {
             : t("attach.notCleaned", { size: formatSize(it.bytes.length, lang) })),
           h("button", { type: "button", class: "link", "aria-label": t("attach.removeLabel", { name: it.name }), click: () => this.remove(i) }, t("attach.remove")))));
     const warn = this.warn;
-    root.replaceChildren(
+    root.replaceChildren(...present(
       h("legend", {}, t("attach.legend")),
       h("p", { class: "hint", id: this.id + "-hint" }, t("attach.hint")),
       list,
@@ -135,7 +144,7 @@ export class Picker {
       warn ? null : h("div", { class: "actions attach-actions" },
         h("button", { type: "button", class: "secondary", id: this.id + "-b-camera", disabled: full, click: () => camera.click() }, t("attach.photo")),
         h("button", { type: "button", class: "secondary", id: this.id + "-b-file", disabled: full, click: () => files.click() }, t("attach.file"))),
-      camera, files);
+      camera, files));
     if (warn) root.querySelector<HTMLElement>(".attach-warn-h")?.focus();
   }
 
@@ -169,7 +178,7 @@ export class Picker {
       this.working++;
       this.draw();
       try {
-        const c = await cleanImage(f, a.MAX_ATTACHMENT);
+        const c = await cleanImage(f, a.MAX_ATTACHMENT_FILE);
         this.photos++;
         // A camera's file name holds the date and time it was taken.
         const ext = c.type === "image/png" ? "png" : "jpg";
@@ -191,7 +200,7 @@ export class Picker {
   /** ask shows the warning for a file that cannot be cleaned and adds it
    * only if the person says so; the default button is not to send it. */
   private async ask(f: File, photo: boolean): Promise<void> {
-    if (f.size > a.MAX_ATTACHMENT) {
+    if (f.size > a.MAX_ATTACHMENT_FILE) {
       this.note = { key: "attach.tooLarge", vars: { name: a.safeName(f.name) } };
       return this.draw();
     }
@@ -219,8 +228,8 @@ export class Picker {
    * for the message document, in the order picked. A failure throws and
    * keeps the files, so the person can try again.
    */
-  async upload(token: string, team: string, own: string, progress: (key: Key, vars: Record<string, string | number>) => void): Promise<a.AttachmentRef[]> {
-    const refs: a.AttachmentRef[] = [];
+  async upload(token: string, team: string, own: string, progress: (key: Key, vars: Record<string, string | number>) => void): Promise<a.Attachment[]> {
+    const refs: a.Attachment[] = [];
     const n = this.items.length;
     for (const [i, it] of this.items.entries()) {
       progress("attach.sealing", { n: i + 1, total: n });
@@ -250,7 +259,7 @@ export function forgetFiles(): void {
  * save each one. A file that fails the check is never offered: a warning
  * takes its place.
  */
-export function fileList(ctx: Ctx, refs: readonly a.AttachmentRef[], session: { token: string; identity: string }): HTMLElement {
+export function fileList(ctx: Ctx, refs: readonly a.Attachment[], session: { token: string; identity: string }): HTMLElement {
   return h("ul", { class: "files" }, ...refs.map((ref, i) => {
     const li = h("li", { class: "file", "data-attachment": ref.id });
     drawFile(ctx, li, ref, i, session);
@@ -258,7 +267,7 @@ export function fileList(ctx: Ctx, refs: readonly a.AttachmentRef[], session: { 
   }));
 }
 
-function drawFile(ctx: Ctx, li: HTMLElement, ref: a.AttachmentRef, i: number, session: { token: string; identity: string }): void {
+function drawFile(ctx: Ctx, li: HTMLElement, ref: a.Attachment, i: number, session: { token: string; identity: string }): void {
   const { t } = ctx;
   const name = a.neutralName(ref.type, i + 1);
   const st = states.get(ref.id);
@@ -291,10 +300,10 @@ function drawFile(ctx: Ctx, li: HTMLElement, ref: a.AttachmentRef, i: number, se
     saveFile(file, name);
     set("attach.saved", { name });
   };
-  li.replaceChildren(
+  li.replaceChildren(...present(
     h("button", { type: "button", class: "secondary file-save", click: () => void load() },
       t("attach.save", { name, size: formatSize(ref.size, ctx.lang()) })),
-    st ? h("p", { class: "hint file-state", role: "status" }, t(st.key, st.vars)) : null);
+    st ? h("p", { class: "hint file-state", role: "status" }, t(st.key, st.vars)) : null));
 }
 
 /**

@@ -9,6 +9,7 @@
 // server, so a reload, Back or a discarded tab loses a draft, never a
 // conversation the team would answer into the void.
 import * as api from "./api";
+import { fileList, forgetFiles, Picker } from "./attachui";
 import { h, type Attrs } from "./dom";
 import { defaultLang, isLang, isRTL, LANGUAGES, loaded, loadLang, translate, type Key, type Lang } from "./i18n";
 import * as p from "./protocol";
@@ -45,7 +46,7 @@ const state: {
   session: Session | null;
   pending: Pending | null;
   draft: { body: string; role: string }; // the write view's text, kept across views
-  status: { key: Key; busy: boolean } | null; // re-drawn on a language switch
+  status: { key: Key; busy: boolean; vars?: Record<string, string | number> } | null; // re-drawn on a language switch
   team: api.Team | null;
   leaving: boolean;
 } = {
@@ -65,18 +66,24 @@ const t = (key: Key, vars?: Record<string, string | number>): string => translat
 
 /** status shows a line in the current view's status slot; it leaves with
  * the view, and a language switch draws it again in the new language. */
-function status(key: Key | "", busy = false): void {
-  state.status = key ? { key, busy } : null;
+function status(key: Key | "", busy = false, vars?: Record<string, string | number>): void {
+  state.status = key ? { key, busy, vars } : null;
   drawStatus();
 }
 
 function drawStatus(): void {
   const s = document.getElementById("status");
   if (!s) return;
-  s.textContent = state.status ? t(state.status.key) : "";
+  s.textContent = state.status ? t(state.status.key, state.status.vars) : "";
   s.classList.toggle("busy", state.status?.busy ?? false);
   s.hidden = !state.status;
 }
+
+// The files of the first message and of the reply being written; both
+// live in memory only (attachui.ts).
+const files = { ctx: { t, lang: () => state.lang } } as const;
+const firstFiles = new Picker(files.ctx, "attach-first");
+const replyFiles = new Picker(files.ctx, "attach-reply");
 
 const statusSlot = (): HTMLElement => h("p", { id: "status", class: "status", role: "status", "aria-live": "polite", hidden: true });
 
@@ -121,6 +128,7 @@ function exitNow(): void {
   state.leaving = true;
   endSession();
   dropPending();
+  firstFiles.clear();
   document.body.replaceChildren();
   document.title = "";
   location.replace(url);
@@ -436,6 +444,8 @@ const views: Record<View, () => HTMLElement> = {
       roles,
       field("body", t("write.bodyLabel"), body, t("write.bodyHint")),
       left,
+      firstFiles.element(),
+      h("p", { class: "hint", id: "attach-first-after" }, t("attach.afterFirst")),
       formErrorSlot(),
       h("div", { class: "actions" },
         h("button", { type: "submit", class: "primary", id: "b-write-send" }, t("write.send")),
@@ -490,6 +500,7 @@ const views: Record<View, () => HTMLElement> = {
     const reply = h("textarea", { rows: "5", autocomplete: "off", spellcheck: "false" }) as HTMLTextAreaElement;
     const form = h("form", { novalidate: true, autocomplete: "off" },
       field("reply", t("thread.replyLabel"), reply),
+      replyFiles.element(),
       formErrorSlot(),
       h("div", { class: "actions" }, h("button", { type: "submit", class: "primary", id: "b-thread-send" }, t("thread.send"))),
       statusSlot());
@@ -546,7 +557,10 @@ function entryItem(e: p.ThreadEntry): HTMLElement {
   const who = mine ? t("thread.you") : e.doc.name ? t("thread.teamNamed", { name: e.doc.name }) : t("thread.team");
   return h("li", { class: "message " + (mine ? "mine" : "theirs"), "data-seq": String(e.seq) },
     h("p", { class: "meta" }, h("span", { class: "who" }, who), " · ", h("time", { datetime: e.doc.sent }, formatDateTime(e.doc.sent))),
-    h("p", { class: "body", lang: e.doc.lang }, e.doc.body));
+    h("p", { class: "body", lang: e.doc.lang }, e.doc.body),
+    e.doc.attachments?.length && state.session
+      ? fileList(files.ctx, e.doc.attachments, { token: state.session.token, identity: state.session.keys.identity })
+      : null);
 }
 
 /** fillThread draws each message on its own: one that cannot be drawn
@@ -611,8 +625,10 @@ async function prepareFirst(form: HTMLElement, body: string, role: string): Prom
     $("body").focus();
     return;
   }
+  if (firstFiles.deciding) return formError(form, t("attach.decide"));
   await busy(form, async () => {
     try {
+      await firstFiles.idle();
       status("progress.keys", true);
       // A browser that cannot encrypt, or a team that takes no messages,
       // says so now, not after the person has written a code down.
@@ -708,12 +724,15 @@ async function checkAndCreate(form: HTMLElement, typedCode: string, typedPass: s
       if (!created) return; // a new code is on screen
       state.pending = null;
       state.draft = { body: "", role: "none" };
-      state.session = newSession(pending.keys, created.expires);
-      state.session.pin = created.pin;
-      await fetchNew(state.session);
+      const session = newSession(pending.keys, created.expires);
+      session.pin = created.pin;
+      state.session = session;
+      await fetchNew(session);
       go("thread");
       status("thread.arrived");
       startLive();
+      // After this form's busy ends: the thread's form is busy instead.
+      if (firstFiles.count > 0) setTimeout(() => void sendFirstFiles(session), 0);
     } catch (err) {
       status("");
       formError(form, errorText(err) + " " + t("check.retry"));
@@ -785,6 +804,8 @@ function endSession(): void {
     forgetKeys(s.keys);
     s.entries = [];
   }
+  replyFiles.clear();
+  forgetFiles();
   worker?.terminate();
   worker = null;
 }
@@ -931,19 +952,22 @@ async function sendReply(form: HTMLElement, reply: HTMLTextAreaElement): Promise
   setError("reply", "");
   formError(form, "");
   const body = reply.value;
-  if (body.trim() === "") {
+  if (body.trim() === "" && replyFiles.count === 0) {
     setError("reply", t("write.empty"));
     reply.focus();
     return;
   }
-  const doc = newDoc(s.keys, body);
-  if (p.documentSize(doc) === 0) {
+  if (replyFiles.deciding) return formError(form, t("attach.decide"));
+  // Room in the document for the references of the most files.
+  const probe = { ...newDoc(s.keys, body), attachments: Array.from({ length: p.MAX_ATTACHMENTS }, () => PROBE_ATTACHMENT) };
+  if (p.documentSize(probe) === 0) {
     setError("reply", t("write.tooLong"));
     reply.focus();
     return;
   }
   await busy(form, async () => {
     try {
+      await replyFiles.idle();
       status("progress.send", true);
       let team = await getTeam();
       try {
@@ -955,10 +979,12 @@ async function sendReply(form: HTMLElement, reply: HTMLTextAreaElement): Promise
         team = await getTeam(true);
         s.pin = checkPin(s.pin, team);
       }
+      const refs = await uploadFiles(s, replyFiles, team.recipient);
+      const doc: p.Document = { ...newDoc(s.keys, body), ...(refs.length ? { attachments: refs } : {}) };
       for (let attempt = 0; ; attempt++) {
         const ct = await p.sealDocument(doc, team.recipient, s.keys.recipient);
         try {
-          await api.postMessage(s.token, team.epoch, ct);
+          await api.postMessage(s.token, team.epoch, ct, refs.map((r) => r.id));
           break;
         } catch (err) {
           if (attempt === 0 && err instanceof api.ApiError && err.code === "stale_epoch") {
@@ -971,6 +997,7 @@ async function sendReply(form: HTMLElement, reply: HTMLTextAreaElement): Promise
         }
       }
       reply.value = "";
+      replyFiles.clear();
       showFingerprint();
       await fetchNew(s);
       status("thread.sent");
@@ -978,9 +1005,59 @@ async function sendReply(form: HTMLElement, reply: HTMLTextAreaElement): Promise
     } catch (err) {
       status("");
       if (err instanceof api.ApiError && err.code === "unauthorized") return sessionGone();
-      formError(form, errorText(err));
+      formError(form, fileErrorText(err));
     }
   });
+}
+
+// ---- attachments --------------------------------------------------------------------
+
+// A reference of the longest name a picked file gets (safeName).
+const PROBE_ATTACHMENT: p.Attachment = { id: "A".repeat(22), name: "x".repeat(128), type: "application/" + "x".repeat(64), size: 8 << 20, sha256: "A".repeat(43) + "=" };
+
+/** uploadFiles seals the picked files to team and the enquirer and uploads
+ * them, with progress in the status line. */
+function uploadFiles(s: Session, picker: Picker, team: string): Promise<p.Attachment[]> {
+  if (picker.count === 0) return Promise.resolve([]);
+  return picker.upload(s.token, team, s.keys.recipient, (key, vars) => status(key, true, vars));
+}
+
+/** fileErrorText is errorText with the answers an upload can get. */
+function fileErrorText(err: unknown): string {
+  if (err instanceof api.ApiError && ["too_large", "mailbox_full", "ciphertext_policy", "attachment_limit"].includes(err.code)) return t("attach.refused");
+  return errorText(err);
+}
+
+/**
+ * sendFirstFiles sends the first message's files right after it: uploads
+ * need the mailbox, which exists only now. They go as a message of their
+ * own, without text. If that fails, the files move to the reply form to be
+ * tried again; the first message has arrived either way.
+ */
+async function sendFirstFiles(s: Session): Promise<void> {
+  const form = document.querySelector<HTMLElement>("#thread ~ form");
+  await busy(form, () => sendFirstFilesNow(s, form));
+}
+
+async function sendFirstFilesNow(s: Session, form: HTMLElement | null): Promise<void> {
+  if (state.session !== s) return;
+  try {
+    status("progress.send", true);
+    const team = await getTeam();
+    s.pin = checkPin(s.pin, team);
+    const refs = await uploadFiles(s, firstFiles, team.recipient);
+    const ct = await p.sealDocument({ ...newDoc(s.keys, ""), attachments: refs }, team.recipient, s.keys.recipient);
+    await api.postMessage(s.token, team.epoch, ct, refs.map((r) => r.id));
+    firstFiles.clear();
+    await fetchNew(s);
+    status("thread.sent");
+  } catch (err) {
+    if (err instanceof api.ApiError && err.code === "unauthorized") return sessionGone();
+    if (state.session !== s) return;
+    firstFiles.moveTo(replyFiles);
+    status("");
+    if (form) formError(form, t("attach.firstFailed") + " " + fileErrorText(err));
+  }
 }
 
 async function deleteConversation(): Promise<void> {
@@ -1039,7 +1116,7 @@ async function chooseLang(picker: HTMLSelectElement, v: string): Promise<void> {
  * person has checked their note, and nothing is lost by leaving. */
 function leaveGuard(e: BeforeUnloadEvent): void {
   if (state.leaving) return;
-  if (state.pending || (state.view === "write" && state.draft.body.trim() !== "")) {
+  if (state.pending || (state.view === "write" && (state.draft.body.trim() !== "" || firstFiles.count > 0))) {
     e.preventDefault();
     e.returnValue = ""; // older browsers need it set
   }
