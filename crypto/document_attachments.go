@@ -6,6 +6,8 @@ import (
 	"regexp"
 	"strconv"
 	"unicode/utf8"
+
+	"lotse/domain"
 )
 
 // Attachment is one entry of a message document's "attachments": the
@@ -45,6 +47,11 @@ func validAttachmentName(s string) bool {
 	return true
 }
 
+func validAttachmentID(s string) bool {
+	_, err := domain.ParseAttachmentID(s)
+	return err == nil
+}
+
 // checkAttachments applies the reader rules of the attachments field; it
 // returns a RejectError reason.
 func checkAttachments(as []Attachment) string {
@@ -54,7 +61,7 @@ func checkAttachments(as []Attachment) string {
 	seen := make(map[string]bool, len(as))
 	for _, a := range as {
 		switch {
-		case !validDocumentID(a.ID):
+		case !validAttachmentID(a.ID):
 			return "malformed attachment id"
 		case !validAttachmentName(a.Name):
 			return "malformed attachment name"

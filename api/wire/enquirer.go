@@ -85,6 +85,11 @@ type Mailbox struct {
 type NewMessage struct {
 	Epoch      int   `json:"epoch"`
 	Ciphertext Bytes `json:"ciphertext"`
+	// Attachments are the ids of this mailbox's uploads that the message
+	// references (PROTOCOL.md §10); the server records them as the
+	// message's, so they outlive the 30 minutes of an unreferenced upload.
+	// At most 5, each uploaded by the same side, none referenced before.
+	Attachments []string `json:"attachments,omitempty"`
 }
 
 // Posted is the answer to a new message: its seq.

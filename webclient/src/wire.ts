@@ -4,6 +4,15 @@
 // server and the Go client declare them. Byte fields travel as standard
 // base64 (Bytes); decode them with unb64 from ./protocol.
 
+/**
+ * UploadedAttachment is the answer to POST /api/v1/mailbox/attachments and
+ * POST /api/v1/cases/{id}/attachments: the id the server drew for it, which
+ * the message that references it names in NewMessage.Attachments.
+ */
+export interface UploadedAttachment {
+  id: string; // base64url of 16 random bytes, 22 characters
+}
+
 /** ChallengeRequest is the body of POST /api/v1/auth/challenge. */
 export interface ChallengeRequest {
   counsellor: string; // counsellor id
@@ -271,6 +280,13 @@ export interface Mailbox {
 export interface NewMessage {
   epoch: number;
   ciphertext: Bytes;
+  /**
+   * Attachments are the ids of this mailbox's uploads that the message
+   * references (PROTOCOL.md §10); the server records them as the
+   * message's, so they outlive the 30 minutes of an unreferenced upload.
+   * At most 5, each uploaded by the same side, none referenced before.
+   */
+  attachments?: string[];
 }
 
 /** Posted is the answer to a new message: its seq. */

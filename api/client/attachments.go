@@ -1,0 +1,96 @@
+package client
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+
+	"lotse/api/wire"
+	"lotse/crypto"
+	"lotse/domain"
+)
+
+// The attachment calls of PROTOCOL.md §10. Bodies travel as the raw age
+// ciphertext (application/octet-stream) both ways; the client never looks
+// inside: crypto.OpenAttachment does, with the reference from a document.
+
+// UploadMailboxAttachment uploads an enquirer's attachment ciphertext
+// (crypto.SealAttachment) and returns the id to name in the message that
+// references it (NewMessage.Attachments) within 30 minutes.
+func (c *Client) UploadMailboxAttachment(ctx context.Context, ciphertext []byte) (string, error) {
+	return c.uploadAttachment(ctx, "/api/v1/mailbox/attachments", "/mailbox/attachments", ciphertext)
+}
+
+// MailboxAttachment downloads one of the enquirer's mailbox's attachments.
+func (c *Client) MailboxAttachment(ctx context.Context, id string) ([]byte, error) {
+	return c.attachment(ctx, "/api/v1/mailbox/attachments/{id}", "/mailbox/attachments/"+url.PathEscape(id))
+}
+
+// UploadAttachment uploads a counsellor's attachment to case id and returns
+// its attachment id, for the reply that references it.
+func (c *Client) UploadAttachment(ctx context.Context, caseID string, ciphertext []byte) (string, error) {
+	return c.uploadAttachment(ctx, "/api/v1/cases/{id}/attachments", casePath(caseID)+"/attachments", ciphertext)
+}
+
+// Attachment downloads attachment id of case caseID.
+func (c *Client) Attachment(ctx context.Context, caseID, id string) ([]byte, error) {
+	return c.attachment(ctx, "/api/v1/cases/{id}/attachments/{attachment}", casePath(caseID)+"/attachments/"+url.PathEscape(id))
+}
+
+func (c *Client) uploadAttachment(ctx context.Context, route, path string, ciphertext []byte) (string, error) {
+	req, err := c.newRequest(ctx, http.MethodPost, path, nil, nil)
+	if err != nil {
+		return "", err
+	}
+	req.Body = io.NopCloser(bytes.NewReader(ciphertext))
+	req.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(ciphertext)), nil }
+	req.ContentLength = int64(len(ciphertext))
+	req.Header.Set("Content-Type", "application/octet-stream")
+	req.Header.Set("Accept", "application/json")
+	resp, err := c.http.Do(req)
+	if err != nil {
+		return "", fmt.Errorf("client: POST %s: %w", route, unwrapURLError(err))
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusCreated {
+		return "", readError(resp)
+	}
+	b, err := readLimited(resp.Body, maxErrorResponse)
+	if err != nil {
+		return "", fmt.Errorf("client: POST %s: read response: %w", route, err)
+	}
+	var out wire.UploadedAttachment
+	if err := json.Unmarshal(b, &out); err != nil {
+		return "", fmt.Errorf("client: POST %s: decode response: %v", route, err)
+	}
+	if _, err := domain.ParseAttachmentID(out.ID); err != nil {
+		return "", malformed("POST "+route, "attachment id")
+	}
+	return out.ID, nil
+}
+
+func (c *Client) attachment(ctx context.Context, route, path string) ([]byte, error) {
+	req, err := c.newRequest(ctx, http.MethodGet, path, nil, nil)
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("Accept", "application/octet-stream")
+	resp, err := c.http.Do(req)
+	if err != nil {
+		return nil, fmt.Errorf("client: GET %s: %w", route, unwrapURLError(err))
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return nil, readError(resp)
+	}
+	// No attachment is longer than the largest bucket's ciphertext.
+	b, err := readLimited(resp.Body, int64(crypto.MaxAttachmentCiphertext))
+	if err != nil {
+		return nil, fmt.Errorf("client: GET %s: read response: %w", route, err)
+	}
+	return b, nil
+}
