@@ -146,9 +146,9 @@ export async function events(token: string, signal: AbortSignal, onMessage: (seq
 /** Progress reports bytes done of total (0 while the total is unknown). */
 export type Progress = (done: number, total: number) => void;
 
-/** ATTACHMENT_ID is what this client accepts as a server's attachment id:
- * it goes into a URL path, so nothing else may pass. */
-const ATTACHMENT_ID = /^[A-Za-z0-9_-]{1,64}$/;
+/** ATTACHMENT_ID is an attachment id (domain.ParseAttachmentID: 16 bytes
+ * in unpadded base64url); it goes into a URL path, so nothing else may pass. */
+const ATTACHMENT_ID = /^[A-Za-z0-9_-]{21}[AQgw]$/;
 
 /**
  * uploadAttachment posts a sealed attachment and returns the server's id.
@@ -172,7 +172,7 @@ export function uploadAttachment(token: string, ciphertext: Uint8Array<ArrayBuff
       } catch {
         // A proxy's page; the status says enough.
       }
-      const body = data as { id?: unknown; error?: unknown } | null;
+      const body = data as Partial<Record<keyof wire.UploadedAttachment | keyof wire.ErrorBody, unknown>> | null;
       if (x.status === 201 && typeof body?.id === "string" && ATTACHMENT_ID.test(body.id)) return resolve(body.id);
       if (x.status >= 200 && x.status < 300) return reject(new ApiError(500, "malformed_response"));
       const code = typeof body?.error === "string" ? body.error : "http_" + x.status;
