@@ -111,7 +111,11 @@ const hdrRefused = "X-Lotse-Refused-Length"
 // refuseLength is fasthttp's HeaderReceived hook.
 func refuseLength(h *fasthttp.RequestHeader) fasthttp.RequestConfig {
 	h.Del(hdrRefused)
-	if h.ContentLength() > maxKeyringBody {
+	limit := maxKeyringBody
+	if isAttachmentUpload(h.Method(), h.RequestURI()) {
+		limit = maxAttachmentBody
+	}
+	if h.ContentLength() > limit {
 		h.SetContentLength(0)
 		h.Set(hdrRefused, "1")
 	}
@@ -122,6 +126,9 @@ func refuseLength(h *fasthttp.RequestHeader) fasthttp.RequestConfig {
 func bodyLimit(ctx *fasthttp.RequestCtx) int {
 	if string(ctx.Path()) == "/api/v1/keyring" && ctx.IsPut() {
 		return maxKeyringBody
+	}
+	if isAttachmentUpload(ctx.Method(), ctx.Path()) {
+		return maxAttachmentBody
 	}
 	return maxBody
 }
@@ -174,7 +181,15 @@ func (s *Server) readBody(ctx *fasthttp.RequestCtx) (taken int64, err *apiError)
 	var buf []byte
 	for {
 		if len(buf) == cap(buf) {
-			step := min(bodyChunk, limit+1-len(buf))
+			grow := bodyChunk
+			if limit > maxKeyringBody {
+				// An attachment of up to 8 MiB grows by doubling, so
+				// that it is copied about once in all, not once per
+				// 16 KiB; the budget still follows what arrived, within
+				// a factor of two.
+				grow = max(bodyChunk, cap(buf))
+			}
+			step := min(grow, limit+1-len(buf))
 			if cl := req.Header.ContentLength(); cl >= 0 {
 				// Never more than the announced rest: one read of a small
 				// body is one small allocation.

@@ -269,7 +269,7 @@ func (s *Server) getCase(c *fiber.Ctx) error {
 
 // POST /api/v1/cases/:id/messages
 func (s *Server) postCounsellorMessage(c *fiber.Ctx) error {
-	epoch, ct, release, err := parsePostMessage(c)
+	epoch, ct, attachments, release, err := parsePostMessage(c)
 	defer release()
 	if err != nil {
 		return err
@@ -288,7 +288,7 @@ func (s *Server) postCounsellorMessage(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	seq, err := s.store.AppendCounsellor(id, a.counsellor.ID, epoch, ct)
+	seq, err := s.store.AppendCounsellor(id, a.counsellor.ID, epoch, ct, attachments...)
 	if err != nil {
 		return storeError(err, errNotFound)
 	}

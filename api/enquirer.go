@@ -284,35 +284,39 @@ func (s *Server) getMailbox(c *fiber.Ctx) error {
 	})
 }
 
-// parsePostMessage reads a message submission. release must be called
-// (also after an error) once the ciphertext is no longer used: it may
-// return the buffer to a pool (postbody.go).
-func parsePostMessage(c *fiber.Ctx) (epoch int, ct []byte, release func(), err error) {
+// parsePostMessage reads a message submission and the attachments it
+// names (PROTOCOL.md §10; the fast path takes only messages without).
+// release must be called (also after an error) once the ciphertext is no
+// longer used: it may return the buffer to a pool (postbody.go).
+func parsePostMessage(c *fiber.Ctx) (epoch int, ct []byte, attachments []string, release func(), err error) {
 	noop := func() {}
 	body, err := jsonBody(c, maxBody)
 	if err != nil {
-		return 0, nil, noop, err
+		return 0, nil, nil, noop, err
 	}
 	if epoch, ct, release, ok := fastPostMessage(body); ok {
-		return epoch, ct, release, nil
+		return epoch, ct, nil, release, nil
 	}
 	var req wire.NewMessage
 	if err := decodeJSON(body, &req); err != nil {
-		return 0, nil, noop, err
+		return 0, nil, nil, noop, err
 	}
 	if req.Epoch < 1 {
-		return 0, nil, noop, badRequest("epoch: want a positive integer")
+		return 0, nil, nil, noop, badRequest("epoch: want a positive integer")
 	}
 	ct = req.Ciphertext
 	if len(ct) == 0 {
-		return 0, nil, noop, badRequest("ciphertext: missing")
+		return 0, nil, nil, noop, badRequest("ciphertext: missing")
 	}
-	return req.Epoch, ct, noop, nil
+	if err := parseReferences(req.Attachments); err != nil {
+		return 0, nil, nil, noop, err
+	}
+	return req.Epoch, ct, req.Attachments, noop, nil
 }
 
 // POST /api/v1/mailbox/messages
 func (s *Server) postEnquirerMessage(c *fiber.Ctx) error {
-	epoch, ct, release, err := parsePostMessage(c)
+	epoch, ct, attachments, release, err := parsePostMessage(c)
 	defer release()
 	if err != nil {
 		return err
@@ -333,7 +337,7 @@ func (s *Server) postEnquirerMessage(c *fiber.Ctx) error {
 	if err := crypto.CheckMessage(ct); err != nil {
 		return policyError(err)
 	}
-	seq, err := s.store.AppendEnquirer(m, epoch, ct)
+	seq, err := s.store.AppendEnquirer(m, epoch, ct, attachments...)
 	if err != nil {
 		return storeError(err, errUnauthorized)
 	}

@@ -63,6 +63,8 @@ func (s *Server) newApp() *fiber.App {
 	s.route(app, fiber.MethodPost, v1+"/mailbox/messages", s.postEnquirerMessage)
 	s.route(app, fiber.MethodDelete, v1+"/mailbox", s.deleteMailbox)
 	s.route(app, fiber.MethodGet, v1+"/mailbox/events", s.mailboxEvents)
+	s.route(app, fiber.MethodPost, v1+"/mailbox/attachments", s.postEnquirerAttachment)
+	s.route(app, fiber.MethodGet, v1+"/mailbox/attachments/:attachment", s.getEnquirerAttachment)
 
 	s.route(app, fiber.MethodPost, v1+"/auth/challenge", s.postChallenge)
 	s.route(app, fiber.MethodPost, v1+"/auth/session", s.postSession)
@@ -71,6 +73,8 @@ func (s *Server) newApp() *fiber.App {
 	s.route(app, fiber.MethodPost, v1+"/cases/purge", s.purgeCases)
 	s.route(app, fiber.MethodGet, v1+"/cases/:id", s.getCase)
 	s.route(app, fiber.MethodPost, v1+"/cases/:id/messages", s.postCounsellorMessage)
+	s.route(app, fiber.MethodPost, v1+"/cases/:id/attachments", s.postCounsellorAttachment)
+	s.route(app, fiber.MethodGet, v1+"/cases/:id/attachments/:attachment", s.getCounsellorAttachment)
 	s.route(app, fiber.MethodPatch, v1+"/cases/:id", s.patchCase)
 	s.route(app, fiber.MethodDelete, v1+"/cases/:id", s.deleteCase)
 	s.route(app, fiber.MethodGet, v1+"/events", s.teamEvents)

@@ -56,7 +56,7 @@ func (v Violation) String() string {
 }
 
 // Policy is the server's own ciphertext policy (PROTOCOL.md §5).
-var Policy = mailbox.Policy{Message: crypto.CheckMessage, Keyring: crypto.CheckKeyring}
+var Policy = mailbox.Policy{Message: crypto.CheckMessage, Keyring: crypto.CheckKeyring, Attachment: crypto.CheckAttachment}
 
 // Check audits the data file at path: every entry against mailbox.Schema
 // and the ciphertext policy, the consistency between entries, and that no

@@ -105,6 +105,12 @@ var testPolicy = Policy{
 		}
 		return bytes.Count(b, []byte("-> mlkem768x25519 ")), nil
 	},
+	Attachment: func(b []byte) error {
+		if !bytes.HasPrefix(b, ageMagic) || len(b) <= MaxMessageBytes {
+			return errors.New("not an attachment")
+		}
+		return nil
+	},
 }
 
 const setupToken = "s3tup-t0ken-0123456789abcdef"

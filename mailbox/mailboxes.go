@@ -312,7 +312,11 @@ func (s *Store) CheckEnquirerCap(m Mailbox) error {
 // the hourly cap (*RateLimitError), epoch (ErrStaleEpoch), existence
 // (ErrNotFound, also if the mailbox has been replaced since) and totals
 // (ErrMailboxFull). Reopens a closed case.
-func (s *Store) AppendEnquirer(m Mailbox, epoch int, ciphertext []byte) (uint64, error) {
+//
+// attachments are the ids of uploads the message references (PROTOCOL.md
+// §10), checked last (ErrAttachmentRefused, *InvalidError) and recorded as
+// the message's.
+func (s *Store) AppendEnquirer(m Mailbox, epoch int, ciphertext []byte, attachments ...string) (uint64, error) {
 	if err := checkMessage(ciphertext); err != nil {
 		return 0, err
 	}
@@ -346,10 +350,17 @@ func (s *Store) AppendEnquirer(m Mailbox, epoch int, ciphertext []byte) (uint64,
 		if rec.Status == StatusClosed {
 			rec.Status = StatusOpen
 		}
+		refs, err := checkRefs(tx, m.ID, FromEnquirer, attachments, now)
+		if err != nil {
+			return nil, err
+		}
 		rec.HourStart, rec.HourCount = hour, count+1
 		seq = uint64(rec.MessageCount)
 		return func() error {
-			return putMessage(tx, key, seq, ciphertext, messageMeta{From: FromEnquirer}, last, &rec)
+			if err := putMessage(tx, key, seq, ciphertext, messageMeta{From: FromEnquirer}, last, &rec); err != nil {
+				return err
+			}
+			return applyRefs(tx, refs, seq)
 		}, nil
 	})
 	if err != nil {
@@ -360,8 +371,9 @@ func (s *Store) AppendEnquirer(m Mailbox, epoch int, ciphertext []byte) (uint64,
 
 // AppendCounsellor stores a counsellor reply (no caps); a new case becomes
 // open. The counsellor must be active: one removed since the API checked
-// the session is refused (*InvalidError).
-func (s *Store) AppendCounsellor(id, counsellorID string, epoch int, ciphertext []byte) (uint64, error) {
+// the session is refused (*InvalidError). attachments are as for
+// AppendEnquirer, uploads of the team to this case.
+func (s *Store) AppendCounsellor(id, counsellorID string, epoch int, ciphertext []byte, attachments ...string) (uint64, error) {
 	if !validCounsellorID(counsellorID) {
 		return 0, invalidf("malformed counsellor id")
 	}
@@ -385,6 +397,10 @@ func (s *Store) AppendCounsellor(id, counsellorID string, epoch int, ciphertext 
 		if !found {
 			return nil, ErrNotFound
 		}
+		refs, err := checkRefs(tx, id, FromCounsellor, attachments, now)
+		if err != nil {
+			return nil, err
+		}
 		last := rec.LastActivity
 		rec.MessageCount++
 		rec.Bytes += int64(len(ciphertext))
@@ -396,7 +412,10 @@ func (s *Store) AppendCounsellor(id, counsellorID string, epoch int, ciphertext 
 		seq = uint64(rec.MessageCount)
 		meta := messageMeta{From: FromCounsellor, Counsellor: counsellorID}
 		return func() error {
-			return putMessage(tx, key, seq, ciphertext, meta, last, &rec)
+			if err := putMessage(tx, key, seq, ciphertext, meta, last, &rec); err != nil {
+				return err
+			}
+			return applyRefs(tx, refs, seq)
 		}, nil
 	})
 	if err != nil {
@@ -470,7 +489,7 @@ func deleteMailbox(tx *bolt.Tx, key []byte) error {
 	if err != nil && !errors.Is(err, berrors.ErrBucketNotFound) {
 		return err
 	}
-	return nil
+	return deleteAttachments(tx, key)
 }
 
 // Cases lists mailboxes, newest activity first; status "" means all.

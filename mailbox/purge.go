@@ -115,6 +115,10 @@ func (s *Store) Purge() (int, error) {
 			return purged, err
 		}
 	}
+	// Uploads no message referenced in time (PROTOCOL.md §10).
+	if _, err := s.PurgeAttachments(); err != nil {
+		return purged, err
+	}
 	return purged, nil
 }
 

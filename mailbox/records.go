@@ -29,7 +29,7 @@ var (
 	keyCurrent  = []byte("current")
 )
 
-var topBuckets = [][]byte{bucketMeta, bucketMailboxes, bucketMessages, bucketCiphertexts, bucketExpiry, bucketCounsellors, bucketKeyring, bucketInvites}
+var topBuckets = append([][]byte{bucketMeta, bucketMailboxes, bucketMessages, bucketCiphertexts, bucketExpiry, bucketCounsellors, bucketKeyring, bucketInvites}, attachmentBuckets...)
 
 // Records. Their JSON field names are the allow-list: adding a field means
 // adding it to Schema, which the auditor reads.

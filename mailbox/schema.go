@@ -26,11 +26,12 @@ type Kind int
 
 // Kinds of values.
 const (
-	KindBucket  Kind = iota + 1 // a nested bucket
-	KindMessage                 // a message's age ciphertext, exactly as the client sent it
-	KindKeyring                 // the keyring envelope, age ciphertext
-	KindRecord                  // a compact JSON object with exactly the listed fields
-	KindEmpty                   // an empty value: the key is all there is
+	KindBucket     Kind = iota + 1 // a nested bucket
+	KindMessage                    // a message's age ciphertext, exactly as the client sent it
+	KindKeyring                    // the keyring envelope, age ciphertext
+	KindRecord                     // a compact JSON object with exactly the listed fields
+	KindEmpty                      // an empty value: the key is all there is
+	KindAttachment                 // an attachment's age ciphertext, exactly as the client sent it
 )
 
 func (k Kind) String() string {
@@ -45,6 +46,8 @@ func (k Kind) String() string {
 		return "JSON record"
 	case KindEmpty:
 		return "empty"
+	case KindAttachment:
+		return "attachment ciphertext"
 	}
 	return "Kind(" + strconv.Itoa(int(k)) + ")"
 }
@@ -80,7 +83,9 @@ var (
 	keyFormatCounsellor = KeyFormat{Doc: "counsellor id ([a-z0-9]{1,32})", match: func(k []byte) bool {
 		return validCounsellorID(string(k))
 	}}
-	keyFormatInvite = KeyFormat{Doc: "lower-hex SHA-256 of the invite code", match: func(k []byte) bool {
+	keyFormatAttachment = KeyFormat{Doc: "mailbox id and attachment id (32 lower-hex, then 22 base64url)", match: isAttachmentKey}
+	keyFormatPending    = KeyFormat{Doc: "hour, mailbox id and attachment id (2006-01-02T15:00:00Z, then an attachment key)", match: isPendingKey}
+	keyFormatInvite     = KeyFormat{Doc: "lower-hex SHA-256 of the invite code", match: func(k []byte) bool {
 		return len(k) == 64 && isLowerHex(string(k))
 	}}
 )
@@ -220,6 +225,36 @@ var Schema = []Node{
 			{Name: "expires", Type: FieldHour},
 		}},
 	}},
+	// Attachments (attach.go, PROTOCOL.md §10).
+	{Key: fixedKey("attachments"), Kind: KindBucket, Doc: "one record per attachment: who uploaded it, and the message that references it or, until one does, the hour of the upload", Children: []Node{
+		{Key: keyFormatAttachment, Kind: KindRecord, Fields: []Field{
+			{Name: "from", Type: FieldEnum, Enum: []string{FromEnquirer, FromCounsellor}},
+			{Name: "seq", Type: FieldInt, Min: 1, Max: maxInt31, Optional: true},
+			{Name: "uploaded", Type: FieldHour, Optional: true},
+		}, rule: ruleAttachment},
+	}},
+	{Key: fixedKey("attachment_ciphertexts"), Kind: KindBucket, Doc: "the attachment ciphertexts, under their record's key", Children: []Node{
+		{Key: keyFormatAttachment, Kind: KindAttachment},
+	}},
+	{Key: fixedKey("attachment_pending"), Kind: KindBucket, Doc: "index of the attachments no message references yet, by the hour of their upload, for the purge", Children: []Node{
+		{Key: keyFormatPending, Kind: KindEmpty},
+	}},
+	{Key: fixedKey("attachment_hours"), Kind: KindBucket, Doc: "each mailbox's enquirer uploads in the current hour, for the hourly cap", Children: []Node{
+		{Key: keyFormatMailbox, Kind: KindRecord, Fields: []Field{
+			{Name: "hour_start", Type: FieldHour},
+			{Name: "hour_count", Type: FieldInt, Min: 1, Max: maxInt31},
+		}},
+	}},
+}
+
+// ruleAttachment: a record names its message or its upload hour, not both.
+func ruleAttachment(_ []byte, f map[string]json.RawMessage) string {
+	_, seq := f["seq"]
+	_, uploaded := f["uploaded"]
+	if seq == uploaded {
+		return "exactly one of seq and uploaded is set"
+	}
+	return ""
 }
 
 func ruleMessageMeta(_ []byte, f map[string]json.RawMessage) string {
@@ -302,6 +337,9 @@ func ShowPath(path []string) string {
 type Policy struct {
 	Message func(ciphertext []byte) error
 	Keyring func(ciphertext []byte) (stanzas int, err error)
+	// Attachment is lotse/crypto's CheckAttachment; needed once a file
+	// holds attachments.
+	Attachment func(ciphertext []byte) error
 }
 
 // lookup finds the node for key among nodes, preferring one of the right
@@ -378,6 +416,14 @@ func (p Policy) CheckEntry(path []string, key, value []byte) []Violation {
 	case KindMessage:
 		if err := p.Message(value); err != nil {
 			v.Problem = "message ciphertext: " + err.Error()
+			return []Violation{v}
+		}
+	case KindAttachment:
+		if p.Attachment == nil {
+			panic("mailbox: Policy without an attachment check")
+		}
+		if err := p.Attachment(value); err != nil {
+			v.Problem = "attachment ciphertext: " + err.Error()
 			return []Violation{v}
 		}
 	case KindKeyring:

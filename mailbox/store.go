@@ -24,6 +24,7 @@ type Store struct {
 	path      string
 	retention int // days
 	limits    Limits
+	attach    AttachmentLimits // attach.go
 	disk      DiskLimits
 	now       func() time.Time
 
@@ -84,6 +85,7 @@ func Open(opts Options) (*Store, error) {
 		path:      opts.Path,
 		retention: opts.RetentionDays,
 		limits:    opts.Limits,
+		attach:    opts.Attachments,
 		disk:      opts.Disk,
 		now:       opts.Now,
 		rand:      opts.Rand,

@@ -101,6 +101,7 @@ type Options struct {
 	Path          string
 	RetentionDays int              // default 90
 	Limits        Limits           // enquirer limits per mailbox
+	Attachments   AttachmentLimits // attachment limits per mailbox (attach.go)
 	Disk          DiskLimits       // storage budget (budget.go)
 	Now           func() time.Time // default time.Now
 	Rand          io.Reader        // default crypto/rand

@@ -108,6 +108,7 @@ type auditor struct {
 	epochs      map[int]string   // epoch → recipient
 	ciphertexts map[uint64]int64 // ciphertext key → length; -1 once referenced
 	live        liveHeaders
+	attachments attachmentAudit // attachments.go
 }
 
 func (a *auditor) violate(path, key, field, problem string) {
@@ -168,6 +169,9 @@ func (a *auditor) entry(path []string, key, value []byte, b *bolt.Bucket) error 
 
 // note keeps what the cross-checks need from a valid entry.
 func (a *auditor) note(path []string, key, value []byte) {
+	if a.noteAttachment(path, key, value, func(b []byte, v any) bool { return json.Unmarshal(b, v) == nil }) {
+		return
+	}
 	switch {
 	case len(path) == 1 && path[0] == "meta" && string(key) == "schema":
 		a.schema = true
@@ -291,6 +295,7 @@ func (a *auditor) crossCheck() {
 	if n := a.unclaimed(); n > 0 {
 		a.violate("ciphertexts", "", "", fmt.Sprintf("%d ciphertexts that no message names (of a deleted mailbox?)", n))
 	}
+	a.crossCheckAttachments()
 
 	refs := make([]string, 0, len(a.referenced))
 	for id := range a.referenced {

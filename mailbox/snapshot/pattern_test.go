@@ -18,6 +18,7 @@ func TestPattern(t *testing.T) {
 		{[]string{"messages", mailbox3}, seq, false, "messages/{mailbox id}/{seq}"},
 		{[]string{"expiry"}, []byte("2027-02-26" + mailbox3), false, "expiry/{day and mailbox id}"},
 		{[]string{"keyring", "epochs"}, seq, false, "keyring/epochs/{epoch}"},
+		{[]string{"attachments"}, []byte(mailbox3 + "q8Zx1Lq4Tt2aVb3Yc9D0eA"), false, "attachments/{mailbox id and attachment id}"},
 		{[]string{"keyring"}, []byte("envelope"), false, "keyring/envelope"},
 		{[]string{"keyring"}, []byte("envelope"), true, ""},
 		{[]string{"mailboxes"}, []byte("Mailbox"), false, ""},
@@ -34,7 +35,7 @@ func TestPattern(t *testing.T) {
 		}
 		seen[n.Pattern] = true
 	}
-	if !seen["invites/{lower-hex SHA-256 of the invite code}"] || len(seen) != 21 {
+	if !seen["invites/{lower-hex SHA-256 of the invite code}"] || len(seen) != 29 { // 21 of version 1, 8 of attachments
 		t.Errorf("Nodes: %v", seen)
 	}
 }

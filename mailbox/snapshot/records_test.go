@@ -24,6 +24,7 @@ func TestRecordFields(t *testing.T) {
 		{counsellorRecord{}, []string{"counsellors"}, []byte("anna"), ""},
 		{keyringRecord{}, []string{"keyring"}, []byte("current"), ""},
 		{keyringRecord{}, []string{"keyring", "epochs"}, seq, "members"}, // absent, so empty
+		{attachmentRecord{}, []string{"attachments"}, []byte(mailbox3 + "q8Zx1Lq4Tt2aVb3Yc9D0eA"), ""},
 	} {
 		nodes, ok := mailbox.Resolve(tc.path, tc.key, false)
 		if !ok || nodes[len(nodes)-1].Kind != mailbox.KindRecord {

@@ -1,0 +1,192 @@
+package api
+
+import (
+	"bytes"
+	"mime"
+	"strings"
+
+	"github.com/gofiber/fiber/v2"
+
+	"lotse/api/wire"
+	"lotse/crypto"
+	"lotse/domain"
+)
+
+// Attachments (PROTOCOL.md §10): an upload's body is the age ciphertext
+// itself, read like every body by readBody (admission.go) as a stream into
+// memory taken from the body budget as the bytes arrive, against this
+// route's larger limit; the announced length reserves nothing.
+
+// maxAttachmentBody is the attachment routes' body limit: the largest
+// attachment bucket's ciphertext (8 MiB + 7.2 KiB) rounded up as §10 says.
+// The policy then wants one of the exact lengths.
+const maxAttachmentBody = 8<<20 + 64<<10
+
+// isAttachmentUpload reports whether a request is an upload of an
+// attachment, from its method and path (without query): POST
+// /api/v1/mailbox/attachments or POST /api/v1/cases/{id}/attachments.
+// Only these take bodies over maxKeyringBody.
+func isAttachmentUpload(method, path []byte) bool {
+	if string(method) != fiber.MethodPost {
+		return false
+	}
+	if i := bytes.IndexByte(path, '?'); i >= 0 {
+		path = path[:i]
+	}
+	if string(path) == "/api/v1/mailbox/attachments" {
+		return true
+	}
+	rest, ok := bytes.CutPrefix(path, []byte("/api/v1/cases/"))
+	if !ok {
+		return false
+	}
+	id, ok := bytes.CutSuffix(rest, []byte("/attachments"))
+	return ok && len(id) > 0 && bytes.IndexByte(id, '/') < 0
+}
+
+// attachmentBody returns an upload's body after checking its size and
+// media type (application/octet-stream, no Content-Encoding). It belongs
+// to fasthttp and is valid only while the handler runs.
+func attachmentBody(c *fiber.Ctx) ([]byte, error) {
+	req := c.Request()
+	body := c.BodyRaw()
+	if len(body) > maxAttachmentBody {
+		return nil, errTooLarge
+	}
+	if enc := strings.TrimSpace(string(req.Header.Peek(fiber.HeaderContentEncoding))); enc != "" && !strings.EqualFold(enc, "identity") {
+		return nil, errAttachmentMediaType
+	}
+	if mt, _, err := mime.ParseMediaType(string(req.Header.ContentType())); err != nil || mt != fiber.MIMEOctetStream {
+		return nil, errAttachmentMediaType
+	}
+	if len(body) == 0 {
+		return nil, badRequest("body: missing")
+	}
+	return body, nil
+}
+
+// attachmentID is the {attachment} of a download's path; a malformed one
+// is not found, like an unknown one.
+func attachmentID(c *fiber.Ctx, param string) (string, error) {
+	id := c.Params(param)
+	if _, err := domain.ParseAttachmentID(id); err != nil {
+		return "", errNotFound
+	}
+	return id, nil
+}
+
+// sendAttachment answers a download: the ciphertext as it was uploaded,
+// never cached, and never something a browser would show.
+func sendAttachment(c *fiber.Ctx, ct []byte) error {
+	c.Status(fiber.StatusOK)
+	c.Set(fiber.HeaderContentType, fiber.MIMEOctetStream)
+	c.Set(fiber.HeaderContentDisposition, `attachment; filename="attachment.age"`)
+	return c.Send(ct)
+}
+
+// POST /api/v1/mailbox/attachments
+func (s *Server) postEnquirerAttachment(c *fiber.Ctx) error {
+	ct, err := attachmentBody(c)
+	if err != nil {
+		return err
+	}
+	m, err := s.enquirer(c)
+	if err != nil {
+		return err
+	}
+	if err := s.checkPostRate(c); err != nil {
+		return err
+	}
+	if err := s.store.CheckAttachmentCap(m); err != nil {
+		return storeError(err, errUnauthorized)
+	}
+	if err := crypto.CheckAttachment(ct); err != nil {
+		return policyError(err)
+	}
+	id, err := s.store.PutEnquirerAttachment(m, ct)
+	if err != nil {
+		return storeError(err, errUnauthorized)
+	}
+	return writeJSON(c, fiber.StatusCreated, wire.UploadedAttachment{ID: id})
+}
+
+// GET /api/v1/mailbox/attachments/:attachment
+func (s *Server) getEnquirerAttachment(c *fiber.Ctx) error {
+	m, err := s.enquirer(c)
+	if err != nil {
+		return err
+	}
+	id, err := attachmentID(c, "attachment")
+	if err != nil {
+		return err
+	}
+	ct, err := s.store.Attachment(m.ID, id)
+	if err != nil {
+		return storeError(err, errNotFound)
+	}
+	return sendAttachment(c, ct)
+}
+
+// POST /api/v1/cases/:id/attachments
+func (s *Server) postCounsellorAttachment(c *fiber.Ctx) error {
+	ct, err := attachmentBody(c)
+	if err != nil {
+		return err
+	}
+	a, err := s.counsellor(c, needActive, true)
+	if err != nil {
+		return err
+	}
+	if err := crypto.CheckAttachment(ct); err != nil {
+		return policyError(err)
+	}
+	caseID, err := caseID(c)
+	if err != nil {
+		return err
+	}
+	id, err := s.store.PutCounsellorAttachment(caseID, a.counsellor.ID, ct)
+	if err != nil {
+		return storeError(err, errNotFound)
+	}
+	return writeJSON(c, fiber.StatusCreated, wire.UploadedAttachment{ID: id})
+}
+
+// GET /api/v1/cases/:id/attachments/:attachment
+func (s *Server) getCounsellorAttachment(c *fiber.Ctx) error {
+	if _, err := s.counsellor(c, needActive, true); err != nil {
+		return err
+	}
+	caseID, err := caseID(c)
+	if err != nil {
+		return err
+	}
+	id, err := attachmentID(c, "attachment")
+	if err != nil {
+		return err
+	}
+	ct, err := s.store.Attachment(caseID, id)
+	if err != nil {
+		return storeError(err, errNotFound)
+	}
+	return sendAttachment(c, ct)
+}
+
+// parseReferences checks the attachments a message names (NewMessage.
+// Attachments): at most 5 well-formed ids, none twice. Whether each is an
+// unreferenced upload of the mailbox is the store's to say.
+func parseReferences(ids []string) error {
+	if len(ids) > crypto.MaxAttachments {
+		return badRequest("attachments: at most %d", crypto.MaxAttachments)
+	}
+	for i, id := range ids {
+		if _, err := domain.ParseAttachmentID(id); err != nil {
+			return badRequest("attachments: an id is not the base64url of 16 bytes")
+		}
+		for _, prev := range ids[:i] {
+			if prev == id {
+				return badRequest("attachments: an id named twice")
+			}
+		}
+	}
+	return nil
+}
