@@ -176,25 +176,33 @@ func exifBlock(thumb []byte) []byte {
 	return b.Bytes()
 }
 
-// jpegSegments lists the markers of a JPEG's segments before its image
-// data, to show that a cleaned file has no APP1 (EXIF, XMP), APP13 (IPTC)
-// or comment left.
-func jpegSegments(t *testing.T, b []byte) []byte {
+// jpegSegment is one segment before a JPEG's image data: its marker and
+// the start of its payload.
+type jpegSegment struct {
+	marker byte
+	head   string
+}
+
+// jpegSegments lists the segments of a JPEG before its image data, to show
+// that a cleaned file has no APP1 (EXIF, XMP), APP13 (IPTC) or comment
+// left.
+func jpegSegments(t *testing.T, b []byte) []jpegSegment {
 	t.Helper()
 	if len(b) < 4 || b[0] != 0xff || b[1] != 0xd8 {
 		t.Fatalf("not a JPEG: starts % x", b[:min(4, len(b))])
 	}
-	var markers []byte
+	var segs []jpegSegment
 	for i := 2; i+4 <= len(b); {
 		if b[i] != 0xff {
 			t.Fatalf("JPEG: no marker at %d", i)
 		}
 		m := b[i+1]
-		markers = append(markers, m)
+		n := int(binary.BigEndian.Uint16(b[i+2:]))
+		segs = append(segs, jpegSegment{m, string(b[i+4 : min(i+4+16, i+2+n, len(b))])})
 		if m == 0xda { // start of scan: image data follows
-			return markers
+			return segs
 		}
-		i += 2 + int(binary.BigEndian.Uint16(b[i+2:]))
+		i += 2 + n
 	}
 	t.Fatal("JPEG: no start of scan")
 	return nil

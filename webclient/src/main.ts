@@ -1024,7 +1024,7 @@ function uploadFiles(s: Session, picker: Picker, team: string): Promise<p.Attach
 
 /** fileErrorText is errorText with the answers an upload can get. */
 function fileErrorText(err: unknown): string {
-  if (err instanceof api.ApiError && ["too_large", "mailbox_full", "ciphertext_policy", "attachment_limit"].includes(err.code)) return t("attach.refused");
+  if (err instanceof api.ApiError && ["too_large", "mailbox_full", "ciphertext_policy", "attachment_refused"].includes(err.code)) return t("attach.refused");
   return errorText(err);
 }
 
