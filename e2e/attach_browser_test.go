@@ -347,9 +347,81 @@ func TestAttachDocumentBrowser(t *testing.T) {
 	if n := cv.uploads(); n != 1 {
 		t.Errorf("%d uploads, want 1", n)
 	}
+
+	// A photo this browser cannot decode (HEIC outside Safari) is not sent
+	// as it is without the same question, which names it a photo.
+	heic := filepath.Join(t.TempDir(), "IMG_0001.HEIC")
+	if err := os.WriteFile(heic, []byte("\x00\x00\x00\x18ftypheic\x00\x00\x00\x00mif1heic LOTSE-GPS"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cv.pick(heic)
+	b.do("the photo warning", chromedp.WaitVisible(chromedp.ID("attach-reply-warn")))
+	if warn := b.text("#attach-reply-warn"); !strings.Contains(warn, "Foto") || !strings.Contains(warn, "wo und wann") {
+		t.Errorf("the warning for a photo that cannot be cleaned says %q", warn)
+	}
+	b.do("cancel", chromedp.Click(chromedp.ID("attach-reply-warn-cancel")), chromedp.WaitNotPresent(chromedp.ID("attach-reply-warn")))
+	if n := eval[int](b, `document.querySelectorAll("#attach-reply-list li").length`); n != 0 {
+		t.Errorf("%d files picked after cancelling the photo", n)
+	}
 	checkNoStorage(b)
 	if _, problems := ownOriginOnly(t, cv.srv, cv.w); len(problems) > 0 {
 		t.Errorf("browser problems: %v", problems)
+	}
+}
+
+// TestAttachFirstMessageBrowser: files picked with the first message go
+// out right after it, once the mailbox exists (uploads need it), as a
+// message of their own; the person sees both in the conversation.
+func TestAttachFirstMessageBrowser(t *testing.T) {
+	requireBrowser(t)
+	srv, ctx, team := startTeam(t, 4*time.Minute, "LOTSE_POW_DIFFICULTY=0", "LOTSE_EXIT_URL="+exitURL)
+	bctx := startBrowser(t, "de-DE")
+	b := openFlowTab(t, bctx, srv, 320)
+	defer b.cancel()
+	photo := photoWithMetadata(t, 640, 480, false)
+	path := filepath.Join(t.TempDir(), "IMG_20261201_Hauptbahnhof.jpg")
+	if err := os.WriteFile(path, photo, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	b.do("write", chromedp.Navigate(srv.URL+"/"), chromedp.WaitVisible(chromedp.ID("b-start-write")), chromedp.Click(chromedp.ID("b-start-write")),
+		chromedp.WaitVisible(chromedp.ID("body")), chromedp.SendKeys(chromedp.ID("body"), "Ich brauche Hilfe. Ein Foto vom Zimmer."),
+		chromedp.SetUploadFiles(chromedp.ID("attach-first-file"), []string{path}),
+		chromedp.WaitVisible(chromedp.CSS("#attach-first-list li")))
+	if w := eval[int](b.tab, `document.documentElement.scrollWidth`); w > 320 {
+		t.Errorf("the first message with a photo is %d px wide at 320 px", w)
+	}
+	b.do("send", chromedp.Click(chromedp.ID("b-write-send")), chromedp.WaitVisible(chromedp.CSS(".secret.code")))
+	code, pass := shownSecrets(b.tab)
+	b.do("check", chromedp.Click(chromedp.ID("b-keep-written")), chromedp.WaitVisible(chromedp.ID("check-code")),
+		chromedp.SendKeys(chromedp.ID("check-code"), code), chromedp.SendKeys(chromedp.ID("check-pass"), pass),
+		chromedp.Click(chromedp.ID("b-check-submit")),
+		chromedp.WaitVisible(chromedp.CSS(`#thread li.message.mine[data-seq="2"] .file-save`)))
+
+	keys, _, _ := displayedKeys(t, code, pass)
+	cd, err := team.Admin.Case(ctx, keys.MailboxID, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	entries := readThread(t, "team", keys.MailboxID, nil, cd.Messages, nil, 2, team.Key)
+	if entries[0].Doc.Body != "Ich brauche Hilfe. Ein Foto vom Zimmer." || len(entries[0].Doc.Attachments) != 0 {
+		t.Errorf("message 1: %q with %d attachments", entries[0].Doc.Body, len(entries[0].Doc.Attachments))
+	}
+	d := entries[1].Doc
+	if d.Body != "" || len(d.Attachments) != 1 || d.Attachments[0].Name != "photo-1.jpg" {
+		t.Fatalf("message 2: %q with %+v", d.Body, d.Attachments)
+	}
+	a := d.Attachments[0]
+	ct, err := team.Admin.Attachment(ctx, keys.MailboxID, a.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum, _ := base64.StdEncoding.DecodeString(a.SHA256)
+	cleaned, err := crypto.OpenAttachment(ct, team.Key, a.Size, sum)
+	if err != nil {
+		t.Fatalf("open the photo as the team: %v", err)
+	}
+	if bytes.Contains(cleaned, []byte("LOTSE-MODEL-X9")) {
+		t.Error("the photo of the first message was not cleaned")
 	}
 }
 

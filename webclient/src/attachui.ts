@@ -178,7 +178,7 @@ export class Picker {
       this.working++;
       this.draw();
       try {
-        const c = await cleanImage(f, a.MAX_ATTACHMENT_FILE);
+        const c = await cleanImage(f, a.ATTACHMENT_BUCKETS);
         this.photos++;
         // A camera's file name holds the date and time it was taken.
         const ext = c.type === "image/png" ? "png" : "jpg";

@@ -62,15 +62,22 @@ function encode(c: Canvas, type: string, quality?: number): Promise<Blob> {
   return c.convertToBlob({ type, quality });
 }
 
+/** JPEG qualities, best first; a lower one only to fit a smaller size. */
+const QUALITIES = [0.88, 0.8, 0.7, 0.5];
+
 /**
  * cleanImage decodes file, turns it upright (the EXIF orientation is
  * applied before it is dropped), scales it to at most MAX_SIDE and encodes
  * the pixels again: PNG stays PNG (screenshots, drawings) unless that is
- * larger than maxBytes, everything else becomes JPEG. It throws
+ * larger than the largest of sizes, everything else becomes JPEG. sizes
+ * are the padded sizes the result will be sent in (ascending): a JPEG just
+ * over one of them is encoded again a little lower to fit it, rather than
+ * sending up to four times the bytes on a phone's connection. It throws
  * CannotCleanError when the browser cannot decode the file, and an Error
- * when no quality fits maxBytes.
+ * when no quality fits.
  */
-export async function cleanImage(file: Blob, maxBytes: number): Promise<Cleaned> {
+export async function cleanImage(file: Blob, sizes: readonly number[]): Promise<Cleaned> {
+  const maxBytes = sizes[sizes.length - 1] ?? 0;
   let bmp: ImageBitmap;
   try {
     bmp = await createImageBitmap(file, { imageOrientation: "from-image" });
@@ -90,15 +97,33 @@ export async function cleanImage(file: Blob, maxBytes: number): Promise<Cleaned>
     ctx.imageSmoothingQuality = "high";
     ctx.drawImage(bmp, 0, 0, width, height);
     bmp.close();
-    const tries: Array<["image/png" | "image/jpeg", number | undefined]> = [];
-    if (file.type === "image/png") tries.push(["image/png", undefined]);
-    tries.push(["image/jpeg", 0.88], ["image/jpeg", 0.7], ["image/jpeg", 0.5]);
-    for (const [type, quality] of tries) {
-      const blob = await encode(c, type, quality);
+    const done = async (blob: Blob, type: Cleaned["type"]): Promise<Cleaned> =>
+      ({ bytes: new Uint8Array(await blob.arrayBuffer()), type, width, height });
+    if (file.type === "image/png") {
+      const png = await encode(c, "image/png");
       // Some browsers answer an unknown type with PNG; only what was asked for counts.
-      if (blob.type !== type || blob.size > maxBytes) continue;
-      return { bytes: new Uint8Array(await blob.arrayBuffer()), type, width, height };
+      if (png.type === "image/png" && png.size <= maxBytes) return done(png, "image/png");
     }
+    let best: Blob | null = null;
+    let fit = 0; // the padded size the best one takes
+    for (const q of QUALITIES) {
+      const jpeg = await encode(c, "image/jpeg", q);
+      if (jpeg.type !== "image/jpeg") break;
+      const size = sizes.find((s) => s >= jpeg.size) ?? 0;
+      if (best === null && size > 0) {
+        best = jpeg;
+        fit = size;
+        // Worth another try only if it is at most half again the next size down.
+        const below = sizes[sizes.indexOf(size) - 1];
+        if (below === undefined || jpeg.size > below * 1.5) break;
+        continue;
+      }
+      if (best !== null) {
+        if (size > 0 && size < fit) best = jpeg;
+        break;
+      }
+    }
+    if (best) return done(best, "image/jpeg");
     throw new Error("clean image: too large even at low quality");
   } finally {
     bmp.close();
