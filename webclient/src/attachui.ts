@@ -6,6 +6,7 @@
 // the picked files are dropped after sending or when the conversation
 // closes, and an object URL lives only while the browser starts a save.
 import * as api from "./api";
+import * as attachapi from "./attachapi";
 import * as a from "./attach";
 import { h } from "./dom";
 import { cleanImage, CannotCleanError, isImage } from "./imageclean";
@@ -122,12 +123,12 @@ export class Picker {
     const list = h("ul", { class: "attach-list", id: this.id + "-list" },
       ...this.items.map((it, i) =>
         h("li", { class: "attach-item" },
-          h("span", { class: "attach-name", dir: "auto" }, it.name),
+          h("span", { class: "attach-name", dir: "auto", id: `${this.id}-name-${i}` }, it.name),
           " ",
           h("span", { class: "attach-size" }, it.cleaned
             ? t("attach.cleaned", { size: formatSize(it.bytes.length, lang), before: formatSize(it.before, lang) })
             : t("attach.notCleaned", { size: formatSize(it.bytes.length, lang) })),
-          h("button", { type: "button", class: "link", "aria-label": t("attach.removeLabel", { name: it.name }), click: () => this.remove(i) }, t("attach.remove")))));
+          h("button", { type: "button", class: "link", id: `${this.id}-remove-${i}`, "aria-labelledby": `${this.id}-remove-${i} ${this.id}-name-${i}`, click: () => this.remove(i) }, t("attach.remove")))));
     const warn = this.warn;
     root.replaceChildren(...present(
       h("legend", {}, t("attach.legend")),
@@ -168,10 +169,6 @@ export class Picker {
   private async take(f: File): Promise<void> {
     if (this.items.length + this.working >= a.MAX_ATTACHMENTS) {
       this.note = { key: "attach.tooMany", vars: { n: a.MAX_ATTACHMENTS } };
-      return this.draw();
-    }
-    if (f.size === 0) {
-      this.note = { key: "attach.empty", vars: { name: a.safeName(f.name) } };
       return this.draw();
     }
     if (isImage(f)) {
@@ -232,9 +229,9 @@ export class Picker {
     const refs: a.Attachment[] = [];
     const n = this.items.length;
     for (const [i, it] of this.items.entries()) {
-      progress("attach.sealing", { n: i + 1, total: n });
+      progress("attach.uploading", { n: i + 1, total: n, percent: 0 });
       const s = await a.sealAttachment(it.bytes, it.name, it.type, team, own);
-      const id = await api.uploadAttachment(token, s.ciphertext, (done, total) => {
+      const id = await attachapi.uploadAttachment(token, s.ciphertext, (done, total) => {
         progress("attach.uploading", { n: i + 1, total: n, percent: total ? Math.floor((100 * done) / total) : 0 });
       });
       refs.push({ id, ...s.ref });
@@ -289,12 +286,12 @@ function drawFile(ctx: Ctx, li: HTMLElement, ref: a.Attachment, i: number, sessi
     set("attach.loading", { percent: 0 });
     let file: Uint8Array<ArrayBuffer>;
     try {
-      const ct = await api.attachment(session.token, ref.id, a.MAX_ATTACHMENT_CIPHERTEXT, (done, total) => {
+      const ct = await attachapi.attachment(session.token, ref.id, a.MAX_ATTACHMENT_CIPHERTEXT, (done, total) => {
         if (total) set("attach.loading", { percent: Math.floor((100 * done) / total) });
       });
       file = await a.openAttachment(ct, session.identity, ref);
     } catch (err) {
-      set(err instanceof a.AttachmentCheckError || (err instanceof api.ApiError && err.status === 404) ? "attach.bad" : "attach.failed");
+      set(err instanceof a.AttachmentCheckError || (err instanceof api.ApiError && err.status === 404) ? "attach.bad" : "err.unreachable");
       return;
     }
     saveFile(file, name);

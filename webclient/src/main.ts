@@ -9,7 +9,8 @@
 // server, so a reload, Back or a discarded tab loses a draft, never a
 // conversation the team would answer into the void.
 import * as api from "./api";
-import { fileList, forgetFiles, Picker } from "./attachui";
+import { attachChunk, loadAttach } from "./attachload";
+import type { Picker } from "./attachui";
 import { h, type Attrs } from "./dom";
 import { defaultLang, isLang, isRTL, LANGUAGES, loaded, loadLang, translate, type Key, type Lang } from "./i18n";
 import * as p from "./protocol";
@@ -80,10 +81,38 @@ function drawStatus(): void {
 }
 
 // The files of the first message and of the reply being written; both
-// live in memory only (attachui.ts).
-const files = { ctx: { t, lang: () => state.lang } } as const;
-const firstFiles = new Picker(files.ctx, "attach-first");
-const replyFiles = new Picker(files.ctx, "attach-reply");
+// live in memory only (attachui.ts), drawn once the attachment script is
+// there (attachload.ts).
+const fileCtx = { t, lang: () => state.lang };
+let firstFiles: Picker | null = null;
+let replyFiles: Picker | null = null;
+
+/** pickerSlot is a picker, or an empty place that it fills once the
+ * attachment script has loaded. */
+function pickerSlot(which: "first" | "reply"): HTMLElement {
+  const chunk = attachChunk();
+  if (chunk) {
+    firstFiles ??= new chunk.Picker(fileCtx, "attach-first");
+    replyFiles ??= new chunk.Picker(fileCtx, "attach-reply");
+    return (which === "first" ? firstFiles : replyFiles).element();
+  }
+  const slot = h("div", { class: "attach-slot" });
+  void loadAttach().then(() => {
+    if (slot.isConnected) slot.replaceWith(pickerSlot(which));
+  }).catch(() => {});
+  return slot;
+}
+
+/** filesOf draws a message's files, or an empty place as pickerSlot. */
+function filesOf(refs: p.Attachment[], s: Session): HTMLElement {
+  const chunk = attachChunk();
+  if (chunk) return chunk.fileList(fileCtx, refs, { token: s.token, identity: s.keys.identity });
+  const slot = h("div", { class: "files" });
+  void loadAttach().then(() => {
+    if (slot.isConnected) slot.replaceWith(filesOf(refs, s));
+  }).catch(() => {});
+  return slot;
+}
 
 const statusSlot = (): HTMLElement => h("p", { id: "status", class: "status", role: "status", "aria-live": "polite", hidden: true });
 
@@ -128,7 +157,7 @@ function exitNow(): void {
   state.leaving = true;
   endSession();
   dropPending();
-  firstFiles.clear();
+  firstFiles?.clear();
   document.body.replaceChildren();
   document.title = "";
   location.replace(url);
@@ -444,7 +473,7 @@ const views: Record<View, () => HTMLElement> = {
       roles,
       field("body", t("write.bodyLabel"), body, t("write.bodyHint")),
       left,
-      firstFiles.element(),
+      pickerSlot("first"),
       h("p", { class: "hint", id: "attach-first-after" }, t("attach.afterFirst")),
       formErrorSlot(),
       h("div", { class: "actions" },
@@ -500,7 +529,7 @@ const views: Record<View, () => HTMLElement> = {
     const reply = h("textarea", { rows: "5", autocomplete: "off", spellcheck: "false" }) as HTMLTextAreaElement;
     const form = h("form", { novalidate: true, autocomplete: "off" },
       field("reply", t("thread.replyLabel"), reply),
-      replyFiles.element(),
+      pickerSlot("reply"),
       formErrorSlot(),
       h("div", { class: "actions" }, h("button", { type: "submit", class: "primary", id: "b-thread-send" }, t("thread.send"))),
       statusSlot());
@@ -558,9 +587,7 @@ function entryItem(e: p.ThreadEntry): HTMLElement {
   return h("li", { class: "message " + (mine ? "mine" : "theirs"), "data-seq": String(e.seq) },
     h("p", { class: "meta" }, h("span", { class: "who" }, who), " · ", h("time", { datetime: e.doc.sent }, formatDateTime(e.doc.sent))),
     h("p", { class: "body", lang: e.doc.lang }, e.doc.body),
-    e.doc.attachments?.length && state.session
-      ? fileList(files.ctx, e.doc.attachments, { token: state.session.token, identity: state.session.keys.identity })
-      : null);
+    e.doc.attachments?.length && state.session ? filesOf(e.doc.attachments, state.session) : null);
 }
 
 /** fillThread draws each message on its own: one that cannot be drawn
@@ -625,10 +652,10 @@ async function prepareFirst(form: HTMLElement, body: string, role: string): Prom
     $("body").focus();
     return;
   }
-  if (firstFiles.deciding) return formError(form, t("attach.decide"));
+  if (firstFiles?.deciding) return formError(form, t("attach.decide"));
   await busy(form, async () => {
     try {
-      await firstFiles.idle();
+      await firstFiles?.idle();
       status("progress.keys", true);
       // A browser that cannot encrypt, or a team that takes no messages,
       // says so now, not after the person has written a code down.
@@ -732,7 +759,7 @@ async function checkAndCreate(form: HTMLElement, typedCode: string, typedPass: s
       status("thread.arrived");
       startLive();
       // After this form's busy ends: the thread's form is busy instead.
-      if (firstFiles.count > 0) setTimeout(() => void sendFirstFiles(session), 0);
+      if (firstFiles?.count) setTimeout(() => void sendFirstFiles(session), 0);
     } catch (err) {
       status("");
       formError(form, errorText(err) + " " + t("check.retry"));
@@ -804,8 +831,8 @@ function endSession(): void {
     forgetKeys(s.keys);
     s.entries = [];
   }
-  replyFiles.clear();
-  forgetFiles();
+  replyFiles?.clear();
+  attachChunk()?.forgetFiles();
   worker?.terminate();
   worker = null;
 }
@@ -946,18 +973,18 @@ function setOffline(s: Session, off: boolean): void {
   if (!off) el?.remove();
 }
 
-async function sendReply(form: HTMLElement, reply: HTMLTextAreaElement): Promise<void> {
+async function sendReply(form: HTMLElement, reply: HTMLTextAreaElement, afterFirst = false): Promise<void> {
   const s = state.session;
   if (!s) return;
   setError("reply", "");
   formError(form, "");
   const body = reply.value;
-  if (body.trim() === "" && replyFiles.count === 0) {
+  if (body.trim() === "" && !replyFiles?.count) {
     setError("reply", t("write.empty"));
     reply.focus();
     return;
   }
-  if (replyFiles.deciding) return formError(form, t("attach.decide"));
+  if (replyFiles?.deciding) return formError(form, t("attach.decide"));
   // Room in the document for the references of the most files.
   const probe = { ...newDoc(s.keys, body), attachments: Array.from({ length: p.MAX_ATTACHMENTS }, () => PROBE_ATTACHMENT) };
   if (p.documentSize(probe) === 0) {
@@ -967,7 +994,7 @@ async function sendReply(form: HTMLElement, reply: HTMLTextAreaElement): Promise
   }
   await busy(form, async () => {
     try {
-      await replyFiles.idle();
+      await replyFiles?.idle();
       status("progress.send", true);
       let team = await getTeam();
       try {
@@ -997,7 +1024,7 @@ async function sendReply(form: HTMLElement, reply: HTMLTextAreaElement): Promise
         }
       }
       reply.value = "";
-      replyFiles.clear();
+      replyFiles?.clear();
       showFingerprint();
       await fetchNew(s);
       status("thread.sent");
@@ -1005,7 +1032,7 @@ async function sendReply(form: HTMLElement, reply: HTMLTextAreaElement): Promise
     } catch (err) {
       status("");
       if (err instanceof api.ApiError && err.code === "unauthorized") return sessionGone();
-      formError(form, fileErrorText(err));
+      formError(form, afterFirst ? t("attach.firstFailed") + " " + errorText(err) : fileErrorText(err));
     }
   });
 }
@@ -1017,8 +1044,8 @@ const PROBE_ATTACHMENT: p.Attachment = { id: "A".repeat(22), name: "x".repeat(12
 
 /** uploadFiles seals the picked files to team and the enquirer and uploads
  * them, with progress in the status line. */
-function uploadFiles(s: Session, picker: Picker, team: string): Promise<p.Attachment[]> {
-  if (picker.count === 0) return Promise.resolve([]);
+function uploadFiles(s: Session, picker: Picker | null, team: string): Promise<p.Attachment[]> {
+  if (!picker?.count) return Promise.resolve([]);
   return picker.upload(s.token, team, s.keys.recipient, (key, vars) => status(key, true, vars));
 }
 
@@ -1029,35 +1056,17 @@ function fileErrorText(err: unknown): string {
 }
 
 /**
- * sendFirstFiles sends the first message's files right after it: uploads
- * need the mailbox, which exists only now. They go as a message of their
- * own, without text. If that fails, the files move to the reply form to be
- * tried again; the first message has arrived either way.
+ * sendFirstFiles sends the first message's files right after it, as the
+ * reply form would with no text: uploads need the mailbox, which exists
+ * only now. If that fails, the files wait in the reply form to be tried
+ * again; the first message has arrived either way.
  */
 async function sendFirstFiles(s: Session): Promise<void> {
+  if (state.session !== s || state.view !== "thread" || !firstFiles || !replyFiles) return;
+  firstFiles.moveTo(replyFiles);
   const form = document.querySelector<HTMLElement>("#thread ~ form");
-  await busy(form, () => sendFirstFilesNow(s, form));
-}
-
-async function sendFirstFilesNow(s: Session, form: HTMLElement | null): Promise<void> {
-  if (state.session !== s) return;
-  try {
-    status("progress.send", true);
-    const team = await getTeam();
-    s.pin = checkPin(s.pin, team);
-    const refs = await uploadFiles(s, firstFiles, team.recipient);
-    const ct = await p.sealDocument({ ...newDoc(s.keys, ""), attachments: refs }, team.recipient, s.keys.recipient);
-    await api.postMessage(s.token, team.epoch, ct, refs.map((r) => r.id));
-    firstFiles.clear();
-    await fetchNew(s);
-    status("thread.sent");
-  } catch (err) {
-    if (err instanceof api.ApiError && err.code === "unauthorized") return sessionGone();
-    if (state.session !== s) return;
-    firstFiles.moveTo(replyFiles);
-    status("");
-    if (form) formError(form, t("attach.firstFailed") + " " + fileErrorText(err));
-  }
+  const reply = document.getElementById("reply") as HTMLTextAreaElement | null;
+  if (form && reply) await sendReply(form, reply, true);
 }
 
 async function deleteConversation(): Promise<void> {
@@ -1116,7 +1125,7 @@ async function chooseLang(picker: HTMLSelectElement, v: string): Promise<void> {
  * person has checked their note, and nothing is lost by leaving. */
 function leaveGuard(e: BeforeUnloadEvent): void {
   if (state.leaving) return;
-  if (state.pending || (state.view === "write" && (state.draft.body.trim() !== "" || firstFiles.count > 0))) {
+  if (state.pending || (state.view === "write" && (state.draft.body.trim() !== "" || !!firstFiles?.count))) {
     e.preventDefault();
     e.returnValue = ""; // older browsers need it set
   }
