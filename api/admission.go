@@ -178,18 +178,13 @@ func (s *Server) readBody(ctx *fasthttp.RequestCtx) (taken int64, err *apiError)
 	if stream == nil {
 		return 0, nil
 	}
+	if limit > maxKeyringBody {
+		return s.readLargeBody(ctx, stream, limit) // attach_body.go
+	}
 	var buf []byte
 	for {
 		if len(buf) == cap(buf) {
-			grow := bodyChunk
-			if limit > maxKeyringBody {
-				// An attachment of up to 8 MiB grows by doubling, so
-				// that it is copied about once in all, not once per
-				// 16 KiB; the budget still follows what arrived, within
-				// a factor of two.
-				grow = max(bodyChunk, cap(buf))
-			}
-			step := min(grow, limit+1-len(buf))
+			step := min(bodyChunk, limit+1-len(buf))
 			if cl := req.Header.ContentLength(); cl >= 0 {
 				// Never more than the announced rest: one read of a small
 				// body is one small allocation.

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"mime"
 	"strings"
+	"sync"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -49,7 +50,9 @@ func isAttachmentUpload(method, path []byte) bool {
 // to fasthttp and is valid only while the handler runs.
 func attachmentBody(c *fiber.Ctx) ([]byte, error) {
 	req := c.Request()
-	body := c.BodyRaw()
+	// The request's own bytes: fiber's BodyRaw would copy 8 MiB (the app
+	// is Immutable). The handler keeps them only while it runs.
+	body := req.Body()
 	if len(body) > maxAttachmentBody {
 		return nil, errTooLarge
 	}
@@ -75,13 +78,42 @@ func attachmentID(c *fiber.Ctx, param string) (string, error) {
 	return id, nil
 }
 
-// sendAttachment answers a download: the ciphertext as it was uploaded,
-// never cached, and never something a browser would show.
-func sendAttachment(c *fiber.Ctx, ct []byte) error {
+// sendAttachment answers a download: the ciphertext of attachment id of
+// mailbox as it was uploaded, never cached, and never something a browser
+// would show. Its bytes come from the body budget (admission.go) like an
+// upload's, from before they are copied out of the store until fasthttp
+// has written them, so that many downloads at once cannot outgrow the
+// memory bound: beyond it they get 503 busy.
+func (s *Server) sendAttachment(c *fiber.Ctx, mailbox, id string) error {
+	var taken int64
+	ct, err := s.store.Attachment(mailbox, id, func(n int) error {
+		if !s.bodies.take(int64(n)) {
+			return errBusy
+		}
+		taken = int64(n)
+		return nil
+	})
+	if err != nil {
+		return storeError(err, errNotFound)
+	}
 	c.Status(fiber.StatusOK)
 	c.Set(fiber.HeaderContentType, fiber.MIMEOctetStream)
 	c.Set(fiber.HeaderContentDisposition, `attachment; filename="attachment.age"`)
-	return c.Send(ct)
+	c.Context().SetBodyStream(&budgetedReader{Reader: bytes.NewReader(ct), release: func() { s.bodies.give(taken) }}, len(ct))
+	return nil
+}
+
+// budgetedReader gives its bytes back to the budget when fasthttp closes
+// it, after writing the response or on dropping it.
+type budgetedReader struct {
+	*bytes.Reader
+	once    sync.Once
+	release func()
+}
+
+func (r *budgetedReader) Close() error {
+	r.once.Do(r.release)
+	return nil
 }
 
 // POST /api/v1/mailbox/attachments
@@ -120,11 +152,7 @@ func (s *Server) getEnquirerAttachment(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	ct, err := s.store.Attachment(m.ID, id)
-	if err != nil {
-		return storeError(err, errNotFound)
-	}
-	return sendAttachment(c, ct)
+	return s.sendAttachment(c, m.ID, id)
 }
 
 // POST /api/v1/cases/:id/attachments
@@ -164,11 +192,7 @@ func (s *Server) getCounsellorAttachment(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	ct, err := s.store.Attachment(caseID, id)
-	if err != nil {
-		return storeError(err, errNotFound)
-	}
-	return sendAttachment(c, ct)
+	return s.sendAttachment(c, caseID, id)
 }
 
 // parseReferences checks the attachments a message names (NewMessage.

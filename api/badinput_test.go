@@ -544,6 +544,10 @@ func TestBadInput(t *testing.T) {
 		}, 431, "too_large"},
 	}
 
+	for _, r := range attachmentBadInput(t, f) { // attach_test.go
+		cases = append(cases, tc(r))
+	}
+
 	parent := e.t
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

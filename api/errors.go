@@ -50,14 +50,15 @@ var (
 	errTooLarge       = &apiError{fiber.StatusRequestEntityTooLarge, "too_large", "request body too large", 0}
 	errMailboxFull    = &apiError{fiber.StatusRequestEntityTooLarge, "mailbox_full", "the mailbox holds as much as it may", 0}
 	errMediaType      = &apiError{fiber.StatusUnsupportedMediaType, "unsupported_media_type", "send Content-Type: application/json without Content-Encoding", 0}
-	// Attachments (PROTOCOL.md §10).
-	errAttachmentMediaType = &apiError{fiber.StatusUnsupportedMediaType, "unsupported_media_type", "send Content-Type: application/octet-stream without Content-Encoding", 0}
-	errAttachmentRefused   = &apiError{fiber.StatusConflict, "attachment_refused", "an attachment named is not an unreferenced upload of this mailbox by this side, or is older than 30 minutes", 0}
 	errTeamNotReady   = &apiError{fiber.StatusServiceUnavailable, "team_not_ready", "the team has no keyring yet", 0}
 	errInternal       = &apiError{fiber.StatusInternalServerError, "internal", "internal server error", 0}
 	// An extension of PROTOCOL.md §6: a full disk is the one storage
 	// failure a client can act on, by trying again later.
 	errStorageFull = &apiError{fiber.StatusServiceUnavailable, "storage_full", "the server cannot store anything right now, try again later", time.Minute}
+
+	// Attachments (PROTOCOL.md §10).
+	errAttachmentMediaType = &apiError{fiber.StatusUnsupportedMediaType, "unsupported_media_type", "send Content-Type: application/octet-stream without Content-Encoding", 0}
+	errAttachmentRefused   = &apiError{fiber.StatusConflict, "attachment_refused", "an attachment named is not an unreferenced upload of this mailbox by this side, or is no longer kept", 0}
 )
 
 // policyError is 422 ciphertext_policy; the reason names a rule, never bytes.

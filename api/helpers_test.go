@@ -38,15 +38,17 @@ type env struct {
 type envOptions struct {
 	cfg    Config
 	limits mailbox.Limits
+	attach mailbox.AttachmentLimits
 }
 
 func newEnv(t testing.TB, o envOptions) *env {
 	t.Helper()
 	clk := mailboxdtest.NewClock(time.Now().UTC())
 	store, err := mailbox.Open(mailbox.Options{
-		Path:   filepath.Join(t.TempDir(), "lotse.db"),
-		Limits: o.limits,
-		Now:    clk.Now,
+		Path:        filepath.Join(t.TempDir(), "lotse.db"),
+		Limits:      o.limits,
+		Attachments: o.attach,
+		Now:         clk.Now,
 	})
 	if err != nil {
 		t.Fatal(err)

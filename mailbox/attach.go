@@ -8,6 +8,7 @@ import (
 	"time"
 
 	bolt "go.etcd.io/bbolt"
+	berrors "go.etcd.io/bbolt/errors"
 
 	"lotse/domain"
 )
@@ -20,7 +21,12 @@ import (
 //   - attachments: mailbox id + attachment id → attachmentRecord, which
 //     side uploaded it and either the seq of the message that references
 //     it or, while none does, the hour of its upload;
-//   - attachment_ciphertexts: the same key → the ciphertext;
+//   - attachment_ciphertexts: the same key → a bucket whose one value,
+//     "ciphertext", is the ciphertext. A bucket of its own, because bbolt
+//     never splits a leaf of four entries or fewer: four 8 MiB values side
+//     by side would be rewritten, 32 MiB in memory and on disk, whenever a
+//     new one landed among them. Alone in its bucket a ciphertext is
+//     written once, and its neighbours are bucket headers of a few bytes;
 //   - attachment_pending: hour + mailbox id + attachment id → nothing, the
 //     unreferenced uploads by hour, for the purge;
 //   - attachment_hours: mailbox id → the enquirer's hourly upload count.
@@ -40,6 +46,7 @@ var (
 	bucketAttachmentCTs     = []byte("attachment_ciphertexts")
 	bucketAttachmentPending = []byte("attachment_pending")
 	bucketAttachmentHours   = []byte("attachment_hours")
+	keyCiphertext           = []byte("ciphertext")
 )
 
 // attachmentBuckets are the top-level buckets this file adds.
@@ -145,14 +152,13 @@ func pendingUntil(hour string) (time.Time, error) {
 // eachAttachment calls fn for every attachment of the mailbox key, with
 // its record key, record and ciphertext length.
 func eachAttachment(tx *bolt.Tx, mailbox []byte, fn func(k []byte, rec attachmentRecord, size int) error) error {
-	cts := tx.Bucket(bucketAttachmentCTs)
 	c := tx.Bucket(bucketAttachments).Cursor()
 	for k, v := c.Seek(mailbox); k != nil && bytes.HasPrefix(k, mailbox); k, v = c.Next() {
 		var rec attachmentRecord
 		if err := decodeJSON(v, &rec); err != nil {
 			return err
 		}
-		if err := fn(k, rec, len(cts.Get(k))); err != nil {
+		if err := fn(k, rec, len(attachmentCiphertext(tx, k))); err != nil {
 			return err
 		}
 	}
@@ -227,19 +233,8 @@ func (s *Store) newAttachmentID() (string, error) {
 // (ErrMailboxFull), the storage budget (ErrStorageFull). The ciphertext's
 // policy is the caller's.
 func (s *Store) PutEnquirerAttachment(m Mailbox, ciphertext []byte) (string, error) {
-	if err := checkAttachmentSize(ciphertext); err != nil {
-		return "", err
-	}
-	id, err := s.newAttachmentID()
-	if err != nil {
-		return "", err
-	}
-	now := s.clock()
-	lim := s.attachmentLimits()
 	mkey := []byte(m.ID)
-	var roomErr error
-	roomChecked := false
-	err = s.write(func(tx *bolt.Tx) (func() error, error) {
+	return s.upload(m.ID, FromEnquirer, ciphertext, func(tx *bolt.Tx, now time.Time) (func() error, error) {
 		_, found, err := recordOf(tx, m)
 		if err != nil {
 			return nil, err
@@ -251,7 +246,57 @@ func (s *Store) PutEnquirerAttachment(m Mailbox, ciphertext []byte) (string, err
 		if !found {
 			return nil, ErrNotFound
 		}
-		n, size, err := attachmentTotals(tx, mkey, FromEnquirer)
+		return func() error {
+			return putJSON(tx.Bucket(bucketAttachmentHours), mkey, attachmentHourRecord{HourStart: formatHour(now), HourCount: count + 1})
+		}, nil
+	})
+}
+
+// PutCounsellorAttachment stores a counsellor's upload to case caseID and
+// returns its id. The counsellor must be active (*InvalidError); then
+// ErrNotFound, ErrMailboxFull (the team's share) and ErrStorageFull.
+func (s *Store) PutCounsellorAttachment(caseID, counsellorID string, ciphertext []byte) (string, error) {
+	if !validCounsellorID(counsellorID) {
+		return "", invalidf("malformed counsellor id")
+	}
+	return s.upload(caseID, FromCounsellor, ciphertext, func(tx *bolt.Tx, _ time.Time) (func() error, error) {
+		if err := checkActive(tx, counsellorID, "counsellor"); err != nil {
+			return nil, err
+		}
+		_, found, err := getMailbox(tx, caseID)
+		if err != nil {
+			return nil, err
+		}
+		if !found {
+			return nil, ErrNotFound
+		}
+		return nil, nil
+	})
+}
+
+// upload is what both sides' uploads share: it draws the id, runs the
+// side's own checks (before, which may return writes of its own), then
+// checks the side's share of the mailbox and the storage budget, and
+// stores the upload.
+func (s *Store) upload(mailbox, from string, ciphertext []byte, before func(tx *bolt.Tx, now time.Time) (func() error, error)) (string, error) {
+	if err := checkAttachmentSize(ciphertext); err != nil {
+		return "", err
+	}
+	id, err := s.newAttachmentID()
+	if err != nil {
+		return "", err
+	}
+	now := s.clock()
+	lim := s.attachmentLimits()
+	mkey := []byte(mailbox)
+	var roomErr error
+	roomChecked := false
+	err = s.write(func(tx *bolt.Tx) (func() error, error) {
+		after, err := before(tx, now)
+		if err != nil {
+			return nil, err
+		}
+		n, size, err := attachmentTotals(tx, mkey, from)
 		if err != nil {
 			return nil, err
 		}
@@ -266,63 +311,13 @@ func (s *Store) PutEnquirerAttachment(m Mailbox, ciphertext []byte) (string, err
 			return nil, roomErr
 		}
 		return func() error {
-			if err := putAttachment(tx, mkey, id, FromEnquirer, ciphertext, now); err != nil {
+			if err := putAttachment(tx, mkey, id, from, ciphertext, now); err != nil {
 				return err
 			}
-			return putJSON(tx.Bucket(bucketAttachmentHours), mkey, attachmentHourRecord{HourStart: formatHour(now), HourCount: count + 1})
-		}, nil
-	})
-	if err != nil {
-		return "", err
-	}
-	return id, nil
-}
-
-// PutCounsellorAttachment stores a counsellor's upload to case caseID and
-// returns its id. The counsellor must be active (*InvalidError); then
-// ErrNotFound, ErrMailboxFull (the team's share) and ErrStorageFull.
-func (s *Store) PutCounsellorAttachment(caseID, counsellorID string, ciphertext []byte) (string, error) {
-	if !validCounsellorID(counsellorID) {
-		return "", invalidf("malformed counsellor id")
-	}
-	if err := checkAttachmentSize(ciphertext); err != nil {
-		return "", err
-	}
-	id, err := s.newAttachmentID()
-	if err != nil {
-		return "", err
-	}
-	now := s.clock()
-	lim := s.attachmentLimits()
-	mkey := []byte(caseID)
-	var roomErr error
-	roomChecked := false
-	err = s.write(func(tx *bolt.Tx) (func() error, error) {
-		if err := checkActive(tx, counsellorID, "counsellor"); err != nil {
-			return nil, err
-		}
-		_, found, err := getMailbox(tx, caseID)
-		if err != nil {
-			return nil, err
-		}
-		if !found {
-			return nil, ErrNotFound
-		}
-		n, size, err := attachmentTotals(tx, mkey, FromCounsellor)
-		if err != nil {
-			return nil, err
-		}
-		if n >= lim.MaxCount || size+int64(len(ciphertext)) > lim.MaxBytes {
-			return nil, ErrMailboxFull
-		}
-		if !roomChecked {
-			roomErr, roomChecked = s.checkAttachmentRoomTx(tx, len(ciphertext)), true
-		}
-		if roomErr != nil {
-			return nil, roomErr
-		}
-		return func() error {
-			return putAttachment(tx, mkey, id, FromCounsellor, ciphertext, now)
+			if after != nil {
+				return after()
+			}
+			return nil
 		}, nil
 	})
 	if err != nil {
@@ -350,6 +345,23 @@ func (s *Store) checkAttachmentRoomTx(tx *bolt.Tx, n int) error {
 	return nil
 }
 
+// attachmentCiphertext returns the stored ciphertext of key, or nil.
+func attachmentCiphertext(tx *bolt.Tx, key []byte) []byte {
+	b := tx.Bucket(bucketAttachmentCTs).Bucket(key)
+	if b == nil {
+		return nil
+	}
+	return b.Get(keyCiphertext)
+}
+
+func deleteCiphertext(tx *bolt.Tx, key []byte) error {
+	err := tx.Bucket(bucketAttachmentCTs).DeleteBucket(key)
+	if errors.Is(err, berrors.ErrBucketNotFound) {
+		return nil
+	}
+	return err
+}
+
 // putAttachment writes an unreferenced upload.
 func putAttachment(tx *bolt.Tx, mailbox []byte, id, from string, ciphertext []byte, now time.Time) error {
 	key := attachmentKey(string(mailbox), id)
@@ -357,7 +369,11 @@ func putAttachment(tx *bolt.Tx, mailbox []byte, id, from string, ciphertext []by
 		return errors.New("attachment id already used")
 	}
 	hour := formatHour(now)
-	if err := tx.Bucket(bucketAttachmentCTs).Put(key, ciphertext); err != nil {
+	b, err := tx.Bucket(bucketAttachmentCTs).CreateBucket(key)
+	if err != nil {
+		return err
+	}
+	if err := b.Put(keyCiphertext, ciphertext); err != nil {
 		return err
 	}
 	if err := tx.Bucket(bucketAttachmentPending).Put(pendingKey(hour, key), []byte{}); err != nil {
@@ -367,8 +383,9 @@ func putAttachment(tx *bolt.Tx, mailbox []byte, id, from string, ciphertext []by
 }
 
 // Attachment returns the ciphertext of attachment id of mailbox mailboxID
-// (ErrNotFound if either is unknown or malformed).
-func (s *Store) Attachment(mailboxID, id string) ([]byte, error) {
+// (ErrNotFound if either is unknown or malformed). reserve, if not nil, is
+// asked for its length before it is copied out, and its error returned.
+func (s *Store) Attachment(mailboxID, id string, reserve func(n int) error) ([]byte, error) {
 	if !validMailboxID(mailboxID) {
 		return nil, ErrNotFound
 	}
@@ -380,9 +397,14 @@ func (s *Store) Attachment(mailboxID, id string) ([]byte, error) {
 		if tx.Bucket(bucketMailboxes).Get([]byte(mailboxID)) == nil {
 			return ErrNotFound
 		}
-		v := tx.Bucket(bucketAttachmentCTs).Get(attachmentKey(mailboxID, id))
+		v := attachmentCiphertext(tx, attachmentKey(mailboxID, id))
 		if v == nil {
 			return ErrNotFound
+		}
+		if reserve != nil {
+			if err := reserve(len(v)); err != nil {
+				return err
+			}
 		}
 		ct = bytes.Clone(v)
 		return nil
@@ -471,7 +493,7 @@ func deleteAttachments(tx *bolt.Tx, mailbox []byte) error {
 		}
 	}
 	for _, k := range keys {
-		if err := tx.Bucket(bucketAttachmentCTs).Delete(k); err != nil {
+		if err := deleteCiphertext(tx, k); err != nil {
 			return err
 		}
 		if err := tx.Bucket(bucketAttachments).Delete(k); err != nil {
@@ -526,7 +548,7 @@ func (s *Store) PurgeAttachments() (int, error) {
 						return err
 					}
 					if found && rec.Seq == 0 {
-						if err := tx.Bucket(bucketAttachmentCTs).Delete(key); err != nil {
+						if err := deleteCiphertext(tx, key); err != nil {
 							return err
 						}
 						if err := tx.Bucket(bucketAttachments).Delete(key); err != nil {

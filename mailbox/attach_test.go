@@ -4,8 +4,12 @@ import (
 	"bytes"
 	"errors"
 	"os"
+	"path/filepath"
+	"strings"
 	"testing"
 	"time"
+
+	"lotse/mailbox/mailboxtest"
 )
 
 // attachmentCT is a stand-in attachment ciphertext: the age header line
@@ -56,12 +60,12 @@ func TestAttachmentRoundTrip(t *testing.T) {
 		id string
 		ct []byte
 	}{{id1, ct1}, {id2, ct2}} {
-		got, err := s.Attachment(m.ID, c.id)
+		got, err := s.Attachment(m.ID, c.id, nil)
 		if err != nil || !bytes.Equal(got, c.ct) {
 			t.Fatalf("Attachment(%s): %v, equal %v", c.id, err, bytes.Equal(got, c.ct))
 		}
 	}
-	if _, err := s.Attachment(mailboxID(2), id1); !errors.Is(err, ErrNotFound) {
+	if _, err := s.Attachment(mailboxID(2), id1, nil); !errors.Is(err, ErrNotFound) {
 		t.Errorf("another mailbox's id: %v", err)
 	}
 	m, _ = s.GetMailbox(m.ID)
@@ -200,17 +204,17 @@ func TestAttachmentPurge(t *testing.T) {
 	if n, err := s.PurgeAttachments(); n != 0 || err != nil {
 		t.Fatalf("before the end of the window: %d, %v", n, err)
 	}
-	if _, err := s.Attachment(m.ID, drop); err != nil {
+	if _, err := s.Attachment(m.ID, drop, nil); err != nil {
 		t.Fatal(err)
 	}
 	clock.Add(time.Minute) // 14:30
 	if n, err := s.Purge(); n != 0 || err != nil {
 		t.Fatalf("Purge: %d, %v", n, err)
 	}
-	if _, err := s.Attachment(m.ID, drop); !errors.Is(err, ErrNotFound) {
+	if _, err := s.Attachment(m.ID, drop, nil); !errors.Is(err, ErrNotFound) {
 		t.Fatalf("after the window: %v", err)
 	}
-	if _, err := s.Attachment(m.ID, keep); err != nil {
+	if _, err := s.Attachment(m.ID, keep, nil); err != nil {
 		t.Fatalf("the referenced one: %v", err)
 	}
 	if err := s.Compact(); err != nil {
@@ -310,5 +314,61 @@ func TestAttachmentAuditFindsDeleted(t *testing.T) {
 	}
 	if r := audit(t, s.path); r.Stray == 0 {
 		t.Fatal("the deleted attachment in free pages is not stray")
+	}
+}
+
+// The audit's cross-checks of attachments catch what does not fit
+// together, each at its place, in a copy where one entry was planted.
+func TestAttachmentAuditPlanted(t *testing.T) {
+	s, _, _, m := attachmentCase(t, Options{})
+	pending := mustUpload(t, s, m, attachmentCT(100))
+	ref := mustUpload(t, s, m, attachmentCT(100))
+	m, _ = s.GetMailbox(m.ID)
+	if _, err := s.AppendEnquirer(m, 1, ciphertext(4240, ""), ref); err != nil {
+		t.Fatal(err)
+	}
+	clean := backupFile(t, s)
+	if r := audit(t, clean); len(r.Violations) > 0 {
+		t.Fatalf("clean backup: %v", r.Violations)
+	}
+	other := attachmentKey(mailboxID(7), "q8Zx1Lq4Tt2aVb3Yc9D0eA")
+	for _, c := range []struct {
+		name    string
+		buckets []string
+		key     []byte
+		value   []byte
+		want    string
+	}{
+		{"a record of no mailbox", []string{"attachments"}, other, []byte(`{"from":"enquirer","seq":1}`), "without a mailbox record"},
+		{"a record without its ciphertext", []string{"attachments"}, attachmentKey(m.ID, "AAAAAAAAAAAAAAAAAAAAAA"), []byte(`{"from":"enquirer","seq":1}`), "without its ciphertext"},
+		{"a seq past the messages", []string{"attachments"}, attachmentKey(m.ID, ref), []byte(`{"from":"enquirer","seq":9}`), "names a message"},
+		{"unreferenced, not indexed", []string{"attachments"}, attachmentKey(m.ID, pending), []byte(`{"from":"enquirer","uploaded":"2027-02-26T10:00:00Z"}`), "not in the pending index"},
+		{"seq and uploaded", []string{"attachments"}, attachmentKey(m.ID, ref), []byte(`{"from":"enquirer","seq":2,"uploaded":"2027-02-26T13:00:00Z"}`), "exactly one of seq and uploaded"},
+		{"a ciphertext without its record", []string{"attachment_ciphertexts", string(other)}, keyCiphertext, attachmentCT(10), "without its attachment record"},
+		{"a message as an attachment", []string{"attachment_ciphertexts", string(attachmentKey(m.ID, ref))}, keyCiphertext, ciphertext(4240, ""), "attachment ciphertext"},
+		{"an index entry of nothing", []string{"attachment_pending"}, pendingKey("2027-02-26T13:00:00Z", other), []byte{}, "index entry without"},
+		{"an hourly count of no mailbox", []string{"attachment_hours"}, []byte(mailboxID(7)), []byte(`{"hour_start":"2027-02-26T13:00:00Z","hour_count":1}`), "without a mailbox record"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "planted.db")
+			raw, err := os.ReadFile(clean)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(path, raw, 0o600); err != nil {
+				t.Fatal(err)
+			}
+			if err := mailboxtest.Put(path, c.buckets, c.key, c.value); err != nil {
+				t.Fatal(err)
+			}
+			r := audit(t, path)
+			found := false
+			for _, v := range r.Violations {
+				found = found || strings.Contains(v.String(), c.want)
+			}
+			if !found {
+				t.Fatalf("violations %v, want one with %q", r.Violations, c.want)
+			}
+		})
 	}
 }

@@ -233,8 +233,10 @@ var Schema = []Node{
 			{Name: "uploaded", Type: FieldHour, Optional: true},
 		}, rule: ruleAttachment},
 	}},
-	{Key: fixedKey("attachment_ciphertexts"), Kind: KindBucket, Doc: "the attachment ciphertexts, under their record's key", Children: []Node{
-		{Key: keyFormatAttachment, Kind: KindAttachment},
+	{Key: fixedKey("attachment_ciphertexts"), Kind: KindBucket, Doc: "the attachment ciphertexts, each alone in a bucket under its record's key", Children: []Node{
+		{Key: keyFormatAttachment, Kind: KindBucket, Children: []Node{
+			{Key: fixedKey("ciphertext"), Kind: KindAttachment},
+		}},
 	}},
 	{Key: fixedKey("attachment_pending"), Kind: KindBucket, Doc: "index of the attachments no message references yet, by the hour of their upload, for the purge", Children: []Node{
 		{Key: keyFormatPending, Kind: KindEmpty},

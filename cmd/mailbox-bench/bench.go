@@ -53,6 +53,7 @@ type options struct {
 	fill        int
 	fillPerMbox int
 	fillCompact bool
+	attachments int
 }
 
 // Bounds that keep a run finite.
@@ -75,6 +76,7 @@ func parseOptions(args []string, stderr io.Writer) (*options, error) {
 	fs.IntVar(&o.fill, "fill", 0, "store `N` messages directly through the mailbox package before the steps, and report RSS idle and working")
 	fs.IntVar(&o.fillPerMbox, "fill-per-mailbox", 10, "`messages` per mailbox for --fill")
 	fs.BoolVar(&o.fillCompact, "fill-compact", false, "compact the data file after --fill, as mailboxd's daily compaction would, before measuring")
+	fs.IntVar(&o.attachments, "attachments", 0, "before the steps, upload an 8 MiB attachment to each of `N` mailboxes at once and report the time and mailboxd's peak memory (attach.go)")
 	fs.StringVar(&o.mailboxd, "mailboxd", "", "mailboxd `binary` to start (default: go build ./cmd/mailboxd)")
 	fs.StringVar(&o.dir, "dir", "", "`directory` for the data file (default: a new temporary one, removed at the end)")
 	fs.StringVar(&o.addr, "addr", "", "measure a mailboxd already listening on this loopback `host:port` instead of starting one")
@@ -109,6 +111,9 @@ func parseOptions(args []string, stderr io.Writer) (*options, error) {
 	}
 	if o.fill < 0 || o.fill > maxFill {
 		return nil, &usageError{fmt.Sprintf("--fill must be between 0 and %d", maxFill), ""}
+	}
+	if o.attachments < 0 || o.attachments > maxAttachmentUploads {
+		return nil, &usageError{fmt.Sprintf("--attachments must be between 0 and %d", maxAttachmentUploads), ""}
 	}
 	if o.fillPerMbox < 1 || o.fillPerMbox > 1000 {
 		return nil, &usageError{"--fill-per-mailbox must be between 1 and 1000", ""}
@@ -277,12 +282,26 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 
 	maxC := slices.Max(o.clients)
-	say("creating %d mailboxes (%d clients × %d) …", maxC*o.perClient, maxC, o.perClient)
+	say("creating %d mailboxes (%d clients × %d) …", max(maxC*o.perClient, o.attachments), maxC, o.perClient)
 	createCtx, cancelCreate := context.WithTimeout(ctx, 2*time.Minute)
 	defer cancelCreate()
-	boxes, err := createMailboxes(createCtx, c, tm, pool, maxC*o.perClient)
+	boxes, err := createMailboxes(createCtx, c, tm, pool, max(maxC*o.perClient, o.attachments))
 	if err != nil {
 		return fmt.Errorf("create mailboxes: %v", err)
+	}
+	if o.attachments > 0 {
+		say("uploading an 8 MiB attachment to each of %d mailboxes at once …", o.attachments)
+		ar, err := attachmentStep(ctx, srv, c, tm, boxes, o.attachments)
+		if err != nil {
+			return fmt.Errorf("attachments: %v", err)
+		}
+		if o.jsonOut {
+			b, _ := json.Marshal(ar)
+			fmt.Fprintln(stdout, string(b))
+		} else {
+			fmt.Fprintf(stdout, "\n%d concurrent uploads of %d bytes: all stored in %.2f s after %d retries (503 busy from the body budget); mailboxd RSS %.1f MB before, peak %.1f MB (own memory %.1f MB)\n",
+				ar.Uploads, ar.BytesEach, ar.Seconds, ar.Retries, ar.RSSBeforeMB, ar.RSSPeakMB, ar.AnonPeakMB)
+		}
 	}
 	stored := int64(len(boxes))
 	if fr != nil {
@@ -536,26 +555,7 @@ func runStep(ctx context.Context, srv *server, hc *http.Client, base string, box
 	stepCtx, cancel := context.WithTimeout(ctx, d)
 	defer cancel()
 
-	var peak rssPeak
-	rssDone := make(chan struct{})
-	go func() {
-		defer close(rssDone)
-		t := time.NewTicker(100 * time.Millisecond)
-		defer t.Stop()
-		for {
-			if r, err := rssMB(srv.pid); err == nil {
-				peak.all = max(peak.all, r)
-			}
-			if r, err := anonMB(srv.pid); err == nil {
-				peak.anon = max(peak.anon, r)
-			}
-			select {
-			case <-stepCtx.Done():
-				return
-			case <-t.C:
-			}
-		}
-	}()
+	rssDone := pollRSS(srv.pid, 100*time.Millisecond, stepCtx.Done())
 
 	start := time.Now()
 	var wg sync.WaitGroup
@@ -586,7 +586,7 @@ func runStep(ctx context.Context, srv *server, hc *http.Client, base string, box
 	}
 	wg.Wait()
 	elapsed := time.Since(start)
-	<-rssDone
+	peak := rssDone()
 	c1, w1, _ := srv.stats()
 
 	all := slices.Concat(lat...)

@@ -14,6 +14,32 @@ import (
 // resident, including pages of the data file that the kernel has mapped in.
 func rssMB(pid int) (float64, error) { return procStatusMB(pid, "VmRSS") }
 
+// pollRSS samples a process's VmRSS and RssAnon every interval until stop
+// is closed; the func it returns waits for that and gives the peaks.
+func pollRSS(pid int, interval time.Duration, stop <-chan struct{}) func() rssPeak {
+	var peak rssPeak
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		t := time.NewTicker(interval)
+		defer t.Stop()
+		for {
+			if r, err := rssMB(pid); err == nil {
+				peak.all = max(peak.all, r)
+			}
+			if r, err := anonMB(pid); err == nil {
+				peak.anon = max(peak.anon, r)
+			}
+			select {
+			case <-stop:
+				return
+			case <-t.C:
+			}
+		}
+	}()
+	return func() rssPeak { <-done; return peak }
+}
+
 // anonMB reads RssAnon: the process's own memory, without mapped file
 // pages (bbolt's mmap of the data file), which the kernel can drop.
 func anonMB(pid int) (float64, error) { return procStatusMB(pid, "RssAnon") }

@@ -21,7 +21,8 @@ type limitsConfig struct {
 	LoginFailures    api.Rate // LOTSE_LOGIN_FAILURES
 	MailboxesPerHour int      // LOTSE_MAILBOXES_PER_HOUR, where the proof of work rises; -1 is off
 	Mailbox          mailbox.Limits
-	DebugStats       bool // LOTSE_DEBUG_STATS
+	Attachments      mailbox.AttachmentLimits // attachments.go
+	DebugStats       bool                     // LOTSE_DEBUG_STATS
 }
 
 // Bounds of configured values. The per-mailbox totals stay inside what the
@@ -38,7 +39,7 @@ const (
 )
 
 func limitSettings() []*setting {
-	return []*setting{
+	return append([]*setting{
 		{flag: "create-limit", env: "LOTSE_CREATE_LIMIT", usage: "new mailboxes per client `address`, as N/DURATION or off (default 10/10m)"},
 		{flag: "challenge-limit", env: "LOTSE_CHALLENGE_LIMIT", usage: "proof-of-work and login challenges per client `address`, each, as N/DURATION or off (default 30/1m)"},
 		{flag: "enquirer-limit", env: "LOTSE_ENQUIRER_LIMIT", usage: "enquirer requests per client `address`, as N/DURATION or off (default 120/1m)"},
@@ -49,7 +50,7 @@ func limitSettings() []*setting {
 		{flag: "mailbox-max-messages", env: "LOTSE_MAILBOX_MAX_MESSAGES", usage: "`messages` a mailbox may hold before an enquirer's next is refused (default 200)"},
 		{flag: "mailbox-max-bytes", env: "LOTSE_MAILBOX_MAX_BYTES", usage: "ciphertext `bytes` a mailbox may hold before an enquirer's next is refused (default 4194304)"},
 		{flag: "debug-stats", env: "LOTSE_DEBUG_STATS", usage: "1 serves commit counters on a separate listener on 127.0.0.1 (for mailbox-bench; default off)"},
-	}
+	}, attachmentSettings()...)
 }
 
 func parseLimits(get func(string) *setting) (limitsConfig, error) {
@@ -89,6 +90,9 @@ func parseLimits(get func(string) *setting) (limitsConfig, error) {
 			return l, &configError{msg: fmt.Sprintf("%s must be a whole number of bytes between %d and %d, got %q", s.source, minMailboxBytes, int64(maxMailboxBytes), s.value)}
 		}
 		l.Mailbox.MaxBytes = n
+	}
+	if l.Attachments, err = parseAttachmentLimits(get); err != nil {
+		return l, err
 	}
 	switch s := get("debug-stats"); s.value {
 	case "", "0":

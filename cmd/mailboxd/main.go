@@ -29,7 +29,10 @@ import (
 )
 
 const (
-	purgeInterval   = time.Hour
+	// Every 15 minutes, so that an attachment no message referenced is
+	// gone soon after its window (PROTOCOL.md §10); a turn that finds
+	// nothing reads two small index ranges.
+	purgeInterval   = 15 * time.Minute
 	shutdownTimeout = 10 * time.Second
 )
 
@@ -69,7 +72,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stderr 
 	startupReport(cfg, stderr)
 
 	cfg.Avail.setMemoryLimit(getenv, stderr)
-	store, err := mailbox.Open(mailbox.Options{Path: cfg.DB, RetentionDays: cfg.RetentionDays, Limits: cfg.Limits.Mailbox, Disk: cfg.Avail.Disk})
+	store, err := mailbox.Open(mailbox.Options{Path: cfg.DB, RetentionDays: cfg.RetentionDays, Limits: cfg.Limits.Mailbox, Attachments: cfg.Limits.Attachments, Disk: cfg.Avail.Disk})
 	if err != nil {
 		return &configError{
 			msg:  fmt.Sprintf("open the data file %q: %v", cfg.DB, err),

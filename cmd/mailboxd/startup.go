@@ -90,6 +90,9 @@ func limitsSummary(l limitsConfig) string {
 		{"mailbox-per-hour", l.Mailbox.MessagesPerHour != 0},
 		{"mailbox-max-messages", l.Mailbox.MaxMessages != 0},
 		{"mailbox-max-bytes", l.Mailbox.MaxBytes != 0},
+		{"attachments-max", l.Attachments.MaxCount != 0},
+		{"attachments-max-bytes", l.Attachments.MaxBytes != 0},
+		{"attachments-per-hour", l.Attachments.PerHour != 0},
 	} {
 		if f.set {
 			set = append(set, f.flag)

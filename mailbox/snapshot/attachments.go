@@ -43,21 +43,24 @@ func (t *attachmentAudit) init() {
 // noteAttachment keeps what crossCheckAttachments needs from a valid
 // entry of the attachment buckets; false if the entry is none of theirs.
 func (a *auditor) noteAttachment(path []string, key, value []byte, decode func([]byte, any) bool) bool {
+	t := &a.attachments
+	t.init()
+	if len(path) == 2 && path[0] == "attachment_ciphertexts" {
+		// attachment_ciphertexts/{key}/ciphertext, the one value allowed.
+		t.ciphertexts[path[1]] = true
+		a.report.Ciphertexts++
+		a.live.add(value)
+		return true
+	}
 	if len(path) != 1 {
 		return false
 	}
-	t := &a.attachments
-	t.init()
 	switch path[0] {
 	case "attachments":
 		var r attachmentRecord
 		if decode(value, &r) {
 			t.records[string(key)] = r
 		}
-	case "attachment_ciphertexts":
-		t.ciphertexts[string(key)] = true
-		a.report.Ciphertexts++
-		a.live.add(value)
 	case "attachment_pending":
 		k := key[len(key)-attachmentKeyLen:]
 		t.pending[string(k)] = string(key[:len(key)-attachmentKeyLen])

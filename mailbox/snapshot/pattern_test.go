@@ -35,7 +35,7 @@ func TestPattern(t *testing.T) {
 		}
 		seen[n.Pattern] = true
 	}
-	if !seen["invites/{lower-hex SHA-256 of the invite code}"] || len(seen) != 29 { // 21 of version 1, 8 of attachments
+	if !seen["invites/{lower-hex SHA-256 of the invite code}"] || len(seen) != 30 { // 21 of version 1, 9 of attachments
 		t.Errorf("Nodes: %v", seen)
 	}
 }
