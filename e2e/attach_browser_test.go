@@ -214,6 +214,16 @@ func (cv *attachConv) fitsWidth(when string) {
 	}
 }
 
+// leavesNothing checks that the page keeps nothing on the device, asked
+// nothing of another origin, and reported no script error or CSP refusal.
+func (cv *attachConv) leavesNothing() {
+	cv.t.Helper()
+	checkNoStorage(cv.b)
+	if _, problems := ownOriginOnly(cv.t, cv.srv, cv.w); len(problems) > 0 {
+		cv.t.Errorf("browser problems: %v", problems)
+	}
+}
+
 // TestAttachPhotoBrowser: a photo with camera data, a GPS position, XMP,
 // IPTC, a comment and an embedded thumbnail is cleaned in the browser
 // before it is sealed: the team decrypts a valid JPEG, turned upright as
@@ -286,10 +296,7 @@ func TestAttachPhotoBrowser(t *testing.T) {
 		t.Errorf("the sent message shows %d files, want 1", n)
 	}
 	cv.fitsWidth("the thread with a photo")
-	checkNoStorage(b)
-	if _, problems := ownOriginOnly(t, cv.srv, cv.w); len(problems) > 0 {
-		t.Errorf("browser problems: %v", problems)
-	}
+	cv.leavesNothing()
 }
 
 // TestAttachDocumentBrowser: a PDF cannot be cleaned, so it goes only
@@ -363,10 +370,7 @@ func TestAttachDocumentBrowser(t *testing.T) {
 	if n := eval[int](b, `document.querySelectorAll("#attach-reply-list li").length`); n != 0 {
 		t.Errorf("%d files picked after cancelling the photo", n)
 	}
-	checkNoStorage(b)
-	if _, problems := ownOriginOnly(t, cv.srv, cv.w); len(problems) > 0 {
-		t.Errorf("browser problems: %v", problems)
-	}
+	cv.leavesNothing()
 }
 
 // TestAttachFirstMessageBrowser: files picked with the first message go
@@ -484,10 +488,7 @@ func TestAttachDownloadBrowser(t *testing.T) {
 	if n := eval[int](b, `window.__madeCount()`); n != 0 {
 		t.Errorf("%d object URLs not revoked", n)
 	}
-	checkNoStorage(b)
-	if _, problems := ownOriginOnly(t, cv.srv, cv.w); len(problems) > 0 {
-		t.Errorf("browser problems: %v", problems)
-	}
+	cv.leavesNothing()
 }
 
 // TestAttachPhotoTiming logs how long a 12-megapixel photo takes to clean
