@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"image"
 	_ "image/jpeg" // image.DecodeConfig of the cleaned photo
+	"image/png"
 	"os"
 	"path/filepath"
 	"strings"
@@ -296,6 +297,40 @@ func TestAttachPhotoBrowser(t *testing.T) {
 		t.Errorf("the sent message shows %d files, want 1", n)
 	}
 	cv.fitsWidth("the thread with a photo")
+
+	// A PNG (a screenshot) stays a PNG, without its text and EXIF chunks,
+	// turned upright as they said.
+	shot := pngWithMetadata(t, 300, 200)
+	for _, m := range pngMarkers {
+		if !bytes.Contains(shot, []byte(m)) {
+			t.Fatalf("the test PNG lacks %q", m)
+		}
+	}
+	if _, err := png.Decode(bytes.NewReader(shot)); err != nil {
+		t.Fatalf("the test PNG: %v", err)
+	}
+	path = filepath.Join(t.TempDir(), "Screenshot_2026-12-01.png")
+	if err := os.WriteFile(path, shot, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cv.pick(path)
+	b.do("the screenshot is cleaned", chromedp.WaitVisible(chromedp.CSS("#attach-reply-list li")))
+	cv.send("Und ein Bildschirmfoto.")
+	d = cv.teamReads(cv.seq)
+	if len(d.Attachments) != 1 || d.Attachments[0].Name != "photo-1.png" || d.Attachments[0].Type != "image/png" {
+		t.Fatalf("the screenshot arrives as %+v", d.Attachments)
+	}
+	cleaned = cv.teamOpens(d.Attachments[0])
+	for _, m := range pngMarkers {
+		if bytes.Contains(cleaned, []byte(m)) {
+			t.Errorf("the cleaned PNG still holds %q", m)
+		}
+	}
+	if img, err := png.Decode(bytes.NewReader(cleaned)); err != nil {
+		t.Errorf("the cleaned PNG is not a valid PNG: %v", err)
+	} else if img.Bounds().Dx() != 200 || img.Bounds().Dy() != 300 {
+		t.Errorf("the cleaned PNG is %v, want 200×300 (upright, as its eXIf orientation 6 says)", img.Bounds())
+	}
 	cv.leavesNothing()
 }
 

@@ -3,9 +3,11 @@ package e2e
 import (
 	"bytes"
 	"encoding/binary"
+	"hash/crc32"
 	"image"
 	"image/color"
 	"image/jpeg"
+	"image/png"
 	"math/rand/v2"
 	"testing"
 )
@@ -174,6 +176,36 @@ func exifBlock(thumb []byte) []byte {
 	}, thumbAt, 0)
 	b.Write(thumb)
 	return b.Bytes()
+}
+
+// pngMarkers are what pngWithMetadata hides in a PNG's text and EXIF
+// chunks; a cleaned copy holds none of them.
+var pngMarkers = []string{"tEXt", "iTXt", "eXIf", "LOTSE-PNG-AUTHOR", "LOTSE-PNG-XMP", "LotseCam"}
+
+// pngWithMetadata is a w×h PNG with a tEXt author, an iTXt XMP packet and
+// an eXIf chunk with the camera and GPS of exifBlock, as screenshot and
+// camera apps write them.
+func pngWithMetadata(t *testing.T, w, h int) []byte {
+	t.Helper()
+	var b bytes.Buffer
+	if err := png.Encode(&b, picture(w, h, false)); err != nil {
+		t.Fatal(err)
+	}
+	plain := b.Bytes()
+	const afterIHDR = 8 + 4 + 4 + 13 + 4 // signature, then IHDR's length, type, data, CRC
+	var out bytes.Buffer
+	out.Write(plain[:afterIHDR])
+	chunk := func(typ string, data []byte) {
+		binary.Write(&out, binary.BigEndian, uint32(len(data)))
+		out.WriteString(typ)
+		out.Write(data)
+		binary.Write(&out, binary.BigEndian, crc32.ChecksumIEEE(append([]byte(typ), data...)))
+	}
+	chunk("tEXt", []byte("Author\x00LOTSE-PNG-AUTHOR"))
+	chunk("iTXt", []byte("XML:com.adobe.xmp\x00\x00\x00\x00\x00<x:xmpmeta>LOTSE-PNG-XMP</x:xmpmeta>"))
+	chunk("eXIf", exifBlock(nil)[len("Exif\x00\x00"):])
+	out.Write(plain[afterIHDR:])
+	return out.Bytes()
 }
 
 // jpegSegment is one segment before a JPEG's image data: its marker and
