@@ -43,6 +43,7 @@ type attachConv struct {
 	mk    string
 	seq   int // the last message's seq
 	files string
+	enq   *mailboxdtest.Enquirer
 }
 
 func openAttachConv(t *testing.T, limit time.Duration) *attachConv {
@@ -84,12 +85,19 @@ func openAttachConv(t *testing.T, limit time.Duration) *attachConv {
 		window.__madeCount = () => made.size;
 		return true;
 	})()`)
-	b.do("log in", chromedp.Click(chromedp.ID("b-start-return")), chromedp.WaitVisible(chromedp.ID("code")),
-		chromedp.SendKeys(chromedp.ID("code"), crypto.FormatPickupCode(enq.Code)),
-		chromedp.SendKeys(chromedp.ID("pass"), crypto.FormatPassphrase(enq.Passphrase)),
-		chromedp.Click(chromedp.ID("b-login-submit")), chromedp.WaitVisible(chromedp.CSS(`#thread li[data-seq="1"]`)))
+	cv := &attachConv{t: t, ctx: ctx, srv: srv, team: team, b: b, w: w, keys: keys, mk: first.MK, seq: 1, files: files, enq: enq}
+	cv.login()
 	w.record(true)
-	return &attachConv{t: t, ctx: ctx, srv: srv, team: team, b: b, w: w, keys: keys, mk: first.MK, seq: 1, files: files}
+	return cv
+}
+
+// login opens the conversation from the start view.
+func (cv *attachConv) login() {
+	cv.t.Helper()
+	cv.b.do("log in", chromedp.Click(chromedp.ID("b-start-return")), chromedp.WaitVisible(chromedp.ID("code")),
+		chromedp.SendKeys(chromedp.ID("code"), crypto.FormatPickupCode(cv.enq.Code)),
+		chromedp.SendKeys(chromedp.ID("pass"), crypto.FormatPassphrase(cv.enq.Passphrase)),
+		chromedp.Click(chromedp.ID("b-login-submit")), chromedp.WaitVisible(chromedp.CSS(`#thread li[data-seq="1"]`)))
 }
 
 // pick gives the reply form's file input a file from disk, as the
@@ -404,6 +412,20 @@ func TestAttachDocumentBrowser(t *testing.T) {
 	b.do("cancel", chromedp.Click(chromedp.ID("attach-reply-warn-cancel")), chromedp.WaitNotPresent(chromedp.ID("attach-reply-warn")))
 	if n := eval[int](b, `document.querySelectorAll("#attach-reply-list li").length`); n != 0 {
 		t.Errorf("%d files picked after cancelling the photo", n)
+	}
+
+	// Leaving the conversation with a question open drops the file and
+	// the question; back in it, sending works.
+	cv.pick(path)
+	b.do("asked again", chromedp.WaitVisible(chromedp.ID("attach-reply-warn")))
+	b.do("continue later", chromedp.Click(chromedp.ID("b-thread-close")), chromedp.WaitVisible(chromedp.ID("b-start-return")))
+	cv.login()
+	if n := eval[int](b, `document.querySelectorAll("#attach-reply-warn, #attach-reply-list li").length`); n != 0 {
+		t.Errorf("back in the conversation, the question or the file is still there (%d)", n)
+	}
+	cv.send("Wieder da.")
+	if d := cv.teamReads(cv.seq); d.Body != "Wieder da." || len(d.Attachments) != 0 {
+		t.Errorf("after coming back, the team reads %q with %d attachments", d.Body, len(d.Attachments))
 	}
 	cv.leavesNothing()
 }

@@ -61,6 +61,9 @@ export class Picker {
   private photos = 0;
   private note: { key: Key; vars?: Record<string, string | number> } | null = null;
   private root: HTMLElement | null = null;
+  // clear() starts a new generation: a photo still being cleaned, or a
+  // question still open, then belongs to a message that is gone.
+  private gen = 0;
 
   constructor(
     private readonly ctx: Ctx,
@@ -83,6 +86,8 @@ export class Picker {
 
   /** clear forgets every picked file and zeroes its bytes. */
   clear(): void {
+    this.gen++;
+    this.decide(false);
     for (const it of this.items) it.bytes.fill(0);
     this.items = [];
     this.warn = null;
@@ -160,13 +165,15 @@ export class Picker {
    * files wait for the person's answer to the warning. */
   private add(files: File[]): void {
     this.note = null;
+    const gen = this.gen;
     for (const f of files) {
-      this.queue = this.queue.then(() => this.take(f));
+      this.queue = this.queue.then(() => this.take(f, gen));
     }
     this.draw();
   }
 
-  private async take(f: File): Promise<void> {
+  private async take(f: File, gen: number): Promise<void> {
+    if (gen !== this.gen) return;
     if (this.items.length + this.working >= a.MAX_ATTACHMENTS) {
       this.note = { key: "attach.tooMany", vars: { n: a.MAX_ATTACHMENTS } };
       return this.draw();
@@ -176,12 +183,16 @@ export class Picker {
       this.draw();
       try {
         const c = await cleanImage(f, a.ATTACHMENT_BUCKETS);
+        if (gen !== this.gen) {
+          c.bytes.fill(0);
+          return;
+        }
         this.photos++;
         // A camera's file name holds the date and time it was taken.
         const ext = c.type === "image/png" ? "png" : "jpg";
         this.items.push({ name: `photo-${this.photos}.${ext}`, type: c.type, bytes: c.bytes, before: f.size, cleaned: true });
       } catch (err) {
-        if (err instanceof CannotCleanError) await this.ask(f, true);
+        if (err instanceof CannotCleanError) await this.ask(f, true, gen);
         else this.note = { key: "attach.tooLarge", vars: { name: a.safeName(f.name) } };
       } finally {
         this.working--;
@@ -189,14 +200,15 @@ export class Picker {
       }
       return;
     }
-    await this.ask(f, false);
+    await this.ask(f, false, gen);
   }
 
   private answer: ((yes: boolean) => void) | null = null;
 
   /** ask shows the warning for a file that cannot be cleaned and adds it
    * only if the person says so; the default button is not to send it. */
-  private async ask(f: File, photo: boolean): Promise<void> {
+  private async ask(f: File, photo: boolean, gen: number): Promise<void> {
+    if (gen !== this.gen) return;
     if (f.size > a.MAX_ATTACHMENT_FILE) {
       this.note = { key: "attach.tooLarge", vars: { name: a.safeName(f.name) } };
       return this.draw();
@@ -205,7 +217,7 @@ export class Picker {
     this.draw();
     const yes = await new Promise<boolean>((resolve) => { this.answer = resolve; });
     this.warn = null;
-    if (yes && this.items.length < a.MAX_ATTACHMENTS) {
+    if (yes && gen === this.gen && this.items.length < a.MAX_ATTACHMENTS) {
       const bytes = new Uint8Array(await f.arrayBuffer());
       this.items.push({ name: a.safeName(f.name), type: a.safeType(f.type), bytes, before: f.size, cleaned: false });
     }
