@@ -43,6 +43,10 @@ export function formatSize(n: number, lang: Lang): string {
   }
 }
 
+// MAX_PHOTO bounds the photo file the browser is asked to decode: a phone
+// tab that decodes far more pixels than any camera takes may crash.
+const MAX_PHOTO = 64 << 20;
+
 // Files a phone offers from its camera and its documents; anything else
 // still reaches the warning if picked through "all files".
 const ACCEPT = "image/*,.heic,.heif,application/pdf,.pdf,.doc,.docx,.odt,.xls,.xlsx,.ods,.txt";
@@ -178,7 +182,7 @@ export class Picker {
       this.note = { key: "attach.tooMany", vars: { n: a.MAX_ATTACHMENTS } };
       return this.draw();
     }
-    if (isImage(f)) {
+    if (isImage(f) && f.size <= MAX_PHOTO) {
       this.working++;
       this.draw();
       try {
