@@ -3,8 +3,10 @@ package api
 import (
 	"bytes"
 	"mime"
+	"net"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -99,16 +101,36 @@ func (s *Server) sendAttachment(c *fiber.Ctx, mailbox, id string) error {
 	c.Status(fiber.StatusOK)
 	c.Set(fiber.HeaderContentType, fiber.MIMEOctetStream)
 	c.Set(fiber.HeaderContentDisposition, `attachment; filename="attachment.age"`)
-	c.Context().SetBodyStream(&budgetedReader{Reader: bytes.NewReader(ct), release: func() { s.bodies.give(taken) }}, len(ct))
+	c.Context().SetBodyStream(&budgetedReader{
+		r: bytes.NewReader(ct), release: func() { s.bodies.give(taken) },
+		conn: c.Context().Conn(), timeout: s.cfg.WriteTimeout, end: time.Now().Add(maxUploadTime),
+	}, len(ct))
 	return nil
 }
 
 // budgetedReader gives its bytes back to the budget when fasthttp closes
-// it, after writing the response or on dropping it.
+// it, after writing the response or on dropping it. As fasthttp reads it
+// to write, it moves the write deadline on, up to end: 8 MiB take longer
+// than the write timeout (30 s) to a phone or over Tor, and a client that
+// reads is not cut off, while one that stops reading still is.
+//
+// It has no WriteTo, so that fasthttp's copy goes through Read.
 type budgetedReader struct {
-	*bytes.Reader
+	r       *bytes.Reader
 	once    sync.Once
 	release func()
+	conn    net.Conn
+	timeout time.Duration
+	end     time.Time
+}
+
+func (r *budgetedReader) Read(p []byte) (int, error) {
+	d := time.Now().Add(r.timeout)
+	if d.After(r.end) {
+		d = r.end
+	}
+	r.conn.SetWriteDeadline(d)
+	return r.r.Read(p)
 }
 
 func (r *budgetedReader) Close() error {
@@ -122,15 +144,9 @@ func (s *Server) postEnquirerAttachment(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	m, err := s.enquirer(c)
+	m, err := s.enquirerPost(c, s.store.CheckAttachmentCap)
 	if err != nil {
 		return err
-	}
-	if err := s.checkPostRate(c); err != nil {
-		return err
-	}
-	if err := s.store.CheckAttachmentCap(m); err != nil {
-		return storeError(err, errUnauthorized)
 	}
 	if err := crypto.CheckAttachment(ct); err != nil {
 		return policyError(err)

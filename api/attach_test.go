@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"strings"
 	"testing"
@@ -292,18 +293,7 @@ func TestSlowUpload(t *testing.T) {
 		}
 		stop := make(chan struct{})
 		defer close(stop)
-		go func() {
-			for i := 0; ; i++ {
-				select {
-				case <-stop:
-					return
-				case <-time.After(100 * time.Millisecond):
-					if _, err := c.Write(ct[i : i+1]); err != nil {
-						return
-					}
-				}
-			}
-		}()
+		go trickle(c, stop, func(i int) byte { return ct[i] })
 		if d, _ := waitClosed(t, c, 10*readTimeout); d > 6*readTimeout {
 			t.Errorf("cut off after %v, read timeout %v", d, readTimeout)
 		}
@@ -356,4 +346,79 @@ func TestDownloadBudget(t *testing.T) {
 	e.srv.bodies.give(hold)
 	e.want(e.do(get), 200, "")
 	settled()
+}
+
+// FuzzAttachmentUpload posts whatever the fuzzer makes as an upload: the
+// answer is a success or a protocol error, never a 5xx, and a refusal
+// changes nothing.
+func FuzzAttachmentUpload(f *testing.F) {
+	e := newEnv(f, envOptions{cfg: Config{EnquirerLimit: Rate{N: -1}, PostLimit: Rate{N: -1}}, attach: mailbox.AttachmentLimits{PerHour: 1 << 30, MaxCount: 1 << 20, MaxBytes: 1 << 40}})
+	tm := e.setUpTeam()
+	q := newEnquirer(f)
+	e.want(e.createMailbox(tm, q), 201, "")
+	ct, err := crypto.SealAttachment([]byte("Lohnzettel"), tm.recipient(), q.identity.Recipient())
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add(ct)
+	f.Add(ct[:3300])
+	f.Add(tm.message(f, q))
+	f.Add([]byte("age-encryption.org/v1\n-> mlkem768x25519 "))
+	parent := e.t
+	f.Fuzz(func(t *testing.T, body []byte) {
+		e.t = t
+		defer func() { e.t = parent }()
+		before := e.contentHash()
+		r := e.do(upload("/api/v1/mailbox/attachments", q.bearer(), body))
+		if r.status >= 500 {
+			t.Fatalf("status %d: %s", r.status, truncate(r.body))
+		}
+		if r.status < 300 {
+			return
+		}
+		checkRefusal(t, e, r, before)
+	})
+}
+
+// A download to a client that keeps reading outlasts the write timeout
+// (attach.go's budgetedReader).
+func TestSlowDownload(t *testing.T) {
+	const writeTimeout = time.Second
+	e := newEnv(t, envOptions{cfg: Config{WriteTimeout: writeTimeout}})
+	tm := e.setUpTeam()
+	q := newEnquirer(t)
+	e.want(e.createMailbox(tm, q), 201, "")
+	ct, err := crypto.SealAttachment(make([]byte, 8<<20), tm.recipient(), q.identity.Recipient())
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := e.uploadID("/api/v1/mailbox/attachments", q.bearer(), ct)
+	c := e.dialRaw(t)
+	if tc, ok := c.(*net.TCPConn); ok {
+		tc.SetReadBuffer(64 << 10)
+	}
+	fmt.Fprintf(c, "GET /api/v1/mailbox/attachments/%s HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer %s\r\n\r\n", id, q.bearer())
+	start := time.Now()
+	br := bufio.NewReaderSize(c, 64<<10)
+	resp, err := http.ReadResponse(br, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var got bytes.Buffer
+	buf := make([]byte, 512<<10)
+	for {
+		time.Sleep(200 * time.Millisecond)
+		n, err := io.ReadFull(resp.Body, buf)
+		got.Write(buf[:n])
+		if err != nil {
+			break
+		}
+	}
+	if !bytes.Equal(got.Bytes(), ct) {
+		t.Fatalf("got %d of %d bytes after %v", got.Len(), len(ct), time.Since(start))
+	}
+	if time.Since(start) < 2*writeTimeout {
+		t.Fatalf("read in %v: the test proves nothing below twice the write timeout", time.Since(start))
+	}
 }

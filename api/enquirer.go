@@ -321,15 +321,9 @@ func (s *Server) postEnquirerMessage(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	m, err := s.enquirer(c)
+	m, err := s.enquirerPost(c, s.store.CheckEnquirerCap)
 	if err != nil {
 		return err
-	}
-	if err := s.checkPostRate(c); err != nil {
-		return err
-	}
-	if err := s.store.CheckEnquirerCap(m); err != nil {
-		return storeError(err, errUnauthorized)
 	}
 	if err := s.checkEpoch(epoch); err != nil {
 		return err
@@ -344,6 +338,24 @@ func (s *Server) postEnquirerMessage(c *fiber.Ctx) error {
 	s.hub.publishMessage(m.ID, seq)
 	s.hub.publishCase(m.ID, seq)
 	return writeJSON(c, fiber.StatusCreated, wire.Posted{Seq: seq})
+}
+
+// enquirerPost authenticates an enquirer's post (a message or an
+// upload) and applies the limits that come before its ciphertext
+// (PROTOCOL.md §6.2): the per-address post limit, then the mailbox's
+// hourly cap.
+func (s *Server) enquirerPost(c *fiber.Ctx, hourlyCap func(mailbox.Mailbox) error) (mailbox.Mailbox, error) {
+	m, err := s.enquirer(c)
+	if err != nil {
+		return m, err
+	}
+	if err := s.checkPostRate(c); err != nil {
+		return m, err
+	}
+	if err := hourlyCap(m); err != nil {
+		return m, storeError(err, errUnauthorized)
+	}
+	return m, nil
 }
 
 // DELETE /api/v1/mailbox

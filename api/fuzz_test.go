@@ -12,7 +12,7 @@ var codes = map[string]bool{
 	"setup_invalid": true, "invite_invalid": true, "not_found": true, "mailbox_exists": true,
 	"stale_epoch": true, "keyring_conflict": true, "already_set_up": true, "recipient_exists": true,
 	"too_large": true, "mailbox_full": true, "unsupported_media_type": true, "ciphertext_policy": true,
-	"rate_limited": true, "team_not_ready": true,
+	"rate_limited": true, "team_not_ready": true, "attachment_refused": true,
 }
 
 // fuzzBody sends body and checks that the answer is a success or one of

@@ -34,6 +34,21 @@ func waitClosed(t *testing.T, c net.Conn, limit time.Duration) (time.Duration, s
 	return time.Since(start), string(b)
 }
 
+// trickle writes a byte every 100 ms (next(i) the i-th) until stop is
+// closed or the server closes the connection.
+func trickle(c net.Conn, stop <-chan struct{}, next func(i int) byte) {
+	for i := 0; ; i++ {
+		select {
+		case <-stop:
+			return
+		case <-time.After(100 * time.Millisecond):
+			if _, err := c.Write([]byte{next(i)}); err != nil {
+				return
+			}
+		}
+	}
+}
+
 // A client that sends its headers one byte at a time (slowloris), or its
 // body too slowly, is cut off by the read timeout, however it trickles.
 func TestSlowClientsCutOff(t *testing.T) {
@@ -54,21 +69,9 @@ func TestSlowClientsCutOff(t *testing.T) {
 			if _, err := io.WriteString(c, prefix); err != nil {
 				t.Fatal(err)
 			}
-			// Keep trickling a byte every 100 ms in the background.
 			stop := make(chan struct{})
 			defer close(stop)
-			go func() {
-				for {
-					select {
-					case <-stop:
-						return
-					case <-time.After(100 * time.Millisecond):
-						if _, err := c.Write([]byte("a")); err != nil {
-							return
-						}
-					}
-				}
-			}()
+			go trickle(c, stop, func(int) byte { return 'a' })
 			d, _ := waitClosed(t, c, 10*readTimeout)
 			if d > 6*readTimeout {
 				t.Errorf("cut off after %v, read timeout %v", d, readTimeout)

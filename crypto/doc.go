@@ -17,6 +17,10 @@
 //     hybrid post-quantum stanzas only, which the server and the auditor
 //     apply to everything stored;
 //   - counsellor login challenges and the proof of work (§6).
+//   - attachments (§10): files padded with zeros to an attachment bucket
+//     and sealed like a message, their policy, the reader's checks against
+//     the size and SHA-256 a document's reference gives, and that
+//     reference's reader rules;
 //   - records the team writes for itself (version 1.1, section 11): notes,
 //     tags, text blocks, the directory and case pins, authenticated with a
 //     MAC under a key derived from the epoch's team identity.

@@ -6,6 +6,6 @@
 // (Schema): the one table the store writes by and that mailbox-audit
 // checks snapshots against (package mailbox/snapshot, which only reads).
 //
-// Nothing here sees plaintext: message and keyring values are age
-// ciphertext that the caller has already checked against the policy.
+// Nothing here sees plaintext: message, attachment and keyring values are
+// age ciphertext that the caller has already checked against the policy.
 package mailbox

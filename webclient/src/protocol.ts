@@ -1,7 +1,7 @@
 // The Lotse protocol, version 1, in the browser (PROTOCOL.md §1–5): digits
 // and check digits, enquirer keys from the Argon2id seed, fingerprints,
-// message documents (pad, seal, open, the reader rules) and the message
-// ciphertext policy. It mirrors crypto/ in Go; both pass the shared vectors.
+// message documents (pad, seal, open, the reader rules, with the attachment
+// references of §10) and the message ciphertext policy. It mirrors crypto/ in Go; both pass the shared vectors.
 // Argon2id itself runs in the worker (worker.ts); everything here is fast.
 
 import { Decrypter, Encrypter, identityToRecipient } from "age-encryption";
