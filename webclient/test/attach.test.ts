@@ -4,9 +4,10 @@
 // them; file names and types made safe, saved under a neutral name.
 import { test } from "node:test";
 import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
 import { Encrypter, generateHybridIdentity, identityToRecipient } from "age-encryption";
 import * as a from "../src/attach.ts";
-import { b64, sha256 } from "../src/protocol.ts";
+import { b64, sha256, unb64 } from "../src/protocol.ts";
 
 const KiB = 1024;
 
@@ -106,4 +107,30 @@ test("attach: files are saved under a neutral name chosen by type", () => {
   assert.equal(a.neutralName("image/jpeg", 2), "file-2.jpg");
   assert.equal(a.neutralName("text/html", 3), "file-3.bin");
   assert.equal(a.neutralName("application/x-msdownload", 4), "file-4.bin");
+});
+
+// The known answers Go's readers give (crypto/testdata/attachment-v1.json,
+// crypto/attachment_vectors_test.go): this reader must reach each verdict.
+test("attach: the shared vectors, with Go's verdicts", async () => {
+  const v = JSON.parse(readFileSync(new URL("../../crypto/testdata/attachment-v1.json", import.meta.url), "utf8")) as {
+    identity: string; file_base64: string; size: number; sha256: string; ciphertext_base64: string;
+    dirty_padding_ciphertext_base64: string;
+    cases: Array<{ name: string; verdict: string; cut?: number; flip?: number; append?: number; dirty?: boolean; size?: number; sha256?: string }>;
+  };
+  const ct = unb64(v.ciphertext_base64)!;
+  const file = unb64(v.file_base64)!;
+  assert.ok(v.cases.length >= 10);
+  for (const c of v.cases) {
+    let b: Uint8Array = c.dirty ? unb64(v.dirty_padding_ciphertext_base64)! : ct.slice();
+    if (c.cut !== undefined) b = b.subarray(0, c.cut);
+    if (c.flip !== undefined) b[c.flip]! ^= 1;
+    if (c.append !== undefined) b = new Uint8Array([...b, ...new Uint8Array(c.append)]);
+    const ref = { id: "A".repeat(22), name: "f", type: "application/pdf", size: c.size ?? v.size, sha256: c.sha256 ?? v.sha256 };
+    if (c.verdict === "ok") {
+      assert.deepEqual(await a.openAttachment(b, v.identity, ref), file, c.name);
+      continue;
+    }
+    await assert.rejects(a.openAttachment(b, v.identity, ref), (err: unknown) =>
+      err instanceof a.AttachmentCheckError && err.reason === c.verdict, c.name);
+  }
 });
