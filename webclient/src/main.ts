@@ -985,8 +985,8 @@ async function sendReply(form: HTMLElement, reply: HTMLTextAreaElement, afterFir
     return;
   }
   if (replyFiles?.deciding) return formError(form, t("attach.decide"));
-  // Room in the document for the references of the most files.
-  const probe = { ...newDoc(s.keys, body), attachments: Array.from({ length: p.MAX_ATTACHMENTS }, () => PROBE_ATTACHMENT) };
+  // Room in the document for the references of the files picked.
+  const probe = { ...newDoc(s.keys, body), attachments: Array.from({ length: replyFiles?.count ?? 0 }, () => PROBE_ATTACHMENT) };
   if (p.documentSize(probe) === 0) {
     setError("reply", t("write.tooLong"));
     reply.focus();
