@@ -11,6 +11,7 @@ import (
 	"image/png"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -19,6 +20,7 @@ import (
 	"github.com/chromedp/cdproto/cdp"
 	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/cdproto/log"
+	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
 
 	"lotse/api/client"
@@ -578,4 +580,59 @@ func TestAttachPhotoTiming(t *testing.T) {
 	}
 	js, _ := json.Marshal(map[string]any{"photo_bytes": len(photo), "cleaned_bytes": len(cleaned), "clean_ms": clean.Milliseconds(), "seal_upload_send_ms": send.Milliseconds()})
 	t.Logf("12-megapixel photo (4000×3000): %s", js)
+}
+
+// TestAttachProgressBrowser: on a slow connection (Chromium's throttling
+// of the attachment routes only) the person sees how far an upload and a
+// download have come, in percent.
+func TestAttachProgressBrowser(t *testing.T) {
+	requireBrowser(t)
+	cv := openAttachConv(t, 4*time.Minute)
+	b := cv.b
+	call(b, network.Enable, network.EnableParams{})
+	call(b, network.EmulateNetworkConditionsByRule, network.EmulateNetworkConditionsByRuleParams{
+		MatchedNetworkConditions: []*network.Conditions{{URLPattern: cv.srv.URL + "/api/v1/mailbox/attachments*", UploadThroughput: 100 << 10, DownloadThroughput: 100 << 10}},
+	})
+	// Every text the page shows while it works, recorded as it changes.
+	eval[bool](b, `(() => {
+		const seen = window.__seen = new Set();
+		new MutationObserver(() => document.querySelectorAll("#status, .file-state").forEach((e) => seen.add(e.textContent)))
+			.observe(document.getElementById("app"), { subtree: true, childList: true, characterData: true });
+		return true;
+	})()`)
+	percents := func(re string) []string {
+		var out []string
+		for _, s := range eval[[]string](b, `[...window.__seen]`) {
+			if m := regexp.MustCompile(re).FindStringSubmatch(s); m != nil && m[1] != "0" && m[1] != "100" {
+				out = append(out, m[1])
+			}
+		}
+		return out
+	}
+
+	doc := bytes.Repeat([]byte("%PDF-1.4 Lohnabrechnung "), 8000) // 192 KB: the 256 KiB bucket
+	path := filepath.Join(t.TempDir(), "Lohn.pdf")
+	if err := os.WriteFile(path, doc, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cv.pick(path)
+	b.do("agree", chromedp.WaitVisible(chromedp.ID("attach-reply-warn-add")), chromedp.Click(chromedp.ID("attach-reply-warn-add")),
+		chromedp.WaitVisible(chromedp.CSS("#attach-reply-list li")))
+	cv.send("Meine Lohnabrechnung.")
+	if p := percents(`Datei 1 von 1 wird gesendet: (\d+) %`); len(p) == 0 {
+		t.Errorf("no upload progress between 0 and 100 %% was shown; the page showed %q", eval[[]string](b, `[...window.__seen]`))
+	}
+
+	id := cv.upload(doc)
+	cv.reply("Danke, wir schauen es uns an.", []crypto.Attachment{crypto.NewAttachment(id, "Lohn.pdf", "application/pdf", doc)})
+	sel := fmt.Sprintf(`#thread li[data-seq="%d"] li.file`, cv.seq)
+	b.do("save", chromedp.Click(chromedp.CSS(sel+" button")))
+	saved := fmt.Sprintf(`document.querySelector(%q)?.textContent.includes("gespeichert")`, sel)
+	if !waitFor(b, saved) && !waitFor(b, saved) && !waitFor(b, saved) { // throttled: up to 30 s
+		t.Fatalf("the file is not saved: %q; the page showed %q", b.text(sel), eval[[]string](b, `[...window.__seen]`))
+	}
+	if p := percents(`Wird geladen: (\d+) %`); len(p) == 0 {
+		t.Errorf("no download progress between 0 and 100 %% was shown; the page showed %q", eval[[]string](b, `[...window.__seen]`))
+	}
+	cv.leavesNothing()
 }
