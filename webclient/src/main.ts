@@ -1032,7 +1032,8 @@ async function sendReply(form: HTMLElement, reply: HTMLTextAreaElement, afterFir
     } catch (err) {
       status("");
       if (err instanceof api.ApiError && err.code === "unauthorized") return sessionGone();
-      formError(form, afterFirst ? t("attach.firstFailed") + " " + errorText(err) : fileErrorText(err));
+      if (afterFirst) formError(form, t("attach.firstFailed") + " " + errorText(err));
+      else formError(form, replyFiles?.count ? fileErrorText(err) : errorText(err));
     }
   });
 }
@@ -1049,7 +1050,8 @@ function uploadFiles(s: Session, picker: Picker | null, team: string): Promise<p
   return picker.upload(s.token, team, s.keys.recipient, (key, vars) => status(key, true, vars));
 }
 
-/** fileErrorText is errorText with the answers an upload can get. */
+/** fileErrorText is errorText for a message with files: the answers an
+ * upload or a message naming it can get say that the files did not go. */
 function fileErrorText(err: unknown): string {
   if (err instanceof api.ApiError && ["too_large", "mailbox_full", "ciphertext_policy", "attachment_refused"].includes(err.code)) return t("attach.refused");
   return errorText(err);
