@@ -17,6 +17,17 @@ let loaded: AttachChunk | null = null;
 /** attachChunk is the loaded script, or null while it is not there yet. */
 export const attachChunk = (): AttachChunk | null => loaded;
 
+/** withAttach draws with the script: at once if it is there, else an empty
+ * place that the drawing replaces once the script has loaded. */
+export function withAttach(draw: (chunk: AttachChunk) => HTMLElement): HTMLElement {
+  if (loaded) return draw(loaded);
+  const slot = h("div");
+  void loadAttach().then((c) => {
+    if (slot.isConnected) slot.replaceWith(draw(c));
+  }).catch(() => {});
+  return slot;
+}
+
 /** loadAttach loads the script once; a failed load may be tried again. */
 export function loadAttach(): Promise<AttachChunk> {
   loading ??= new Promise<AttachChunk>((resolve, reject) => {

@@ -9,7 +9,7 @@
 // server, so a reload, Back or a discarded tab loses a draft, never a
 // conversation the team would answer into the void.
 import * as api from "./api";
-import { attachChunk, loadAttach } from "./attachload";
+import { attachChunk, withAttach } from "./attachload";
 import type { Picker } from "./attachui";
 import { h, type Attrs } from "./dom";
 import { defaultLang, isLang, isRTL, LANGUAGES, loaded, loadLang, translate, type Key, type Lang } from "./i18n";
@@ -87,32 +87,14 @@ const fileCtx = { t, lang: () => state.lang };
 let firstFiles: Picker | null = null;
 let replyFiles: Picker | null = null;
 
-/** pickerSlot is a picker, or an empty place that it fills once the
- * attachment script has loaded. */
-function pickerSlot(which: "first" | "reply"): HTMLElement {
-  const chunk = attachChunk();
-  if (chunk) {
-    firstFiles ??= new chunk.Picker(fileCtx, "attach-first");
-    replyFiles ??= new chunk.Picker(fileCtx, "attach-reply");
-    return (which === "first" ? firstFiles : replyFiles).element();
-  }
-  const slot = h("div", { class: "attach-slot" });
-  void loadAttach().then(() => {
-    if (slot.isConnected) slot.replaceWith(pickerSlot(which));
-  }).catch(() => {});
-  return slot;
-}
+const pickerSlot = (which: "first" | "reply"): HTMLElement => withAttach((c) => {
+  firstFiles ??= new c.Picker(fileCtx, "attach-first");
+  replyFiles ??= new c.Picker(fileCtx, "attach-reply");
+  return (which === "first" ? firstFiles : replyFiles).element();
+});
 
-/** filesOf draws a message's files, or an empty place as pickerSlot. */
-function filesOf(refs: p.Attachment[], s: Session): HTMLElement {
-  const chunk = attachChunk();
-  if (chunk) return chunk.fileList(fileCtx, refs, { token: s.token, identity: s.keys.identity });
-  const slot = h("div", { class: "files" });
-  void loadAttach().then(() => {
-    if (slot.isConnected) slot.replaceWith(filesOf(refs, s));
-  }).catch(() => {});
-  return slot;
-}
+const filesOf = (refs: p.Attachment[], s: Session): HTMLElement =>
+  withAttach((c) => c.fileList(fileCtx, refs, { token: s.token, identity: s.keys.identity }));
 
 const statusSlot = (): HTMLElement => h("p", { id: "status", class: "status", role: "status", "aria-live": "polite", hidden: true });
 
