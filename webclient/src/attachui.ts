@@ -28,6 +28,10 @@ interface Picked {
   bytes: Uint8Array<ArrayBuffer>;
   before: number; // the size on the device, to show what cleaning did
   cleaned: boolean;
+  // Its upload, once it went, and the team key it was sealed to: a second
+  // try of the message names it again rather than using up the mailbox's
+  // hourly uploads (the server keeps an unnamed upload 30 minutes at least).
+  sent?: { ref: a.Attachment; team: string };
 }
 
 const present = (...xs: Array<Node | null>): Node[] => xs.filter((x): x is Node => x !== null);
@@ -100,6 +104,12 @@ export class Picker {
     this.draw();
   }
 
+  /** forgetUploads makes the next try upload every file again: the
+   * server refused the earlier uploads (expired, or named already). */
+  forgetUploads(): void {
+    for (const it of this.items) delete it.sent;
+  }
+
   /** moveTo hands every picked file to other (which draws them). */
   moveTo(other: Picker): void {
     other.items.push(...this.items.splice(0, a.MAX_ATTACHMENTS - other.items.length));
@@ -149,8 +159,8 @@ export class Picker {
         h("p", { class: "attach-warn-h", id: this.id + "-warn-h", tabindex: "-1" }, t("attach.warnHeading")),
         h("p", { id: this.id + "-warn-text" }, t(warn.photo ? "attach.warnPhoto" : "attach.warnDoc", { name: a.safeName(warn.file.name) })),
         h("div", { class: "actions" },
-          h("button", { type: "button", class: "secondary", id: this.id + "-warn-add", click: () => void this.decide(true) }, t("attach.warnAdd")),
-          h("button", { type: "button", class: "primary", id: this.id + "-warn-cancel", click: () => void this.decide(false) }, t("attach.warnCancel")))) : null,
+          h("button", { type: "button", class: "secondary", id: this.id + "-warn-add", click: () => this.decide(true) }, t("attach.warnAdd")),
+          h("button", { type: "button", class: "primary", id: this.id + "-warn-cancel", click: () => this.decide(false) }, t("attach.warnCancel")))) : null,
       warn ? null : h("div", { class: "actions attach-actions" },
         h("button", { type: "button", class: "secondary", id: this.id + "-b-camera", disabled: full, click: () => camera.click() }, t("attach.photo")),
         h("button", { type: "button", class: "secondary", id: this.id + "-b-file", disabled: full, click: () => files.click() }, t("attach.file"))),
@@ -237,20 +247,25 @@ export class Picker {
 
   /**
    * upload seals every picked file to the team and the enquirer and
-   * uploads it, showing progress in the picker; it returns the references
-   * for the message document, in the order picked. A failure throws and
-   * keeps the files, so the person can try again.
+   * uploads it, telling progress; it returns the references for the
+   * message document, in the order picked. A failure throws and keeps the
+   * files, so the person can try again.
    */
   async upload(token: string, team: string, own: string, progress: (key: Key, vars: Record<string, string | number>) => void): Promise<a.Attachment[]> {
     const refs: a.Attachment[] = [];
     const n = this.items.length;
     for (const [i, it] of this.items.entries()) {
+      if (it.sent?.team === team) {
+        refs.push(it.sent.ref);
+        continue;
+      }
       progress("attach.uploading", { n: i + 1, total: n, percent: 0 });
       const s = await a.sealAttachment(it.bytes, it.name, it.type, team, own);
       const id = await attachapi.uploadAttachment(token, s.ciphertext, (done, total) => {
         progress("attach.uploading", { n: i + 1, total: n, percent: total ? Math.floor((100 * done) / total) : 0 });
       });
-      refs.push({ id, ...s.ref });
+      it.sent = { ref: { id, ...s.ref }, team };
+      refs.push(it.sent.ref);
     }
     return refs;
   }

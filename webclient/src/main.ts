@@ -1014,6 +1014,7 @@ async function sendReply(form: HTMLElement, reply: HTMLTextAreaElement, afterFir
     } catch (err) {
       status("");
       if (err instanceof api.ApiError && err.code === "unauthorized") return sessionGone();
+      if (err instanceof api.ApiError && err.code === "attachment_refused") replyFiles?.forgetUploads();
       if (afterFirst) formError(form, t("attach.firstFailed") + " " + errorText(err));
       else formError(form, replyFiles?.count ? fileErrorText(err) : errorText(err));
     }
