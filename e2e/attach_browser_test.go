@@ -111,6 +111,19 @@ func (cv *attachConv) pick(path string) {
 	cv.b.do("pick "+filepath.Base(path), chromedp.SetUploadFiles(chromedp.ID("attach-reply-file"), []string{path}))
 }
 
+// pickDocument writes file to disk under name, picks it and agrees to
+// the warning that it cannot be cleaned.
+func (cv *attachConv) pickDocument(name string, file []byte) {
+	cv.t.Helper()
+	path := filepath.Join(cv.t.TempDir(), name)
+	if err := os.WriteFile(path, file, 0o600); err != nil {
+		cv.t.Fatal(err)
+	}
+	cv.pick(path)
+	cv.b.do("agree to send "+name, chromedp.WaitVisible(chromedp.ID("attach-reply-warn-add")), chromedp.Click(chromedp.ID("attach-reply-warn-add")),
+		chromedp.WaitVisible(chromedp.CSS("#attach-reply-list li")))
+}
+
 // send sends the reply form and waits for the message in the thread.
 func (cv *attachConv) send(text string) {
 	cv.t.Helper()
@@ -617,13 +630,7 @@ func TestAttachProgressBrowser(t *testing.T) {
 	}
 
 	doc := bytes.Repeat([]byte("%PDF-1.4 Lohnabrechnung "), 8000) // 192 KB: the 256 KiB bucket
-	path := filepath.Join(t.TempDir(), "Lohn.pdf")
-	if err := os.WriteFile(path, doc, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	cv.pick(path)
-	b.do("agree", chromedp.WaitVisible(chromedp.ID("attach-reply-warn-add")), chromedp.Click(chromedp.ID("attach-reply-warn-add")),
-		chromedp.WaitVisible(chromedp.CSS("#attach-reply-list li")))
+	cv.pickDocument("Lohn.pdf", doc)
 	cv.send("Meine Lohnabrechnung.")
 	if p := percents(`Datei 1 von 1 wird gesendet: (\d+) %`); len(p) == 0 {
 		t.Errorf("no upload progress between 0 and 100 %% was shown; the page showed %q", eval[[]string](b, `[...window.__seen]`))
@@ -669,13 +676,7 @@ func TestAttachRetryBrowser(t *testing.T) {
 	call(b, fetch.Enable, fetch.EnableParams{Patterns: []*fetch.RequestPattern{{URLPattern: "*/api/v1/mailbox/messages", RequestStage: fetch.RequestStageRequest}}})
 
 	doc := []byte("%PDF-1.4 Vertrag")
-	path := filepath.Join(t.TempDir(), "Vertrag.pdf")
-	if err := os.WriteFile(path, doc, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	cv.pick(path)
-	b.do("agree", chromedp.WaitVisible(chromedp.ID("attach-reply-warn-add")), chromedp.Click(chromedp.ID("attach-reply-warn-add")),
-		chromedp.WaitVisible(chromedp.CSS("#attach-reply-list li")))
+	cv.pickDocument("Vertrag.pdf", doc)
 	b.do("send, and the connection drops", chromedp.SendKeys(chromedp.ID("reply"), "Der Vertrag."), chromedp.Click(chromedp.ID("b-thread-send")),
 		chromedp.WaitVisible(chromedp.CSS("#thread ~ form .form-error")))
 	if n := eval[int](b, `document.querySelectorAll("#attach-reply-list li").length`); n != 1 {
