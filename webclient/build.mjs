@@ -33,7 +33,7 @@ const escapeHTML = (s) => s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace
 // folder in a fresh clone), bundles entryPoints into it with content-hash
 // names, and writes index.html from template with fill(find), where find
 // names the one output matching a pattern.
-async function bundle(dir, entryPoints, template, fill, define = {}) {
+async function bundle(dir, entryPoints, template, fill, define = {}, plugins = []) {
   for (const f of readdirSync(dir, { withFileTypes: true })) {
     if (f.name !== ".gitkeep") rmSync(join(dir, f.name), { recursive: true, force: true });
   }
@@ -42,7 +42,7 @@ async function bundle(dir, entryPoints, template, fill, define = {}) {
     absWorkingDir: here,
     bundle: true, minify: true, format: "iife", target: ["chrome100", "firefox100", "safari15"],
     outdir: dir, entryNames: "[name]-[hash]", metafile: true, legalComments: "linked",
-    logLevel: "warning", charset: "utf8", define: { __LANG_FILES__: "{}", ...define },
+    logLevel: "warning", charset: "utf8", define: { __LANG_FILES__: "{}", ...define }, plugins,
   });
   const outputs = Object.keys(result.metafile.outputs).map((p) => basename(p));
   const find = (re) => {
@@ -95,21 +95,41 @@ const allCatalogues = readdirSync(join(here, "src/lang"))
 const catalogues = allCatalogues.filter((c) => c.lang !== "de" && c.lang !== "en");
 const langFiles = Object.fromEntries(catalogues.map((c) => [c.lang, "/" + c.name]));
 
-await bundle(dist, { app: "src/main.ts", worker: "src/worker.ts", style: "src/app.css" }, "src/index.html", (html, find) =>
+// The attachment code (src/attachchunk.ts) is a script of its own, loaded
+// when the person first writes or reads (attachload.ts), not on a first
+// visit. It uses the app's own age, protocol.ts, api.ts and dom.ts, which
+// the app hands over on self.lotseShared, instead of a second copy.
+const attachFiles = /[\\/]src[\\/](attachchunk|attachui|attachapi|attach|imageclean)\.ts$/;
+const shared = {
+  name: "lotse-shared",
+  setup(b) {
+    b.onResolve({ filter: /^(age-encryption|\.\/api|\.\/dom|\.\/protocol)$/ }, (a) =>
+      attachFiles.test(a.importer) ? { path: a.path, namespace: "lotse-shared" } : undefined);
+    b.onLoad({ filter: /.*/, namespace: "lotse-shared" }, (a) =>
+      ({ contents: `module.exports = self.lotseShared[${JSON.stringify(a.path)}];`, loader: "js" }));
+  },
+};
+
+await bundle(dist, { app: "src/main.ts", worker: "src/worker.ts", attach: "src/attachchunk.ts", style: "src/app.css" }, "src/index.html", (html, find) =>
   html
     .replace("{{WORKER}}", find(/^worker-[A-Z0-9]+\.js$/))
+    .replace("{{ATTACH}}", find(/^attach-[A-Z0-9]+\.js$/))
     .replace("{{JS}}", find(/^app-[A-Z0-9]+\.js$/))
     .replace("{{CSS}}", find(/^style-[A-Z0-9]+\.css$/))
     // The title, the brand, #service and <noscript> stay empty here:
     // mailboxd writes the operator's texts into them (api/static.go,
     // withSite), and mailbox-audit web checks that nothing else differs.
     .replace("{{EXIT}}", escapeHTML(de.exit)),
-  { __LANG_FILES__: JSON.stringify(langFiles) });
+  { __LANG_FILES__: JSON.stringify(langFiles) }, [shared]);
 for (const c of allCatalogues) writeFileSync(join(dist, c.name), c.body);
 const isCatalogue = (f) => /^lang-[a-z]{2}-[A-Z0-9]{8}\.json$/.test(f);
-const web = sums(dist, isCatalogue);
+const isAttach = (f) => /^attach-[A-Z0-9]{8}\.js$/.test(f);
+const web = sums(dist, (f) => isCatalogue(f) || isAttach(f));
 console.log("webclient: built dist/:\n" + web.rows.join("\n"));
 console.log(`webclient: first visit (page, script, style and worker): ${(web.gz / 1024).toFixed(1)} KB gzipped (${(web.total / 1024).toFixed(1)} KB raw); target < 80 KB`);
+for (const f of readdirSync(dist).filter(isAttach)) {
+  console.log(`webclient: ${f}, loaded when the person first writes or reads: ${(gzipSync(readFileSync(join(dist, f)), { level: 9 }).length / 1024).toFixed(1)} KB gzipped`);
+}
 // A first visit in another language adds that language's catalogue.
 const sizes = [["de", 0], ["en", 0], ...catalogues.map((c) => [c.lang, gzipSync(c.body, { level: 9 }).length])];
 let worst = 0;

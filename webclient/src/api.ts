@@ -13,7 +13,7 @@ export class ApiError extends Error {
   }
 }
 
-const API = "/api/v1";
+export const API = "/api/v1";
 
 async function call<T>(method: string, path: string, opts: { token?: string; body?: unknown; signal?: AbortSignal } = {}): Promise<T> {
   const headers: Record<string, string> = {};
@@ -93,8 +93,8 @@ export async function mailbox(token: string, after = 0): Promise<Mailbox> {
   return { ...m, messages: msgs.map((x) => ({ seq: x.seq, from: x.from, ciphertext: bytes(x.ciphertext) })) };
 }
 
-export function postMessage(token: string, epoch: number, ciphertext: Uint8Array): Promise<wire.Posted> {
-  const body: wire.NewMessage = { epoch, ciphertext: b64(ciphertext) };
+export function postMessage(token: string, epoch: number, ciphertext: Uint8Array, attachments: string[] = []): Promise<wire.Posted> {
+  const body: wire.NewMessage = { epoch, ciphertext: b64(ciphertext), ...(attachments.length ? { attachments } : {}) };
   return call("POST", "/mailbox/messages", { token, body });
 }
 

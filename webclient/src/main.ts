@@ -9,6 +9,8 @@
 // server, so a reload, Back or a discarded tab loses a draft, never a
 // conversation the team would answer into the void.
 import * as api from "./api";
+import { attachChunk, withAttach } from "./attachload";
+import type { Picker } from "./attachui";
 import { h, type Attrs } from "./dom";
 import { defaultLang, isLang, isRTL, LANGUAGES, loaded, loadLang, translate, type Key, type Lang } from "./i18n";
 import * as p from "./protocol";
@@ -45,7 +47,7 @@ const state: {
   session: Session | null;
   pending: Pending | null;
   draft: { body: string; role: string }; // the write view's text, kept across views
-  status: { key: Key; busy: boolean } | null; // re-drawn on a language switch
+  status: { key: Key; busy: boolean; vars?: Record<string, string | number> } | null; // re-drawn on a language switch
   team: api.Team | null;
   leaving: boolean;
 } = {
@@ -65,18 +67,34 @@ const t = (key: Key, vars?: Record<string, string | number>): string => translat
 
 /** status shows a line in the current view's status slot; it leaves with
  * the view, and a language switch draws it again in the new language. */
-function status(key: Key | "", busy = false): void {
-  state.status = key ? { key, busy } : null;
+function status(key: Key | "", busy = false, vars?: Record<string, string | number>): void {
+  state.status = key ? { key, busy, vars } : null;
   drawStatus();
 }
 
 function drawStatus(): void {
   const s = document.getElementById("status");
   if (!s) return;
-  s.textContent = state.status ? t(state.status.key) : "";
+  s.textContent = state.status ? t(state.status.key, state.status.vars) : "";
   s.classList.toggle("busy", state.status?.busy ?? false);
   s.hidden = !state.status;
 }
+
+// The files of the first message and of the reply being written; both
+// live in memory only (attachui.ts), drawn once the attachment script is
+// there (attachload.ts).
+const fileCtx = { t, lang: () => state.lang };
+let firstFiles: Picker | null = null;
+let replyFiles: Picker | null = null;
+
+const pickerSlot = (which: "first" | "reply"): HTMLElement => withAttach((c) => {
+  firstFiles ??= new c.Picker(fileCtx, "attach-first");
+  replyFiles ??= new c.Picker(fileCtx, "attach-reply");
+  return (which === "first" ? firstFiles : replyFiles).element();
+});
+
+const filesOf = (refs: p.Attachment[], s: Session): HTMLElement =>
+  withAttach((c) => c.fileList(fileCtx, refs, { token: s.token, identity: s.keys.identity }));
 
 const statusSlot = (): HTMLElement => h("p", { id: "status", class: "status", role: "status", "aria-live": "polite", hidden: true });
 
@@ -121,6 +139,7 @@ function exitNow(): void {
   state.leaving = true;
   endSession();
   dropPending();
+  firstFiles?.clear();
   document.body.replaceChildren();
   document.title = "";
   location.replace(url);
@@ -436,6 +455,8 @@ const views: Record<View, () => HTMLElement> = {
       roles,
       field("body", t("write.bodyLabel"), body, t("write.bodyHint")),
       left,
+      pickerSlot("first"),
+      h("p", { class: "hint", id: "attach-first-after" }, t("attach.afterFirst")),
       formErrorSlot(),
       h("div", { class: "actions" },
         h("button", { type: "submit", class: "primary", id: "b-write-send" }, t("write.send")),
@@ -490,6 +511,7 @@ const views: Record<View, () => HTMLElement> = {
     const reply = h("textarea", { rows: "5", autocomplete: "off", spellcheck: "false" }) as HTMLTextAreaElement;
     const form = h("form", { novalidate: true, autocomplete: "off" },
       field("reply", t("thread.replyLabel"), reply),
+      pickerSlot("reply"),
       formErrorSlot(),
       h("div", { class: "actions" }, h("button", { type: "submit", class: "primary", id: "b-thread-send" }, t("thread.send"))),
       statusSlot());
@@ -546,7 +568,8 @@ function entryItem(e: p.ThreadEntry): HTMLElement {
   const who = mine ? t("thread.you") : e.doc.name ? t("thread.teamNamed", { name: e.doc.name }) : t("thread.team");
   return h("li", { class: "message " + (mine ? "mine" : "theirs"), "data-seq": String(e.seq) },
     h("p", { class: "meta" }, h("span", { class: "who" }, who), " · ", h("time", { datetime: e.doc.sent }, formatDateTime(e.doc.sent))),
-    h("p", { class: "body", lang: e.doc.lang }, e.doc.body));
+    h("p", { class: "body", lang: e.doc.lang }, e.doc.body),
+    e.doc.attachments?.length && state.session ? filesOf(e.doc.attachments, state.session) : null);
 }
 
 /** fillThread draws each message on its own: one that cannot be drawn
@@ -611,8 +634,10 @@ async function prepareFirst(form: HTMLElement, body: string, role: string): Prom
     $("body").focus();
     return;
   }
+  if (firstFiles?.deciding) return formError(form, t("attach.decide"));
   await busy(form, async () => {
     try {
+      await firstFiles?.idle();
       status("progress.keys", true);
       // A browser that cannot encrypt, or a team that takes no messages,
       // says so now, not after the person has written a code down.
@@ -708,12 +733,15 @@ async function checkAndCreate(form: HTMLElement, typedCode: string, typedPass: s
       if (!created) return; // a new code is on screen
       state.pending = null;
       state.draft = { body: "", role: "none" };
-      state.session = newSession(pending.keys, created.expires);
-      state.session.pin = created.pin;
-      await fetchNew(state.session);
+      const session = newSession(pending.keys, created.expires);
+      session.pin = created.pin;
+      state.session = session;
+      await fetchNew(session);
       go("thread");
       status("thread.arrived");
       startLive();
+      // After this form's busy ends: the thread's form is busy instead.
+      if (firstFiles?.count) setTimeout(() => void sendFirstFiles(session), 0);
     } catch (err) {
       status("");
       formError(form, errorText(err) + " " + t("check.retry"));
@@ -785,6 +813,8 @@ function endSession(): void {
     forgetKeys(s.keys);
     s.entries = [];
   }
+  replyFiles?.clear();
+  attachChunk()?.forgetFiles();
   worker?.terminate();
   worker = null;
 }
@@ -925,25 +955,28 @@ function setOffline(s: Session, off: boolean): void {
   if (!off) el?.remove();
 }
 
-async function sendReply(form: HTMLElement, reply: HTMLTextAreaElement): Promise<void> {
+async function sendReply(form: HTMLElement, reply: HTMLTextAreaElement, afterFirst = false): Promise<void> {
   const s = state.session;
   if (!s) return;
   setError("reply", "");
   formError(form, "");
   const body = reply.value;
-  if (body.trim() === "") {
+  if (body.trim() === "" && !replyFiles?.count) {
     setError("reply", t("write.empty"));
     reply.focus();
     return;
   }
-  const doc = newDoc(s.keys, body);
-  if (p.documentSize(doc) === 0) {
+  if (replyFiles?.deciding) return formError(form, t("attach.decide"));
+  // Room in the document for the references of the files picked.
+  const probe = { ...newDoc(s.keys, body), attachments: Array.from({ length: replyFiles?.count ?? 0 }, () => PROBE_ATTACHMENT) };
+  if (p.documentSize(probe) === 0) {
     setError("reply", t("write.tooLong"));
     reply.focus();
     return;
   }
   await busy(form, async () => {
     try {
+      await replyFiles?.idle();
       status("progress.send", true);
       let team = await getTeam();
       try {
@@ -955,10 +988,12 @@ async function sendReply(form: HTMLElement, reply: HTMLTextAreaElement): Promise
         team = await getTeam(true);
         s.pin = checkPin(s.pin, team);
       }
+      const refs = await uploadFiles(s, replyFiles, team.recipient);
+      const doc: p.Document = { ...newDoc(s.keys, body), ...(refs.length ? { attachments: refs } : {}) };
       for (let attempt = 0; ; attempt++) {
         const ct = await p.sealDocument(doc, team.recipient, s.keys.recipient);
         try {
-          await api.postMessage(s.token, team.epoch, ct);
+          await api.postMessage(s.token, team.epoch, ct, refs.map((r) => r.id));
           break;
         } catch (err) {
           if (attempt === 0 && err instanceof api.ApiError && err.code === "stale_epoch") {
@@ -971,6 +1006,7 @@ async function sendReply(form: HTMLElement, reply: HTMLTextAreaElement): Promise
         }
       }
       reply.value = "";
+      replyFiles?.clear();
       showFingerprint();
       await fetchNew(s);
       status("thread.sent");
@@ -978,9 +1014,44 @@ async function sendReply(form: HTMLElement, reply: HTMLTextAreaElement): Promise
     } catch (err) {
       status("");
       if (err instanceof api.ApiError && err.code === "unauthorized") return sessionGone();
-      formError(form, errorText(err));
+      if (err instanceof api.ApiError && err.code === "attachment_refused") replyFiles?.forgetUploads();
+      if (afterFirst) formError(form, t("attach.firstFailed") + " " + errorText(err));
+      else formError(form, replyFiles?.count ? fileErrorText(err) : errorText(err));
     }
   });
+}
+
+// ---- attachments --------------------------------------------------------------------
+
+// A reference of the longest name a picked file gets (safeName).
+const PROBE_ATTACHMENT: p.Attachment = { id: "A".repeat(22), name: "x".repeat(128), type: "application/" + "x".repeat(64), size: 8 << 20, sha256: "A".repeat(43) + "=" };
+
+/** uploadFiles seals the picked files to team and the enquirer and uploads
+ * them, with progress in the status line. */
+function uploadFiles(s: Session, picker: Picker | null, team: string): Promise<p.Attachment[]> {
+  if (!picker?.count) return Promise.resolve([]);
+  return picker.upload(s.token, team, s.keys.recipient, (key, vars) => status(key, true, vars));
+}
+
+/** fileErrorText is errorText for a message with files: the answers an
+ * upload or a message naming it can get say that the files did not go. */
+function fileErrorText(err: unknown): string {
+  if (err instanceof api.ApiError && ["too_large", "mailbox_full", "ciphertext_policy", "attachment_refused"].includes(err.code)) return t("attach.refused");
+  return errorText(err);
+}
+
+/**
+ * sendFirstFiles sends the first message's files right after it, as the
+ * reply form would with no text: uploads need the mailbox, which exists
+ * only now. If that fails, the files wait in the reply form to be tried
+ * again; the first message has arrived either way.
+ */
+async function sendFirstFiles(s: Session): Promise<void> {
+  if (state.session !== s || state.view !== "thread" || !firstFiles || !replyFiles) return;
+  firstFiles.moveTo(replyFiles);
+  const form = document.querySelector<HTMLElement>("#thread ~ form");
+  const reply = document.getElementById("reply") as HTMLTextAreaElement | null;
+  if (form && reply) await sendReply(form, reply, true);
 }
 
 async function deleteConversation(): Promise<void> {
@@ -1039,7 +1110,7 @@ async function chooseLang(picker: HTMLSelectElement, v: string): Promise<void> {
  * person has checked their note, and nothing is lost by leaving. */
 function leaveGuard(e: BeforeUnloadEvent): void {
   if (state.leaving) return;
-  if (state.pending || (state.view === "write" && state.draft.body.trim() !== "")) {
+  if (state.pending || (state.view === "write" && (state.draft.body.trim() !== "" || !!firstFiles?.count))) {
     e.preventDefault();
     e.returnValue = ""; // older browsers need it set
   }
