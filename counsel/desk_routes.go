@@ -3,7 +3,6 @@ package counsel
 import (
 	"bytes"
 	"context"
-	"crypto/subtle"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -21,7 +20,8 @@ import (
 	"lotse/webclient/desk"
 )
 
-// ServeHTTP is the desk's one entry: host check, headers, token, routes.
+// ServeHTTP is the desk's one entry: host check, headers, page secret
+// (desk_session.go), routes.
 func (d *Desk) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h := w.Header()
 	h.Set("Content-Security-Policy", "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
@@ -47,10 +47,15 @@ func (d *Desk) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		desk.Handler().ServeHTTP(w, r)
 		return
 	}
-	tok := r.Header.Get("X-Lotse-Desk")
-	if subtle.ConstantTimeCompare([]byte(tok), []byte(d.token)) != 1 {
-		writeErr(w, http.StatusUnauthorized, "token", errors.New("the desk's address is not valid any more; open it again from counsel"))
-		return
+	// POST /api/open is the one request without a page secret: it trades
+	// the one-time token for one.
+	if r.URL.Path != "/api/open" {
+		p := d.pageOf(r.Header.Get("X-Lotse-Desk"))
+		if p == nil {
+			writeErr(w, http.StatusUnauthorized, "token", errors.New("the desk's address is not valid any more; open it again from counsel"))
+			return
+		}
+		r = withPage(r, p)
 	}
 	if r.Method != http.MethodGet {
 		mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
@@ -166,6 +171,11 @@ func (d *Desk) session(w http.ResponseWriter) *Session {
 // it does not know is a JSON not_found, as the page expects.
 func (d *Desk) routes() *http.ServeMux {
 	m := http.NewServeMux()
+	m.HandleFunc("POST /api/open", d.postOpen)
+	m.HandleFunc("GET /api/work", d.getWork)
+	m.HandleFunc("PUT /api/drafts/{id}", d.caseHandler(d.putDraft))
+	m.HandleFunc("PUT /api/prefs", d.putPrefs)
+	m.HandleFunc("GET /api/previews", d.getPreviews)
 	m.HandleFunc("GET /api/state", d.getState)
 	m.HandleFunc("POST /api/unlock", d.postUnlock)
 	m.HandleFunc("POST /api/lock", d.postLock)
@@ -276,10 +286,14 @@ func (d *Desk) events(w http.ResponseWriter, r *http.Request) {
 	d.mu.Lock()
 	d.subs[ch] = struct{}{}
 	d.mu.Unlock()
+	// An open stream is the page's sign of life (desk_session.go).
+	p := pageFrom(r)
+	d.streamOpened(p)
 	defer func() {
 		d.mu.Lock()
 		delete(d.subs, ch)
 		d.mu.Unlock()
+		d.streamClosed(p)
 	}()
 	w.Header().Set("Content-Type", "text/event-stream")
 	w.WriteHeader(http.StatusOK)
@@ -329,7 +343,7 @@ func (d *Desk) getCases(w http.ResponseWriter, r *http.Request) {
 			d.fail(w, err)
 			return
 		}
-		writeJSON(w, http.StatusOK, map[string]any{"cases": cs})
+		writeJSON(w, http.StatusOK, map[string]any{"cases": d.decorate(cs)})
 		return
 	}
 	limit, err := strconv.Atoi(q.Get("limit"))
@@ -347,7 +361,7 @@ func (d *Desk) getCases(w http.ResponseWriter, r *http.Request) {
 		d.fail(w, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"cases": cs, "next": next})
+	writeJSON(w, http.StatusOK, map[string]any{"cases": d.decorate(cs), "next": next})
 }
 
 // getCaseSummary is one case's line of the inbox, which the page fetches
@@ -358,7 +372,7 @@ func (d *Desk) getCaseSummary(w http.ResponseWriter, r *http.Request, s *Session
 		d.fail(w, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, c)
+	writeJSON(w, http.StatusOK, d.decorate([]client.Case{*c})[0])
 }
 
 // withThread brings the case's thread up to date, decrypting only what is
@@ -417,6 +431,9 @@ func (d *Desk) getCase(w http.ResponseWriter, r *http.Request, s *Session, id st
 		d.fail(w, err)
 		return
 	}
+	// Read now: not unread, and the case to reopen after a lock. Failing
+	// to note it must not hide the thread.
+	d.work.opened(id, out.Case.MessageCount)
 	writeJSON(w, http.StatusOK, out)
 }
 
@@ -444,6 +461,7 @@ func (d *Desk) postReply(w http.ResponseWriter, r *http.Request, s *Session, id 
 		d.fail(w, err)
 		return
 	}
+	d.work.setDraft(id, "") // sent: the draft has done its work
 	writeJSON(w, http.StatusOK, map[string]any{"seq": seq})
 }
 
@@ -487,6 +505,7 @@ func (d *Desk) deleteCase(w http.ResponseWriter, r *http.Request, s *Session, id
 	}
 	d.mu.Unlock()
 	d.threadMu.Unlock()
+	d.work.forget(id)
 	writeJSON(w, http.StatusOK, map[string]any{"deleted": true})
 }
 
