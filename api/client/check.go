@@ -113,6 +113,9 @@ func checkCase(route string, c *Case) error {
 	if !validTime(c.LastActivity) {
 		return malformed(route, "last activity")
 	}
+	if c.WaitingSince != "" && (!c.AwaitingReply || !validTime(c.WaitingSince)) {
+		return malformed(route, "waiting since")
+	}
 	if c.MessageCount < 0 {
 		return malformed(route, "message count")
 	}

@@ -89,15 +89,35 @@ func (c *Client) Cases(ctx context.Context, status string) ([]Case, error) {
 // CasesPage returns at most limit cases (1 to 1000) after cursor ("" for
 // the first page) and the cursor of the next page, "" after the last.
 func (c *Client) CasesPage(ctx context.Context, status string, limit int, cursor string) ([]Case, string, error) {
+	return c.CaseList(ctx, CaseQuery{Status: status, Limit: limit, Cursor: cursor})
+}
+
+// CaseQuery is a page of the case list (PROTOCOL.md §6.8): Status "" for
+// all, Order "" or wire.OrderActivity for newest activity first,
+// wire.OrderWaiting for the cases waiting longest first; Limit 1 to 1000;
+// Cursor "" for the first page, else the Next of the page before.
+type CaseQuery struct {
+	Status string
+	Order  string
+	Limit  int
+	Cursor string
+}
+
+// CaseList returns the page q asks for and the cursor of the next page, ""
+// after the last.
+func (c *Client) CaseList(ctx context.Context, q CaseQuery) ([]Case, string, error) {
 	var out wire.CaseList
-	q := url.Values{"limit": {strconv.Itoa(limit)}}
-	if status != "" {
-		q.Set("status", status)
+	v := url.Values{"limit": {strconv.Itoa(q.Limit)}}
+	if q.Status != "" {
+		v.Set("status", q.Status)
 	}
-	if cursor != "" {
-		q.Set("cursor", cursor)
+	if q.Order != "" {
+		v.Set("order", q.Order)
 	}
-	err := c.do(ctx, request{method: http.MethodGet, route: "/api/v1/cases", path: "/cases", query: q, want: http.StatusOK, out: &out,
+	if q.Cursor != "" {
+		v.Set("cursor", q.Cursor)
+	}
+	err := c.do(ctx, request{method: http.MethodGet, route: "/api/v1/cases", path: "/cases", query: v, want: http.StatusOK, out: &out,
 		check: func(route string) error { return checkEach(route, out.Cases, checkCase) }})
 	if err != nil {
 		return nil, "", err

@@ -42,11 +42,20 @@ type Case struct {
 	Expires       string  `json:"expires"`       // date
 	MessageCount  int     `json:"message_count"`
 	AwaitingReply bool    `json:"awaiting_reply"` // the newest message is the enquirer's
+	// WaitingSince is the hour (RFC 3339 UTC) of the enquirer's first
+	// message after the team's last reply, sent while AwaitingReply.
+	WaitingSince string `json:"waiting_since,omitempty"`
 }
 
-// CaseList is GET /api/v1/cases?status=&limit=&cursor=, newest activity
-// first. With a limit, Next is the cursor of the following page, empty
-// after the last one.
+// The orders of GET /api/v1/cases?order= (PROTOCOL.md §6.8).
+const (
+	OrderActivity = "activity" // newest activity first, then by id (the default)
+	OrderWaiting  = "waiting"  // cases waiting for the team first, longest waiting first; then the rest as OrderActivity
+)
+
+// CaseList is GET /api/v1/cases?status=&order=&limit=&cursor=, in the
+// order asked for (newest activity first by default). With a limit, Next
+// is the cursor of the following page, empty after the last one.
 type CaseList struct {
 	Cases []Case `json:"cases"`
 	Next  string `json:"next,omitempty"`

@@ -48,12 +48,17 @@ export interface Case {
   expires: string; // date
   message_count: number;
   awaiting_reply: boolean; // the newest message is the enquirer's
+  /**
+   * WaitingSince is the hour (RFC 3339 UTC) of the enquirer's first
+   * message after the team's last reply, sent while AwaitingReply.
+   */
+  waiting_since?: string;
 }
 
 /**
- * CaseList is GET /api/v1/cases?status=&limit=&cursor=, newest activity
- * first. With a limit, Next is the cursor of the following page, empty
- * after the last one.
+ * CaseList is GET /api/v1/cases?status=&order=&limit=&cursor=, in the
+ * order asked for (newest activity first by default). With a limit, Next
+ * is the cursor of the following page, empty after the last one.
  */
 export interface CaseList {
   cases: Case[];
