@@ -1,6 +1,7 @@
 package counsel
 
 import (
+	"context"
 	"errors"
 	"net/http"
 	"strings"
@@ -94,4 +95,26 @@ func (d *Desk) getPreviews(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"previews": out})
+}
+
+// casePage is a page of the inbox in the order q asks for: the desk asks
+// for the cases waiting longest first (PROTOCOL.md §6.8).
+func casePage(ctx context.Context, s *Session, q client.CaseQuery) ([]client.Case, string, error) {
+	var cs []client.Case
+	var next string
+	err := s.retry(ctx, func(api *client.Client) error {
+		var err error
+		cs, next, err = api.CaseList(ctx, q)
+		return err
+	})
+	if client.Code(err) == "forbidden" {
+		return nil, "", withHint(errorf(mErrNotApproved), mHintGetApproved)
+	}
+	if err != nil {
+		return nil, "", apiError(mDoingListCases, err)
+	}
+	if cs == nil {
+		cs = []client.Case{}
+	}
+	return cs, next, nil
 }

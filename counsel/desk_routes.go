@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"lotse/api/client"
+	"lotse/api/wire"
 	"lotse/crypto"
 	"lotse/domain"
 	"lotse/webclient/desk"
@@ -356,7 +357,12 @@ func (d *Desk) getCases(w http.ResponseWriter, r *http.Request) {
 		writeErr(w, http.StatusBadRequest, "bad_request", errors.New("cursor too long"))
 		return
 	}
-	cs, next, err := s.CasesPage(r.Context(), status, limit, cursor)
+	order := q.Get("order")
+	if order != "" && order != wire.OrderActivity && order != wire.OrderWaiting {
+		writeErr(w, http.StatusBadRequest, "bad_request", errors.New("unknown order"))
+		return
+	}
+	cs, next, err := casePage(r.Context(), s, client.CaseQuery{Status: status, Order: order, Limit: limit, Cursor: cursor}) // desk_inbox.go
 	if err != nil {
 		d.fail(w, err)
 		return

@@ -480,11 +480,13 @@ func TestDeskBrowser(t *testing.T) {
 	const centreName = "Beispiel-Beratungsstelle München (Beispieleintrag)"
 	centreSel := `#centre-list button[data-centre="example-muenchen"]`
 	if err := within(bctx, 20*time.Second,
+		chromedp.Click(chromedp.CSS("#centres-toggle")), // folded away: the thread needs the room
 		chromedp.WaitVisible(chromedp.CSS(`#centre-list button[data-centre="example-berlin"]`)),
 		chromedp.SendKeys(chromedp.CSS("#centre-search"), "münchen"),
 		chromedp.WaitNotPresent(chromedp.CSS(`#centre-list button[data-centre="example-berlin"]`)),
 		chromedp.WaitVisible(chromedp.CSS(centreSel)),
 	); err != nil {
+		shot(t, bctx, "centres-failed")
 		t.Fatalf("search the centres: %v", err)
 	}
 	shot(t, bctx, "centres")
