@@ -51,10 +51,10 @@ type Desk struct {
 	evCancel context.CancelFunc
 	closed   chan struct{}
 
-	opens      []openToken      // one-time addresses not yet opened (desk_session.go), under mu
-	pages      map[string]*page // page sessions by secret, under mu
-	pageGrace  time.Duration    // how long a page may be gone before its session ends
-	unlockedAt time.Time        // under mu
+	opens      []openToken          // one-time addresses not yet opened (desk_session.go), under mu
+	pages      map[string]*deskPage // page sessions by secret, under mu
+	pageGrace  time.Duration        // how long a page may be gone before its session ends
+	unlockedAt time.Time            // under mu
 
 	work *deskWork // drafts, open case and what was read (desk_work.go)
 
@@ -76,7 +76,7 @@ func NewDesk(cfg *Config, opts Options) *Desk {
 		opts.LockAfter = 15 * time.Minute
 	}
 	d := &Desk{cfg: cfg, opts: opts, threads: map[string]*Thread{}, subs: map[chan deskEvent]struct{}{},
-		closed: make(chan struct{}), pages: map[string]*page{}, pageGrace: pageGrace, work: newDeskWork(cfg)}
+		closed: make(chan struct{}), pages: map[string]*deskPage{}, pageGrace: pageGrace, work: newDeskWork(cfg)}
 	d.api = d.routes()
 	return d
 }

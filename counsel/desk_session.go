@@ -33,8 +33,8 @@ type openToken struct {
 	expires time.Time
 }
 
-// page is one page load's session.
-type page struct {
+// deskPage is one page load's session.
+type deskPage struct {
 	secret  string
 	streams int       // open event streams
 	seen    time.Time // its last request, or when its last stream closed
@@ -82,11 +82,11 @@ func (d *Desk) spendOpen(tok string) bool {
 // newPage starts a page session and returns its secret; beyond maxPages,
 // the page asked of longest ago ends.
 func (d *Desk) newPage() string {
-	p := &page{secret: newToken(), seen: time.Now()}
+	p := &deskPage{secret: newToken(), seen: time.Now()}
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	if len(d.pages) >= maxPages {
-		var oldest *page
+		var oldest *deskPage
 		for _, q := range d.pages {
 			if q.streams == 0 && (oldest == nil || q.seen.Before(oldest.seen)) {
 				oldest = q
@@ -102,10 +102,10 @@ func (d *Desk) newPage() string {
 
 // pageOf finds the live page whose secret is tok and counts the request
 // as a sign of life.
-func (d *Desk) pageOf(tok string) *page {
+func (d *Desk) pageOf(tok string) *deskPage {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	var found *page
+	var found *deskPage
 	for s, p := range d.pages {
 		if subtle.ConstantTimeCompare([]byte(s), []byte(tok)) == 1 {
 			found = p
@@ -119,18 +119,18 @@ func (d *Desk) pageOf(tok string) *page {
 }
 
 // alive: under mu.
-func (d *Desk) alive(p *page, now time.Time) bool {
+func (d *Desk) alive(p *deskPage, now time.Time) bool {
 	return p.streams > 0 || now.Sub(p.seen) < d.pageGrace
 }
 
 // streamOpened and streamClosed count a page's event streams.
-func (d *Desk) streamOpened(p *page) {
+func (d *Desk) streamOpened(p *deskPage) {
 	d.mu.Lock()
 	p.streams++
 	d.mu.Unlock()
 }
 
-func (d *Desk) streamClosed(p *page) {
+func (d *Desk) streamClosed(p *deskPage) {
 	d.mu.Lock()
 	p.streams--
 	p.seen = time.Now()
@@ -181,11 +181,11 @@ func (d *Desk) postOpen(w http.ResponseWriter, r *http.Request) {
 }
 
 // withPage carries the request's page to handlers that need it.
-func withPage(r *http.Request, p *page) *http.Request {
+func withPage(r *http.Request, p *deskPage) *http.Request {
 	return r.WithContext(context.WithValue(r.Context(), pageKey{}, p))
 }
 
-func pageFrom(r *http.Request) *page {
-	p, _ := r.Context().Value(pageKey{}).(*page)
+func pageFrom(r *http.Request) *deskPage {
+	p, _ := r.Context().Value(pageKey{}).(*deskPage)
 	return p
 }

@@ -1,0 +1,404 @@
+package counsel
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/browser"
+	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/page"
+	"github.com/chromedp/chromedp"
+)
+
+// Tests of the desk for a working day (issue 13): drafts across locks,
+// room for the thread, a desk address good for one page, the inbox's
+// order, unread markers, previews and notifications.
+
+// newTab opens a fresh tab (its own sessionStorage) in bctx's browser;
+// bctx's own tab must have run an action before.
+func newTab(t *testing.T, bctx context.Context, w, h int64) (context.Context, context.CancelFunc) {
+	t.Helper()
+	tab, cancel := chromedp.NewContext(bctx)
+	if err := chromedp.Do(tab, chromedp.EmulateViewport(w, h)); err != nil {
+		cancel()
+		t.Fatalf("new tab: %v", err)
+	}
+	return tab, cancel
+}
+
+func evalIn[T any](t *testing.T, ctx context.Context, expr string) T {
+	t.Helper()
+	c, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	v, err := chromedp.Run(c, chromedp.Evaluate[T](expr))
+	if err != nil {
+		t.Fatalf("evaluate %s: %v", expr, err)
+	}
+	return v
+}
+
+func unlockIn(t *testing.T, tab context.Context, u, wait string) {
+	t.Helper()
+	if err := within(tab, 30*time.Second,
+		chromedp.Navigate(u),
+		chromedp.WaitVisible(chromedp.CSS("#passphrase")),
+		chromedp.SendKeys(chromedp.CSS("#passphrase"), testPassphrase),
+		chromedp.Click(chromedp.CSS("#unlock-button")),
+		chromedp.WaitVisible(chromedp.CSS(wait)),
+	); err != nil {
+		shot(t, tab, "unlock-failed")
+		t.Fatalf("unlock: %v", err)
+	}
+}
+
+// TestDeskDraftBrowser: nothing typed is lost. A draft survives the Lock
+// button (and comes back with its case after the unlock) and a closed tab;
+// on disk it is encrypted to the counsellor, 0600. Also measures the room
+// the thread gets at 1280×800 and 1024×700.
+func TestDeskDraftBrowser(t *testing.T) {
+	bctx, cancel := browserContext(t)
+	defer cancel()
+	tt := newTestTeam(t)
+	d, u := startDesk(t, tt.cfg, time.Minute)
+	ctx, ccancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer ccancel()
+	enq := newCase(t, ctx, tt.srv.URL, "Ich arbeite in einer Küche und bekomme seit Monaten keinen Lohn.")
+	for i := range 7 {
+		if err := enq.write(ctx, fmt.Sprintf("Nachricht %d: %s", i+2, strings.Repeat("Mein Chef hat meinen Pass. ", 8))); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := chromedp.Do(bctx, chromedp.Navigate("about:blank")); err != nil {
+		t.Fatal(err)
+	}
+	tab, closeTab := newTab(t, bctx, 1280, 800)
+	caseSel := `#case-list button[data-case="` + enq.keys.MailboxID + `"]`
+	unlockIn(t, tab, u, caseSel)
+	if err := within(tab, 20*time.Second,
+		chromedp.Click(chromedp.CSS(caseSel)),
+		chromedp.WaitVisible(chromedp.CSS("#messages .msg.enquirer")),
+	); err != nil {
+		t.Fatalf("open the case: %v", err)
+	}
+
+	// The thread has the room: at least half of the window's height.
+	room := func(w, h int64) (thread, replyBottom float64) {
+		if err := chromedp.Do(tab, chromedp.EmulateViewport(w, h)); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(200 * time.Millisecond) // one layout
+		r := evalIn[[]float64](t, tab, `[document.getElementById("messages").getBoundingClientRect().height,
+			document.getElementById("reply-send").getBoundingClientRect().bottom]`)
+		return r[0], r[1]
+	}
+	th, send := room(1280, 800)
+	shot(t, tab, "room-1280x800")
+	t.Logf("thread at 1280×800: %.0f px of 800", th)
+	if th < 400 || send > 800 {
+		t.Errorf("at 1280×800 the thread has %.0f px (want at least 400), the send button ends at %.0f", th, send)
+	}
+	th, send = room(1024, 700)
+	shot(t, tab, "room-1024x700")
+	t.Logf("thread at 1024×700: %.0f px of 700", th)
+	if th < 250 || send > 700 {
+		t.Errorf("at 1024×700 the thread has %.0f px (want at least 250), the send button ends at %.0f", th, send)
+	}
+	room(1280, 800)
+
+	// Type, lock with the button, unlock: the case is open again with the
+	// draft in the editor.
+	const draft = "Guten Tag, danke für Ihre Nachricht. Wir"
+	if err := within(tab, 20*time.Second,
+		chromedp.SendKeys(chromedp.CSS("#reply-text"), draft),
+		chromedp.Click(chromedp.CSS("#lock")),
+		chromedp.WaitVisible(chromedp.CSS("#passphrase")),
+	); err != nil {
+		t.Fatalf("type and lock: %v", err)
+	}
+	if deskUnlocked(d) {
+		t.Fatal("the desk is not locked")
+	}
+	if v := evalIn[string](t, tab, `document.getElementById("reply-text").value`); v != "" {
+		t.Errorf("the locked page still holds the draft: %q", v)
+	}
+	checkWorkFile(t, tt.dir, draft)
+	if err := within(tab, 30*time.Second,
+		chromedp.SendKeys(chromedp.CSS("#passphrase"), testPassphrase),
+		chromedp.Click(chromedp.CSS("#unlock-button")),
+		chromedp.WaitVisible(chromedp.CSS("#messages .msg.enquirer")),
+	); err != nil {
+		t.Fatalf("unlock: %v", err)
+	}
+	if v := evalIn[string](t, tab, `document.getElementById("reply-text").value`); v != draft {
+		t.Errorf("draft after the lock %q, want %q", v, draft)
+	}
+	if title, _ := text(tab, "#thread-title"); !strings.Contains(title, enq.keys.MailboxID[:8]) {
+		t.Errorf("open case after the lock %q, want %s", title, enq.keys.MailboxID[:8])
+	}
+
+	// Type on, close the tab a moment later; a new address in a new tab
+	// shows the case and the whole draft.
+	const more = " helfen Ihnen gern."
+	if err := within(tab, 10*time.Second, chromedp.SendKeys(chromedp.CSS("#reply-text"), more)); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(1500 * time.Millisecond) // the page saves a moment after the last key
+	closeTab()
+	tab2, closeTab2 := newTab(t, bctx, 1280, 800)
+	defer closeTab2()
+	if err := within(tab2, 30*time.Second,
+		chromedp.Navigate(d.OpenURL()),
+		chromedp.WaitVisible(chromedp.CSS("#messages .msg.enquirer")),
+	); err != nil {
+		shot(t, tab2, "reopen-failed")
+		t.Fatalf("open the desk again: %v", err)
+	}
+	if v := evalIn[string](t, tab2, `document.getElementById("reply-text").value`); v != draft+more {
+		t.Errorf("draft in a new tab %q, want %q", v, draft+more)
+	}
+	checkWorkFile(t, tt.dir, more)
+
+	// Sent, the draft is gone, here and in counsel.
+	if err := within(tab2, 20*time.Second,
+		chromedp.Click(chromedp.CSS("#reply-send")),
+		chromedp.WaitVisible(chromedp.CSS("#messages .msg.counsellor")),
+	); err != nil {
+		t.Fatalf("send: %v", err)
+	}
+	if snap, _ := d.work.snapshot(); len(snap.Drafts) != 0 {
+		t.Errorf("drafts after sending: %q", snap.Drafts)
+	}
+}
+
+// checkWorkFile: the drafts file exists, is 0600 and does not hold text.
+func checkWorkFile(t *testing.T, dir, text string) {
+	t.Helper()
+	p := filepath.Join(dir, draftsFile)
+	fi, err := os.Stat(p)
+	if err != nil {
+		t.Fatalf("drafts file: %v", err)
+	}
+	if fi.Mode().Perm() != 0o600 {
+		t.Errorf("drafts file mode %v", fi.Mode().Perm())
+	}
+	b, _ := os.ReadFile(p)
+	if !strings.HasPrefix(string(b), "age-encryption.org/v1\n") || strings.Contains(string(b), text) {
+		t.Error("the drafts file is not age ciphertext, or holds the draft in clear")
+	}
+}
+
+// TestDeskAddressBrowser: the desk's address opens one page. It leaves
+// the address bar and the history at once; the same address in another
+// tab (or browser) opens nothing; the desk locks when its last page has
+// been gone for pageGrace, and not while a page is open.
+func TestDeskAddressBrowser(t *testing.T) {
+	bctx, cancel := browserContext(t)
+	defer cancel()
+	tt := newTestTeam(t)
+	d, u := startDesk(t, tt.cfg, time.Minute)
+	const grace = 2 * time.Second
+	d.mu.Lock()
+	d.pageGrace = grace
+	d.mu.Unlock()
+	tok := strings.SplitN(u, "#o=", 2)[1]
+
+	if err := chromedp.Do(bctx, chromedp.Navigate("about:blank")); err != nil {
+		t.Fatal(err)
+	}
+	tab, closeTab := newTab(t, bctx, 1280, 800)
+	unlockIn(t, tab, u, "#view-inbox")
+	loc, err := chromedp.Run(tab, chromedp.Location())
+	if err != nil || strings.Contains(loc, tok) || strings.Contains(loc, "#") {
+		t.Errorf("address bar %q, %v", loc, err)
+	}
+	hist, err := chromedp.Call(tab, page.GetNavigationHistory, cdp.Empty{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range hist.Entries {
+		if strings.Contains(e.URL, tok) {
+			t.Errorf("the history holds the token: %s", e.URL)
+		}
+	}
+
+	// The same address again: over HTTP, and in a new tab.
+	base := strings.SplitN(u, "#", 2)[0]
+	req, _ := http.NewRequest("POST", base+"api/open", strings.NewReader(`{"open":"`+tok+`"}`))
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusUnauthorized || strings.Contains(string(body), "secret") {
+		t.Errorf("replayed address: %d %s", resp.StatusCode, body)
+	}
+	tab2, closeTab2 := newTab(t, bctx, 1280, 800)
+	if err := within(tab2, 20*time.Second,
+		chromedp.Navigate(u),
+		chromedp.WaitVisible(chromedp.CSS("#view-token")),
+	); err != nil {
+		shot(t, tab2, "replay-failed")
+		t.Fatalf("the replayed address: %v", err)
+	}
+	if n := evalIn[int](t, tab2, `document.querySelectorAll("#case-list li").length + (document.getElementById("view-inbox").hidden ? 0 : 1)`); n != 0 {
+		t.Error("the replayed address shows the inbox")
+	}
+	closeTab2()
+
+	// The first page stays: no lock however long it is open.
+	time.Sleep(2 * grace)
+	if !deskUnlocked(d) {
+		t.Fatal("the desk locked while its page was open")
+	}
+	// A reload is the same page: the tab keeps its session.
+	if err := within(tab, 20*time.Second,
+		chromedp.Reload(),
+		chromedp.WaitVisible(chromedp.CSS("#view-inbox")),
+	); err != nil {
+		t.Fatalf("reload: %v", err)
+	}
+	closeTab()
+	deadline := time.Now().Add(grace + 10*time.Second)
+	for deskUnlocked(d) && time.Now().Before(deadline) {
+		time.Sleep(100 * time.Millisecond)
+	}
+	if deskUnlocked(d) {
+		t.Fatal("the desk is still unlocked with its last page gone")
+	}
+}
+
+// TestDeskInboxBrowser: the inbox puts the cases awaiting a reply first,
+// marks what this counsellor has not read (also after a reload and after
+// a new message), shows the first line of the newest message, and a new
+// enquiry raises a desktop notification that names nothing of the case.
+func TestDeskInboxBrowser(t *testing.T) {
+	bctx, cancel := browserContext(t)
+	defer cancel()
+	tt := newTestTeam(t)
+	_, u := startDesk(t, tt.cfg, time.Minute)
+	ctx, ccancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer ccancel()
+
+	long := "Meine Schwester ist in einem Haushalt in München und darf das Haus nicht allein verlassen, seit zwei Jahren."
+	var enqs []*enquirer
+	for i := range 3 {
+		enqs = append(enqs, newCase(t, ctx, tt.srv.URL, fmt.Sprintf("Fall %d. %s", i+1, long)))
+	}
+	slices.SortFunc(enqs, func(a, b *enquirer) int { return strings.Compare(a.keys.MailboxID, b.keys.MailboxID) })
+	// The case first by id (and by activity, after the reply) has its
+	// answer: it goes to the end.
+	answered := enqs[0].keys.MailboxID
+	s, err := Unlock(ctx, tt.cfg, []byte(testPassphrase))
+	if err != nil {
+		t.Fatal(err)
+	}
+	th, err := s.ReadCase(ctx, answered)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Reply(ctx, th, "Wir melden uns morgen.", ""); err != nil {
+		t.Fatal(err)
+	}
+	s.Wipe()
+
+	// Notifications allowed for the desk's origin; the page's calls are
+	// recorded as they reach the browser's Notification.
+	base := strings.TrimSuffix(strings.SplitN(u, "#", 2)[0], "/")
+	if err := chromedp.Do(bctx, chromedp.Navigate("about:blank")); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := chromedp.CallBrowser(bctx, browser.SetPermission, browser.SetPermissionParams{
+		Permission: &browser.PermissionDescriptor{Name: "notifications"}, Setting: browser.PermissionSettingGranted, Origin: base}); err != nil {
+		t.Fatal(err)
+	}
+	tab, closeTab := newTab(t, bctx, 1280, 800)
+	defer closeTab()
+	if _, err := chromedp.Call(tab, page.AddScriptToEvaluateOnNewDocument, page.AddScriptToEvaluateOnNewDocumentParams{Source: `
+		window.__notes = [];
+		const N = window.Notification;
+		window.Notification = class extends N {
+			constructor(title, opts) { super(title, opts); window.__notes.push({ title, body: (opts && opts.body) || "" }); }
+		};`}); err != nil {
+		t.Fatal(err)
+	}
+	unlockIn(t, tab, u, `#case-list button[data-case="`+answered+`"]`)
+	if p := evalIn[string](t, tab, `Notification.permission`); p != "granted" {
+		t.Fatalf("notification permission %q", p)
+	}
+
+	order := func() []string {
+		return evalIn[[]string](t, tab, `[...document.querySelectorAll("#case-list button[data-case]")].map(b => b.dataset.case + (b.classList.contains("unread") ? "*" : ""))`)
+	}
+	got := order()
+	if len(got) != 3 || strings.TrimSuffix(got[2], "*") != answered {
+		t.Errorf("inbox order %v: want the answered case %s last", got, answered)
+	}
+	for _, c := range got[:2] {
+		if !strings.HasSuffix(c, "*") {
+			t.Errorf("case %s is not marked unread: %v", c, got)
+		}
+	}
+
+	// A preview: the first 80 characters of the newest message, as text.
+	b := enqs[1].keys.MailboxID
+	bSel := `#case-list button[data-case="` + b + `"]`
+	if err := within(tab, 20*time.Second, chromedp.WaitVisible(chromedp.CSS(bSel+" .preview:not(:empty)"))); err != nil {
+		t.Fatalf("no preview: %v", err)
+	}
+	pv, _ := text(tab, bSel+" .preview")
+	if !strings.HasPrefix(pv, "Fall ") || !strings.HasSuffix(pv, "…") || len([]rune(pv)) != previewRunes+1 {
+		t.Errorf("preview %q", pv)
+	}
+
+	// Read: the marker goes, and stays gone after a reload.
+	if err := within(tab, 20*time.Second,
+		chromedp.Click(chromedp.CSS(bSel)),
+		chromedp.WaitVisible(chromedp.CSS("#messages .msg.enquirer")),
+		chromedp.WaitNotPresent(chromedp.CSS(bSel+".unread")),
+		chromedp.Reload(),
+		chromedp.WaitVisible(chromedp.CSS(bSel)),
+	); err != nil {
+		t.Fatalf("read and reload: %v", err)
+	}
+	got = order()
+	if !slices.Contains(got, b) || !slices.Contains(got, enqs[2].keys.MailboxID+"*") {
+		t.Errorf("after reading %s and a reload: %v", b[:8], got)
+	}
+
+	// A new message makes it unread again, live.
+	if err := enqs[1].write(ctx, "Noch eine Frage."); err != nil {
+		t.Fatal(err)
+	}
+	if err := within(tab, 20*time.Second, chromedp.WaitVisible(chromedp.CSS(bSel+".unread"))); err != nil {
+		t.Fatalf("not unread after a new message: %v", err)
+	}
+	if n := evalIn[int](t, tab, `window.__notes.length`); n != 0 {
+		t.Errorf("%d notifications for a message in a known case", n)
+	}
+
+	// A new enquiry: one notification, with nothing of the case in it.
+	const secret = "Bitte helfen Sie mir, ich werde festgehalten."
+	enq := newCase(t, ctx, tt.srv.URL, secret)
+	if err := within(tab, 20*time.Second, chromedp.WaitVisible(chromedp.CSS(`#case-list button[data-case="`+enq.keys.MailboxID+`"]`))); err != nil {
+		t.Fatalf("the new case does not appear: %v", err)
+	}
+	notes := evalIn[[]map[string]string](t, tab, `window.__notes`)
+	if len(notes) != 1 {
+		t.Fatalf("notifications %v, want one", notes)
+	}
+	n := notes[0]["title"] + " " + notes[0]["body"]
+	if !strings.Contains(n, "neue Anfrage") || strings.Contains(n, enq.keys.MailboxID[:8]) || strings.Contains(n, "festgehalten") {
+		t.Errorf("notification %q", n)
+	}
+	shot(t, tab, "inbox")
+}
