@@ -1,7 +1,10 @@
 package counsel
 
 import (
+	"bufio"
+	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
@@ -401,4 +404,163 @@ func TestDeskInboxBrowser(t *testing.T) {
 		t.Errorf("notification %q", n)
 	}
 	shot(t, tab, "inbox")
+}
+
+// openPage trades a one-time address for a page secret over HTTP, as the
+// page does; it returns the status and the secret.
+func openPageHTTP(t *testing.T, u string) (int, string) {
+	t.Helper()
+	base, tok, _ := strings.Cut(u, "#o=")
+	req, _ := http.NewRequest("POST", base+"api/open", strings.NewReader(`{"open":"`+tok+`"}`))
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var out struct {
+		Secret string `json:"secret"`
+	}
+	json.NewDecoder(resp.Body).Decode(&out)
+	return resp.StatusCode, out.Secret
+}
+
+// TestDeskCommandAddresses: `counsel desk` prints its one-time address
+// even when it opens none itself, and a fresh one for each Enter; each
+// opens one page.
+func TestDeskCommandAddresses(t *testing.T) {
+	tt := newTestTeam(t)
+	pass := filepath.Join(t.TempDir(), "pass")
+	if err := os.WriteFile(pass, []byte(testPassphrase+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	inR, inW := io.Pipe()
+	outR, outW := io.Pipe()
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() {
+		done <- run(ctx, []string{"desk", "--no-browser", "--config", tt.dir, "--passphrase-file", pass},
+			IO{Stdin: inR, Stdout: outW, Stderr: io.Discard, Getenv: func(string) string { return "" }, Lang: "en"}, testOptions)
+		outW.Close()
+	}()
+	lines := bufio.NewScanner(outR)
+	next := func() string {
+		t.Helper()
+		for lines.Scan() {
+			if l := lines.Text(); strings.HasPrefix(l, "http://127.0.0.1:") {
+				return l
+			}
+		}
+		t.Fatal("counsel desk printed no address")
+		return ""
+	}
+	first := next()
+	inW.Write([]byte("\n"))
+	second := next()
+	if first == second || !strings.Contains(second, "/#o=") {
+		t.Errorf("addresses %q and %q", first, second)
+	}
+	for _, u := range []string{first, second} {
+		if st, secret := openPageHTTP(t, u); st != http.StatusOK || len(secret) != 43 {
+			t.Errorf("%s: %d %q", u, st, secret)
+		}
+		if st, _ := openPageHTTP(t, u); st != http.StatusUnauthorized {
+			t.Errorf("%s opened twice: %d", u, st)
+		}
+	}
+	cancel()
+	inW.Close()
+	go io.Copy(io.Discard, outR)
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestDeskShiftBadInput: the new requests refuse bad input with a stable
+// code and change nothing, the drafts file included.
+func TestDeskShiftBadInput(t *testing.T) {
+	tt := newTestTeam(t)
+	d, u := startDesk(t, tt.cfg, time.Minute)
+	base := strings.SplitN(u, "#", 2)[0]
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	if err := d.unlock(ctx, []byte(testPassphrase)); err != nil {
+		t.Fatal(err)
+	}
+	id := newCase(t, ctx, tt.srv.URL, "Hallo").keys.MailboxID
+	if st, b := deskDo(t, d, base, "PUT", "api/drafts/"+id, `{"body":"Entwurf"}`); st != 200 {
+		t.Fatalf("save a draft: %d %s", st, b)
+	}
+	before, err := os.ReadFile(filepath.Join(tt.dir, draftsFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name, method, path, body string
+		want                     int
+		code                     string
+	}{
+		{"draft of no case", "PUT", "api/drafts/nocase", `{"body":"x"}`, 400, "bad_request"},
+		{"draft too long", "PUT", "api/drafts/" + id, `{"body":"` + strings.Repeat("x", maxBody+1) + `"}`, 400, "bad_request"},
+		{"draft unknown field", "PUT", "api/drafts/" + id, `{"text":"x"}`, 400, "bad_request"},
+		{"draft not JSON", "PUT", "api/drafts/" + id, `body=x`, 400, "bad_request"},
+		{"preview of no case", "GET", "api/previews?ids=nocase", "", 400, "bad_request"},
+		{"too many previews", "GET", "api/previews?ids=" + strings.Repeat(id+",", maxPreviewIDs) + id, "", 400, "bad_request"},
+		{"unknown order", "GET", "api/cases?limit=10&order=random", "", 400, "bad_request"},
+		{"prefs not a bool", "PUT", "api/prefs", `{"sound":"yes"}`, 400, "bad_request"},
+		{"open, short token", "POST", "api/open", `{"open":"abc"}`, 400, "bad_request"},
+		{"open, unknown token", "POST", "api/open", `{"open":"` + strings.Repeat("A", 43) + `"}`, 401, "token"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			st, b := deskDo(t, d, base, tc.method, tc.path, tc.body)
+			var e apiReply
+			json.Unmarshal(b, &e)
+			if st != tc.want || e.Error != tc.code {
+				t.Errorf("%d %s, want %d %s", st, e.Error, tc.want, tc.code)
+			}
+		})
+	}
+	d.lock()
+	if st, b := deskDo(t, d, base, "PUT", "api/drafts/"+id, `{"body":"gesperrt"}`); st != http.StatusLocked {
+		t.Errorf("draft while locked: %d %s", st, b)
+	}
+	if st, _ := deskDo(t, d, base, "GET", "api/work", ""); st != http.StatusLocked {
+		t.Errorf("work while locked: %d", st)
+	}
+	after, _ := os.ReadFile(filepath.Join(tt.dir, draftsFile))
+	if !bytes.Equal(before, after) {
+		t.Error("bad input changed the drafts file")
+	}
+	if err := d.unlock(ctx, []byte(testPassphrase)); err != nil {
+		t.Fatal(err)
+	}
+	st, b := deskDo(t, d, base, "GET", "api/work", "")
+	var w workDrafts
+	if err := json.Unmarshal(b, &w); st != 200 || err != nil || w.Drafts[id] != "Entwurf" {
+		t.Errorf("work after a lock: %d %s", st, b)
+	}
+}
+
+func TestPreviewOf(t *testing.T) {
+	long := strings.Repeat("ä", previewRunes+5)
+	tests := []struct {
+		name string
+		msgs []Message
+		want string
+	}{
+		{"none", nil, ""},
+		{"newest", []Message{{Body: "erste"}, {Body: "zweite"}}, "zweite"},
+		{"one line", []Message{{Body: " Zeile eins\n\nZeile\tzwei\u2028drei "}}, "Zeile eins Zeile zwei drei"},
+		{"controls", []Message{{Body: "a\x1b[2Jb\x00c"}}, "a [2Jb c"},
+		{"cut at runes", []Message{{Body: long}}, strings.Repeat("ä", previewRunes) + "…"},
+		{"skips warnings", []Message{{Body: "lesbar"}, {Warning: "cannot be read"}}, "lesbar"},
+		{"skips duplicates", []Message{{Body: "echt"}, {Body: "echt", Duplicate: true}}, "echt"},
+		{"skips empty", []Message{{Body: "Text"}, {Body: " \n "}}, "Text"},
+	}
+	for _, tc := range tests {
+		if got := previewOf(tc.msgs); got != tc.want {
+			t.Errorf("%s: %q, want %q", tc.name, got, tc.want)
+		}
+	}
 }
