@@ -411,6 +411,17 @@ func TestBadInput(t *testing.T) {
 		}, 401, "unauthorized"},
 		{"cases: bad status", func() request { return request{method: "GET", path: "/api/v1/cases?status=deleted", auth: f.admin()} }, 400, "bad_request"},
 		{"cases: empty status", func() request { return request{method: "GET", path: "/api/v1/cases?status=", auth: f.admin()} }, 400, "bad_request"},
+		{"cases: bad order", func() request { return request{method: "GET", path: "/api/v1/cases?order=oldest", auth: f.admin()} }, 400, "bad_request"},
+		{"cases: empty order", func() request { return request{method: "GET", path: "/api/v1/cases?order=", auth: f.admin()} }, 400, "bad_request"},
+		{"cases: order in capitals", func() request {
+			return request{method: "GET", path: "/api/v1/cases?order=WAITING&limit=5", auth: f.admin()}
+		}, 400, "bad_request"},
+		{"cases: activity cursor in order=waiting", func() request {
+			return request{method: "GET", path: "/api/v1/cases?order=waiting&limit=5&cursor=3600." + f.q0.id, auth: f.admin()}
+		}, 400, "bad_request"},
+		{"cases: waiting cursor in the activity order", func() request {
+			return request{method: "GET", path: "/api/v1/cases?limit=5&cursor=w3600." + f.q0.id, auth: f.admin()}
+		}, 400, "bad_request"},
 		{"cases: pending counsellor", func() request {
 			return request{method: "GET", path: "/api/v1/cases", auth: e.login(f.pendingID, f.pendingKey)}
 		}, 403, "forbidden"},

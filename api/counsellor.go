@@ -188,6 +188,9 @@ func caseOf(m mailbox.Mailbox) wire.Case {
 		MessageCount:  m.MessageCount,
 		AwaitingReply: m.AwaitingReply,
 	}
+	if m.AwaitingReply {
+		cj.WaitingSince = formatHour(m.WaitingSince)
+	}
 	if m.Assignee != "" {
 		a := m.Assignee
 		cj.Assignee = &a
@@ -195,7 +198,7 @@ func caseOf(m mailbox.Mailbox) wire.Case {
 	return cj
 }
 
-// GET /api/v1/cases?status=&limit=&cursor= (paging.go)
+// GET /api/v1/cases?status=&order=&limit=&cursor= (paging.go)
 func (s *Server) getCases(c *fiber.Ctx) error {
 	status := ""
 	if args := c.Context().QueryArgs(); args.Has("status") {
@@ -206,7 +209,11 @@ func (s *Server) getCases(c *fiber.Ctx) error {
 			return badRequest("status: want new, open or closed")
 		}
 	}
-	limit, cursor, err := queryPage(c)
+	order, err := queryOrder(c)
+	if err != nil {
+		return err
+	}
+	limit, cursor, err := queryPage(c, order)
 	if err != nil {
 		return err
 	}
@@ -216,9 +223,9 @@ func (s *Server) getCases(c *fiber.Ctx) error {
 	var ms []mailbox.Mailbox
 	var more bool
 	if limit == 0 {
-		ms, err = s.store.Cases(status)
+		ms, err = s.store.CasesIn(status, order)
 	} else {
-		ms, more, err = s.store.CasesPage(status, cursor, limit)
+		ms, more, err = s.store.CasesPage(status, order, cursor, limit)
 	}
 	if err != nil {
 		return err
@@ -228,7 +235,7 @@ func (s *Server) getCases(c *fiber.Ctx) error {
 		out.Cases = append(out.Cases, caseOf(m))
 	}
 	if more {
-		out.Next = formatCursor(ms[len(ms)-1])
+		out.Next = formatCursor(order, mailbox.CursorAfter(order, ms[len(ms)-1]))
 	}
 	return writeJSON(c, fiber.StatusOK, out)
 }

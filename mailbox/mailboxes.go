@@ -6,7 +6,6 @@ import (
 	"encoding/binary"
 	"errors"
 	"math"
-	"sort"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -101,6 +100,7 @@ func (s *Store) CreateMailbox(id string, verifier [32]byte, epoch int, ciphertex
 			MessageCount:  1,
 			Bytes:         int64(len(ciphertext)),
 			AwaitingReply: true,
+			WaitingSince:  formatHour(now),
 			HourStart:     formatHour(now),
 			HourCount:     1,
 		}
@@ -108,7 +108,7 @@ func (s *Store) CreateMailbox(id string, verifier [32]byte, epoch int, ciphertex
 			if _, err := tx.Bucket(bucketMessages).CreateBucket(key); err != nil {
 				return err
 			}
-			return putMessage(tx, key, 1, ciphertext, messageMeta{From: FromEnquirer}, "", &rec)
+			return putMessage(tx, key, 1, ciphertext, messageMeta{From: FromEnquirer}, nil, &rec)
 		}, nil
 	})
 	if err != nil {
@@ -118,14 +118,14 @@ func (s *Store) CreateMailbox(id string, verifier [32]byte, epoch int, ciphertex
 }
 
 // putMessage stores message seq of mailbox key and the updated record;
-// lastActivity is the record's last_activity before ("" for a new mailbox).
+// prev is the record before (nil for a new mailbox).
 //
 // Ciphertexts of all mailboxes go to one bucket under keys from its
 // sequence, so the ciphertexts of a shared commit land side by side at the
 // end of the tree: a commit rewrites one rightmost leaf instead of one leaf
 // (with up to four older ciphertexts) per mailbox. The mailbox's own index
 // entry, messages/<id>/<seq>, is a small record naming that key.
-func putMessage(tx *bolt.Tx, key []byte, seq uint64, ciphertext []byte, meta messageMeta, lastActivity string, rec *mailboxRecord) error {
+func putMessage(tx *bolt.Tx, key []byte, seq uint64, ciphertext []byte, meta messageMeta, prev, rec *mailboxRecord) error {
 	mb := tx.Bucket(bucketMessages).Bucket(key)
 	if mb == nil {
 		return errors.New("messages bucket missing")
@@ -151,12 +151,19 @@ func putMessage(tx *bolt.Tx, key []byte, seq uint64, ciphertext []byte, meta mes
 	if err := putJSON(mb, k, meta); err != nil {
 		return err
 	}
-	return putRecord(tx, key, lastActivity, rec)
+	return putRecord(tx, key, prev, rec)
 }
 
-// putRecord stores a mailbox record and keeps the expiry index in step;
-// lastActivity is the record's last_activity before ("" for a new one).
-func putRecord(tx *bolt.Tx, key []byte, lastActivity string, rec *mailboxRecord) error {
+// putRecord stores a mailbox record and keeps the expiry and case indexes
+// in step; prev is the record before (nil for a new one).
+func putRecord(tx *bolt.Tx, key []byte, prev, rec *mailboxRecord) error {
+	if err := indexCase(tx, key, prev, rec); err != nil {
+		return err
+	}
+	lastActivity := ""
+	if prev != nil {
+		lastActivity = prev.LastActivity
+	}
 	if lastActivity == "" || lastActivity[:min(len(lastActivity), len(dateLayout))] != rec.LastActivity[:min(len(rec.LastActivity), len(dateLayout))] {
 		ex := tx.Bucket(bucketExpiry)
 		if lastActivity != "" {
@@ -338,10 +345,16 @@ func (s *Store) AppendEnquirer(m Mailbox, epoch int, ciphertext []byte) (uint64,
 		if rec.MessageCount >= s.limits.MaxMessages || rec.Bytes+int64(len(ciphertext)) > s.limits.MaxBytes {
 			return nil, ErrMailboxFull
 		}
-		last := rec.LastActivity
+		prev := rec
 		rec.MessageCount++
 		rec.Bytes += int64(len(ciphertext))
 		rec.LastActivity = hour
+		switch {
+		case !prev.waiting():
+			rec.WaitingSince = hour
+		case prev.WaitingSince == "":
+			rec.WaitingSince = prev.waitingSince()
+		}
 		rec.AwaitingReply = true
 		if rec.Status == StatusClosed {
 			rec.Status = StatusOpen
@@ -349,7 +362,7 @@ func (s *Store) AppendEnquirer(m Mailbox, epoch int, ciphertext []byte) (uint64,
 		rec.HourStart, rec.HourCount = hour, count+1
 		seq = uint64(rec.MessageCount)
 		return func() error {
-			return putMessage(tx, key, seq, ciphertext, messageMeta{From: FromEnquirer}, last, &rec)
+			return putMessage(tx, key, seq, ciphertext, messageMeta{From: FromEnquirer}, &prev, &rec)
 		}, nil
 	})
 	if err != nil {
@@ -385,18 +398,19 @@ func (s *Store) AppendCounsellor(id, counsellorID string, epoch int, ciphertext 
 		if !found {
 			return nil, ErrNotFound
 		}
-		last := rec.LastActivity
+		prev := rec
 		rec.MessageCount++
 		rec.Bytes += int64(len(ciphertext))
 		rec.LastActivity = formatHour(now)
 		rec.AwaitingReply = false
+		rec.WaitingSince = ""
 		if rec.Status == StatusNew {
 			rec.Status = StatusOpen
 		}
 		seq = uint64(rec.MessageCount)
 		meta := messageMeta{From: FromCounsellor, Counsellor: counsellorID}
 		return func() error {
-			return putMessage(tx, key, seq, ciphertext, meta, last, &rec)
+			return putMessage(tx, key, seq, ciphertext, meta, &prev, &rec)
 		}, nil
 	})
 	if err != nil {
@@ -448,6 +462,9 @@ func deleteMailbox(tx *bolt.Tx, key []byte) error {
 		if err := tx.Bucket(bucketExpiry).Delete(expiryKey(rec.LastActivity, key)); err != nil {
 			return err
 		}
+		if err := indexCase(tx, key, &rec, nil); err != nil {
+			return err
+		}
 		if err := mailboxes.Delete(key); err != nil {
 			return err
 		}
@@ -473,16 +490,6 @@ func deleteMailbox(tx *bolt.Tx, key []byte) error {
 	return nil
 }
 
-// Cases lists mailboxes, newest activity first; status "" means all.
-func (s *Store) Cases(status string) ([]Mailbox, error) {
-	var cases []Mailbox
-	if err := s.eachCase(status, func(m Mailbox) { cases = append(cases, m) }); err != nil {
-		return nil, err
-	}
-	sort.Slice(cases, func(i, j int) bool { return caseFirst(cases[i], cases[j]) })
-	return cases, nil
-}
-
 // UpdateCase sets status ("open"/"closed") and/or assignee (nil: leave;
 // pointer to "": none). The assignee must be an active counsellor.
 func (s *Store) UpdateCase(id string, status *string, assignee *string) (Mailbox, error) {
@@ -496,7 +503,7 @@ func (s *Store) UpdateCase(id string, status *string, assignee *string) (Mailbox
 		return s.GetMailbox(id)
 	}
 	key := []byte(id)
-	var rec mailboxRecord
+	var rec, prev mailboxRecord
 	err := s.write(func(tx *bolt.Tx) (func() error, error) {
 		if assignee != nil && *assignee != "" {
 			if err := checkActive(tx, *assignee, "assignee"); err != nil {
@@ -512,6 +519,7 @@ func (s *Store) UpdateCase(id string, status *string, assignee *string) (Mailbox
 		if !found {
 			return nil, ErrNotFound
 		}
+		prev = rec
 		if status != nil {
 			rec.Status = *status
 		}
@@ -523,7 +531,7 @@ func (s *Store) UpdateCase(id string, status *string, assignee *string) (Mailbox
 			}
 		}
 		return func() error {
-			return putRecord(tx, key, rec.LastActivity, &rec)
+			return putRecord(tx, key, &prev, &rec)
 		}, nil
 	})
 	if err != nil {

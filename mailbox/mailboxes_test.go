@@ -25,7 +25,7 @@ func TestCreateMailbox(t *testing.T) {
 	want := Mailbox{
 		ID: id, Verifier: v, Status: StatusNew, Created: time.Date(2027, 2, 26, 0, 0, 0, 0, time.UTC),
 		LastActivity: time.Date(2027, 2, 26, 13, 0, 0, 0, time.UTC), MessageCount: 1, Bytes: 7312,
-		AwaitingReply: true, Expires: time.Date(2027, 5, 27, 0, 0, 0, 0, time.UTC),
+		AwaitingReply: true, WaitingSince: time.Date(2027, 2, 26, 13, 0, 0, 0, time.UTC), Expires: time.Date(2027, 5, 27, 0, 0, 0, 0, time.UTC),
 	}
 	if m != want {
 		t.Fatalf("created\n%+v, want\n%+v", m, want)

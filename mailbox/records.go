@@ -29,7 +29,7 @@ var (
 	keyCurrent  = []byte("current")
 )
 
-var topBuckets = [][]byte{bucketMeta, bucketMailboxes, bucketMessages, bucketCiphertexts, bucketExpiry, bucketCounsellors, bucketKeyring, bucketInvites}
+var topBuckets = [][]byte{bucketMeta, bucketMailboxes, bucketMessages, bucketCiphertexts, bucketExpiry, bucketCounsellors, bucketKeyring, bucketInvites, bucketCaseOrder}
 
 // Records. Their JSON field names are the allow-list: adding a field means
 // adding it to Schema, which the auditor reads.
@@ -51,6 +51,10 @@ type mailboxRecord struct {
 	MessageCount  int     `json:"message_count"`
 	Bytes         int64   `json:"bytes"`
 	AwaitingReply bool    `json:"awaiting_reply"`
+	// WaitingSince is the hour of the enquirer's first message after the
+	// team's last reply or the case's closing, kept while AwaitingReply
+	// for the case list's order (index.go).
+	WaitingSince string `json:"waiting_since,omitempty"` // hour
 	// The enquirer's hourly cap: messages in the hour starting HourStart.
 	HourStart string `json:"hour_start"` // hour
 	HourCount int    `json:"hour_count"`
@@ -89,6 +93,9 @@ type inviteRecord struct {
 }
 
 func initSchema(tx *bolt.Tx) error {
+	if err := ensureCaseIndex(tx); err != nil {
+		return err
+	}
 	for _, name := range topBuckets {
 		if _, err := tx.CreateBucketIfNotExists(name); err != nil {
 			return err
@@ -282,6 +289,12 @@ func (s *Store) mailboxOf(id string, r *mailboxRecord) (Mailbox, error) {
 		return Mailbox{}, fmt.Errorf("mailbox: corrupt mailbox record %s: last_activity", id)
 	}
 	m.LastActivity = m.LastActivity.UTC()
+	if r.AwaitingReply {
+		if m.WaitingSince, err = parseHour(r.waitingSince()); err != nil {
+			return Mailbox{}, fmt.Errorf("mailbox: corrupt mailbox record %s: waiting_since", id)
+		}
+		m.WaitingSince = m.WaitingSince.UTC()
+	}
 	m.Expires = s.expires(m.LastActivity)
 	return m, nil
 }

@@ -172,12 +172,16 @@ var Schema = []Node{
 			{Name: "message_count", Type: FieldInt, Min: 1, Max: maxInt31},
 			{Name: "bytes", Type: FieldInt, Min: 1, Max: 1 << 40},
 			{Name: "awaiting_reply", Type: FieldBool},
+			{Name: "waiting_since", Type: FieldHour, Optional: true},
 			{Name: "hour_start", Type: FieldHour},
 			{Name: "hour_count", Type: FieldInt, Min: 0, Max: maxInt31},
 		}},
 	}},
 	{Key: fixedKey("expiry"), Kind: KindBucket, Doc: "index of mailboxes by the day of their last activity, for the purge", Children: []Node{
 		{Key: keyFormatExpiry, Kind: KindEmpty},
+	}},
+	{Key: fixedKey("caseorder"), Kind: KindBucket, Doc: "index of the case list: each mailbox by status, newest activity and, while it waits, waiting_since (index.go)", Children: []Node{
+		{Key: keyFormatCaseOrder, Kind: KindEmpty},
 	}},
 	{Key: fixedKey("messages"), Kind: KindBucket, Doc: "each mailbox's messages in order, one bucket per mailbox", Children: []Node{
 		{Key: keyFormatMailbox, Kind: KindBucket, Children: []Node{

@@ -117,6 +117,7 @@ type Mailbox struct {
 	MessageCount  int
 	Bytes         int64
 	AwaitingReply bool      // the newest message is the enquirer's
+	WaitingSince  time.Time // while AwaitingReply: hour of the enquirer's first message since the last reply or closing
 	Expires       time.Time // day: LastActivity + retention
 
 	// read is the record GetMailbox decoded this value from (so compare

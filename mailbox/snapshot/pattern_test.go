@@ -17,6 +17,8 @@ func TestPattern(t *testing.T) {
 		{[]string{"ciphertexts"}, seq, false, "ciphertexts/{ciphertext key}"},
 		{[]string{"messages", mailbox3}, seq, false, "messages/{mailbox id}/{seq}"},
 		{[]string{"expiry"}, []byte("2027-02-26" + mailbox3), false, "expiry/{day and mailbox id}"},
+		{[]string{"caseorder"}, append([]byte("wn\x00\x00\x00\x00\x6b\x49\xc3\xf0"), mailbox3...), false, "caseorder/{class, hour and mailbox id}"},
+		{[]string{"caseorder"}, append([]byte("wn\x00\x00\x00\x00\x6b\x49\xc3\xf1"), mailbox3...), false, ""},
 		{[]string{"keyring", "epochs"}, seq, false, "keyring/epochs/{epoch}"},
 		{[]string{"keyring"}, []byte("envelope"), false, "keyring/envelope"},
 		{[]string{"keyring"}, []byte("envelope"), true, ""},
@@ -34,7 +36,7 @@ func TestPattern(t *testing.T) {
 		}
 		seen[n.Pattern] = true
 	}
-	if !seen["invites/{lower-hex SHA-256 of the invite code}"] || len(seen) != 21 {
+	if !seen["invites/{lower-hex SHA-256 of the invite code}"] || len(seen) != 23 {
 		t.Errorf("Nodes: %v", seen)
 	}
 }
