@@ -378,12 +378,27 @@ func TestDeskInboxBrowser(t *testing.T) {
 		t.Errorf("after reading %s and a reload: %v", b[:8], got)
 	}
 
-	// A new message makes it unread again, live.
+	// A new message makes it unread again, live, while another case is
+	// open (the open case shows a new message at once: it is read).
+	cSel := `#case-list button[data-case="` + enqs[2].keys.MailboxID + `"]`
+	if err := within(tab, 20*time.Second,
+		chromedp.Click(chromedp.CSS(cSel)),
+		chromedp.WaitNotPresent(chromedp.CSS(cSel+".unread")),
+	); err != nil {
+		t.Fatal(err)
+	}
 	if err := enqs[1].write(ctx, "Noch eine Frage."); err != nil {
 		t.Fatal(err)
 	}
 	if err := within(tab, 20*time.Second, chromedp.WaitVisible(chromedp.CSS(bSel+".unread"))); err != nil {
 		t.Fatalf("not unread after a new message: %v", err)
+	}
+	time.Sleep(time.Second)
+	if n := evalIn[int](t, tab, `document.querySelectorAll('`+bSel+`.unread').length`); n != 1 {
+		t.Error("the unread marker went by itself")
+	}
+	if pv, _ := text(tab, bSel+" .preview"); pv != "Noch eine Frage." {
+		t.Errorf("preview after a new message %q", pv)
 	}
 	if n := evalIn[int](t, tab, `window.__notes.length`); n != 0 {
 		t.Errorf("%d notifications for a message in a known case", n)
