@@ -147,9 +147,29 @@ func TestDeskDraftBrowser(t *testing.T) {
 		t.Errorf("open case after the lock %q, want %s", title, enq.keys.MailboxID[:8])
 	}
 
+	// Type on; the desk locks by itself (as after 15 minutes unused) a
+	// moment later: the draft is back after the unlock too.
+	const more1 = " können"
+	if err := within(tab, 10*time.Second, chromedp.SendKeys(chromedp.CSS("#reply-text"), more1)); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(1500 * time.Millisecond) // the page saves a moment after the last key
+	d.lock()
+	if err := within(tab, 30*time.Second,
+		chromedp.WaitVisible(chromedp.CSS("#passphrase")),
+		chromedp.SendKeys(chromedp.CSS("#passphrase"), testPassphrase),
+		chromedp.Click(chromedp.CSS("#unlock-button")),
+		chromedp.WaitVisible(chromedp.CSS("#messages .msg.enquirer")),
+	); err != nil {
+		t.Fatalf("auto-lock and unlock: %v", err)
+	}
+	if v := evalIn[string](t, tab, `document.getElementById("reply-text").value`); v != draft+more1 {
+		t.Errorf("draft after the auto-lock %q, want %q", v, draft+more1)
+	}
+
 	// Type on, close the tab a moment later; a new address in a new tab
 	// shows the case and the whole draft.
-	const more = " helfen Ihnen gern."
+	const more = " Ihnen helfen."
 	if err := within(tab, 10*time.Second, chromedp.SendKeys(chromedp.CSS("#reply-text"), more)); err != nil {
 		t.Fatal(err)
 	}
@@ -164,8 +184,8 @@ func TestDeskDraftBrowser(t *testing.T) {
 		shot(t, tab2, "reopen-failed")
 		t.Fatalf("open the desk again: %v", err)
 	}
-	if v := evalIn[string](t, tab2, `document.getElementById("reply-text").value`); v != draft+more {
-		t.Errorf("draft in a new tab %q, want %q", v, draft+more)
+	if v := evalIn[string](t, tab2, `document.getElementById("reply-text").value`); v != draft+more1+more {
+		t.Errorf("draft in a new tab %q, want %q", v, draft+more1+more)
 	}
 	checkWorkFile(t, tt.dir, more)
 
