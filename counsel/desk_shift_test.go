@@ -253,17 +253,8 @@ func TestDeskAddressBrowser(t *testing.T) {
 	}
 
 	// The same address again: over HTTP, and in a new tab.
-	base := strings.SplitN(u, "#", 2)[0]
-	req, _ := http.NewRequest("POST", base+"api/open", strings.NewReader(`{"open":"`+tok+`"}`))
-	req.Header.Set("Content-Type", "application/json")
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	body, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusUnauthorized || strings.Contains(string(body), "secret") {
-		t.Errorf("replayed address: %d %s", resp.StatusCode, body)
+	if st, secret := openPageHTTP(t, u); st != http.StatusUnauthorized || secret != "" {
+		t.Errorf("replayed address: %d %q", st, secret)
 	}
 	tab2, closeTab2 := newTab(t, bctx, 1280, 800)
 	if err := within(tab2, 20*time.Second,
