@@ -293,7 +293,7 @@ async function loadMoreCases(): Promise<void> {
 
 /** updateCase brings the one case an event names up to date, instead of
  * the whole list: it moves to its place in the order, or goes if deleted. */
-async function updateCase(id: string): Promise<void> {
+async function updateCase(id: string): Promise<Case | null> {
   let c: Case | null = null;
   try {
     c = await desk.api.caseSummary(id);
@@ -309,6 +309,7 @@ async function updateCase(id: string): Promise<void> {
   }
   renderCases();
   if (c) void loadPreviews([id]);
+  return c;
 }
 
 function matches(c: Case): boolean {
@@ -795,14 +796,17 @@ async function onEvent(ev: StreamEvent): Promise<void> {
     case "case": {
       if (!unlocked()) return;
       const id = ev.data.id;
-      await updateCase(id).catch(() => {});
+      const c = await updateCase(id).catch(() => null);
       if (id === desk.selected) await openCase(desk.selected).catch(() => {});
       if (!desk.seenCases.has(id)) {
         desk.seenCases.add(id);
         document.title = `(${t("case.new")}) Lotse`;
-        // Nothing of the case: not its reference, not a word of it.
-        notify(t("notify.title"), t("notify.body"));
-        if (desk.sound) chime();
+        // A new enquiry, not a message in an old case beyond the pages
+        // loaded. Nothing of the case: not its reference, not a word.
+        if (c?.status === "new") {
+          notify(t("notify.title"), t("notify.body"));
+          if (desk.sound) chime();
+        }
       }
       break;
     }
