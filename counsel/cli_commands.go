@@ -684,7 +684,7 @@ func deskCommand(c *cmd) action {
 				return nil, err
 			}
 			defer d.Close()
-			c.deskAddresses(ctx, d, url, *noBrowser) // desk_cli.go
+			c.deskAddresses(ctx, d, url, *noBrowser) // cli_desk.go
 			<-ctx.Done()
 			fmt.Fprintln(c.io.Stderr, c.tr(mOutDeskClosed))
 			return nil, nil
