@@ -188,9 +188,6 @@ func caseOf(m mailbox.Mailbox) wire.Case {
 		MessageCount:  m.MessageCount,
 		AwaitingReply: m.AwaitingReply,
 	}
-	if m.AwaitingReply {
-		cj.WaitingSince = formatHour(m.WaitingSince)
-	}
 	if m.Assignee != "" {
 		a := m.Assignee
 		cj.Assignee = &a
@@ -232,7 +229,13 @@ func (s *Server) getCases(c *fiber.Ctx) error {
 	}
 	out := wire.CaseList{Cases: make([]wire.Case, 0, len(ms))}
 	for _, m := range ms {
-		out.Cases = append(out.Cases, caseOf(m))
+		cj := caseOf(m)
+		// Only a client that asked for the order gets the field, so a
+		// version-1 client's answer stays as it was.
+		if order == mailbox.OrderWaiting && m.AwaitingReply {
+			cj.WaitingSince = formatHour(m.WaitingSince)
+		}
+		out.Cases = append(out.Cases, cj)
 	}
 	if more {
 		out.Next = formatCursor(order, mailbox.CursorAfter(order, ms[len(ms)-1]))

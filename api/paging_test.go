@@ -191,6 +191,11 @@ func TestCasesWaitingOrder(t *testing.T) {
 			t.Errorf("paged by %s: %v, want %v", limit, got, want)
 		}
 	}
+	for _, c := range get("").Cases {
+		if c.WaitingSince != nil {
+			t.Errorf("waiting_since in the version-1 answer: %s", c.ID)
+		}
+	}
 	byActivity := ids(get("").Cases)
 	if explicit := ids(get("order=activity").Cases); !slices.Equal(byActivity, explicit) || slices.Equal(byActivity, want) {
 		t.Errorf("default order %v, order=activity %v, waiting %v", byActivity, explicit, want)

@@ -374,3 +374,34 @@ func errorsIsAny(err error, targets ...error) bool {
 	}
 	return false
 }
+
+// A backup of the version before the case index has none; the auditor
+// accepts it, and a store opened on it builds the index.
+func TestAuditWithoutCaseIndex(t *testing.T) {
+	s, _ := openTest(t, Options{})
+	populate(t, s)
+	path := backupFile(t, s)
+	db, err := bolt.Open(path, 0o600, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = db.Update(func(tx *bolt.Tx) error { return tx.DeleteBucket(bucketCaseOrder) })
+	db.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if report := audit(t, path); len(report.Violations) != 0 {
+		t.Fatalf("audit of a file without the case index: %v", report.Violations)
+	}
+	restored, err := Open(Options{Path: path})
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkIndex(t, restored, 2)
+	if err := restored.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if report := audit(t, path); len(report.Violations) != 0 {
+		t.Fatalf("audit after the index was built: %v", report.Violations)
+	}
+}

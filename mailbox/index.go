@@ -205,3 +205,14 @@ func isCaseOrderKey(k []byte) bool {
 	}
 	return v%3600 == 0 && v < 1<<40
 }
+
+// CaseOrderKeys returns the case index entries (bucket caseorder) that the
+// mailbox record (its JSON, as stored) of mailbox id calls for, so the
+// auditor can check that the index holds nothing the records do not say.
+func CaseOrderKeys(id string, record []byte) ([][]byte, error) {
+	var rec mailboxRecord
+	if err := decodeJSON(record, &rec); err != nil {
+		return nil, err
+	}
+	return caseKeys([]byte(id), &rec)
+}

@@ -207,6 +207,20 @@ func TestAuditFile(t *testing.T) {
 			}
 			return ex.Put([]byte("2000-01-01"+mb), []byte{})
 		}, Violation{Path: "expiry", Key: "2000-01-01" + mb, Problem: "day differs from the mailbox's last_activity"}},
+		{"case index entry of a deleted mailbox", func(tx *bolt.Tx) error {
+			return tx.Bucket(bucketCaseOrder).Put(strayCaseKey(t, 3600), []byte{})
+		}, Violation{Path: "caseorder", Key: ShowKey(strayCaseKey(t, 3600)), Problem: "index entry without a mailbox record"}},
+		{"case index out of step", func(tx *bolt.Tx) error {
+			return tx.Bucket(bucketCaseOrder).ForEach(func(k, _ []byte) error {
+				if string(k[len(k)-32:]) == mb {
+					return tx.Bucket(bucketCaseOrder).Delete(k)
+				}
+				return nil
+			})
+		}, Violation{Path: "caseorder", Key: mb, Problem: "index entries differ from what the mailbox record says"}},
+		{"case index finer than the hour", func(tx *bolt.Tx) error {
+			return tx.Bucket(bucketCaseOrder).Put(strayCaseKey(t, 3601), []byte{})
+		}, Violation{Path: "caseorder", Key: ShowKey(strayCaseKey(t, 3601)), Problem: "key not in the allow-list"}},
 		{"unknown assignee", func(tx *bolt.Tx) error {
 			b := tx.Bucket(bucketMailboxes)
 			v := bytes.Replace(b.Get([]byte(mb)), []byte(`"assignee":null`), []byte(`"assignee":"ghost"`), 1)
@@ -298,4 +312,11 @@ func firstCiphertextKey(tx *bolt.Tx, id string) uint64 {
 		panic(err)
 	}
 	return meta.Ciphertext
+}
+
+// strayCaseKey is a waiting key of a mailbox that does not exist, at Unix
+// second secs.
+func strayCaseKey(t *testing.T, secs int64) []byte {
+	t.Helper()
+	return append(append([]byte("wn"), seqKey(uint64(secs))...), mailboxID(0xbeef)...)
 }

@@ -43,7 +43,8 @@ type Case struct {
 	MessageCount  int     `json:"message_count"`
 	AwaitingReply bool    `json:"awaiting_reply"` // the newest message is the enquirer's
 	// WaitingSince is the hour (RFC 3339 UTC) of the enquirer's first
-	// message after the team's last reply, sent while AwaitingReply.
+	// message after the team's last reply or the case's closing, sent
+	// while AwaitingReply in the answer to ?order=waiting only.
 	WaitingSince string `json:"waiting_since,omitempty"`
 }
 

@@ -117,6 +117,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stderr 
 		compactLoop(purgeCtx, store, time.Duration(cfg.CompactHours)*time.Hour, stderr)
 	}()
 	waitBackups := startBackups(purgeCtx, store, cfg, stderr)
+	waitNotices := startNotices(purgeCtx, srv, cfg.Notice, stderr) // notify.go
 
 	var serveErr error
 	select {
@@ -139,6 +140,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stderr 
 	<-purged
 	<-compacted
 	waitBackups()
+	waitNotices()
 	err = errors.Join(serveErr, shutdownErr, closeStore(store))
 	if err == nil {
 		fmt.Fprintln(stderr, "mailboxd: stopped")

@@ -70,6 +70,7 @@ func summary(cfg *config) string {
 		"debug-stats=" + onOff(cfg.Limits.DebugStats),
 		"backups=" + backups,
 		"metrics=" + orNone(cfg.MetricsAddr),
+		"notice=" + noticeSummary(cfg.Notice),
 	}
 	return strings.Join(pairs, " ")
 }

@@ -37,7 +37,7 @@ func TestStartupReport(t *testing.T) {
 	}{
 		{"defaults", nil,
 			[]string{"mailboxd: settings: addr=127.0.0.1:8080 db=\"" + db + "\" tls=off proxy-header=none retention=90d compact=24h pow=6 content=built-in " +
-				"exit-url=https://www.wikipedia.org/ setup-token=generated limits=default debug-stats=off backups=off metrics=none\n", imprint, centres},
+				"exit-url=https://www.wikipedia.org/ setup-token=generated limits=default debug-stats=off backups=off metrics=none notice=off\n", imprint, centres},
 			[]string{plainHTTP, spoofable}},
 		{"own content, limits, token", map[string]string{"LOTSE_CONTENT_DIR": own, "LOTSE_SETUP_TOKEN": token, "LOTSE_POST_LIMIT": "5/1m", "LOTSE_MAILBOX_MAX_BYTES": "200000", "LOTSE_COMPACT_HOURS": "0"},
 			[]string{"content=\"" + own + "\"", "setup-token=configured", "limits=set:post-limit,mailbox-max-bytes", "compact=off"},

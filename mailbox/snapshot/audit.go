@@ -80,6 +80,8 @@ type auditMailbox struct {
 	refs     []uint64 // ciphertext keys, in seq order
 	lastFrom string
 	expiry   []string // days of its expiry index entries
+	order    []string // its case index entries
+	want     []string // the case index entries its record calls for
 }
 
 // seqRun follows keys that must run 1, 2, 3, … in order.
@@ -108,6 +110,9 @@ type auditor struct {
 	epochs      map[int]string   // epoch → recipient
 	ciphertexts map[uint64]int64 // ciphertext key → length; -1 once referenced
 	live        liveHeaders
+	// caseOrder is set if the file has the case index; a file written
+	// before it existed has none, and the store builds it when it opens.
+	caseOrder bool
 }
 
 func (a *auditor) violate(path, key, field, problem string) {
@@ -150,6 +155,9 @@ func (a *auditor) entry(path []string, key, value []byte, b *bolt.Bucket) error 
 		if len(path) == 1 && path[0] == "messages" {
 			a.mailbox(string(key)).messages = true
 		}
+		if len(path) == 0 && string(key) == "caseorder" {
+			a.caseOrder = true
+		}
 		sub := append(slices.Clone(path), string(key))
 		return b.ForEach(func(k, v []byte) error {
 			var child *bolt.Bucket
@@ -175,6 +183,10 @@ func (a *auditor) note(path []string, key, value []byte) {
 		var rec mailboxRecord
 		if json.Unmarshal(value, &rec) == nil {
 			a.mailbox(string(key)).record = &rec
+			keys, _ := mailbox.CaseOrderKeys(string(key), value)
+			for _, k := range keys {
+				a.mailbox(string(key)).want = append(a.mailbox(string(key)).want, string(k))
+			}
 			if rec.Assignee != nil {
 				a.refer(*rec.Assignee, "mailboxes", string(key), "assignee")
 			}
@@ -186,6 +198,9 @@ func (a *auditor) note(path []string, key, value []byte) {
 		a.ciphertexts[binary.BigEndian.Uint64(key)] = int64(len(value))
 		a.report.Ciphertexts++
 		a.live.add(value)
+	case len(path) == 1 && path[0] == "caseorder":
+		m := a.mailbox(string(key[len(key)-32:]))
+		m.order = append(m.order, string(key))
 	case len(path) == 1 && path[0] == "expiry":
 		m := a.mailbox(string(key[len(dateLayout):]))
 		m.expiry = append(m.expiry, string(key[:len(dateLayout)]))
@@ -247,6 +262,16 @@ func (a *auditor) crossCheck() {
 		bytes, missing, shared, ordered := a.claim(m.refs)
 		if m.record == nil && len(m.expiry) > 0 {
 			a.violate("expiry", m.expiry[0]+id, "", "index entry without a mailbox record")
+		}
+		if m.record == nil && len(m.order) > 0 {
+			a.violate("caseorder", mailbox.ShowKey([]byte(m.order[0])), "", "index entry without a mailbox record")
+		}
+		if m.record != nil && a.caseOrder {
+			slices.Sort(m.order)
+			slices.Sort(m.want)
+			if !slices.Equal(m.order, m.want) {
+				a.violate("caseorder", id, "", "index entries differ from what the mailbox record says")
+			}
 		}
 		switch {
 		case m.record == nil && m.messages:

@@ -50,7 +50,8 @@ export interface Case {
   awaiting_reply: boolean; // the newest message is the enquirer's
   /**
    * WaitingSince is the hour (RFC 3339 UTC) of the enquirer's first
-   * message after the team's last reply, sent while AwaitingReply.
+   * message after the team's last reply or the case's closing, sent
+   * while AwaitingReply in the answer to ?order=waiting only.
    */
   waiting_since?: string;
 }
