@@ -300,8 +300,12 @@ async function updateCase(id: string): Promise<Case | null> {
   } catch (err) {
     if (!(err instanceof DeskError && err.code === "not_found")) throw err;
   }
+  const before = desk.cases.find((x) => x.id === id);
   desk.cases = desk.cases.filter((x) => x.id !== id);
   if (c) {
+    // A case's own answer carries no waiting_since (only the list in
+    // order=waiting does): still waiting, it has waited since then.
+    if (waiting(c) && !c.waiting_since && before && waiting(before) && before.waiting_since) c.waiting_since = before.waiting_since;
     const at = desk.cases.findIndex((x) => byNeed(c, x) < 0);
     if (at >= 0) desk.cases.splice(at, 0, c);
     // After every loaded case: it belongs to a page not loaded yet.
