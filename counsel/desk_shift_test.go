@@ -590,3 +590,78 @@ func TestPreviewOf(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkDesk measures what the shift's features cost the desk process:
+// the previews of 8 cases of 4 messages, decrypted afresh ("previews-cold")
+// and from the threads the desk holds ("previews-warm", one request per
+// case to the server for news), and one draft saved while typing
+// (encrypted to the counsellor and written with fsync).
+func BenchmarkDesk(b *testing.B) {
+	tt := newTestTeam(b)
+	d := NewDesk(tt.cfg, Options{LockAfter: 15 * time.Minute})
+	u, err := d.Start("127.0.0.1:0")
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer d.Close()
+	base := strings.SplitN(u, "#", 2)[0]
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	if err := d.unlock(ctx, []byte(testPassphrase)); err != nil {
+		b.Fatal(err)
+	}
+	// New mailboxes are limited per address (10 in 10 minutes): 8 cases of
+	// 4 messages each.
+	var ids []string
+	for i := range 8 {
+		enq := newCase(b, ctx, tt.srv.URL, fmt.Sprintf("Anfrage %d: %s", i, strings.Repeat("Ich brauche Hilfe. ", 20)))
+		for range 3 {
+			if err := enq.write(ctx, strings.Repeat("Noch etwas. ", 30)); err != nil {
+				b.Fatal(err)
+			}
+		}
+		ids = append(ids, enq.keys.MailboxID)
+	}
+	secret := pageSecret(d)
+	do := func(method, path, body string) {
+		req, _ := http.NewRequest(method, base+path, strings.NewReader(body))
+		req.Header.Set("X-Lotse-Desk", secret)
+		if method != "GET" {
+			req.Header.Set("Content-Type", "application/json")
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			b.Fatal(err)
+		}
+		io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != 200 {
+			b.Fatalf("%s %s: %d", method, path, resp.StatusCode)
+		}
+	}
+	previews := "api/previews?ids=" + strings.Join(ids, ",")
+	b.Run("previews-cold", func(b *testing.B) {
+		for b.Loop() {
+			d.threadMu.Lock()
+			d.mu.Lock()
+			for id, t := range d.threads {
+				t.wipe()
+				delete(d.threads, id)
+			}
+			d.mu.Unlock()
+			d.threadMu.Unlock()
+			do("GET", previews, "")
+		}
+	})
+	b.Run("previews-warm", func(b *testing.B) {
+		for b.Loop() {
+			do("GET", previews, "")
+		}
+	})
+	draft := `{"body":"` + strings.Repeat("Guten Tag, wir helfen Ihnen. ", 40) + `"}`
+	b.Run("save-draft", func(b *testing.B) {
+		for b.Loop() {
+			do("PUT", "api/drafts/"+ids[0], draft)
+		}
+	})
+}
