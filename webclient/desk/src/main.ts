@@ -190,6 +190,7 @@ function showUnlock(autoLocked: boolean): void {
   ta.dataset["case"] = "";
   desk.drafts.forget();
   desk.previews.clear();
+  previewAsked.clear();
   $<HTMLInputElement>("centre-search").value = "";
   $("centre-list").replaceChildren();
   $("centre-status").textContent = "";
@@ -250,21 +251,32 @@ async function loadCases(): Promise<void> {
   desk.cases = p.cases.sort(byNeed);
   desk.next = p.next;
   renderCases();
-  void loadPreviews(desk.cases.map((c) => c.id));
 }
 
-/** Previews come a few at a time: counsel decrypts each case for its own. */
+/** Previews come for the first lines shown, a few at a time: counsel
+ * decrypts each case for its own. */
 const previewBatch = 25;
 const previewMax = 100;
+const previewAsked = new Set<string>();
+
+function wantPreviews(shown: Case[]): void {
+  const ids = shown
+    .slice(0, previewMax)
+    .map((c) => c.id)
+    .filter((id) => !previewAsked.has(id));
+  for (const id of ids) previewAsked.add(id);
+  if (ids.length) void loadPreviews(ids);
+}
 
 async function loadPreviews(ids: string[]): Promise<void> {
-  const want = ids.slice(0, previewMax);
-  for (let i = 0; i < want.length; i += previewBatch) {
+  for (let i = 0; i < ids.length; i += previewBatch) {
     let got: Record<string, string>;
     try {
-      got = await desk.api.previews(want.slice(i, i + previewBatch));
+      got = await desk.api.previews(ids.slice(i, i + previewBatch));
     } catch {
-      return; // locked or offline: the lines stay without
+      // Locked or offline: asked again when the list is drawn next.
+      for (const id of ids.slice(i)) previewAsked.delete(id);
+      return;
     }
     if (!unlocked()) return;
     // In place: a list drawn anew under the pointer would lose a click.
@@ -288,7 +300,6 @@ async function loadMoreCases(): Promise<void> {
   desk.cases.push(...more);
   desk.next = p.next;
   renderCases();
-  void loadPreviews(more.map((c) => c.id));
 }
 
 /** updateCase brings the one case an event names up to date, instead of
@@ -311,8 +322,8 @@ async function updateCase(id: string): Promise<Case | null> {
     // After every loaded case: it belongs to a page not loaded yet.
     else if (!desk.next) desk.cases.push(c);
   }
+  previewAsked.delete(id); // its newest message may be another now
   renderCases();
-  if (c) void loadPreviews([id]);
   return c;
 }
 
@@ -364,6 +375,7 @@ function renderCases(): void {
     );
   });
   $("case-list").replaceChildren(...items);
+  wantPreviews(shown);
   $("case-empty").hidden = shown.length > 0 || desk.next !== "";
   $("case-more").hidden = desk.next === "";
 }
