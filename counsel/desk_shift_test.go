@@ -63,9 +63,10 @@ func unlockIn(t *testing.T, tab context.Context, u, wait string) {
 }
 
 // TestDeskDraftBrowser: nothing typed is lost. A draft survives the Lock
-// button (and comes back with its case after the unlock) and a closed tab;
-// on disk it is encrypted to the counsellor, 0600. Also measures the room
-// the thread gets at 1280×800 and 1024×700.
+// button (and comes back with its case after the unlock), the auto-lock,
+// a tab closed right after the last key, and a crashed tab; on disk it is
+// encrypted to the counsellor, 0600. Also measures the room the thread
+// gets at 1280×800 and 1024×700.
 func TestDeskDraftBrowser(t *testing.T) {
 	bctx, cancel := browserContext(t)
 	defer cancel()
@@ -173,10 +174,10 @@ func TestDeskDraftBrowser(t *testing.T) {
 	if err := within(tab, 10*time.Second, chromedp.SendKeys(chromedp.CSS("#reply-text"), more)); err != nil {
 		t.Fatal(err)
 	}
-	time.Sleep(1500 * time.Millisecond) // the page saves a moment after the last key
+	// Closed at once, before the page's pause after the last key: the
+	// page sends the draft as it goes (pagehide, keepalive).
 	closeTab()
 	tab2, closeTab2 := newTab(t, bctx, 1280, 800)
-	defer closeTab2()
 	if err := within(tab2, 30*time.Second,
 		chromedp.Navigate(d.OpenURL()),
 		chromedp.WaitVisible(chromedp.CSS("#messages .msg.enquirer")),
@@ -189,8 +190,32 @@ func TestDeskDraftBrowser(t *testing.T) {
 	}
 	checkWorkFile(t, tt.dir, more)
 
+	// The tab crashes (no goodbye from the page) a moment after the last
+	// key: the draft saved while typing is there in the next tab.
+	const more2 = " Bis bald."
+	if err := within(tab2, 10*time.Second, chromedp.SendKeys(chromedp.CSS("#reply-text"), more2)); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(1500 * time.Millisecond) // the page saves a moment after the last key
+	crash, ccrash := context.WithTimeout(tab2, 5*time.Second)
+	chromedp.Call(crash, page.Crash, cdp.Empty{}) // answers nothing: the tab is gone
+	ccrash()
+	closeTab2()
+	tab3, closeTab3 := newTab(t, bctx, 1280, 800)
+	defer closeTab3()
+	if err := within(tab3, 30*time.Second,
+		chromedp.Navigate(d.OpenURL()),
+		chromedp.WaitVisible(chromedp.CSS("#messages .msg.enquirer")),
+	); err != nil {
+		shot(t, tab3, "after-crash-failed")
+		t.Fatalf("open the desk after a crash: %v", err)
+	}
+	if v := evalIn[string](t, tab3, `document.getElementById("reply-text").value`); v != draft+more1+more+more2 {
+		t.Errorf("draft after a crash %q, want %q", v, draft+more1+more+more2)
+	}
+
 	// Sent, the draft is gone, here and in counsel.
-	if err := within(tab2, 20*time.Second,
+	if err := within(tab3, 20*time.Second,
 		chromedp.Click(chromedp.CSS("#reply-send")),
 		chromedp.WaitVisible(chromedp.CSS("#messages .msg.counsellor")),
 	); err != nil {
