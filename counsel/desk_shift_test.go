@@ -177,6 +177,7 @@ func TestDeskDraftBrowser(t *testing.T) {
 	// Closed at once, before the page's pause after the last key: the
 	// page sends the draft as it goes (pagehide, keepalive).
 	closeTab()
+	waitDraft(t, d, enq.keys.MailboxID, draft+more1+more)
 	tab2, closeTab2 := newTab(t, bctx, 1280, 800)
 	if err := within(tab2, 30*time.Second,
 		chromedp.Navigate(d.OpenURL()),
@@ -196,7 +197,7 @@ func TestDeskDraftBrowser(t *testing.T) {
 	if err := within(tab2, 10*time.Second, chromedp.SendKeys(chromedp.CSS("#reply-text"), more2)); err != nil {
 		t.Fatal(err)
 	}
-	time.Sleep(1500 * time.Millisecond) // the page saves a moment after the last key
+	waitDraft(t, d, enq.keys.MailboxID, draft+more1+more+more2) // saved while typing
 	crash, ccrash := context.WithTimeout(tab2, 5*time.Second)
 	chromedp.Call(crash, page.Crash, cdp.Empty{}) // answers nothing: the tab is gone
 	ccrash()
@@ -226,6 +227,22 @@ func TestDeskDraftBrowser(t *testing.T) {
 	}
 }
 
+// waitDraft waits until counsel holds want as the draft of case id.
+func waitDraft(t *testing.T, d *Desk, id, want string) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		snap, _ := d.work.snapshot()
+		if snap.Drafts[id] == want {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("counsel holds the draft %q, want %q", snap.Drafts[id], want)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
 // checkWorkFile: the drafts file exists, is 0600 and does not hold text.
 func checkWorkFile(t *testing.T, dir, text string) {
 	t.Helper()
@@ -252,7 +269,7 @@ func TestDeskAddressBrowser(t *testing.T) {
 	defer cancel()
 	tt := newTestTeam(t)
 	d, u := startDesk(t, tt.cfg, time.Minute)
-	const grace = 2 * time.Second
+	const grace = 5 * time.Second // longer than a reload on a busy machine
 	d.mu.Lock()
 	d.pageGrace = grace
 	d.mu.Unlock()
@@ -295,7 +312,7 @@ func TestDeskAddressBrowser(t *testing.T) {
 	closeTab2()
 
 	// The first page stays: no lock however long it is open.
-	time.Sleep(2 * grace)
+	time.Sleep(grace + time.Second)
 	if !deskUnlocked(d) {
 		t.Fatal("the desk locked while its page was open")
 	}
