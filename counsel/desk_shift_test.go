@@ -49,7 +49,7 @@ func clickLine(sel string) chromedp.Action[chromedp.Void] {
 		if err != nil {
 			return err
 		}
-		_, err = chromedp.Evaluate[bool](`(() => { document.querySelector(` + string(q) + `).click(); return true; })()`)(ctx, tg)
+		_, err = chromedp.Evaluate[bool](`(() => { document.querySelector(`+string(q)+`).click(); return true; })()`)(ctx, tg)
 		return err
 	})
 }
