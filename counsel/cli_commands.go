@@ -737,11 +737,7 @@ func deskCommand(c *cmd) action {
 				return nil, err
 			}
 			defer d.Close()
-			if *noBrowser || !openBrowser(url) {
-				c.printf(mOutOpenDesk, url)
-			} else {
-				fmt.Fprintln(c.io.Stderr, c.tr(mOutDeskOpen))
-			}
+			c.deskAddresses(ctx, d, url, *noBrowser) // cli_desk.go
 			<-ctx.Done()
 			fmt.Fprintln(c.io.Stderr, c.tr(mOutDeskClosed))
 			return nil, nil

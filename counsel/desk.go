@@ -2,7 +2,6 @@ package counsel
 
 import (
 	"context"
-	"encoding/base64"
 	"errors"
 	"fmt"
 	"net"
@@ -22,20 +21,21 @@ import (
 //   - it listens on 127.0.0.1 only, on a random port, and answers only
 //     requests whose Host is 127.0.0.1:port or localhost:port (DNS
 //     rebinding);
-//   - a random 32-byte token travels in the URL fragment, which browsers
-//     never send to a server and never put in a Referer. The page keeps it
-//     in sessionStorage (scoped to this origin, port included, and to the
+//   - a one-time token travels in the URL fragment, which browsers never
+//     send to a server and never put in a Referer; the page trades it at
+//     once for a secret of its own (desk_session.go), keeps that in
+//     sessionStorage (scoped to this origin, port included, and to the
 //     tab) and sends it in the X-Lotse-Desk header of every API request.
 //     A cookie would be sent to every port of 127.0.0.1 and to any local
 //     server there; a custom header cannot be sent cross-origin without a
-//     CORS preflight, which the desk never grants, so the token also
+//     CORS preflight, which the desk never grants, so the secret also
 //     protects every state-changing request against cross-site requests;
 //   - no CORS headers; a request with a foreign Origin is refused;
 //   - a strict Content-Security-Policy: the page loads only its own files.
 type Desk struct {
-	cfg   *Config
-	opts  Options
-	token string
+	cfg  *Config
+	opts Options
+	base string // http://127.0.0.1:port
 
 	srv  *http.Server
 	api  *http.ServeMux // routes(), behind ServeHTTP's checks
@@ -50,6 +50,13 @@ type Desk struct {
 	subs     map[chan deskEvent]struct{}
 	evCancel context.CancelFunc
 	closed   chan struct{}
+
+	opens      []openToken          // one-time addresses not yet opened (desk_session.go), under mu
+	pages      map[string]*deskPage // page sessions by secret, under mu
+	pageGrace  time.Duration        // how long a page may be gone before its session ends
+	unlockedAt time.Time            // under mu
+
+	work *deskWork // drafts, open case and what was read (desk_work.go)
 
 	threadMu sync.Mutex // one thread update at a time
 
@@ -68,13 +75,14 @@ func NewDesk(cfg *Config, opts Options) *Desk {
 	if opts.LockAfter <= 0 {
 		opts.LockAfter = 15 * time.Minute
 	}
-	d := &Desk{cfg: cfg, opts: opts, token: base64.RawURLEncoding.EncodeToString(randomBytes(32)),
-		threads: map[string]*Thread{}, subs: map[chan deskEvent]struct{}{}, closed: make(chan struct{})}
+	d := &Desk{cfg: cfg, opts: opts, threads: map[string]*Thread{}, subs: map[chan deskEvent]struct{}{},
+		closed: make(chan struct{}), pages: map[string]*deskPage{}, pageGrace: pageGrace, work: newDeskWork(cfg)}
 	d.api = d.routes()
 	return d
 }
 
-// Start listens on addr (a 127.0.0.1 address) and returns the URL to open.
+// Start listens on addr (a 127.0.0.1 address) and returns a one-time URL
+// to open; OpenURL gives more.
 func (d *Desk) Start(addr string) (string, error) {
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
@@ -90,10 +98,13 @@ func (d *Desk) Start(addr string) (string, error) {
 		fmt.Sprintf("127.0.0.1:%d", tcp.Port): true,
 		fmt.Sprintf("localhost:%d", tcp.Port): true,
 	}
+	d.mu.Lock()
+	d.base = fmt.Sprintf("http://127.0.0.1:%d", tcp.Port)
+	d.mu.Unlock()
 	d.srv = &http.Server{Handler: d, ReadHeaderTimeout: 10 * time.Second, MaxHeaderBytes: 32 << 10}
 	go d.srv.Serve(ln)
 	go d.lockLoop()
-	return fmt.Sprintf("http://127.0.0.1:%d/#t=%s", tcp.Port, d.token), nil
+	return d.OpenURL(), nil
 }
 
 // Close locks the desk and stops its server.
@@ -107,7 +118,8 @@ func (d *Desk) Close() {
 	}
 }
 
-// lockLoop locks the desk once it has been unused for LockAfter.
+// lockLoop locks the desk once it has been unused for LockAfter, or when
+// its last page has been gone for pageGrace.
 func (d *Desk) lockLoop() {
 	tick := min(time.Second, d.opts.LockAfter/4)
 	t := time.NewTicker(tick)
@@ -121,13 +133,14 @@ func (d *Desk) lockLoop() {
 		d.mu.Lock()
 		idle := d.sess != nil && time.Since(d.lastUse) > d.opts.LockAfter
 		d.mu.Unlock()
-		if idle {
+		if d.pagesGone(time.Now()) || idle {
 			d.lock()
 		}
 	}
 }
 
-// lock wipes the identity, the team keys and every decrypted thread.
+// lock wipes the identity, the team keys, every decrypted thread and the
+// drafts in memory (they are on disk, encrypted to the counsellor).
 func (d *Desk) lock() {
 	d.mu.Lock()
 	sess, threads, cancel := d.sess, d.threads, d.evCancel
@@ -144,6 +157,7 @@ func (d *Desk) lock() {
 		t.wipe()
 	}
 	d.threadMu.Unlock()
+	d.work.wipe()
 	sess.Wipe()
 	runtime.GC()
 	d.broadcast(deskEvent{name: "lock", data: map[string]any{}})
@@ -168,10 +182,13 @@ func (d *Desk) unlock(ctx context.Context, passphrase []byte) error {
 			return err
 		}
 	}
+	// Drafts written before a lock come back with the identity; one that
+	// cannot be read is not worth refusing the desk for.
+	d.work.load(s)
 	evCtx, cancel := context.WithCancel(context.Background())
 	d.mu.Lock()
 	old := d.sess
-	d.sess, d.lastUse, d.evCancel = s, time.Now(), cancel
+	d.sess, d.lastUse, d.evCancel, d.unlockedAt = s, time.Now(), cancel, time.Now()
 	d.mu.Unlock()
 	if old != nil {
 		old.Wipe()

@@ -146,8 +146,14 @@ func TestDeskCentreChangedBrowser(t *testing.T) {
 
 	_, u := startDesk(t, cfg, time.Minute)
 	centreSel := `#centre-list button[data-centre="x"]`
-	if err := openCaseInDesk(t, bctx, u, enq.keys.MailboxID, centreSel); err != nil {
-		t.Fatalf("open the case and its centres: %v", err)
+	if err := openCaseInDesk(t, bctx, u, enq.keys.MailboxID, "#centres-toggle"); err != nil {
+		t.Fatalf("open the case: %v", err)
+	}
+	if err := within(bctx, 20*time.Second,
+		chromedp.Click(chromedp.CSS("#centres-toggle")),
+		chromedp.WaitVisible(chromedp.CSS(centreSel)),
+	); err != nil {
+		t.Fatalf("open its centres: %v", err)
 	}
 	tagged, err := chromedp.Run(bctx, chromedp.Evaluate[int](`document.querySelectorAll("#centre-list li .tag.warn").length`))
 	if err != nil || tagged != 1 {

@@ -3,7 +3,6 @@ package counsel
 import (
 	"bytes"
 	"context"
-	"crypto/subtle"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -15,12 +14,14 @@ import (
 	"time"
 
 	"lotse/api/client"
+	"lotse/api/wire"
 	"lotse/crypto"
 	"lotse/domain"
 	"lotse/webclient/desk"
 )
 
-// ServeHTTP is the desk's one entry: host check, headers, token, routes.
+// ServeHTTP is the desk's one entry: host check, headers, page secret
+// (desk_session.go), routes.
 func (d *Desk) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h := w.Header()
 	h.Set("Content-Security-Policy", "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
@@ -46,10 +47,15 @@ func (d *Desk) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		desk.Handler().ServeHTTP(w, r)
 		return
 	}
-	tok := r.Header.Get("X-Lotse-Desk")
-	if subtle.ConstantTimeCompare([]byte(tok), []byte(d.token)) != 1 {
-		writeErr(w, http.StatusUnauthorized, "token", errors.New("the desk's address is not valid any more; open it again from counsel"))
-		return
+	// POST /api/open is the one request without a page secret: it trades
+	// the one-time token for one.
+	if r.URL.Path != "/api/open" {
+		p := d.pageOf(r.Header.Get("X-Lotse-Desk"))
+		if p == nil {
+			writeErr(w, http.StatusUnauthorized, "token", errors.New("the desk's address is not valid any more; open it again from counsel"))
+			return
+		}
+		r = withPage(r, p)
 	}
 	if r.Method != http.MethodGet {
 		mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
@@ -168,6 +174,11 @@ func (d *Desk) session(w http.ResponseWriter) *Session {
 // it does not know is a JSON not_found, as the page expects.
 func (d *Desk) routes() *http.ServeMux {
 	m := http.NewServeMux()
+	m.HandleFunc("POST /api/open", d.postOpen)
+	m.HandleFunc("GET /api/work", d.getWork)
+	m.HandleFunc("PUT /api/drafts/{id}", d.caseHandler(d.putDraft))
+	m.HandleFunc("PUT /api/prefs", d.putPrefs)
+	m.HandleFunc("GET /api/previews", d.getPreviews)
 	m.HandleFunc("GET /api/state", d.getState)
 	m.HandleFunc("POST /api/unlock", d.postUnlock)
 	m.HandleFunc("POST /api/lock", d.postLock)
@@ -289,10 +300,14 @@ func (d *Desk) events(w http.ResponseWriter, r *http.Request) {
 	d.mu.Lock()
 	d.subs[ch] = struct{}{}
 	d.mu.Unlock()
+	// An open stream is the page's sign of life (desk_session.go).
+	p := pageFrom(r)
+	d.streamOpened(p)
 	defer func() {
 		d.mu.Lock()
 		delete(d.subs, ch)
 		d.mu.Unlock()
+		d.streamClosed(p)
 	}()
 	w.Header().Set("Content-Type", "text/event-stream")
 	w.WriteHeader(http.StatusOK)
@@ -342,7 +357,7 @@ func (d *Desk) getCases(w http.ResponseWriter, r *http.Request) {
 			d.fail(w, err)
 			return
 		}
-		writeJSON(w, http.StatusOK, map[string]any{"cases": cs})
+		writeJSON(w, http.StatusOK, map[string]any{"cases": d.decorate(cs)})
 		return
 	}
 	limit, err := strconv.Atoi(q.Get("limit"))
@@ -355,12 +370,17 @@ func (d *Desk) getCases(w http.ResponseWriter, r *http.Request) {
 		writeErr(w, http.StatusBadRequest, "bad_request", errors.New("cursor too long"))
 		return
 	}
-	cs, next, err := s.CasesPage(r.Context(), status, limit, cursor)
+	order := q.Get("order")
+	if order != "" && order != wire.OrderActivity && order != wire.OrderWaiting {
+		writeErr(w, http.StatusBadRequest, "bad_request", errors.New("unknown order"))
+		return
+	}
+	cs, next, err := casePage(r.Context(), s, client.CaseQuery{Status: status, Order: order, Limit: limit, Cursor: cursor}) // desk_inbox.go
 	if err != nil {
 		d.fail(w, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"cases": cs, "next": next})
+	writeJSON(w, http.StatusOK, map[string]any{"cases": d.decorate(cs), "next": next})
 }
 
 // getCaseSummary is one case's line of the inbox, which the page fetches
@@ -371,7 +391,7 @@ func (d *Desk) getCaseSummary(w http.ResponseWriter, r *http.Request, s *Session
 		d.fail(w, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, c)
+	writeJSON(w, http.StatusOK, d.decorate([]client.Case{*c})[0])
 }
 
 // withThread brings the case's thread up to date, decrypting only what is
@@ -434,6 +454,9 @@ func (d *Desk) getCase(w http.ResponseWriter, r *http.Request, s *Session, id st
 		d.fail(w, err)
 		return
 	}
+	// Read now: not unread, and the case to reopen after a lock. Failing
+	// to note it must not hide the thread.
+	d.work.opened(id, out.Case.MessageCount)
 	writeJSON(w, http.StatusOK, out)
 }
 
@@ -462,6 +485,7 @@ func (d *Desk) postReply(w http.ResponseWriter, r *http.Request, s *Session, id 
 		d.fail(w, err)
 		return
 	}
+	d.work.setDraft(id, "") // sent: the draft has done its work
 	writeJSON(w, http.StatusOK, map[string]any{"seq": seq})
 }
 
@@ -505,6 +529,7 @@ func (d *Desk) deleteCase(w http.ResponseWriter, r *http.Request, s *Session, id
 	}
 	d.mu.Unlock()
 	d.threadMu.Unlock()
+	d.work.forget(id)
 	writeJSON(w, http.StatusOK, map[string]any{"deleted": true})
 }
 

@@ -199,8 +199,8 @@ func TestDeskRosterBrowser(t *testing.T) {
 }
 
 // TestDeskInboxPagesBrowser: a desk over more cases than a page shows the
-// newest 200 at once and the rest after "load more"; a new enquiry then
-// appears at the top by its event alone, and the list keeps every case
+// first 200 at once and the rest after "load more"; a new enquiry then
+// appears in its place by its event alone, and the list keeps every case
 // once.
 func TestDeskInboxPagesBrowser(t *testing.T) {
 	bctx, cancel := browserContext(t)
@@ -243,9 +243,11 @@ func TestDeskInboxPagesBrowser(t *testing.T) {
 	ctx, ccancel := context.WithTimeout(context.Background(), time.Minute)
 	defer ccancel()
 	enq := newCase(t, ctx, tt.srv.URL, "Neu in der Flut.")
-	first := `#case-list li:first-child button[data-case="` + enq.keys.MailboxID + `"]`
-	if err := within(bctx, 20*time.Second, chromedp.WaitVisible(chromedp.CSS(first))); err != nil {
-		t.Fatalf("the new case is not at the top: %v", err)
+	// Waiting longest first: the seeded cases began waiting in the same
+	// hour or before, and their ids (…0001 to …00fa) come first on a tie.
+	last := `#case-list li:last-child button[data-case="` + enq.keys.MailboxID + `"]`
+	if err := within(bctx, 20*time.Second, chromedp.WaitVisible(chromedp.CSS(last))); err != nil {
+		t.Fatalf("the new case is not in its place, after the cases waiting longer: %v", err)
 	}
 	if k := count(); k != n+1 {
 		t.Fatalf("after the event: %d cases, want %d", k, n+1)

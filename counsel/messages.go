@@ -79,8 +79,12 @@ var (
 	mErrCreateBackup             = msg{"error.create_backup"}
 	mErrCreateConfigDir          = msg{"error.create_config_dir"}
 	mErrCursorNeedsLimit         = msg{"error.cursor_needs_limit"}
+	mErrDeskAddressSpent         = msg{"error.desk_address_spent"}
+	mErrDeskBadOpen              = msg{"error.desk_bad_open"}
 	mErrDeskListen               = msg{"error.desk_listen"}
 	mErrDeskNotLoopback          = msg{"error.desk_not_loopback"}
+	mErrDeskSaveWork             = msg{"error.desk_save_work"}
+	mErrDeskTooManyDrafts        = msg{"error.desk_too_many_drafts"}
 	mErrDirHasCounsellor         = msg{"error.dir_has_counsellor"}
 	mErrDirHasIdentity           = msg{"error.dir_has_identity"}
 	mErrEditor                   = msg{"error.editor"}
@@ -312,6 +316,7 @@ var (
 	mOutCentresTeamConfirmed     = msg{"text.centres_team_confirmed"}
 	mOutCompacted                = msg{"text.compacted"}
 	mOutCompareFingerprint       = msg{"text.compare_fingerprint"}
+	mOutDeskAnother              = msg{"text.desk_another"}
 	mOutDeskClosed               = msg{"text.desk_closed"}
 	mOutDeskOpen                 = msg{"text.desk_open"}
 	mOutDuplicate                = msg{"text.duplicate"}

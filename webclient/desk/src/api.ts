@@ -1,6 +1,7 @@
 // counsel's local desk API (lotse/counsel, desk.go), typed. The page talks
-// only to the local counsel process; the token from the URL fragment goes
-// in the X-Lotse-Desk header of every request. Types of the server's API
+// only to the local counsel process; it trades the one-time token of the
+// URL fragment for a page secret (counsel/desk_session.go), which goes in
+// the X-Lotse-Desk header of every request. Types of the server's API
 // that counsel passes through unchanged come from the web client's.
 import type { Team } from "../../src/api";
 import type * as wire from "../../src/wire";
@@ -11,8 +12,16 @@ export type CaseStatus = "new" | "open" | "closed";
 export type Role = "admin" | "counsellor";
 export type MemberState = "pending" | "active" | "removed";
 
-/** A case as the team's server lists it: wire.Case, its status narrowed. */
-export type Case = Omit<wire.Case, "status"> & { status: CaseStatus };
+/** A case as the team's server lists it: wire.Case, its status narrowed;
+ * unread: it holds messages this counsellor has not opened yet. */
+export type Case = Omit<wire.Case, "status"> & { status: CaseStatus; unread?: boolean };
+
+/** GET /api/work: what the desk process kept of the shift's work. */
+export interface Work {
+  open: string;
+  drafts: Record<string, string>;
+  sound: boolean;
+}
 
 /** A decrypted message, or a warning in its place (counsel.Message). */
 export interface Message {
@@ -179,16 +188,35 @@ export class DeskError extends Error {
   }
 }
 
-/** readToken takes the token from the fragment (and removes it from the
- * address bar) or from this tab's storage; "" if there is none. */
-export function readToken(): string {
-  const m = /(?:^#|&)t=([A-Za-z0-9_-]{43})(?:&|$)/.exec(location.hash);
+const secretKey = "lotse-desk-page";
+
+/** openPage trades the one-time token of the address for this page's
+ * secret, after taking the token out of the address bar and the history;
+ * without a token, or with one spent, it falls back to the secret this tab
+ * already holds (a reload). "" if there is none. */
+export async function openPage(): Promise<string> {
+  const m = /(?:^#|&)o=([A-Za-z0-9_-]{43})(?:&|$)/.exec(location.hash);
+  if (location.hash) history.replaceState(null, "", "/");
   if (m?.[1]) {
-    sessionStorage.setItem("lotse-desk-token", m[1]);
-    history.replaceState(null, "", "/");
-    return m[1];
+    try {
+      const resp = await fetch("/api/open", {
+        method: "POST",
+        headers: { "Content-Type": "application/json" },
+        body: JSON.stringify({ open: m[1] }),
+        cache: "no-store",
+        credentials: "omit",
+      });
+      const d = (await resp.json().catch(() => ({}))) as Record<string, unknown>;
+      const secret = str(d["secret"]);
+      if (resp.ok && /^[A-Za-z0-9_-]{43}$/.test(secret)) {
+        sessionStorage.setItem(secretKey, secret);
+        return secret;
+      }
+    } catch {
+      // counsel is not there: as without a token
+    }
   }
-  return sessionStorage.getItem("lotse-desk-token") ?? "";
+  return sessionStorage.getItem(secretKey) ?? "";
 }
 
 const str = (v: unknown): string => (typeof v === "string" ? v : "");
@@ -196,10 +224,13 @@ const str = (v: unknown): string => (typeof v === "string" ? v : "");
 /** The desk API of one counsel process. onError sees every error answer
  * before the caller does. */
 export class DeskAPI {
-  constructor(
-    private readonly token: string,
-    private readonly onError: (err: DeskError) => void,
-  ) {}
+  private token = "";
+  constructor(private readonly onError: (err: DeskError) => void) {}
+
+  /** open gets this page's secret (openPage) before any other call. */
+  async open(): Promise<void> {
+    this.token = await openPage();
+  }
 
   get hasToken(): boolean {
     return this.token !== "";
@@ -247,13 +278,30 @@ export class DeskAPI {
   }
 
   state = (): Promise<State> => this.call("GET", "state");
+  work = (): Promise<Work> => this.call("GET", "work");
+  saveDraft = (id: string, body: string): Promise<unknown> => this.call("PUT", `drafts/${encodeURIComponent(id)}`, { body });
+  /** keepDraft saves a draft while the page goes away: the request outlives it. */
+  keepDraft = (id: string, body: string): void => {
+    void fetch(`/api/drafts/${encodeURIComponent(id)}`, {
+      method: "PUT",
+      headers: { "X-Lotse-Desk": this.token, "Content-Type": "application/json" },
+      body: JSON.stringify({ body }),
+      keepalive: true,
+      credentials: "omit",
+    }).catch(() => {});
+  };
+  setSound = (sound: boolean): Promise<unknown> => this.call("PUT", "prefs", { sound });
+  /** previews: the first line of each case's newest message, by id. */
+  previews = async (ids: string[]): Promise<Record<string, string>> =>
+    (await this.call<{ previews: Record<string, string> | null }>("GET", `previews?ids=${ids.map(encodeURIComponent).join(",")}`)).previews ?? {};
   unlock = (passphrase: string): Promise<{ locked: boolean }> => this.call("POST", "unlock", { passphrase });
   lock = (): Promise<{ locked: boolean }> => this.call("POST", "lock", {});
   touch = (): Promise<unknown> => this.call("POST", "touch", {});
 
   /** casesPage reads up to limit cases after cursor ("" for the first). */
   casesPage = async (limit: number, cursor: string): Promise<CasePage> => {
-    const q = `cases?limit=${limit}` + (cursor ? `&cursor=${encodeURIComponent(cursor)}` : "");
+    // The cases waiting longest for a reply first (PROTOCOL.md §6.8).
+    const q = `cases?order=waiting&limit=${limit}` + (cursor ? `&cursor=${encodeURIComponent(cursor)}` : "");
     const p = await this.call<{ cases: Case[] | null; next: string }>("GET", q);
     return { cases: p.cases ?? [], next: p.next ?? "" };
   };

@@ -5,7 +5,10 @@
 import { byId as $, h } from "../../src/dom";
 import { defaultLang, hasKey, isLang, LANGUAGES, translator, type Lang, type Vars } from "../../src/i18n";
 import { addFiles, attachmentList, forgetStaged, initAttachments, showStagedFor, stagedIds } from "./attachments";
-import { DeskAPI, DeskError, readToken, type Block, type Case, type CasePatch, type Counsellor, type Message, type OpenInvite, type State, type StreamEvent } from "./api";
+import { askOnce, chime, notify } from "./alerts";
+import { Drafts } from "./drafts";
+import { byNeed, waiting } from "./inbox";
+import { DeskAPI, DeskError, type Block, type Case, type CasePatch, type Counsellor, type Message, type OpenInvite, type State, type StreamEvent } from "./api";
 import de from "./lang/de.json";
 import en from "./lang/en.json";
 import { actionList } from "./actions";
@@ -19,14 +22,16 @@ const texts = { de, en };
 const translate = translator<Key>(texts);
 
 type View = "inbox" | "team";
-type Filter = "active" | "new" | "awaiting" | "open" | "closed" | "mine";
-const filters: readonly Filter[] = ["active", "new", "awaiting", "open", "closed", "mine"];
+type Filter = "active" | "new" | "awaiting" | "unassigned" | "open" | "closed" | "mine";
+const filters: readonly Filter[] = ["active", "new", "awaiting", "unassigned", "open", "closed", "mine"];
+
+const api = new DeskAPI(onAPIError);
 
 const desk: {
   lang: Lang;
   api: DeskAPI;
   state: State | null; // the last GET /api/state
-  cases: Case[]; // the pages loaded so far, newest activity first
+  cases: Case[]; // the pages loaded so far, waiting longest first (inbox.ts)
   next: string; // the cursor of the next page, "" when all are loaded
   invites: OpenInvite[];
   filter: Filter;
@@ -39,9 +44,12 @@ const desk: {
   centreCase: string; // the case whose default centre language is set
   centreTimer: ReturnType<typeof setTimeout> | undefined;
   centreSearchNo: number; // so that a slow answer does not replace a newer one
+  drafts: Drafts;
+  previews: Map<string, string>; // first line of the newest message, by case
+  sound: boolean; // a tone for new enquiries
 } = {
   lang: initialLang(),
-  api: new DeskAPI(readToken(), onAPIError),
+  api,
   state: null,
   cases: [],
   next: "",
@@ -56,6 +64,9 @@ const desk: {
   centreCase: "",
   centreTimer: undefined,
   centreSearchNo: 0,
+  drafts: new Drafts(api),
+  previews: new Map(),
+  sound: false,
 };
 
 const t = (key: Key, vars?: Vars): string => translate(desk.lang, key, vars);
@@ -187,7 +198,12 @@ function showUnlock(autoLocked: boolean): void {
   closeThread();
   $("messages").replaceChildren();
   $("case-list").replaceChildren();
-  $<HTMLTextAreaElement>("reply-text").value = "";
+  const ta = $<HTMLTextAreaElement>("reply-text");
+  ta.value = "";
+  ta.dataset["case"] = "";
+  desk.drafts.forget();
+  desk.previews.clear();
+  previewAsked.clear();
   forgetStaged(); // counsel wiped them with the lock
   $<HTMLInputElement>("centre-search").value = "";
   $("centre-list").replaceChildren();
@@ -207,12 +223,20 @@ async function enterDesk(): Promise<void> {
     show("team");
     return;
   }
+  // What was typed while the desk locked goes to counsel first.
+  await desk.drafts.flush();
+  const work = await desk.api.work();
+  desk.drafts.load(work);
+  desk.sound = work.sound;
+  $<HTMLInputElement>("sound").checked = work.sound;
   desk.blocks = await desk.api.blocks();
   await teamBlocks.load(desk.api).catch(() => {});
   renderBlockSelect();
   await loadCases();
   for (const c of desk.cases) desk.seenCases.add(c.id);
   setView(desk.view);
+  // Back where the counsellor was before the lock, or in the last tab.
+  if (work.open && !desk.selected) await openCase(work.open);
 }
 
 function setView(v: View): void {
@@ -239,37 +263,83 @@ const casePage = 200;
 
 async function loadCases(): Promise<void> {
   const p = await desk.api.casesPage(casePage, "");
-  desk.cases = p.cases;
+  desk.cases = p.cases.sort(byNeed);
   desk.next = p.next;
   renderCases();
+}
+
+/** Previews come for the first lines shown, a few at a time: counsel
+ * decrypts each case for its own. */
+const previewBatch = 25;
+const previewMax = 100;
+const previewAsked = new Set<string>();
+
+function wantPreviews(shown: Case[]): void {
+  const ids = shown
+    .slice(0, previewMax)
+    .map((c) => c.id)
+    .filter((id) => !previewAsked.has(id));
+  for (const id of ids) previewAsked.add(id);
+  if (ids.length) void loadPreviews(ids);
+}
+
+async function loadPreviews(ids: string[]): Promise<void> {
+  for (let i = 0; i < ids.length; i += previewBatch) {
+    let got: Record<string, string>;
+    try {
+      got = await desk.api.previews(ids.slice(i, i + previewBatch));
+    } catch {
+      // Locked or offline: asked again when the list is drawn next.
+      for (const id of ids.slice(i)) previewAsked.delete(id);
+      return;
+    }
+    if (!unlocked()) return;
+    // In place: a list drawn anew under the pointer would lose a click.
+    for (const [id, text] of Object.entries(got)) {
+      desk.previews.set(id, text);
+      const el = caseButton(id)?.querySelector(".preview");
+      if (el) el.textContent = text;
+    }
+  }
+}
+
+function caseButton(id: string): HTMLElement | null {
+  return $("case-list").querySelector<HTMLElement>(`button[data-case="${CSS.escape(id)}"]`);
 }
 
 async function loadMoreCases(): Promise<void> {
   if (!desk.next) return;
   const p = await desk.api.casesPage(casePage, desk.next);
   const have = new Set(desk.cases.map((c) => c.id));
-  desk.cases.push(...p.cases.filter((c) => !have.has(c.id)));
+  const more = p.cases.filter((c) => !have.has(c.id));
+  desk.cases.push(...more);
   desk.next = p.next;
   renderCases();
 }
 
 /** updateCase brings the one case an event names up to date, instead of
- * the whole list: it moves to its place by activity, or goes if deleted. */
-async function updateCase(id: string): Promise<void> {
+ * the whole list: it moves to its place in the order, or goes if deleted. */
+async function updateCase(id: string): Promise<Case | null> {
   let c: Case | null = null;
   try {
     c = await desk.api.caseSummary(id);
   } catch (err) {
     if (!(err instanceof DeskError && err.code === "not_found")) throw err;
   }
+  const before = desk.cases.find((x) => x.id === id);
   desk.cases = desk.cases.filter((x) => x.id !== id);
   if (c) {
-    const at = desk.cases.findIndex((x) => x.last_activity <= c.last_activity);
+    // A case's own answer carries no waiting_since (only the list in
+    // order=waiting does): still waiting, it has waited since then.
+    if (waiting(c) && !c.waiting_since && before && waiting(before) && before.waiting_since) c.waiting_since = before.waiting_since;
+    const at = desk.cases.findIndex((x) => byNeed(c, x) < 0);
     if (at >= 0) desk.cases.splice(at, 0, c);
-    // Older than every loaded case: it belongs to a page not loaded yet.
+    // After every loaded case: it belongs to a page not loaded yet.
     else if (!desk.next) desk.cases.push(c);
   }
+  previewAsked.delete(id); // its newest message may be another now
   renderCases();
+  return c;
 }
 
 function matches(c: Case): boolean {
@@ -279,7 +349,9 @@ function matches(c: Case): boolean {
     case "new":
       return c.status === "new";
     case "awaiting":
-      return c.awaiting_reply && c.status !== "closed";
+      return waiting(c);
+    case "unassigned":
+      return !c.assignee && c.status !== "closed";
     case "open":
       return c.status === "open";
     case "closed":
@@ -300,7 +372,8 @@ function renderCases(): void {
   const shown = desk.cases.filter((c) => matches(c) && tagFilter.has(c.id));
   const items = shown.map((c) => {
     const tags = h("span", { class: "tags" }, h("span", { class: `tag ${c.status}` }, t(`status.${c.status}`)));
-    if (c.awaiting_reply && c.status !== "closed") tags.append(h("span", { class: "tag awaiting" }, t("case.awaiting")));
+    if (c.unread) tags.prepend(h("span", { class: "tag unread" }, t("case.unread")));
+    if (waiting(c)) tags.append(h("span", { class: "tag awaiting" }, t("case.awaiting")));
     if (c.assignee) tags.append(h("span", { class: "tag" }, t("case.assigned", { name: nameOf(c.assignee) })));
     tags.append(h("span", { class: "tag" }, c.message_count === 1 ? t("case.message") : t("case.messages", { n: c.message_count })));
     return h(
@@ -308,14 +381,16 @@ function renderCases(): void {
       {},
       h(
         "button",
-        { type: "button", "data-case": c.id, "aria-current": c.id === desk.selected ? "true" : "false", click: () => void openCase(c.id) },
+        { type: "button", "data-case": c.id, class: c.unread ? "unread" : "", "aria-current": c.id === desk.selected ? "true" : "false", click: () => void openCase(c.id) },
         h("span", { class: "cid" }, c.id.slice(0, 8)),
-        h("span", { class: "when" }, formatDate(c.last_activity)),
+        h("span", { class: "when" }, waiting(c) && c.waiting_since ? t("case.waitingsince", { when: formatDate(c.waiting_since) }) : formatDate(c.last_activity)),
+        h("span", { class: "preview" }, desk.previews.get(c.id) ?? ""),
         tags,
       ),
     );
   });
   $("case-list").replaceChildren(...items);
+  wantPreviews(shown);
   $("case-empty").hidden = shown.length > 0 || desk.next !== "";
   $("case-more").hidden = desk.next === "";
 }
@@ -343,6 +418,20 @@ async function openCase(id: string): Promise<void> {
   renderThread(data.case, data.messages, data.can_reply, data.lang);
   $("thread-actions").replaceWith(actionList(data.actions ?? [], t, (iso) => formatDate(iso)));
   void memory.show(id);
+  // counsel noted it read: the line loses its marker.
+  const line = desk.cases.find((x) => x.id === id);
+  if (line?.unread) {
+    line.unread = false;
+    const b = caseButton(id);
+    b?.classList.remove("unread");
+    b?.querySelector(".tag.unread")?.remove();
+  }
+  const ta = $<HTMLTextAreaElement>("reply-text");
+  if (ta.dataset["case"] !== id) {
+    // Another case's draft is already with counsel, or on its way.
+    ta.value = desk.drafts.get(id);
+    ta.dataset["case"] = id;
+  }
   if (desk.centreCase !== id) {
     // A centre goes into a reply in the enquirer's language.
     desk.centreCase = id;
@@ -443,8 +532,10 @@ async function sendReply(): Promise<void> {
   send.disabled = true;
   send.textContent = t("reply.sending");
   try {
-    await desk.api.reply(desk.selected, body, stagedIds(desk.selected));
-    ta.value = "";
+    const id = desk.selected;
+    await desk.api.reply(id, body, stagedIds(id));
+    desk.drafts.sent(id);
+    if (ta.dataset["case"] === id) ta.value = "";
     forgetStaged();
     await openCase(desk.selected);
     await loadCases();
@@ -474,6 +565,7 @@ function insertBlock(): void {
   if (!b) return;
   const ta = $<HTMLTextAreaElement>("reply-text");
   ta.setRangeText(b.body, ta.selectionStart, ta.selectionEnd, "end");
+  ta.dispatchEvent(new Event("input")); // a draft to keep, as if typed
   ta.focus();
 }
 
@@ -582,6 +674,7 @@ async function insertCentre(id: string, name: string): Promise<void> {
   if (from > 0 && !ta.value.slice(0, from).endsWith("\n")) text = `\n${text}`;
   if (!ta.value.slice(to).startsWith("\n")) text = `${text}\n`;
   ta.setRangeText(text, from, to, "end");
+  ta.dispatchEvent(new Event("input"));
   ta.focus();
   $("centre-status").textContent = t("centres.inserted", { name });
 }
@@ -746,11 +839,17 @@ async function onEvent(ev: StreamEvent): Promise<void> {
     case "case": {
       if (!unlocked()) return;
       const id = ev.data.id;
-      await updateCase(id).catch(() => {});
+      const c = await updateCase(id).catch(() => null);
       if (id === desk.selected) await openCase(desk.selected).catch(() => {});
       if (!desk.seenCases.has(id)) {
         desk.seenCases.add(id);
         document.title = `(${t("case.new")}) Lotse`;
+        // A new enquiry, not a message in an old case beyond the pages
+        // loaded. Nothing of the case: not its reference, not a word.
+        if (c?.status === "new") {
+          notify(t("notify.title"), t("notify.body"));
+          if (desk.sound) chime();
+        }
       }
       break;
     }
@@ -842,6 +941,7 @@ function wire(): void {
     const button = $<HTMLButtonElement>("unlock-button");
     button.disabled = true;
     button.textContent = t("unlock.busy");
+    askOnce(); // a click or Enter: the browser may ask now
     $("unlock-error").textContent = "";
     try {
       await desk.api.unlock(input.value);
@@ -856,6 +956,7 @@ function wire(): void {
     }
   });
   on("lock", "click", async () => {
+    await desk.drafts.flush();
     await desk.api.lock().catch(() => {});
     if (desk.state) desk.state.locked = true;
     showUnlock(false);
@@ -918,6 +1019,21 @@ function wire(): void {
     input.value = "";
     if (desk.selected) void addFiles(desk.selected, files, $("reply-staged"), $("reply-error"));
   });
+  on("reply-text", "input", () => {
+    const ta = $<HTMLTextAreaElement>("reply-text");
+    desk.drafts.typed(ta.dataset["case"] ?? "", ta.value);
+  });
+  on("sound", "change", () => {
+    desk.sound = $<HTMLInputElement>("sound").checked;
+    if (desk.sound) chime(); // what it will sound like
+    desk.api.setSound(desk.sound).catch(() => {});
+  });
+  on("centres-toggle", "click", () => {
+    const panel = $("centres");
+    panel.hidden = !panel.hidden;
+    $("centres-toggle").setAttribute("aria-expanded", panel.hidden ? "false" : "true");
+    if (!panel.hidden) $("centre-search").focus();
+  });
   on("block-select", "change", insertBlock);
   on("centre-search", "input", searchCentresSoon);
   on("centre-search", "keydown", (e) => {
@@ -970,6 +1086,9 @@ async function boot(): Promise<void> {
   initAttachments({ api: desk.api, t, lang: () => desk.lang, errorText });
   tagFilter.render();
   wire();
+  await desk.api.open();
+  // The draft typed in the last moment before the tab closes.
+  window.addEventListener("pagehide", () => desk.drafts.leaving());
   if (!desk.api.hasToken) {
     show("token");
     return;
