@@ -6,12 +6,61 @@
 import * as esbuild from "esbuild";
 import { createHash } from "node:crypto";
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { basename, join } from "node:path";
+import { basename, dirname, join } from "node:path";
 import { gzipSync } from "node:zlib";
 
 const here = new URL(".", import.meta.url).pathname;
 const dist = join(here, "dist");
 const deskDist = join(here, "desk", "dist");
+
+// typage (age-encryption) reaches, from Encrypter and Decrypter, recipients
+// the web client never makes or accepts (validRecipient takes age1pq1 only):
+// P-256 tags and ML-KEM-768+P-256 hybrids (age1tag1, age1tagpq1), and
+// passphrases (scrypt). Their curve and KDF were a quarter of the app
+// script's library code. ageUnused gives typage's recipients.js stand-ins
+// that throw if ever called, so that path fails loudly instead of shipping;
+// test/ageunused.test.ts proves both that and that age1pq1 still works.
+// @noble/post-quantum's hybrid.js builds P-256 and P-384 KEMs at load time
+// without marking them pure, so nothing could drop them: four marks here,
+// and the build stops if the dependency no longer reads as expected.
+const unusedIn = /[\\/]node_modules[\\/]age-encryption[\\/]dist[\\/]recipients\.js$/;
+const hybridFile = /[\\/]node_modules[\\/]@noble[\\/]post-quantum[\\/]hybrid\.js$/;
+// One stand-in module for the three imports, in recipients.js's names.
+const unusedModule = `/* @__NO_SIDE_EFFECTS__ */ function absent(what) {
+  const fail = () => { throw new Error("age-encryption: " + what + " is not part of the Lotse web client"); };
+  return new Proxy(fail, { get: fail, apply: fail, construct: fail });
+}
+export const p256 = absent("P-256");
+export const MLKEM768P256 = absent("ML-KEM-768+P-256");
+export const scrypt = absent("scrypt");
+export { MLKEM768X25519 } from "@noble/post-quantum/hybrid.js";
+`;
+const hybridPure = [
+  "export const QSF_ml_kem768_p256 = ",
+  "export const QSF_ml_kem1024_p384 = ",
+  "const x25519kem = ",
+  "export const KitchenSink_ml_kem768_x25519 = ",
+];
+const ageUnused = {
+  name: "age-unused",
+  setup(b) {
+    b.onResolve({ filter: /^@noble\/(curves\/nist|hashes\/scrypt|post-quantum\/hybrid)\.js$/ }, (a) =>
+      unusedIn.test(a.importer) ? { path: "absent", namespace: "age-unused", pluginData: dirname(a.importer) } : undefined);
+    b.onLoad({ filter: /.*/, namespace: "age-unused" }, (a) =>
+      ({ contents: unusedModule, loader: "js", resolveDir: a.pluginData }));
+    b.onLoad({ filter: hybridFile }, (a) => {
+      let src = readFileSync(a.path, "utf8");
+      for (const s of hybridPure) {
+        // Each is one line; its calls' arguments are calls too, so the whole
+        // right side goes into a pure arrow, as hybrid.js does for the rest.
+        const lines = src.split("\n").filter((l) => l.startsWith(s));
+        if (lines.length !== 1 || !lines[0].endsWith(");")) throw new Error(`build: ${a.path} no longer has one line "${s}…);"`);
+        src = src.replace(lines[0], s + "/* @__PURE__ */ (() => " + lines[0].slice(s.length, -1) + ")();");
+      }
+      return { contents: src, loader: "js" };
+    });
+  },
+};
 
 if (process.argv[2] === "test") {
   const out = join(here, ".test-build");
@@ -23,6 +72,8 @@ if (process.argv[2] === "test") {
     outdir: out, outExtension: { ".js": ".mjs" }, logLevel: "warning",
     // One catalogue file for the unit tests of loadLang, which stub fetch.
     define: { __LANG_FILES__: JSON.stringify({ fr: "/lang-fr-0000TEST.json" }) },
+    // The tests run the age the page ships.
+    plugins: [ageUnused],
   });
   process.exit(0);
 }
@@ -120,7 +171,7 @@ await bundle(dist, { app: "src/main.ts", worker: "src/worker.ts", attach: "src/a
     // mailboxd writes the operator's texts into them (api/static.go,
     // withSite), and mailbox-audit web checks that nothing else differs.
     .replace("{{EXIT}}", escapeHTML(de.exit)),
-  { __LANG_FILES__: JSON.stringify(langFiles) }, [shared]);
+  { __LANG_FILES__: JSON.stringify(langFiles) }, [shared, ageUnused]);
 for (const c of allCatalogues) writeFileSync(join(dist, c.name), c.body);
 const isCatalogue = (f) => /^lang-[a-z]{2}-[A-Z0-9]{8}\.json$/.test(f);
 const isAttach = (f) => /^attach-[A-Z0-9]{8}\.js$/.test(f);
