@@ -128,6 +128,37 @@ function sums(dir, skip = () => false) {
   return { rows, total, gz };
 }
 
+// servedPage is index.html as mailboxd serves it with the default site
+// texts (content/defaults/*/strings.json): the service name in the title
+// and brand, and every language's data-* texts and no-JavaScript section,
+// as api/static.go's withSite writes them. They are about a tenth of a
+// first visit, so the budget counts them.
+function servedPage(index) {
+  const langs = [...readFileSync(join(here, "../content/languages.go"), "utf8")
+    .matchAll(/^\t\{"([a-z]{2})", "[^"]+", (?:true|false)\},$/gm)].map((m) => m[1]);
+  if (langs[0] !== "de" || langs[1] !== "en") throw new Error(`build: content/languages.go lists ${langs}, not German and English first`);
+  const strings = Object.fromEntries(langs.map((l) =>
+    [l, JSON.parse(readFileSync(join(here, "../content/defaults", l, "strings.json"), "utf8"))]));
+  const goEscape = (s) => s.replace(/[&'<>"]/g, (c) => ({ "&": "&amp;", "'": "&#39;", "<": "&lt;", ">": "&gt;", '"': "&#34;" })[c]);
+  const fallbacks = (l) => (l === "de" ? ["de", "en"] : l === "en" ? ["en", "de"] : [l, "en", "de"]);
+  const esc = (l, key) => goEscape(fallbacks(l).map((f) => strings[f][key]).find((v) => v !== undefined) ?? "");
+  const marks = [/<title>[^<]*<\/title>/, `<p class="brand" id="brand"></p>`, `<div id="service" hidden></div>`, /<noscript>[^]*<\/noscript>/];
+  for (const m of marks) if (!index.match(m)) throw new Error(`build: index.html lacks ${m}, which mailboxd fills`);
+  const name = esc("de", "service_name");
+  let data = `<div id="service" hidden`;
+  let noscript = `<noscript><div class="noscript">`;
+  for (const l of langs) {
+    for (const [a, key] of [["name", "service_name"], ["hours", "office_hours"], ["answer", "answer_time"]]) data += ` data-${a}-${l}="${esc(l, key)}"`;
+    const base = `/info/${l}/`;
+    noscript += `<section lang="${l}"><h1>${esc(l, "app_noscript_title")}</h1><p>${esc(l, "app_noscript")}</p><p>${esc(l, "app_noscript_tor")}</p>` +
+      `<p>${esc(l, "office_hours")} ${esc(l, "answer_time")}</p><p>${esc(l, "app_noscript_more")}</p><ul>` +
+      `<li><a href="${base}">${esc(l, "app_noscript_info")}</a></li><li><a href="${base}safety">${esc(l, "app_noscript_safety")}</a></li>` +
+      `<li><a href="${base}centres">${esc(l, "app_noscript_centres")}</a></li></ul></section>`;
+  }
+  return index.replace(marks[0], () => `<title>${name}</title>`).replace(marks[1], () => `<p class="brand" id="brand">${name}</p>`)
+    .replace(marks[2], () => data + `></div>`).replace(marks[3], () => noscript + `</div></noscript>`);
+}
+
 const de = JSON.parse(readFileSync(join(here, "src/lang/de.json"), "utf8"));
 
 // Every catalogue as a file named by its content hash. i18n.ts learns the
@@ -177,15 +208,22 @@ const isCatalogue = (f) => /^lang-[a-z]{2}-[A-Z0-9]{8}\.json$/.test(f);
 const isAttach = (f) => /^attach-[A-Z0-9]{8}\.js$/.test(f);
 const web = sums(dist, (f) => isCatalogue(f) || isAttach(f));
 console.log("webclient: built dist/:\n" + web.rows.join("\n"));
-console.log(`webclient: first visit (page, script, style and worker): ${(web.gz / 1024).toFixed(1)} KB gzipped (${(web.total / 1024).toFixed(1)} KB raw); target < 80 KB`);
+const built = readFileSync(join(dist, "index.html"));
+const served = Buffer.from(servedPage(built.toString("utf8")));
+const pageGrowth = gzipSync(served, { level: 9 }).length - gzipSync(built, { level: 9 }).length;
+const visit = web.gz + pageGrowth;
+console.log(`webclient: index.html as served with the default texts: ${served.length} B, ${(pageGrowth / 1024).toFixed(1)} KB more gzipped than as built`);
+console.log(`webclient: first visit as served (page, script, style and worker): ${(visit / 1024).toFixed(1)} KB gzipped (${((web.total - built.length + served.length) / 1024).toFixed(1)} KB raw); target < 80 KB`);
 for (const f of readdirSync(dist).filter(isAttach)) {
   console.log(`webclient: ${f}, loaded when the person first writes or reads: ${(gzipSync(readFileSync(join(dist, f)), { level: 9 }).length / 1024).toFixed(1)} KB gzipped`);
 }
 // A first visit in another language adds that language's catalogue.
+// e2e's TestLanguagesBrowser measures the same from a running mailboxd
+// (with Go's gzip, a few hundred bytes apart) and stays the authority.
 const sizes = [["de", 0], ["en", 0], ...catalogues.map((c) => [c.lang, gzipSync(c.body, { level: 9 }).length])];
 let worst = 0;
 for (const [lang, z] of sizes) {
-  const total = web.gz + z;
+  const total = visit + z;
   worst = Math.max(worst, total);
   console.log(`  first visit in ${lang}: ${(total / 1024).toFixed(1)} KB gzipped${z ? ` (catalogue ${(z / 1024).toFixed(1)} KB)` : " (in the bundle)"}`);
 }
