@@ -198,6 +198,7 @@ function showUnlock(autoLocked: boolean): void {
   closeThread();
   $("messages").replaceChildren();
   $("case-list").replaceChildren();
+  caseRows.clear();
   const ta = $<HTMLTextAreaElement>("reply-text");
   ta.value = "";
   ta.dataset["case"] = "";
@@ -365,6 +366,9 @@ function nameOf(id: string): string {
   return desk.roster.find((x) => x.id === id)?.name ?? id;
 }
 
+/** caseRows holds each shown case's list row by case id. */
+const caseRows = new Map<string, HTMLElement>();
+
 function renderCases(): void {
   for (const b of $("filters").querySelectorAll("button")) {
     b.setAttribute("aria-selected", b.dataset["filter"] === desk.filter ? "true" : "false");
@@ -376,20 +380,30 @@ function renderCases(): void {
     if (waiting(c)) tags.append(h("span", { class: "tag awaiting" }, t("case.awaiting")));
     if (c.assignee) tags.append(h("span", { class: "tag" }, t("case.assigned", { name: nameOf(c.assignee) })));
     tags.append(h("span", { class: "tag" }, c.message_count === 1 ? t("case.message") : t("case.messages", { n: c.message_count })));
-    return h(
-      "li",
-      {},
-      h(
-        "button",
-        { type: "button", "data-case": c.id, class: c.unread ? "unread" : "", "aria-current": c.id === desk.selected ? "true" : "false", click: () => void openCase(c.id) },
-        h("span", { class: "cid" }, c.id.slice(0, 8)),
-        h("span", { class: "when" }, waiting(c) && c.waiting_since ? t("case.waitingsince", { when: formatDate(c.waiting_since) }) : formatDate(c.last_activity)),
-        h("span", { class: "preview" }, desk.previews.get(c.id) ?? ""),
-        tags,
-      ),
+    // A case keeps its row and button across redraws (events redraw the
+    // list often): a click that began on the old content still lands.
+    let li = caseRows.get(c.id);
+    if (!li) {
+      li = h("li", {}, h("button", { type: "button", "data-case": c.id, click: () => void openCase(c.id) }));
+      caseRows.set(c.id, li);
+    }
+    const b = li.firstElementChild as HTMLElement;
+    b.className = c.unread ? "unread" : "";
+    b.setAttribute("aria-current", c.id === desk.selected ? "true" : "false");
+    b.replaceChildren(
+      h("span", { class: "cid" }, c.id.slice(0, 8)),
+      h("span", { class: "when" }, waiting(c) && c.waiting_since ? t("case.waitingsince", { when: formatDate(c.waiting_since) }) : formatDate(c.last_activity)),
+      h("span", { class: "preview" }, desk.previews.get(c.id) ?? ""),
+      tags,
     );
+    return li;
   });
-  $("case-list").replaceChildren(...items);
+  const shownIds = new Set(shown.map((c) => c.id));
+  for (const id of caseRows.keys()) if (!shownIds.has(id)) caseRows.delete(id);
+  const list = $("case-list");
+  // Moving a row out and back in would lose a click in progress: only an
+  // order that changed is written.
+  if (items.length !== list.children.length || items.some((li, i) => list.children[i] !== li)) list.replaceChildren(...items);
   wantPreviews(shown);
   $("case-empty").hidden = shown.length > 0 || desk.next !== "";
   $("case-more").hidden = desk.next === "";
