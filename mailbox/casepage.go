@@ -33,7 +33,7 @@ func caseFirst(a, b Mailbox) bool {
 
 // eachCase calls fn with every case whose status is status ("" for all),
 // in the store's order.
-func (s *Store) eachCase(status string, fn func(Mailbox)) error {
+func (s *Store) eachCase(org, status string, fn func(Mailbox)) error {
 	switch status {
 	case "", StatusNew, StatusOpen, StatusClosed:
 	default:
@@ -45,7 +45,7 @@ func (s *Store) eachCase(status string, fn func(Mailbox)) error {
 			if err := decodeJSON(v, &rec); err != nil {
 				return err
 			}
-			if status != "" && rec.Status != status {
+			if status != "" && rec.Status != status || rec.Org != org {
 				return nil
 			}
 			m, err := s.mailboxOf(string(k), &rec)
@@ -63,12 +63,18 @@ func (s *Store) eachCase(status string, fn func(Mailbox)) error {
 // follow. It keeps only limit cases in memory however many there are, so
 // an inbox flooded with hundreds of thousands of cases still opens.
 func (s *Store) CasesPage(status string, after *CaseCursor, limit int) (page []Mailbox, more bool, err error) {
+	return s.CasesPageIn("", status, after, limit)
+}
+
+// CasesPageIn is CasesPage for organisation org.
+func (s *Store) CasesPageIn(org, status string, after *CaseCursor, limit int) (page []Mailbox, more bool, err error) {
+	org = s.orgKey(org)
 	if limit < 1 {
 		return nil, false, invalidf("page limit %d below 1", limit)
 	}
 	// The limit+1 first cases, kept in a heap whose top is the last of them.
 	h := &lastCaseHeap{}
-	err = s.eachCase(status, func(m Mailbox) {
+	err = s.eachCase(org, status, func(m Mailbox) {
 		if after != nil && after.before(m) {
 			return
 		}

@@ -35,7 +35,7 @@ func TestPattern(t *testing.T) {
 		}
 		seen[n.Pattern] = true
 	}
-	if !seen["invites/{lower-hex SHA-256 of the invite code}"] || !seen["records/blocks/{seq}"] || len(seen) != 49 { // 21 of version 1, 19 of team records, 9 of attachments
+	if !seen["invites/{lower-hex SHA-256 of the invite code}"] || !seen["records/blocks/{seq}"] || len(seen) != 58 { // 21 of version 1, 19 of team records, 9 of attachments, 9 of organisations
 		t.Errorf("Nodes: %v", seen)
 	}
 }

@@ -1,0 +1,433 @@
+package mailbox
+
+import (
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"sort"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+
+	"lotse/domain"
+)
+
+// Organisations (PROTOCOL.md §8).
+//
+// Everything of version 1 stays where it was and is the front door's: its
+// keyring is the top-level keyring bucket, its setup token meta/setup,
+// and a counsellor, mailbox or invite without an "org" field is its. Every
+// other organisation has a bucket under orgs holding its record, its
+// setup token and its keyring, and its counsellors, mailboxes and invites
+// carry its slug. So a file written before organisations needs no more
+// than the front door's record to be added at open (openOrgs), and a
+// server with one organisation writes what version 1 wrote.
+//
+// Methods that take an org accept the front door's slug or "" for it.
+
+var (
+	bucketOrgs = []byte("orgs")
+	keyOrg     = []byte("org")
+)
+
+const (
+	// DefaultFrontDoor is the front door's slug unless LOTSE_ORG_SLUG says
+	// otherwise.
+	DefaultFrontDoor     = "main"
+	defaultFrontDoorName = "Lotse"
+	orgSetupValidity     = 72 * time.Hour
+	orgSetupTokenBytes   = 32
+	// MaxOrgs bounds the organisations of one server: a network of
+	// counselling centres, not a hosting platform.
+	MaxOrgs = 256
+)
+
+var orgField = Field{Name: "org", Type: FieldSlug, Optional: true}
+
+var keyFormatSlug = KeyFormat{Doc: "organisation slug ([a-z0-9-]{1,32})", match: func(k []byte) bool {
+	return validSlug(string(k))
+}}
+
+var orgsNode = Node{Key: fixedKey("orgs"), Kind: KindBucket, Doc: "the organisations (PROTOCOL.md §8), one bucket each: its record and, for any but the front door, its setup token and keyring", Children: []Node{
+	{Key: keyFormatSlug, Kind: KindBucket, Children: []Node{
+		{Key: fixedKey("org"), Kind: KindRecord, Fields: []Field{
+			{Name: "name", Type: FieldName},
+			{Name: "created", Type: FieldDate},
+			{Name: "front_door", Type: FieldBool},
+		}},
+		{Key: fixedKey("setup"), Kind: KindRecord, Doc: "hash of the setup token for the organisation's first admin, until it is used or expires", Fields: []Field{
+			{Name: "token_hash", Type: FieldHash},
+			{Name: "expires", Type: FieldHour},
+		}},
+		{Key: fixedKey("keyring"), Kind: KindBucket, Children: keyringChildren},
+	}},
+}}
+
+type orgRecord struct {
+	Name      string `json:"name"`
+	Created   string `json:"created"` // date
+	FrontDoor bool   `json:"front_door"`
+}
+
+type orgSetupRecord struct {
+	TokenHash []byte `json:"token_hash"`
+	Expires   string `json:"expires"` // hour, rounded up
+}
+
+// Org is an organisation as the server knows it.
+type Org struct {
+	Slug      string
+	Name      string
+	Created   time.Time
+	FrontDoor bool
+}
+
+func validSlug(s string) bool {
+	_, err := domain.ParseSlug(s)
+	return err == nil
+}
+
+// openOrgs settles the front door at open: it adds the front door's
+// record to a file that has none (a new file, or one written before
+// organisations), and refuses a file whose front door has another slug
+// than the setting, as its counsellors and cases would silently change
+// organisation.
+func (s *Store) openOrgs(db *bolt.DB, opts Options) error {
+	s.front = opts.FrontDoor
+	if s.front == "" {
+		s.front = DefaultFrontDoor
+	}
+	if !validSlug(s.front) {
+		return fmt.Errorf("front door slug %q: want 1 to 32 characters of [a-z0-9-]", s.front)
+	}
+	name := opts.FrontDoorName
+	if name == "" {
+		name = defaultFrontDoorName
+	}
+	if msg := checkNewName(name); msg != "" {
+		return fmt.Errorf("front door %s", msg)
+	}
+	return db.Update(func(tx *bolt.Tx) error {
+		orgs, err := tx.CreateBucketIfNotExists(bucketOrgs)
+		if err != nil {
+			return err
+		}
+		found := ""
+		err = orgs.ForEachBucket(func(k []byte) error {
+			var rec orgRecord
+			if _, err := getJSON(orgs.Bucket(k), keyOrg, &rec); err != nil {
+				return err
+			}
+			if rec.FrontDoor {
+				found = string(k)
+			}
+			return nil
+		})
+		switch {
+		case err != nil:
+			return err
+		case found == s.front:
+			return nil
+		case found != "":
+			return fmt.Errorf("the data file's front door is %q, the setting says %q", found, s.front)
+		case orgs.Bucket([]byte(s.front)) != nil:
+			return fmt.Errorf("organisation %q exists and is not the front door", s.front)
+		}
+		b, err := orgs.CreateBucket([]byte(s.front))
+		if err != nil {
+			return err
+		}
+		return putJSON(b, keyOrg, orgRecord{Name: name, Created: formatDate(s.clock()), FrontDoor: true})
+	})
+}
+
+// FrontDoor returns the front door's slug.
+func (s *Store) FrontDoor() string { return s.front }
+
+// orgKey is how records name org: "" for the front door.
+func (s *Store) orgKey(org string) string {
+	if org == s.front {
+		return ""
+	}
+	return org
+}
+
+// OrgSlug returns the slug of the organisation a record names with
+// org ("" is the front door).
+func (s *Store) OrgSlug(org string) string {
+	if org == "" {
+		return s.front
+	}
+	return org
+}
+
+// orgBucket returns an organisation's bucket, nil if there is none.
+func orgBucket(tx *bolt.Tx, slug string) *bolt.Bucket {
+	if !validSlug(slug) {
+		return nil
+	}
+	return tx.Bucket(bucketOrgs).Bucket([]byte(slug))
+}
+
+// keyringBucket returns the keyring bucket of organisation key org (as
+// orgKey gives it), nil if the organisation does not exist.
+func keyringBucket(tx *bolt.Tx, org string) *bolt.Bucket {
+	if org == "" {
+		return tx.Bucket(bucketKeyring)
+	}
+	b := orgBucket(tx, org)
+	if b == nil {
+		return nil
+	}
+	return b.Bucket(bucketKeyring)
+}
+
+// Orgs returns every organisation, the front door first, then by slug.
+func (s *Store) Orgs() ([]Org, error) {
+	var out []Org
+	err := s.view(func(tx *bolt.Tx) error {
+		orgs := tx.Bucket(bucketOrgs)
+		return orgs.ForEachBucket(func(k []byte) error {
+			o, err := orgOf(orgs.Bucket(k), string(k))
+			if err == nil {
+				out = append(out, o)
+			}
+			return err
+		})
+	})
+	if err != nil {
+		return nil, err
+	}
+	sort.SliceStable(out, func(i, j int) bool { return out[i].FrontDoor && !out[j].FrontDoor })
+	return out, nil
+}
+
+// GetOrg returns one organisation (ErrNotFound if none).
+func (s *Store) GetOrg(slug string) (Org, error) {
+	var o Org
+	err := s.view(func(tx *bolt.Tx) error {
+		b := orgBucket(tx, slug)
+		if b == nil {
+			return ErrNotFound
+		}
+		var err error
+		o, err = orgOf(b, slug)
+		return err
+	})
+	return o, err
+}
+
+func orgOf(b *bolt.Bucket, slug string) (Org, error) {
+	var rec orgRecord
+	found, err := getJSON(b, keyOrg, &rec)
+	if err != nil {
+		return Org{}, err
+	}
+	created, perr := parseDate(rec.Created)
+	if !found || perr != nil {
+		return Org{}, fmt.Errorf("mailbox: corrupt organisation record %s", slug)
+	}
+	return Org{Slug: slug, Name: rec.Name, Created: created, FrontDoor: rec.FrontDoor}, nil
+}
+
+// CreateOrg creates an organisation without counsellors and returns the
+// one-time setup token for its first admin (RegisterOrgSetup), valid 72 h
+// from now; only its hash is stored. ErrOrgExists if the slug is taken.
+func (s *Store) CreateOrg(slug, name string) (token string, expires time.Time, err error) {
+	if !validSlug(slug) {
+		return "", time.Time{}, invalidf("slug must have 1 to 32 characters of [a-z0-9-]")
+	}
+	if msg := checkNewName(name); msg != "" {
+		return "", time.Time{}, invalidf("%s", msg)
+	}
+	var raw [orgSetupTokenBytes]byte
+	if err := s.readRand(raw[:]); err != nil {
+		return "", time.Time{}, err
+	}
+	token = base64.RawURLEncoding.EncodeToString(raw[:])
+	clear(raw[:])
+	sum := sha256.Sum256([]byte(token))
+	now := s.clock()
+	expires = ceilHour(now.Add(orgSetupValidity))
+	err = s.write(func(tx *bolt.Tx) (func() error, error) {
+		orgs := tx.Bucket(bucketOrgs)
+		if orgs.Bucket([]byte(slug)) != nil {
+			return nil, ErrOrgExists
+		}
+		n := 0
+		if err := orgs.ForEachBucket(func([]byte) error { n++; return nil }); err != nil {
+			return nil, err
+		}
+		if n >= MaxOrgs {
+			return nil, invalidf("a server holds at most %d organisations", MaxOrgs)
+		}
+		return func() error {
+			b, err := orgs.CreateBucket([]byte(slug))
+			if err != nil {
+				return err
+			}
+			if err := putJSON(b, keyOrg, orgRecord{Name: name, Created: formatDate(now)}); err != nil {
+				return err
+			}
+			if err := putJSON(b, keySetup, orgSetupRecord{TokenHash: sum[:], Expires: formatHour(expires)}); err != nil {
+				return err
+			}
+			kr, err := b.CreateBucket(bucketKeyring)
+			if err != nil {
+				return err
+			}
+			_, err = kr.CreateBucket(bucketEpochs)
+			return err
+		}, nil
+	})
+	if err != nil {
+		return "", time.Time{}, err
+	}
+	return token, expires, nil
+}
+
+// RegisterOrgSetup creates the first counsellor of organisation org, an
+// active admin, if token is its setup token (constant time) and has not
+// expired; the token is used up with it. For the front door it is
+// RegisterSetup. An unknown organisation is ErrSetupInvalid too, so a
+// guessed slug learns nothing.
+func (s *Store) RegisterOrgSetup(org, token, name, recipient string) (Counsellor, error) {
+	org = s.orgKey(org)
+	if org == "" {
+		return s.RegisterSetup(token, name, recipient)
+	}
+	if err := checkNewCounsellor(name, recipient); err != nil {
+		return Counsellor{}, err
+	}
+	id, err := s.newCounsellorID()
+	if err != nil {
+		return Counsellor{}, err
+	}
+	sum := sha256.Sum256([]byte(token))
+	now := s.clock()
+	c := counsellorRecord{ID: id, Name: name, Role: RoleAdmin, State: StateActive, Recipient: recipient, Org: org}
+	err = s.write(func(tx *bolt.Tx) (func() error, error) {
+		b := orgBucket(tx, org)
+		if b == nil {
+			return nil, ErrSetupInvalid
+		}
+		var setup orgSetupRecord
+		found, err := getJSON(b, keySetup, &setup)
+		if err != nil {
+			return nil, err
+		}
+		if !found || len(token) == 0 || len(token) > MaxSetupTokenLen ||
+			subtle.ConstantTimeCompare(sum[:], setup.TokenHash) != 1 {
+			return nil, ErrSetupInvalid
+		}
+		if exp, err := parseHour(setup.Expires); err != nil || !now.Before(exp) {
+			return nil, ErrSetupInvalid
+		}
+		if taken, err := recipientTaken(tx, recipient); err != nil || taken {
+			return nil, orErr(err, ErrRecipientExists)
+		}
+		if tx.Bucket(bucketCounsellors).Get([]byte(id)) != nil {
+			return nil, errIDCollision
+		}
+		return func() error {
+			if err := putJSON(tx.Bucket(bucketCounsellors), []byte(id), c); err != nil {
+				return err
+			}
+			return b.Delete(keySetup)
+		}, nil
+	})
+	if err != nil {
+		return Counsellor{}, err
+	}
+	return Counsellor(c), nil
+}
+
+// OrgDeleted is what DeleteOrg removed, for the API to end sessions and
+// event streams.
+type OrgDeleted struct {
+	Counsellors []string
+	Cases       []string
+}
+
+// DeleteOrg deletes an organisation with its counsellors, invites, cases
+// (messages, attachments, team records) and keyring in one transaction;
+// their pages are free afterwards and Compact drops them from the file.
+// ErrFrontDoor for the front door, ErrNotFound for an unknown slug.
+func (s *Store) DeleteOrg(slug string) (OrgDeleted, error) {
+	var gone OrgDeleted
+	if validSlug(slug) && s.orgKey(slug) == "" {
+		return gone, ErrFrontDoor
+	}
+	err := s.write(func(tx *bolt.Tx) (func() error, error) {
+		if orgBucket(tx, slug) == nil {
+			return nil, ErrNotFound
+		}
+		gone = OrgDeleted{}
+		var invites [][]byte
+		err := errors.Join(
+			eachOf(tx.Bucket(bucketMailboxes), slug, func(k []byte, _ *mailboxRecord) { gone.Cases = append(gone.Cases, string(k)) }),
+			eachOf(tx.Bucket(bucketCounsellors), slug, func(k []byte, _ *counsellorRecord) { gone.Counsellors = append(gone.Counsellors, string(k)) }),
+			eachOf(tx.Bucket(bucketInvites), slug, func(k []byte, _ *inviteRecord) { invites = append(invites, k) }),
+		)
+		if err != nil {
+			return nil, err
+		}
+		return func() error {
+			for _, id := range gone.Cases {
+				if err := deleteMailbox(tx, []byte(id)); err != nil {
+					return err
+				}
+			}
+			for _, id := range gone.Counsellors {
+				if err := tx.Bucket(bucketCounsellors).Delete([]byte(id)); err != nil {
+					return err
+				}
+			}
+			for _, k := range invites {
+				if err := tx.Bucket(bucketInvites).Delete(k); err != nil {
+					return err
+				}
+			}
+			s.epochMemo = epochMemo{}
+			return tx.Bucket(bucketOrgs).DeleteBucket([]byte(slug))
+		}, nil
+	})
+	if err != nil {
+		return OrgDeleted{}, err
+	}
+	return gone, nil
+}
+
+// orgOfRecord is a record that names its organisation.
+type orgOfRecord interface {
+	mailboxRecord | counsellorRecord | inviteRecord
+}
+
+// eachOf calls fn with the key and record of every entry of b that
+// belongs to organisation key org; the keys are copies.
+func eachOf[R orgOfRecord](b *bolt.Bucket, org string, fn func(k []byte, r *R)) error {
+	return b.ForEach(func(k, v []byte) error {
+		var r R
+		if err := decodeJSON(v, &r); err != nil {
+			return err
+		}
+		if recordOrg(&r) == org {
+			fn(append([]byte(nil), k...), &r)
+		}
+		return nil
+	})
+}
+
+func recordOrg[R orgOfRecord](r *R) string {
+	switch r := any(r).(type) {
+	case *mailboxRecord:
+		return r.Org
+	case *counsellorRecord:
+		return r.Org
+	case *inviteRecord:
+		return r.Org
+	}
+	panic("unreachable")
+}
