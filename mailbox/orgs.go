@@ -6,7 +6,6 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
-	"sort"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -18,12 +17,13 @@ import (
 //
 // Everything of version 1 stays where it was and is the front door's: its
 // keyring is the top-level keyring bucket, its setup token meta/setup,
-// and a counsellor, mailbox or invite without an "org" field is its. Every
-// other organisation has a bucket under orgs holding its record, its
-// setup token and its keyring, and its counsellors, mailboxes and invites
-// carry its slug. So a file written before organisations needs no more
-// than the front door's record to be added at open (openOrgs), and a
-// server with one organisation writes what version 1 wrote.
+// and a counsellor, mailbox or invite without an "org" field is its. Its
+// slug and name are settings (LOTSE_ORG_SLUG), not records. Every other
+// organisation has a bucket under orgs holding its record, its setup
+// token and its keyring, and its counsellors, mailboxes and invites carry
+// its slug; the orgs bucket exists from the first of them on. So a file
+// written before organisations is a file of one organisation as it
+// stands, and a server with one organisation writes what version 1 wrote.
 //
 // Methods that take an org accept the front door's slug or "" for it.
 
@@ -50,12 +50,11 @@ var keyFormatSlug = KeyFormat{Doc: "organisation slug ([a-z0-9-]{1,32})", match:
 	return validSlug(string(k))
 }}
 
-var orgsNode = Node{Key: fixedKey("orgs"), Kind: KindBucket, Doc: "the organisations (PROTOCOL.md §8), one bucket each: its record and, for any but the front door, its setup token and keyring", Children: []Node{
+var orgsNode = Node{Key: fixedKey("orgs"), Kind: KindBucket, Doc: "the organisations other than the front door (PROTOCOL.md §8), one bucket each: its record, setup token and keyring", Children: []Node{
 	{Key: keyFormatSlug, Kind: KindBucket, Children: []Node{
 		{Key: fixedKey("org"), Kind: KindRecord, Fields: []Field{
 			{Name: "name", Type: FieldName},
 			{Name: "created", Type: FieldDate},
-			{Name: "front_door", Type: FieldBool},
 		}},
 		{Key: fixedKey("setup"), Kind: KindRecord, Doc: "hash of the setup token for the organisation's first admin, until it is used or expires", Fields: []Field{
 			{Name: "token_hash", Type: FieldHash},
@@ -66,9 +65,8 @@ var orgsNode = Node{Key: fixedKey("orgs"), Kind: KindBucket, Doc: "the organisat
 }}
 
 type orgRecord struct {
-	Name      string `json:"name"`
-	Created   string `json:"created"` // date
-	FrontDoor bool   `json:"front_door"`
+	Name    string `json:"name"`
+	Created string `json:"created"` // date
 }
 
 type orgSetupRecord struct {
@@ -80,7 +78,7 @@ type orgSetupRecord struct {
 type Org struct {
 	Slug      string
 	Name      string
-	Created   time.Time
+	Created   time.Time // zero for the front door
 	FrontDoor bool
 }
 
@@ -89,11 +87,9 @@ func validSlug(s string) bool {
 	return err == nil
 }
 
-// openOrgs settles the front door at open: it adds the front door's
-// record to a file that has none (a new file, or one written before
-// organisations), and refuses a file whose front door has another slug
-// than the setting, as its counsellors and cases would silently change
-// organisation.
+// openOrgs takes the front door's slug and name from the settings and
+// refuses a file in which another organisation has that slug: its
+// counsellors and cases would silently become the front door's.
 func (s *Store) openOrgs(db *bolt.DB, opts Options) error {
 	s.front = opts.FrontDoor
 	if s.front == "" {
@@ -102,44 +98,18 @@ func (s *Store) openOrgs(db *bolt.DB, opts Options) error {
 	if !validSlug(s.front) {
 		return fmt.Errorf("front door slug %q: want 1 to 32 characters of [a-z0-9-]", s.front)
 	}
-	name := opts.FrontDoorName
-	if name == "" {
-		name = defaultFrontDoorName
+	s.frontName = opts.FrontDoorName
+	if s.frontName == "" {
+		s.frontName = defaultFrontDoorName
 	}
-	if msg := checkNewName(name); msg != "" {
+	if msg := checkNewName(s.frontName); msg != "" {
 		return fmt.Errorf("front door %s", msg)
 	}
-	return db.Update(func(tx *bolt.Tx) error {
-		orgs, err := tx.CreateBucketIfNotExists(bucketOrgs)
-		if err != nil {
-			return err
+	return db.View(func(tx *bolt.Tx) error {
+		if orgBucket(tx, s.front) != nil {
+			return fmt.Errorf("the front door's slug %q is another organisation's in the data file", s.front)
 		}
-		found := ""
-		err = orgs.ForEachBucket(func(k []byte) error {
-			var rec orgRecord
-			if _, err := getJSON(orgs.Bucket(k), keyOrg, &rec); err != nil {
-				return err
-			}
-			if rec.FrontDoor {
-				found = string(k)
-			}
-			return nil
-		})
-		switch {
-		case err != nil:
-			return err
-		case found == s.front:
-			return nil
-		case found != "":
-			return fmt.Errorf("the data file's front door is %q, the setting says %q", found, s.front)
-		case orgs.Bucket([]byte(s.front)) != nil:
-			return fmt.Errorf("organisation %q exists and is not the front door", s.front)
-		}
-		b, err := orgs.CreateBucket([]byte(s.front))
-		if err != nil {
-			return err
-		}
-		return putJSON(b, keyOrg, orgRecord{Name: name, Created: formatDate(s.clock()), FrontDoor: true})
+		return nil
 	})
 }
 
@@ -163,12 +133,14 @@ func (s *Store) OrgSlug(org string) string {
 	return org
 }
 
-// orgBucket returns an organisation's bucket, nil if there is none.
+// orgBucket returns an organisation's bucket, nil if there is none (and
+// for the front door).
 func orgBucket(tx *bolt.Tx, slug string) *bolt.Bucket {
-	if !validSlug(slug) {
+	orgs := tx.Bucket(bucketOrgs)
+	if orgs == nil || !validSlug(slug) {
 		return nil
 	}
-	return tx.Bucket(bucketOrgs).Bucket([]byte(slug))
+	return orgs.Bucket([]byte(slug))
 }
 
 // keyringBucket returns the keyring bucket of organisation key org (as
@@ -186,9 +158,12 @@ func keyringBucket(tx *bolt.Tx, org string) *bolt.Bucket {
 
 // Orgs returns every organisation, the front door first, then by slug.
 func (s *Store) Orgs() ([]Org, error) {
-	var out []Org
+	out := []Org{s.frontDoor()}
 	err := s.view(func(tx *bolt.Tx) error {
 		orgs := tx.Bucket(bucketOrgs)
+		if orgs == nil {
+			return nil
+		}
 		return orgs.ForEachBucket(func(k []byte) error {
 			o, err := orgOf(orgs.Bucket(k), string(k))
 			if err == nil {
@@ -200,12 +175,16 @@ func (s *Store) Orgs() ([]Org, error) {
 	if err != nil {
 		return nil, err
 	}
-	sort.SliceStable(out, func(i, j int) bool { return out[i].FrontDoor && !out[j].FrontDoor })
 	return out, nil
 }
 
+func (s *Store) frontDoor() Org { return Org{Slug: s.front, Name: s.frontName, FrontDoor: true} }
+
 // GetOrg returns one organisation (ErrNotFound if none).
 func (s *Store) GetOrg(slug string) (Org, error) {
+	if slug == s.front {
+		return s.frontDoor(), nil
+	}
 	var o Org
 	err := s.view(func(tx *bolt.Tx) error {
 		b := orgBucket(tx, slug)
@@ -229,7 +208,7 @@ func orgOf(b *bolt.Bucket, slug string) (Org, error) {
 	if !found || perr != nil {
 		return Org{}, fmt.Errorf("mailbox: corrupt organisation record %s", slug)
 	}
-	return Org{Slug: slug, Name: rec.Name, Created: created, FrontDoor: rec.FrontDoor}, nil
+	return Org{Slug: slug, Name: rec.Name, Created: created}, nil
 }
 
 // CreateOrg creates an organisation without counsellors and returns the
@@ -252,18 +231,23 @@ func (s *Store) CreateOrg(slug, name string) (token string, expires time.Time, e
 	now := s.clock()
 	expires = ceilHour(now.Add(orgSetupValidity))
 	err = s.write(func(tx *bolt.Tx) (func() error, error) {
-		orgs := tx.Bucket(bucketOrgs)
-		if orgs.Bucket([]byte(slug)) != nil {
+		if slug == s.front || orgBucket(tx, slug) != nil {
 			return nil, ErrOrgExists
 		}
-		n := 0
-		if err := orgs.ForEachBucket(func([]byte) error { n++; return nil }); err != nil {
-			return nil, err
+		n := 1 // the front door
+		if orgs := tx.Bucket(bucketOrgs); orgs != nil {
+			if err := orgs.ForEachBucket(func([]byte) error { n++; return nil }); err != nil {
+				return nil, err
+			}
 		}
 		if n >= MaxOrgs {
 			return nil, invalidf("a server holds at most %d organisations", MaxOrgs)
 		}
 		return func() error {
+			orgs, err := tx.CreateBucketIfNotExists(bucketOrgs)
+			if err != nil {
+				return err
+			}
 			b, err := orgs.CreateBucket([]byte(slug))
 			if err != nil {
 				return err
@@ -391,7 +375,15 @@ func (s *Store) DeleteOrg(slug string) (OrgDeleted, error) {
 				}
 			}
 			s.epochMemo = epochMemo{}
-			return tx.Bucket(bucketOrgs).DeleteBucket([]byte(slug))
+			orgs := tx.Bucket(bucketOrgs)
+			if err := orgs.DeleteBucket([]byte(slug)); err != nil {
+				return err
+			}
+			if k, _ := orgs.Cursor().First(); k == nil {
+				// Without organisations the file is as version 1 wrote it.
+				return tx.DeleteBucket(bucketOrgs)
+			}
+			return nil
 		}, nil
 	})
 	if err != nil {

@@ -28,6 +28,7 @@ type Store struct {
 	disk      DiskLimits
 	now       func() time.Time
 	front     string // the front door's slug (orgs.go)
+	frontName string
 
 	randMu sync.Mutex
 	rand   io.Reader
