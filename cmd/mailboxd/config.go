@@ -38,6 +38,7 @@ type config struct {
 	ContentDir  string        // LOTSE_CONTENT_DIR, for the start-up summary
 	Backup      *backupConfig // backup.go; nil: no scheduled backups
 	MetricsAddr string        // metrics.go; "": no metrics
+	Org         orgConfig     // orgs.go
 }
 
 // minSetupTokenLen is 128 bits as base64url: a configured setup token
@@ -92,6 +93,7 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (*
 	settings = append(settings, availSettings()...)
 	settings = append(settings, backupSettings()...)
 	settings = append(settings, metricsSettings()...)
+	settings = append(settings, orgSettings()...)
 	fs := flag.NewFlagSet("mailboxd", flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
 	byFlag := map[string]*setting{}
@@ -171,6 +173,9 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (*
 		return nil, err
 	}
 	if c.MetricsAddr, err = parseMetricsAddr(get("metrics-addr")); err != nil {
+		return nil, err
+	}
+	if c.Org, err = parseOrg(get); err != nil {
 		return nil, err
 	}
 	// Before prepareDB: a broken content folder changes nothing on disk.

@@ -71,6 +71,9 @@ func summary(cfg *config) string {
 		"backups=" + backups,
 		"metrics=" + orNone(cfg.MetricsAddr),
 	}
+	if o := orgSummary(cfg.Org); o != "" {
+		pairs = append(pairs, o)
+	}
 	return strings.Join(pairs, " ")
 }
 
