@@ -106,6 +106,8 @@ func (s *Server) newApp() *fiber.App {
 	for _, m := range []string{fiber.MethodGet, fiber.MethodHead} {
 		s.route(app, m, "/", s.serveWeb)
 		s.route(app, m, "/:file", s.serveWeb)
+		s.route(app, m, "/o/:slug/", s.serveOrgWeb) // orgs.go
+		s.route(app, m, "/o/:slug/:file", s.serveOrgWeb)
 	}
 	s.route(app, fiber.MethodPost, v1+"/admin/compact", s.postCompact)
 

@@ -154,3 +154,18 @@ func (s *Server) deleteOrg(c *fiber.Ctx) error {
 	c.Status(fiber.StatusNoContent)
 	return nil
 }
+
+// GET /o/<slug>/ and its assets: the web client for an organisation that
+// takes enquiries directly. The page reads the slug from its path and
+// names it when it fetches the team and creates a mailbox; its assets are
+// the same files as at /, by relative URL. The front door is at / only.
+func (s *Server) serveOrgWeb(c *fiber.Ctx) error {
+	slug := c.Params("slug")
+	if slug == s.store.FrontDoor() {
+		return errNotFound
+	}
+	if org, err := s.orgParam(slug); err != nil || org == "" {
+		return errNotFound
+	}
+	return s.sendWeb(c, "/"+c.Params("file"))
+}

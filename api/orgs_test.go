@@ -1,6 +1,7 @@
 package api
 
 import (
+	"bytes"
 	"context"
 	"slices"
 	"strings"
@@ -310,6 +311,18 @@ func TestOrgsAPI(t *testing.T) {
 				t.Fatal("refused but the store changed")
 			}
 		})
+	}
+
+	// /o/b/ serves the front door's web client for b; an unknown
+	// organisation and the front door have none there.
+	root := e.do(request{method: "GET", path: "/"})
+	for _, p := range []string{"/o/b/", "/o/c/"} {
+		if r := e.do(request{method: "GET", path: p}); r.status != root.status || !bytes.Equal(r.body, root.body) {
+			t.Errorf("GET %s: %d, not the page / serves (%d)", p, r.status, root.status)
+		}
+	}
+	for _, p := range []string{"/o/zz/", "/o/main/", "/o/B/", "/o/b/nothing.js"} {
+		e.want(e.do(request{method: "GET", path: p}), 404, "not_found")
 	}
 
 	// Event streams: b's desk hears of b's cases only.
