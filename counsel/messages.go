@@ -170,6 +170,7 @@ var (
 	mFlagName                    = msg{"flag.name"}
 	mFlagNoBrowser               = msg{"flag.no_browser"}
 	mFlagNone                    = msg{"flag.none"}
+	mFlagOrg                     = msg{"flag.org"}
 	mFlagPassphraseFile          = msg{"flag.passphrase_file"}
 	mFlagPurgeFrom               = msg{"flag.purge_from"}
 	mFlagPurgeTo                 = msg{"flag.purge_to"}
