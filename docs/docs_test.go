@@ -326,7 +326,7 @@ func TestCheckerFindsBadCitations(t *testing.T) {
 		{"// " + p + "§1–3, §9 bearer", 1},
 		{"// " + p + "§6 \"No such part\"", 1},
 		{"// " + p + "§3 \"Roster and keyring\"", 1}, // a §6 part cited under §3
-		{"// (" + p + "\n// §9): handover", 1}, // §9 is not built yet
+		{"// (" + p + "\n// §9): handover", 1},       // §9 is not built yet
 		{"| " + p + "§2 | " + p + "§12 |", 1},
 		{"// PROTOCOL-1.1" + ".md §8: not this document", 0},
 	} {
