@@ -3,6 +3,8 @@ package api
 import (
 	"bytes"
 	"context"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -13,6 +15,8 @@ import (
 	"lotse/api/client"
 	"lotse/crypto"
 	"lotse/internal/mailboxdtest"
+	"lotse/mailbox"
+	"lotse/mailbox/snapshot"
 )
 
 // setUpOrg creates organisation slug as the front door's admin and sets
@@ -337,6 +341,12 @@ func TestOrgsAPI(t *testing.T) {
 		body: map[string]any{"epoch": f.b.epoch(), "ciphertext": b64s(f.b.message(t, f.caseB))}}), 201, "")
 	caseEvent(t, sb, f.caseB.id, f.caseA.id)
 
+	// The auditor, with the real ciphertext policy, passes a file with
+	// two organisations.
+	if r := auditBackup(t, e); len(r.Violations) != 0 || r.Counts["orgs/{organisation slug}/keyring/envelope"] != 1 || r.Stray != 0 {
+		t.Fatalf("audit of two organisations: %v, counts %v", r.Violations, r.Counts)
+	}
+
 	// Deleting b ends its sessions and takes its cases.
 	e.want(e.do(request{method: "DELETE", path: "/api/v1/orgs/b", auth: f.a.adminToken}), 204, "")
 	e.want(e.do(request{method: "GET", path: "/api/v1/cases", auth: f.b.adminToken}), 401, "unauthorized")
@@ -348,6 +358,33 @@ func TestOrgsAPI(t *testing.T) {
 	if len(cases.Cases) != 1 || cases.Cases[0].ID != f.caseA.id {
 		t.Fatalf("the front door's cases after deleting b: %+v", cases.Cases)
 	}
+	e.want(e.do(request{method: "POST", path: "/api/v1/admin/compact", auth: f.a.adminToken}), 200, "")
+	if r := auditBackup(t, e); len(r.Violations) != 0 || r.Counts["orgs/{organisation slug}/keyring/envelope"] != 0 || r.Counts["orgs/{organisation slug}"] != 1 {
+		t.Fatalf("audit after deleting b: %v, counts %v", r.Violations, r.Counts)
+	}
+}
+
+// auditBackup runs mailbox-audit's check on a backup of e's store.
+func auditBackup(t *testing.T, e *env) snapshot.AuditReport {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "backup.db")
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = e.store.Backup(f)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := snapshot.AuditFile(path, mailbox.Policy{Message: crypto.CheckMessage, Keyring: crypto.CheckKeyring,
+		CaseRecord: crypto.CheckCaseRecord, TeamRecord: crypto.CheckTeamRecord, Attachment: crypto.CheckAttachment})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
 }
 
 // caseEvent reads st until a line names case want, failing on one that
