@@ -169,3 +169,18 @@ func (s *Server) serveOrgWeb(c *fiber.Ctx) error {
 	}
 	return s.sendWeb(c, "/"+c.Params("file"))
 }
+
+// frontDoorIDs is the set of the front door's counsellor ids: the
+// tombstones of §11.4 name who deleted a case, and those of another
+// organisation's counsellors are its cases, not the front door's.
+func (s *Server) frontDoorIDs() (map[string]bool, error) {
+	cs, err := s.store.Counsellors()
+	if err != nil {
+		return nil, err
+	}
+	ids := make(map[string]bool, len(cs))
+	for _, c := range cs {
+		ids[c.ID] = true
+	}
+	return ids, nil
+}

@@ -216,6 +216,14 @@ func TestOrgIsolation(t *testing.T) {
 		t.Errorf("b's invites: %+v", invites.Invites)
 	}
 
+	// A case b deletes is not among the front door's team actions.
+	e.want(e.do(request{method: "DELETE", path: "/api/v1/cases/" + f.caseB.id, auth: f.b.adminToken}), 204, "")
+	r := e.do(request{method: "GET", path: "/api/v1/team/actions", auth: f.a.adminToken})
+	e.want(r, 200, "")
+	if bytes.Contains(r.body, []byte(f.caseB.id)) || bytes.Contains(r.body, []byte(f.b.adminID)) {
+		t.Errorf("the front door's team actions name b's case: %s", r.body)
+	}
+
 	// b's admin may not act for the whole server, nor on the front
 	// door's team records.
 	for _, rq := range []request{

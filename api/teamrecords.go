@@ -128,8 +128,15 @@ func (s *Server) getTeamActions(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	own, err := s.frontDoorIDs()
+	if err != nil {
+		return err
+	}
 	out := wire.TombstoneList{Actions: make([]wire.Tombstone, 0, len(ts))}
 	for _, t := range ts {
+		if !own[t.By] {
+			continue // another organisation's case (orgs.go)
+		}
 		out.Actions = append(out.Actions, wire.Tombstone{Case: t.Case, Action: t.Action, By: t.By, At: formatHour(t.At)})
 	}
 	return writeJSON(c, fiber.StatusOK, out)

@@ -336,7 +336,8 @@ type OrgDeleted struct {
 }
 
 // DeleteOrg deletes an organisation with its counsellors, invites, cases
-// (messages, attachments, team records) and keyring in one transaction;
+// (messages, attachments, team records, the tombstones of those its
+// counsellors deleted) and keyring in one transaction;
 // their pages are free afterwards and Compact drops them from the file.
 // ErrFrontDoor for the front door, ErrNotFound for an unknown slug.
 func (s *Store) DeleteOrg(slug string) (OrgDeleted, error) {
@@ -349,7 +350,7 @@ func (s *Store) DeleteOrg(slug string) (OrgDeleted, error) {
 			return nil, ErrNotFound
 		}
 		gone = OrgDeleted{}
-		var invites [][]byte
+		var invites, tombstones [][]byte
 		err := errors.Join(
 			eachOf(tx.Bucket(bucketMailboxes), slug, func(k []byte, _ *mailboxRecord) { gone.Cases = append(gone.Cases, string(k)) }),
 			eachOf(tx.Bucket(bucketCounsellors), slug, func(k []byte, _ *counsellorRecord) { gone.Counsellors = append(gone.Counsellors, string(k)) }),
@@ -358,7 +359,32 @@ func (s *Store) DeleteOrg(slug string) (OrgDeleted, error) {
 		if err != nil {
 			return nil, err
 		}
+		// A tombstone names the counsellor who deleted the case; only the
+		// organisation's own counsellors delete its cases (purges are the
+		// front door's), so theirs are the organisation's.
+		members := make(map[string]bool, len(gone.Counsellors))
+		for _, id := range gone.Counsellors {
+			members[id] = true
+		}
+		err = tx.Bucket(bucketTombstones).ForEach(func(k, v []byte) error {
+			var r tombstoneRecord
+			if err := decodeJSON(v, &r); err != nil {
+				return err
+			}
+			if members[r.By] {
+				tombstones = append(tombstones, append([]byte(nil), k...))
+			}
+			return nil
+		})
+		if err != nil {
+			return nil, err
+		}
 		return func() error {
+			for _, k := range tombstones {
+				if err := tx.Bucket(bucketTombstones).Delete(k); err != nil {
+					return err
+				}
+			}
 			for _, id := range gone.Cases {
 				if err := deleteMailbox(tx, []byte(id)); err != nil {
 					return err

@@ -312,6 +312,16 @@ func TestDeleteOrg(t *testing.T) {
 	if _, _, err := s.CreateInviteIn("b", RoleAdmin); err != nil {
 		t.Fatal(err)
 	}
+	// A case b's admin deleted leaves a tombstone naming them.
+	if _, err := s.CreateMailboxIn("b", mailboxID(9), [32]byte{}, 1, ciphertext(4240, "")); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.DeleteCase(mailboxID(9), adminB.ID); err != nil {
+		t.Fatal(err)
+	}
+	if ts, err := s.Tombstones(); err != nil || len(ts) != 1 {
+		t.Fatalf("tombstones %v, %v", ts, err)
+	}
 	front, err := s.CasesIn("", "")
 	if err != nil {
 		t.Fatal(err)
@@ -336,6 +346,9 @@ func TestDeleteOrg(t *testing.T) {
 	}
 	if _, err := s.GetCounsellor(adminB.ID); !errors.Is(err, ErrNotFound) {
 		t.Fatalf("b's admin after delete: %v", err)
+	}
+	if ts, err := s.Tombstones(); err != nil || len(ts) != 0 {
+		t.Fatalf("b's tombstones after delete: %v, %v", ts, err)
 	}
 	if after, err := s.CasesIn("", ""); err != nil || len(after) != 1 || after[0].ID != front[0].ID || after[0].MessageCount != front[0].MessageCount {
 		t.Fatalf("front door's cases changed: %+v, %v", after, err)
