@@ -309,18 +309,10 @@ func (s *Store) RegisterOrgSetup(org, token, name, recipient string) (Counsellor
 		if exp, err := parseHour(setup.Expires); err != nil || !now.Before(exp) {
 			return nil, ErrSetupInvalid
 		}
-		if taken, err := recipientTaken(tx, recipient); err != nil || taken {
-			return nil, orErr(err, ErrRecipientExists)
+		if err := checkNewcomer(tx, id, recipient); err != nil {
+			return nil, err
 		}
-		if tx.Bucket(bucketCounsellors).Get([]byte(id)) != nil {
-			return nil, errIDCollision
-		}
-		return func() error {
-			if err := putJSON(tx.Bucket(bucketCounsellors), []byte(id), c); err != nil {
-				return err
-			}
-			return b.Delete(keySetup)
-		}, nil
+		return func() error { return admit(tx, c, b, keySetup) }, nil
 	})
 	if err != nil {
 		return Counsellor{}, err

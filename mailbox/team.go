@@ -223,24 +223,37 @@ func (s *Store) RegisterInvite(code, name, recipient string) (Counsellor, error)
 		if exp, err := parseHour(inv.Expires); err != nil || !now.Before(exp) {
 			return nil, ErrInviteInvalid
 		}
-		if taken, err := recipientTaken(tx, recipient); err != nil || taken {
-			return nil, orErr(err, ErrRecipientExists)
-		}
-		if tx.Bucket(bucketCounsellors).Get([]byte(id)) != nil {
-			return nil, errIDCollision
+		if err := checkNewcomer(tx, id, recipient); err != nil {
+			return nil, err
 		}
 		c = counsellorRecord{ID: id, Name: name, Role: inv.Role, State: StatePending, Recipient: recipient, Org: inv.Org}
-		return func() error {
-			if err := putJSON(tx.Bucket(bucketCounsellors), []byte(id), c); err != nil {
-				return err
-			}
-			return tx.Bucket(bucketInvites).Delete(key)
-		}, nil
+		return func() error { return admit(tx, c, tx.Bucket(bucketInvites), key) }, nil
 	})
 	if err != nil {
 		return Counsellor{}, err
 	}
 	return Counsellor(c), nil
+}
+
+// checkNewcomer refuses a recipient that any counsellor has and a drawn
+// id that exists.
+func checkNewcomer(tx *bolt.Tx, id, recipient string) error {
+	if taken, err := recipientTaken(tx, recipient); err != nil || taken {
+		return orErr(err, ErrRecipientExists)
+	}
+	if tx.Bucket(bucketCounsellors).Get([]byte(id)) != nil {
+		return errIDCollision
+	}
+	return nil
+}
+
+// admit stores counsellor c and uses up what admitted them: the entry
+// key of b (an invite, a setup token).
+func admit(tx *bolt.Tx, c counsellorRecord, b *bolt.Bucket, key []byte) error {
+	if err := putJSON(tx.Bucket(bucketCounsellors), []byte(c.ID), c); err != nil {
+		return err
+	}
+	return b.Delete(key)
 }
 
 // GetCounsellor returns one counsellor (ErrNotFound if none).
