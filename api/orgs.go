@@ -37,14 +37,14 @@ func (s *Server) teamOf(org string) (epoch int, recipient, fingerprint string, e
 	if org == "" {
 		return s.currentTeam()
 	}
-	k, err := s.store.KeyringIn(org)
+	epoch, recipient, err = s.store.TeamIn(org)
 	if errors.Is(err, mailbox.ErrNotFound) {
 		return 0, "", "", errTeamNotReady
 	}
 	if err != nil {
 		return 0, "", "", err
 	}
-	return k.Epoch, k.Recipient, crypto.Fingerprint(k.Recipient), nil
+	return epoch, recipient, crypto.Fingerprint(recipient), nil
 }
 
 // ownCase is the case of a case route if it belongs to the session's

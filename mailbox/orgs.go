@@ -156,6 +156,30 @@ func keyringBucket(tx *bolt.Tx, org string) *bolt.Bucket {
 	return b.Bucket(bucketKeyring)
 }
 
+// TeamIn returns organisation org's current epoch and team recipient
+// without the keyring envelope (up to 1 MiB), for the public lists;
+// ErrNotFound before its first keyring or for no organisation.
+func (s *Store) TeamIn(org string) (epoch int, recipient string, err error) {
+	org = s.orgKey(org)
+	err = s.view(func(tx *bolt.Tx) error {
+		kr := keyringBucket(tx, org)
+		if kr == nil {
+			return ErrNotFound
+		}
+		var rec keyringRecord
+		found, err := getJSON(kr, keyCurrent, &rec)
+		if err != nil {
+			return err
+		}
+		if !found {
+			return ErrNotFound
+		}
+		epoch, recipient = rec.Epoch, rec.Recipient
+		return nil
+	})
+	return epoch, recipient, err
+}
+
 // Orgs returns every organisation, the front door first, then by slug.
 func (s *Store) Orgs() ([]Org, error) {
 	out := []Org{s.frontDoor()}

@@ -187,6 +187,12 @@ func TestOrgsIsolation(t *testing.T) {
 	if err != nil || kb.Recipient != recipient(t, 12) {
 		t.Fatalf("keyring of b: %+v, %v", kb, err)
 	}
+	if epoch, r, err := s.TeamIn("b"); err != nil || epoch != 1 || r != recipient(t, 12) {
+		t.Fatalf("team of b: %d %.20s, %v", epoch, r, err)
+	}
+	if _, _, err := s.TeamIn("zz"); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("team of no organisation: %v", err)
+	}
 	if ka, _ := s.GetKeyring(); ka.Recipient != recipient(t, 11) {
 		t.Fatal("the front door's keyring changed")
 	}
