@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -444,5 +445,47 @@ func TestAuditOrgs(t *testing.T) {
 				t.Fatalf("violations %v, want one saying %q", r.Violations, tc.want)
 			}
 		})
+	}
+}
+
+// BenchmarkDeleteOrg deletes an organisation holding 200 cases of four
+// messages each, in one transaction.
+func BenchmarkDeleteOrg(b *testing.B) {
+	s, _ := openTest(b, Options{})
+	registerAdmin(b, s)
+	msg := ciphertext(4240, "")
+	for i := range b.N {
+		b.StopTimer()
+		slug := fmt.Sprintf("org-%d", i)
+		token, _, err := s.CreateOrg(slug, "Zentrum")
+		if err != nil {
+			b.Fatal(err)
+		}
+		admin, err := s.RegisterOrgSetup(slug, token, "Admin", recipient(b, 1+i%15))
+		if err != nil {
+			b.Fatal(err)
+		}
+		_, _, err = s.PutKeyringIn(slug, KeyringUpdate{
+			Keyring: Keyring{Epoch: 1, Recipient: recipient(b, 15-i%15), Envelope: envelope(1, "e1"), Members: []string{admin.ID}},
+			Stanzas: 1,
+		})
+		if err != nil {
+			b.Fatal(err)
+		}
+		for n := range 200 {
+			id := mailboxID(i*1000 + n + 1)
+			if _, err := s.CreateMailboxIn(slug, id, [32]byte{}, 1, msg); err != nil {
+				b.Fatal(err)
+			}
+			for range 3 {
+				if _, err := s.AppendCounsellor(id, admin.ID, 1, msg); err != nil {
+					b.Fatal(err)
+				}
+			}
+		}
+		b.StartTimer()
+		if _, err := s.DeleteOrg(slug); err != nil {
+			b.Fatal(err)
+		}
 	}
 }
