@@ -300,6 +300,21 @@ func TestOrgsIsolation(t *testing.T) {
 	if len(r.Violations) != 0 || r.Counts["orgs/{organisation slug}/keyring/envelope"] != 1 || r.Counts["orgs/{organisation slug}/setup"] != 1 {
 		t.Fatalf("audit: %v, counts %v", r.Violations, r.Counts)
 	}
+
+	// Compaction keeps every organisation's nested buckets.
+	before := logicalOf(t, s)
+	if err := s.Compact(); err != nil {
+		t.Fatal(err)
+	}
+	if logicalOf(t, s) != before {
+		t.Fatal("compaction changed the content")
+	}
+	if k, err := s.KeyringIn("b"); err != nil || k.Recipient != recipient(t, 12) {
+		t.Fatalf("b's keyring after compaction: %v", err)
+	}
+	if r := audit(t, backupFile(t, s)); len(r.Violations) != 0 || r.Counts["orgs/{organisation slug}/keyring/epochs/{epoch}"] != 1 {
+		t.Fatalf("audit after compaction: %v, counts %v", r.Violations, r.Counts)
+	}
 }
 
 func TestDeleteOrg(t *testing.T) {
