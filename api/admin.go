@@ -21,7 +21,7 @@ func (s *Server) postCompact(c *fiber.Ctx) error {
 			return err
 		}
 	}
-	if _, err := s.counsellor(c, needAdmin, true); err != nil {
+	if _, err := s.frontDoorAdmin(c); err != nil {
 		return err
 	}
 	start := time.Now()

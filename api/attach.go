@@ -184,7 +184,7 @@ func (s *Server) postCounsellorAttachment(c *fiber.Ctx) error {
 	if err := crypto.CheckAttachment(ct); err != nil {
 		return policyError(err)
 	}
-	caseID, err := caseID(c)
+	caseID, err := s.ownCaseID(c, a)
 	if err != nil {
 		return err
 	}
@@ -197,10 +197,11 @@ func (s *Server) postCounsellorAttachment(c *fiber.Ctx) error {
 
 // GET /api/v1/cases/:id/attachments/:attachment
 func (s *Server) getCounsellorAttachment(c *fiber.Ctx) error {
-	if _, err := s.counsellor(c, needActive, true); err != nil {
+	a, err := s.counsellor(c, needActive, true)
+	if err != nil {
 		return err
 	}
-	caseID, err := caseID(c)
+	caseID, err := s.ownCaseID(c, a)
 	if err != nil {
 		return err
 	}

@@ -214,15 +214,16 @@ func (s *Server) getCases(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	if _, err := s.counsellor(c, needActive, true); err != nil {
+	a, err := s.counsellor(c, needActive, true)
+	if err != nil {
 		return err
 	}
 	var ms []mailbox.Mailbox
 	var more bool
 	if limit == 0 {
-		ms, err = s.store.CasesIn(status, order)
+		ms, err = s.store.CasesOf(a.counsellor.Org, status, order)
 	} else {
-		ms, more, err = s.store.CasesPage(status, order, cursor, limit)
+		ms, more, err = s.store.CasesPageIn(a.counsellor.Org, status, order, cursor, limit)
 	}
 	if err != nil {
 		return err
@@ -259,17 +260,15 @@ func (s *Server) getCase(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	if _, err := s.counsellor(c, needActive, true); err != nil {
-		return err
-	}
-	id, err := caseID(c)
+	a, err := s.counsellor(c, needActive, true)
 	if err != nil {
 		return err
 	}
-	m, err := s.store.GetMailbox(id)
+	m, err := s.ownCase(c, a)
 	if err != nil {
-		return storeError(err, errNotFound)
+		return err
 	}
+	id := m.ID
 	msgs, err := s.store.Messages(id, after)
 	if err != nil {
 		return storeError(err, errNotFound)
@@ -292,13 +291,13 @@ func (s *Server) postCounsellorMessage(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	if err := s.checkEpoch(epoch); err != nil {
+	if err := s.checkEpochIn(a.counsellor.Org, epoch); err != nil {
 		return err
 	}
 	if err := crypto.CheckMessage(ct); err != nil {
 		return policyError(err)
 	}
-	id, err := caseID(c)
+	id, err := s.ownCaseID(c, a)
 	if err != nil {
 		return err
 	}
@@ -307,7 +306,7 @@ func (s *Server) postCounsellorMessage(c *fiber.Ctx) error {
 		return storeError(err, errNotFound)
 	}
 	s.hub.publishMessage(id, seq)
-	s.hub.publishCase(id, seq)
+	s.hub.publishCase(a.counsellor.Org, id, seq)
 	return writeJSON(c, fiber.StatusCreated, wire.Posted{Seq: seq})
 }
 
@@ -334,7 +333,7 @@ func (s *Server) patchCase(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	id, err := caseID(c)
+	id, err := s.ownCaseID(c, a)
 	if err != nil {
 		return err
 	}
@@ -342,7 +341,7 @@ func (s *Server) patchCase(c *fiber.Ctx) error {
 	if err != nil {
 		return storeError(err, errNotFound)
 	}
-	s.hub.publishCase(id, uint64(m.MessageCount))
+	s.hub.publishCase(a.counsellor.Org, id, uint64(m.MessageCount))
 	return writeJSON(c, fiber.StatusOK, caseOf(m))
 }
 
@@ -352,7 +351,7 @@ func (s *Server) deleteCase(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	id, err := caseID(c)
+	id, err := s.ownCaseID(c, a)
 	if err != nil {
 		return err
 	}
@@ -360,7 +359,7 @@ func (s *Server) deleteCase(c *fiber.Ctx) error {
 		return storeError(err, errNotFound)
 	}
 	s.hub.endMailbox(id)
-	s.hub.publishCase(id, 0)
+	s.hub.publishCase(a.counsellor.Org, id, 0)
 	c.Status(fiber.StatusNoContent)
 	return nil
 }
@@ -371,7 +370,7 @@ func (s *Server) teamEvents(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	st := s.hub.subscribeTeam(a.session, a.counsellor.ID)
+	st := s.hub.subscribeTeamIn(a.session, a.counsellor.ID, a.counsellor.Org)
 	key, id := a.session, a.counsellor.ID
 	return s.serveStream(c, st, func() bool {
 		if !s.sessions.valid(key) {
@@ -392,10 +391,11 @@ func keyringOf(k mailbox.Keyring) wire.Keyring {
 
 // GET /api/v1/keyring
 func (s *Server) getKeyring(c *fiber.Ctx) error {
-	if _, err := s.counsellor(c, needActive, true); err != nil {
+	a, err := s.counsellor(c, needActive, true)
+	if err != nil {
 		return err
 	}
-	k, err := s.store.GetKeyring()
+	k, err := s.store.KeyringIn(a.counsellor.Org)
 	if err != nil {
 		return storeError(err, errNotFound)
 	}
@@ -452,10 +452,12 @@ func (s *Server) putKeyring(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	if _, err := s.counsellor(c, needAdmin, true); err != nil {
+	a, err := s.counsellor(c, needAdmin, true)
+	if err != nil {
 		return err
 	}
-	if cur, _, _, err := s.currentTeam(); err == nil && u.Epoch < cur {
+	org := a.counsellor.Org
+	if cur, _, _, err := s.teamOf(org); err == nil && u.Epoch < cur {
 		return errStaleEpoch
 	}
 	n, err := crypto.CheckKeyring(u.Envelope)
@@ -466,11 +468,13 @@ func (s *Server) putKeyring(c *fiber.Ctx) error {
 		return badRequest("the envelope has %d stanzas for %d members", n, len(u.Members))
 	}
 	u.Stanzas = n
-	k, removed, err := s.store.PutKeyring(*u)
+	k, removed, err := s.store.PutKeyringIn(org, *u)
 	if err != nil {
 		return storeError(err, badRequest("members: unknown counsellor"))
 	}
-	s.setTeam(k)
+	if org == "" {
+		s.setTeam(k)
+	}
 	for _, id := range removed {
 		s.sessions.endCounsellor(id)
 		s.hub.endCounsellor(id)
@@ -508,10 +512,11 @@ func (s *Server) postInvite(c *fiber.Ctx) error {
 	if req.Role != mailbox.RoleCounsellor && req.Role != mailbox.RoleAdmin {
 		return badRequest("role: want counsellor or admin")
 	}
-	if _, err := s.counsellor(c, needAdmin, true); err != nil {
+	a, err := s.counsellor(c, needAdmin, true)
+	if err != nil {
 		return err
 	}
-	code, expires, err := s.store.CreateInvite(req.Role)
+	code, expires, err := s.store.CreateInviteIn(a.counsellor.Org, req.Role)
 	if err != nil {
 		return storeError(err, errNotFound)
 	}
@@ -534,11 +539,15 @@ func (s *Server) postCounsellor(c *fiber.Ctx) error {
 	if _, err := crypto.ParseRecipient(req.Recipient); err != nil {
 		return badRequest("recipient: want an age1pq1… hybrid recipient")
 	}
+	org, err := s.orgParam(req.Org)
+	if err != nil {
+		return err
+	}
 	var co mailbox.Counsellor
-	var err error
 	if setup {
-		co, err = s.store.RegisterSetup(req.Setup, req.Name, req.Recipient)
+		co, err = s.store.RegisterOrgSetup(org, req.Setup, req.Name, req.Recipient)
 	} else {
+		// An invite names its organisation itself; org is ignored.
 		co, err = s.store.RegisterInvite(req.Invite, req.Name, req.Recipient)
 	}
 	if err != nil {
@@ -549,7 +558,7 @@ func (s *Server) postCounsellor(c *fiber.Ctx) error {
 
 // GET /api/v1/admin/backup
 func (s *Server) getBackup(c *fiber.Ctx) error {
-	if _, err := s.counsellor(c, needAdmin, true); err != nil {
+	if _, err := s.frontDoorAdmin(c); err != nil {
 		return err
 	}
 	c.Status(fiber.StatusOK)

@@ -62,10 +62,11 @@ func (s *Server) setTeamLocked(k mailbox.Keyring) {
 	s.team.fingerprint = crypto.Fingerprint(k.Recipient)
 }
 
-// checkEpoch is the protocol's epoch step: 503 before the first keyring,
-// 409 for anything but the current epoch.
-func (s *Server) checkEpoch(epoch int) error {
-	cur, _, _, err := s.currentTeam()
+// checkEpochIn is the protocol's epoch step for organisation org ("" the
+// front door): 503 before its first keyring, 409 for anything but its
+// current epoch.
+func (s *Server) checkEpochIn(org string, epoch int) error {
+	cur, _, _, err := s.teamOf(org)
 	if err != nil {
 		return err
 	}
@@ -75,13 +76,17 @@ func (s *Server) checkEpoch(epoch int) error {
 	return nil
 }
 
-// GET /api/v1/team
+// GET /api/v1/team?org=<slug>
 func (s *Server) getTeam(c *fiber.Ctx) error {
-	epoch, recipient, fp, err := s.currentTeam()
+	org, err := s.orgParam(c.Query("org"))
 	if err != nil {
 		return err
 	}
-	return writeJSON(c, fiber.StatusOK, wire.Team{Epoch: epoch, Recipient: recipient, Fingerprint: fp, Online: s.hub.counsellorOnline()})
+	epoch, recipient, fp, err := s.teamOf(org)
+	if err != nil {
+		return err
+	}
+	return writeJSON(c, fiber.StatusOK, wire.Team{Epoch: epoch, Recipient: recipient, Fingerprint: fp, Online: s.hub.counsellorOnlineIn(org)})
 }
 
 // Proof-of-work challenges carry their own state:
@@ -192,18 +197,22 @@ func (s *Server) createMailbox(c *fiber.Ctx) error {
 	if err := s.checkPow(req.Pow); err != nil {
 		return err
 	}
-	if err := s.checkEpoch(req.Epoch); err != nil {
+	org, err := s.orgParam(req.Org)
+	if err != nil {
+		return err
+	}
+	if err := s.checkEpochIn(org, req.Epoch); err != nil {
 		return err
 	}
 	if err := crypto.CheckMessage(msg); err != nil {
 		return policyError(err)
 	}
-	m, err := s.store.CreateMailbox(req.ID, verifier, req.Epoch, msg)
+	m, err := s.store.CreateMailboxIn(org, req.ID, verifier, req.Epoch, msg)
 	if err != nil {
 		return storeError(err, errNotFound)
 	}
 	s.pow.created(s.now())
-	s.hub.publishCase(req.ID, 1)
+	s.hub.publishCase(org, req.ID, 1)
 	return writeJSON(c, fiber.StatusCreated, wire.CreatedMailbox{Seq: 1, Expires: formatDate(m.Expires)})
 }
 
@@ -325,7 +334,7 @@ func (s *Server) postEnquirerMessage(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	if err := s.checkEpoch(epoch); err != nil {
+	if err := s.checkEpochIn(m.Org, epoch); err != nil {
 		return err
 	}
 	if err := crypto.CheckMessage(ct); err != nil {
@@ -336,7 +345,7 @@ func (s *Server) postEnquirerMessage(c *fiber.Ctx) error {
 		return storeError(err, errUnauthorized)
 	}
 	s.hub.publishMessage(m.ID, seq)
-	s.hub.publishCase(m.ID, seq)
+	s.hub.publishCase(m.Org, m.ID, seq)
 	return writeJSON(c, fiber.StatusCreated, wire.Posted{Seq: seq})
 }
 
@@ -368,7 +377,7 @@ func (s *Server) deleteMailbox(c *fiber.Ctx) error {
 		return storeError(err, errUnauthorized)
 	}
 	s.hub.endMailbox(m.ID)
-	s.hub.publishCase(m.ID, 0)
+	s.hub.publishCase(m.Org, m.ID, 0)
 	c.Status(fiber.StatusNoContent)
 	return nil
 }

@@ -60,6 +60,10 @@ var (
 	// Attachments (PROTOCOL.md §10).
 	errAttachmentMediaType = &apiError{fiber.StatusUnsupportedMediaType, "unsupported_media_type", "send Content-Type: application/octet-stream without Content-Encoding", 0}
 	errAttachmentRefused   = &apiError{fiber.StatusConflict, "attachment_refused", "an attachment named is not an unreferenced upload of this mailbox by this side, or is no longer kept", 0}
+
+	// Organisations (PROTOCOL.md §8).
+	errOrgExists = &apiError{fiber.StatusConflict, "org_exists", "an organisation with this slug exists", 0}
+	errFrontDoor = &apiError{fiber.StatusConflict, "front_door", "the front door cannot be deleted", 0}
 )
 
 // policyError is 422 ciphertext_policy; the reason names a rule, never bytes.
@@ -87,6 +91,10 @@ func storeError(err error, notFound *apiError) error {
 		return badRequest("%s", inv.Message)
 	case errors.Is(err, mailbox.ErrNotFound):
 		return notFound
+	case errors.Is(err, mailbox.ErrOrgExists):
+		return errOrgExists
+	case errors.Is(err, mailbox.ErrFrontDoor):
+		return errFrontDoor
 	case errors.Is(err, mailbox.ErrMailboxExists):
 		return errMailboxExists
 	case errors.Is(err, mailbox.ErrMailboxFull):

@@ -30,6 +30,7 @@ type stream struct {
 	mailbox    string   // enquirer stream
 	session    [32]byte // counsellor stream
 	counsellor string
+	org        string // the counsellor's organisation, "" the front door
 	opened     uint64 // order of subscription, to find the oldest
 }
 
@@ -92,12 +93,17 @@ func (h *hub) subscribeMailbox(id string) *stream {
 
 // counsellorOnline tells whether any counsellor stream is open: a desk
 // that is connected, which the enquirer's page shows as "online now".
-func (h *hub) counsellorOnline() bool {
+func (h *hub) counsellorOnline() bool { return h.counsellorOnlineIn("") }
+
+// counsellorOnlineIn is counsellorOnline for organisation org's desks.
+func (h *hub) counsellorOnlineIn(org string) bool {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	for _, set := range h.sessions {
-		if len(set) > 0 {
-			return true
+		for st := range set {
+			if st.org == org {
+				return true
+			}
 		}
 	}
 	return false
@@ -105,11 +111,18 @@ func (h *hub) counsellorOnline() bool {
 
 // subscribeTeam opens a counsellor stream for a session.
 func (h *hub) subscribeTeam(session [32]byte, counsellor string) *stream {
+	return h.subscribeTeamIn(session, counsellor, "")
+}
+
+// subscribeTeamIn opens a counsellor stream for a session of
+// organisation org, which hears only of that organisation's cases.
+func (h *hub) subscribeTeamIn(session [32]byte, counsellor, org string) *stream {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	st := h.newStream()
 	st.session = session
 	st.counsellor = counsellor
+	st.org = org
 	if h.closed {
 		st.end()
 		return st
@@ -164,19 +177,22 @@ func (h *hub) publishMessage(id string, seq uint64) {
 	}
 }
 
-// publishCase tells every counsellor stream that case id changed; seq is
-// its newest message, 0 once it is deleted.
-func (h *hub) publishCase(id string, seq uint64) {
-	h.publishTeam(eventFrame("case", wire.CaseEvent{ID: id, Seq: seq}))
+// publishCase tells the counsellor streams of organisation org that case
+// id changed; seq is its newest message, 0 once it is deleted.
+func (h *hub) publishCase(org, id string, seq uint64) {
+	h.publishTeam(org, eventFrame("case", wire.CaseEvent{ID: id, Seq: seq}))
 }
 
-// publishTeam sends frame to every counsellor stream.
-func (h *hub) publishTeam(frame []byte) {
+// publishTeam sends frame to every counsellor stream of organisation org
+// ("" the front door): nothing of one reaches another's (PROTOCOL.md §8).
+func (h *hub) publishTeam(org string, frame []byte) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	for _, set := range h.sessions {
 		for st := range set {
-			send(st, frame)
+			if st.org == org {
+				send(st, frame)
+			}
 		}
 	}
 }

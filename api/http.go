@@ -95,6 +95,10 @@ func (s *Server) newApp() *fiber.App {
 	s.route(app, fiber.MethodGet, v1+"/team/records", s.getTeamRecords)
 	s.route(app, fiber.MethodPut, v1+"/team/records/:kind", s.putTeamRecord)
 	s.route(app, fiber.MethodGet, v1+"/team/actions", s.getTeamActions)
+	// Organisations (orgs.go, PROTOCOL.md §8).
+	s.route(app, fiber.MethodGet, v1+"/orgs", s.getOrgs)
+	s.route(app, fiber.MethodPost, v1+"/orgs", s.postOrg)
+	s.route(app, fiber.MethodDelete, v1+"/orgs/:slug", s.deleteOrg)
 	s.mountOps(app) // health.go: /healthz, /readyz, /favicon.ico
 	// The information pages (pages.go), before the web client's "/:file".
 	s.mountPages(app)
@@ -102,6 +106,8 @@ func (s *Server) newApp() *fiber.App {
 	for _, m := range []string{fiber.MethodGet, fiber.MethodHead} {
 		s.route(app, m, "/", s.serveWeb)
 		s.route(app, m, "/:file", s.serveWeb)
+		s.route(app, m, "/o/:slug/", s.serveOrgWeb) // orgs.go
+		s.route(app, m, "/o/:slug/:file", s.serveOrgWeb)
 	}
 	s.route(app, fiber.MethodPost, v1+"/admin/compact", s.postCompact)
 

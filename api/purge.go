@@ -30,7 +30,7 @@ func (s *Server) purgeCases(c *fiber.Ctx) error {
 	if !from.Before(to) {
 		return badRequest("to: not after from")
 	}
-	a, err := s.counsellor(c, needAdmin, true)
+	a, err := s.frontDoorAdmin(c)
 	if err != nil {
 		return err
 	}
@@ -38,7 +38,7 @@ func (s *Server) purgeCases(c *fiber.Ctx) error {
 	// Cases already deleted before an error are gone: tell the team.
 	for _, id := range res.Deleted {
 		s.hub.endMailbox(id)
-		s.hub.publishCase(id, 0)
+		s.hub.publishCase("", id, 0)
 	}
 	if err != nil {
 		return storeError(err, errNotFound)

@@ -17,15 +17,16 @@ func (s *Server) rosterFor(co mailbox.Counsellor) ([]mailbox.Counsellor, error) 
 	if co.State == mailbox.StatePending {
 		return []mailbox.Counsellor{co}, nil
 	}
-	return s.store.Counsellors()
+	return s.store.CounsellorsIn(co.Org)
 }
 
 // GET /api/v1/invites
 func (s *Server) getInvites(c *fiber.Ctx) error {
-	if _, err := s.counsellor(c, needAdmin, true); err != nil {
+	a, err := s.counsellor(c, needAdmin, true)
+	if err != nil {
 		return err
 	}
-	invs, err := s.store.Invites()
+	invs, err := s.store.InvitesIn(a.counsellor.Org)
 	if err != nil {
 		return err
 	}
@@ -38,10 +39,11 @@ func (s *Server) getInvites(c *fiber.Ctx) error {
 
 // DELETE /api/v1/invites/:id
 func (s *Server) deleteInvite(c *fiber.Ctx) error {
-	if _, err := s.counsellor(c, needAdmin, true); err != nil {
+	a, err := s.counsellor(c, needAdmin, true)
+	if err != nil {
 		return err
 	}
-	if err := s.store.RevokeInvite(c.Params("id")); err != nil {
+	if err := s.store.RevokeInviteIn(a.counsellor.Org, c.Params("id")); err != nil {
 		return storeError(err, errNotFound)
 	}
 	c.Status(fiber.StatusNoContent)
@@ -51,10 +53,11 @@ func (s *Server) deleteInvite(c *fiber.Ctx) error {
 // DELETE /api/v1/counsellors/:id rejects a pending counsellor; an active
 // one leaves through a new keyring epoch (400).
 func (s *Server) deleteCounsellor(c *fiber.Ctx) error {
-	if _, err := s.counsellor(c, needAdmin, true); err != nil {
+	a, err := s.counsellor(c, needAdmin, true)
+	if err != nil {
 		return err
 	}
-	co, err := s.store.RejectPending(c.Params("id"))
+	co, err := s.store.RejectPendingIn(a.counsellor.Org, c.Params("id"))
 	if err != nil {
 		return storeError(err, errNotFound)
 	}

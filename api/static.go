@@ -353,8 +353,10 @@ func (w *webFiles) add(urlPath string, body []byte, ctype string, immutable bool
 }
 
 // serveWeb answers GET and HEAD of the page and its assets.
-func (s *Server) serveWeb(c *fiber.Ctx) error {
-	p := c.Path()
+func (s *Server) serveWeb(c *fiber.Ctx) error { return s.sendWeb(c, c.Path()) }
+
+// sendWeb answers with the web client's file at URL path p ("/" the page).
+func (s *Server) sendWeb(c *fiber.Ctx, p string) error {
 	f := s.web.files[p]
 	if f == nil {
 		if p == "/" {

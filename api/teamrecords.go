@@ -33,10 +33,11 @@ func actionsOf(as []mailbox.Action) []wire.Action {
 
 // GET /api/v1/cases/:id/records
 func (s *Server) getCaseRecords(c *fiber.Ctx) error {
-	if _, err := s.counsellor(c, needActive, true); err != nil {
+	a, err := s.counsellor(c, needActive, true)
+	if err != nil {
 		return err
 	}
-	id, err := caseID(c)
+	id, err := s.ownCaseID(c, a)
 	if err != nil {
 		return err
 	}
@@ -66,7 +67,7 @@ func (s *Server) postCaseRecord(c *fiber.Ctx) error {
 	if err := crypto.CheckCaseRecord(req.Ciphertext); err != nil {
 		return policyError(err)
 	}
-	id, err := caseID(c)
+	id, err := s.ownCaseID(c, a)
 	if err != nil {
 		return err
 	}
@@ -74,13 +75,13 @@ func (s *Server) postCaseRecord(c *fiber.Ctx) error {
 	if err != nil {
 		return storeError(err, errNotFound)
 	}
-	s.hub.publishTeam(eventFrame("record", wire.RecordEvent{ID: id, Kind: req.Kind}))
+	s.hub.publishTeam(a.counsellor.Org, eventFrame("record", wire.RecordEvent{ID: id, Kind: req.Kind}))
 	return writeJSON(c, fiber.StatusCreated, wire.RecordCreated{ID: rid})
 }
 
 // GET /api/v1/team/records
 func (s *Server) getTeamRecords(c *fiber.Ctx) error {
-	if _, err := s.counsellor(c, needActive, true); err != nil {
+	if _, err := s.frontDoorCounsellor(c, needActive); err != nil {
 		return err
 	}
 	rs, err := s.store.TeamRecords()
@@ -99,7 +100,7 @@ func (s *Server) putTeamRecord(c *fiber.Ctx) error {
 	if len(req.Ciphertext) == 0 {
 		return badRequest("ciphertext: missing")
 	}
-	a, err := s.counsellor(c, needAdmin, true)
+	a, err := s.frontDoorCounsellor(c, needAdmin)
 	if err != nil {
 		return err
 	}
@@ -114,21 +115,28 @@ func (s *Server) putTeamRecord(c *fiber.Ctx) error {
 	if err != nil {
 		return storeError(err, errNotFound)
 	}
-	s.hub.publishTeam(eventFrame("record", wire.RecordEvent{Kind: kind}))
+	s.hub.publishTeam("", eventFrame("record", wire.RecordEvent{Kind: kind}))
 	return writeJSON(c, fiber.StatusCreated, wire.RecordCreated{ID: rid})
 }
 
 // GET /api/v1/team/actions (admins)
 func (s *Server) getTeamActions(c *fiber.Ctx) error {
-	if _, err := s.counsellor(c, needAdmin, true); err != nil {
+	if _, err := s.frontDoorAdmin(c); err != nil {
 		return err
 	}
 	ts, err := s.store.Tombstones()
 	if err != nil {
 		return err
 	}
+	own, err := s.frontDoorIDs()
+	if err != nil {
+		return err
+	}
 	out := wire.TombstoneList{Actions: make([]wire.Tombstone, 0, len(ts))}
 	for _, t := range ts {
+		if !own[t.By] {
+			continue // another organisation's case (orgs.go)
+		}
 		out.Actions = append(out.Actions, wire.Tombstone{Case: t.Case, Action: t.Action, By: t.By, At: formatHour(t.At)})
 	}
 	return writeJSON(c, fiber.StatusOK, out)

@@ -48,11 +48,13 @@ func initCommand(c *cmd) action {
 	nc := newcomerFlags(c, mFlagServerExample)
 	setup := c.fs.String("setup", "", mFlagSetup.id)
 	setupFile := c.fs.String("setup-file", "", mFlagSetupFile.id)
+	org := c.fs.String("org", "", mFlagOrg.id)
 	return action{run: func(ctx context.Context, _ *Session, _ []string) (*output, error) {
 		opts, dir, err := nc.check(c, mErrInitNeedsServer, mHintInitUsage)
 		if err != nil {
 			return nil, err
 		}
+		opts.Org = *org
 		// An init that stopped after registering is resumed with the
 		// passphrase chosen then (see Init).
 		resume := resumableInit(dir, *nc.server) != nil

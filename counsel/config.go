@@ -50,6 +50,9 @@ type Config struct {
 	// InsecureHTTP is set when init or join was told, with
 	// --insecure-http, to use plain HTTP to a server beyond loopback.
 	InsecureHTTP bool `json:"insecure_http,omitempty"`
+	// Org is the organisation init set up with --org (PROTOCOL.md §8),
+	// whose team key the desk checks; "" is the front door.
+	Org string `json:"org,omitempty"`
 
 	dir string
 }
@@ -82,7 +85,7 @@ func LoadConfig(dir string) (*Config, error) {
 	if err := json.Unmarshal(b, c); err != nil {
 		return nil, errorf(mErrParseConfig, filepath.Join(dir, configFile), err)
 	}
-	if _, err := domain.ParseCounsellorID(c.ID); c.Server == "" || err != nil {
+	if _, err := domain.ParseCounsellorID(c.ID); c.Server == "" || err != nil || c.Org != "" && !validSlug(c.Org) {
 		return nil, errorf(mErrConfigIncomplete, filepath.Join(dir, configFile))
 	}
 	for i, p := range c.Pins {
@@ -92,6 +95,11 @@ func LoadConfig(dir string) (*Config, error) {
 	}
 	c.dir = dir
 	return c, nil
+}
+
+func validSlug(s string) bool {
+	_, err := domain.ParseSlug(s)
+	return err == nil
 }
 
 // Save writes counsel.json atomically with mode 0600.

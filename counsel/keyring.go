@@ -57,7 +57,7 @@ func (s *Session) verifyLocked(ctx context.Context) error {
 	if err := checkKeyring(s.cfg, ring, k); err != nil {
 		return err
 	}
-	team, err := s.base.Team(ctx)
+	team, err := s.base.TeamOf(ctx, s.cfg.Org)
 	if err != nil {
 		return apiError(mDoingFetchTeamKey, err)
 	}

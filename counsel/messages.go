@@ -191,6 +191,7 @@ var (
 	mFlagNoBrowser               = msg{"flag.no_browser"}
 	mFlagNone                    = msg{"flag.none"}
 	mFlagNoteFile                = msg{"flag.note_file"}
+	mFlagOrg                     = msg{"flag.org"}
 	mFlagPassphraseFile          = msg{"flag.passphrase_file"}
 	mFlagPurgeFrom               = msg{"flag.purge_from"}
 	mFlagPurgeTo                 = msg{"flag.purge_to"}

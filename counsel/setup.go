@@ -30,6 +30,9 @@ type Options struct {
 	// InsecureHTTP allows http:// to a server beyond loopback (init and
 	// join keep it in the config).
 	InsecureHTTP bool
+	// Org is the organisation whose setup token init registers with
+	// (PROTOCOL.md §8); "" is the front door.
+	Org string
 }
 
 func (o Options) workFactor() int {
@@ -130,7 +133,7 @@ func initRegister(ctx context.Context, dir, server, setup, name string, passphra
 	if err != nil {
 		return nil, nil, errorf(mErrGenerateIdentity, err)
 	}
-	reg, err := base.Register(ctx, client.Registration{Setup: setup, Name: name, Recipient: id.Recipient().String()})
+	reg, err := base.Register(ctx, client.Registration{Setup: setup, Name: name, Recipient: id.Recipient().String(), Org: opts.Org})
 	if err != nil {
 		switch client.Code(err) {
 		case "setup_invalid":
@@ -143,7 +146,7 @@ func initRegister(ctx context.Context, dir, server, setup, name string, passphra
 	if err := writeIdentityFile(dir, id, passphrase, opts.workFactor()); err != nil {
 		return nil, nil, err
 	}
-	cfg := &Config{Server: server, ID: reg.ID, Name: name, Recipient: id.Recipient().String(), InsecureHTTP: opts.InsecureHTTP, dir: dir}
+	cfg := &Config{Server: server, ID: reg.ID, Name: name, Recipient: id.Recipient().String(), InsecureHTTP: opts.InsecureHTTP, Org: opts.Org, dir: dir}
 	if err := cfg.Save(); err != nil {
 		return nil, nil, err
 	}

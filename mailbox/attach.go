@@ -260,14 +260,15 @@ func (s *Store) PutCounsellorAttachment(caseID, counsellorID string, ciphertext 
 		return "", invalidf("malformed counsellor id")
 	}
 	return s.upload(caseID, FromCounsellor, ciphertext, func(tx *bolt.Tx, _ time.Time) (func() error, error) {
-		if err := checkActive(tx, counsellorID, "counsellor"); err != nil {
-			return nil, err
-		}
-		_, found, err := getMailbox(tx, caseID)
+		org, err := checkActive(tx, counsellorID, "counsellor")
 		if err != nil {
 			return nil, err
 		}
-		if !found {
+		rec, found, err := getMailbox(tx, caseID)
+		if err != nil {
+			return nil, err
+		}
+		if !found || rec.Org != org {
 			return nil, ErrNotFound
 		}
 		return nil, nil

@@ -76,10 +76,16 @@ func caseClasses(status string, order CaseOrder) (first, rest [][]byte, err erro
 // whether any follow. It reads the case index, so a page costs about the
 // same however many cases there are.
 func (s *Store) CasesPage(status string, order CaseOrder, after *CaseCursor, limit int) (page []Mailbox, more bool, err error) {
+	return s.CasesPageIn("", status, order, after, limit)
+}
+
+// CasesPageIn is CasesPage for organisation org ("" the front door). The
+// index is the server's; a page skips the cases of other organisations.
+func (s *Store) CasesPageIn(org, status string, order CaseOrder, after *CaseCursor, limit int) (page []Mailbox, more bool, err error) {
 	if limit < 1 {
 		return nil, false, invalidf("page limit %d below 1", limit)
 	}
-	page, err = s.casesList(status, order, after, limit+1)
+	page, err = s.casesList(s.orgKey(org), status, order, after, limit+1)
 	if len(page) > limit {
 		return page[:limit], true, err
 	}
@@ -88,16 +94,17 @@ func (s *Store) CasesPage(status string, order CaseOrder, after *CaseCursor, lim
 
 // Cases lists the cases of status ("" for all), newest activity first.
 func (s *Store) Cases(status string) ([]Mailbox, error) {
-	return s.CasesIn(status, OrderActivity)
+	return s.CasesOf("", status, OrderActivity)
 }
 
-// CasesIn lists the cases of status ("" for all) in order.
-func (s *Store) CasesIn(status string, order CaseOrder) ([]Mailbox, error) {
-	return s.casesList(status, order, nil, -1)
+// CasesOf lists the cases of organisation org ("" the front door) and
+// status ("" for all) in order.
+func (s *Store) CasesOf(org, status string, order CaseOrder) ([]Mailbox, error) {
+	return s.casesList(s.orgKey(org), status, order, nil, -1)
 }
 
 // casesList returns at most n cases (n < 0: all) after the cursor.
-func (s *Store) casesList(status string, order CaseOrder, after *CaseCursor, n int) ([]Mailbox, error) {
+func (s *Store) casesList(org, status string, order CaseOrder, after *CaseCursor, n int) ([]Mailbox, error) {
 	first, rest, err := caseClasses(status, order)
 	if err != nil {
 		return nil, err
@@ -136,7 +143,7 @@ func (s *Store) casesList(status string, order CaseOrder, after *CaseCursor, n i
 				if err := decodeJSON(data, &rec); err != nil {
 					return err
 				}
-				if keys, err := caseKeys(id, &rec); err != nil || !containsKey(keys, key) {
+				if keys, err := caseKeys(id, &rec); err != nil || !containsKey(keys, key) || rec.Org != org {
 					continue
 				}
 				m, err := s.mailboxOf(string(id), &rec)

@@ -109,7 +109,7 @@ func checkIndex(t testing.TB, s *Store, limits ...int) {
 	for _, order := range caseOrders {
 		for _, status := range []string{"", StatusNew, StatusOpen, StatusClosed} {
 			want := walkCases(t, s, status, order)
-			got, err := s.CasesIn(status, order)
+			got, err := s.CasesOf("", status, order)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -238,7 +238,7 @@ func TestCasesWaitingOrder(t *testing.T) {
 	post(2)  // 2 still waits since its first message
 	setStatus(3, StatusClosed)
 	reply(4) // 4 is answered: it waits for nobody
-	got, err := s.CasesIn("", OrderWaiting)
+	got, err := s.CasesOf("", "", OrderWaiting)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -329,8 +329,8 @@ func TestCaseIndexRandomOps(t *testing.T) {
 	defer restored.Close()
 	checkIndex(t, restored, 4)
 	for _, order := range caseOrders {
-		a, _ := s.CasesIn("", order)
-		b, _ := restored.CasesIn("", order)
+		a, _ := s.CasesOf("", "", order)
+		b, _ := restored.CasesOf("", "", order)
 		sameCases(t, "restored", b, a)
 	}
 
@@ -357,7 +357,7 @@ func TestCaseIndexRandomOps(t *testing.T) {
 	}
 	s = reopen(t, s, clock)
 	checkIndex(t, s, 5)
-	got, err := s.CasesIn("", OrderWaiting)
+	got, err := s.CasesOf("", "", OrderWaiting)
 	if err != nil {
 		t.Fatal(err)
 	}

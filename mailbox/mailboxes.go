@@ -29,9 +29,13 @@ func checkCiphertext(ciphertext []byte, limit int) error {
 
 // currentEpoch returns the keyring's epoch (ErrTeamNotReady before the
 // first keyring).
-func currentEpoch(tx *bolt.Tx) (int, error) {
+func currentEpoch(tx *bolt.Tx, org string) (int, error) {
 	var k keyringRecord
-	found, err := getJSON(tx.Bucket(bucketKeyring), keyCurrent, &k)
+	kr := keyringBucket(tx, org)
+	if kr == nil {
+		return 0, ErrNotFound
+	}
+	found, err := getJSON(kr, keyCurrent, &k)
 	if err != nil {
 		return 0, err
 	}
@@ -44,11 +48,11 @@ func currentEpoch(tx *bolt.Tx) (int, error) {
 // checkEpoch refuses an epoch other than the current one. It runs in the
 // committer; the epoch is decoded once per write transaction (the keyring
 // record is 2 KB of JSON, and every message checks it).
-func (s *Store) checkEpoch(tx *bolt.Tx, epoch int) error {
+func (s *Store) checkEpoch(tx *bolt.Tx, org string, epoch int) error {
 	m := &s.epochMemo
-	if m.tx != tx {
-		m.epoch, m.err = currentEpoch(tx)
-		m.tx = tx
+	if m.tx != tx || m.org != org {
+		m.epoch, m.err = currentEpoch(tx, org)
+		m.tx, m.org = tx, org
 	}
 	if m.err != nil {
 		return m.err
@@ -75,6 +79,13 @@ func getMailbox(tx *bolt.Tx, id string) (rec mailboxRecord, found bool, err erro
 // CreateMailbox stores a new mailbox with its first (enquirer) message at
 // seq 1. epoch must be the current keyring epoch.
 func (s *Store) CreateMailbox(id string, verifier [32]byte, epoch int, ciphertext []byte) (Mailbox, error) {
+	return s.CreateMailboxIn("", id, verifier, epoch, ciphertext)
+}
+
+// CreateMailboxIn is CreateMailbox for organisation org, whose keyring
+// epoch it must be; ErrNotFound if there is no such organisation.
+func (s *Store) CreateMailboxIn(org, id string, verifier [32]byte, epoch int, ciphertext []byte) (Mailbox, error) {
+	org = s.orgKey(org)
 	if !validMailboxID(id) {
 		return Mailbox{}, invalidf("mailbox id is not 32 lower-case hex characters")
 	}
@@ -88,7 +99,7 @@ func (s *Store) CreateMailbox(id string, verifier [32]byte, epoch int, ciphertex
 	key := []byte(id)
 	var rec mailboxRecord
 	err := s.write(func(tx *bolt.Tx) (func() error, error) {
-		if err := s.checkEpoch(tx, epoch); err != nil {
+		if err := s.checkEpoch(tx, org, epoch); err != nil {
 			return nil, err
 		}
 		mailboxes := tx.Bucket(bucketMailboxes)
@@ -106,6 +117,7 @@ func (s *Store) CreateMailbox(id string, verifier [32]byte, epoch int, ciphertex
 			WaitingSince:  formatHour(now),
 			HourStart:     formatHour(now),
 			HourCount:     1,
+			Org:           org,
 		}
 		return func() error {
 			if _, err := tx.Bucket(bucketMessages).CreateBucket(key); err != nil {
@@ -343,7 +355,7 @@ func (s *Store) AppendEnquirer(m Mailbox, epoch int, ciphertext []byte, attachme
 		if err != nil {
 			return nil, err
 		}
-		if err := s.checkEpoch(tx, epoch); err != nil {
+		if err := s.checkEpoch(tx, rec.Org, epoch); err != nil {
 			return nil, err
 		}
 		if !found {
@@ -400,17 +412,18 @@ func (s *Store) AppendCounsellor(id, counsellorID string, epoch int, ciphertext 
 	key := []byte(id)
 	var seq uint64
 	err := s.write(func(tx *bolt.Tx) (func() error, error) {
-		if err := checkActive(tx, counsellorID, "counsellor"); err != nil {
+		org, err := checkActive(tx, counsellorID, "counsellor")
+		if err != nil {
 			return nil, err
 		}
-		if err := s.checkEpoch(tx, epoch); err != nil {
+		if err := s.checkEpoch(tx, org, epoch); err != nil {
 			return nil, err
 		}
 		rec, found, err := getMailbox(tx, id)
 		if err != nil {
 			return nil, err
 		}
-		if !found {
+		if !found || rec.Org != org {
 			return nil, ErrNotFound
 		}
 		refs, err := checkRefs(tx, id, FromCounsellor, attachments, now)
@@ -442,16 +455,16 @@ func (s *Store) AppendCounsellor(id, counsellorID string, epoch int, ciphertext 
 }
 
 // checkActive refuses (*InvalidError) an id that is not an active counsellor.
-func checkActive(tx *bolt.Tx, id, what string) error {
+func checkActive(tx *bolt.Tx, id, what string) (org string, err error) {
 	var c counsellorRecord
 	found, err := getJSON(tx.Bucket(bucketCounsellors), []byte(id), &c)
 	if err != nil {
-		return err
+		return "", err
 	}
 	if !found || c.State != StateActive {
-		return invalidf("%s %q is not an active counsellor", what, id)
+		return "", invalidf("%s %q is not an active counsellor", what, id)
 	}
-	return nil
+	return c.Org, nil
 }
 
 // DeleteMailbox removes a mailbox and all its messages.
@@ -541,10 +554,13 @@ func (s *Store) UpdateCaseBy(id, by string, status *string, assignee *string) (M
 	at := formatHour(s.clock())
 	var rec, prev mailboxRecord
 	err := s.write(func(tx *bolt.Tx) (func() error, error) {
+		assigneeOrg := ""
 		if assignee != nil && *assignee != "" {
-			if err := checkActive(tx, *assignee, "assignee"); err != nil {
+			org, err := checkActive(tx, *assignee, "assignee")
+			if err != nil {
 				return nil, err
 			}
+			assigneeOrg = org
 		}
 		var found bool
 		var err error
@@ -554,6 +570,9 @@ func (s *Store) UpdateCaseBy(id, by string, status *string, assignee *string) (M
 		}
 		if !found {
 			return nil, ErrNotFound
+		}
+		if assignee != nil && *assignee != "" && assigneeOrg != rec.Org {
+			return nil, invalidf("%s %q is not an active counsellor", "assignee", *assignee)
 		}
 		prev = rec
 		if status != nil {

@@ -114,8 +114,9 @@ func (s *Store) PurgeNewCasesBy(from, to time.Time, dryRun bool, by string) (New
 
 // purgeableNew reports whether a case is one PurgeNewCases may delete.
 func purgeableNew(tx *bolt.Tx, key []byte, rec *mailboxRecord, lo, hi string) (bool, error) {
+	// Only the front door's: its admins purge (api/purge.go).
 	if rec.Status != StatusNew || rec.Assignee != nil || !rec.AwaitingReply ||
-		rec.Created < lo || rec.Created >= hi {
+		rec.Created < lo || rec.Created >= hi || rec.Org != "" {
 		return false, nil
 	}
 	// The record's fields say "never answered"; the messages prove it, in

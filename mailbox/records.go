@@ -59,6 +59,9 @@ type mailboxRecord struct {
 	// The enquirer's hourly cap: messages in the hour starting HourStart.
 	HourStart string `json:"hour_start"` // hour
 	HourCount int    `json:"hour_count"`
+	// Org is the organisation's slug, absent for the front door, so
+	// that a file written before organisations is the front door's.
+	Org string `json:"org,omitempty"`
 }
 
 // messageMeta is a message's entry in its mailbox's index
@@ -75,6 +78,7 @@ type counsellorRecord struct {
 	Role      string `json:"role"`
 	State     string `json:"state"`
 	Recipient string `json:"recipient"`
+	Org       string `json:"org,omitempty"` // as mailboxRecord.Org
 }
 
 type keyringRecord struct {
@@ -90,7 +94,8 @@ type epochRecord struct {
 
 type inviteRecord struct {
 	Role    string `json:"role"`
-	Expires string `json:"expires"` // hour, rounded up
+	Expires string `json:"expires"`       // hour, rounded up
+	Org     string `json:"org,omitempty"` // as mailboxRecord.Org
 }
 
 func initSchema(tx *bolt.Tx) error {
@@ -270,6 +275,7 @@ func sprintf(format string, args ...any) string { return fmt.Sprintf(format, arg
 func (s *Store) mailboxOf(id string, r *mailboxRecord) (Mailbox, error) {
 	m := Mailbox{
 		ID:            id,
+		Org:           r.Org,
 		Status:        r.Status,
 		MessageCount:  r.MessageCount,
 		Bytes:         r.Bytes,

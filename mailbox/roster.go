@@ -23,20 +23,19 @@ type InviteInfo struct {
 // Invites returns the invites that are neither used nor expired, soonest
 // expiry first.
 func (s *Store) Invites() ([]InviteInfo, error) {
+	return s.InvitesIn("")
+}
+
+// InvitesIn is Invites for organisation org.
+func (s *Store) InvitesIn(org string) ([]InviteInfo, error) {
+	org = s.orgKey(org)
 	now := s.clock()
 	var out []InviteInfo
 	err := s.view(func(tx *bolt.Tx) error {
-		return tx.Bucket(bucketInvites).ForEach(func(k, v []byte) error {
-			var inv inviteRecord
-			if err := decodeJSON(v, &inv); err != nil {
-				return err
+		return eachOf(tx.Bucket(bucketInvites), org, func(k []byte, inv *inviteRecord) {
+			if exp, err := parseHour(inv.Expires); err == nil && now.Before(exp) {
+				out = append(out, InviteInfo{ID: string(k), Role: inv.Role, Expires: exp.UTC()})
 			}
-			exp, err := parseHour(inv.Expires)
-			if err != nil || !now.Before(exp) {
-				return nil
-			}
-			out = append(out, InviteInfo{ID: string(k), Role: inv.Role, Expires: exp.UTC()})
-			return nil
 		})
 	})
 	if err != nil {
@@ -67,13 +66,21 @@ func validInviteID(id string) bool {
 // RevokeInvite deletes an open invite; ErrNotFound if there is none with
 // that id.
 func (s *Store) RevokeInvite(id string) error {
+	return s.RevokeInviteIn("", id)
+}
+
+// RevokeInviteIn is RevokeInvite for organisation org: another's invite
+// is ErrNotFound.
+func (s *Store) RevokeInviteIn(org, id string) error {
+	org = s.orgKey(org)
 	if !validInviteID(id) {
 		return ErrNotFound
 	}
 	return s.write(func(tx *bolt.Tx) (func() error, error) {
 		b := tx.Bucket(bucketInvites)
-		if b.Get([]byte(id)) == nil {
-			return nil, ErrNotFound
+		var inv inviteRecord
+		if found, err := getJSON(b, []byte(id), &inv); err != nil || !found || inv.Org != org {
+			return nil, orErr(err, ErrNotFound)
 		}
 		return func() error { return b.Delete([]byte(id)) }, nil
 	})
@@ -85,6 +92,13 @@ func (s *Store) RevokeInvite(id string) error {
 // not pending is an InvalidError, as an active one leaves through a new
 // keyring epoch.
 func (s *Store) RejectPending(id string) (Counsellor, error) {
+	return s.RejectPendingIn("", id)
+}
+
+// RejectPendingIn is RejectPending for organisation org: another's
+// counsellor is ErrNotFound.
+func (s *Store) RejectPendingIn(org, id string) (Counsellor, error) {
+	org = s.orgKey(org)
 	if !validCounsellorID(id) {
 		return Counsellor{}, ErrNotFound
 	}
@@ -95,7 +109,7 @@ func (s *Store) RejectPending(id string) (Counsellor, error) {
 		if err != nil {
 			return nil, err
 		}
-		if !found {
+		if !found || c.Org != org {
 			return nil, ErrNotFound
 		}
 		if c.State != StatePending {

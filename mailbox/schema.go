@@ -126,13 +126,14 @@ const (
 	FieldName                           // counsellor display name: domain.ParseStoredDisplayName
 	FieldMembers                        // array of 1 to 256 distinct counsellor ids
 	FieldRecordID                       // b64url of 16 random bytes (a team record's id)
+	FieldSlug                           // organisation slug: domain.ParseSlug
 )
 
 var fieldTypeNames = map[FieldType]string{
 	FieldID: "counsellor id", FieldEnum: "enum", FieldDate: "date", FieldHour: "hour (RFC 3339 UTC)",
 	FieldInt: "int", FieldBool: "bool", FieldHash: "b64 SHA-256", FieldAssignee: "null or counsellor id",
 	FieldRecipient: "age1pq1 recipient", FieldName: "display name (≤ 64 characters)", FieldMembers: "counsellor ids (1–256)",
-	FieldRecordID: "record id (b64url of 16 bytes)",
+	FieldRecordID: "record id (b64url of 16 bytes)", FieldSlug: "organisation slug",
 }
 
 func (t FieldType) String() string {
@@ -188,6 +189,7 @@ var Schema = []Node{
 			{Name: "waiting_since", Type: FieldHour, Optional: true},
 			{Name: "hour_start", Type: FieldHour},
 			{Name: "hour_count", Type: FieldInt, Min: 0, Max: maxInt31},
+			orgField,
 		}},
 	}},
 	{Key: fixedKey("expiry"), Kind: KindBucket, Doc: "index of mailboxes by the day of their last activity, for the purge", Children: []Node{
@@ -215,29 +217,18 @@ var Schema = []Node{
 			{Name: "role", Type: FieldEnum, Enum: []string{RoleCounsellor, RoleAdmin}},
 			{Name: "state", Type: FieldEnum, Enum: []string{StatePending, StateActive, StateRemoved}},
 			{Name: "recipient", Type: FieldRecipient},
+			orgField,
 		}, rule: ruleKeyIsField("id")},
 	}},
-	{Key: fixedKey("keyring"), Kind: KindBucket, Doc: "the current keyring and the team recipients of every epoch", Children: []Node{
-		{Key: fixedKey("envelope"), Kind: KindKeyring},
-		{Key: fixedKey("current"), Kind: KindRecord, Fields: []Field{
-			{Name: "epoch", Type: FieldInt, Min: 1, Max: maxInt31},
-			{Name: "recipient", Type: FieldRecipient},
-			{Name: "members", Type: FieldMembers},
-		}},
-		{Key: fixedKey("epochs"), Kind: KindBucket, Children: []Node{
-			{Key: keyFormatEpoch, Kind: KindRecord, Fields: []Field{
-				{Name: "epoch", Type: FieldInt, Min: 1, Max: maxInt31},
-				{Name: "recipient", Type: FieldRecipient},
-			}, rule: ruleEpochKey},
-		}},
-	}},
+	{Key: fixedKey("keyring"), Kind: KindBucket, Doc: "the front door's current keyring and the team recipients of every epoch", Children: keyringChildren},
 	{Key: fixedKey("invites"), Kind: KindBucket, Doc: "unused invites, by hash of the code", Children: []Node{
 		{Key: keyFormatInvite, Kind: KindRecord, Fields: []Field{
 			{Name: "role", Type: FieldEnum, Enum: []string{RoleCounsellor, RoleAdmin}},
 			{Name: "expires", Type: FieldHour},
+			orgField,
 		}},
 	}},
-	recordsNode, recordCiphertextsNode, actionsNode, tombstonesNode,
+	recordsNode, recordCiphertextsNode, actionsNode, tombstonesNode, orgsNode,
 	// Attachments (attach.go, PROTOCOL.md §10).
 	{Key: fixedKey("attachments"), Kind: KindBucket, Doc: "one record per attachment: who uploaded it, and the message that references it or, until one does, the hour of the upload", Children: []Node{
 		{Key: keyFormatAttachment, Kind: KindRecord, Fields: []Field{
@@ -259,6 +250,23 @@ var Schema = []Node{
 			{Name: "hour_start", Type: FieldHour},
 			{Name: "hour_count", Type: FieldInt, Min: 1, Max: maxInt31},
 		}},
+	}},
+}
+
+// keyringChildren is what a keyring bucket holds: the front door's at the
+// top, every other organisation's in its bucket under orgs (orgs.go).
+var keyringChildren = []Node{
+	{Key: fixedKey("envelope"), Kind: KindKeyring},
+	{Key: fixedKey("current"), Kind: KindRecord, Fields: []Field{
+		{Name: "epoch", Type: FieldInt, Min: 1, Max: maxInt31},
+		{Name: "recipient", Type: FieldRecipient},
+		{Name: "members", Type: FieldMembers},
+	}},
+	{Key: fixedKey("epochs"), Kind: KindBucket, Children: []Node{
+		{Key: keyFormatEpoch, Kind: KindRecord, Fields: []Field{
+			{Name: "epoch", Type: FieldInt, Min: 1, Max: maxInt31},
+			{Name: "recipient", Type: FieldRecipient},
+		}, rule: ruleEpochKey},
 	}},
 }
 
@@ -652,6 +660,10 @@ func checkField(f *Field, raw json.RawMessage) string {
 	case FieldRecordID:
 		if !validRecordID(s) {
 			return "not a record id"
+		}
+	case FieldSlug:
+		if !validSlug(s) {
+			return "not an organisation slug"
 		}
 	default:
 		return "field type unknown to the checker"

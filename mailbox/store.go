@@ -27,6 +27,8 @@ type Store struct {
 	attach    AttachmentLimits // attach.go
 	disk      DiskLimits
 	now       func() time.Time
+	front     string // the front door's slug (orgs.go)
+	frontName string
 
 	randMu sync.Mutex
 	rand   io.Reader
@@ -54,6 +56,7 @@ type Store struct {
 // PutKeyring clears it, and so does the end of every transaction.
 type epochMemo struct {
 	tx    *bolt.Tx
+	org   string
 	epoch int
 	err   error
 }
@@ -123,6 +126,10 @@ func Open(opts Options) (*Store, error) {
 	// compaction left behind: such copies hold live (soon deleted) data.
 	removeTemps(s.path)
 	if err := db.Update(initSchema); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("mailbox: open store: %v", err)
+	}
+	if err := s.openOrgs(db, opts); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("mailbox: open store: %v", err)
 	}

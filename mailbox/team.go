@@ -63,12 +63,18 @@ func recipientTaken(tx *bolt.Tx, recipient string) (bool, error) {
 	return taken, err
 }
 
+// hasCounsellors reports whether the front door has a counsellor.
 func hasCounsellors(tx *bolt.Tx) bool {
-	k, _ := tx.Bucket(bucketCounsellors).Cursor().First()
-	return k != nil
+	has := false
+	c := tx.Bucket(bucketCounsellors).Cursor()
+	for k, v := c.First(); k != nil && !has; k, v = c.Next() {
+		var r counsellorRecord
+		has = decodeJSON(v, &r) != nil || r.Org == ""
+	}
+	return has
 }
 
-// NeedsSetup reports whether no counsellor exists yet.
+// NeedsSetup reports whether the front door has no counsellor yet.
 func (s *Store) NeedsSetup() (bool, error) {
 	var needs bool
 	err := s.view(func(tx *bolt.Tx) error {
@@ -154,6 +160,13 @@ func inviteKey(code string) []byte {
 // returns the invite code (only its hash is stored) and its expiry, which
 // is rounded up to the hour as stored.
 func (s *Store) CreateInvite(role string) (code string, expires time.Time, err error) {
+	return s.CreateInviteIn("", role)
+}
+
+// CreateInviteIn is CreateInvite for organisation org (ErrNotFound if
+// there is none): the counsellor who uses the invite joins it.
+func (s *Store) CreateInviteIn(org, role string) (code string, expires time.Time, err error) {
+	org = s.orgKey(org)
 	if !validRole(role) {
 		return "", time.Time{}, invalidf("role must be %q or %q", RoleCounsellor, RoleAdmin)
 	}
@@ -164,9 +177,12 @@ func (s *Store) CreateInvite(role string) (code string, expires time.Time, err e
 	code = base64.RawURLEncoding.EncodeToString(raw[:])
 	clear(raw[:])
 	expires = ceilHour(s.clock().Add(inviteValidity))
-	rec := inviteRecord{Role: role, Expires: formatHour(expires)}
+	rec := inviteRecord{Role: role, Expires: formatHour(expires), Org: org}
 	key := inviteKey(code)
 	err = s.write(func(tx *bolt.Tx) (func() error, error) {
+		if keyringBucket(tx, org) == nil {
+			return nil, ErrNotFound
+		}
 		return func() error {
 			return putJSON(tx.Bucket(bucketInvites), key, rec)
 		}, nil
@@ -207,24 +223,37 @@ func (s *Store) RegisterInvite(code, name, recipient string) (Counsellor, error)
 		if exp, err := parseHour(inv.Expires); err != nil || !now.Before(exp) {
 			return nil, ErrInviteInvalid
 		}
-		if taken, err := recipientTaken(tx, recipient); err != nil || taken {
-			return nil, orErr(err, ErrRecipientExists)
+		if err := checkNewcomer(tx, id, recipient); err != nil {
+			return nil, err
 		}
-		if tx.Bucket(bucketCounsellors).Get([]byte(id)) != nil {
-			return nil, errIDCollision
-		}
-		c = counsellorRecord{ID: id, Name: name, Role: inv.Role, State: StatePending, Recipient: recipient}
-		return func() error {
-			if err := putJSON(tx.Bucket(bucketCounsellors), []byte(id), c); err != nil {
-				return err
-			}
-			return tx.Bucket(bucketInvites).Delete(key)
-		}, nil
+		c = counsellorRecord{ID: id, Name: name, Role: inv.Role, State: StatePending, Recipient: recipient, Org: inv.Org}
+		return func() error { return admit(tx, c, tx.Bucket(bucketInvites), key) }, nil
 	})
 	if err != nil {
 		return Counsellor{}, err
 	}
 	return Counsellor(c), nil
+}
+
+// checkNewcomer refuses a recipient that any counsellor has and a drawn
+// id that exists.
+func checkNewcomer(tx *bolt.Tx, id, recipient string) error {
+	if taken, err := recipientTaken(tx, recipient); err != nil || taken {
+		return orErr(err, ErrRecipientExists)
+	}
+	if tx.Bucket(bucketCounsellors).Get([]byte(id)) != nil {
+		return errIDCollision
+	}
+	return nil
+}
+
+// admit stores counsellor c and uses up what admitted them: the entry
+// key of b (an invite, a setup token).
+func admit(tx *bolt.Tx, c counsellorRecord, b *bolt.Bucket, key []byte) error {
+	if err := putJSON(tx.Bucket(bucketCounsellors), []byte(c.ID), c); err != nil {
+		return err
+	}
+	return b.Delete(key)
 }
 
 // GetCounsellor returns one counsellor (ErrNotFound if none).
@@ -246,17 +275,19 @@ func (s *Store) GetCounsellor(id string) (Counsellor, error) {
 	return Counsellor(c), nil
 }
 
-// Counsellors returns every counsellor, in every state, ordered by id.
+// Counsellors returns every counsellor of the front door, in every
+// state, ordered by id.
 func (s *Store) Counsellors() ([]Counsellor, error) {
+	return s.CounsellorsIn("")
+}
+
+// CounsellorsIn is Counsellors for organisation org.
+func (s *Store) CounsellorsIn(org string) ([]Counsellor, error) {
+	org = s.orgKey(org)
 	var all []Counsellor
 	err := s.view(func(tx *bolt.Tx) error {
-		return tx.Bucket(bucketCounsellors).ForEach(func(k, v []byte) error {
-			var c counsellorRecord
-			if err := decodeJSON(v, &c); err != nil {
-				return err
-			}
-			all = append(all, Counsellor(c))
-			return nil
+		return eachOf(tx.Bucket(bucketCounsellors), org, func(_ []byte, c *counsellorRecord) {
+			all = append(all, Counsellor(*c))
 		})
 	})
 	if err != nil {
@@ -265,12 +296,22 @@ func (s *Store) Counsellors() ([]Counsellor, error) {
 	return all, nil
 }
 
-// GetKeyring returns the current keyring (ErrNotFound before the first).
+// GetKeyring returns the front door's current keyring (ErrNotFound
+// before the first).
 func (s *Store) GetKeyring() (Keyring, error) {
+	return s.KeyringIn("")
+}
+
+// KeyringIn is GetKeyring for organisation org.
+func (s *Store) KeyringIn(org string) (Keyring, error) {
+	org = s.orgKey(org)
 	var k Keyring
 	err := s.view(func(tx *bolt.Tx) error {
 		var rec keyringRecord
-		b := tx.Bucket(bucketKeyring)
+		b := keyringBucket(tx, org)
+		if b == nil {
+			return ErrNotFound
+		}
 		found, err := getJSON(b, keyCurrent, &rec)
 		if err != nil {
 			return err
@@ -332,6 +373,13 @@ func checkKeyringShape(u *KeyringUpdate) error {
 // judging their members against a roster they have not seen would give a
 // misleading 400.
 func (s *Store) PutKeyring(u KeyringUpdate) (Keyring, []string, error) {
+	return s.PutKeyringIn("", u)
+}
+
+// PutKeyringIn is PutKeyring for organisation org, whose counsellors
+// alone may be members (ErrNotFound if there is no such organisation).
+func (s *Store) PutKeyringIn(org string, u KeyringUpdate) (Keyring, []string, error) {
+	org = s.orgKey(org)
 	if err := checkKeyringShape(&u); err != nil {
 		return Keyring{}, nil, err
 	}
@@ -342,7 +390,10 @@ func (s *Store) PutKeyring(u KeyringUpdate) (Keyring, []string, error) {
 	}
 	var removed []string
 	err := s.write(func(tx *bolt.Tx) (func() error, error) {
-		kr := tx.Bucket(bucketKeyring)
+		kr := keyringBucket(tx, org)
+		if kr == nil {
+			return nil, ErrNotFound
+		}
 		var cur keyringRecord
 		found, err := getJSON(kr, keyCurrent, &cur)
 		if err != nil {
@@ -366,13 +417,8 @@ func (s *Store) PutKeyring(u KeyringUpdate) (Keyring, []string, error) {
 		}
 
 		var roster []counsellorRecord
-		err = tx.Bucket(bucketCounsellors).ForEach(func(k, v []byte) error {
-			var c counsellorRecord
-			if err := decodeJSON(v, &c); err != nil {
-				return err
-			}
-			roster = append(roster, c)
-			return nil
+		err = eachOf(tx.Bucket(bucketCounsellors), org, func(_ []byte, c *counsellorRecord) {
+			roster = append(roster, *c)
 		})
 		if err != nil {
 			return nil, err

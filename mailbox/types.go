@@ -24,6 +24,11 @@ var (
 	// ErrStorageFull is a write that failed because the disk is full;
 	// nothing of it is stored and the file stays consistent.
 	ErrStorageFull = errors.New("mailbox: storage full")
+	// ErrOrgExists is a new organisation whose slug is taken (orgs.go).
+	ErrOrgExists = errors.New("mailbox: organisation exists")
+	// ErrFrontDoor is a change only another organisation than the front
+	// door allows, such as deleting it.
+	ErrFrontDoor = errors.New("mailbox: front door")
 )
 
 // RateLimitError is returned when a mailbox's hourly message cap is reached.
@@ -105,6 +110,11 @@ type Options struct {
 	Disk          DiskLimits       // storage budget (budget.go)
 	Now           func() time.Time // default time.Now
 	Rand          io.Reader        // default crypto/rand
+	// FrontDoor is the slug of the organisation created at bootstrap
+	// (PROTOCOL.md §8), default "main"; FrontDoorName its display name
+	// when the store creates it, default "Lotse" (orgs.go).
+	FrontDoor     string
+	FrontDoorName string
 }
 
 // Mailbox is a mailbox's metadata; as a case it is what counsellors list.
@@ -120,6 +130,7 @@ type Mailbox struct {
 	AwaitingReply bool      // the newest message is the enquirer's
 	WaitingSince  time.Time // while AwaitingReply: hour of the enquirer's first message since the last reply or closing
 	Expires       time.Time // day: LastActivity + retention
+	Org           string    // organisation slug; "" is the front door
 
 	// read is the record GetMailbox decoded this value from (so compare
 	// Mailbox values field by field, not with ==), so that a post
@@ -144,6 +155,7 @@ type Counsellor struct {
 	Role      string
 	State     string
 	Recipient string
+	Org       string // organisation slug; "" is the front door
 }
 
 // Keyring is the stored keyring: the envelope and what the server must know

@@ -194,6 +194,9 @@ type Registration struct {
 	Invite    string `json:"invite,omitempty"`
 	Name      string `json:"name"`
 	Recipient string `json:"recipient"` // age1pq1…
+	// Org is the organisation the setup token or invite is for
+	// (PROTOCOL.md §8); left out, the front door.
+	Org string `json:"org,omitempty"`
 
 	// Which of setup and invite a decoded body carried, empty or not.
 	setupSent, inviteSent bool
@@ -216,11 +219,12 @@ func (r *Registration) UnmarshalJSON(data []byte) error {
 		Invite    *string `json:"invite"`
 		Name      string  `json:"name"`
 		Recipient string  `json:"recipient"`
+		Org       string  `json:"org"`
 	}
 	if err := decodeStrict(data, &raw); err != nil {
 		return err
 	}
-	*r = Registration{Name: raw.Name, Recipient: raw.Recipient, setupSent: raw.Setup != nil, inviteSent: raw.Invite != nil}
+	*r = Registration{Name: raw.Name, Recipient: raw.Recipient, Org: raw.Org, setupSent: raw.Setup != nil, inviteSent: raw.Invite != nil}
 	if raw.Setup != nil {
 		r.Setup = *raw.Setup
 	}

@@ -54,6 +54,9 @@ type NewMailbox struct {
 	Epoch    int          `json:"epoch"`
 	Message  Bytes        `json:"message"`       // the first message, age
 	Pow      *PowSolution `json:"pow,omitempty"` // may be left out at difficulty 0
+	// Org is the organisation the mailbox belongs to (PROTOCOL.md §8);
+	// left out, the front door.
+	Org string `json:"org,omitempty"`
 }
 
 // CreatedMailbox is the answer to POST /api/v1/mailboxes.

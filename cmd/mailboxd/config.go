@@ -39,6 +39,7 @@ type config struct {
 	Backup      *backupConfig // backup.go; nil: no scheduled backups
 	MetricsAddr string        // metrics.go; "": no metrics
 	Notice      *api.Notice   // notify.go; nil: no e-mail notice
+	Org         orgConfig     // orgs.go
 }
 
 // minSetupTokenLen is 128 bits as base64url: a configured setup token
@@ -94,6 +95,7 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (*
 	settings = append(settings, backupSettings()...)
 	settings = append(settings, metricsSettings()...)
 	settings = append(settings, noticeSettings()...)
+	settings = append(settings, orgSettings()...)
 	fs := flag.NewFlagSet("mailboxd", flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
 	byFlag := map[string]*setting{}
@@ -176,6 +178,9 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (*
 		return nil, err
 	}
 	if c.Notice, err = parseNotice(get); err != nil {
+		return nil, err
+	}
+	if c.Org, err = parseOrg(get); err != nil {
 		return nil, err
 	}
 	// Before prepareDB: a broken content folder changes nothing on disk.

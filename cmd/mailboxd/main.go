@@ -72,7 +72,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stderr 
 	startupReport(cfg, stderr)
 
 	cfg.Avail.setMemoryLimit(getenv, stderr)
-	store, err := mailbox.Open(mailbox.Options{Path: cfg.DB, RetentionDays: cfg.RetentionDays, Limits: cfg.Limits.Mailbox, Attachments: cfg.Limits.Attachments, Disk: cfg.Avail.Disk})
+	store, err := mailbox.Open(mailbox.Options{Path: cfg.DB, RetentionDays: cfg.RetentionDays, Limits: cfg.Limits.Mailbox, Attachments: cfg.Limits.Attachments, Disk: cfg.Avail.Disk,
+		FrontDoor: cfg.Org.Slug, FrontDoorName: cfg.Org.Name})
 	if err != nil {
 		return &configError{
 			msg:  fmt.Sprintf("open the data file %q: %v", cfg.DB, err),

@@ -72,6 +72,9 @@ func summary(cfg *config) string {
 		"metrics=" + orNone(cfg.MetricsAddr),
 		"notice=" + noticeSummary(cfg.Notice),
 	}
+	if o := orgSummary(cfg.Org); o != "" {
+		pairs = append(pairs, o)
+	}
 	return strings.Join(pairs, " ")
 }
 

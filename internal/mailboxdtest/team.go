@@ -24,6 +24,12 @@ type Team struct {
 
 // SetUpTeam bootstraps a team through c with the setup token.
 func SetUpTeam(ctx context.Context, c *client.Client, setupToken, adminName string) (*Team, error) {
+	return SetUpOrgTeam(ctx, c, "", setupToken, adminName)
+}
+
+// SetUpOrgTeam is SetUpTeam for organisation org (PROTOCOL.md §8) with
+// the setup token POST /api/v1/orgs gave; "" is the front door.
+func SetUpOrgTeam(ctx context.Context, c *client.Client, org, setupToken, adminName string) (*Team, error) {
 	tm := &Team{Client: c, AdminName: adminName}
 	var err error
 	if tm.AdminKey, err = age.GenerateHybridIdentity(); err != nil {
@@ -32,7 +38,7 @@ func SetUpTeam(ctx context.Context, c *client.Client, setupToken, adminName stri
 	if tm.Key, err = age.GenerateHybridIdentity(); err != nil {
 		return nil, err
 	}
-	reg, err := c.Register(ctx, client.Registration{Setup: setupToken, Name: adminName, Recipient: tm.AdminKey.Recipient().String()})
+	reg, err := c.Register(ctx, client.Registration{Setup: setupToken, Name: adminName, Recipient: tm.AdminKey.Recipient().String(), Org: org})
 	if err != nil {
 		return nil, fmt.Errorf("register the admin: %v", err)
 	}

@@ -102,12 +102,11 @@ type auditor struct {
 	report      AuditReport
 	mailboxes   map[string]*auditMailbox
 	counsellors map[string]string              // id → state
+	orgOf       map[string]string              // counsellor id → organisation ("" the front door)
 	referenced  map[string][]mailbox.Violation // counsellor id → where it is named
 	schema      bool
-	envelope    bool
-	stanzas     int
-	current     *keyringRecord
-	epochs      map[int]string   // epoch → recipient
+	keyrings    map[string]*keyringAudit // organisation ("" the front door) → its keyring (orgs.go)
+	orgs        orgAudit
 	ciphertexts map[uint64]int64 // ciphertext key → length; -1 once referenced
 	live        liveHeaders
 	team        teamMemory      // teamrec.go
@@ -187,6 +186,7 @@ func (a *auditor) note(path []string, key, value []byte) {
 	case len(path) == 1 && path[0] == "mailboxes":
 		var rec mailboxRecord
 		if json.Unmarshal(value, &rec) == nil {
+			a.nameOrg(rec.Org, "mailboxes", string(key))
 			a.mailbox(string(key)).record = &rec
 			keys, _ := mailbox.CaseOrderKeys(string(key), value)
 			for _, k := range keys {
@@ -225,28 +225,9 @@ func (a *auditor) note(path []string, key, value []byte) {
 		var c counsellorRecord
 		if json.Unmarshal(value, &c) == nil {
 			a.counsellors[c.ID] = c.State
+			a.noteOrgOf(c.ID, c.Org)
 		}
-	case len(path) == 1 && path[0] == "keyring" && string(key) == "envelope":
-		a.envelope = true
-		a.report.Ciphertexts++
-		a.live.add(value)
-		a.stanzas, _ = a.policy.Keyring(value)
-	case len(path) == 1 && path[0] == "keyring" && string(key) == "current":
-		var k keyringRecord
-		if json.Unmarshal(value, &k) == nil {
-			a.current = &k
-			for _, m := range k.Members {
-				a.refer(m, "keyring", "current", "members")
-			}
-		}
-	case len(path) == 2 && path[0] == "keyring" && path[1] == "epochs":
-		var e keyringRecord
-		if json.Unmarshal(value, &e) == nil {
-			if a.epochs == nil {
-				a.epochs = map[int]string{}
-			}
-			a.epochs[e.Epoch] = e.Recipient
-		}
+	case a.noteKeyring(path, key, value):
 	default:
 		a.noteTeamMemory(path, key, value)
 	}
@@ -340,29 +321,38 @@ func (a *auditor) crossCheck() {
 		}
 	}
 
-	if a.envelope != (a.current != nil) {
-		a.violate("keyring", "", "", "envelope and current record must exist together")
+	a.crossCheckOrgs()
+}
+
+// crossCheckKeyring checks one organisation's keyring (at path, "keyring"
+// for the front door) against its counsellors.
+func (a *auditor) crossCheckKeyring(org, path string, kr *keyringAudit) {
+	if kr.envelope != (kr.current != nil) {
+		a.violate(path, "", "", "envelope and current record must exist together")
 	}
-	if a.current == nil {
-		if len(a.epochs) > 0 {
-			a.violate("keyring/epochs", "", "", "epochs without a current keyring")
+	if kr.current == nil {
+		if len(kr.epochs) > 0 {
+			a.violate(path+"/epochs", "", "", "epochs without a current keyring")
 		}
 		return
 	}
-	k := a.current
-	if a.envelope && a.stanzas != len(k.Members) {
-		a.violate("keyring", "envelope", "", fmt.Sprintf("%d stanzas for %d members", a.stanzas, len(k.Members)))
+	k := kr.current
+	if kr.envelope && kr.stanzas != len(k.Members) {
+		a.violate(path, "envelope", "", fmt.Sprintf("%d stanzas for %d members", kr.stanzas, len(k.Members)))
 	}
 	members := map[string]bool{}
 	for _, m := range k.Members {
 		members[m] = true
 		if state, ok := a.counsellors[m]; ok && state != mailbox.StateActive {
-			a.violate("keyring", "current", "members", fmt.Sprintf("member %q is %s, not active", m, state))
+			a.violate(path, "current", "members", fmt.Sprintf("member %q is %s, not active", m, state))
+		}
+		if mo, ok := a.orgOf[m]; ok && mo != org {
+			a.violate(path, "current", "members", fmt.Sprintf("member %q belongs to another organisation", m))
 		}
 	}
 	active := make([]string, 0)
 	for id, state := range a.counsellors {
-		if state == mailbox.StateActive && !members[id] {
+		if state == mailbox.StateActive && !members[id] && a.orgOf[id] == org {
 			active = append(active, id)
 		}
 	}
@@ -371,23 +361,23 @@ func (a *auditor) crossCheck() {
 		a.violate("counsellors", id, "state", "active but not a member of the keyring")
 	}
 	newest := k.Epoch
-	for e := range a.epochs {
+	for e := range kr.epochs {
 		newest = max(newest, e)
 	}
 	used := map[string]int{}
 	for e := 1; e <= newest; e++ {
-		r, ok := a.epochs[e]
+		r, ok := kr.epochs[e]
 		switch {
 		case !ok:
-			a.violate("keyring/epochs", "", "", "epoch "+strconv.Itoa(e)+" missing")
+			a.violate(path+"/epochs", "", "", "epoch "+strconv.Itoa(e)+" missing")
 			continue
 		case e > k.Epoch:
-			a.violate("keyring/epochs", "", "", "epoch "+strconv.Itoa(e)+" is newer than the current keyring")
+			a.violate(path+"/epochs", "", "", "epoch "+strconv.Itoa(e)+" is newer than the current keyring")
 		case e == k.Epoch && r != k.Recipient:
-			a.violate("keyring", "current", "recipient", "differs from its epoch's record")
+			a.violate(path, "current", "recipient", "differs from its epoch's record")
 		}
 		if earlier, dup := used[r]; dup {
-			a.violate("keyring/epochs", "", "", fmt.Sprintf("epochs %d and %d share a team recipient", earlier, e))
+			a.violate(path+"/epochs", "", "", fmt.Sprintf("epochs %d and %d share a team recipient", earlier, e))
 		}
 		used[r] = e
 	}

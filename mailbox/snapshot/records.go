@@ -11,6 +11,7 @@ type mailboxRecord struct {
 	MessageCount  int     `json:"message_count"`
 	Bytes         int64   `json:"bytes"`
 	AwaitingReply bool    `json:"awaiting_reply"`
+	Org           string  `json:"org"`
 }
 
 type messageMeta struct {
@@ -22,6 +23,7 @@ type messageMeta struct {
 type counsellorRecord struct {
 	ID    string `json:"id"`
 	State string `json:"state"`
+	Org   string `json:"org"`
 }
 
 // keyringRecord reads both keyring/current and keyring/epochs/{epoch}; an

@@ -68,7 +68,21 @@ function bytes(s: unknown): Uint8Array {
   return b;
 }
 
-export const team = (): Promise<Team> => call<wire.Team>("GET", "/team");
+// The organisation this page writes to (PROTOCOL.md §8): "" for the
+// front door at /, the slug of /o/<slug>/ otherwise. The server serves
+// /o/<slug>/ only for an organisation it has.
+let org = "";
+
+export function orgFromPath(path: string): string {
+  const m = /^\/o\/([a-z0-9-]{1,32})\/[^/]*$/.exec(path);
+  return m ? m[1]! : "";
+}
+
+export function setOrg(slug: string): void {
+  org = slug;
+}
+
+export const team = (): Promise<Team> => call<wire.Team>("GET", "/team" + (org ? "?org=" + encodeURIComponent(org) : ""));
 
 export async function pow(): Promise<Pow> {
   const p = await call<wire.Pow>("GET", "/pow");
@@ -82,6 +96,7 @@ export function createMailbox(m: NewMailbox): Promise<wire.CreatedMailbox> {
     epoch: m.epoch,
     message: b64(m.message),
     ...(m.pow ? { pow: { challenge: b64(m.pow.challenge), nonce: b64(m.pow.nonce) } } : {}),
+    ...(org ? { org } : {}),
   };
   return call("POST", "/mailboxes", { body });
 }

@@ -1117,6 +1117,7 @@ function leaveGuard(e: BeforeUnloadEvent): void {
 }
 
 async function main(): Promise<void> {
+  api.setOrg(api.orgFromPath(location.pathname)); // PROTOCOL.md §8: /o/<slug>/
   setupExit();
   addEventListener("beforeunload", leaveGuard);
   setupPicker();

@@ -172,6 +172,11 @@ export interface Registration {
   invite?: string;
   name: string;
   recipient: string; // age1pq1…
+  /**
+   * Org is the organisation the setup token or invite is for
+   * (PROTOCOL.md §8); left out, the front door.
+   */
+  org?: string;
 }
 
 /** Registered is the answer to POST /api/v1/counsellors. */
@@ -250,6 +255,11 @@ export interface NewMailbox {
   epoch: number;
   message: Bytes; // the first message, age
   pow?: PowSolution | null; // may be left out at difficulty 0
+  /**
+   * Org is the organisation the mailbox belongs to (PROTOCOL.md §8);
+   * left out, the front door.
+   */
+  org?: string;
 }
 
 /** CreatedMailbox is the answer to POST /api/v1/mailboxes. */
@@ -299,6 +309,43 @@ export interface NewMessage {
 /** Posted is the answer to a new message: its seq. */
 export interface Posted {
   seq: number;
+}
+
+/**
+ * Org is one organisation of GET /api/v1/orgs: its slug and name and its
+ * keyring's newest epoch and team recipient.
+ */
+export interface Org {
+  slug: string; // [a-z0-9-]{1,32}
+  name: string;
+  epoch: number;
+  recipient: string; // age1pq1…
+  fingerprint: string;
+  front_door: boolean;
+}
+
+/**
+ * OrgList is GET /api/v1/orgs: the organisations with a keyring, the
+ * front door first.
+ */
+export interface OrgList {
+  orgs: Org[];
+}
+
+/** NewOrg is the body of POST /api/v1/orgs. */
+export interface NewOrg {
+  slug: string;
+  name: string;
+}
+
+/**
+ * CreatedOrg is the answer to POST /api/v1/orgs: the one-time setup token
+ * for the organisation's first admin.
+ */
+export interface CreatedOrg {
+  slug: string;
+  setup: string;
+  expires: string; // RFC 3339 UTC
 }
 
 /**

@@ -1,0 +1,186 @@
+package api
+
+import (
+	"errors"
+
+	"github.com/gofiber/fiber/v2"
+
+	"lotse/api/wire"
+	"lotse/crypto"
+	"lotse/domain"
+	"lotse/mailbox"
+)
+
+// Organisations (PROTOCOL.md §8). A session acts inside its counsellor's
+// organisation: a case, counsellor, invite or keyring of another is 404,
+// as an unknown one. Internally "" is the front door, as the store's
+// records name it; a slug on the wire is translated by orgParam.
+
+// orgParam is the organisation a request names by slug ("" or the front
+// door's slug: the front door); one that does not exist is 404.
+func (s *Server) orgParam(slug string) (string, error) {
+	if slug == "" || slug == s.store.FrontDoor() {
+		return "", nil
+	}
+	if _, err := domain.ParseSlug(slug); err != nil {
+		return "", errNotFound
+	}
+	if _, err := s.store.GetOrg(slug); err != nil {
+		return "", storeError(err, errNotFound)
+	}
+	return slug, nil
+}
+
+// teamOf is the current epoch and team recipient of organisation org; the
+// front door's come from the cache (currentTeam).
+func (s *Server) teamOf(org string) (epoch int, recipient, fingerprint string, err error) {
+	if org == "" {
+		return s.currentTeam()
+	}
+	epoch, recipient, err = s.store.TeamIn(org)
+	if errors.Is(err, mailbox.ErrNotFound) {
+		return 0, "", "", errTeamNotReady
+	}
+	if err != nil {
+		return 0, "", "", err
+	}
+	return epoch, recipient, crypto.Fingerprint(recipient), nil
+}
+
+// ownCase is the case of a case route if it belongs to the session's
+// organisation; any other is 404.
+func (s *Server) ownCase(c *fiber.Ctx, a *counsellorAuth) (mailbox.Mailbox, error) {
+	id, err := caseID(c)
+	if err != nil {
+		return mailbox.Mailbox{}, err
+	}
+	m, err := s.store.GetMailbox(id)
+	if err != nil {
+		return mailbox.Mailbox{}, storeError(err, errNotFound)
+	}
+	if m.Org != a.counsellor.Org {
+		return mailbox.Mailbox{}, errNotFound
+	}
+	return m, nil
+}
+
+// ownCaseID is ownCase's id.
+func (s *Server) ownCaseID(c *fiber.Ctx, a *counsellorAuth) (string, error) {
+	m, err := s.ownCase(c, a)
+	return m.ID, err
+}
+
+// frontDoorCounsellor authenticates a counsellor of the front door: what
+// concerns the whole server (backups, compaction, purges, organisations)
+// and the team records of §11, which are the front door's in this
+// version, are not another organisation's to see.
+func (s *Server) frontDoorCounsellor(c *fiber.Ctx, n need) (*counsellorAuth, error) {
+	a, err := s.counsellor(c, n, true)
+	if err != nil {
+		return nil, err
+	}
+	if a.counsellor.Org != "" {
+		return nil, errForbidden
+	}
+	return a, nil
+}
+
+func (s *Server) frontDoorAdmin(c *fiber.Ctx) (*counsellorAuth, error) {
+	return s.frontDoorCounsellor(c, needAdmin)
+}
+
+// GET /api/v1/orgs
+func (s *Server) getOrgs(c *fiber.Ctx) error {
+	orgs, err := s.store.Orgs()
+	if err != nil {
+		return err
+	}
+	out := wire.OrgList{Orgs: make([]wire.Org, 0, len(orgs))}
+	for _, o := range orgs {
+		org := o.Slug
+		if o.FrontDoor {
+			org = ""
+		}
+		epoch, recipient, fp, err := s.teamOf(org)
+		if errors.Is(err, errTeamNotReady) {
+			continue // listed once it has a keyring
+		}
+		if err != nil {
+			return err
+		}
+		out.Orgs = append(out.Orgs, wire.Org{Slug: o.Slug, Name: o.Name, Epoch: epoch, Recipient: recipient, Fingerprint: fp, FrontDoor: o.FrontDoor})
+	}
+	return writeJSON(c, fiber.StatusOK, out)
+}
+
+// POST /api/v1/orgs (admins of the front door)
+func (s *Server) postOrg(c *fiber.Ctx) error {
+	var req wire.NewOrg
+	if err := readJSON(c, maxBody, &req); err != nil {
+		return err
+	}
+	if _, err := domain.ParseSlug(req.Slug); err != nil {
+		return badRequest("slug: want 1 to 32 characters of [a-z0-9-]")
+	}
+	if _, err := domain.ParseDisplayName(req.Name); err != nil {
+		return badRequest("name: want 1 to 64 characters, no control or format characters, no space at either end")
+	}
+	if _, err := s.frontDoorAdmin(c); err != nil {
+		return err
+	}
+	token, expires, err := s.store.CreateOrg(req.Slug, req.Name)
+	if err != nil {
+		return storeError(err, errNotFound)
+	}
+	return writeJSON(c, fiber.StatusCreated, wire.CreatedOrg{Slug: req.Slug, Setup: token, Expires: formatTime(expires)})
+}
+
+// DELETE /api/v1/orgs/:slug (admins of the front door)
+func (s *Server) deleteOrg(c *fiber.Ctx) error {
+	if _, err := s.frontDoorAdmin(c); err != nil {
+		return err
+	}
+	gone, err := s.store.DeleteOrg(c.Params("slug"))
+	if err != nil {
+		return storeError(err, errNotFound)
+	}
+	for _, id := range gone.Counsellors {
+		s.sessions.endCounsellor(id)
+		s.hub.endCounsellor(id)
+	}
+	for _, id := range gone.Cases {
+		s.hub.endMailbox(id)
+	}
+	c.Status(fiber.StatusNoContent)
+	return nil
+}
+
+// GET /o/<slug>/ and its assets: the web client for an organisation that
+// takes enquiries directly. The page reads the slug from its path and
+// names it when it fetches the team and creates a mailbox; its assets are
+// the same files as at /, by relative URL. The front door is at / only.
+func (s *Server) serveOrgWeb(c *fiber.Ctx) error {
+	slug := c.Params("slug")
+	if slug == s.store.FrontDoor() {
+		return errNotFound
+	}
+	if org, err := s.orgParam(slug); err != nil || org == "" {
+		return errNotFound
+	}
+	return s.sendWeb(c, "/"+c.Params("file"))
+}
+
+// frontDoorIDs is the set of the front door's counsellor ids: the
+// tombstones of §11.4 name who deleted a case, and those of another
+// organisation's counsellors are its cases, not the front door's.
+func (s *Server) frontDoorIDs() (map[string]bool, error) {
+	cs, err := s.store.Counsellors()
+	if err != nil {
+		return nil, err
+	}
+	ids := make(map[string]bool, len(cs))
+	for _, c := range cs {
+		ids[c.ID] = true
+	}
+	return ids, nil
+}
