@@ -226,23 +226,16 @@ func (s *Store) purgeTombstones() error {
 	if err != nil || len(old) == 0 {
 		return err
 	}
-	for len(old) > 0 {
-		chunk := old[:min(len(old), purgeChunk)]
-		old = old[len(chunk):]
-		err := s.write(func(tx *bolt.Tx) (func() error, error) {
-			return func() error {
-				b := tx.Bucket(bucketTombstones)
-				for _, k := range chunk {
-					if err := b.Delete(k); err != nil {
-						return err
-					}
+	_, err = writeChunks(s, old, purgeChunk, func(tx *bolt.Tx, chunk [][]byte) (int, func() error, error) {
+		return len(chunk), func() error {
+			b := tx.Bucket(bucketTombstones)
+			for _, k := range chunk {
+				if err := b.Delete(k); err != nil {
+					return err
 				}
-				return nil
-			}, nil
-		})
-		if err != nil {
-			return err
-		}
-	}
-	return nil
+			}
+			return nil
+		}, nil
+	})
+	return err
 }
