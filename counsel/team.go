@@ -31,12 +31,7 @@ func (s *Session) refreshMe(ctx context.Context) (client.Counsellor, error) {
 
 // Roster lists every counsellor with the fingerprint computed here.
 func (s *Session) Roster(ctx context.Context) ([]client.Counsellor, error) {
-	var cs []client.Counsellor
-	err := s.retry(ctx, func(api *client.Client) error {
-		var err error
-		cs, err = api.Counsellors(ctx)
-		return err
-	})
+	cs, err := retryRead(ctx, s, (*client.Client).Counsellors)
 	if err != nil {
 		return nil, apiError(mDoingReadRoster, err)
 	}
