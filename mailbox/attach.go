@@ -510,14 +510,7 @@ func (s *Store) PurgeAttachments() (int, error) {
 	// Pending keys start with their hour: read the index up to the first
 	// hour whose uploads are still kept.
 	cutoff := []byte(formatHour(now.Add(-time.Hour - uploadWindow).Add(time.Hour)))
-	var keys [][]byte
-	err := s.view(func(tx *bolt.Tx) error {
-		c := tx.Bucket(bucketAttachmentPending).Cursor()
-		for k, _ := c.First(); k != nil && bytes.Compare(k, cutoff) < 0; k, _ = c.Next() {
-			keys = append(keys, bytes.Clone(k))
-		}
-		return nil
-	})
+	keys, err := s.keysBefore(bucketAttachmentPending, cutoff)
 	if err != nil || len(keys) == 0 {
 		return 0, err
 	}

@@ -1,6 +1,7 @@
 package mailbox
 
 import (
+	"bytes"
 	"errors"
 
 	bolt "go.etcd.io/bbolt"
@@ -39,4 +40,19 @@ func writeChunks[T any](s *Store, items []T, size int, check chunkOp[T]) (int, e
 		}
 	}
 	return done, nil
+}
+
+// keysBefore copies out the keys of an index bucket whose keys start with
+// their hour or day, from the oldest up to cutoff: what a purge deletes,
+// read without touching the entries it keeps.
+func (s *Store) keysBefore(bucket, cutoff []byte) ([][]byte, error) {
+	var keys [][]byte
+	err := s.view(func(tx *bolt.Tx) error {
+		c := tx.Bucket(bucket).Cursor()
+		for k, _ := c.First(); k != nil && bytes.Compare(k, cutoff) < 0; k, _ = c.Next() {
+			keys = append(keys, bytes.Clone(k))
+		}
+		return nil
+	})
+	return keys, err
 }

@@ -1,10 +1,8 @@
 package mailbox
 
 import (
-	"bytes"
 	"encoding/binary"
 	"errors"
-	"slices"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -215,14 +213,7 @@ func (s *Store) Tombstones() ([]Tombstone, error) {
 // (Purge).
 func (s *Store) purgeTombstones() error {
 	cutoff := []byte(formatHour(s.clock().AddDate(0, 0, -s.retention)))
-	var old [][]byte
-	err := s.view(func(tx *bolt.Tx) error {
-		c := tx.Bucket(bucketTombstones).Cursor()
-		for k, _ := c.First(); k != nil && bytes.Compare(k, cutoff) < 0; k, _ = c.Next() {
-			old = append(old, slices.Clone(k))
-		}
-		return nil
-	})
+	old, err := s.keysBefore(bucketTombstones, cutoff)
 	if err != nil || len(old) == 0 {
 		return err
 	}
