@@ -194,9 +194,8 @@ func (s *Server) readBody(ctx *fasthttp.RequestCtx) (taken int64, err *apiError)
 				// body is one small allocation.
 				step = min(step, max(cl-len(buf), 1))
 			}
-			if !s.bodies.take(int64(step)) {
-				ctx.SetConnectionClose()
-				return taken, errBusy
+			if aerr := s.takeBody(ctx, int64(step)); aerr != nil {
+				return taken, aerr
 			}
 			taken += int64(step)
 			nb := make([]byte, len(buf), cap(buf)+step)
@@ -205,20 +204,44 @@ func (s *Server) readBody(ctx *fasthttp.RequestCtx) (taken int64, err *apiError)
 		}
 		n, rerr := stream.Read(buf[len(buf):cap(buf)])
 		buf = buf[:len(buf)+n]
-		if len(buf) > limit {
-			ctx.SetConnectionClose()
-			return taken, errTooLarge
+		done, aerr := bodyRead(ctx, len(buf), limit, rerr)
+		if aerr != nil {
+			return taken, aerr
 		}
-		if rerr != nil {
-			if errors.Is(rerr, io.EOF) {
-				break
-			}
-			ctx.SetConnectionClose()
-			return taken, badRequest("incomplete request body")
+		if done {
+			break
 		}
 	}
 	req.SetBodyRaw(buf)
 	return taken, nil
+}
+
+// takeBody takes n more bytes of the body budget for a body being read;
+// a full budget closes the connection, whose body is not read on, and
+// answers busy.
+func (s *Server) takeBody(ctx *fasthttp.RequestCtx, n int64) *apiError {
+	if !s.bodies.take(n) {
+		ctx.SetConnectionClose()
+		return errBusy
+	}
+	return nil
+}
+
+// bodyRead judges a body of n bytes read so far after a read that ended
+// with rerr: done when it is whole; 413 past limit and 400 when it broke
+// off, both closing the connection, whose body is not read on.
+func bodyRead(ctx *fasthttp.RequestCtx, n, limit int, rerr error) (done bool, aerr *apiError) {
+	switch {
+	case n > limit:
+		ctx.SetConnectionClose()
+		return false, errTooLarge
+	case rerr == nil:
+		return false, nil
+	case errors.Is(rerr, io.EOF):
+		return true, nil
+	}
+	ctx.SetConnectionClose()
+	return false, badRequest("incomplete request body")
 }
 
 // connLimitListener closes a connection at accept when its client prefix

@@ -1,7 +1,6 @@
 package api
 
 import (
-	"errors"
 	"io"
 	"sync"
 	"time"
@@ -62,25 +61,20 @@ func (s *Server) readLargeBody(ctx *fasthttp.RequestCtx, stream io.Reader, limit
 			if n > 0 {
 				s.extendDeadline(ctx, start)
 			}
-			if !s.bodies.take(bodyPiece) {
-				ctx.SetConnectionClose()
-				return taken, errBusy
+			if aerr := s.takeBody(ctx, bodyPiece); aerr != nil {
+				return taken, aerr
 			}
 			taken += bodyPiece
 			pieces = append(pieces, bodyPieces.Get().(*[bodyPiece]byte))
 		}
 		m, rerr := stream.Read(pieces[len(pieces)-1][n%bodyPiece:])
 		n += m
-		if n > limit {
-			ctx.SetConnectionClose()
-			return taken, errTooLarge
+		done, aerr := bodyRead(ctx, n, limit, rerr)
+		if aerr != nil {
+			return taken, aerr
 		}
-		if rerr != nil {
-			if errors.Is(rerr, io.EOF) {
-				break
-			}
-			ctx.SetConnectionClose()
-			return taken, badRequest("incomplete request body")
+		if done {
+			break
 		}
 	}
 	body := make([]byte, n)

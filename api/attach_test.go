@@ -286,20 +286,7 @@ func TestSlowUpload(t *testing.T) {
 		}
 	})
 	t.Run("trickle", func(t *testing.T) {
-		before := e.contentHash()
-		c := e.dialRaw(t)
-		if _, err := io.WriteString(c, head); err != nil {
-			t.Fatal(err)
-		}
-		stop := make(chan struct{})
-		defer close(stop)
-		go trickle(c, stop, func(i int) byte { return ct[i] })
-		if d, _ := waitClosed(t, c, 10*readTimeout); d > 6*readTimeout {
-			t.Errorf("cut off after %v, read timeout %v", d, readTimeout)
-		}
-		if e.contentHash() != before {
-			t.Error("database changed")
-		}
+		e.wantTrickleCutOff(t, readTimeout, head, func(i int) byte { return ct[i] })
 	})
 }
 

@@ -49,6 +49,27 @@ func trickle(c net.Conn, stop <-chan struct{}, next func(i int) byte) {
 	}
 }
 
+// wantTrickleCutOff sends prefix on a new connection, then a byte every
+// 100 ms (next(i) the i-th), and wants the server to close it within six
+// read timeouts, having changed nothing.
+func (e *env) wantTrickleCutOff(t *testing.T, readTimeout time.Duration, prefix string, next func(i int) byte) {
+	t.Helper()
+	before := e.contentHash()
+	c := e.dialRaw(t)
+	if _, err := io.WriteString(c, prefix); err != nil {
+		t.Fatal(err)
+	}
+	stop := make(chan struct{})
+	defer close(stop)
+	go trickle(c, stop, next)
+	if d, _ := waitClosed(t, c, 10*readTimeout); d > 6*readTimeout {
+		t.Errorf("cut off after %v, read timeout %v", d, readTimeout)
+	}
+	if e.contentHash() != before {
+		t.Error("database changed")
+	}
+}
+
 // A client that sends its headers one byte at a time (slowloris), or its
 // body too slowly, is cut off by the read timeout, however it trickles.
 func TestSlowClientsCutOff(t *testing.T) {
@@ -64,21 +85,7 @@ func TestSlowClientsCutOff(t *testing.T) {
 	}
 	for name, prefix := range cases {
 		t.Run(name, func(t *testing.T) {
-			before := e.contentHash()
-			c := e.dialRaw(t)
-			if _, err := io.WriteString(c, prefix); err != nil {
-				t.Fatal(err)
-			}
-			stop := make(chan struct{})
-			defer close(stop)
-			go trickle(c, stop, func(int) byte { return 'a' })
-			d, _ := waitClosed(t, c, 10*readTimeout)
-			if d > 6*readTimeout {
-				t.Errorf("cut off after %v, read timeout %v", d, readTimeout)
-			}
-			if e.contentHash() != before {
-				t.Error("database changed")
-			}
+			e.wantTrickleCutOff(t, readTimeout, prefix, func(int) byte { return 'a' })
 		})
 	}
 	// An idle keep-alive connection is closed too.

@@ -32,12 +32,7 @@ func (s *Session) caseActions(ctx context.Context, as []client.Action) []caseAct
 // TeamActions lists the deleted and purged cases of the retention period
 // (admins).
 func (s *Session) TeamActions(ctx context.Context) ([]client.Tombstone, error) {
-	var ts []client.Tombstone
-	err := s.retry(ctx, func(api *client.Client) error {
-		var err error
-		ts, err = api.TeamActions(ctx)
-		return err
-	})
+	ts, err := retryRead(ctx, s, (*client.Client).TeamActions)
 	if err != nil {
 		return nil, apiError(mDoingReadActions, err)
 	}

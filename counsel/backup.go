@@ -62,12 +62,7 @@ func (s *Session) Backup(ctx context.Context, path string) (int64, error) {
 // file now, so that deleted ciphertext is physically gone from it
 // (admins).
 func (s *Session) Compact(ctx context.Context) (*client.Compaction, error) {
-	var rep *client.Compaction
-	err := s.retry(ctx, func(api *client.Client) error {
-		var err error
-		rep, err = api.CompactReport(ctx)
-		return err
-	})
+	rep, err := retryRead(ctx, s, (*client.Client).CompactReport)
 	if err != nil {
 		return nil, apiError(mDoingCompact, err)
 	}

@@ -3,7 +3,6 @@ package counsel
 import (
 	"context"
 	"fmt"
-	"text/tabwriter"
 )
 
 // who names a counsellor for a terminal: "Anna (id)", or the id alone.
@@ -47,8 +46,7 @@ func actionsCommand(c *cmd) action {
 				c.printf(mOutNoTeamActions)
 				return nil
 			}
-			tw := tabwriter.NewWriter(c.io.Stdout, 0, 4, 2, ' ', 0)
-			fmt.Fprintln(tw, c.tr(mOutTeamActionsHeader))
+			tw := c.table(mOutTeamActionsHeader)
 			for _, t := range ts {
 				what := c.tr(mOutActionDeleted)
 				if t.Action == "purged" {

@@ -8,7 +8,6 @@ import (
 	"os/exec"
 	"runtime"
 	"strings"
-	"text/tabwriter"
 	"time"
 
 	"lotse/api/client"
@@ -285,8 +284,7 @@ func rosterCommand(c *cmd) action {
 		return &output{
 			json: map[string]any{"counsellors": cs},
 			text: func(c *cmd) error {
-				tw := tabwriter.NewWriter(c.io.Stdout, 0, 4, 2, ' ', 0)
-				fmt.Fprintln(tw, c.tr(mOutRosterHeader))
+				tw := c.table(mOutRosterHeader)
 				for _, x := range cs {
 					fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", x.ID, oneLine(x.Name), x.Role, x.State, x.Fingerprint)
 				}
@@ -380,8 +378,7 @@ func invitesCommand(c *cmd) action {
 				c.printf(mOutNoInvites)
 				return nil
 			}
-			tw := tabwriter.NewWriter(c.io.Stdout, 0, 4, 2, ' ', 0)
-			fmt.Fprintln(tw, c.tr(mOutInvitesHeader))
+			tw := c.table(mOutInvitesHeader)
 			for _, x := range invs {
 				fmt.Fprintf(tw, "%s\t%s\t%s\n", oneLine(x.ID), oneLine(x.Role), oneLine(x.Expires))
 			}
@@ -431,8 +428,7 @@ func (c *cmd) printCases(cs []client.Case, names map[string]string) error {
 		return nil
 	}
 	refs := caseRefs(cs)
-	tw := tabwriter.NewWriter(c.io.Stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, c.tr(mOutCasesHeader))
+	tw := c.table(mOutCasesHeader)
 	for _, x := range cs {
 		assignee := "-"
 		if x.Assignee != nil {

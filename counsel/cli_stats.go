@@ -6,7 +6,6 @@ import (
 	"maps"
 	"slices"
 	"strings"
-	"text/tabwriter"
 )
 
 // statsCommand prints or exports the anonymous counts per month
@@ -46,8 +45,7 @@ func (c *cmd) printStats(st *Stats) error {
 	if len(st.Months) == 0 {
 		c.printf(mOutNoStats)
 	}
-	tw := tabwriter.NewWriter(c.io.Stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, c.tr(mOutStatsHeader))
+	tw := c.table(mOutStatsHeader)
 	for _, m := range st.Months {
 		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%d\t%s\t%s\t%s\n", m.Month, m.Enquiries, m.Messages, m.Replies, m.Referrals,
 			counts(m.Audience), counts(m.Languages), counts(m.Tags))

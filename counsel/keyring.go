@@ -25,12 +25,7 @@ func (s *Session) Verify(ctx context.Context) error {
 }
 
 func (s *Session) verifyLocked(ctx context.Context) error {
-	var k *client.Keyring
-	err := s.retry(ctx, func(api *client.Client) error {
-		var err error
-		k, err = api.GetKeyring(ctx)
-		return err
-	})
+	k, err := retryRead(ctx, s, (*client.Client).GetKeyring)
 	if client.Code(err) == "not_found" {
 		if s.cfg.HighestPin() > 0 {
 			return alarm(mAlarmKeyringGone, s.cfg.HighestPin())

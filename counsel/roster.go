@@ -12,12 +12,7 @@ import (
 
 // Invites lists the open invites: ids, roles and expiries, never codes.
 func (s *Session) Invites(ctx context.Context) ([]client.OpenInvite, error) {
-	var out []client.OpenInvite
-	err := s.retry(ctx, func(api *client.Client) error {
-		var err error
-		out, err = api.Invites(ctx)
-		return err
-	})
+	out, err := retryRead(ctx, s, (*client.Client).Invites)
 	if err != nil {
 		return nil, apiError(mDoingListInvites, err)
 	}

@@ -137,6 +137,18 @@ func (s *Session) retry(ctx context.Context, f func(api *client.Client) error) e
 	return err
 }
 
+// retryRead is retry for a read without arguments that the API answers
+// with a value, named by its method expression ((*client.Client).Invites).
+func retryRead[T any](ctx context.Context, s *Session, read func(*client.Client, context.Context) (T, error)) (T, error) {
+	var out T
+	err := s.retry(ctx, func(api *client.Client) error {
+		var err error
+		out, err = read(api, ctx)
+		return err
+	})
+	return out, err
+}
+
 // Me is this counsellor as the server lists them.
 func (s *Session) Me() client.Counsellor {
 	s.mu.Lock()

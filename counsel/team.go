@@ -29,19 +29,12 @@ func (s *Session) refreshMe(ctx context.Context) (client.Counsellor, error) {
 	return client.Counsellor{}, errorf(mErrNotInRoster)
 }
 
-// Roster lists every counsellor with the fingerprint computed here.
+// Roster lists every counsellor with the fingerprint api/client computed
+// from the key, never the server's (§3.3).
 func (s *Session) Roster(ctx context.Context) ([]client.Counsellor, error) {
-	var cs []client.Counsellor
-	err := s.retry(ctx, func(api *client.Client) error {
-		var err error
-		cs, err = api.Counsellors(ctx)
-		return err
-	})
+	cs, err := retryRead(ctx, s, (*client.Client).Counsellors)
 	if err != nil {
 		return nil, apiError(mDoingReadRoster, err)
-	}
-	for i := range cs {
-		cs[i].Fingerprint = crypto.Fingerprint(cs[i].Recipient)
 	}
 	return cs, nil
 }

@@ -45,12 +45,7 @@ func (s *Session) postCaseRecord(ctx context.Context, id, kind string, ct []byte
 // teamRecords lists the team's records; a server without them (older
 // than §11) has none.
 func (s *Session) teamRecords(ctx context.Context) ([]serverRecord, error) {
-	var rs []client.Record
-	err := s.retry(ctx, func(api *client.Client) error {
-		var err error
-		rs, err = api.TeamRecords(ctx)
-		return err
-	})
+	rs, err := retryRead(ctx, s, (*client.Client).TeamRecords)
 	if client.Code(err) == "not_found" {
 		return nil, nil
 	}

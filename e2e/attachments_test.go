@@ -39,11 +39,8 @@ func testAttachmentRoundTrip(t *testing.T) {
 	srv, setup := startAuditServer(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	c, err := client.New(srv.URL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tm := mailboxdtest.NewTeam(t, ctx, c, setup)
+	tm := mailboxdtest.TeamAt(t, ctx, srv.URL, setup)
+	c := tm.Client
 	q := newAuditEnquirer(t, c)
 	q.create(t, ctx, tm.Key, "Ich schicke ein Foto vom Vertrag.")
 	kept := newAuditEnquirer(t, c)

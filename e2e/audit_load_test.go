@@ -23,11 +23,8 @@ func testAuditCompactionUnderLoad(t *testing.T) {
 	db := srv.DB()
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	c, err := client.New(srv.URL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tm := mailboxdtest.NewTeam(t, ctx, c, setup)
+	tm := mailboxdtest.TeamAt(t, ctx, srv.URL, setup)
+	c := tm.Client
 	admin, team := tm.Admin, tm.Key
 
 	const (

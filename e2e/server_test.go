@@ -7,7 +7,6 @@ import (
 	"testing"
 	"time"
 
-	"lotse/api/client"
 	"lotse/internal/mailboxdtest"
 )
 
@@ -49,11 +48,7 @@ func startFaultTeam(t *testing.T, limit time.Duration, env ...string) (*server, 
 // newTeam bootstraps a team with the setup token the server printed.
 func newTeam(t *testing.T, ctx context.Context, srv *server) *mailboxdtest.Team {
 	t.Helper()
-	c, err := client.New(srv.URL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return mailboxdtest.NewTeam(t, ctx, c, srv.SetupToken)
+	return mailboxdtest.TeamAt(t, ctx, srv.URL, srv.SetupToken)
 }
 
 // stop sends SIGTERM and requires a clean exit.

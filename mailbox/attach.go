@@ -511,64 +511,43 @@ func (s *Store) PurgeAttachments() (int, error) {
 	// Pending keys start with their hour: read the index up to the first
 	// hour whose uploads are still kept.
 	cutoff := []byte(formatHour(now.Add(-time.Hour - uploadWindow).Add(time.Hour)))
-	var keys [][]byte
-	err := s.view(func(tx *bolt.Tx) error {
-		c := tx.Bucket(bucketAttachmentPending).Cursor()
-		for k, _ := c.First(); k != nil && bytes.Compare(k, cutoff) < 0; k, _ = c.Next() {
-			keys = append(keys, bytes.Clone(k))
-		}
-		return nil
-	})
+	keys, err := s.keysBefore(bucketAttachmentPending, cutoff)
 	if err != nil || len(keys) == 0 {
 		return 0, err
 	}
-	purged := 0
-	for len(keys) > 0 {
-		chunk := keys[:min(len(keys), purgeChunk)]
-		keys = keys[len(chunk):]
-		var n int
-		err := s.write(func(tx *bolt.Tx) (func() error, error) {
-			// Checked again: a message may have referenced one since.
-			var gone [][]byte
-			for _, pk := range chunk {
-				if tx.Bucket(bucketAttachmentPending).Get(pk) == nil {
-					continue
-				}
-				gone = append(gone, pk)
+	return writeChunks(s, keys, purgeChunk, func(tx *bolt.Tx, chunk [][]byte) (int, func() error, error) {
+		// Checked again: a message may have referenced one since.
+		var gone [][]byte
+		for _, pk := range chunk {
+			if tx.Bucket(bucketAttachmentPending).Get(pk) == nil {
+				continue
 			}
-			if len(gone) == 0 {
-				return nil, errNothing
-			}
-			n = len(gone)
-			return func() error {
-				for _, pk := range gone {
-					key := pk[len(pk)-attachmentKeyLen:]
-					var rec attachmentRecord
-					found, err := getJSON(tx.Bucket(bucketAttachments), key, &rec)
-					if err != nil {
-						return err
-					}
-					if found && rec.Seq == 0 {
-						if err := deleteCiphertext(tx, key); err != nil {
-							return err
-						}
-						if err := tx.Bucket(bucketAttachments).Delete(key); err != nil {
-							return err
-						}
-					}
-					if err := tx.Bucket(bucketAttachmentPending).Delete(pk); err != nil {
-						return err
-					}
-				}
-				return nil
-			}, nil
-		})
-		switch {
-		case err == nil:
-			purged += n
-		case !errors.Is(err, errNothing):
-			return purged, err
+			gone = append(gone, pk)
 		}
-	}
-	return purged, nil
+		if len(gone) == 0 {
+			return 0, nil, errNothing
+		}
+		return len(gone), func() error {
+			for _, pk := range gone {
+				key := pk[len(pk)-attachmentKeyLen:]
+				var rec attachmentRecord
+				found, err := getJSON(tx.Bucket(bucketAttachments), key, &rec)
+				if err != nil {
+					return err
+				}
+				if found && rec.Seq == 0 {
+					if err := deleteCiphertext(tx, key); err != nil {
+						return err
+					}
+					if err := tx.Bucket(bucketAttachments).Delete(key); err != nil {
+						return err
+					}
+				}
+				if err := tx.Bucket(bucketAttachmentPending).Delete(pk); err != nil {
+					return err
+				}
+			}
+			return nil
+		}, nil
+	})
 }

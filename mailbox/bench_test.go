@@ -41,6 +41,16 @@ func BenchmarkAppendParallel(b *testing.B) {
 	for i, n := range benchSizes {
 		cts[i] = ciphertext(n, "")
 	}
+	benchWriters(b, s, clients, func(id string, n, i int) error {
+		_, err := s.appendEnquirer(id, 1, cts[(n+i)%len(cts)])
+		return err
+	})
+}
+
+// benchWriters runs write from clients concurrent writers, each on its own
+// mailbox of benchStore's, and reports the commits. write's n is the
+// writer's number from 1, i its count of writes so far.
+func benchWriters(b *testing.B, s *Store, clients int, write func(id string, n, i int) error) {
 	var next atomic.Int64
 	commits0, writes0 := s.Stats()
 	b.SetParallelism((clients + 1) / 2) // × GOMAXPROCS goroutines: 64 on 2 cores
@@ -49,7 +59,7 @@ func BenchmarkAppendParallel(b *testing.B) {
 		n := int(next.Add(1))
 		id := mailboxID((n-1)%clients + 1)
 		for i := 0; pb.Next(); i++ {
-			if _, err := s.appendEnquirer(id, 1, cts[(n+i)%len(cts)]); err != nil {
+			if err := write(id, n, i); err != nil {
 				b.Error(err)
 				return
 			}

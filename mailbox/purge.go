@@ -51,53 +51,43 @@ func (s *Store) Purge() (int, error) {
 		return 0, err
 	}
 
-	purged := 0
-	for len(ids) > 0 {
-		chunk := ids[:min(len(ids), purgeChunk)]
-		ids = ids[len(chunk):]
-		var n int
-		err := s.write(func(tx *bolt.Tx) (func() error, error) {
-			// Checked again: a message may have arrived since the scan.
-			var keys, stale [][]byte
-			for _, id := range chunk {
-				rec, found, err := getMailbox(tx, id)
-				if err != nil {
-					return nil, err
-				}
-				switch {
-				case found && expired(&rec):
-					keys = append(keys, []byte(id))
-				case !found && validMailboxID(id):
-					// An index entry without its mailbox: drop it.
-					if ek := expiryKeyOf(tx, id, cutoff); ek != nil {
-						stale = append(stale, ek)
-					}
+	purged, err := writeChunks(s, ids, purgeChunk, func(tx *bolt.Tx, chunk []string) (int, func() error, error) {
+		// Checked again: a message may have arrived since the scan.
+		var keys, stale [][]byte
+		for _, id := range chunk {
+			rec, found, err := getMailbox(tx, id)
+			if err != nil {
+				return 0, nil, err
+			}
+			switch {
+			case found && expired(&rec):
+				keys = append(keys, []byte(id))
+			case !found && validMailboxID(id):
+				// An index entry without its mailbox: drop it.
+				if ek := expiryKeyOf(tx, id, cutoff); ek != nil {
+					stale = append(stale, ek)
 				}
 			}
-			if len(keys) == 0 && len(stale) == 0 {
-				return nil, errNothing
-			}
-			n = len(keys)
-			return func() error {
-				for _, k := range keys {
-					if err := deleteMailbox(tx, k); err != nil {
-						return err
-					}
-				}
-				for _, k := range stale {
-					if err := tx.Bucket(bucketExpiry).Delete(k); err != nil {
-						return err
-					}
-				}
-				return nil
-			}, nil
-		})
-		switch {
-		case err == nil:
-			purged += n
-		case !errors.Is(err, errNothing):
-			return purged, err
 		}
+		if len(keys) == 0 && len(stale) == 0 {
+			return 0, nil, errNothing
+		}
+		return len(keys), func() error {
+			for _, k := range keys {
+				if err := deleteMailbox(tx, k); err != nil {
+					return err
+				}
+			}
+			for _, k := range stale {
+				if err := tx.Bucket(bucketExpiry).Delete(k); err != nil {
+					return err
+				}
+			}
+			return nil
+		}, nil
+	})
+	if err != nil {
+		return purged, err
 	}
 
 	if err := s.purgeTombstones(); err != nil {

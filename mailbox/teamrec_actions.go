@@ -1,10 +1,8 @@
 package mailbox
 
 import (
-	"bytes"
 	"encoding/binary"
 	"errors"
-	"slices"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -215,34 +213,20 @@ func (s *Store) Tombstones() ([]Tombstone, error) {
 // (Purge).
 func (s *Store) purgeTombstones() error {
 	cutoff := []byte(formatHour(s.clock().AddDate(0, 0, -s.retention)))
-	var old [][]byte
-	err := s.view(func(tx *bolt.Tx) error {
-		c := tx.Bucket(bucketTombstones).Cursor()
-		for k, _ := c.First(); k != nil && bytes.Compare(k, cutoff) < 0; k, _ = c.Next() {
-			old = append(old, slices.Clone(k))
-		}
-		return nil
-	})
+	old, err := s.keysBefore(bucketTombstones, cutoff)
 	if err != nil || len(old) == 0 {
 		return err
 	}
-	for len(old) > 0 {
-		chunk := old[:min(len(old), purgeChunk)]
-		old = old[len(chunk):]
-		err := s.write(func(tx *bolt.Tx) (func() error, error) {
-			return func() error {
-				b := tx.Bucket(bucketTombstones)
-				for _, k := range chunk {
-					if err := b.Delete(k); err != nil {
-						return err
-					}
+	_, err = writeChunks(s, old, purgeChunk, func(tx *bolt.Tx, chunk [][]byte) (int, func() error, error) {
+		return len(chunk), func() error {
+			b := tx.Bucket(bucketTombstones)
+			for _, k := range chunk {
+				if err := b.Delete(k); err != nil {
+					return err
 				}
-				return nil
-			}, nil
-		})
-		if err != nil {
-			return err
-		}
-	}
-	return nil
+			}
+			return nil
+		}, nil
+	})
+	return err
 }

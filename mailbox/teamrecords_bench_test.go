@@ -1,9 +1,6 @@
 package mailbox
 
-import (
-	"sync/atomic"
-	"testing"
-)
+import "testing"
 
 // BenchmarkAddCaseRecordParallel measures durable case notes (2 KiB
 // buckets) from 64 concurrent writers, each on its own case: each write
@@ -13,24 +10,13 @@ func BenchmarkAddCaseRecordParallel(b *testing.B) {
 	s := benchStore(b, clients)
 	admin := setUpAdmin(b, s)
 	ct := ciphertext(5264, "")
-	var next atomic.Int64
-	commits0, writes0 := s.Stats()
-	b.SetParallelism((clients + 1) / 2)
-	b.ResetTimer()
-	b.RunParallel(func(pb *testing.PB) {
-		id := mailboxID(int(next.Add(1)-1)%clients + 1)
-		for pb.Next() {
-			if _, err := s.AddCaseRecord(id, RecordNote, admin, ct); err != nil {
-				if err == ErrRecordsFull {
-					continue // b.N outgrew a case's bound; counted as refused
-				}
-				b.Error(err)
-				return
-			}
+	benchWriters(b, s, clients, func(id string, _, _ int) error {
+		_, err := s.AddCaseRecord(id, RecordNote, admin, ct)
+		if err == ErrRecordsFull {
+			return nil // b.N outgrew a case's bound; counted as refused
 		}
+		return err
 	})
-	b.StopTimer()
-	reportCommits(b, s, commits0, writes0)
 }
 
 // BenchmarkCaseRecordsFull measures reading a case that holds

@@ -40,11 +40,8 @@ func TestTeamRecordsOnMailboxd(t *testing.T) {
 	srv := mailboxdtest.Start(t, mailboxdtest.Options{Env: mailboxdtest.LoadEnv()})
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	c, err := client.New(srv.URL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tm := mailboxdtest.NewTeam(t, ctx, c, srv.SetupToken)
+	tm := mailboxdtest.TeamAt(t, ctx, srv.URL, srv.SetupToken)
+	c := tm.Client
 	admin := tm.Admin
 	key, err := crypto.TeamMACKeyOf(1, tm.Key)
 	if err != nil {

@@ -294,11 +294,8 @@ func TestScheduledBackupRestore(t *testing.T) {
 
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	c, err := client.New(srv.URL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tm := mailboxdtest.NewTeam(t, ctx, c, srv.SetupToken)
+	tm := mailboxdtest.TeamAt(t, ctx, srv.URL, srv.SetupToken)
+	c := tm.Client
 	enquirer := mailboxdtest.NewIdentity(t)
 	seal := func(first bool, body string) []byte {
 		d := mailboxdtest.NewMessageDoc(t, strings.Repeat("0", 32), base64.StdEncoding.EncodeToString(make([]byte, 32)), crypto.FromEnquirer, body)

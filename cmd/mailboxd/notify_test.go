@@ -231,11 +231,8 @@ func startNoticeEnv(t *testing.T, smtpAddr, pass, interval string, extra ...stri
 	e := &noticeEnv{srv: mailboxdtest.Start(t, mailboxdtest.Options{Env: append(env, extra...)})}
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	t.Cleanup(cancel)
-	c, err := client.New(e.srv.URL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	e.ctx, e.c, e.tm = ctx, c, mailboxdtest.NewTeam(t, ctx, c, e.srv.SetupToken)
+	e.tm = mailboxdtest.TeamAt(t, ctx, e.srv.URL, e.srv.SetupToken)
+	e.ctx, e.c = ctx, e.tm.Client
 	return e
 }
 

@@ -8,8 +8,6 @@ import (
 	"strings"
 	"testing"
 	"time"
-
-	"lotse/api/client"
 )
 
 func TestMain(m *testing.M) { os.Exit(Main(m)) }
@@ -76,11 +74,8 @@ func TestServer(t *testing.T) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	c, err := client.New(s.URL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tm := NewTeam(t, ctx, c, s.SetupToken)
+	tm := TeamAt(t, ctx, s.URL, s.SetupToken)
+	c := tm.Client
 	if team, err := c.Team(ctx); err != nil || team.Epoch != 1 || team.Recipient != tm.Key.Recipient().String() {
 		t.Fatalf("team after the bootstrap: %+v, %v", team, err)
 	}

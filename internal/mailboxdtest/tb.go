@@ -73,6 +73,17 @@ func NewTeam(t TB, ctx context.Context, c *client.Client, setupToken string) *Te
 	return tm
 }
 
+// TeamAt bootstraps a team, as NewTeam does, through a new client of the
+// mailboxd at url; the team's Client is that client, without credentials.
+func TeamAt(t TB, ctx context.Context, url, setupToken string) *Team {
+	t.Helper()
+	c, err := client.New(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return NewTeam(t, ctx, c, setupToken)
+}
+
 // NewEnquirer is DrawEnquirer for a test.
 func NewEnquirer(t TB) *Enquirer {
 	t.Helper()

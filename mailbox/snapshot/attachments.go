@@ -76,12 +76,7 @@ func (a *auditor) noteAttachment(path []string, key, value []byte, decode func([
 func (a *auditor) crossCheckAttachments() {
 	t := &a.attachments
 	t.init()
-	keys := make([]string, 0, len(t.records))
-	for k := range t.records {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	for _, k := range keys {
+	for _, k := range sortedKeys(t.records) {
 		r := t.records[k]
 		m := a.mailboxes[k[:32]]
 		switch {
