@@ -42,23 +42,11 @@ func (c *Client) Attachment(ctx context.Context, caseID, id string) ([]byte, err
 }
 
 func (c *Client) uploadAttachment(ctx context.Context, route, path string, ciphertext []byte) (string, error) {
-	req, err := c.newRequest(ctx, http.MethodPost, path, nil, nil)
+	resp, err := c.putRaw(ctx, http.MethodPost, route, path, ciphertext, http.StatusCreated)
 	if err != nil {
 		return "", err
 	}
-	req.Body = io.NopCloser(bytes.NewReader(ciphertext))
-	req.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(ciphertext)), nil }
-	req.ContentLength = int64(len(ciphertext))
-	req.Header.Set("Content-Type", "application/octet-stream")
-	req.Header.Set("Accept", "application/json")
-	resp, err := c.http.Do(req)
-	if err != nil {
-		return "", fmt.Errorf("client: POST %s: %w", route, unwrapURLError(err))
-	}
 	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusCreated {
-		return "", readError(resp)
-	}
 	b, err := readLimited(resp.Body, maxErrorResponse)
 	if err != nil {
 		return "", fmt.Errorf("client: POST %s: read response: %w", route, err)
@@ -71,6 +59,29 @@ func (c *Client) uploadAttachment(ctx context.Context, route, path string, ciphe
 		return "", malformed("POST "+route, "attachment id")
 	}
 	return out.ID, nil
+}
+
+// putRaw sends ciphertext as a raw body (application/octet-stream) and
+// returns the response if its status is want; the caller closes its body.
+func (c *Client) putRaw(ctx context.Context, method, route, path string, ciphertext []byte, want int) (*http.Response, error) {
+	req, err := c.newRequest(ctx, method, path, nil, nil)
+	if err != nil {
+		return nil, err
+	}
+	req.Body = io.NopCloser(bytes.NewReader(ciphertext))
+	req.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(ciphertext)), nil }
+	req.ContentLength = int64(len(ciphertext))
+	req.Header.Set("Content-Type", "application/octet-stream")
+	req.Header.Set("Accept", "application/json")
+	resp, err := c.http.Do(req)
+	if err != nil {
+		return nil, fmt.Errorf("client: %s %s: %w", method, route, unwrapURLError(err))
+	}
+	if resp.StatusCode != want {
+		defer resp.Body.Close()
+		return nil, readError(resp)
+	}
+	return resp, nil
 }
 
 func (c *Client) attachment(ctx context.Context, route, path string) ([]byte, error) {

@@ -46,6 +46,12 @@ type Case struct {
 	// message after the team's last reply or the case's closing, sent
 	// while AwaitingReply in the answer to ?order=waiting only.
 	WaitingSince string `json:"waiting_since,omitempty"`
+	// Handover is the case's open or declined offer to another
+	// organisation (PROTOCOL.md §9), left out when there is none.
+	Handover *CaseHandover `json:"handover,omitempty"`
+	// Forwarded is set when the case came to this organisation by a
+	// handover (PROTOCOL.md §9.5), left out otherwise.
+	Forwarded *Forwarded `json:"forwarded,omitempty"`
 }
 
 // The orders of GET /api/v1/cases?order= (PROTOCOL.md §6.8).

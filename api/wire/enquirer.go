@@ -81,6 +81,11 @@ type Mailbox struct {
 	Created  string    `json:"created"` // date
 	Expires  string    `json:"expires"` // date
 	Messages []Message `json:"messages"`
+	// Org is the slug of the organisation the mailbox belongs to (the
+	// front door's for a mailbox created without "org"), and Handover the
+	// open offer to move it (PROTOCOL.md §9.3), null while none is open.
+	Org      string           `json:"org"`
+	Handover *MailboxHandover `json:"handover"`
 }
 
 // NewMessage is the body of POST /api/v1/mailbox/messages and of

@@ -63,6 +63,16 @@ export interface Case {
    * while AwaitingReply in the answer to ?order=waiting only.
    */
   waiting_since?: string;
+  /**
+   * Handover is the case's open or declined offer to another
+   * organisation (PROTOCOL.md §9), left out when there is none.
+   */
+  handover?: CaseHandover | null;
+  /**
+   * Forwarded is set when the case came to this organisation by a
+   * handover (PROTOCOL.md §9.5), left out otherwise.
+   */
+  forwarded?: Forwarded | null;
 }
 
 /**
@@ -288,6 +298,13 @@ export interface Mailbox {
   created: string; // date
   expires: string; // date
   messages: Message[];
+  /**
+   * Org is the slug of the organisation the mailbox belongs to (the
+   * front door's for a mailbox created without "org"), and Handover the
+   * open offer to move it (PROTOCOL.md §9.3), null while none is open.
+   */
+  org: string;
+  handover: MailboxHandover | null;
 }
 
 /**
@@ -309,6 +326,87 @@ export interface NewMessage {
 /** Posted is the answer to a new message: its seq. */
 export interface Posted {
   seq: number;
+}
+
+/**
+ * HandoverOffer is the body of PUT /api/v1/cases/{id}/handover: the
+ * organisation a reply document of the case offered the case to.
+ */
+export interface HandoverOffer {
+  org: string; // slug of another organisation with a keyring
+}
+
+/**
+ * CaseHandover is a case's open or declined offer in the case answer
+ * (Case.Handover), for the offering organisation's counsellors.
+ */
+export interface CaseHandover {
+  org: string;
+  state: string; // HandoverOffered or HandoverDeclined
+  since: string; // RFC 3339 UTC, truncated to the hour
+}
+
+/**
+ * Forwarded marks a case that came by handover (Case.Forwarded), for the
+ * receiving organisation: the messages with seq 1 to Count were forwarded
+ * by the enquirer's device on Date; their authors at the earlier
+ * organisation cannot be verified (PROTOCOL.md §9.5).
+ */
+export interface Forwarded {
+  date: string; // date of the commit
+  count: number;
+}
+
+/**
+ * Handover is one entry of GET /api/v1/handovers: an offer of the
+ * session's organisation, open, declined or completed (completed ones are
+ * kept for 30 days; the case itself is then another organisation's).
+ */
+export interface Handover {
+  case: string;
+  org: string;
+  state: string; // HandoverOffered, HandoverDeclined or HandoverCompleted
+  since: string; // RFC 3339 UTC, truncated to the hour
+}
+
+/** HandoverList is GET /api/v1/handovers, newest first. */
+export interface HandoverList {
+  handovers: Handover[];
+}
+
+/**
+ * MailboxHandover is the open offer in GET /api/v1/mailbox (Mailbox.Handover),
+ * null while none is open. The client takes everything else (name,
+ * recipient, epoch, note) from the newest reply document that carries a
+ * handover for this slug, never from the server.
+ */
+export interface MailboxHandover {
+  org: string;
+}
+
+/** HandoverStart is the body of POST /api/v1/mailbox/handover. */
+export interface HandoverStart {
+  org: string;
+  epoch: number; // the receiving organisation's current epoch
+  count: number; // the mailbox's number of messages
+}
+
+/**
+ * HandoverUpload answers POST /api/v1/mailbox/handover: the upload the
+ * re-sealed messages and attachments go to, valid for 10 minutes.
+ */
+export interface HandoverUpload {
+  upload: string;
+}
+
+/** HandoverMessage is the body of PUT /api/v1/mailbox/handover/{upload}/{seq}. */
+export interface HandoverMessage {
+  ciphertext: Bytes;
+}
+
+/** HandoverDone answers POST /api/v1/mailbox/handover/{upload}/commit. */
+export interface HandoverDone {
+  org: string;
 }
 
 /**
