@@ -361,6 +361,9 @@ type output struct {
 	text func(c *cmd) error
 	// wipe drops decrypted text once it is printed.
 	wipe func()
+	// err is what the command ends with after printing: an alarm about
+	// what it listed.
+	err error
 }
 
 // withSession is the one path of every command: parse the flags, check
@@ -392,12 +395,14 @@ func (c *cmd) withSession(ctx context.Context, a action, args []string) error {
 		defer out.wipe()
 	}
 	if *c.jsonOut {
-		return c.printJSON(out.json)
+		err = c.printJSON(out.json)
+	} else if out.text != nil {
+		err = out.text(c)
 	}
-	if out.text != nil {
-		return out.text(c)
+	if err != nil {
+		return err
 	}
-	return nil
+	return out.err
 }
 
 func run(ctx context.Context, args []string, stdio IO, opts Options) error {
@@ -409,6 +414,12 @@ func run(ctx context.Context, args []string, stdio IO, opts Options) error {
 		return nil
 	}
 	name, args := args[0], args[1:]
+	// A command with subcommands ("orgs pin") is named by both words.
+	if len(args) > 0 {
+		if _, ok := commands[name+" "+args[0]]; ok {
+			name, args = name+" "+args[0], args[1:]
+		}
+	}
 	define, ok := commands[name]
 	if !ok {
 		return withHint(errorf(mErrUnknownCommand, name), mHintSeeHelp)

@@ -138,11 +138,16 @@ func joinCommand(c *cmd) action {
 	invite := c.fs.String("invite", "", mFlagInvite.id)
 	inviteFile := c.fs.String("invite-file", "", mFlagInviteFile.id)
 	teamFP := c.fs.String("team-fingerprint", "", mFlagTeamFingerprint.id)
+	org := c.fs.String("org", "", mFlagJoinOrg.id)
 	return action{run: func(ctx context.Context, _ *Session, _ []string) (*output, error) {
 		opts, dir, err := nc.check(c, mErrJoinNeedsServer, mHintJoinUsage)
 		if err != nil {
 			return nil, err
 		}
+		if *org != "" && !validSlug(*org) {
+			return nil, withHint(errorf(mErrBadSlug, oneLine(*org)), mHintSlugForm)
+		}
+		opts.Org = *org
 		if err := checkFresh(dir); err != nil {
 			return nil, err
 		}

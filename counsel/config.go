@@ -50,7 +50,7 @@ type Config struct {
 	// InsecureHTTP is set when init or join was told, with
 	// --insecure-http, to use plain HTTP to a server beyond loopback.
 	InsecureHTTP bool `json:"insecure_http,omitempty"`
-	// Org is the organisation init set up with --org (PROTOCOL.md §8),
+	// Org is the organisation init or join set up with --org (PROTOCOL.md §8),
 	// whose team key the desk checks; "" is the front door.
 	Org string `json:"org,omitempty"`
 

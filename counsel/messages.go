@@ -19,6 +19,8 @@ var (
 	mAlarmMalformedTeamKey       = msg{"alarm.malformed_team_key"}
 	mAlarmMembersDiffer          = msg{"alarm.members_differ"}
 	mAlarmNotAMember             = msg{"alarm.not_a_member"}
+	mAlarmOrgFingerprintDiffers  = msg{"alarm.org_fingerprint_differs"}
+	mAlarmOrgKeyChanged          = msg{"alarm.org_key_changed"}
 	mAlarmOwnKeyReplaced         = msg{"alarm.own_key_replaced"}
 	mAlarmRecordInvalid          = msg{"alarm.record_invalid"}
 	mAlarmTeamFingerprintDiffers = msg{"alarm.team_fingerprint_differs"}
@@ -29,7 +31,9 @@ var (
 	mDoingChangeCase             = msg{"doing.change_case"}
 	mDoingCompact                = msg{"doing.compact"}
 	mDoingCreateInvite           = msg{"doing.create_invite"}
+	mDoingCreateOrg              = msg{"doing.create_org"}
 	mDoingDeleteCase             = msg{"doing.delete_case"}
+	mDoingDeleteOrg              = msg{"doing.delete_org"}
 	mDoingFetchAttachment        = msg{"doing.fetch_attachment"}
 	mDoingFetchCase              = msg{"doing.fetch_case"}
 	mDoingFetchCentres           = msg{"doing.fetch_centres"}
@@ -37,6 +41,7 @@ var (
 	mDoingFetchTeamKey           = msg{"doing.fetch_team_key"}
 	mDoingListCases              = msg{"doing.list_cases"}
 	mDoingListInvites            = msg{"doing.list_invites"}
+	mDoingListOrgs               = msg{"doing.list_orgs"}
 	mDoingLogIn                  = msg{"doing.log_in"}
 	mDoingPurgeCases             = msg{"doing.purge_cases"}
 	mDoingPutKeyring             = msg{"doing.put_keyring"}
@@ -68,6 +73,8 @@ var (
 	mErrBadLimit                 = msg{"error.bad_limit"}
 	mErrBadMonth                 = msg{"error.bad_month"}
 	mErrBadName                  = msg{"error.bad_name"}
+	mErrBadOrgName               = msg{"error.bad_org_name"}
+	mErrBadSlug                  = msg{"error.bad_slug"}
 	mErrBadTag                   = msg{"error.bad_tag"}
 	mErrCentreUnconfirmed        = msg{"error.centre_unconfirmed"}
 	mErrCentresInvalid           = msg{"error.centres_invalid"}
@@ -79,6 +86,7 @@ var (
 	mErrCreateBackup             = msg{"error.create_backup"}
 	mErrCreateConfigDir          = msg{"error.create_config_dir"}
 	mErrCursorNeedsLimit         = msg{"error.cursor_needs_limit"}
+	mErrDeleteFrontDoor          = msg{"error.delete_front_door"}
 	mErrDeskAddressSpent         = msg{"error.desk_address_spent"}
 	mErrDeskBadOpen              = msg{"error.desk_bad_open"}
 	mErrDeskListen               = msg{"error.desk_listen"}
@@ -124,6 +132,7 @@ var (
 	mErrNoSuchCase               = msg{"error.no_such_case"}
 	mErrNoSuchCounsellor         = msg{"error.no_such_counsellor"}
 	mErrNoSuchInvite             = msg{"error.no_such_invite"}
+	mErrNoSuchOrg                = msg{"error.no_such_org"}
 	mErrNotApproved              = msg{"error.not_approved"}
 	mErrNotConfirmed             = msg{"error.not_confirmed"}
 	mErrNotConfirmedNoTerminal   = msg{"error.not_confirmed_no_terminal"}
@@ -134,6 +143,9 @@ var (
 	mErrNoteEmpty                = msg{"error.note_empty"}
 	mErrNoteTooLong              = msg{"error.note_too_long"}
 	mErrOpenIdentity             = msg{"error.open_identity"}
+	mErrOrgExists                = msg{"error.org_exists"}
+	mErrOrgNotPinned             = msg{"error.org_not_pinned"}
+	mErrOwnOrg                   = msg{"error.own_org"}
 	mErrParseConfig              = msg{"error.parse_config"}
 	mErrPassphraseTooLong        = msg{"error.passphrase_too_long"}
 	mErrPassphraseTooShort       = msg{"error.passphrase_too_short"}
@@ -146,6 +158,7 @@ var (
 	mErrReadConfig               = msg{"error.read_config"}
 	mErrReadIdentity             = msg{"error.read_identity"}
 	mErrReadNoteFile             = msg{"error.read_note_file"}
+	mErrReadOrgPins              = msg{"error.read_org_pins"}
 	mErrReadPassphrase           = msg{"error.read_passphrase"}
 	mErrReadPassphraseFile       = msg{"error.read_passphrase_file"}
 	mErrReadSecret               = msg{"error.read_secret"}
@@ -183,6 +196,7 @@ var (
 	mFlagInsecureHttp            = msg{"flag.insecure_http"}
 	mFlagInvite                  = msg{"flag.invite"}
 	mFlagInviteFile              = msg{"flag.invite_file"}
+	mFlagJoinOrg                 = msg{"flag.join_org"}
 	mFlagJson                    = msg{"flag.json"}
 	mFlagLang                    = msg{"flag.lang"}
 	mFlagLimit                   = msg{"flag.limit"}
@@ -192,6 +206,7 @@ var (
 	mFlagNone                    = msg{"flag.none"}
 	mFlagNoteFile                = msg{"flag.note_file"}
 	mFlagOrg                     = msg{"flag.org"}
+	mFlagOrgFingerprint          = msg{"flag.org_fingerprint"}
 	mFlagPassphraseFile          = msg{"flag.passphrase_file"}
 	mFlagPurgeFrom               = msg{"flag.purge_from"}
 	mFlagPurgeTo                 = msg{"flag.purge_to"}
@@ -226,6 +241,7 @@ var (
 	mHintInviteExpired           = msg{"hint.invite_expired"}
 	mHintInvitesListsIds         = msg{"hint.invites_lists_ids"}
 	mHintJoinUsage               = msg{"hint.join_usage"}
+	mHintListOrgs                = msg{"hint.list_orgs"}
 	mHintLockAfterMax            = msg{"hint.lock_after_max"}
 	mHintLongPassphrase          = msg{"hint.long_passphrase"}
 	mHintNameExample             = msg{"hint.name_example"}
@@ -235,15 +251,18 @@ var (
 	mHintOtherConfigDir          = msg{"hint.other_config_dir"}
 	mHintOtherConfigDirIdentity  = msg{"hint.other_config_dir_identity"}
 	mHintPassFingerprint         = msg{"hint.pass_fingerprint"}
+	mHintPassOrgFingerprint      = msg{"hint.pass_org_fingerprint"}
 	mHintPassPassphraseFile      = msg{"hint.pass_passphrase_file"}
 	mHintPassServer              = msg{"hint.pass_server"}
 	mHintPassTeamFingerprint     = msg{"hint.pass_team_fingerprint"}
 	mHintPassYesConfirm          = msg{"hint.pass_yes_confirm"}
 	mHintPassYesDelete           = msg{"hint.pass_yes_delete"}
+	mHintPassYesDeleteOrg        = msg{"hint.pass_yes_delete_org"}
 	mHintPassYesPurge            = msg{"hint.pass_yes_purge"}
 	mHintPassYesReject           = msg{"hint.pass_yes_reject"}
 	mHintPassYesRemove           = msg{"hint.pass_yes_remove"}
 	mHintPassphraseFileForm      = msg{"hint.passphrase_file_form"}
+	mHintPinOrgFirst             = msg{"hint.pin_org_first"}
 	mHintPurgeUsage              = msg{"hint.purge_usage"}
 	mHintReadListsAttachments    = msg{"hint.read_lists_attachments"}
 	mHintRemovedRejoin           = msg{"hint.removed_rejoin"}
@@ -258,6 +277,7 @@ var (
 	mHintServerMisbehaves        = msg{"hint.server_misbehaves"}
 	mHintSetEditor               = msg{"hint.set_editor"}
 	mHintSetupTokenFromLog       = msg{"hint.setup_token_from_log"}
+	mHintSlugForm                = msg{"hint.slug_form"}
 	mHintSplitReply              = msg{"hint.split_reply"}
 	mHintStatusValues            = msg{"hint.status_values"}
 	mHintTeamBlocksForm          = msg{"hint.team_blocks_form"}
@@ -273,9 +293,11 @@ var (
 	mHintWriteText               = msg{"hint.write_text"}
 	mAskConfirmCentres           = msg{"prompt.confirm_centres"}
 	mAskDeleteCase               = msg{"prompt.delete_case"}
+	mAskDeleteOrg                = msg{"prompt.delete_org"}
 	mAskFingerprintReadOut       = msg{"prompt.fingerprint_read_out"}
 	mAskInvite                   = msg{"prompt.invite"}
 	mAskNewPassphrase            = msg{"prompt.new_passphrase"}
+	mAskOrgFingerprintReadOut    = msg{"prompt.org_fingerprint_read_out"}
 	mAskPassphrase               = msg{"prompt.passphrase"}
 	mAskPassphraseAgain          = msg{"prompt.passphrase_again"}
 	mAskPurgeCases               = msg{"prompt.purge_cases"}
@@ -317,6 +339,7 @@ var (
 	mOutCentresTeamConfirmed     = msg{"text.centres_team_confirmed"}
 	mOutCompacted                = msg{"text.compacted"}
 	mOutCompareFingerprint       = msg{"text.compare_fingerprint"}
+	mOutCompareOrgFingerprint    = msg{"text.compare_org_fingerprint"}
 	mOutDeskAnother              = msg{"text.desk_another"}
 	mOutDeskClosed               = msg{"text.desk_closed"}
 	mOutDeskOpen                 = msg{"text.desk_open"}
@@ -341,6 +364,14 @@ var (
 	mOutNoteWritten              = msg{"text.note_written"}
 	mOutOlderEpoch               = msg{"text.older_epoch"}
 	mOutOpenDesk                 = msg{"text.open_desk"}
+	mOutOrgChanged               = msg{"text.org_changed"}
+	mOutOrgDeleted               = msg{"text.org_deleted"}
+	mOutOrgOwn                   = msg{"text.org_own"}
+	mOutOrgPinned                = msg{"text.org_pinned"}
+	mOutOrgPinnedNow             = msg{"text.org_pinned_now"}
+	mOutOrgSetupToken            = msg{"text.org_setup_token"}
+	mOutOrgUnpinned              = msg{"text.org_unpinned"}
+	mOutOrgsHeader               = msg{"text.orgs_header"}
 	mOutPinnedTeamFingerprint    = msg{"text.pinned_team_fingerprint"}
 	mOutPublishFingerprint       = msg{"text.publish_fingerprint"}
 	mOutPurgeNone                = msg{"text.purge_none"}

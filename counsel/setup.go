@@ -185,7 +185,9 @@ func (s *Session) initKeyring(ctx context.Context, resume bool) error {
 
 // Join registers an invited counsellor. The newcomer confirms the team's
 // fingerprint first (confirm gets the fingerprint computed here and says
-// whether the admin read out the same) and pins that team key.
+// whether the admin read out the same) and pins that team key. With
+// opts.Org the invite is of that organisation (PROTOCOL.md §8), whose
+// team key is the one confirmed and pinned.
 func Join(ctx context.Context, dir, server, invite, name string, passphrase []byte, confirm func(fp string) error, opts Options) (*Config, error) {
 	if err := checkName(name); err != nil {
 		return nil, err
@@ -200,7 +202,7 @@ func Join(ctx context.Context, dir, server, invite, name string, passphrase []by
 	if err := checkFresh(dir); err != nil {
 		return nil, err
 	}
-	team, err := base.Team(ctx)
+	team, err := base.TeamOf(ctx, opts.Org)
 	if err != nil {
 		return nil, apiError(mDoingFetchTeamKey, err)
 	}
@@ -232,7 +234,7 @@ func Join(ctx context.Context, dir, server, invite, name string, passphrase []by
 		return nil, err
 	}
 	cfg := &Config{Server: server, ID: reg.ID, Name: name, Recipient: id.Recipient().String(),
-		Pins: []Pin{{Epoch: team.Epoch, Recipient: team.Recipient}}, InsecureHTTP: opts.InsecureHTTP, dir: dir}
+		Pins: []Pin{{Epoch: team.Epoch, Recipient: team.Recipient}}, InsecureHTTP: opts.InsecureHTTP, Org: opts.Org, dir: dir}
 	if err := cfg.Save(); err != nil {
 		return nil, err
 	}
