@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"lotse/api/client"
+	"lotse/api/wire"
 	"lotse/crypto"
 	"lotse/domain"
 )
@@ -450,7 +451,11 @@ func (c *cmd) printCases(cs []client.Case, names map[string]string) error {
 		if ref == "" {
 			ref = x.ID
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%d\n", oneLine(ref), oneLine(x.Status), awaiting, oneLine(assignee), c.localTime(x.LastActivity), x.MessageCount)
+		status := oneLine(x.Status)
+		if h := x.Handover; h != nil {
+			status += " " + c.handoverLabel(h)
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%d\n", oneLine(ref), status, awaiting, oneLine(assignee), c.localTime(x.LastActivity), x.MessageCount)
 	}
 	return tw.Flush()
 }
@@ -493,8 +498,15 @@ func readCommand(c *cmd) action {
 				t.wipe()
 				return nil, err
 			}
+			out := map[string]any{"id": id, "lang": t.lang, "messages": t.Messages, "actions": t.actions}
+			if t.Case.Handover != nil {
+				out["handover"] = t.Case.Handover
+			}
+			if t.Case.Forwarded != nil {
+				out["forwarded"] = t.Case.Forwarded
+			}
 			return &output{
-				json: map[string]any{"id": id, "lang": t.lang, "messages": t.Messages, "actions": t.actions},
+				json: out,
 				text: func(c *cmd) error { c.printThread(t); return nil },
 				wipe: t.wipe,
 			}, nil
@@ -507,6 +519,16 @@ func (c *cmd) printThread(t *Thread) {
 		c.printf(mOutCaseLang, languageLabel(t.lang, c.io.Lang))
 	}
 	c.printActions(t.actions) // actions.go
+	if h := t.Case.Handover; h != nil {
+		read := mOutReadHandoverOffered
+		if h.State == wire.HandoverDeclined {
+			read = mOutReadHandoverDeclined
+		}
+		c.printf(read, h.Org, c.localTime(h.Since))
+	}
+	if f := t.Case.Forwarded; f != nil {
+		c.printf(mOutForwardedHeader, f.Count, f.Date)
+	}
 	for _, m := range t.Messages {
 		who := c.tr(mOutFromEnquirer)
 		if m.From == crypto.FromCounsellor {
@@ -515,6 +537,9 @@ func (c *cmd) printThread(t *Thread) {
 		fmt.Fprintf(c.io.Stdout, "\n#%d  %s  %s\n", m.Seq, who, oneLine(m.Sent))
 		if m.OlderEpoch {
 			c.printf(mOutOlderEpoch)
+		}
+		if m.Forwarded {
+			c.printf(mOutForwarded, t.Case.Forwarded.Date)
 		}
 		switch {
 		case m.Warning != "":
@@ -904,4 +929,12 @@ func centresCommand(c *cmd) action {
 			},
 		}, nil
 	}}
+}
+
+// handoverLabel is a case's offer in the case list.
+func (c *cmd) handoverLabel(h *client.CaseHandover) string {
+	if h.State == wire.HandoverDeclined {
+		return fmt.Sprintf(c.tr(mOutHandoverDeclined), h.Org)
+	}
+	return fmt.Sprintf(c.tr(mOutHandoverOffered), h.Org)
 }

@@ -116,5 +116,8 @@ func casePage(ctx context.Context, s *Session, q client.CaseQuery) ([]client.Cas
 	if cs == nil {
 		cs = []client.Case{}
 	}
+	for i := range cs {
+		cleanCase(&cs[i])
+	}
 	return cs, next, nil
 }

@@ -344,8 +344,12 @@ var (
 	mOutDeskClosed               = msg{"text.desk_closed"}
 	mOutDeskOpen                 = msg{"text.desk_open"}
 	mOutDuplicate                = msg{"text.duplicate"}
+	mOutForwarded                = msg{"text.forwarded"}
+	mOutForwardedHeader          = msg{"text.forwarded_header"}
 	mOutFromCounsellor           = msg{"text.from_counsellor"}
 	mOutFromEnquirer             = msg{"text.from_enquirer"}
+	mOutHandoverDeclined         = msg{"text.handover_declined"}
+	mOutHandoverOffered          = msg{"text.handover_offered"}
 	mOutInitialized              = msg{"text.initialized"}
 	mOutInviteValidOnce          = msg{"text.invite_valid_once"}
 	mOutInvitesHeader            = msg{"text.invites_header"}
@@ -376,6 +380,8 @@ var (
 	mOutPublishFingerprint       = msg{"text.publish_fingerprint"}
 	mOutPurgeNone                = msg{"text.purge_none"}
 	mOutPurged                   = msg{"text.purged"}
+	mOutReadHandoverDeclined     = msg{"text.read_handover_declined"}
+	mOutReadHandoverOffered      = msg{"text.read_handover_offered"}
 	mOutReadOutFingerprint       = msg{"text.read_out_fingerprint"}
 	mOutRejected                 = msg{"text.rejected"}
 	mOutRemoved                  = msg{"text.removed"}

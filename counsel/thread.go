@@ -40,6 +40,11 @@ type Message struct {
 	OlderEpoch bool `json:"older_epoch,omitempty"`
 	// Attachments are the files the document references (attachments.go).
 	Attachments []Attachment `json:"attachments,omitempty"`
+	// Forwarded marks a message from before a handover to this
+	// organisation (PROTOCOL.md §9.5): the enquirer's device forwarded
+	// it, so it comes from the mailbox, but which counsellor of the
+	// earlier organisation wrote a reply cannot be verified.
+	Forwarded bool `json:"forwarded,omitempty"`
 }
 
 // Thread is a decrypted case. It keeps what a reply needs: the mailbox key
@@ -152,9 +157,11 @@ func (s *Session) updateThread(ctx context.Context, id string, t *Thread) error 
 	}
 	t.id = id
 	t.Case = cd.Case
+	cleanCase(&t.Case)
 	t.Actions = cd.Actions
+	fw := t.Case.Forwarded
 	for i, e := range entries {
-		m := Message{Seq: e.Seq, From: e.From}
+		m := Message{Seq: e.Seq, From: e.From, Forwarded: fw != nil && e.Seq <= fw.Count}
 		// With one epoch, every message is sealed to the newest.
 		if e.Doc != nil && e.From == crypto.FromEnquirer && len(ids) > 1 && msgs[i].Seq == e.Seq {
 			m.OlderEpoch = !opensWith(msgs[i].Ciphertext, ids[0])
@@ -429,24 +436,7 @@ func (s *Session) Cases(ctx context.Context, status string) ([]client.Case, erro
 // CasesPage returns at most limit cases after cursor ("" for the first
 // page) and the cursor of the next page, "" after the last.
 func (s *Session) CasesPage(ctx context.Context, status string, limit int, cursor string) ([]client.Case, string, error) {
-	var cs []client.Case
-	var next string
-	err := s.retry(ctx, func(api *client.Client) error {
-		var err error
-		cs, next, err = api.CasesPage(ctx, status, limit, cursor)
-		return err
-	})
-	if client.Code(err) == "forbidden" {
-		return nil, "", withHint(errorf(mErrNotApproved),
-			mHintGetApproved)
-	}
-	if err != nil {
-		return nil, "", apiError(mDoingListCases, err)
-	}
-	if cs == nil {
-		cs = []client.Case{}
-	}
-	return cs, next, nil
+	return casePage(ctx, s, client.CaseQuery{Status: status, Limit: limit, Cursor: cursor}) // desk_inbox.go
 }
 
 // CaseSummary returns one case's metadata without its messages: what the
@@ -466,6 +456,7 @@ func (s *Session) CaseSummary(ctx context.Context, id string) (*client.Case, err
 	if err != nil {
 		return nil, apiError(mDoingFetchCase, err)
 	}
+	cleanCase(&cd.Case)
 	return &cd.Case, nil
 }
 
@@ -480,6 +471,7 @@ func (s *Session) PatchCase(ctx context.Context, id string, p client.CasePatch) 
 	if err != nil {
 		return nil, apiError(mDoingChangeCase, err)
 	}
+	cleanCase(c)
 	return c, nil
 }
 
