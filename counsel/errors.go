@@ -118,6 +118,12 @@ func alarm(format msg, a ...any) error {
 // alarm, in English.
 var AlarmAdvice = tr("en", mAlarmAdvice)
 
+// isAlarmMsg reports whether err is, or wraps, the alarm m.
+func isAlarmMsg(err error, m msg) bool {
+	var a *AlarmError
+	return errors.As(err, &a) && a.msg != nil && a.msg.format == m
+}
+
 // IsAlarm reports whether err is an alarm.
 func IsAlarm(err error) bool {
 	var a *AlarmError

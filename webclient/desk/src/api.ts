@@ -152,6 +152,11 @@ export interface DirectoryStatus {
   digest: string;
 }
 
+/** An organisation on the server with this desk's pin of its team key
+ * (counsel/orgs.go): own, pinned (confirmed out of band), unpinned, or
+ * changed (the server shows another key than the confirmed one). */
+export type Org = wire.Org & { pin: "own" | "pinned" | "unpinned" | "changed"; confirmed?: string };
+
 /** PATCH /api/cases/{id}: a status, an assignee, or unassign. */
 export interface CasePatch {
   status?: "open" | "closed";
@@ -365,6 +370,15 @@ export class DeskAPI {
     this.call("GET", `centres?q=${encodeURIComponent(q)}&lang=${encodeURIComponent(lang)}`);
   centreBlock = (id: string, lang: string): Promise<{ id: string; name: string; lang: string; block: string; changed?: boolean }> =>
     this.call("GET", `centres/${encodeURIComponent(id)}?lang=${encodeURIComponent(lang)}`);
+
+  /** Organisations (counsel/desk_orgs.go). */
+  orgs = async (): Promise<{ orgs: Org[]; front_door_admin: boolean }> => {
+    const r = await this.call<{ orgs: Org[] | null; front_door_admin: boolean }>("GET", "orgs");
+    return { orgs: r.orgs ?? [], front_door_admin: r.front_door_admin };
+  };
+  pinOrg = (slug: string, fingerprint: string): Promise<Org> => this.call("POST", "orgs/pin", { slug, fingerprint });
+  createOrg = (slug: string, name: string): Promise<wire.CreatedOrg> => this.call("POST", "orgs", { slug, name });
+  deleteOrg = (slug: string): Promise<{ deleted: boolean }> => this.call("DELETE", `orgs/${encodeURIComponent(slug)}`, {});
 
   invite = (admin: boolean): Promise<{ invite: string; expires: string }> => this.call("POST", "invites", { admin });
   approve = (id: string, fingerprint: string): Promise<{ id: string; state: string }> => this.call("POST", "approve", { id, fingerprint });

@@ -16,6 +16,7 @@ import { MemoryPanel } from "./memory";
 import { TagFilter } from "./tagfilter";
 import { TeamBlocks } from "./teamblocks";
 import { TeamCards } from "./teamtab";
+import { OrgsCard } from "./orgs";
 
 type Key = keyof typeof de;
 const texts = { de, en };
@@ -76,6 +77,7 @@ const tagFilter = new TagFilter(desk.api, t, errorText, () => renderCases());
 const teamCards = new TeamCards(desk.api, t, (iso) => formatDate(iso), errorText, (text, yes) => confirmDialog(text, yes), () =>
   void teamBlocks.load(desk.api).then(renderBlockSelect).catch(() => {}),
 );
+const orgsCard = new OrgsCard(desk.api, t, (iso) => formatDate(iso), errorText, (text, yes) => confirmDialog(text, yes));
 const memory = new MemoryPanel({ api: desk.api, t, lang: () => desk.lang, formatDate: (iso) => formatDate(iso), errorText });
 
 // ---- language --------------------------------------------------------
@@ -704,6 +706,8 @@ function renderTeam(): void {
   $("admin-card").hidden = !admin;
   teamCards.stats.hidden = teamCards.directory.hidden = st.me.state !== "active";
   void teamCards.render(admin);
+  orgsCard.el.hidden = st.me.state !== "active";
+  if (!orgsCard.el.hidden) void orgsCard.render();
   const rows = desk.roster.map((c) => {
     const actions = h("td", {});
     if (admin && c.state === "pending") {
@@ -1095,7 +1099,7 @@ async function boot(): Promise<void> {
   $("messages").before(memory.el);
   $("filters").after(tagFilter.el);
   $("thread-meta").after(h("details", { id: "thread-actions", hidden: true }));
-  $("view-team").append(teamCards.directory, teamCards.blocks, teamCards.stats, teamCards.deleted);
+  $("view-team").append(orgsCard.el, teamCards.directory, teamCards.blocks, teamCards.stats, teamCards.deleted);
   setLang(desk.lang);
   initAttachments({ api: desk.api, t, lang: () => desk.lang, errorText });
   tagFilter.render();

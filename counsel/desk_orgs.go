@@ -1,0 +1,111 @@
+package counsel
+
+import (
+	"errors"
+	"net/http"
+)
+
+// The desk's organisations (orgs.go): the list with pin states, pinning
+// after the fingerprint was read out, and for admins of the front door
+// creating and deleting organisations. A changed team key of another
+// organisation is shown on its line and blocks handovers to it; it does
+// not lock the desk, which stays the team's own.
+
+func (d *Desk) orgRoutes(m *http.ServeMux) {
+	m.HandleFunc("GET /api/orgs", d.getOrgs)
+	m.HandleFunc("POST /api/orgs", d.postOrg)
+	m.HandleFunc("POST /api/orgs/pin", d.postOrgPin)
+	m.HandleFunc("DELETE /api/orgs/{slug}", d.deleteOrg)
+}
+
+// frontDoorAdmin reports whether s may create and delete organisations.
+func frontDoorAdmin(s *Session) bool { return s.IsAdmin() && s.cfg.Org == "" }
+
+func (d *Desk) getOrgs(w http.ResponseWriter, r *http.Request) {
+	s := d.session(w)
+	if s == nil {
+		return
+	}
+	orgs, err := s.Orgs(r.Context())
+	if err != nil {
+		d.fail(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"orgs": orgs, "front_door_admin": frontDoorAdmin(s)})
+}
+
+func (d *Desk) postOrgPin(w http.ResponseWriter, r *http.Request) {
+	s := d.session(w)
+	if s == nil {
+		return
+	}
+	var req struct {
+		Slug        string `json:"slug"`
+		Fingerprint string `json:"fingerprint"`
+	}
+	if err := readBody(r, &req); err != nil || !validSlug(req.Slug) || len(req.Fingerprint) > 256 {
+		writeErr(w, http.StatusBadRequest, "bad_request", errors.New("malformed request"))
+		return
+	}
+	o, err := s.PinOrg(r.Context(), req.Slug, req.Fingerprint)
+	if isAlarmMsg(err, mAlarmOrgFingerprintDiffers) {
+		// What was read out is not what the server shows: nothing is
+		// pinned, and the page says not to hand over to it.
+		writeErr(w, http.StatusBadRequest, "fingerprint_mismatch", err)
+		return
+	}
+	if err != nil {
+		d.fail(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, o)
+}
+
+func (d *Desk) postOrg(w http.ResponseWriter, r *http.Request) {
+	s := d.session(w)
+	if s == nil {
+		return
+	}
+	var req struct {
+		Slug string `json:"slug"`
+		Name string `json:"name"`
+	}
+	if err := readBody(r, &req); err != nil {
+		writeErr(w, http.StatusBadRequest, "bad_request", errors.New("malformed request"))
+		return
+	}
+	created, err := s.CreateOrg(r.Context(), req.Slug, req.Name)
+	switch {
+	case isMsg(err, mErrBadSlug), isMsg(err, mErrBadOrgName):
+		writeErr(w, http.StatusBadRequest, "bad_request", err)
+	case isMsg(err, mErrOrgExists):
+		writeErr(w, http.StatusConflict, "org_exists", err)
+	case err != nil:
+		d.fail(w, err)
+	default:
+		writeJSON(w, http.StatusOK, created)
+	}
+}
+
+func (d *Desk) deleteOrg(w http.ResponseWriter, r *http.Request) {
+	slug := r.PathValue("slug")
+	if !validSlug(slug) {
+		writeErr(w, http.StatusBadRequest, "bad_request", errors.New("malformed slug"))
+		return
+	}
+	s := d.session(w)
+	if s == nil {
+		return
+	}
+	err := s.DeleteOrg(r.Context(), slug)
+	switch {
+	case isMsg(err, mErrNoSuchOrg):
+		writeErr(w, http.StatusNotFound, "not_found", err)
+	case isMsg(err, mErrDeleteFrontDoor):
+		writeErr(w, http.StatusConflict, "front_door", err)
+	case err != nil:
+		d.fail(w, err)
+	default:
+		writeJSON(w, http.StatusOK, map[string]any{"slug": slug, "deleted": true})
+	}
+}

@@ -1,0 +1,217 @@
+// The organisations card of the team tab (counsel/desk_orgs.go): the
+// server's organisations with this desk's pins of their team keys. A case
+// goes by handover only to an organisation whose fingerprint a person
+// confirmed with it out of band (PROTOCOL.md §9.1); admins of the front
+// door also create organisations (the setup token shown once) and delete
+// them.
+import { h } from "../../src/dom";
+import type { Vars } from "../../src/i18n";
+import type { DeskAPI, Org } from "./api";
+import type de from "./lang/de.json";
+
+type Key = keyof typeof de;
+
+export class OrgsCard {
+  private readonly title = h("h2");
+  private readonly help = h("p", { class: "muted" });
+  private readonly head = h("tr");
+  private readonly body = h("tbody", { id: "orgs-body" });
+  private readonly none = h("p", { class: "muted", id: "orgs-none", hidden: true });
+  private readonly msg = h("p", { id: "orgs-msg", class: "notice", role: "status" });
+
+  private readonly pinHelp = h("p", { id: "orgs-pin-help" });
+  private readonly pinExpected = h("p", { class: "fp", id: "orgs-pin-expected", dir: "ltr" });
+  private readonly pinLabel = h("label", { for: "orgs-pin-fp" });
+  private readonly pinInput = h("input", { id: "orgs-pin-fp", inputmode: "numeric", autocomplete: "off", spellcheck: "false", maxlength: "64" }) as HTMLInputElement;
+  private readonly pinCancel = h("button", { type: "button", class: "btn", id: "orgs-pin-cancel" }) as HTMLButtonElement;
+  private readonly pinButton = h("button", { type: "submit", class: "btn primary", id: "orgs-pin-confirm" }) as HTMLButtonElement;
+  private readonly pinError = h("p", { class: "error", role: "alert", id: "orgs-pin-error" });
+  private readonly pinForm = h(
+    "form",
+    { id: "orgs-pin-form", class: "org-pin", hidden: true },
+    this.pinHelp,
+    this.pinExpected,
+    this.pinLabel,
+    this.pinInput,
+    this.pinError,
+    h("div", { class: "row" }, this.pinCancel, this.pinButton),
+  ) as HTMLFormElement;
+  private pinning: Org | null = null;
+
+  private readonly createTitle = h("h3");
+  private readonly createHelp = h("p", { class: "muted" });
+  private readonly slugLabel = h("label", { for: "org-slug" });
+  private readonly slugInput = h("input", { id: "org-slug", autocomplete: "off", spellcheck: "false", maxlength: "32", pattern: "[a-z0-9-]{1,32}", required: true }) as HTMLInputElement;
+  private readonly nameLabel = h("label", { for: "org-name" });
+  private readonly nameInput = h("input", { id: "org-name", autocomplete: "off", maxlength: "64", required: true }) as HTMLInputElement;
+  private readonly createButton = h("button", { type: "submit", class: "btn", id: "org-create" }) as HTMLButtonElement;
+  private readonly tokenLabel = h("span");
+  private readonly token = h("code", { id: "org-token", dir: "ltr" });
+  private readonly tokenHelp = h("p", { class: "warning", id: "org-token-help" });
+  private readonly tokenOut = h("div", { id: "org-token-out", hidden: true }, h("p", { class: "invite" }, this.tokenLabel, " ", this.token), this.tokenHelp);
+  private readonly createForm = h(
+    "form",
+    { id: "org-create-form", class: "row" },
+    this.slugLabel,
+    this.slugInput,
+    this.nameLabel,
+    this.nameInput,
+    this.createButton,
+  ) as HTMLFormElement;
+  private readonly createPart = h("div", { hidden: true, id: "org-create-part" }, this.createTitle, this.createHelp, this.createForm, this.tokenOut);
+
+  readonly el = h(
+    "div",
+    { class: "card", id: "orgs-card" },
+    this.title,
+    this.help,
+    h("table", { class: "roster orgs" }, h("thead", {}, this.head), this.body),
+    this.none,
+    this.pinForm,
+    this.msg,
+    this.createPart,
+  );
+
+  /** The organisations as last loaded. */
+  orgs: Org[] = [];
+  private frontDoorAdmin = false;
+
+  constructor(
+    private readonly api: DeskAPI,
+    private readonly t: (key: Key, vars?: Vars) => string,
+    private readonly formatDate: (iso: string) => string,
+    private readonly errorText: (err: unknown) => string,
+    private readonly confirm: (text: string, yes: string) => Promise<boolean>,
+  ) {
+    this.pinForm.addEventListener("submit", (e) => {
+      e.preventDefault();
+      void this.submitPin();
+    });
+    this.pinCancel.addEventListener("click", () => this.closePin());
+    this.createForm.addEventListener("submit", (e) => {
+      e.preventDefault();
+      void this.create();
+    });
+  }
+
+  async render(): Promise<void> {
+    const { t } = this;
+    this.title.textContent = t("orgs.title");
+    this.help.textContent = t("orgs.help");
+    this.head.replaceChildren(...(["orgs.name", "orgs.slug", "orgs.epoch", "orgs.fingerprint", "orgs.state"] as const).map((k) => h("th", {}, t(k))), h("th"));
+    this.none.textContent = t("orgs.none");
+    this.pinLabel.textContent = t("orgs.pintyped");
+    this.pinCancel.textContent = t("common.cancel");
+    this.pinButton.textContent = t("orgs.pin");
+    this.createTitle.textContent = t("orgs.create");
+    this.createHelp.textContent = t("orgs.createhelp");
+    this.slugLabel.textContent = t("orgs.newslug");
+    this.nameLabel.textContent = t("orgs.newname");
+    this.createButton.textContent = t("orgs.createbutton");
+    this.tokenLabel.textContent = t("orgs.token");
+    await this.load();
+  }
+
+  /** load reads the organisations again; it never throws. */
+  async load(): Promise<void> {
+    try {
+      const r = await this.api.orgs();
+      this.orgs = r.orgs;
+      this.frontDoorAdmin = r.front_door_admin;
+    } catch (err) {
+      this.msg.textContent = this.errorText(err);
+      return;
+    }
+    this.createPart.hidden = !this.frontDoorAdmin;
+    const others = this.orgs.filter((o) => o.pin !== "own");
+    this.none.hidden = others.length > 0;
+    this.body.replaceChildren(...this.orgs.map((o) => this.row(o)));
+  }
+
+  private row(o: Org): HTMLElement {
+    const { t } = this;
+    const state =
+      o.pin === "changed"
+        ? h("td", { class: "warning", "data-state": o.pin }, t("orgs.changed", { fp: o.confirmed ?? "" }))
+        : h("td", { "data-state": o.pin }, t(o.pin === "own" ? "orgs.own" : o.pin === "pinned" ? "orgs.pinned" : "orgs.unpinned"));
+    const actions = h("td", {});
+    if (o.pin === "unpinned" || o.pin === "changed") {
+      actions.append(h("button", { type: "button", class: "btn", "data-pin": o.slug, click: () => this.openPin(o) }, t("orgs.pin")));
+    }
+    if (this.frontDoorAdmin && !o.front_door) {
+      actions.append(h("button", { type: "button", class: "btn danger", "data-delete-org": o.slug, click: () => void this.remove(o) }, t("orgs.delete")));
+    }
+    return h(
+      "tr",
+      { "data-org": o.slug },
+      h("td", {}, o.name),
+      h("td", { dir: "ltr" }, o.slug),
+      h("td", {}, String(o.epoch)),
+      h("td", { class: "fp", dir: "ltr" }, o.fingerprint),
+      state,
+      actions,
+    );
+  }
+
+  private openPin(o: Org): void {
+    this.pinning = o;
+    this.pinHelp.textContent = this.t("orgs.pinhelp", { name: o.name });
+    this.pinExpected.textContent = o.fingerprint;
+    this.pinInput.value = "";
+    this.pinError.textContent = "";
+    this.pinForm.hidden = false;
+    this.pinInput.focus();
+  }
+
+  private closePin(): void {
+    this.pinning = null;
+    this.pinForm.hidden = true;
+  }
+
+  private async submitPin(): Promise<void> {
+    const o = this.pinning;
+    if (!o) return;
+    this.pinError.textContent = "";
+    this.pinButton.disabled = true;
+    try {
+      await this.api.pinOrg(o.slug, this.pinInput.value);
+      this.closePin();
+      this.msg.textContent = this.t("orgs.pinnednow", { name: o.name });
+      await this.load();
+    } catch (err) {
+      this.pinError.textContent = (err as { code?: string }).code === "fingerprint_mismatch" ? this.t("orgs.mismatch") : this.errorText(err);
+    } finally {
+      this.pinButton.disabled = false;
+    }
+  }
+
+  private async create(): Promise<void> {
+    this.msg.textContent = "";
+    this.tokenOut.hidden = true;
+    this.createButton.disabled = true;
+    try {
+      const c = await this.api.createOrg(this.slugInput.value.trim(), this.nameInput.value.trim());
+      // Shown this once: counsel keeps no copy.
+      this.token.textContent = c.setup;
+      this.tokenHelp.textContent = this.t("orgs.tokenhelp", { when: this.formatDate(c.expires), slug: c.slug });
+      this.tokenOut.hidden = false;
+      this.slugInput.value = this.nameInput.value = "";
+    } catch (err) {
+      this.msg.textContent = this.errorText(err);
+    } finally {
+      this.createButton.disabled = false;
+    }
+  }
+
+  private async remove(o: Org): Promise<void> {
+    const { t } = this;
+    if (!(await this.confirm(t("orgs.deleteask", { name: o.name }), t("orgs.delete")))) return;
+    try {
+      await this.api.deleteOrg(o.slug);
+      this.msg.textContent = t("orgs.deleted", { name: o.name });
+    } catch (err) {
+      this.msg.textContent = this.errorText(err);
+    }
+    await this.load();
+  }
+}
