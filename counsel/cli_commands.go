@@ -570,14 +570,7 @@ func replyCommand(c *cmd) action {
 				return errorf(mErrBadLanguageTag, *lang)
 			}
 			var err error
-			if c.io.Terminal {
-				body, err = c.editor()
-			} else {
-				var b []byte
-				b, err = io.ReadAll(io.LimitReader(c.io.Stdin, maxBody+1))
-				body = string(b)
-			}
-			if err != nil {
+			if body, err = c.composed(); err != nil {
 				return err
 			}
 			body = strings.TrimRight(body, "\n")
@@ -770,6 +763,17 @@ func deskCommand(c *cmd) action {
 			fmt.Fprintln(c.io.Stderr, c.tr(mOutDeskClosed))
 			return nil, nil
 		}}
+}
+
+// composed is a text the counsellor writes: in the editor on a terminal,
+// else from standard input (at most maxBody+1 bytes, so that a longer one
+// is refused, not cut).
+func (c *cmd) composed() (string, error) {
+	if c.io.Terminal {
+		return c.editor()
+	}
+	b, err := io.ReadAll(io.LimitReader(c.io.Stdin, maxBody+1))
+	return string(b), err
 }
 
 // editor lets the counsellor write in $VISUAL or $EDITOR, in a private

@@ -109,3 +109,74 @@ func (d *Desk) deleteOrg(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]any{"slug": slug, "deleted": true})
 	}
 }
+
+// The desk's handover of a case (handover.go): the offer, its withdrawal
+// and the organisation's list of offers.
+func (d *Desk) handoverRoutes(m *http.ServeMux) {
+	m.HandleFunc("POST /api/cases/{id}/handover", d.caseHandler(d.postHandover))
+	m.HandleFunc("DELETE /api/cases/{id}/handover", d.caseHandler(d.deleteHandover))
+	m.HandleFunc("GET /api/handovers", d.getHandovers)
+}
+
+func (d *Desk) postHandover(w http.ResponseWriter, r *http.Request, s *Session, id string) {
+	var req struct {
+		Org  string `json:"org"`
+		Note string `json:"note"`
+		Lang string `json:"lang"`
+	}
+	if err := readBody(r, &req); err != nil || !validSlug(req.Org) || req.Lang != "" && !validLang(req.Lang) {
+		writeErr(w, http.StatusBadRequest, "bad_request", errors.New("malformed request"))
+		return
+	}
+	if _, err := checkOfferNote(req.Note); err != nil {
+		writeErr(w, http.StatusBadRequest, "bad_request", err)
+		return
+	}
+	ctx := r.Context()
+	var seq uint64
+	err := d.withThread(ctx, s, id, func(t *Thread) error {
+		var err error
+		seq, err = s.OfferHandover(ctx, t, req.Org, req.Note, req.Lang)
+		return err
+	})
+	switch {
+	case isAlarmMsg(err, mAlarmOrgKeyChanged):
+		// Another organisation's key, not the team's: the desk stays
+		// open, and the page asks for the new fingerprint.
+		writeErr(w, http.StatusConflict, "org_changed", err)
+	case isMsg(err, mErrOrgNotPinned):
+		writeErr(w, http.StatusConflict, "org_unpinned", err)
+	case isMsg(err, mErrOwnOrg):
+		writeErr(w, http.StatusBadRequest, "bad_request", err)
+	case err != nil:
+		d.fail(w, err)
+	default:
+		writeJSON(w, http.StatusOK, map[string]any{"seq": seq})
+	}
+}
+
+func (d *Desk) deleteHandover(w http.ResponseWriter, r *http.Request, s *Session, id string) {
+	err := s.WithdrawHandover(r.Context(), id)
+	if isMsg(err, mErrNoOpenOffer) {
+		writeErr(w, http.StatusNotFound, "not_found", err)
+		return
+	}
+	if err != nil {
+		d.fail(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"withdrawn": true})
+}
+
+func (d *Desk) getHandovers(w http.ResponseWriter, r *http.Request) {
+	s := d.session(w)
+	if s == nil {
+		return
+	}
+	hs, err := s.Handovers(r.Context())
+	if err != nil {
+		d.fail(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"handovers": hs})
+}

@@ -213,7 +213,8 @@ func (d *Desk) routes() *http.ServeMux {
 	m.HandleFunc("POST /api/reject", d.postReject)
 	m.HandleFunc("POST /api/purge", d.postPurge)
 	d.attachmentRoutes(m)
-	d.orgRoutes(m) // desk_orgs.go
+	d.orgRoutes(m)      // desk_orgs.go
+	d.handoverRoutes(m) // desk_orgs.go
 	m.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeErr(w, http.StatusNotFound, "not_found", errors.New("no such request"))
 	})

@@ -1,7 +1,11 @@
 package counsel
 
 import (
+	"context"
+	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"lotse/api/client"
 	"lotse/api/wire"
@@ -43,4 +47,50 @@ func validRFC3339(s string) bool {
 // cleanCase drops a handover or forwarded mark not of the wire's form.
 func cleanCase(c *client.Case) {
 	c.Handover, c.Forwarded = caseHandover(c), caseForwarded(c)
+}
+
+// maxOfferNote is the longest note of an offer, in characters (PROTOCOL.md
+// §9.2).
+const maxOfferNote = 2000
+
+// checkOfferNote normalises a note as typed (line ends, trailing lines) and
+// refuses one the reader rules of §9.2 would reject.
+func checkOfferNote(note string) (string, error) {
+	note = strings.TrimRight(strings.ReplaceAll(note, "\r\n", "\n"), "\n")
+	switch {
+	case strings.TrimSpace(note) == "":
+		return "", withHint(errorf(mErrNoteEmpty), mHintNoteHow)
+	case !utf8.ValidString(note):
+		return "", errorf(mErrReplyNotUtf8)
+	case utf8.RuneCountInString(note) > maxOfferNote:
+		return "", errorf(mErrNoteTooLong, utf8.RuneCountInString(note), maxOfferNote)
+	case strings.ContainsFunc(note, func(r rune) bool { return unicode.IsControl(r) && r != '\n' && r != '\t' }):
+		return "", errorf(mErrNoteControl)
+	}
+	return note, nil
+}
+
+// WithdrawHandover withdraws the case's open offer.
+func (s *Session) WithdrawHandover(ctx context.Context, id string) error {
+	err := s.retry(ctx, func(api *client.Client) error { return api.WithdrawHandover(ctx, id) })
+	if client.Code(err) == "not_found" {
+		return withHint(errorf(mErrNoOpenOffer, id), mHintHandoversList)
+	}
+	if err != nil {
+		return apiError(mDoingWithdrawHandover, err)
+	}
+	return nil
+}
+
+// Handovers lists the offers of this organisation, open, declined and
+// completed (kept 30 days), newest first.
+func (s *Session) Handovers(ctx context.Context) ([]client.Handover, error) {
+	hs, err := retryRead(ctx, s, (*client.Client).Handovers)
+	if err != nil {
+		return nil, apiError(mDoingListHandovers, err)
+	}
+	if hs == nil {
+		hs = []client.Handover{}
+	}
+	return hs, nil
 }

@@ -40,9 +40,11 @@ var (
 	mDoingFetchKeyring           = msg{"doing.fetch_keyring"}
 	mDoingFetchTeamKey           = msg{"doing.fetch_team_key"}
 	mDoingListCases              = msg{"doing.list_cases"}
+	mDoingListHandovers          = msg{"doing.list_handovers"}
 	mDoingListInvites            = msg{"doing.list_invites"}
 	mDoingListOrgs               = msg{"doing.list_orgs"}
 	mDoingLogIn                  = msg{"doing.log_in"}
+	mDoingOfferHandover          = msg{"doing.offer_handover"}
 	mDoingPurgeCases             = msg{"doing.purge_cases"}
 	mDoingPutKeyring             = msg{"doing.put_keyring"}
 	mDoingReadActions            = msg{"doing.read_actions"}
@@ -53,6 +55,7 @@ var (
 	mDoingRevokeInvite           = msg{"doing.revoke_invite"}
 	mDoingSendReply              = msg{"doing.send_reply"}
 	mDoingUploadAttachment       = msg{"doing.upload_attachment"}
+	mDoingWithdrawHandover       = msg{"doing.withdraw_handover"}
 	mDoingWriteRecord            = msg{"doing.write_record"}
 	mErrAlreadyMember            = msg{"error.already_member"}
 	mErrAlreadySetUp             = msg{"error.already_set_up"}
@@ -108,6 +111,7 @@ var (
 	mErrFlagNeedsArgument        = msg{"error.flag_needs_argument"}
 	mErrGenerateIdentity         = msg{"error.generate_identity"}
 	mErrGenerateTeamKey          = msg{"error.generate_team_key"}
+	mErrHandoverNeedsOrg         = msg{"error.handover_needs_org"}
 	mErrIdentityMismatch         = msg{"error.identity_mismatch"}
 	mErrInitNeedsServer          = msg{"error.init_needs_server"}
 	mErrInvalidBooleanValue      = msg{"error.invalid_boolean_value"}
@@ -126,6 +130,7 @@ var (
 	mErrNoEnquirerKey            = msg{"error.no_enquirer_key"}
 	mErrNoInvite                 = msg{"error.no_invite"}
 	mErrNoKeyring                = msg{"error.no_keyring"}
+	mErrNoOpenOffer              = msg{"error.no_open_offer"}
 	mErrNoPassphrase             = msg{"error.no_passphrase"}
 	mErrNoSetupToken             = msg{"error.no_setup_token"}
 	mErrNoSuchAttachment         = msg{"error.no_such_attachment"}
@@ -140,8 +145,10 @@ var (
 	mErrNotInKeyring             = msg{"error.not_in_keyring"}
 	mErrNotInRoster              = msg{"error.not_in_roster"}
 	mErrNotPending               = msg{"error.not_pending"}
+	mErrNoteControl              = msg{"error.note_control"}
 	mErrNoteEmpty                = msg{"error.note_empty"}
 	mErrNoteTooLong              = msg{"error.note_too_long"}
+	mErrOfferNotRecorded         = msg{"error.offer_not_recorded"}
 	mErrOpenIdentity             = msg{"error.open_identity"}
 	mErrOrgExists                = msg{"error.org_exists"}
 	mErrOrgNotPinned             = msg{"error.org_not_pinned"}
@@ -193,6 +200,7 @@ var (
 	mFlagConfirmCentres          = msg{"flag.confirm_centres"}
 	mFlagCursor                  = msg{"flag.cursor"}
 	mFlagFingerprint             = msg{"flag.fingerprint"}
+	mFlagHandoverOrg             = msg{"flag.handover_org"}
 	mFlagInsecureHttp            = msg{"flag.insecure_http"}
 	mFlagInvite                  = msg{"flag.invite"}
 	mFlagInviteFile              = msg{"flag.invite_file"}
@@ -204,6 +212,7 @@ var (
 	mFlagName                    = msg{"flag.name"}
 	mFlagNoBrowser               = msg{"flag.no_browser"}
 	mFlagNone                    = msg{"flag.none"}
+	mFlagNote                    = msg{"flag.note"}
 	mFlagNoteFile                = msg{"flag.note_file"}
 	mFlagOrg                     = msg{"flag.org"}
 	mFlagOrgFingerprint          = msg{"flag.org_fingerprint"}
@@ -235,6 +244,7 @@ var (
 	mHintConfigMixedUp           = msg{"hint.config_mixed_up"}
 	mHintFlagsFirst              = msg{"hint.flags_first"}
 	mHintGetApproved             = msg{"hint.get_approved"}
+	mHintHandoversList           = msg{"hint.handovers_list"}
 	mHintInitFinished            = msg{"hint.init_finished"}
 	mHintInitPutsKeyring         = msg{"hint.init_puts_keyring"}
 	mHintInitUsage               = msg{"hint.init_usage"}
@@ -248,6 +258,8 @@ var (
 	mHintNeedsAdmin              = msg{"hint.needs_admin"}
 	mHintNewBackupName           = msg{"hint.new_backup_name"}
 	mHintNewFileName             = msg{"hint.new_file_name"}
+	mHintNoteHow                 = msg{"hint.note_how"}
+	mHintOfferAgain              = msg{"hint.offer_again"}
 	mHintOtherConfigDir          = msg{"hint.other_config_dir"}
 	mHintOtherConfigDirIdentity  = msg{"hint.other_config_dir_identity"}
 	mHintPassFingerprint         = msg{"hint.pass_fingerprint"}
@@ -350,12 +362,16 @@ var (
 	mOutFromEnquirer             = msg{"text.from_enquirer"}
 	mOutHandoverDeclined         = msg{"text.handover_declined"}
 	mOutHandoverOffered          = msg{"text.handover_offered"}
+	mOutHandoverSent             = msg{"text.handover_sent"}
+	mOutHandoverWithdrawn        = msg{"text.handover_withdrawn"}
+	mOutHandoversHeader          = msg{"text.handovers_header"}
 	mOutInitialized              = msg{"text.initialized"}
 	mOutInviteValidOnce          = msg{"text.invite_valid_once"}
 	mOutInvitesHeader            = msg{"text.invites_header"}
 	mOutJoined                   = msg{"text.joined"}
 	mOutNextPage                 = msg{"text.next_page"}
 	mOutNoCases                  = msg{"text.no_cases"}
+	mOutNoHandovers              = msg{"text.no_handovers"}
 	mOutNoInvites                = msg{"text.no_invites"}
 	mOutNoNotes                  = msg{"text.no_notes"}
 	mOutNoStats                  = msg{"text.no_stats"}
@@ -389,6 +405,9 @@ var (
 	mOutRosterHeader             = msg{"text.roster_header"}
 	mOutSecretOnCommandLine      = msg{"text.secret_on_command_line"}
 	mOutSent                     = msg{"text.sent"}
+	mOutStateCompleted           = msg{"text.state_completed"}
+	mOutStateDeclined            = msg{"text.state_declined"}
+	mOutStateOffered             = msg{"text.state_offered"}
 	mOutStatsAlarms              = msg{"text.stats_alarms"}
 	mOutStatsHeader              = msg{"text.stats_header"}
 	mOutStatsUnreadable          = msg{"text.stats_unreadable"}

@@ -57,7 +57,8 @@ type OrgView struct {
 	// Confirmed is the fingerprint that was confirmed, for OrgChanged.
 	Confirmed string `json:"confirmed,omitempty"`
 
-	recipient string
+	recipient string // as the server shows it
+	pinned    string // the pinned recipient, for OrgPinned
 }
 
 // orgPinMu serialises the read-modify-write of the pin file in this
@@ -95,27 +96,27 @@ func writeOrgPins(dir string, pins []OrgPin) error {
 }
 
 // orgState is the pin state of o among pins: pinned when its epoch and
-// recipient were confirmed; unpinned when nothing of it was; changed
-// otherwise (another recipient for a confirmed epoch, a newer epoch not
-// confirmed yet, or an epoch older than a confirmed one), with the
-// fingerprint last confirmed.
-func orgState(pins []OrgPin, o client.Org) (state, confirmed string) {
+// recipient were confirmed (pin is then that pin); unpinned when nothing
+// of it was; changed otherwise (another recipient for a confirmed epoch,
+// a newer epoch not confirmed yet, or an epoch older than a confirmed
+// one), with the fingerprint last confirmed.
+func orgState(pins []OrgPin, o client.Org) (state, confirmed string, pin *OrgPin) {
 	var last *OrgPin
 	for i, p := range pins {
 		if p.Slug != o.Slug {
 			continue
 		}
 		if p.Epoch == o.Epoch && p.Recipient == o.Recipient {
-			return OrgPinned, ""
+			return OrgPinned, "", &pins[i]
 		}
 		if last == nil || p.Epoch > last.Epoch {
 			last = &pins[i]
 		}
 	}
 	if last == nil {
-		return OrgUnpinned, ""
+		return OrgUnpinned, "", nil
 	}
-	return OrgChanged, crypto.Fingerprint(last.Recipient)
+	return OrgChanged, crypto.Fingerprint(last.Recipient), nil
 }
 
 // listOrgs is the server's organisations with this desk's pin states.
@@ -136,7 +137,11 @@ func listOrgs(ctx context.Context, base *client.Client, cfg *Config) ([]OrgView,
 		if isOwnOrg(cfg, o) {
 			v.Pin = OrgOwn
 		} else {
-			v.Pin, v.Confirmed = orgState(pins, o)
+			var pin *OrgPin
+			v.Pin, v.Confirmed, pin = orgState(pins, o)
+			if pin != nil {
+				v.pinned = pin.Recipient
+			}
 		}
 		out[i] = v
 	}
@@ -211,8 +216,8 @@ func pinOrg(ctx context.Context, base *client.Client, cfg *Config, slug, typed s
 }
 
 // pinnedOrg is organisation slug for a handover: it must be another
-// organisation whose team key the server shows as pinned. Its recipient
-// is the pinned one.
+// organisation whose team key the server shows as pinned; an offer takes
+// the recipient from the pin (OrgView.pinned).
 func pinnedOrg(ctx context.Context, base *client.Client, cfg *Config, slug string) (OrgView, error) {
 	orgs, err := listOrgs(ctx, base, cfg)
 	if err != nil {

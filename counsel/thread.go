@@ -267,6 +267,12 @@ func (s *Session) Reply(ctx context.Context, t *Thread, body, lang string) (uint
 // a stale epoch they are sealed and uploaded again (the server deletes
 // the first uploads, which nothing references).
 func (s *Session) ReplyWith(ctx context.Context, t *Thread, body, lang string, files []File) (uint64, error) {
+	return s.sendReply(ctx, t, body, lang, files, nil)
+}
+
+// sendReply is ReplyWith for a document that offer completes before it is
+// sealed: a handover offer (handover.go) is sealed exactly as a reply.
+func (s *Session) sendReply(ctx context.Context, t *Thread, body, lang string, files []File, offer func(*crypto.Document)) (uint64, error) {
 	if !t.CanReply() {
 		return 0, withHint(errorf(mErrNoEnquirerKey),
 			mHintCannotReply)
@@ -297,6 +303,9 @@ func (s *Session) ReplyWith(ctx context.Context, t *Thread, body, lang string, f
 	doc := &crypto.Document{V: 1, Type: "message", Mailbox: t.id, ID: docID,
 		MK: base64.StdEncoding.EncodeToString(t.mk), From: crypto.FromCounsellor, Name: s.cfg.Name,
 		Sent: time.Now().UTC().Format(time.RFC3339), Lang: lang, Body: body}
+	if offer != nil {
+		offer(doc)
+	}
 	for attempt := 0; ; attempt++ {
 		team, err := s.Team(ctx)
 		if err != nil {

@@ -38,6 +38,9 @@ export interface Message {
    * since may hold it. */
   older_epoch?: boolean;
   attachments?: Attachment[];
+  /** From before a handover to this organisation: forwarded by the
+   * enquirer's device; who wrote a reply cannot be verified (§9.5). */
+  forwarded?: boolean;
 }
 
 /** A file a message references (counsel.Attachment). name and type are the
@@ -95,6 +98,9 @@ export interface CentreHit {
   changed?: boolean;
   /** Changed since an admin confirmed the list for the team: not offered. */
   blocked?: boolean;
+  /** The slug of the organisation on this server the centre is, if any:
+   * it can take a case by handover. */
+  org?: string;
 }
 
 /** GET /api/state. role and state are there only while unlocked. */
@@ -379,6 +385,11 @@ export class DeskAPI {
   pinOrg = (slug: string, fingerprint: string): Promise<Org> => this.call("POST", "orgs/pin", { slug, fingerprint });
   createOrg = (slug: string, name: string): Promise<wire.CreatedOrg> => this.call("POST", "orgs", { slug, name });
   deleteOrg = (slug: string): Promise<{ deleted: boolean }> => this.call("DELETE", `orgs/${encodeURIComponent(slug)}`, {});
+
+  /** Handover of a case to another organisation (counsel/desk_handover.go). */
+  offerTransfer = (id: string, org: string, note: string, lang = ""): Promise<{ seq: number }> =>
+    this.call("POST", `cases/${encodeURIComponent(id)}/handover`, { org, note, lang });
+  withdrawTransfer = (id: string): Promise<unknown> => this.call("DELETE", `cases/${encodeURIComponent(id)}/handover`, {});
 
   invite = (admin: boolean): Promise<{ invite: string; expires: string }> => this.call("POST", "invites", { admin });
   approve = (id: string, fingerprint: string): Promise<{ id: string; state: string }> => this.call("POST", "approve", { id, fingerprint });

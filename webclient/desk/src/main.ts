@@ -17,6 +17,7 @@ import { TagFilter } from "./tagfilter";
 import { TeamBlocks } from "./teamblocks";
 import { TeamCards } from "./teamtab";
 import { OrgsCard } from "./orgs";
+import { Transfer } from "./transfer";
 
 type Key = keyof typeof de;
 const texts = { de, en };
@@ -45,6 +46,7 @@ const desk: {
   centreCase: string; // the case whose default centre language is set
   centreTimer: ReturnType<typeof setTimeout> | undefined;
   centreSearchNo: number; // so that a slow answer does not replace a newer one
+  threadLang: string; // the open case's language, for a handover's note
   drafts: Drafts;
   previews: Map<string, string>; // first line of the newest message, by case
   sound: boolean; // a tone for new enquiries
@@ -65,6 +67,7 @@ const desk: {
   centreCase: "",
   centreTimer: undefined,
   centreSearchNo: 0,
+  threadLang: "",
   drafts: new Drafts(api),
   previews: new Map(),
   sound: false,
@@ -78,6 +81,17 @@ const teamCards = new TeamCards(desk.api, t, (iso) => formatDate(iso), errorText
   void teamBlocks.load(desk.api).then(renderBlockSelect).catch(() => {}),
 );
 const orgsCard = new OrgsCard(desk.api, t, (iso) => formatDate(iso), errorText, (text, yes) => confirmDialog(text, yes));
+const transfer = new Transfer({
+  api: desk.api,
+  t,
+  formatDate: (iso, withTime) => formatDate(iso, withTime),
+  errorText,
+  confirm: (text, yes) => confirmDialog(text, yes),
+  changed: async (id) => {
+    await loadCases();
+    if (desk.selected === id) await openCase(id);
+  },
+});
 const memory = new MemoryPanel({ api: desk.api, t, lang: () => desk.lang, formatDate: (iso) => formatDate(iso), errorText });
 
 // ---- language --------------------------------------------------------
@@ -381,6 +395,8 @@ function renderCases(): void {
     if (c.unread) tags.prepend(h("span", { class: "tag unread" }, t("case.unread")));
     if (waiting(c)) tags.append(h("span", { class: "tag awaiting" }, t("case.awaiting")));
     if (c.assignee) tags.append(h("span", { class: "tag" }, t("case.assigned", { name: nameOf(c.assignee) })));
+    const offer = transfer.tag(c);
+    if (offer) tags.append(offer);
     tags.append(h("span", { class: "tag" }, c.message_count === 1 ? t("case.message") : t("case.messages", { n: c.message_count })));
     // A case keeps its row and button across redraws (events redraw the
     // list often): a click that began on the old content still lands.
@@ -476,6 +492,9 @@ function renderThread(c: Case, messages: Message[], canReply: boolean, lang = ""
   if (c.assignee) meta.push(t("case.assigned", { name: nameOf(c.assignee) }));
   if (lang) meta.push(t("case.lang", { lang: languageName(lang) }));
   $("thread-meta").textContent = meta.join(" · ");
+  desk.threadLang = lang;
+  $("thread-transfer").replaceChildren(...[transfer.state(c), transfer.forwarded(c)].filter((e) => e !== null));
+  $("act-transfer").hidden = !canReply;
   $("act-close").hidden = c.status === "closed";
   $("act-reopen").hidden = c.status !== "closed";
   $("act-claim").hidden = c.assignee === desk.state?.me.id;
@@ -495,7 +514,7 @@ function renderThread(c: Case, messages: Message[], canReply: boolean, lang = ""
       // Each message on its own: one that cannot be shown becomes a
       // warning in its place, and the rest of the thread stays readable.
       try {
-        return renderMessage(m);
+        return renderMessage(m, c);
       } catch {
         return warn("cannot be displayed");
       }
@@ -509,11 +528,13 @@ function renderThread(c: Case, messages: Message[], canReply: boolean, lang = ""
   showStagedFor(c.id);
 }
 
-function renderMessage(m: Message): HTMLElement {
+function renderMessage(m: Message, c: Case): HTMLElement {
   const who = m.from === "counsellor" ? t("msg.counsellor", { name: m.name }) : t("msg.enquirer");
   const head = h("div", { class: "head" }, h("span", { class: "who" }, who), h("time", { datetime: m.sent }, formatDate(m.sent)), h("span", {}, `#${m.seq}`));
   if (m.role) head.append(h("span", { class: "tag" }, t(`msg.role.${m.role}`)));
   if (m.older_epoch) head.append(h("span", { class: "tag warn", title: t("msg.older_epoch_hint") }, t("msg.older_epoch")));
+  const fwd = transfer.messageTag(m, c);
+  if (fwd) head.append(fwd);
   const body = m.duplicate ? h("p", { class: "body muted" }, t("msg.duplicate")) : h("p", { class: "body" }, m.body);
   return h("li", { class: `msg ${m.from === "counsellor" ? "counsellor" : "enquirer"}`, lang: m.lang ?? "" }, head, body, m.duplicate ? null : attachmentList(desk.selected, m));
 }
@@ -639,7 +660,7 @@ async function searchCentres(): Promise<void> {
     if (c.anonymous) details.push(t("centres.anonymous"));
     const text = h("div", { class: "centre-text" }, h("strong", {}, c.name), h("span", { class: "muted" }, details.join(" · ")));
     if (c.changed) text.append(h("span", { class: "tag warn", role: "note" }, t(c.blocked ? "centres.unconfirmed" : "centres.changed")));
-    return h(
+    const li = h(
       "li",
       {},
       text,
@@ -649,6 +670,19 @@ async function searchCentres(): Promise<void> {
         t("centres.insert"),
       ),
     );
+    // A centre that is an organisation on this server can take the whole
+    // conversation, if the person agrees.
+    const org = c.org;
+    if (org) {
+      li.append(
+        h(
+          "button",
+          { type: "button", class: "btn", "data-transfer-org": org, "aria-label": t("centres.transferlabel", { name: c.name }), click: () => void transfer.open(desk.selected, desk.threadLang, org) },
+          t("centres.transfer"),
+        ),
+      );
+    }
+    return li;
   });
   $("centre-list").replaceChildren(...items);
   let status = t("centres.count", { n: res.total, all: res.all });
@@ -1008,6 +1042,9 @@ function wire(): void {
     void patchCase(v ? { assignee: v } : { unassign: true });
   });
   on("act-close", "click", () => void patchCase({ status: "closed" }));
+  on("act-transfer", "click", () => {
+    if (desk.selected) void transfer.open(desk.selected, desk.threadLang);
+  });
   on("case-more", "click", () => void loadMoreCases());
   on("act-reopen", "click", () => void patchCase({ status: "open" }));
   on("act-delete", "click", async () => {
@@ -1097,6 +1134,7 @@ async function boot(): Promise<void> {
   $("centre-lang").replaceChildren(...LANGUAGES.map((l) => h("option", { value: l.code, lang: l.code }, l.name)));
   $<HTMLSelectElement>("lang").value = desk.lang;
   $("messages").before(memory.el);
+  document.body.append(transfer.dialog);
   $("filters").after(tagFilter.el);
   $("thread-meta").after(h("details", { id: "thread-actions", hidden: true }));
   $("view-team").append(orgsCard.el, teamCards.directory, teamCards.blocks, teamCards.stats, teamCards.deleted);

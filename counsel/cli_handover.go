@@ -1,0 +1,118 @@
+package counsel
+
+import (
+	"context"
+	"fmt"
+)
+
+// Handover on the command line (handover.go): offer a case to a pinned
+// organisation, withdraw the offer, list the offers.
+
+func handoverCommand(c *cmd) action {
+	org := c.fs.String("org", "", mFlagHandoverOrg.id)
+	noteFlag := c.fs.String("note", "", mFlagNote.id)
+	noteFile := c.fs.String("note-file", "", mFlagNoteFile.id)
+	lang := c.fs.String("lang", "", mFlagLang.id)
+	var note string
+	return action{args: fixed("ID"), need: member,
+		// As reply: the note is read before the passphrase.
+		before: func(rest []string) error {
+			if err := checkCaseID(rest); err != nil {
+				return err
+			}
+			if !validSlug(*org) {
+				return withHint(errorf(mErrHandoverNeedsOrg), mHintListOrgs)
+			}
+			if *lang != "" && !validLang(*lang) {
+				return errorf(mErrBadLanguageTag, *lang)
+			}
+			var err error
+			switch {
+			case *noteFlag != "" && *noteFile != "":
+				return errorf(mErrSecretTwice, "--note", "--note-file")
+			case *noteFlag != "":
+				note = *noteFlag
+			case *noteFile != "":
+				var b []byte
+				b, err = readBounded(*noteFile, maxBody)
+				note = string(b)
+			default:
+				note, err = c.composed()
+			}
+			if err != nil {
+				return err
+			}
+			note, err = checkOfferNote(note)
+			return err
+		},
+		run: func(ctx context.Context, s *Session, rest []string) (*output, error) {
+			t, err := s.ReadCaseRef(ctx, rest[0])
+			if err != nil {
+				return nil, err
+			}
+			defer t.wipe()
+			seq, err := s.OfferHandover(ctx, t, *org, note, *lang)
+			if err != nil {
+				return nil, err
+			}
+			id := t.id
+			return &output{
+				json: map[string]any{"id": id, "org": *org, "seq": seq, "state": "offered"},
+				text: func(c *cmd) error { c.printf(mOutHandoverSent, *org, seq); return nil },
+			}, nil
+		}}
+}
+
+func handoverWithdrawCommand(c *cmd) action {
+	return action{args: fixed("ID"), need: member, before: checkCaseID,
+		run: func(ctx context.Context, s *Session, rest []string) (*output, error) {
+			id, err := s.ResolveCase(ctx, rest[0])
+			if err != nil {
+				return nil, err
+			}
+			if err := s.WithdrawHandover(ctx, id); err != nil {
+				return nil, err
+			}
+			return &output{
+				json: map[string]any{"id": id, "withdrawn": true},
+				text: func(c *cmd) error { c.printf(mOutHandoverWithdrawn, id); return nil },
+			}, nil
+		}}
+}
+
+func handoversCommand(c *cmd) action {
+	return action{need: member, run: func(ctx context.Context, s *Session, _ []string) (*output, error) {
+		hs, err := s.Handovers(ctx)
+		if err != nil {
+			return nil, err
+		}
+		return &output{json: map[string]any{"handovers": hs}, text: func(c *cmd) error {
+			if len(hs) == 0 {
+				c.printf(mOutNoHandovers)
+				return nil
+			}
+			tw := c.table(mOutHandoversHeader)
+			for _, h := range hs {
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", h.Case, h.Org, c.handoverState(h.State), c.localTime(h.Since))
+			}
+			return tw.Flush()
+		}}, nil
+	}}
+}
+
+// handoverState is an offer's state in the person's language.
+func (c *cmd) handoverState(state string) string {
+	switch state {
+	case "offered":
+		return c.tr(mOutStateOffered)
+	case "declined":
+		return c.tr(mOutStateDeclined)
+	}
+	return c.tr(mOutStateCompleted)
+}
+
+func init() {
+	commands["handover"] = handoverCommand
+	commands["handover withdraw"] = handoverWithdrawCommand
+	commands["handovers"] = handoversCommand
+}
