@@ -3,7 +3,6 @@ package crypto
 import (
 	"bytes"
 	"encoding/json"
-	"strconv"
 	"unicode"
 	"unicode/utf8"
 
@@ -101,18 +100,4 @@ func decodeHandover(raw json.RawMessage) (*Handover, string) {
 		return nil, "unknown field in handover"
 	}
 	return h, ""
-}
-
-// epochLiteral reads an epoch written as a JSON integer from 1 to
-// maxRecordEpoch, without sign, fraction or exponent: what every reader,
-// JavaScript's included, reads exactly.
-func epochLiteral(raw []byte) (int, bool) {
-	if !recordEpochRE.Match(raw) {
-		return 0, false
-	}
-	n, err := strconv.Atoi(string(raw))
-	if err != nil || n > maxRecordEpoch {
-		return 0, false
-	}
-	return n, true
 }
