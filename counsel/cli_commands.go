@@ -541,6 +541,9 @@ func (c *cmd) printThread(t *Thread) {
 		if m.Forwarded {
 			c.printf(mOutForwarded, t.Case.Forwarded.Date)
 		}
+		if o := m.Offer; o != nil {
+			c.printf(mOutMessageOffer, oneLine(o.Name), o.Org, o.Epoch, o.Fingerprint)
+		}
 		switch {
 		case m.Warning != "":
 			c.printf(mOutUnreadableMessage, m.Seq, oneLine(m.Warning))

@@ -369,6 +369,7 @@ var (
 	mOutInviteValidOnce          = msg{"text.invite_valid_once"}
 	mOutInvitesHeader            = msg{"text.invites_header"}
 	mOutJoined                   = msg{"text.joined"}
+	mOutMessageOffer             = msg{"text.message_offer"}
 	mOutNextPage                 = msg{"text.next_page"}
 	mOutNoCases                  = msg{"text.no_cases"}
 	mOutNoHandovers              = msg{"text.no_handovers"}

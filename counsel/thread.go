@@ -45,6 +45,19 @@ type Message struct {
 	// it, so it comes from the mailbox, but which counsellor of the
 	// earlier organisation wrote a reply cannot be verified.
 	Forwarded bool `json:"forwarded,omitempty"`
+	// Offer is the handover a counsellor's reply offered (§9.2): to
+	// which organisation, under which team key.
+	Offer *MessageOffer `json:"offer,omitempty"`
+}
+
+// MessageOffer is what a reply offered the enquirer: the case to
+// organisation Org (Name) under its team key of Epoch, whose fingerprint
+// the reader computes.
+type MessageOffer struct {
+	Org         string `json:"org"`
+	Name        string `json:"name"`
+	Epoch       int    `json:"epoch"`
+	Fingerprint string `json:"fingerprint"`
 }
 
 // Thread is a decrypted case. It keeps what a reply needs: the mailbox key
@@ -174,6 +187,9 @@ func (s *Session) updateThread(ctx context.Context, id string, t *Thread) error 
 			if !m.Duplicate {
 				m.Attachments = attachmentsOf(d)
 			}
+			if h := d.Handover; h != nil {
+				m.Offer = &MessageOffer{Org: h.Org, Name: h.Name, Epoch: h.Epoch, Fingerprint: crypto.Fingerprint(h.Recipient)}
+			}
 			if e.Seq == 1 && e.From == crypto.FromEnquirer && d.Recipient != "" {
 				t.recipient = d.Recipient
 				t.lang = d.Lang
@@ -270,9 +286,9 @@ func (s *Session) ReplyWith(ctx context.Context, t *Thread, body, lang string, f
 	return s.sendReply(ctx, t, body, lang, files, nil)
 }
 
-// sendReply is ReplyWith for a document that offer completes before it is
-// sealed: a handover offer (handover.go) is sealed exactly as a reply.
-func (s *Session) sendReply(ctx context.Context, t *Thread, body, lang string, files []File, offer func(*crypto.Document)) (uint64, error) {
+// sendReply is ReplyWith for a document that may carry a handover offer
+// (handover.go), which is sealed exactly as a reply.
+func (s *Session) sendReply(ctx context.Context, t *Thread, body, lang string, files []File, offer *crypto.Handover) (uint64, error) {
 	if !t.CanReply() {
 		return 0, withHint(errorf(mErrNoEnquirerKey),
 			mHintCannotReply)
@@ -302,10 +318,7 @@ func (s *Session) sendReply(ctx context.Context, t *Thread, body, lang string, f
 	}
 	doc := &crypto.Document{V: 1, Type: "message", Mailbox: t.id, ID: docID,
 		MK: base64.StdEncoding.EncodeToString(t.mk), From: crypto.FromCounsellor, Name: s.cfg.Name,
-		Sent: time.Now().UTC().Format(time.RFC3339), Lang: lang, Body: body}
-	if offer != nil {
-		offer(doc)
-	}
+		Sent: time.Now().UTC().Format(time.RFC3339), Lang: lang, Body: body, Handover: offer}
 	for attempt := 0; ; attempt++ {
 		team, err := s.Team(ctx)
 		if err != nil {

@@ -41,6 +41,8 @@ export interface Message {
   /** From before a handover to this organisation: forwarded by the
    * enquirer's device; who wrote a reply cannot be verified (§9.5). */
   forwarded?: boolean;
+  /** The handover this reply offered (counsel.MessageOffer). */
+  offer?: { org: string; name: string; epoch: number; fingerprint: string };
 }
 
 /** A file a message references (counsel.Attachment). name and type are the

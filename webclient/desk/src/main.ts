@@ -533,8 +533,7 @@ function renderMessage(m: Message, c: Case): HTMLElement {
   const head = h("div", { class: "head" }, h("span", { class: "who" }, who), h("time", { datetime: m.sent }, formatDate(m.sent)), h("span", {}, `#${m.seq}`));
   if (m.role) head.append(h("span", { class: "tag" }, t(`msg.role.${m.role}`)));
   if (m.older_epoch) head.append(h("span", { class: "tag warn", title: t("msg.older_epoch_hint") }, t("msg.older_epoch")));
-  const fwd = transfer.messageTag(m, c);
-  if (fwd) head.append(fwd);
+  head.append(...transfer.messageTags(m, c));
   const body = m.duplicate ? h("p", { class: "body muted" }, t("msg.duplicate")) : h("p", { class: "body" }, m.body);
   return h("li", { class: `msg ${m.from === "counsellor" ? "counsellor" : "enquirer"}`, lang: m.lang ?? "" }, head, body, m.duplicate ? null : attachmentList(desk.selected, m));
 }

@@ -164,10 +164,17 @@ export class Transfer {
     return h("p", { id: "thread-forwarded", class: "notice" }, this.d.t("transfer.forwarded", { n: f.count, date: this.d.formatDate(f.date, false) }));
   }
 
-  /** messageTag marks one forwarded message. */
-  messageTag(m: Message, c: Case): HTMLElement | null {
-    if (!m.forwarded || !c.forwarded) return null;
+  /** messageTags mark a forwarded message and a reply that offered a
+   * handover. */
+  messageTags(m: Message, c: Case): HTMLElement[] {
     const { t } = this.d;
-    return h("span", { class: "tag warn forwarded", title: t("transfer.forwardedhint") }, t("transfer.forwardedtag", { date: this.d.formatDate(c.forwarded.date, false) }));
+    const out: HTMLElement[] = [];
+    if (m.forwarded && c.forwarded) {
+      out.push(h("span", { class: "tag warn forwarded", title: t("transfer.forwardedhint") }, t("transfer.forwardedtag", { date: this.d.formatDate(c.forwarded.date, false) })));
+    }
+    if (m.offer) {
+      out.push(h("span", { class: "tag transfer", title: t("transfer.offerhint", { fp: m.offer.fingerprint, epoch: m.offer.epoch }) }, t("transfer.offertag", { name: m.offer.name })));
+    }
+    return out;
   }
 }
