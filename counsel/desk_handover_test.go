@@ -8,13 +8,17 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
+
+	"lotse/crypto"
+	"lotse/internal/mailboxdtest"
 )
 
 // TestDeskOrgsBrowser: in Chromium, a front-door admin creates an
 // organisation and sees its setup token once; a fingerprint typed other
 // than the server's is refused and pins nothing, the right one pins it;
-// then a case's transfer dialog offers that organisation, and the offer
-// shows on the case (testDeskOffer, once the document field exists).
+// then a case's transfer dialog offers that organisation, the offer shows
+// on the case and can be withdrawn; once the enquirer agreed, the other
+// organisation's desk marks the forwarded messages.
 func TestDeskOrgsBrowser(t *testing.T) {
 	bctx, bcancel := browserContext(t)
 	defer bcancel()
@@ -47,7 +51,8 @@ func TestDeskOrgsBrowser(t *testing.T) {
 	// Its first admin sets it up with the token from the page.
 	opts := testOptions
 	opts.Org = "leipzig"
-	berta, err := Init(ctx, t.TempDir(), tt.srv.URL, token, "Berta", []byte(testPassphrase), opts)
+	bertaDir := t.TempDir()
+	berta, err := Init(ctx, bertaDir, tt.srv.URL, token, "Berta", []byte(testPassphrase), opts)
 	if err != nil {
 		t.Fatalf("init with the token the desk showed: %v", err)
 	}
@@ -113,24 +118,122 @@ func TestDeskOrgsBrowser(t *testing.T) {
 		t.Fatalf("the dialog's organisation %q, %v", chosen, err)
 	}
 	shot(t, bctx, "transfer-dialog")
-	testDeskOffer(t, ctx, bctx, d, base, id, enq)
 
-	// Deleting it (front-door admins) asks first and forgets the pin.
+	// Send: the offer shows on the case and in the inbox, and reaches
+	// the enquirer with the pinned key.
+	const note = "Die Fachberatung in Leipzig kann Ihnen vor Ort helfen."
 	if err := within(bctx, 30*time.Second,
-		chromedp.Click(chromedp.CSS("#tab-team")),
-		chromedp.WaitVisible(chromedp.CSS(`button[data-delete-org="leipzig"]`)),
-		chromedp.Click(chromedp.CSS(`button[data-delete-org="leipzig"]`)),
+		chromedp.SendKeys(chromedp.CSS("#transfer-note"), note),
+		chromedp.Click(chromedp.CSS("#transfer-send")),
 		chromedp.WaitVisible(chromedp.CSS("#confirm-dialog")),
 		chromedp.Click(chromedp.CSS("#confirm-yes")),
-		chromedp.WaitNotPresent(chromedp.CSS(row)),
+		chromedp.WaitVisible(chromedp.CSS(`#transfer-state[data-state="offered"]`)),
+		chromedp.WaitVisible(chromedp.CSS(caseSel+" .tag.transfer")),
+		chromedp.WaitVisible(chromedp.CSS("#messages .msg.counsellor .tag.transfer")),
+	); err != nil {
+		shot(t, bctx, "transfer-send")
+		t.Fatalf("offer the transfer: %v", err)
+	}
+	shot(t, bctx, "transfer-offered")
+	if got, _ := text(bctx, "#transfer-state"); !strings.Contains(got, "Übergabe an leipzig angeboten") {
+		t.Errorf("the case's offer: %q", got)
+	}
+	if offer := enquirerOffer(t, ctx, enq, "leipzig"); offer.Recipient != bteam.Recipient || offer.Note != note {
+		t.Fatalf("the offer the enquirer reads: %+v", offer)
+	}
+
+	// Withdraw: asked first, then gone from the case.
+	if err := within(bctx, 30*time.Second,
+		chromedp.Click(chromedp.CSS("#transfer-withdraw")),
+		chromedp.WaitVisible(chromedp.CSS("#confirm-dialog")),
+		chromedp.Click(chromedp.CSS("#confirm-yes")),
+		chromedp.WaitNotPresent(chromedp.CSS("#transfer-state")),
+	); err != nil {
+		shot(t, bctx, "transfer-withdraw")
+		t.Fatalf("withdraw the offer: %v", err)
+	}
+	if st, m := deskCall(t, d, base, "GET", "/api/cases/"+id+"/summary", ""); st != http.StatusOK || m["handover"] != nil {
+		t.Fatalf("case after withdrawing: %d %v", st, m)
+	}
+
+	// Deleting one (front-door admins) asks first and forgets its pin.
+	st, m := deskCall(t, d, base, "POST", "/api/orgs", `{"slug":"rostock","name":"Fachberatung Rostock"}`)
+	setup, _ := m["setup"].(string)
+	if st != http.StatusOK || setup == "" {
+		t.Fatalf("create through the desk's API: %d %v", st, m)
+	}
+	opts.Org = "rostock"
+	carla, err := Init(ctx, t.TempDir(), tt.srv.URL, setup, "Carla", []byte(testPassphrase), opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cteam, err := carla.Team(ctx)
+	carla.Wipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st, m := deskCall(t, d, base, "POST", "/api/orgs/pin", `{"slug":"rostock","fingerprint":"`+cteam.Fingerprint+`"}`); st != http.StatusOK || m["pin"] != "pinned" {
+		t.Fatalf("pin rostock: %d %v", st, m)
+	}
+	if st, m := deskCall(t, d, base, "DELETE", "/api/orgs/main", "{}"); st != http.StatusConflict || m["error"] != "front_door" {
+		t.Errorf("delete the front door: %d %v", st, m)
+	}
+	rrow := `#orgs-body tr[data-org="rostock"]`
+	if err := within(bctx, 30*time.Second,
+		chromedp.Click(chromedp.CSS("#tab-team")),
+		chromedp.WaitVisible(chromedp.CSS(rrow+` button[data-delete-org="rostock"]`)),
+		chromedp.Click(chromedp.CSS(rrow+` button[data-delete-org="rostock"]`)),
+		chromedp.WaitVisible(chromedp.CSS("#confirm-dialog")),
+		chromedp.Click(chromedp.CSS("#confirm-yes")),
+		chromedp.WaitNotPresent(chromedp.CSS(rrow)),
 	); err != nil {
 		shot(t, bctx, "orgs-delete")
-		t.Fatalf("delete the organisation: %v", err)
+		t.Fatalf("delete an organisation: %v", err)
 	}
-	if pins, err := readOrgPins(tt.cfg.Dir()); err != nil || len(pins) != 0 {
-		t.Errorf("pins after deleting: %+v, %v", pins, err)
-	}
-	if st, m := deskCall(t, d, base, "GET", "/api/orgs", ""); st != http.StatusOK || len(m["orgs"].([]any)) != 1 {
+	if st, m := deskCall(t, d, base, "GET", "/api/orgs", ""); st != http.StatusOK || len(m["orgs"].([]any)) != 2 {
 		t.Errorf("orgs after deleting: %d %v", st, m)
 	}
+	if pins := mustPins(t, tt.cfg); len(pins) != 1 || pins[0].Slug != "leipzig" {
+		t.Errorf("pins after deleting rostock: %+v", pins)
+	}
+
+	// Offered again and accepted, the case is Leipzig's: its desk marks
+	// the messages the enquirer's device forwarded.
+	if st, m := deskCall(t, d, base, "POST", "/api/cases/"+id+"/handover", `{"org":"leipzig","note":"`+note+`"}`); st != http.StatusOK {
+		t.Fatalf("offer through the desk's API: %d %v", st, m)
+	}
+	offer := enquirerOffer(t, ctx, enq, "leipzig")
+	bkey, err := crypto.ParseRecipient(offer.Recipient)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := mailboxdtest.Handover(ctx, enq.c.WithToken(enq.keys.Bearer()), enq.keys.Identity, offer.Org, offer.Epoch, bkey); err != nil {
+		t.Fatal(err)
+	}
+	bcfg, err := LoadConfig(bertaDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, bu := startDesk(t, bcfg, time.Minute)
+	if err := openCaseInDesk(t, bctx, bu, id, "#thread-forwarded"); err != nil {
+		shot(t, bctx, "forwarded")
+		t.Fatalf("B opens the case: %v", err)
+	}
+	shot(t, bctx, "forwarded")
+	if got, _ := text(bctx, "#thread-forwarded"); !strings.Contains(got, "Nachrichten 1 bis 3") || !strings.Contains(got, "lässt sich nicht prüfen") {
+		t.Errorf("B's notice: %q", got)
+	}
+	marked, err := chromedp.Run(bctx, chromedp.Evaluate[int](`document.querySelectorAll("#messages .msg .tag.forwarded").length`))
+	if err != nil || marked != 3 {
+		t.Errorf("forwarded marks: %d, %v; want 3", marked, err)
+	}
+}
+
+func mustPins(t *testing.T, cfg *Config) []OrgPin {
+	t.Helper()
+	pins, err := readOrgPins(cfg.Dir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return pins
 }

@@ -7,6 +7,10 @@ import (
 	"time"
 
 	"filippo.io/age"
+
+	"lotse/api/client"
+	"lotse/crypto"
+	"lotse/internal/mailboxdtest"
 )
 
 // setUpOrg creates organisation slug with a first admin (Berta) whose
@@ -33,10 +37,13 @@ func setUpOrg(t *testing.T, ctx context.Context, tt *testTeam, front *Session, s
 	return cfg
 }
 
-// TestHandoverNeedsPin: no offer goes to an organisation whose team key
-// nobody confirmed, nor to one whose key differs from the pin (an alarm);
-// in both cases nothing is sent to the enquirer (PROTOCOL.md §9.1).
-func TestHandoverNeedsPin(t *testing.T) {
+// TestHandover: no offer goes to an organisation whose team key nobody
+// confirmed, nor to one whose key differs from the pin (an alarm), and
+// then nothing is sent to the enquirer (PROTOCOL.md §9.1). A pinned one
+// gets an offer that names the pinned key; the enquirer declines, is
+// offered again and agrees, the Go enquirer re-seals the conversation,
+// and B reads it with the forwarded messages marked (§9.2 to §9.5).
+func TestHandover(t *testing.T) {
 	tt := newTestTeam(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
@@ -48,7 +55,7 @@ func TestHandoverNeedsPin(t *testing.T) {
 	if err := anna.Verify(ctx); err != nil {
 		t.Fatal(err)
 	}
-	setUpOrg(t, ctx, tt, anna, "b", "Fachberatung B")
+	bertaCfg := setUpOrg(t, ctx, tt, anna, "b", "Fachberatung B")
 	enq := newCase(t, ctx, tt.srv.URL, "Ich möchte zu einer Stelle in meiner Nähe.")
 	id := enq.keys.MailboxID
 	th, err := anna.ReadCase(ctx, id)
@@ -112,5 +119,138 @@ func TestHandoverNeedsPin(t *testing.T) {
 	if err := writeOrgPins(tt.cfg.Dir(), genuine); err != nil {
 		t.Fatal(err)
 	}
-	testOffer(t, ctx, anna, th, b)
+
+	// The offer names the pinned key; the server records it.
+	const note = "Die Fachberatung B in Leipzig kann Ihnen vor Ort helfen."
+	if _, err := anna.OfferHandover(ctx, th, "b", note+"\r\n", ""); err != nil {
+		t.Fatal(err)
+	}
+	offer := enquirerOffer(t, ctx, enq, "b")
+	if offer.Recipient != genuine[0].Recipient || offer.Name != "Fachberatung B" || offer.Epoch != 1 || offer.Note != note {
+		t.Fatalf("the offer the enquirer reads: %+v", offer)
+	}
+	state := func() string {
+		t.Helper()
+		c, err := anna.CaseSummary(ctx, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if c.Handover == nil || c.Handover.Org != "b" {
+			t.Fatalf("case's handover %+v", c.Handover)
+		}
+		return c.Handover.State
+	}
+	if got := state(); got != "offered" {
+		t.Fatalf("state after the offer: %s", got)
+	}
+	ec := enq.c.WithToken(enq.keys.Bearer())
+	if err := ec.DeclineHandover(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if got := state(); got != "declined" {
+		t.Fatalf("state after the enquirer declined: %s", got)
+	}
+	if err := anna.WithdrawHandover(ctx, id); !isMsg(err, mErrNoOpenOffer) {
+		t.Fatalf("withdraw a declined offer: %v", err)
+	}
+
+	// Offered again, the enquirer agrees: their device re-seals to the
+	// recipient in the document, never to one the server serves.
+	if _, err := anna.OfferHandover(ctx, th, "b", note, ""); err != nil {
+		t.Fatal(err)
+	}
+	offer = enquirerOffer(t, ctx, enq, "b")
+	bteam, err := crypto.ParseRecipient(offer.Recipient)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if org, err := mailboxdtest.Handover(ctx, ec, enq.keys.Identity, offer.Org, offer.Epoch, bteam); err != nil || org != "b" {
+		t.Fatalf("the enquirer's handover: %q, %v", org, err)
+	}
+	if _, err := anna.CaseSummary(ctx, id); client.Code(err) != "not_found" {
+		t.Fatalf("A still sees the case: %v", err)
+	}
+	hs, err := anna.Handovers(ctx)
+	if err != nil || len(hs) != 1 || hs[0].Case != id || hs[0].State != "completed" {
+		t.Fatalf("A's handovers: %+v, %v", hs, err)
+	}
+	st, err := anna.Stats(ctx, "", "", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	completed := 0
+	for _, m := range st.Months {
+		completed += m.HandoversCompleted
+	}
+	if completed != 1 {
+		t.Errorf("A's statistics count %d completed handovers, want 1", completed)
+	}
+
+	// B reads every message with its key; those from before the
+	// handover are marked as forwarded, a later one is not.
+	berta, err := Unlock(ctx, bertaCfg, []byte(testPassphrase))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer berta.Wipe()
+	if err := berta.Verify(ctx); err != nil {
+		t.Fatal(err)
+	}
+	doc := enq.doc("Danke, ich schreibe jetzt Ihnen.")
+	ct, err := crypto.SealDocument(doc, bteam, enq.keys.Identity.Recipient())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ec.PostMessage(ctx, client.NewMessage{Epoch: offer.Epoch, Ciphertext: ct}); err != nil {
+		t.Fatal(err)
+	}
+	bt, err := berta.ReadCase(ctx, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer bt.wipe()
+	if f := bt.Case.Forwarded; f == nil || f.Count != 3 {
+		t.Fatalf("forwarded %+v, want 3 messages", f)
+	}
+	if len(bt.Messages) != 4 {
+		t.Fatalf("B reads %d messages, want 4", len(bt.Messages))
+	}
+	for i, m := range bt.Messages {
+		if m.Warning != "" || m.Forwarded != (i < 3) {
+			t.Errorf("message %d at B: warning %q, forwarded %v", m.Seq, m.Warning, m.Forwarded)
+		}
+	}
+	if bt.Messages[0].Body != "Ich möchte zu einer Stelle in meiner Nähe." || bt.Messages[2].Offer == nil || bt.Messages[2].Offer.Org != "b" {
+		t.Errorf("B's thread: %+v", bt.Messages)
+	}
+	if !bt.CanReply() {
+		t.Error("B cannot reply to the case it took over")
+	}
+}
+
+// enquirerOffer is the newest document in the enquirer's mailbox that
+// offers the case to org, while the server says an offer to org is open.
+func enquirerOffer(t *testing.T, ctx context.Context, enq *enquirer, org string) *crypto.Handover {
+	t.Helper()
+	mb, err := enq.c.WithToken(enq.keys.Bearer()).Mailbox(ctx, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if mb.Handover == nil || mb.Handover.Org != org {
+		t.Fatalf("the mailbox's open offer: %+v", mb.Handover)
+	}
+	entries, err := enq.read(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := len(entries) - 1; i >= 0; i-- {
+		if h := entries[i].Doc.Handover; h != nil && h.Org == org {
+			if entries[i].Doc.Body != h.Note {
+				t.Errorf("the offer's body %q is not its note %q", entries[i].Doc.Body, h.Note)
+			}
+			return h
+		}
+	}
+	t.Fatal("no document offers the case")
+	return nil
 }

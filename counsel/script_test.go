@@ -224,10 +224,13 @@ func cmdJSONEnv(ts *testscript.TestScript, neg bool, args []string) {
 
 // cmdEnquirer is an enquirer: "enquirer write TEXT" writes (the first
 // time it creates the mailbox and sets $CASE), "enquirer expect TEXT"
-// requires a counsellor reply with that text that passes the reader rules.
+// requires a counsellor reply with that text that passes the reader rules,
+// "enquirer accept ORG" agrees to the offer to ORG (PROTOCOL.md §9.4:
+// re-sealed to the recipient in the newest document offering it) and
+// "enquirer decline ORG" declines it.
 func cmdEnquirer(ts *testscript.TestScript, neg bool, args []string) {
 	if len(args) != 2 {
-		ts.Fatalf("usage: enquirer write|expect TEXT")
+		ts.Fatalf("usage: enquirer write|expect TEXT | enquirer accept|decline ORG")
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), ctxTimeout)
 	defer cancel()
@@ -262,6 +265,11 @@ func cmdEnquirer(ts *testscript.TestScript, neg bool, args []string) {
 		if found == neg {
 			ts.Fatalf("reply %q found: %v", args[1], found)
 		}
+	case "accept", "decline":
+		if e == nil {
+			ts.Fatalf("no enquirer yet")
+		}
+		ts.Check(e.answer(ctx, args[0] == "accept", args[1]))
 	default:
 		ts.Fatalf("usage: enquirer write|expect TEXT")
 	}
@@ -359,6 +367,39 @@ func (e *enquirer) read(ctx context.Context) ([]crypto.ThreadEntry, error) {
 		}
 	}
 	return entries, nil
+}
+
+// answer accepts or declines the open offer to org, as the web client
+// does: only one a document in the mailbox makes, to its recipient.
+func (e *enquirer) answer(ctx context.Context, accept bool, org string) error {
+	c := e.c.WithToken(e.keys.Bearer())
+	mb, err := c.Mailbox(ctx, 0)
+	if err != nil {
+		return err
+	}
+	if mb.Handover == nil || mb.Handover.Org != org {
+		return fmt.Errorf("no open offer to %s: %+v", org, mb.Handover)
+	}
+	if !accept {
+		return c.DeclineHandover(ctx)
+	}
+	entries, err := e.read(ctx)
+	if err != nil {
+		return err
+	}
+	for i := len(entries) - 1; i >= 0; i-- {
+		h := entries[i].Doc.Handover
+		if h == nil || h.Org != org {
+			continue
+		}
+		team, err := crypto.ParseRecipient(h.Recipient)
+		if err != nil {
+			return err
+		}
+		_, err = mailboxdtest.Handover(ctx, c, e.keys.Identity, h.Org, h.Epoch, team)
+		return err
+	}
+	return fmt.Errorf("no document offers the case to %s", org)
 }
 
 // forgeKeyring is the attack of a server (or of whoever holds an admin's

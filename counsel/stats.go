@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"lotse/api/wire"
 	"lotse/content"
 )
 
@@ -30,21 +31,30 @@ import (
 //     centre block of the current directory in any language, that is a
 //     centre the counsellor inserted and did not edit. An edited block, a
 //     centre named in the counsellor's own words, or one removed from the
-//     directory since is not counted: the number is a lower bound.
+//     directory since is not counted: the number is a lower bound;
+//   - handovers offered: replies of the month that offered the case to
+//     another organisation (PROTOCOL.md §9.2), in the cases still here;
+//   - handovers completed: offers the enquirer accepted, by the month the
+//     server says the case moved, as long as the server lists them (30
+//     days; the case itself is then the other organisation's).
 //
 // Only the cases the server still holds are counted: deleted and expired
 // ones are gone, so a month is best exported soon after it ends.
 
 // MonthStats are one month's counts.
 type MonthStats struct {
-	Month     string         `json:"month"` // YYYY-MM
-	Enquiries int            `json:"enquiries"`
-	Messages  int            `json:"messages"`
-	Replies   int            `json:"replies"`
-	Referrals int            `json:"referrals"`
-	Audience  map[string]int `json:"audience"`
-	Languages map[string]int `json:"languages"`
-	Tags      map[string]int `json:"tags"`
+	Month     string `json:"month"` // YYYY-MM
+	Enquiries int    `json:"enquiries"`
+	Messages  int    `json:"messages"`
+	Replies   int    `json:"replies"`
+	Referrals int    `json:"referrals"`
+	// HandoversOffered and HandoversCompleted count consented handovers
+	// to other organisations (§9).
+	HandoversOffered   int            `json:"handovers_offered"`
+	HandoversCompleted int            `json:"handovers_completed"`
+	Audience           map[string]int `json:"audience"`
+	Languages          map[string]int `json:"languages"`
+	Tags               map[string]int `json:"tags"`
 }
 
 // Stats are the counts of the months from..to (YYYY-MM, inclusive; ""
@@ -106,6 +116,18 @@ func (s *Session) Stats(ctx context.Context, from, to string, dir *content.Direc
 		countCase(c.Created, t, mem, blocks, month)
 		t.wipe()
 	}
+	hs, err := s.Handovers(ctx)
+	if err != nil {
+		return nil, err
+	}
+	for _, h := range hs {
+		if h.State != wire.HandoverCompleted || len(h.Since) < 7 {
+			continue
+		}
+		if ms := month(h.Since[:7]); ms != nil {
+			ms.HandoversCompleted++
+		}
+	}
 	for _, m := range slices.Sorted(maps.Keys(months)) {
 		st.Months = append(st.Months, months[m])
 	}
@@ -146,6 +168,9 @@ func countCase(created string, t *Thread, mem *CaseMemory, blocks []string, mont
 			continue
 		}
 		ms.Replies++
+		if m.Offer != nil {
+			ms.HandoversOffered++
+		}
 		for _, b := range blocks {
 			if strings.Contains(m.Body, b) {
 				ms.Referrals++
@@ -186,6 +211,8 @@ func (st *Stats) WriteCSV(w io.Writer) error {
 		row(ms.Month, "messages", "", ms.Messages)
 		row(ms.Month, "replies", "", ms.Replies)
 		row(ms.Month, "referrals", "", ms.Referrals)
+		row(ms.Month, "handovers_offered", "", ms.HandoversOffered)
+		row(ms.Month, "handovers_completed", "", ms.HandoversCompleted)
 		for _, k := range slices.Sorted(maps.Keys(ms.Audience)) {
 			row(ms.Month, "audience", k, ms.Audience[k])
 		}
