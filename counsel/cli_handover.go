@@ -10,8 +10,8 @@ import (
 
 func handoverCommand(c *cmd) action {
 	org := c.fs.String("org", "", mFlagHandoverOrg.id)
-	noteFlag := c.fs.String("note", "", mFlagNote.id)
-	noteFile := c.fs.String("note-file", "", mFlagNoteFile.id)
+	noteFlag := c.fs.String("note", "", mFlagOfferNote.id)
+	noteFile := c.fs.String("note-file", "", mFlagOfferNoteFile.id)
 	lang := c.fs.String("lang", "", mFlagLang.id)
 	var note string
 	return action{args: fixed("ID"), need: member,

@@ -60,13 +60,13 @@ func checkOfferNote(note string) (string, error) {
 	note = strings.TrimRight(strings.ReplaceAll(note, "\r\n", "\n"), "\n")
 	switch {
 	case strings.TrimSpace(note) == "":
-		return "", withHint(errorf(mErrNoteEmpty), mHintNoteHow)
+		return "", withHint(errorf(mErrOfferNoteEmpty), mHintOfferNoteHow)
 	case !utf8.ValidString(note):
 		return "", errorf(mErrReplyNotUtf8)
 	case utf8.RuneCountInString(note) > maxOfferNote:
-		return "", errorf(mErrNoteTooLong, utf8.RuneCountInString(note), maxOfferNote)
+		return "", errorf(mErrOfferNoteTooLong, utf8.RuneCountInString(note), maxOfferNote)
 	case strings.ContainsFunc(note, func(r rune) bool { return unicode.IsControl(r) && r != '\n' && r != '\t' }):
-		return "", errorf(mErrNoteControl)
+		return "", errorf(mErrOfferNoteControl)
 	}
 	return note, nil
 }

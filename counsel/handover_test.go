@@ -78,7 +78,7 @@ func TestHandover(t *testing.T) {
 	if _, err := anna.OfferHandover(ctx, th, "main", "Hier.", ""); !isMsg(err, mErrOwnOrg) {
 		t.Fatalf("offer to the own organisation: %v", err)
 	}
-	if _, err := anna.OfferHandover(ctx, th, "b", " \n", ""); !isMsg(err, mErrNoteEmpty) {
+	if _, err := anna.OfferHandover(ctx, th, "b", " \n", ""); !isMsg(err, mErrOfferNoteEmpty) {
 		t.Fatalf("offer without a note: %v", err)
 	}
 

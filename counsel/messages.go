@@ -145,10 +145,12 @@ var (
 	mErrNotInKeyring             = msg{"error.not_in_keyring"}
 	mErrNotInRoster              = msg{"error.not_in_roster"}
 	mErrNotPending               = msg{"error.not_pending"}
-	mErrNoteControl              = msg{"error.note_control"}
 	mErrNoteEmpty                = msg{"error.note_empty"}
 	mErrNoteTooLong              = msg{"error.note_too_long"}
 	mErrOfferNotRecorded         = msg{"error.offer_not_recorded"}
+	mErrOfferNoteControl         = msg{"error.offer_note_control"}
+	mErrOfferNoteEmpty           = msg{"error.offer_note_empty"}
+	mErrOfferNoteTooLong         = msg{"error.offer_note_too_long"}
 	mErrOpenIdentity             = msg{"error.open_identity"}
 	mErrOrgExists                = msg{"error.org_exists"}
 	mErrOrgNotPinned             = msg{"error.org_not_pinned"}
@@ -212,8 +214,9 @@ var (
 	mFlagName                    = msg{"flag.name"}
 	mFlagNoBrowser               = msg{"flag.no_browser"}
 	mFlagNone                    = msg{"flag.none"}
-	mFlagNote                    = msg{"flag.note"}
 	mFlagNoteFile                = msg{"flag.note_file"}
+	mFlagOfferNote               = msg{"flag.offer_note"}
+	mFlagOfferNoteFile           = msg{"flag.offer_note_file"}
 	mFlagOrg                     = msg{"flag.org"}
 	mFlagOrgFingerprint          = msg{"flag.org_fingerprint"}
 	mFlagPassphraseFile          = msg{"flag.passphrase_file"}
@@ -258,8 +261,8 @@ var (
 	mHintNeedsAdmin              = msg{"hint.needs_admin"}
 	mHintNewBackupName           = msg{"hint.new_backup_name"}
 	mHintNewFileName             = msg{"hint.new_file_name"}
-	mHintNoteHow                 = msg{"hint.note_how"}
 	mHintOfferAgain              = msg{"hint.offer_again"}
+	mHintOfferNoteHow            = msg{"hint.offer_note_how"}
 	mHintOtherConfigDir          = msg{"hint.other_config_dir"}
 	mHintOtherConfigDirIdentity  = msg{"hint.other_config_dir_identity"}
 	mHintPassFingerprint         = msg{"hint.pass_fingerprint"}
