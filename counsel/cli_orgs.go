@@ -3,6 +3,8 @@ package counsel
 import (
 	"context"
 	"fmt"
+
+	"lotse/api/client"
 )
 
 // The organisations on the server (orgs.go): list them with their pin
@@ -14,11 +16,7 @@ import (
 // listed, then alarmed.
 func orgsCommand(c *cmd) action {
 	return action{run: func(ctx context.Context, _ *Session, _ []string) (*output, error) {
-		cfg, err := c.config()
-		if err != nil {
-			return nil, err
-		}
-		base, err := publicClient(cfg)
+		cfg, base, err := c.publicClient()
 		if err != nil {
 			return nil, err
 		}
@@ -38,6 +36,17 @@ func orgsCommand(c *cmd) action {
 			err: changedOrgsAlarm(orgs),
 		}, nil
 	}}
+}
+
+// publicClient is the config and a client of its server without a login,
+// for what needs no passphrase.
+func (c *cmd) publicClient() (*Config, *client.Client, error) {
+	cfg, err := c.config()
+	if err != nil {
+		return nil, nil, err
+	}
+	base, err := publicClient(cfg)
+	return cfg, base, err
 }
 
 func (c *cmd) orgPinLabel(o OrgView) string {
@@ -65,21 +74,13 @@ func checkSlug(rest []string) error {
 func orgsPinCommand(c *cmd) action {
 	fpFlag := c.fs.String("fingerprint", "", mFlagOrgFingerprint.id)
 	return action{args: fixed("SLUG"), before: checkSlug, run: func(ctx context.Context, _ *Session, rest []string) (*output, error) {
-		cfg, err := c.config()
-		if err != nil {
-			return nil, err
-		}
-		base, err := publicClient(cfg)
+		cfg, base, err := c.publicClient()
 		if err != nil {
 			return nil, err
 		}
 		typed := *fpFlag
 		if typed == "" {
-			orgs, err := listOrgs(ctx, base, cfg)
-			if err != nil {
-				return nil, err
-			}
-			o, err := findOrg(orgs, rest[0])
+			o, err := orgOf(ctx, base, cfg, rest[0])
 			if err != nil {
 				return nil, err
 			}

@@ -163,6 +163,15 @@ func changedOrgsAlarm(orgs []OrgView) error {
 	return nil
 }
 
+// orgOf is organisation slug as the server lists it, with its pin state.
+func orgOf(ctx context.Context, base *client.Client, cfg *Config, slug string) (OrgView, error) {
+	orgs, err := listOrgs(ctx, base, cfg)
+	if err != nil {
+		return OrgView{}, err
+	}
+	return findOrg(orgs, slug)
+}
+
 // findOrg is the organisation slug among orgs.
 func findOrg(orgs []OrgView, slug string) (OrgView, error) {
 	for _, o := range orgs {
@@ -178,11 +187,7 @@ func findOrg(orgs []OrgView, slug string) (OrgView, error) {
 // fingerprint as they read it out. Another fingerprint than the server's
 // is an alarm, as at join.
 func pinOrg(ctx context.Context, base *client.Client, cfg *Config, slug, typed string) (OrgView, error) {
-	orgs, err := listOrgs(ctx, base, cfg)
-	if err != nil {
-		return OrgView{}, err
-	}
-	o, err := findOrg(orgs, slug)
+	o, err := orgOf(ctx, base, cfg, slug)
 	if err != nil {
 		return OrgView{}, err
 	}
@@ -219,11 +224,7 @@ func pinOrg(ctx context.Context, base *client.Client, cfg *Config, slug, typed s
 // organisation whose team key the server shows as pinned; an offer takes
 // the recipient from the pin (OrgView.pinned).
 func pinnedOrg(ctx context.Context, base *client.Client, cfg *Config, slug string) (OrgView, error) {
-	orgs, err := listOrgs(ctx, base, cfg)
-	if err != nil {
-		return OrgView{}, err
-	}
-	o, err := findOrg(orgs, slug)
+	o, err := orgOf(ctx, base, cfg, slug)
 	if err != nil {
 		return OrgView{}, err
 	}
