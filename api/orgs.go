@@ -47,35 +47,51 @@ func (s *Server) teamOf(org string) (epoch int, recipient, fingerprint string, e
 	return epoch, recipient, crypto.Fingerprint(recipient), nil
 }
 
-// ownCase is the case of a case route if it belongs to the session's
-// organisation; any other is 404.
-func (s *Server) ownCase(c *fiber.Ctx, a *counsellorAuth) (mailbox.Mailbox, error) {
+// ownCaseAs is the prologue of a counsellor's request on a case route, in
+// the order of §6.2: an active counsellor's session (401, 403), then check
+// (if not nil) of what the request carries, then the route's case, which
+// must be the session's organisation's: another's is 404, as an unknown
+// one (§8).
+func (s *Server) ownCaseAs(c *fiber.Ctx, check func(*counsellorAuth) error) (*counsellorAuth, mailbox.Mailbox, error) {
+	a, err := s.counsellor(c, needActive, true)
+	if err != nil {
+		return nil, mailbox.Mailbox{}, err
+	}
+	if check != nil {
+		if err := check(a); err != nil {
+			return nil, mailbox.Mailbox{}, err
+		}
+	}
 	id, err := caseID(c)
 	if err != nil {
-		return mailbox.Mailbox{}, err
+		return nil, mailbox.Mailbox{}, err
 	}
 	m, err := s.store.GetMailbox(id)
 	if err != nil {
-		return mailbox.Mailbox{}, storeError(err, errNotFound)
+		return nil, mailbox.Mailbox{}, storeError(err, errNotFound)
 	}
 	if m.Org != a.counsellor.Org {
-		return mailbox.Mailbox{}, errNotFound
+		return nil, mailbox.Mailbox{}, errNotFound
 	}
-	return m, nil
+	return a, m, nil
 }
 
-// ownCaseID is ownCase's id.
-func (s *Server) ownCaseID(c *fiber.Ctx, a *counsellorAuth) (string, error) {
-	m, err := s.ownCase(c, a)
-	return m.ID, err
+// ciphertextUnder is ownCaseAs's check of a ciphertext the request
+// carries: policy refuses it with 422.
+func ciphertextUnder(policy func([]byte) error, ciphertext []byte) func(*counsellorAuth) error {
+	return func(*counsellorAuth) error {
+		if err := policy(ciphertext); err != nil {
+			return policyError(err)
+		}
+		return nil
+	}
 }
 
-// frontDoorCounsellor authenticates a counsellor of the front door: what
-// concerns the whole server (backups, compaction, purges, organisations)
-// and the team records of §11, which are the front door's in this
-// version, are not another organisation's to see.
-func (s *Server) frontDoorCounsellor(c *fiber.Ctx, n need) (*counsellorAuth, error) {
-	a, err := s.counsellor(c, n, true)
+// frontDoorAdmin authenticates an admin of the front door: what concerns
+// the whole data file (backups, compaction, purges, organisations) is not
+// another organisation's to do.
+func (s *Server) frontDoorAdmin(c *fiber.Ctx) (*counsellorAuth, error) {
+	a, err := s.counsellor(c, needAdmin, true)
 	if err != nil {
 		return nil, err
 	}
@@ -83,10 +99,6 @@ func (s *Server) frontDoorCounsellor(c *fiber.Ctx, n need) (*counsellorAuth, err
 		return nil, errForbidden
 	}
 	return a, nil
-}
-
-func (s *Server) frontDoorAdmin(c *fiber.Ctx) (*counsellorAuth, error) {
-	return s.frontDoorCounsellor(c, needAdmin)
 }
 
 // GET /api/v1/orgs
@@ -168,19 +180,4 @@ func (s *Server) serveOrgWeb(c *fiber.Ctx) error {
 		return errNotFound
 	}
 	return s.sendWeb(c, "/"+c.Params("file"))
-}
-
-// frontDoorIDs is the set of the front door's counsellor ids: the
-// tombstones of §11.4 name who deleted a case, and those of another
-// organisation's counsellors are its cases, not the front door's.
-func (s *Server) frontDoorIDs() (map[string]bool, error) {
-	cs, err := s.store.Counsellors()
-	if err != nil {
-		return nil, err
-	}
-	ids := make(map[string]bool, len(cs))
-	for _, c := range cs {
-		ids[c.ID] = true
-	}
-	return ids, nil
 }
