@@ -6,6 +6,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"lotse/api/wire"
+	"lotse/content"
 	"lotse/crypto"
 	"lotse/domain"
 	"lotse/mailbox"
@@ -103,11 +104,22 @@ func (s *Server) frontDoorAdmin(c *fiber.Ctx) (*counsellorAuth, error) {
 
 // GET /api/v1/orgs
 func (s *Server) getOrgs(c *fiber.Ctx) error {
-	orgs, err := s.store.Orgs()
+	orgs, err := s.enquiryOrgs()
 	if err != nil {
 		return err
 	}
-	out := wire.OrgList{Orgs: make([]wire.Org, 0, len(orgs))}
+	return writeJSON(c, fiber.StatusOK, wire.OrgList{Orgs: orgs})
+}
+
+// enquiryOrgs are the organisations that take enquiries, those with a
+// keyring, each with its current team: the front door first, then by
+// slug.
+func (s *Server) enquiryOrgs() ([]wire.Org, error) {
+	orgs, err := s.store.Orgs()
+	if err != nil {
+		return nil, err
+	}
+	out := make([]wire.Org, 0, len(orgs))
 	for _, o := range orgs {
 		org := o.Slug
 		if o.FrontDoor {
@@ -118,11 +130,35 @@ func (s *Server) getOrgs(c *fiber.Ctx) error {
 			continue // listed once it has a keyring
 		}
 		if err != nil {
-			return err
+			return nil, err
 		}
-		out.Orgs = append(out.Orgs, wire.Org{Slug: o.Slug, Name: o.Name, Epoch: epoch, Recipient: recipient, Fingerprint: fp, FrontDoor: o.FrontDoor})
+		out = append(out, wire.Org{Slug: o.Slug, Name: o.Name, Epoch: epoch, Recipient: recipient, Fingerprint: fp, FrontDoor: o.FrontDoor})
 	}
-	return writeJSON(c, fiber.StatusOK, out)
+	return out, nil
+}
+
+// writeHere is, for the referral directory's page, the address at which
+// to write to each organisation that takes enquiries: /o/<slug>/, and /
+// for the front door ("" for any other). The organisations are read once
+// per request, and only for the directory's page (content.Site.PageWith).
+func (s *Server) writeHere() func(org string) string {
+	var hrefs map[string]string
+	return func(org string) string {
+		if hrefs == nil {
+			hrefs = map[string]string{}
+			orgs, err := s.enquiryOrgs()
+			if err != nil {
+				s.log.internal("/info/:lang/:slug", err)
+			}
+			for _, o := range orgs {
+				hrefs[o.Slug] = "/o/" + o.Slug + "/"
+				if o.FrontDoor {
+					hrefs[o.Slug] = content.AppPath
+				}
+			}
+		}
+		return hrefs[org]
+	}
 }
 
 // POST /api/v1/orgs (admins of the front door)
@@ -168,16 +204,30 @@ func (s *Server) deleteOrg(c *fiber.Ctx) error {
 }
 
 // GET /o/<slug>/ and its assets: the web client for an organisation that
-// takes enquiries directly. The page reads the slug from its path and
-// names it when it fetches the team and creates a mailbox; its assets are
-// the same files as at /, by relative URL. The front door is at / only.
+// takes enquiries directly. The page is the front door's with the
+// organisation's name where the service's stands; it reads the slug from
+// its path and names it when it fetches the team and creates a mailbox.
+// Its assets are the same files as at /, by relative URL. The front door
+// is at / only.
 func (s *Server) serveOrgWeb(c *fiber.Ctx) error {
 	slug := c.Params("slug")
 	if slug == s.store.FrontDoor() {
 		return errNotFound
 	}
-	if org, err := s.orgParam(slug); err != nil || org == "" {
+	if _, err := domain.ParseSlug(slug); err != nil {
 		return errNotFound
 	}
-	return s.sendWeb(c, "/"+c.Params("file"))
+	o, err := s.store.GetOrg(slug)
+	if err != nil {
+		return storeError(err, errNotFound)
+	}
+	file := "/" + c.Params("file")
+	if file != "/" {
+		return s.sendWeb(c, file)
+	}
+	f, err := s.web.orgPage(o.Name)
+	if err != nil {
+		return err
+	}
+	return s.sendWebFile(c, file, f)
 }
