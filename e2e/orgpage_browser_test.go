@@ -114,14 +114,7 @@ func TestOrgPageBrowser(t *testing.T) {
 	}
 
 	// B replies; the enquirer comes back through /o/b/ with the code.
-	replyTo, err := crypto.ParseRecipient(first.Recipient)
-	if err != nil {
-		t.Fatal(err)
-	}
-	reply := counsellorDoc(t, keys.MailboxID, first.MK, "Nord", "Hier ist die Fachberatung Nord.")
-	if _, err := teamB.Admin.Reply(ctx, keys.MailboxID, client.NewMessage{Epoch: 1, Ciphertext: seal(t, reply, teamB.Key.Recipient(), replyTo)}); err != nil {
-		t.Fatal(err)
-	}
+	replyAs(t, ctx, teamB, first, counsellorDoc(t, keys.MailboxID, first.MK, "Nord", "Hier ist die Fachberatung Nord."))
 	b.cancel()
 	back := openFlowTab(t, bctx, srv, 320)
 	defer back.cancel()
