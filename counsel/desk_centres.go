@@ -124,6 +124,10 @@ type centreHit struct {
 	// Blocked: changed since an admin confirmed the list for the team;
 	// the desk does not insert it.
 	Blocked bool `json:"blocked,omitempty"`
+	// Org is the organisation on this server the centre is (its "org",
+	// content.ParseCentres checked the slug), but for this desk's own: it
+	// can take the case by handover (handover.go), once pinned.
+	Org string `json:"org,omitempty"`
 }
 
 // getCentres answers GET /api/centres?q=…&lang=de|en: the centres that
@@ -155,9 +159,29 @@ func (d *Desk) getCentres(w http.ResponseWriter, r *http.Request) {
 		for _, l := range c.Languages {
 			h.LanguageNames = append(h.LanguageNames, content.LanguageName(l, ui))
 		}
+		h.Org = c.Org
 		hits = append(hits, h)
 	}
+	dropOwnOrg(r.Context(), s, hits)
 	writeJSON(w, http.StatusOK, centresAnswer{Centres: hits, Total: len(found), All: dir.Len()})
+}
+
+// dropOwnOrg clears the organisation of hits that name this desk's own
+// (or one the server does not list): no handover to it is offered.
+func dropOwnOrg(ctx context.Context, s *Session, hits []centreHit) {
+	if !slices.ContainsFunc(hits, func(h centreHit) bool { return h.Org != "" }) {
+		return
+	}
+	orgs, err := s.Orgs(ctx)
+	for i := range hits {
+		if hits[i].Org == "" {
+			continue
+		}
+		o, ferr := findOrg(orgs, hits[i].Org)
+		if err != nil || ferr != nil || o.Pin == OrgOwn {
+			hits[i].Org = ""
+		}
+	}
 }
 
 // getCentreBlock answers GET /api/centres/{id}?lang=xx: the centre's

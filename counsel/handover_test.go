@@ -2,7 +2,9 @@ package counsel
 
 import (
 	"context"
+	"net/http"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -253,4 +255,44 @@ func enquirerOffer(t *testing.T, ctx context.Context, enq *enquirer, org string)
 	}
 	t.Fatal("no document offers the case")
 	return nil
+}
+
+// TestDeskCentresOrg: a centre of the directory that names an
+// organisation on the server (PROTOCOL.md §6.14 "org") is offered for a
+// handover in the desk's search; one that names this desk's own
+// organisation or one the server does not list is not.
+func TestDeskCentresOrg(t *testing.T) {
+	tt := setUpTeam(t, true)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	anna, err := Unlock(ctx, tt.cfg, []byte(testPassphrase))
+	if err != nil {
+		t.Fatal(err)
+	}
+	setUpOrg(t, ctx, tt, anna, "b", "Fachberatung B")
+	anna.Wipe()
+	centre := func(id, org string) string {
+		return `{"id":"` + id + `","name":"Stelle ` + id + `","organisation":"Träger","state":"DE-SN","city":"Leipzig",` +
+			`"languages":["de"],"target_groups":["women"],"services":{"de":"Beratung"},"contact":{"phone":"+49 341 1234 000"}` + org + `}`
+	}
+	tt.proxy.serveCentres(`{"centres":[` + centre("x", `,"org":"b"`) + `,` + centre("y", `,"org":"main"`) + `,` +
+		centre("z", `,"org":"nowhere"`) + `,` + centre("w", "") + `]}`)
+	d, u := startDesk(t, tt.cfg, time.Minute)
+	base := strings.SplitN(u, "#", 2)[0]
+	if err := d.unlock(ctx, []byte(testPassphrase)); err != nil {
+		t.Fatal(err)
+	}
+	st, m := deskCall(t, d, base, "GET", "/api/centres?q=Leipzig&lang=de", "")
+	hits, _ := m["centres"].([]any)
+	if st != http.StatusOK || len(hits) != 4 {
+		t.Fatalf("search: %d %v", st, m)
+	}
+	orgs := map[string]any{}
+	for _, h := range hits {
+		h := h.(map[string]any)
+		orgs[h["id"].(string)] = h["org"]
+	}
+	if orgs["x"] != "b" || orgs["y"] != nil || orgs["z"] != nil || orgs["w"] != nil {
+		t.Errorf("organisations offered for a handover: %v, want only x's b", orgs)
+	}
 }

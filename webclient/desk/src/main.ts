@@ -672,7 +672,7 @@ async function searchCentres(): Promise<void> {
     // A centre that is an organisation on this server can take the whole
     // conversation, if the person agrees.
     const org = c.org;
-    if (org) {
+    if (org && !c.blocked) {
       li.append(
         h(
           "button",

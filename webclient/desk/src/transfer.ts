@@ -56,6 +56,10 @@ export class Transfer {
       void this.submit();
     });
     this.cancel.addEventListener("click", () => this.dialog.close());
+    this.orgSelect.addEventListener("change", () => {
+      this.send.disabled = this.orgSelect.value === "";
+      this.noneText.hidden = this.orgSelect.value !== "";
+    });
   }
 
   /** open asks for the organisation and the note for case id; org
@@ -87,11 +91,14 @@ export class Transfer {
       ),
     );
     const pinned = others.filter((o) => o.pin === "pinned");
-    const chosen = pinned.find((o) => o.slug === org) ?? pinned[0];
+    // A centre's organisation is chosen only if it is pinned; never
+    // another in its place.
+    const chosen = org ? pinned.find((o) => o.slug === org) : pinned[0];
     if (chosen) this.orgSelect.value = chosen.slug;
-    this.noneText.hidden = pinned.length > 0;
-    this.noneText.textContent = t("transfer.nopinned");
-    this.send.disabled = pinned.length === 0;
+    else this.orgSelect.value = "";
+    this.noneText.hidden = chosen !== undefined;
+    this.noneText.textContent = pinned.length === 0 ? t("transfer.nopinned") : t("transfer.centrenotpinned");
+    this.send.disabled = chosen === undefined;
     this.dialog.showModal();
     this.note.focus();
   }
