@@ -168,7 +168,7 @@ export class Transfer {
   forwarded(c: Case): HTMLElement | null {
     const f = c.forwarded;
     if (!f) return null;
-    return h("p", { id: "thread-forwarded", class: "notice" }, this.d.t("transfer.forwarded", { n: f.count, date: this.d.formatDate(f.date, false) }));
+    return h("p", { id: "thread-forwarded", class: "warning" }, this.d.t("transfer.forwarded", { n: f.count, date: this.d.formatDate(f.date, false) }));
   }
 
   /** messageTags mark a forwarded message and a reply that offered a
