@@ -3,7 +3,6 @@ package mailbox
 import (
 	"bytes"
 	"crypto/subtle"
-	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"slices"
@@ -61,8 +60,7 @@ const (
 	// start to its commit.
 	UploadValidity = 10 * time.Minute
 	// handoverKept is how long a completed handover is listed for A.
-	handoverKept  = 30 * 24 * time.Hour
-	uploadIDBytes = 16
+	handoverKept = 30 * 24 * time.Hour
 )
 
 // ErrHandoverConflict is a handover whose upload does not match the
@@ -465,11 +463,11 @@ func (s *Store) DeclineHandover(m Mailbox) error {
 // (ErrNotFound), epoch is its current one (ErrStaleEpoch), count is the
 // mailbox's message count (ErrHandoverConflict).
 func (s *Store) StartHandover(m Mailbox, to string, epoch, count int) (string, error) {
-	var raw [uploadIDBytes]byte
+	var raw domain.UploadID
 	if err := s.readRand(raw[:]); err != nil {
 		return "", err
 	}
-	id := base64.RawURLEncoding.EncodeToString(raw[:])
+	id := raw.String()
 	now := s.clock()
 	key := []byte(m.ID)
 	err := s.write(func(tx *bolt.Tx) (func() error, error) {
