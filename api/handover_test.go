@@ -3,6 +3,7 @@ package api
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"os"
@@ -452,5 +453,146 @@ func TestHandoverRefused(t *testing.T) {
 	}
 	if l := f.handovers(e.login(f.a.adminID, f.a.adminKey)); len(l) != 0 {
 		t.Fatalf("A's handovers after 31 days: %+v", l)
+	}
+}
+
+// handoverBadInput are the handover rows of TestBadInput: each must
+// answer its code and leave the database as it was.
+func handoverBadInput(t *testing.T, f *fixture) []badRow {
+	e, tm := f.e, f.tm
+	var b *team
+	orgB := func() *team {
+		if b == nil {
+			front := *tm
+			front.adminToken = f.admin()
+			b = e.setUpOrg(&front, "b", "Beratung B")
+		}
+		return b
+	}
+	// live opens an upload of q0's case to b and returns its id.
+	live := func() string {
+		orgB()
+		e.want(e.do(request{method: "PUT", path: "/api/v1/cases/" + f.q0.id + "/handover", auth: f.admin(), body: `{"org":"b"}`}), 204, "")
+		r := e.do(request{method: "GET", path: "/api/v1/mailbox", auth: f.q0.bearer()})
+		e.want(r, 200, "")
+		var m struct{ Messages []json.RawMessage }
+		r.decode(t, &m)
+		r = e.do(request{method: "POST", path: "/api/v1/mailbox/handover", auth: f.q0.bearer(),
+			body: map[string]any{"org": "b", "epoch": orgB().epoch(), "count": len(m.Messages)}})
+		e.want(r, 200, "")
+		var u struct{ Upload string }
+		r.decode(t, &u)
+		return u.Upload
+	}
+	offer := func(token func() string, id, body string) func() request {
+		return func() request {
+			return request{method: "PUT", path: "/api/v1/cases/" + id + "/handover", auth: token(), body: body}
+		}
+	}
+	withdraw := func(token func() string, id string) func() request {
+		return func() request { return request{method: "DELETE", path: "/api/v1/cases/" + id + "/handover", auth: token()} }
+	}
+	start := func(auth func() string, body string) func() request {
+		return func() request {
+			return request{method: "POST", path: "/api/v1/mailbox/handover", auth: auth(), body: body}
+		}
+	}
+	q0 := func() string { return f.q0.bearer() }
+	wrong := func() string {
+		bad := *f.q0
+		bad.auth[0] ^= 1
+		return bad.bearer()
+	}
+	putMessage := func(auth func() string, upload func() string, seq string, body any) func() request {
+		return func() request {
+			return request{method: "PUT", path: "/api/v1/mailbox/handover/" + upload() + "/" + seq, auth: auth(), body: body}
+		}
+	}
+	ct := func(size int) map[string]string {
+		return map[string]string{"ciphertext": b64s(seal(t, size, orgB().recipient(), f.q0.identity.Recipient()))}
+	}
+	putAttachment := func(auth func() string, upload func() string, id string, body []byte, mediaType string) func() request {
+		return func() request {
+			return request{method: "PUT", path: "/api/v1/mailbox/handover/" + upload() + "/attachments/" + id, auth: auth(), body: body,
+				header: map[string]string{"Content-Type": mediaType}}
+		}
+	}
+	attachment := func() []byte {
+		a, err := crypto.SealAttachment([]byte("Vertrag"), tm.recipient(), f.q0.identity.Recipient())
+		if err != nil {
+			t.Fatal(err)
+		}
+		return a
+	}()
+	unknown := func() string { return "AAAAAAAAAAAAAAAAAAAAAA" }
+	commit := func(auth func() string, upload func() string) func() request {
+		return func() request {
+			return request{method: "POST", path: "/api/v1/mailbox/handover/" + upload() + "/commit", auth: auth()}
+		}
+	}
+	const anAttachment = "BBBBBBBBBBBBBBBBBBBBBB"
+	return []badRow{
+		{"handover offer: malformed JSON", offer(f.admin, f.q0.id, `{"org":`), 400, "bad_request"},
+		{"handover offer: unknown field", offer(f.admin, f.q0.id, `{"org":"b","name":"B"}`), 400, "bad_request"},
+		{"handover offer: no org", offer(f.admin, f.q0.id, `{}`), 400, "bad_request"},
+		{"handover offer: malformed org", offer(f.admin, f.q0.id, `{"org":"B/../main"}`), 400, "bad_request"},
+		{"handover offer: org not a string", offer(f.admin, f.q0.id, `{"org":7}`), 400, "bad_request"},
+		{"handover offer: no session", offer(func() string { return "" }, f.q0.id, `{"org":"b"}`), 401, "unauthorized"},
+		{"handover offer: pending counsellor", offer(func() string { return e.login(f.pendingID, f.pendingKey) }, f.q0.id, `{"org":"b"}`), 403, "forbidden"},
+		{"handover offer: unknown case", offer(f.admin, newEnquirer(t).id, `{"org":"b"}`), 404, "not_found"},
+		{"handover offer: unknown organisation", offer(f.admin, f.q0.id, `{"org":"zz"}`), 404, "not_found"},
+		{"handover offer: its own organisation", offer(f.admin, f.q0.id, `{"org":"main"}`), 400, "bad_request"},
+		{"handover withdraw: none open", withdraw(f.admin, f.q0.id), 404, "not_found"},
+		{"handover withdraw: unknown case", withdraw(f.admin, newEnquirer(t).id), 404, "not_found"},
+		{"handover withdraw: no session", withdraw(func() string { return "" }, f.q0.id), 401, "unauthorized"},
+		{"handovers: no session", func() request { return request{method: "GET", path: "/api/v1/handovers"} }, 401, "unauthorized"},
+		{"handovers: enquirer credential", func() request { return request{method: "GET", path: "/api/v1/handovers", auth: q0()} }, 401, "unauthorized"},
+		{"handovers: pending counsellor", func() request {
+			return request{method: "GET", path: "/api/v1/handovers", auth: e.login(f.pendingID, f.pendingKey)}
+		}, 403, "forbidden"},
+		{"handover decline: wrong key", func() request { return request{method: "DELETE", path: "/api/v1/mailbox/handover", auth: wrong()} }, 401, "unauthorized"},
+		{"handover decline: none open", func() request { return request{method: "DELETE", path: "/api/v1/mailbox/handover", auth: q0()} }, 404, "not_found"},
+		{"handover start: malformed JSON", start(q0, `{"org":"b",`), 400, "bad_request"},
+		{"handover start: unknown field", start(q0, `{"org":"b","epoch":1,"count":1,"to":"x"}`), 400, "bad_request"},
+		{"handover start: malformed org", start(q0, `{"org":"","epoch":1,"count":1}`), 400, "bad_request"},
+		{"handover start: epoch 0", start(q0, `{"org":"b","epoch":0,"count":1}`), 400, "bad_request"},
+		{"handover start: count 0", start(q0, `{"org":"b","epoch":1,"count":0}`), 400, "bad_request"},
+		{"handover start: negative count", start(q0, `{"org":"b","epoch":1,"count":-1}`), 400, "bad_request"},
+		{"handover start: wrong key", start(wrong, `{"org":"b","epoch":1,"count":1}`), 401, "unauthorized"},
+		{"handover start: no offer", start(q0, `{"org":"b","epoch":1,"count":1}`), 404, "not_found"},
+		{"handover start: stale epoch", func() request {
+			live()
+			return start(q0, `{"org":"b","epoch":2,"count":1}`)()
+		}, 409, "stale_epoch"},
+		{"handover start: wrong count", func() request {
+			live()
+			return start(q0, `{"org":"b","epoch":1,"count":99}`)()
+		}, 409, "handover_conflict"},
+		{"handover message: malformed JSON", putMessage(q0, live, "1", `{"ciphertext":`), 400, "bad_request"},
+		{"handover message: no ciphertext", putMessage(q0, live, "1", `{}`), 400, "bad_request"},
+		{"handover message: unknown field", putMessage(q0, live, "1", `{"ciphertext":"AA==","seq":1}`), 400, "bad_request"},
+		{"handover message: oversized", putMessage(q0, live, "1", map[string]string{"ciphertext": b64s(randomBytes(130 << 10))}), 413, "too_large"},
+		{"handover message: wrong key", putMessage(wrong, live, "1", ct(1024)), 401, "unauthorized"},
+		{"handover message: not age", putMessage(q0, live, "1", map[string]string{"ciphertext": b64s(randomBytes(4240))}), 422, "ciphertext_policy"},
+		{"handover message: one stanza", putMessage(q0, live, "1", map[string]string{"ciphertext": b64s(seal(t, 1024, tm.recipient()))}), 422, "ciphertext_policy"},
+		{"handover message: another bucket", putMessage(q0, live, "1", ct(2048)), 422, "ciphertext_policy"},
+		{"handover message: unknown upload", putMessage(q0, unknown, "1", ct(1024)), 404, "not_found"},
+		{"handover message: malformed upload", putMessage(q0, func() string { return "x" }, "1", ct(1024)), 404, "not_found"},
+		{"handover message: seq not a number", putMessage(q0, live, "one", ct(1024)), 404, "not_found"},
+		{"handover message: seq with a sign", putMessage(q0, live, "+1", ct(1024)), 404, "not_found"},
+		{"handover message: seq beyond the mailbox", putMessage(q0, live, "99", ct(1024)), 404, "not_found"},
+		{"handover attachment: text/plain", putAttachment(q0, live, anAttachment, attachment, "text/plain"), 415, "unsupported_media_type"},
+		{"handover attachment: over the limit", func() request {
+			return request{method: "PUT", path: "/api/v1/mailbox/handover/" + live() + "/attachments/" + anAttachment, auth: q0(), claimLength: maxAttachmentBody + 1}
+		}, 413, "too_large"},
+		{"handover attachment: wrong key", putAttachment(wrong, live, anAttachment, attachment, octetStream), 401, "unauthorized"},
+		{"handover attachment: not an attachment", putAttachment(q0, live, anAttachment, seal(t, 1024, tm.recipient(), f.q0.identity.Recipient()), octetStream), 422, "ciphertext_policy"},
+		{"handover attachment: unknown upload", putAttachment(q0, unknown, anAttachment, attachment, octetStream), 404, "not_found"},
+		{"handover attachment: malformed id", putAttachment(q0, live, "x", attachment, octetStream), 404, "not_found"},
+		{"handover attachment: unknown id", putAttachment(q0, live, anAttachment, attachment, octetStream), 404, "not_found"},
+		{"handover commit: wrong key", commit(wrong, live), 401, "unauthorized"},
+		{"handover commit: unknown upload", commit(q0, unknown), 404, "not_found"},
+		{"handover commit: malformed upload", commit(q0, func() string { return "x" }), 404, "not_found"},
+		{"handover commit: nothing uploaded", commit(q0, live), 409, "handover_conflict"},
 	}
 }
