@@ -490,7 +490,9 @@ func handoverBadInput(t *testing.T, f *fixture) []badRow {
 		}
 	}
 	withdraw := func(token func() string, id string) func() request {
-		return func() request { return request{method: "DELETE", path: "/api/v1/cases/" + id + "/handover", auth: token()} }
+		return func() request {
+			return request{method: "DELETE", path: "/api/v1/cases/" + id + "/handover", auth: token()}
+		}
 	}
 	start := func(auth func() string, body string) func() request {
 		return func() request {
