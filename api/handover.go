@@ -25,24 +25,18 @@ func (s *Server) putHandover(c *fiber.Ctx) error {
 	if _, err := domain.ParseSlug(req.Org); err != nil {
 		return badRequest("org: want 1 to 32 characters of [a-z0-9-]")
 	}
-	a, err := s.counsellor(c, needActive, true)
-	if err != nil {
-		return err
-	}
-	m, err := s.ownCase(c, a)
-	if err != nil {
-		return err
-	}
-	if err := s.store.OfferHandover(m.ID, a.counsellor.ID, req.Org); err != nil {
-		return storeError(err, errNotFound)
-	}
-	s.hub.publishCase(m.Org, m.ID, uint64(m.MessageCount))
-	c.Status(fiber.StatusNoContent)
-	return nil
+	return s.changeOffer(c, func(id, by string) error { return s.store.OfferHandover(id, by, req.Org) })
 }
 
 // DELETE /api/v1/cases/:id/handover
 func (s *Server) deleteHandover(c *fiber.Ctx) error {
+	return s.changeOffer(c, s.store.WithdrawHandover)
+}
+
+// changeOffer is what offering and withdrawing share: an active
+// counsellor, a case of their organisation, the change by them, an event
+// for the organisation's desks.
+func (s *Server) changeOffer(c *fiber.Ctx, change func(id, by string) error) error {
 	a, err := s.counsellor(c, needActive, true)
 	if err != nil {
 		return err
@@ -51,12 +45,11 @@ func (s *Server) deleteHandover(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	if err := s.store.WithdrawHandover(m.ID, a.counsellor.ID); err != nil {
+	if err := change(m.ID, a.counsellor.ID); err != nil {
 		return storeError(err, errNotFound)
 	}
 	s.hub.publishCase(m.Org, m.ID, uint64(m.MessageCount))
-	c.Status(fiber.StatusNoContent)
-	return nil
+	return noContent(c, nil)
 }
 
 // GET /api/v1/handovers

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -228,6 +227,26 @@ func TestHandover(t *testing.T) {
 	sq.waitFor(t, fmt.Sprintf(`data: {"seq":%d}`, seq), 10*time.Second)
 	sb.waitFor(t, fmt.Sprintf(`data: {"id":%q,"seq":%d}`, f.caseA.id, seq), 10*time.Second)
 
+	// The auditor passes a store with a completed handover, an offer and
+	// an upload in flight: b offers its own case to the front door.
+	e.want(e.do(request{method: "PUT", path: "/api/v1/cases/" + f.caseB.id + "/handover", auth: f.b.adminToken, body: map[string]string{"org": "main"}}), 204, "")
+	qb := f.q.WithToken(f.caseB.bearer())
+	rb, err := mailboxdtest.Reseal(f.ctx, qb, f.caseB.identity, f.a.recipient())
+	if err != nil {
+		t.Fatal(err)
+	}
+	ub, err := qb.StartHandover(f.ctx, client.HandoverStart{Org: "main", Epoch: f.a.epoch(), Count: uint64(len(rb.Messages))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := rb.Upload(f.ctx, qb, ub); err != nil {
+		t.Fatal(err)
+	}
+	if rep := auditBackup(t, e); len(rep.Violations) != 0 || rep.Stray != 0 || rep.Counts["handover_done/{hour and mailbox id}"] != 1 ||
+		rep.Counts["handover_offers/{mailbox id}"] != 1 || rep.Counts["handover_uploads/{mailbox id}/messages/{seq}"] != len(rb.Messages) {
+		t.Fatalf("audit with a completed handover, an offer and an upload: %v, counts %v", rep.Violations, rep.Counts)
+	}
+
 	// After compaction none of A's ciphertexts is in a backup, and the
 	// auditor passes it.
 	e.want(e.do(request{method: "POST", path: "/api/v1/admin/compact", auth: f.a.adminToken}), 200, "")
@@ -261,19 +280,7 @@ func open(t *testing.T, ct []byte, id age.Identity) []byte {
 
 func backupBytes(t *testing.T, e *env) []byte {
 	t.Helper()
-	path := filepath.Join(t.TempDir(), "backup.db")
-	out, err := os.Create(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	err = e.store.Backup(out)
-	if cerr := out.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
-	b, err := os.ReadFile(path)
+	b, err := os.ReadFile(backupFile(t, e))
 	if err != nil {
 		t.Fatal(err)
 	}

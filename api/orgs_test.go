@@ -392,8 +392,8 @@ func TestOrgsAPI(t *testing.T) {
 	}
 }
 
-// auditBackup runs mailbox-audit's check on a backup of e's store.
-func auditBackup(t *testing.T, e *env) snapshot.AuditReport {
+// backupFile writes a backup of e's store and returns its path.
+func backupFile(t *testing.T, e *env) string {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "backup.db")
 	f, err := os.Create(path)
@@ -407,7 +407,13 @@ func auditBackup(t *testing.T, e *env) snapshot.AuditReport {
 	if err != nil {
 		t.Fatal(err)
 	}
-	r, err := snapshot.AuditFile(path, mailbox.Policy{Message: crypto.CheckMessage, Keyring: crypto.CheckKeyring,
+	return path
+}
+
+// auditBackup runs mailbox-audit's check on a backup of e's store.
+func auditBackup(t *testing.T, e *env) snapshot.AuditReport {
+	t.Helper()
+	r, err := snapshot.AuditFile(backupFile(t, e), mailbox.Policy{Message: crypto.CheckMessage, Keyring: crypto.CheckKeyring,
 		CaseRecord: crypto.CheckCaseRecord, TeamRecord: crypto.CheckTeamRecord, Attachment: crypto.CheckAttachment})
 	if err != nil {
 		t.Fatal(err)

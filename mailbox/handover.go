@@ -231,16 +231,9 @@ func (s *Store) OfferHandover(id, by, to string) error {
 	hour := formatHour(s.clock())
 	key := []byte(id)
 	return s.write(func(tx *bolt.Tx) (func() error, error) {
-		org, err := checkActive(tx, by, "counsellor")
+		org, err := counsellorsCase(tx, by, id)
 		if err != nil {
 			return nil, err
-		}
-		rec, found, err := getMailbox(tx, id)
-		if err != nil {
-			return nil, err
-		}
-		if !found || rec.Org != org {
-			return nil, ErrNotFound
 		}
 		to, err := s.checkReceiver(tx, org, to)
 		if err != nil {
@@ -269,19 +262,11 @@ func (s *Store) WithdrawHandover(id, by string) error {
 	}
 	key := []byte(id)
 	return s.write(func(tx *bolt.Tx) (func() error, error) {
-		org, err := checkActive(tx, by, "counsellor")
-		if err != nil {
+		if _, err := counsellorsCase(tx, by, id); err != nil {
 			return nil, err
-		}
-		rec, found, err := getMailbox(tx, id)
-		if err != nil {
-			return nil, err
-		}
-		if !found || rec.Org != org {
-			return nil, ErrNotFound
 		}
 		if _, open, err := getOffer(tx, key); err != nil || !open {
-			return nil, errors.Join(err, ErrNotFound)
+			return nil, orNotFound(err, open)
 		}
 		return func() error {
 			if err := tx.Bucket(bucketHandoverOffers).Delete(key); err != nil {
@@ -290,6 +275,32 @@ func (s *Store) WithdrawHandover(id, by string) error {
 			return deleteUpload(tx, key)
 		}, nil
 	})
+}
+
+// counsellorsCase returns the organisation of counsellor by if they are
+// active (else *InvalidError) and case id is one of its (else
+// ErrNotFound).
+func counsellorsCase(tx *bolt.Tx, by, id string) (string, error) {
+	org, err := checkActive(tx, by, "counsellor")
+	if err != nil {
+		return "", err
+	}
+	rec, found, err := getMailbox(tx, id)
+	if err != nil {
+		return "", err
+	}
+	if !found || rec.Org != org {
+		return "", ErrNotFound
+	}
+	return org, nil
+}
+
+// orNotFound is err, or ErrNotFound if there is none but ok is false.
+func orNotFound(err error, ok bool) error {
+	if err == nil && !ok {
+		return ErrNotFound
+	}
+	return err
 }
 
 // getOffer reads a case's offer; open reports whether it is one the
@@ -441,11 +452,11 @@ func (s *Store) DeclineHandover(m Mailbox) error {
 	key := []byte(m.ID)
 	return s.write(func(tx *bolt.Tx) (func() error, error) {
 		if _, found, err := recordOf(tx, m); err != nil || !found {
-			return nil, errors.Join(err, ErrNotFound)
+			return nil, orNotFound(err, found)
 		}
 		o, open, err := getOffer(tx, key)
 		if err != nil || !open {
-			return nil, errors.Join(err, ErrNotFound)
+			return nil, orNotFound(err, open)
 		}
 		o.State, o.Since = HandoverDeclined, hour
 		return func() error {
@@ -473,11 +484,11 @@ func (s *Store) StartHandover(m Mailbox, to string, epoch, count int) (string, e
 	err := s.write(func(tx *bolt.Tx) (func() error, error) {
 		rec, found, err := recordOf(tx, m)
 		if err != nil || !found {
-			return nil, errors.Join(err, ErrNotFound)
+			return nil, orNotFound(err, found)
 		}
 		o, open, err := getOffer(tx, key)
 		if err != nil || !open || s.OrgSlug(o.To) != to {
-			return nil, errors.Join(err, ErrNotFound)
+			return nil, orNotFound(err, false)
 		}
 		if err := s.checkEpoch(tx, o.To, epoch); err != nil {
 			if errors.Is(err, ErrTeamNotReady) {
@@ -517,11 +528,11 @@ func (s *Store) StartHandover(m Mailbox, to string, epoch, count int) (string, e
 // expired at now; ErrNotFound otherwise.
 func (s *Store) liveUpload(tx *bolt.Tx, m Mailbox, upload string, now time.Time) (handoverUploadRecord, *bolt.Bucket, error) {
 	if _, found, err := recordOf(tx, m); err != nil || !found {
-		return handoverUploadRecord{}, nil, errors.Join(err, ErrNotFound)
+		return handoverUploadRecord{}, nil, orNotFound(err, found)
 	}
 	up, found, err := getUpload(tx, []byte(m.ID))
 	if err != nil || !found || subtle.ConstantTimeCompare([]byte(up.ID), []byte(upload)) != 1 || !s.uploads.live(upload, now) {
-		return up, nil, errors.Join(err, ErrNotFound)
+		return up, nil, orNotFound(err, false)
 	}
 	return up, tx.Bucket(bucketHandoverUploads).Bucket([]byte(m.ID)), nil
 }
