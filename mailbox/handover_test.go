@@ -3,6 +3,7 @@ package mailbox
 import (
 	"bytes"
 	"testing"
+	"time"
 
 	bolt "go.etcd.io/bbolt"
 )
@@ -166,4 +167,55 @@ func TestCaseIndexMigration(t *testing.T) {
 	if r := audit(t, backupFile(t, s2)); len(r.Violations) != 0 {
 		t.Fatalf("audit after the migration: %v", r.Violations)
 	}
+}
+
+// TestHandoverUploadExpiry: an upload lives 10 minutes, and the purge
+// drops what it staged once it is two hours old; a restart ends it at once.
+func TestHandoverUploadExpiry(t *testing.T) {
+	s, clock, adminA, _ := twoOrgs(t)
+	a := mailboxID(1)
+	if err := s.OfferHandover(a, adminA.ID, "b"); err != nil {
+		t.Fatal(err)
+	}
+	m, err := s.GetMailbox(a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	staged := func(s *Store) bool {
+		var found bool
+		err := s.view(func(tx *bolt.Tx) error {
+			found = tx.Bucket(bucketHandoverUploads).Bucket([]byte(a)) != nil
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return found
+	}
+	upload, err := s.StartHandover(m, "b", 1, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	clock.Add(UploadValidity - time.Second)
+	if err := s.PutHandoverMessage(m, upload, 1, ciphertext(4240, "for b;")); err != nil {
+		t.Fatal(err)
+	}
+	clock.Add(time.Second)
+	refused(t, s, ErrNotFound, func() error { return s.PutHandoverMessage(m, upload, 1, ciphertext(4240, "for b;")) })
+	refused(t, s, ErrNotFound, func() error { _, err := s.CommitHandover(m, upload); return err })
+	if _, _, err := s.PurgeHandovers(); err != nil || !staged(s) {
+		t.Fatalf("the purge dropped an upload of this hour: %v", err)
+	}
+	clock.Add(2 * time.Hour)
+	if _, n, err := s.PurgeHandovers(); err != nil || n != 1 || staged(s) {
+		t.Fatalf("purge after two hours: %d, %v", n, err)
+	}
+
+	upload, err = s.StartHandover(m, "b", 1, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s = reopen(t, s, clock)
+	m, _ = s.GetMailbox(a)
+	refused(t, s, ErrNotFound, func() error { return s.PutHandoverMessage(m, upload, 1, ciphertext(4240, "for b;")) })
 }
