@@ -258,7 +258,7 @@ func enquirerOffer(t *testing.T, ctx context.Context, enq *enquirer, org string)
 }
 
 // TestDeskCentresOrg: a centre of the directory that names an
-// organisation on the server (PROTOCOL.md §6.14 "org") is offered for a
+// organisation on the server ("org", PROTOCOL.md §6.14) is offered for a
 // handover in the desk's search; one that names this desk's own
 // organisation or one the server does not list is not.
 func TestDeskCentresOrg(t *testing.T) {
