@@ -202,6 +202,15 @@ func TestDeskOrgsBrowser(t *testing.T) {
 	if st, m := deskCall(t, d, base, "POST", "/api/cases/"+id+"/handover", `{"org":"leipzig","note":"`+note+`"}`); st != http.StatusOK {
 		t.Fatalf("offer through the desk's API: %d %v", st, m)
 	}
+	offerRow := `#orgs-offers li[data-offer="` + id + `"]`
+	if err := within(bctx, 30*time.Second,
+		chromedp.Click(chromedp.CSS("#tab-inbox")),
+		chromedp.Click(chromedp.CSS("#tab-team")),
+		chromedp.WaitVisible(chromedp.CSS(offerRow+`[data-state="offered"]`)),
+	); err != nil {
+		shot(t, bctx, "orgs-offers")
+		t.Fatalf("the team's offers: %v", err)
+	}
 	offer := enquirerOffer(t, ctx, enq, "leipzig")
 	bkey, err := crypto.ParseRecipient(offer.Recipient)
 	if err != nil {
@@ -209,6 +218,17 @@ func TestDeskOrgsBrowser(t *testing.T) {
 	}
 	if _, err := mailboxdtest.Handover(ctx, enq.c.WithToken(enq.keys.Bearer()), enq.keys.Identity, offer.Org, offer.Epoch, bkey); err != nil {
 		t.Fatal(err)
+	}
+	if err := within(bctx, 30*time.Second,
+		chromedp.Click(chromedp.CSS("#tab-inbox")),
+		chromedp.Click(chromedp.CSS("#tab-team")),
+		chromedp.WaitVisible(chromedp.CSS(offerRow+`[data-state="completed"]`)),
+	); err != nil {
+		shot(t, bctx, "orgs-offers")
+		t.Fatalf("the team's completed offer: %v", err)
+	}
+	if err := within(bctx, 30*time.Second, chromedp.Click(chromedp.CSS("#tab-inbox")), chromedp.WaitNotPresent(chromedp.CSS(caseSel))); err != nil {
+		t.Fatalf("the case stays in the inbox of the organisation that handed it over: %v", err)
 	}
 	bcfg, err := LoadConfig(bertaDir)
 	if err != nil {

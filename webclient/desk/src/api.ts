@@ -392,6 +392,8 @@ export class DeskAPI {
   offerTransfer = (id: string, org: string, note: string, lang = ""): Promise<{ seq: number }> =>
     this.call("POST", `cases/${encodeURIComponent(id)}/handover`, { org, note, lang });
   withdrawTransfer = (id: string): Promise<unknown> => this.call("DELETE", `cases/${encodeURIComponent(id)}/handover`, {});
+  /** The organisation's offers, open, declined and completed (30 days). */
+  transfers = async (): Promise<wire.Handover[]> => (await this.call<{ handovers: wire.Handover[] | null }>("GET", "handovers")).handovers ?? [];
 
   invite = (admin: boolean): Promise<{ invite: string; expires: string }> => this.call("POST", "invites", { admin });
   approve = (id: string, fingerprint: string): Promise<{ id: string; state: string }> => this.call("POST", "approve", { id, fingerprint });

@@ -38,6 +38,9 @@ export class OrgsCard {
   ) as HTMLFormElement;
   private pinning: Org | null = null;
 
+  private readonly offersTitle = h("h3");
+  private readonly offers = h("ul", { id: "orgs-offers", class: "invite-list" });
+
   private readonly createTitle = h("h3");
   private readonly createHelp = h("p", { class: "muted" });
   private readonly slugLabel = h("label", { for: "org-slug" });
@@ -69,6 +72,8 @@ export class OrgsCard {
     this.none,
     this.pinForm,
     this.msg,
+    this.offersTitle,
+    this.offers,
     this.createPart,
   );
 
@@ -109,7 +114,32 @@ export class OrgsCard {
     this.nameLabel.textContent = t("orgs.newname");
     this.createButton.textContent = t("orgs.createbutton");
     this.tokenLabel.textContent = t("orgs.token");
-    await this.load();
+    this.offersTitle.textContent = t("orgs.offers");
+    await Promise.all([this.load(), this.loadOffers()]);
+  }
+
+  /** The organisation's offers and what became of them. */
+  private async loadOffers(): Promise<void> {
+    const { t } = this;
+    try {
+      const list = await this.api.transfers();
+      this.offers.replaceChildren(
+        ...(list.length === 0 ? [h("li", { class: "muted" }, t("orgs.nooffers"))] : []),
+        ...list.map((o) =>
+          h(
+            "li",
+            { "data-offer": o.case, "data-state": o.state },
+            h("span", { class: "cid" }, o.case.slice(0, 8)),
+            " ",
+            t(o.state === "completed" ? "orgs.offercompleted" : o.state === "declined" ? "orgs.offerdeclined" : "orgs.offeroffered", { org: o.org }),
+            " ",
+            h("span", { class: "muted" }, this.formatDate(o.since)),
+          ),
+        ),
+      );
+    } catch (err) {
+      this.offers.replaceChildren(h("li", { class: "error" }, this.errorText(err)));
+    }
   }
 
   /** load reads the organisations again; it never throws. */
