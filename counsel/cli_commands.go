@@ -455,6 +455,9 @@ func (c *cmd) printCases(cs []client.Case, names map[string]string) error {
 		if h := x.Handover; h != nil {
 			status += " " + c.handoverLabel(h)
 		}
+		if f := x.Forwarded; f != nil {
+			status += " " + fmt.Sprintf(c.tr(mOutCaseForwarded), f.Date)
+		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%d\n", oneLine(ref), status, awaiting, oneLine(assignee), c.localTime(x.LastActivity), x.MessageCount)
 	}
 	return tw.Flush()

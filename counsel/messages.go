@@ -336,6 +336,7 @@ var (
 	mOutBackupWritten            = msg{"text.backup_written"}
 	mOutCaseChanged              = msg{"text.case_changed"}
 	mOutCaseDeleted              = msg{"text.case_deleted"}
+	mOutCaseForwarded            = msg{"text.case_forwarded"}
 	mOutCaseHeaderOne            = msg{"text.case_header_one"}
 	mOutCaseHeaderOther          = msg{"text.case_header_other"}
 	mOutCaseLang                 = msg{"text.case_lang"}

@@ -157,9 +157,11 @@ export class Transfer {
     await this.d.changed(id);
   }
 
-  /** tag is the inbox's mark of a case with an offer, null without. */
+  /** tag is the inbox's mark of a case with an offer, or of one that
+   * came by handover; null for neither. */
   tag(c: Case): HTMLElement | null {
     const o = c.handover;
+    if (c.forwarded) return h("span", { class: "tag forwarded" }, this.d.t("transfer.tagforwarded", { date: this.d.formatDate(c.forwarded.date, false) }));
     if (!o) return null;
     return h("span", { class: "tag transfer" }, this.d.t(o.state === "declined" ? "transfer.tagdeclined" : "transfer.tagoffered", { org: o.org }));
   }
