@@ -243,6 +243,9 @@ func TestDeskOrgsBrowser(t *testing.T) {
 	if got, _ := text(bctx, "#thread-forwarded"); !strings.Contains(got, "Nachrichten 1 bis 3") || !strings.Contains(got, "lässt sich nicht prüfen") {
 		t.Errorf("B's notice: %q", got)
 	}
+	if got, _ := text(bctx, caseSel+" .tag.forwarded"); !strings.HasPrefix(got, "übernommen am ") {
+		t.Errorf("B's inbox marks the case %q", got)
+	}
 	marked, err := chromedp.Run(bctx, chromedp.Evaluate[int](`document.querySelectorAll("#messages .msg .tag.forwarded").length`))
 	if err != nil || marked != 3 {
 		t.Errorf("forwarded marks: %d, %v; want 3", marked, err)
