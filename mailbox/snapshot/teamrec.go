@@ -3,6 +3,7 @@ package snapshot
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"slices"
 
 	"lotse/mailbox"
@@ -64,17 +65,9 @@ func (a *auditor) noteTeamMemory(path []string, key, value []byte) {
 // crossCheckTeamMemory is crossCheck's part for these buckets.
 func (a *auditor) crossCheckTeamMemory() {
 	t := &a.team
-	var names []string
-	for name := range t.metas {
-		names = append(names, name)
-	}
-	for name := range t.cts {
-		if _, ok := t.metas[name]; !ok {
-			names = append(names, name)
-		}
-	}
-	slices.Sort(names)
-	for _, name := range names {
+	names := maps.Clone(t.metas) // and every name only cts has
+	maps.Copy(names, t.cts)
+	for _, name := range sortedKeys(names) {
 		metas, cts := t.metas[name], t.cts[name]
 		if !slices.Equal(metas, cts) {
 			a.violate("records/"+mailbox.ShowKey([]byte(name)), "", "",
@@ -82,12 +75,7 @@ func (a *auditor) crossCheckTeamMemory() {
 		}
 		a.caseGone("records", name)
 	}
-	var cases []string
-	for id := range t.actions {
-		cases = append(cases, id)
-	}
-	slices.Sort(cases)
-	for _, id := range cases {
+	for _, id := range sortedKeys(t.actions) {
 		a.caseGone("actions", id)
 	}
 }
