@@ -13,6 +13,7 @@ import (
 	"github.com/chromedp/cdproto/cdp"
 	"github.com/chromedp/cdproto/log"
 	"github.com/chromedp/cdproto/network"
+	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
 )
@@ -123,6 +124,32 @@ func newBrowser(t *testing.T, lang string, extra ...chromedp.ExecAllocatorOption
 		cancelCtx()
 		cancelAlloc()
 	}
+}
+
+// watchedTab makes ctx's tab (starting the browser if it is its first,
+// so without a timeout) a tab that watches its requests, errors and
+// console (browserWatch).
+func watchedTab(t *testing.T, ctx context.Context, srv *server) *tab {
+	t.Helper()
+	b := &tab{t: t, ctx: ctx, srv: srv, w: &browserWatch{}}
+	if err := chromedp.Do(ctx); err != nil {
+		t.Fatalf("start Chromium or open a tab: %v", err)
+	}
+	if err := b.w.listen(ctx); err != nil {
+		t.Fatal(err)
+	}
+	call(b, log.Enable, cdp.Empty{})
+	return b
+}
+
+// recordCSP records every request from here on and the page's CSP
+// violations in window.__csp.
+func (b *tab) recordCSP() {
+	call(b, network.Enable, network.EnableParams{})
+	call(b, page.AddScriptToEvaluateOnNewDocument, page.AddScriptToEvaluateOnNewDocumentParams{
+		Source: `window.__csp = []; document.addEventListener("securitypolicyviolation", e => window.__csp.push(e.violatedDirective + " " + e.blockedURI));`,
+	})
+	b.w.record(true)
 }
 
 // tab drives one browser tab; every failure stops the test with what the
