@@ -649,22 +649,7 @@ func TestAttachRetryBrowser(t *testing.T) {
 	requireBrowser(t)
 	cv := openAttachConv(t, 4*time.Minute)
 	b := cv.b
-	paused := chromedp.Events(b.ctx, fetch.RequestPaused)
-	go func() {
-		dropped := false
-		for ev, err := range paused {
-			if err != nil {
-				return
-			}
-			if !dropped {
-				dropped = true
-				chromedp.Call(b.ctx, fetch.FailRequest, fetch.FailRequestParams{RequestID: ev.RequestID, ErrorReason: network.ErrorReasonConnectionReset})
-				continue
-			}
-			chromedp.Call(b.ctx, fetch.ContinueRequest, fetch.ContinueRequestParams{RequestID: ev.RequestID})
-		}
-	}()
-	call(b, fetch.Enable, fetch.EnableParams{Patterns: []*fetch.RequestPattern{{URLPattern: "*/api/v1/mailbox/messages", RequestStage: fetch.RequestStageRequest}}})
+	b.dropFirst("POST", "*/api/v1/mailbox/messages", fetch.RequestStageRequest)
 
 	doc := []byte("%PDF-1.4 Vertrag")
 	cv.pickDocument("Vertrag.pdf", doc)

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/fetch"
 	"github.com/chromedp/cdproto/log"
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/cdproto/page"
@@ -150,6 +151,29 @@ func (b *tab) recordCSP() {
 		Source: `window.__csp = []; document.addEventListener("securitypolicyviolation", e => window.__csp.push(e.violatedDirective + " " + e.blockedURI));`,
 	})
 	b.w.record(true)
+}
+
+// dropFirst fails the first method request of b to a URL matching
+// pattern with a connection reset, at stage (the request's: before the
+// server sees it; the response's: after it answered), and lets every
+// other through.
+func (b *tab) dropFirst(method, pattern string, stage fetch.RequestStage) {
+	paused := chromedp.Events(b.ctx, fetch.RequestPaused)
+	go func() {
+		dropped := false
+		for ev, err := range paused {
+			if err != nil {
+				return
+			}
+			if !dropped && ev.Request.Method == method {
+				dropped = true
+				chromedp.Call(b.ctx, fetch.FailRequest, fetch.FailRequestParams{RequestID: ev.RequestID, ErrorReason: network.ErrorReasonConnectionReset})
+				continue
+			}
+			chromedp.Call(b.ctx, fetch.ContinueRequest, fetch.ContinueRequestParams{RequestID: ev.RequestID})
+		}
+	}()
+	call(b, fetch.Enable, fetch.EnableParams{Patterns: []*fetch.RequestPattern{{URLPattern: pattern, RequestStage: stage}}})
 }
 
 // tab drives one browser tab; every failure stops the test with what the
