@@ -1,7 +1,6 @@
 package counsel
 
 import (
-	"context"
 	"net/http"
 	"strings"
 	"testing"
@@ -20,16 +19,12 @@ import (
 // on the case and can be withdrawn; once the enquirer agreed, the other
 // organisation's desk marks the forwarded messages.
 func TestDeskOrgsBrowser(t *testing.T) {
-	bctx, bcancel := browserContext(t)
-	defer bcancel()
-	tt := newTestTeam(t)
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer cancel()
-	enq := newCase(t, ctx, tt.srv.URL, "Ich suche eine Stelle in Leipzig.")
+	bctx := chromium(t)
+	dt := newDeskTest(t)
+	tt, d, base, ctx := dt.testTeam, dt.d, dt.base, dt.ctx
+	enq := dt.newCase(t, "Ich suche eine Stelle in Leipzig.")
 	id := enq.keys.MailboxID
-	d, u := startDesk(t, tt.cfg, time.Minute)
-	unlockDeskAt(t, bctx, u)
-	base := strings.SplitN(u, "#", 2)[0]
+	unlockDeskAt(t, bctx, dt.u)
 
 	// Create: the setup token is shown once, with how to hand it over.
 	if err := within(bctx, 30*time.Second,
