@@ -685,18 +685,24 @@ func deleteCommand(c *cmd) action {
 	return action{args: fixed("ID"), need: member,
 		before: confirmFirst(c, yes, checkCaseID, mAskDeleteCase, mHintPassYesDelete),
 		run: func(ctx context.Context, s *Session, rest []string) (*output, error) {
-			id, err := s.ResolveCase(ctx, rest[0])
-			if err != nil {
-				return nil, err
-			}
-			if err := s.DeleteCase(ctx, id); err != nil {
-				return nil, err
-			}
-			return &output{
-				json: map[string]any{"id": id, "deleted": true},
-				text: func(c *cmd) error { c.printf(mOutCaseDeleted, id); return nil },
-			}, nil
+			return onCase(ctx, s, rest[0], s.DeleteCase, "deleted", mOutCaseDeleted)
 		}}
+}
+
+// onCase runs do on the case ref names and answers that it is done:
+// {"id", field: true}, or done with the id for people.
+func onCase(ctx context.Context, s *Session, ref string, do func(context.Context, string) error, field string, done msg) (*output, error) {
+	id, err := s.ResolveCase(ctx, ref)
+	if err != nil {
+		return nil, err
+	}
+	if err := do(ctx, id); err != nil {
+		return nil, err
+	}
+	return &output{
+		json: map[string]any{"id": id, field: true},
+		text: func(c *cmd) error { c.printf(done, id); return nil },
+	}, nil
 }
 
 func backupCommand(c *cmd) action {

@@ -66,17 +66,7 @@ func handoverCommand(c *cmd) action {
 func handoverWithdrawCommand(c *cmd) action {
 	return action{args: fixed("ID"), need: member, before: checkCaseID,
 		run: func(ctx context.Context, s *Session, rest []string) (*output, error) {
-			id, err := s.ResolveCase(ctx, rest[0])
-			if err != nil {
-				return nil, err
-			}
-			if err := s.WithdrawHandover(ctx, id); err != nil {
-				return nil, err
-			}
-			return &output{
-				json: map[string]any{"id": id, "withdrawn": true},
-				text: func(c *cmd) error { c.printf(mOutHandoverWithdrawn, id); return nil },
-			}, nil
+			return onCase(ctx, s, rest[0], s.WithdrawHandover, "withdrawn", mOutHandoverWithdrawn)
 		}}
 }
 
