@@ -358,15 +358,24 @@ export function padDocument(d: Document): Uint8Array<ArrayBuffer> {
 }
 
 /** sealDocument pads d and encrypts it to the team and the enquirer. */
-export async function sealDocument(d: Document, team: string, enquirer: string): Promise<Uint8Array<ArrayBuffer>> {
-  const pt = padDocument(d);
+export function sealDocument(d: Document, team: string, enquirer: string): Promise<Uint8Array<ArrayBuffer>> {
+  return sealPadded(padDocument(d), team, enquirer);
+}
+
+/** sealPadded encrypts a padded document to the team and the enquirer and
+ * zeroes it: a new document (sealDocument), or one the enquirer's device
+ * forwards unchanged in a handover (PROTOCOL-1.1 §9.4). */
+export async function sealPadded(pt: Uint8Array, team: string, enquirer: string): Promise<Uint8Array<ArrayBuffer>> {
   const e = new Encrypter();
   e.addRecipient(team);
   e.addRecipient(enquirer);
-  const ct = await e.encrypt(pt);
-  pt.fill(0);
-  checkMessage(ct);
-  return ct as Uint8Array<ArrayBuffer>;
+  try {
+    const ct = await e.encrypt(pt);
+    checkMessage(ct);
+    return ct as Uint8Array<ArrayBuffer>;
+  } finally {
+    pt.fill(0);
+  }
 }
 
 export class RejectError extends Error {
