@@ -39,10 +39,16 @@ type OfferingDocument = p.Document & { handover?: Handover };
 export function offerFor(entries: readonly p.ThreadEntry[], org: string): Offer | null {
   for (let i = entries.length - 1; i >= 0; i--) {
     const e = entries[i]!;
-    const d = e.doc as OfferingDocument | undefined;
-    if (d?.from === "counsellor" && d.handover?.org === org) return { ...d.handover, lang: d.lang, seq: e.seq };
+    const h = offered(e);
+    if (h?.org === org) return { ...h, lang: e.doc!.lang, seq: e.seq };
   }
   return null;
+}
+
+/** offered is the handover a thread entry's document offers, if any. */
+export function offered(e: p.ThreadEntry): Handover | undefined {
+  const d = e.doc as OfferingDocument | undefined;
+  return d?.from === "counsellor" ? d.handover : undefined;
 }
 
 /** Transport is what forwarding needs of the server (api.ts, and the

@@ -12,7 +12,7 @@ import * as api from "./api";
 import { attachChunk, loadAttach, withAttach } from "./attachload";
 import type { Picker } from "./attachui";
 import { h, type Attrs } from "./dom";
-import { HandoverError, handOver, offerFor, type Offer } from "./handover";
+import { HandoverError, handOver, offered, offerFor, type Offer } from "./handover";
 import { defaultLang, isLang, isRTL, LANGUAGES, loaded, loadLang, translate, type Key, type Lang } from "./i18n";
 import * as p from "./protocol";
 import { checkPin, handoverKey, TeamKeyChangedError, type TeamKey } from "./teampin";
@@ -919,6 +919,12 @@ function fetchNew(s: Session): Promise<void> {
     const before = s.lastSeq;
     const replies = await append(s, m.messages);
     const offerChanged = follow(s, m);
+    // A desk records its offer right after the document that makes it
+    // (§9.2): if a new document offers what the server does not say yet,
+    // read once more a moment later.
+    if (!s.offer && s.entries.some((e) => e.seq > before && offered(e))) {
+      setTimeout(() => void fetchNew(s), 2000);
+    }
     if (state.session !== s || state.view !== "thread") return;
     if (offerChanged || s.lastSeq !== before) drawHandover(s);
     const list = document.getElementById("thread");
@@ -948,8 +954,10 @@ function startLive(): void {
     while (state.session === s && !s.abort.signal.aborted) {
       try {
         const opened = fetchNew(s);
+        // A seq already read announces a change of the mailbox itself
+        // (an offer made or withdrawn), so it is read again too.
         await api.events(s.token, s.abort.signal, (seq) => {
-          if (seq > s.lastSeq) void fetchNew(s);
+          if (seq >= s.lastSeq) void fetchNew(s);
         });
         await opened;
         pause = 1000;
