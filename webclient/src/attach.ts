@@ -92,16 +92,20 @@ async function sealPadded(pt: Uint8Array, team: string, enquirer: string): Promi
  * for one that does not open.
  */
 export async function resealAttachment(ct: Uint8Array, identity: string, team: string, enquirer: string): Promise<Uint8Array<ArrayBuffer>> {
+  return sealPadded(await decrypt(ct, identity), team, enquirer);
+}
+
+/** decrypt opens an attachment of the policy's shape, or throws
+ * AttachmentCheckError("tampered"). */
+async function decrypt(ct: Uint8Array, identity: string): Promise<Uint8Array> {
   if (!policyShape(ct)) throw new AttachmentCheckError("tampered");
-  let pt: Uint8Array;
   try {
     const d = new Decrypter();
     d.addIdentity(identity);
-    pt = await d.decrypt(ct);
+    return await d.decrypt(ct);
   } catch {
     throw new AttachmentCheckError("tampered");
   }
-  return sealPadded(pt, team, enquirer);
 }
 
 function startsWith(b: Uint8Array, at: number, s: string): boolean {
@@ -146,15 +150,7 @@ export async function openAttachment(ct: Uint8Array, identity: string, ref: Atta
     throw new AttachmentCheckError("mismatch");
   }
   if (ct.length < ciphertextSize(bucket)) throw new AttachmentCheckError("truncated");
-  if (!policyShape(ct)) throw new AttachmentCheckError("tampered");
-  let pt: Uint8Array;
-  try {
-    const d = new Decrypter();
-    d.addIdentity(identity);
-    pt = await d.decrypt(ct);
-  } catch {
-    throw new AttachmentCheckError("tampered");
-  }
+  const pt = await decrypt(ct, identity);
   try {
     if (ref.size > pt.length) throw new AttachmentCheckError("mismatch");
     const file = pt.slice(0, ref.size);
