@@ -130,8 +130,16 @@ func documentFields(d *Document) map[string]any {
 	return map[string]any{
 		"v": float64(d.V), "type": d.Type, "mailbox": d.Mailbox, "id": d.ID, "mk": d.MK, "from": d.From,
 		"name": d.Name, "sent": d.Sent, "lang": d.Lang, "body": d.Body, "role": d.Role, "recipient": d.Recipient,
-		"attachments": attachmentFields(d.Attachments),
+		"attachments": attachmentFields(d.Attachments), "handover": handoverFields(d.Handover),
 	}
+}
+
+// handoverFields is the handover as JSON decodes it into any, nil if none.
+func handoverFields(h *Handover) any {
+	if h == nil {
+		return nil
+	}
+	return map[string]any{"org": h.Org, "name": h.Name, "epoch": float64(h.Epoch), "recipient": h.Recipient, "note": h.Note}
 }
 
 // attachmentFields is the attachments as JSON decodes them into any, so

@@ -44,6 +44,9 @@ type Document struct {
 	Recipient string `json:"recipient,omitempty"`
 	// Attachments are the files the message references (PROTOCOL.md §10).
 	Attachments []Attachment `json:"attachments,omitempty"`
+	// Handover offers the case to another organisation (PROTOCOL.md §9.2);
+	// counsellor documents only.
+	Handover *Handover `json:"handover,omitempty"`
 }
 
 const (
@@ -104,7 +107,10 @@ func checkFields(d *Document) string {
 			return "malformed recipient"
 		}
 	}
-	return checkAttachments(d.Attachments)
+	if reason := checkAttachments(d.Attachments); reason != "" {
+		return reason
+	}
+	return checkHandover(d.Handover, d.From)
 }
 
 // sentPattern is RFC 3339's date-time (§5.6) with the choices every reader
@@ -311,9 +317,9 @@ func reject(reason string) error { return &RejectError{Reason: reason} }
 // language tag, role empty or known, sent as validSent says, id the b64url
 // of 16 bytes, a recipient, if any, a hybrid recipient, and attachments,
 // if any, a list of at most 5 references (PROTOCOL.md §10:
-// document_attachments.go). Fields match by
-// their exact names. Unknown fields are
-// ignored. Fields that do not belong to the sender are dropped: name from
+// document_attachments.go), and a handover, if any, an offer in a
+// counsellor document (PROTOCOL.md §9.2: document_handover.go). Fields
+// match by their exact names. Unknown fields are ignored. Fields that do not belong to the sender are dropped: name from
 // enquirer documents, role and recipient from counsellor documents.
 // Errors are *RejectError.
 func CheckDocument(plaintext []byte, want Expect) (*Document, error) {
@@ -473,6 +479,13 @@ func decodeDocument(obj []byte) (*Document, string) {
 			return nil, reason
 		}
 		d.Attachments = as
+	}
+	if raw, ok := m["handover"]; ok {
+		h, reason := decodeHandover(raw)
+		if reason != "" {
+			return nil, reason
+		}
+		d.Handover = h
 	}
 	return d, ""
 }

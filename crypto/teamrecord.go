@@ -325,6 +325,20 @@ func OpenTeamRecord(ciphertext []byte, want TeamRecordExpect, ids []age.Identity
 
 var recordEpochRE = regexp.MustCompile(`^[1-9][0-9]{0,9}$`)
 
+// epochLiteral reads an epoch written as a JSON integer from 1 to
+// maxRecordEpoch, without sign, leading zero, fraction or exponent: the
+// form of every epoch inside a ciphertext (PROTOCOL.md §9.2, §11.1).
+func epochLiteral(raw []byte) (int, bool) {
+	if !recordEpochRE.Match(raw) {
+		return 0, false
+	}
+	n, err := strconv.Atoi(string(raw))
+	if err != nil || n > maxRecordEpoch {
+		return 0, false
+	}
+	return n, true
+}
+
 func openTeamPlaintext(pt []byte, want TeamRecordExpect, keys map[int]TeamMACKey) (*TeamRecord, error) {
 	if len(pt) < teamMACSize+2 {
 		return nil, unauthenticated("shorter than a MAC and a JSON object")
@@ -347,13 +361,9 @@ func openTeamPlaintext(pt []byte, want TeamRecordExpect, keys map[int]TeamMACKey
 		return nil, unauthenticated("malformed JSON")
 	}
 	defer clearFields(m)
-	raw := m["epoch"]
-	if !recordEpochRE.Match(raw) {
-		return nil, unauthenticated("epoch is not a positive integer")
-	}
-	epoch, err := strconv.Atoi(string(raw))
-	if err != nil || epoch > maxRecordEpoch {
-		return nil, unauthenticated("epoch out of range")
+	epoch, ok := epochLiteral(m["epoch"])
+	if !ok {
+		return nil, unauthenticated("epoch is not an integer from 1 to 2147483647")
 	}
 	key, ok := keys[epoch]
 	if !ok || key.epoch != epoch {

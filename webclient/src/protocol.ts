@@ -275,6 +275,7 @@ export interface Document {
   role?: string;
   recipient?: string;
   attachments?: Attachment[];
+  handover?: Handover;
 }
 
 /** Attachment references an attachment ciphertext the server holds (§10). */
@@ -284,6 +285,16 @@ export interface Attachment {
   type: string;
   size: number;
   sha256: string;
+}
+
+/** Handover is a reply document's offer of the case to another
+ * organisation, with the team recipient the offering desk pinned (§9.2). */
+export interface Handover {
+  org: string;
+  name: string;
+  epoch: number;
+  recipient: string;
+  note: string;
 }
 
 export const MAX_ATTACHMENTS = 5;
@@ -314,6 +325,10 @@ function marshal(d: Document): string {
   if (d.recipient) o["recipient"] = d.recipient;
   if (d.attachments?.length) {
     o["attachments"] = d.attachments.map((a) => ({ id: a.id, name: a.name, type: a.type, size: a.size, sha256: a.sha256 }));
+  }
+  if (d.handover) {
+    const h = d.handover;
+    o["handover"] = { org: h.org, name: h.name, epoch: h.epoch, recipient: h.recipient, note: h.note };
   }
   return JSON.stringify(o);
 }
@@ -437,7 +452,7 @@ function checkFields(d: Document): string {
   if (!validSent(d.sent)) return "sent is not RFC 3339";
   if (!decodeMK(d.mk)) return "malformed mk";
   if (d.recipient && !validRecipient(d.recipient)) return "malformed recipient";
-  return checkAttachments(d.attachments ?? []);
+  return checkAttachments(d.attachments ?? []) || checkHandover(d.handover, d.from);
 }
 
 const MEDIA_TYPE = /^[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]{0,63}\/[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]{0,63}$/;
@@ -512,6 +527,67 @@ function decodeAttachments(b: Uint8Array, span: [number, number]): Attachment[] 
     a.size = Number(raw);
     return a;
   });
+}
+
+export const MAX_HANDOVER_NOTE = 2000;
+/** MAX_EPOCH keeps an epoch a JSON integer every reader reads exactly
+ * (maxRecordEpoch in Go's crypto/teamrecord.go). */
+const MAX_EPOCH = 2 ** 31 - 1;
+const EPOCH_LITERAL = /^[1-9][0-9]{0,9}$/;
+const SLUG = /^[a-z0-9-]{1,32}$/;
+
+/** validStoredName is the display-name rule for reading, as Go's
+ * domain.ParseStoredDisplayName: 1–64 characters, no control, line or
+ * paragraph separator, bidirectional control or replacement character,
+ * not blank (format characters other than bidi controls may appear). */
+export function validStoredName(s: string): boolean {
+  const cps = [...s];
+  if (cps.length < 1 || cps.length > 64) return false;
+  if (/[\p{Cc}\u2028\u2029\p{Bidi_Control}\uFFFD]/u.test(s)) return false;
+  return !/^\p{White_Space}*$/u.test(s);
+}
+
+/** validHandoverNote: at most 2000 characters, and of the control
+ * characters (C0, DEL, C1) only line feed and tab, as Go's. */
+function validHandoverNote(s: string): boolean {
+  return [...s].length <= MAX_HANDOVER_NOTE && !/[\0-\x08\x0b-\x1f\x7f-\x9f]/.test(s);
+}
+
+/** checkHandover: the reader rules of the handover field (§9.2). */
+function checkHandover(h: Handover | undefined, from: string): string {
+  if (!h) return "";
+  if (from !== "counsellor") return "handover in an enquirer document";
+  if (!SLUG.test(h.org)) return "malformed handover org";
+  if (!validStoredName(h.name)) return "malformed handover name";
+  if (!Number.isInteger(h.epoch) || h.epoch < 1 || h.epoch > MAX_EPOCH) return "malformed handover epoch";
+  if (!validRecipient(h.recipient)) return "malformed handover recipient";
+  if (!validHandoverNote(h.note)) return "malformed handover note";
+  return "";
+}
+
+/** decodeHandover reads the handover field by exact names, as Go's
+ * decodeHandover: org, name, epoch, recipient, note in this order, each
+ * present and of its type, then no other field. */
+function decodeHandover(b: Uint8Array, span: [number, number]): Handover {
+  const text = (s: [number, number]): string => new TextDecoder().decode(b.subarray(s[0], s[1]));
+  if (b[span[0]] !== 0x7b) throw new RejectError("handover is not an object");
+  const sc = new Scanner(b);
+  sc.pos = span[0];
+  sc.value(1);
+  const h: Handover = { org: "", name: "", epoch: 0, recipient: "", note: "" };
+  for (const f of ["org", "name", "epoch", "recipient", "note"] as const) {
+    const s = sc.top.get(f);
+    if (f === "epoch") {
+      const raw = s ? text(s) : "";
+      if (!EPOCH_LITERAL.test(raw) || Number(raw) > MAX_EPOCH) throw new RejectError("malformed handover epoch");
+      h.epoch = Number(raw);
+      continue;
+    }
+    if (!s || b[s[0]] !== 0x22) throw new RejectError("malformed handover " + f);
+    h[f] = (JSON.parse(text(s)) as string).toWellFormed();
+  }
+  if (sc.top.size !== 5) throw new RejectError("unknown field in handover");
+  return h;
 }
 
 /** MAX_DEPTH is how deeply objects and arrays may nest, the outer object
@@ -700,6 +776,8 @@ export function checkDocument(pt: Uint8Array, want: Expect): Document {
   }
   const att = sc.top.get("attachments");
   if (att) d.attachments = decodeAttachments(pt, att);
+  const ho = sc.top.get("handover");
+  if (ho) d.handover = decodeHandover(pt, ho);
   const reason = checkFields(d);
   if (reason) throw new RejectError(reason);
   if (d.mailbox !== want.mailbox) throw new RejectError("wrong mailbox");

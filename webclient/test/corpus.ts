@@ -77,6 +77,7 @@ export function fields(d: p.Document): Record<string, unknown> {
     v: d.v, type: d.type, mailbox: d.mailbox, id: d.id, mk: d.mk, from: d.from, name: d.name ?? "",
     sent: d.sent, lang: d.lang, body: d.body, role: d.role ?? "", recipient: d.recipient ?? "",
     attachments: (d.attachments ?? []).map((a) => ({ ...a })),
+    handover: d.handover ? { ...d.handover } : null,
   };
 }
 

@@ -196,6 +196,24 @@ test("padding to buckets, too long refused", async () => {
   assert.equal(p.documentSize(d), 0);
 });
 
+test("an offer of handover pads as Go writes it, reads back, and bad ones are refused", () => {
+  const h: p.Handover = { org: "koeln-beratung", name: "Beratung Köln", epoch: 3, recipient: msg.team_recipient, note: "Zeile 1\nZeile 2" };
+  const d: p.Document = { ...base(), handover: h };
+  const pt = p.padDocument(d);
+  const js = new TextDecoder().decode(pt).trimEnd();
+  assert.ok(js.endsWith(`"body":"Hallo","handover":{"org":"koeln-beratung","name":"Beratung Köln","epoch":3,"recipient":"${h.recipient}","note":"Zeile 1\\nZeile 2"}}`), js);
+  assert.deepEqual(p.checkDocument(pt, { mailbox: d.mailbox, mk: null, from: "counsellor" }).handover, h);
+  const bad: Array<[string, Partial<p.Handover> | null]> = [
+    ["from an enquirer", null], ["org", { org: "Koeln" }], ["name", { name: "\u202eB" }], ["epoch", { epoch: 1.5 }],
+    ["recipient", { recipient: "age1ql3z7hjy54pw3hyww5ayyfg7zqgvc7w3j2elw8zmrj2kg5sfn9aqmcac8p" }],
+    ["note", { note: "ü".repeat(p.MAX_HANDOVER_NOTE + 1) }], ["note control", { note: "a\x1b[31m" }],
+  ];
+  for (const [name, change] of bad) {
+    const e: p.Document = change ? { ...d, handover: { ...h, ...change } } : { ...d, from: "enquirer" };
+    assert.throws(() => p.padDocument(e), /handover/, name);
+  }
+});
+
 test("sealed documents pass the message policy and read back", async () => {
   const k = await p.deriveKeys(await seedOf("0157293849", "4821930755162292"));
   const d: p.Document = { ...base(), from: "enquirer", mailbox: k.mailboxId, mk: p.b64(k.mk), role: "relative", recipient: k.recipient };
