@@ -1,6 +1,6 @@
 // The enquirer's half of the HTTP API (PROTOCOL.md §6), over fetch. Secrets
 // travel only in the Authorization header and bodies, never in a URL.
-import { b64, unb64 } from "./protocol";
+import { b64, unb64, validSlug } from "./protocol";
 import type * as wire from "./wire";
 
 export class ApiError extends Error {
@@ -73,9 +73,6 @@ function bytes(s: unknown): Uint8Array {
 // /o/<slug>/ only for an organisation it has.
 let org = "";
 
-/** validSlug: an organisation's slug (domain.ParseSlug). */
-export const validSlug = (s: unknown): s is string => typeof s === "string" && /^[a-z0-9-]{1,32}$/.test(s);
-
 export function orgFromPath(path: string): string {
   const m = /^\/o\/([^/]+)\/[^/]*$/.exec(path);
   return m && validSlug(m[1]) ? m[1] : "";
@@ -137,7 +134,7 @@ export function postMessage(token: string, epoch: number, ciphertext: Uint8Array
   return call("POST", "/mailbox/messages", { token, body });
 }
 
-// Consented handover (PROTOCOL-1.1 §9.3–9.4). The upload's id goes into
+// Consented handover (PROTOCOL.md §9.3–9.4). The upload's id goes into
 // URL paths, so nothing else may pass.
 const UPLOAD_ID = /^[A-Za-z0-9_-]{1,64}$/;
 

@@ -1,4 +1,4 @@
-// Consented handover, the enquirer's side (PROTOCOL-1.1 §9.3–9.4): which
+// Consented handover, the enquirer's side (PROTOCOL.md §9.3–9.4): which
 // offer the page may show, and the device forwarding the whole
 // conversation to the receiving organisation. Everything the offer says
 // (who, which key, which epoch) comes from a reply document that passed
@@ -9,26 +9,13 @@ import { ApiError } from "./api";
 import * as p from "./protocol";
 import type * as wire from "./wire";
 
-/** Handover is the field of a reply document that offers the conversation
- * to another organisation (§9.2), as the reader rules let it through. */
-export interface Handover {
-  org: string;
-  name: string;
-  epoch: number;
-  recipient: string;
-  note: string;
-}
-
 /** Offer is the handover field of the newest document that offers the
  * conversation to one organisation, with that document's language (the
  * note's) and seq. */
-export interface Offer extends Handover {
+export interface Offer extends p.Handover {
   lang: string;
   seq: number;
 }
-
-// The reader's documents with the field of §9.2.
-type OfferingDocument = p.Document & { handover?: Handover };
 
 /**
  * offerFor is the newest reply document in entries that offers the
@@ -46,9 +33,8 @@ export function offerFor(entries: readonly p.ThreadEntry[], org: string): Offer 
 }
 
 /** offered is the handover a thread entry's document offers, if any. */
-export function offered(e: p.ThreadEntry): Handover | undefined {
-  const d = e.doc as OfferingDocument | undefined;
-  return d?.from === "counsellor" ? d.handover : undefined;
+export function offered(e: p.ThreadEntry): p.Handover | undefined {
+  return e.doc?.from === "counsellor" ? e.doc.handover : undefined;
 }
 
 /** Transport is what forwarding needs of the server (api.ts, and the

@@ -37,7 +37,7 @@ interface Session {
 }
 
 /** HandoverState is what the conversation's handover panel shows
- * (PROTOCOL-1.1 §9.3): the offer, if a document carries one ("offer",
+ * (PROTOCOL.md §9.3): the offer, if a document carries one ("offer",
  * with the last failure's text), the upload's progress, a calm line (after
  * a no, or for an offer no longer open), or once that the conversation
  * moved. */
@@ -1088,7 +1088,7 @@ async function sendFirstFiles(s: Session): Promise<void> {
   if (form && reply) await sendReply(form, reply, true);
 }
 
-// ---- handover (PROTOCOL-1.1 §9.3–9.4) ------------------------------------------
+// ---- handover (PROTOCOL.md §9.3–9.4) ------------------------------------------
 
 /**
  * follow takes the mailbox's organisation and open offer from the
@@ -1097,11 +1097,11 @@ async function sendFirstFiles(s: Session): Promise<void> {
  * (offerFor), and the team key after a move from that document too.
  */
 function follow(s: Session, m: api.Mailbox): boolean {
-  if (api.validSlug(m.org) && m.org !== s.org) {
+  if (p.validSlug(m.org) && m.org !== s.org) {
     s.org = m.org;
     s.pin = handoverKey(s.entries, m.org) ?? s.pin;
   }
-  const offer = api.validSlug(m.handover?.org) ? m.handover.org : "";
+  const offer = p.validSlug(m.handover?.org) ? m.handover.org : "";
   if (offer === s.offer) return false;
   s.offer = offer;
   if (offer && s.handover.phase !== "running") s.handover = { phase: "offer", error: "" };
@@ -1170,7 +1170,7 @@ function handoverError(err: unknown): string {
 
 /**
  * agree forwards the conversation to the organisation of the offer, from
- * this device (PROTOCOL-1.1 §9.4). Until the commit the conversation stays
+ * this device (PROTOCOL.md §9.4). Until the commit the conversation stays
  * where it is: a reload, Back or a closed tab lose nothing, and the panel
  * shows again after the next login.
  */

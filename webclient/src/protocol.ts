@@ -535,6 +535,8 @@ export const MAX_HANDOVER_NOTE = 2000;
 const MAX_EPOCH = 2 ** 31 - 1;
 const EPOCH_LITERAL = /^[1-9][0-9]{0,9}$/;
 const SLUG = /^[a-z0-9-]{1,32}$/;
+/** validSlug: an organisation's slug (domain.ParseSlug). */
+export const validSlug = (s: unknown): s is string => typeof s === "string" && SLUG.test(s);
 
 /** validStoredName is the display-name rule for reading, as Go's
  * domain.ParseStoredDisplayName: 1–64 characters, no control, line or
@@ -557,7 +559,7 @@ function validHandoverNote(s: string): boolean {
 function checkHandover(h: Handover | undefined, from: string): string {
   if (!h) return "";
   if (from !== "counsellor") return "handover in an enquirer document";
-  if (!SLUG.test(h.org)) return "malformed handover org";
+  if (!validSlug(h.org)) return "malformed handover org";
   if (!validStoredName(h.name)) return "malformed handover name";
   if (!Number.isInteger(h.epoch) || h.epoch < 1 || h.epoch > MAX_EPOCH) return "malformed handover epoch";
   if (!validRecipient(h.recipient)) return "malformed handover recipient";

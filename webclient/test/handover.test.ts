@@ -1,4 +1,4 @@
-// Consented handover on the enquirer's device (PROTOCOL-1.1 §9.3–9.4):
+// Consented handover on the enquirer's device (PROTOCOL.md §9.3–9.4):
 // which document's offer the page may show, the re-sealing of every
 // message and file for the receiving organisation with the plaintext
 // unchanged, the upload's order and its one fresh start, and the team key
@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import { Decrypter, generateHybridIdentity, identityToRecipient } from "age-encryption";
 import { ApiError } from "../src/api.ts";
 import * as a from "../src/attach.ts";
-import { HandoverError, handOver, offerFor, reseal, type Handover, type Offer, type Transport } from "../src/handover.ts";
+import { HandoverError, handOver, offerFor, reseal, type Offer, type Transport } from "../src/handover.ts";
 import * as p from "../src/protocol.ts";
 import { checkPin, handoverKey, TeamKeyChangedError } from "../src/teampin.ts";
 import type * as wire from "../src/wire.ts";
@@ -40,13 +40,13 @@ function doc(k: p.EnquirerKeys, from: p.From, body: string, extra: Partial<p.Doc
   };
 }
 
-const offerB = (b: Party, extra: Partial<Handover> = {}): Handover =>
+const offerB = (b: Party, extra: Partial<p.Handover> = {}): p.Handover =>
   ({ org: "b", name: "Fachberatung B", epoch: 2, recipient: b.recipient, note: "Dort spricht man Rumänisch.", ...extra });
 
 /** entry is a thread entry as the reader gives it for a document that
  * passed the reader rules, with the handover field of §9.2. */
-const entry = (seq: number, d: p.Document, handover?: Handover): p.ThreadEntry =>
-  ({ seq, from: d.from, doc: handover ? ({ ...d, handover } as p.Document) : d });
+const entry = (seq: number, d: p.Document, handover?: p.Handover): p.ThreadEntry =>
+  ({ seq, from: d.from, doc: handover ? { ...d, handover } : d });
 
 test("handover: the offer shown is the newest reply document offering that organisation", async () => {
   const k = await enquirer();
