@@ -96,7 +96,7 @@ export async function forwardAttachment(s: { token: string; identity: string; re
     throw new ApiError(0, "unreachable");
   }
   if (resp.ok) return;
-  throw new ApiError(resp.status, await errorCode(resp));
+  throw new ApiError(resp.status, await errorCode(resp), Number(resp.headers.get("Retry-After")) || 0);
 }
 
 /** errorCode is the error code of a refusal, or http_<status>. */

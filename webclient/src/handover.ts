@@ -48,6 +48,8 @@ export interface Transport {
    * team and the enquirer, and uploads it under the same id. */
   putAttachment(upload: string, id: string, team: string): Promise<void>;
   commit(upload: string): Promise<string>;
+  /** wait resolves after the given seconds. */
+  wait(seconds: number): Promise<void>;
 }
 
 /** Why a handover did not happen, for the page's words; anything else is
@@ -127,9 +129,29 @@ export async function handOver(t: Transport, keys: Keys, offer: Offer, progress:
 
 class Retry extends Error {}
 
+// A conversation of 200 messages takes more requests than the
+// per-address limit allows in a minute (PROTOCOL.md §9.3): a request
+// answered 429 is made again after Retry-After, within the upload's ten
+// minutes.
+const PATIENCE = 20;
+const MAX_WAIT = 60;
+
+/** patient makes request f, again after the server's Retry-After while
+ * it answers 429. */
+async function patient<T>(t: Transport, f: () => Promise<T>): Promise<T> {
+  for (let i = 0; ; i++) {
+    try {
+      return await f();
+    } catch (err) {
+      if (!(err instanceof ApiError) || err.status !== 429 || i >= PATIENCE) throw err;
+      await t.wait(Math.min(Math.max(err.retryAfter, 1), MAX_WAIT));
+    }
+  }
+}
+
 async function forward(t: Transport, keys: Keys, offer: Offer, progress: Progress): Promise<string> {
   progress(0, 0);
-  const msgs = await t.messages();
+  const msgs = await patient(t, () => t.messages());
   const sealed = await reseal(msgs, keys, offer.recipient);
   const files = [...new Set(sealed.flatMap((s) => s.attachments))];
   const total = sealed.length + files.length;
@@ -137,7 +159,7 @@ async function forward(t: Transport, keys: Keys, offer: Offer, progress: Progres
   progress(done, total);
   let upload: string;
   try {
-    upload = await t.start({ org: offer.org, epoch: offer.epoch, count: msgs.length });
+    upload = await patient(t, () => t.start({ org: offer.org, epoch: offer.epoch, count: msgs.length }));
   } catch (err) {
     if (!(err instanceof ApiError)) throw err;
     if (err.status === 404) throw new HandoverError("gone");
@@ -147,14 +169,14 @@ async function forward(t: Transport, keys: Keys, offer: Offer, progress: Progres
   }
   try {
     for (const s of sealed) {
-      await t.putMessage(upload, s.seq, s.ciphertext);
+      await patient(t, () => t.putMessage(upload, s.seq, s.ciphertext));
       progress(++done, total);
     }
     for (const id of files) {
-      await t.putAttachment(upload, id, offer.recipient);
+      await patient(t, () => t.putAttachment(upload, id, offer.recipient));
       progress(++done, total);
     }
-    return await t.commit(upload);
+    return await patient(t, () => t.commit(upload));
   } catch (err) {
     if (err instanceof ApiError && (err.status === 404 || err.code === "handover_conflict")) throw new Retry();
     throw err;

@@ -1186,6 +1186,7 @@ async function agree(s: Session, o: Offer): Promise<void> {
         putMessage: (upload, seq, ct) => api.putHandoverMessage(s.token, upload, seq, ct),
         putAttachment: async (upload, id, team) => (await loadAttach()).forwardAttachment(own, upload, id, team),
         commit: (upload) => api.commitHandover(s.token, upload),
+        wait: (seconds) => new Promise((resolve) => setTimeout(resolve, seconds * 1000)),
       }, s.keys, o, (done, total) => {
         s.handover = { phase: "running", done, total };
         drawHandover(s);

@@ -190,6 +190,10 @@ class Server implements Transport {
     assert.ok(p.validRecipient(team));
     u.files.add(id);
   }
+  waited: number[] = [];
+  async wait(seconds: number): Promise<void> {
+    this.waited.push(seconds);
+  }
   async commit(upload: string): Promise<string> {
     this.hook("commit");
     const u = this.uploads.get(upload);
@@ -304,4 +308,32 @@ test("pin: a moved conversation seals to the key its handover document named", a
   assert.deepEqual(checkPin(pin, { epoch: 2, recipient: b.recipient }), pin);
   for (const epoch of [1, 2]) assert.throws(() => checkPin(pin, { epoch, recipient: swapped.recipient }), TeamKeyChangedError);
   assert.deepEqual(checkPin(pin, { epoch: 3, recipient: newer.recipient }), { epoch: 3, recipient: newer.recipient });
+});
+
+test("handover: a request answered 429 is made again after Retry-After, and the handover goes on", async () => {
+  const c = await conversation(3);
+  const srv = new Server(c.msgs, []);
+  let limited = 0;
+  const limit = (): void => {
+    limited++;
+    throw new ApiError(429, "rate_limited", 7);
+  };
+  srv.before["put 2"] = limit;
+  srv.before["commit"] = () => {
+    limit();
+  };
+  assert.equal(await handOver(srv, c.k, c.offer, () => {}), "b");
+  assert.equal(limited, 2);
+  assert.deepEqual(srv.waited, [7, 7]);
+  assert.deepEqual(srv.calls, ["messages", "start", "put 1", "put 2", "put 2", "put 3", "commit", "commit"]);
+  // One that never lets up is given up on, and nothing moved.
+  const stuck = new Server(c.msgs, []);
+  const always = (): void => {
+    stuck.before["put 1"] = always;
+    throw new ApiError(429, "rate_limited", 0);
+  };
+  stuck.before["put 1"] = always;
+  await assert.rejects(handOver(stuck, c.k, c.offer, () => {}), (e: unknown) => e instanceof ApiError && e.status === 429);
+  assert.equal(stuck.committed, null);
+  assert.ok(stuck.waited.every((w) => w === 1), "a 429 without Retry-After waits a second");
 });
