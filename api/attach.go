@@ -177,18 +177,11 @@ func (s *Server) postCounsellorAttachment(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	a, err := s.counsellor(c, needActive, true)
+	a, m, err := s.ownCaseAs(c, ciphertextUnder(crypto.CheckAttachment, ct))
 	if err != nil {
 		return err
 	}
-	if err := crypto.CheckAttachment(ct); err != nil {
-		return policyError(err)
-	}
-	caseID, err := s.ownCaseID(c, a)
-	if err != nil {
-		return err
-	}
-	id, err := s.store.PutCounsellorAttachment(caseID, a.counsellor.ID, ct)
+	id, err := s.store.PutCounsellorAttachment(m.ID, a.counsellor.ID, ct)
 	if err != nil {
 		return storeError(err, errNotFound)
 	}
@@ -197,11 +190,7 @@ func (s *Server) postCounsellorAttachment(c *fiber.Ctx) error {
 
 // GET /api/v1/cases/:id/attachments/:attachment
 func (s *Server) getCounsellorAttachment(c *fiber.Ctx) error {
-	a, err := s.counsellor(c, needActive, true)
-	if err != nil {
-		return err
-	}
-	caseID, err := s.ownCaseID(c, a)
+	_, m, err := s.ownCaseAs(c, nil)
 	if err != nil {
 		return err
 	}
@@ -209,7 +198,7 @@ func (s *Server) getCounsellorAttachment(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return s.sendAttachment(c, caseID, id)
+	return s.sendAttachment(c, m.ID, id)
 }
 
 // parseReferences checks the attachments a message names (NewMessage.

@@ -260,11 +260,7 @@ func (s *Server) getCase(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	a, err := s.counsellor(c, needActive, true)
-	if err != nil {
-		return err
-	}
-	m, err := s.ownCase(c, a)
+	_, m, err := s.ownCaseAs(c, nil)
 	if err != nil {
 		return err
 	}
@@ -287,20 +283,16 @@ func (s *Server) postCounsellorMessage(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	a, err := s.counsellor(c, needActive, true)
+	a, m, err := s.ownCaseAs(c, func(a *counsellorAuth) error {
+		if err := s.checkEpochIn(a.counsellor.Org, epoch); err != nil {
+			return err
+		}
+		return ciphertextUnder(crypto.CheckMessage, ct)(a)
+	})
 	if err != nil {
 		return err
 	}
-	if err := s.checkEpochIn(a.counsellor.Org, epoch); err != nil {
-		return err
-	}
-	if err := crypto.CheckMessage(ct); err != nil {
-		return policyError(err)
-	}
-	id, err := s.ownCaseID(c, a)
-	if err != nil {
-		return err
-	}
+	id := m.ID
 	seq, err := s.store.AppendCounsellor(id, a.counsellor.ID, epoch, ct, attachments...)
 	if err != nil {
 		return storeError(err, errNotFound)
@@ -329,15 +321,12 @@ func (s *Server) patchCase(c *fiber.Ctx) error {
 	if assignee != nil && *assignee != "" && !validCounsellorID(*assignee) {
 		return badRequest("assignee: want a counsellor id or null")
 	}
-	a, err := s.counsellor(c, needActive, true)
+	a, m, err := s.ownCaseAs(c, nil)
 	if err != nil {
 		return err
 	}
-	id, err := s.ownCaseID(c, a)
-	if err != nil {
-		return err
-	}
-	m, err := s.store.UpdateCaseBy(id, a.counsellor.ID, status, assignee)
+	id := m.ID
+	m, err = s.store.UpdateCaseBy(id, a.counsellor.ID, status, assignee)
 	if err != nil {
 		return storeError(err, errNotFound)
 	}
@@ -347,14 +336,11 @@ func (s *Server) patchCase(c *fiber.Ctx) error {
 
 // DELETE /api/v1/cases/:id
 func (s *Server) deleteCase(c *fiber.Ctx) error {
-	a, err := s.counsellor(c, needActive, true)
+	a, m, err := s.ownCaseAs(c, nil)
 	if err != nil {
 		return err
 	}
-	id, err := s.ownCaseID(c, a)
-	if err != nil {
-		return err
-	}
+	id := m.ID
 	if err := s.store.DeleteCase(id, a.counsellor.ID); err != nil {
 		return storeError(err, errNotFound)
 	}

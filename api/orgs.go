@@ -6,6 +6,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"lotse/api/wire"
+	"lotse/content"
 	"lotse/crypto"
 	"lotse/domain"
 	"lotse/mailbox"
@@ -47,35 +48,51 @@ func (s *Server) teamOf(org string) (epoch int, recipient, fingerprint string, e
 	return epoch, recipient, crypto.Fingerprint(recipient), nil
 }
 
-// ownCase is the case of a case route if it belongs to the session's
-// organisation; any other is 404.
-func (s *Server) ownCase(c *fiber.Ctx, a *counsellorAuth) (mailbox.Mailbox, error) {
+// ownCaseAs is the prologue of a counsellor's request on a case route, in
+// the order of §6.2: an active counsellor's session (401, 403), then check
+// (if not nil) of what the request carries, then the route's case, which
+// must be the session's organisation's: another's is 404, as an unknown
+// one (§8).
+func (s *Server) ownCaseAs(c *fiber.Ctx, check func(*counsellorAuth) error) (*counsellorAuth, mailbox.Mailbox, error) {
+	a, err := s.counsellor(c, needActive, true)
+	if err != nil {
+		return nil, mailbox.Mailbox{}, err
+	}
+	if check != nil {
+		if err := check(a); err != nil {
+			return nil, mailbox.Mailbox{}, err
+		}
+	}
 	id, err := caseID(c)
 	if err != nil {
-		return mailbox.Mailbox{}, err
+		return nil, mailbox.Mailbox{}, err
 	}
 	m, err := s.store.GetMailbox(id)
 	if err != nil {
-		return mailbox.Mailbox{}, storeError(err, errNotFound)
+		return nil, mailbox.Mailbox{}, storeError(err, errNotFound)
 	}
 	if m.Org != a.counsellor.Org {
-		return mailbox.Mailbox{}, errNotFound
+		return nil, mailbox.Mailbox{}, errNotFound
 	}
-	return m, nil
+	return a, m, nil
 }
 
-// ownCaseID is ownCase's id.
-func (s *Server) ownCaseID(c *fiber.Ctx, a *counsellorAuth) (string, error) {
-	m, err := s.ownCase(c, a)
-	return m.ID, err
+// ciphertextUnder is ownCaseAs's check of a ciphertext the request
+// carries: policy refuses it with 422.
+func ciphertextUnder(policy func([]byte) error, ciphertext []byte) func(*counsellorAuth) error {
+	return func(*counsellorAuth) error {
+		if err := policy(ciphertext); err != nil {
+			return policyError(err)
+		}
+		return nil
+	}
 }
 
-// frontDoorCounsellor authenticates a counsellor of the front door: what
-// concerns the whole server (backups, compaction, purges, organisations)
-// and the team records of §11, which are the front door's in this
-// version, are not another organisation's to see.
-func (s *Server) frontDoorCounsellor(c *fiber.Ctx, n need) (*counsellorAuth, error) {
-	a, err := s.counsellor(c, n, true)
+// frontDoorAdmin authenticates an admin of the front door: what concerns
+// the whole data file (backups, compaction, purges, organisations) is not
+// another organisation's to do.
+func (s *Server) frontDoorAdmin(c *fiber.Ctx) (*counsellorAuth, error) {
+	a, err := s.counsellor(c, needAdmin, true)
 	if err != nil {
 		return nil, err
 	}
@@ -85,17 +102,24 @@ func (s *Server) frontDoorCounsellor(c *fiber.Ctx, n need) (*counsellorAuth, err
 	return a, nil
 }
 
-func (s *Server) frontDoorAdmin(c *fiber.Ctx) (*counsellorAuth, error) {
-	return s.frontDoorCounsellor(c, needAdmin)
-}
-
 // GET /api/v1/orgs
 func (s *Server) getOrgs(c *fiber.Ctx) error {
-	orgs, err := s.store.Orgs()
+	orgs, err := s.enquiryOrgs()
 	if err != nil {
 		return err
 	}
-	out := wire.OrgList{Orgs: make([]wire.Org, 0, len(orgs))}
+	return writeJSON(c, fiber.StatusOK, wire.OrgList{Orgs: orgs})
+}
+
+// enquiryOrgs are the organisations that take enquiries, those with a
+// keyring, each with its current team: the front door first, then by
+// slug.
+func (s *Server) enquiryOrgs() ([]wire.Org, error) {
+	orgs, err := s.store.Orgs()
+	if err != nil {
+		return nil, err
+	}
+	out := make([]wire.Org, 0, len(orgs))
 	for _, o := range orgs {
 		org := o.Slug
 		if o.FrontDoor {
@@ -106,11 +130,35 @@ func (s *Server) getOrgs(c *fiber.Ctx) error {
 			continue // listed once it has a keyring
 		}
 		if err != nil {
-			return err
+			return nil, err
 		}
-		out.Orgs = append(out.Orgs, wire.Org{Slug: o.Slug, Name: o.Name, Epoch: epoch, Recipient: recipient, Fingerprint: fp, FrontDoor: o.FrontDoor})
+		out = append(out, wire.Org{Slug: o.Slug, Name: o.Name, Epoch: epoch, Recipient: recipient, Fingerprint: fp, FrontDoor: o.FrontDoor})
 	}
-	return writeJSON(c, fiber.StatusOK, out)
+	return out, nil
+}
+
+// writeHere is, for the referral directory's page, the address at which
+// to write to each organisation that takes enquiries: /o/<slug>/, and /
+// for the front door ("" for any other). The organisations are read once
+// per request, and only for the directory's page (content.Site.PageWith).
+func (s *Server) writeHere() func(org string) string {
+	var hrefs map[string]string
+	return func(org string) string {
+		if hrefs == nil {
+			hrefs = map[string]string{}
+			orgs, err := s.enquiryOrgs()
+			if err != nil {
+				s.log.internal("/info/:lang/:slug", err)
+			}
+			for _, o := range orgs {
+				hrefs[o.Slug] = "/o/" + o.Slug + "/"
+				if o.FrontDoor {
+					hrefs[o.Slug] = content.AppPath
+				}
+			}
+		}
+		return hrefs[org]
+	}
 }
 
 // POST /api/v1/orgs (admins of the front door)
@@ -156,31 +204,30 @@ func (s *Server) deleteOrg(c *fiber.Ctx) error {
 }
 
 // GET /o/<slug>/ and its assets: the web client for an organisation that
-// takes enquiries directly. The page reads the slug from its path and
-// names it when it fetches the team and creates a mailbox; its assets are
-// the same files as at /, by relative URL. The front door is at / only.
+// takes enquiries directly. The page is the front door's with the
+// organisation's name where the service's stands; it reads the slug from
+// its path and names it when it fetches the team and creates a mailbox.
+// Its assets are the same files as at /, by relative URL. The front door
+// is at / only.
 func (s *Server) serveOrgWeb(c *fiber.Ctx) error {
 	slug := c.Params("slug")
 	if slug == s.store.FrontDoor() {
 		return errNotFound
 	}
-	if org, err := s.orgParam(slug); err != nil || org == "" {
+	if _, err := domain.ParseSlug(slug); err != nil {
 		return errNotFound
 	}
-	return s.sendWeb(c, "/"+c.Params("file"))
-}
-
-// frontDoorIDs is the set of the front door's counsellor ids: the
-// tombstones of §11.4 name who deleted a case, and those of another
-// organisation's counsellors are its cases, not the front door's.
-func (s *Server) frontDoorIDs() (map[string]bool, error) {
-	cs, err := s.store.Counsellors()
+	o, err := s.store.GetOrg(slug)
 	if err != nil {
-		return nil, err
+		return storeError(err, errNotFound)
 	}
-	ids := make(map[string]bool, len(cs))
-	for _, c := range cs {
-		ids[c.ID] = true
+	file := "/" + c.Params("file")
+	if file != "/" {
+		return s.sendWeb(c, file)
 	}
-	return ids, nil
+	f, err := s.web.orgPage(o.Name)
+	if err != nil {
+		return err
+	}
+	return s.sendWebFile(c, file, f)
 }

@@ -53,7 +53,7 @@ func (s *Server) servePage(c *fiber.Ctx) error {
 	c.Context().SetUserValue(ctxWeb, "page")
 	lang := c.Params("lang")
 	c.Set(fiber.HeaderContentType, "text/html; charset=utf-8")
-	b, ok := s.cfg.Content.Page(lang, c.Params("slug"))
+	b, ok := s.cfg.Content.PageWith(lang, c.Params("slug"), s.writeHere()) // orgs.go
 	if !ok {
 		c.Status(fiber.StatusNotFound)
 		return c.Send(s.cfg.Content.NotFound(lang))

@@ -16,12 +16,14 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/valyala/fasthttp"
 
 	"lotse/content"
 	"lotse/internal/catalogue"
+	"lotse/mailbox"
 )
 
 // The web client's page and its assets (webclient/dist, embedded by
@@ -57,6 +59,12 @@ type webFile struct {
 
 type webFiles struct {
 	files map[string]*webFile // by URL path; "/" is index.html
+	// page renders index.html with name in place of the service name
+	// (withSite), "" the service's own; nil without a page.
+	page func(name string) ([]byte, error)
+	// named are the pages page rendered for organisations (orgPage).
+	namedMu sync.Mutex
+	named   map[string]*webFile
 }
 
 // maxWebFile bounds what is read from the embedded file system.
@@ -100,11 +108,6 @@ func loadWeb(fsys fs.FS, exitURL string, site *content.Site) (*webFiles, error) 
 		return nil, errors.New("api: web client: index.html has no exit link to configure")
 	}
 	index = bytes.Replace(index, []byte(exitLink), []byte(`id="exit" class="exit" href="`+html.EscapeString(exitURL)+`"`), 1)
-	if site != nil {
-		if index, err = withSite(index, site); err != nil {
-			return nil, err
-		}
-	}
 	sums, err := fs.ReadFile(fsys, "SHA256SUMS")
 	if err != nil {
 		return nil, fmt.Errorf("api: web client: %v", err)
@@ -131,12 +134,27 @@ func loadWeb(fsys fs.FS, exitURL string, site *content.Site) (*webFiles, error) 
 		}
 		w.add("/"+name, b, contentType(name), hashedName.MatchString(name))
 	}
+	var catalogues string
 	if site != nil {
-		if index, err = w.operatorCatalogues(index, site); err != nil {
+		if catalogues, err = w.operatorCatalogues(site); err != nil {
 			return nil, err
 		}
 	}
-	w.add("/", index, "text/html; charset=utf-8", false)
+	w.page = func(name string) ([]byte, error) {
+		if site == nil {
+			return index, nil
+		}
+		page, err := withSite(index, site, name)
+		if err != nil {
+			return nil, err
+		}
+		return withCatalogues(page, catalogues)
+	}
+	page, err := w.page("")
+	if err != nil {
+		return nil, err
+	}
+	w.add("/", page, "text/html; charset=utf-8", false)
 	return w, nil
 }
 
@@ -151,7 +169,8 @@ var catalogueName = regexp.MustCompile(`^/lang-([a-z]{2,3})-[A-Z0-9]{8}\.json$`)
 // operatorCatalogues merges the operator's web client texts
 // (LOTSE_CONTENT_DIR/<lang>/webclient.json) into the built catalogue of
 // their language and serves the result under a name of its own hash, which
-// the page names on #service as data-catalogue-<lang>: the bundle's own
+// the page names on #service as data-catalogue-<lang> (the attributes it
+// returns, for withCatalogues): the bundle's own
 // list of catalogues cannot change without changing the bundle and its
 // published hash. German and English, though in the bundle, get such a
 // file too; the app loads it over the bundled texts. A key the built
@@ -159,7 +178,7 @@ var catalogueName = regexp.MustCompile(`^/lang-([a-z]{2,3})-[A-Z0-9]{8}\.json$`)
 // one's is refused, naming file and key. A language the operator adds
 // (content/added.go) has no built catalogue: its file must hold every key
 // of the English one.
-func (w *webFiles) operatorCatalogues(index []byte, site *content.Site) ([]byte, error) {
+func (w *webFiles) operatorCatalogues(site *content.Site) (string, error) {
 	built := map[string]string{}
 	for p := range w.files {
 		if m := catalogueName.FindStringSubmatch(p); m != nil {
@@ -180,11 +199,11 @@ func (w *webFiles) operatorCatalogues(index []byte, site *content.Site) ([]byte,
 			base = "en"
 		}
 		if built[base] == "" {
-			return nil, fmt.Errorf("content: %s: the web client has no built catalogue for %s; run make build", over.File, base)
+			return "", fmt.Errorf("content: %s: the web client has no built catalogue for %s; run make build", over.File, base)
 		}
 		var texts map[string]string
 		if err := json.Unmarshal(w.files[built[base]].body, &texts); err != nil {
-			return nil, fmt.Errorf("api: web client: %s: %v", built[base], err)
+			return "", fmt.Errorf("api: web client: %s: %v", built[base], err)
 		}
 		if added {
 			var missing []string
@@ -195,7 +214,7 @@ func (w *webFiles) operatorCatalogues(index []byte, site *content.Site) ([]byte,
 			}
 			if len(missing) > 0 {
 				slices.Sort(missing)
-				return nil, fmt.Errorf("content: %s: missing key %q (%d of %d missing); an added language needs every key of webclient/src/lang/en.json",
+				return "", fmt.Errorf("content: %s: missing key %q (%d of %d missing); an added language needs every key of webclient/src/lang/en.json",
 					over.File, missing[0], len(missing), len(texts))
 			}
 		}
@@ -207,27 +226,33 @@ func (w *webFiles) operatorCatalogues(index []byte, site *content.Site) ([]byte,
 		for _, k := range keys {
 			was, known := texts[k]
 			if !known {
-				return nil, fmt.Errorf("content: %s: unknown key %q; the keys are those of webclient/src/lang/%s.json", over.File, k, base)
+				return "", fmt.Errorf("content: %s: unknown key %q; the keys are those of webclient/src/lang/%s.json", over.File, k, base)
 			}
 			if a, b := catalogue.Placeholders(over.Texts[k]), catalogue.Placeholders(was); !slices.Equal(a, b) {
-				return nil, fmt.Errorf("content: %s: key %q: placeholders {%s} differ from the built text's {%s}",
+				return "", fmt.Errorf("content: %s: key %q: placeholders {%s} differ from the built text's {%s}",
 					over.File, k, strings.Join(a, "} {"), strings.Join(b, "} {"))
 			}
 			texts[k] = over.Texts[k]
 		}
 		body, err := json.Marshal(texts)
 		if err != nil {
-			return nil, fmt.Errorf("api: web client: %v", err)
+			return "", fmt.Errorf("api: web client: %v", err)
 		}
 		if len(body) > maxCatalogue {
-			return nil, fmt.Errorf("content: %s: with these texts the catalogue is %d bytes; the web client loads at most %d", over.File, len(body), maxCatalogue)
+			return "", fmt.Errorf("content: %s: with these texts the catalogue is %d bytes; the web client loads at most %d", over.File, len(body), maxCatalogue)
 		}
 		sum := sha256.Sum256(body)
 		name := fmt.Sprintf("/lang-%s-%s.json", lang, strings.ToUpper(hex.EncodeToString(sum[:4])))
 		w.add(name, body, contentType(name), false)
 		fmt.Fprintf(&attrs, ` data-catalogue-%s="%s"`, lang, name)
 	}
-	if attrs.Len() == 0 {
+	return attrs.String(), nil
+}
+
+// withCatalogues names the operator's catalogues (operatorCatalogues) on
+// the page's #service.
+func withCatalogues(index []byte, attrs string) ([]byte, error) {
+	if attrs == "" {
 		return index, nil
 	}
 	start := bytes.Index(index, []byte(`<div id="service" hidden`))
@@ -239,7 +264,7 @@ func (w *webFiles) operatorCatalogues(index []byte, site *content.Site) ([]byte,
 		return nil, errors.New("api: web client: index.html has no #service to name the operator's catalogues in")
 	}
 	end += start
-	return append(append(append([]byte{}, index[:end]...), attrs.String()...), index[end:]...), nil
+	return append(append(append([]byte{}, index[:end]...), attrs...), index[end:]...), nil
 }
 
 // The marks in index.html that withSite fills.
@@ -254,9 +279,11 @@ var (
 // and title are neutral before any script runs, the script finds the
 // service name, office hours and answer time by language (data-name-de,
 // data-hours-en, …), and a browser without JavaScript learns what is needed
-// and where to go instead. Every text is escaped. A page with none of the
-// marks (a test's stand-in) is left as it is; one with some is broken.
-func withSite(index []byte, site *content.Site) ([]byte, error) {
+// and where to go instead. A name other than "" stands in every language
+// where the service name would (an organisation's page, PROTOCOL.md §8).
+// Every text is escaped. A page with none of the marks (a test's
+// stand-in) is left as it is; one with some is broken.
+func withSite(index []byte, site *content.Site, name string) ([]byte, error) {
 	marks := 0
 	for _, ok := range []bool{titleMark.Match(index), bytes.Count(index, brandMark) == 1, bytes.Count(index, serviceMark) == 1,
 		len(noscriptMark.FindAllIndex(index, -1)) == 1} {
@@ -273,10 +300,15 @@ func withSite(index []byte, site *content.Site) ([]byte, error) {
 	}
 	first := content.Languages[0]
 	langs := site.Languages()
-	esc := func(lang, key string) string { return html.EscapeString(site.Text(lang, key)) }
-	name := esc(first, "service_name")
-	index = titleMark.ReplaceAllLiteral(index, []byte("<title>"+name+"</title>"))
-	index = bytes.Replace(index, brandMark, []byte(`<p class="brand" id="brand">`+name+`</p>`), 1)
+	esc := func(lang, key string) string {
+		if key == "service_name" && name != "" {
+			return html.EscapeString(name)
+		}
+		return html.EscapeString(site.Text(lang, key))
+	}
+	brand := esc(first, "service_name")
+	index = titleMark.ReplaceAllLiteral(index, []byte("<title>"+brand+"</title>"))
+	index = bytes.Replace(index, brandMark, []byte(`<p class="brand" id="brand">`+brand+`</p>`), 1)
 
 	var data, noscript strings.Builder
 	data.WriteString(`<div id="service" hidden`)
@@ -339,6 +371,10 @@ func contentType(name string) string {
 }
 
 func (w *webFiles) add(urlPath string, body []byte, ctype string, immutable bool) {
+	w.files[urlPath] = newWebFile(body, ctype, immutable)
+}
+
+func newWebFile(body []byte, ctype string, immutable bool) *webFile {
 	f := &webFile{body: body, contentType: ctype, immutable: immutable}
 	h := sha256.Sum256(body)
 	f.etag = `"` + hex.EncodeToString(h[:12]) + `"`
@@ -349,7 +385,34 @@ func (w *webFiles) add(urlPath string, body []byte, ctype string, immutable bool
 	if buf.Len() < len(body) {
 		f.gz = buf.Bytes()
 	}
-	w.files[urlPath] = f
+	return f
+}
+
+// maxNamedPages bounds the organisations' pages kept: one each, and
+// some while organisations come and go.
+const maxNamedPages = 2 * mailbox.MaxOrgs
+
+// orgPage is the page for an organisation named name: the service's page
+// with that name in its place (withSite); nil without a page.
+func (w *webFiles) orgPage(name string) (*webFile, error) {
+	if w.page == nil {
+		return nil, nil
+	}
+	w.namedMu.Lock()
+	defer w.namedMu.Unlock()
+	if f := w.named[name]; f != nil {
+		return f, nil
+	}
+	body, err := w.page(name)
+	if err != nil {
+		return nil, err
+	}
+	if w.named == nil || len(w.named) >= maxNamedPages {
+		w.named = map[string]*webFile{}
+	}
+	f := newWebFile(body, "text/html; charset=utf-8", false)
+	w.named[name] = f
+	return f, nil
 }
 
 // serveWeb answers GET and HEAD of the page and its assets.
@@ -357,7 +420,11 @@ func (s *Server) serveWeb(c *fiber.Ctx) error { return s.sendWeb(c, c.Path()) }
 
 // sendWeb answers with the web client's file at URL path p ("/" the page).
 func (s *Server) sendWeb(c *fiber.Ctx, p string) error {
-	f := s.web.files[p]
+	return s.sendWebFile(c, p, s.web.files[p])
+}
+
+// sendWebFile answers with f, the web client's file at URL path p.
+func (s *Server) sendWebFile(c *fiber.Ctx, p string, f *webFile) error {
 	if f == nil {
 		if p == "/" {
 			c.Context().SetUserValue(ctxWeb, "page")

@@ -10,8 +10,9 @@ import (
 
 // What the team writes for itself (PROTOCOL.md §11): records kept with a
 // case or for the team, stored as the ciphertext that came, and the record
-// of counsellor actions. Each handler reads in the order of §11.3: body,
-// session, role, kind, ciphertext, case, the store's bounds.
+// of counsellor actions, each organisation's own (§8). Each handler reads
+// in the order of §11.3: body, session, role, kind, ciphertext, case, the
+// store's bounds.
 
 const teamRecordsPath = "/api/v1/team/records/"
 
@@ -33,15 +34,11 @@ func actionsOf(as []mailbox.Action) []wire.Action {
 
 // GET /api/v1/cases/:id/records
 func (s *Server) getCaseRecords(c *fiber.Ctx) error {
-	a, err := s.counsellor(c, needActive, true)
+	_, m, err := s.ownCaseAs(c, nil)
 	if err != nil {
 		return err
 	}
-	id, err := s.ownCaseID(c, a)
-	if err != nil {
-		return err
-	}
-	rs, err := s.store.CaseRecords(id)
+	rs, err := s.store.CaseRecords(m.ID)
 	if err != nil {
 		return storeError(err, errNotFound)
 	}
@@ -60,38 +57,32 @@ func (s *Server) postCaseRecord(c *fiber.Ctx) error {
 	if len(req.Ciphertext) == 0 {
 		return badRequest("ciphertext: missing")
 	}
+	a, m, err := s.ownCaseAs(c, ciphertextUnder(crypto.CheckCaseRecord, req.Ciphertext))
+	if err != nil {
+		return err
+	}
+	rid, err := s.store.AddCaseRecord(m.ID, req.Kind, a.counsellor.ID, req.Ciphertext)
+	if err != nil {
+		return storeError(err, errNotFound)
+	}
+	s.hub.publishTeam(a.counsellor.Org, eventFrame("record", wire.RecordEvent{ID: m.ID, Kind: req.Kind}))
+	return writeJSON(c, fiber.StatusCreated, wire.RecordCreated{ID: rid})
+}
+
+// GET /api/v1/team/records: the session's organisation's (PROTOCOL.md §8)
+func (s *Server) getTeamRecords(c *fiber.Ctx) error {
 	a, err := s.counsellor(c, needActive, true)
 	if err != nil {
 		return err
 	}
-	if err := crypto.CheckCaseRecord(req.Ciphertext); err != nil {
-		return policyError(err)
-	}
-	id, err := s.ownCaseID(c, a)
-	if err != nil {
-		return err
-	}
-	rid, err := s.store.AddCaseRecord(id, req.Kind, a.counsellor.ID, req.Ciphertext)
+	rs, err := s.store.TeamRecords(a.counsellor.Org)
 	if err != nil {
 		return storeError(err, errNotFound)
-	}
-	s.hub.publishTeam(a.counsellor.Org, eventFrame("record", wire.RecordEvent{ID: id, Kind: req.Kind}))
-	return writeJSON(c, fiber.StatusCreated, wire.RecordCreated{ID: rid})
-}
-
-// GET /api/v1/team/records
-func (s *Server) getTeamRecords(c *fiber.Ctx) error {
-	if _, err := s.frontDoorCounsellor(c, needActive); err != nil {
-		return err
-	}
-	rs, err := s.store.TeamRecords()
-	if err != nil {
-		return err
 	}
 	return writeJSON(c, fiber.StatusOK, wire.RecordList{Records: recordsOf(rs)})
 }
 
-// PUT /api/v1/team/records/:kind (admins)
+// PUT /api/v1/team/records/:kind (the organisation's admins)
 func (s *Server) putTeamRecord(c *fiber.Ctx) error {
 	var req wire.TeamRecordUpdate
 	if err := readJSON(c, maxKeyringBody, &req); err != nil {
@@ -100,7 +91,7 @@ func (s *Server) putTeamRecord(c *fiber.Ctx) error {
 	if len(req.Ciphertext) == 0 {
 		return badRequest("ciphertext: missing")
 	}
-	a, err := s.frontDoorCounsellor(c, needAdmin)
+	a, err := s.counsellor(c, needAdmin, true)
 	if err != nil {
 		return err
 	}
@@ -111,32 +102,27 @@ func (s *Server) putTeamRecord(c *fiber.Ctx) error {
 	if err := crypto.CheckTeamRecord(req.Ciphertext); err != nil {
 		return policyError(err)
 	}
-	rid, err := s.store.PutTeamRecord(kind, a.counsellor.ID, req.Ciphertext)
+	org := a.counsellor.Org
+	rid, err := s.store.PutTeamRecord(org, kind, a.counsellor.ID, req.Ciphertext)
 	if err != nil {
 		return storeError(err, errNotFound)
 	}
-	s.hub.publishTeam("", eventFrame("record", wire.RecordEvent{Kind: kind}))
+	s.hub.publishTeam(org, eventFrame("record", wire.RecordEvent{Kind: kind}))
 	return writeJSON(c, fiber.StatusCreated, wire.RecordCreated{ID: rid})
 }
 
-// GET /api/v1/team/actions (admins)
+// GET /api/v1/team/actions (the organisation's admins)
 func (s *Server) getTeamActions(c *fiber.Ctx) error {
-	if _, err := s.frontDoorAdmin(c); err != nil {
-		return err
-	}
-	ts, err := s.store.Tombstones()
+	a, err := s.counsellor(c, needAdmin, true)
 	if err != nil {
 		return err
 	}
-	own, err := s.frontDoorIDs()
+	ts, err := s.store.Tombstones(a.counsellor.Org)
 	if err != nil {
 		return err
 	}
 	out := wire.TombstoneList{Actions: make([]wire.Tombstone, 0, len(ts))}
 	for _, t := range ts {
-		if !own[t.By] {
-			continue // another organisation's case (orgs.go)
-		}
 		out.Actions = append(out.Actions, wire.Tombstone{Case: t.Case, Action: t.Action, By: t.By, At: formatHour(t.At)})
 	}
 	return writeJSON(c, fiber.StatusOK, out)

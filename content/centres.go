@@ -11,6 +11,8 @@ import (
 	"slices"
 	"strings"
 	"unicode/utf8"
+
+	"lotse/domain"
 )
 
 // Centre is one entry of the referral directory (centres.json).
@@ -26,6 +28,10 @@ type Centre struct {
 	Contact      Contact  `json:"contact"`
 	OpeningHours Text     `json:"opening_hours"`
 	Anonymous    bool     `json:"anonymous"` // anonymous counselling possible
+	// Org is the slug of the organisation on this server that the centre
+	// is (PROTOCOL.md §8), if any: the directory then offers to write to
+	// it here, where that organisation takes enquiries.
+	Org string `json:"org,omitempty"`
 }
 
 // Contact is how to reach a centre; at least one field is set.
@@ -300,6 +306,11 @@ func (c *Centre) validate() error {
 	}
 	if !idRE.MatchString(c.ID) {
 		return fmt.Errorf("id: want 1 to 63 characters a-z, 0-9 and -, got %q", c.ID)
+	}
+	if c.Org != "" {
+		if _, err := domain.ParseSlug(c.Org); err != nil {
+			return fmt.Errorf("org: want the slug of an organisation on this server, 1 to 32 characters a-z, 0-9 and -, got %q", c.Org)
+		}
 	}
 	if _, ok := findLabel(States, c.State); !ok {
 		return fmt.Errorf("state: unknown federal state %q; use a code like DE-BE (Berlin) or DE for nationwide", c.State)

@@ -25,6 +25,7 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+	"sync"
 	"unicode"
 	"unicode/utf8"
 )
@@ -106,6 +107,12 @@ type Site struct {
 	// the directory's labels of each added language.
 	langs  []ServiceLanguage
 	labels map[string]map[string]string
+	// centreOrgs are the organisations the directory's entries name
+	// (Centre.Org), sorted; centrePage the data of the directory's page
+	// by language, and written its renderings for PageWith.
+	centreOrgs  []string
+	centresPage map[string]*pageData
+	written     writtenPages
 }
 
 // Languages are the languages the site speaks: ServiceLanguages, then those
@@ -163,7 +170,7 @@ func Load(dir string, opts Options) (*Site, error) {
 		}
 	}
 	s := &Site{opts: opts, strings: src.strings, centres: src.centres, exampleCentres: src.exampleCentres, assets: builtinAssets(), webClient: src.webClient,
-		langs: src.langs, labels: src.labels}
+		langs: src.langs, labels: src.labels, centreOrgs: centreOrgs(src.centres)}
 	if err := s.render(src); err != nil {
 		return nil, err
 	}
@@ -199,6 +206,79 @@ func (s *Site) Page(lang, slug string) ([]byte, bool) {
 	}
 	b, ok := s.pages[lang][slug]
 	return b, ok
+}
+
+// PageWith is Page, where the referral directory offers "write to this
+// centre here" (dir_write_here) for each entry that names an organisation
+// (Centre.Org) for which writeTo gives the address of its web client; ""
+// gives none. The address is the caller's: this package knows nothing of
+// which organisations exist. Each set of addresses is rendered once.
+func (s *Site) PageWith(lang, slug string, writeTo func(org string) string) ([]byte, bool) {
+	d := s.centresPage[lang]
+	if slug != centresSlug || d == nil || len(s.centreOrgs) == 0 {
+		return s.Page(lang, slug)
+	}
+	write := map[string]string{}
+	key := lang
+	for _, org := range s.centreOrgs {
+		if href := writeTo(org); href != "" {
+			write[org] = href
+			key += "\x00" + org + "\x00" + href
+		}
+	}
+	if len(write) == 0 {
+		return s.Page(lang, slug)
+	}
+	return s.written.get(key, func() []byte {
+		b, err := execute(d.withWrite(write))
+		if err != nil {
+			// Load rendered the page with every entry's address.
+			panic(fmt.Sprintf("content: the directory (%s) does not render: %v", lang, err))
+		}
+		return b
+	}), true
+}
+
+// centreOrgs are the organisations the entries cs name, sorted, each
+// once.
+func centreOrgs(cs []Centre) []string {
+	var out []string
+	for _, c := range cs {
+		if c.Org != "" && !slices.Contains(out, c.Org) {
+			out = append(out, c.Org)
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+// CentreOrgs are the organisations the referral directory's entries name
+// (Centre.Org), sorted, each once.
+func (s *Site) CentreOrgs() []string { return slices.Clone(s.centreOrgs) }
+
+// writtenPages keeps the directory's pages as PageWith rendered them, a
+// few at a time: their addresses change only when organisations do.
+type writtenPages struct {
+	mu    sync.Mutex
+	pages map[string][]byte
+}
+
+// maxWrittenPages bounds writtenPages: a set of addresses per language,
+// and a few while organisations change.
+const maxWrittenPages = 64
+
+func (w *writtenPages) get(key string, render func() []byte) []byte {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if b, ok := w.pages[key]; ok {
+		return b
+	}
+	if w.pages == nil || len(w.pages) >= maxWrittenPages {
+		w.pages = map[string][]byte{}
+	}
+	b := render()
+	w.pages[key] = b
+	return b
 }
 
 // AppTextKeys are the strings the web client's page at AppPath carries:

@@ -9,6 +9,9 @@ import (
 // language: grouped by state, nationwide first, then the states by name.
 type dirData struct {
 	strs map[string]string
+	// write is the address of the web client of each organisation that
+	// takes enquiries (Site.PageWith); nil on the page rendered in advance.
+	write map[string]string
 
 	Example         bool // the built-in example entries are shown
 	StateOptions    []option
@@ -32,6 +35,7 @@ type centreView struct {
 	Services, Hours                 *localText
 	Anonymous                       bool
 	Phone, Email, Website           *contactLink
+	Org                             string
 }
 
 // localText is a text and, if it is not in the page's language, its own.
@@ -41,6 +45,10 @@ type contactLink struct{ Href, Text string }
 
 // T is the interface text key, as for pages.
 func (d *dirData) T(key string) (string, error) { return t(d.strs, key) }
+
+// WriteTo is the address at which to write to organisation org here, ""
+// if it takes no enquiries (or org is "").
+func (d *dirData) WriteTo(org string) string { return d.write[org] }
 
 func (s *Site) newDirData(strs map[string]string, names labelNames) *dirData {
 	d := &dirData{strs: strs, Example: s.exampleCentres}
@@ -126,6 +134,7 @@ func viewCentre(c Centre, names labelNames) centreView {
 		Services:      local(c.Services, names.lang),
 		Hours:         local(c.OpeningHours, names.lang),
 		Anonymous:     c.Anonymous,
+		Org:           c.Org,
 	}
 	if p := c.Contact.Phone; p != "" {
 		v.Phone = &contactLink{Href: "tel:" + strings.Map(keepDial, p), Text: p}

@@ -64,6 +64,7 @@ func t(strs map[string]string, key string) (string, error) {
 func (s *Site) render(src *sources) error {
 	s.pages = map[string]map[string][]byte{}
 	s.notFound = map[string][]byte{}
+	s.centresPage = map[string]*pageData{}
 	for _, lang := range s.codes() {
 		s.pages[lang] = map[string][]byte{}
 		for slug := range src.slugs() {
@@ -83,6 +84,16 @@ func (s *Site) render(src *sources) error {
 			}
 			if slug == centresSlug {
 				d.Directory = s.newDirData(d.strs, labelNames{lang, s.labels[lang]})
+				s.centresPage[lang] = d
+				// Rendered once with every "write to this centre here", so
+				// that one shown on a request cannot fail (PageWith).
+				every := map[string]string{}
+				for _, org := range s.centreOrgs {
+					every[org] = AppPath
+				}
+				if _, err := execute(d.withWrite(every)); err != nil {
+					return fmt.Errorf("content: %s (%s): %v", p.file, lang, err)
+				}
 			}
 			b, err := execute(d)
 			if err != nil {
@@ -106,6 +117,15 @@ func (s *Site) render(src *sources) error {
 		}
 	}
 	return nil
+}
+
+// withWrite is d with the referral directory's addresses to write to
+// organisations (dirData.write); d itself is left as it is.
+func (d *pageData) withWrite(write map[string]string) *pageData {
+	c, dir := *d, *d.Directory
+	dir.write = write
+	c.Directory = &dir
+	return &c
 }
 
 func execute(d *pageData) ([]byte, error) {

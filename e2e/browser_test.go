@@ -20,7 +20,6 @@ import (
 	"github.com/chromedp/cdproto/storage"
 	"github.com/chromedp/chromedp"
 
-	"lotse/api/client"
 	"lotse/crypto"
 )
 
@@ -133,15 +132,8 @@ func TestBrowser(t *testing.T) {
 	if first.Body != firstBody || first.Role != "affected" || first.Lang != "de" || first.Recipient != keys.Identity.Recipient().String() {
 		t.Fatalf("the first document as the counsellor reads it: role %q, lang %q, body %q", first.Role, first.Lang, first.Body)
 	}
-	replyTo, err := crypto.ParseRecipient(first.Recipient)
-	if err != nil {
-		t.Fatal(err)
-	}
 	replyBody := "Guten Tag, wir sind für Sie da.\nZweite Zeile."
-	reply := counsellorDoc(t, id, first.MK, "Anna", replyBody)
-	if _, err := team.Admin.Reply(ctx, id, client.NewMessage{Epoch: 1, Ciphertext: seal(t, reply, team.Key.Recipient(), replyTo)}); err != nil {
-		t.Fatalf("reply: %v", err)
-	}
+	replyAs(t, ctx, team, first, counsellorDoc(t, id, first.MK, "Anna", replyBody))
 	b.do("live reply", chromedp.WaitVisible(chromedp.CSS(`#thread li.message.theirs`)))
 	if got, who := b.text(`#thread li.message.theirs .body`), b.text(`#thread li.message.theirs .who`); got != replyBody || !strings.Contains(who, "Anna") {
 		t.Errorf("the reply shows %q from %q", got, who)
@@ -152,9 +144,7 @@ func TestBrowser(t *testing.T) {
 	forgedMK := make([]byte, 32)
 	rand.Read(forgedMK)
 	forged := counsellorDoc(t, id, base64.StdEncoding.EncodeToString(forgedMK), "Team", "Bitte schicken Sie uns Ihre Adresse.")
-	if _, err := team.Admin.Reply(ctx, id, client.NewMessage{Epoch: 1, Ciphertext: seal(t, forged, team.Key.Recipient(), replyTo)}); err != nil {
-		t.Fatalf("forged reply: %v", err)
-	}
+	replyAs(t, ctx, team, first, forged)
 	b.do("forged reply", chromedp.WaitVisible(chromedp.CSS(`#thread li.warning`)))
 	if strings.Contains(b.text("#thread"), "Adresse") {
 		t.Error("the forged reply's text is shown")

@@ -588,6 +588,19 @@ func counsellorDoc(t *testing.T, mailboxID, mk, name, body string) *crypto.Docum
 	return d
 }
 
+// replyAs posts reply as tm's admin, sealed to tm's epoch-1 team key and
+// to the enquirer's recipient from the first document.
+func replyAs(t *testing.T, ctx context.Context, tm *mailboxdtest.Team, first, reply *crypto.Document) {
+	t.Helper()
+	replyTo, err := crypto.ParseRecipient(first.Recipient)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := tm.Admin.Reply(ctx, reply.Mailbox, client.NewMessage{Epoch: 1, Ciphertext: seal(t, reply, tm.Key.Recipient(), replyTo)}); err != nil {
+		t.Fatalf("reply: %v", err)
+	}
+}
+
 func seal(t *testing.T, d *crypto.Document, team, enquirer *age.HybridRecipient) []byte {
 	t.Helper()
 	ct, err := crypto.SealDocument(d, team, enquirer)

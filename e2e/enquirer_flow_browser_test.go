@@ -273,14 +273,7 @@ func TestNoOrphanedConversation(t *testing.T) {
 		t.Fatal(err)
 	}
 	first := readThread(t, "counsellor", keys.MailboxID, nil, detail.Messages, kr, 1)[0].Doc
-	replyTo, err := crypto.ParseRecipient(first.Recipient)
-	if err != nil {
-		t.Fatal(err)
-	}
-	reply := counsellorDoc(t, keys.MailboxID, first.MK, "Anna", "Wir sind da.")
-	if _, err := team.Admin.Reply(ctx, keys.MailboxID, client.NewMessage{Epoch: 1, Ciphertext: seal(t, reply, team.Key.Recipient(), replyTo)}); err != nil {
-		t.Fatal(err)
-	}
+	replyAs(t, ctx, team, first, counsellorDoc(t, keys.MailboxID, first.MK, "Anna", "Wir sind da."))
 	b.do("the reply", chromedp.WaitVisible(chromedp.CSS(`#thread li.message.theirs`)),
 		chromedp.SendKeys(chromedp.ID("reply"), "Danke."), chromedp.Click(chromedp.ID("b-thread-send")),
 		chromedp.WaitVisible(chromedp.CSS(`#thread li.message.mine[data-seq="3"]`)))

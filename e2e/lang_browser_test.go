@@ -20,8 +20,6 @@ import (
 	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 
-	"lotse/api/client"
-	"lotse/crypto"
 	"lotse/internal/mailboxdtest"
 )
 
@@ -293,15 +291,9 @@ func walkLanguage(t *testing.T, ctx context.Context, srv *server, team *mailboxd
 	if first.Lang != c.lang || first.Body != body {
 		t.Fatalf("the first document: lang %q, body %q; want %q, %q", first.Lang, first.Body, c.lang, body)
 	}
-	replyTo, err := crypto.ParseRecipient(first.Recipient)
-	if err != nil {
-		t.Fatal(err)
-	}
 	reply := counsellorDoc(t, id, first.MK, "Amira", "Bonjour / مرحبا 12345 67890")
 	reply.Lang = c.lang
-	if _, err := team.Admin.Reply(ctx, id, client.NewMessage{Epoch: 1, Ciphertext: seal(t, reply, team.Key.Recipient(), replyTo)}); err != nil {
-		t.Fatalf("reply: %v", err)
-	}
+	replyAs(t, ctx, team, first, reply)
 	b.do("live reply", chromedp.WaitVisible(chromedp.CSS(`#thread li.message.theirs`)))
 	if who := b.text(`#thread li.message.theirs .who`); !strings.Contains(who, "Amira") {
 		t.Errorf("the reply is from %q", who)

@@ -341,7 +341,7 @@ func TestDeleteOrg(t *testing.T) {
 	if err := s.DeleteCase(mailboxID(9), adminB.ID); err != nil {
 		t.Fatal(err)
 	}
-	if ts, err := s.Tombstones(); err != nil || len(ts) != 1 {
+	if ts, err := s.Tombstones("b"); err != nil || len(ts) != 1 {
 		t.Fatalf("tombstones %v, %v", ts, err)
 	}
 	front, err := s.CasesOf("", "", OrderActivity)
@@ -369,7 +369,7 @@ func TestDeleteOrg(t *testing.T) {
 	if _, err := s.GetCounsellor(adminB.ID); !errors.Is(err, ErrNotFound) {
 		t.Fatalf("b's admin after delete: %v", err)
 	}
-	if ts, err := s.Tombstones(); err != nil || len(ts) != 0 {
+	if ts, err := s.Tombstones("b"); err != nil || len(ts) != 0 {
 		t.Fatalf("b's tombstones after delete: %v, %v", ts, err)
 	}
 	if after, err := s.CasesOf("", "", OrderActivity); err != nil || len(after) != 1 || after[0].ID != front[0].ID || after[0].MessageCount != front[0].MessageCount {

@@ -228,7 +228,7 @@ var Schema = []Node{
 			orgField,
 		}},
 	}},
-	recordsNode, recordCiphertextsNode, actionsNode, tombstonesNode, orgsNode,
+	recordsNode, recordCiphertextsNode, actionsNode, tombstonesNode, withOrgTeamRecords(orgsNode),
 	// Attachments (attach.go, PROTOCOL.md §10).
 	{Key: fixedKey("attachments"), Kind: KindBucket, Doc: "one record per attachment: who uploaded it, and the message that references it or, until one does, the hour of the upload", Children: []Node{
 		{Key: keyFormatAttachment, Kind: KindRecord, Fields: []Field{

@@ -184,16 +184,28 @@ func (s *Store) DeleteCase(id, by string) error {
 	})
 }
 
-// Tombstones returns the tombstones, newest first, at most
-// MaxTombstonesListed.
-func (s *Store) Tombstones() ([]Tombstone, error) {
+// Tombstones returns organisation org's tombstones, newest first, at
+// most MaxTombstonesListed. A tombstone names the counsellor who deleted
+// or purged the case, and only an organisation's own counsellors do that
+// to its cases (purges are the front door's), so org's are those its
+// counsellors left.
+func (s *Store) Tombstones(org string) ([]Tombstone, error) {
+	org = s.orgKey(org)
 	var out []Tombstone
 	err := s.view(func(tx *bolt.Tx) error {
+		own := map[string]bool{}
+		err := eachOf(tx.Bucket(bucketCounsellors), org, func(k []byte, _ *counsellorRecord) { own[string(k)] = true })
+		if err != nil {
+			return err
+		}
 		c := tx.Bucket(bucketTombstones).Cursor()
 		for k, v := c.Last(); k != nil && len(out) < MaxTombstonesListed; k, v = c.Prev() {
 			var r tombstoneRecord
 			if err := decodeJSON(v, &r); err != nil {
 				return err
+			}
+			if !own[r.By] {
+				continue
 			}
 			if len(k) != hourLen+32 {
 				return errors.New("mailbox: corrupt tombstone key")

@@ -3,6 +3,7 @@ package mailbox
 import (
 	"encoding/base64"
 	"encoding/json"
+	"slices"
 )
 
 // The rows of Schema for what the team writes for itself (teamrecords.go,
@@ -48,6 +49,15 @@ var (
 			{Key: keyFormatMailbox, Kind: KindBucket, Children: []Node{{Key: keyFormatSeq, Kind: KindCaseRecord}}},
 		}, teamKindNodes(func(string) Node { return Node{Key: keyFormatSeq, Kind: KindTeamRecord} })...)}
 
+	// An organisation other than the front door keeps its team records in
+	// its bucket under orgs (orgs.go), as the front door's stand at the top.
+	orgTeamRecordNodes = []Node{
+		{Key: fixedKey("records"), Kind: KindBucket, Doc: "the clear part of the organisation's team records, per team kind",
+			Children: teamKindNodes(func(kind string) Node { return recordMetaNode([]string{kind}) })},
+		{Key: fixedKey("record_ciphertexts"), Kind: KindBucket, Doc: "the ciphertexts of those records, under the same keys",
+			Children: teamKindNodes(func(string) Node { return Node{Key: keyFormatSeq, Kind: KindTeamRecord} })},
+	}
+
 	actionsNode = Node{Key: fixedKey("actions"), Kind: KindBucket, Doc: "counsellor actions on each case, oldest first", Children: []Node{
 		{Key: keyFormatMailbox, Kind: KindBucket, Children: []Node{
 			{Key: keyFormatSeq, Kind: KindRecord, Fields: []Field{
@@ -66,6 +76,15 @@ var (
 		}},
 	}}
 )
+
+// withOrgTeamRecords is orgs (orgsNode) with orgTeamRecordNodes in each
+// organisation's bucket: Schema's row for orgs.
+func withOrgTeamRecords(orgs Node) Node {
+	org := orgs.Children[0]
+	org.Children = append(slices.Clone(org.Children), orgTeamRecordNodes...)
+	orgs.Children = []Node{org}
+	return orgs
+}
 
 func ruleActionTo(_ []byte, f map[string]json.RawMessage) string {
 	_, to := f["to"]

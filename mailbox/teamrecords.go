@@ -19,10 +19,13 @@ import (
 //
 //	records/<mailbox id>/<seq>             → {"id","kind","author","created"}
 //	record_ciphertexts/<mailbox id>/<seq>  → age ciphertext
-//	records/<team kind>/<seq>, record_ciphertexts/<team kind>/<seq>: the team's
+//	records/<team kind>/<seq>, record_ciphertexts/<team kind>/<seq>: the front door's
+//	orgs/<slug>/records/<team kind>/<seq>, orgs/<slug>/record_ciphertexts/…: another organisation's
 //
 // A case's records are append-only and go with the case (deleteMailbox);
-// of the team's, each kind keeps its newest two.
+// of the team's, each kind keeps its newest two. The front door's team
+// records stand where version 1 put them; another organisation's are in
+// its bucket (orgs.go) and go with it.
 
 // Record kinds.
 const (
@@ -120,13 +123,14 @@ func (s *Store) AddCaseRecord(id, kind, author string, ciphertext []byte) (strin
 		if _, found, err := getMailbox(tx, id); err != nil || !found {
 			return nil, orErr(err, ErrNotFound)
 		}
-		if b := tx.Bucket(bucketRecords).Bucket(key); b != nil && b.Sequence() >= MaxCaseRecords {
+		at := caseRecordParents(tx)
+		if b := at.meta.Bucket(key); b != nil && b.Sequence() >= MaxCaseRecords {
 			return nil, ErrRecordsFull
 		}
-		if n, err := recordBytes(tx, key); err != nil || n+int64(len(ciphertext)) > MaxCaseRecordBytes {
+		if n, err := at.bytes(key); err != nil || n+int64(len(ciphertext)) > MaxCaseRecordBytes {
 			return nil, orErr(err, ErrRecordsFull)
 		}
-		return func() error { return appendRecord(tx, key, meta, ciphertext) }, nil
+		return func() error { return at.append(key, meta, ciphertext) }, nil
 	})
 	if err != nil {
 		return "", err
@@ -134,9 +138,52 @@ func (s *Store) AddCaseRecord(id, kind, author string, ciphertext []byte) (strin
 	return meta.ID, nil
 }
 
-// recordBytes sums the record ciphertexts of records/<name>.
-func recordBytes(tx *bolt.Tx, name []byte) (int64, error) {
-	cb := tx.Bucket(bucketRecordCiphertexts).Bucket(name)
+// recordParents are the two buckets a set of records hangs under: the
+// clear parts (records) and the ciphertexts (record_ciphertexts), each
+// holding one bucket per case or team kind, keyed alike. A parent is nil
+// where a read finds none yet.
+type recordParents struct{ meta, ciphertexts *bolt.Bucket }
+
+// caseRecordParents are the parents of every case's records, and of the
+// front door's team records.
+func caseRecordParents(tx *bolt.Tx) recordParents {
+	return recordParents{tx.Bucket(bucketRecords), tx.Bucket(bucketRecordCiphertexts)}
+}
+
+// teamRecordParents are the parents of organisation org's team records
+// (org as orgKey gives it): the front door's are the top-level buckets, as
+// in version 1, another's are in its bucket under orgs, created there by
+// the first write (create). ErrNotFound if org does not exist.
+func teamRecordParents(tx *bolt.Tx, org string, create bool) (recordParents, error) {
+	if org == "" {
+		return caseRecordParents(tx), nil
+	}
+	b := orgBucket(tx, org)
+	if b == nil {
+		return recordParents{}, ErrNotFound
+	}
+	if !create {
+		return recordParents{b.Bucket(bucketRecords), b.Bucket(bucketRecordCiphertexts)}, nil
+	}
+	meta, err := b.CreateBucketIfNotExists(bucketRecords)
+	if err != nil {
+		return recordParents{}, err
+	}
+	cts, err := b.CreateBucketIfNotExists(bucketRecordCiphertexts)
+	return recordParents{meta, cts}, err
+}
+
+// bucketIn returns the bucket name in parent, nil if there is none.
+func bucketIn(parent *bolt.Bucket, name []byte) *bolt.Bucket {
+	if parent == nil {
+		return nil
+	}
+	return parent.Bucket(name)
+}
+
+// bytes sums the record ciphertexts of name.
+func (at recordParents) bytes(name []byte) (int64, error) {
+	cb := bucketIn(at.ciphertexts, name)
 	if cb == nil {
 		return 0, nil
 	}
@@ -148,13 +195,13 @@ func recordBytes(tx *bolt.Tx, name []byte) (int64, error) {
 	return n, err
 }
 
-// appendRecord writes a record under the next seq of records/<name>.
-func appendRecord(tx *bolt.Tx, name []byte, meta recordMeta, ciphertext []byte) error {
-	rb, err := tx.Bucket(bucketRecords).CreateBucketIfNotExists(name)
+// append writes a record under the next seq of name.
+func (at recordParents) append(name []byte, meta recordMeta, ciphertext []byte) error {
+	rb, err := at.meta.CreateBucketIfNotExists(name)
 	if err != nil {
 		return err
 	}
-	cb, err := tx.Bucket(bucketRecordCiphertexts).CreateBucketIfNotExists(name)
+	cb, err := at.ciphertexts.CreateBucketIfNotExists(name)
 	if err != nil {
 		return err
 	}
@@ -177,19 +224,19 @@ func (s *Store) CaseRecords(id string) ([]Record, error) {
 			return orErr(err, ErrNotFound)
 		}
 		var err error
-		out, err = readRecords(tx, []byte(id))
+		out, err = caseRecordParents(tx).read([]byte(id))
 		return err
 	})
 	return out, err
 }
 
-// readRecords copies out the records of records/<name>, oldest first.
-func readRecords(tx *bolt.Tx, name []byte) ([]Record, error) {
-	rb := tx.Bucket(bucketRecords).Bucket(name)
+// read copies out the records of name, oldest first.
+func (at recordParents) read(name []byte) ([]Record, error) {
+	rb := bucketIn(at.meta, name)
 	if rb == nil {
 		return nil, nil
 	}
-	cb := tx.Bucket(bucketRecordCiphertexts).Bucket(name)
+	cb := bucketIn(at.ciphertexts, name)
 	var out []Record
 	err := rb.ForEach(func(k, v []byte) error {
 		var meta recordMeta
@@ -213,21 +260,30 @@ func readRecords(tx *bolt.Tx, name []byte) ([]Record, error) {
 	return out, err
 }
 
-// PutTeamRecord stores the team's newest record of kind (blocks,
-// directory) and returns its id; of that kind only the one it replaces is
-// kept besides it. Who may write it is the caller's rule (admins).
-func (s *Store) PutTeamRecord(kind, author string, ciphertext []byte) (string, error) {
+// PutTeamRecord stores organisation org's newest team record of kind
+// (blocks, directory) and returns its id; of that kind only the one it
+// replaces is kept besides it. ErrNotFound for no such organisation. Who
+// may write it is the caller's rule (its admins).
+func (s *Store) PutTeamRecord(org, kind, author string, ciphertext []byte) (string, error) {
 	meta, err := s.newRecordMeta(teamRecordKinds, kind, author, ciphertext)
 	if err != nil {
 		return "", err
 	}
+	org = s.orgKey(org)
 	name := []byte(kind)
 	err = s.write(func(tx *bolt.Tx) (func() error, error) {
+		if org != "" && orgBucket(tx, org) == nil {
+			return nil, ErrNotFound
+		}
 		return func() error {
-			if err := appendRecord(tx, name, meta, ciphertext); err != nil {
+			at, err := teamRecordParents(tx, org, true)
+			if err != nil {
 				return err
 			}
-			return trimTeamRecords(tx, name)
+			if err := at.append(name, meta, ciphertext); err != nil {
+				return err
+			}
+			return at.trim(name)
 		}, nil
 	})
 	if err != nil {
@@ -236,10 +292,9 @@ func (s *Store) PutTeamRecord(kind, author string, ciphertext []byte) (string, e
 	return meta.ID, nil
 }
 
-// trimTeamRecords deletes all but the newest keptTeamRecords of a kind.
-func trimTeamRecords(tx *bolt.Tx, name []byte) error {
-	rb := tx.Bucket(bucketRecords).Bucket(name)
-	cb := tx.Bucket(bucketRecordCiphertexts).Bucket(name)
+// trim deletes all but the newest keptTeamRecords of a team kind.
+func (at recordParents) trim(name []byte) error {
+	rb, cb := at.meta.Bucket(name), at.ciphertexts.Bucket(name)
 	var old [][]byte
 	c := rb.Cursor()
 	n := 0
@@ -259,13 +314,19 @@ func trimTeamRecords(tx *bolt.Tx, name []byte) error {
 	return nil
 }
 
-// TeamRecords returns the team's records: per kind (blocks, then
-// directory) the newest, then the one it replaced.
-func (s *Store) TeamRecords() ([]Record, error) {
+// TeamRecords returns organisation org's team records: per kind (blocks,
+// then directory) the newest, then the one it replaced. ErrNotFound for
+// no such organisation.
+func (s *Store) TeamRecords(org string) ([]Record, error) {
+	org = s.orgKey(org)
 	var out []Record
 	err := s.view(func(tx *bolt.Tx) error {
+		at, err := teamRecordParents(tx, org, false)
+		if err != nil {
+			return err
+		}
 		for _, kind := range teamRecordKinds {
-			rs, err := readRecords(tx, []byte(kind))
+			rs, err := at.read([]byte(kind))
 			if err != nil {
 				return err
 			}

@@ -127,17 +127,17 @@ func TestTeamRecordsKeepTwo(t *testing.T) {
 	s, _, admin, _, _ := caseWithPending(t)
 	var ids []string
 	for i := range 4 {
-		id, err := s.PutTeamRecord(RecordBlocks, admin.ID, ciphertext(2000, fmt.Sprint("blocks", i)))
+		id, err := s.PutTeamRecord("", RecordBlocks, admin.ID, ciphertext(2000, fmt.Sprint("blocks", i)))
 		if err != nil {
 			t.Fatal(err)
 		}
 		ids = append(ids, id)
 	}
-	dir, err := s.PutTeamRecord(RecordDirectory, admin.ID, ciphertext(2000, "dir"))
+	dir, err := s.PutTeamRecord("", RecordDirectory, admin.ID, ciphertext(2000, "dir"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	rs, err := s.TeamRecords()
+	rs, err := s.TeamRecords("")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -152,7 +152,7 @@ func TestTeamRecordsKeepTwo(t *testing.T) {
 		t.Error("the newest blocks record is not the one written last")
 	}
 	refused(t, s, errInvalid, func() error {
-		_, err := s.PutTeamRecord(RecordNote, admin.ID, ciphertext(2000, "x"))
+		_, err := s.PutTeamRecord("", RecordNote, admin.ID, ciphertext(2000, "x"))
 		return err
 	})
 	// The replaced ones are gone from the file once it is compacted.
@@ -273,7 +273,7 @@ func TestCaseMemoryGoesWithTheCase(t *testing.T) {
 			t.Errorf("%s: actions of a deleted case: %v", how, err)
 		}
 	}
-	stones, err := s.Tombstones()
+	stones, err := s.Tombstones("")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -294,7 +294,7 @@ func TestCaseMemoryGoesWithTheCase(t *testing.T) {
 	if _, err := s.Purge(); err != nil {
 		t.Fatal(err)
 	}
-	if stones, err := s.Tombstones(); err != nil || len(stones) != 2 {
+	if stones, err := s.Tombstones(""); err != nil || len(stones) != 2 {
 		t.Fatalf("tombstones before the retention ran out: %v, %v", stones, err)
 	}
 	clock.Add(3 * 24 * time.Hour)
@@ -302,7 +302,7 @@ func TestCaseMemoryGoesWithTheCase(t *testing.T) {
 	if err != nil || n != 3 {
 		t.Fatalf("purge: %d, %v", n, err)
 	}
-	if stones, err := s.Tombstones(); err != nil || len(stones) != 0 {
+	if stones, err := s.Tombstones(""); err != nil || len(stones) != 0 {
 		t.Fatalf("tombstones after the retention: %v, %v", stones, err)
 	}
 	// Nothing of any case is left, and compaction removes the bytes.
@@ -332,7 +332,7 @@ func TestAuditTeamMemory(t *testing.T) {
 	if _, err := s.AddCaseRecord(id, RecordNote, admin.ID, ciphertext(4500, "n")); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.PutTeamRecord(RecordDirectory, admin.ID, ciphertext(2000, "d")); err != nil {
+	if _, err := s.PutTeamRecord("", RecordDirectory, admin.ID, ciphertext(2000, "d")); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := s.UpdateCaseBy(id, admin.ID, nil, &admin.ID); err != nil {
@@ -362,7 +362,7 @@ func TestAuditTeamMemory(t *testing.T) {
 		want  Violation
 	}{
 		{"records of a deleted case", func(tx *bolt.Tx) error {
-			return appendRecord(tx, []byte(gone), recordMeta{ID: "AAAAAAAAAAAAAAAAAAAAAA", Kind: RecordNote, Author: admin.ID, Created: "2027-02-26T13:00:00Z"}, ciphertext(1100, ""))
+			return caseRecordParents(tx).append([]byte(gone), recordMeta{ID: "AAAAAAAAAAAAAAAAAAAAAA", Kind: RecordNote, Author: admin.ID, Created: "2027-02-26T13:00:00Z"}, ciphertext(1100, ""))
 		}, Violation{Path: "records", Key: gone, Problem: "kept of a case whose mailbox does not exist (of a deleted mailbox?)"}},
 		{"actions of a deleted case", func(tx *bolt.Tx) error {
 			return appendActions(tx, []byte(gone), []actionRecord{{Action: ActionClosed, By: admin.ID, At: "2027-02-26T13:00:00Z"}})

@@ -166,6 +166,9 @@ func start(store *mailbox.Store, cfg *config, mx *opsMetrics, stderr io.Writer) 
 	if err := prepareSetup(store, cfg.SetupToken, stderr); err != nil {
 		return nil, nil, err
 	}
+	for _, w := range directoryOrgWarnings(cfg.Content, store) { // startup.go
+		fmt.Fprintf(stderr, "mailboxd: warning: %s\n", w)
+	}
 	acfg := api.Config{
 		PowDifficulty: cfg.PowDifficulty, Log: stderr, ProxyHeader: cfg.ProxyHeader,
 		Web: webclient.Files(), ExitURL: cfg.ExitURL, Content: cfg.Content,

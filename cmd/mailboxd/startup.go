@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -9,6 +10,7 @@ import (
 
 	"lotse/api"
 	"lotse/content"
+	"lotse/mailbox"
 )
 
 // The start-up report: one line of the effective settings, so that an
@@ -126,6 +128,32 @@ func startupWarnings(cfg *config) []string {
 		}
 	}
 	return ws
+}
+
+// directoryOrgWarnings names the organisations that entries of the
+// referral directory name (centres.json "org") and the data file lacks:
+// those entries offer no "write to this centre here" until the
+// organisation exists and has its keyring. A warning, not an error: the
+// directory may be written before the organisations are set up.
+func directoryOrgWarnings(site *content.Site, store *mailbox.Store) []string {
+	if site == nil {
+		return nil
+	}
+	var missing []string
+	for _, slug := range site.CentreOrgs() {
+		_, err := store.GetOrg(slug)
+		switch {
+		case errors.Is(err, mailbox.ErrNotFound):
+			missing = append(missing, slug)
+		case err != nil:
+			return []string{fmt.Sprintf("the referral directory's organisations could not be checked: %v", err)}
+		}
+	}
+	if len(missing) == 0 {
+		return nil
+	}
+	return []string{fmt.Sprintf("the referral directory names organisations this server does not have (%s): "+
+		"their entries offer no \"write to this centre here\" until an admin of the front door creates them", strings.Join(missing, ", "))}
 }
 
 // The built-in imprint is a template (content/defaults/*/imprint.md): its

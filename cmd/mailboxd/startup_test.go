@@ -6,6 +6,10 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"lotse/content"
+	"lotse/internal/mailboxdtest"
+	"lotse/mailbox"
 )
 
 func TestStartupReport(t *testing.T) {
@@ -89,5 +93,45 @@ func TestReadyCheck(t *testing.T) {
 		if _, known, _ := freeBytes(dir); known {
 			t.Error("no error for a folder that does not exist")
 		}
+	}
+}
+
+// TestDirectoryOrgWarnings: an entry of the referral directory that names
+// an organisation the data file lacks is a warning naming it, not an
+// error; the front door and an existing organisation are not.
+func TestDirectoryOrgWarnings(t *testing.T) {
+	entry := func(id, org string) string {
+		return `{"id": "` + id + `", "name": "Stelle", "organisation": "T", "state": "DE-SN", "city": "Leipzig", "languages": ["de"],
+			"target_groups": ["women"], "services": {"de": "Beratung"}, "contact": {"email": "a@beratung-leipzig.de"}, "anonymous": true, "org": "` + org + `"}`
+	}
+	site, err := content.Load(mailboxdtest.ContentDir(t, map[string]string{"centres.json": `{"centres": [` +
+		entry("a", "main") + "," + entry("b", "nord") + "," + entry("c", "sued") + "," + entry("d", "west") + "," + entry("e", "sued") + `]}`}),
+		content.Options{RetentionDays: 30})
+	if err != nil {
+		t.Fatal(err)
+	}
+	store, err := mailbox.Open(mailbox.Options{Path: filepath.Join(t.TempDir(), "lotse.db")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer store.Close()
+	if _, _, err := store.CreateOrg("nord", "Nord"); err != nil {
+		t.Fatal(err)
+	}
+	ws := directoryOrgWarnings(site, store)
+	if len(ws) != 1 || !strings.Contains(ws[0], "(sued, west)") || strings.Contains(ws[0], "nord") || strings.Contains(ws[0], "main") {
+		t.Fatalf("warnings %q, want one naming sued and west", ws)
+	}
+	if _, _, err := store.CreateOrg("sued", "Süd"); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := store.CreateOrg("west", "West"); err != nil {
+		t.Fatal(err)
+	}
+	if ws := directoryOrgWarnings(site, store); len(ws) != 0 {
+		t.Fatalf("warnings %q once every organisation exists", ws)
+	}
+	if ws := directoryOrgWarnings(nil, store); len(ws) != 0 {
+		t.Fatalf("warnings %q without content", ws)
 	}
 }
