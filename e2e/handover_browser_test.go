@@ -23,7 +23,7 @@ import (
 	"lotse/internal/mailboxdtest"
 )
 
-// PROTOCOL.md §9.3–9.4, the enquirer's side, in Chromium at 320×640
+// PROTOCOL.md §9.2–9.3, the enquirer's side, in Chromium at 320×640
 // against the real mailboxd: a forged offer shows nothing; a real one
 // names B and shows the note; no changes nothing but the case's state at
 // A; a reload before the commit leaves the conversation at A; yes moves

@@ -134,7 +134,7 @@ export function postMessage(token: string, epoch: number, ciphertext: Uint8Array
   return call("POST", "/mailbox/messages", { token, body });
 }
 
-// Consented handover (PROTOCOL.md §9.3–9.4). The upload's id goes into
+// Consented handover (PROTOCOL.md §9.3). The upload's id goes into
 // URL paths, so nothing else may pass.
 const UPLOAD_ID = /^[A-Za-z0-9_-]{1,64}$/;
 

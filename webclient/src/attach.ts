@@ -87,7 +87,7 @@ async function sealPadded(pt: Uint8Array, team: string, enquirer: string): Promi
 /**
  * resealAttachment opens an attachment sealed to the enquirer and seals
  * its plaintext unchanged, padding and all, to team and the enquirer: the
- * enquirer's device forwarding it in a handover (PROTOCOL.md §9.4). The
+ * enquirer's device forwarding it in a handover (PROTOCOL.md §9.3). The
  * result has the same length. It throws AttachmentCheckError("tampered")
  * for one that does not open.
  */

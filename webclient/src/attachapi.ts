@@ -79,7 +79,7 @@ export async function attachment(token: string, id: string, max: number, onProgr
 }
 
 /**
- * forwardAttachment is one file of a handover (PROTOCOL.md §9.4):
+ * forwardAttachment is one file of a handover (PROTOCOL.md §9.3):
  * download attachment id, seal it again to team and the enquirer, and
  * upload it raw into the handover's upload under the same id.
  */

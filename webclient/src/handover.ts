@@ -1,4 +1,4 @@
-// Consented handover, the enquirer's side (PROTOCOL.md §9.3–9.4): which
+// Consented handover, the enquirer's side (PROTOCOL.md §9.2–9.3): which
 // offer the page may show, and the device forwarding the whole
 // conversation to the receiving organisation. Everything the offer says
 // (who, which key, which epoch) comes from a reply document that passed

@@ -37,7 +37,7 @@ interface Session {
 }
 
 /** HandoverState is what the conversation's handover panel shows
- * (PROTOCOL.md §9.3): the offer, if a document carries one ("offer",
+ * (PROTOCOL.md §9.2–9.3): the offer, if a document carries one ("offer",
  * with the last failure's text), the upload's progress, a calm line (after
  * a no, or for an offer no longer open), or once that the conversation
  * moved. */
@@ -1088,7 +1088,7 @@ async function sendFirstFiles(s: Session): Promise<void> {
   if (form && reply) await sendReply(form, reply, true);
 }
 
-// ---- handover (PROTOCOL.md §9.3–9.4) ------------------------------------------
+// ---- handover (PROTOCOL.md §9.2–9.3) ------------------------------------------
 
 /**
  * follow takes the mailbox's organisation and open offer from the
@@ -1170,7 +1170,7 @@ function handoverError(err: unknown): string {
 
 /**
  * agree forwards the conversation to the organisation of the offer, from
- * this device (PROTOCOL.md §9.4). Until the commit the conversation stays
+ * this device (PROTOCOL.md §9.2–9.3). Until the commit the conversation stays
  * where it is: a reload, Back or a closed tab lose nothing, and the panel
  * shows again after the next login.
  */

@@ -4,7 +4,7 @@
 // so twice for one epoch: a new key is accepted only with a newer epoch,
 // which an honest server gets only from an admin's rotation. Nothing of it
 // is stored on the device; a reload starts a new pin. A conversation
-// handed over to another organisation (PROTOCOL.md §9.4) starts its pin
+// handed over to another organisation (§9) starts its pin
 // from the reply document the enquirer agreed to, not from the server.
 import { offerFor } from "./handover";
 import type { ThreadEntry } from "./protocol";

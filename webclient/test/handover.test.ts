@@ -1,4 +1,4 @@
-// Consented handover on the enquirer's device (PROTOCOL.md §9.3–9.4):
+// Consented handover on the enquirer's device (PROTOCOL.md §9.2–9.3):
 // which document's offer the page may show, the re-sealing of every
 // message and file for the receiving organisation with the plaintext
 // unchanged, the upload's order and its one fresh start, and the team key
