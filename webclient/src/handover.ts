@@ -21,11 +21,14 @@ export interface Offer extends p.Handover {
  * offerFor is the newest reply document in entries that offers the
  * conversation to org, or null. Only a document that passed the reader
  * rules (this mailbox, its mk, from a counsellor as the server stored it)
- * has a doc; a forged one is a warning and offers nothing.
+ * has a doc; a forged one is a warning and offers nothing. A document
+ * stored again (a duplicate id) counts where it first stood, so a server
+ * cannot make an older offer the newest.
  */
 export function offerFor(entries: readonly p.ThreadEntry[], org: string): Offer | null {
   for (let i = entries.length - 1; i >= 0; i--) {
     const e = entries[i]!;
+    if (e.duplicate) continue;
     const h = offered(e);
     if (h?.org === org) return { ...h, lang: e.doc!.lang, seq: e.seq };
   }

@@ -70,6 +70,9 @@ test("handover: the offer shown is the newest reply document offering that organ
   assert.equal(offerFor(entries, "c")?.name, "C");
   assert.equal(offerFor(entries, "d"), null, "no document offers d: nothing is shown, whatever the server says");
   assert.equal(offerFor(entries.slice(0, 1), "b"), null);
+  // An older offer stored again is no newer for it.
+  const replayed = { ...entry(7, entries[1]!.doc!, first), duplicate: true };
+  assert.equal(offerFor([...entries, replayed], "b")?.note, "zweites");
   // Only a counsellor's document offers anything.
   assert.equal(offerFor([entry(1, doc(k, "enquirer", "x"), first)], "b"), null);
 });
