@@ -954,10 +954,8 @@ function startLive(): void {
     while (state.session === s && !s.abort.signal.aborted) {
       try {
         const opened = fetchNew(s);
-        // A seq already read announces a change of the mailbox itself
-        // (an offer made or withdrawn), so it is read again too.
         await api.events(s.token, s.abort.signal, (seq) => {
-          if (seq >= s.lastSeq) void fetchNew(s);
+          if (seq > s.lastSeq) void fetchNew(s);
         });
         await opened;
         pause = 1000;
