@@ -127,7 +127,7 @@ func TestEnquirerFlow(t *testing.T) {
 
 	r = e.do(request{method: "GET", path: "/api/v1/mailbox", auth: q.bearer()})
 	e.want(r, 200, "")
-	wantKeys(t, r.body, "id", "status", "created", "expires", "messages")
+	wantKeys(t, r.body, "id", "status", "created", "expires", "messages", "org", "handover") // org and handover: §9.3
 	var mb struct {
 		ID, Status, Created, Expires string
 		Messages                     []json.RawMessage

@@ -611,6 +611,9 @@ func TestBadInput(t *testing.T) {
 	for _, r := range orgsBadInput(t, f) { // orgs_test.go
 		cases = append(cases, tc(r))
 	}
+	for _, r := range handoverBadInput(t, f) { // handover_test.go
+		cases = append(cases, tc(r))
+	}
 
 	parent := e.t
 	for _, c := range cases {

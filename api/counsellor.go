@@ -192,6 +192,9 @@ func caseOf(m mailbox.Mailbox) wire.Case {
 		a := m.Assignee
 		cj.Assignee = &a
 	}
+	if !m.Forwarded.IsZero() {
+		cj.Forwarded = &wire.Forwarded{Date: formatDate(m.Forwarded), Count: uint64(m.ForwardedCount)}
+	}
 	return cj
 }
 
@@ -228,15 +231,17 @@ func (s *Server) getCases(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	out := wire.CaseList{Cases: make([]wire.Case, 0, len(ms))}
-	for _, m := range ms {
-		cj := caseOf(m)
+	cases, err := s.casesOf(ms...)
+	if err != nil {
+		return err
+	}
+	out := wire.CaseList{Cases: cases}
+	for i, m := range ms {
 		// Only a client that asked for the order gets the field, so a
 		// version-1 client's answer stays as it was.
 		if order == mailbox.OrderWaiting && m.AwaitingReply {
-			cj.WaitingSince = formatHour(m.WaitingSince)
+			out.Cases[i].WaitingSince = formatHour(m.WaitingSince)
 		}
-		out.Cases = append(out.Cases, cj)
 	}
 	if more {
 		out.Next = formatCursor(order, mailbox.CursorAfter(order, ms[len(ms)-1]))
@@ -273,7 +278,11 @@ func (s *Server) getCase(c *fiber.Ctx) error {
 	if err != nil {
 		return storeError(err, errNotFound)
 	}
-	return writeJSON(c, fiber.StatusOK, wire.CaseDetail{Case: caseOf(m), Messages: messagesOf(msgs), Actions: actionsOf(actions)})
+	cj, err := s.casesOf(m)
+	if err != nil {
+		return err
+	}
+	return writeJSON(c, fiber.StatusOK, wire.CaseDetail{Case: cj[0], Messages: messagesOf(msgs), Actions: actionsOf(actions)})
 }
 
 // POST /api/v1/cases/:id/messages
@@ -331,7 +340,11 @@ func (s *Server) patchCase(c *fiber.Ctx) error {
 		return storeError(err, errNotFound)
 	}
 	s.hub.publishCase(a.counsellor.Org, id, uint64(m.MessageCount))
-	return writeJSON(c, fiber.StatusOK, caseOf(m))
+	cj, err := s.casesOf(m)
+	if err != nil {
+		return err
+	}
+	return writeJSON(c, fiber.StatusOK, cj[0])
 }
 
 // DELETE /api/v1/cases/:id

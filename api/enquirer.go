@@ -287,10 +287,20 @@ func (s *Server) getMailbox(c *fiber.Ctx) error {
 	if err != nil {
 		return storeError(err, errUnauthorized)
 	}
-	return writeJSON(c, fiber.StatusOK, wire.Mailbox{
+	out := wire.Mailbox{
 		ID: m.ID, Status: m.Status, Created: formatDate(m.Created), Expires: formatDate(m.Expires),
-		Messages: messagesOf(msgs),
-	})
+		Messages: messagesOf(msgs), Org: s.store.OrgSlug(m.Org),
+	}
+	// The open offer of §9.3; the client takes all else from the reply
+	// document that made it.
+	to, err := s.store.OpenOffer(m)
+	if err != nil {
+		return err
+	}
+	if to != "" {
+		out.Handover = &wire.MailboxHandover{Org: to}
+	}
+	return writeJSON(c, fiber.StatusOK, out)
 }
 
 // parsePostMessage reads a message submission and the attachments it

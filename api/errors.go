@@ -64,6 +64,9 @@ var (
 	// Organisations (PROTOCOL.md §8).
 	errOrgExists = &apiError{fiber.StatusConflict, "org_exists", "an organisation with this slug exists", 0}
 	errFrontDoor = &apiError{fiber.StatusConflict, "front_door", "the front door cannot be deleted", 0}
+
+	// Consented handover (PROTOCOL.md §9).
+	errHandoverConflict = &apiError{fiber.StatusConflict, "handover_conflict", "the upload does not match the mailbox: its message count changed, or a message or attachment is missing", 0}
 )
 
 // policyError is 422 ciphertext_policy; the reason names a rule, never bytes.
@@ -119,6 +122,8 @@ func storeError(err error, notFound *apiError) error {
 		return errStorageFull
 	case errors.Is(err, mailbox.ErrAttachmentRefused):
 		return errAttachmentRefused
+	case errors.Is(err, mailbox.ErrHandoverConflict):
+		return errHandoverConflict
 	}
 	return err
 }

@@ -99,6 +99,15 @@ func (s *Server) newApp() *fiber.App {
 	s.route(app, fiber.MethodGet, v1+"/orgs", s.getOrgs)
 	s.route(app, fiber.MethodPost, v1+"/orgs", s.postOrg)
 	s.route(app, fiber.MethodDelete, v1+"/orgs/:slug", s.deleteOrg)
+	// Consented handover (handover.go, PROTOCOL.md §9).
+	s.route(app, fiber.MethodPut, v1+"/cases/:id/handover", s.putHandover)
+	s.route(app, fiber.MethodDelete, v1+"/cases/:id/handover", s.deleteHandover)
+	s.route(app, fiber.MethodGet, v1+"/handovers", s.getHandovers)
+	s.route(app, fiber.MethodDelete, v1+"/mailbox/handover", s.declineHandover)
+	s.route(app, fiber.MethodPost, v1+"/mailbox/handover", s.startHandover)
+	s.route(app, fiber.MethodPut, v1+"/mailbox/handover/:upload/:seq", s.putHandoverMessage)
+	s.route(app, fiber.MethodPut, v1+"/mailbox/handover/:upload/attachments/:attachment", s.putHandoverAttachment)
+	s.route(app, fiber.MethodPost, v1+"/mailbox/handover/:upload/commit", s.commitHandover)
 	s.mountOps(app) // health.go: /healthz, /readyz, /favicon.ico
 	// The information pages (pages.go), before the web client's "/:file".
 	s.mountPages(app)

@@ -111,7 +111,19 @@ func TestOrgIsolation(t *testing.T) {
 	}
 	caseRows := func(by *team, q *enquirer, attachment string) []row {
 		id := q.id
+		own := "main"
+		if by == f.b {
+			own = "b"
+		}
 		return []row{
+			// Handover (PROTOCOL.md §9): an offer to the session's own
+			// organisation would be valid for the case's.
+			{"PUT handover", by, func(tok string) request {
+				return request{method: "PUT", path: "/api/v1/cases/" + id + "/handover", auth: tok, body: map[string]string{"org": own}}
+			}},
+			{"DELETE handover", by, func(tok string) request {
+				return request{method: "DELETE", path: "/api/v1/cases/" + id + "/handover", auth: tok}
+			}},
 			{"GET case", by, func(tok string) request { return request{method: "GET", path: "/api/v1/cases/" + id, auth: tok} }},
 			{"GET case after", by, func(tok string) request {
 				return request{method: "GET", path: "/api/v1/cases/" + id + "?after=0", auth: tok}
@@ -146,6 +158,9 @@ func TestOrgIsolation(t *testing.T) {
 			}},
 		}
 	}
+	// Open offers, so that withdrawing one is no 404 of its own.
+	e.want(e.do(request{method: "PUT", path: "/api/v1/cases/" + f.caseA.id + "/handover", auth: f.a.adminToken, body: map[string]string{"org": "b"}}), 204, "")
+	e.want(e.do(request{method: "PUT", path: "/api/v1/cases/" + f.caseB.id + "/handover", auth: f.b.adminToken, body: map[string]string{"org": "main"}}), 204, "")
 	rows := caseRows(f.b, f.caseA, f.attachmentA)
 	rows = append(rows,
 		row{"DELETE invite", f.b, func(tok string) request {
@@ -195,6 +210,11 @@ func TestOrgIsolation(t *testing.T) {
 	list(f.a.adminToken, "/api/v1/cases", &cases)
 	if len(cases.Cases) != 1 || cases.Cases[0].ID != f.caseA.id {
 		t.Errorf("the front door's cases: %+v", cases.Cases)
+	}
+	var handovers struct{ Handovers []struct{ Case string } }
+	list(f.b.adminToken, "/api/v1/handovers", &handovers)
+	if len(handovers.Handovers) != 1 || handovers.Handovers[0].Case != f.caseB.id {
+		t.Errorf("b's handovers: %+v", handovers.Handovers)
 	}
 	var roster struct{ Counsellors []struct{ ID string } }
 	list(f.b.adminToken, "/api/v1/counsellors", &roster)
@@ -423,8 +443,8 @@ func TestOrgsAPI(t *testing.T) {
 	}
 }
 
-// auditBackup runs mailbox-audit's check on a backup of e's store.
-func auditBackup(t *testing.T, e *env) snapshot.AuditReport {
+// backupFile writes a backup of e's store and returns its path.
+func backupFile(t *testing.T, e *env) string {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "backup.db")
 	f, err := os.Create(path)
@@ -438,7 +458,13 @@ func auditBackup(t *testing.T, e *env) snapshot.AuditReport {
 	if err != nil {
 		t.Fatal(err)
 	}
-	r, err := snapshot.AuditFile(path, mailbox.Policy{Message: crypto.CheckMessage, Keyring: crypto.CheckKeyring,
+	return path
+}
+
+// auditBackup runs mailbox-audit's check on a backup of e's store.
+func auditBackup(t *testing.T, e *env) snapshot.AuditReport {
+	t.Helper()
+	r, err := snapshot.AuditFile(backupFile(t, e), mailbox.Policy{Message: crypto.CheckMessage, Keyring: crypto.CheckKeyring,
 		CaseRecord: crypto.CheckCaseRecord, TeamRecord: crypto.CheckTeamRecord, Attachment: crypto.CheckAttachment})
 	if err != nil {
 		t.Fatal(err)

@@ -35,7 +35,7 @@ func TestCheckBackup(t *testing.T) {
 		"1 expiry/{day and mailbox id} empty",
 		"1 keyring/envelope keyring ciphertext",
 		"0 meta/setup JSON record",
-		"19 buckets, 13 values, 3 live ciphertexts, 0 ciphertexts outside them", // 4 for team records and 4 for attachments, empty
+		"22 buckets, 13 values, 3 live ciphertexts, 0 ciphertexts outside them", // 4 for team records, 4 for attachments and 3 for handover, empty
 		"Violations: none.",
 	} {
 		if !strings.Contains(words, want) {

@@ -79,8 +79,8 @@ func (s *Store) CasesPage(status string, order CaseOrder, after *CaseCursor, lim
 	return s.CasesPageIn("", status, order, after, limit)
 }
 
-// CasesPageIn is CasesPage for organisation org ("" the front door). The
-// index is the server's; a page skips the cases of other organisations.
+// CasesPageIn is CasesPage for organisation org ("" the front door): it
+// reads that organisation's part of the index (index.go).
 func (s *Store) CasesPageIn(org, status string, order CaseOrder, after *CaseCursor, limit int) (page []Mailbox, more bool, err error) {
 	if limit < 1 {
 		return nil, false, invalidf("page limit %d below 1", limit)
@@ -109,6 +109,7 @@ func (s *Store) casesList(org, status string, order CaseOrder, after *CaseCursor
 	if err != nil {
 		return nil, err
 	}
+	first, rest = withPrefix(casePrefix(org), first), withPrefix(casePrefix(org), rest)
 	var from []byte
 	if after != nil {
 		inFirst := order == OrderWaiting && after.Waiting
@@ -134,7 +135,7 @@ func (s *Store) casesList(org, status string, order CaseOrder, after *CaseCursor
 				if key == nil {
 					break
 				}
-				id := key[caseKeyLen-32:]
+				id := key[len(key)-32:]
 				data := mailboxes.Get(id)
 				if data == nil {
 					continue // a stale entry; the record is the truth
@@ -191,7 +192,7 @@ func newCaseScan(b *bolt.Bucket, classes [][]byte, from []byte) *caseScan {
 func (sc *caseScan) next() []byte {
 	best := -1
 	for i, k := range sc.heads {
-		if k != nil && (best < 0 || bytes.Compare(k[caseClassLen:], sc.heads[best][caseClassLen:]) < 0) {
+		if k != nil && (best < 0 || bytes.Compare(k[len(sc.classes[i]):], sc.heads[best][len(sc.classes[best]):]) < 0) {
 			best = i
 		}
 	}
@@ -204,7 +205,7 @@ func (sc *caseScan) next() []byte {
 		k = nil
 	}
 	sc.heads[best] = k
-	if len(key) != caseKeyLen {
+	if len(key) != len(sc.classes[best])+caseKeyLen-caseClassLen {
 		return sc.next() // not an entry this store writes
 	}
 	return key

@@ -20,7 +20,10 @@ import (
 // waiting_since and the id, each hour as coarse as in the record.
 //
 // A key is a class (two bytes), an hour (8-byte big-endian Unix seconds)
-// and the mailbox id:
+// and the mailbox id, for a case of another organisation than the front
+// door after the prefix "@<slug>/" (PROTOCOL.md §8), so that a page of one
+// organisation reads only its own cases and a case handed over to another
+// (§9) moves to its pages with the record:
 //
 //	a + n|N|o|O|c   every case by newest activity: the hour inverted, so
 //	                that a forward scan runs newest first; N and O are the
@@ -36,13 +39,38 @@ import (
 // deleteMailbox, which keep the index in step in the same transaction;
 // compaction and backups copy it with the records it was made from, and
 // a data file without it (written before it existed) gets it when opened.
+// The bucket's sequence is the version of its keys: an index of version 1
+// had no prefixes, and opening the file re-keys other organisations'
+// cases (migrateCaseIndex).
 
 var bucketCaseOrder = []byte("caseorder")
 
 const (
 	caseClassLen = 2
 	caseKeyLen   = caseClassLen + 8 + 32
+	// caseIndexVersion is the caseorder bucket's sequence once its keys
+	// carry the organisation.
+	caseIndexVersion = 2
 )
+
+// casePrefix is the prefix of organisation key org's index keys: none
+// for the front door, "@<slug>/" for another ('@' starts no class, and
+// '/' is in no slug).
+func casePrefix(org string) []byte {
+	if org == "" {
+		return nil
+	}
+	return []byte("@" + org + "/")
+}
+
+// withPrefix returns the classes behind prefix.
+func withPrefix(prefix []byte, classes [][]byte) [][]byte {
+	out := make([][]byte, len(classes))
+	for i, c := range classes {
+		out[i] = append(bytes.Clone(prefix), c...)
+	}
+	return out
+}
 
 var (
 	classNewWaiting  = []byte("aN")
@@ -81,15 +109,21 @@ func caseKey(class []byte, hour string, id []byte, inverted bool) ([]byte, error
 	if inverted {
 		v = ^v
 	}
-	k := make([]byte, 0, caseKeyLen)
+	k := make([]byte, 0, len(class)+caseKeyLen-caseClassLen)
 	k = append(k, class...)
 	k = binary.BigEndian.AppendUint64(k, v)
 	return append(k, id...), nil
 }
 
 // caseKeys returns the index keys of the mailbox record rec: its activity
-// key and, if it waits, its waiting key.
+// key and, if it waits, its waiting key, behind its organisation's prefix.
 func caseKeys(id []byte, rec *mailboxRecord) ([][]byte, error) {
+	return caseKeysIn(casePrefix(rec.Org), id, rec)
+}
+
+// caseKeysIn is caseKeys behind prefix (nil: as version 1 of the index
+// wrote every case).
+func caseKeysIn(prefix, id []byte, rec *mailboxRecord) ([][]byte, error) {
 	var class []byte
 	switch {
 	case rec.Status == StatusNew && rec.waiting():
@@ -105,7 +139,7 @@ func caseKeys(id []byte, rec *mailboxRecord) ([][]byte, error) {
 	default:
 		return nil, fmt.Errorf("mailbox: corrupt mailbox record %s: status", id)
 	}
-	a, err := caseKey(class, rec.LastActivity, id, true)
+	a, err := caseKey(append(bytes.Clone(prefix), class...), rec.LastActivity, id, true)
 	if err != nil || !rec.waiting() {
 		return [][]byte{a}, err
 	}
@@ -113,7 +147,7 @@ func caseKeys(id []byte, rec *mailboxRecord) ([][]byte, error) {
 	if rec.Status == StatusOpen {
 		wclass = classWaitOpen
 	}
-	w, err := caseKey(wclass, rec.waitingSince(), id, false)
+	w, err := caseKey(append(bytes.Clone(prefix), wclass...), rec.waitingSince(), id, false)
 	return [][]byte{a, w}, err
 }
 
@@ -169,11 +203,14 @@ func containsKey(keys [][]byte, k []byte) bool {
 // in random order into one growing node cost a copy of the node each
 // (minutes at 200,000 cases), in order an append.
 func ensureCaseIndex(tx *bolt.Tx) error {
-	if tx.Bucket(bucketCaseOrder) != nil {
-		return nil
+	if b := tx.Bucket(bucketCaseOrder); b != nil {
+		return migrateCaseIndex(tx, b)
 	}
 	b, err := tx.CreateBucket(bucketCaseOrder)
 	if err != nil {
+		return err
+	}
+	if err := b.SetSequence(caseIndexVersion); err != nil {
 		return err
 	}
 	mailboxes := tx.Bucket(bucketMailboxes)
@@ -205,9 +242,58 @@ func ensureCaseIndex(tx *bolt.Tx) error {
 	return nil
 }
 
-var keyFormatCaseOrder = KeyFormat{Doc: "class, hour and mailbox id (class aN, an, aO, ao, ac, wn or wo; the hour 8-byte big-endian Unix seconds, inverted in classes a…)", match: isCaseOrderKey}
+// migrateCaseIndex re-keys an index of version 1, whose keys carry no
+// organisation, once: only a file with organisations has cases to move.
+func migrateCaseIndex(tx *bolt.Tx, b *bolt.Bucket) error {
+	if b.Sequence() >= caseIndexVersion {
+		return nil
+	}
+	if tx.Bucket(bucketOrgs) != nil {
+		err := tx.Bucket(bucketMailboxes).ForEach(func(k, v []byte) error {
+			if v == nil || !validMailboxID(string(k)) {
+				return nil
+			}
+			var rec mailboxRecord
+			if err := decodeJSON(v, &rec); err != nil || rec.Org == "" {
+				return err
+			}
+			old, err := caseKeysIn(nil, k, &rec)
+			if err != nil {
+				return err
+			}
+			keys, err := caseKeys(k, &rec)
+			if err != nil {
+				return err
+			}
+			for _, o := range old {
+				if err := b.Delete(o); err != nil {
+					return err
+				}
+			}
+			for _, n := range keys {
+				if err := b.Put(n, []byte{}); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+	}
+	return b.SetSequence(caseIndexVersion)
+}
+
+var keyFormatCaseOrder = KeyFormat{Doc: "class, hour and mailbox id (class aN, an, aO, ao, ac, wn or wo; the hour 8-byte big-endian Unix seconds, inverted in classes a…), for an organisation other than the front door after @<slug>/", match: isCaseOrderKey}
 
 func isCaseOrderKey(k []byte) bool {
+	if len(k) > 0 && k[0] == '@' {
+		i := bytes.IndexByte(k, '/')
+		if i < 0 || !validSlug(string(k[1:i])) {
+			return false
+		}
+		k = k[i+1:]
+	}
 	if len(k) != caseKeyLen || !validMailboxID(string(k[caseKeyLen-32:])) {
 		return false
 	}

@@ -491,6 +491,9 @@ func deleteMailbox(tx *bolt.Tx, key []byte) error {
 	if err := deleteCaseMemory(tx, key); err != nil {
 		return err
 	}
+	if err := deleteHandover(tx, key); err != nil {
+		return err
+	}
 	mailboxes := tx.Bucket(bucketMailboxes)
 	var rec mailboxRecord
 	found, err := getJSON(mailboxes, key, &rec)

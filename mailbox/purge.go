@@ -113,6 +113,10 @@ func (s *Store) Purge() (int, error) {
 	if _, err := s.PurgeAttachments(); err != nil {
 		return purged, err
 	}
+	// Completed handovers after 30 days, expired uploads (handover.go).
+	if _, _, err := s.PurgeHandovers(); err != nil {
+		return purged, err
+	}
 	return purged, nil
 }
 

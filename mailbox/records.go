@@ -30,7 +30,7 @@ var (
 )
 
 var topBuckets = append([][]byte{bucketMeta, bucketMailboxes, bucketMessages, bucketCiphertexts, bucketExpiry, bucketCounsellors, bucketKeyring, bucketInvites,
-	bucketRecords, bucketRecordCiphertexts, bucketActions, bucketTombstones, bucketCaseOrder}, attachmentBuckets...)
+	bucketRecords, bucketRecordCiphertexts, bucketActions, bucketTombstones, bucketCaseOrder}, append(attachmentBuckets, handoverBuckets...)...)
 
 // Records. Their JSON field names are the allow-list: adding a field means
 // adding it to Schema, which the auditor reads.
@@ -62,6 +62,11 @@ type mailboxRecord struct {
 	// Org is the organisation's slug, absent for the front door, so
 	// that a file written before organisations is the front door's.
 	Org string `json:"org,omitempty"`
+	// Forwarded is the date the case came to its organisation by a
+	// handover and ForwardedCount the messages the enquirer's device
+	// forwarded then (handover.go); absent for a case that never moved.
+	Forwarded      string `json:"forwarded,omitempty"` // date
+	ForwardedCount int    `json:"forwarded_count,omitempty"`
 }
 
 // messageMeta is a message's entry in its mailbox's index
@@ -303,6 +308,12 @@ func (s *Store) mailboxOf(id string, r *mailboxRecord) (Mailbox, error) {
 		m.WaitingSince = m.WaitingSince.UTC()
 	}
 	m.Expires = s.expires(m.LastActivity)
+	if r.Forwarded != "" {
+		if m.Forwarded, err = parseDate(r.Forwarded); err != nil {
+			return Mailbox{}, fmt.Errorf("mailbox: corrupt mailbox record %s: forwarded", id)
+		}
+		m.ForwardedCount = r.ForwardedCount
+	}
 	return m, nil
 }
 

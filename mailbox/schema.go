@@ -190,7 +190,9 @@ var Schema = []Node{
 			{Name: "hour_start", Type: FieldHour},
 			{Name: "hour_count", Type: FieldInt, Min: 0, Max: maxInt31},
 			orgField,
-		}},
+			{Name: "forwarded", Type: FieldDate, Optional: true},
+			{Name: "forwarded_count", Type: FieldInt, Min: 1, Max: maxInt31, Optional: true},
+		}, rule: ruleForwarded},
 	}},
 	{Key: fixedKey("expiry"), Kind: KindBucket, Doc: "index of mailboxes by the day of their last activity, for the purge", Children: []Node{
 		{Key: keyFormatExpiry, Kind: KindEmpty},
@@ -251,6 +253,8 @@ var Schema = []Node{
 			{Name: "hour_count", Type: FieldInt, Min: 1, Max: maxInt31},
 		}},
 	}},
+	// Consented handover (handover.go, PROTOCOL.md §9).
+	handoverOffersNode, handoverUploadsNode, handoverDoneNode,
 }
 
 // keyringChildren is what a keyring bucket holds: the front door's at the
@@ -268,6 +272,16 @@ var keyringChildren = []Node{
 			{Name: "recipient", Type: FieldRecipient},
 		}, rule: ruleEpochKey},
 	}},
+}
+
+// ruleForwarded: a forwarded case has its date and its count.
+func ruleForwarded(_ []byte, f map[string]json.RawMessage) string {
+	_, date := f["forwarded"]
+	_, count := f["forwarded_count"]
+	if date != count {
+		return "forwarded and forwarded_count are set together"
+	}
+	return ""
 }
 
 // ruleAttachment: a record names its message or its upload hour, not both.

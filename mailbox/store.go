@@ -48,6 +48,8 @@ type Store struct {
 
 	epochMemo epochMemo // committer only
 
+	uploads uploadDeadlines // handover.go
+
 	commits atomic.Uint64
 	writes  atomic.Uint64
 }

@@ -131,6 +131,10 @@ type Mailbox struct {
 	WaitingSince  time.Time // while AwaitingReply: hour of the enquirer's first message since the last reply or closing
 	Expires       time.Time // day: LastActivity + retention
 	Org           string    // organisation slug; "" is the front door
+	// Forwarded is the day the case came by a handover, zero if it never
+	// did; its messages 1 to ForwardedCount were forwarded then.
+	Forwarded      time.Time
+	ForwardedCount int
 
 	// read is the record GetMailbox decoded this value from (so compare
 	// Mailbox values field by field, not with ==), so that a post

@@ -75,7 +75,7 @@ func (c *Client) DeclineHandover(ctx context.Context) error {
 }
 
 // StartHandover opens the enquirer's upload of the re-sealed conversation
-// (§9.4) and returns its id.
+// (§9.3) and returns its id.
 func (c *Client) StartHandover(ctx context.Context, s HandoverStart) (string, error) {
 	var u wire.HandoverUpload
 	err := c.do(ctx, request{method: http.MethodPost, route: "/api/v1/mailbox/handover", path: "/mailbox/handover", body: s, want: http.StatusOK, out: &u,

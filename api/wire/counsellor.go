@@ -50,7 +50,7 @@ type Case struct {
 	// organisation (PROTOCOL.md §9), left out when there is none.
 	Handover *CaseHandover `json:"handover,omitempty"`
 	// Forwarded is set when the case came to this organisation by a
-	// handover (PROTOCOL.md §9.5), left out otherwise.
+	// handover (PROTOCOL.md §9.3), left out otherwise.
 	Forwarded *Forwarded `json:"forwarded,omitempty"`
 }
 

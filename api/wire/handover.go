@@ -28,7 +28,7 @@ type CaseHandover struct {
 // Forwarded marks a case that came by handover (Case.Forwarded), for the
 // receiving organisation: the messages with seq 1 to Count were forwarded
 // by the enquirer's device on Date; their authors at the earlier
-// organisation cannot be verified (PROTOCOL.md §9.5).
+// organisation cannot be verified (PROTOCOL.md §9.3).
 type Forwarded struct {
 	Date  string `json:"date"` // date of the commit
 	Count uint64 `json:"count"`

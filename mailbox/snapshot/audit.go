@@ -111,6 +111,7 @@ type auditor struct {
 	live        liveHeaders
 	team        teamMemory      // teamrec.go
 	attachments attachmentAudit // attachments.go
+	handover    handoverAudit   // handover.go
 	// caseOrder is set if the file has the case index; a file written
 	// before it existed has none, and the store builds it when it opens.
 	caseOrder bool
@@ -178,6 +179,9 @@ func (a *auditor) entry(path []string, key, value []byte, b *bolt.Bucket) error 
 // note keeps what the cross-checks need from a valid entry.
 func (a *auditor) note(path []string, key, value []byte) {
 	if a.noteAttachment(path, key, value, func(b []byte, v any) bool { return json.Unmarshal(b, v) == nil }) {
+		return
+	}
+	if a.noteHandover(path, key, value) {
 		return
 	}
 	switch {
@@ -307,6 +311,7 @@ func (a *auditor) crossCheck() {
 		a.violate("ciphertexts", "", "", fmt.Sprintf("%d ciphertexts that no message names (of a deleted mailbox?)", n))
 	}
 	a.crossCheckAttachments()
+	a.crossCheckHandover()
 
 	refs := make([]string, 0, len(a.referenced))
 	for id := range a.referenced {

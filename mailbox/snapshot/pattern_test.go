@@ -37,7 +37,7 @@ func TestPattern(t *testing.T) {
 		}
 		seen[n.Pattern] = true
 	}
-	if !seen["invites/{lower-hex SHA-256 of the invite code}"] || !seen["records/blocks/{seq}"] || len(seen) != 70 { // 21 of version 1, 2 of the case index, 19 of team records, 9 of attachments, 9 of organisations, 10 of their team records
+	if !seen["invites/{lower-hex SHA-256 of the invite code}"] || !seen["records/blocks/{seq}"] || len(seen) != 82 { // 21 of version 1, 2 of the case index, 19 of team records, 9 of attachments, 9 of organisations, 10 of their team records, 12 of handover
 		t.Errorf("Nodes: %v", seen)
 	}
 }

@@ -70,7 +70,7 @@ export interface Case {
   handover?: CaseHandover | null;
   /**
    * Forwarded is set when the case came to this organisation by a
-   * handover (PROTOCOL.md §9.5), left out otherwise.
+   * handover (PROTOCOL.md §9.3), left out otherwise.
    */
   forwarded?: Forwarded | null;
 }
@@ -350,7 +350,7 @@ export interface CaseHandover {
  * Forwarded marks a case that came by handover (Case.Forwarded), for the
  * receiving organisation: the messages with seq 1 to Count were forwarded
  * by the enquirer's device on Date; their authors at the earlier
- * organisation cannot be verified (PROTOCOL.md §9.5).
+ * organisation cannot be verified (PROTOCOL.md §9.3).
  */
 export interface Forwarded {
   date: string; // date of the commit

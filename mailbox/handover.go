@@ -1,0 +1,875 @@
+package mailbox
+
+import (
+	"bytes"
+	"crypto/subtle"
+	"encoding/json"
+	"errors"
+	"slices"
+	"sync"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+	berrors "go.etcd.io/bbolt/errors"
+
+	"lotse/domain"
+)
+
+// Consented handover (PROTOCOL.md §9).
+//
+// Organisation A offers a case to organisation B; the enquirer's device
+// re-seals every message and attachment to B and its own recipient and
+// uploads them; the commit swaps the ciphertexts and moves the case in one
+// transaction. Three buckets hold it:
+//
+//   - handover_offers: mailbox id → the open or declined offer of the
+//     case's organisation: to whom, its state and the hour since;
+//   - handover_uploads: mailbox id → a bucket with the enquirer's upload
+//     in flight (at most one per mailbox): its record (id, to whom, the
+//     message count it was started for, the hour), the re-sealed message
+//     ciphertexts by seq and the re-sealed attachments by id, each alone
+//     in a bucket as in attach.go;
+//   - handover_done: hour + mailbox id → the organisations of a completed
+//     handover, kept for 30 days so that A's desk can list it.
+//
+// The store keeps no time finer than an hour, so an upload's 10 minutes
+// are counted in memory (uploadDeadlines): after a restart every upload
+// in flight has expired, and the hourly purge drops its bucket.
+
+var (
+	bucketHandoverOffers  = []byte("handover_offers")
+	bucketHandoverUploads = []byte("handover_uploads")
+	bucketHandoverDone    = []byte("handover_done")
+	keyUpload             = []byte("upload")
+	bucketUploadMessages  = []byte("messages")
+	bucketUploadAttach    = []byte("attachments")
+)
+
+// handoverBuckets are the top-level buckets this file adds.
+var handoverBuckets = [][]byte{bucketHandoverOffers, bucketHandoverUploads, bucketHandoverDone}
+
+// Handover states as the store keeps and reports them (the wire's).
+const (
+	HandoverOffered   = "offered"
+	HandoverDeclined  = "declined"
+	HandoverCompleted = "completed"
+)
+
+const (
+	// UploadValidity is how long an enquirer's upload may take from its
+	// start to its commit.
+	UploadValidity = 10 * time.Minute
+	// handoverKept is how long a completed handover is listed for A.
+	handoverKept = 30 * 24 * time.Hour
+)
+
+// ErrHandoverConflict is a handover whose upload does not match the
+// mailbox: another message count, a message that arrived after the
+// upload began, or a seq or attachment not uploaded.
+var ErrHandoverConflict = errors.New("mailbox: handover conflict")
+
+// ErrHandoverLength is a re-sealed ciphertext whose length differs from
+// the one it replaces: it would change the message's bucket.
+var ErrHandoverLength = errors.New("mailbox: re-sealed ciphertext of another length than the original")
+
+// handoverOfferRecord is handover_offers/<mailbox>.
+type handoverOfferRecord struct {
+	To    string `json:"to,omitempty"` // as mailboxRecord.Org
+	State string `json:"state"`
+	Since string `json:"since"` // hour
+}
+
+// handoverUploadRecord is handover_uploads/<mailbox>/upload.
+type handoverUploadRecord struct {
+	ID      string `json:"id"`
+	To      string `json:"to,omitempty"`
+	Count   int    `json:"count"`
+	Created string `json:"created"` // hour
+}
+
+// handoverDoneRecord is handover_done/<hour><mailbox>: from Org to To.
+type handoverDoneRecord struct {
+	Org string `json:"org,omitempty"`
+	To  string `json:"to,omitempty"`
+}
+
+var keyFormatHandoverDone = KeyFormat{Doc: "hour and mailbox id (2006-01-02T15:00:00Z, then 32 lower-hex)", match: isHandoverDoneKey}
+
+func isHandoverDoneKey(k []byte) bool {
+	if len(k) != hourLen+32 || !validMailboxID(string(k[hourLen:])) {
+		return false
+	}
+	t, err := parseHour(string(k[:hourLen]))
+	return err == nil && formatHour(t) == string(k[:hourLen])
+}
+
+var keyFormatAttachmentID = KeyFormat{Doc: "attachment id (22 base64url)", match: func(k []byte) bool {
+	_, err := domain.ParseAttachmentID(string(k))
+	return err == nil
+}}
+
+var toField = Field{Name: "to", Type: FieldSlug, Optional: true}
+
+var (
+	handoverOffersNode = Node{Key: fixedKey("handover_offers"), Kind: KindBucket, Doc: "each case's open or declined offer to another organisation (PROTOCOL.md §9): to whom (absent: the front door), state and hour", Children: []Node{
+		{Key: keyFormatMailbox, Kind: KindRecord, Fields: []Field{
+			toField,
+			{Name: "state", Type: FieldEnum, Enum: []string{HandoverOffered, HandoverDeclined}},
+			{Name: "since", Type: FieldHour},
+		}},
+	}}
+	handoverUploadsNode = Node{Key: fixedKey("handover_uploads"), Kind: KindBucket, Doc: "the enquirer's upload of the re-sealed conversation in flight, at most one per mailbox, until its commit or expiry", Children: []Node{
+		{Key: keyFormatMailbox, Kind: KindBucket, Children: []Node{
+			{Key: fixedKey("upload"), Kind: KindRecord, Fields: []Field{
+				{Name: "id", Type: FieldRecordID},
+				toField,
+				{Name: "count", Type: FieldInt, Min: 1, Max: maxInt31},
+				{Name: "created", Type: FieldHour},
+			}},
+			{Key: fixedKey("messages"), Kind: KindBucket, Children: []Node{
+				{Key: keyFormatSeq, Kind: KindMessage},
+			}},
+			{Key: fixedKey("attachments"), Kind: KindBucket, Children: []Node{
+				{Key: keyFormatAttachmentID, Kind: KindBucket, Children: []Node{
+					{Key: fixedKey("ciphertext"), Kind: KindAttachment},
+				}},
+			}},
+		}},
+	}}
+	handoverDoneNode = Node{Key: fixedKey("handover_done"), Kind: KindBucket, Doc: "completed handovers by hour, kept 30 days: the organisation that offered (absent: the front door) and the one that took the case", Children: []Node{
+		{Key: keyFormatHandoverDone, Kind: KindRecord, Fields: []Field{
+			{Name: "org", Type: FieldSlug, Optional: true},
+			toField,
+		}, rule: ruleHandoverDone},
+	}}
+)
+
+func ruleHandoverDone(_ []byte, f map[string]json.RawMessage) string {
+	if string(f["org"]) == string(f["to"]) {
+		return "a handover from an organisation to itself"
+	}
+	return ""
+}
+
+// uploadDeadlines holds when each upload in flight expires, by upload id.
+type uploadDeadlines struct {
+	mu sync.Mutex
+	at map[string]time.Time
+}
+
+func (u *uploadDeadlines) set(id string, t time.Time) {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	if u.at == nil {
+		u.at = map[string]time.Time{}
+	}
+	u.at[id] = t
+}
+
+func (u *uploadDeadlines) live(id string, now time.Time) bool {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	t, ok := u.at[id]
+	return ok && now.Before(t)
+}
+
+func (u *uploadDeadlines) drop(id string) {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	delete(u.at, id)
+}
+
+// dropExpired forgets the uploads expired at now.
+func (u *uploadDeadlines) dropExpired(now time.Time) {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	for id, t := range u.at {
+		if !now.Before(t) {
+			delete(u.at, id)
+		}
+	}
+}
+
+// Offer is a case's open or declined offer, or a completed handover in
+// the offering organisation's list.
+type Offer struct {
+	Case  string
+	To    string // slug of the receiving organisation
+	State string // HandoverOffered, HandoverDeclined or HandoverCompleted
+	Since time.Time
+}
+
+// checkReceiver returns the organisation key of slug to as a receiver of
+// a case of organisation from: ErrNotFound without a keyring, an
+// *InvalidError for from itself.
+func (s *Store) checkReceiver(tx *bolt.Tx, from, to string) (string, error) {
+	to = s.orgKey(to)
+	if to != "" && !validSlug(to) {
+		return "", ErrNotFound
+	}
+	if to == from {
+		return "", invalidf("a case cannot be handed over to its own organisation")
+	}
+	if _, err := currentEpoch(tx, to); err != nil {
+		if errors.Is(err, ErrTeamNotReady) {
+			return "", ErrNotFound
+		}
+		return "", err
+	}
+	return to, nil
+}
+
+// OfferHandover records that counsellor by offered case id to
+// organisation to (PROTOCOL.md §9.2); a later offer replaces an open or
+// declined one, and an upload in flight for another organisation goes
+// with it. ErrNotFound for a case of another organisation or an
+// organisation without a keyring; *InvalidError for the case's own.
+func (s *Store) OfferHandover(id, by, to string) error {
+	if !validCounsellorID(by) {
+		return invalidf("malformed counsellor id")
+	}
+	hour := formatHour(s.clock())
+	key := []byte(id)
+	return s.write(func(tx *bolt.Tx) (func() error, error) {
+		org, err := counsellorsCase(tx, by, id)
+		if err != nil {
+			return nil, err
+		}
+		to, err := s.checkReceiver(tx, org, to)
+		if err != nil {
+			return nil, err
+		}
+		up, inFlight, err := getUpload(tx, key)
+		if err != nil {
+			return nil, err
+		}
+		return func() error {
+			if inFlight && up.To != to {
+				if err := deleteUpload(tx, key); err != nil {
+					return err
+				}
+			}
+			return putJSON(tx.Bucket(bucketHandoverOffers), key, handoverOfferRecord{To: to, State: HandoverOffered, Since: hour})
+		}, nil
+	})
+}
+
+// WithdrawHandover withdraws the open offer of case id by counsellor by
+// (ErrNotFound if none is open) and drops an upload in flight.
+func (s *Store) WithdrawHandover(id, by string) error {
+	if !validCounsellorID(by) {
+		return invalidf("malformed counsellor id")
+	}
+	key := []byte(id)
+	return s.write(func(tx *bolt.Tx) (func() error, error) {
+		if _, err := counsellorsCase(tx, by, id); err != nil {
+			return nil, err
+		}
+		if _, open, err := getOffer(tx, key); err != nil || !open {
+			return nil, orNotFound(err, open)
+		}
+		return func() error {
+			if err := tx.Bucket(bucketHandoverOffers).Delete(key); err != nil {
+				return err
+			}
+			return deleteUpload(tx, key)
+		}, nil
+	})
+}
+
+// counsellorsCase returns the organisation of counsellor by if they are
+// active (else *InvalidError) and case id is one of its (else
+// ErrNotFound).
+func counsellorsCase(tx *bolt.Tx, by, id string) (string, error) {
+	org, err := checkActive(tx, by, "counsellor")
+	if err != nil {
+		return "", err
+	}
+	rec, found, err := getMailbox(tx, id)
+	if err != nil {
+		return "", err
+	}
+	if !found || rec.Org != org {
+		return "", ErrNotFound
+	}
+	return org, nil
+}
+
+// orNotFound is err, or ErrNotFound if there is none but ok is false.
+func orNotFound(err error, ok bool) error {
+	if err == nil && !ok {
+		return ErrNotFound
+	}
+	return err
+}
+
+// getOffer reads a case's offer; open reports whether it is one the
+// enquirer has not decided on.
+func getOffer(tx *bolt.Tx, key []byte) (rec handoverOfferRecord, open bool, err error) {
+	found, err := getJSON(tx.Bucket(bucketHandoverOffers), key, &rec)
+	return rec, found && rec.State == HandoverOffered, err
+}
+
+func getUpload(tx *bolt.Tx, key []byte) (rec handoverUploadRecord, found bool, err error) {
+	b := tx.Bucket(bucketHandoverUploads).Bucket(key)
+	if b == nil {
+		return rec, false, nil
+	}
+	found, err = getJSON(b, keyUpload, &rec)
+	return rec, found, err
+}
+
+func deleteUpload(tx *bolt.Tx, key []byte) error {
+	err := tx.Bucket(bucketHandoverUploads).DeleteBucket(key)
+	if errors.Is(err, berrors.ErrBucketNotFound) {
+		return nil
+	}
+	return err
+}
+
+// deleteHandover deletes what the handover buckets hold of a mailbox,
+// with it (deleteMailbox).
+func deleteHandover(tx *bolt.Tx, key []byte) error {
+	if err := tx.Bucket(bucketHandoverOffers).Delete(key); err != nil {
+		return err
+	}
+	if err := deleteUpload(tx, key); err != nil {
+		return err
+	}
+	done := tx.Bucket(bucketHandoverDone)
+	var gone [][]byte
+	err := done.ForEach(func(k, _ []byte) error {
+		if bytes.HasSuffix(k, key) {
+			gone = append(gone, bytes.Clone(k))
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	for _, k := range gone {
+		if err := done.Delete(k); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// OffersOf returns the offers of the cases ids that have one, by case
+// id, for the case answers of their organisation.
+func (s *Store) OffersOf(ids ...string) (map[string]Offer, error) {
+	out := map[string]Offer{}
+	err := s.view(func(tx *bolt.Tx) error {
+		for _, id := range ids {
+			var rec handoverOfferRecord
+			found, err := getJSON(tx.Bucket(bucketHandoverOffers), []byte(id), &rec)
+			if err != nil {
+				return err
+			}
+			if !found {
+				continue
+			}
+			o, err := s.offerOf(id, rec.To, rec.State, rec.Since)
+			if err != nil {
+				return err
+			}
+			out[id] = o
+		}
+		return nil
+	})
+	return out, err
+}
+
+func (s *Store) offerOf(id, to, state, since string) (Offer, error) {
+	t, err := parseHour(since)
+	if err != nil {
+		return Offer{}, errors.New("mailbox: corrupt handover record " + id)
+	}
+	return Offer{Case: id, To: s.OrgSlug(to), State: state, Since: t.UTC()}, nil
+}
+
+// OpenOffer returns the slug of the organisation the mailbox m is
+// offered to, "" while no offer is open (PROTOCOL.md §9.3).
+func (s *Store) OpenOffer(m Mailbox) (string, error) {
+	offers, err := s.OffersOf(m.ID)
+	if err != nil {
+		return "", err
+	}
+	if o, ok := offers[m.ID]; ok && o.State == HandoverOffered {
+		return o.To, nil
+	}
+	return "", nil
+}
+
+// Handovers lists organisation org's offers, open and declined, and its
+// handovers completed in the last 30 days, newest first.
+func (s *Store) Handovers(org string) ([]Offer, error) {
+	org = s.orgKey(org)
+	var out []Offer
+	err := s.view(func(tx *bolt.Tx) error {
+		err := tx.Bucket(bucketHandoverOffers).ForEach(func(k, v []byte) error {
+			rec, found, err := getMailbox(tx, string(k))
+			if err != nil || !found || rec.Org != org {
+				return err
+			}
+			var o handoverOfferRecord
+			if err := decodeJSON(v, &o); err != nil {
+				return err
+			}
+			offer, err := s.offerOf(string(k), o.To, o.State, o.Since)
+			out = append(out, offer)
+			return err
+		})
+		if err != nil {
+			return err
+		}
+		return tx.Bucket(bucketHandoverDone).ForEach(func(k, v []byte) error {
+			var d handoverDoneRecord
+			if err := decodeJSON(v, &d); err != nil {
+				return err
+			}
+			if d.Org != org || len(k) != hourLen+32 {
+				return nil
+			}
+			offer, err := s.offerOf(string(k[hourLen:]), d.To, HandoverCompleted, string(k[:hourLen]))
+			out = append(out, offer)
+			return err
+		})
+	})
+	slices.SortStableFunc(out, func(a, b Offer) int {
+		if c := b.Since.Compare(a.Since); c != 0 {
+			return c
+		}
+		return bytes.Compare([]byte(a.Case), []byte(b.Case))
+	})
+	return out, err
+}
+
+// DeclineHandover is the enquirer's no to the open offer of the mailbox
+// m (ErrNotFound if none is open); an upload in flight is dropped.
+func (s *Store) DeclineHandover(m Mailbox) error {
+	hour := formatHour(s.clock())
+	key := []byte(m.ID)
+	return s.write(func(tx *bolt.Tx) (func() error, error) {
+		if _, found, err := recordOf(tx, m); err != nil || !found {
+			return nil, orNotFound(err, found)
+		}
+		o, open, err := getOffer(tx, key)
+		if err != nil || !open {
+			return nil, orNotFound(err, open)
+		}
+		o.State, o.Since = HandoverDeclined, hour
+		return func() error {
+			if err := putJSON(tx.Bucket(bucketHandoverOffers), key, o); err != nil {
+				return err
+			}
+			return deleteUpload(tx, key)
+		}, nil
+	})
+}
+
+// StartHandover opens the upload of the mailbox m's re-sealed
+// conversation for organisation to, replacing one in flight, and returns
+// its id. Checks, in order: an offer to that organisation is open
+// (ErrNotFound), epoch is its current one (ErrStaleEpoch), count is the
+// mailbox's message count (ErrHandoverConflict).
+func (s *Store) StartHandover(m Mailbox, to string, epoch, count int) (string, error) {
+	var raw domain.UploadID
+	if err := s.readRand(raw[:]); err != nil {
+		return "", err
+	}
+	id := raw.String()
+	now := s.clock()
+	key := []byte(m.ID)
+	err := s.write(func(tx *bolt.Tx) (func() error, error) {
+		rec, found, err := recordOf(tx, m)
+		if err != nil || !found {
+			return nil, orNotFound(err, found)
+		}
+		o, open, err := getOffer(tx, key)
+		if err != nil || !open || s.OrgSlug(o.To) != to {
+			return nil, orNotFound(err, false)
+		}
+		if err := s.checkEpoch(tx, o.To, epoch); err != nil {
+			if errors.Is(err, ErrTeamNotReady) {
+				return nil, ErrNotFound
+			}
+			return nil, err
+		}
+		if count != rec.MessageCount {
+			return nil, ErrHandoverConflict
+		}
+		up := handoverUploadRecord{ID: id, To: o.To, Count: count, Created: formatHour(now)}
+		return func() error {
+			if err := deleteUpload(tx, key); err != nil {
+				return err
+			}
+			b, err := tx.Bucket(bucketHandoverUploads).CreateBucket(key)
+			if err != nil {
+				return err
+			}
+			if _, err := b.CreateBucket(bucketUploadMessages); err != nil {
+				return err
+			}
+			if _, err := b.CreateBucket(bucketUploadAttach); err != nil {
+				return err
+			}
+			return putJSON(b, keyUpload, up)
+		}, nil
+	})
+	if err != nil {
+		return "", err
+	}
+	s.uploads.set(id, now.Add(UploadValidity))
+	return id, nil
+}
+
+// liveUpload returns the mailbox's upload if it is upload and has not
+// expired at now; ErrNotFound otherwise.
+func (s *Store) liveUpload(tx *bolt.Tx, m Mailbox, upload string, now time.Time) (handoverUploadRecord, *bolt.Bucket, error) {
+	if _, found, err := recordOf(tx, m); err != nil || !found {
+		return handoverUploadRecord{}, nil, orNotFound(err, found)
+	}
+	up, found, err := getUpload(tx, []byte(m.ID))
+	if err != nil || !found || subtle.ConstantTimeCompare([]byte(up.ID), []byte(upload)) != 1 || !s.uploads.live(upload, now) {
+		return up, nil, orNotFound(err, false)
+	}
+	return up, tx.Bucket(bucketHandoverUploads).Bucket([]byte(m.ID)), nil
+}
+
+// PutHandoverMessage stages message seq of the mailbox m re-sealed in
+// upload: ErrNotFound for an upload that is not live or a seq it does
+// not cover, ErrHandoverLength for a length other than the original's,
+// ErrStorageFull past the storage budget. The policy is the caller's.
+func (s *Store) PutHandoverMessage(m Mailbox, upload string, seq uint64, ciphertext []byte) error {
+	if err := checkMessage(ciphertext); err != nil {
+		return err
+	}
+	now := s.clock()
+	return s.write(func(tx *bolt.Tx) (func() error, error) {
+		up, b, err := s.liveUpload(tx, m, upload, now)
+		if err != nil {
+			return nil, err
+		}
+		if seq < 1 || seq > uint64(up.Count) {
+			return nil, ErrNotFound
+		}
+		orig, err := messageCiphertext(tx, []byte(m.ID), seq)
+		if err != nil {
+			return nil, err
+		}
+		if len(orig) != len(ciphertext) {
+			return nil, ErrHandoverLength
+		}
+		if err := s.checkAttachmentRoomTx(tx, len(ciphertext)); err != nil {
+			return nil, err
+		}
+		return func() error { return b.Bucket(bucketUploadMessages).Put(seqKey(seq), ciphertext) }, nil
+	})
+}
+
+// messageCiphertext returns the stored ciphertext of message seq, valid
+// in tx; ErrNotFound if there is none.
+func messageCiphertext(tx *bolt.Tx, mailbox []byte, seq uint64) ([]byte, error) {
+	meta, err := messageMetaOf(tx, mailbox, seq)
+	if err != nil {
+		return nil, err
+	}
+	ct := tx.Bucket(bucketCiphertexts).Get(seqKey(meta.Ciphertext))
+	if ct == nil {
+		return nil, errors.New("mailbox: message without ciphertext")
+	}
+	return ct, nil
+}
+
+func messageMetaOf(tx *bolt.Tx, mailbox []byte, seq uint64) (messageMeta, error) {
+	var meta messageMeta
+	mb := tx.Bucket(bucketMessages).Bucket(mailbox)
+	if mb == nil {
+		return meta, ErrNotFound
+	}
+	found, err := getJSON(mb, seqKey(seq), &meta)
+	if err == nil && !found {
+		err = ErrNotFound
+	}
+	return meta, err
+}
+
+// PutHandoverAttachment stages attachment id of the mailbox m re-sealed
+// in upload: ErrNotFound for an upload that is not live or an id that is
+// no attachment a message of the mailbox references, ErrHandoverLength,
+// ErrStorageFull as PutHandoverMessage.
+func (s *Store) PutHandoverAttachment(m Mailbox, upload, id string, ciphertext []byte) error {
+	if err := checkAttachmentSize(ciphertext); err != nil {
+		return err
+	}
+	if _, err := domain.ParseAttachmentID(id); err != nil {
+		return ErrNotFound
+	}
+	now := s.clock()
+	return s.write(func(tx *bolt.Tx) (func() error, error) {
+		_, b, err := s.liveUpload(tx, m, upload, now)
+		if err != nil {
+			return nil, err
+		}
+		akey := attachmentKey(m.ID, id)
+		var rec attachmentRecord
+		found, err := getJSON(tx.Bucket(bucketAttachments), akey, &rec)
+		if err != nil {
+			return nil, err
+		}
+		if !found || rec.Seq == 0 {
+			return nil, ErrNotFound
+		}
+		if len(attachmentCiphertext(tx, akey)) != len(ciphertext) {
+			return nil, ErrHandoverLength
+		}
+		if err := s.checkAttachmentRoomTx(tx, len(ciphertext)); err != nil {
+			return nil, err
+		}
+		return func() error {
+			ab := b.Bucket(bucketUploadAttach)
+			if err := ab.DeleteBucket([]byte(id)); err != nil && !errors.Is(err, berrors.ErrBucketNotFound) {
+				return err
+			}
+			cb, err := ab.CreateBucket([]byte(id))
+			if err != nil {
+				return err
+			}
+			return cb.Put(keyCiphertext, ciphertext)
+		}, nil
+	})
+}
+
+// HandoverDone is what a commit moved, for the API's events.
+type HandoverDone struct {
+	From string // organisation key of A ("" the front door)
+	To   string // organisation key of B
+	Seq  uint64 // the mailbox's newest seq
+}
+
+// CommitHandover carries out the handover of the mailbox m with upload
+// in one transaction (PROTOCOL.md §9.3): every message and referenced
+// attachment ciphertext is replaced by its upload, unreferenced uploads
+// and the team records of A are deleted, the case becomes B's (status
+// new, no assignee, forwarded today with its message count), the offer
+// is cleared and the handover recorded for A's list.
+//
+// ErrNotFound for an upload that is not live or whose offer is no longer
+// open (the upload is dropped); ErrHandoverConflict if a message arrived
+// since the upload began (the upload is dropped) or a seq or attachment
+// is missing (the upload stays, to be completed).
+func (s *Store) CommitHandover(m Mailbox, upload string) (HandoverDone, error) {
+	now := s.clock()
+	hour, date := formatHour(now), formatDate(now)
+	key := []byte(m.ID)
+	var done HandoverDone
+	var refused error // a refusal that still drops the upload
+	err := s.write(func(tx *bolt.Tx) (func() error, error) {
+		refused = nil
+		up, b, err := s.liveUpload(tx, m, upload, now)
+		if err != nil {
+			return nil, err
+		}
+		rec, _, err := recordOf(tx, m)
+		if err != nil {
+			return nil, err
+		}
+		o, open, err := getOffer(tx, key)
+		if err != nil {
+			return nil, err
+		}
+		switch {
+		case !open || o.To != up.To:
+			refused = ErrNotFound
+		case rec.MessageCount != up.Count:
+			refused = ErrHandoverConflict
+		}
+		if refused != nil {
+			return func() error { return deleteUpload(tx, key) }, nil
+		}
+		staged := b.Bucket(bucketUploadMessages)
+		for seq := uint64(1); seq <= uint64(up.Count); seq++ {
+			if staged.Get(seqKey(seq)) == nil {
+				return nil, ErrHandoverConflict
+			}
+		}
+		var refs, unreferenced [][]byte
+		err = eachAttachment(tx, key, func(k []byte, a attachmentRecord, _ int) error {
+			if a.Seq == 0 {
+				unreferenced = append(unreferenced, bytes.Clone(k))
+				return nil
+			}
+			if sb := b.Bucket(bucketUploadAttach).Bucket(k[len(key):]); sb == nil || sb.Get(keyCiphertext) == nil {
+				return ErrHandoverConflict
+			}
+			refs = append(refs, bytes.Clone(k))
+			return nil
+		})
+		if err != nil {
+			return nil, err
+		}
+		prev := rec
+		rec.Org = up.To
+		rec.Status = StatusNew
+		rec.Assignee = nil
+		rec.Forwarded, rec.ForwardedCount = date, up.Count
+		done = HandoverDone{From: prev.Org, To: up.To, Seq: uint64(rec.MessageCount)}
+		return func() error {
+			for seq := uint64(1); seq <= uint64(up.Count); seq++ {
+				if err := replaceMessage(tx, key, seq, staged.Get(seqKey(seq))); err != nil {
+					return err
+				}
+			}
+			attachCTs := tx.Bucket(bucketAttachmentCTs)
+			for _, k := range refs {
+				ct := b.Bucket(bucketUploadAttach).Bucket(k[len(key):]).Get(keyCiphertext)
+				if err := attachCTs.Bucket(k).Put(keyCiphertext, ct); err != nil {
+					return err
+				}
+			}
+			for _, k := range unreferenced {
+				if err := deleteAttachment(tx, k); err != nil {
+					return err
+				}
+			}
+			if err := deleteCaseMemory(tx, key); err != nil {
+				return err
+			}
+			if err := putRecord(tx, key, &prev, &rec); err != nil {
+				return err
+			}
+			if err := tx.Bucket(bucketHandoverOffers).Delete(key); err != nil {
+				return err
+			}
+			if err := deleteUpload(tx, key); err != nil {
+				return err
+			}
+			return putJSON(tx.Bucket(bucketHandoverDone), append([]byte(hour), key...), handoverDoneRecord{Org: prev.Org, To: up.To})
+		}, nil
+	})
+	if err == nil {
+		err = refused
+	}
+	if err == nil || refused != nil {
+		s.uploads.drop(upload)
+	}
+	if err != nil {
+		return HandoverDone{}, err
+	}
+	return done, nil
+}
+
+// replaceMessage puts ciphertext in place of message seq's under a new
+// key from the bucket's sequence, so that the keys still grow with the
+// seq when every message of a mailbox is replaced in order, and deletes
+// the old one.
+func replaceMessage(tx *bolt.Tx, mailbox []byte, seq uint64, ciphertext []byte) error {
+	meta, err := messageMetaOf(tx, mailbox, seq)
+	if err != nil {
+		return err
+	}
+	cts := tx.Bucket(bucketCiphertexts)
+	cts.FillPercent = 1
+	if err := cts.Delete(seqKey(meta.Ciphertext)); err != nil {
+		return err
+	}
+	n, err := cts.NextSequence()
+	if err != nil {
+		return err
+	}
+	if cts.Get(seqKey(n)) != nil {
+		return errors.New("ciphertext key already used")
+	}
+	if err := cts.Put(seqKey(n), ciphertext); err != nil {
+		return err
+	}
+	meta.Ciphertext = n
+	return putJSON(tx.Bucket(bucketMessages).Bucket(mailbox), seqKey(seq), meta)
+}
+
+// deleteAttachment deletes one attachment with its pending entry.
+func deleteAttachment(tx *bolt.Tx, k []byte) error {
+	var rec attachmentRecord
+	found, err := getJSON(tx.Bucket(bucketAttachments), k, &rec)
+	if err != nil || !found {
+		return err
+	}
+	if rec.Uploaded != "" {
+		if err := tx.Bucket(bucketAttachmentPending).Delete(pendingKey(rec.Uploaded, k)); err != nil {
+			return err
+		}
+	}
+	if err := deleteCiphertext(tx, k); err != nil {
+		return err
+	}
+	return tx.Bucket(bucketAttachments).Delete(k)
+}
+
+// PurgeHandovers deletes the completed handovers older than 30 days and
+// the uploads that have expired (those begun two hours ago or earlier:
+// the store keeps only their hour), and returns how many of each. Purge
+// calls it.
+func (s *Store) PurgeHandovers() (done, uploads int, err error) {
+	now := s.clock()
+	s.uploads.dropExpired(now)
+	old, err := s.keysBefore(bucketHandoverDone, []byte(formatHour(now.Add(-handoverKept))))
+	if err != nil {
+		return 0, 0, err
+	}
+	done, err = writeChunks(s, old, purgeChunk, func(tx *bolt.Tx, chunk [][]byte) (int, func() error, error) {
+		return len(chunk), func() error {
+			for _, k := range chunk {
+				if err := tx.Bucket(bucketHandoverDone).Delete(k); err != nil {
+					return err
+				}
+			}
+			return nil
+		}, nil
+	})
+	if err != nil {
+		return done, 0, err
+	}
+	cutoff := formatHour(now.Add(-2 * time.Hour))
+	var stale [][]byte
+	err = s.view(func(tx *bolt.Tx) error {
+		return tx.Bucket(bucketHandoverUploads).ForEachBucket(func(k []byte) error {
+			var up handoverUploadRecord
+			found, err := getJSON(tx.Bucket(bucketHandoverUploads).Bucket(k), keyUpload, &up)
+			if err != nil {
+				return err
+			}
+			if !found || up.Created <= cutoff {
+				stale = append(stale, bytes.Clone(k))
+			}
+			return nil
+		})
+	})
+	if err != nil {
+		return done, 0, err
+	}
+	uploads, err = writeChunks(s, stale, purgeChunk, func(tx *bolt.Tx, chunk [][]byte) (int, func() error, error) {
+		var gone [][]byte
+		for _, k := range chunk {
+			up, found, err := getUpload(tx, k)
+			if err != nil {
+				return 0, nil, err
+			}
+			if tx.Bucket(bucketHandoverUploads).Bucket(k) != nil && (!found || up.Created <= cutoff) {
+				gone = append(gone, k)
+			}
+		}
+		if len(gone) == 0 {
+			return 0, nil, errNothing
+		}
+		return len(gone), func() error {
+			for _, k := range gone {
+				if err := deleteUpload(tx, k); err != nil {
+					return err
+				}
+			}
+			return nil
+		}, nil
+	})
+	return done, uploads, err
+}

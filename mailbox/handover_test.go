@@ -1,0 +1,221 @@
+package mailbox
+
+import (
+	"bytes"
+	"testing"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+// indexKeys returns the case index entries of mailbox id.
+func indexKeys(t *testing.T, s *Store, id string) [][]byte {
+	t.Helper()
+	var keys [][]byte
+	err := s.view(func(tx *bolt.Tx) error {
+		return tx.Bucket(bucketCaseOrder).ForEach(func(k, _ []byte) error {
+			if bytes.HasSuffix(k, []byte(id)) {
+				keys = append(keys, bytes.Clone(k))
+			}
+			return nil
+		})
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return keys
+}
+
+// pageIDs is the first page of organisation org's cases.
+func pageIDs(t *testing.T, s *Store, org string) []string {
+	t.Helper()
+	page, _, err := s.CasesPageIn(org, "", OrderActivity, nil, 50)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ids []string
+	for _, m := range page {
+		ids = append(ids, m.ID)
+	}
+	return ids
+}
+
+// TestHandoverStore: a commit swaps every ciphertext and moves the case
+// in the index from A's part to B's; the completed handover is A's until
+// the case is deleted, and the file passes the audit at every step.
+func TestHandoverStore(t *testing.T) {
+	s, clock, adminA, _ := twoOrgs(t)
+	a := mailboxID(1)
+	if _, err := s.AppendCounsellor(a, adminA.ID, 1, ciphertext(4240, "reply of A;")); err != nil {
+		t.Fatal(err)
+	}
+	refused(t, s, ErrNotFound, func() error { return s.OfferHandover(a, adminA.ID, "zz") })
+	refused(t, s, ErrNotFound, func() error { return s.OfferHandover(mailboxID(2), adminA.ID, "b") })
+	if err := s.OfferHandover(a, adminA.ID, "main"); err == nil {
+		t.Fatal("offered to its own organisation")
+	}
+	if err := s.OfferHandover(a, adminA.ID, "b"); err != nil {
+		t.Fatal(err)
+	}
+	m, err := s.GetMailbox(a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if to, err := s.OpenOffer(m); err != nil || to != "b" {
+		t.Fatalf("open offer %q, %v", to, err)
+	}
+	refused(t, s, ErrHandoverConflict, func() error { _, err := s.StartHandover(m, "b", 1, 1); return err })
+	refused(t, s, ErrStaleEpoch, func() error { _, err := s.StartHandover(m, "b", 2, 2); return err })
+	upload, err := s.StartHandover(m, "b", 1, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	refused(t, s, ErrHandoverLength, func() error { return s.PutHandoverMessage(m, upload, 1, ciphertext(5264, "")) })
+	for seq := uint64(1); seq <= 2; seq++ {
+		if err := s.PutHandoverMessage(m, upload, seq, ciphertext(4240, "for b;")); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if r := audit(t, backupFile(t, s)); len(r.Violations) != 0 {
+		t.Fatalf("audit with an upload in flight: %v", r.Violations)
+	}
+	done, err := s.CommitHandover(m, upload)
+	if err != nil || done != (HandoverDone{From: "", To: "b", Seq: 2}) {
+		t.Fatalf("commit: %+v, %v", done, err)
+	}
+	msgs, err := s.Messages(a, 0)
+	forB := ciphertext(4240, "for b;")
+	if err != nil || len(msgs) != 2 || !bytes.Equal(msgs[0].Ciphertext, forB) || !bytes.Equal(msgs[1].Ciphertext, forB) {
+		t.Fatalf("messages after the commit: %d, %v", len(msgs), err)
+	}
+	for _, k := range indexKeys(t, s, a) {
+		if !bytes.HasPrefix(k, []byte("@b/")) {
+			t.Fatalf("index key %q is not b's", k)
+		}
+	}
+	if ids := pageIDs(t, s, "b"); len(ids) != 2 || (ids[0] != a && ids[1] != a) {
+		t.Fatalf("b's page %v", ids)
+	}
+	if ids := pageIDs(t, s, ""); len(ids) != 0 {
+		t.Fatalf("the front door's page %v", ids)
+	}
+	moved, err := s.GetMailbox(a)
+	if err != nil || moved.Org != "b" || moved.Status != StatusNew || moved.Assignee != "" ||
+		!moved.Forwarded.Equal(dayOf(clock.Now())) || moved.ForwardedCount != 2 {
+		t.Fatalf("moved case %+v, %v", moved, err)
+	}
+	if l, err := s.Handovers(""); err != nil || len(l) != 1 || l[0].State != HandoverCompleted || l[0].To != "b" {
+		t.Fatalf("A's handovers %+v, %v", l, err)
+	}
+	if r := audit(t, backupFile(t, s)); len(r.Violations) != 0 {
+		t.Fatalf("audit after the commit: %v", r.Violations)
+	}
+	if err := s.DeleteMailbox(a); err != nil {
+		t.Fatal(err)
+	}
+	if l, err := s.Handovers(""); err != nil || len(l) != 0 {
+		t.Fatalf("A's handovers after deleting the case: %+v, %v", l, err)
+	}
+}
+
+// TestCaseIndexMigration: an index whose keys carry no organisation (as
+// the store wrote it before) is re-keyed once when the file opens.
+func TestCaseIndexMigration(t *testing.T) {
+	s, clock, _, _ := twoOrgs(t)
+	b := mailboxID(2)
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	db, err := bolt.Open(s.path, 0o600, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = db.Update(func(tx *bolt.Tx) error {
+		idx := tx.Bucket(bucketCaseOrder)
+		var rec mailboxRecord
+		if _, err := getJSON(tx.Bucket(bucketMailboxes), []byte(b), &rec); err != nil {
+			return err
+		}
+		keys, _ := caseKeys([]byte(b), &rec)
+		old, _ := caseKeysIn(nil, []byte(b), &rec)
+		for i := range keys {
+			idx.Delete(keys[i])
+			idx.Put(old[i], []byte{})
+		}
+		return idx.SetSequence(0)
+	})
+	db.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	s2, err := Open(Options{Path: s.path, Now: clock.Now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s2.Close()
+	if ids := pageIDs(t, s2, "b"); len(ids) != 1 || ids[0] != b {
+		t.Fatalf("b's page after the migration: %v", ids)
+	}
+	if ids := pageIDs(t, s2, ""); len(ids) != 1 || ids[0] != mailboxID(1) {
+		t.Fatalf("the front door's page after the migration: %v", ids)
+	}
+	for _, k := range indexKeys(t, s2, b) {
+		if !bytes.HasPrefix(k, []byte("@b/")) {
+			t.Fatalf("index key %q not migrated", k)
+		}
+	}
+	if r := audit(t, backupFile(t, s2)); len(r.Violations) != 0 {
+		t.Fatalf("audit after the migration: %v", r.Violations)
+	}
+}
+
+// TestHandoverUploadExpiry: an upload lives 10 minutes, and the purge
+// drops what it staged once it is two hours old; a restart ends it at once.
+func TestHandoverUploadExpiry(t *testing.T) {
+	s, clock, adminA, _ := twoOrgs(t)
+	a := mailboxID(1)
+	if err := s.OfferHandover(a, adminA.ID, "b"); err != nil {
+		t.Fatal(err)
+	}
+	m, err := s.GetMailbox(a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	staged := func(s *Store) bool {
+		var found bool
+		err := s.view(func(tx *bolt.Tx) error {
+			found = tx.Bucket(bucketHandoverUploads).Bucket([]byte(a)) != nil
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return found
+	}
+	upload, err := s.StartHandover(m, "b", 1, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	clock.Add(UploadValidity - time.Second)
+	if err := s.PutHandoverMessage(m, upload, 1, ciphertext(4240, "for b;")); err != nil {
+		t.Fatal(err)
+	}
+	clock.Add(time.Second)
+	refused(t, s, ErrNotFound, func() error { return s.PutHandoverMessage(m, upload, 1, ciphertext(4240, "for b;")) })
+	refused(t, s, ErrNotFound, func() error { _, err := s.CommitHandover(m, upload); return err })
+	if _, _, err := s.PurgeHandovers(); err != nil || !staged(s) {
+		t.Fatalf("the purge dropped an upload of this hour: %v", err)
+	}
+	clock.Add(2 * time.Hour)
+	if _, n, err := s.PurgeHandovers(); err != nil || n != 1 || staged(s) {
+		t.Fatalf("purge after two hours: %d, %v", n, err)
+	}
+
+	upload, err = s.StartHandover(m, "b", 1, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s = reopen(t, s, clock)
+	m, _ = s.GetMailbox(a)
+	refused(t, s, ErrNotFound, func() error { return s.PutHandoverMessage(m, upload, 1, ciphertext(4240, "for b;")) })
+}
