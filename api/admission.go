@@ -1,6 +1,7 @@
 package api
 
 import (
+	"bytes"
 	"crypto/hmac"
 	"crypto/rand"
 	"crypto/sha256"
@@ -109,13 +110,13 @@ func orInt(v, def int) int {
 // answers 413 and closes the connection.
 const hdrRefused = "X-Lotse-Refused-Length"
 
-// refuseLength is fasthttp's HeaderReceived hook.
+// refuseLength is fasthttp's HeaderReceived hook. Up to the app-wide
+// limit (maxKeyringBody) a body is read, and one over its route's limit
+// dropped as it arrives (readBody); only the attachment uploads are
+// allowed more.
 func refuseLength(h *fasthttp.RequestHeader) fasthttp.RequestConfig {
 	h.Del(hdrRefused)
-	limit := maxKeyringBody
-	if isAttachmentUpload(h.Method(), h.RequestURI()) {
-		limit = maxAttachmentBody
-	}
+	limit := max(routeBodyLimit(h.Method(), h.RequestURI()), maxKeyringBody)
 	if h.ContentLength() > limit {
 		h.SetContentLength(0)
 		h.Set(hdrRefused, "1")
@@ -123,18 +124,50 @@ func refuseLength(h *fasthttp.RequestHeader) fasthttp.RequestConfig {
 	return fasthttp.RequestConfig{}
 }
 
-// bodyLimit is the protocol's size limit of a route's body.
-func bodyLimit(ctx *fasthttp.RequestCtx) int {
-	if string(ctx.Path()) == "/api/v1/keyring" && ctx.IsPut() {
-		return maxKeyringBody
+// bodyLimits are the routes whose bodies may be larger than maxBody, the
+// protocol's limit of every other body: a method and a path whose "*"
+// stands for one segment.
+var bodyLimits = []struct {
+	method, path string
+	limit        int
+}{
+	{fiber.MethodPut, "/api/v1/keyring", maxKeyringBody},
+	{fiber.MethodPut, teamRecordsPath + "*", maxKeyringBody},
+	// Only the attachment uploads take more than maxKeyringBody (attach.go).
+	{fiber.MethodPost, "/api/v1/mailbox/attachments", maxAttachmentBody},
+	{fiber.MethodPost, "/api/v1/cases/*/attachments", maxAttachmentBody},
+	// A handover's re-sealed attachment (PROTOCOL.md §9.3).
+	{fiber.MethodPut, "/api/v1/mailbox/handover/*/attachments/*", maxAttachmentBody},
+}
+
+// routeBodyLimit is the protocol's size limit of a request's body by its
+// method and path (a query is cut off).
+func routeBodyLimit(method, path []byte) int {
+	if i := bytes.IndexByte(path, '?'); i >= 0 {
+		path = path[:i]
 	}
-	if ctx.IsPut() && strings.HasPrefix(string(ctx.Path()), teamRecordsPath) {
-		return maxKeyringBody
-	}
-	if isAttachmentUpload(ctx.Method(), ctx.Path()) {
-		return maxAttachmentBody
+	for _, r := range bodyLimits {
+		if string(method) == r.method && pathMatches(r.path, string(path)) {
+			return r.limit
+		}
 	}
 	return maxBody
+}
+
+// pathMatches reports whether path has the segments of pattern, in which
+// "*" stands for any one non-empty segment.
+func pathMatches(pattern, path string) bool {
+	for {
+		want, pattern2, more := strings.Cut(pattern, "/")
+		got, path2, more2 := strings.Cut(path, "/")
+		if got != want && (want != "*" || got == "") {
+			return false
+		}
+		if !more || !more2 {
+			return more == more2
+		}
+		pattern, path = pattern2, path2
+	}
 }
 
 // budget is a count of bytes that callers take from and give back.
@@ -166,7 +199,7 @@ func (s *Server) readBody(ctx *fasthttp.RequestCtx) (taken int64, err *apiError)
 		ctx.SetConnectionClose()
 		return 0, errTooLarge
 	}
-	limit := bodyLimit(ctx)
+	limit := routeBodyLimit(ctx.Method(), ctx.Path())
 	stream := req.BodyStream()
 	if cl := req.Header.ContentLength(); cl > limit {
 		// Within the app-wide limit the body is read and dropped, with

@@ -366,3 +366,40 @@ func TestConnCapPrefixes(t *testing.T) {
 		t.Error("a second close freed a second slot")
 	}
 }
+
+// TestRouteBodyLimits: the larger bodies belong to exactly their routes;
+// a near miss (another method, an empty or extra segment, a longer path)
+// has the protocol's limit of every other body.
+func TestRouteBodyLimits(t *testing.T) {
+	for _, tc := range []struct {
+		method, path string
+		want         int
+	}{
+		{"PUT", "/api/v1/keyring", maxKeyringBody},
+		{"GET", "/api/v1/keyring", maxBody},
+		{"PUT", "/api/v1/keyring/", maxBody},
+		{"PUT", "/api/v1/team/records/directory", maxKeyringBody},
+		{"PUT", "/api/v1/team/records/", maxBody},
+		{"PUT", "/api/v1/team/records/a/b", maxBody},
+		{"POST", "/api/v1/team/records/directory", maxBody},
+		{"POST", "/api/v1/mailbox/attachments", maxAttachmentBody},
+		{"POST", "/api/v1/mailbox/attachments?x=1", maxAttachmentBody},
+		{"PUT", "/api/v1/mailbox/attachments", maxBody},
+		{"POST", "/api/v1/cases/abc/attachments", maxAttachmentBody},
+		{"POST", "/api/v1/cases//attachments", maxBody},
+		{"POST", "/api/v1/cases/a/b/attachments", maxBody},
+		{"POST", "/api/v1/cases/abc/attachments/0", maxBody},
+		{"POST", "/api/v1/cases/abc/messages", maxBody},
+		{"POST", "/api/v1/mailboxes", maxBody},
+		{"PUT", "/api/v1/mailbox/handover/up/attachments/att", maxAttachmentBody},
+		{"PUT", "/api/v1/mailbox/handover/up/attachments/", maxBody},
+		{"PUT", "/api/v1/mailbox/handover//attachments/att", maxBody},
+		{"POST", "/api/v1/mailbox/handover/up/attachments/att", maxBody},
+		{"PUT", "/api/v1/mailbox/handover/up/3", maxBody},
+		{"POST", "/", maxBody},
+	} {
+		if got := routeBodyLimit([]byte(tc.method), []byte(tc.path)); got != tc.want {
+			t.Errorf("%s %s: limit %d, want %d", tc.method, tc.path, got, tc.want)
+		}
+	}
+}

@@ -25,35 +25,6 @@ import (
 // The policy then wants one of the exact lengths.
 const maxAttachmentBody = 8<<20 + 64<<10
 
-// isAttachmentUpload reports whether a request is an upload of an
-// attachment, from its method and path (without query): POST
-// /api/v1/mailbox/attachments, POST /api/v1/cases/{id}/attachments or
-// the re-sealed one of a handover, PUT
-// /api/v1/mailbox/handover/{upload}/attachments/{id} (PROTOCOL.md §9.3).
-// Only these take bodies over maxKeyringBody.
-func isAttachmentUpload(method, path []byte) bool {
-	if i := bytes.IndexByte(path, '?'); i >= 0 {
-		path = path[:i]
-	}
-	if string(method) == fiber.MethodPut {
-		rest, ok := bytes.CutPrefix(path, []byte("/api/v1/mailbox/handover/"))
-		parts := bytes.Split(rest, []byte("/"))
-		return ok && len(parts) == 3 && len(parts[0]) > 0 && string(parts[1]) == "attachments" && len(parts[2]) > 0
-	}
-	if string(method) != fiber.MethodPost {
-		return false
-	}
-	if string(path) == "/api/v1/mailbox/attachments" {
-		return true
-	}
-	rest, ok := bytes.CutPrefix(path, []byte("/api/v1/cases/"))
-	if !ok {
-		return false
-	}
-	id, ok := bytes.CutSuffix(rest, []byte("/attachments"))
-	return ok && len(id) > 0 && bytes.IndexByte(id, '/') < 0
-}
-
 // attachmentBody returns an upload's body after checking its size and
 // media type (application/octet-stream, no Content-Encoding). It belongs
 // to fasthttp and is valid only while the handler runs.

@@ -77,15 +77,21 @@ func (h *hub) subscribeMailbox(id string) *stream {
 	defer h.mu.Unlock()
 	st := h.newStream()
 	st.mailbox = id
+	return joinSet(h, h.mailbox, id, st)
+}
+
+// joinSet adds st to the streams of key in sets, ending their oldest at
+// the maximum; after closeAll st is born ended. h.mu is held.
+func joinSet[K comparable](h *hub, sets map[K]map[*stream]struct{}, key K, st *stream) *stream {
 	if h.closed {
 		st.end()
 		return st
 	}
-	set := h.mailbox[id]
+	set := sets[key]
 	evictOldest(set)
 	if set == nil {
 		set = make(map[*stream]struct{})
-		h.mailbox[id] = set
+		sets[key] = set
 	}
 	set[st] = struct{}{}
 	return st
@@ -123,18 +129,7 @@ func (h *hub) subscribeTeamIn(session [32]byte, counsellor, org string) *stream 
 	st.session = session
 	st.counsellor = counsellor
 	st.org = org
-	if h.closed {
-		st.end()
-		return st
-	}
-	set := h.sessions[session]
-	evictOldest(set)
-	if set == nil {
-		set = make(map[*stream]struct{})
-		h.sessions[session] = set
-	}
-	set[st] = struct{}{}
-	return st
+	return joinSet(h, h.sessions, session, st)
 }
 
 // remove forgets a stream whose writer has returned.

@@ -15,10 +15,10 @@ var codes = map[string]bool{
 	"rate_limited": true, "team_not_ready": true, "attachment_refused": true,
 }
 
-// fuzzBody sends body and checks that the answer is a success or one of
-// the protocol's errors, never a 5xx, and that a refused body changed
+// fuzzBody sends req(body) and checks that the answer is a success or one
+// of the protocol's errors, never a 5xx, and that a refused body changed
 // nothing.
-func fuzzBody(f *testing.F, e *env, method, path string, auth func() string, seeds ...[]byte) {
+func fuzzBody(f *testing.F, e *env, req func(body []byte) request, seeds ...[]byte) {
 	for _, s := range seeds {
 		f.Add(s)
 	}
@@ -27,7 +27,7 @@ func fuzzBody(f *testing.F, e *env, method, path string, auth func() string, see
 		e.t = t
 		defer func() { e.t = parent }()
 		before := e.contentHash()
-		r := e.do(request{method: method, path: path, auth: auth(), body: body})
+		r := e.do(req(body))
 		if r.status >= 500 {
 			t.Fatalf("status %d: %s", r.status, truncate(r.body))
 		}
@@ -45,7 +45,7 @@ func FuzzCreateMailbox(f *testing.F) {
 	wrongEpoch := e.createBody(tm, newEnquirer(f))
 	wrongEpoch["epoch"] = 9
 	stale, _ := json.Marshal(wrongEpoch)
-	fuzzBody(f, e, "POST", "/api/v1/mailboxes", func() string { return "" },
+	fuzzBody(f, e, func(body []byte) request { return request{method: "POST", path: "/api/v1/mailboxes", body: body} },
 		valid, stale,
 		[]byte(`{}`), []byte(`null`), []byte(`[]`), []byte(`"x"`), []byte(`{"id":1}`),
 		[]byte(`{"id":"00000000000000000000000000000000","verifier":"AAAA","epoch":1,"message":"AAAA"}`),
@@ -63,7 +63,9 @@ func FuzzPutKeyring(f *testing.F) {
 	valid, _ := json.Marshal(next)
 	noReplaces := e.keyringBody(tm, nil)
 	first, _ := json.Marshal(noReplaces)
-	fuzzBody(f, e, "PUT", "/api/v1/keyring", func() string { return token },
+	fuzzBody(f, e, func(body []byte) request {
+		return request{method: "PUT", path: "/api/v1/keyring", auth: token, body: body}
+	},
 		valid, first,
 		[]byte(`{}`), []byte(`null`), []byte(`{"epoch":1,"recipient":"age1pq1","envelope":"","members":[]}`),
 		[]byte(`{"epoch":1,"members":["a","a"],"replaces":"AAAA"}`),

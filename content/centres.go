@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"net/mail"
 	"net/url"
 	"regexp"
@@ -384,7 +385,7 @@ func checkTextIn(field string, t Text, required bool) error {
 	if len(t) == 0 && required {
 		return fmt.Errorf("%s: missing; give {\"de\": \"…\", \"en\": \"…\"}", field)
 	}
-	for _, lang := range sortedKeys(t) {
+	for _, lang := range slices.Sorted(maps.Keys(t)) {
 		if !slices.Contains(Languages, lang) {
 			return fmt.Errorf("%s: unknown language %q; use one of %s", field, lang, strings.Join(Languages, ", "))
 		}
@@ -412,13 +413,4 @@ func labelCodes(list []Label) string {
 		codes[i] = l.Code
 	}
 	return strings.Join(codes, ", ")
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	return keys
 }

@@ -56,11 +56,8 @@ type centreBlock struct {
 // TestDeskCentres searches the server's directory through the desk and
 // gets a centre's block in the enquirer's language.
 func TestDeskCentres(t *testing.T) {
-	tt := newTestTeam(t)
-	d, u := startDesk(t, tt.cfg, time.Minute)
-	base := strings.SplitN(u, "#", 2)[0]
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
+	tt := newDeskTest(t)
+	d, base, ctx := tt.d, tt.base, tt.ctx
 
 	var hits centreHits
 	if st := deskGet(t, d, base, "centres?q=berlin", &hits); st != http.StatusLocked {

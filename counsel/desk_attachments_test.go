@@ -2,7 +2,6 @@ package counsel
 
 import (
 	"bytes"
-	"context"
 	"image"
 	"image/jpeg"
 	"os"
@@ -19,10 +18,9 @@ import (
 // to save under a neutral name; a forged one only as its warning; staged
 // files are bounded and go with the reply that names them.
 func TestDeskAttachmentRoutes(t *testing.T) {
-	tt := newTestTeam(t)
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer cancel()
-	enq := newCase(t, ctx, tt.srv.URL, "Hallo")
+	tt := newDeskTest(t)
+	d, base, ctx := tt.d, tt.base, tt.ctx
+	enq := tt.newCase(t, "Hallo")
 	photo := testPNG(t, 40, 30)
 	if err := enq.attach(ctx, "Mein Zimmer.", attachHonest, []string{"<b>zimmer</b>.png"}, [][]byte{photo}); err != nil {
 		t.Fatal(err)
@@ -31,8 +29,6 @@ func TestDeskAttachmentRoutes(t *testing.T) {
 		t.Fatal(err)
 	}
 	id := enq.keys.MailboxID
-	d, u := startDesk(t, tt.cfg, time.Minute)
-	base := strings.SplitN(u, "#", 2)[0]
 	if st, b := deskDo(t, d, base, "POST", "/api/unlock", `{"passphrase":"`+testPassphrase+`"}`); st != 200 {
 		t.Fatalf("unlock: %d %s", st, b)
 	}
@@ -127,12 +123,10 @@ func TestDeskAttachmentRoutes(t *testing.T) {
 // <img>), a forged one only as a warning, and a file attached to a reply
 // reaches the enquirer intact.
 func TestDeskAttachmentsBrowser(t *testing.T) {
-	bctx, cancel := browserContext(t)
-	defer cancel()
-	tt := newTestTeam(t)
-	ctx, stop := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer stop()
-	enq := newCase(t, ctx, tt.srv.URL, "Hallo, hier ist ein Foto von meinem Zimmer.")
+	bctx := chromium(t)
+	tt := newDeskTest(t)
+	ctx := tt.ctx
+	enq := tt.newCase(t, "Hallo, hier ist ein Foto von meinem Zimmer.")
 	var jpg bytes.Buffer
 	if err := jpeg.Encode(&jpg, image.NewRGBA(image.Rect(0, 0, 40, 30)), nil); err != nil {
 		t.Fatal(err)
@@ -145,8 +139,7 @@ func TestDeskAttachmentsBrowser(t *testing.T) {
 		t.Fatal(err)
 	}
 	id := enq.keys.MailboxID
-	_, u := startDesk(t, tt.cfg, time.Minute)
-	if err := openCaseInDesk(t, bctx, u, id, `#messages .attachment[data-state="checked"]`); err != nil {
+	if err := openCaseInDesk(t, bctx, tt.u, id, `#messages .attachment[data-state="checked"]`); err != nil {
 		t.Fatalf("open the case: %v", err)
 	}
 	ok, err := text(bctx, `#messages .attachment[data-state="checked"]`)

@@ -1,7 +1,6 @@
 package counsel
 
 import (
-	"context"
 	"testing"
 	"time"
 
@@ -12,15 +11,11 @@ import (
 // Chromium; after the confirmation the case is gone from the list and from
 // the server.
 func TestDeskDeleteBrowser(t *testing.T) {
-	bctx, cancel := browserContext(t)
-	defer cancel()
-	tt := newTestTeam(t)
-	ctx, stop := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer stop()
-	enq := newCase(t, ctx, tt.srv.URL, "Bitte löschen Sie das wieder.")
-	id := enq.keys.MailboxID
-	_, u := startDesk(t, tt.cfg, time.Minute)
-	if err := openCaseInDesk(t, bctx, u, id, "#act-delete"); err != nil {
+	bctx := chromium(t)
+	tt := newDeskTest(t)
+	ctx := tt.ctx
+	id := tt.newCase(t, "Bitte löschen Sie das wieder.").keys.MailboxID
+	if err := openCaseInDesk(t, bctx, tt.u, id, "#act-delete"); err != nil {
 		t.Fatalf("open the case: %v", err)
 	}
 	caseSel := `#case-list button[data-case="` + id + `"]`

@@ -2,7 +2,6 @@ package counsel
 
 import (
 	"bytes"
-	"context"
 	"os"
 	"strings"
 	"testing"
@@ -16,16 +15,13 @@ import (
 // them), come back to another session of the team, and a note the server
 // forged shows as an alarm, never as a note.
 func TestDeskMemoryBrowser(t *testing.T) {
-	bctx, bcancel := browserContext(t)
-	defer bcancel()
-	tt := newTestTeam(t)
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer cancel()
-	enq := newCase(t, ctx, tt.srv.URL, "Mein Chef behält meinen Pass.")
+	bctx := chromium(t)
+	tt := newDeskTest(t)
+	ctx := tt.ctx
+	enq := tt.newCase(t, "Mein Chef behält meinen Pass.")
 	id := enq.keys.MailboxID
-	other := newCase(t, ctx, tt.srv.URL, "Eine andere Anfrage.").keys.MailboxID
-	_, u := startDesk(t, tt.cfg, time.Minute)
-	if err := openCaseInDesk(t, bctx, u, id, "#memory"); err != nil {
+	other := tt.newCase(t, "Eine andere Anfrage.").keys.MailboxID
+	if err := openCaseInDesk(t, bctx, tt.u, id, "#memory"); err != nil {
 		t.Fatalf("open the case: %v", err)
 	}
 

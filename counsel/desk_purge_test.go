@@ -15,14 +15,12 @@ import (
 // from the desk; the page shows how many before asking, and a case a
 // counsellor took on stays.
 func TestDeskPurgeBrowser(t *testing.T) {
-	bctx, cancel := browserContext(t)
-	defer cancel()
-	tt := newTestTeam(t)
-	ctx, stop := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer stop()
-	fake1 := newCase(t, ctx, tt.srv.URL, "Spam 1").keys.MailboxID
-	fake2 := newCase(t, ctx, tt.srv.URL, "Spam 2").keys.MailboxID
-	kept := newCase(t, ctx, tt.srv.URL, "Ich brauche wirklich Hilfe.").keys.MailboxID
+	bctx := chromium(t)
+	tt := newDeskTest(t)
+	ctx := tt.ctx
+	fake1 := tt.newCase(t, "Spam 1").keys.MailboxID
+	fake2 := tt.newCase(t, "Spam 2").keys.MailboxID
+	kept := tt.newCase(t, "Ich brauche wirklich Hilfe.").keys.MailboxID
 	s, err := Unlock(ctx, tt.cfg, []byte(testPassphrase))
 	if err != nil {
 		t.Fatal(err)
@@ -33,8 +31,7 @@ func TestDeskPurgeBrowser(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	_, u := startDesk(t, tt.cfg, time.Minute)
-	unlockDeskAt(t, bctx, u)
+	unlockDeskAt(t, bctx, tt.u)
 	from := time.Now().UTC().Format("2006-01-02")
 	to := time.Now().UTC().AddDate(0, 0, 1).Format("2006-01-02")
 	setDate := func(id, v string) chromedp.Action[chromedp.Void] {

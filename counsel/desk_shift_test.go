@@ -25,10 +25,13 @@ import (
 // room for the thread, a desk address good for one page, the inbox's
 // order, unread markers, previews and notifications.
 
-// newTab opens a fresh tab (its own sessionStorage) in bctx's browser;
-// bctx's own tab must have run an action before.
+// newTab opens a fresh tab (its own sessionStorage) of w×h in bctx's
+// browser, after starting the browser with bctx's own tab if need be.
 func newTab(t *testing.T, bctx context.Context, w, h int64) (context.Context, context.CancelFunc) {
 	t.Helper()
+	if err := chromedp.Do(bctx, chromedp.Navigate("about:blank")); err != nil {
+		t.Fatalf("start the browser: %v", err)
+	}
 	tab, cancel := chromedp.NewContext(bctx)
 	if err := chromedp.Do(tab, chromedp.EmulateViewport(w, h)); err != nil {
 		cancel()
@@ -65,40 +68,20 @@ func evalIn[T any](t *testing.T, ctx context.Context, expr string) T {
 	return v
 }
 
-func unlockIn(t *testing.T, tab context.Context, u, wait string) {
-	t.Helper()
-	if err := within(tab, 30*time.Second,
-		chromedp.Navigate(u),
-		chromedp.WaitVisible(chromedp.CSS("#passphrase")),
-		chromedp.SendKeys(chromedp.CSS("#passphrase"), testPassphrase),
-		chromedp.Click(chromedp.CSS("#unlock-button")),
-		chromedp.WaitVisible(chromedp.CSS(wait)),
-	); err != nil {
-		shot(t, tab, "unlock-failed")
-		t.Fatalf("unlock: %v", err)
-	}
-}
-
 // TestDeskDraftBrowser: nothing typed is lost. A draft survives the Lock
 // button (and comes back with its case after the unlock), the auto-lock,
 // a tab closed right after the last key, and a crashed tab; on disk it is
 // encrypted to the counsellor, 0600. Also measures the room the thread
 // gets at 1280×800 and 1024×700.
 func TestDeskDraftBrowser(t *testing.T) {
-	bctx, cancel := browserContext(t)
-	defer cancel()
-	tt := newTestTeam(t)
-	d, u := startDesk(t, tt.cfg, time.Minute)
-	ctx, ccancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer ccancel()
-	enq := newCase(t, ctx, tt.srv.URL, "Ich arbeite in einer Küche und bekomme seit Monaten keinen Lohn.")
+	bctx := chromium(t)
+	tt := newDeskTest(t)
+	d, u, ctx := tt.d, tt.u, tt.ctx
+	enq := tt.newCase(t, "Ich arbeite in einer Küche und bekomme seit Monaten keinen Lohn.")
 	for i := range 7 {
 		if err := enq.write(ctx, fmt.Sprintf("Nachricht %d: %s", i+2, strings.Repeat("Mein Chef hat meinen Pass. ", 8))); err != nil {
 			t.Fatal(err)
 		}
-	}
-	if err := chromedp.Do(bctx, chromedp.Navigate("about:blank")); err != nil {
-		t.Fatal(err)
 	}
 	tab, closeTab := newTab(t, bctx, 1280, 800)
 	caseSel := `#case-list button[data-case="` + enq.keys.MailboxID + `"]`
@@ -282,19 +265,15 @@ func checkWorkFile(t *testing.T, dir, text string) {
 // tab (or browser) opens nothing; the desk locks when its last page has
 // been gone for pageGrace, and not while a page is open.
 func TestDeskAddressBrowser(t *testing.T) {
-	bctx, cancel := browserContext(t)
-	defer cancel()
-	tt := newTestTeam(t)
-	d, u := startDesk(t, tt.cfg, time.Minute)
+	bctx := chromium(t)
+	tt := newDeskTest(t)
+	d, u := tt.d, tt.u
 	const grace = 5 * time.Second // longer than a reload on a busy machine
 	d.mu.Lock()
 	d.pageGrace = grace
 	d.mu.Unlock()
 	tok := strings.SplitN(u, "#o=", 2)[1]
 
-	if err := chromedp.Do(bctx, chromedp.Navigate("about:blank")); err != nil {
-		t.Fatal(err)
-	}
 	tab, closeTab := newTab(t, bctx, 1280, 800)
 	unlockIn(t, tab, u, "#view-inbox")
 	loc, err := chromedp.Run(tab, chromedp.Location())
@@ -355,17 +334,14 @@ func TestDeskAddressBrowser(t *testing.T) {
 // a new message), shows the first line of the newest message, and a new
 // enquiry raises a desktop notification that names nothing of the case.
 func TestDeskInboxBrowser(t *testing.T) {
-	bctx, cancel := browserContext(t)
-	defer cancel()
-	tt := newTestTeam(t)
-	_, u := startDesk(t, tt.cfg, time.Minute)
-	ctx, ccancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer ccancel()
+	bctx := chromium(t)
+	tt := newDeskTest(t)
+	u, ctx := tt.u, tt.ctx
 
 	long := "Meine Schwester ist in einem Haushalt in München und darf das Haus nicht allein verlassen, seit zwei Jahren."
 	var enqs []*enquirer
 	for i := range 3 {
-		enqs = append(enqs, newCase(t, ctx, tt.srv.URL, fmt.Sprintf("Fall %d. %s", i+1, long)))
+		enqs = append(enqs, tt.newCase(t, fmt.Sprintf("Fall %d. %s", i+1, long)))
 	}
 	slices.SortFunc(enqs, func(a, b *enquirer) int { return strings.Compare(a.keys.MailboxID, b.keys.MailboxID) })
 	// The case first by id (and by activity, after the reply) has its
@@ -386,16 +362,12 @@ func TestDeskInboxBrowser(t *testing.T) {
 
 	// Notifications allowed for the desk's origin; the page's calls are
 	// recorded as they reach the browser's Notification.
-	base := strings.TrimSuffix(strings.SplitN(u, "#", 2)[0], "/")
-	if err := chromedp.Do(bctx, chromedp.Navigate("about:blank")); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := chromedp.CallBrowser(bctx, browser.SetPermission, browser.SetPermissionParams{
-		Permission: &browser.PermissionDescriptor{Name: "notifications"}, Setting: browser.PermissionSettingGranted, Origin: base}); err != nil {
-		t.Fatal(err)
-	}
 	tab, closeTab := newTab(t, bctx, 1280, 800)
 	defer closeTab()
+	if _, err := chromedp.CallBrowser(bctx, browser.SetPermission, browser.SetPermissionParams{
+		Permission: &browser.PermissionDescriptor{Name: "notifications"}, Setting: browser.PermissionSettingGranted, Origin: strings.TrimSuffix(tt.base, "/")}); err != nil {
+		t.Fatal(err)
+	}
 	if _, err := chromedp.Call(tab, page.AddScriptToEvaluateOnNewDocument, page.AddScriptToEvaluateOnNewDocumentParams{Source: `
 		window.__notes = [];
 		const N = window.Notification;
@@ -564,15 +536,10 @@ func TestDeskCommandAddresses(t *testing.T) {
 // TestDeskShiftBadInput: the new requests refuse bad input with a stable
 // code and change nothing, the drafts file included.
 func TestDeskShiftBadInput(t *testing.T) {
-	tt := newTestTeam(t)
-	d, u := startDesk(t, tt.cfg, time.Minute)
-	base := strings.SplitN(u, "#", 2)[0]
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	if err := d.unlock(ctx, []byte(testPassphrase)); err != nil {
-		t.Fatal(err)
-	}
-	id := newCase(t, ctx, tt.srv.URL, "Hallo").keys.MailboxID
+	tt := newDeskTest(t)
+	tt.unlock(t)
+	d, base, ctx := tt.d, tt.base, tt.ctx
+	id := tt.newCase(t, "Hallo").keys.MailboxID
 	if st, b := deskDo(t, d, base, "PUT", "api/drafts/"+id, `{"body":"Entwurf"}`); st != 200 {
 		t.Fatalf("save a draft: %d %s", st, b)
 	}

@@ -1,7 +1,6 @@
 package counsel
 
 import (
-	"context"
 	"net/http"
 	"path/filepath"
 	"strings"
@@ -19,14 +18,10 @@ import (
 // team block into a reply, sees the case's action record after claiming
 // it, and exports the statistics, which hold counts and no names.
 func TestDeskTeamToolsBrowser(t *testing.T) {
-	bctx, bcancel := browserContext(t)
-	defer bcancel()
-	tt := newTestTeam(t)
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer cancel()
-	enq := newCase(t, ctx, tt.srv.URL, "Ich arbeite ohne Lohn.")
-	id := enq.keys.MailboxID
-	d, u := startDesk(t, tt.cfg, time.Minute)
+	bctx := chromium(t)
+	tt := newDeskTest(t)
+	d, u, ctx := tt.d, tt.u, tt.ctx
+	id := tt.newCase(t, "Ich arbeite ohne Lohn.").keys.MailboxID
 	unlockDeskAt(t, bctx, u)
 	s, err := Unlock(ctx, tt.cfg, []byte(testPassphrase))
 	if err != nil {

@@ -83,6 +83,48 @@ func startDesk(t *testing.T, cfg *Config, lockAfter time.Duration) (*Desk, strin
 	return d, u
 }
 
+// deskTest is where a desk test starts: Anna's team on a real mailboxd,
+// her desk (locked, locking after a minute) and a context for the
+// test's own requests.
+type deskTest struct {
+	*testTeam
+	d    *Desk
+	u    string          // the desk's one-page address, its token in the fragment
+	base string          // u without the fragment
+	ctx  context.Context // ends with the test, after two minutes at the latest
+}
+
+func newDeskTest(t *testing.T) *deskTest {
+	t.Helper()
+	tt := newTestTeam(t)
+	d, u := startDesk(t, tt.cfg, time.Minute)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	t.Cleanup(cancel)
+	return &deskTest{testTeam: tt, d: d, u: u, base: strings.SplitN(u, "#", 2)[0], ctx: ctx}
+}
+
+// unlock unlocks the desk as its page's unlock does.
+func (dt *deskTest) unlock(t *testing.T) {
+	t.Helper()
+	if err := dt.d.unlock(dt.ctx, []byte(testPassphrase)); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// newCase is a new case of an enquirer who wrote first.
+func (dt *deskTest) newCase(t *testing.T, first string) *enquirer {
+	t.Helper()
+	return newCase(t, dt.ctx, dt.srv.URL, first)
+}
+
+// chromium is browserContext for the rest of the test.
+func chromium(t *testing.T) context.Context {
+	t.Helper()
+	bctx, cancel := browserContext(t)
+	t.Cleanup(cancel)
+	return bctx
+}
+
 // deskDo is one request of the desk's page, with its token and, but for
 // a GET, the JSON type and the page's own origin; it returns the status
 // and the answer.
@@ -118,9 +160,8 @@ func deskExchange(t *testing.T, d *Desk, base, method, path, body string) (int, 
 
 // TestDeskGuards checks what keeps other local pages and sites out.
 func TestDeskGuards(t *testing.T) {
-	tt := newTestTeam(t)
-	d, u := startDesk(t, tt.cfg, time.Minute)
-	base := strings.SplitN(u, "#", 2)[0]
+	tt := newDeskTest(t)
+	d, base := tt.d, tt.base
 	host := strings.TrimSuffix(strings.TrimPrefix(base, "http://"), "/")
 	port := host[strings.LastIndex(host, ":"):]
 	token := pageSecret(d)
@@ -273,38 +314,39 @@ func deskUnlocked(d *Desk) bool {
 // id and waits until sel shows.
 func openCaseInDesk(t *testing.T, bctx context.Context, u, id, sel string) error {
 	t.Helper()
-	// The first call allocates the browser and must use bctx itself.
-	if err := chromedp.Do(bctx, chromedp.Navigate(u), chromedp.WaitVisible(chromedp.CSS("#passphrase"))); err != nil {
-		t.Fatalf("open the desk: %v", err)
-	}
 	caseSel := `#case-list button[data-case="` + id + `"]`
+	unlockIn(t, bctx, u, caseSel)
 	return within(bctx, 30*time.Second,
-		chromedp.SendKeys(chromedp.CSS("#passphrase"), testPassphrase),
-		chromedp.Click(chromedp.CSS("#unlock-button")),
-		chromedp.WaitVisible(chromedp.CSS(caseSel)),
 		chromedp.Click(chromedp.CSS(caseSel)),
 		chromedp.WaitVisible(chromedp.CSS(sel)),
 	)
 }
 
-// unlockDeskAt opens the desk at u in a 1280×800 tab and unlocks it; the
-// tab's first action runs on bctx itself (a shorter context would close
-// the tab when it ends).
+// unlockDeskAt opens the desk at u in bctx's own tab at 1280×800 and
+// unlocks it.
 func unlockDeskAt(t *testing.T, bctx context.Context, u string) {
 	t.Helper()
-	if err := chromedp.Do(bctx,
-		chromedp.EmulateViewport(1280, 800),
-		chromedp.Navigate(u),
-		chromedp.WaitVisible(chromedp.CSS("#passphrase")),
-	); err != nil {
+	if err := chromedp.Do(bctx, chromedp.EmulateViewport(1280, 800)); err != nil {
 		t.Fatal(err)
 	}
-	if err := within(bctx, 30*time.Second,
+	unlockIn(t, bctx, u, "#view-inbox")
+}
+
+// unlockIn opens the desk at u in tab, unlocks it and waits until wait
+// shows. The first actions run on tab itself: in a browser's first tab,
+// a shorter context would close the tab when it ends.
+func unlockIn(t *testing.T, tab context.Context, u, wait string) {
+	t.Helper()
+	if err := chromedp.Do(tab, chromedp.Navigate(u), chromedp.WaitVisible(chromedp.CSS("#passphrase"))); err != nil {
+		t.Fatalf("open the desk: %v", err)
+	}
+	if err := within(tab, 30*time.Second,
 		chromedp.SendKeys(chromedp.CSS("#passphrase"), testPassphrase),
 		chromedp.Click(chromedp.CSS("#unlock-button")),
-		chromedp.WaitVisible(chromedp.CSS("#view-inbox")),
+		chromedp.WaitVisible(chromedp.CSS(wait)),
 	); err != nil {
-		t.Fatalf("unlock the desk: %v", err)
+		shot(t, tab, "unlock-failed")
+		t.Fatalf("unlock: %v", err)
 	}
 }
 
@@ -631,10 +673,9 @@ func TestDeskBrowser(t *testing.T) {
 // desk reads cases, and the admin removes them (a new team key), after
 // which the newcomer's desk cannot unlock.
 func TestDeskTeamBrowser(t *testing.T) {
-	bctx, cancel := browserContext(t)
-	defer cancel()
-	tt := newTestTeam(t)
-	_, u := startDesk(t, tt.cfg, time.Minute)
+	bctx := chromium(t)
+	tt := newDeskTest(t)
+	u, ctx := tt.u, tt.ctx
 	unlockDeskAt(t, bctx, u)
 	if err := within(bctx, 20*time.Second,
 		chromedp.Click(chromedp.CSS("#tab-team")),
@@ -653,8 +694,6 @@ func TestDeskTeamBrowser(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	ctx, ccancel := context.WithTimeout(context.Background(), time.Minute)
-	defer ccancel()
 	benDir := filepath.Join(t.TempDir(), "ben")
 	benCfg, err := Join(ctx, benDir, tt.srv.URL, invite, "Ben", []byte(testPassphrase), func(fp string) error {
 		if !strings.HasPrefix(teamFP, fp) {
@@ -698,7 +737,7 @@ func TestDeskTeamBrowser(t *testing.T) {
 	); err != nil {
 		t.Fatalf("approve with a wrong fingerprint: %v", err)
 	}
-	if c := findCounsellor(t, tt, benCfg.ID); c.State != "pending" {
+	if c := findCounsellor(t, tt.testTeam, benCfg.ID); c.State != "pending" {
 		t.Fatalf("approved with a wrong fingerprint: %s", c.State)
 	}
 	shot(t, bctx, "approve")
@@ -714,7 +753,7 @@ func TestDeskTeamBrowser(t *testing.T) {
 		shot(t, bctx, "approve-failed")
 		t.Fatalf("approve: %v (error %q, field %q)", err, msg, v)
 	}
-	if c := findCounsellor(t, tt, benCfg.ID); c.State != "active" {
+	if c := findCounsellor(t, tt.testTeam, benCfg.ID); c.State != "active" {
 		t.Fatalf("after approval: %s", c.State)
 	}
 	shot(t, bctx, "team")
@@ -750,7 +789,7 @@ func TestDeskTeamBrowser(t *testing.T) {
 	); err != nil {
 		t.Fatalf("remove: %v", err)
 	}
-	if c := findCounsellor(t, tt, benCfg.ID); c.State != "removed" {
+	if c := findCounsellor(t, tt.testTeam, benCfg.ID); c.State != "removed" {
 		t.Fatalf("after removal: %s", c.State)
 	}
 	fp, err := text(bctx, "#fp-team")

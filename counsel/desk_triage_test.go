@@ -1,7 +1,6 @@
 package counsel
 
 import (
-	"context"
 	"net/http"
 	"net/url"
 	"path/filepath"
@@ -17,18 +16,13 @@ import (
 // (open invites revoked, a pending counsellor rejected), against a real
 // mailboxd.
 func TestDeskTriage(t *testing.T) {
-	tt := newTestTeam(t)
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer cancel()
+	tt := newDeskTest(t)
+	d, base, ctx := tt.d, tt.base, tt.ctx
 	var ids []string
 	for i := range 3 {
-		ids = append(ids, newCase(t, ctx, tt.srv.URL, "Hilfe "+string(rune('A'+i))).keys.MailboxID)
+		ids = append(ids, tt.newCase(t, "Hilfe "+string(rune('A'+i))).keys.MailboxID)
 	}
-	d, u := startDesk(t, tt.cfg, time.Minute)
-	base := strings.SplitN(u, "#", 2)[0]
-	if err := d.unlock(ctx, []byte(testPassphrase)); err != nil {
-		t.Fatal(err)
-	}
+	tt.unlock(t)
 
 	// Two pages cover the three cases, each once.
 	seen := map[string]bool{}
@@ -114,10 +108,10 @@ func TestDeskTriage(t *testing.T) {
 	if status, m := deskCall(t, d, base, "POST", "/api/reject", `{"id":"`+eve.ID+`"}`); status != http.StatusOK || m["state"] != "rejected" {
 		t.Fatalf("reject: %d %v", status, m)
 	}
-	if c := findCounsellor(t, tt, eve.ID); c.State != "removed" {
+	if c := findCounsellor(t, tt.testTeam, eve.ID); c.State != "removed" {
 		t.Errorf("Eve after rejection: %s", c.State)
 	}
-	if c := findCounsellor(t, tt, tt.cfg.ID); c.State != "active" {
+	if c := findCounsellor(t, tt.testTeam, tt.cfg.ID); c.State != "active" {
 		t.Errorf("Anna after the refused rejection: %s", c.State)
 	}
 }
@@ -126,11 +120,10 @@ func TestDeskTriage(t *testing.T) {
 // (after which its code no longer joins) and rejects a pending
 // counsellor after a confirmation; an open invite never shows its code.
 func TestDeskRosterBrowser(t *testing.T) {
-	bctx, cancel := browserContext(t)
-	defer cancel()
-	tt := newTestTeam(t)
-	_, u := startDesk(t, tt.cfg, time.Minute)
-	unlockDeskAt(t, bctx, u)
+	bctx := chromium(t)
+	tt := newDeskTest(t)
+	ctx := tt.ctx
+	unlockDeskAt(t, bctx, tt.u)
 	if err := within(bctx, 30*time.Second,
 		chromedp.Click(chromedp.CSS("#tab-team")),
 		chromedp.WaitVisible(chromedp.CSS("#invite-none")),
@@ -155,8 +148,6 @@ func TestDeskRosterBrowser(t *testing.T) {
 		list, _ := text(bctx, "#invite-list")
 		t.Fatalf("revoke: %v (message %q, list %q)", err, msg, list)
 	}
-	ctx, ccancel := context.WithTimeout(context.Background(), time.Minute)
-	defer ccancel()
 	accept := func(string) error { return nil }
 	if _, err := Join(ctx, filepath.Join(t.TempDir(), "mallory"), tt.srv.URL, code, "Mallory", []byte(testPassphrase), accept, testOptions); err == nil {
 		t.Fatal("the revoked invite joined")
@@ -190,7 +181,7 @@ func TestDeskRosterBrowser(t *testing.T) {
 		roster, _ := text(bctx, "#roster-body")
 		t.Fatalf("reject: %v (message %q, roster %q)", err, msg, roster)
 	}
-	if c := findCounsellor(t, tt, eve.ID); c.State != "removed" {
+	if c := findCounsellor(t, tt.testTeam, eve.ID); c.State != "removed" {
 		t.Fatalf("Eve after rejection: %s", c.State)
 	}
 	if msg, _ := text(bctx, "#admin-msg"); !strings.Contains(msg, "Eve") {
@@ -203,9 +194,8 @@ func TestDeskRosterBrowser(t *testing.T) {
 // appears in its place by its event alone, and the list keeps every case
 // once.
 func TestDeskInboxPagesBrowser(t *testing.T) {
-	bctx, cancel := browserContext(t)
-	defer cancel()
-	tt := newTestTeam(t)
+	bctx := chromium(t)
+	tt := newDeskTest(t)
 	const n = 250
 	if err := tt.srv.Stop(); err != nil {
 		t.Fatal(err)
@@ -214,8 +204,7 @@ func TestDeskInboxPagesBrowser(t *testing.T) {
 	if err := tt.srv.Start(); err != nil {
 		t.Fatal(err)
 	}
-	_, u := startDesk(t, tt.cfg, time.Minute)
-	unlockDeskAt(t, bctx, u)
+	unlockDeskAt(t, bctx, tt.u)
 	count := func() int {
 		k, err := chromedp.Run(bctx, chromedp.Evaluate[int](`document.querySelectorAll("#case-list button[data-case]").length`))
 		if err != nil {
@@ -240,9 +229,7 @@ func TestDeskInboxPagesBrowser(t *testing.T) {
 	if k := count(); k != n {
 		t.Fatalf("after loading more: %d cases, want %d", k, n)
 	}
-	ctx, ccancel := context.WithTimeout(context.Background(), time.Minute)
-	defer ccancel()
-	enq := newCase(t, ctx, tt.srv.URL, "Neu in der Flut.")
+	enq := tt.newCase(t, "Neu in der Flut.")
 	// Waiting longest first: the seeded cases began waiting in the same
 	// hour or before, and their ids (…0001 to …00fa) come first on a tie.
 	last := `#case-list li:last-child button[data-case="` + enq.keys.MailboxID + `"]`

@@ -87,6 +87,12 @@ func TestSameFingerprint(t *testing.T) {
 		{fp, true},
 		{strings.ReplaceAll(fp, " ", ""), true},
 		{strings.ReplaceAll(fp, " ", "-"), true},
+		// Pasted from right-to-left text: the format characters it
+		// carries are ignored (PROTOCOL.md §1), no false alarm in join.
+		{"\u200f" + fp + "\u200f", true},
+		{"\u2067" + strings.ReplaceAll(fp, " ", "\u200b ") + "\u2069", true},
+		{"\ufeff" + fp[:3] + "\u00ad" + fp[3:] + "\u200e", true},
+		{"\u200f" + fp[:len(fp)-1] + "\u200f", false},
 		{fp[:len(fp)-1], false},
 		{fp[:len(fp)-1] + "x", false},
 		{"", false},

@@ -18,10 +18,8 @@ import (
 	"time"
 
 	"github.com/chromedp/cdproto/browser"
-	"github.com/chromedp/cdproto/cdp"
 	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/cdproto/fetch"
-	"github.com/chromedp/cdproto/log"
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
 
@@ -68,15 +66,8 @@ func openAttachConv(t *testing.T, limit time.Duration) *attachConv {
 
 	bctx, stop := newBrowser(t, "de-DE")
 	t.Cleanup(stop)
-	w := &browserWatch{}
-	b := &tab{t: t, ctx: bctx, srv: srv, w: w}
-	if err := chromedp.Do(bctx); err != nil { // starts the browser; no timeout here
-		t.Fatalf("start Chromium: %v", err)
-	}
-	if err := w.listen(bctx); err != nil {
-		t.Fatal(err)
-	}
-	call(b, log.Enable, cdp.Empty{})
+	b := watchedTab(t, bctx, srv)
+	w := b.w
 	call(b, emulation.SetDeviceMetricsOverride, emulation.SetDeviceMetricsOverrideParams{Width: 320, Height: 740, DeviceScaleFactor: 1, Mobile: true})
 	files := t.TempDir()
 	call(b, browser.SetDownloadBehavior, browser.SetDownloadBehaviorParams{Behavior: browser.SetDownloadBehaviorBehaviorAllow, DownloadPath: files})
@@ -658,22 +649,7 @@ func TestAttachRetryBrowser(t *testing.T) {
 	requireBrowser(t)
 	cv := openAttachConv(t, 4*time.Minute)
 	b := cv.b
-	paused := chromedp.Events(b.ctx, fetch.RequestPaused)
-	go func() {
-		dropped := false
-		for ev, err := range paused {
-			if err != nil {
-				return
-			}
-			if !dropped {
-				dropped = true
-				chromedp.Call(b.ctx, fetch.FailRequest, fetch.FailRequestParams{RequestID: ev.RequestID, ErrorReason: network.ErrorReasonConnectionReset})
-				continue
-			}
-			chromedp.Call(b.ctx, fetch.ContinueRequest, fetch.ContinueRequestParams{RequestID: ev.RequestID})
-		}
-	}()
-	call(b, fetch.Enable, fetch.EnableParams{Patterns: []*fetch.RequestPattern{{URLPattern: "*/api/v1/mailbox/messages", RequestStage: fetch.RequestStageRequest}}})
+	b.dropFirst("POST", "*/api/v1/mailbox/messages", fetch.RequestStageRequest)
 
 	doc := []byte("%PDF-1.4 Vertrag")
 	cv.pickDocument("Vertrag.pdf", doc)

@@ -14,23 +14,19 @@ import (
 // Attack 1: connections that announce a body and never send it. Before
 // streaming, fasthttp reserved the announced length per connection: 3,000
 // of them grew mailboxd by about 3 GB. Now a body's memory follows the
-// bytes that arrive, so the growth stays under 300 MB (the bound;
-// about 16 KiB a connection is what remains), a genuine enquirer from a
-// fresh address gets through and the admin reads the cases. The numbers
-// are logged; only memory is asserted, never time. LOTSE_ATTACK_SOURCES
+// bytes that arrive, so the growth stays under 300 MB (the bound,
+// which underAttack checks; about 16 KiB a connection is what remains), a
+// genuine enquirer from a fresh address gets through and the admin reads
+// the cases. The numbers are logged; memory is asserted, never time. LOTSE_ATTACK_SOURCES
 // sets the number of addresses (default 60, 40 connections each) for a
 // run at the scale.
 func TestAttackBodilessContentLength(t *testing.T) {
-	const (
-		perSrc = 40 // connections from each address, within the per-address cap of 64
-		maxRSS = 300 << 20
-	)
+	const perSrc = 40 // connections from each address, within the per-address cap of 64
 	sources := 60
 	if v, err := strconv.Atoi(os.Getenv("LOTSE_ATTACK_SOURCES")); err == nil && v > 0 && v <= 200 {
 		sources = v
 	}
 	srv, ctx, at := underAttack(t, 3*time.Minute, "LOTSE_POW_DIFFICULTY=4")
-	before := rssBytes(t, srv.Pid)
 
 	routes := []string{
 		"PUT /api/v1/keyring", // the largest body, 1 MiB
@@ -76,18 +72,13 @@ func TestAttackBodilessContentLength(t *testing.T) {
 	}
 	wg.Wait()
 	time.Sleep(time.Second) // let the server read every header
-	during := rssBytes(t, srv.Pid)
 
 	took, refusals := at.genuine(t, ctx, srv.URL, "127.0.99.1")
 	cases := at.adminReads(t, ctx)
-	peak := max(during, rssBytes(t, srv.Pid))
-	t.Logf("%d bodiless connections (%d failed to connect): RSS %d MiB before, %d MiB during (+%d MiB); genuine enquirer in %v after %d refusals; admin sees %d cases",
-		len(conns), fails, before>>20, peak>>20, (peak-before)>>20, took.Round(time.Millisecond), refusals, cases)
+	t.Logf("%d bodiless connections (%d failed to connect); genuine enquirer in %v after %d refusals; admin sees %d cases",
+		len(conns), fails, took.Round(time.Millisecond), refusals, cases)
 	if len(conns) < sources*perSrc*9/10 {
 		t.Errorf("only %d of %d attacking connections opened", len(conns), sources*perSrc)
-	}
-	if grow := peak - before; grow > maxRSS && !raceBuild {
-		t.Errorf("mailboxd grew by %d MiB under %d bodiless connections, want under %d MiB", grow>>20, len(conns), maxRSS>>20)
 	}
 	if cases < 1 {
 		t.Errorf("the admin sees %d cases, want the genuine one", cases)

@@ -11,8 +11,10 @@ import (
 	"time"
 
 	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/fetch"
 	"github.com/chromedp/cdproto/log"
 	"github.com/chromedp/cdproto/network"
+	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
 )
@@ -123,6 +125,55 @@ func newBrowser(t *testing.T, lang string, extra ...chromedp.ExecAllocatorOption
 		cancelCtx()
 		cancelAlloc()
 	}
+}
+
+// watchedTab makes ctx's tab (starting the browser if it is its first,
+// so without a timeout) a tab that watches its requests, errors and
+// console (browserWatch).
+func watchedTab(t *testing.T, ctx context.Context, srv *server) *tab {
+	t.Helper()
+	b := &tab{t: t, ctx: ctx, srv: srv, w: &browserWatch{}}
+	if err := chromedp.Do(ctx); err != nil {
+		t.Fatalf("start Chromium or open a tab: %v", err)
+	}
+	if err := b.w.listen(ctx); err != nil {
+		t.Fatal(err)
+	}
+	call(b, log.Enable, cdp.Empty{})
+	return b
+}
+
+// recordCSP records every request from here on and the page's CSP
+// violations in window.__csp.
+func (b *tab) recordCSP() {
+	call(b, network.Enable, network.EnableParams{})
+	call(b, page.AddScriptToEvaluateOnNewDocument, page.AddScriptToEvaluateOnNewDocumentParams{
+		Source: `window.__csp = []; document.addEventListener("securitypolicyviolation", e => window.__csp.push(e.violatedDirective + " " + e.blockedURI));`,
+	})
+	b.w.record(true)
+}
+
+// dropFirst fails the first method request of b to a URL matching
+// pattern with a connection reset, at stage (the request's: before the
+// server sees it; the response's: after it answered), and lets every
+// other through.
+func (b *tab) dropFirst(method, pattern string, stage fetch.RequestStage) {
+	paused := chromedp.Events(b.ctx, fetch.RequestPaused)
+	go func() {
+		dropped := false
+		for ev, err := range paused {
+			if err != nil {
+				return
+			}
+			if !dropped && ev.Request.Method == method {
+				dropped = true
+				chromedp.Call(b.ctx, fetch.FailRequest, fetch.FailRequestParams{RequestID: ev.RequestID, ErrorReason: network.ErrorReasonConnectionReset})
+				continue
+			}
+			chromedp.Call(b.ctx, fetch.ContinueRequest, fetch.ContinueRequestParams{RequestID: ev.RequestID})
+		}
+	}()
+	call(b, fetch.Enable, fetch.EnableParams{Patterns: []*fetch.RequestPattern{{URLPattern: pattern, RequestStage: stage}}})
 }
 
 // tab drives one browser tab; every failure stops the test with what the

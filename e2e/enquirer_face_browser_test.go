@@ -40,8 +40,10 @@ type headerResult struct {
 }
 
 // TestEnquirerFace: at 320 and 360 px wide and 740 px high, in both
-// languages, the header takes at most 15 % of the height and no focused
-// control lies under it; title and header carry the operator's service
+// languages and in every view of the way to a conversation (start, write,
+// an error, login, the code, its check with errors, the thread), the
+// header takes at most 15 % of the height and no focused control lies
+// under it; title and header carry the operator's service
 // name, on the app and the information pages; office hours, answer time
 // and "a counsellor is online now" show in both languages.
 func TestEnquirerFace(t *testing.T) {
@@ -52,26 +54,8 @@ func TestEnquirerFace(t *testing.T) {
 
 	for _, width := range []int64{320, 360} {
 		b := openFlowTab(t, bctx, srv, width)
-		b.do("open", chromedp.Navigate(srv.URL+"/"), chromedp.WaitVisible(chromedp.ID("b-start-write")))
-		views := []struct {
-			name string
-			to   chromedp.Action[chromedp.Void]
-		}{
-			{"start", chromedp.WaitVisible(chromedp.ID("b-start-write"))},
-			{"write", chromedp.Click(chromedp.ID("b-start-write"))},
-			{"write with an error", chromedp.Click(chromedp.ID("b-write-send"))},
-			{"login", chromedp.Click(chromedp.ID("b-back"))},
-		}
-		for _, v := range views {
-			if v.name == "login" {
-				b.do("to the start", v.to, chromedp.WaitVisible(chromedp.ID("b-start-return")), chromedp.Click(chromedp.ID("b-start-return")),
-					chromedp.WaitVisible(chromedp.ID("code")))
-			} else {
-				b.do(v.name, v.to)
-			}
-			if v.name == "write with an error" && !eval[bool](b.tab, `document.activeElement.id === "body"`) {
-				t.Errorf("%d px: the error does not focus the message field", width)
-			}
+		// audit checks the view on screen in both languages.
+		audit := func(view string) {
 			for _, lang := range []string{"de", "en"} {
 				if eval[string](b.tab, `document.documentElement.lang`) != lang {
 					b.do("switch", chooseLang(lang))
@@ -80,20 +64,48 @@ func TestEnquirerFace(t *testing.T) {
 				if err := json.Unmarshal([]byte(eval[string](b.tab, headerAudit)), &r); err != nil {
 					t.Fatal(err)
 				}
-				if width == 320 && lang == "de" && v.name == "start" {
+				if width == 320 && lang == "de" && view == "start" {
 					t.Logf("measured: the header takes %.0f px of 740 at 320 px", r.Height)
 				}
 				if r.Height > 740*0.15 {
-					t.Errorf("%d px, %s in %s: the header takes %.0f px of 740", width, v.name, lang, r.Height)
+					t.Errorf("%d px, %s in %s: the header takes %.0f px of 740", width, view, lang, r.Height)
 				}
 				if r.Hidden != "" {
-					t.Errorf("%d px, %s in %s: focus under the header: %s", width, v.name, lang, r.Hidden)
+					t.Errorf("%d px, %s in %s: focus under the header: %s", width, view, lang, r.Hidden)
 				}
 				if title, brand := eval[string](b.tab, `document.title`), b.text("#brand"); title != name || brand != name {
-					t.Errorf("%s in %s: title %q, header %q, want %q", v.name, lang, title, brand, name)
+					t.Errorf("%s in %s: title %q, header %q, want %q", view, lang, title, brand, name)
 				}
 			}
 		}
+		b.do("open", chromedp.Navigate(srv.URL+"/"), chromedp.WaitVisible(chromedp.ID("b-start-write")))
+		audit("start")
+		b.do("write", chromedp.Click(chromedp.ID("b-start-write")), chromedp.WaitVisible(chromedp.ID("body")))
+		audit("write")
+		b.do("write with an error", chromedp.Click(chromedp.ID("b-write-send")), chromedp.WaitVisible(chromedp.ID("body-error")))
+		if !eval[bool](b.tab, `document.activeElement.id === "body"`) {
+			t.Errorf("%d px: the error does not focus the message field", width)
+		}
+		audit("write with an error")
+		b.do("to the login", chromedp.Click(chromedp.ID("b-back")), chromedp.WaitVisible(chromedp.ID("b-start-return")),
+			chromedp.Click(chromedp.ID("b-start-return")), chromedp.WaitVisible(chromedp.ID("code")))
+		audit("login")
+		// The way to a conversation: the code, its check with both
+		// fields wrong, the thread.
+		b.do("to the code", chromedp.Click(chromedp.ID("b-back")), chromedp.WaitVisible(chromedp.ID("b-start-write")),
+			chromedp.Click(chromedp.ID("b-start-write")), chromedp.SendKeys(chromedp.ID("body"), "Hallo."),
+			chromedp.Click(chromedp.ID("b-write-send")), chromedp.WaitVisible(chromedp.CSS(".secrets")))
+		code, pass := shownSecrets(b.tab)
+		audit("keep")
+		b.do("check with errors", chromedp.Click(chromedp.ID("b-keep-written")), chromedp.WaitVisible(chromedp.ID("check-code")),
+			chromedp.SendKeys(chromedp.ID("check-code"), "1"), chromedp.SendKeys(chromedp.ID("check-pass"), "2"),
+			chromedp.Click(chromedp.ID("b-check-submit")), chromedp.WaitVisible(chromedp.ID("check-code-error")))
+		audit("check with errors")
+		clearInput(b.tab, "check-code")
+		clearInput(b.tab, "check-pass")
+		b.do("to the thread", chromedp.SendKeys(chromedp.ID("check-code"), code), chromedp.SendKeys(chromedp.ID("check-pass"), pass),
+			chromedp.Click(chromedp.ID("b-check-submit")), chromedp.WaitVisible(chromedp.CSS(`#thread li.message.mine`)))
+		audit("thread")
 		b.cancel()
 	}
 

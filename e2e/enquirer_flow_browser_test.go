@@ -11,7 +11,6 @@ import (
 	"github.com/chromedp/cdproto/cdp"
 	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/cdproto/fetch"
-	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 
@@ -308,22 +307,7 @@ func TestFirstMessageAnswerLost(t *testing.T) {
 
 	// Only the first answer to POST /api/v1/mailboxes is dropped, after
 	// the server has stored the mailbox.
-	paused := chromedp.Events(b.ctx, fetch.RequestPaused)
-	go func() {
-		dropped := false
-		for ev, err := range paused {
-			if err != nil {
-				return
-			}
-			if !dropped && ev.Request.Method == "POST" {
-				dropped = true
-				chromedp.Call(b.ctx, fetch.FailRequest, fetch.FailRequestParams{RequestID: ev.RequestID, ErrorReason: network.ErrorReasonConnectionReset})
-				continue
-			}
-			chromedp.Call(b.ctx, fetch.ContinueRequest, fetch.ContinueRequestParams{RequestID: ev.RequestID})
-		}
-	}()
-	call(b.tab, fetch.Enable, fetch.EnableParams{Patterns: []*fetch.RequestPattern{{URLPattern: "*/api/v1/mailboxes", RequestStage: fetch.RequestStageResponse}}})
+	b.dropFirst("POST", "*/api/v1/mailboxes", fetch.RequestStageResponse)
 
 	b.do("write", chromedp.Navigate(srv.URL+"/"), chromedp.WaitVisible(chromedp.ID("b-start-write")), chromedp.Click(chromedp.ID("b-start-write")),
 		chromedp.SendKeys(chromedp.ID("body"), "Hallo."), chromedp.Click(chromedp.ID("b-write-send")), chromedp.WaitVisible(chromedp.CSS(".secrets")))

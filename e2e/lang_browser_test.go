@@ -13,11 +13,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/chromedp/cdproto/cdp"
 	"github.com/chromedp/cdproto/emulation"
-	"github.com/chromedp/cdproto/log"
-	"github.com/chromedp/cdproto/network"
-	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 
 	"lotse/internal/mailboxdtest"
@@ -152,24 +148,11 @@ func catalogueOf(t *testing.T, lang string) map[string]string {
 func openTab(t *testing.T, srv *server, lang string) (*tab, *browserWatch, context.CancelFunc) {
 	t.Helper()
 	bctx, stop := newBrowser(t, lang)
-	w := &browserWatch{}
-	b := &tab{t: t, ctx: bctx, srv: srv, w: w}
-	if err := chromedp.Do(bctx); err != nil { // starts the browser: no timeout here
-		stop()
-		t.Fatalf("start Chromium: %v", err)
-	}
-	if err := w.listen(bctx); err != nil {
-		stop()
-		t.Fatal(err)
-	}
-	call(b, network.Enable, network.EnableParams{})
-	call(b, log.Enable, cdp.Empty{})
+	t.Cleanup(stop) // also when the tab fails to start
+	b := watchedTab(t, bctx, srv)
 	call(b, emulation.SetDeviceMetricsOverride, emulation.SetDeviceMetricsOverrideParams{Width: 320, Height: 720, DeviceScaleFactor: 1, Mobile: true})
-	call(b, page.AddScriptToEvaluateOnNewDocument, page.AddScriptToEvaluateOnNewDocumentParams{
-		Source: `window.__csp = []; document.addEventListener("securitypolicyviolation", e => window.__csp.push(e.violatedDirective + " " + e.blockedURI));`,
-	})
-	w.record(true)
-	return b, w, stop
+	b.recordCSP()
+	return b, b.w, stop
 }
 
 // checkLangView checks the view on screen: lang and dir on <html>, the

@@ -16,8 +16,6 @@ import (
 	"github.com/chromedp/cdproto/cdp"
 	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/cdproto/input"
-	"github.com/chromedp/cdproto/log"
-	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/cdproto/storage"
 	"github.com/chromedp/chromedp"
@@ -126,20 +124,9 @@ func TestPagesBrowser(t *testing.T) {
 	t.Run("with JavaScript", func(t *testing.T) {
 		tctx, cancelTab := chromedp.NewContext(bctx)
 		defer cancelTab()
-		w := &browserWatch{}
-		b := &tab{t: t, ctx: tctx, srv: srv, w: w}
-		if err := chromedp.Do(tctx); err != nil { // opens the tab; no timeout here
-			t.Fatalf("open a tab: %v", err)
-		}
-		if err := w.listen(tctx); err != nil {
-			t.Fatal(err)
-		}
-		call(b, network.Enable, network.EnableParams{})
-		call(b, log.Enable, cdp.Empty{})
-		call(b, page.AddScriptToEvaluateOnNewDocument, page.AddScriptToEvaluateOnNewDocumentParams{
-			Source: `window.__csp = []; document.addEventListener("securitypolicyviolation", e => window.__csp.push(e.violatedDirective + " " + e.blockedURI));`,
-		})
-		w.record(true)
+		b := watchedTab(t, tctx, srv)
+		w := b.w
+		b.recordCSP()
 		b.do("open the directory", chromedp.Navigate(srv.URL+"/info/en/centres"), chromedp.WaitVisible(chromedp.ID("centre-filter")))
 		href := eval[string](b, `location.href`)
 		hlen := eval[int](b, `history.length`)

@@ -9,8 +9,6 @@ import (
 	"time"
 
 	"filippo.io/age"
-	"github.com/chromedp/cdproto/cdp"
-	"github.com/chromedp/cdproto/log"
 	"github.com/chromedp/chromedp"
 
 	"lotse/api/client"
@@ -91,15 +89,8 @@ func TestReaderBrowser(t *testing.T) {
 
 	bctx, stop := newBrowser(t, "de-DE")
 	defer stop()
-	w := &browserWatch{}
-	b := &tab{t: t, ctx: bctx, srv: srv, w: w}
-	if err := chromedp.Do(bctx); err != nil { // starts the browser; no timeout here
-		t.Fatalf("start Chromium: %v", err)
-	}
-	if err := w.listen(bctx); err != nil {
-		t.Fatal(err)
-	}
-	call(b, log.Enable, cdp.Empty{})
+	b := watchedTab(t, bctx, srv)
+	w := b.w
 	b.do("open the page", chromedp.Navigate(srv.URL+"/"), chromedp.WaitVisible(chromedp.ID("b-start-return")))
 	b.do("to the login", chromedp.Click(chromedp.ID("b-start-return")), chromedp.WaitVisible(chromedp.ID("code")))
 	// Pasted, not typed: the value arrives whole, marks included.

@@ -32,7 +32,13 @@ func startServer(t *testing.T, env ...string) *server {
 // context, cancelled when the test ends, bounds the whole test.
 func startTeam(t *testing.T, limit time.Duration, env ...string) (*server, context.Context, *mailboxdtest.Team) {
 	t.Helper()
-	srv := startServer(t, env...)
+	return teamOn(t, startServer(t, env...), limit)
+}
+
+// teamOn sets up a team in srv, within a context that limit bounds and
+// the test's end cancels.
+func teamOn(t *testing.T, srv *server, limit time.Duration) (*server, context.Context, *mailboxdtest.Team) {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), limit)
 	t.Cleanup(cancel)
 	return srv, ctx, newTeam(t, ctx, srv)

@@ -515,7 +515,7 @@ func (s *Store) PurgeAttachments() (int, error) {
 	if err != nil || len(keys) == 0 {
 		return 0, err
 	}
-	return writeChunks(s, keys, purgeChunk, func(tx *bolt.Tx, chunk [][]byte) (int, func() error, error) {
+	gone, err := writeChunks(s, keys, purgeChunk, func(tx *bolt.Tx, chunk [][]byte) ([][]byte, func() error, error) {
 		// Checked again: a message may have referenced one since.
 		var gone [][]byte
 		for _, pk := range chunk {
@@ -525,9 +525,9 @@ func (s *Store) PurgeAttachments() (int, error) {
 			gone = append(gone, pk)
 		}
 		if len(gone) == 0 {
-			return 0, nil, errNothing
+			return nil, nil, errNothing
 		}
-		return len(gone), func() error {
+		return gone, func() error {
 			for _, pk := range gone {
 				key := pk[len(pk)-attachmentKeyLen:]
 				var rec attachmentRecord
@@ -550,4 +550,5 @@ func (s *Store) PurgeAttachments() (int, error) {
 			return nil
 		}, nil
 	})
+	return len(gone), err
 }

@@ -8,38 +8,38 @@ import (
 )
 
 // A chunkOp checks one chunk of what a scan found, in the transaction that
-// will delete it (the scan's view is stale by then), and returns how many
-// it will delete and the apply func of an op; errNothing when none of the
-// chunk is left to delete.
-type chunkOp[T any] func(tx *bolt.Tx, chunk []T) (n int, apply func() error, err error)
+// will delete it (the scan's view is stale by then), and returns the
+// items of the chunk it will act on and the apply func of an op;
+// errNothing when none of the chunk is left to delete.
+type chunkOp[T any] func(tx *bolt.Tx, chunk []T) (done []T, apply func() error, err error)
 
 // writeChunks runs check over items in chunks of at most size, one write
 // each, so a large purge does not hold up other writers for long, and
-// returns how many the chunks that were written counted. A chunk the
-// check finds nothing in is passed over; any other error ends the loop,
-// with the count of the chunks written before it.
-func writeChunks[T any](s *Store, items []T, size int, check chunkOp[T]) (int, error) {
-	done := 0
+// returns what the chunks that were written acted on. A chunk the check
+// finds nothing in is passed over; any other error ends the loop, with
+// what the chunks written before it acted on.
+func writeChunks[T any](s *Store, items []T, size int, check chunkOp[T]) ([]T, error) {
+	var all []T
 	for len(items) > 0 {
 		chunk := items[:min(len(items), size)]
 		items = items[len(chunk):]
-		var n int
+		var done []T
 		err := s.write(func(tx *bolt.Tx) (func() error, error) {
 			// Set anew on every run: the committer may run an op again
 			// (commit.go), and the last run is the one committed.
 			var apply func() error
 			var err error
-			n, apply, err = check(tx, chunk)
+			done, apply, err = check(tx, chunk)
 			return apply, err
 		})
 		switch {
 		case err == nil:
-			done += n
+			all = append(all, done...)
 		case !errors.Is(err, errNothing):
-			return done, err
+			return all, err
 		}
 	}
-	return done, nil
+	return all, nil
 }
 
 // keysBefore copies out the keys of an index bucket whose keys start with

@@ -72,15 +72,15 @@ func TestWriteChunks(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			put()
 			var sizes []int
-			got, err := writeChunks(s, keys, purgeChunk, func(tx *bolt.Tx, chunk [][]byte) (int, func() error, error) {
+			got, err := writeChunks(s, keys, purgeChunk, func(tx *bolt.Tx, chunk [][]byte) ([][]byte, func() error, error) {
 				sizes = append(sizes, len(chunk))
 				if len(sizes) == 2 && tc.second != nil {
-					return 0, nil, tc.second
+					return nil, nil, tc.second
 				}
-				return len(chunk), del(tx, chunk), nil
+				return chunk, del(tx, chunk), nil
 			})
-			if got != tc.want || !errors.Is(err, tc.wantErr) || (tc.wantErr == nil && err != nil) {
-				t.Fatalf("writeChunks = %d, %v; want %d, %v", got, err, tc.want, tc.wantErr)
+			if len(got) != tc.want || !errors.Is(err, tc.wantErr) || (tc.wantErr == nil && err != nil) {
+				t.Fatalf("writeChunks = %d items, %v; want %d, %v", len(got), err, tc.want, tc.wantErr)
 			}
 			if !slices.Equal(sizes, tc.wantSizes) {
 				t.Errorf("chunks checked %v, want %v", sizes, tc.wantSizes)
@@ -89,8 +89,8 @@ func TestWriteChunks(t *testing.T) {
 				t.Errorf("%d keys left, want %d", n, tc.wantLeft)
 			}
 			// Clean up for the next case.
-			if _, err := writeChunks(s, keys, len(keys), func(tx *bolt.Tx, chunk [][]byte) (int, func() error, error) {
-				return len(chunk), del(tx, chunk), nil
+			if _, err := writeChunks(s, keys, len(keys), func(tx *bolt.Tx, chunk [][]byte) ([][]byte, func() error, error) {
+				return chunk, del(tx, chunk), nil
 			}); err != nil || left() != 0 {
 				t.Fatalf("clean-up: %v, %d left", err, left())
 			}

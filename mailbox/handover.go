@@ -817,8 +817,8 @@ func (s *Store) PurgeHandovers() (done, uploads int, err error) {
 	if err != nil {
 		return 0, 0, err
 	}
-	done, err = writeChunks(s, old, purgeChunk, func(tx *bolt.Tx, chunk [][]byte) (int, func() error, error) {
-		return len(chunk), func() error {
+	purged, err := writeChunks(s, old, purgeChunk, func(tx *bolt.Tx, chunk [][]byte) ([][]byte, func() error, error) {
+		return chunk, func() error {
 			for _, k := range chunk {
 				if err := tx.Bucket(bucketHandoverDone).Delete(k); err != nil {
 					return err
@@ -827,6 +827,7 @@ func (s *Store) PurgeHandovers() (done, uploads int, err error) {
 			return nil
 		}, nil
 	})
+	done = len(purged)
 	if err != nil {
 		return done, 0, err
 	}
@@ -848,21 +849,21 @@ func (s *Store) PurgeHandovers() (done, uploads int, err error) {
 	if err != nil {
 		return done, 0, err
 	}
-	uploads, err = writeChunks(s, stale, purgeChunk, func(tx *bolt.Tx, chunk [][]byte) (int, func() error, error) {
+	dropped, err := writeChunks(s, stale, purgeChunk, func(tx *bolt.Tx, chunk [][]byte) ([][]byte, func() error, error) {
 		var gone [][]byte
 		for _, k := range chunk {
 			up, found, err := getUpload(tx, k)
 			if err != nil {
-				return 0, nil, err
+				return nil, nil, err
 			}
 			if tx.Bucket(bucketHandoverUploads).Bucket(k) != nil && (!found || up.Created <= cutoff) {
 				gone = append(gone, k)
 			}
 		}
 		if len(gone) == 0 {
-			return 0, nil, errNothing
+			return nil, nil, errNothing
 		}
-		return len(gone), func() error {
+		return gone, func() error {
 			for _, k := range gone {
 				if err := deleteUpload(tx, k); err != nil {
 					return err
@@ -871,5 +872,5 @@ func (s *Store) PurgeHandovers() (done, uploads int, err error) {
 			return nil
 		}, nil
 	})
-	return done, uploads, err
+	return done, len(dropped), err
 }

@@ -123,7 +123,7 @@ func (s *Store) CreateMailboxIn(org, id string, verifier [32]byte, epoch int, ci
 			if _, err := tx.Bucket(bucketMessages).CreateBucket(key); err != nil {
 				return err
 			}
-			return putMessage(tx, key, 1, ciphertext, messageMeta{From: FromEnquirer}, nil, &rec)
+			return putMessage(tx, key, 1, ciphertext, messageMeta{From: FromEnquirer}, nil, &rec, nil)
 		}, nil
 	})
 	if err != nil {
@@ -132,15 +132,16 @@ func (s *Store) CreateMailboxIn(org, id string, verifier [32]byte, epoch int, ci
 	return s.mailboxOf(id, &rec)
 }
 
-// putMessage stores message seq of mailbox key and the updated record;
-// prev is the record before (nil for a new mailbox).
+// putMessage stores message seq of mailbox key, the updated record and
+// the uploads the message references (refs, from checkRefs) as its
+// attachments; prev is the record before (nil for a new mailbox).
 //
 // Ciphertexts of all mailboxes go to one bucket under keys from its
 // sequence, so the ciphertexts of a shared commit land side by side at the
 // end of the tree: a commit rewrites one rightmost leaf instead of one leaf
 // (with up to four older ciphertexts) per mailbox. The mailbox's own index
 // entry, messages/<id>/<seq>, is a small record naming that key.
-func putMessage(tx *bolt.Tx, key []byte, seq uint64, ciphertext []byte, meta messageMeta, prev, rec *mailboxRecord) error {
+func putMessage(tx *bolt.Tx, key []byte, seq uint64, ciphertext []byte, meta messageMeta, prev, rec *mailboxRecord, refs []attachmentRef) error {
 	mb := tx.Bucket(bucketMessages).Bucket(key)
 	if mb == nil {
 		return errors.New("messages bucket missing")
@@ -164,6 +165,9 @@ func putMessage(tx *bolt.Tx, key []byte, seq uint64, ciphertext []byte, meta mes
 	}
 	meta.Ciphertext = ctKey
 	if err := putJSON(mb, k, meta); err != nil {
+		return err
+	}
+	if err := applyRefs(tx, refs, seq); err != nil {
 		return err
 	}
 	return putRecord(tx, key, prev, rec)
@@ -385,10 +389,7 @@ func (s *Store) AppendEnquirer(m Mailbox, epoch int, ciphertext []byte, attachme
 		rec.HourStart, rec.HourCount = hour, count+1
 		seq = uint64(rec.MessageCount)
 		return func() error {
-			if err := putMessage(tx, key, seq, ciphertext, messageMeta{From: FromEnquirer}, &prev, &rec); err != nil {
-				return err
-			}
-			return applyRefs(tx, refs, seq)
+			return putMessage(tx, key, seq, ciphertext, messageMeta{From: FromEnquirer}, &prev, &rec, refs)
 		}, nil
 	})
 	if err != nil {
@@ -442,10 +443,7 @@ func (s *Store) AppendCounsellor(id, counsellorID string, epoch int, ciphertext 
 		seq = uint64(rec.MessageCount)
 		meta := messageMeta{From: FromCounsellor, Counsellor: counsellorID}
 		return func() error {
-			if err := putMessage(tx, key, seq, ciphertext, meta, &prev, &rec); err != nil {
-				return err
-			}
-			return applyRefs(tx, refs, seq)
+			return putMessage(tx, key, seq, ciphertext, meta, &prev, &rec, refs)
 		}, nil
 	})
 	if err != nil {

@@ -1,8 +1,6 @@
 package mailbox
 
 import (
-	"crypto/sha256"
-	"crypto/subtle"
 	"encoding/base64"
 	"errors"
 	"fmt"
@@ -67,11 +65,6 @@ var orgsNode = Node{Key: fixedKey("orgs"), Kind: KindBucket, Doc: "the organisat
 type orgRecord struct {
 	Name    string `json:"name"`
 	Created string `json:"created"` // date
-}
-
-type orgSetupRecord struct {
-	TokenHash []byte `json:"token_hash"`
-	Expires   string `json:"expires"` // hour, rounded up
 }
 
 // Org is an organisation as the server knows it.
@@ -156,30 +149,6 @@ func keyringBucket(tx *bolt.Tx, org string) *bolt.Bucket {
 	return b.Bucket(bucketKeyring)
 }
 
-// TeamIn returns organisation org's current epoch and team recipient
-// without the keyring envelope (up to 1 MiB), for the public lists;
-// ErrNotFound before its first keyring or for no organisation.
-func (s *Store) TeamIn(org string) (epoch int, recipient string, err error) {
-	org = s.orgKey(org)
-	err = s.view(func(tx *bolt.Tx) error {
-		kr := keyringBucket(tx, org)
-		if kr == nil {
-			return ErrNotFound
-		}
-		var rec keyringRecord
-		found, err := getJSON(kr, keyCurrent, &rec)
-		if err != nil {
-			return err
-		}
-		if !found {
-			return ErrNotFound
-		}
-		epoch, recipient = rec.Epoch, rec.Recipient
-		return nil
-	})
-	return epoch, recipient, err
-}
-
 // Orgs returns every organisation, the front door first, then by slug.
 func (s *Store) Orgs() ([]Org, error) {
 	out := []Org{s.frontDoor()}
@@ -251,9 +220,9 @@ func (s *Store) CreateOrg(slug, name string) (token string, expires time.Time, e
 	}
 	token = base64.RawURLEncoding.EncodeToString(raw[:])
 	clear(raw[:])
-	sum := sha256.Sum256([]byte(token))
 	now := s.clock()
 	expires = ceilHour(now.Add(orgSetupValidity))
+	setup := newSetup(token, expires)
 	err = s.write(func(tx *bolt.Tx) (func() error, error) {
 		if slug == s.front || orgBucket(tx, slug) != nil {
 			return nil, ErrOrgExists
@@ -279,7 +248,7 @@ func (s *Store) CreateOrg(slug, name string) (token string, expires time.Time, e
 			if err := putJSON(b, keyOrg, orgRecord{Name: name, Created: formatDate(now)}); err != nil {
 				return err
 			}
-			if err := putJSON(b, keySetup, orgSetupRecord{TokenHash: sum[:], Expires: formatHour(expires)}); err != nil {
+			if err := putJSON(b, keySetup, setup); err != nil {
 				return err
 			}
 			kr, err := b.CreateBucket(bucketKeyring)
@@ -294,54 +263,6 @@ func (s *Store) CreateOrg(slug, name string) (token string, expires time.Time, e
 		return "", time.Time{}, err
 	}
 	return token, expires, nil
-}
-
-// RegisterOrgSetup creates the first counsellor of organisation org, an
-// active admin, if token is its setup token (constant time) and has not
-// expired; the token is used up with it. For the front door it is
-// RegisterSetup. An unknown organisation is ErrSetupInvalid too, so a
-// guessed slug learns nothing.
-func (s *Store) RegisterOrgSetup(org, token, name, recipient string) (Counsellor, error) {
-	org = s.orgKey(org)
-	if org == "" {
-		return s.RegisterSetup(token, name, recipient)
-	}
-	if err := checkNewCounsellor(name, recipient); err != nil {
-		return Counsellor{}, err
-	}
-	id, err := s.newCounsellorID()
-	if err != nil {
-		return Counsellor{}, err
-	}
-	sum := sha256.Sum256([]byte(token))
-	now := s.clock()
-	c := counsellorRecord{ID: id, Name: name, Role: RoleAdmin, State: StateActive, Recipient: recipient, Org: org}
-	err = s.write(func(tx *bolt.Tx) (func() error, error) {
-		b := orgBucket(tx, org)
-		if b == nil {
-			return nil, ErrSetupInvalid
-		}
-		var setup orgSetupRecord
-		found, err := getJSON(b, keySetup, &setup)
-		if err != nil {
-			return nil, err
-		}
-		if !found || len(token) == 0 || len(token) > MaxSetupTokenLen ||
-			subtle.ConstantTimeCompare(sum[:], setup.TokenHash) != 1 {
-			return nil, ErrSetupInvalid
-		}
-		if exp, err := parseHour(setup.Expires); err != nil || !now.Before(exp) {
-			return nil, ErrSetupInvalid
-		}
-		if err := checkNewcomer(tx, id, recipient); err != nil {
-			return nil, err
-		}
-		return func() error { return admit(tx, c, b, keySetup) }, nil
-	})
-	if err != nil {
-		return Counsellor{}, err
-	}
-	return Counsellor(c), nil
 }
 
 // OrgDeleted is what DeleteOrg removed, for the API to end sessions and

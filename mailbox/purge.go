@@ -51,17 +51,18 @@ func (s *Store) Purge() (int, error) {
 		return 0, err
 	}
 
-	purged, err := writeChunks(s, ids, purgeChunk, func(tx *bolt.Tx, chunk []string) (int, func() error, error) {
+	deleted, err := writeChunks(s, ids, purgeChunk, func(tx *bolt.Tx, chunk []string) ([]string, func() error, error) {
 		// Checked again: a message may have arrived since the scan.
-		var keys, stale [][]byte
+		var gone []string
+		var stale [][]byte
 		for _, id := range chunk {
 			rec, found, err := getMailbox(tx, id)
 			if err != nil {
-				return 0, nil, err
+				return nil, nil, err
 			}
 			switch {
 			case found && expired(&rec):
-				keys = append(keys, []byte(id))
+				gone = append(gone, id)
 			case !found && validMailboxID(id):
 				// An index entry without its mailbox: drop it.
 				if ek := expiryKeyOf(tx, id, cutoff); ek != nil {
@@ -69,12 +70,12 @@ func (s *Store) Purge() (int, error) {
 				}
 			}
 		}
-		if len(keys) == 0 && len(stale) == 0 {
-			return 0, nil, errNothing
+		if len(gone) == 0 && len(stale) == 0 {
+			return nil, nil, errNothing
 		}
-		return len(keys), func() error {
-			for _, k := range keys {
-				if err := deleteMailbox(tx, k); err != nil {
+		return gone, func() error {
+			for _, id := range gone {
+				if err := deleteMailbox(tx, []byte(id)); err != nil {
 					return err
 				}
 			}
@@ -86,6 +87,7 @@ func (s *Store) Purge() (int, error) {
 			return nil
 		}, nil
 	})
+	purged := len(deleted)
 	if err != nil {
 		return purged, err
 	}

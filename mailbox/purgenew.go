@@ -1,7 +1,6 @@
 package mailbox
 
 import (
-	"errors"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -62,54 +61,43 @@ func (s *Store) PurgeNewCasesBy(from, to time.Time, dryRun bool, by string) (New
 	if dryRun {
 		return res, nil
 	}
-	for len(ids) > 0 {
-		chunk := ids[:min(len(ids), purgeNewBatch)]
-		ids = ids[len(chunk):]
+	res.Deleted, err = writeChunks(s, ids, purgeNewBatch, func(tx *bolt.Tx, chunk []string) ([]string, func() error, error) {
 		var done []string
-		err := s.write(func(tx *bolt.Tx) (func() error, error) {
-			done = done[:0]
-			for _, id := range chunk {
-				rec, found, err := getMailbox(tx, id)
-				if err != nil {
-					return nil, err
+		for _, id := range chunk {
+			rec, found, err := getMailbox(tx, id)
+			if err != nil {
+				return nil, nil, err
+			}
+			if !found {
+				continue
+			}
+			ok, err := purgeableNew(tx, []byte(id), &rec, lo, hi)
+			if err != nil {
+				return nil, nil, err
+			}
+			if ok {
+				done = append(done, id)
+			}
+		}
+		if len(done) == 0 {
+			return nil, nil, errNothing
+		}
+		return done, func() error {
+			for _, id := range done {
+				if err := deleteMailbox(tx, []byte(id)); err != nil {
+					return err
 				}
-				if !found {
+				if by == "" {
 					continue
 				}
-				ok, err := purgeableNew(tx, []byte(id), &rec, lo, hi)
-				if err != nil {
-					return nil, err
-				}
-				if ok {
-					done = append(done, id)
+				if err := putTombstone(tx, []byte(id), ActionPurged, by, at); err != nil {
+					return err
 				}
 			}
-			if len(done) == 0 {
-				return nil, errNothing
-			}
-			return func() error {
-				for _, id := range done {
-					if err := deleteMailbox(tx, []byte(id)); err != nil {
-						return err
-					}
-					if by == "" {
-						continue
-					}
-					if err := putTombstone(tx, []byte(id), ActionPurged, by, at); err != nil {
-						return err
-					}
-				}
-				return nil
-			}, nil
-		})
-		switch {
-		case err == nil:
-			res.Deleted = append(res.Deleted, done...)
-		case !errors.Is(err, errNothing):
-			return res, err
-		}
-	}
-	return res, nil
+			return nil
+		}, nil
+	})
+	return res, err
 }
 
 // purgeableNew reports whether a case is one PurgeNewCases may delete.

@@ -39,8 +39,12 @@ type schemaRecord struct {
 	Version int `json:"version"`
 }
 
+// setupRecord is a setup token's hash: the front door's in meta (version
+// 1, no expiry: mailboxd sets it anew at each start while nobody is set
+// up), another organisation's in its bucket, with an expiry.
 type setupRecord struct {
-	TokenHash []byte `json:"token_hash"` // SHA-256 of the setup token
+	TokenHash []byte `json:"token_hash"`        // SHA-256 of the setup token
+	Expires   string `json:"expires,omitempty"` // hour, rounded up; "" for the front door
 }
 
 type mailboxRecord struct {

@@ -90,21 +90,54 @@ func (s *Store) SetSetupToken(token string) error {
 	if len(token) == 0 || len(token) > MaxSetupTokenLen {
 		return invalidf("setup token must have 1 to %d bytes", MaxSetupTokenLen)
 	}
-	sum := sha256.Sum256([]byte(token))
+	rec := newSetup(token, time.Time{})
 	return s.write(func(tx *bolt.Tx) (func() error, error) {
 		if hasCounsellors(tx) {
 			return nil, ErrAlreadySetUp
 		}
-		return func() error {
-			return putJSON(tx.Bucket(bucketMeta), keySetup, setupRecord{TokenHash: sum[:]})
-		}, nil
+		return func() error { return putJSON(setupHome(tx, ""), keySetup, rec) }, nil
 	})
+}
+
+// newSetup is the stored form of a setup token: its hash, and its expiry
+// unless that is zero (the front door's).
+func newSetup(token string, expires time.Time) setupRecord {
+	sum := sha256.Sum256([]byte(token))
+	rec := setupRecord{TokenHash: sum[:]}
+	if !expires.IsZero() {
+		rec.Expires = formatHour(expires)
+	}
+	return rec
+}
+
+// setupHome returns the bucket that holds the setup token of
+// organisation key org: meta for the front door (version 1's layout),
+// else the organisation's bucket, nil if there is none.
+func setupHome(tx *bolt.Tx, org string) *bolt.Bucket {
+	if org == "" {
+		return tx.Bucket(bucketMeta)
+	}
+	return orgBucket(tx, org)
 }
 
 // RegisterSetup creates the first counsellor, an active admin, if token
 // matches (constant time). ErrAlreadySetUp once any counsellor exists.
 // The setup token's hash is deleted with it.
 func (s *Store) RegisterSetup(token, name, recipient string) (Counsellor, error) {
+	return s.registerSetup("", token, name, recipient)
+}
+
+// RegisterOrgSetup creates the first counsellor of organisation org, an
+// active admin, if token is its setup token (constant time) and has not
+// expired; the token is used up with it. For the front door it is
+// RegisterSetup. An unknown organisation is ErrSetupInvalid too, so a
+// guessed slug learns nothing.
+func (s *Store) RegisterOrgSetup(org, token, name, recipient string) (Counsellor, error) {
+	return s.registerSetup(s.orgKey(org), token, name, recipient)
+}
+
+// registerSetup is RegisterOrgSetup for organisation key org.
+func (s *Store) registerSetup(org, token, name, recipient string) (Counsellor, error) {
 	if err := checkNewCounsellor(name, recipient); err != nil {
 		return Counsellor{}, err
 	}
@@ -113,13 +146,20 @@ func (s *Store) RegisterSetup(token, name, recipient string) (Counsellor, error)
 		return Counsellor{}, err
 	}
 	sum := sha256.Sum256([]byte(token))
-	c := counsellorRecord{ID: id, Name: name, Role: RoleAdmin, State: StateActive, Recipient: recipient}
+	now := s.clock()
+	c := counsellorRecord{ID: id, Name: name, Role: RoleAdmin, State: StateActive, Recipient: recipient, Org: org}
 	err = s.write(func(tx *bolt.Tx) (func() error, error) {
-		if hasCounsellors(tx) {
+		// Only the front door says so: another organisation's used token
+		// is just invalid, so that a guessed slug learns nothing.
+		if org == "" && hasCounsellors(tx) {
 			return nil, ErrAlreadySetUp
 		}
+		b := setupHome(tx, org)
+		if b == nil {
+			return nil, ErrSetupInvalid
+		}
 		var setup setupRecord
-		found, err := getJSON(tx.Bucket(bucketMeta), keySetup, &setup)
+		found, err := getJSON(b, keySetup, &setup)
 		if err != nil {
 			return nil, err
 		}
@@ -127,15 +167,15 @@ func (s *Store) RegisterSetup(token, name, recipient string) (Counsellor, error)
 			subtle.ConstantTimeCompare(sum[:], setup.TokenHash) != 1 {
 			return nil, ErrSetupInvalid
 		}
-		if taken, err := recipientTaken(tx, recipient); err != nil || taken {
-			return nil, orErr(err, ErrRecipientExists)
-		}
-		return func() error {
-			if err := putJSON(tx.Bucket(bucketCounsellors), []byte(id), c); err != nil {
-				return err
+		if org != "" {
+			if exp, err := parseHour(setup.Expires); err != nil || !now.Before(exp) {
+				return nil, ErrSetupInvalid
 			}
-			return tx.Bucket(bucketMeta).Delete(keySetup)
-		}, nil
+		}
+		if err := checkNewcomer(tx, id, recipient); err != nil {
+			return nil, err
+		}
+		return func() error { return admit(tx, c, b, keySetup) }, nil
 	})
 	if err != nil {
 		return Counsellor{}, err
@@ -307,16 +347,11 @@ func (s *Store) KeyringIn(org string) (Keyring, error) {
 	org = s.orgKey(org)
 	var k Keyring
 	err := s.view(func(tx *bolt.Tx) error {
-		var rec keyringRecord
-		b := keyringBucket(tx, org)
-		if b == nil {
-			return ErrNotFound
-		}
-		found, err := getJSON(b, keyCurrent, &rec)
+		kr, rec, found, err := currentKeyring(tx, org)
 		if err != nil {
 			return err
 		}
-		env := b.Get(keyEnvelope)
+		env := kr.Get(keyEnvelope)
 		if !found || env == nil {
 			return ErrNotFound
 		}
@@ -327,6 +362,34 @@ func (s *Store) KeyringIn(org string) (Keyring, error) {
 		return Keyring{}, err
 	}
 	return k, nil
+}
+
+// TeamIn returns organisation org's current epoch and team recipient
+// without the keyring envelope (up to 1 MiB), for the public lists;
+// ErrNotFound before its first keyring or for no organisation.
+func (s *Store) TeamIn(org string) (epoch int, recipient string, err error) {
+	org = s.orgKey(org)
+	err = s.view(func(tx *bolt.Tx) error {
+		_, rec, found, err := currentKeyring(tx, org)
+		if err == nil && !found {
+			err = ErrNotFound
+		}
+		epoch, recipient = rec.Epoch, rec.Recipient
+		return err
+	})
+	return epoch, recipient, err
+}
+
+// currentKeyring returns the keyring bucket of organisation key org and
+// its current record; found is false before the first keyring, and an
+// organisation that does not exist is ErrNotFound.
+func currentKeyring(tx *bolt.Tx, org string) (kr *bolt.Bucket, cur keyringRecord, found bool, err error) {
+	kr = keyringBucket(tx, org)
+	if kr == nil {
+		return nil, cur, false, ErrNotFound
+	}
+	found, err = getJSON(kr, keyCurrent, &cur)
+	return kr, cur, found, err
 }
 
 // checkKeyringShape refuses (*InvalidError) what is wrong with an update
@@ -390,12 +453,7 @@ func (s *Store) PutKeyringIn(org string, u KeyringUpdate) (Keyring, []string, er
 	}
 	var removed []string
 	err := s.write(func(tx *bolt.Tx) (func() error, error) {
-		kr := keyringBucket(tx, org)
-		if kr == nil {
-			return nil, ErrNotFound
-		}
-		var cur keyringRecord
-		found, err := getJSON(kr, keyCurrent, &cur)
+		kr, cur, found, err := currentKeyring(tx, org)
 		if err != nil {
 			return nil, err
 		}

@@ -229,8 +229,8 @@ func (s *Store) purgeTombstones() error {
 	if err != nil || len(old) == 0 {
 		return err
 	}
-	_, err = writeChunks(s, old, purgeChunk, func(tx *bolt.Tx, chunk [][]byte) (int, func() error, error) {
-		return len(chunk), func() error {
+	_, err = writeChunks(s, old, purgeChunk, func(tx *bolt.Tx, chunk [][]byte) ([][]byte, func() error, error) {
+		return chunk, func() error {
 			b := tx.Bucket(bucketTombstones)
 			for _, k := range chunk {
 				if err := b.Delete(k); err != nil {

@@ -15,6 +15,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"regexp"
 	"slices"
@@ -93,7 +94,7 @@ func Parse(b []byte) (map[string]string, error) {
 // line naming the key; none is nil.
 func Compare(source, target map[string]string) []string {
 	var out []string
-	for _, k := range sortedKeys(source) {
+	for _, k := range slices.Sorted(maps.Keys(source)) {
 		v, ok := target[k]
 		switch {
 		case !ok:
@@ -106,7 +107,7 @@ func Compare(source, target map[string]string) []string {
 			}
 		}
 	}
-	for _, k := range sortedKeys(target) {
+	for _, k := range slices.Sorted(maps.Keys(target)) {
 		if _, ok := source[k]; !ok {
 			out = append(out, fmt.Sprintf("%q is not in the source", k))
 		}
@@ -181,13 +182,4 @@ func Unreviewed(r Review, texts map[string]string) int {
 		}
 	}
 	return n
-}
-
-func sortedKeys(m map[string]string) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	return keys
 }

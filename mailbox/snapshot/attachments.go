@@ -2,7 +2,6 @@ package snapshot
 
 import (
 	"fmt"
-	"sort"
 
 	"lotse/mailbox"
 )
@@ -105,13 +104,4 @@ func (a *auditor) crossCheckAttachments() {
 			a.violate("attachment_hours", id, "", fmt.Sprintf("hourly count without a mailbox record (%s)", mailbox.ShowKey([]byte(id))))
 		}
 	}
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
 }

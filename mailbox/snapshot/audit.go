@@ -5,8 +5,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
-	"sort"
 	"strconv"
 
 	bolt "go.etcd.io/bbolt"
@@ -242,12 +242,7 @@ func (a *auditor) crossCheck() {
 	if !a.schema {
 		a.violate("meta", "schema", "", "missing")
 	}
-	ids := make([]string, 0, len(a.mailboxes))
-	for id := range a.mailboxes {
-		ids = append(ids, id)
-	}
-	sort.Strings(ids)
-	for _, id := range ids {
+	for _, id := range sortedKeys(a.mailboxes) {
 		m := a.mailboxes[id]
 		// Ciphertexts are claimed even for a mailbox in trouble below, so
 		// that each problem is reported once, where it is.
@@ -313,12 +308,7 @@ func (a *auditor) crossCheck() {
 	a.crossCheckAttachments()
 	a.crossCheckHandover()
 
-	refs := make([]string, 0, len(a.referenced))
-	for id := range a.referenced {
-		refs = append(refs, id)
-	}
-	sort.Strings(refs)
-	for _, id := range refs {
+	for _, id := range sortedKeys(a.referenced) {
 		if _, ok := a.counsellors[id]; !ok {
 			for _, at := range a.referenced[id] {
 				a.violate(at.Path, at.Key, at.Field, fmt.Sprintf("counsellor %q does not exist", id))
@@ -355,15 +345,10 @@ func (a *auditor) crossCheckKeyring(org, path string, kr *keyringAudit) {
 			a.violate(path, "current", "members", fmt.Sprintf("member %q belongs to another organisation", m))
 		}
 	}
-	active := make([]string, 0)
-	for id, state := range a.counsellors {
-		if state == mailbox.StateActive && !members[id] && a.orgOf[id] == org {
-			active = append(active, id)
+	for _, id := range sortedKeys(a.counsellors) {
+		if a.counsellors[id] == mailbox.StateActive && !members[id] && a.orgOf[id] == org {
+			a.violate("counsellors", id, "state", "active but not a member of the keyring")
 		}
-	}
-	sort.Strings(active)
-	for _, id := range active {
-		a.violate("counsellors", id, "state", "active but not a member of the keyring")
 	}
 	newest := k.Epoch
 	for e := range kr.epochs {
@@ -421,4 +406,10 @@ func (a *auditor) unclaimed() int {
 		}
 	}
 	return n
+}
+
+// sortedKeys returns the keys of m in order: the auditor reports in a
+// stable order whatever the map's.
+func sortedKeys[V any](m map[string]V) []string {
+	return slices.Sorted(maps.Keys(m))
 }

@@ -2,7 +2,6 @@ package snapshot
 
 import (
 	"encoding/json"
-	"sort"
 )
 
 // Organisations (PROTOCOL.md §8): the front door's keyring is the
@@ -123,12 +122,7 @@ func keyringPath(org string) string {
 // counsellors, and that an organisation's keyring and every "org" name an
 // organisation with a record.
 func (a *auditor) crossCheckOrgs() {
-	orgs := make([]string, 0, len(a.keyrings))
-	for org := range a.keyrings {
-		orgs = append(orgs, org)
-	}
-	sort.Strings(orgs)
-	for _, org := range orgs {
+	for _, org := range sortedKeys(a.keyrings) {
 		if org != "" && !a.orgs.seen[org] {
 			a.violate("orgs", org, "", "keyring of an organisation without a record")
 		}
@@ -137,12 +131,7 @@ func (a *auditor) crossCheckOrgs() {
 	if _, ok := a.keyrings[""]; !ok {
 		a.crossCheckKeyring("", "keyring", &keyringAudit{})
 	}
-	named := make([]string, 0, len(a.orgs.named))
-	for org := range a.orgs.named {
-		named = append(named, org)
-	}
-	sort.Strings(named)
-	for _, org := range named {
+	for _, org := range sortedKeys(a.orgs.named) {
 		if a.orgs.seen[org] {
 			continue
 		}

@@ -128,12 +128,7 @@ func (a *auditor) crossCheckTeamMemory() {
 			a.violate(w.path, w.key, "author", "a counsellor of another organisation")
 		}
 	}
-	var cases []string
-	for id := range t.actions {
-		cases = append(cases, id)
-	}
-	slices.Sort(cases)
-	for _, id := range cases {
+	for _, id := range sortedKeys(t.actions) {
 		a.caseGone("actions", id)
 	}
 }
