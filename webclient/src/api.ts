@@ -1,6 +1,6 @@
 // The enquirer's half of the HTTP API (PROTOCOL.md §6), over fetch. Secrets
 // travel only in the Authorization header and bodies, never in a URL.
-import { b64, unb64 } from "./protocol";
+import { b64, unb64, validSlug } from "./protocol";
 import type * as wire from "./wire";
 
 export class ApiError extends Error {
@@ -74,15 +74,20 @@ function bytes(s: unknown): Uint8Array {
 let org = "";
 
 export function orgFromPath(path: string): string {
-  const m = /^\/o\/([a-z0-9-]{1,32})\/[^/]*$/.exec(path);
-  return m ? m[1]! : "";
+  const m = /^\/o\/([^/]+)\/[^/]*$/.exec(path);
+  return m && validSlug(m[1]) ? m[1] : "";
 }
 
 export function setOrg(slug: string): void {
   org = slug;
 }
 
-export const team = (): Promise<Team> => call<wire.Team>("GET", "/team" + (org ? "?org=" + encodeURIComponent(org) : ""));
+/** team is the team key of organisation slug: by default the page's, and
+ * once a conversation is open, its mailbox's (which a handover changes). */
+export function team(slug = ""): Promise<Team> {
+  const o = slug || org;
+  return call<wire.Team>("GET", "/team" + (o ? "?org=" + encodeURIComponent(o) : ""));
+}
 
 export async function pow(): Promise<Pow> {
   const p = await call<wire.Pow>("GET", "/pow");
@@ -108,9 +113,58 @@ export async function mailbox(token: string, after = 0): Promise<Mailbox> {
   return { ...m, messages: msgs.map((x) => ({ seq: x.seq, from: x.from, ciphertext: bytes(x.ciphertext) })) };
 }
 
+/** allMessages reads every message of the mailbox, page by page until an
+ * empty one, in seq order. */
+export async function allMessages(token: string): Promise<StoredMessage[]> {
+  const out: StoredMessage[] = [];
+  let after = 0;
+  for (;;) {
+    const page = (await mailbox(token, after)).messages;
+    if (page.length === 0) return out;
+    for (const m of page) {
+      if (m.seq <= after) throw new ApiError(500, "malformed_response");
+      out.push(m);
+      after = m.seq;
+    }
+  }
+}
+
 export function postMessage(token: string, epoch: number, ciphertext: Uint8Array, attachments: string[] = []): Promise<wire.Posted> {
   const body: wire.NewMessage = { epoch, ciphertext: b64(ciphertext), ...(attachments.length ? { attachments } : {}) };
   return call("POST", "/mailbox/messages", { token, body });
+}
+
+// Consented handover (PROTOCOL.md §9.3). The upload's id goes into
+// URL paths, so nothing else may pass.
+const UPLOAD_ID = /^[A-Za-z0-9_-]{1,64}$/;
+
+/** handoverPath is the path of upload, which startHandover checked. */
+export function handoverPath(upload: string): string {
+  if (!UPLOAD_ID.test(upload)) throw new ApiError(404, "not_found");
+  return "/mailbox/handover/" + upload;
+}
+
+/** declineHandover is the enquirer's no to the open offer. */
+export const declineHandover = (token: string): Promise<void> => call("DELETE", "/mailbox/handover", { token });
+
+/** startHandover opens the upload of the re-sealed conversation. */
+export async function startHandover(token: string, body: wire.HandoverStart): Promise<string> {
+  const u = await call<Partial<wire.HandoverUpload> | null>("POST", "/mailbox/handover", { token, body });
+  if (typeof u?.upload !== "string" || !UPLOAD_ID.test(u.upload)) throw new ApiError(500, "malformed_response");
+  return u.upload;
+}
+
+export function putHandoverMessage(token: string, upload: string, seq: number, ciphertext: Uint8Array): Promise<void> {
+  const body: wire.HandoverMessage = { ciphertext: b64(ciphertext) };
+  return call("PUT", `${handoverPath(upload)}/${seq}`, { token, body });
+}
+
+/** commitHandover moves the mailbox and returns the organisation it now
+ * belongs to. */
+export async function commitHandover(token: string, upload: string): Promise<string> {
+  const d = await call<Partial<wire.HandoverDone> | null>("POST", handoverPath(upload) + "/commit", { token });
+  if (!validSlug(d?.org)) throw new ApiError(500, "malformed_response");
+  return d.org;
 }
 
 export const deleteMailbox = (token: string): Promise<void> => call("DELETE", "/mailbox", { token });

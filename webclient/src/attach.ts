@@ -61,7 +61,15 @@ export interface Sealed {
 export async function sealAttachment(
   file: Uint8Array<ArrayBuffer>, name: string, type: string, team: string, enquirer: string,
 ): Promise<Sealed> {
-  const pt = padAttachment(file);
+  return {
+    ciphertext: await sealPadded(padAttachment(file), team, enquirer),
+    ref: { name: safeName(name), type: safeType(type), size: file.length, sha256: b64(await sha256(file)) },
+  };
+}
+
+/** sealPadded encrypts a padded attachment to the team and the enquirer
+ * and zeroes it. */
+async function sealPadded(pt: Uint8Array, team: string, enquirer: string): Promise<Uint8Array<ArrayBuffer>> {
   const e = new Encrypter();
   e.addRecipient(team);
   e.addRecipient(enquirer);
@@ -73,10 +81,31 @@ export async function sealAttachment(
   }
   // The server refuses anything else (§10); a wrong one here is ours.
   if (!policyShape(ct)) throw new Error("attachment: sealed ciphertext is not the policy's");
-  return {
-    ciphertext: ct as Uint8Array<ArrayBuffer>,
-    ref: { name: safeName(name), type: safeType(type), size: file.length, sha256: b64(await sha256(file)) },
-  };
+  return ct as Uint8Array<ArrayBuffer>;
+}
+
+/**
+ * resealAttachment opens an attachment sealed to the enquirer and seals
+ * its plaintext unchanged, padding and all, to team and the enquirer: the
+ * enquirer's device forwarding it in a handover (PROTOCOL.md §9.3). The
+ * result has the same length. It throws AttachmentCheckError("tampered")
+ * for one that does not open.
+ */
+export async function resealAttachment(ct: Uint8Array, identity: string, team: string, enquirer: string): Promise<Uint8Array<ArrayBuffer>> {
+  return sealPadded(await decrypt(ct, identity), team, enquirer);
+}
+
+/** decrypt opens an attachment of the policy's shape, or throws
+ * AttachmentCheckError("tampered"). */
+async function decrypt(ct: Uint8Array, identity: string): Promise<Uint8Array> {
+  if (!policyShape(ct)) throw new AttachmentCheckError("tampered");
+  try {
+    const d = new Decrypter();
+    d.addIdentity(identity);
+    return await d.decrypt(ct);
+  } catch {
+    throw new AttachmentCheckError("tampered");
+  }
 }
 
 function startsWith(b: Uint8Array, at: number, s: string): boolean {
@@ -121,15 +150,7 @@ export async function openAttachment(ct: Uint8Array, identity: string, ref: Atta
     throw new AttachmentCheckError("mismatch");
   }
   if (ct.length < ciphertextSize(bucket)) throw new AttachmentCheckError("truncated");
-  if (!policyShape(ct)) throw new AttachmentCheckError("tampered");
-  let pt: Uint8Array;
-  try {
-    const d = new Decrypter();
-    d.addIdentity(identity);
-    pt = await d.decrypt(ct);
-  } catch {
-    throw new AttachmentCheckError("tampered");
-  }
+  const pt = await decrypt(ct, identity);
   try {
     if (ref.size > pt.length) throw new AttachmentCheckError("mismatch");
     const file = pt.slice(0, ref.size);

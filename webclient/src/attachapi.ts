@@ -2,7 +2,8 @@
 // §10), apart from api.ts because only the attachment script
 // (attachchunk.ts) needs them: uploads with progress, downloads read to a
 // bound with progress.
-import { API, ApiError } from "./api";
+import { API, ApiError, handoverPath } from "./api";
+import { MAX_ATTACHMENT_CIPHERTEXT, resealAttachment } from "./attach";
 import type * as wire from "./wire";
 
 /** Progress reports bytes done of total (0 while the total is unknown). */
@@ -56,16 +57,7 @@ export async function attachment(token: string, id: string, max: number, onProgr
   } catch {
     throw new ApiError(0, "unreachable");
   }
-  if (!resp.ok || !resp.body) {
-    let code = "http_" + resp.status;
-    try {
-      const body = (await resp.json()) as Partial<wire.ErrorBody>;
-      if (typeof body.error === "string") code = body.error;
-    } catch {
-      // no JSON: the status says enough
-    }
-    throw new ApiError(resp.status, code);
-  }
+  if (!resp.ok || !resp.body) throw new ApiError(resp.status, await errorCode(resp));
   const announced = Number(resp.headers.get("Content-Length")) || 0;
   const total = announced > 0 && announced <= max ? announced : 0;
   const out = new Uint8Array(total || max);
@@ -84,4 +76,36 @@ export async function attachment(token: string, id: string, max: number, onProgr
     onProgress(n, total);
   }
   return out.slice(0, n);
+}
+
+/**
+ * forwardAttachment is one file of a handover (PROTOCOL.md §9.3):
+ * download attachment id, seal it again to team and the enquirer, and
+ * upload it raw into the handover's upload under the same id.
+ */
+export async function forwardAttachment(s: { token: string; identity: string; recipient: string }, upload: string, id: string, team: string): Promise<void> {
+  const ct = await attachment(s.token, id, MAX_ATTACHMENT_CIPHERTEXT, () => {});
+  const body = await resealAttachment(ct, s.identity, team, s.recipient);
+  let resp: Response;
+  try {
+    resp = await fetch(API + handoverPath(upload) + "/attachments/" + id, {
+      method: "PUT", body, headers: { Authorization: "Bearer " + s.token, "Content-Type": "application/octet-stream" },
+      cache: "no-store", credentials: "omit", redirect: "error", referrerPolicy: "no-referrer",
+    });
+  } catch {
+    throw new ApiError(0, "unreachable");
+  }
+  if (resp.ok) return;
+  throw new ApiError(resp.status, await errorCode(resp), Number(resp.headers.get("Retry-After")) || 0);
+}
+
+/** errorCode is the error code of a refusal, or http_<status>. */
+async function errorCode(resp: Response): Promise<string> {
+  try {
+    const body = (await resp.json()) as Partial<wire.ErrorBody>;
+    if (typeof body.error === "string") return body.error;
+  } catch {
+    // no JSON: the status says enough
+  }
+  return "http_" + resp.status;
 }

@@ -4,6 +4,7 @@
 // app's instances of age, protocol.ts, api.ts and dom.ts, which the app
 // hands over on self.lotseShared (build.mjs resolves those imports of the
 // attachment files to them), and announces itself on self.lotseAttach.
+import { forwardAttachment } from "./attachapi";
 import { fileList, forgetFiles, Picker } from "./attachui";
 
 /** AttachChunk is what the script offers the page. */
@@ -11,6 +12,7 @@ export interface AttachChunk {
   Picker: typeof Picker;
   fileList: typeof fileList;
   forgetFiles: typeof forgetFiles;
+  forwardAttachment: typeof forwardAttachment;
 }
 
-(self as unknown as { lotseAttach?: AttachChunk }).lotseAttach = { Picker, fileList, forgetFiles };
+(self as unknown as { lotseAttach?: AttachChunk }).lotseAttach = { Picker, fileList, forgetFiles, forwardAttachment };

@@ -2,7 +2,7 @@
 // it: once, under Trusted Types, with the app's shared modules handed over
 // first. Until it is there, the page draws an empty place for it.
 import { Decrypter, Encrypter } from "age-encryption";
-import { API, ApiError } from "./api";
+import { API, ApiError, handoverPath } from "./api";
 import type { AttachChunk } from "./attachchunk";
 import { h } from "./dom";
 import { b64, equalBytes, MAX_ATTACHMENT_FILE, MAX_ATTACHMENTS, sha256, unb64 } from "./protocol";
@@ -37,7 +37,7 @@ export function loadAttach(): Promise<AttachChunk> {
     // with just what they use, so the app's bundle can leave out the rest.
     (self as unknown as { lotseShared: object }).lotseShared = {
       "age-encryption": { Decrypter, Encrypter },
-      "./api": { API, ApiError },
+      "./api": { API, ApiError, handoverPath },
       "./dom": { h },
       "./protocol": { b64, equalBytes, MAX_ATTACHMENT_FILE, MAX_ATTACHMENTS, sha256, unb64 },
     };

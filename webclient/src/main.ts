@@ -9,12 +9,13 @@
 // server, so a reload, Back or a discarded tab loses a draft, never a
 // conversation the team would answer into the void.
 import * as api from "./api";
-import { attachChunk, withAttach } from "./attachload";
+import { attachChunk, loadAttach, withAttach } from "./attachload";
 import type { Picker } from "./attachui";
 import { h, type Attrs } from "./dom";
+import { HandoverError, handOver, offered, offerFor, type Offer } from "./handover";
 import { defaultLang, isLang, isRTL, LANGUAGES, loaded, loadLang, translate, type Key, type Lang } from "./i18n";
 import * as p from "./protocol";
-import { checkPin, TeamKeyChangedError, type TeamKey } from "./teampin";
+import { checkPin, handoverKey, TeamKeyChangedError, type TeamKey } from "./teampin";
 import type { Reply, Request } from "./worker";
 
 type View = "start" | "write" | "keep" | "check" | "login" | "thread" | "delete" | "deleted";
@@ -30,7 +31,21 @@ interface Session {
   fetching: Promise<void>;
   offline: boolean;
   pin: TeamKey | null; // the team key this conversation seals to (teampin.ts)
+  org: string; // the mailbox's organisation ("": the page's, until the server says)
+  offer: string; // the organisation the server says an offer is open to, or ""
+  handover: HandoverState;
 }
+
+/** HandoverState is what the conversation's handover panel shows
+ * (PROTOCOL.md §9.2–9.3): the offer, if a document carries one ("offer",
+ * with the last failure's text), the upload's progress, a calm line (after
+ * a no, or for an offer no longer open), or once that the conversation
+ * moved. */
+type HandoverState =
+  | { phase: "offer"; error: string }
+  | { phase: "running"; done: number; total: number }
+  | { phase: "said"; key: "handover.declined" | "handover.gone" }
+  | { phase: "moved"; name: string };
 
 /** Pending is a first message whose keys exist on this device only: the
  * mailbox is created once the person has typed code and passphrase back. */
@@ -49,10 +64,11 @@ const state: {
   draft: { body: string; role: string }; // the write view's text, kept across views
   status: { key: Key; busy: boolean; vars?: Record<string, string | number> } | null; // re-drawn on a language switch
   team: api.Team | null;
+  teamOrg: string; // the organisation team is of
   leaving: boolean;
 } = {
   lang: firstLang(), view: "start", busy: false, session: null, pending: null, draft: { body: "", role: "none" },
-  status: null, team: null, leaving: false,
+  status: null, team: null, teamOrg: "", leaving: false,
 };
 
 const $ = (id: string): HTMLElement => document.getElementById(id)!;
@@ -243,13 +259,16 @@ function errorText(err: unknown): string {
   return t("err.generic");
 }
 
-async function getTeam(fresh = false): Promise<api.Team> {
-  if (!state.team || fresh) {
-    const team = await api.team();
+/** getTeam is the team key of org: by default the open conversation's
+ * organisation, else the page's. */
+async function getTeam(fresh = false, org = state.session?.org ?? ""): Promise<api.Team> {
+  if (!state.team || fresh || state.teamOrg !== org) {
+    const team = await api.team(org);
     if (!p.validRecipient(team.recipient) || !Number.isInteger(team.epoch) || team.epoch < 1) {
       throw new api.ApiError(500, "malformed_team");
     }
     state.team = team;
+    state.teamOrg = org;
   }
   return state.team;
 }
@@ -523,6 +542,7 @@ const views: Record<View, () => HTMLElement> = {
       h("h1", { tabindex: "-1", id: "thread-h" }, t("thread.heading")),
       h("p", { class: "expires", id: "expires" }, t("thread.expires", { date: formatDate(s.expires) })),
       s.offline ? h("p", { class: "note", id: "offline" }, t("thread.offline")) : null,
+      h("div", { id: "handover-slot" }, handoverPanel(s)),
       availability(),
       list,
       form,
@@ -794,6 +814,7 @@ function newSession(keys: p.EnquirerKeys, expires: string): Session {
   return {
     keys, token: p.bearer(keys), reader: new p.Reader(keys.mailboxId, keys.mk, keys.identity), entries: [],
     lastSeq: 0, expires, abort: new AbortController(), fetching: Promise.resolve(), offline: false, pin: null,
+    org: "", offer: "", handover: { phase: "offer", error: "" },
   };
 }
 
@@ -857,12 +878,14 @@ async function login(form: HTMLElement, typedCode: string, typedPass: string): P
       }
       s.expires = m.expires;
       await append(s, m.messages);
+      follow(s, m);
       // The pin of a conversation opened again starts with the team key
-      // of now; without one (the team not ready) it starts at the first reply.
+      // of now, or of the handover document if it moved (teampin.ts);
+      // without one (the team not ready) it starts at the first reply.
       try {
-        s.pin = checkPin(null, await getTeam(true));
+        s.pin = checkPin(s.pin, await getTeam(true, s.org));
       } catch {
-        s.pin = null;
+        // The pin stays as it is; sending says why if it must.
       }
       state.session = s;
       go("thread");
@@ -893,8 +916,17 @@ function fetchNew(s: Session): Promise<void> {
     if (state.session !== s) return;
     const m = await api.mailbox(s.token, s.lastSeq);
     s.expires = m.expires;
+    const before = s.lastSeq;
     const replies = await append(s, m.messages);
+    const offerChanged = follow(s, m);
+    // A desk records its offer right after the document that makes it
+    // (§9.2): if a new document offers what the server does not say yet,
+    // read once more a moment later.
+    if (!s.offer && s.entries.some((e) => e.seq > before && offered(e))) {
+      setTimeout(() => void fetchNew(s), 2000);
+    }
     if (state.session !== s || state.view !== "thread") return;
+    if (offerChanged || s.lastSeq !== before) drawHandover(s);
     const list = document.getElementById("thread");
     if (list) fillThread(list);
     const exp = document.getElementById("expires");
@@ -1052,6 +1084,151 @@ async function sendFirstFiles(s: Session): Promise<void> {
   const form = document.querySelector<HTMLElement>("#thread ~ form");
   const reply = document.getElementById("reply") as HTMLTextAreaElement | null;
   if (form && reply) await sendReply(form, reply, true);
+}
+
+// ---- handover (PROTOCOL.md §9.2–9.3) ------------------------------------------
+
+/**
+ * follow takes the mailbox's organisation and open offer from the
+ * server's answer and tells whether the offer changed. The server only
+ * says that an offer is open; what it offers comes from a document
+ * (offerFor), and the team key after a move from that document too.
+ */
+function follow(s: Session, m: api.Mailbox): boolean {
+  if (p.validSlug(m.org) && m.org !== s.org) {
+    s.org = m.org;
+    s.pin = handoverKey(s.entries, m.org) ?? s.pin;
+  }
+  const offer = p.validSlug(m.handover?.org) ? m.handover.org : "";
+  if (offer === s.offer) return false;
+  s.offer = offer;
+  if (offer && s.handover.phase !== "running") s.handover = { phase: "offer", error: "" };
+  return true;
+}
+
+/** shownOffer is the offer the panel shows: one the server says is open
+ * and a valid document carries; else none, whatever the server says. */
+const shownOffer = (s: Session): Offer | null => (s.offer ? offerFor(s.entries, s.offer) : null);
+
+/** named writes a text with B's name in it: the name stands isolated as
+ * the text it is (bdi), never as markup, in either direction. */
+function named(key: Key, name: string): Array<Node | string> {
+  const parts = t(key).split("{name}");
+  return parts.flatMap((part, i) => (i === 0 ? [part] : [h("bdi", { class: "org-name" }, name), part]));
+}
+
+/** handoverPanel draws the handover's state for the thread view. */
+function handoverPanel(s: Session): HTMLElement | null {
+  const st = s.handover;
+  if (st.phase === "said") return h("p", { class: "handover-note", id: "handover-said", tabindex: "-1" }, t(st.key));
+  if (st.phase === "moved") return h("p", { class: "handover-note", id: "handover-moved", tabindex: "-1" }, ...named("handover.moved", st.name));
+  if (st.phase === "running") {
+    const bar = h("progress", { id: "handover-progress", max: String(Math.max(st.total, 1)) });
+    if (st.total > 0) bar.setAttribute("value", String(st.done));
+    return h("section", { class: "handover", id: "handover", "aria-labelledby": "handover-h", "aria-busy": "true" },
+      h("h2", { id: "handover-h" }, t("handover.heading")),
+      h("label", { for: "handover-progress", id: "handover-count" },
+        st.total > 0 ? t("handover.progress", { done: st.done, total: st.total }) : t("handover.preparing")),
+      bar,
+      h("p", { class: "hint" }, t("handover.keepOpen")));
+  }
+  const o = shownOffer(s);
+  if (!o) return null;
+  return h("section", { class: "handover", id: "handover", "aria-labelledby": "handover-h" },
+    h("h2", { id: "handover-h", tabindex: "-1" }, t("handover.heading")),
+    h("p", { class: "lead" }, ...named("handover.offer", o.name)),
+    o.note ? h("p", { class: "hint" }, t("handover.note")) : null,
+    o.note ? h("blockquote", { class: "handover-text", id: "handover-text", lang: o.lang, dir: "auto" }, o.note) : null,
+    h("ul", { class: "handover-facts" },
+      h("li", {}, ...named("handover.whole", o.name)),
+      h("li", {}, ...named("handover.same", o.name)),
+      h("li", {}, t("handover.leaves"))),
+    h("p", { class: "handover-choice" }, t("handover.choice")),
+    st.error ? h("p", { class: "form-error", id: "handover-error", role: "alert" }, st.error) : null,
+    h("div", { class: "actions" },
+      button("handover.agree", () => void agree(s, o)),
+      button("handover.decline", () => void decline(s), "secondary")));
+}
+
+/** drawHandover draws the panel again in place, leaving the rest of the
+ * thread view (and what is typed in it) as it is. */
+function drawHandover(s: Session): void {
+  const slot = document.getElementById("handover-slot");
+  if (!slot || state.session !== s) return;
+  const panel = handoverPanel(s);
+  slot.replaceChildren(...(panel ? [panel] : []));
+}
+
+/** handoverError is what the page says when a handover did not happen:
+ * why, and that the conversation stays where it was. */
+function handoverError(err: unknown): string {
+  if (err instanceof HandoverError) return t(`handover.${err.reason}` as Key);
+  return errorText(err) + " " + t("handover.stays");
+}
+
+/**
+ * agree forwards the conversation to the organisation of the offer, from
+ * this device (PROTOCOL.md §9.2–9.3). Until the commit the conversation stays
+ * where it is: a reload, Back or a closed tab lose nothing, and the panel
+ * shows again after the next login.
+ */
+async function agree(s: Session, o: Offer): Promise<void> {
+  await busy($("app"), async () => {
+    s.handover = { phase: "running", done: 0, total: 0 };
+    drawHandover(s);
+    const own = { token: s.token, identity: s.keys.identity, recipient: s.keys.recipient };
+    try {
+      await handOver({
+        messages: () => api.allMessages(s.token),
+        start: (body) => api.startHandover(s.token, body),
+        putMessage: (upload, seq, ct) => api.putHandoverMessage(s.token, upload, seq, ct),
+        putAttachment: async (upload, id, team) => (await loadAttach()).forwardAttachment(own, upload, id, team),
+        commit: (upload) => api.commitHandover(s.token, upload),
+        wait: (seconds) => new Promise((resolve) => setTimeout(resolve, seconds * 1000)),
+      }, s.keys, o, (done, total) => {
+        s.handover = { phase: "running", done, total };
+        drawHandover(s);
+      });
+      // The conversation is the offer's organisation's now, and seals to
+      // the key its document named (teampin.ts), whatever the server says.
+      s.org = o.org;
+      s.pin = handoverKey(s.entries, o.org);
+      s.offer = "";
+      s.handover = { phase: "moved", name: o.name };
+      showOnline();
+      showFingerprint();
+    } catch (err) {
+      if (err instanceof api.ApiError && err.code === "unauthorized") return sessionGone();
+      if (err instanceof HandoverError && err.reason === "gone") {
+        s.offer = "";
+        s.handover = { phase: "said", key: "handover.gone" };
+      } else s.handover = { phase: "offer", error: handoverError(err) };
+    }
+    drawHandover(s);
+    document.querySelector<HTMLElement>("#handover-slot [tabindex]")?.focus();
+  });
+}
+
+/** decline is the enquirer's no (§9.3): the offer closes, nothing else
+ * changes, and the page says so calmly. */
+async function decline(s: Session): Promise<void> {
+  await busy($("app"), async () => {
+    try {
+      await api.declineHandover(s.token);
+    } catch (err) {
+      if (err instanceof api.ApiError && err.code === "unauthorized") return sessionGone();
+      // 404: no offer is open any more, which is what no means too.
+      if (!(err instanceof api.ApiError && err.status === 404)) {
+        s.handover = { phase: "offer", error: errorText(err) };
+        drawHandover(s);
+        return;
+      }
+    }
+    s.offer = "";
+    s.handover = { phase: "said", key: "handover.declined" };
+    drawHandover(s);
+    document.querySelector<HTMLElement>("#handover-slot [tabindex]")?.focus();
+  });
 }
 
 async function deleteConversation(): Promise<void> {

@@ -373,15 +373,24 @@ export function padDocument(d: Document): Uint8Array<ArrayBuffer> {
 }
 
 /** sealDocument pads d and encrypts it to the team and the enquirer. */
-export async function sealDocument(d: Document, team: string, enquirer: string): Promise<Uint8Array<ArrayBuffer>> {
-  const pt = padDocument(d);
+export function sealDocument(d: Document, team: string, enquirer: string): Promise<Uint8Array<ArrayBuffer>> {
+  return sealPadded(padDocument(d), team, enquirer);
+}
+
+/** sealPadded encrypts a padded document to the team and the enquirer and
+ * zeroes it: a new document (sealDocument), or one the enquirer's device
+ * forwards unchanged in a handover (PROTOCOL-1.1 §9.4). */
+export async function sealPadded(pt: Uint8Array, team: string, enquirer: string): Promise<Uint8Array<ArrayBuffer>> {
   const e = new Encrypter();
   e.addRecipient(team);
   e.addRecipient(enquirer);
-  const ct = await e.encrypt(pt);
-  pt.fill(0);
-  checkMessage(ct);
-  return ct as Uint8Array<ArrayBuffer>;
+  try {
+    const ct = await e.encrypt(pt);
+    checkMessage(ct);
+    return ct as Uint8Array<ArrayBuffer>;
+  } finally {
+    pt.fill(0);
+  }
 }
 
 export class RejectError extends Error {
@@ -526,6 +535,8 @@ export const MAX_HANDOVER_NOTE = 2000;
 const MAX_EPOCH = 2 ** 31 - 1;
 const EPOCH_LITERAL = /^[1-9][0-9]{0,9}$/;
 const SLUG = /^[a-z0-9-]{1,32}$/;
+/** validSlug: an organisation's slug (domain.ParseSlug). */
+export const validSlug = (s: unknown): s is string => typeof s === "string" && SLUG.test(s);
 
 /** validStoredName is the display-name rule for reading, as Go's
  * domain.ParseStoredDisplayName: 1–64 characters, no control, line or
@@ -548,7 +559,7 @@ function validHandoverNote(s: string): boolean {
 function checkHandover(h: Handover | undefined, from: string): string {
   if (!h) return "";
   if (from !== "counsellor") return "handover in an enquirer document";
-  if (!SLUG.test(h.org)) return "malformed handover org";
+  if (!validSlug(h.org)) return "malformed handover org";
   if (!validStoredName(h.name)) return "malformed handover name";
   if (!Number.isInteger(h.epoch) || h.epoch < 1 || h.epoch > MAX_EPOCH) return "malformed handover epoch";
   if (!validRecipient(h.recipient)) return "malformed handover recipient";
