@@ -49,11 +49,18 @@ type centreEntry struct {
 	SHA256 string `json:"sha256"`
 }
 
-// centreHash is SHA-256 of what a reply would carry of c.
+// centreHash is SHA-256 of what a reply would carry of c, and of the
+// organisation on the server the centre names, if any: the desk offers a
+// handover to it, so a server that changes or adds it changes the entry.
+// An entry without one hashes as before organisations existed.
 func centreHash(dir *content.Directory, c content.Centre) string {
 	h := sha256.New()
 	for _, lang := range []string{"de", "en"} {
 		h.Write([]byte(dir.CentreBlock(c, lang)))
+		h.Write([]byte{0})
+	}
+	if c.Org != "" {
+		h.Write([]byte("org\x00" + c.Org))
 		h.Write([]byte{0})
 	}
 	return hex.EncodeToString(h.Sum(nil))

@@ -253,6 +253,16 @@ func TestDeskCentresChanged(t *testing.T) {
 	if hit, block := look(); hit || block {
 		t.Errorf("confirmed directory still marked: %v %v", hit, block)
 	}
+	// A server that makes the confirmed centre name an organisation (the
+	// desk would offer a handover to it) changes the entry.
+	proxy.serveCentres(strings.Replace(strings.Replace(oneCentre, "+49 30 1234 000", "+49 30 6666 666", 1), `"id":"x",`, `"id":"x","org":"elsewhere",`, 1))
+	if hit, block := look(); !hit || !block {
+		t.Errorf("an organisation added to a confirmed centre is not marked: %v %v", hit, block)
+	}
+	proxy.serveCentres(strings.Replace(oneCentre, "+49 30 1234 000", "+49 30 6666 666", 1))
+	if hit, block := look(); hit || block {
+		t.Errorf("the confirmed centre without the organisation is marked: %v %v", hit, block)
+	}
 	// A record written without the team's keys is an alarm.
 	if err := os.WriteFile(filepath.Join(cfg.Dir(), centresPinFile), []byte("age-encryption.org/v1\n"), 0o600); err != nil {
 		t.Fatal(err)

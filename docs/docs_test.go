@@ -329,7 +329,7 @@ func TestCheckerFindsBadCitations(t *testing.T) {
 		{"// (" + p + "\n// §9.2): the offer", 0},
 		{"// " + p + "§9 \"The offer in a reply document\"", 0},
 		{"// " + p + "§9.9", 1},
-		{"// (" + p + "\n// §12): handover", 1},      // there is no §12
+		{"// (" + p + "\n// §12): handover", 1}, // there is no §12
 		{"| " + p + "§2 | " + p + "§12 |", 1},
 		{"// PROTOCOL-1.1" + ".md §8: not this document", 0},
 	} {
