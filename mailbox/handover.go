@@ -33,8 +33,9 @@ import (
 //     handover, kept for 30 days so that A's desk can list it.
 //
 // The store keeps no time finer than an hour, so an upload's 10 minutes
-// are counted in memory (uploadDeadlines): after a restart every upload
-// in flight has expired, and the hourly purge drops its bucket.
+// are counted in memory (uploadDeadlines, one entry per mailbox, as there
+// is one upload per mailbox): after a restart every upload in flight has
+// expired, and the hourly purge drops its bucket.
 
 var (
 	bucketHandoverOffers  = []byte("handover_offers")
@@ -151,43 +152,61 @@ func ruleHandoverDone(_ []byte, f map[string]json.RawMessage) string {
 	return ""
 }
 
-// uploadDeadlines holds when each upload in flight expires, by upload id.
+// uploadDeadlines holds when the upload in flight of each mailbox
+// expires, by mailbox id. Keyed by mailbox, not by upload: an enquirer
+// who starts upload after upload replaces its entry rather than adding
+// one, so the map holds at most one entry per mailbox with an offer.
 type uploadDeadlines struct {
 	mu sync.Mutex
-	at map[string]time.Time
+	at map[string]uploadDeadline
 }
 
-func (u *uploadDeadlines) set(id string, t time.Time) {
+type uploadDeadline struct {
+	upload string
+	at     time.Time
+}
+
+func (u *uploadDeadlines) set(mailbox, upload string, t time.Time) {
 	u.mu.Lock()
 	defer u.mu.Unlock()
 	if u.at == nil {
-		u.at = map[string]time.Time{}
+		u.at = map[string]uploadDeadline{}
 	}
-	u.at[id] = t
+	u.at[mailbox] = uploadDeadline{upload, t}
 }
 
-func (u *uploadDeadlines) live(id string, now time.Time) bool {
+func (u *uploadDeadlines) live(mailbox, upload string, now time.Time) bool {
 	u.mu.Lock()
 	defer u.mu.Unlock()
-	t, ok := u.at[id]
-	return ok && now.Before(t)
+	d, ok := u.at[mailbox]
+	return ok && subtle.ConstantTimeCompare([]byte(d.upload), []byte(upload)) == 1 && now.Before(d.at)
 }
 
-func (u *uploadDeadlines) drop(id string) {
+// drop forgets the mailbox's upload if it is upload.
+func (u *uploadDeadlines) drop(mailbox, upload string) {
 	u.mu.Lock()
 	defer u.mu.Unlock()
-	delete(u.at, id)
+	if d, ok := u.at[mailbox]; ok && d.upload == upload {
+		delete(u.at, mailbox)
+	}
 }
 
 // dropExpired forgets the uploads expired at now.
 func (u *uploadDeadlines) dropExpired(now time.Time) {
 	u.mu.Lock()
 	defer u.mu.Unlock()
-	for id, t := range u.at {
-		if !now.Before(t) {
-			delete(u.at, id)
+	for m, d := range u.at {
+		if !now.Before(d.at) {
+			delete(u.at, m)
 		}
 	}
+}
+
+// len is how many uploads the map holds, for tests.
+func (u *uploadDeadlines) len() int {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	return len(u.at)
 }
 
 // Offer is a case's open or declined offer, or a completed handover in
@@ -520,7 +539,7 @@ func (s *Store) StartHandover(m Mailbox, to string, epoch, count int) (string, e
 	if err != nil {
 		return "", err
 	}
-	s.uploads.set(id, now.Add(UploadValidity))
+	s.uploads.set(m.ID, id, now.Add(UploadValidity))
 	return id, nil
 }
 
@@ -531,7 +550,7 @@ func (s *Store) liveUpload(tx *bolt.Tx, m Mailbox, upload string, now time.Time)
 		return handoverUploadRecord{}, nil, orNotFound(err, found)
 	}
 	up, found, err := getUpload(tx, []byte(m.ID))
-	if err != nil || !found || subtle.ConstantTimeCompare([]byte(up.ID), []byte(upload)) != 1 || !s.uploads.live(upload, now) {
+	if err != nil || !found || subtle.ConstantTimeCompare([]byte(up.ID), []byte(upload)) != 1 || !s.uploads.live(m.ID, upload, now) {
 		return up, nil, orNotFound(err, false)
 	}
 	return up, tx.Bucket(bucketHandoverUploads).Bucket([]byte(m.ID)), nil
@@ -541,12 +560,14 @@ func (s *Store) liveUpload(tx *bolt.Tx, m Mailbox, upload string, now time.Time)
 // upload: ErrNotFound for an upload that is not live or a seq it does
 // not cover, ErrHandoverLength for a length other than the original's,
 // ErrStorageFull past the storage budget. The policy is the caller's.
-func (s *Store) PutHandoverMessage(m Mailbox, upload string, seq uint64, ciphertext []byte) error {
+// first reports that the upload held no seq before: the API does not
+// count such a PUT toward the per-address limit, and counts a repeat.
+func (s *Store) PutHandoverMessage(m Mailbox, upload string, seq uint64, ciphertext []byte) (first bool, err error) {
 	if err := checkMessage(ciphertext); err != nil {
-		return err
+		return false, err
 	}
 	now := s.clock()
-	return s.write(func(tx *bolt.Tx) (func() error, error) {
+	err = s.write(func(tx *bolt.Tx) (func() error, error) {
 		up, b, err := s.liveUpload(tx, m, upload, now)
 		if err != nil {
 			return nil, err
@@ -564,8 +585,10 @@ func (s *Store) PutHandoverMessage(m Mailbox, upload string, seq uint64, ciphert
 		if err := s.checkAttachmentRoomTx(tx, len(ciphertext)); err != nil {
 			return nil, err
 		}
+		first = b.Bucket(bucketUploadMessages).Get(seqKey(seq)) == nil
 		return func() error { return b.Bucket(bucketUploadMessages).Put(seqKey(seq), ciphertext) }, nil
 	})
+	return first && err == nil, err
 }
 
 // messageCiphertext returns the stored ciphertext of message seq, valid
@@ -598,16 +621,16 @@ func messageMetaOf(tx *bolt.Tx, mailbox []byte, seq uint64) (messageMeta, error)
 // PutHandoverAttachment stages attachment id of the mailbox m re-sealed
 // in upload: ErrNotFound for an upload that is not live or an id that is
 // no attachment a message of the mailbox references, ErrHandoverLength,
-// ErrStorageFull as PutHandoverMessage.
-func (s *Store) PutHandoverAttachment(m Mailbox, upload, id string, ciphertext []byte) error {
+// ErrStorageFull and first as PutHandoverMessage.
+func (s *Store) PutHandoverAttachment(m Mailbox, upload, id string, ciphertext []byte) (first bool, err error) {
 	if err := checkAttachmentSize(ciphertext); err != nil {
-		return err
+		return false, err
 	}
 	if _, err := domain.ParseAttachmentID(id); err != nil {
-		return ErrNotFound
+		return false, ErrNotFound
 	}
 	now := s.clock()
-	return s.write(func(tx *bolt.Tx) (func() error, error) {
+	err = s.write(func(tx *bolt.Tx) (func() error, error) {
 		_, b, err := s.liveUpload(tx, m, upload, now)
 		if err != nil {
 			return nil, err
@@ -627,6 +650,7 @@ func (s *Store) PutHandoverAttachment(m Mailbox, upload, id string, ciphertext [
 		if err := s.checkAttachmentRoomTx(tx, len(ciphertext)); err != nil {
 			return nil, err
 		}
+		first = b.Bucket(bucketUploadAttach).Bucket([]byte(id)) == nil
 		return func() error {
 			ab := b.Bucket(bucketUploadAttach)
 			if err := ab.DeleteBucket([]byte(id)); err != nil && !errors.Is(err, berrors.ErrBucketNotFound) {
@@ -639,6 +663,7 @@ func (s *Store) PutHandoverAttachment(m Mailbox, upload, id string, ciphertext [
 			return cb.Put(keyCiphertext, ciphertext)
 		}, nil
 	})
+	return first && err == nil, err
 }
 
 // HandoverDone is what a commit moved, for the API's events.
@@ -752,7 +777,7 @@ func (s *Store) CommitHandover(m Mailbox, upload string) (HandoverDone, error) {
 		err = refused
 	}
 	if err == nil || refused != nil {
-		s.uploads.drop(upload)
+		s.uploads.drop(m.ID, upload)
 	}
 	if err != nil {
 		return HandoverDone{}, err

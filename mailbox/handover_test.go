@@ -70,11 +70,14 @@ func TestHandoverStore(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	refused(t, s, ErrHandoverLength, func() error { return s.PutHandoverMessage(m, upload, 1, ciphertext(5264, "")) })
+	refused(t, s, ErrHandoverLength, func() error { _, err := s.PutHandoverMessage(m, upload, 1, ciphertext(5264, "")); return err })
 	for seq := uint64(1); seq <= 2; seq++ {
-		if err := s.PutHandoverMessage(m, upload, seq, ciphertext(4240, "for b;")); err != nil {
-			t.Fatal(err)
+		if first, err := s.PutHandoverMessage(m, upload, seq, ciphertext(4240, "for b;")); err != nil || !first {
+			t.Fatalf("seq %d: first %v, %v", seq, first, err)
 		}
+	}
+	if first, err := s.PutHandoverMessage(m, upload, 2, ciphertext(4240, "for b;")); err != nil || first {
+		t.Fatalf("seq 2 again: first %v, %v", first, err)
 	}
 	if r := audit(t, backupFile(t, s)); len(r.Violations) != 0 {
 		t.Fatalf("audit with an upload in flight: %v", r.Violations)
@@ -197,11 +200,11 @@ func TestHandoverUploadExpiry(t *testing.T) {
 		t.Fatal(err)
 	}
 	clock.Add(UploadValidity - time.Second)
-	if err := s.PutHandoverMessage(m, upload, 1, ciphertext(4240, "for b;")); err != nil {
+	if _, err := s.PutHandoverMessage(m, upload, 1, ciphertext(4240, "for b;")); err != nil {
 		t.Fatal(err)
 	}
 	clock.Add(time.Second)
-	refused(t, s, ErrNotFound, func() error { return s.PutHandoverMessage(m, upload, 1, ciphertext(4240, "for b;")) })
+	refused(t, s, ErrNotFound, func() error { _, err := s.PutHandoverMessage(m, upload, 1, ciphertext(4240, "for b;")); return err })
 	refused(t, s, ErrNotFound, func() error { _, err := s.CommitHandover(m, upload); return err })
 	if _, _, err := s.PurgeHandovers(); err != nil || !staged(s) {
 		t.Fatalf("the purge dropped an upload of this hour: %v", err)
@@ -217,5 +220,41 @@ func TestHandoverUploadExpiry(t *testing.T) {
 	}
 	s = reopen(t, s, clock)
 	m, _ = s.GetMailbox(a)
-	refused(t, s, ErrNotFound, func() error { return s.PutHandoverMessage(m, upload, 1, ciphertext(4240, "for b;")) })
+	refused(t, s, ErrNotFound, func() error { _, err := s.PutHandoverMessage(m, upload, 1, ciphertext(4240, "for b;")); return err })
+}
+
+// TestHandoverUploadsInMemory: an enquirer who starts upload after upload
+// leaves one deadline in the store's memory, not one per start, and the
+// replaced uploads are dead.
+func TestHandoverUploadsInMemory(t *testing.T) {
+	s, _, adminA, _ := twoOrgs(t)
+	a := mailboxID(1)
+	if err := s.OfferHandover(a, adminA.ID, "b"); err != nil {
+		t.Fatal(err)
+	}
+	m, err := s.GetMailbox(a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var uploads []string
+	for range 50 {
+		upload, err := s.StartHandover(m, "b", 1, 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		uploads = append(uploads, upload)
+	}
+	if n := s.uploads.len(); n != 1 {
+		t.Fatalf("%d upload deadlines in memory after 50 starts of one mailbox, want 1", n)
+	}
+	refused(t, s, ErrNotFound, func() error { _, err := s.PutHandoverMessage(m, uploads[0], 1, ciphertext(4240, "for b;")); return err })
+	if _, err := s.PutHandoverMessage(m, uploads[len(uploads)-1], 1, ciphertext(4240, "for b;")); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.CommitHandover(m, uploads[len(uploads)-1]); err != nil {
+		t.Fatal(err)
+	}
+	if n := s.uploads.len(); n != 0 {
+		t.Fatalf("%d upload deadlines in memory after the commit, want 0", n)
+	}
 }
