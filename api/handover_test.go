@@ -264,6 +264,51 @@ func TestHandover(t *testing.T) {
 	}
 }
 
+// TestHandoverOrgDeleted: deleting the organisation a case is offered to
+// ends the offer and drops the upload to it in the same transaction: the
+// case and the enquirer see no offer, A's list is empty, A's desks hear
+// of the case, the upload is gone and the file passes the audit.
+func TestHandoverOrgDeleted(t *testing.T) {
+	f := newHandoverFixture(t)
+	e := f.e
+	e.want(f.offer("b"), 204, "")
+	r, err := mailboxdtest.Reseal(f.ctx, f.q, f.caseA.identity, f.b.recipient(), f.attachment)
+	if err != nil {
+		t.Fatal(err)
+	}
+	upload, err := f.q.StartHandover(f.ctx, client.HandoverStart{Org: "b", Epoch: f.b.epoch(), Count: uint64(len(r.Messages))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := r.Upload(f.ctx, f.q, upload); err != nil {
+		t.Fatal(err)
+	}
+	sa, resp := e.stream("/api/v1/events", f.a.adminToken)
+	e.want(resp, 200, "")
+
+	e.want(e.do(request{method: "DELETE", path: "/api/v1/orgs/b", auth: f.a.adminToken}), 204, "")
+	sa.waitFor(t, fmt.Sprintf(`data: {"id":%q,"seq":%d}`, f.caseA.id, len(r.Messages)), 10*time.Second)
+	if c := f.caseAt(f.a.adminToken); c.Handover != nil {
+		t.Fatalf("the case after its receiver was deleted: %+v", c.Handover)
+	}
+	if org, h := f.mailbox(); org != "main" || h != nil {
+		t.Fatalf("the mailbox after its receiver was deleted: org %q, handover %+v", org, h)
+	}
+	if l := f.handovers(f.a.adminToken); len(l) != 0 {
+		t.Fatalf("A's handovers after b was deleted: %+v", l)
+	}
+	if _, err := f.q.CommitHandover(f.ctx, upload); client.Code(err) != "not_found" {
+		t.Fatalf("commit to a deleted organisation: %v", err)
+	}
+	if rep := auditBackup(t, e); len(rep.Violations) != 0 || rep.Counts["handover_offers/{mailbox id}"] != 0 ||
+		rep.Counts["handover_uploads/{mailbox id}"] != 0 || rep.Counts["handover_uploads/{mailbox id}/messages/{seq}"] != 0 {
+		t.Fatalf("audit after b was deleted: %v, counts %v", rep.Violations, rep.Counts)
+	}
+	// The case is A's as before: A may offer it elsewhere.
+	e.want(e.do(request{method: "GET", path: "/api/v1/cases/" + f.caseA.id, auth: f.a.adminToken}), 200, "")
+	e.want(f.offer("b"), 404, "not_found")
+}
+
 // open decrypts an age ciphertext or fails the test.
 func open(t *testing.T, ct []byte, id age.Identity) []byte {
 	t.Helper()

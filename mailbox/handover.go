@@ -374,6 +374,84 @@ func deleteHandover(tx *bolt.Tx, key []byte) error {
 	return nil
 }
 
+// OfferEnded is a case of another organisation whose offer, open or
+// declined, ended with the organisation it named (DeleteOrg), for the
+// API's events.
+type OfferEnded struct {
+	Case string
+	Org  string // organisation key of the case ("" the front door)
+	Seq  uint64 // the case's newest seq
+}
+
+// handoversNaming is what the handover buckets hold that names
+// organisation org other than through its own cases, which go with
+// deleteMailbox: the offers to it, open or declined, the uploads to it,
+// and the completed handovers from or to it.
+type handoversNaming struct {
+	ended        []OfferEnded
+	offers, done [][]byte
+	uploads      [][]byte
+}
+
+func collectHandoversNaming(tx *bolt.Tx, org string) (h handoversNaming, err error) {
+	err = tx.Bucket(bucketHandoverOffers).ForEach(func(k, v []byte) error {
+		var o handoverOfferRecord
+		if err := decodeJSON(v, &o); err != nil || o.To != org {
+			return err
+		}
+		h.offers = append(h.offers, bytes.Clone(k))
+		rec, found, err := getMailbox(tx, string(k))
+		if err != nil || !found {
+			return err
+		}
+		h.ended = append(h.ended, OfferEnded{Case: string(k), Org: rec.Org, Seq: uint64(rec.MessageCount)})
+		return nil
+	})
+	if err != nil {
+		return h, err
+	}
+	err = tx.Bucket(bucketHandoverUploads).ForEachBucket(func(k []byte) error {
+		up, found, err := getUpload(tx, k)
+		if err == nil && found && up.To == org {
+			h.uploads = append(h.uploads, bytes.Clone(k))
+		}
+		return err
+	})
+	if err != nil {
+		return h, err
+	}
+	err = tx.Bucket(bucketHandoverDone).ForEach(func(k, v []byte) error {
+		var d handoverDoneRecord
+		if err := decodeJSON(v, &d); err != nil {
+			return err
+		}
+		if d.Org == org || d.To == org {
+			h.done = append(h.done, bytes.Clone(k))
+		}
+		return nil
+	})
+	return h, err
+}
+
+func (h handoversNaming) delete(tx *bolt.Tx) error {
+	for _, k := range h.offers {
+		if err := tx.Bucket(bucketHandoverOffers).Delete(k); err != nil {
+			return err
+		}
+	}
+	for _, k := range h.uploads {
+		if err := deleteUpload(tx, k); err != nil {
+			return err
+		}
+	}
+	for _, k := range h.done {
+		if err := tx.Bucket(bucketHandoverDone).Delete(k); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // OffersOf returns the offers of the cases ids that have one, by case
 // id, for the case answers of their organisation.
 func (s *Store) OffersOf(ids ...string) (map[string]Offer, error) {
