@@ -611,13 +611,17 @@ func (s *Store) StartHandover(m Mailbox, to string, epoch, count int) (string, e
 			if _, err := b.CreateBucket(bucketUploadAttach); err != nil {
 				return err
 			}
+			// Set here, in the committer, so that of two starts of one
+			// mailbox the deadline kept is that of the upload the store
+			// keeps. If the transaction fails after this, the mailbox's
+			// upload is dead and the client starts again.
+			s.uploads.set(m.ID, id, now.Add(UploadValidity))
 			return putJSON(b, keyUpload, up)
 		}, nil
 	})
 	if err != nil {
 		return "", err
 	}
-	s.uploads.set(m.ID, id, now.Add(UploadValidity))
 	return id, nil
 }
 

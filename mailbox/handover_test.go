@@ -2,6 +2,7 @@ package mailbox
 
 import (
 	"bytes"
+	"sync"
 	"testing"
 	"time"
 
@@ -256,5 +257,44 @@ func TestHandoverUploadsInMemory(t *testing.T) {
 	}
 	if n := s.uploads.len(); n != 0 {
 		t.Fatalf("%d upload deadlines in memory after the commit, want 0", n)
+	}
+}
+
+// TestHandoverConcurrentStarts: of starts of one mailbox that share
+// commits, the upload the store keeps is the one that lives.
+func TestHandoverConcurrentStarts(t *testing.T) {
+	s, _, adminA, _ := twoOrgs(t)
+	a := mailboxID(1)
+	if err := s.OfferHandover(a, adminA.ID, "b"); err != nil {
+		t.Fatal(err)
+	}
+	m, err := s.GetMailbox(a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for round := range 20 {
+		var wg sync.WaitGroup
+		for range 8 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				if _, err := s.StartHandover(m, "b", 1, 1); err != nil {
+					t.Error(err)
+				}
+			}()
+		}
+		wg.Wait()
+		var up handoverUploadRecord
+		err := s.view(func(tx *bolt.Tx) error {
+			var err error
+			up, _, err = getUpload(tx, []byte(a))
+			return err
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.PutHandoverMessage(m, up.ID, 1, ciphertext(4240, "for b;")); err != nil {
+			t.Fatalf("round %d: the stored upload is not live: %v", round, err)
+		}
 	}
 }
