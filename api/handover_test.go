@@ -309,6 +309,47 @@ func TestHandoverOrgDeleted(t *testing.T) {
 	e.want(f.offer("b"), 404, "not_found")
 }
 
+// TestHandoverStaleAtCommit: when the receiving organisation puts a new
+// keyring between the start and the commit, the upload is sealed to a
+// key it retired: the commit is 409 stale_epoch and drops the upload,
+// the case stays A's with its offer open, and a start at the new epoch
+// goes through.
+func TestHandoverStaleAtCommit(t *testing.T) {
+	f := newHandoverFixture(t)
+	e := f.e
+	e.want(f.offer("b"), 204, "")
+	r, err := mailboxdtest.Reseal(f.ctx, f.q, f.caseA.identity, f.b.recipient(), f.attachment)
+	if err != nil {
+		t.Fatal(err)
+	}
+	upload, err := f.q.StartHandover(f.ctx, client.HandoverStart{Org: "b", Epoch: f.b.epoch(), Count: uint64(len(r.Messages))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := r.Upload(f.ctx, f.q, upload); err != nil {
+		t.Fatal(err)
+	}
+	kr, err := e.store.KeyringIn("b")
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.b.keys = append(f.b.keys, newIdentity(t))
+	e.want(e.putKeyring(f.b, f.b.adminToken, kr.Envelope), 200, "")
+
+	if _, err := f.q.CommitHandover(f.ctx, upload); client.Code(err) != "stale_epoch" {
+		t.Fatalf("commit after b's new epoch: %v", err)
+	}
+	if _, err := f.q.CommitHandover(f.ctx, upload); client.Code(err) != "not_found" {
+		t.Fatalf("commit of the dropped upload: %v", err)
+	}
+	if c := f.caseAt(f.a.adminToken); c.Forwarded != nil || c.Handover == nil || c.Handover.State != "offered" {
+		t.Fatalf("A's case after a stale commit: %+v", c)
+	}
+	if org, err := mailboxdtest.Handover(f.ctx, f.q, f.caseA.identity, "b", f.b.epoch(), f.b.recipient(), f.attachment); err != nil || org != "b" {
+		t.Fatalf("handover at b's new epoch: %q, %v", org, err)
+	}
+}
+
 // open decrypts an age ciphertext or fails the test.
 func open(t *testing.T, ct []byte, id age.Identity) []byte {
 	t.Helper()

@@ -84,6 +84,7 @@ type handoverOfferRecord struct {
 type handoverUploadRecord struct {
 	ID      string `json:"id"`
 	To      string `json:"to,omitempty"`
+	Epoch   int    `json:"epoch,omitempty"` // To's epoch the upload is sealed for
 	Count   int    `json:"count"`
 	Created string `json:"created"` // hour
 }
@@ -124,6 +125,9 @@ var (
 			{Key: fixedKey("upload"), Kind: KindRecord, Fields: []Field{
 				{Name: "id", Type: FieldRecordID},
 				toField,
+				// Optional: the uploads of the build before it have none,
+				// and their commit is refused as stale.
+				{Name: "epoch", Type: FieldInt, Min: 1, Max: maxInt31, Optional: true},
 				{Name: "count", Type: FieldInt, Min: 1, Max: maxInt31},
 				{Name: "created", Type: FieldHour},
 			}},
@@ -596,7 +600,7 @@ func (s *Store) StartHandover(m Mailbox, to string, epoch, count int) (string, e
 		if count != rec.MessageCount {
 			return nil, ErrHandoverConflict
 		}
-		up := handoverUploadRecord{ID: id, To: o.To, Count: count, Created: formatHour(now)}
+		up := handoverUploadRecord{ID: id, To: o.To, Epoch: epoch, Count: count, Created: formatHour(now)}
 		return func() error {
 			if err := deleteUpload(tx, key); err != nil {
 				return err
@@ -765,7 +769,9 @@ type HandoverDone struct {
 // ErrNotFound for an upload that is not live or whose offer is no longer
 // open (the upload is dropped); ErrHandoverConflict if a message arrived
 // since the upload began (the upload is dropped) or a seq or attachment
-// is missing (the upload stays, to be completed).
+// is missing (the upload stays, to be completed); ErrStaleEpoch if the
+// receiving organisation's epoch is no longer the one the upload began
+// for (the upload is dropped).
 func (s *Store) CommitHandover(m Mailbox, upload string) (HandoverDone, error) {
 	now := s.clock()
 	hour, date := formatHour(now), formatDate(now)
@@ -791,6 +797,15 @@ func (s *Store) CommitHandover(m Mailbox, upload string) (HandoverDone, error) {
 			refused = ErrNotFound
 		case rec.MessageCount != up.Count:
 			refused = ErrHandoverConflict
+		default:
+			// B's key changed since the start: the upload is sealed to
+			// a retired one (a removed counsellor's), as a message at
+			// a stale epoch would be.
+			if err := s.checkEpoch(tx, up.To, up.Epoch); errors.Is(err, ErrStaleEpoch) || errors.Is(err, ErrTeamNotReady) {
+				refused = ErrStaleEpoch
+			} else if err != nil {
+				return nil, err
+			}
 		}
 		if refused != nil {
 			return func() error { return deleteUpload(tx, key) }, nil
