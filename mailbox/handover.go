@@ -359,6 +359,13 @@ func deleteHandover(tx *bolt.Tx, key []byte) error {
 	if err := deleteUpload(tx, key); err != nil {
 		return err
 	}
+	// Only a case that came by handover has completed handovers: the
+	// commit marks it forwarded, and nothing unmarks it. The others skip
+	// the scan, which the purge of many mailboxes would otherwise repeat
+	// over 30 days of handovers for each.
+	if rec, found, err := getMailbox(tx, string(key)); err != nil || found && rec.Forwarded == "" {
+		return err
+	}
 	done := tx.Bucket(bucketHandoverDone)
 	var gone [][]byte
 	err := done.ForEach(func(k, _ []byte) error {
