@@ -52,6 +52,25 @@ func newHandoverFixture(t *testing.T) *handoverFixture {
 	return f
 }
 
+// uploadedToB offers the case to b and uploads the whole conversation
+// re-sealed for it, without the commit.
+func (f *handoverFixture) uploadedToB() (*mailboxdtest.Resealed, string) {
+	t := f.e.t
+	f.e.want(f.offer("b"), 204, "")
+	r, err := mailboxdtest.Reseal(f.ctx, f.q, f.caseA.identity, f.b.recipient(), f.attachment)
+	if err != nil {
+		t.Fatal(err)
+	}
+	upload, err := f.q.StartHandover(f.ctx, client.HandoverStart{Org: "b", Epoch: f.b.epoch(), Count: uint64(len(r.Messages))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := r.Upload(f.ctx, f.q, upload); err != nil {
+		t.Fatal(err)
+	}
+	return r, upload
+}
+
 func (f *handoverFixture) offer(to string) *response {
 	return f.e.do(request{method: "PUT", path: "/api/v1/cases/" + f.caseA.id + "/handover", auth: f.a.adminToken, body: map[string]string{"org": to}})
 }
@@ -271,18 +290,7 @@ func TestHandover(t *testing.T) {
 func TestHandoverOrgDeleted(t *testing.T) {
 	f := newHandoverFixture(t)
 	e := f.e
-	e.want(f.offer("b"), 204, "")
-	r, err := mailboxdtest.Reseal(f.ctx, f.q, f.caseA.identity, f.b.recipient(), f.attachment)
-	if err != nil {
-		t.Fatal(err)
-	}
-	upload, err := f.q.StartHandover(f.ctx, client.HandoverStart{Org: "b", Epoch: f.b.epoch(), Count: uint64(len(r.Messages))})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := r.Upload(f.ctx, f.q, upload); err != nil {
-		t.Fatal(err)
-	}
+	r, upload := f.uploadedToB()
 	sa, resp := e.stream("/api/v1/events", f.a.adminToken)
 	e.want(resp, 200, "")
 
@@ -317,18 +325,7 @@ func TestHandoverOrgDeleted(t *testing.T) {
 func TestHandoverStaleAtCommit(t *testing.T) {
 	f := newHandoverFixture(t)
 	e := f.e
-	e.want(f.offer("b"), 204, "")
-	r, err := mailboxdtest.Reseal(f.ctx, f.q, f.caseA.identity, f.b.recipient(), f.attachment)
-	if err != nil {
-		t.Fatal(err)
-	}
-	upload, err := f.q.StartHandover(f.ctx, client.HandoverStart{Org: "b", Epoch: f.b.epoch(), Count: uint64(len(r.Messages))})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := r.Upload(f.ctx, f.q, upload); err != nil {
-		t.Fatal(err)
-	}
+	_, upload := f.uploadedToB()
 	kr, err := e.store.KeyringIn("b")
 	if err != nil {
 		t.Fatal(err)

@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"context"
 	"fmt"
 	"testing"
 	"time"
@@ -9,6 +10,38 @@ import (
 	"lotse/crypto"
 	"lotse/internal/mailboxdtest"
 )
+
+// startTwoOrgs is startTeam, for 3 minutes, with a second organisation b
+// set up.
+func startTwoOrgs(t *testing.T, env ...string) (*server, context.Context, *mailboxdtest.Team, *mailboxdtest.Team) {
+	t.Helper()
+	srv, ctx, a := startTeam(t, 3*time.Minute, env...)
+	created, err := a.Admin.CreateOrg(ctx, "b", "Fachberatung B")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := mailboxdtest.SetUpOrgTeam(ctx, a.Client, "b", created.Setup, "Admin B")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return srv, ctx, a, b
+}
+
+// writeToFrontDoor creates a mailbox at a's front door with an enquirer's
+// first document, and returns the enquirer's keys and the document.
+func writeToFrontDoor(t *testing.T, ctx context.Context, a *mailboxdtest.Team) (*crypto.EnquirerKeys, *crypto.Document) {
+	t.Helper()
+	keys := mailboxdtest.NewEnquirer(t).Keys
+	own := keys.Identity.Recipient()
+	first := enquirerDoc(t, keys, "Ich brauche Hilfe in meiner Stadt.")
+	first.Role = "affected"
+	first.Recipient = own.String()
+	if _, err := a.Client.CreateMailbox(ctx, client.NewMailbox{ID: keys.MailboxID, Verifier: keys.Verifier[:], Epoch: 1,
+		Message: seal(t, first, a.Key.Recipient(), own)}); err != nil {
+		t.Fatal(err)
+	}
+	return keys, first
+}
 
 // TestHandoverEndToEnd: consented handover (PROTOCOL.md §9) between two
 // organisations of a real mailboxd, with real documents: the front door
@@ -20,26 +53,11 @@ func TestHandoverEndToEnd(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds and runs mailboxd")
 	}
-	srv, ctx, a := startTeam(t, 3*time.Minute, "LOTSE_POW_DIFFICULTY=0")
-	created, err := a.Admin.CreateOrg(ctx, "b", "Fachberatung B")
-	if err != nil {
-		t.Fatal(err)
-	}
-	b, err := mailboxdtest.SetUpOrgTeam(ctx, a.Client, "b", created.Setup, "Admin B")
-	if err != nil {
-		t.Fatal(err)
-	}
+	srv, ctx, a, b := startTwoOrgs(t, "LOTSE_POW_DIFFICULTY=0")
 
 	// An enquirer writes to the front door, which answers.
-	keys := mailboxdtest.NewEnquirer(t).Keys
+	keys, first := writeToFrontDoor(t, ctx, a)
 	own := keys.Identity.Recipient()
-	first := enquirerDoc(t, keys, "Ich brauche Hilfe in meiner Stadt.")
-	first.Role = "affected"
-	first.Recipient = own.String()
-	if _, err := a.Client.CreateMailbox(ctx, client.NewMailbox{ID: keys.MailboxID, Verifier: keys.Verifier[:], Epoch: 1,
-		Message: seal(t, first, a.Key.Recipient(), own)}); err != nil {
-		t.Fatal(err)
-	}
 	mk := first.MK
 	reply := counsellorDoc(t, keys.MailboxID, mk, "Anna", "Eine Beratungsstelle in Ihrer Nähe kann Ihnen helfen.")
 	if _, err := a.Admin.Reply(ctx, keys.MailboxID, client.NewMessage{Epoch: 1, Ciphertext: seal(t, reply, a.Key.Recipient(), own)}); err != nil {
@@ -121,26 +139,12 @@ func TestHandoverLongConversation(t *testing.T) {
 		t.Skip("builds and runs mailboxd")
 	}
 	const limit = 20 // per day: no token comes back while the test runs
-	_, ctx, a := startTeam(t, 3*time.Minute, "LOTSE_POW_DIFFICULTY=0", fmt.Sprintf("LOTSE_ENQUIRER_LIMIT=%d/24h", limit))
-	created, err := a.Admin.CreateOrg(ctx, "b", "Fachberatung B")
-	if err != nil {
-		t.Fatal(err)
-	}
-	b, err := mailboxdtest.SetUpOrgTeam(ctx, a.Client, "b", created.Setup, "Admin B")
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, ctx, a, b := startTwoOrgs(t, "LOTSE_POW_DIFFICULTY=0", fmt.Sprintf("LOTSE_ENQUIRER_LIMIT=%d/24h", limit))
 
 	// The enquirer's first message, then limit replies of the front door
 	// (counsellors' requests do not count), the first with an attachment.
-	keys := mailboxdtest.NewEnquirer(t).Keys
+	keys, first := writeToFrontDoor(t, ctx, a)
 	own := keys.Identity.Recipient()
-	first := enquirerDoc(t, keys, "Ich brauche Hilfe in meiner Stadt.")
-	first.Recipient = own.String()
-	if _, err := a.Client.CreateMailbox(ctx, client.NewMailbox{ID: keys.MailboxID, Verifier: keys.Verifier[:], Epoch: 1,
-		Message: seal(t, first, a.Key.Recipient(), own)}); err != nil {
-		t.Fatal(err)
-	}
 	file, err := crypto.SealAttachment([]byte("Adressen der Beratungsstellen"), a.Key.Recipient(), own)
 	if err != nil {
 		t.Fatal(err)

@@ -173,18 +173,25 @@ func TestCaseIndexMigration(t *testing.T) {
 	}
 }
 
-// TestHandoverUploadExpiry: an upload lives 10 minutes, and the purge
-// drops what it staged once it is two hours old; a restart ends it at once.
-func TestHandoverUploadExpiry(t *testing.T) {
+// offeredToB is twoOrgs with the front door's case offered to b.
+func offeredToB(t *testing.T) (*Store, *testClock, Mailbox) {
+	t.Helper()
 	s, clock, adminA, _ := twoOrgs(t)
-	a := mailboxID(1)
-	if err := s.OfferHandover(a, adminA.ID, "b"); err != nil {
+	if err := s.OfferHandover(mailboxID(1), adminA.ID, "b"); err != nil {
 		t.Fatal(err)
 	}
-	m, err := s.GetMailbox(a)
+	m, err := s.GetMailbox(mailboxID(1))
 	if err != nil {
 		t.Fatal(err)
 	}
+	return s, clock, m
+}
+
+// TestHandoverUploadExpiry: an upload lives 10 minutes, and the purge
+// drops what it staged once it is two hours old; a restart ends it at once.
+func TestHandoverUploadExpiry(t *testing.T) {
+	s, clock, m := offeredToB(t)
+	a := m.ID
 	staged := func(s *Store) bool {
 		var found bool
 		err := s.view(func(tx *bolt.Tx) error {
@@ -228,15 +235,7 @@ func TestHandoverUploadExpiry(t *testing.T) {
 // leaves one deadline in the store's memory, not one per start, and the
 // replaced uploads are dead.
 func TestHandoverUploadsInMemory(t *testing.T) {
-	s, _, adminA, _ := twoOrgs(t)
-	a := mailboxID(1)
-	if err := s.OfferHandover(a, adminA.ID, "b"); err != nil {
-		t.Fatal(err)
-	}
-	m, err := s.GetMailbox(a)
-	if err != nil {
-		t.Fatal(err)
-	}
+	s, _, m := offeredToB(t)
 	var uploads []string
 	for range 50 {
 		upload, err := s.StartHandover(m, "b", 1, 1)
@@ -263,15 +262,8 @@ func TestHandoverUploadsInMemory(t *testing.T) {
 // TestHandoverConcurrentStarts: of starts of one mailbox that share
 // commits, the upload the store keeps is the one that lives.
 func TestHandoverConcurrentStarts(t *testing.T) {
-	s, _, adminA, _ := twoOrgs(t)
-	a := mailboxID(1)
-	if err := s.OfferHandover(a, adminA.ID, "b"); err != nil {
-		t.Fatal(err)
-	}
-	m, err := s.GetMailbox(a)
-	if err != nil {
-		t.Fatal(err)
-	}
+	s, _, m := offeredToB(t)
+	a := m.ID
 	for round := range 20 {
 		var wg sync.WaitGroup
 		for range 8 {
