@@ -484,6 +484,14 @@ function languageName(tag: string): string {
   }
 }
 
+// showTransferButton shows "transfer" on a case the counsellor can answer
+// while the server has another organisation to offer it to; on a server of
+// one organisation the button would only cost the thread a row.
+function showTransferButton(): void {
+  const b = $("act-transfer");
+  b.hidden = b.dataset.can !== "1" || !orgsCard.orgs.some((o) => o.pin !== "own");
+}
+
 function renderThread(c: Case, messages: Message[], canReply: boolean, lang = ""): void {
   $("thread-none").hidden = true;
   $("thread").hidden = false;
@@ -494,7 +502,8 @@ function renderThread(c: Case, messages: Message[], canReply: boolean, lang = ""
   $("thread-meta").textContent = meta.join(" · ");
   desk.threadLang = lang;
   $("thread-transfer").replaceChildren(...[transfer.state(c), transfer.forwarded(c)].filter((e) => e !== null));
-  $("act-transfer").hidden = !canReply;
+  $("act-transfer").dataset.can = canReply ? "1" : "";
+  showTransferButton();
   $("act-close").hidden = c.status === "closed";
   $("act-reopen").hidden = c.status !== "closed";
   $("act-claim").hidden = c.assignee === desk.state?.me.id;
@@ -740,7 +749,7 @@ function renderTeam(): void {
   teamCards.stats.hidden = teamCards.directory.hidden = st.me.state !== "active";
   void teamCards.render(admin);
   orgsCard.el.hidden = st.me.state !== "active";
-  if (!orgsCard.el.hidden) void orgsCard.render();
+  if (!orgsCard.el.hidden) void orgsCard.render().then(showTransferButton);
   const rows = desk.roster.map((c) => {
     const actions = h("td", {});
     if (admin && c.state === "pending") {
