@@ -29,9 +29,11 @@ run: web
 	$(GO) build -o $(BIN)/mailboxd ./cmd/mailboxd
 	./$(BIN)/mailboxd $(ARGS)
 
-# Every test, with the race detector, after the static checks.
+# Every test, with the race detector, after the static checks. The browser
+# packages (counsel, e2e) run for several minutes each on two cores, past
+# go test's default limit of 10 minutes per package when the machine is busy.
 test: fmt-check web-test vet
-	$(GO) test -race -count=1 ./...
+	$(GO) test -race -count=1 -timeout 40m ./...
 
 # The enquirer's web client (webclient/) and the counsellor desk
 # (webclient/desk/): type check both, bundle them into dist/ and desk/dist/
