@@ -6,8 +6,10 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
+	"encoding/json"
 	"fmt"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -257,10 +259,41 @@ func TestHandoverBrowser(t *testing.T) {
 		t.Errorf("B opens the photo: %v", err)
 	}
 
-	// The enquirer writes again: sealed to B's key from the document, not
-	// to A's.
-	hc.send("Jetzt schreibe ich Ihnen.")
-	hc.sent[hc.seq] = "Jetzt schreibe ich Ihnen."
+	// A hostile server answers B's team (GET /api/v1/team?org=sued) with
+	// a key of its own under B's epoch, and the message with stale_epoch
+	// so that the page asks again: the page keeps the key of the
+	// document it agreed to, refuses and says why, and nothing it sent
+	// opens with the server's key (PROTOCOL.md §6.3).
+	attacker := hc.swapTeamKey()
+	const next = "Jetzt schreibe ich Ihnen."
+	before := hc.seq
+	b.do("write to B while the server swaps B's key", chromedp.SendKeys(chromedp.ID("reply"), next), chromedp.Click(chromedp.ID("b-thread-send")))
+	if !waitFor(b, `[...document.querySelectorAll(".form-error")].filter(e => !e.hidden && e.textContent !== "").map(e => e.textContent).join("|") !== ""`) {
+		b.fail("the refusal", errorString("no message on the page"))
+	}
+	if got, want := eval[string](b, `[...document.querySelectorAll(".form-error")].filter(e => !e.hidden && e.textContent !== "").map(e => e.textContent).join("|")`), catalogueOf(t, "de")["err.teamKey"]; got != want {
+		t.Errorf("the page says %q, want the team-key message %q", got, want)
+	}
+	if got := eval[string](b, `document.getElementById("reply").value`); got != next {
+		t.Errorf("the reply field holds %q after the refusal, want the text kept", got)
+	}
+	if n := attacker.leaked.Load(); n != 0 || attacker.posts.Load() == 0 {
+		t.Errorf("%d of %d messages posted while the server swapped B's key were sealed to its key, want none of at least one", n, attacker.posts.Load())
+	}
+	if attacker.asked.Load() == 0 {
+		t.Error("the page never asked for B's team key")
+	}
+	if cd, err := hc.teamB.Admin.Case(hc.ctx, hc.keys.MailboxID, 0); err != nil || len(cd.Messages) != before {
+		t.Fatalf("B's case after the refused message: %v", err)
+	}
+
+	// The server honest again, the kept text goes to B's key from the
+	// document, not to A's nor the server's.
+	call(b, fetch.Disable, struct{}{})
+	hc.seq++
+	b.do("send again", chromedp.Click(chromedp.ID("b-thread-send")),
+		chromedp.WaitVisible(chromedp.CSS(fmt.Sprintf(`#thread li.message.mine[data-seq="%d"]`, hc.seq))))
+	hc.sent[hc.seq] = next
 	_, entries, err = hc.teamsRead(hc.teamB.Admin, hc.teamB.Key)
 	if err != nil {
 		t.Fatal(err)
@@ -270,12 +303,78 @@ func TestHandoverBrowser(t *testing.T) {
 	if _, err := crypto.OpenDocument(hc.lastCiphertext(), hc.team.Key); err == nil {
 		t.Errorf("A's key opens message %d, sent after the handover", last.Seq)
 	}
+	if _, err := crypto.OpenDocument(hc.lastCiphertext(), attacker.key); err == nil {
+		t.Errorf("the server's key opens message %d", last.Seq)
+	}
 
 	hc.fitsWidth("after the handover")
 	if c := call(b, storage.GetCookies, storage.GetCookiesParams{}); len(c.Cookies) != 0 {
 		t.Errorf("%d cookies stored", len(c.Cookies))
 	}
-	hc.leavesNothing("/commit")
+	// The commit the test aborted, and the messages the hostile server
+	// answered with 409.
+	hc.leavesNothing("/commit", "status of 409 (Conflict)")
+}
+
+// keySwap is a hostile server's answer to GET /api/v1/team: its own key
+// under the real epoch.
+type keySwap struct {
+	key    *age.HybridIdentity
+	asked  atomic.Int32 // team requests answered with the key
+	posts  atomic.Int32 // messages posted meanwhile
+	leaked atomic.Int32 // of them, sealed to the key
+}
+
+// swapTeamKey answers every GET /api/v1/team of the page, from now until
+// fetch.Disable, with a key of the server's own under B's epoch, and
+// every message the page posts meanwhile with 409 stale_epoch, so that
+// the page asks for the team's key again; it counts the messages and
+// those the key opens.
+func (hc *handoverConv) swapTeamKey() *keySwap {
+	hc.t.Helper()
+	id, err := age.GenerateHybridIdentity()
+	if err != nil {
+		hc.t.Fatal(err)
+	}
+	ks := &keySwap{key: id}
+	r := id.Recipient().String()
+	forged, _ := json.Marshal(map[string]any{"epoch": 1, "recipient": r, "fingerprint": crypto.Fingerprint(r), "online": true})
+	paused := chromedp.Events(hc.b.ctx, fetch.RequestPaused)
+	go func() {
+		for ev, err := range paused {
+			if err != nil {
+				return
+			}
+			if ev.Request.Method == "GET" && strings.Contains(ev.Request.URL, "/api/v1/team") {
+				ks.asked.Add(1)
+				chromedp.Call(hc.b.ctx, fetch.FulfillRequest, fetch.FulfillRequestParams{RequestID: ev.RequestID, ResponseCode: 200,
+					ResponseHeaders: []*fetch.HeaderEntry{{Name: "Content-Type", Value: "application/json"}, {Name: "Cache-Control", Value: "no-store"}}, Body: forged})
+				continue
+			}
+			if ev.Request.Method == "POST" {
+				ks.posts.Add(1)
+				var body []byte
+				for _, e := range ev.Request.PostDataEntries {
+					body = append(body, e.Bytes...)
+				}
+				var m client.NewMessage
+				if json.Unmarshal(body, &m) == nil && len(m.Ciphertext) > 0 {
+					if _, err := crypto.OpenDocument(m.Ciphertext, id); err == nil {
+						ks.leaked.Add(1)
+					}
+				}
+				chromedp.Call(hc.b.ctx, fetch.FulfillRequest, fetch.FulfillRequestParams{RequestID: ev.RequestID, ResponseCode: 409,
+					ResponseHeaders: []*fetch.HeaderEntry{{Name: "Content-Type", Value: "application/json"}}, Body: []byte(`{"error":"stale_epoch","message":"stale epoch"}`)})
+				continue
+			}
+			chromedp.Call(hc.b.ctx, fetch.ContinueRequest, fetch.ContinueRequestParams{RequestID: ev.RequestID})
+		}
+	}()
+	call(hc.b, fetch.Enable, fetch.EnableParams{Patterns: []*fetch.RequestPattern{
+		{URLPattern: "*/api/v1/team*", RequestStage: fetch.RequestStageRequest},
+		{URLPattern: "*/api/v1/mailbox/messages", RequestStage: fetch.RequestStageRequest},
+	}})
+	return ks
 }
 
 // lastCiphertext is the newest message's ciphertext as B's desk gets it.
