@@ -12,7 +12,9 @@ import (
 //
 //   - EnquirerLimit: every request that carries an enquirer credential
 //     (read, post, delete, event stream), per client address, taken before
-//     the credential is checked, so one address cannot try keys fast.
+//     the credential is checked, so one address cannot try keys fast. The
+//     first PUT of each part of a handover's upload gives its token back
+//     once it succeeded (Server.staged).
 //   - PostLimit: enquirer messages per client address, on top of the
 //     per-mailbox hourly cap the store enforces.
 //   - LoginFailures: wrong credentials per mailbox id, counted whether or

@@ -175,7 +175,7 @@ func (s *Server) putHandoverMessage(c *fiber.Ctx) error {
 	if err != nil || strconv.FormatUint(seq, 10) != c.Params("seq") {
 		return errNotFound
 	}
-	return noContent(c, handoverError(s.store.PutHandoverMessage(m, upload, seq, req.Ciphertext)))
+	return s.staged(c)(s.store.PutHandoverMessage(m, upload, seq, req.Ciphertext))
 }
 
 // PUT /api/v1/mailbox/handover/:upload/attachments/:attachment
@@ -199,7 +199,26 @@ func (s *Server) putHandoverAttachment(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return noContent(c, handoverError(s.store.PutHandoverAttachment(m, upload, id, ct)))
+	return s.staged(c)(s.store.PutHandoverAttachment(m, upload, id, ct))
+}
+
+// staged answers a PUT of an upload. The first PUT of a seq or an
+// attachment into a live upload gives back the token it took of the
+// per-address enquirer limit (PROTOCOL.md §9.5): an upload is bounded by
+// itself (count messages and the mailbox's attachments, each once, and
+// only while a counsellor's offer is open), and a long conversation
+// would otherwise meet 429 halfway. A repeat, and every refused PUT,
+// keeps its token.
+func (s *Server) staged(c *fiber.Ctx) func(first bool, err error) error {
+	return func(first bool, err error) error {
+		if err != nil {
+			return handoverError(err)
+		}
+		if first {
+			s.enquirerRate.refund(s.clientAddr(c))
+		}
+		return noContent(c, nil)
+	}
 }
 
 // POST /api/v1/mailbox/handover/:upload/commit

@@ -52,6 +52,25 @@ func newHandoverFixture(t *testing.T) *handoverFixture {
 	return f
 }
 
+// uploadedToB offers the case to b and uploads the whole conversation
+// re-sealed for it, without the commit.
+func (f *handoverFixture) uploadedToB() (*mailboxdtest.Resealed, string) {
+	t := f.e.t
+	f.e.want(f.offer("b"), 204, "")
+	r, err := mailboxdtest.Reseal(f.ctx, f.q, f.caseA.identity, f.b.recipient(), f.attachment)
+	if err != nil {
+		t.Fatal(err)
+	}
+	upload, err := f.q.StartHandover(f.ctx, client.HandoverStart{Org: "b", Epoch: f.b.epoch(), Count: uint64(len(r.Messages))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := r.Upload(f.ctx, f.q, upload); err != nil {
+		t.Fatal(err)
+	}
+	return r, upload
+}
+
 func (f *handoverFixture) offer(to string) *response {
 	return f.e.do(request{method: "PUT", path: "/api/v1/cases/" + f.caseA.id + "/handover", auth: f.a.adminToken, body: map[string]string{"org": to}})
 }
@@ -261,6 +280,70 @@ func TestHandover(t *testing.T) {
 	}
 	if rep := auditBackup(t, e); len(rep.Violations) != 0 || rep.Stray != 0 {
 		t.Fatalf("audit after a handover: %v", rep.Violations)
+	}
+}
+
+// TestHandoverOrgDeleted: deleting the organisation a case is offered to
+// ends the offer and drops the upload to it in the same transaction: the
+// case and the enquirer see no offer, A's list is empty, A's desks hear
+// of the case, the upload is gone and the file passes the audit.
+func TestHandoverOrgDeleted(t *testing.T) {
+	f := newHandoverFixture(t)
+	e := f.e
+	r, upload := f.uploadedToB()
+	sa, resp := e.stream("/api/v1/events", f.a.adminToken)
+	e.want(resp, 200, "")
+
+	e.want(e.do(request{method: "DELETE", path: "/api/v1/orgs/b", auth: f.a.adminToken}), 204, "")
+	sa.waitFor(t, fmt.Sprintf(`data: {"id":%q,"seq":%d}`, f.caseA.id, len(r.Messages)), 10*time.Second)
+	if c := f.caseAt(f.a.adminToken); c.Handover != nil {
+		t.Fatalf("the case after its receiver was deleted: %+v", c.Handover)
+	}
+	if org, h := f.mailbox(); org != "main" || h != nil {
+		t.Fatalf("the mailbox after its receiver was deleted: org %q, handover %+v", org, h)
+	}
+	if l := f.handovers(f.a.adminToken); len(l) != 0 {
+		t.Fatalf("A's handovers after b was deleted: %+v", l)
+	}
+	if _, err := f.q.CommitHandover(f.ctx, upload); client.Code(err) != "not_found" {
+		t.Fatalf("commit to a deleted organisation: %v", err)
+	}
+	if rep := auditBackup(t, e); len(rep.Violations) != 0 || rep.Counts["handover_offers/{mailbox id}"] != 0 ||
+		rep.Counts["handover_uploads/{mailbox id}"] != 0 || rep.Counts["handover_uploads/{mailbox id}/messages/{seq}"] != 0 {
+		t.Fatalf("audit after b was deleted: %v, counts %v", rep.Violations, rep.Counts)
+	}
+	// The case is A's as before: A may offer it elsewhere.
+	e.want(e.do(request{method: "GET", path: "/api/v1/cases/" + f.caseA.id, auth: f.a.adminToken}), 200, "")
+	e.want(f.offer("b"), 404, "not_found")
+}
+
+// TestHandoverStaleAtCommit: when the receiving organisation puts a new
+// keyring between the start and the commit, the upload is sealed to a
+// key it retired: the commit is 409 stale_epoch and drops the upload,
+// the case stays A's with its offer open, and a start at the new epoch
+// goes through.
+func TestHandoverStaleAtCommit(t *testing.T) {
+	f := newHandoverFixture(t)
+	e := f.e
+	_, upload := f.uploadedToB()
+	kr, err := e.store.KeyringIn("b")
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.b.keys = append(f.b.keys, newIdentity(t))
+	e.want(e.putKeyring(f.b, f.b.adminToken, kr.Envelope), 200, "")
+
+	if _, err := f.q.CommitHandover(f.ctx, upload); client.Code(err) != "stale_epoch" {
+		t.Fatalf("commit after b's new epoch: %v", err)
+	}
+	if _, err := f.q.CommitHandover(f.ctx, upload); client.Code(err) != "not_found" {
+		t.Fatalf("commit of the dropped upload: %v", err)
+	}
+	if c := f.caseAt(f.a.adminToken); c.Forwarded != nil || c.Handover == nil || c.Handover.State != "offered" {
+		t.Fatalf("A's case after a stale commit: %+v", c)
+	}
+	if org, err := mailboxdtest.Handover(f.ctx, f.q, f.caseA.identity, "b", f.b.epoch(), f.b.recipient(), f.attachment); err != nil || org != "b" {
+		t.Fatalf("handover at b's new epoch: %q, %v", org, err)
 	}
 }
 

@@ -199,6 +199,9 @@ func (s *Server) deleteOrg(c *fiber.Ctx) error {
 	for _, id := range gone.Cases {
 		s.hub.endMailbox(id)
 	}
+	for _, o := range gone.Offers {
+		s.hub.publishCase(o.Org, o.Case, o.Seq)
+	}
 	c.Status(fiber.StatusNoContent)
 	return nil
 }

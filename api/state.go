@@ -43,19 +43,7 @@ func (l *limiter) allow(addr string) (bool, time.Duration) {
 	now := l.now()
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if day := now.Unix() / 86400; l.key == nil || day != l.keyDay {
-		l.key = make([]byte, 32)
-		if _, err := io.ReadFull(rand.Reader, l.key); err != nil {
-			panic("api: crypto/rand failed: " + err.Error())
-		}
-		l.keyDay = day
-		clear(l.buckets)
-	}
-	m := hmac.New(sha256.New, l.key)
-	io.WriteString(m, addr)
-	var k [32]byte
-	m.Sum(k[:0])
-
+	k := l.keyOf(addr, now)
 	n := float64(l.rate.N)
 	perToken := max(l.rate.Per/time.Duration(l.rate.N), time.Nanosecond)
 	b, ok := l.buckets[k]
@@ -73,6 +61,39 @@ func (l *limiter) allow(addr string) (bool, time.Duration) {
 		return true, 0
 	}
 	return false, time.Duration((1 - b.tokens) * float64(perToken))
+}
+
+// refund gives back the token a request of addr took, for a request that
+// turned out not to count (PROTOCOL.md §9.5). A bucket that is gone, or
+// went with the day's key, is full already.
+func (l *limiter) refund(addr string) {
+	if l.rate.N < 0 {
+		return
+	}
+	now := l.now()
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if b, ok := l.buckets[l.keyOf(addr, now)]; ok {
+		b.tokens = min(float64(l.rate.N), b.tokens+1)
+	}
+}
+
+// keyOf is addr's bucket key under the day's key, which it replaces (with
+// every bucket) when the day has changed. l.mu is held.
+func (l *limiter) keyOf(addr string, now time.Time) [32]byte {
+	if day := now.Unix() / 86400; l.key == nil || day != l.keyDay {
+		l.key = make([]byte, 32)
+		if _, err := io.ReadFull(rand.Reader, l.key); err != nil {
+			panic("api: crypto/rand failed: " + err.Error())
+		}
+		l.keyDay = day
+		clear(l.buckets)
+	}
+	m := hmac.New(sha256.New, l.key)
+	io.WriteString(m, addr)
+	var k [32]byte
+	m.Sum(k[:0])
+	return k
 }
 
 // makeRoom drops full buckets (they carry no information), and if that is

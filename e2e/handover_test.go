@@ -2,6 +2,8 @@ package e2e
 
 import (
 	"bytes"
+	"context"
+	"fmt"
 	"testing"
 	"time"
 
@@ -9,6 +11,38 @@ import (
 	"lotse/crypto"
 	"lotse/internal/mailboxdtest"
 )
+
+// startTwoOrgs is startTeam, for 3 minutes, with a second organisation b
+// set up.
+func startTwoOrgs(t *testing.T, env ...string) (*server, context.Context, *mailboxdtest.Team, *mailboxdtest.Team) {
+	t.Helper()
+	srv, ctx, a := startTeam(t, 3*time.Minute, env...)
+	created, err := a.Admin.CreateOrg(ctx, "b", "Fachberatung B")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := mailboxdtest.SetUpOrgTeam(ctx, a.Client, "b", created.Setup, "Admin B")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return srv, ctx, a, b
+}
+
+// writeToFrontDoor creates a mailbox at a's front door with an enquirer's
+// first document, and returns the enquirer's keys and the document.
+func writeToFrontDoor(t *testing.T, ctx context.Context, a *mailboxdtest.Team) (*crypto.EnquirerKeys, *crypto.Document) {
+	t.Helper()
+	keys := mailboxdtest.NewEnquirer(t).Keys
+	own := keys.Identity.Recipient()
+	first := enquirerDoc(t, keys, "Ich brauche Hilfe in meiner Stadt.")
+	first.Role = "affected"
+	first.Recipient = own.String()
+	if _, err := a.Client.CreateMailbox(ctx, client.NewMailbox{ID: keys.MailboxID, Verifier: keys.Verifier[:], Epoch: 1,
+		Message: seal(t, first, a.Key.Recipient(), own)}); err != nil {
+		t.Fatal(err)
+	}
+	return keys, first
+}
 
 // TestHandoverEndToEnd: consented handover (PROTOCOL.md §9) between two
 // organisations of a real mailboxd, with real documents: the front door
@@ -23,26 +57,11 @@ func TestHandoverEndToEnd(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds and runs mailboxd")
 	}
-	srv, ctx, a := startTeam(t, 3*time.Minute, "LOTSE_POW_DIFFICULTY=0")
-	created, err := a.Admin.CreateOrg(ctx, "b", "Fachberatung B")
-	if err != nil {
-		t.Fatal(err)
-	}
-	b, err := mailboxdtest.SetUpOrgTeam(ctx, a.Client, "b", created.Setup, "Admin B")
-	if err != nil {
-		t.Fatal(err)
-	}
+	srv, ctx, a, b := startTwoOrgs(t, "LOTSE_POW_DIFFICULTY=0")
 
 	// An enquirer writes to the front door, which answers.
-	keys := mailboxdtest.NewEnquirer(t).Keys
+	keys, first := writeToFrontDoor(t, ctx, a)
 	own := keys.Identity.Recipient()
-	first := enquirerDoc(t, keys, "Ich brauche Hilfe in meiner Stadt.")
-	first.Role = "affected"
-	first.Recipient = own.String()
-	if _, err := a.Client.CreateMailbox(ctx, client.NewMailbox{ID: keys.MailboxID, Verifier: keys.Verifier[:], Epoch: 1,
-		Message: seal(t, first, a.Key.Recipient(), own)}); err != nil {
-		t.Fatal(err)
-	}
 	mk := first.MK
 	reply := counsellorDoc(t, keys.MailboxID, mk, "Anna", "Eine Beratungsstelle in Ihrer Nähe kann Ihnen helfen.")
 	if _, err := a.Admin.Reply(ctx, keys.MailboxID, client.NewMessage{Epoch: 1, Ciphertext: seal(t, reply, a.Key.Recipient(), own)}); err != nil {
@@ -112,12 +131,7 @@ func TestHandoverEndToEnd(t *testing.T) {
 	// Another enquirer, offered to b as well, cannot put to or commit
 	// this mailbox's upload: an upload id is no credential. Nor can this
 	// enquirer use an upload a newer start replaced.
-	other := mailboxdtest.NewEnquirer(t).Keys
-	otherDoc := enquirerDoc(t, other, "Ich brauche auch Hilfe.")
-	if _, err := a.Client.CreateMailbox(ctx, client.NewMailbox{ID: other.MailboxID, Verifier: other.Verifier[:], Epoch: 1,
-		Message: seal(t, otherDoc, a.Key.Recipient(), other.Identity.Recipient())}); err != nil {
-		t.Fatal(err)
-	}
+	other, _ := writeToFrontDoor(t, ctx, a)
 	if err := adminA.OfferHandover(ctx, other.MailboxID, "b"); err != nil {
 		t.Fatal(err)
 	}
@@ -227,4 +241,94 @@ func TestHandoverEndToEnd(t *testing.T) {
 		t.Fatal(err)
 	}
 	srv.checkLog(t, map[string]string{"enquirer bearer": keys.Bearer(), "mailbox id": keys.MailboxID, "upload id": upload})
+}
+
+// TestHandoverLongConversation: a conversation of more messages than the
+// per-address enquirer limit, with an attachment, is handed over through
+// mailboxdtest.Handover without a 429 (PROTOCOL.md §9.5): the first PUT
+// of each seq and attachment into a live upload does not count. Every
+// other enquirer request still does, and so do a repeated PUT of a seq
+// and a PUT with a wrong bearer: after the handover exactly the tokens
+// these left remain.
+func TestHandoverLongConversation(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs mailboxd")
+	}
+	const limit = 20 // per day: no token comes back while the test runs
+	_, ctx, a, b := startTwoOrgs(t, "LOTSE_POW_DIFFICULTY=0", fmt.Sprintf("LOTSE_ENQUIRER_LIMIT=%d/24h", limit))
+
+	// The enquirer's first message, then limit replies of the front door
+	// (counsellors' requests do not count), the first with an attachment.
+	keys, first := writeToFrontDoor(t, ctx, a)
+	own := keys.Identity.Recipient()
+	file, err := crypto.SealAttachment([]byte("Adressen der Beratungsstellen"), a.Key.Recipient(), own)
+	if err != nil {
+		t.Fatal(err)
+	}
+	attachment, err := a.Admin.UploadAttachment(ctx, keys.MailboxID, file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range limit {
+		reply := counsellorDoc(t, keys.MailboxID, first.MK, "Anna", fmt.Sprintf("Antwort %d", i+1))
+		m := client.NewMessage{Epoch: 1, Ciphertext: seal(t, reply, a.Key.Recipient(), own)}
+		if i == 0 {
+			m.Attachments = []string{attachment}
+		}
+		if _, err := a.Admin.Reply(ctx, keys.MailboxID, m); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := a.Admin.OfferHandover(ctx, keys.MailboxID, "b"); err != nil {
+		t.Fatal(err)
+	}
+	enq := a.Client.WithToken(keys.Bearer())
+	used := 0
+
+	// An upload whose seq 1 is sent three times: the first is free, the
+	// repeats count; a wrong bearer counts too.
+	r, err := mailboxdtest.Reseal(ctx, enq, keys.Identity, b.Key.Recipient(), attachment)
+	if err != nil {
+		t.Fatal(err)
+	}
+	upload, err := enq.StartHandover(ctx, client.HandoverStart{Org: "b", Epoch: 1, Count: uint64(len(r.Messages))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	used += 3 // the mailbox, the attachment and the start
+	for range 3 {
+		if err := enq.PutHandoverMessage(ctx, upload, 1, r.Messages[0]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	used += 2
+	wrong := mailboxdtest.RandomMailbox()
+	wrong.ID = keys.MailboxID
+	if err := enq.WithToken(wrong.Bearer()).PutHandoverMessage(ctx, upload, 2, r.Messages[1]); client.Code(err) != "unauthorized" {
+		t.Fatalf("a PUT with a wrong bearer: %v", err)
+	}
+	used++
+
+	// The whole handover: the GETs of the mailbox and the attachment, the
+	// start and the commit count, the limit+1 messages and the attachment
+	// do not.
+	org, err := mailboxdtest.Handover(ctx, enq, keys.Identity, "b", 1, b.Key.Recipient(), attachment)
+	if err != nil || org != "b" {
+		t.Fatalf("handover of %d messages at a limit of %d: %q, %v", len(r.Messages), limit, org, err)
+	}
+	used += 4
+	adminB, _ := login(t, ctx, a.Client, b.AdminID, b.AdminKey)
+	cd, err := adminB.Case(ctx, keys.MailboxID, 0)
+	if err != nil || cd.Forwarded == nil || cd.Forwarded.Count != limit+1 {
+		t.Fatalf("b's case: %+v, %v", cd, err)
+	}
+
+	for i := used; i < limit; i++ {
+		if _, err := enq.Mailbox(ctx, 0); err != nil {
+			t.Fatalf("enquirer request %d of %d: %v", i+1, limit, err)
+		}
+	}
+	if _, err := enq.Mailbox(ctx, 0); client.Code(err) != "rate_limited" {
+		t.Fatalf("enquirer request %d at a limit of %d: %v", limit+1, limit, err)
+	}
 }

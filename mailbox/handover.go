@@ -33,8 +33,9 @@ import (
 //     handover, kept for 30 days so that A's desk can list it.
 //
 // The store keeps no time finer than an hour, so an upload's 10 minutes
-// are counted in memory (uploadDeadlines): after a restart every upload
-// in flight has expired, and the hourly purge drops its bucket.
+// are counted in memory (uploadDeadlines, one entry per mailbox, as there
+// is one upload per mailbox): after a restart every upload in flight has
+// expired, and the hourly purge drops its bucket.
 
 var (
 	bucketHandoverOffers  = []byte("handover_offers")
@@ -83,6 +84,7 @@ type handoverOfferRecord struct {
 type handoverUploadRecord struct {
 	ID      string `json:"id"`
 	To      string `json:"to,omitempty"`
+	Epoch   int    `json:"epoch,omitempty"` // To's epoch the upload is sealed for
 	Count   int    `json:"count"`
 	Created string `json:"created"` // hour
 }
@@ -123,6 +125,9 @@ var (
 			{Key: fixedKey("upload"), Kind: KindRecord, Fields: []Field{
 				{Name: "id", Type: FieldRecordID},
 				toField,
+				// Optional: the uploads of the build before it have none,
+				// and their commit is refused as stale.
+				{Name: "epoch", Type: FieldInt, Min: 1, Max: maxInt31, Optional: true},
 				{Name: "count", Type: FieldInt, Min: 1, Max: maxInt31},
 				{Name: "created", Type: FieldHour},
 			}},
@@ -151,43 +156,61 @@ func ruleHandoverDone(_ []byte, f map[string]json.RawMessage) string {
 	return ""
 }
 
-// uploadDeadlines holds when each upload in flight expires, by upload id.
+// uploadDeadlines holds when the upload in flight of each mailbox
+// expires, by mailbox id. Keyed by mailbox, not by upload: an enquirer
+// who starts upload after upload replaces its entry rather than adding
+// one, so the map holds at most one entry per mailbox with an offer.
 type uploadDeadlines struct {
 	mu sync.Mutex
-	at map[string]time.Time
+	at map[string]uploadDeadline
 }
 
-func (u *uploadDeadlines) set(id string, t time.Time) {
+type uploadDeadline struct {
+	upload string
+	at     time.Time
+}
+
+func (u *uploadDeadlines) set(mailbox, upload string, t time.Time) {
 	u.mu.Lock()
 	defer u.mu.Unlock()
 	if u.at == nil {
-		u.at = map[string]time.Time{}
+		u.at = map[string]uploadDeadline{}
 	}
-	u.at[id] = t
+	u.at[mailbox] = uploadDeadline{upload, t}
 }
 
-func (u *uploadDeadlines) live(id string, now time.Time) bool {
+func (u *uploadDeadlines) live(mailbox, upload string, now time.Time) bool {
 	u.mu.Lock()
 	defer u.mu.Unlock()
-	t, ok := u.at[id]
-	return ok && now.Before(t)
+	d, ok := u.at[mailbox]
+	return ok && subtle.ConstantTimeCompare([]byte(d.upload), []byte(upload)) == 1 && now.Before(d.at)
 }
 
-func (u *uploadDeadlines) drop(id string) {
+// drop forgets the mailbox's upload if it is upload.
+func (u *uploadDeadlines) drop(mailbox, upload string) {
 	u.mu.Lock()
 	defer u.mu.Unlock()
-	delete(u.at, id)
+	if d, ok := u.at[mailbox]; ok && d.upload == upload {
+		delete(u.at, mailbox)
+	}
 }
 
 // dropExpired forgets the uploads expired at now.
 func (u *uploadDeadlines) dropExpired(now time.Time) {
 	u.mu.Lock()
 	defer u.mu.Unlock()
-	for id, t := range u.at {
-		if !now.Before(t) {
-			delete(u.at, id)
+	for m, d := range u.at {
+		if !now.Before(d.at) {
+			delete(u.at, m)
 		}
 	}
+}
+
+// len is how many uploads the map holds, for tests.
+func (u *uploadDeadlines) len() int {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	return len(u.at)
 }
 
 // Offer is a case's open or declined offer, or a completed handover in
@@ -336,6 +359,13 @@ func deleteHandover(tx *bolt.Tx, key []byte) error {
 	if err := deleteUpload(tx, key); err != nil {
 		return err
 	}
+	// Only a case that came by handover has completed handovers: the
+	// commit marks it forwarded, and nothing unmarks it. The others skip
+	// the scan, which the purge of many mailboxes would otherwise repeat
+	// over 30 days of handovers for each.
+	if rec, found, err := getMailbox(tx, string(key)); err != nil || found && rec.Forwarded == "" {
+		return err
+	}
 	done := tx.Bucket(bucketHandoverDone)
 	var gone [][]byte
 	err := done.ForEach(func(k, _ []byte) error {
@@ -349,6 +379,84 @@ func deleteHandover(tx *bolt.Tx, key []byte) error {
 	}
 	for _, k := range gone {
 		if err := done.Delete(k); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// OfferEnded is a case of another organisation whose offer, open or
+// declined, ended with the organisation it named (DeleteOrg), for the
+// API's events.
+type OfferEnded struct {
+	Case string
+	Org  string // organisation key of the case ("" the front door)
+	Seq  uint64 // the case's newest seq
+}
+
+// handoversNaming is what the handover buckets hold that names
+// organisation org other than through its own cases, which go with
+// deleteMailbox: the offers to it, open or declined, the uploads to it,
+// and the completed handovers from or to it.
+type handoversNaming struct {
+	ended        []OfferEnded
+	offers, done [][]byte
+	uploads      [][]byte
+}
+
+func collectHandoversNaming(tx *bolt.Tx, org string) (h handoversNaming, err error) {
+	err = tx.Bucket(bucketHandoverOffers).ForEach(func(k, v []byte) error {
+		var o handoverOfferRecord
+		if err := decodeJSON(v, &o); err != nil || o.To != org {
+			return err
+		}
+		h.offers = append(h.offers, bytes.Clone(k))
+		rec, found, err := getMailbox(tx, string(k))
+		if err != nil || !found {
+			return err
+		}
+		h.ended = append(h.ended, OfferEnded{Case: string(k), Org: rec.Org, Seq: uint64(rec.MessageCount)})
+		return nil
+	})
+	if err != nil {
+		return h, err
+	}
+	err = tx.Bucket(bucketHandoverUploads).ForEachBucket(func(k []byte) error {
+		up, found, err := getUpload(tx, k)
+		if err == nil && found && up.To == org {
+			h.uploads = append(h.uploads, bytes.Clone(k))
+		}
+		return err
+	})
+	if err != nil {
+		return h, err
+	}
+	err = tx.Bucket(bucketHandoverDone).ForEach(func(k, v []byte) error {
+		var d handoverDoneRecord
+		if err := decodeJSON(v, &d); err != nil {
+			return err
+		}
+		if d.Org == org || d.To == org {
+			h.done = append(h.done, bytes.Clone(k))
+		}
+		return nil
+	})
+	return h, err
+}
+
+func (h handoversNaming) delete(tx *bolt.Tx) error {
+	for _, k := range h.offers {
+		if err := tx.Bucket(bucketHandoverOffers).Delete(k); err != nil {
+			return err
+		}
+	}
+	for _, k := range h.uploads {
+		if err := deleteUpload(tx, k); err != nil {
+			return err
+		}
+	}
+	for _, k := range h.done {
+		if err := tx.Bucket(bucketHandoverDone).Delete(k); err != nil {
 			return err
 		}
 	}
@@ -499,7 +607,7 @@ func (s *Store) StartHandover(m Mailbox, to string, epoch, count int) (string, e
 		if count != rec.MessageCount {
 			return nil, ErrHandoverConflict
 		}
-		up := handoverUploadRecord{ID: id, To: o.To, Count: count, Created: formatHour(now)}
+		up := handoverUploadRecord{ID: id, To: o.To, Epoch: epoch, Count: count, Created: formatHour(now)}
 		return func() error {
 			if err := deleteUpload(tx, key); err != nil {
 				return err
@@ -514,13 +622,17 @@ func (s *Store) StartHandover(m Mailbox, to string, epoch, count int) (string, e
 			if _, err := b.CreateBucket(bucketUploadAttach); err != nil {
 				return err
 			}
+			// Set here, in the committer, so that of two starts of one
+			// mailbox the deadline kept is that of the upload the store
+			// keeps. If the transaction fails after this, the mailbox's
+			// upload is dead and the client starts again.
+			s.uploads.set(m.ID, id, now.Add(UploadValidity))
 			return putJSON(b, keyUpload, up)
 		}, nil
 	})
 	if err != nil {
 		return "", err
 	}
-	s.uploads.set(id, now.Add(UploadValidity))
 	return id, nil
 }
 
@@ -531,7 +643,7 @@ func (s *Store) liveUpload(tx *bolt.Tx, m Mailbox, upload string, now time.Time)
 		return handoverUploadRecord{}, nil, orNotFound(err, found)
 	}
 	up, found, err := getUpload(tx, []byte(m.ID))
-	if err != nil || !found || subtle.ConstantTimeCompare([]byte(up.ID), []byte(upload)) != 1 || !s.uploads.live(upload, now) {
+	if err != nil || !found || subtle.ConstantTimeCompare([]byte(up.ID), []byte(upload)) != 1 || !s.uploads.live(m.ID, upload, now) {
 		return up, nil, orNotFound(err, false)
 	}
 	return up, tx.Bucket(bucketHandoverUploads).Bucket([]byte(m.ID)), nil
@@ -541,12 +653,14 @@ func (s *Store) liveUpload(tx *bolt.Tx, m Mailbox, upload string, now time.Time)
 // upload: ErrNotFound for an upload that is not live or a seq it does
 // not cover, ErrHandoverLength for a length other than the original's,
 // ErrStorageFull past the storage budget. The policy is the caller's.
-func (s *Store) PutHandoverMessage(m Mailbox, upload string, seq uint64, ciphertext []byte) error {
+// first reports that the upload held no seq before: the API does not
+// count such a PUT toward the per-address limit, and counts a repeat.
+func (s *Store) PutHandoverMessage(m Mailbox, upload string, seq uint64, ciphertext []byte) (first bool, err error) {
 	if err := checkMessage(ciphertext); err != nil {
-		return err
+		return false, err
 	}
 	now := s.clock()
-	return s.write(func(tx *bolt.Tx) (func() error, error) {
+	err = s.write(func(tx *bolt.Tx) (func() error, error) {
 		up, b, err := s.liveUpload(tx, m, upload, now)
 		if err != nil {
 			return nil, err
@@ -564,8 +678,10 @@ func (s *Store) PutHandoverMessage(m Mailbox, upload string, seq uint64, ciphert
 		if err := s.checkAttachmentRoomTx(tx, len(ciphertext)); err != nil {
 			return nil, err
 		}
+		first = b.Bucket(bucketUploadMessages).Get(seqKey(seq)) == nil
 		return func() error { return b.Bucket(bucketUploadMessages).Put(seqKey(seq), ciphertext) }, nil
 	})
+	return first && err == nil, err
 }
 
 // messageCiphertext returns the stored ciphertext of message seq, valid
@@ -598,16 +714,16 @@ func messageMetaOf(tx *bolt.Tx, mailbox []byte, seq uint64) (messageMeta, error)
 // PutHandoverAttachment stages attachment id of the mailbox m re-sealed
 // in upload: ErrNotFound for an upload that is not live or an id that is
 // no attachment a message of the mailbox references, ErrHandoverLength,
-// ErrStorageFull as PutHandoverMessage.
-func (s *Store) PutHandoverAttachment(m Mailbox, upload, id string, ciphertext []byte) error {
+// ErrStorageFull and first as PutHandoverMessage.
+func (s *Store) PutHandoverAttachment(m Mailbox, upload, id string, ciphertext []byte) (first bool, err error) {
 	if err := checkAttachmentSize(ciphertext); err != nil {
-		return err
+		return false, err
 	}
 	if _, err := domain.ParseAttachmentID(id); err != nil {
-		return ErrNotFound
+		return false, ErrNotFound
 	}
 	now := s.clock()
-	return s.write(func(tx *bolt.Tx) (func() error, error) {
+	err = s.write(func(tx *bolt.Tx) (func() error, error) {
 		_, b, err := s.liveUpload(tx, m, upload, now)
 		if err != nil {
 			return nil, err
@@ -627,6 +743,7 @@ func (s *Store) PutHandoverAttachment(m Mailbox, upload, id string, ciphertext [
 		if err := s.checkAttachmentRoomTx(tx, len(ciphertext)); err != nil {
 			return nil, err
 		}
+		first = b.Bucket(bucketUploadAttach).Bucket([]byte(id)) == nil
 		return func() error {
 			ab := b.Bucket(bucketUploadAttach)
 			if err := ab.DeleteBucket([]byte(id)); err != nil && !errors.Is(err, berrors.ErrBucketNotFound) {
@@ -639,6 +756,7 @@ func (s *Store) PutHandoverAttachment(m Mailbox, upload, id string, ciphertext [
 			return cb.Put(keyCiphertext, ciphertext)
 		}, nil
 	})
+	return first && err == nil, err
 }
 
 // HandoverDone is what a commit moved, for the API's events.
@@ -658,7 +776,9 @@ type HandoverDone struct {
 // ErrNotFound for an upload that is not live or whose offer is no longer
 // open (the upload is dropped); ErrHandoverConflict if a message arrived
 // since the upload began (the upload is dropped) or a seq or attachment
-// is missing (the upload stays, to be completed).
+// is missing (the upload stays, to be completed); ErrStaleEpoch if the
+// receiving organisation's epoch is no longer the one the upload began
+// for (the upload is dropped).
 func (s *Store) CommitHandover(m Mailbox, upload string) (HandoverDone, error) {
 	now := s.clock()
 	hour, date := formatHour(now), formatDate(now)
@@ -684,6 +804,15 @@ func (s *Store) CommitHandover(m Mailbox, upload string) (HandoverDone, error) {
 			refused = ErrNotFound
 		case rec.MessageCount != up.Count:
 			refused = ErrHandoverConflict
+		default:
+			// B's key changed since the start: the upload is sealed to
+			// a retired one (a removed counsellor's), as a message at
+			// a stale epoch would be.
+			if err := s.checkEpoch(tx, up.To, up.Epoch); errors.Is(err, ErrStaleEpoch) || errors.Is(err, ErrTeamNotReady) {
+				refused = ErrStaleEpoch
+			} else if err != nil {
+				return nil, err
+			}
 		}
 		if refused != nil {
 			return func() error { return deleteUpload(tx, key) }, nil
@@ -752,7 +881,7 @@ func (s *Store) CommitHandover(m Mailbox, upload string) (HandoverDone, error) {
 		err = refused
 	}
 	if err == nil || refused != nil {
-		s.uploads.drop(upload)
+		s.uploads.drop(m.ID, upload)
 	}
 	if err != nil {
 		return HandoverDone{}, err

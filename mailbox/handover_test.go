@@ -2,6 +2,7 @@ package mailbox
 
 import (
 	"bytes"
+	"sync"
 	"testing"
 	"time"
 
@@ -70,11 +71,14 @@ func TestHandoverStore(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	refused(t, s, ErrHandoverLength, func() error { return s.PutHandoverMessage(m, upload, 1, ciphertext(5264, "")) })
+	refused(t, s, ErrHandoverLength, func() error { _, err := s.PutHandoverMessage(m, upload, 1, ciphertext(5264, "")); return err })
 	for seq := uint64(1); seq <= 2; seq++ {
-		if err := s.PutHandoverMessage(m, upload, seq, ciphertext(4240, "for b;")); err != nil {
-			t.Fatal(err)
+		if first, err := s.PutHandoverMessage(m, upload, seq, ciphertext(4240, "for b;")); err != nil || !first {
+			t.Fatalf("seq %d: first %v, %v", seq, first, err)
 		}
+	}
+	if first, err := s.PutHandoverMessage(m, upload, 2, ciphertext(4240, "for b;")); err != nil || first {
+		t.Fatalf("seq 2 again: first %v, %v", first, err)
 	}
 	if r := audit(t, backupFile(t, s)); len(r.Violations) != 0 {
 		t.Fatalf("audit with an upload in flight: %v", r.Violations)
@@ -169,18 +173,25 @@ func TestCaseIndexMigration(t *testing.T) {
 	}
 }
 
-// TestHandoverUploadExpiry: an upload lives 10 minutes, and the purge
-// drops what it staged once it is two hours old; a restart ends it at once.
-func TestHandoverUploadExpiry(t *testing.T) {
+// offeredToB is twoOrgs with the front door's case offered to b.
+func offeredToB(t *testing.T) (*Store, *testClock, Mailbox) {
+	t.Helper()
 	s, clock, adminA, _ := twoOrgs(t)
-	a := mailboxID(1)
-	if err := s.OfferHandover(a, adminA.ID, "b"); err != nil {
+	if err := s.OfferHandover(mailboxID(1), adminA.ID, "b"); err != nil {
 		t.Fatal(err)
 	}
-	m, err := s.GetMailbox(a)
+	m, err := s.GetMailbox(mailboxID(1))
 	if err != nil {
 		t.Fatal(err)
 	}
+	return s, clock, m
+}
+
+// TestHandoverUploadExpiry: an upload lives 10 minutes, and the purge
+// drops what it staged once it is two hours old; a restart ends it at once.
+func TestHandoverUploadExpiry(t *testing.T) {
+	s, clock, m := offeredToB(t)
+	a := m.ID
 	staged := func(s *Store) bool {
 		var found bool
 		err := s.view(func(tx *bolt.Tx) error {
@@ -197,11 +208,11 @@ func TestHandoverUploadExpiry(t *testing.T) {
 		t.Fatal(err)
 	}
 	clock.Add(UploadValidity - time.Second)
-	if err := s.PutHandoverMessage(m, upload, 1, ciphertext(4240, "for b;")); err != nil {
+	if _, err := s.PutHandoverMessage(m, upload, 1, ciphertext(4240, "for b;")); err != nil {
 		t.Fatal(err)
 	}
 	clock.Add(time.Second)
-	refused(t, s, ErrNotFound, func() error { return s.PutHandoverMessage(m, upload, 1, ciphertext(4240, "for b;")) })
+	refused(t, s, ErrNotFound, func() error { _, err := s.PutHandoverMessage(m, upload, 1, ciphertext(4240, "for b;")); return err })
 	refused(t, s, ErrNotFound, func() error { _, err := s.CommitHandover(m, upload); return err })
 	if _, _, err := s.PurgeHandovers(); err != nil || !staged(s) {
 		t.Fatalf("the purge dropped an upload of this hour: %v", err)
@@ -217,5 +228,65 @@ func TestHandoverUploadExpiry(t *testing.T) {
 	}
 	s = reopen(t, s, clock)
 	m, _ = s.GetMailbox(a)
-	refused(t, s, ErrNotFound, func() error { return s.PutHandoverMessage(m, upload, 1, ciphertext(4240, "for b;")) })
+	refused(t, s, ErrNotFound, func() error { _, err := s.PutHandoverMessage(m, upload, 1, ciphertext(4240, "for b;")); return err })
+}
+
+// TestHandoverUploadsInMemory: an enquirer who starts upload after upload
+// leaves one deadline in the store's memory, not one per start, and the
+// replaced uploads are dead.
+func TestHandoverUploadsInMemory(t *testing.T) {
+	s, _, m := offeredToB(t)
+	var uploads []string
+	for range 50 {
+		upload, err := s.StartHandover(m, "b", 1, 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		uploads = append(uploads, upload)
+	}
+	if n := s.uploads.len(); n != 1 {
+		t.Fatalf("%d upload deadlines in memory after 50 starts of one mailbox, want 1", n)
+	}
+	refused(t, s, ErrNotFound, func() error { _, err := s.PutHandoverMessage(m, uploads[0], 1, ciphertext(4240, "for b;")); return err })
+	if _, err := s.PutHandoverMessage(m, uploads[len(uploads)-1], 1, ciphertext(4240, "for b;")); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.CommitHandover(m, uploads[len(uploads)-1]); err != nil {
+		t.Fatal(err)
+	}
+	if n := s.uploads.len(); n != 0 {
+		t.Fatalf("%d upload deadlines in memory after the commit, want 0", n)
+	}
+}
+
+// TestHandoverConcurrentStarts: of starts of one mailbox that share
+// commits, the upload the store keeps is the one that lives.
+func TestHandoverConcurrentStarts(t *testing.T) {
+	s, _, m := offeredToB(t)
+	a := m.ID
+	for round := range 20 {
+		var wg sync.WaitGroup
+		for range 8 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				if _, err := s.StartHandover(m, "b", 1, 1); err != nil {
+					t.Error(err)
+				}
+			}()
+		}
+		wg.Wait()
+		var up handoverUploadRecord
+		err := s.view(func(tx *bolt.Tx) error {
+			var err error
+			up, _, err = getUpload(tx, []byte(a))
+			return err
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.PutHandoverMessage(m, up.ID, 1, ciphertext(4240, "for b;")); err != nil {
+			t.Fatalf("round %d: the stored upload is not live: %v", round, err)
+		}
+	}
 }

@@ -270,11 +270,14 @@ func (s *Store) CreateOrg(slug, name string) (token string, expires time.Time, e
 type OrgDeleted struct {
 	Counsellors []string
 	Cases       []string
+	Offers      []OfferEnded // other organisations' cases whose offer to it ended
 }
 
 // DeleteOrg deletes an organisation with its counsellors, invites, cases
 // (messages, attachments, team records, the tombstones of those its
-// counsellors deleted) and keyring in one transaction;
+// counsellors deleted) and keyring in one transaction, and with them
+// other organisations' offers and uploads to it and the completed
+// handovers that name it (PROTOCOL.md §9.4);
 // their pages are free afterwards and Compact drops them from the file.
 // ErrFrontDoor for the front door, ErrNotFound for an unknown slug.
 func (s *Store) DeleteOrg(slug string) (OrgDeleted, error) {
@@ -316,7 +319,15 @@ func (s *Store) DeleteOrg(slug string) (OrgDeleted, error) {
 		if err != nil {
 			return nil, err
 		}
+		handovers, err := collectHandoversNaming(tx, slug)
+		if err != nil {
+			return nil, err
+		}
+		gone.Offers = handovers.ended
 		return func() error {
+			if err := handovers.delete(tx); err != nil {
+				return err
+			}
 			for _, k := range tombstones {
 				if err := tx.Bucket(bucketTombstones).Delete(k); err != nil {
 					return err

@@ -9,6 +9,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"lotse/api/wire"
 	"lotse/crypto"
 	"lotse/domain"
 )
@@ -119,7 +120,39 @@ func checkCase(route string, c *Case) error {
 	if c.MessageCount < 0 {
 		return malformed(route, "message count")
 	}
+	if h := c.Handover; h != nil {
+		if _, err := domain.ParseSlug(h.Org); err != nil {
+			return malformed(route, "handover organisation")
+		}
+		if h.State != wire.HandoverOffered && h.State != wire.HandoverDeclined {
+			return malformed(route, "handover state")
+		}
+		if !validTime(h.Since) {
+			return malformed(route, "handover since")
+		}
+	}
+	if f := c.Forwarded; f != nil && (!validDate(f.Date) || f.Count < 1) {
+		return malformed(route, "forwarded")
+	}
 	return nil
+}
+
+// checkMailbox checks the enquirer's mailbox as checkCase a case, and its
+// organisation and open offer (PROTOCOL.md §9.3).
+func checkMailbox(route string, m *Mailbox) error {
+	c := Case{ID: m.ID, Status: m.Status, Created: m.Created, Expires: m.Expires, LastActivity: "2000-01-01T00:00:00Z"}
+	if err := checkCase(route, &c); err != nil {
+		return err
+	}
+	if _, err := domain.ParseSlug(m.Org); err != nil {
+		return malformed(route, "organisation")
+	}
+	if m.Handover != nil {
+		if _, err := domain.ParseSlug(m.Handover.Org); err != nil {
+			return malformed(route, "handover organisation")
+		}
+	}
+	return checkMessages(route, m.Messages)
 }
 
 // checkMessages requires seqs to rise and every sender to be one of the

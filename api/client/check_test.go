@@ -52,6 +52,8 @@ func TestHostileAnswers(t *testing.T) {
 	one := func(c *Client) error { _, err := c.Case(ctx, id, 0); return err }
 	roster := func(c *Client) error { _, err := c.Counsellors(ctx); return err }
 	team := func(c *Client) error { _, err := c.Team(ctx); return err }
+	mbox := func(c *Client) error { _, err := c.Mailbox(ctx, 0); return err }
+	box := `"id":"` + id + `","status":"open","created":"2026-01-01","expires":"2026-04-01","messages":[{"seq":1,"from":"enquirer","ciphertext":"AA=="}]`
 	runHostile(t, []hostileAnswer{
 		{"case", `{"cases":[{` + good + `}]}`, cases, true},
 		{"status with an escape", `{"cases":[{` + strings.Replace(good, `"open"`, `"open`+esc+`"`, 1) + `}]}`, cases, false},
@@ -76,6 +78,24 @@ func TestHostileAnswers(t *testing.T) {
 		{"team", `{"epoch":2,"recipient":"` + rcpt + `","fingerprint":"x"}`, team, true},
 		{"team epoch 0", `{"epoch":0,"recipient":"` + rcpt + `"}`, team, false},
 		{"team key malformed", `{"epoch":1,"recipient":"age1pq1` + esc + `"}`, team, false},
+		{"case offered", `{"cases":[{` + good + `,"handover":{"org":"b","state":"offered","since":"2026-01-01T10:00:00Z"}}]}`, cases, true},
+		{"case offered to a path", `{"cases":[{` + good + `,"handover":{"org":"../b","state":"offered","since":"2026-01-01T10:00:00Z"}}]}`, cases, false},
+		{"case offered to no organisation", `{"cases":[{` + good + `,"handover":{"state":"declined","since":"2026-01-01T10:00:00Z"}}]}`, cases, false},
+		{"case offer completed", `{"cases":[{` + good + `,"handover":{"org":"b","state":"completed","since":"2026-01-01T10:00:00Z"}}]}`, cases, false},
+		{"case offer since not a time", `{"cases":[{` + good + `,"handover":{"org":"b","state":"offered","since":"` + esc + `"}}]}`, cases, false},
+		{"case forwarded", `{` + good + `,"forwarded":{"date":"2026-01-01","count":1},"messages":[]}`, one, true},
+		{"case forwarded on no date", `{` + good + `,"forwarded":{"date":"yesterday","count":1},"messages":[]}`, one, false},
+		{"case forwarded with no message", `{` + good + `,"forwarded":{"date":"2026-01-01","count":0},"messages":[]}`, one, false},
+		{"mailbox", `{` + box + `,"org":"main","handover":null}`, mbox, true},
+		{"mailbox offered", `{` + box + `,"org":"main","handover":{"org":"b"}}`, mbox, true},
+		{"mailbox without an organisation", `{` + box + `,"handover":null}`, mbox, false},
+		{"mailbox organisation with an escape", `{` + box + `,"org":"main` + esc + `","handover":null}`, mbox, false},
+		{"mailbox organisation upper case", `{` + box + `,"org":"Main","handover":null}`, mbox, false},
+		{"mailbox offered to no organisation", `{` + box + `,"org":"main","handover":{}}`, mbox, false},
+		{"mailbox offered to a path", `{` + box + `,"org":"main","handover":{"org":"../admin"}}`, mbox, false},
+		{"mailbox offer not an object", `{` + box + `,"org":"main","handover":"b"}`, mbox, false},
+		{"mailbox offer with a newline", `{` + box + `,"org":"main","handover":{"org":"b\n#2"}}`, mbox, false},
+		{"mailbox seqs out of order", `{` + strings.Replace(box, `"seq":1`, `"seq":0`, 1) + `,"org":"main","handover":null}`, mbox, false},
 	})
 }
 

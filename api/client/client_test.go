@@ -176,11 +176,11 @@ func TestRequestShapes(t *testing.T) {
 			return err
 		}, recorded{method: "POST", path: "/api/v1/mailboxes", contentType: "application/json", body: map[string]any{
 			"id": "ab", "verifier": "AQ==", "epoch": 1.0, "message": "Ag=="}}},
-		{"mailbox after", 200, `{"id":"` + id + `","status":"new","created":"2026-01-01","expires":"2026-04-01","messages":[]}`, func(c *Client) error {
+		{"mailbox after", 200, `{"id":"` + id + `","status":"new","created":"2026-01-01","expires":"2026-04-01","messages":[],"org":"main","handover":null}`, func(c *Client) error {
 			_, err := c.WithToken("ab.Zm9v").Mailbox(ctx, 7)
 			return err
 		}, recorded{method: "GET", path: "/api/v1/mailbox", rawQuery: "after=7", auth: "Bearer ab.Zm9v"}},
-		{"mailbox all", 200, `{"id":"` + id + `","status":"new","created":"2026-01-01","expires":"2026-04-01","messages":[]}`, func(c *Client) error {
+		{"mailbox all", 200, `{"id":"` + id + `","status":"new","created":"2026-01-01","expires":"2026-04-01","messages":[],"org":"main","handover":null}`, func(c *Client) error {
 			_, err := c.WithToken("ab.Zm9v").Mailbox(ctx, 0)
 			return err
 		}, recorded{method: "GET", path: "/api/v1/mailbox", auth: "Bearer ab.Zm9v"}},
