@@ -235,8 +235,49 @@ func TestHandoverBrowser(t *testing.T) {
 		t.Errorf("the page shows %d messages after the reload, want %d", n, hc.seq)
 	}
 
-	// Yes again: the conversation moves to B.
-	b.do("agree again", chromedp.Click(chromedp.ID("b-handover-agree")), chromedp.WaitVisible(chromedp.ID("handover-moved")))
+	// Yes again, and A's reply arrives while the upload waits at its
+	// commit: the commit is 409 handover_conflict, the page starts over
+	// from a fresh read (PROTOCOL.md §9.3), and the conversation moves to
+	// B with the reply.
+	paused = chromedp.Events(b.ctx, fetch.RequestPaused)
+	var commits atomic.Int32
+	go func() {
+		for ev, err := range paused {
+			if err != nil {
+				return
+			}
+			// Every listener sees every paused request: the later ones
+			// are another part's.
+			if !strings.HasSuffix(ev.Request.URL, "/commit") {
+				continue
+			}
+			if commits.Add(1) == 1 {
+				atCommit <- ev.RequestID
+				continue
+			}
+			chromedp.Call(b.ctx, fetch.ContinueRequest, fetch.ContinueRequestParams{RequestID: ev.RequestID})
+		}
+	}()
+	call(b, fetch.Enable, fetch.EnableParams{Patterns: []*fetch.RequestPattern{{URLPattern: "*/api/v1/mailbox/handover/*/commit", RequestStage: fetch.RequestStageRequest}}})
+	b.do("agree again", chromedp.Click(chromedp.ID("b-handover-agree")))
+	select {
+	case held = <-atCommit:
+	case <-time.After(stepTimeout):
+		b.fail("the upload reaching its commit again", errorString("no commit request"))
+	}
+	const meanwhile = "Noch eine Antwort, während Ihr Gerät überträgt."
+	d := counsellorDoc(t, hc.keys.MailboxID, hc.mk, "Anna", meanwhile)
+	if _, err := hc.team.Admin.Reply(hc.ctx, hc.keys.MailboxID, client.NewMessage{Epoch: 1, Ciphertext: seal(t, d, hc.team.Key.Recipient(), hc.keys.Identity.Recipient())}); err != nil {
+		t.Fatalf("A's reply during the upload: %v", err)
+	}
+	hc.seq++
+	hc.sent[hc.seq] = meanwhile
+	call(b, fetch.ContinueRequest, fetch.ContinueRequestParams{RequestID: held})
+	b.do("the move after the conflict", chromedp.WaitVisible(chromedp.ID("handover-moved")))
+	call(b, fetch.Disable, struct{}{})
+	if n := commits.Load(); n != 2 {
+		t.Errorf("%d commits, want the one refused and one after starting over", n)
+	}
 	if got := eval[string](b, `document.querySelector("#handover-moved .org-name").textContent`); got != handoverName {
 		t.Errorf("the page says the conversation is now with %q, want %q", got, handoverName)
 	}
@@ -311,8 +352,8 @@ func TestHandoverBrowser(t *testing.T) {
 	if c := call(b, storage.GetCookies, storage.GetCookiesParams{}); len(c.Cookies) != 0 {
 		t.Errorf("%d cookies stored", len(c.Cookies))
 	}
-	// The commit the test aborted, and the messages the hostile server
-	// answered with 409.
+	// The commit the test aborted, the one refused with 409, and the
+	// messages the hostile server answered with 409.
 	hc.leavesNothing("/commit", "status of 409 (Conflict)")
 }
 
