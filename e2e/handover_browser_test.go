@@ -28,9 +28,11 @@ import (
 // PROTOCOL.md §9.2–9.3, the enquirer's side, in Chromium at 320×640
 // against the real mailboxd: a forged offer shows nothing; a real one
 // names B and shows the note; no changes nothing but the case's state at
-// A; a reload before the commit leaves the conversation at A; yes moves
-// it, and B reads every message and file with B's key, and what the
-// enquirer writes next.
+// A; a reload before the commit leaves the conversation at A; a reply
+// arriving during the upload makes the commit 409 and the page starts
+// over; yes moves it, and B reads every message and file with B's key; a
+// server that then swaps B's team key gets the page's refusal and nothing
+// it can open; and B reads what the enquirer writes next.
 
 // handoverName is B's name as A's document gives it: markup in it must
 // stay text.
