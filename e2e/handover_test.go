@@ -100,19 +100,27 @@ func TestHandoverEndToEnd(t *testing.T) {
 		}
 	}
 
+	// stage re-seals the conversation for b, starts an upload and sends
+	// all of it, everything but the commit.
+	stage := func() (*mailboxdtest.Resealed, string) {
+		t.Helper()
+		r, err := mailboxdtest.Reseal(ctx, enq, keys.Identity, b.Key.Recipient())
+		if err != nil {
+			t.Fatal(err)
+		}
+		id, err := enq.StartHandover(ctx, client.HandoverStart{Org: "b", Epoch: 1, Count: uint64(len(r.Messages))})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := r.Upload(ctx, enq, id); err != nil {
+			t.Fatal(err)
+		}
+		return r, id
+	}
+
 	// A reply arrives while the device uploads: the commit is 409 and
 	// drops the upload, whose requests are then 404; nothing moved.
-	r, err := mailboxdtest.Reseal(ctx, enq, keys.Identity, b.Key.Recipient())
-	if err != nil {
-		t.Fatal(err)
-	}
-	upload, err = enq.StartHandover(ctx, client.HandoverStart{Org: "b", Epoch: 1, Count: uint64(len(r.Messages))})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := r.Upload(ctx, enq, upload); err != nil {
-		t.Fatal(err)
-	}
+	r, upload := stage()
 	meanwhile := counsellorDoc(t, keys.MailboxID, mk, "Anna", "Die Beratungsstelle heißt Fachberatung B.")
 	if _, err := adminA.Reply(ctx, keys.MailboxID, client.NewMessage{Epoch: 1, Ciphertext: seal(t, meanwhile, a.Key.Recipient(), own)}); err != nil {
 		t.Fatal(err)
@@ -136,24 +144,8 @@ func TestHandoverEndToEnd(t *testing.T) {
 		t.Fatal(err)
 	}
 	otherEnq := a.Client.WithToken(other.Bearer())
-	r, err = mailboxdtest.Reseal(ctx, enq, keys.Identity, b.Key.Recipient())
-	if err != nil {
-		t.Fatal(err)
-	}
-	older, err := enq.StartHandover(ctx, client.HandoverStart{Org: "b", Epoch: 1, Count: uint64(len(r.Messages))})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := r.Upload(ctx, enq, older); err != nil {
-		t.Fatal(err)
-	}
-	upload, err = enq.StartHandover(ctx, client.HandoverStart{Org: "b", Epoch: 1, Count: uint64(len(r.Messages))})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := r.Upload(ctx, enq, upload); err != nil {
-		t.Fatal(err)
-	}
+	_, older := stage()
+	r, upload = stage()
 	// The upload a newer start replaced is gone, whole as it was.
 	if err := r.Upload(ctx, enq, older); client.Code(err) != "not_found" {
 		t.Fatalf("puts replayed to a replaced upload: %v, want 404", err)
