@@ -47,8 +47,8 @@ func (c *cmd) printStats(st *Stats) error {
 	}
 	tw := c.table(mOutStatsHeader)
 	for _, m := range st.Months {
-		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%d\t%d\t%d\t%s\t%s\t%s\n", m.Month, m.Enquiries, m.Messages, m.Replies, m.Referrals,
-			m.HandoversOffered, m.HandoversCompleted, counts(m.Audience), counts(m.Languages), counts(m.Tags))
+		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t%s\t%s\t%s\n", m.Month, m.Enquiries, m.Messages, m.Replies, m.Referrals,
+			m.HandoversOffered, m.HandoversCompleted, m.HandoversReceived, counts(m.Audience), counts(m.Languages), counts(m.Tags))
 	}
 	if err := tw.Flush(); err != nil {
 		return err

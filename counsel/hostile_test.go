@@ -18,6 +18,7 @@ import (
 	"sync"
 	"time"
 
+	"filippo.io/age"
 	"github.com/rogpeppe/go-internal/testscript"
 
 	"lotse/api/client"
@@ -45,6 +46,7 @@ const (
 	proxyHostile     = "hostile-strings"  // every string the server may choose becomes an injection
 	proxyHostileText = "hostile-text"     // only free text (names, messages) does
 	proxySwapCentre  = "swap-centre"      // the first centre of the directory gets the server's phone number
+	proxySwapOrgKey  = "swap-org-key"     // every other organisation in GET /api/v1/orgs gets the server's team key, same epoch
 )
 
 func newHostileProxy(upstream string) (*hostileProxy, error) {
@@ -114,6 +116,11 @@ func (p *hostileProxy) modify(resp *http.Response) error {
 	if mode == proxySwapCentre && req.URL.Path == client.CentresPath {
 		body = swapCentre(body)
 	}
+	if mode == proxySwapOrgKey && req.URL.Path == "/api/v1/orgs" && req.Method == http.MethodGet {
+		if body, err = swapOrgKeys(body); err != nil {
+			return err
+		}
+	}
 	if m := caseRoute.FindStringSubmatch(req.URL.Path); m != nil && req.Method == http.MethodGet && resp.StatusCode == http.StatusOK {
 		body, err = p.rewriteCase(req.Context(), mode, m[1], body)
 		if err != nil {
@@ -182,6 +189,31 @@ func swapCentre(b []byte) []byte {
 		return b
 	}
 	return out
+}
+
+// swapOrgKeys gives every organisation but the front door in an answer of
+// GET /api/v1/orgs a team recipient of the server's own under the same
+// epoch, with its fingerprint (PROTOCOL.md §9.1): the server would then
+// read what an enquirer re-seals for a handover.
+func swapOrgKeys(b []byte) ([]byte, error) {
+	var list struct {
+		Orgs []map[string]any `json:"orgs"`
+	}
+	if err := json.Unmarshal(b, &list); err != nil {
+		return nil, err
+	}
+	for _, o := range list.Orgs {
+		if o["front_door"] == true {
+			continue
+		}
+		id, err := age.GenerateHybridIdentity()
+		if err != nil {
+			return nil, err
+		}
+		r := id.Recipient().String()
+		o["recipient"], o["fingerprint"] = r, crypto.Fingerprint(r)
+	}
+	return json.Marshal(list)
 }
 
 // forgedFirst is what the server can write without any secret: a first
@@ -283,7 +315,7 @@ func hostileJSON(b []byte, only map[string]bool) []byte {
 // $SERVER) and "proxy MODE".
 func cmdProxy(ts *testscript.TestScript, neg bool, args []string) {
 	if len(args) != 1 {
-		ts.Fatalf("usage: proxy start|honest|substitute-first|other-case|hostile-strings|hostile-text|swap-centre")
+		ts.Fatalf("usage: proxy start|honest|substitute-first|other-case|hostile-strings|hostile-text|swap-centre|swap-org-key")
 	}
 	scriptMu.Lock()
 	defer scriptMu.Unlock()
@@ -304,7 +336,7 @@ func cmdProxy(ts *testscript.TestScript, neg bool, args []string) {
 		ts.Fatalf("no proxy running")
 	}
 	switch args[0] {
-	case proxyHonest, proxySubstitute, proxyOtherCase, proxyHostile, proxyHostileText, proxySwapCentre:
+	case proxyHonest, proxySubstitute, proxyOtherCase, proxyHostile, proxyHostileText, proxySwapCentre, proxySwapOrgKey:
 		p.setMode(args[0])
 	default:
 		ts.Fatalf("unknown proxy mode %q", args[0])

@@ -23,6 +23,8 @@ import (
 //     first message);
 //   - messages: readable messages from enquirers, by the month their
 //     document says they were written; replies likewise from counsellors;
+//     neither counts the messages a handover forwarded from another
+//     organisation (§9.3), which that organisation counted;
 //   - audience, language: of each enquiry of the month, from its first
 //     document ("unknown" where the person chose no role);
 //   - tags: each enquiry of the month once per tag the team gave the case
@@ -33,10 +35,14 @@ import (
 //     centre named in the counsellor's own words, or one removed from the
 //     directory since is not counted: the number is a lower bound;
 //   - handovers offered: replies of the month that offered the case to
-//     another organisation (PROTOCOL.md §9.2), in the cases still here;
+//     another organisation (PROTOCOL.md §9.2), in the cases still here
+//     (not the forwarded offer that brought a case here);
 //   - handovers completed: offers the enquirer accepted, by the month the
 //     server says the case moved, as long as the server lists them (30
-//     days; the case itself is then the other organisation's).
+//     days; the case itself is then the other organisation's);
+//   - handovers received: cases another organisation handed over to this
+//     one, by the month of their forwarded mark (§9.3), in the cases
+//     still here.
 //
 // Only the cases the server still holds are counted: deleted and expired
 // ones are gone, so a month is best exported soon after it ends.
@@ -49,9 +55,10 @@ type MonthStats struct {
 	Replies   int    `json:"replies"`
 	Referrals int    `json:"referrals"`
 	// HandoversOffered and HandoversCompleted count consented handovers
-	// to other organisations (§9).
+	// to other organisations (§9), HandoversReceived those from them.
 	HandoversOffered   int            `json:"handovers_offered"`
 	HandoversCompleted int            `json:"handovers_completed"`
+	HandoversReceived  int            `json:"handovers_received"`
 	Audience           map[string]int `json:"audience"`
 	Languages          map[string]int `json:"languages"`
 	Tags               map[string]int `json:"tags"`
@@ -114,6 +121,11 @@ func (s *Session) Stats(ctx context.Context, from, to string, dir *content.Direc
 		}
 		st.Alarms += len(mem.Alarms)
 		countCase(c.Created, t, mem, blocks, month)
+		if f := caseForwarded(&c); f != nil {
+			if ms := month(f.Date[:7]); ms != nil {
+				ms.HandoversReceived++
+			}
+		}
 		t.wipe()
 	}
 	hs, err := s.Handovers(ctx)
@@ -156,7 +168,9 @@ func countCase(created string, t *Thread, mem *CaseMemory, blocks []string, mont
 		}
 	}
 	for _, m := range t.Messages {
-		if m.Warning != "" || m.Duplicate || len(m.Sent) < 7 {
+		// A message forwarded by a handover was counted where it was
+		// written, by the organisation it was sent to.
+		if m.Warning != "" || m.Duplicate || m.Forwarded || len(m.Sent) < 7 {
 			continue
 		}
 		ms := month(m.Sent[:7])
@@ -213,6 +227,7 @@ func (st *Stats) WriteCSV(w io.Writer) error {
 		row(ms.Month, "referrals", "", ms.Referrals)
 		row(ms.Month, "handovers_offered", "", ms.HandoversOffered)
 		row(ms.Month, "handovers_completed", "", ms.HandoversCompleted)
+		row(ms.Month, "handovers_received", "", ms.HandoversReceived)
 		for _, k := range slices.Sorted(maps.Keys(ms.Audience)) {
 			row(ms.Month, "audience", k, ms.Audience[k])
 		}

@@ -6,8 +6,10 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
+	"encoding/json"
 	"fmt"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -26,9 +28,11 @@ import (
 // PROTOCOL.md §9.2–9.3, the enquirer's side, in Chromium at 320×640
 // against the real mailboxd: a forged offer shows nothing; a real one
 // names B and shows the note; no changes nothing but the case's state at
-// A; a reload before the commit leaves the conversation at A; yes moves
-// it, and B reads every message and file with B's key, and what the
-// enquirer writes next.
+// A; a reload before the commit leaves the conversation at A; a reply
+// arriving during the upload makes the commit 409 and the page starts
+// over; yes moves it, and B reads every message and file with B's key; a
+// server that then swaps B's team key gets the page's refusal and nothing
+// it can open; and B reads what the enquirer writes next.
 
 // handoverName is B's name as A's document gives it: markup in it must
 // stay text.
@@ -233,8 +237,49 @@ func TestHandoverBrowser(t *testing.T) {
 		t.Errorf("the page shows %d messages after the reload, want %d", n, hc.seq)
 	}
 
-	// Yes again: the conversation moves to B.
-	b.do("agree again", chromedp.Click(chromedp.ID("b-handover-agree")), chromedp.WaitVisible(chromedp.ID("handover-moved")))
+	// Yes again, and A's reply arrives while the upload waits at its
+	// commit: the commit is 409 handover_conflict, the page starts over
+	// from a fresh read (PROTOCOL.md §9.3), and the conversation moves to
+	// B with the reply.
+	paused = chromedp.Events(b.ctx, fetch.RequestPaused)
+	var commits atomic.Int32
+	go func() {
+		for ev, err := range paused {
+			if err != nil {
+				return
+			}
+			// Every listener sees every paused request: the later ones
+			// are another part's.
+			if !strings.HasSuffix(ev.Request.URL, "/commit") {
+				continue
+			}
+			if commits.Add(1) == 1 {
+				atCommit <- ev.RequestID
+				continue
+			}
+			chromedp.Call(b.ctx, fetch.ContinueRequest, fetch.ContinueRequestParams{RequestID: ev.RequestID})
+		}
+	}()
+	call(b, fetch.Enable, fetch.EnableParams{Patterns: []*fetch.RequestPattern{{URLPattern: "*/api/v1/mailbox/handover/*/commit", RequestStage: fetch.RequestStageRequest}}})
+	b.do("agree again", chromedp.Click(chromedp.ID("b-handover-agree")))
+	select {
+	case held = <-atCommit:
+	case <-time.After(stepTimeout):
+		b.fail("the upload reaching its commit again", errorString("no commit request"))
+	}
+	const meanwhile = "Noch eine Antwort, während Ihr Gerät überträgt."
+	d := counsellorDoc(t, hc.keys.MailboxID, hc.mk, "Anna", meanwhile)
+	if _, err := hc.team.Admin.Reply(hc.ctx, hc.keys.MailboxID, client.NewMessage{Epoch: 1, Ciphertext: seal(t, d, hc.team.Key.Recipient(), hc.keys.Identity.Recipient())}); err != nil {
+		t.Fatalf("A's reply during the upload: %v", err)
+	}
+	hc.seq++
+	hc.sent[hc.seq] = meanwhile
+	call(b, fetch.ContinueRequest, fetch.ContinueRequestParams{RequestID: held})
+	b.do("the move after the conflict", chromedp.WaitVisible(chromedp.ID("handover-moved")))
+	call(b, fetch.Disable, struct{}{})
+	if n := commits.Load(); n != 2 {
+		t.Errorf("%d commits, want the one refused and one after starting over", n)
+	}
 	if got := eval[string](b, `document.querySelector("#handover-moved .org-name").textContent`); got != handoverName {
 		t.Errorf("the page says the conversation is now with %q, want %q", got, handoverName)
 	}
@@ -257,10 +302,41 @@ func TestHandoverBrowser(t *testing.T) {
 		t.Errorf("B opens the photo: %v", err)
 	}
 
-	// The enquirer writes again: sealed to B's key from the document, not
-	// to A's.
-	hc.send("Jetzt schreibe ich Ihnen.")
-	hc.sent[hc.seq] = "Jetzt schreibe ich Ihnen."
+	// A hostile server answers B's team (GET /api/v1/team?org=sued) with
+	// a key of its own under B's epoch, and the message with stale_epoch
+	// so that the page asks again: the page keeps the key of the
+	// document it agreed to, refuses and says why, and nothing it sent
+	// opens with the server's key (PROTOCOL.md §6.3).
+	attacker := hc.swapTeamKey()
+	const next = "Jetzt schreibe ich Ihnen."
+	before := hc.seq
+	b.do("write to B while the server swaps B's key", chromedp.SendKeys(chromedp.ID("reply"), next), chromedp.Click(chromedp.ID("b-thread-send")))
+	if !waitFor(b, `[...document.querySelectorAll(".form-error")].filter(e => !e.hidden && e.textContent !== "").map(e => e.textContent).join("|") !== ""`) {
+		b.fail("the refusal", errorString("no message on the page"))
+	}
+	if got, want := eval[string](b, `[...document.querySelectorAll(".form-error")].filter(e => !e.hidden && e.textContent !== "").map(e => e.textContent).join("|")`), catalogueOf(t, "de")["err.teamKey"]; got != want {
+		t.Errorf("the page says %q, want the team-key message %q", got, want)
+	}
+	if got := eval[string](b, `document.getElementById("reply").value`); got != next {
+		t.Errorf("the reply field holds %q after the refusal, want the text kept", got)
+	}
+	if n := attacker.leaked.Load(); n != 0 || attacker.posts.Load() == 0 {
+		t.Errorf("%d of %d messages posted while the server swapped B's key were sealed to its key, want none of at least one", n, attacker.posts.Load())
+	}
+	if attacker.asked.Load() == 0 {
+		t.Error("the page never asked for B's team key")
+	}
+	if cd, err := hc.teamB.Admin.Case(hc.ctx, hc.keys.MailboxID, 0); err != nil || len(cd.Messages) != before {
+		t.Fatalf("B's case after the refused message: %v", err)
+	}
+
+	// The server honest again, the kept text goes to B's key from the
+	// document, not to A's nor the server's.
+	call(b, fetch.Disable, struct{}{})
+	hc.seq++
+	b.do("send again", chromedp.Click(chromedp.ID("b-thread-send")),
+		chromedp.WaitVisible(chromedp.CSS(fmt.Sprintf(`#thread li.message.mine[data-seq="%d"]`, hc.seq))))
+	hc.sent[hc.seq] = next
 	_, entries, err = hc.teamsRead(hc.teamB.Admin, hc.teamB.Key)
 	if err != nil {
 		t.Fatal(err)
@@ -270,12 +346,78 @@ func TestHandoverBrowser(t *testing.T) {
 	if _, err := crypto.OpenDocument(hc.lastCiphertext(), hc.team.Key); err == nil {
 		t.Errorf("A's key opens message %d, sent after the handover", last.Seq)
 	}
+	if _, err := crypto.OpenDocument(hc.lastCiphertext(), attacker.key); err == nil {
+		t.Errorf("the server's key opens message %d", last.Seq)
+	}
 
 	hc.fitsWidth("after the handover")
 	if c := call(b, storage.GetCookies, storage.GetCookiesParams{}); len(c.Cookies) != 0 {
 		t.Errorf("%d cookies stored", len(c.Cookies))
 	}
-	hc.leavesNothing("/commit")
+	// The commit the test aborted, the one refused with 409, and the
+	// messages the hostile server answered with 409.
+	hc.leavesNothing("/commit", "status of 409 (Conflict)")
+}
+
+// keySwap is a hostile server's answer to GET /api/v1/team: its own key
+// under the real epoch.
+type keySwap struct {
+	key    *age.HybridIdentity
+	asked  atomic.Int32 // team requests answered with the key
+	posts  atomic.Int32 // messages posted meanwhile
+	leaked atomic.Int32 // of them, sealed to the key
+}
+
+// swapTeamKey answers every GET /api/v1/team of the page, from now until
+// fetch.Disable, with a key of the server's own under B's epoch, and
+// every message the page posts meanwhile with 409 stale_epoch, so that
+// the page asks for the team's key again; it counts the messages and
+// those the key opens.
+func (hc *handoverConv) swapTeamKey() *keySwap {
+	hc.t.Helper()
+	id, err := age.GenerateHybridIdentity()
+	if err != nil {
+		hc.t.Fatal(err)
+	}
+	ks := &keySwap{key: id}
+	r := id.Recipient().String()
+	forged, _ := json.Marshal(map[string]any{"epoch": 1, "recipient": r, "fingerprint": crypto.Fingerprint(r), "online": true})
+	paused := chromedp.Events(hc.b.ctx, fetch.RequestPaused)
+	go func() {
+		for ev, err := range paused {
+			if err != nil {
+				return
+			}
+			if ev.Request.Method == "GET" && strings.Contains(ev.Request.URL, "/api/v1/team") {
+				ks.asked.Add(1)
+				chromedp.Call(hc.b.ctx, fetch.FulfillRequest, fetch.FulfillRequestParams{RequestID: ev.RequestID, ResponseCode: 200,
+					ResponseHeaders: []*fetch.HeaderEntry{{Name: "Content-Type", Value: "application/json"}, {Name: "Cache-Control", Value: "no-store"}}, Body: forged})
+				continue
+			}
+			if ev.Request.Method == "POST" {
+				ks.posts.Add(1)
+				var body []byte
+				for _, e := range ev.Request.PostDataEntries {
+					body = append(body, e.Bytes...)
+				}
+				var m client.NewMessage
+				if json.Unmarshal(body, &m) == nil && len(m.Ciphertext) > 0 {
+					if _, err := crypto.OpenDocument(m.Ciphertext, id); err == nil {
+						ks.leaked.Add(1)
+					}
+				}
+				chromedp.Call(hc.b.ctx, fetch.FulfillRequest, fetch.FulfillRequestParams{RequestID: ev.RequestID, ResponseCode: 409,
+					ResponseHeaders: []*fetch.HeaderEntry{{Name: "Content-Type", Value: "application/json"}}, Body: []byte(`{"error":"stale_epoch","message":"stale epoch"}`)})
+				continue
+			}
+			chromedp.Call(hc.b.ctx, fetch.ContinueRequest, fetch.ContinueRequestParams{RequestID: ev.RequestID})
+		}
+	}()
+	call(hc.b, fetch.Enable, fetch.EnableParams{Patterns: []*fetch.RequestPattern{
+		{URLPattern: "*/api/v1/team*", RequestStage: fetch.RequestStageRequest},
+		{URLPattern: "*/api/v1/mailbox/messages", RequestStage: fetch.RequestStageRequest},
+	}})
+	return ks
 }
 
 // lastCiphertext is the newest message's ciphertext as B's desk gets it.
@@ -315,8 +457,8 @@ func TestHandoverTiming(t *testing.T) {
 	hc.panelShows(note)
 	start := time.Now()
 	b.do("agree", chromedp.Click(chromedp.ID("b-handover-agree")))
-	// The per-address limit (120 requests a minute) makes the page wait
-	// about a minute; the upload has ten.
+	// The upload's PUTs do not count toward the per-address limit; the
+	// bound is the upload's ten minutes, with room for a slow machine.
 	ctx, cancel := context.WithTimeout(b.ctx, 5*time.Minute)
 	defer cancel()
 	if err := chromedp.Do(ctx, chromedp.WaitVisible(chromedp.ID("handover-moved"))); err != nil {

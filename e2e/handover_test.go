@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"testing"
@@ -45,10 +46,13 @@ func writeToFrontDoor(t *testing.T, ctx context.Context, a *mailboxdtest.Team) (
 
 // TestHandoverEndToEnd: consented handover (PROTOCOL.md §9) between two
 // organisations of a real mailboxd, with real documents: the front door
-// offers a case, an upload in flight does not survive a restart, the
-// enquirer's device re-seals the conversation for organisation b, and b's
-// key then reads every document by the reader rules while the front door
-// no longer sees the case. The log names nothing secret.
+// offers a case, an upload in flight does not survive a restart, a reply
+// arriving during the upload makes the commit 409 and the device starts
+// again, an upload is refused to another mailbox's bearer and replayed
+// after its commit (404, nothing moved), the enquirer's device re-seals
+// the conversation for organisation b, and b's key then reads every
+// document by the reader rules while the front door no longer sees the
+// case. The log names nothing secret.
 func TestHandoverEndToEnd(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds and runs mailboxd")
@@ -85,25 +89,129 @@ func TestHandoverEndToEnd(t *testing.T) {
 		t.Fatalf("commit after a restart: %v", err)
 	}
 
-	// The device re-seals and commits.
-	org, err := mailboxdtest.Handover(ctx, enq, keys.Identity, "b", 1, b.Key.Recipient())
-	if err != nil || org != "b" {
-		t.Fatalf("handover: %q, %v", org, err)
-	}
 	adminA, _ := login(t, ctx, a.Client, a.AdminID, a.AdminKey)
+	stillAtA := func(what string) {
+		t.Helper()
+		if m, err := enq.Mailbox(ctx, 0); err != nil || m.Org != "main" {
+			t.Fatalf("%s: the mailbox is at %q (%v), want still at the front door", what, m.Org, err)
+		}
+		if _, err := adminA.Case(ctx, keys.MailboxID, 0); err != nil {
+			t.Fatalf("%s: the front door no longer reads the case: %v", what, err)
+		}
+	}
+
+	// stage re-seals the conversation for b, starts an upload and sends
+	// all of it, everything but the commit.
+	stage := func() (*mailboxdtest.Resealed, string) {
+		t.Helper()
+		r, err := mailboxdtest.Reseal(ctx, enq, keys.Identity, b.Key.Recipient())
+		if err != nil {
+			t.Fatal(err)
+		}
+		id, err := enq.StartHandover(ctx, client.HandoverStart{Org: "b", Epoch: 1, Count: uint64(len(r.Messages))})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := r.Upload(ctx, enq, id); err != nil {
+			t.Fatal(err)
+		}
+		return r, id
+	}
+
+	// A reply arrives while the device uploads: the commit is 409 and
+	// drops the upload, whose requests are then 404; nothing moved.
+	r, upload := stage()
+	meanwhile := counsellorDoc(t, keys.MailboxID, mk, "Anna", "Die Beratungsstelle heißt Fachberatung B.")
+	if _, err := adminA.Reply(ctx, keys.MailboxID, client.NewMessage{Epoch: 1, Ciphertext: seal(t, meanwhile, a.Key.Recipient(), own)}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := enq.CommitHandover(ctx, upload); client.Code(err) != "handover_conflict" {
+		t.Fatalf("commit after a reply arrived during the upload: %v, want 409 handover_conflict", err)
+	}
+	if err := enq.PutHandoverMessage(ctx, upload, 1, r.Messages[0]); client.Code(err) != "not_found" {
+		t.Fatalf("a put to the dropped upload: %v, want 404", err)
+	}
+	if _, err := enq.CommitHandover(ctx, upload); client.Code(err) != "not_found" {
+		t.Fatalf("the dropped upload committed again: %v, want 404", err)
+	}
+	stillAtA("after the conflict")
+
+	// Another enquirer, offered to b as well, cannot put to or commit
+	// this mailbox's upload: an upload id is no credential. Nor can this
+	// enquirer use an upload a newer start replaced.
+	other, _ := writeToFrontDoor(t, ctx, a)
+	if err := adminA.OfferHandover(ctx, other.MailboxID, "b"); err != nil {
+		t.Fatal(err)
+	}
+	otherEnq := a.Client.WithToken(other.Bearer())
+	_, older := stage()
+	r, upload = stage()
+	// The upload a newer start replaced is gone, whole as it was.
+	if err := r.Upload(ctx, enq, older); client.Code(err) != "not_found" {
+		t.Fatalf("puts replayed to a replaced upload: %v, want 404", err)
+	}
+	if _, err := enq.CommitHandover(ctx, older); client.Code(err) != "not_found" {
+		t.Fatalf("a replaced upload committed: %v, want 404", err)
+	}
+	stillAtA("after the replaced upload's commit")
+	if err := otherEnq.PutHandoverMessage(ctx, upload, 1, r.Messages[0]); client.Code(err) != "not_found" {
+		t.Fatalf("another mailbox puts to this upload: %v, want 404", err)
+	}
+	if _, err := otherEnq.CommitHandover(ctx, upload); client.Code(err) != "not_found" {
+		t.Fatalf("another mailbox commits this upload: %v, want 404", err)
+	}
+	if m, err := otherEnq.Mailbox(ctx, 0); err != nil || m.Org != "main" || m.Handover == nil {
+		t.Fatalf("the other mailbox after its refused commit: %+v, %v", m, err)
+	}
+	stillAtA("after another mailbox's commit")
+
+	// The device commits its upload.
+	if org, err := enq.CommitHandover(ctx, upload); err != nil || org != "b" {
+		t.Fatalf("commit: %q, %v", org, err)
+	}
+
+	// Replayed after the commit, its puts and commit are 404, and what b
+	// holds stays as it was.
+	adminB, _ := login(t, ctx, a.Client, b.AdminID, b.AdminKey)
+	before, err := adminB.Case(ctx, keys.MailboxID, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := r.Upload(ctx, enq, upload); client.Code(err) != "not_found" {
+		t.Fatalf("the upload's puts replayed after its commit: %v, want 404", err)
+	}
+	if _, err := enq.CommitHandover(ctx, upload); client.Code(err) != "not_found" {
+		t.Fatalf("the upload's commit replayed: %v, want 404", err)
+	}
+	if _, err := enq.StartHandover(ctx, client.HandoverStart{Org: "b", Epoch: 1, Count: uint64(len(r.Messages))}); client.Code(err) != "not_found" {
+		t.Fatalf("a start replayed after the commit: %v, want 404", err)
+	}
+	after, err := adminB.Case(ctx, keys.MailboxID, 0)
+	if err != nil || len(after.Messages) != len(before.Messages) {
+		t.Fatalf("b's case after the replay: %v", err)
+	}
+	for i := range after.Messages {
+		if !bytes.Equal(after.Messages[i].Ciphertext, before.Messages[i].Ciphertext) {
+			t.Fatalf("message %d changed by the replay", after.Messages[i].Seq)
+		}
+	}
 	if _, err := adminA.Case(ctx, keys.MailboxID, 0); client.Code(err) != "not_found" {
 		t.Fatalf("the front door reads the case after the handover: %v", err)
 	}
 	hs, err := adminA.Handovers(ctx)
-	if err != nil || len(hs) != 1 || hs[0].State != "completed" || hs[0].Org != "b" || hs[0].Case != keys.MailboxID {
+	if err != nil || len(hs) != 2 {
 		t.Fatalf("the front door's handovers: %+v, %v", hs, err)
 	}
-	adminB, _ := login(t, ctx, a.Client, b.AdminID, b.AdminKey)
+	for _, h := range hs {
+		if want := map[string]string{keys.MailboxID: "completed", other.MailboxID: "offered"}[h.Case]; h.State != want || h.Org != "b" {
+			t.Errorf("the front door's handover of %s: %+v, want %s to b", h.Case[:8], h, want)
+		}
+	}
 	cd, err := adminB.Case(ctx, keys.MailboxID, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if cd.Forwarded == nil || cd.Forwarded.Count != 2 || cd.Status != "new" {
+	if cd.Forwarded == nil || cd.Forwarded.Count != 3 || cd.Status != "new" {
 		t.Fatalf("b's case: status %q, forwarded %+v", cd.Status, cd.Forwarded)
 	}
 	stored := make([]crypto.StoredMessage, len(cd.Messages))
@@ -111,8 +219,8 @@ func TestHandoverEndToEnd(t *testing.T) {
 		stored[i] = crypto.StoredMessage{Seq: msg.Seq, From: msg.From, Ciphertext: msg.Ciphertext}
 	}
 	entries, _ := crypto.ReadThread(keys.MailboxID, nil, stored, b.Key)
-	if len(entries) != 2 || entries[0].Err != nil || entries[1].Err != nil ||
-		entries[0].Doc.Body != first.Body || entries[1].Doc.Body != reply.Body {
+	if len(entries) != 3 || entries[0].Err != nil || entries[1].Err != nil || entries[2].Err != nil ||
+		entries[0].Doc.Body != first.Body || entries[1].Doc.Body != reply.Body || entries[2].Doc.Body != meanwhile.Body {
 		t.Fatalf("b reads the thread: %+v", entries)
 	}
 	if entries, _ := crypto.ReadThread(keys.MailboxID, nil, stored, a.Key); entries[0].Err == nil {
