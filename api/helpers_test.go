@@ -207,6 +207,32 @@ func (e *env) want(r *response, status int, code string) {
 	}
 }
 
+// refusal is a request the API must refuse with status and error code.
+type refusal struct {
+	name   string
+	rq     request
+	status int
+	code   string
+}
+
+// refuses sends each refusal in a subtest of t: the answer is its status
+// and code, and the store is unchanged.
+func (e *env) refuses(t *testing.T, refusals []refusal) {
+	t.Helper()
+	parent := e.t
+	defer func() { e.t = parent }()
+	for _, r := range refusals {
+		t.Run(r.name, func(t *testing.T) {
+			e.t = t
+			before := e.contentHash()
+			e.want(e.do(r.rq), r.status, r.code)
+			if e.contentHash() != before {
+				t.Fatal("refused but the store changed")
+			}
+		})
+	}
+}
+
 func truncate(b []byte) string {
 	if len(b) > 300 {
 		return string(b[:300]) + "…"
