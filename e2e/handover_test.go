@@ -16,9 +16,6 @@ import (
 // key then reads every document by the reader rules while the front door
 // no longer sees the case. The log names nothing secret.
 func TestHandoverEndToEnd(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds and runs mailboxd")
-	}
 	srv, ctx, a := startTeam(t, 3*time.Minute, "LOTSE_POW_DIFFICULTY=0")
 	created, err := a.Admin.CreateOrg(ctx, "b", "Fachberatung B")
 	if err != nil {

@@ -138,9 +138,6 @@ func TestReaderBrowser(t *testing.T) {
 // proof of work (PROTOCOL.md §6's order of checks), so a limited address
 // gets 429 whatever its proof, and uses up no challenge.
 func TestCreateCheckOrder(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds mailboxd")
-	}
 	srv, ctx, team := startTeam(t, time.Minute, "LOTSE_POW_DIFFICULTY=1", "LOTSE_CREATE_LIMIT=1/1h")
 	c, err := client.New(srv.URL)
 	if err != nil {
