@@ -24,7 +24,7 @@ func ParseAttachmentID(s string) (AttachmentID, error) {
 }
 
 // parseRandomID parses what, 16 random bytes the server drew (an
-// attachment's or an upload's id), as the unpadded base64url in its one
+// attachment's, an upload's or a record's id), as the unpadded base64url in its one
 // canonical spelling.
 func parseRandomID(what, s string) ([16]byte, error) {
 	var id [16]byte

@@ -8,11 +8,12 @@ import (
 )
 
 // TestParseAttachmentID checks the rule of the server's random ids, which
-// attachment and upload ids share.
+// attachment, upload and record ids share.
 func TestParseAttachmentID(t *testing.T) {
 	parsers := map[string]func(string) (fmt.Stringer, error){
 		"attachment id": func(s string) (fmt.Stringer, error) { return ParseAttachmentID(s) },
 		"upload id":     func(s string) (fmt.Stringer, error) { return ParseUploadID(s) },
+		"record id":     func(s string) (fmt.Stringer, error) { return ParseRecordID(s) },
 	}
 	for _, c := range []struct {
 		in string
