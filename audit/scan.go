@@ -32,6 +32,20 @@ const (
 	scanChunk       = 8 << 20
 )
 
+// readAll reads r to its end, at most limit bytes: what (a file, a
+// response) is refused if it is longer. The bytes read so far come back
+// with the error, so that a caller can clear them.
+func readAll(r io.Reader, limit int64, what string) ([]byte, error) {
+	b, err := io.ReadAll(io.LimitReader(r, limit+1))
+	if err != nil {
+		return b, fmt.Errorf("read %s: %v", what, err)
+	}
+	if int64(len(b)) > limit {
+		return b, fmt.Errorf("%s is larger than %d bytes", what, limit)
+	}
+	return b, nil
+}
+
 // Canary is one line of a canary file. Reports name it by its line only.
 type Canary struct {
 	Line int
@@ -42,12 +56,9 @@ type Canary struct {
 // canary (a final "\r" is dropped). Errors name lines by number, never
 // their text.
 func ReadCanaries(r io.Reader) ([]Canary, error) {
-	data, err := io.ReadAll(io.LimitReader(r, maxCanaryFile+1))
+	data, err := readAll(r, maxCanaryFile, "the canary file")
 	if err != nil {
 		return nil, err
-	}
-	if len(data) > maxCanaryFile {
-		return nil, fmt.Errorf("the canary file is larger than %d bytes", maxCanaryFile)
 	}
 	var out []Canary
 	for i, line := range strings.Split(string(data), "\n") {

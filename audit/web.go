@@ -40,12 +40,9 @@ type Sum struct {
 // ReadSums reads the sha256sum format: "<64 hex>  <path>" (or " *<path>")
 // per line; empty lines are skipped.
 func ReadSums(r io.Reader) ([]Sum, error) {
-	data, err := io.ReadAll(io.LimitReader(r, maxSumsFile+1))
+	data, err := readAll(r, maxSumsFile, "the hash list")
 	if err != nil {
 		return nil, err
-	}
-	if len(data) > maxSumsFile {
-		return nil, fmt.Errorf("the hash list is larger than %d bytes", maxSumsFile)
 	}
 	var out []Sum
 	seen := map[string]int{}
@@ -234,12 +231,9 @@ func fetch(ctx context.Context, hc *http.Client, target string) (body []byte, st
 		io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
 		return nil, resp.StatusCode, nil
 	}
-	body, err = io.ReadAll(io.LimitReader(resp.Body, maxWebFile+1))
+	body, err = readAll(resp.Body, maxWebFile, "the response")
 	if err != nil {
-		return nil, resp.StatusCode, fmt.Errorf("read: %v", err)
-	}
-	if len(body) > maxWebFile {
-		return nil, resp.StatusCode, fmt.Errorf("larger than %d bytes", maxWebFile)
+		return nil, resp.StatusCode, err
 	}
 	return body, resp.StatusCode, nil
 }
