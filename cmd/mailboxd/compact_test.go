@@ -6,6 +6,7 @@ import (
 	"io"
 	"path/filepath"
 	"regexp"
+	"strings"
 	"testing"
 	"time"
 
@@ -103,6 +104,17 @@ func TestFormatSize(t *testing.T) {
 
 // parseOrRefuse parses a configuration that must either fail with exactly
 // wantErr as a configError (and give nil) or succeed when wantErr is "".
+// refusesSetting requires that the setting env with value, alone, stops
+// the start with a configError whose message holds want.
+func refusesSetting(t *testing.T, env, value, want string) {
+	t.Helper()
+	_, err := parseConfig(nil, envFunc(map[string]string{env: value}), io.Discard)
+	var ce *configError
+	if !errors.As(err, &ce) || !strings.Contains(err.Error(), want) {
+		t.Errorf("%s=%s: %v, want %q", env, value, err, want)
+	}
+}
+
 func parseOrRefuse(t *testing.T, args []string, env map[string]string, wantErr string) *config {
 	t.Helper()
 	c, err := parseConfig(args, envFunc(env), io.Discard)
