@@ -29,6 +29,36 @@ func envFunc(env map[string]string) func(string) string {
 	return func(k string) string { return env[k] }
 }
 
+// parseOrRefuse parses a configuration that must either fail with exactly
+// wantErr as a configError (and give nil) or succeed when wantErr is "".
+func parseOrRefuse(t *testing.T, args []string, env map[string]string, wantErr string) *config {
+	t.Helper()
+	c, err := parseConfig(args, envFunc(env), io.Discard)
+	var ce *configError
+	switch {
+	case wantErr != "":
+		if !errors.As(err, &ce) || err.Error() != wantErr {
+			t.Errorf("%q %v: error %v, want %q", args, env, err, wantErr)
+		}
+		return nil
+	case err != nil:
+		t.Errorf("%q %v: %v", args, env, err)
+		return nil
+	}
+	return c
+}
+
+// refusesSetting requires that the setting env with value, alone, stops
+// the start with a configError whose message holds want.
+func refusesSetting(t *testing.T, env, value, want string) {
+	t.Helper()
+	_, err := parseConfig(nil, envFunc(map[string]string{env: value}), io.Discard)
+	var ce *configError
+	if !errors.As(err, &ce) || !strings.Contains(err.Error(), want) {
+		t.Errorf("%s=%s: %v, want %q", env, value, err, want)
+	}
+}
+
 // writeCert writes a self-signed certificate and its key.
 func writeCert(t *testing.T, dir string) (certFile, keyFile string) {
 	t.Helper()
