@@ -52,6 +52,7 @@ func TestHostileAnswers(t *testing.T) {
 	one := func(c *Client) error { _, err := c.Case(ctx, id, 0); return err }
 	roster := func(c *Client) error { _, err := c.Counsellors(ctx); return err }
 	team := func(c *Client) error { _, err := c.Team(ctx); return err }
+	keyring := func(c *Client) error { _, err := c.GetKeyring(ctx); return err }
 	runHostile(t, []hostileAnswer{
 		{"case", `{"cases":[{` + good + `}]}`, cases, true},
 		{"status with an escape", `{"cases":[{` + strings.Replace(good, `"open"`, `"open`+esc+`"`, 1) + `}]}`, cases, false},
@@ -76,6 +77,10 @@ func TestHostileAnswers(t *testing.T) {
 		{"team", `{"epoch":2,"recipient":"` + rcpt + `","fingerprint":"x"}`, team, true},
 		{"team epoch 0", `{"epoch":0,"recipient":"` + rcpt + `"}`, team, false},
 		{"team key malformed", `{"epoch":1,"recipient":"age1pq1` + esc + `"}`, team, false},
+		{"keyring", `{"epoch":2,"recipient":"` + rcpt + `","envelope":"AA==","members":["anna"]}`, keyring, true},
+		{"keyring epoch 0", `{"epoch":0,"recipient":"` + rcpt + `","envelope":"AA==","members":["anna"]}`, keyring, false},
+		{"keyring's team key malformed", `{"epoch":1,"recipient":"age1pq1` + esc + `","envelope":"AA==","members":["anna"]}`, keyring, false},
+		{"keyring member id with a space", `{"epoch":1,"recipient":"` + rcpt + `","envelope":"AA==","members":["an na"]}`, keyring, false},
 	})
 }
 
