@@ -268,20 +268,9 @@ var newIdentity = mailboxdtest.NewIdentity
 // seal encrypts a plaintext of size bytes to the recipients with real age.
 func seal(t testing.TB, size int, to ...age.Recipient) []byte {
 	t.Helper()
-	var out bytes.Buffer
-	w, err := age.Encrypt(&out, to...)
-	if err != nil {
-		t.Fatal(err)
-	}
 	pt := bytes.Repeat([]byte(" "), size)
 	copy(pt, `{"v":1}`)
-	if _, err := w.Write(pt); err != nil {
-		t.Fatal(err)
-	}
-	if err := w.Close(); err != nil {
-		t.Fatal(err)
-	}
-	return out.Bytes()
+	return mailboxdtest.Encrypt(t, pt, to...)
 }
 
 func b64s(b []byte) string { return base64.StdEncoding.EncodeToString(b) }

@@ -27,21 +27,11 @@ func sealUnchecked(t *testing.T, d *crypto.Document, to ...age.Recipient) []byte
 		t.Fatal(err)
 	}
 	pt := append(js, bytes.Repeat([]byte(" "), 1024-len(js))...)
-	var out bytes.Buffer
-	w, err := age.Encrypt(&out, to...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := w.Write(pt); err != nil {
-		t.Fatal(err)
-	}
-	if err := w.Close(); err != nil {
-		t.Fatal(err)
-	}
-	if err := crypto.CheckMessage(out.Bytes()); err != nil {
+	ct := mailboxdtest.Encrypt(t, pt, to...)
+	if err := crypto.CheckMessage(ct); err != nil {
 		t.Fatalf("the server would refuse it: %v", err)
 	}
-	return out.Bytes()
+	return ct
 }
 
 // TestReaderBrowser: counsellor replies whose sent is not RFC 3339 as the
