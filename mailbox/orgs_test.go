@@ -31,6 +31,8 @@ func sum256(b []byte) []byte {
 	return h[:]
 }
 
+// copyOf copies the data file at from byte for byte: a fixture, or an
+// idle store's file, which its lock keeps from being opened.
 func copyOf(t *testing.T, from string) string {
 	t.Helper()
 	b, err := os.ReadFile(from)
