@@ -14,6 +14,8 @@ import (
 	"time"
 
 	bolt "go.etcd.io/bbolt"
+
+	"lotse/mailbox/mailboxtest"
 )
 
 // v1File is a data file the store wrote before organisations
@@ -35,12 +37,8 @@ func sum256(b []byte) []byte {
 // idle store's file, which its lock keeps from being opened.
 func copyOf(t *testing.T, from string) string {
 	t.Helper()
-	b, err := os.ReadFile(from)
-	if err != nil {
-		t.Fatal(err)
-	}
 	path := filepath.Join(t.TempDir(), "lotse.db")
-	if err := os.WriteFile(path, b, 0o600); err != nil {
+	if err := mailboxtest.Copy(from, path); err != nil {
 		t.Fatal(err)
 	}
 	return path
