@@ -8,6 +8,8 @@ import (
 	"os"
 
 	"filippo.io/age"
+
+	"lotse/internal/bounded"
 )
 
 // MaxIdentityFile bounds an identity file.
@@ -19,7 +21,7 @@ var ErrNotForIdentity = errors.New("the backup is not encrypted to this identity
 // ParseIdentities reads the age identities of a backup key file, at most
 // MaxIdentityFile bytes.
 func ParseIdentities(r io.Reader) ([]age.Identity, error) {
-	raw, err := readAll(r, MaxIdentityFile, "the key file")
+	raw, err := bounded.ReadAll(r, MaxIdentityFile)
 	defer clear(raw)
 	if err != nil {
 		return nil, err

@@ -17,6 +17,7 @@ import (
 	"unicode/utf16"
 	"unicode/utf8"
 
+	"lotse/internal/bounded"
 	"lotse/mailbox/snapshot"
 )
 
@@ -32,20 +33,6 @@ const (
 	scanChunk       = 8 << 20
 )
 
-// readAll reads r to its end, at most limit bytes: what (a file, a
-// response) is refused if it is longer. The bytes read so far come back
-// with the error, so that a caller can clear them.
-func readAll(r io.Reader, limit int64, what string) ([]byte, error) {
-	b, err := io.ReadAll(io.LimitReader(r, limit+1))
-	if err != nil {
-		return b, fmt.Errorf("read %s: %v", what, err)
-	}
-	if int64(len(b)) > limit {
-		return b, fmt.Errorf("%s is larger than %d bytes", what, limit)
-	}
-	return b, nil
-}
-
 // Canary is one line of a canary file. Reports name it by its line only.
 type Canary struct {
 	Line int
@@ -56,9 +43,9 @@ type Canary struct {
 // canary (a final "\r" is dropped). Errors name lines by number, never
 // their text.
 func ReadCanaries(r io.Reader) ([]Canary, error) {
-	data, err := readAll(r, maxCanaryFile, "the canary file")
+	data, err := bounded.ReadAll(r, maxCanaryFile)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("the canary file: %v", err)
 	}
 	var out []Canary
 	for i, line := range strings.Split(string(data), "\n") {

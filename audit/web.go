@@ -19,6 +19,7 @@ import (
 	"strings"
 	"time"
 
+	"lotse/internal/bounded"
 	"lotse/internal/catalogue"
 )
 
@@ -40,9 +41,9 @@ type Sum struct {
 // ReadSums reads the sha256sum format: "<64 hex>  <path>" (or " *<path>")
 // per line; empty lines are skipped.
 func ReadSums(r io.Reader) ([]Sum, error) {
-	data, err := readAll(r, maxSumsFile, "the hash list")
+	data, err := bounded.ReadAll(r, maxSumsFile)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("the hash list: %v", err)
 	}
 	var out []Sum
 	seen := map[string]int{}
@@ -231,9 +232,9 @@ func fetch(ctx context.Context, hc *http.Client, target string) (body []byte, st
 		io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
 		return nil, resp.StatusCode, nil
 	}
-	body, err = readAll(resp.Body, maxWebFile, "the response")
+	body, err = bounded.ReadAll(resp.Body, maxWebFile)
 	if err != nil {
-		return nil, resp.StatusCode, err
+		return nil, resp.StatusCode, fmt.Errorf("read: %v", err)
 	}
 	return body, resp.StatusCode, nil
 }
