@@ -58,13 +58,17 @@ func attachmentID(c *fiber.Ctx, param string) (string, error) {
 	return id, nil
 }
 
-// sendAttachment answers a download: the ciphertext of attachment id of
-// mailbox as it was uploaded, never cached, and never something a browser
-// would show. Its bytes come from the body budget (admission.go) like an
+// sendAttachment answers a download: the ciphertext of the path's
+// {attachment} of mailbox as it was uploaded, never cached, and never
+// something a browser would show. Its bytes come from the body budget (admission.go) like an
 // upload's, from before they are copied out of the store until fasthttp
 // has written them, so that many downloads at once cannot outgrow the
 // memory bound: beyond it they get 503 busy.
-func (s *Server) sendAttachment(c *fiber.Ctx, mailbox, id string) error {
+func (s *Server) sendAttachment(c *fiber.Ctx, mailbox string) error {
+	id, err := attachmentID(c, "attachment")
+	if err != nil {
+		return err
+	}
 	var taken int64
 	ct, err := s.store.Attachment(mailbox, id, func(n int) error {
 		if !s.bodies.take(int64(n)) {
@@ -142,11 +146,7 @@ func (s *Server) getEnquirerAttachment(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	id, err := attachmentID(c, "attachment")
-	if err != nil {
-		return err
-	}
-	return s.sendAttachment(c, m.ID, id)
+	return s.sendAttachment(c, m.ID)
 }
 
 // POST /api/v1/cases/:id/attachments
@@ -172,11 +172,7 @@ func (s *Server) getCounsellorAttachment(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	id, err := attachmentID(c, "attachment")
-	if err != nil {
-		return err
-	}
-	return s.sendAttachment(c, m.ID, id)
+	return s.sendAttachment(c, m.ID)
 }
 
 // parseReferences checks the attachments a message names (NewMessage.

@@ -207,6 +207,32 @@ func (e *env) want(r *response, status int, code string) {
 	}
 }
 
+// refusal is a request the API must refuse with status and error code.
+type refusal struct {
+	name   string
+	rq     request
+	status int
+	code   string
+}
+
+// refuses sends each refusal in a subtest of t: the answer is its status
+// and code, and the store is unchanged.
+func (e *env) refuses(t *testing.T, refusals []refusal) {
+	t.Helper()
+	parent := e.t
+	defer func() { e.t = parent }()
+	for _, r := range refusals {
+		t.Run(r.name, func(t *testing.T) {
+			e.t = t
+			before := e.contentHash()
+			e.want(e.do(r.rq), r.status, r.code)
+			if e.contentHash() != before {
+				t.Fatal("refused but the store changed")
+			}
+		})
+	}
+}
+
 func truncate(b []byte) string {
 	if len(b) > 300 {
 		return string(b[:300]) + "…"
@@ -242,20 +268,9 @@ var newIdentity = mailboxdtest.NewIdentity
 // seal encrypts a plaintext of size bytes to the recipients with real age.
 func seal(t testing.TB, size int, to ...age.Recipient) []byte {
 	t.Helper()
-	var out bytes.Buffer
-	w, err := age.Encrypt(&out, to...)
-	if err != nil {
-		t.Fatal(err)
-	}
 	pt := bytes.Repeat([]byte(" "), size)
 	copy(pt, `{"v":1}`)
-	if _, err := w.Write(pt); err != nil {
-		t.Fatal(err)
-	}
-	if err := w.Close(); err != nil {
-		t.Fatal(err)
-	}
-	return out.Bytes()
+	return mailboxdtest.Encrypt(t, pt, to...)
 }
 
 func b64s(b []byte) string { return base64.StdEncoding.EncodeToString(b) }

@@ -8,6 +8,8 @@ import (
 	"os"
 
 	"filippo.io/age"
+
+	"lotse/internal/bounded"
 )
 
 // MaxIdentityFile bounds an identity file.
@@ -19,13 +21,10 @@ var ErrNotForIdentity = errors.New("the backup is not encrypted to this identity
 // ParseIdentities reads the age identities of a backup key file, at most
 // MaxIdentityFile bytes.
 func ParseIdentities(r io.Reader) ([]age.Identity, error) {
-	raw, err := io.ReadAll(io.LimitReader(r, MaxIdentityFile+1))
+	raw, err := bounded.ReadAll(r, MaxIdentityFile)
 	defer clear(raw)
 	if err != nil {
 		return nil, err
-	}
-	if len(raw) > MaxIdentityFile {
-		return nil, fmt.Errorf("longer than %d bytes", MaxIdentityFile)
 	}
 	return age.ParseIdentities(bytes.NewReader(raw))
 }

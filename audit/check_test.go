@@ -216,16 +216,7 @@ func TestCheckEncryptedBackup(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var enc bytes.Buffer
-	w, err := age.Encrypt(&enc, key.Recipient())
-	if err != nil {
-		t.Fatal(err)
-	}
-	w.Write(plain)
-	if err := w.Close(); err != nil {
-		t.Fatal(err)
-	}
-	backup := writeFile(t, "lotse-20261202T003000Z.db.age", enc.Bytes())
+	backup := writeFile(t, "lotse-20261202T003000Z.db.age", mailboxdtest.Encrypt(t, plain, key.Recipient()))
 	keyFile := writeFile(t, "backup-key.txt", []byte(key.String()+"\n"))
 	otherFile := writeFile(t, "other-key.txt", []byte(other.String()+"\n"))
 	canaries := writeFile(t, "canaries.txt", []byte("not in any backup 8c2f\n"))

@@ -15,6 +15,7 @@ import (
 	"lotse/crypto"
 	"lotse/internal/mailboxdtest"
 	"lotse/mailbox"
+	"lotse/mailbox/mailboxtest"
 )
 
 // filled is a store filled through its public API with real age
@@ -114,12 +115,8 @@ func (sn *filled) backup(t testing.TB) string {
 // copyLive copies the idle store's live data file byte for byte.
 func (sn *filled) copyLive(t testing.TB) string {
 	t.Helper()
-	data, err := os.ReadFile(sn.path)
-	if err != nil {
-		t.Fatal(err)
-	}
 	path := filepath.Join(t.TempDir(), "live-copy.db")
-	if err := os.WriteFile(path, data, 0o600); err != nil {
+	if err := mailboxtest.Copy(sn.path, path); err != nil {
 		t.Fatal(err)
 	}
 	return path

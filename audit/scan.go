@@ -17,6 +17,7 @@ import (
 	"unicode/utf16"
 	"unicode/utf8"
 
+	"lotse/internal/bounded"
 	"lotse/mailbox/snapshot"
 )
 
@@ -42,12 +43,9 @@ type Canary struct {
 // canary (a final "\r" is dropped). Errors name lines by number, never
 // their text.
 func ReadCanaries(r io.Reader) ([]Canary, error) {
-	data, err := io.ReadAll(io.LimitReader(r, maxCanaryFile+1))
+	data, err := bounded.ReadAll(r, maxCanaryFile)
 	if err != nil {
-		return nil, err
-	}
-	if len(data) > maxCanaryFile {
-		return nil, fmt.Errorf("the canary file is larger than %d bytes", maxCanaryFile)
+		return nil, fmt.Errorf("the canary file: %v", err)
 	}
 	var out []Canary
 	for i, line := range strings.Split(string(data), "\n") {

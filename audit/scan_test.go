@@ -220,6 +220,7 @@ func TestReadCanaries(t *testing.T) {
 		{"\n\r\n", nil, "the canary file has no canary"},
 		{"valid line\n\xff\xfe broken\n", nil, "canary line 2 is not UTF-8"},
 		{strings.Repeat("x", maxCanary+1), nil, "canary line 1 is longer than 4096 bytes"},
+		{strings.Repeat("canary\n", maxCanaryFile/7+1), nil, "the canary file: larger than 4194304 bytes"},
 	} {
 		got, err := ReadCanaries(strings.NewReader(tc.in))
 		if tc.err != "" {

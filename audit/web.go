@@ -19,6 +19,7 @@ import (
 	"strings"
 	"time"
 
+	"lotse/internal/bounded"
 	"lotse/internal/catalogue"
 )
 
@@ -40,12 +41,9 @@ type Sum struct {
 // ReadSums reads the sha256sum format: "<64 hex>  <path>" (or " *<path>")
 // per line; empty lines are skipped.
 func ReadSums(r io.Reader) ([]Sum, error) {
-	data, err := io.ReadAll(io.LimitReader(r, maxSumsFile+1))
+	data, err := bounded.ReadAll(r, maxSumsFile)
 	if err != nil {
-		return nil, err
-	}
-	if len(data) > maxSumsFile {
-		return nil, fmt.Errorf("the hash list is larger than %d bytes", maxSumsFile)
+		return nil, fmt.Errorf("the hash list: %v", err)
 	}
 	var out []Sum
 	seen := map[string]int{}
@@ -234,12 +232,9 @@ func fetch(ctx context.Context, hc *http.Client, target string) (body []byte, st
 		io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
 		return nil, resp.StatusCode, nil
 	}
-	body, err = io.ReadAll(io.LimitReader(resp.Body, maxWebFile+1))
+	body, err = bounded.ReadAll(resp.Body, maxWebFile)
 	if err != nil {
 		return nil, resp.StatusCode, fmt.Errorf("read: %v", err)
-	}
-	if len(body) > maxWebFile {
-		return nil, resp.StatusCode, fmt.Errorf("larger than %d bytes", maxWebFile)
 	}
 	return body, resp.StatusCode, nil
 }

@@ -91,6 +91,7 @@ func TestReadSums(t *testing.T) {
 		{h + "  a.js?x\n", `hash list line 1: path "a.js?x" has a backslash, ? or #`},
 		{h + "  a.js\n" + h + "  a.js\n", `hash list line 2: path "a.js" already on line 1`},
 		{"\n", "the hash list lists no file"},
+		{h + "  a.js\n" + strings.Repeat("\n", maxSumsFile), "the hash list: larger than 1048576 bytes"},
 	} {
 		sums, err := ReadSums(strings.NewReader(tc.in))
 		switch {

@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"os"
 	"path"
@@ -15,6 +14,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+
+	"lotse/internal/bounded"
 )
 
 //go:embed defaults
@@ -205,12 +206,9 @@ func readFile(o origin, name string, limit int64) ([]byte, error) {
 		return nil, fmt.Errorf("content: %s: %v", o.file(name), err)
 	}
 	defer f.Close()
-	b, err := io.ReadAll(io.LimitReader(f, limit+1))
+	b, err := bounded.ReadAll(f, limit)
 	if err != nil {
 		return nil, fmt.Errorf("content: %s: %v", o.file(name), err)
-	}
-	if int64(len(b)) > limit {
-		return nil, fmt.Errorf("content: %s: larger than %d bytes", o.file(name), limit)
 	}
 	return trimBOM(b), nil
 }

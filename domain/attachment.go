@@ -19,12 +19,20 @@ var b64urlStrict = base64.RawURLEncoding.Strict()
 // ParseAttachmentID parses the unpadded base64url of 16 bytes, in its one
 // canonical spelling.
 func ParseAttachmentID(s string) (AttachmentID, error) {
-	var id AttachmentID
-	if len(s) != b64urlStrict.EncodedLen(AttachmentIDSize) {
-		return id, invalid("attachment id", "want 22 base64url characters")
+	id, err := parseRandomID("attachment id", s)
+	return AttachmentID(id), err
+}
+
+// parseRandomID parses what, 16 random bytes the server drew (an
+// attachment's, an upload's or a record's id), as the unpadded base64url in its one
+// canonical spelling.
+func parseRandomID(what, s string) ([16]byte, error) {
+	var id [16]byte
+	if len(s) != b64urlStrict.EncodedLen(len(id)) {
+		return id, invalid(what, "want 22 base64url characters")
 	}
-	if n, err := b64urlStrict.Decode(id[:], []byte(s)); err != nil || n != AttachmentIDSize {
-		return AttachmentID{}, invalid("attachment id", "want the base64url of 16 bytes")
+	if n, err := b64urlStrict.Decode(id[:], []byte(s)); err != nil || n != len(id) {
+		return [16]byte{}, invalid(what, "want the base64url of 16 bytes")
 	}
 	return id, nil
 }

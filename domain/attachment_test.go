@@ -2,10 +2,19 @@ package domain
 
 import (
 	"bytes"
+	"errors"
+	"fmt"
 	"testing"
 )
 
+// TestParseAttachmentID checks the rule of the server's random ids, which
+// attachment, upload and record ids share.
 func TestParseAttachmentID(t *testing.T) {
+	parsers := map[string]func(string) (fmt.Stringer, error){
+		"attachment id": func(s string) (fmt.Stringer, error) { return ParseAttachmentID(s) },
+		"upload id":     func(s string) (fmt.Stringer, error) { return ParseUploadID(s) },
+		"record id":     func(s string) (fmt.Stringer, error) { return ParseRecordID(s) },
+	}
 	for _, c := range []struct {
 		in string
 		ok bool
@@ -21,12 +30,15 @@ func TestParseAttachmentID(t *testing.T) {
 		{"q8Zx1Lq4Tt2aVb3Yc9D0e\n", false},
 		{"", false},
 	} {
-		id, err := ParseAttachmentID(c.in)
-		if (err == nil) != c.ok {
-			t.Errorf("ParseAttachmentID(%q): %v", c.in, err)
-		}
-		if c.ok && id.String() != c.in {
-			t.Errorf("ParseAttachmentID(%q).String() = %q", c.in, id.String())
+		for what, parse := range parsers {
+			id, err := parse(c.in)
+			var de *Error
+			if (err == nil) != c.ok || err != nil && (!errors.As(err, &de) || de.Kind != what) {
+				t.Errorf("%s %q: %v", what, c.in, err)
+			}
+			if c.ok && id.String() != c.in {
+				t.Errorf("%s %q: String() = %q", what, c.in, id.String())
+			}
 		}
 	}
 	id, err := NewAttachmentID(bytes.NewReader(bytes.Repeat([]byte{0xab}, 16)))

@@ -11,14 +11,8 @@ type UploadID [UploadIDSize]byte
 // ParseUploadID parses the unpadded base64url of 16 bytes, in its one
 // canonical spelling.
 func ParseUploadID(s string) (UploadID, error) {
-	var id UploadID
-	if len(s) != b64urlStrict.EncodedLen(UploadIDSize) {
-		return id, invalid("upload id", "want 22 base64url characters")
-	}
-	if n, err := b64urlStrict.Decode(id[:], []byte(s)); err != nil || n != UploadIDSize {
-		return UploadID{}, invalid("upload id", "want the base64url of 16 bytes")
-	}
-	return id, nil
+	id, err := parseRandomID("upload id", s)
+	return UploadID(id), err
 }
 
 // String returns the 22 base64url characters.

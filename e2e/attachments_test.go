@@ -26,9 +26,6 @@ import (
 // compaction); and 20 concurrent uploads of 8 MiB all arrive, the body
 // budget turning the excess away with 503 busy until there is room.
 func TestAttachments(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds and runs mailboxd")
-	}
 	t.Run("round trip, scan, deletion", testAttachmentRoundTrip)
 	t.Run("20 concurrent 8 MiB uploads", testAttachmentsConcurrent)
 }

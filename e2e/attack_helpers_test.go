@@ -74,9 +74,7 @@ func procMemory(pid int, field string) (int64, error) {
 // nothing about mailboxd's, so that CI checks the bound too.
 func underAttack(t *testing.T, limit time.Duration, env ...string) (*server, context.Context, attackTeam) {
 	t.Helper()
-	if testing.Short() {
-		t.Skip("runs mailboxd under attack")
-	}
+	needsMailboxd(t)
 	bin, err := mailboxdtest.Build(mailboxdtest.BuildOptions{})
 	if err != nil {
 		t.Fatal(err)

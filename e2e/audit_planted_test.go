@@ -3,7 +3,6 @@ package e2e
 import (
 	"bytes"
 	"encoding/binary"
-	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -47,12 +46,8 @@ func testAuditPlanted(t *testing.T, backup, mailboxID string) {
 		{"X25519 ciphertext", []string{"ciphertexts"}, seq(1), x25519,
 			where + " 0x0000000000000001: message ciphertext: ciphertext policy: stanza 1: type is not mlkem768x25519", "helfen"},
 	} {
-		data, err := os.ReadFile(backup)
-		if err != nil {
-			t.Fatal(err)
-		}
 		path := filepath.Join(t.TempDir(), "planted.db")
-		if err := os.WriteFile(path, data, 0o600); err != nil {
+		if err := mailboxtest.Copy(backup, path); err != nil {
 			t.Fatal(err)
 		}
 		if err := mailboxtest.Put(path, tc.buckets, tc.key, tc.value); err != nil {

@@ -28,9 +28,6 @@ import (
 // file after compaction and its backups; the planted violations; the web
 // check; and compaction under concurrent writes.
 func TestAudit(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds and runs mailboxd")
-	}
 	t.Run("canaries", func(t *testing.T) { testAuditCanaries(t) })
 	t.Run("compaction under load", func(t *testing.T) { testAuditCompactionUnderLoad(t) })
 }

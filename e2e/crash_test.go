@@ -18,9 +18,6 @@ import (
 // bytes, that seqs stay contiguous (nothing half-stored), and finally that
 // the auditor finds the file clean. LOTSE_LONG_FAULTS=1 kills 50 times.
 func TestCrash(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds and runs mailboxd")
-	}
 	kills, writers := 6, 6
 	if longFaults {
 		kills, writers = 50, 16

@@ -21,9 +21,7 @@ import (
 // It needs to mount a tmpfs (root, as in CI). Without that permission it
 // fails unless LOTSE_SKIP_MOUNT_TESTS=1 says the machine cannot mount.
 func TestDiskFull(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds and runs mailboxd")
-	}
+	needsMailboxd(t)
 	dir := t.TempDir()
 	mnt := filepath.Join(dir, "mnt")
 	if err := os.Mkdir(mnt, 0o700); err != nil {

@@ -27,9 +27,6 @@ const eventTimeout = 10 * time.Second
 // restart, the enquirer's return, live events, a second counsellor joining
 // and being removed (a new epoch), and the enquirer deleting everything.
 func TestEndToEnd(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds and runs mailboxd")
-	}
 	srv := startServer(t, "LOTSE_POW_DIFFICULTY=4")
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()

@@ -54,9 +54,6 @@ func writeToFrontDoor(t *testing.T, ctx context.Context, a *mailboxdtest.Team) (
 // document by the reader rules while the front door no longer sees the
 // case. The log names nothing secret.
 func TestHandoverEndToEnd(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds and runs mailboxd")
-	}
 	srv, ctx, a, b := startTwoOrgs(t, "LOTSE_POW_DIFFICULTY=0")
 
 	// An enquirer writes to the front door, which answers.
@@ -237,15 +234,12 @@ func TestHandoverEndToEnd(t *testing.T) {
 
 // TestHandoverLongConversation: a conversation of more messages than the
 // per-address enquirer limit, with an attachment, is handed over through
-// mailboxdtest.Handover without a 429 (PROTOCOL.md §9.5): the first PUT
+// mailboxdtest.Handover without a 429 (PROTOCOL.md §9.3): the first PUT
 // of each seq and attachment into a live upload does not count. Every
 // other enquirer request still does, and so do a repeated PUT of a seq
 // and a PUT with a wrong bearer: after the handover exactly the tokens
 // these left remain.
 func TestHandoverLongConversation(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds and runs mailboxd")
-	}
 	const limit = 20 // per day: no token comes back while the test runs
 	_, ctx, a, b := startTwoOrgs(t, "LOTSE_POW_DIFFICULTY=0", fmt.Sprintf("LOTSE_ENQUIRER_LIMIT=%d/24h", limit))
 

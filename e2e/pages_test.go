@@ -249,9 +249,7 @@ func pagesWaitAt(b *tab, url string) {
 // TestBrokenContentDir: mailboxd refuses to start with a broken content
 // folder, names the file, entry and field, and creates nothing.
 func TestBrokenContentDir(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds mailboxd")
-	}
+	needsMailboxd(t)
 	for _, tc := range []struct {
 		name, file, body string
 		want             []string

@@ -27,21 +27,11 @@ func sealUnchecked(t *testing.T, d *crypto.Document, to ...age.Recipient) []byte
 		t.Fatal(err)
 	}
 	pt := append(js, bytes.Repeat([]byte(" "), 1024-len(js))...)
-	var out bytes.Buffer
-	w, err := age.Encrypt(&out, to...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := w.Write(pt); err != nil {
-		t.Fatal(err)
-	}
-	if err := w.Close(); err != nil {
-		t.Fatal(err)
-	}
-	if err := crypto.CheckMessage(out.Bytes()); err != nil {
+	ct := mailboxdtest.Encrypt(t, pt, to...)
+	if err := crypto.CheckMessage(ct); err != nil {
 		t.Fatalf("the server would refuse it: %v", err)
 	}
-	return out.Bytes()
+	return ct
 }
 
 // TestReaderBrowser: counsellor replies whose sent is not RFC 3339 as the
@@ -138,9 +128,6 @@ func TestReaderBrowser(t *testing.T) {
 // proof of work (PROTOCOL.md §6's order of checks), so a limited address
 // gets 429 whatever its proof, and uses up no challenge.
 func TestCreateCheckOrder(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds mailboxd")
-	}
 	srv, ctx, team := startTeam(t, time.Minute, "LOTSE_POW_DIFFICULTY=1", "LOTSE_CREATE_LIMIT=1/1h")
 	c, err := client.New(srv.URL)
 	if err != nil {

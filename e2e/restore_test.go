@@ -16,9 +16,6 @@ import (
 // requires every mailbox and message to be served from it, byte for byte,
 // and the team to work (login, reply).
 func TestRestoreBackup(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds and runs mailboxd")
-	}
 	srv, ctx, ft := startFaultTeam(t, 5*time.Minute, mailboxdtest.LoadEnv()...)
 
 	n := 8

@@ -20,11 +20,21 @@ type server struct {
 	t *testing.T
 }
 
+// needsMailboxd skips a test in -short mode: every test that builds and
+// runs mailboxd, which startServer does for most of them.
+func needsMailboxd(t *testing.T) {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("builds and runs mailboxd")
+	}
+}
+
 // startServer starts mailboxd on a free port of 127.0.0.1 with a fresh
 // data file (env may name another), and kills it at the end of the test
 // if it still runs.
 func startServer(t *testing.T, env ...string) *server {
 	t.Helper()
+	needsMailboxd(t)
 	return &server{Server: mailboxdtest.Start(t, mailboxdtest.Options{Env: env}), t: t}
 }
 

@@ -260,18 +260,8 @@ func (s *Store) PutCounsellorAttachment(caseID, counsellorID string, ciphertext 
 		return "", invalidf("malformed counsellor id")
 	}
 	return s.upload(caseID, FromCounsellor, ciphertext, func(tx *bolt.Tx, _ time.Time) (func() error, error) {
-		org, err := checkActive(tx, counsellorID, "counsellor")
-		if err != nil {
-			return nil, err
-		}
-		rec, found, err := getMailbox(tx, caseID)
-		if err != nil {
-			return nil, err
-		}
-		if !found || rec.Org != org {
-			return nil, ErrNotFound
-		}
-		return nil, nil
+		_, err := counsellorsCase(tx, counsellorID, caseID)
+		return nil, err
 	})
 }
 

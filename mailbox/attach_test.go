@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"errors"
 	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -350,14 +349,7 @@ func TestAttachmentAuditPlanted(t *testing.T) {
 		{"an hourly count of no mailbox", []string{"attachment_hours"}, []byte(mailboxID(7)), []byte(`{"hour_start":"2027-02-26T13:00:00Z","hour_count":1}`), "without a mailbox record"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			path := filepath.Join(t.TempDir(), "planted.db")
-			raw, err := os.ReadFile(clean)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if err := os.WriteFile(path, raw, 0o600); err != nil {
-				t.Fatal(err)
-			}
+			path := copyOf(t, clean)
 			if err := mailboxtest.Put(path, c.buckets, c.key, c.value); err != nil {
 				t.Fatal(err)
 			}

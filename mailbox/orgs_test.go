@@ -14,6 +14,8 @@ import (
 	"time"
 
 	bolt "go.etcd.io/bbolt"
+
+	"lotse/mailbox/mailboxtest"
 )
 
 // v1File is a data file the store wrote before organisations
@@ -31,14 +33,12 @@ func sum256(b []byte) []byte {
 	return h[:]
 }
 
+// copyOf copies the data file at from byte for byte: a fixture, or an
+// idle store's file, which its lock keeps from being opened.
 func copyOf(t *testing.T, from string) string {
 	t.Helper()
-	b, err := os.ReadFile(from)
-	if err != nil {
-		t.Fatal(err)
-	}
 	path := filepath.Join(t.TempDir(), "lotse.db")
-	if err := os.WriteFile(path, b, 0o600); err != nil {
+	if err := mailboxtest.Copy(from, path); err != nil {
 		t.Fatal(err)
 	}
 	return path

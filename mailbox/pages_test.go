@@ -7,26 +7,11 @@ import (
 	"testing"
 )
 
-// copyFile copies an idle store's data file, which its lock keeps from
-// being opened, byte for byte.
-func copyFile(t *testing.T, s *Store) string {
-	t.Helper()
-	data, err := os.ReadFile(s.path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	path := filepath.Join(t.TempDir(), "copy.db")
-	if err := os.WriteFile(path, data, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	return path
-}
-
 func TestFreeSpace(t *testing.T) {
 	s, _ := openTest(t, Options{})
 	kept, deleted := populate(t, s)
 
-	path := copyFile(t, s)
+	path := copyOf(t, s.path)
 	r, err := freeSpace(path)
 	if err != nil {
 		t.Fatal(err)
@@ -63,7 +48,7 @@ func TestFreeSpace(t *testing.T) {
 	if err := s.Compact(); err != nil {
 		t.Fatal(err)
 	}
-	r2, err := freeSpace(copyFile(t, s))
+	r2, err := freeSpace(copyOf(t, s.path))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -3,7 +3,6 @@ package mailbox
 import (
 	"bytes"
 	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -150,16 +149,8 @@ func TestAuditFile(t *testing.T) {
 
 	// The live file is a valid data file too, though possibly with stale
 	// copies in its free pages.
-	live := filepath.Join(t.TempDir(), "live.db")
 	s.Close()
-	data, err := os.ReadFile(s.path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(live, data, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	report = audit(t, live)
+	report = audit(t, copyOf(t, s.path))
 	for _, v := range report.Violations {
 		if v.Path != "(file)" {
 			t.Fatalf("audit of the live file: %v", v)

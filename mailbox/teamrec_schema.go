@@ -1,9 +1,10 @@
 package mailbox
 
 import (
-	"encoding/base64"
 	"encoding/json"
 	"slices"
+
+	"lotse/domain"
 )
 
 // The rows of Schema for what the team writes for itself (teamrecords.go,
@@ -94,8 +95,8 @@ func ruleActionTo(_ []byte, f map[string]json.RawMessage) string {
 	return ""
 }
 
-// validRecordID is the form of a record id: b64url of 16 bytes.
+// validRecordID is the form of a record id (domain.ParseRecordID).
 func validRecordID(s string) bool {
-	b, err := base64.RawURLEncoding.Strict().DecodeString(s)
-	return err == nil && len(b) == recordIDBytes && len(s) == 22
+	_, err := domain.ParseRecordID(s)
+	return err == nil
 }

@@ -1,7 +1,6 @@
 package mailbox
 
 import (
-	"encoding/base64"
 	"errors"
 	"slices"
 	"strings"
@@ -9,6 +8,8 @@ import (
 
 	bolt "go.etcd.io/bbolt"
 	berrors "go.etcd.io/bbolt/errors"
+
+	"lotse/domain"
 )
 
 // What the team writes for itself (PROTOCOL.md §11): records kept with a
@@ -54,7 +55,6 @@ const (
 	// keptTeamRecords is how many of each team kind are kept: the newest,
 	// and the one it replaced for a reader whose newest does not verify.
 	keptTeamRecords = 2
-	recordIDBytes   = 16
 )
 
 // ErrRecordsFull is a record refused because its case holds
@@ -102,11 +102,11 @@ func (s *Store) newRecordMeta(kinds []string, kind, author string, ciphertext []
 	if !validCounsellorID(author) {
 		return recordMeta{}, invalidf("malformed author")
 	}
-	var b [recordIDBytes]byte
-	if err := s.readRand(b[:]); err != nil {
+	var id domain.RecordID
+	if err := s.readRand(id[:]); err != nil {
 		return recordMeta{}, err
 	}
-	return recordMeta{ID: base64.RawURLEncoding.EncodeToString(b[:]), Kind: kind, Author: author, Created: formatHour(s.clock())}, nil
+	return recordMeta{ID: id.String(), Kind: kind, Author: author, Created: formatHour(s.clock())}, nil
 }
 
 // AddCaseRecord appends a record of kind (note, tags, pin) to case id and

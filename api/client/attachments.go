@@ -12,6 +12,7 @@ import (
 	"lotse/api/wire"
 	"lotse/crypto"
 	"lotse/domain"
+	"lotse/internal/bounded"
 )
 
 // The attachment calls of PROTOCOL.md §10. Bodies travel as the raw age
@@ -47,7 +48,7 @@ func (c *Client) uploadAttachment(ctx context.Context, route, path string, ciphe
 		return "", err
 	}
 	defer resp.Body.Close()
-	b, err := readLimited(resp.Body, maxErrorResponse)
+	b, err := bounded.ReadAll(resp.Body, maxErrorResponse)
 	if err != nil {
 		return "", fmt.Errorf("client: POST %s: read response: %w", route, err)
 	}
@@ -99,7 +100,7 @@ func (c *Client) attachment(ctx context.Context, route, path string) ([]byte, er
 		return nil, readError(resp)
 	}
 	// No attachment is longer than the largest bucket's ciphertext.
-	b, err := readLimited(resp.Body, int64(crypto.MaxAttachmentCiphertext))
+	b, err := bounded.ReadAll(resp.Body, int64(crypto.MaxAttachmentCiphertext))
 	if err != nil {
 		return nil, fmt.Errorf("client: GET %s: read response: %w", route, err)
 	}

@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"mime"
 	"net/http"
+
+	"lotse/internal/bounded"
 )
 
 // maxCentresResponse bounds the referral directory a server may send; it
@@ -43,8 +45,8 @@ func (c *Client) Centres(ctx context.Context) ([]byte, error) {
 	if mt, _, _ := mime.ParseMediaType(resp.Header.Get("Content-Type")); mt != "application/json" {
 		return nil, fmt.Errorf("client: %s: the server sent %q, not JSON", route, mt)
 	}
-	b, err := readLimited(resp.Body, maxCentresResponse)
-	if errors.Is(err, errTooLarge) {
+	b, err := bounded.ReadAll(resp.Body, maxCentresResponse)
+	if errors.As(err, new(*bounded.TooLargeError)) {
 		return nil, fmt.Errorf("client: %s: the directory is larger than %d bytes", route, maxCentresResponse)
 	}
 	if err != nil {

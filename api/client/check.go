@@ -194,23 +194,29 @@ func checkCounsellor(route string, c *Counsellor) error {
 	return nil
 }
 
-func checkTeam(route string, t *Team) error {
-	if t.Epoch < 1 {
+// checkTeamKey requires an epoch from 1 and a team key, as a team and a
+// keyring both name them.
+func checkTeamKey(route string, epoch int, recipient string) error {
+	if epoch < 1 {
 		return malformed(route, "epoch")
 	}
-	if _, err := domain.ParseRecipient(t.Recipient); err != nil {
+	if _, err := domain.ParseRecipient(recipient); err != nil {
 		return malformed(route, "team key")
+	}
+	return nil
+}
+
+func checkTeam(route string, t *Team) error {
+	if err := checkTeamKey(route, t.Epoch, t.Recipient); err != nil {
+		return err
 	}
 	t.Fingerprint = crypto.Fingerprint(t.Recipient)
 	return nil
 }
 
 func checkKeyring(route string, k *Keyring) error {
-	if k.Epoch < 1 {
-		return malformed(route, "epoch")
-	}
-	if _, err := domain.ParseRecipient(k.Recipient); err != nil {
-		return malformed(route, "team key")
+	if err := checkTeamKey(route, k.Epoch, k.Recipient); err != nil {
+		return err
 	}
 	for _, m := range k.Members {
 		if _, err := domain.ParseCounsellorID(m); err != nil {

@@ -54,6 +54,7 @@ func TestHostileAnswers(t *testing.T) {
 	team := func(c *Client) error { _, err := c.Team(ctx); return err }
 	mbox := func(c *Client) error { _, err := c.Mailbox(ctx, 0); return err }
 	box := `"id":"` + id + `","status":"open","created":"2026-01-01","expires":"2026-04-01","messages":[{"seq":1,"from":"enquirer","ciphertext":"AA=="}]`
+	keyring := func(c *Client) error { _, err := c.GetKeyring(ctx); return err }
 	runHostile(t, []hostileAnswer{
 		{"case", `{"cases":[{` + good + `}]}`, cases, true},
 		{"status with an escape", `{"cases":[{` + strings.Replace(good, `"open"`, `"open`+esc+`"`, 1) + `}]}`, cases, false},
@@ -96,6 +97,10 @@ func TestHostileAnswers(t *testing.T) {
 		{"mailbox offer not an object", `{` + box + `,"org":"main","handover":"b"}`, mbox, false},
 		{"mailbox offer with a newline", `{` + box + `,"org":"main","handover":{"org":"b\n#2"}}`, mbox, false},
 		{"mailbox seqs out of order", `{` + strings.Replace(box, `"seq":1`, `"seq":0`, 1) + `,"org":"main","handover":null}`, mbox, false},
+		{"keyring", `{"epoch":2,"recipient":"` + rcpt + `","envelope":"AA==","members":["anna"]}`, keyring, true},
+		{"keyring epoch 0", `{"epoch":0,"recipient":"` + rcpt + `","envelope":"AA==","members":["anna"]}`, keyring, false},
+		{"keyring's team key malformed", `{"epoch":1,"recipient":"age1pq1` + esc + `","envelope":"AA==","members":["anna"]}`, keyring, false},
+		{"keyring member id with a space", `{"epoch":1,"recipient":"` + rcpt + `","envelope":"AA==","members":["an na"]}`, keyring, false},
 	})
 }
 

@@ -25,6 +25,7 @@ import (
 	"time"
 
 	"lotse/api/wire"
+	"lotse/internal/bounded"
 )
 
 // Read limits. A case or mailbox holds at most 4 MiB of ciphertext by
@@ -175,7 +176,7 @@ func (c *Client) do(ctx context.Context, r request) error {
 		_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, maxErrorResponse))
 		return nil
 	}
-	b, err := readLimited(resp.Body, maxJSONResponse)
+	b, err := bounded.ReadAll(resp.Body, maxJSONResponse)
 	if err != nil {
 		return fmt.Errorf("client: %s %s: read response: %w", r.method, r.route, err)
 	}
@@ -198,25 +199,10 @@ func unwrapURLError(err error) error {
 	return err
 }
 
-var errTooLarge = errors.New("response too large")
-
-// readLimited reads all of r, failing past limit bytes instead of
-// truncating.
-func readLimited(r io.Reader, limit int64) ([]byte, error) {
-	b, err := io.ReadAll(io.LimitReader(r, limit+1))
-	if err != nil {
-		return nil, err
-	}
-	if int64(len(b)) > limit {
-		return nil, errTooLarge
-	}
-	return b, nil
-}
-
 // readError turns a non-success response into an *Error.
 func readError(resp *http.Response) error {
 	e := &Error{Status: resp.StatusCode, RetryAfter: parseRetryAfter(resp.Header.Get("Retry-After"), time.Now())}
-	b, err := readLimited(resp.Body, maxErrorResponse)
+	b, err := bounded.ReadAll(resp.Body, maxErrorResponse)
 	if err == nil {
 		var body wire.ErrorBody
 		if json.Unmarshal(b, &body) == nil {

@@ -19,6 +19,8 @@ import (
 	"time"
 
 	"filippo.io/age"
+
+	"lotse/internal/bounded"
 )
 
 func newTestClient(t *testing.T, h http.HandlerFunc) *Client {
@@ -277,8 +279,8 @@ func TestResponseTooLarge(t *testing.T) {
 		io.WriteString(w, `"}`)
 	})
 	_, err := c.Mailbox(context.Background(), 0)
-	if !errors.Is(err, errTooLarge) {
-		t.Fatalf("error %v, want %v", err, errTooLarge)
+	if !errors.As(err, new(*bounded.TooLargeError)) {
+		t.Fatalf("error %v, want a *bounded.TooLargeError", err)
 	}
 }
 

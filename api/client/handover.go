@@ -10,16 +10,6 @@ import (
 	"lotse/domain"
 )
 
-// Consented handover (PROTOCOL.md §9).
-type (
-	HandoverOffer   = wire.HandoverOffer
-	CaseHandover    = wire.CaseHandover
-	Forwarded       = wire.Forwarded
-	Handover        = wire.Handover
-	MailboxHandover = wire.MailboxHandover
-	HandoverStart   = wire.HandoverStart
-)
-
 // maxHandovers bounds the list a server may send.
 const maxHandovers = 100000
 

@@ -10,13 +10,6 @@ import (
 	"lotse/domain"
 )
 
-// Organisations (PROTOCOL.md §8).
-type (
-	Org        = wire.Org
-	NewOrg     = wire.NewOrg
-	CreatedOrg = wire.CreatedOrg
-)
-
 // maxOrgs bounds the list a server may send, as the store bounds it.
 const maxOrgs = 256
 

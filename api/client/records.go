@@ -2,7 +2,6 @@ package client
 
 import (
 	"context"
-	"encoding/base64"
 	"net/http"
 	"net/url"
 	"slices"
@@ -84,12 +83,9 @@ func (c *Client) TeamActions(ctx context.Context) ([]Tombstone, error) {
 	return out.Actions, nil
 }
 
-// checkRecordID requires the server's record id form: b64url of 16 bytes.
+// checkRecordID requires the server's record id form (domain.ParseRecordID).
 func checkRecordID(route, id string) error {
-	if len(id) != 22 {
-		return malformed(route, "record id")
-	}
-	if b, err := base64.RawURLEncoding.Strict().DecodeString(id); err != nil || len(b) != 16 {
+	if _, err := domain.ParseRecordID(id); err != nil {
 		return malformed(route, "record id")
 	}
 	return nil

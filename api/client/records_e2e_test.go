@@ -26,6 +26,7 @@ import (
 	"lotse/audit"
 	"lotse/crypto"
 	"lotse/internal/mailboxdtest"
+	"lotse/mailbox/mailboxtest"
 )
 
 func TestMain(m *testing.M) { os.Exit(mailboxdtest.Main(m)) }
@@ -273,12 +274,8 @@ func auditClean(t *testing.T, path string) {
 // requires it to serve the records and actions the first one did.
 func restoredServes(t *testing.T, ctx context.Context, backup string, tm *mailboxdtest.Team, id string, records, team []client.Record, actions []client.Action) {
 	t.Helper()
-	b, err := os.ReadFile(backup)
-	if err != nil {
-		t.Fatal(err)
-	}
 	db := filepath.Join(t.TempDir(), "restored.db")
-	if err := os.WriteFile(db, b, 0o600); err != nil {
+	if err := mailboxtest.Copy(backup, db); err != nil {
 		t.Fatal(err)
 	}
 	srv := mailboxdtest.Start(t, mailboxdtest.Options{Env: mailboxdtest.LoadEnv(), DB: db})

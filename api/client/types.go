@@ -30,4 +30,17 @@ type (
 	Record         = wire.Record
 	Action         = wire.Action
 	Tombstone      = wire.Tombstone
+
+	// Organisations (PROTOCOL.md §8).
+	Org        = wire.Org
+	NewOrg     = wire.NewOrg
+	CreatedOrg = wire.CreatedOrg
+
+	// Consented handover (PROTOCOL.md §9).
+	HandoverOffer   = wire.HandoverOffer
+	CaseHandover    = wire.CaseHandover
+	Forwarded       = wire.Forwarded
+	Handover        = wire.Handover
+	MailboxHandover = wire.MailboxHandover
+	HandoverStart   = wire.HandoverStart
 )

@@ -2,8 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
-	"io"
 	"path/filepath"
 	"regexp"
 	"testing"
@@ -99,23 +97,4 @@ func TestFormatSize(t *testing.T) {
 			t.Errorf("formatSize(%d) = %q, want %q", n, got, want)
 		}
 	}
-}
-
-// parseOrRefuse parses a configuration that must either fail with exactly
-// wantErr as a configError (and give nil) or succeed when wantErr is "".
-func parseOrRefuse(t *testing.T, args []string, env map[string]string, wantErr string) *config {
-	t.Helper()
-	c, err := parseConfig(args, envFunc(env), io.Discard)
-	var ce *configError
-	switch {
-	case wantErr != "":
-		if !errors.As(err, &ce) || err.Error() != wantErr {
-			t.Errorf("%q %v: error %v, want %q", args, env, err, wantErr)
-		}
-		return nil
-	case err != nil:
-		t.Errorf("%q %v: %v", args, env, err)
-		return nil
-	}
-	return c
 }

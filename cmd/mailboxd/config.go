@@ -14,6 +14,7 @@ import (
 
 	"lotse/api"
 	"lotse/content"
+	"lotse/internal/bounded"
 )
 
 // config is mailboxd's validated configuration (PROTOCOL.md §7).
@@ -287,12 +288,9 @@ func readSmallFile(name string, limit int64) ([]byte, error) {
 		return nil, err
 	}
 	defer f.Close()
-	b, err := io.ReadAll(io.LimitReader(f, limit+1))
+	b, err := bounded.ReadAll(f, limit)
 	if err != nil {
 		return nil, fmt.Errorf("read %q: %v", name, err)
-	}
-	if int64(len(b)) > limit {
-		return nil, fmt.Errorf("%q is longer than %d bytes", name, limit)
 	}
 	return b, nil
 }

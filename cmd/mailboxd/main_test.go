@@ -14,6 +14,7 @@ import (
 	"fmt"
 	"io"
 	"math/big"
+	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -29,27 +30,72 @@ func envFunc(env map[string]string) func(string) string {
 	return func(k string) string { return env[k] }
 }
 
-// writeCert writes a self-signed certificate and its key.
-func writeCert(t *testing.T, dir string) (certFile, keyFile string) {
+// parseOrRefuse parses a configuration that must either fail with exactly
+// wantErr as a configError (and give nil) or succeed when wantErr is "".
+func parseOrRefuse(t *testing.T, args []string, env map[string]string, wantErr string) *config {
+	t.Helper()
+	c, err := parseConfig(args, envFunc(env), io.Discard)
+	var ce *configError
+	switch {
+	case wantErr != "":
+		if !errors.As(err, &ce) || err.Error() != wantErr {
+			t.Errorf("%q %v: error %v, want %q", args, env, err, wantErr)
+		}
+		return nil
+	case err != nil:
+		t.Errorf("%q %v: %v", args, env, err)
+		return nil
+	}
+	return c
+}
+
+// refusesSetting requires that the setting env with value, alone, stops
+// the start with a configError whose message holds want.
+func refusesSetting(t *testing.T, env, value, want string) {
+	t.Helper()
+	_, err := parseConfig(nil, envFunc(map[string]string{env: value}), io.Discard)
+	var ce *configError
+	if !errors.As(err, &ce) || !strings.Contains(err.Error(), want) {
+		t.Errorf("%s=%s: %v, want %q", env, value, err, want)
+	}
+}
+
+// selfSigned makes a certificate for localhost and 127.0.0.1 that is its
+// own CA, and writes it, PEM, to cert.pem in dir: for mailboxd's TLS, or
+// for SSL_CERT_FILE, so that mailboxd trusts it as a system root.
+func selfSigned(t *testing.T, dir string) (tls.Certificate, string) {
 	t.Helper()
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
 		t.Fatal(err)
 	}
-	tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "test"},
-		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour), DNSNames: []string{"localhost"}}
+	tmpl := &x509.Certificate{
+		SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "127.0.0.1"},
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
+		DNSNames: []string{"localhost"}, IPAddresses: []net.IP{net.ParseIP("127.0.0.1")},
+		KeyUsage:    x509.KeyUsageDigitalSignature | x509.KeyUsageCertSign,
+		ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}, IsCA: true, BasicConstraintsValid: true,
+	}
 	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
 	if err != nil {
 		t.Fatal(err)
 	}
-	kder, err := x509.MarshalPKCS8PrivateKey(key)
+	file := filepath.Join(dir, "cert.pem")
+	if err := os.WriteFile(file, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key}, file
+}
+
+// writeCert writes a self-signed certificate (selfSigned) and its key.
+func writeCert(t *testing.T, dir string) (certFile, keyFile string) {
+	t.Helper()
+	cert, certFile := selfSigned(t, dir)
+	kder, err := x509.MarshalPKCS8PrivateKey(cert.PrivateKey)
 	if err != nil {
 		t.Fatal(err)
 	}
-	certFile, keyFile = filepath.Join(dir, "cert.pem"), filepath.Join(dir, "key.pem")
-	if err := os.WriteFile(certFile, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	keyFile = filepath.Join(dir, "key.pem")
 	if err := os.WriteFile(keyFile, pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: kder}), 0o600); err != nil {
 		t.Fatal(err)
 	}

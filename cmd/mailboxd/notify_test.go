@@ -3,16 +3,9 @@ package main
 import (
 	"bytes"
 	"context"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"crypto/tls"
-	"crypto/x509"
-	"crypto/x509/pkix"
-	"encoding/pem"
 	"errors"
 	"io"
-	"math/big"
 	"net"
 	"net/http"
 	"os"
@@ -184,31 +177,6 @@ func startSMTP(t *testing.T, user, pass string, cert *tls.Certificate) (string, 
 	return l.Addr().String(), be.mails
 }
 
-// selfSigned makes a certificate for 127.0.0.1 and writes it, PEM, to a
-// file for SSL_CERT_FILE, so mailboxd trusts it as a system root.
-func selfSigned(t *testing.T) (tls.Certificate, string) {
-	t.Helper()
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tmpl := &x509.Certificate{
-		SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "127.0.0.1"},
-		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
-		IPAddresses: []net.IP{net.ParseIP("127.0.0.1")}, KeyUsage: x509.KeyUsageDigitalSignature | x509.KeyUsageCertSign,
-		ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}, IsCA: true, BasicConstraintsValid: true,
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	file := filepath.Join(t.TempDir(), "smtp-ca.pem")
-	if err := os.WriteFile(file, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	return tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key}, file
-}
-
 // noticeEnv starts a real mailboxd that sends notices to smtpAddr every
 // interval, with AUTH as user and the password in a file, and sets up its
 // team through c.
@@ -258,7 +226,7 @@ func openCase(t *testing.T, ctx context.Context, c *client.Client, tm *mailboxdt
 // STARTTLS with AUTH, content-free, and then at most one per interval
 // until nothing waits.
 func TestNoticeMail(t *testing.T) {
-	cert, caFile := selfSigned(t)
+	cert, caFile := selfSigned(t, t.TempDir())
 	smtpAddr, mails := startSMTP(t, "lotse", "pw-of-the-relay", &cert)
 	const interval = 2 * time.Second
 	e := startNoticeEnv(t, smtpAddr, "pw-of-the-relay", interval.String(), "SSL_CERT_FILE="+caFile)
