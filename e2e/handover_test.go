@@ -234,7 +234,7 @@ func TestHandoverEndToEnd(t *testing.T) {
 
 // TestHandoverLongConversation: a conversation of more messages than the
 // per-address enquirer limit, with an attachment, is handed over through
-// mailboxdtest.Handover without a 429 (PROTOCOL.md §9.3): the first PUT
+// mailboxdtest.Handover without a 429 (PROTOCOL.md §9.5): the first PUT
 // of each seq and attachment into a live upload does not count. Every
 // other enquirer request still does, and so do a repeated PUT of a seq
 // and a PUT with a wrong bearer: after the handover exactly the tokens
