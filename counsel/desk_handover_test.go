@@ -102,6 +102,25 @@ func TestDeskOrgsBrowser(t *testing.T) {
 		chromedp.WaitVisible(chromedp.CSS(caseSel)),
 		chromedp.Click(chromedp.CSS(caseSel)),
 		chromedp.WaitVisible(chromedp.CSS("#messages .msg.enquirer")),
+		chromedp.WaitVisible(chromedp.CSS("#act-transfer")),
+	); err != nil {
+		shot(t, bctx, "transfer-button")
+		t.Fatalf("open the case: %v", err)
+	}
+	// With another organisation the case has one more action; the thread
+	// keeps its room at 1280×800 all the same (as TestDeskDraftBrowser
+	// measures it on a server of one organisation).
+	if err := chromedp.Do(bctx, chromedp.EmulateViewport(1280, 800)); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(200 * time.Millisecond) // one layout
+	if th := evalIn[float64](t, bctx, `document.getElementById("messages").getBoundingClientRect().height`); th < 400 {
+		shot(t, bctx, "transfer-room")
+		t.Errorf("with a transfer button the thread has %.0f px of 800 (want at least 400)", th)
+	} else {
+		t.Logf("thread at 1280×800 with a transfer button: %.0f px", th)
+	}
+	if err := within(bctx, 30*time.Second,
 		chromedp.Click(chromedp.CSS("#act-transfer")),
 		chromedp.WaitVisible(chromedp.CSS("#transfer-dialog")),
 	); err != nil {
