@@ -240,6 +240,9 @@ async function enterDesk(): Promise<void> {
     show("team");
     return;
   }
+  // The case's transfer button depends on the server's organisations,
+  // which the team tab lists; read them now, not only when it is opened.
+  void orgsCard.render().then(showTransferButton);
   // What was typed while the desk locked goes to counsel first.
   await desk.drafts.flush();
   const work = await desk.api.work();
