@@ -511,14 +511,11 @@ func (s *Session) DeleteCase(ctx context.Context, id string) error {
 	}
 	return nil
 }
+
+// validLang is the reader's rule for a document's "lang"
+// (domain.ParseLangTag): a reply in a language the counsellor names is
+// never one the enquirer's reader refuses.
 func validLang(s string) bool {
-	if len(s) < 2 || len(s) > 35 {
-		return false
-	}
-	for i, r := range s {
-		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' && i > 1 || r == '-' && i > 1) {
-			return false
-		}
-	}
-	return true
+	_, err := domain.ParseLangTag(s)
+	return err == nil
 }

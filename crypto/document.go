@@ -63,13 +63,6 @@ func NewDocumentID(rand io.Reader) (string, error) {
 	return base64.RawURLEncoding.EncodeToString(b[:]), nil
 }
 
-// langTag is a BCP 47 language tag in the shape clients send ("de",
-// "en-GB", "zh-Hant-TW"); the registry itself is not consulted.
-var langTag = regexp.MustCompile(`^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$`)
-
-// maxLangLen keeps the regular expression's input short.
-const maxLangLen = 35
-
 func validMailbox(s string) bool {
 	_, err := domain.ParseMailboxID(s)
 	return err == nil
@@ -89,7 +82,7 @@ func checkFields(d *Document) string {
 		return "malformed id"
 	case d.From != FromEnquirer && d.From != FromCounsellor:
 		return "unknown from"
-	case len(d.Lang) > maxLangLen || !langTag.MatchString(d.Lang):
+	case !validLang(d.Lang):
 		return "lang is not a language tag"
 	case d.Role != "" && d.Role != "affected" && d.Role != "relative" && d.Role != "professional":
 		return "unknown role"
@@ -547,4 +540,11 @@ func ReadThread(mailbox string, mk []byte, msgs []StoredMessage, ids ...age.Iden
 		entries = append(entries, e)
 	}
 	return entries, mk
+}
+
+// validLang is domain.ParseLangTag's verdict: the one rule for a
+// document's "lang".
+func validLang(s string) bool {
+	_, err := domain.ParseLangTag(s)
+	return err == nil
 }

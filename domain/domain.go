@@ -1,5 +1,6 @@
 // Package domain holds Lotse's domain values: mailbox id, case reference,
-// counsellor id, display name, organisation slug and age hybrid recipient.
+// counsellor id, display name, organisation slug, language tag and age
+// hybrid recipient.
 // Each has one validating constructor here, and every layer (crypto,
 // mailbox, api, api/client, counsel) calls it instead of checking the
 // shape by hand, so that a rule changes in one place. The rules are those

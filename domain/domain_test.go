@@ -36,6 +36,10 @@ var parsers = map[string]func(string) (string, error){
 		v, err := ParseSlug(s)
 		return v.String(), err
 	},
+	"language tag": func(s string) (string, error) {
+		v, err := ParseLangTag(s)
+		return v.String(), err
+	},
 	"recipient": func(s string) (string, error) {
 		v, err := ParseRecipient(s)
 		return v.String(), err
@@ -151,6 +155,26 @@ func TestParse(t *testing.T) {
 		{"stored display name", "control", "Anna\x07", false},
 		{"stored display name", "bidi override", "X\u202eY", false},
 		{"stored display name", "not UTF-8", "\xc3", false},
+
+		{"language tag", "valid", "de", true},
+		{"language tag", "valid three letters", "ckb", true},
+		{"language tag", "valid region", "en-GB", true},
+		{"language tag", "valid script and region", "zh-Hant-TW", true},
+		{"language tag", "valid digits", "es-419", true},
+		{"language tag", "valid one-letter subtag", "de-x-a", true},
+		{"language tag", "valid longest (35 bytes)", "de-" + strings.Repeat("abcdefgh-", 3) + "abcde", true},
+		{"language tag", "empty", "", false},
+		{"language tag", "one letter", "d", false},
+		{"language tag", "four letters", "deut", false},
+		{"language tag", "digit first", "d1", false},
+		{"language tag", "trailing hyphen", "de-", false},
+		{"language tag", "double hyphen", "de--at", false},
+		{"language tag", "leading hyphen", "-de", false},
+		{"language tag", "subtag of nine", "de-abcdefghi", false},
+		{"language tag", "underscore", "de_AT", false},
+		{"language tag", "space", "de AT", false},
+		{"language tag", "non-ASCII", "dé", false},
+		{"language tag", "long (36 bytes)", "de-" + strings.Repeat("abcdefgh-", 3) + "abcdef", false},
 
 		{"recipient", "valid", rcpt, true},
 		{"recipient", "empty", "", false},
