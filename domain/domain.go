@@ -1,11 +1,10 @@
 // Package domain holds Lotse's domain values: mailbox id, case reference,
 // counsellor id, display name, organisation slug, language tag and age
-// hybrid recipient.
-// Each has one validating constructor here, and every layer (crypto,
-// mailbox, api, api/client, counsel) calls it instead of checking the
-// shape by hand, so that a rule changes in one place. The rules are those
-// of docs/PROTOCOL.md; the package does no I/O and imports nothing of
-// Lotse.
+// hybrid recipient. Each has one validating constructor here, and every
+// layer (crypto, mailbox, api, api/client, counsel) calls it instead of
+// checking the shape by hand, so that a rule changes in one place. The
+// rules are those of docs/PROTOCOL.md; the package does no I/O and
+// imports nothing of Lotse.
 package domain
 
 // An Error says which kind of value was refused and why. It never contains
