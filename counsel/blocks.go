@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"unicode/utf8"
@@ -13,6 +12,7 @@ import (
 	"filippo.io/age"
 
 	"lotse/crypto"
+	"lotse/internal/bounded"
 )
 
 // Text blocks are the counsellor's reusable reply snippets. They may name
@@ -79,8 +79,9 @@ func loadBlocks(dir string, id age.Identity) ([]Block, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open the text blocks: %v", err)
 	}
-	pt, err := io.ReadAll(io.LimitReader(r, maxBlocksFile))
+	pt, err := bounded.ReadAll(r, maxBlocksFile)
 	if err != nil {
+		clear(pt)
 		return nil, fmt.Errorf("open the text blocks: %v", err)
 	}
 	defer clear(pt)

@@ -15,6 +15,8 @@ import (
 	"syscall"
 
 	"golang.org/x/term"
+
+	"lotse/internal/bounded"
 )
 
 // IO is the outside world of one command.
@@ -249,7 +251,7 @@ func (c *cmd) secret(src secretSource) (string, error) {
 	var err error
 	switch {
 	case src.file == "-":
-		b, err = io.ReadAll(io.LimitReader(c.io.Stdin, maxSecret))
+		b, err = bounded.ReadAll(c.io.Stdin, maxSecret)
 	case src.file != "":
 		b, err = readBounded(src.file, maxSecret)
 	case c.io.Terminal:

@@ -5,7 +5,6 @@ import (
 	"crypto/rand"
 	"encoding/json"
 	"errors"
-	"io"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -15,6 +14,7 @@ import (
 
 	"lotse/crypto"
 	"lotse/domain"
+	"lotse/internal/bounded"
 )
 
 // Files in the config directory.
@@ -168,18 +168,21 @@ func writeFileAtomic(path string, data []byte) error {
 	return nil
 }
 
+// readBounded reads a file of at most limit bytes (bounded.ReadAll); what
+// was read of a refused file is cleared, as it may be a secret.
 func readBounded(path string, limit int64) ([]byte, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, err
 	}
 	defer f.Close()
-	b, err := io.ReadAll(io.LimitReader(f, limit+1))
+	b, err := bounded.ReadAll(f, limit)
 	if err != nil {
+		clear(b)
+		if _, ok := err.(*bounded.TooLargeError); ok {
+			return nil, errorf(mErrFileTooLarge, filepath.Base(path), limit)
+		}
 		return nil, err
-	}
-	if int64(len(b)) > limit {
-		return nil, errorf(mErrFileTooLarge, filepath.Base(path), limit)
 	}
 	return b, nil
 }
@@ -272,7 +275,7 @@ func openIdentityFile(dir string, passphrase []byte) (*age.HybridIdentity, error
 		}
 		return nil, errorf(mErrOpenIdentity, err)
 	}
-	pt, err := io.ReadAll(io.LimitReader(r, maxIdentityFile))
+	pt, err := bounded.ReadAll(r, maxIdentityFile)
 	if err != nil {
 		clear(pt)
 		return nil, errorf(mErrOpenIdentity, err)

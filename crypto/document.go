@@ -15,6 +15,7 @@ import (
 	"filippo.io/age"
 
 	"lotse/domain"
+	"lotse/internal/bounded"
 )
 
 // BucketSizes are the plaintext sizes of message documents, padding
@@ -261,14 +262,13 @@ func decrypt(ct []byte, limit int, ids ...age.Identity) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	pt, err := io.ReadAll(io.LimitReader(r, int64(limit)+1))
+	pt, err := bounded.ReadAll(r, int64(limit))
 	if err != nil {
 		clear(pt)
+		if _, ok := err.(*bounded.TooLargeError); ok {
+			return nil, fmt.Errorf("plaintext longer than %d bytes", limit)
+		}
 		return nil, err
-	}
-	if len(pt) > limit {
-		clear(pt)
-		return nil, fmt.Errorf("plaintext longer than %d bytes", limit)
 	}
 	return pt, nil
 }
