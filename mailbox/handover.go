@@ -308,14 +308,8 @@ func counsellorsCase(tx *bolt.Tx, by, id string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	rec, found, err := getMailbox(tx, id)
-	if err != nil {
-		return "", err
-	}
-	if !found || rec.Org != org {
-		return "", ErrNotFound
-	}
-	return org, nil
+	_, err = orgsCase(tx, org, id)
+	return org, err
 }
 
 // orNotFound is err, or ErrNotFound if there is none but ok is false.

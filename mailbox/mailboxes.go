@@ -76,6 +76,17 @@ func getMailbox(tx *bolt.Tx, id string) (rec mailboxRecord, found bool, err erro
 	return rec, true, decodeJSON(data, &rec)
 }
 
+// orgsCase reads case id if it belongs to organisation org; a case of
+// another organisation is ErrNotFound, as one that does not exist: the
+// one rule that keeps organisations' cases apart.
+func orgsCase(tx *bolt.Tx, org, id string) (mailboxRecord, error) {
+	rec, found, err := getMailbox(tx, id)
+	if err == nil && (!found || rec.Org != org) {
+		err = ErrNotFound
+	}
+	return rec, err
+}
+
 // CreateMailbox stores a new mailbox with its first (enquirer) message at
 // seq 1. epoch must be the current keyring epoch.
 func (s *Store) CreateMailbox(id string, verifier [32]byte, epoch int, ciphertext []byte) (Mailbox, error) {
@@ -420,12 +431,9 @@ func (s *Store) AppendCounsellor(id, counsellorID string, epoch int, ciphertext 
 		if err := s.checkEpoch(tx, org, epoch); err != nil {
 			return nil, err
 		}
-		rec, found, err := getMailbox(tx, id)
+		rec, err := orgsCase(tx, org, id)
 		if err != nil {
 			return nil, err
-		}
-		if !found || rec.Org != org {
-			return nil, ErrNotFound
 		}
 		refs, err := checkRefs(tx, id, FromCounsellor, attachments, now)
 		if err != nil {
