@@ -48,7 +48,7 @@ type Attachment struct {
 	Name    string `json:"name"`
 	Type    string `json:"type"`
 	Size    int64  `json:"size"`
-	State   string `json:"state"`
+	State   string `json:"state"` // "unchecked", "checked" or "warning" (att…)
 	Warning string `json:"warning,omitempty"`
 	// Image is "jpeg", "png" or "webp" when the checked bytes are one of
 	// these, as its type says, small enough to decode: the desk may

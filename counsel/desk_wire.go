@@ -3,7 +3,11 @@ package counsel
 import "lotse/api/client"
 
 // The desk's answers that carry more than a field or two, as the page
-// (webclient/desk) reads them. Field names are the page's contract.
+// (webclient/desk) reads them. Field names are the page's contract: the
+// page's types are generated from these declarations and the others that
+// counsel/deskgen lists (webclient/desk/src/deskwire.ts).
+
+//go:generate go run ./deskgen
 
 // deskState answers GET /api/state.
 type deskState struct {

@@ -26,12 +26,12 @@ import (
 // reader rules of PROTOCOL.md §4: it is shown, never silently dropped.
 type Message struct {
 	Seq       uint64 `json:"seq"`
-	From      string `json:"from"`
+	From      string `json:"from"` // "enquirer" or "counsellor" (crypto.From…)
 	Name      string `json:"name"`
-	Sent      string `json:"sent"`
+	Sent      string `json:"sent"` // the sender's RFC 3339 time; "" with a warning
 	Body      string `json:"body"`
 	Lang      string `json:"lang,omitempty"`
-	Role      string `json:"role,omitempty"`
+	Role      string `json:"role,omitempty"` // the enquirer's: "affected", "relative" or "professional"
 	Duplicate bool   `json:"duplicate,omitempty"`
 	Warning   string `json:"warning,omitempty"`
 	// OlderEpoch marks an enquirer message that the newest team key

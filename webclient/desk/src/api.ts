@@ -1,74 +1,54 @@
 // counsel's local desk API (lotse/counsel, desk.go), typed. The page talks
 // only to the local counsel process; it trades the one-time token of the
 // URL fragment for a page secret (counsel/desk_session.go), which goes in
-// the X-Lotse-Desk header of every request. Types of the server's API
-// that counsel passes through unchanged come from the web client's.
-import type { Team } from "../../src/api";
+// the X-Lotse-Desk header of every request.
+//
+// The answers' types are counsel's Go declarations, generated into
+// ./deskwire.ts ("go generate ./counsel"); the server's types that counsel
+// passes through are the web client's (../../src/wire.ts). What is
+// declared here only narrows them: a field that Go declares as a string
+// becomes the union of the values counsel writes, so that TypeScript can
+// check every use.
 import type * as wire from "../../src/wire";
+import type * as desk from "./deskwire";
+import type { Block, CaseMemory, DirectoryStatus } from "./deskwire";
 
-export type { Team };
+export type { Block, CaseAction, CaseMemory, CentreHit, DirectoryStatus } from "./deskwire";
 
 export type CaseStatus = "new" | "open" | "closed";
 export type Role = "admin" | "counsellor";
 export type MemberState = "pending" | "active" | "removed";
 
-/** A case as the team's server lists it: wire.Case, its status narrowed;
- * unread: it holds messages this counsellor has not opened yet. */
-export type Case = Omit<wire.Case, "status"> & { status: CaseStatus; unread?: boolean };
+/** A case as the team's server lists it: wire.Case, narrowed (status). */
+export type Case = Omit<wire.Case, "status"> & { status: CaseStatus };
+
+/** A case of the inbox (counsel's deskCase): a Case and whether it holds
+ * messages this counsellor has not opened yet; narrowed (status). */
+export type InboxCase = Omit<desk.DeskCase, "status"> & { status: CaseStatus };
 
 /** GET /api/work: what the desk process kept of the shift's work. */
-export interface Work {
-  open: string;
-  drafts: Record<string, string>;
-  sound: boolean;
-}
+export type Work = desk.WorkDrafts;
 
-/** A decrypted message, or a warning in its place (counsel.Message). */
-export interface Message {
-  seq: number;
-  from: "enquirer" | "counsellor";
-  name: string;
-  sent: string;
-  body: string;
-  lang?: string;
-  role?: "affected" | "relative" | "professional";
-  duplicate?: boolean;
-  warning?: string;
-  /** Sealed to a team key older than the newest: a counsellor removed
-   * since may hold it. */
-  older_epoch?: boolean;
-  attachments?: Attachment[];
-  /** From before a handover to this organisation: forwarded by the
-   * enquirer's device; who wrote a reply cannot be verified (§9.5). */
-  forwarded?: boolean;
-  /** The handover this reply offered (counsel.MessageOffer). */
-  offer?: { org: string; name: string; epoch: number; fingerprint: string };
-}
-
-/** A file a message references (counsel.Attachment). name and type are the
- * sender's words: shown as text only. */
-export interface Attachment {
-  index: number;
-  id: string;
-  name: string;
-  type: string;
-  size: number;
+/** A file a message references (counsel.Attachment), narrowed (state,
+ * image). name and type are the sender's words: shown as text only. */
+export type Attachment = Omit<desk.Attachment, "state" | "image"> & {
   /** checked: decrypted, size and sha256 right; warning: never shown. */
   state: "unchecked" | "checked" | "warning";
-  warning?: string;
-  /** A JPEG, PNG or WebP image small enough for the page to decode. */
   image?: "jpeg" | "png" | "webp";
-}
+};
+
+/** A decrypted message, or a warning in its place (counsel.Message),
+ * narrowed (from, role, its attachments). */
+export type Message = Omit<desk.Message, "from" | "role" | "attachments"> & {
+  from: "enquirer" | "counsellor";
+  role?: "affected" | "relative" | "professional";
+  attachments?: Attachment[];
+};
 
 /** A file staged in counsel for the open case's next reply. */
-export interface StagedFile {
-  id: string;
-  name: string;
-  type: string;
-  size: number;
-}
+export type StagedFile = desk.StagedView;
 
-/** A counsellor as the server lists them: wire.Counsellor, narrowed. */
+/** A counsellor as the server lists them: wire.Counsellor, narrowed (role, state). */
 export type Counsellor = Omit<wire.Counsellor, "role" | "state"> & { role: Role; state: MemberState };
 
 /** An open invite as admins list it: the hash of its code, never the code. */
@@ -76,94 +56,28 @@ export type OpenInvite = wire.OpenInvite;
 
 /** A page of the inbox; next is "" after the last. */
 export interface CasePage {
-  cases: Case[];
+  cases: InboxCase[];
   next: string;
 }
 
-export interface Block {
-  title: string;
-  body: string;
-}
+/** GET /api/state (counsel's deskState), narrowed (the role and state of
+ * me, which are there only while unlocked). */
+export type State = Omit<desk.DeskState, "me"> & {
+  me: Omit<desk.DeskMe, "role" | "state"> & { role?: Role; state?: MemberState };
+};
 
-export interface CentreHit {
-  id: string;
-  name: string;
-  organisation: string;
-  city: string;
-  state: string;
-  state_name: string;
-  languages: string[];
-  language_names: string[];
-  anonymous: boolean;
-  /** New, or its details differ from what this desk confirmed: the
-   * server may have changed them. */
-  changed?: boolean;
-  /** Changed since an admin confirmed the list for the team: not offered. */
-  blocked?: boolean;
-  /** The slug of the organisation on this server the centre is, if any:
-   * it can take a case by handover. */
-  org?: string;
-}
-
-/** GET /api/state. role and state are there only while unlocked. */
-export interface State {
-  locked: boolean;
-  alarm: string;
-  alarm_de: string;
-  alarm_advice: string;
-  lock_after_seconds: number;
-  me: { id: string; name: string; role?: Role; state?: MemberState; fingerprint: string };
-  server: string;
-  team?: Team;
-}
-
-/** One action on a case as the server recorded it (wire.Action), with
- * the names counsel knows from the keyring. */
-export type CaseAction = wire.Action & { by_name?: string; to_name?: string };
-
-export interface Thread {
-  case: Case;
-  messages: Message[];
-  actions?: CaseAction[];
-  can_reply: boolean;
-  lang: string;
-  centre_lang: string;
-}
-
-/** What the team wrote about a case; alarms stand for records that are
- * not the team's and are never shown as notes. */
-export interface CaseMemory {
-  notes: { author: string; author_name?: string; written: string; text: string; older_epoch?: boolean }[];
-  tags: string[];
-  tags_author?: string;
-  tags_written?: string;
-  alarms: { reason: string; reason_de: string }[];
-}
+/** GET /api/cases/{id}: the decrypted thread (counsel's caseView),
+ * narrowed (its case and messages). */
+export type Thread = Omit<desk.CaseView, "case" | "messages"> & { case: Case; messages: Message[] };
 
 /** The team's text blocks (counsel/teamblocks.go). */
-export interface TeamBlockList {
-  blocks: Block[];
-  older_epoch?: boolean;
-  author?: string;
-  written?: string;
-  alarms: { reason: string; reason_de: string }[];
-}
-
-/** The referral directory against the list confirmed for the team (team)
- * or by this desk (counsel/desk_directory.go). */
-export interface DirectoryStatus {
-  team: boolean;
-  /** Confirmed under an older team key: an admin should confirm again. */
-  older_epoch: boolean;
-  total: number;
-  changed: { id: string; name: string }[];
-  digest: string;
-}
+export type TeamBlockList = desk.TeamBlocks;
 
 /** An organisation on the server with this desk's pin of its team key
- * (counsel/orgs.go): own, pinned (confirmed out of band), unpinned, or
- * changed (the server shows another key than the confirmed one). */
-export type Org = wire.Org & { pin: "own" | "pinned" | "unpinned" | "changed"; confirmed?: string };
+ * (counsel/orgs.go), narrowed (pin): own, pinned (confirmed out of band),
+ * unpinned, or changed (the server shows another key than the confirmed
+ * one). */
+export type Org = Omit<desk.OrgView, "pin"> & { pin: "own" | "pinned" | "unpinned" | "changed" };
 
 /** PATCH /api/cases/{id}: a status, an assignee, or unassign. */
 export interface CasePatch {
@@ -315,11 +229,11 @@ export class DeskAPI {
   casesPage = async (limit: number, cursor: string): Promise<CasePage> => {
     // The cases waiting longest for a reply first (PROTOCOL.md §6.8).
     const q = `cases?order=waiting&limit=${limit}` + (cursor ? `&cursor=${encodeURIComponent(cursor)}` : "");
-    const p = await this.call<{ cases: Case[] | null; next: string }>("GET", q);
+    const p = await this.call<{ cases: InboxCase[] | null; next: string }>("GET", q);
     return { cases: p.cases ?? [], next: p.next ?? "" };
   };
   /** caseSummary is one case's line of the inbox, without its messages. */
-  caseSummary = (id: string): Promise<Case> => this.call("GET", `cases/${encodeURIComponent(id)}/summary`);
+  caseSummary = (id: string): Promise<InboxCase> => this.call("GET", `cases/${encodeURIComponent(id)}/summary`);
   thread = (id: string): Promise<Thread> => this.call("GET", `cases/${encodeURIComponent(id)}`);
   /** reply sends body with the files staged for it (ids from stage). */
   reply = (id: string, body: string, attachments: string[] = []): Promise<{ seq: number }> =>
@@ -374,9 +288,9 @@ export class DeskAPI {
   blocks = async (): Promise<Block[]> => (await this.call<{ blocks: Block[] | null }>("GET", "blocks")).blocks ?? [];
   saveBlocks = async (blocks: Block[]): Promise<Block[]> => (await this.call<{ blocks: Block[] }>("PUT", "blocks", { blocks })).blocks;
 
-  centres = (q: string, lang: string): Promise<{ centres: CentreHit[]; total: number; all: number }> =>
+  centres = (q: string, lang: string): Promise<desk.CentresAnswer> =>
     this.call("GET", `centres?q=${encodeURIComponent(q)}&lang=${encodeURIComponent(lang)}`);
-  centreBlock = (id: string, lang: string): Promise<{ id: string; name: string; lang: string; block: string; changed?: boolean }> =>
+  centreBlock = (id: string, lang: string): Promise<desk.CentreBlockAnswer> =>
     this.call("GET", `centres/${encodeURIComponent(id)}?lang=${encodeURIComponent(lang)}`);
 
   /** Organisations (counsel/desk_orgs.go). */
@@ -397,7 +311,8 @@ export class DeskAPI {
 
   invite = (admin: boolean): Promise<{ invite: string; expires: string }> => this.call("POST", "invites", { admin });
   approve = (id: string, fingerprint: string): Promise<{ id: string; state: string }> => this.call("POST", "approve", { id, fingerprint });
-  remove = (id: string): Promise<{ id: string; team: Team | null }> => this.call("POST", "remove", { id });
+  /** remove answers with the team key the removal made (counsel's TeamKey). */
+  remove = (id: string): Promise<{ id: string; team: desk.TeamKey }> => this.call("POST", "remove", { id });
   invites = async (): Promise<OpenInvite[]> => (await this.call<{ invites: OpenInvite[] | null }>("GET", "invites")).invites ?? [];
   revokeInvite = (id: string): Promise<{ id: string; revoked: boolean }> => this.call("DELETE", `invites/${encodeURIComponent(id)}`, {});
   reject = (id: string): Promise<{ id: string; state: string }> => this.call("POST", "reject", { id });

@@ -8,7 +8,7 @@ import { addFiles, attachmentList, forgetStaged, initAttachments, showStagedFor,
 import { askOnce, chime, notify } from "./alerts";
 import { Drafts } from "./drafts";
 import { byNeed, waiting } from "./inbox";
-import { DeskAPI, DeskError, type Block, type Case, type CasePatch, type Counsellor, type Message, type OpenInvite, type State, type StreamEvent } from "./api";
+import { DeskAPI, DeskError, type Block, type Case, type CasePatch, type Counsellor, type InboxCase, type Message, type OpenInvite, type State, type StreamEvent } from "./api";
 import de from "./lang/de.json";
 import en from "./lang/en.json";
 import { actionList } from "./actions";
@@ -33,7 +33,7 @@ const desk: {
   lang: Lang;
   api: DeskAPI;
   state: State | null; // the last GET /api/state
-  cases: Case[]; // the pages loaded so far, waiting longest first (inbox.ts)
+  cases: InboxCase[]; // the pages loaded so far, waiting longest first (inbox.ts)
   next: string; // the cursor of the next page, "" when all are loaded
   invites: OpenInvite[];
   filter: Filter;
@@ -294,7 +294,7 @@ const previewBatch = 25;
 const previewMax = 100;
 const previewAsked = new Set<string>();
 
-function wantPreviews(shown: Case[]): void {
+function wantPreviews(shown: InboxCase[]): void {
   const ids = shown
     .slice(0, previewMax)
     .map((c) => c.id)
@@ -339,8 +339,8 @@ async function loadMoreCases(): Promise<void> {
 
 /** updateCase brings the one case an event names up to date, instead of
  * the whole list: it moves to its place in the order, or goes if deleted. */
-async function updateCase(id: string): Promise<Case | null> {
-  let c: Case | null = null;
+async function updateCase(id: string): Promise<InboxCase | null> {
+  let c: InboxCase | null = null;
   try {
     c = await desk.api.caseSummary(id);
   } catch (err) {
@@ -362,7 +362,7 @@ async function updateCase(id: string): Promise<Case | null> {
   return c;
 }
 
-function matches(c: Case): boolean {
+function matches(c: InboxCase): boolean {
   switch (desk.filter) {
     case "active":
       return c.status !== "closed";
