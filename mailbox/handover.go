@@ -243,6 +243,11 @@ func ruleHandoverDone(_ []byte, f map[string]json.RawMessage) string {
 // expires, by mailbox id. Keyed by mailbox, not by upload: an enquirer
 // who starts upload after upload replaces its entry rather than adding
 // one, so the map holds at most one entry per mailbox with an offer.
+// What drops an upload from the store drops its entry in the same
+// committer step (the commit, a withdrawal, a decline, an offer to
+// another organisation, deleting the case or an organisation); the
+// hourly purge drops the rest once expired (the purge of expired cases,
+// for one).
 type uploadDeadlines struct {
 	mu sync.Mutex
 	at map[string]uploadDeadline
@@ -276,6 +281,14 @@ func (u *uploadDeadlines) drop(mailbox, upload string) {
 	if d, ok := u.at[mailbox]; ok && d.upload == upload {
 		delete(u.at, mailbox)
 	}
+}
+
+// forget forgets the mailbox's upload, whichever it is: the store
+// dropped it with the offer, the case or the organisation.
+func (u *uploadDeadlines) forget(mailbox string) {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	delete(u.at, mailbox)
 }
 
 // dropExpired forgets the uploads expired at now.
@@ -354,6 +367,7 @@ func (s *Store) OfferHandover(id, by, to string) error {
 				if err := deleteUpload(tx, key); err != nil {
 					return err
 				}
+				s.uploads.forget(id)
 			}
 			return putJSON(tx.Bucket(bucketHandoverOffers), key, handoverOfferRecord{To: to, State: HandoverOffered, Since: hour})
 		}, nil
@@ -378,6 +392,7 @@ func (s *Store) WithdrawHandover(id, by string) error {
 			if err := tx.Bucket(bucketHandoverOffers).Delete(key); err != nil {
 				return err
 			}
+			s.uploads.forget(id)
 			return deleteUpload(tx, key)
 		}, nil
 	})
@@ -655,6 +670,7 @@ func (s *Store) DeclineHandover(m Mailbox) error {
 			if err := putJSON(tx.Bucket(bucketHandoverOffers), key, o); err != nil {
 				return err
 			}
+			s.uploads.forget(m.ID)
 			return deleteUpload(tx, key)
 		}, nil
 	})

@@ -439,3 +439,90 @@ func TestHandoverDoneMigration(t *testing.T) {
 		t.Fatalf("audit after the migration: %v", r.Violations)
 	}
 }
+
+// TestHandoverUploadDeadlinesDropped: what drops an upload from the store
+// (a withdrawal, a decline, an offer to another organisation, deleting
+// the organisation of the case or the one offered to, deleting the case)
+// drops its deadline from memory at once, not at the next hourly purge;
+// a new offer and start begin afresh, with the old upload dead.
+func TestHandoverUploadDeadlinesDropped(t *testing.T) {
+	s, _, adminA, adminB := twoOrgs(t)
+	thirdOrg(t, s)
+	a, b := mailboxID(1), mailboxID(2)
+	m, err := s.GetMailbox(a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mb, err := s.GetMailbox(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	frontDoor, err := s.KeyringIn("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	start := func(m Mailbox, to string, epoch int) string {
+		t.Helper()
+		upload, err := s.StartHandover(m, to, epoch, m.MessageCount)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return upload
+	}
+	inMemory := func(what string, want int) {
+		t.Helper()
+		if n := s.uploads.len(); n != want {
+			t.Fatalf("%s: %d upload deadlines in memory, want %d", what, n, want)
+		}
+	}
+	offer := func(id, by, to string) {
+		t.Helper()
+		if err := s.OfferHandover(id, by, to); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	offer(a, adminA.ID, "b")
+	old := start(m, "b", 1)
+	inMemory("after the start", 1)
+	if err := s.WithdrawHandover(a, adminA.ID); err != nil {
+		t.Fatal(err)
+	}
+	inMemory("after the withdrawal", 0)
+	offer(a, adminA.ID, "b")
+	inMemory("after a new offer", 0)
+	upload := start(m, "b", 1)
+	inMemory("after a new start", 1)
+	refused(t, s, ErrNotFound, func() error { _, err := s.PutHandoverMessage(m, old, 1, ciphertext(4240, "for b;")); return err })
+	if _, err := s.PutHandoverMessage(m, upload, 1, ciphertext(4240, "for b;")); err != nil {
+		t.Fatal(err)
+	}
+
+	if err := s.DeclineHandover(m); err != nil {
+		t.Fatal(err)
+	}
+	inMemory("after the decline", 0)
+
+	offer(a, adminA.ID, "b")
+	start(m, "b", 1)
+	offer(a, adminA.ID, "c")
+	inMemory("after an offer to another organisation", 0)
+
+	// Deleting b drops the upload to it and that of b's own case.
+	offer(a, adminA.ID, "b")
+	start(m, "b", 1)
+	offer(b, adminB.ID, "main")
+	start(mb, "main", frontDoor.Epoch)
+	inMemory("with two uploads", 2)
+	if _, err := s.DeleteOrg("b"); err != nil {
+		t.Fatal(err)
+	}
+	inMemory("after deleting b", 0)
+
+	offer(a, adminA.ID, "c")
+	start(m, "c", 1)
+	if err := s.DeleteCase(a, adminA.ID); err != nil {
+		t.Fatal(err)
+	}
+	inMemory("after deleting the case", 0)
+}
