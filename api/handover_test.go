@@ -261,7 +261,7 @@ func TestHandover(t *testing.T) {
 	if err := rb.Upload(f.ctx, qb, ub); err != nil {
 		t.Fatal(err)
 	}
-	if rep := auditBackup(t, e); len(rep.Violations) != 0 || rep.Stray != 0 || rep.Counts["handover_done/{hour and mailbox id}"] != 1 ||
+	if rep := auditBackup(t, e); len(rep.Violations) != 0 || rep.Stray != 0 || rep.Counts["handover_done/{hour, mailbox id and number}"] != 1 ||
 		rep.Counts["handover_offers/{mailbox id}"] != 1 || rep.Counts["handover_uploads/{mailbox id}/messages/{seq}"] != len(rb.Messages) {
 		t.Fatalf("audit with a completed handover, an offer and an upload: %v, counts %v", rep.Violations, rep.Counts)
 	}
@@ -315,6 +315,46 @@ func TestHandoverOrgDeleted(t *testing.T) {
 	// The case is A's as before: A may offer it elsewhere.
 	e.want(e.do(request{method: "GET", path: "/api/v1/cases/" + f.caseA.id, auth: f.a.adminToken}), 200, "")
 	e.want(f.offer("b"), 404, "not_found")
+}
+
+// TestHandoverTwiceInAnHour: a case that goes from A to B and on to C
+// within one hour (the test's clock stands still) is listed as completed
+// by A and by B, and the auditor counts both records.
+func TestHandoverTwiceInAnHour(t *testing.T) {
+	f := newHandoverFixture(t)
+	e := f.e
+	c := e.setUpOrg(f.a, "c", "Fachberatung C")
+	_, upload := f.uploadedToB()
+	if org, err := f.q.CommitHandover(f.ctx, upload); err != nil || org != "b" {
+		t.Fatalf("commit to b: %q, %v", org, err)
+	}
+	e.want(e.do(request{method: "PUT", path: "/api/v1/cases/" + f.caseA.id + "/handover", auth: f.b.adminToken, body: map[string]string{"org": "c"}}), 204, "")
+	r, err := mailboxdtest.Reseal(f.ctx, f.q, f.caseA.identity, c.recipient(), f.attachment)
+	if err != nil {
+		t.Fatal(err)
+	}
+	upload, err = f.q.StartHandover(f.ctx, client.HandoverStart{Org: "c", Epoch: c.epoch(), Count: uint64(len(r.Messages))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := r.Upload(f.ctx, f.q, upload); err != nil {
+		t.Fatal(err)
+	}
+	if org, err := f.q.CommitHandover(f.ctx, upload); err != nil || org != "c" {
+		t.Fatalf("commit to c: %q, %v", org, err)
+	}
+	for _, tc := range []struct {
+		by *team
+		to string
+	}{{f.a, "b"}, {f.b, "c"}} {
+		l := f.handovers(tc.by.adminToken)
+		if len(l) != 1 || l[0].Case != f.caseA.id || l[0].State != "completed" || l[0].Org != tc.to {
+			t.Errorf("handovers of the organisation that gave the case to %s: %+v", tc.to, l)
+		}
+	}
+	if rep := auditBackup(t, e); len(rep.Violations) != 0 || rep.Counts["handover_done/{hour, mailbox id and number}"] != 2 {
+		t.Fatalf("audit after two handovers: %v, counts %v", rep.Violations, rep.Counts)
+	}
 }
 
 // TestHandoverStaleAtCommit: when the receiving organisation puts a new
@@ -533,7 +573,7 @@ func TestHandoverRefused(t *testing.T) {
 
 	// The auditor passes a store with a completed handover; the purge
 	// drops it after 30 days (and the expired upload's bucket with it).
-	if rep := auditBackup(t, e); len(rep.Violations) != 0 || rep.Counts["handover_done/{hour and mailbox id}"] != 1 ||
+	if rep := auditBackup(t, e); len(rep.Violations) != 0 || rep.Counts["handover_done/{hour, mailbox id and number}"] != 1 ||
 		rep.Counts["handover_uploads/{mailbox id}"] != 0 {
 		t.Fatalf("audit after the commit: %v, counts %v", rep.Violations, rep.Counts)
 	}

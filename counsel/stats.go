@@ -20,15 +20,20 @@ import (
 //
 // What each count is (docs/COUNSELLORS.md says the same for funders):
 //   - enquiries: cases the server created in the month (its date of the
-//     first message);
+//     first message), among them none that another organisation handed
+//     over: that one began there, was counted there as an enquiry, and
+//     counts here only under handovers received;
 //   - messages: readable messages from enquirers, by the month their
 //     document says they were written; replies likewise from counsellors;
 //     neither counts the messages a handover forwarded from another
 //     organisation (§9.3), which that organisation counted;
 //   - audience, language: of each enquiry of the month, from its first
-//     document ("unknown" where the person chose no role);
+//     document ("unknown" where the person chose no role); not of a case
+//     handed over, whose first document is one the person wrote to the
+//     other organisation;
 //   - tags: each enquiry of the month once per tag the team gave the case
-//     (its newest tags that verify);
+//     (its newest tags that verify); a case handed over is no enquiry
+//     here, so its tags are not counted either;
 //   - referrals: replies of the month that contain the exact text of a
 //     centre block of the current directory in any language, that is a
 //     centre the counsellor inserted and did not edit. An edited block, a
@@ -120,8 +125,9 @@ func (s *Session) Stats(ctx context.Context, from, to string, dir *content.Direc
 			continue
 		}
 		st.Alarms += len(mem.Alarms)
-		countCase(c.Created, t, mem, blocks, month)
-		if f := caseForwarded(&c); f != nil {
+		f := caseForwarded(&c)
+		countCase(c.Created, f != nil, t, mem, blocks, month)
+		if f != nil {
 			if ms := month(f.Date[:7]); ms != nil {
 				ms.HandoversReceived++
 			}
@@ -146,9 +152,10 @@ func (s *Session) Stats(ctx context.Context, from, to string, dir *content.Direc
 	return st, nil
 }
 
-// countCase adds one case to the months it touches.
-func countCase(created string, t *Thread, mem *CaseMemory, blocks []string, month func(string) *MonthStats) {
-	if len(created) >= 7 {
+// countCase adds one case to the months it touches; one received by a
+// handover is no enquiry of this organisation.
+func countCase(created string, received bool, t *Thread, mem *CaseMemory, blocks []string, month func(string) *MonthStats) {
+	if !received && len(created) >= 7 {
 		if ms := month(created[:7]); ms != nil {
 			ms.Enquiries++
 			role, lang := "unknown", "unknown"

@@ -6,7 +6,10 @@ import (
 	"testing"
 	"time"
 
+	"lotse/api/client"
 	"lotse/content"
+	"lotse/crypto"
+	"lotse/internal/mailboxdtest"
 )
 
 // TestStatsReferrals counts a reply as a referral only when it carries a
@@ -65,6 +68,95 @@ func TestStatsReferrals(t *testing.T) {
 	// A month outside the bounds counts nothing.
 	if st, err := s.Stats(ctx, "2000-01", "2000-12", dir); err != nil || len(st.Months) != 0 {
 		t.Errorf("a month range without cases: %+v, %v", st, err)
+	}
+}
+
+// TestStatsReceived: at the organisation that took a case by a handover,
+// the case counts under handovers received, not as an enquiry (it began
+// at the other organisation, which counted it), so neither its first
+// document's audience and language nor its tags are counted; the
+// messages written to it after the handover are. Against a real
+// mailboxd.
+func TestStatsReceived(t *testing.T) {
+	tt := newTestTeam(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	anna, err := Unlock(ctx, tt.cfg, []byte(testPassphrase))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer anna.Wipe()
+	if err := anna.Verify(ctx); err != nil {
+		t.Fatal(err)
+	}
+	bertaCfg := setUpOrg(t, ctx, tt, anna, "b", "Fachberatung B")
+	enq := newCase(t, ctx, tt.srv.URL, "Ich möchte zu einer Stelle in meiner Nähe.")
+	id := enq.keys.MailboxID
+	orgs, err := anna.Orgs(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := findOrg(orgs, "b")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := anna.PinOrg(ctx, "b", b.Fingerprint); err != nil {
+		t.Fatal(err)
+	}
+	th, err := anna.ReadCase(ctx, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer th.wipe()
+	if _, err := anna.OfferHandover(ctx, th, "b", "Die Fachberatung B kann Ihnen vor Ort helfen.", ""); err != nil {
+		t.Fatal(err)
+	}
+	offer := enquirerOffer(t, ctx, enq, "b")
+	bteam, err := crypto.ParseRecipient(offer.Recipient)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ec := enq.c.WithToken(enq.keys.Bearer())
+	if org, err := mailboxdtest.Handover(ctx, ec, enq.keys.Identity, offer.Org, offer.Epoch, bteam); err != nil || org != "b" {
+		t.Fatalf("the enquirer's handover: %q, %v", org, err)
+	}
+	ct, err := crypto.SealDocument(enq.doc("Danke, ich schreibe jetzt Ihnen."), bteam, enq.keys.Identity.Recipient())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ec.PostMessage(ctx, client.NewMessage{Epoch: offer.Epoch, Ciphertext: ct}); err != nil {
+		t.Fatal(err)
+	}
+
+	berta, err := Unlock(ctx, bertaCfg, []byte(testPassphrase))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer berta.Wipe()
+	if err := berta.Verify(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := berta.SetTags(ctx, id, []string{"Arbeit"}); err != nil {
+		t.Fatal(err)
+	}
+	st, err := berta.Stats(ctx, "", "", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Unreadable != 0 {
+		t.Fatalf("unreadable %d", st.Unreadable)
+	}
+	// Summed over the months: a run across the turn of a month may put
+	// the case's creation and its handover in two.
+	var enquiries, received, messages, replies int
+	for _, m := range st.Months {
+		enquiries, received, messages, replies = enquiries+m.Enquiries, received+m.HandoversReceived, messages+m.Messages, replies+m.Replies
+		if len(m.Audience) != 0 || len(m.Languages) != 0 || len(m.Tags) != 0 {
+			t.Errorf("%s: a received case counted as an enquiry: audience %v, languages %v, tags %v", m.Month, m.Audience, m.Languages, m.Tags)
+		}
+	}
+	if enquiries != 0 || received != 1 || messages != 1 || replies != 0 {
+		t.Errorf("enquiries %d, handovers received %d, messages %d, replies %d; want 0, 1, 1, 0", enquiries, received, messages, replies)
 	}
 }
 

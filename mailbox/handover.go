@@ -5,7 +5,10 @@ import (
 	"crypto/subtle"
 	"encoding/json"
 	"errors"
+	"fmt"
+	"math"
 	"slices"
+	"strconv"
 	"sync"
 	"time"
 
@@ -29,8 +32,13 @@ import (
 //     message count it was started for, the hour), the re-sealed message
 //     ciphertexts by seq and the re-sealed attachments by id, each alone
 //     in a bucket as in attach.go;
-//   - handover_done: hour + mailbox id → the organisations of a completed
-//     handover, kept for 30 days so that A's desk can list it.
+//   - handover_done: hour + mailbox id + number → the organisations of a
+//     completed handover, kept for 30 days so that A's desk can list it.
+//     The number counts the case's handovers in that hour (0, 1, …), so
+//     that a case handed on again within the hour (A to B to C) keeps
+//     A's record beside B's. The bucket's sequence is the version of its
+//     keys: those of version 1 had no number, and opening the file gives
+//     them 0 (migrateHandoverDone).
 //
 // The store keeps no time finer than an hour, so an upload's 10 minutes
 // are counted in memory (uploadDeadlines, one entry per mailbox, as there
@@ -89,20 +97,95 @@ type handoverUploadRecord struct {
 	Created string `json:"created"` // hour
 }
 
-// handoverDoneRecord is handover_done/<hour><mailbox>: from Org to To.
+// handoverDoneRecord is handover_done/<hour><mailbox><number>: from Org
+// to To.
 type handoverDoneRecord struct {
 	Org string `json:"org,omitempty"`
 	To  string `json:"to,omitempty"`
 }
 
-var keyFormatHandoverDone = KeyFormat{Doc: "hour and mailbox id (2006-01-02T15:00:00Z, then 32 lower-hex)", match: isHandoverDoneKey}
+const (
+	// handoverDoneNumLen is the number that ends a handover_done key, 8
+	// lower-hex.
+	handoverDoneNumLen = 8
+	handoverDoneKeyLen = hourLen + 32 + handoverDoneNumLen
+	// handoverDoneVersion is the handover_done bucket's sequence once its
+	// keys end in a number.
+	handoverDoneVersion = 2
+)
 
+var keyFormatHandoverDone = KeyFormat{Doc: "hour, mailbox id and number (2006-01-02T15:00:00Z, 32 lower-hex, then 8 lower-hex counting the case's handovers in that hour from 0; without the number in a file written before it, until the store opens it)", match: isHandoverDoneKey}
+
+// isHandoverDoneKey accepts the keys of version 1 too: a backup taken
+// before the store re-keyed its file holds them, and they say less.
 func isHandoverDoneKey(k []byte) bool {
-	if len(k) != hourLen+32 || !validMailboxID(string(k[hourLen:])) {
+	if len(k) != handoverDoneKeyLen && len(k) != hourLen+32 {
+		return false
+	}
+	if !validMailboxID(string(k[hourLen:hourLen+32])) || !isLowerHex(string(k[hourLen+32:])) {
 		return false
 	}
 	t, err := parseHour(string(k[:hourLen]))
 	return err == nil && formatHour(t) == string(k[:hourLen])
+}
+
+// handoverDoneCase is the case a handover_done key names.
+func handoverDoneCase(k []byte) []byte {
+	if len(k) < hourLen+32 {
+		return nil
+	}
+	return k[hourLen : hourLen+32]
+}
+
+// handoverDoneKey is the key of the next handover of case id in hour:
+// the number after the case's last one in that hour, 0 for its first.
+func handoverDoneKey(b *bolt.Bucket, hour string, id []byte) ([]byte, error) {
+	prefix := append([]byte(hour), id...)
+	var n uint64
+	c := b.Cursor()
+	for k, _ := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Next() {
+		if len(k) != handoverDoneKeyLen {
+			continue
+		}
+		last, err := strconv.ParseUint(string(k[hourLen+32:]), 16, 32)
+		if err != nil {
+			return nil, errors.New("mailbox: corrupt handover_done key")
+		}
+		n = last + 1
+	}
+	if n > math.MaxUint32 {
+		return nil, errors.New("mailbox: too many handovers of one case in an hour")
+	}
+	return fmt.Appendf(prefix, "%08x", n), nil
+}
+
+// migrateHandoverDone gives the keys of version 1, hour and mailbox id,
+// the number 0, once: a case had at most one record an hour then.
+func migrateHandoverDone(tx *bolt.Tx) error {
+	b := tx.Bucket(bucketHandoverDone)
+	if b.Sequence() >= handoverDoneVersion {
+		return nil
+	}
+	var old [][]byte
+	err := b.ForEach(func(k, _ []byte) error {
+		if len(k) == hourLen+32 {
+			old = append(old, bytes.Clone(k))
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	for _, k := range old {
+		v := bytes.Clone(b.Get(k))
+		if err := b.Delete(k); err != nil {
+			return err
+		}
+		if err := b.Put(fmt.Appendf(k, "%08x", 0), v); err != nil {
+			return err
+		}
+	}
+	return b.SetSequence(handoverDoneVersion)
 }
 
 var keyFormatAttachmentID = KeyFormat{Doc: "attachment id (22 base64url)", match: func(k []byte) bool {
@@ -141,7 +224,7 @@ var (
 			}},
 		}},
 	}}
-	handoverDoneNode = Node{Key: fixedKey("handover_done"), Kind: KindBucket, Doc: "completed handovers by hour, kept 30 days: the organisation that offered (absent: the front door) and the one that took the case", Children: []Node{
+	handoverDoneNode = Node{Key: fixedKey("handover_done"), Kind: KindBucket, Doc: "completed handovers by hour and case, each of a case's handovers in one hour under its own number, kept 30 days: the organisation that offered (absent: the front door) and the one that took the case", Children: []Node{
 		{Key: keyFormatHandoverDone, Kind: KindRecord, Fields: []Field{
 			{Name: "org", Type: FieldSlug, Optional: true},
 			toField,
@@ -160,6 +243,11 @@ func ruleHandoverDone(_ []byte, f map[string]json.RawMessage) string {
 // expires, by mailbox id. Keyed by mailbox, not by upload: an enquirer
 // who starts upload after upload replaces its entry rather than adding
 // one, so the map holds at most one entry per mailbox with an offer.
+// What drops an upload from the store drops its entry in the same
+// committer step (the commit, a withdrawal, a decline, an offer to
+// another organisation, deleting the case or an organisation); the
+// hourly purge drops the rest once expired (the purge of expired cases,
+// for one).
 type uploadDeadlines struct {
 	mu sync.Mutex
 	at map[string]uploadDeadline
@@ -193,6 +281,14 @@ func (u *uploadDeadlines) drop(mailbox, upload string) {
 	if d, ok := u.at[mailbox]; ok && d.upload == upload {
 		delete(u.at, mailbox)
 	}
+}
+
+// forget forgets the mailbox's upload, whichever it is: the store
+// dropped it with the offer, the case or the organisation.
+func (u *uploadDeadlines) forget(mailbox string) {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	delete(u.at, mailbox)
 }
 
 // dropExpired forgets the uploads expired at now.
@@ -271,6 +367,7 @@ func (s *Store) OfferHandover(id, by, to string) error {
 				if err := deleteUpload(tx, key); err != nil {
 					return err
 				}
+				s.uploads.forget(id)
 			}
 			return putJSON(tx.Bucket(bucketHandoverOffers), key, handoverOfferRecord{To: to, State: HandoverOffered, Since: hour})
 		}, nil
@@ -295,6 +392,7 @@ func (s *Store) WithdrawHandover(id, by string) error {
 			if err := tx.Bucket(bucketHandoverOffers).Delete(key); err != nil {
 				return err
 			}
+			s.uploads.forget(id)
 			return deleteUpload(tx, key)
 		}, nil
 	})
@@ -363,7 +461,7 @@ func deleteHandover(tx *bolt.Tx, key []byte) error {
 	done := tx.Bucket(bucketHandoverDone)
 	var gone [][]byte
 	err := done.ForEach(func(k, _ []byte) error {
-		if bytes.HasSuffix(k, key) {
+		if bytes.Equal(handoverDoneCase(k), key) {
 			gone = append(gone, bytes.Clone(k))
 		}
 		return nil
@@ -530,10 +628,11 @@ func (s *Store) Handovers(org string) ([]Offer, error) {
 			if err := decodeJSON(v, &d); err != nil {
 				return err
 			}
-			if d.Org != org || len(k) != hourLen+32 {
+			id := handoverDoneCase(k)
+			if d.Org != org || id == nil {
 				return nil
 			}
-			offer, err := s.offerOf(string(k[hourLen:]), d.To, HandoverCompleted, string(k[:hourLen]))
+			offer, err := s.offerOf(string(id), d.To, HandoverCompleted, string(k[:hourLen]))
 			out = append(out, offer)
 			return err
 		})
@@ -565,6 +664,7 @@ func (s *Store) DeclineHandover(m Mailbox) error {
 			if err := putJSON(tx.Bucket(bucketHandoverOffers), key, o); err != nil {
 				return err
 			}
+			s.uploads.forget(m.ID)
 			return deleteUpload(tx, key)
 		}, nil
 	})
@@ -838,6 +938,10 @@ func (s *Store) CommitHandover(m Mailbox, upload string) (HandoverDone, error) {
 		rec.Assignee = nil
 		rec.Forwarded, rec.ForwardedCount = date, up.Count
 		done = HandoverDone{From: prev.Org, To: up.To, Seq: uint64(rec.MessageCount)}
+		dk, err := handoverDoneKey(tx.Bucket(bucketHandoverDone), hour, key)
+		if err != nil {
+			return nil, err
+		}
 		return func() error {
 			for seq := uint64(1); seq <= uint64(up.Count); seq++ {
 				if err := replaceMessage(tx, key, seq, staged.Get(seqKey(seq))); err != nil {
@@ -868,7 +972,7 @@ func (s *Store) CommitHandover(m Mailbox, upload string) (HandoverDone, error) {
 			if err := deleteUpload(tx, key); err != nil {
 				return err
 			}
-			return putJSON(tx.Bucket(bucketHandoverDone), append([]byte(hour), key...), handoverDoneRecord{Org: prev.Org, To: up.To})
+			return putJSON(tx.Bucket(bucketHandoverDone), dk, handoverDoneRecord{Org: prev.Org, To: up.To})
 		}, nil
 	})
 	if err == nil {

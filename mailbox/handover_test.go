@@ -290,3 +290,239 @@ func TestHandoverConcurrentStarts(t *testing.T) {
 		}
 	}
 }
+
+// thirdOrg adds organisation c with an admin and a keyring to twoOrgs'.
+func thirdOrg(t *testing.T, s *Store) (adminC Counsellor) {
+	t.Helper()
+	token, _, err := s.CreateOrg("c", "Fachberatung C")
+	if err != nil {
+		t.Fatal(err)
+	}
+	adminC, err = s.RegisterOrgSetup("c", token, "Admin C", recipient(t, 13))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, _, err = s.PutKeyringIn("c", KeyringUpdate{
+		Keyring: Keyring{Epoch: 1, Recipient: recipient(t, 14), Envelope: envelope(1, "c1"), Members: []string{adminC.ID}},
+		Stanzas: 1,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return adminC
+}
+
+// handOver offers case id from counsellor by to organisation to and
+// carries the handover out at once.
+func handOver(t *testing.T, s *Store, id, by, to string) {
+	t.Helper()
+	if err := s.OfferHandover(id, by, to); err != nil {
+		t.Fatal(err)
+	}
+	m, err := s.GetMailbox(id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	upload, err := s.StartHandover(m, to, 1, m.MessageCount)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for seq := uint64(1); seq <= uint64(m.MessageCount); seq++ {
+		if _, err := s.PutHandoverMessage(m, upload, seq, ciphertext(4240, "for "+to+";")); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := s.CommitHandover(m, upload); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// doneKeys are the keys of handover_done.
+func doneKeys(t *testing.T, s *Store) []string {
+	t.Helper()
+	var keys []string
+	err := s.view(func(tx *bolt.Tx) error {
+		return tx.Bucket(bucketHandoverDone).ForEach(func(k, _ []byte) error {
+			keys = append(keys, string(k))
+			return nil
+		})
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return keys
+}
+
+// TestHandoverTwiceInAnHour: a case handed from A to B and on to C within
+// one hour keeps both completed handovers, A's in A's list and B's in
+// B's; both go with the case, and both with the purge after 30 days.
+func TestHandoverTwiceInAnHour(t *testing.T) {
+	s, clock, adminA, adminB := twoOrgs(t)
+	adminC := thirdOrg(t, s)
+	a := mailboxID(1)
+	handOver(t, s, a, adminA.ID, "b")
+	handOver(t, s, a, adminB.ID, "c")
+	hour := formatHour(clock.Now())
+	if keys := doneKeys(t, s); len(keys) != 2 || keys[0] != hour+a+"00000000" || keys[1] != hour+a+"00000001" {
+		t.Fatalf("handover_done keys %q", keys)
+	}
+	for _, tc := range []struct{ org, to string }{{"", "b"}, {"b", "c"}} {
+		l, err := s.Handovers(tc.org)
+		if err != nil || len(l) != 1 || l[0].Case != a || l[0].State != HandoverCompleted || l[0].To != tc.to {
+			t.Errorf("handovers of %q: %+v, %v; want one completed to %q", tc.org, l, err, tc.to)
+		}
+	}
+	if r := audit(t, backupFile(t, s)); len(r.Violations) != 0 || r.Counts["handover_done/{hour, mailbox id and number}"] != 2 {
+		t.Fatalf("audit: %v, %v", r.Violations, r.Counts)
+	}
+
+	clock.Add(handoverKept + time.Hour)
+	if n, _, err := s.PurgeHandovers(); err != nil || n != 2 {
+		t.Fatalf("purge after 30 days: %d, %v", n, err)
+	}
+
+	clock.Add(-handoverKept - time.Hour)
+	handOver(t, s, a, adminC.ID, "b")
+	if err := s.DeleteMailbox(a); err != nil {
+		t.Fatal(err)
+	}
+	if keys := doneKeys(t, s); len(keys) != 0 {
+		t.Fatalf("handover_done keys after deleting the case: %q", keys)
+	}
+}
+
+// TestHandoverDoneMigration: completed handovers keyed by hour and
+// mailbox id alone (as the store wrote them before) pass the audit, get
+// the number 0 once when the file opens, and are still A's.
+func TestHandoverDoneMigration(t *testing.T) {
+	s, clock, adminA, _ := twoOrgs(t)
+	a := mailboxID(1)
+	handOver(t, s, a, adminA.ID, "b")
+	// A backup, whose free pages hold none of the ciphertexts the
+	// handover replaced.
+	path := backupFile(t, s)
+	db, err := bolt.Open(path, 0o600, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = db.Update(func(tx *bolt.Tx) error {
+		b := tx.Bucket(bucketHandoverDone)
+		k, v := b.Cursor().First()
+		v = bytes.Clone(v)
+		if err := b.Delete(bytes.Clone(k)); err != nil {
+			return err
+		}
+		if err := b.Put(k[:hourLen+32], v); err != nil {
+			return err
+		}
+		return b.SetSequence(0)
+	})
+	db.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r := audit(t, path); len(r.Violations) != 0 {
+		t.Fatalf("audit of a file written before: %v", r.Violations)
+	}
+	s2, err := Open(Options{Path: path, Now: clock.Now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s2.Close()
+	if keys := doneKeys(t, s2); len(keys) != 1 || keys[0] != formatHour(clock.Now())+a+"00000000" {
+		t.Fatalf("handover_done keys after the migration %q", keys)
+	}
+	if l, err := s2.Handovers(""); err != nil || len(l) != 1 || l[0].Case != a || l[0].To != "b" {
+		t.Fatalf("A's handovers after the migration: %+v, %v", l, err)
+	}
+	if r := audit(t, backupFile(t, s2)); len(r.Violations) != 0 {
+		t.Fatalf("audit after the migration: %v", r.Violations)
+	}
+}
+
+// TestHandoverUploadDeadlinesDropped: what drops an upload from the store
+// (a withdrawal, a decline, an offer to another organisation, deleting
+// the organisation of the case or the one offered to, deleting the case)
+// drops its deadline from memory at once, not at the next hourly purge;
+// a new offer and start begin afresh, with the old upload dead.
+func TestHandoverUploadDeadlinesDropped(t *testing.T) {
+	s, _, adminA, adminB := twoOrgs(t)
+	thirdOrg(t, s)
+	a, b := mailboxID(1), mailboxID(2)
+	m, err := s.GetMailbox(a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mb, err := s.GetMailbox(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	frontDoor, err := s.KeyringIn("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	start := func(m Mailbox, to string, epoch int) string {
+		t.Helper()
+		upload, err := s.StartHandover(m, to, epoch, m.MessageCount)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return upload
+	}
+	inMemory := func(what string, want int) {
+		t.Helper()
+		if n := s.uploads.len(); n != want {
+			t.Fatalf("%s: %d upload deadlines in memory, want %d", what, n, want)
+		}
+	}
+	offer := func(id, by, to string) {
+		t.Helper()
+		if err := s.OfferHandover(id, by, to); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	offer(a, adminA.ID, "b")
+	old := start(m, "b", 1)
+	inMemory("after the start", 1)
+	if err := s.WithdrawHandover(a, adminA.ID); err != nil {
+		t.Fatal(err)
+	}
+	inMemory("after the withdrawal", 0)
+	offer(a, adminA.ID, "b")
+	inMemory("after a new offer", 0)
+	upload := start(m, "b", 1)
+	inMemory("after a new start", 1)
+	refused(t, s, ErrNotFound, func() error { _, err := s.PutHandoverMessage(m, old, 1, ciphertext(4240, "for b;")); return err })
+	if _, err := s.PutHandoverMessage(m, upload, 1, ciphertext(4240, "for b;")); err != nil {
+		t.Fatal(err)
+	}
+
+	if err := s.DeclineHandover(m); err != nil {
+		t.Fatal(err)
+	}
+	inMemory("after the decline", 0)
+
+	offer(a, adminA.ID, "b")
+	start(m, "b", 1)
+	offer(a, adminA.ID, "c")
+	inMemory("after an offer to another organisation", 0)
+
+	// Deleting b drops the upload to it and that of b's own case.
+	offer(a, adminA.ID, "b")
+	start(m, "b", 1)
+	offer(b, adminB.ID, "main")
+	start(mb, "main", frontDoor.Epoch)
+	inMemory("with two uploads", 2)
+	if _, err := s.DeleteOrg("b"); err != nil {
+		t.Fatal(err)
+	}
+	inMemory("after deleting b", 0)
+
+	offer(a, adminA.ID, "c")
+	start(m, "c", 1)
+	if err := s.DeleteCase(a, adminA.ID); err != nil {
+		t.Fatal(err)
+	}
+	inMemory("after deleting the case", 0)
+}

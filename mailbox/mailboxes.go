@@ -485,6 +485,7 @@ func (s *Store) DeleteMailbox(id string) error {
 			return nil, ErrNotFound
 		}
 		return func() error {
+			s.uploads.forget(id)
 			return deleteMailbox(tx, key)
 		}, nil
 	})

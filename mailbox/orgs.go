@@ -328,6 +328,12 @@ func (s *Store) DeleteOrg(slug string) (OrgDeleted, error) {
 			if err := handovers.delete(tx); err != nil {
 				return err
 			}
+			for _, k := range handovers.uploads {
+				s.uploads.forget(string(k))
+			}
+			for _, id := range gone.Cases {
+				s.uploads.forget(id)
+			}
 			for _, k := range tombstones {
 				if err := tx.Bucket(bucketTombstones).Delete(k); err != nil {
 					return err

@@ -119,6 +119,9 @@ func initSchema(tx *bolt.Tx) error {
 	if _, err := tx.Bucket(bucketKeyring).CreateBucketIfNotExists(bucketEpochs); err != nil {
 		return err
 	}
+	if err := migrateHandoverDone(tx); err != nil {
+		return err
+	}
 	if err := repairSequence(tx.Bucket(bucketCiphertexts)); err != nil {
 		return err
 	}

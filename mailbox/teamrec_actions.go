@@ -176,6 +176,7 @@ func (s *Store) DeleteCase(id, by string) error {
 			return nil, orErr(err, ErrNotFound)
 		}
 		return func() error {
+			s.uploads.forget(id)
 			if err := deleteMailbox(tx, key); err != nil {
 				return err
 			}

@@ -19,7 +19,9 @@ type handoverUpload struct {
 	Count uint64 `json:"count"`
 }
 
-// hourLen is the hour that begins a handover_done key.
+// hourLen is the hour that begins a handover_done key; the mailbox id
+// follows it, then (in a file the store has opened since version 2) the
+// number of the case's handover in that hour.
 const hourLen = len("2006-01-02T15:00:00Z")
 
 type handoverAudit struct {
@@ -43,7 +45,7 @@ func (a *auditor) noteHandover(path []string, key, value []byte) bool {
 	case len(path) == 1 && path[0] == "handover_offers":
 		h.offers = append(h.offers, string(key))
 	case len(path) == 1 && path[0] == "handover_done":
-		h.done = append(h.done, string(key[hourLen:]))
+		h.done = append(h.done, string(key[hourLen:hourLen+32]))
 	case len(path) == 2 && path[0] == "handover_uploads":
 		var u handoverUpload
 		if json.Unmarshal(value, &u) == nil {

@@ -21,6 +21,11 @@ func TestPattern(t *testing.T) {
 		{[]string{"caseorder"}, append([]byte("wn\x00\x00\x00\x00\x6b\x49\xc3\xf1"), mailbox3...), false, ""},
 		{[]string{"keyring", "epochs"}, seq, false, "keyring/epochs/{epoch}"},
 		{[]string{"attachments"}, []byte(mailbox3 + "q8Zx1Lq4Tt2aVb3Yc9D0eA"), false, "attachments/{mailbox id and attachment id}"},
+		{[]string{"handover_done"}, []byte("2027-02-26T13:00:00Z" + mailbox3 + "00000001"), false, "handover_done/{hour, mailbox id and number}"},
+		{[]string{"handover_done"}, []byte("2027-02-26T13:00:00Z" + mailbox3), false, "handover_done/{hour, mailbox id and number}"}, // as written before the number
+		{[]string{"handover_done"}, []byte("2027-02-26T13:00:00Z" + mailbox3 + "0000000A"), false, ""},
+		{[]string{"handover_done"}, []byte("2027-02-26T13:00:00Z" + mailbox3 + "0001"), false, ""},
+		{[]string{"handover_done"}, []byte("2027-02-26T13:30:00Z" + mailbox3 + "00000000"), false, ""},
 		{[]string{"keyring"}, []byte("envelope"), false, "keyring/envelope"},
 		{[]string{"keyring"}, []byte("envelope"), true, ""},
 		{[]string{"mailboxes"}, []byte("Mailbox"), false, ""},
