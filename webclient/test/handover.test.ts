@@ -332,7 +332,10 @@ test("pin: a moved conversation seals to the key its handover document named", a
   assert.deepEqual(pin, { epoch: 2, recipient: b.recipient }, "the newest document for b");
   assert.equal(handoverKey(entries, "main"), null, "a conversation that never moved has no such pin");
   // The server's key for b: the same is fine; another under the same or
-  // an older epoch is refused; a newer epoch's is taken, as in version 1.
+  // an older epoch is refused; a newer epoch's is taken, as in version 1:
+  // nothing the page can check names b's later keys, so it cannot tell a
+  // rotation from a forged one (PROTOCOL.md §6.3, "What the rule does not
+  // do"; §9.6).
   assert.deepEqual(checkPin(pin, { epoch: 2, recipient: b.recipient }), pin);
   for (const epoch of [1, 2]) assert.throws(() => checkPin(pin, { epoch, recipient: swapped.recipient }), TeamKeyChangedError);
   assert.deepEqual(checkPin(pin, { epoch: 3, recipient: newer.recipient }), { epoch: 3, recipient: newer.recipient });
