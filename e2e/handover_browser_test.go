@@ -42,8 +42,9 @@ const handoverName = "Fachberatung <i>Süd</i>"
 // door's team A.
 type handoverConv struct {
 	*attachConv
-	teamB *mailboxdtest.Team
-	sent  map[int]string // the body of each message, by seq
+	teamB   *mailboxdtest.Team
+	sent    map[int]string // the body of each message, by seq
+	offered int            // the seq of the newest offering reply
 }
 
 func openHandoverConv(t *testing.T) *handoverConv {
@@ -62,10 +63,11 @@ func openHandoverConv(t *testing.T) *handoverConv {
 }
 
 // offer sends a reply of A whose document offers the case to B, sealed
-// with mk, and records the offer; it returns the reply's seq.
+// with mk, and records the offer; it returns the reply's seq. As counsel
+// writes an offer, the note is the document's body too (PROTOCOL.md §9.1).
 func (hc *handoverConv) offer(mk, note string) int {
 	hc.t.Helper()
-	d := counsellorDoc(hc.t, hc.keys.MailboxID, mk, "Anna", "Ich schlage Ihnen eine Stelle in Ihrer Nähe vor.")
+	d := counsellorDoc(hc.t, hc.keys.MailboxID, mk, "Anna", note)
 	d.Handover = &crypto.Handover{Org: "sued", Name: handoverName, Epoch: 1, Recipient: hc.teamB.Key.Recipient().String(), Note: note}
 	seq, err := hc.team.Admin.Reply(hc.ctx, hc.keys.MailboxID, client.NewMessage{Epoch: 1, Ciphertext: seal(hc.t, d, hc.team.Key.Recipient(), hc.keys.Identity.Recipient())})
 	if err != nil {
@@ -73,6 +75,7 @@ func (hc *handoverConv) offer(mk, note string) int {
 	}
 	hc.seq = int(seq)
 	hc.sent[hc.seq] = d.Body
+	hc.offered = hc.seq
 	if err := hc.team.Admin.OfferHandover(hc.ctx, hc.keys.MailboxID, "sued"); err != nil {
 		hc.t.Fatalf("offer the case to B: %v", err)
 	}
@@ -93,10 +96,25 @@ func (hc *handoverConv) panelShows(note string) {
 	if got := eval[string](hc.b, `document.getElementById("handover-text").textContent`); got != note {
 		hc.t.Errorf("the panel shows the note %q, want %q", got, note)
 	}
+	// The note is the offering reply's body too; the thread points to
+	// the panel instead of showing it a second time.
+	hc.noteOnce(note)
+	if got := eval[string](hc.b, `[...document.querySelectorAll("#thread .offer-above")].map(e => e.closest("li").dataset.seq).join("|")`); got != fmt.Sprint(hc.offered) {
+		hc.t.Errorf("the thread points to the panel from messages %q, want from %d", got, hc.offered)
+	}
 	if eval[bool](hc.b, `document.body.innerText.includes("⟦")`) {
 		hc.t.Error("a text is missing in the page's language")
 	}
 	hc.fitsWidth("the consent panel")
+}
+
+// noteOnce requires the page to hold note exactly once.
+func (hc *handoverConv) noteOnce(note string) {
+	hc.t.Helper()
+	q, _ := json.Marshal(note)
+	if n := eval[int](hc.b, fmt.Sprintf(`document.body.textContent.split(%s).length - 1`, q)); n != 1 {
+		hc.t.Errorf("the page shows the note %q %d times, want once", note, n)
+	}
 }
 
 // teamsRead reads the case with one team's client and key and returns the
@@ -172,6 +190,11 @@ func TestHandoverBrowser(t *testing.T) {
 
 	// No: the offer closes, the case at A shows it declined.
 	b.do("decline", chromedp.Click(chromedp.ID("b-handover-decline")), chromedp.WaitVisible(chromedp.ID("handover-said")))
+	// The panel is gone, so the thread shows the note as the reply it is.
+	hc.noteOnce(note1)
+	if got := eval[string](b, fmt.Sprintf(`document.querySelector('#thread li[data-seq="%d"] .body').textContent`, hc.offered)); got != note1 {
+		t.Errorf("after the no, the offering reply reads %q, want the note %q", got, note1)
+	}
 	cd, err := hc.team.Admin.Case(hc.ctx, hc.keys.MailboxID, 0)
 	if err != nil {
 		t.Fatal(err)
@@ -283,6 +306,7 @@ func TestHandoverBrowser(t *testing.T) {
 	if got := eval[string](b, `document.querySelector("#handover-moved .org-name").textContent`); got != handoverName {
 		t.Errorf("the page says the conversation is now with %q, want %q", got, handoverName)
 	}
+	hc.noteOnce(note2) // in the thread, the panel's question answered
 	if _, err := hc.team.Admin.Case(hc.ctx, hc.keys.MailboxID, 0); err == nil {
 		t.Error("A still reads the case after the commit")
 	}

@@ -40,6 +40,22 @@ export function offered(e: p.ThreadEntry): p.Handover | undefined {
   return e.doc?.from === "counsellor" ? e.doc.handover : undefined;
 }
 
+/**
+ * noteInPanel tells whether the thread draws entry e as a pointer to the
+ * consent panel instead of with its body: the panel shows offer o, e is
+ * the document that makes it, and e's body is o's note. A desk writes the
+ * note as the body too, so that a reader of version 1.0 shows it
+ * (PROTOCOL.md §9.1); this page shows it once, beside the choice it
+ * explains. Once the panel no longer shows o (a no, the upload, the
+ * move, a newer offer) the thread shows the body again. A body that says
+ * something other than the note is drawn as it is.
+ */
+export function noteInPanel(e: p.ThreadEntry, o: Offer | null): boolean {
+  if (!o || o.note.trim() === "" || e.seq !== o.seq || e.duplicate) return false;
+  const h = offered(e);
+  return h !== undefined && h.org === o.org && e.doc!.body.trim() === o.note.trim();
+}
+
 /** Transport is what forwarding needs of the server (api.ts, and the
  * attachment script for files). */
 export interface Transport {

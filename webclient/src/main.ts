@@ -12,7 +12,7 @@ import * as api from "./api";
 import { attachChunk, loadAttach, withAttach } from "./attachload";
 import type { Picker } from "./attachui";
 import { h, type Attrs } from "./dom";
-import { HandoverError, handOver, offered, offerFor, type Offer } from "./handover";
+import { HandoverError, handOver, noteInPanel, offered, offerFor, type Offer } from "./handover";
 import { defaultLang, isLang, isRTL, LANGUAGES, loaded, loadLang, translate, type Key, type Lang } from "./i18n";
 import * as p from "./protocol";
 import { checkPin, handoverKey, TeamKeyChangedError, type TeamKey } from "./teampin";
@@ -580,15 +580,18 @@ const warningItem = (seq: number, key: Key): HTMLElement =>
     h("p", { class: "meta" }, t("thread.warningFrom", { seq })),
     h("p", {}, t(key)));
 
-/** entryItem draws one message, a duplicate note or a warning. */
-function entryItem(e: p.ThreadEntry): HTMLElement {
+/** entryItem draws one message, a duplicate note or a warning; the
+ * document of the offer the panel shows (o) stands as a pointer to it. */
+function entryItem(e: p.ThreadEntry, o: Offer | null): HTMLElement {
   if (!e.doc) return warningItem(e.seq, "thread.warning");
   if (e.duplicate) return h("li", { class: "note duplicate", "data-seq": String(e.seq) }, t("thread.duplicate"));
   const mine = e.doc.from === "enquirer";
   const who = mine ? t("thread.you") : e.doc.name ? t("thread.teamNamed", { name: e.doc.name }) : t("thread.team");
   return h("li", { class: "message " + (mine ? "mine" : "theirs"), "data-seq": String(e.seq) },
     h("p", { class: "meta" }, h("span", { class: "who" }, who), " · ", h("time", { datetime: e.doc.sent }, formatDateTime(e.doc.sent))),
-    h("p", { class: "body", lang: e.doc.lang }, e.doc.body),
+    noteInPanel(e, o)
+      ? h("p", { class: "body note offer-above" }, t("thread.offerAbove"))
+      : h("p", { class: "body", lang: e.doc.lang }, e.doc.body),
     e.doc.attachments?.length && state.session ? filesOf(e.doc.attachments, state.session) : null);
 }
 
@@ -596,10 +599,13 @@ function entryItem(e: p.ThreadEntry): HTMLElement {
  * becomes a warning in its place, and the rest stays readable. */
 function fillThread(list: HTMLElement): void {
   const s = state.session!;
+  // The offer's note stands in the panel, beside the choice, and only
+  // there (noteInPanel).
+  const o = s.handover.phase === "offer" ? shownOffer(s) : null;
   const items: HTMLElement[] = [];
   for (const e of s.entries) {
     try {
-      items.push(entryItem(e));
+      items.push(entryItem(e, o));
     } catch {
       items.push(warningItem(e.seq, "thread.unshowable"));
     }
@@ -927,8 +933,6 @@ function fetchNew(s: Session): Promise<void> {
     }
     if (state.session !== s || state.view !== "thread") return;
     if (offerChanged || s.lastSeq !== before) drawHandover(s);
-    const list = document.getElementById("thread");
-    if (list) fillThread(list);
     const exp = document.getElementById("expires");
     if (exp) exp.textContent = t("thread.expires", { date: formatDate(s.expires) });
     if (replies > 0) status("thread.new");
@@ -1150,13 +1154,17 @@ function handoverPanel(s: Session): HTMLElement | null {
       button("handover.decline", () => void decline(s), "secondary")));
 }
 
-/** drawHandover draws the panel again in place, leaving the rest of the
- * thread view (and what is typed in it) as it is. */
-function drawHandover(s: Session): void {
+/** drawHandover draws the panel and, unless only the progress moved, the
+ * thread again in place (the thread shows the offer's note when the panel
+ * does not), leaving the rest of the thread view (and what is typed in
+ * it) as it is. */
+function drawHandover(s: Session, thread = true): void {
   const slot = document.getElementById("handover-slot");
   if (!slot || state.session !== s) return;
   const panel = handoverPanel(s);
   slot.replaceChildren(...(panel ? [panel] : []));
+  const list = thread ? document.getElementById("thread") : null;
+  if (list) fillThread(list);
 }
 
 /** handoverError is what the page says when a handover did not happen:
@@ -1187,7 +1195,7 @@ async function agree(s: Session, o: Offer): Promise<void> {
         wait: (seconds) => new Promise((resolve) => setTimeout(resolve, seconds * 1000)),
       }, s.keys, o, (done, total) => {
         s.handover = { phase: "running", done, total };
-        drawHandover(s);
+        drawHandover(s, false);
       });
       // The conversation is the offer's organisation's now, and seals to
       // the key its document named (teampin.ts), whatever the server says.

@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import { Decrypter, generateHybridIdentity, identityToRecipient } from "age-encryption";
 import { ApiError } from "../src/api.ts";
 import * as a from "../src/attach.ts";
-import { HandoverError, handOver, offerFor, reseal, type Offer, type Transport } from "../src/handover.ts";
+import { HandoverError, handOver, noteInPanel, offerFor, reseal, type Offer, type Transport } from "../src/handover.ts";
 import * as p from "../src/protocol.ts";
 import { checkPin, handoverKey, TeamKeyChangedError } from "../src/teampin.ts";
 import type * as wire from "../src/wire.ts";
@@ -75,6 +75,31 @@ test("handover: the offer shown is the newest reply document offering that organ
   assert.equal(offerFor([...entries, replayed], "b")?.note, "zweites");
   // Only a counsellor's document offers anything.
   assert.equal(offerFor([entry(1, doc(k, "enquirer", "x"), first)], "b"), null);
+});
+
+test("handover: the note the panel shows is not drawn a second time in the thread", async () => {
+  const k = await enquirer();
+  const b = await party();
+  const note = "Dort spricht man Rumänisch.\nDie Stelle ist in Ihrer Nähe.";
+  // As counsel writes an offer: the note is the body too (PROTOCOL.md §9.1).
+  const older = entry(2, doc(k, "counsellor", "Ein älterer Vorschlag."), offerB(b, { note: "Ein älterer Vorschlag." }));
+  const offering = entry(3, doc(k, "counsellor", note), offerB(b, { note }));
+  const entries: p.ThreadEntry[] = [entry(1, doc(k, "enquirer", "Hallo")), older, offering, entry(4, doc(k, "counsellor", note))];
+  const o = offerFor(entries, "b");
+  assert.equal(o?.seq, 3);
+  assert.deepEqual(entries.map((e) => noteInPanel(e, o)), [false, false, true, false],
+    "only the document of the offer shown stands as a pointer; an older offer and a reply that merely says the same stay as they are");
+  assert.equal(noteInPanel(offering, null), false, "with no offer in the panel the thread shows the note");
+  // White space at either end (a writer's trailing line) is the same note.
+  const trailing = entry(3, doc(k, "counsellor", note + "\n"), offerB(b, { note }));
+  assert.equal(noteInPanel(trailing, offerFor([trailing], "b")), true);
+  // A body that says more than the note is drawn; so is an empty note's.
+  const more = entry(3, doc(k, "counsellor", "Hallo!\n" + note), offerB(b, { note }));
+  assert.equal(noteInPanel(more, offerFor([more], "b")), false);
+  const empty = entry(3, doc(k, "counsellor", ""), offerB(b, { note: "" }));
+  assert.equal(noteInPanel(empty, offerFor([empty], "b")), false);
+  // A duplicate of the offering document is marked as one, not hidden.
+  assert.equal(noteInPanel({ ...offering, duplicate: true }, o), false);
 });
 
 test("handover: every message is sealed again to B and the enquirer, its plaintext unchanged", async () => {
@@ -307,7 +332,10 @@ test("pin: a moved conversation seals to the key its handover document named", a
   assert.deepEqual(pin, { epoch: 2, recipient: b.recipient }, "the newest document for b");
   assert.equal(handoverKey(entries, "main"), null, "a conversation that never moved has no such pin");
   // The server's key for b: the same is fine; another under the same or
-  // an older epoch is refused; a newer epoch's is taken, as in version 1.
+  // an older epoch is refused; a newer epoch's is taken, as in version 1:
+  // nothing the page can check names b's later keys, so it cannot tell a
+  // rotation from a forged one (PROTOCOL.md §6.3, "What the rule does not
+  // do"; §9.6).
   assert.deepEqual(checkPin(pin, { epoch: 2, recipient: b.recipient }), pin);
   for (const epoch of [1, 2]) assert.throws(() => checkPin(pin, { epoch, recipient: swapped.recipient }), TeamKeyChangedError);
   assert.deepEqual(checkPin(pin, { epoch: 3, recipient: newer.recipient }), { epoch: 3, recipient: newer.recipient });
