@@ -28,9 +28,7 @@ func wantRetryAfter(t *testing.T, r *response) {
 // is looked at, and each address has its own bucket.
 func TestEnquirerAddressLimit(t *testing.T) {
 	e := newEnv(t, envOptions{cfg: Config{EnquirerLimit: Rate{N: 3, Per: time.Minute}, ProxyHeader: "X-Forwarded-For"}})
-	tm := e.setUpTeam()
-	q := newEnquirer(t)
-	e.want(e.createMailbox(tm, q), 201, "")
+	_, q := e.setUpMailbox()
 	from := func(ip string) map[string]string { return map[string]string{"X-Forwarded-For": ip} }
 	for range 3 {
 		e.want(e.do(request{method: "GET", path: "/api/v1/mailbox", auth: q.bearer(), header: from("192.0.2.1")}), 200, "")
@@ -117,9 +115,7 @@ func TestAbuseDefaults(t *testing.T) {
 		e.srv.cfg.LoginFailures != defaultLoginFailures || e.srv.cfg.MailboxesPerHour != defaultMailboxesPerHour {
 		t.Errorf("defaults %+v", e.srv.cfg)
 	}
-	tm := e.setUpTeam()
-	q := newEnquirer(t)
-	e.want(e.createMailbox(tm, q), 201, "")
+	tm, q := e.setUpMailbox()
 	for range 2 {
 		e.want(e.do(request{method: "POST", path: "/api/v1/mailbox/messages", auth: q.bearer(), body: postBody(tm, t, q)}), 201, "")
 	}

@@ -392,9 +392,7 @@ func TestPendingCounsellor(t *testing.T) {
 
 func TestSecurityHeaders(t *testing.T) {
 	e := newEnv(t, envOptions{cfg: Config{KeepAlive: 50 * time.Millisecond}})
-	tm := e.setUpTeam()
-	q := newEnquirer(t)
-	e.want(e.createMailbox(tm, q), 201, "")
+	tm, q := e.setUpMailbox()
 	_, sr := e.stream("/api/v1/mailbox/events", q.bearer())
 	if ct := sr.header.Get("Content-Type"); ct != "text/event-stream" {
 		t.Errorf("stream Content-Type %q", ct)
@@ -606,9 +604,7 @@ func TestEventStreams(t *testing.T) {
 	// A write timeout shorter than the gaps between events: streams must
 	// outlive it.
 	e := newEnv(t, envOptions{cfg: Config{KeepAlive: 100 * time.Millisecond, WriteTimeout: 300 * time.Millisecond}})
-	tm := e.setUpTeam()
-	q := newEnquirer(t)
-	e.want(e.createMailbox(tm, q), 201, "")
+	tm, q := e.setUpMailbox()
 
 	es, r := e.stream("/api/v1/mailbox/events", q.bearer())
 	cs, r := e.stream("/api/v1/events", tm.adminToken)
@@ -680,9 +676,7 @@ func TestEventStreams(t *testing.T) {
 
 func TestShutdownEndsStreams(t *testing.T) {
 	e := newEnv(t, envOptions{cfg: Config{KeepAlive: time.Hour}})
-	tm := e.setUpTeam()
-	q := newEnquirer(t)
-	e.want(e.createMailbox(tm, q), 201, "")
+	tm, q := e.setUpMailbox()
 	es, _ := e.openStream("/api/v1/mailbox/events", q.bearer())
 	cs, _ := e.openStream("/api/v1/events", tm.adminToken)
 	if es == nil || cs == nil {
@@ -773,9 +767,7 @@ func TestPow(t *testing.T) {
 
 func TestBackup(t *testing.T) {
 	e := newEnv(t, envOptions{})
-	tm := e.setUpTeam()
-	q := newEnquirer(t)
-	e.want(e.createMailbox(tm, q), 201, "")
+	tm, q := e.setUpMailbox()
 	r := e.do(request{method: "GET", path: "/api/v1/admin/backup", auth: tm.adminToken})
 	e.want(r, 200, "")
 	if ct := r.header.Get("Content-Type"); ct != "application/octet-stream" {

@@ -140,9 +140,7 @@ func (e *env) uploadIDOf(tm *team, q *enquirer) string {
 // octet-stream never cached, and the reference from a message holds.
 func TestAttachmentAPI(t *testing.T) {
 	e := newEnv(t, envOptions{})
-	tm := e.setUpTeam()
-	q := newEnquirer(t)
-	e.want(e.createMailbox(tm, q), 201, "")
+	tm, q := e.setUpMailbox()
 	file := bytes.Repeat([]byte("Vertrag "), 40000) // 320 KB: the 1 MiB bucket
 	ct, err := crypto.SealAttachment(file, tm.recipient(), q.identity.Recipient())
 	if err != nil {
@@ -193,9 +191,7 @@ func sha(b []byte) []byte {
 // gone once its window has passed and the purge ran.
 func TestAttachmentLimitsAPI(t *testing.T) {
 	e := newEnv(t, envOptions{attach: mailbox.AttachmentLimits{MaxCount: 3, PerHour: 2}})
-	tm := e.setUpTeam()
-	q := newEnquirer(t)
-	e.want(e.createMailbox(tm, q), 201, "")
+	tm, q := e.setUpMailbox()
 	ct := func() []byte {
 		c, err := crypto.SealAttachment([]byte("x"), tm.recipient(), q.identity.Recipient())
 		if err != nil {
@@ -234,9 +230,7 @@ func TestAttachmentLimitsAPI(t *testing.T) {
 // bodies have no attachments field, and GET answers are unchanged.
 func TestVersion1ClientUnchanged(t *testing.T) {
 	e := newEnv(t, envOptions{})
-	tm := e.setUpTeam()
-	q := newEnquirer(t)
-	e.want(e.createMailbox(tm, q), 201, "")
+	tm, q := e.setUpMailbox()
 	e.want(e.do(request{method: "POST", path: "/api/v1/mailbox/messages", auth: q.bearer(),
 		body: `{"epoch":1,"ciphertext":"` + b64s(tm.message(t, q)) + `"}`}), 201, "")
 	r := e.do(request{method: "GET", path: "/api/v1/mailbox", auth: q.bearer()})
@@ -252,11 +246,7 @@ func TestVersion1ClientUnchanged(t *testing.T) {
 // An upload that keeps sending outlasts the read timeout, one that
 // trickles is cut off by it (attach_body.go).
 func TestSlowUpload(t *testing.T) {
-	const readTimeout = 500 * time.Millisecond
-	e := newEnv(t, envOptions{cfg: Config{ReadTimeout: readTimeout, IdleTimeout: readTimeout}})
-	tm := e.setUpTeam()
-	q := newEnquirer(t)
-	e.want(e.createMailbox(tm, q), 201, "")
+	e, tm, q := newSlowClientEnv(t)
 	ct, err := crypto.SealAttachment(make([]byte, 200<<10), tm.recipient(), q.identity.Recipient()) // the 256 KiB bucket
 	if err != nil {
 		t.Fatal(err)
@@ -270,7 +260,7 @@ func TestSlowUpload(t *testing.T) {
 			t.Fatal(err)
 		}
 		for off := 0; off < len(ct); off += 64 << 10 {
-			time.Sleep(readTimeout * 3 / 5)
+			time.Sleep(slowReadTimeout * 3 / 5)
 			if _, err := c.Write(ct[off:min(len(ct), off+64<<10)]); err != nil {
 				t.Fatalf("cut off after %v: %v", time.Since(start), err)
 			}
@@ -281,12 +271,12 @@ func TestSlowUpload(t *testing.T) {
 			t.Fatal(err)
 		}
 		resp.Body.Close()
-		if resp.StatusCode != 201 || time.Since(start) < 2*readTimeout {
+		if resp.StatusCode != 201 || time.Since(start) < 2*slowReadTimeout {
 			t.Fatalf("status %d after %v", resp.StatusCode, time.Since(start))
 		}
 	})
 	t.Run("trickle", func(t *testing.T) {
-		e.wantTrickleCutOff(t, readTimeout, head, func(i int) byte { return ct[i] })
+		e.wantTrickleCutOff(t, head, func(i int) byte { return ct[i] })
 	})
 }
 
@@ -294,9 +284,7 @@ func TestSlowUpload(t *testing.T) {
 // written: beyond it 503 busy, and each download gives its share back.
 func TestDownloadBudget(t *testing.T) {
 	e := newEnv(t, envOptions{cfg: Config{BodyBudget: maxKeyringBody + bodyChunk}})
-	tm := e.setUpTeam()
-	q := newEnquirer(t)
-	e.want(e.createMailbox(tm, q), 201, "")
+	tm, q := e.setUpMailbox()
 	// The 256 KiB bucket, under the smallest budget there is.
 	ct, err := crypto.SealAttachment(make([]byte, 200<<10), tm.recipient(), q.identity.Recipient())
 	if err != nil {
@@ -340,9 +328,7 @@ func TestDownloadBudget(t *testing.T) {
 // changes nothing.
 func FuzzAttachmentUpload(f *testing.F) {
 	e := newEnv(f, envOptions{cfg: Config{EnquirerLimit: Rate{N: -1}, PostLimit: Rate{N: -1}}, attach: mailbox.AttachmentLimits{PerHour: 1 << 30, MaxCount: 1 << 20, MaxBytes: 1 << 40}})
-	tm := e.setUpTeam()
-	q := newEnquirer(f)
-	e.want(e.createMailbox(tm, q), 201, "")
+	tm, q := e.setUpMailbox()
 	ct, err := crypto.SealAttachment([]byte("Lohnzettel"), tm.recipient(), q.identity.Recipient())
 	if err != nil {
 		f.Fatal(err)
@@ -356,9 +342,7 @@ func FuzzAttachmentUpload(f *testing.F) {
 func TestSlowDownload(t *testing.T) {
 	const writeTimeout = time.Second
 	e := newEnv(t, envOptions{cfg: Config{WriteTimeout: writeTimeout}})
-	tm := e.setUpTeam()
-	q := newEnquirer(t)
-	e.want(e.createMailbox(tm, q), 201, "")
+	tm, q := e.setUpMailbox()
 	ct, err := crypto.SealAttachment(make([]byte, 8<<20), tm.recipient(), q.identity.Recipient())
 	if err != nil {
 		t.Fatal(err)

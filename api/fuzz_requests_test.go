@@ -13,9 +13,7 @@ import (
 // The seed corpus is in testdata/fuzz/FuzzRequestTarget.
 func FuzzRequestTarget(f *testing.F) {
 	e := newEnv(f, envOptions{cfg: Config{EnquirerLimit: Rate{N: -1}, LoginFailures: Rate{N: -1}}})
-	tm := e.setUpTeam()
-	q := newEnquirer(f)
-	e.want(e.createMailbox(tm, q), 201, "")
+	tm, q := e.setUpMailbox()
 	f.Add(uint8(0), "after=0", q.bearer())
 	f.Add(uint8(1), "status=open", tm.adminToken)
 	f.Add(uint8(2), q.id, "after=18446744073709551615")

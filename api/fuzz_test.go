@@ -78,9 +78,7 @@ func FuzzPutKeyring(f *testing.F) {
 // first byte picks the route.
 func FuzzCounsellorBodies(f *testing.F) {
 	e := newEnv(f, envOptions{cfg: Config{ChallengeLimit: Rate{N: -1}, EnquirerLimit: Rate{N: -1}, PostLimit: Rate{N: -1}}})
-	tm := e.setUpTeam()
-	q := newEnquirer(f)
-	e.want(e.createMailbox(tm, q), 201, "")
+	tm, q := e.setUpMailbox()
 	routes := []struct{ method, path string }{
 		{"POST", "/api/v1/auth/challenge"},
 		{"POST", "/api/v1/auth/session"},

@@ -436,6 +436,16 @@ func (e *env) addCounsellor(tm *team, name string, activate bool) (string, *age.
 	return reg.ID, key
 }
 
+// setUpMailbox sets up the team and creates one enquirer's mailbox: the
+// opening of most tests of the enquirer's side.
+func (e *env) setUpMailbox() (*team, *enquirer) {
+	e.t.Helper()
+	tm := e.setUpTeam()
+	q := newEnquirer(e.t)
+	e.want(e.createMailbox(tm, q), 201, "")
+	return tm, q
+}
+
 // createMailbox creates q's mailbox (proof of work solved if needed).
 func (e *env) createMailbox(tm *team, q *enquirer) *response {
 	e.t.Helper()

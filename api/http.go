@@ -19,6 +19,7 @@ import (
 	"github.com/valyala/fasthttp"
 
 	"lotse/api/wire"
+	"lotse/internal/httpsec"
 )
 
 // User values on the fasthttp request (fiber's Locals share them).
@@ -190,14 +191,10 @@ func knownMethod(m string) bool {
 	return false
 }
 
-// setSecurityHeaders is the one place that sets them, for every response.
+// setSecurityHeaders sets them for every response; the web client's
+// pages get their own CSP on top (webHeaders).
 func setSecurityHeaders(h *fasthttp.ResponseHeader) {
-	h.Set("Content-Security-Policy", "default-src 'none'")
-	h.Set("Cache-Control", "no-store")
-	h.Set("X-Content-Type-Options", "nosniff")
-	h.Set("Referrer-Policy", "no-referrer")
-	h.Set("X-Frame-Options", "DENY")
-	h.Set("Cross-Origin-Resource-Policy", "same-origin")
+	httpsec.Set(h.Set, "default-src 'none'")
 }
 
 // requestLog writes one line a request: method, route pattern, status and

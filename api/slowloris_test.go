@@ -49,10 +49,23 @@ func trickle(c net.Conn, stop <-chan struct{}, next func(i int) byte) {
 	}
 }
 
+// slowReadTimeout is the read and idle timeout of the tests of slow
+// clients: short, so that a test can wait out several.
+const slowReadTimeout = 500 * time.Millisecond
+
+// newSlowClientEnv is a server with slowReadTimeout, its team set up and
+// one enquirer's mailbox created.
+func newSlowClientEnv(t *testing.T) (*env, *team, *enquirer) {
+	t.Helper()
+	e := newEnv(t, envOptions{cfg: Config{ReadTimeout: slowReadTimeout, IdleTimeout: slowReadTimeout}})
+	tm, q := e.setUpMailbox()
+	return e, tm, q
+}
+
 // wantTrickleCutOff sends prefix on a new connection, then a byte every
-// 100 ms (next(i) the i-th), and wants the server to close it within six
-// read timeouts, having changed nothing.
-func (e *env) wantTrickleCutOff(t *testing.T, readTimeout time.Duration, prefix string, next func(i int) byte) {
+// 100 ms (next(i) the i-th), and wants the server of newSlowClientEnv to
+// close it within six read timeouts, having changed nothing.
+func (e *env) wantTrickleCutOff(t *testing.T, prefix string, next func(i int) byte) {
 	t.Helper()
 	before := e.contentHash()
 	c := e.dialRaw(t)
@@ -62,8 +75,8 @@ func (e *env) wantTrickleCutOff(t *testing.T, readTimeout time.Duration, prefix 
 	stop := make(chan struct{})
 	defer close(stop)
 	go trickle(c, stop, next)
-	if d, _ := waitClosed(t, c, 10*readTimeout); d > 6*readTimeout {
-		t.Errorf("cut off after %v, read timeout %v", d, readTimeout)
+	if d, _ := waitClosed(t, c, 10*slowReadTimeout); d > 6*slowReadTimeout {
+		t.Errorf("cut off after %v, read timeout %v", d, slowReadTimeout)
 	}
 	if e.contentHash() != before {
 		t.Error("database changed")
@@ -73,11 +86,7 @@ func (e *env) wantTrickleCutOff(t *testing.T, readTimeout time.Duration, prefix 
 // A client that sends its headers one byte at a time (slowloris), or its
 // body too slowly, is cut off by the read timeout, however it trickles.
 func TestSlowClientsCutOff(t *testing.T) {
-	const readTimeout = 500 * time.Millisecond
-	e := newEnv(t, envOptions{cfg: Config{ReadTimeout: readTimeout, IdleTimeout: readTimeout}})
-	tm := e.setUpTeam()
-	q := newEnquirer(t)
-	e.want(e.createMailbox(tm, q), 201, "")
+	e, _, q := newSlowClientEnv(t)
 
 	cases := map[string]string{
 		"headers": "GET /api/v1/mailbox HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + q.bearer() + "\r\nX-Slow: ",
@@ -85,12 +94,12 @@ func TestSlowClientsCutOff(t *testing.T) {
 	}
 	for name, prefix := range cases {
 		t.Run(name, func(t *testing.T) {
-			e.wantTrickleCutOff(t, readTimeout, prefix, func(int) byte { return 'a' })
+			e.wantTrickleCutOff(t, prefix, func(int) byte { return 'a' })
 		})
 	}
 	// An idle keep-alive connection is closed too.
 	c := e.dialRaw(t)
-	if d, _ := waitClosed(t, c, 10*readTimeout); d > 6*readTimeout {
+	if d, _ := waitClosed(t, c, 10*slowReadTimeout); d > 6*slowReadTimeout {
 		t.Errorf("idle connection closed after %v", d)
 	}
 	// The server still serves everyone else.
@@ -100,9 +109,7 @@ func TestSlowClientsCutOff(t *testing.T) {
 // Headers past the 8 KiB read buffer get 431 too_large and nothing else.
 func TestHugeHeaders(t *testing.T) {
 	e := newEnv(t, envOptions{})
-	tm := e.setUpTeam()
-	q := newEnquirer(t)
-	e.want(e.createMailbox(tm, q), 201, "")
+	_, q := e.setUpMailbox()
 	before := e.contentHash()
 	for name, extra := range map[string]string{
 		"one huge header":    "X-Big: " + strings.Repeat("a", 16<<10) + "\r\n",

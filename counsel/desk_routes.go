@@ -17,6 +17,7 @@ import (
 	"lotse/api/wire"
 	"lotse/crypto"
 	"lotse/domain"
+	"lotse/internal/httpsec"
 	"lotse/webclient/desk"
 )
 
@@ -24,13 +25,8 @@ import (
 // (desk_session.go), routes.
 func (d *Desk) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h := w.Header()
-	h.Set("Content-Security-Policy", "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
-	h.Set("X-Content-Type-Options", "nosniff")
-	h.Set("Referrer-Policy", "no-referrer")
-	h.Set("X-Frame-Options", "DENY")
-	h.Set("Cache-Control", "no-store")
+	httpsec.Set(h.Set, "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
 	h.Set("Cross-Origin-Opener-Policy", "same-origin")
-	h.Set("Cross-Origin-Resource-Policy", "same-origin")
 	if !d.host[r.Host] {
 		http.Error(w, "wrong host", http.StatusMisdirectedRequest)
 		return

@@ -15,6 +15,7 @@ import (
 
 	"lotse/api/client"
 	"lotse/crypto"
+	"lotse/internal/httpsec"
 )
 
 const testPassphrase = "correct horse battery staple"
@@ -212,6 +213,15 @@ func TestDeskGuards(t *testing.T) {
 			csp := resp.Header.Get("Content-Security-Policy")
 			if !strings.Contains(csp, "default-src 'none'") || !strings.Contains(csp, "frame-ancestors 'none'") {
 				t.Errorf("CSP %q", csp)
+			}
+			// Even an answer refused before any route has mailboxd's headers.
+			httpsec.Set(func(k, v string) {
+				if got := resp.Header.Get(k); k != "Content-Security-Policy" && got != v {
+					t.Errorf("%s %q, want %q", k, got, v)
+				}
+			}, "")
+			if got := resp.Header.Get("Cross-Origin-Opener-Policy"); got != "same-origin" {
+				t.Errorf("Cross-Origin-Opener-Policy %q", got)
 			}
 			if resp.Header.Get("Access-Control-Allow-Origin") != "" {
 				t.Error("a CORS header")

@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/sha256"
 	"fmt"
-	"sync"
 	"sync/atomic"
 	"time"
 
@@ -12,6 +11,7 @@ import (
 
 	"lotse/api/client"
 	"lotse/crypto"
+	"lotse/internal/mailboxdtest"
 )
 
 // The --attachments step (PROTOCOL.md §10): n enquirers upload an 8 MiB
@@ -58,39 +58,29 @@ func attachmentStep(ctx context.Context, srv *server, c *client.Client, tm *team
 
 	var retries atomic.Int64
 	ids := make([]string, n)
-	errs := make([]error, n)
 	start := time.Now()
-	var wg sync.WaitGroup
-	for i := range n {
-		wg.Add(1)
-		go func(i int) {
-			defer wg.Done()
-			q := c.WithToken(boxes[i].bearer)
-			for {
-				id, err := q.UploadMailboxAttachment(stepCtx, ct)
-				if err == nil {
-					ids[i] = id
-					return
-				}
-				if code := client.Code(err); (code != "" && code != "busy") || stepCtx.Err() != nil {
-					errs[i] = err
-					return
-				}
-				retries.Add(1)
-				time.Sleep(50 * time.Millisecond)
+	err = mailboxdtest.Parallel(n, func(i int) error {
+		q := c.WithToken(boxes[i].bearer)
+		for {
+			id, err := q.UploadMailboxAttachment(stepCtx, ct)
+			if err == nil {
+				ids[i] = id
+				return nil
 			}
-		}(i)
-	}
-	wg.Wait()
+			if code := client.Code(err); (code != "" && code != "busy") || stepCtx.Err() != nil {
+				return fmt.Errorf("upload %d: %v", i, err)
+			}
+			retries.Add(1)
+			time.Sleep(50 * time.Millisecond)
+		}
+	})
 	res.Seconds = round2(time.Since(start).Seconds())
 	close(done)
 	peak := polled()
 	res.Retries = retries.Load()
 	res.RSSPeakMB, res.AnonPeakMB = round1(peak.all), round1(peak.anon)
-	for i, err := range errs {
-		if err != nil {
-			return nil, fmt.Errorf("upload %d: %v", i, err)
-		}
+	if err != nil {
+		return nil, err
 	}
 	// Every upload arrived whole.
 	for i, id := range ids {

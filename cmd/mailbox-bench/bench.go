@@ -18,7 +18,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"time"
 
@@ -510,33 +509,22 @@ func newBox() (box, [32]byte) {
 func createMailboxes(ctx context.Context, c *client.Client, tm *team, p *pool, n int) ([]box, error) {
 	boxes := make([]box, n)
 	var next atomic.Int64
-	var mu sync.Mutex
-	var firstErr error
-	var wg sync.WaitGroup
-	for range 16 {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for {
-				i := int(next.Add(1) - 1)
-				if i >= n || ctx.Err() != nil {
-					return
-				}
-				b, verifier := newBox()
-				_, err := c.CreateMailbox(ctx, client.NewMailbox{ID: b.id, Verifier: verifier[:], Epoch: tm.epoch, Message: p.first})
-				if err != nil {
-					mu.Lock()
-					firstErr = errors.Join(firstErr, err)
-					mu.Unlock()
-					return
-				}
-				boxes[i] = b
+	err := mailboxdtest.Parallel(16, func(int) error {
+		for {
+			i := int(next.Add(1) - 1)
+			if i >= n || ctx.Err() != nil {
+				return nil
 			}
-		}()
-	}
-	wg.Wait()
-	if firstErr != nil {
-		return nil, firstErr
+			b, verifier := newBox()
+			_, err := c.CreateMailbox(ctx, client.NewMailbox{ID: b.id, Verifier: verifier[:], Epoch: tm.epoch, Message: p.first})
+			if err != nil {
+				return err
+			}
+			boxes[i] = b
+		}
+	})
+	if err != nil {
+		return nil, err
 	}
 	return boxes, ctx.Err()
 }
@@ -558,33 +546,29 @@ func runStep(ctx context.Context, srv *server, hc *http.Client, base string, box
 	rssDone := pollRSS(srv.pid, 100*time.Millisecond, stepCtx.Done())
 
 	start := time.Now()
-	var wg sync.WaitGroup
-	for i := range n {
-		wg.Add(1)
-		go func(i int) {
-			defer wg.Done()
-			mine := boxes[i*per : (i+1)*per]
-			k := i * 7
-			for stepCtx.Err() == nil {
-				b := mine[k%len(mine)]
-				body := p.bodies[k%len(p.bodies)]
-				k++
-				t0 := time.Now()
-				err := post(stepCtx, hc, url, b.bearer, body)
-				el := time.Since(t0)
-				if err != nil {
-					if stepCtx.Err() != nil {
-						return // cut off by the end of the step: not counted
-					}
-					errs.Add(1)
-					firstErr.CompareAndSwap(nil, err)
-					continue
+	// A failed post is counted and the client goes on: none returns an error.
+	_ = mailboxdtest.Parallel(n, func(i int) error {
+		mine := boxes[i*per : (i+1)*per]
+		k := i * 7
+		for stepCtx.Err() == nil {
+			b := mine[k%len(mine)]
+			body := p.bodies[k%len(p.bodies)]
+			k++
+			t0 := time.Now()
+			err := post(stepCtx, hc, url, b.bearer, body)
+			el := time.Since(t0)
+			if err != nil {
+				if stepCtx.Err() != nil {
+					return nil // cut off by the end of the step: not counted
 				}
-				lat[i] = append(lat[i], el)
+				errs.Add(1)
+				firstErr.CompareAndSwap(nil, err)
+				continue
 			}
-		}(i)
-	}
-	wg.Wait()
+			lat[i] = append(lat[i], el)
+		}
+		return nil
+	})
 	elapsed := time.Since(start)
 	peak := rssDone()
 	c1, w1, _ := srv.stats()

@@ -5,10 +5,10 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
-	"sync"
 	"sync/atomic"
 	"time"
 
+	"lotse/internal/mailboxdtest"
 	"lotse/mailbox"
 )
 
@@ -25,61 +25,43 @@ func fill(ctx context.Context, db string, n, perMailbox int, p *pool, epoch int,
 	}
 	mailboxes := (n + perMailbox - 1) / perMailbox
 	var next, stored atomic.Int64
-	var mu sync.Mutex
-	var firstErr error
 	start := time.Now()
-	var wg sync.WaitGroup
-	for w := range 256 {
-		wg.Add(1)
-		go func(w int) {
-			defer wg.Done()
-			for ctx.Err() == nil {
-				i := int(next.Add(1) - 1)
-				if i >= mailboxes {
-					return
-				}
-				idb := make([]byte, 16)
-				rand.Read(idb)
-				var verifier [32]byte
-				rand.Read(verifier[:])
-				id := hex.EncodeToString(idb)
-				err := func() error {
-					m, err := store.CreateMailbox(id, verifier, epoch, p.first)
-					if err != nil {
-						return err
-					}
-					stored.Add(1)
-					for k := 1; k < perMailbox && int(stored.Load()) < n; k++ {
-						if _, err := store.AppendEnquirer(m, epoch, p.cts[(i+k)%len(p.cts)]); err != nil {
-							return err
-						}
-						stored.Add(1)
-					}
-					return nil
-				}()
-				if err != nil {
-					mu.Lock()
-					if firstErr == nil {
-						firstErr = err
-					}
-					mu.Unlock()
-					return
-				}
+	fillErr := mailboxdtest.Parallel(256, func(int) error {
+		for ctx.Err() == nil {
+			i := int(next.Add(1) - 1)
+			if i >= mailboxes {
+				return nil
 			}
-		}(w)
-	}
-	wg.Wait()
+			idb := make([]byte, 16)
+			rand.Read(idb)
+			var verifier [32]byte
+			rand.Read(verifier[:])
+			id := hex.EncodeToString(idb)
+			m, err := store.CreateMailbox(id, verifier, epoch, p.first)
+			if err != nil {
+				return err
+			}
+			stored.Add(1)
+			for k := 1; k < perMailbox && int(stored.Load()) < n; k++ {
+				if _, err := store.AppendEnquirer(m, epoch, p.cts[(i+k)%len(p.cts)]); err != nil {
+					return err
+				}
+				stored.Add(1)
+			}
+		}
+		return nil
+	})
 	el := time.Since(start)
-	if compact && firstErr == nil && ctx.Err() == nil {
+	if compact && fillErr == nil && ctx.Err() == nil {
 		if _, err := store.CompactStats(); err != nil {
-			firstErr = fmt.Errorf("compact: %v", err)
+			fillErr = fmt.Errorf("compact: %v", err)
 		}
 	}
-	if err := store.Close(); err != nil && firstErr == nil {
-		firstErr = err
+	if err := store.Close(); err != nil && fillErr == nil {
+		fillErr = err
 	}
-	if firstErr != nil {
-		return nil, firstErr
+	if fillErr != nil {
+		return nil, fillErr
 	}
 	if ctx.Err() != nil {
 		return nil, ctx.Err()

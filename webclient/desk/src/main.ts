@@ -6,6 +6,7 @@ import { byId as $, h } from "../../src/dom";
 import { defaultLang, hasKey, isLang, LANGUAGES, translator, type Lang, type Vars } from "../../src/i18n";
 import { addFiles, attachmentList, forgetStaged, initAttachments, showStagedFor, stagedIds } from "./attachments";
 import { askOnce, chime, notify } from "./alerts";
+import { busy } from "./busy";
 import { Drafts } from "./drafts";
 import { byNeed, waiting } from "./inbox";
 import { DeskAPI, DeskError, type Block, type Case, type CasePatch, type Counsellor, type InboxCase, type Message, type OpenInvite, type State, type StreamEvent } from "./api";
@@ -577,22 +578,17 @@ async function sendReply(): Promise<void> {
     return;
   }
   if (!desk.selected || send.disabled) return;
-  send.disabled = true;
+  const id = desk.selected;
   send.textContent = t("reply.sending");
-  try {
-    const id = desk.selected;
+  await busy(send, $("reply-error"), errorText, async () => {
     await desk.api.reply(id, body, stagedIds(id));
     desk.drafts.sent(id);
     if (ta.dataset["case"] === id) ta.value = "";
     forgetStaged();
     await openCase(desk.selected);
     await loadCases();
-  } catch (err) {
-    $("reply-error").textContent = errorText(err);
-  } finally {
-    send.disabled = false;
-    send.textContent = t("reply.send");
-  }
+  });
+  send.textContent = t("reply.send");
 }
 
 // ---- text blocks -----------------------------------------------------------
@@ -1002,21 +998,16 @@ function wire(): void {
     e.preventDefault();
     const input = $<HTMLInputElement>("passphrase");
     const button = $<HTMLButtonElement>("unlock-button");
-    button.disabled = true;
     button.textContent = t("unlock.busy");
     askOnce(); // a click or Enter: the browser may ask now
     $("unlock-error").textContent = "";
-    try {
+    const ok = await busy(button, $("unlock-error"), errorText, async () => {
       await desk.api.unlock(input.value);
       input.value = "";
       await loadState();
-    } catch (err) {
-      $("unlock-error").textContent = errorText(err);
-      input.select();
-    } finally {
-      button.disabled = false;
-      button.textContent = t("unlock.button");
-    }
+    });
+    button.textContent = t("unlock.button");
+    if (!ok) input.select();
   });
   on("lock", "click", async () => {
     await desk.drafts.flush();

@@ -4,7 +4,8 @@
 // panel is collapsed by default so that the conversation keeps its room.
 import { h } from "../../src/dom";
 import type { Vars } from "../../src/i18n";
-import { DeskError, type CaseMemory, type DeskAPI } from "./api";
+import type { CaseMemory, DeskAPI } from "./api";
+import { busy } from "./busy";
 import type de from "./lang/de.json";
 
 type Key = keyof typeof de;
@@ -124,19 +125,14 @@ export class MemoryPanel {
     const id = this.caseId;
     const text = this.noteText.value.trim();
     if (!text || !id || this.noteSave.disabled) return;
-    this.noteSave.disabled = true;
     this.error.textContent = "";
-    try {
+    await busy(this.noteSave, this.error, this.deps.errorText, async () => {
       const m = await this.deps.api.addNote(id, text);
       if (id === this.caseId) {
         this.memory = m;
         this.noteText.value = "";
       }
       this.render();
-    } catch (err) {
-      this.error.textContent = err instanceof DeskError ? this.deps.errorText(err) : String(err);
-    } finally {
-      this.noteSave.disabled = false;
-    }
+    });
   }
 }

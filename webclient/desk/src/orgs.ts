@@ -7,6 +7,7 @@
 import { h } from "../../src/dom";
 import type { Vars } from "../../src/i18n";
 import type { DeskAPI, Org } from "./api";
+import { busy } from "./busy";
 import type de from "./lang/de.json";
 
 type Key = keyof typeof de;
@@ -202,35 +203,26 @@ export class OrgsCard {
     const o = this.pinning;
     if (!o) return;
     this.pinError.textContent = "";
-    this.pinButton.disabled = true;
-    try {
+    const pinErrorText = (err: unknown): string => ((err as { code?: string }).code === "fingerprint_mismatch" ? this.t("orgs.mismatch") : this.errorText(err));
+    await busy(this.pinButton, this.pinError, pinErrorText, async () => {
       await this.api.pinOrg(o.slug, this.pinInput.value);
       this.closePin();
       this.msg.textContent = this.t("orgs.pinnednow", { name: o.name });
       await this.load();
-    } catch (err) {
-      this.pinError.textContent = (err as { code?: string }).code === "fingerprint_mismatch" ? this.t("orgs.mismatch") : this.errorText(err);
-    } finally {
-      this.pinButton.disabled = false;
-    }
+    });
   }
 
   private async create(): Promise<void> {
     this.msg.textContent = "";
     this.tokenOut.hidden = true;
-    this.createButton.disabled = true;
-    try {
+    await busy(this.createButton, this.msg, this.errorText, async () => {
       const c = await this.api.createOrg(this.slugInput.value.trim(), this.nameInput.value.trim());
       // Shown this once: counsel keeps no copy.
       this.token.textContent = c.setup;
       this.tokenHelp.textContent = this.t("orgs.tokenhelp", { when: this.formatDate(c.expires), slug: c.slug });
       this.tokenOut.hidden = false;
       this.slugInput.value = this.nameInput.value = "";
-    } catch (err) {
-      this.msg.textContent = this.errorText(err);
-    } finally {
-      this.createButton.disabled = false;
-    }
+    });
   }
 
   private async remove(o: Org): Promise<void> {

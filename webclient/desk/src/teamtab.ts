@@ -3,6 +3,7 @@
 import { h } from "../../src/dom";
 import type { Vars } from "../../src/i18n";
 import type { Block, DeskAPI, DirectoryStatus } from "./api";
+import { busy } from "./busy";
 import type de from "./lang/de.json";
 
 type Key = keyof typeof de;
@@ -80,9 +81,8 @@ export class TeamCards {
   }
 
   private async exportStats(): Promise<void> {
-    this.statsButton.disabled = true;
     this.statsMsg.textContent = this.t("stats.busy");
-    try {
+    await busy(this.statsButton, this.statsMsg, this.errorText, async () => {
       const blob = await this.api.statsCSV();
       const url = URL.createObjectURL(blob);
       const a = h("a", { href: url, download: "lotse-statistics.csv", hidden: true });
@@ -91,11 +91,7 @@ export class TeamCards {
       a.remove();
       setTimeout(() => URL.revokeObjectURL(url), 60_000);
       this.statsMsg.textContent = this.t("stats.done");
-    } catch (err) {
-      this.statsMsg.textContent = this.errorText(err);
-    } finally {
-      this.statsButton.disabled = false;
-    }
+    });
   }
 
   /** The directory against the confirmed list; an admin may confirm it
@@ -121,17 +117,12 @@ export class TeamCards {
     if (!d) return;
     const { t } = this;
     if (!(await this.confirm(t("directory.confirmask", { n: d.changed.length, total: d.total }), t("directory.confirm")))) return;
-    this.dirButton.disabled = true;
     this.dirMsg.textContent = "";
-    try {
+    await busy(this.dirButton, this.dirMsg, this.errorText, async () => {
       await this.api.confirmCentres(d.digest);
       this.dirMsg.textContent = t("directory.confirmed", { total: d.total });
       await this.loadDirectory(true);
-    } catch (err) {
-      this.dirMsg.textContent = this.errorText(err);
-    } finally {
-      this.dirButton.disabled = false;
-    }
+    });
   }
 
   private blockEditor(b: Block): HTMLElement {
@@ -162,16 +153,11 @@ export class TeamCards {
       const body = li.querySelector("textarea")?.value ?? "";
       if (title || body.trim()) next.push({ title: title || body.trim().slice(0, 40), body });
     }
-    this.blocksSave.disabled = true;
-    try {
+    await busy(this.blocksSave, this.blocksMsg, this.errorText, async () => {
       const tb = await this.api.saveTeamBlocks(next);
       this.blocksList.replaceChildren(...tb.blocks.map((b) => this.blockEditor(b)));
       this.blocksMsg.textContent = this.t("teamblocks.saved", { n: tb.blocks.length });
       this.onBlocks();
-    } catch (err) {
-      this.blocksMsg.textContent = this.errorText(err);
-    } finally {
-      this.blocksSave.disabled = false;
-    }
+    });
   }
 }

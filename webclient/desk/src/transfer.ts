@@ -7,6 +7,7 @@
 import { h } from "../../src/dom";
 import type { Vars } from "../../src/i18n";
 import type { Case, DeskAPI, Message, Org } from "./api";
+import { busy } from "./busy";
 import type de from "./lang/de.json";
 
 type Key = keyof typeof de;
@@ -114,18 +115,16 @@ export class Transfer {
     if (!org || !this.caseId) return;
     const name = this.orgSelect.selectedOptions[0]?.textContent ?? org;
     if (!(await this.d.confirm(t("transfer.confirm", { name }), t("transfer.send")))) return;
-    this.send.disabled = true;
     this.error.textContent = "";
-    try {
+    const errorText = (err: unknown): string => {
+      const code = (err as { code?: string }).code;
+      return code === "org_changed" ? t("transfer.changedlong") : code === "org_unpinned" ? t("transfer.nopinned") : this.d.errorText(err);
+    };
+    await busy(this.send, this.error, errorText, async () => {
       await this.d.api.offerTransfer(this.caseId, org, note);
       this.dialog.close();
       await this.d.changed(this.caseId);
-    } catch (err) {
-      const code = (err as { code?: string }).code;
-      this.error.textContent = code === "org_changed" ? t("transfer.changedlong") : code === "org_unpinned" ? t("transfer.nopinned") : this.d.errorText(err);
-    } finally {
-      this.send.disabled = false;
-    }
+    });
   }
 
   /** state is the line about the case's offer under its title, with a
