@@ -2,7 +2,8 @@ package counsel
 
 import (
 	"context"
-	"fmt"
+
+	"lotse/api/client"
 )
 
 // Handover on the command line (handover.go): offer a case to a pinned
@@ -76,17 +77,9 @@ func handoversCommand(c *cmd) action {
 		if err != nil {
 			return nil, err
 		}
-		return &output{json: map[string]any{"handovers": hs}, text: func(c *cmd) error {
-			if len(hs) == 0 {
-				c.printf(mOutNoHandovers)
-				return nil
-			}
-			tw := c.table(mOutHandoversHeader)
-			for _, h := range hs {
-				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", h.Case, h.Org, c.handoverState(h.State), c.localTime(h.Since))
-			}
-			return tw.Flush()
-		}}, nil
+		return listOutput("handovers", hs, mOutNoHandovers, mOutHandoversHeader, func(c *cmd, h client.Handover) []string {
+			return []string{h.Case, h.Org, c.handoverState(h.State), c.localTime(h.Since)}
+		}), nil
 	}}
 }
 
