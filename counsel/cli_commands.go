@@ -569,23 +569,17 @@ func replyCommand(c *cmd) action {
 			files, err = readFiles(attach)
 			return err
 		},
-		run: func(ctx context.Context, s *Session, rest []string) (*output, error) {
-			t, err := s.ReadCaseRef(ctx, rest[0])
-			if err != nil {
-				return nil, err
-			}
-			defer t.wipe()
-			id := t.id
+		run: onThread(func(ctx context.Context, s *Session, t *Thread, _ []string) (*output, error) {
 			defer wipeFiles(files)
 			seq, err := s.ReplyWith(ctx, t, body, *lang, files)
 			if err != nil {
 				return nil, err
 			}
 			return &output{
-				json: map[string]any{"id": id, "seq": seq},
+				json: map[string]any{"id": t.id, "seq": seq},
 				text: func(c *cmd) error { c.printf(mOutSent, seq); return nil },
 			}, nil
-		}}
+		})}
 }
 
 // patchCase changes the case that ref names and prints what it is now.
@@ -667,6 +661,19 @@ func deleteCommand(c *cmd) action {
 		run: func(ctx context.Context, s *Session, rest []string) (*output, error) {
 			return onCase(ctx, s, rest[0], s.DeleteCase, "deleted", mOutCaseDeleted)
 		}}
+}
+
+// onThread is the run of a command on one case's thread: the case the
+// first argument names is read for run and wiped when run returns.
+func onThread(run func(ctx context.Context, s *Session, t *Thread, rest []string) (*output, error)) func(context.Context, *Session, []string) (*output, error) {
+	return func(ctx context.Context, s *Session, rest []string) (*output, error) {
+		t, err := s.ReadCaseRef(ctx, rest[0])
+		if err != nil {
+			return nil, err
+		}
+		defer t.wipe()
+		return run(ctx, s, t, rest)
+	}
 }
 
 // onCase runs do on the case ref names and answers that it is done:

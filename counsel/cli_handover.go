@@ -46,22 +46,16 @@ func handoverCommand(c *cmd) action {
 			note, err = checkOfferNote(note)
 			return err
 		},
-		run: func(ctx context.Context, s *Session, rest []string) (*output, error) {
-			t, err := s.ReadCaseRef(ctx, rest[0])
-			if err != nil {
-				return nil, err
-			}
-			defer t.wipe()
+		run: onThread(func(ctx context.Context, s *Session, t *Thread, _ []string) (*output, error) {
 			seq, err := s.OfferHandover(ctx, t, *org, note, *lang)
 			if err != nil {
 				return nil, err
 			}
-			id := t.id
 			return &output{
-				json: map[string]any{"id": id, "org": *org, "seq": seq, "state": "offered"},
+				json: map[string]any{"id": t.id, "org": *org, "seq": seq, "state": "offered"},
 				text: func(c *cmd) error { c.printf(mOutHandoverSent, *org, seq); return nil },
 			}, nil
-		}}
+		})}
 }
 
 func handoverWithdrawCommand(c *cmd) action {
