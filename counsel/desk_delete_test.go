@@ -27,11 +27,7 @@ func TestDeskDeleteBrowser(t *testing.T) {
 	); err != nil {
 		t.Fatalf("delete from the desk: %v", err)
 	}
-	s, err := Unlock(ctx, tt.cfg, []byte(testPassphrase))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Wipe()
+	s := unlockT(t, ctx, tt.cfg)
 	cases, err := s.Cases(ctx, "")
 	if err != nil {
 		t.Fatal(err)

@@ -23,11 +23,7 @@ func TestDeskTeamToolsBrowser(t *testing.T) {
 	d, u, ctx := tt.d, tt.u, tt.ctx
 	id := tt.newCase(t, "Ich arbeite ohne Lohn.").keys.MailboxID
 	unlockDeskAt(t, bctx, u)
-	s, err := Unlock(ctx, tt.cfg, []byte(testPassphrase))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Wipe()
+	s := unlockT(t, ctx, tt.cfg)
 
 	// The directory, confirmed for the team.
 	if err := within(bctx, 30*time.Second,

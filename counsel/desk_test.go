@@ -69,6 +69,18 @@ func setUpTeam(t testing.TB, behindProxy bool) *testTeam {
 	return tt
 }
 
+// unlockT unlocks cfg's desk with the test passphrase; the session is
+// wiped when the test ends.
+func unlockT(t testing.TB, ctx context.Context, cfg *Config) *Session {
+	t.Helper()
+	s, err := Unlock(ctx, cfg, []byte(testPassphrase))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(s.Wipe)
+	return s
+}
+
 func startDesk(t *testing.T, cfg *Config, lockAfter time.Duration) (*Desk, string) {
 	t.Helper()
 	d := NewDesk(cfg, Options{LockAfter: lockAfter, PendingPoll: time.Second})
@@ -229,11 +241,7 @@ func TestDeskRemovedCounsellor(t *testing.T) {
 	tt := newTestTeam(t)
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	admin, err := Unlock(ctx, tt.cfg, []byte(testPassphrase))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer admin.Wipe()
+	admin := unlockT(t, ctx, tt.cfg)
 	inv, err := admin.Invite(ctx, false)
 	if err != nil {
 		t.Fatal(err)
@@ -818,11 +826,8 @@ func findCounsellor(t *testing.T, tt *testTeam, id string) client.Counsellor {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	s, err := Unlock(ctx, tt.cfg, []byte(testPassphrase))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Wipe()
+	s := unlockT(t, ctx, tt.cfg)
+	defer s.Wipe() // logged out now: a counsellor has at most 8 sessions
 	cs, err := s.Roster(ctx)
 	if err != nil {
 		t.Fatal(err)

@@ -153,10 +153,7 @@ func TestDeskRosterBrowser(t *testing.T) {
 		t.Fatal("the revoked invite joined")
 	}
 
-	s, err := Unlock(ctx, tt.cfg, []byte(testPassphrase))
-	if err != nil {
-		t.Fatal(err)
-	}
+	s := unlockT(t, ctx, tt.cfg)
 	inv, err := s.Invite(ctx, false)
 	s.Wipe()
 	if err != nil {
