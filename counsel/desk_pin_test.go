@@ -175,9 +175,7 @@ func TestDeskCentreChangedBrowser(t *testing.T) {
 		t.Errorf("cancelled, yet the reply holds the details: %q, %v", reply, err)
 	}
 	if err := within(bctx, 10*time.Second,
-		chromedp.Click(chromedp.CSS(centreSel)),
-		chromedp.WaitVisible(chromedp.CSS("#confirm-dialog")),
-		chromedp.Click(chromedp.CSS("#confirm-yes")),
+		clickAndConfirm(centreSel),
 		chromedp.WaitNotVisible(chromedp.CSS("#confirm-dialog")),
 	); err != nil {
 		t.Fatal(err)

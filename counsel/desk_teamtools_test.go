@@ -28,10 +28,7 @@ func TestDeskTeamToolsBrowser(t *testing.T) {
 	// The directory, confirmed for the team.
 	if err := within(bctx, 30*time.Second,
 		chromedp.Click(chromedp.CSS("#tab-team")),
-		chromedp.WaitVisible(chromedp.CSS("#directory-confirm")),
-		chromedp.Click(chromedp.CSS("#directory-confirm")),
-		chromedp.WaitVisible(chromedp.CSS("#confirm-dialog")),
-		chromedp.Click(chromedp.CSS("#confirm-yes")),
+		clickAndConfirm("#directory-confirm"),
 		chromedp.WaitVisible(chromedp.CSS("#directory-msg:not(:empty)")),
 	); err != nil {
 		shot(t, bctx, "directory")

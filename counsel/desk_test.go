@@ -364,6 +364,16 @@ func within(ctx context.Context, d time.Duration, actions ...chromedp.Action[chr
 	return chromedp.Do(c, actions...)
 }
 
+// clickAndConfirm clicks sel and answers the question the desk asks
+// then yes.
+func clickAndConfirm(sel string) chromedp.Action[chromedp.Void] {
+	return chromedp.Steps(
+		chromedp.Click(chromedp.CSS(sel)),
+		chromedp.WaitVisible(chromedp.CSS("#confirm-dialog")),
+		chromedp.Click(chromedp.CSS("#confirm-yes")),
+	)
+}
+
 // clearInput empties an input by its id.
 func clearInput(id string) chromedp.Action[chromedp.Void] {
 	return chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
@@ -789,10 +799,7 @@ func TestDeskTeamBrowser(t *testing.T) {
 		chromedp.Navigate(u),
 		chromedp.WaitVisible(chromedp.CSS("#view-inbox")),
 		chromedp.Click(chromedp.CSS("#tab-team")),
-		chromedp.WaitVisible(chromedp.CSS(removeSel)),
-		chromedp.Click(chromedp.CSS(removeSel)),
-		chromedp.WaitVisible(chromedp.CSS("#confirm-yes")),
-		chromedp.Click(chromedp.CSS("#confirm-yes")),
+		clickAndConfirm(removeSel),
 		chromedp.WaitNotPresent(chromedp.CSS(removeSel)),
 	); err != nil {
 		t.Fatalf("remove: %v", err)

@@ -168,10 +168,7 @@ func TestDeskRosterBrowser(t *testing.T) {
 		chromedp.Click(chromedp.CSS("#tab-inbox")),
 		chromedp.WaitVisible(chromedp.CSS("#view-inbox")),
 		chromedp.Click(chromedp.CSS("#tab-team")),
-		chromedp.WaitVisible(chromedp.CSS(rejectSel)),
-		chromedp.Click(chromedp.CSS(rejectSel)),
-		chromedp.WaitVisible(chromedp.CSS("#confirm-yes")),
-		chromedp.Click(chromedp.CSS("#confirm-yes")),
+		clickAndConfirm(rejectSel),
 		chromedp.WaitNotPresent(chromedp.CSS(rejectSel)),
 	); err != nil {
 		msg, _ := text(bctx, "#admin-msg")
