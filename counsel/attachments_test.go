@@ -323,11 +323,7 @@ func BenchmarkOpenAttachment(b *testing.B) {
 	if err := enq.attach(ctx, "Ein großes Foto.", attachHonest, []string{"foto.jpg"}, [][]byte{file}); err != nil {
 		b.Fatal(err)
 	}
-	s, err := Unlock(ctx, tt.cfg, []byte(testPassphrase))
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer s.Wipe()
+	s := unlockT(b, ctx, tt.cfg)
 	t, err := s.ReadCase(ctx, enq.keys.MailboxID)
 	if err != nil {
 		b.Fatal(err)

@@ -37,10 +37,7 @@ func newBenchInbox(b *testing.B) *benchInbox {
 	tt := newTestTeam(b)
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
 	defer cancel()
-	s, err := Unlock(ctx, tt.cfg, []byte(testPassphrase))
-	if err != nil {
-		b.Fatal(err)
-	}
+	s := unlockT(b, ctx, tt.cfg)
 	if err := s.Verify(ctx); err != nil {
 		b.Fatal(err)
 	}
@@ -151,11 +148,7 @@ func BenchmarkOpenInbox200k(b *testing.B) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
 	defer cancel()
-	s, err := Unlock(ctx, tt.cfg, []byte(testPassphrase))
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer s.Wipe()
+	s := unlockT(b, ctx, tt.cfg)
 	for _, bc := range []struct {
 		name  string
 		limit int

@@ -24,11 +24,7 @@ func TestDeskCentresTeamConfirmed(t *testing.T) {
 	proxy.serveCentres(two)
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	s, err := Unlock(ctx, cfg, []byte(testPassphrase))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Wipe()
+	s := unlockT(t, ctx, cfg)
 	dir, err := content.ParseCentres([]byte(two))
 	if err != nil || dir.Len() != 2 {
 		t.Fatalf("directory: %v", err)

@@ -3,6 +3,8 @@ package counsel
 import (
 	"context"
 	"fmt"
+
+	"lotse/api/client"
 )
 
 // who names a counsellor for a terminal: "Anna (id)", or the id alone.
@@ -41,21 +43,13 @@ func actionsCommand(c *cmd) action {
 			return nil, err
 		}
 		names := s.memberNames(ctx)
-		return &output{json: map[string]any{"actions": ts}, text: func(c *cmd) error {
-			if len(ts) == 0 {
-				c.printf(mOutNoTeamActions)
-				return nil
+		return listOutput("actions", ts, mOutNoTeamActions, mOutTeamActionsHeader, func(c *cmd, t client.Tombstone) []string {
+			what := c.tr(mOutActionDeleted)
+			if t.Action == "purged" {
+				what = c.tr(mOutActionPurged)
 			}
-			tw := c.table(mOutTeamActionsHeader)
-			for _, t := range ts {
-				what := c.tr(mOutActionDeleted)
-				if t.Action == "purged" {
-					what = c.tr(mOutActionPurged)
-				}
-				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", localTime(t.At), t.Case[:8], what, who(names[t.By], t.By))
-			}
-			return tw.Flush()
-		}}, nil
+			return []string{localTime(t.At), t.Case[:8], what, who(names[t.By], t.By)}
+		}), nil
 	}}
 }
 

@@ -25,12 +25,7 @@ func attachmentCommand(c *cmd) action {
 			}
 			return checkNewFile(rest[2])
 		},
-		run: func(ctx context.Context, s *Session, rest []string) (*output, error) {
-			t, err := s.ReadCaseRef(ctx, rest[0])
-			if err != nil {
-				return nil, err
-			}
-			defer t.wipe()
+		run: onThread(func(ctx context.Context, s *Session, t *Thread, rest []string) (*output, error) {
 			id := t.id
 			a := t.attachmentByID(rest[1])
 			if a == nil {
@@ -52,7 +47,7 @@ func attachmentCommand(c *cmd) action {
 					return nil
 				},
 			}, nil
-		}}
+		})}
 }
 
 func validAttachmentID(s string) bool {

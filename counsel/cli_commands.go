@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"runtime"
+	"strconv"
 	"strings"
 	"time"
 
@@ -287,16 +288,9 @@ func rosterCommand(c *cmd) action {
 		if err != nil {
 			return nil, err
 		}
-		return &output{
-			json: map[string]any{"counsellors": cs},
-			text: func(c *cmd) error {
-				tw := c.table(mOutRosterHeader)
-				for _, x := range cs {
-					fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", x.ID, oneLine(x.Name), x.Role, x.State, x.Fingerprint)
-				}
-				return tw.Flush()
-			},
-		}, nil
+		return listOutput("counsellors", cs, msg{}, mOutRosterHeader, func(_ *cmd, x client.Counsellor) []string {
+			return []string{x.ID, oneLine(x.Name), x.Role, x.State, x.Fingerprint}
+		}), nil
 	}}
 }
 
@@ -379,17 +373,9 @@ func invitesCommand(c *cmd) action {
 		if err != nil {
 			return nil, err
 		}
-		return &output{json: map[string]any{"invites": invs}, text: func(c *cmd) error {
-			if len(invs) == 0 {
-				c.printf(mOutNoInvites)
-				return nil
-			}
-			tw := c.table(mOutInvitesHeader)
-			for _, x := range invs {
-				fmt.Fprintf(tw, "%s\t%s\t%s\n", oneLine(x.ID), oneLine(x.Role), oneLine(x.Expires))
-			}
-			return tw.Flush()
-		}}, nil
+		return listOutput("invites", invs, mOutNoInvites, mOutInvitesHeader, func(_ *cmd, x client.OpenInvite) []string {
+			return []string{oneLine(x.ID), oneLine(x.Role), oneLine(x.Expires)}
+		}), nil
 	}}
 }
 
@@ -429,13 +415,8 @@ func rejectCommand(c *cmd) action {
 // the assignee's name, the last activity in the machine's zone. The
 // server's values are cleaned for the terminal.
 func (c *cmd) printCases(cs []client.Case, names map[string]string) error {
-	if len(cs) == 0 {
-		c.printf(mOutNoCases)
-		return nil
-	}
 	refs := caseRefs(cs)
-	tw := c.table(mOutCasesHeader)
-	for _, x := range cs {
+	return printTable(c, cs, mOutNoCases, mOutCasesHeader, func(c *cmd, x client.Case) []string {
 		assignee := "-"
 		if x.Assignee != nil {
 			assignee = *x.Assignee
@@ -458,9 +439,8 @@ func (c *cmd) printCases(cs []client.Case, names map[string]string) error {
 		if f := x.Forwarded; f != nil {
 			status += " " + fmt.Sprintf(c.tr(mOutCaseForwarded), f.Date)
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%d\n", oneLine(ref), status, awaiting, oneLine(assignee), c.localTime(x.LastActivity), x.MessageCount)
-	}
-	return tw.Flush()
+		return []string{oneLine(ref), status, awaiting, oneLine(assignee), c.localTime(x.LastActivity), strconv.Itoa(x.MessageCount)}
+	})
 }
 
 // checkCaseID checks the form of a case reference: the full id or a
@@ -589,23 +569,17 @@ func replyCommand(c *cmd) action {
 			files, err = readFiles(attach)
 			return err
 		},
-		run: func(ctx context.Context, s *Session, rest []string) (*output, error) {
-			t, err := s.ReadCaseRef(ctx, rest[0])
-			if err != nil {
-				return nil, err
-			}
-			defer t.wipe()
-			id := t.id
+		run: onThread(func(ctx context.Context, s *Session, t *Thread, _ []string) (*output, error) {
 			defer wipeFiles(files)
 			seq, err := s.ReplyWith(ctx, t, body, *lang, files)
 			if err != nil {
 				return nil, err
 			}
 			return &output{
-				json: map[string]any{"id": id, "seq": seq},
+				json: map[string]any{"id": t.id, "seq": seq},
 				text: func(c *cmd) error { c.printf(mOutSent, seq); return nil },
 			}, nil
-		}}
+		})}
 }
 
 // patchCase changes the case that ref names and prints what it is now.
@@ -687,6 +661,19 @@ func deleteCommand(c *cmd) action {
 		run: func(ctx context.Context, s *Session, rest []string) (*output, error) {
 			return onCase(ctx, s, rest[0], s.DeleteCase, "deleted", mOutCaseDeleted)
 		}}
+}
+
+// onThread is the run of a command on one case's thread: the case the
+// first argument names is read for run and wiped when run returns.
+func onThread(run func(ctx context.Context, s *Session, t *Thread, rest []string) (*output, error)) func(context.Context, *Session, []string) (*output, error) {
+	return func(ctx context.Context, s *Session, rest []string) (*output, error) {
+		t, err := s.ReadCaseRef(ctx, rest[0])
+		if err != nil {
+			return nil, err
+		}
+		defer t.wipe()
+		return run(ctx, s, t, rest)
+	}
 }
 
 // onCase runs do on the case ref names and answers that it is done:

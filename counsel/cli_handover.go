@@ -2,7 +2,8 @@ package counsel
 
 import (
 	"context"
-	"fmt"
+
+	"lotse/api/client"
 )
 
 // Handover on the command line (handover.go): offer a case to a pinned
@@ -45,22 +46,16 @@ func handoverCommand(c *cmd) action {
 			note, err = checkOfferNote(note)
 			return err
 		},
-		run: func(ctx context.Context, s *Session, rest []string) (*output, error) {
-			t, err := s.ReadCaseRef(ctx, rest[0])
-			if err != nil {
-				return nil, err
-			}
-			defer t.wipe()
+		run: onThread(func(ctx context.Context, s *Session, t *Thread, _ []string) (*output, error) {
 			seq, err := s.OfferHandover(ctx, t, *org, note, *lang)
 			if err != nil {
 				return nil, err
 			}
-			id := t.id
 			return &output{
-				json: map[string]any{"id": id, "org": *org, "seq": seq, "state": "offered"},
+				json: map[string]any{"id": t.id, "org": *org, "seq": seq, "state": "offered"},
 				text: func(c *cmd) error { c.printf(mOutHandoverSent, *org, seq); return nil },
 			}, nil
-		}}
+		})}
 }
 
 func handoverWithdrawCommand(c *cmd) action {
@@ -76,17 +71,9 @@ func handoversCommand(c *cmd) action {
 		if err != nil {
 			return nil, err
 		}
-		return &output{json: map[string]any{"handovers": hs}, text: func(c *cmd) error {
-			if len(hs) == 0 {
-				c.printf(mOutNoHandovers)
-				return nil
-			}
-			tw := c.table(mOutHandoversHeader)
-			for _, h := range hs {
-				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", h.Case, h.Org, c.handoverState(h.State), c.localTime(h.Since))
-			}
-			return tw.Flush()
-		}}, nil
+		return listOutput("handovers", hs, mOutNoHandovers, mOutHandoversHeader, func(c *cmd, h client.Handover) []string {
+			return []string{h.Case, h.Org, c.handoverState(h.State), c.localTime(h.Since)}
+		}), nil
 	}}
 }
 

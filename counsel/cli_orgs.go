@@ -3,6 +3,7 @@ package counsel
 import (
 	"context"
 	"fmt"
+	"strconv"
 
 	"lotse/api/client"
 )
@@ -24,17 +25,11 @@ func orgsCommand(c *cmd) action {
 		if err != nil {
 			return nil, err
 		}
-		return &output{
-			json: map[string]any{"orgs": orgs},
-			text: func(c *cmd) error {
-				tw := c.table(mOutOrgsHeader)
-				for _, o := range orgs {
-					fmt.Fprintf(tw, "%s\t%s\t%d\t%s\t%s\n", o.Slug, oneLine(o.Name), o.Epoch, o.Fingerprint, c.orgPinLabel(o))
-				}
-				return tw.Flush()
-			},
-			err: changedOrgsAlarm(orgs),
-		}, nil
+		out := listOutput("orgs", orgs, msg{}, mOutOrgsHeader, func(c *cmd, o OrgView) []string {
+			return []string{o.Slug, oneLine(o.Name), strconv.Itoa(o.Epoch), o.Fingerprint, c.orgPinLabel(o)}
+		})
+		out.err = changedOrgsAlarm(orgs)
+		return out, nil
 	}}
 }
 

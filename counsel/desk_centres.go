@@ -132,11 +132,7 @@ type centreHit struct {
 
 // getCentres answers GET /api/centres?q=…&lang=de|en: the centres that
 // match every word of q, at most maxCentreResults, and how many matched.
-func (d *Desk) getCentres(w http.ResponseWriter, r *http.Request) {
-	s := d.session(w)
-	if s == nil {
-		return
-	}
+func (d *Desk) getCentres(w http.ResponseWriter, r *http.Request, s *Session) {
 	q := r.URL.Query()
 	ui := q.Get("lang")
 	if ui == "" {
@@ -187,12 +183,8 @@ func dropOwnOrg(ctx context.Context, s *Session, hits []centreHit) {
 // getCentreBlock answers GET /api/centres/{id}?lang=xx: the centre's
 // details as a plain-text block for a reply, in any language of the
 // service (content.Languages).
-func (d *Desk) getCentreBlock(w http.ResponseWriter, r *http.Request) {
+func (d *Desk) getCentreBlock(w http.ResponseWriter, r *http.Request, s *Session) {
 	id := r.PathValue("id")
-	s := d.session(w)
-	if s == nil {
-		return
-	}
 	lang := r.URL.Query().Get("lang")
 	if !slices.Contains(content.Languages, lang) {
 		writeErr(w, http.StatusBadRequest, "bad_request", errors.New("lang must be a language of the service"))

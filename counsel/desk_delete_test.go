@@ -20,18 +20,12 @@ func TestDeskDeleteBrowser(t *testing.T) {
 	}
 	caseSel := `#case-list button[data-case="` + id + `"]`
 	if err := within(bctx, 30*time.Second,
-		chromedp.Click(chromedp.ID("act-delete")),
-		chromedp.WaitVisible(chromedp.ID("confirm-yes")),
-		chromedp.Click(chromedp.ID("confirm-yes")),
+		clickAndConfirm("#act-delete"),
 		chromedp.WaitNotPresent(chromedp.CSS(caseSel)),
 	); err != nil {
 		t.Fatalf("delete from the desk: %v", err)
 	}
-	s, err := Unlock(ctx, tt.cfg, []byte(testPassphrase))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Wipe()
+	s := unlockT(t, ctx, tt.cfg)
 	cases, err := s.Cases(ctx, "")
 	if err != nil {
 		t.Fatal(err)

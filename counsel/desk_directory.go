@@ -37,11 +37,7 @@ func directoryDigest(dir *content.Directory) string {
 	return hex.EncodeToString(h.Sum(nil))
 }
 
-func (d *Desk) getDirectoryStatus(w http.ResponseWriter, r *http.Request) {
-	s := d.session(w)
-	if s == nil {
-		return
-	}
+func (d *Desk) getDirectoryStatus(w http.ResponseWriter, r *http.Request, s *Session) {
 	dir, err := d.refreshCentres(r.Context(), s)
 	if err != nil {
 		d.failCentres(w, err)
@@ -61,11 +57,7 @@ func (d *Desk) getDirectoryStatus(w http.ResponseWriter, r *http.Request) {
 
 // postDirectoryConfirm answers POST /api/centres/confirm {"digest"}: an
 // admin confirms the directory as shown for the team.
-func (d *Desk) postDirectoryConfirm(w http.ResponseWriter, r *http.Request) {
-	s := d.session(w)
-	if s == nil {
-		return
-	}
+func (d *Desk) postDirectoryConfirm(w http.ResponseWriter, r *http.Request, s *Session) {
 	var req struct {
 		Digest string `json:"digest"`
 	}
@@ -90,5 +82,6 @@ func (d *Desk) postDirectoryConfirm(w http.ResponseWriter, r *http.Request) {
 		d.fail(w, err)
 		return
 	}
-	d.getDirectoryStatus(w, r)
+	// Asked again: a lock meanwhile is answered as locked.
+	d.withSession(d.getDirectoryStatus)(w, r)
 }

@@ -138,9 +138,7 @@ func TestDeskOrgsBrowser(t *testing.T) {
 	const note = "Die Fachberatung in Leipzig kann Ihnen vor Ort helfen."
 	if err := within(bctx, 30*time.Second,
 		chromedp.SendKeys(chromedp.CSS("#transfer-note"), note),
-		chromedp.Click(chromedp.CSS("#transfer-send")),
-		chromedp.WaitVisible(chromedp.CSS("#confirm-dialog")),
-		chromedp.Click(chromedp.CSS("#confirm-yes")),
+		clickAndConfirm("#transfer-send"),
 		chromedp.WaitVisible(chromedp.CSS(`#transfer-state[data-state="offered"]`)),
 		chromedp.WaitVisible(chromedp.CSS(caseSel+" .tag.transfer")),
 		chromedp.WaitVisible(chromedp.CSS("#messages .msg.counsellor .tag.transfer")),
@@ -158,9 +156,7 @@ func TestDeskOrgsBrowser(t *testing.T) {
 
 	// Withdraw: asked first, then gone from the case.
 	if err := within(bctx, 30*time.Second,
-		chromedp.Click(chromedp.CSS("#transfer-withdraw")),
-		chromedp.WaitVisible(chromedp.CSS("#confirm-dialog")),
-		chromedp.Click(chromedp.CSS("#confirm-yes")),
+		clickAndConfirm("#transfer-withdraw"),
 		chromedp.WaitNotPresent(chromedp.CSS("#transfer-state")),
 	); err != nil {
 		shot(t, bctx, "transfer-withdraw")
@@ -195,10 +191,7 @@ func TestDeskOrgsBrowser(t *testing.T) {
 	rrow := `#orgs-body tr[data-org="rostock"]`
 	if err := within(bctx, 30*time.Second,
 		chromedp.Click(chromedp.CSS("#tab-team")),
-		chromedp.WaitVisible(chromedp.CSS(rrow+` button[data-delete-org="rostock"]`)),
-		chromedp.Click(chromedp.CSS(rrow+` button[data-delete-org="rostock"]`)),
-		chromedp.WaitVisible(chromedp.CSS("#confirm-dialog")),
-		chromedp.Click(chromedp.CSS("#confirm-yes")),
+		clickAndConfirm(rrow+` button[data-delete-org="rostock"]`),
 		chromedp.WaitNotPresent(chromedp.CSS(rrow)),
 	); err != nil {
 		shot(t, bctx, "orgs-delete")

@@ -57,29 +57,28 @@ func previewOf(msgs []Message) string {
 	return ""
 }
 
+// previewIDs reads the case ids of GET /api/previews?ids=a,b,….
+func previewIDs(r *http.Request) ([]string, error) {
+	q := r.URL.Query().Get("ids")
+	if len(q) > maxPreviewQuery {
+		return nil, errors.New("too many ids")
+	}
+	if q == "" {
+		return nil, nil
+	}
+	ids := strings.Split(q, ",")
+	for _, id := range ids {
+		if !isMailboxID(id) {
+			return nil, errors.New("malformed case id")
+		}
+	}
+	return ids, nil
+}
+
 // getPreviews answers ?ids=a,b,… (at most maxPreviewIDs) with the
 // first line of each case's newest message. A case that cannot be read
 // now is left out; the page shows it without a preview.
-func (d *Desk) getPreviews(w http.ResponseWriter, r *http.Request) {
-	q := r.URL.Query().Get("ids")
-	if len(q) > maxPreviewQuery {
-		writeErr(w, http.StatusBadRequest, "bad_request", errors.New("too many ids"))
-		return
-	}
-	ids := strings.Split(q, ",")
-	if q == "" {
-		ids = nil
-	}
-	for _, id := range ids {
-		if !isMailboxID(id) {
-			writeErr(w, http.StatusBadRequest, "bad_request", errors.New("malformed case id"))
-			return
-		}
-	}
-	s := d.session(w)
-	if s == nil {
-		return
-	}
+func (d *Desk) getPreviews(w http.ResponseWriter, r *http.Request, s *Session, ids []string) {
 	out := make(map[string]string, len(ids))
 	for _, id := range ids {
 		err := d.withThread(r.Context(), s, id, func(t *Thread) error {

@@ -61,21 +61,13 @@ func (d *Desk) putTags(w http.ResponseWriter, r *http.Request, s *Session, id st
 
 // getTeamBlocks answers GET /api/team-blocks: the team's text blocks, and
 // an alarm for each record that is not the team's.
-func (d *Desk) getTeamBlocks(w http.ResponseWriter, r *http.Request) {
-	s := d.session(w)
-	if s == nil {
-		return
-	}
+func (d *Desk) getTeamBlocks(w http.ResponseWriter, r *http.Request, s *Session) {
 	tb, err := s.TeamBlocks(r.Context())
 	d.answer(w, tb, err)
 }
 
 // putTeamBlocks answers PUT /api/team-blocks {"blocks":[…]} (admins).
-func (d *Desk) putTeamBlocks(w http.ResponseWriter, r *http.Request) {
-	s := d.session(w)
-	if s == nil {
-		return
-	}
+func (d *Desk) putTeamBlocks(w http.ResponseWriter, r *http.Request, s *Session) {
 	bs, ok := readBlocks(w, r)
 	if !ok {
 		return
@@ -84,7 +76,8 @@ func (d *Desk) putTeamBlocks(w http.ResponseWriter, r *http.Request) {
 		d.fail(w, err)
 		return
 	}
-	d.getTeamBlocks(w, r)
+	// Asked again: a lock meanwhile is answered as locked.
+	d.withSession(d.getTeamBlocks)(w, r)
 }
 
 // onRecord passes a new team record on to the page: it reloads the open
@@ -99,11 +92,7 @@ func (d *Desk) onRecord(ctx context.Context, s *Session, ev client.Event) {
 
 // getStatsCSV answers GET /api/stats.csv?from=YYYY-MM&to=YYYY-MM: the
 // anonymous counts per month (stats.go) as a CSV file to save.
-func (d *Desk) getStatsCSV(w http.ResponseWriter, r *http.Request) {
-	s := d.session(w)
-	if s == nil {
-		return
-	}
+func (d *Desk) getStatsCSV(w http.ResponseWriter, r *http.Request, s *Session) {
 	q := r.URL.Query()
 	from, to := q.Get("from"), q.Get("to")
 	if from != "" && !validMonth(from) || to != "" && !validMonth(to) {
@@ -132,11 +121,7 @@ func (d *Desk) getStatsCSV(w http.ResponseWriter, r *http.Request) {
 
 // getTeamActions answers GET /api/team-actions: the cases deleted or
 // purged in the retention period, and by whom (admins).
-func (d *Desk) getTeamActions(w http.ResponseWriter, r *http.Request) {
-	s := d.session(w)
-	if s == nil {
-		return
-	}
+func (d *Desk) getTeamActions(w http.ResponseWriter, r *http.Request, s *Session) {
 	ts, err := s.TeamActions(r.Context())
 	if err != nil {
 		d.fail(w, err)
@@ -156,11 +141,7 @@ func (d *Desk) getTeamActions(w http.ResponseWriter, r *http.Request) {
 
 // getCasesTagged answers GET /api/cases-tagged?tag=…: the ids of the
 // cases the team gave that tag, for the inbox's tag filter.
-func (d *Desk) getCasesTagged(w http.ResponseWriter, r *http.Request) {
-	s := d.session(w)
-	if s == nil {
-		return
-	}
+func (d *Desk) getCasesTagged(w http.ResponseWriter, r *http.Request, s *Session) {
 	tag := r.URL.Query().Get("tag")
 	if _, err := ParseTag(tag); err != nil {
 		writeErr(w, http.StatusBadRequest, "bad_request", err)

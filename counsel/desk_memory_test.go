@@ -75,11 +75,7 @@ func TestDeskMemoryBrowser(t *testing.T) {
 	}
 
 	// Another session of the team reads both from the server.
-	s, err := Unlock(ctx, tt.cfg, []byte(testPassphrase))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Wipe()
+	s := unlockT(t, ctx, tt.cfg)
 	m, err := s.CaseMemory(ctx, id)
 	if err != nil {
 		t.Fatal(err)

@@ -12,20 +12,16 @@ import (
 // not lock the desk, which stays the team's own.
 
 func (d *Desk) orgRoutes(m *http.ServeMux) {
-	m.HandleFunc("GET /api/orgs", d.getOrgs)
-	m.HandleFunc("POST /api/orgs", d.postOrg)
-	m.HandleFunc("POST /api/orgs/pin", d.postOrgPin)
-	m.HandleFunc("DELETE /api/orgs/{slug}", d.deleteOrg)
+	m.HandleFunc("GET /api/orgs", d.withSession(d.getOrgs))
+	m.HandleFunc("POST /api/orgs", d.withSession(d.postOrg))
+	m.HandleFunc("POST /api/orgs/pin", d.withSession(d.postOrgPin))
+	m.HandleFunc("DELETE /api/orgs/{slug}", withInput(d, pathValue("slug", validSlug, "malformed slug"), d.deleteOrg))
 }
 
 // frontDoorAdmin reports whether s may create and delete organisations.
 func frontDoorAdmin(s *Session) bool { return s.IsAdmin() && s.cfg.Org == "" }
 
-func (d *Desk) getOrgs(w http.ResponseWriter, r *http.Request) {
-	s := d.session(w)
-	if s == nil {
-		return
-	}
+func (d *Desk) getOrgs(w http.ResponseWriter, r *http.Request, s *Session) {
 	orgs, err := s.Orgs(r.Context())
 	if err != nil {
 		d.fail(w, err)
@@ -34,11 +30,7 @@ func (d *Desk) getOrgs(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, map[string]any{"orgs": orgs, "front_door_admin": frontDoorAdmin(s)})
 }
 
-func (d *Desk) postOrgPin(w http.ResponseWriter, r *http.Request) {
-	s := d.session(w)
-	if s == nil {
-		return
-	}
+func (d *Desk) postOrgPin(w http.ResponseWriter, r *http.Request, s *Session) {
 	var req struct {
 		Slug        string `json:"slug"`
 		Fingerprint string `json:"fingerprint"`
@@ -61,11 +53,7 @@ func (d *Desk) postOrgPin(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, o)
 }
 
-func (d *Desk) postOrg(w http.ResponseWriter, r *http.Request) {
-	s := d.session(w)
-	if s == nil {
-		return
-	}
+func (d *Desk) postOrg(w http.ResponseWriter, r *http.Request, s *Session) {
 	var req struct {
 		Slug string `json:"slug"`
 		Name string `json:"name"`
@@ -87,16 +75,7 @@ func (d *Desk) postOrg(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-func (d *Desk) deleteOrg(w http.ResponseWriter, r *http.Request) {
-	slug := r.PathValue("slug")
-	if !validSlug(slug) {
-		writeErr(w, http.StatusBadRequest, "bad_request", errors.New("malformed slug"))
-		return
-	}
-	s := d.session(w)
-	if s == nil {
-		return
-	}
+func (d *Desk) deleteOrg(w http.ResponseWriter, r *http.Request, s *Session, slug string) {
 	err := s.DeleteOrg(r.Context(), slug)
 	switch {
 	case isMsg(err, mErrNoSuchOrg):
@@ -115,7 +94,7 @@ func (d *Desk) deleteOrg(w http.ResponseWriter, r *http.Request) {
 func (d *Desk) handoverRoutes(m *http.ServeMux) {
 	m.HandleFunc("POST /api/cases/{id}/handover", d.caseHandler(d.postHandover))
 	m.HandleFunc("DELETE /api/cases/{id}/handover", d.caseHandler(d.deleteHandover))
-	m.HandleFunc("GET /api/handovers", d.getHandovers)
+	m.HandleFunc("GET /api/handovers", d.withSession(d.getHandovers))
 }
 
 func (d *Desk) postHandover(w http.ResponseWriter, r *http.Request, s *Session, id string) {
@@ -168,11 +147,7 @@ func (d *Desk) deleteHandover(w http.ResponseWriter, r *http.Request, s *Session
 	writeJSON(w, http.StatusOK, map[string]any{"withdrawn": true})
 }
 
-func (d *Desk) getHandovers(w http.ResponseWriter, r *http.Request) {
-	s := d.session(w)
-	if s == nil {
-		return
-	}
+func (d *Desk) getHandovers(w http.ResponseWriter, r *http.Request, s *Session) {
 	hs, err := s.Handovers(r.Context())
 	if err != nil {
 		d.fail(w, err)

@@ -85,10 +85,7 @@ func TestDeskCasePinBrowser(t *testing.T) {
 	enq := newCase(t, ctx, srv.URL, first)
 	id := enq.keys.MailboxID
 	// Read once: the desk keeps the case's pin.
-	s, err := Unlock(ctx, cfg, []byte(testPassphrase))
-	if err != nil {
-		t.Fatal(err)
-	}
+	s := unlockT(t, ctx, cfg)
 	th, err := s.ReadCase(ctx, id)
 	if err != nil || len(th.Messages) != 1 || th.Messages[0].Body != first {
 		t.Fatalf("first read: %v", err)
@@ -129,10 +126,7 @@ func TestDeskCentreChangedBrowser(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	enq := newCase(t, ctx, srv.URL, "Wo finde ich Hilfe in Berlin?")
-	s, err := Unlock(ctx, cfg, []byte(testPassphrase))
-	if err != nil {
-		t.Fatal(err)
-	}
+	s := unlockT(t, ctx, cfg)
 	dir, err := content.ParseCentres([]byte(oneCentre))
 	if err != nil {
 		t.Fatal(err)
@@ -181,9 +175,7 @@ func TestDeskCentreChangedBrowser(t *testing.T) {
 		t.Errorf("cancelled, yet the reply holds the details: %q, %v", reply, err)
 	}
 	if err := within(bctx, 10*time.Second,
-		chromedp.Click(chromedp.CSS(centreSel)),
-		chromedp.WaitVisible(chromedp.CSS("#confirm-dialog")),
-		chromedp.Click(chromedp.CSS("#confirm-yes")),
+		clickAndConfirm(centreSel),
 		chromedp.WaitNotVisible(chromedp.CSS("#confirm-dialog")),
 	); err != nil {
 		t.Fatal(err)

@@ -21,11 +21,7 @@ func TestDeskPurgeBrowser(t *testing.T) {
 	fake1 := tt.newCase(t, "Spam 1").keys.MailboxID
 	fake2 := tt.newCase(t, "Spam 2").keys.MailboxID
 	kept := tt.newCase(t, "Ich brauche wirklich Hilfe.").keys.MailboxID
-	s, err := Unlock(ctx, tt.cfg, []byte(testPassphrase))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Wipe()
+	s := unlockT(t, ctx, tt.cfg)
 	me := s.Me().ID
 	if _, err := s.PatchCase(ctx, kept, client.CasePatch{Assignee: &me}); err != nil {
 		t.Fatal(err)

@@ -16,7 +16,6 @@ import (
 	"lotse/api/client"
 	"lotse/api/wire"
 	"lotse/crypto"
-	"lotse/domain"
 	"lotse/internal/httpsec"
 	"lotse/webclient/desk"
 )
@@ -171,16 +170,16 @@ func (d *Desk) session(w http.ResponseWriter) *Session {
 func (d *Desk) routes() *http.ServeMux {
 	m := http.NewServeMux()
 	m.HandleFunc("POST /api/open", d.postOpen)
-	m.HandleFunc("GET /api/work", d.getWork)
+	m.HandleFunc("GET /api/work", d.withSession(d.getWork))
 	m.HandleFunc("PUT /api/drafts/{id}", d.caseHandler(d.putDraft))
-	m.HandleFunc("PUT /api/prefs", d.putPrefs)
-	m.HandleFunc("GET /api/previews", d.getPreviews)
+	m.HandleFunc("PUT /api/prefs", d.withSession(d.putPrefs))
+	m.HandleFunc("GET /api/previews", withInput(d, previewIDs, d.getPreviews))
 	m.HandleFunc("GET /api/state", d.getState)
 	m.HandleFunc("POST /api/unlock", d.postUnlock)
 	m.HandleFunc("POST /api/lock", d.postLock)
-	m.HandleFunc("POST /api/touch", d.postTouch)
+	m.HandleFunc("POST /api/touch", d.withSession(d.postTouch))
 	m.HandleFunc("GET /api/events", d.events)
-	m.HandleFunc("GET /api/cases", d.getCases)
+	m.HandleFunc("GET /api/cases", d.withSession(d.getCases))
 	m.HandleFunc("GET /api/cases/{id}", d.caseHandler(d.getCase))
 	m.HandleFunc("GET /api/cases/{id}/summary", d.caseHandler(d.getCaseSummary))
 	m.HandleFunc("PATCH /api/cases/{id}", d.caseHandler(d.patchCase))
@@ -189,25 +188,25 @@ func (d *Desk) routes() *http.ServeMux {
 	m.HandleFunc("GET /api/cases/{id}/memory", d.caseHandler(d.getMemory))
 	m.HandleFunc("POST /api/cases/{id}/notes", d.caseHandler(d.postNote))
 	m.HandleFunc("PUT /api/cases/{id}/tags", d.caseHandler(d.putTags))
-	m.HandleFunc("GET /api/roster", d.getRoster)
-	m.HandleFunc("GET /api/blocks", d.getBlocks)
-	m.HandleFunc("PUT /api/blocks", d.putBlocks)
-	m.HandleFunc("GET /api/team-blocks", d.getTeamBlocks)
-	m.HandleFunc("PUT /api/team-blocks", d.putTeamBlocks)
-	m.HandleFunc("GET /api/stats.csv", d.getStatsCSV)
-	m.HandleFunc("GET /api/team-actions", d.getTeamActions)
-	m.HandleFunc("GET /api/centres-status", d.getDirectoryStatus)
-	m.HandleFunc("GET /api/cases-tagged", d.getCasesTagged)
-	m.HandleFunc("POST /api/centres/confirm", d.postDirectoryConfirm)
-	m.HandleFunc("GET /api/centres", d.getCentres)
-	m.HandleFunc("GET /api/centres/{id}", d.getCentreBlock)
-	m.HandleFunc("POST /api/invites", d.postInvite)
-	m.HandleFunc("POST /api/approve", d.postApprove)
-	m.HandleFunc("POST /api/remove", d.postRemove)
-	m.HandleFunc("GET /api/invites", d.getInvites)
-	m.HandleFunc("DELETE /api/invites/{id}", d.deleteInvite)
-	m.HandleFunc("POST /api/reject", d.postReject)
-	m.HandleFunc("POST /api/purge", d.postPurge)
+	m.HandleFunc("GET /api/roster", d.withSession(d.getRoster))
+	m.HandleFunc("GET /api/blocks", d.withSession(d.getBlocks))
+	m.HandleFunc("PUT /api/blocks", d.withSession(d.putBlocks))
+	m.HandleFunc("GET /api/team-blocks", d.withSession(d.getTeamBlocks))
+	m.HandleFunc("PUT /api/team-blocks", d.withSession(d.putTeamBlocks))
+	m.HandleFunc("GET /api/stats.csv", d.withSession(d.getStatsCSV))
+	m.HandleFunc("GET /api/team-actions", d.withSession(d.getTeamActions))
+	m.HandleFunc("GET /api/centres-status", d.withSession(d.getDirectoryStatus))
+	m.HandleFunc("GET /api/cases-tagged", d.withSession(d.getCasesTagged))
+	m.HandleFunc("POST /api/centres/confirm", d.withSession(d.postDirectoryConfirm))
+	m.HandleFunc("GET /api/centres", d.withSession(d.getCentres))
+	m.HandleFunc("GET /api/centres/{id}", d.withSession(d.getCentreBlock))
+	m.HandleFunc("POST /api/invites", d.withSession(d.postInvite))
+	m.HandleFunc("POST /api/approve", d.withSession(d.postApprove))
+	m.HandleFunc("POST /api/remove", d.withSession(d.postRemove))
+	m.HandleFunc("GET /api/invites", d.withSession(d.getInvites))
+	m.HandleFunc("DELETE /api/invites/{id}", withInput(d, pathValue("id", isInviteID, "malformed invite id"), d.deleteInvite))
+	m.HandleFunc("POST /api/reject", d.withSession(d.postReject))
+	m.HandleFunc("POST /api/purge", d.withSession(d.postPurge))
 	d.attachmentRoutes(m)
 	d.orgRoutes(m)      // desk_orgs.go
 	d.handoverRoutes(m) // desk_orgs.go
@@ -222,10 +221,8 @@ func (d *Desk) postLock(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, map[string]any{"locked": true})
 }
 
-func (d *Desk) postTouch(w http.ResponseWriter, r *http.Request) {
-	if d.session(w) != nil {
-		writeJSON(w, http.StatusOK, map[string]any{})
-	}
+func (d *Desk) postTouch(w http.ResponseWriter, r *http.Request, _ *Session) {
+	writeJSON(w, http.StatusOK, map[string]any{})
 }
 
 func (d *Desk) getState(w http.ResponseWriter, r *http.Request) {
@@ -332,11 +329,7 @@ func (d *Desk) events(w http.ResponseWriter, r *http.Request) {
 // getCases answers a page of the inbox when asked with ?limit= (and
 // ?cursor= for the next), so that a flooded inbox opens with its newest
 // cases at once; without limit, every case, as before.
-func (d *Desk) getCases(w http.ResponseWriter, r *http.Request) {
-	s := d.session(w)
-	if s == nil {
-		return
-	}
+func (d *Desk) getCases(w http.ResponseWriter, r *http.Request, s *Session) {
 	q := r.URL.Query()
 	status := q.Get("status")
 	switch status {
@@ -420,21 +413,46 @@ func (d *Desk) withThread(ctx context.Context, s *Session, id string, f func(t *
 	return f(t)
 }
 
-// caseHandler checks the case id of /api/cases/{id} and that the desk is
-// unlocked before f runs.
-func (d *Desk) caseHandler(f func(w http.ResponseWriter, r *http.Request, s *Session, id string)) http.HandlerFunc {
+// withSession is a route that needs the unlocked session: a locked desk
+// or one with an alarm is answered here (session), and f runs with the
+// session otherwise.
+func (d *Desk) withSession(f func(w http.ResponseWriter, r *http.Request, s *Session)) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		id := r.PathValue("id")
-		if _, err := domain.ParseMailboxID(id); err != nil {
-			writeErr(w, http.StatusBadRequest, "bad_request", errors.New("malformed case id"))
-			return
+		if s := d.session(w); s != nil {
+			f(w, r, s)
 		}
-		s := d.session(w)
-		if s == nil {
-			return
-		}
-		f(w, r, s, id)
 	}
+}
+
+// withInput is withSession for a route whose request names what it acts
+// on: parse reads that first, so malformed input is a bad_request
+// whether the desk is locked or not.
+func withInput[T any](d *Desk, parse func(*http.Request) (T, error), f func(w http.ResponseWriter, r *http.Request, s *Session, in T)) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		in, err := parse(r)
+		if err != nil {
+			writeErr(w, http.StatusBadRequest, "bad_request", err)
+			return
+		}
+		d.withSession(func(w http.ResponseWriter, r *http.Request, s *Session) { f(w, r, s, in) })(w, r)
+	}
+}
+
+// pathValue reads the path's value name for withInput; one that ok
+// refuses is the error malformed.
+func pathValue(name string, ok func(string) bool, malformed string) func(*http.Request) (string, error) {
+	return func(r *http.Request) (string, error) {
+		v := r.PathValue(name)
+		if !ok(v) {
+			return "", errors.New(malformed)
+		}
+		return v, nil
+	}
+}
+
+// caseHandler is withInput for /api/cases/{id}: f runs with the case id.
+func (d *Desk) caseHandler(f func(w http.ResponseWriter, r *http.Request, s *Session, id string)) http.HandlerFunc {
+	return withInput(d, pathValue("id", isMailboxID, "malformed case id"), f)
 }
 
 func (d *Desk) getCase(w http.ResponseWriter, r *http.Request, s *Session, id string) {
@@ -531,11 +549,7 @@ func (d *Desk) deleteCase(w http.ResponseWriter, r *http.Request, s *Session, id
 	writeJSON(w, http.StatusOK, map[string]any{"deleted": true})
 }
 
-func (d *Desk) getRoster(w http.ResponseWriter, r *http.Request) {
-	s := d.session(w)
-	if s == nil {
-		return
-	}
+func (d *Desk) getRoster(w http.ResponseWriter, r *http.Request, s *Session) {
 	cs, err := s.Roster(r.Context())
 	if err != nil {
 		d.fail(w, err)
@@ -544,11 +558,7 @@ func (d *Desk) getRoster(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, map[string]any{"counsellors": cs})
 }
 
-func (d *Desk) getBlocks(w http.ResponseWriter, r *http.Request) {
-	s := d.session(w)
-	if s == nil {
-		return
-	}
+func (d *Desk) getBlocks(w http.ResponseWriter, r *http.Request, s *Session) {
 	bs, err := s.Blocks()
 	if err != nil {
 		d.fail(w, err)
@@ -557,11 +567,7 @@ func (d *Desk) getBlocks(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, map[string]any{"blocks": bs})
 }
 
-func (d *Desk) putBlocks(w http.ResponseWriter, r *http.Request) {
-	s := d.session(w)
-	if s == nil {
-		return
-	}
+func (d *Desk) putBlocks(w http.ResponseWriter, r *http.Request, s *Session) {
 	bs, ok := readBlocks(w, r) // desk_memory.go
 	if !ok {
 		return
@@ -573,11 +579,7 @@ func (d *Desk) putBlocks(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, map[string]any{"blocks": bs})
 }
 
-func (d *Desk) postInvite(w http.ResponseWriter, r *http.Request) {
-	s := d.session(w)
-	if s == nil {
-		return
-	}
+func (d *Desk) postInvite(w http.ResponseWriter, r *http.Request, s *Session) {
 	var req struct {
 		Admin bool `json:"admin"`
 	}
@@ -593,11 +595,7 @@ func (d *Desk) postInvite(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, inv)
 }
 
-func (d *Desk) postApprove(w http.ResponseWriter, r *http.Request) {
-	s := d.session(w)
-	if s == nil {
-		return
-	}
+func (d *Desk) postApprove(w http.ResponseWriter, r *http.Request, s *Session) {
 	var req struct {
 		ID          string `json:"id"`
 		Fingerprint string `json:"fingerprint"`
@@ -617,8 +615,8 @@ func (d *Desk) postApprove(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, map[string]any{"id": req.ID, "state": "active"})
 }
 
-func (d *Desk) postRemove(w http.ResponseWriter, r *http.Request) {
-	d.onCounsellor(w, r, func(ctx context.Context, s *Session, id string) (any, error) {
+func (d *Desk) postRemove(w http.ResponseWriter, r *http.Request, s *Session) {
+	d.onCounsellor(w, r, s, func(ctx context.Context, s *Session, id string) (any, error) {
 		if err := s.Remove(ctx, id); err != nil {
 			return nil, err
 		}
@@ -629,11 +627,7 @@ func (d *Desk) postRemove(w http.ResponseWriter, r *http.Request) {
 
 // onCounsellor runs an admin's action on the counsellor whose id the body
 // names ({"id": …}) and answers with what it returns.
-func (d *Desk) onCounsellor(w http.ResponseWriter, r *http.Request, do func(context.Context, *Session, string) (any, error)) {
-	s := d.session(w)
-	if s == nil {
-		return
-	}
+func (d *Desk) onCounsellor(w http.ResponseWriter, r *http.Request, s *Session, do func(context.Context, *Session, string) (any, error)) {
 	var req struct {
 		ID string `json:"id"`
 	}
@@ -649,11 +643,7 @@ func (d *Desk) onCounsellor(w http.ResponseWriter, r *http.Request, do func(cont
 	writeJSON(w, http.StatusOK, out)
 }
 
-func (d *Desk) getInvites(w http.ResponseWriter, r *http.Request) {
-	s := d.session(w)
-	if s == nil {
-		return
-	}
+func (d *Desk) getInvites(w http.ResponseWriter, r *http.Request, s *Session) {
 	invs, err := s.Invites(r.Context())
 	if err != nil {
 		d.fail(w, err)
@@ -662,16 +652,13 @@ func (d *Desk) getInvites(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, map[string]any{"invites": invs})
 }
 
-func (d *Desk) deleteInvite(w http.ResponseWriter, r *http.Request) {
-	id := r.PathValue("id")
-	if id == "" || len(id) > 64 || strings.ContainsFunc(id, func(r rune) bool { return r <= ' ' || r > '~' }) {
-		writeErr(w, http.StatusBadRequest, "bad_request", errors.New("malformed invite id"))
-		return
-	}
-	s := d.session(w)
-	if s == nil {
-		return
-	}
+// isInviteID is the form of an invite id the desk passes on: short,
+// printable ASCII.
+func isInviteID(id string) bool {
+	return id != "" && len(id) <= 64 && !strings.ContainsFunc(id, func(r rune) bool { return r <= ' ' || r > '~' })
+}
+
+func (d *Desk) deleteInvite(w http.ResponseWriter, r *http.Request, s *Session, id string) {
 	if err := s.RevokeInvite(r.Context(), id); err != nil {
 		d.fail(w, err)
 		return
@@ -679,8 +666,8 @@ func (d *Desk) deleteInvite(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, map[string]any{"id": id, "revoked": true})
 }
 
-func (d *Desk) postReject(w http.ResponseWriter, r *http.Request) {
-	d.onCounsellor(w, r, func(ctx context.Context, s *Session, id string) (any, error) {
+func (d *Desk) postReject(w http.ResponseWriter, r *http.Request, s *Session) {
+	d.onCounsellor(w, r, s, func(ctx context.Context, s *Session, id string) (any, error) {
 		if err := s.Reject(ctx, id); err != nil {
 			return nil, err
 		}
@@ -691,11 +678,7 @@ func (d *Desk) postReject(w http.ResponseWriter, r *http.Request) {
 // postPurge deletes (admins) the unanswered new cases created on a day in
 // [from, to): a flood of fake enquiries. With dry_run it only counts, so
 // the page can show the number before the counsellor confirms.
-func (d *Desk) postPurge(w http.ResponseWriter, r *http.Request) {
-	s := d.session(w)
-	if s == nil {
-		return
-	}
+func (d *Desk) postPurge(w http.ResponseWriter, r *http.Request, s *Session) {
 	var req struct {
 		From   string `json:"from"`
 		To     string `json:"to"`

@@ -69,6 +69,16 @@ func TestDeskRoutes(t *testing.T) {
 		{"POST", "/api/cases/" + id + "/other", "{}", 404, "not_found"},
 		{"GET", "/api/centres/some-centre?lang=de", "", 423, "locked"},
 		{"PUT", "/api/blocks", `{"blocks":[]}`, 423, "locked"},
+		{"POST", "/api/touch", "{}", 423, "locked"},
+		{"GET", "/api/work", "", 423, "locked"},
+		{"POST", "/api/remove", `{"id":"x"}`, 423, "locked"},
+		// What the request names is checked first, locked or not.
+		{"GET", "/api/previews?ids=" + id, "", 423, "locked"},
+		{"GET", "/api/previews?ids=" + id + ",not-a-case", "", 400, "bad_request"},
+		{"DELETE", "/api/invites/abc", "", 423, "locked"},
+		{"DELETE", "/api/invites/a%20b", "", 400, "bad_request"},
+		{"DELETE", "/api/orgs/leipzig", "", 423, "locked"},
+		{"DELETE", "/api/orgs/Leipzig!", "", 400, "bad_request"},
 		{"POST", "/api/unlock", `{"passphrase":"x"} {}`, 400, "bad_request"},
 		{"POST", "/api/lock", "{}", 200, ""},
 	}

@@ -347,10 +347,7 @@ func TestDeskInboxBrowser(t *testing.T) {
 	// The case first by id (and by activity, after the reply) has its
 	// answer: it goes to the end.
 	answered := enqs[0].keys.MailboxID
-	s, err := Unlock(ctx, tt.cfg, []byte(testPassphrase))
-	if err != nil {
-		t.Fatal(err)
-	}
+	s := unlockT(t, ctx, tt.cfg)
 	th, err := s.ReadCase(ctx, answered)
 	if err != nil {
 		t.Fatal(err)

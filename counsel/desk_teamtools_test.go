@@ -23,19 +23,12 @@ func TestDeskTeamToolsBrowser(t *testing.T) {
 	d, u, ctx := tt.d, tt.u, tt.ctx
 	id := tt.newCase(t, "Ich arbeite ohne Lohn.").keys.MailboxID
 	unlockDeskAt(t, bctx, u)
-	s, err := Unlock(ctx, tt.cfg, []byte(testPassphrase))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Wipe()
+	s := unlockT(t, ctx, tt.cfg)
 
 	// The directory, confirmed for the team.
 	if err := within(bctx, 30*time.Second,
 		chromedp.Click(chromedp.CSS("#tab-team")),
-		chromedp.WaitVisible(chromedp.CSS("#directory-confirm")),
-		chromedp.Click(chromedp.CSS("#directory-confirm")),
-		chromedp.WaitVisible(chromedp.CSS("#confirm-dialog")),
-		chromedp.Click(chromedp.CSS("#confirm-yes")),
+		clickAndConfirm("#directory-confirm"),
 		chromedp.WaitVisible(chromedp.CSS("#directory-msg:not(:empty)")),
 	); err != nil {
 		shot(t, bctx, "directory")

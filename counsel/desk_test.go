@@ -70,6 +70,18 @@ func setUpTeam(t testing.TB, behindProxy bool) *testTeam {
 	return tt
 }
 
+// unlockT unlocks cfg's desk with the test passphrase; the session is
+// wiped when the test ends.
+func unlockT(t testing.TB, ctx context.Context, cfg *Config) *Session {
+	t.Helper()
+	s, err := Unlock(ctx, cfg, []byte(testPassphrase))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(s.Wipe)
+	return s
+}
+
 func startDesk(t *testing.T, cfg *Config, lockAfter time.Duration) (*Desk, string) {
 	t.Helper()
 	d := NewDesk(cfg, Options{LockAfter: lockAfter, PendingPoll: time.Second})
@@ -239,11 +251,7 @@ func TestDeskRemovedCounsellor(t *testing.T) {
 	tt := newTestTeam(t)
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	admin, err := Unlock(ctx, tt.cfg, []byte(testPassphrase))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer admin.Wipe()
+	admin := unlockT(t, ctx, tt.cfg)
 	inv, err := admin.Invite(ctx, false)
 	if err != nil {
 		t.Fatal(err)
@@ -364,6 +372,16 @@ func within(ctx context.Context, d time.Duration, actions ...chromedp.Action[chr
 	c, cancel := context.WithTimeout(ctx, d)
 	defer cancel()
 	return chromedp.Do(c, actions...)
+}
+
+// clickAndConfirm clicks sel and answers the question the desk asks
+// then yes.
+func clickAndConfirm(sel string) chromedp.Action[chromedp.Void] {
+	return chromedp.Steps(
+		chromedp.Click(chromedp.CSS(sel)),
+		chromedp.WaitVisible(chromedp.CSS("#confirm-dialog")),
+		chromedp.Click(chromedp.CSS("#confirm-yes")),
+	)
 }
 
 // clearInput empties an input by its id.
@@ -791,10 +809,7 @@ func TestDeskTeamBrowser(t *testing.T) {
 		chromedp.Navigate(u),
 		chromedp.WaitVisible(chromedp.CSS("#view-inbox")),
 		chromedp.Click(chromedp.CSS("#tab-team")),
-		chromedp.WaitVisible(chromedp.CSS(removeSel)),
-		chromedp.Click(chromedp.CSS(removeSel)),
-		chromedp.WaitVisible(chromedp.CSS("#confirm-yes")),
-		chromedp.Click(chromedp.CSS("#confirm-yes")),
+		clickAndConfirm(removeSel),
 		chromedp.WaitNotPresent(chromedp.CSS(removeSel)),
 	); err != nil {
 		t.Fatalf("remove: %v", err)
@@ -828,11 +843,8 @@ func findCounsellor(t *testing.T, tt *testTeam, id string) client.Counsellor {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	s, err := Unlock(ctx, tt.cfg, []byte(testPassphrase))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Wipe()
+	s := unlockT(t, ctx, tt.cfg)
+	defer s.Wipe() // logged out now: a counsellor has at most 8 sessions
 	cs, err := s.Roster(ctx)
 	if err != nil {
 		t.Fatal(err)

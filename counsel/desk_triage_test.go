@@ -153,10 +153,7 @@ func TestDeskRosterBrowser(t *testing.T) {
 		t.Fatal("the revoked invite joined")
 	}
 
-	s, err := Unlock(ctx, tt.cfg, []byte(testPassphrase))
-	if err != nil {
-		t.Fatal(err)
-	}
+	s := unlockT(t, ctx, tt.cfg)
 	inv, err := s.Invite(ctx, false)
 	s.Wipe()
 	if err != nil {
@@ -171,10 +168,7 @@ func TestDeskRosterBrowser(t *testing.T) {
 		chromedp.Click(chromedp.CSS("#tab-inbox")),
 		chromedp.WaitVisible(chromedp.CSS("#view-inbox")),
 		chromedp.Click(chromedp.CSS("#tab-team")),
-		chromedp.WaitVisible(chromedp.CSS(rejectSel)),
-		chromedp.Click(chromedp.CSS(rejectSel)),
-		chromedp.WaitVisible(chromedp.CSS("#confirm-yes")),
-		chromedp.Click(chromedp.CSS("#confirm-yes")),
+		clickAndConfirm(rejectSel),
 		chromedp.WaitNotPresent(chromedp.CSS(rejectSel)),
 	); err != nil {
 		msg, _ := text(bctx, "#admin-msg")

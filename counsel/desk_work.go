@@ -228,10 +228,7 @@ func openFromSelf(path string, id age.Identity, v any) bool {
 
 // getWork answers the page after an unlock or a new tab: the open case
 // and the drafts.
-func (d *Desk) getWork(w http.ResponseWriter, r *http.Request) {
-	if d.session(w) == nil {
-		return
-	}
+func (d *Desk) getWork(w http.ResponseWriter, r *http.Request, _ *Session) {
 	snap, ok := d.work.snapshot()
 	if !ok {
 		writeErr(w, http.StatusLocked, "locked", errLocked)
@@ -261,10 +258,7 @@ func (d *Desk) putDraft(w http.ResponseWriter, r *http.Request, s *Session, id s
 	writeJSON(w, http.StatusOK, map[string]any{"saved": true})
 }
 
-func (d *Desk) putPrefs(w http.ResponseWriter, r *http.Request) {
-	if d.session(w) == nil {
-		return
-	}
+func (d *Desk) putPrefs(w http.ResponseWriter, r *http.Request, _ *Session) {
 	var req struct {
 		Sound bool `json:"sound"`
 	}

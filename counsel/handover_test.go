@@ -49,11 +49,7 @@ func TestHandover(t *testing.T) {
 	tt := newTestTeam(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	anna, err := Unlock(ctx, tt.cfg, []byte(testPassphrase))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer anna.Wipe()
+	anna := unlockT(t, ctx, tt.cfg)
 	if err := anna.Verify(ctx); err != nil {
 		t.Fatal(err)
 	}
@@ -190,11 +186,7 @@ func TestHandover(t *testing.T) {
 
 	// B reads every message with its key; those from before the
 	// handover are marked as forwarded, a later one is not.
-	berta, err := Unlock(ctx, bertaCfg, []byte(testPassphrase))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer berta.Wipe()
+	berta := unlockT(t, ctx, bertaCfg)
 	if err := berta.Verify(ctx); err != nil {
 		t.Fatal(err)
 	}
@@ -265,10 +257,7 @@ func TestDeskCentresOrg(t *testing.T) {
 	tt := setUpTeam(t, true)
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	anna, err := Unlock(ctx, tt.cfg, []byte(testPassphrase))
-	if err != nil {
-		t.Fatal(err)
-	}
+	anna := unlockT(t, ctx, tt.cfg)
 	setUpOrg(t, ctx, tt, anna, "b", "Fachberatung B")
 	anna.Wipe()
 	centre := func(id, org string) string {

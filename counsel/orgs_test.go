@@ -16,11 +16,7 @@ func TestInitOrg(t *testing.T) {
 	tt := setUpTeam(t, false)
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	anna, err := Unlock(ctx, tt.cfg, []byte(testPassphrase))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer anna.Wipe()
+	anna := unlockT(t, ctx, tt.cfg)
 	var created *client.CreatedOrg
 	if err := anna.retry(ctx, func(api *client.Client) (err error) {
 		created, err = api.CreateOrg(ctx, "b", "Fachberatung B")

@@ -20,11 +20,7 @@ func TestStatsReferrals(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	enq := newCase(t, ctx, tt.srv.URL, "Wo gibt es Hilfe in meiner Nähe?")
-	s, err := Unlock(ctx, tt.cfg, []byte(testPassphrase))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Wipe()
+	s := unlockT(t, ctx, tt.cfg)
 	b, err := s.Centres(ctx)
 	if err != nil {
 		t.Fatal(err)
