@@ -440,7 +440,7 @@ export class DeskAPI {
   }
 }
 
-const eventNames: ReadonlySet<string> = new Set<keyof Events>(["case", "lock", "alarm", "approved", "state", "online", "offline"]);
+const eventNames: ReadonlySet<string> = new Set<keyof Events>(["case", "record", "lock", "alarm", "approved", "state", "online", "offline"]);
 
 /** parseEvent reads one server-sent event block; comments, unknown names
  * and malformed data give null. */
@@ -467,6 +467,11 @@ export function parseEvent(block: string): StreamEvent | null {
       return { name, data: { reason: str(d["reason"]), reason_de: str(d["reason_de"]) } };
     case "lock":
       return { name, data: {} };
+    case "record": {
+      const kind = str(d["kind"]);
+      if (!kind) return null;
+      return typeof d["id"] === "string" ? { name, data: { id: d["id"], kind } } : { name, data: { kind } };
+    }
     default:
       return { name: name as "approved" | "state" | "online" | "offline", data: d };
   }
