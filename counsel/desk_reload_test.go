@@ -2,6 +2,7 @@ package counsel
 
 import (
 	"context"
+	"encoding/json"
 	"testing"
 	"time"
 
@@ -176,4 +177,125 @@ func TestDeskReloadTransferBrowser(t *testing.T) {
 	if !evalIn[bool](t, tab, `document.getElementById("view-team").hidden`) {
 		t.Error("the team tab is open: the test must reach the case without it")
 	}
+}
+
+// TestDeskSecondTabBrowser: a second tab of the desk (a fresh address
+// from counsel) shows what the first typed; drafts of two cases typed in
+// two tabs both stay; with the same case open in both, what one tab types
+// is what the other shows and goes on with (before the "draft" event, the
+// first tab's older copy overwrote it), a reply sent in one empties the
+// other's editor, and a colleague's note shows in the open case live.
+func TestDeskSecondTabBrowser(t *testing.T) {
+	bctx := chromium(t)
+	dt := newDeskTest(t)
+	a := dt.newCase(t, "Ich arbeite auf dem Bau und bekomme keinen Lohn.").keys.MailboxID
+	b := dt.newCase(t, "Meine Chefin hat meinen Pass genommen.").keys.MailboxID
+	tab1, close1 := newTab(t, bctx, 1280, 800)
+	defer close1()
+	unlockIn(t, tab1, dt.u, caseLine(a))
+	openByClick(t, tab1, "first tab", a)
+	const draftA = "Guten Tag, wie lange arbeiten Sie schon dort?"
+	if err := within(tab1, 20*time.Second, chromedp.SendKeys(chromedp.CSS("#reply-text"), draftA)); err != nil {
+		t.Fatal(err)
+	}
+	waitDraft(t, dt.d, a, draftA)
+
+	// The second tab opens on the case the first had open, with its draft.
+	tab2, close2 := newTab(t, bctx, 1280, 800)
+	defer close2()
+	if err := within(tab2, 30*time.Second,
+		chromedp.Navigate(dt.d.OpenURL()),
+		chromedp.WaitVisible(chromedp.CSS(threadOf(a))),
+	); err != nil {
+		shot(t, tab2, "second-tab")
+		t.Fatalf("a second tab: %v", err)
+	}
+	if v := replyText(t, tab2); v != draftA {
+		t.Errorf("the second tab's draft %q, want %q", v, draftA)
+	}
+
+	// Another case in the second tab: both drafts stay, here and after
+	// a reload of the first.
+	openByClick(t, tab2, "second tab, other case", b)
+	const draftB = "Guten Tag, Ihr Pass gehört Ihnen."
+	if err := within(tab2, 20*time.Second, chromedp.SendKeys(chromedp.CSS("#reply-text"), draftB)); err != nil {
+		t.Fatal(err)
+	}
+	waitDraft(t, dt.d, b, draftB)
+	if err := within(tab1, 30*time.Second, chromedp.Reload(), chromedp.WaitVisible(chromedp.CSS(caseLine(a)))); err != nil {
+		t.Fatal(err)
+	}
+	openByClick(t, tab1, "first tab after a reload", a)
+	if v := replyText(t, tab1); v != draftA {
+		t.Errorf("the first tab's draft of the first case %q, want %q", v, draftA)
+	}
+	openByClick(t, tab1, "first tab, second case", b)
+	if v := replyText(t, tab1); v != draftB {
+		t.Errorf("the first tab's draft of the second case %q, want %q", v, draftB)
+	}
+
+	// The same case in both tabs: what the second types on is what the
+	// first shows, and the first types on after it.
+	const more2 = " Haben Sie eine Kopie?"
+	if err := within(tab2, 20*time.Second, chromedp.SendKeys(chromedp.CSS("#reply-text"), more2)); err != nil {
+		t.Fatal(err)
+	}
+	waitDraft(t, dt.d, b, draftB+more2)
+	const more1 = " Wir helfen Ihnen."
+	if err := within(tab1, 20*time.Second,
+		chromedp.SendKeys(chromedp.CSS("#reply-text"), more1),
+	); err != nil {
+		t.Fatal(err)
+	}
+	waitDraft(t, dt.d, b, draftB+more2+more1)
+	if v := replyText(t, tab1); v != draftB+more2+more1 {
+		t.Errorf("the first tab's editor %q, want %q", v, draftB+more2+more1)
+	}
+
+	// Sent from the second tab (which followed the first's typing): the
+	// first tab's editor empties, and the reply cannot go out twice.
+	if err := within(tab2, 30*time.Second,
+		until(`document.getElementById("reply-text").value === `+jsString(draftB+more2+more1)),
+		chromedp.Click(chromedp.CSS("#reply-send")),
+		chromedp.WaitVisible(chromedp.CSS("#messages .msg.counsellor")),
+	); err != nil {
+		shot(t, tab2, "second-tab-send")
+		t.Fatalf("send from the second tab: %v", err)
+	}
+	if err := within(tab1, 20*time.Second,
+		until(`document.getElementById("reply-text").value === ""`),
+	); err != nil {
+		t.Errorf("the first tab still holds the sent reply: %q", replyText(t, tab1))
+	}
+
+	// A note a colleague writes shows in the open case at once (the
+	// page dropped counsel's record events before).
+	s, err := Unlock(dt.ctx, dt.cfg, []byte(testPassphrase))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Wipe()
+	const note = "Pass liegt beim Arbeitgeber, Termin am Montag."
+	if err := s.AddNote(dt.ctx, b, note); err != nil {
+		t.Fatal(err)
+	}
+	if err := within(tab1, 20*time.Second,
+		until(`document.getElementById("memory-notes").textContent.includes(`+jsString(note)+`)`),
+	); err != nil {
+		t.Errorf("the note does not show live: %v", err)
+	}
+}
+
+// until waits until the JavaScript expression expr is true.
+func until(expr string) chromedp.Action[chromedp.Void] {
+	return chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
+		_, err := chromedp.Poll[bool](expr)(ctx, tg)
+		return err
+	})
+}
+
+// jsString is s as a JavaScript string literal.
+func jsString(s string) string {
+	b, _ := json.Marshal(s)
+	return string(b)
 }
