@@ -3,6 +3,8 @@ package counsel
 import (
 	"context"
 	"encoding/json"
+	"net/http"
+	"strings"
 	"testing"
 	"time"
 
@@ -298,4 +300,39 @@ func until(expr string) chromedp.Action[chromedp.Void] {
 func jsString(s string) string {
 	b, _ := json.Marshal(s)
 	return string(b)
+}
+
+// TestDeskDraftEvent: a saved draft is told to every page by the case id
+// alone; its text never goes into the event stream.
+func TestDeskDraftEvent(t *testing.T) {
+	dt := newDeskTest(t)
+	dt.unlock(t)
+	id := dt.newCase(t, "Ich brauche Hilfe.").keys.MailboxID
+	ch := make(chan deskEvent, 8)
+	dt.d.mu.Lock()
+	dt.d.subs[ch] = struct{}{}
+	dt.d.mu.Unlock()
+	const secret = "canary-draft-5e1d"
+	if st, b := deskDo(t, dt.d, dt.base, "PUT", "/api/drafts/"+id, `{"body":"`+secret+`"}`); st != http.StatusOK {
+		t.Fatalf("put draft: %d %s", st, b)
+	}
+	// Broadcast before the answer: every event is in ch by now (other
+	// events, such as the case's own, may be there too).
+	drafts := 0
+	for len(ch) > 0 {
+		ev := <-ch
+		b, _ := json.Marshal(ev.data)
+		if strings.Contains(string(b), secret) {
+			t.Errorf("event %s carries the draft's text: %s", ev.name, b)
+		}
+		if ev.name == "draft" {
+			drafts++
+			if string(b) != `{"id":"`+id+`"}` {
+				t.Errorf("draft event %s, want the case id alone", b)
+			}
+		}
+	}
+	if drafts != 1 {
+		t.Errorf("%d draft events for one saved draft", drafts)
+	}
 }
