@@ -336,3 +336,40 @@ func TestDeskDraftEvent(t *testing.T) {
 		t.Errorf("%d draft events for one saved draft", drafts)
 	}
 }
+
+// TestDeskAddressAgainBrowser: a fresh address of the desk opened in the
+// tab that shows the desk already (pasted into its address bar) differs
+// from the page's only in the fragment, which a browser does not load
+// anew; the page trades it all the same, so the token leaves the address
+// bar and cannot open another page.
+func TestDeskAddressAgainBrowser(t *testing.T) {
+	bctx := chromium(t)
+	dt := newDeskTest(t)
+	id := dt.newCase(t, "Ich brauche Hilfe.").keys.MailboxID
+	tab, closeTab := newTab(t, bctx, 1280, 800)
+	defer closeTab()
+	unlockIn(t, tab, dt.u, caseLine(id))
+	fresh := dt.d.OpenURL()
+	tok := strings.SplitN(fresh, "#o=", 2)[1]
+	if err := within(tab, 30*time.Second, chromedp.Navigate(fresh)); err != nil {
+		t.Fatal(err)
+	}
+	// The page loads anew in a moment: asked across the reload, the
+	// browser may answer that the page it asked is gone.
+	var loc string
+	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
+		c, cancel := context.WithTimeout(tab, 5*time.Second)
+		loc, _ = chromedp.Run(c, chromedp.Evaluate[string](`document.querySelector(`+jsString(caseLine(id))+`) ? location.href : ""`))
+		cancel()
+		if loc != "" && !strings.Contains(loc, "#") {
+			break
+		}
+	}
+	if loc == "" || strings.Contains(loc, "#") {
+		t.Errorf("the desk with a fresh address: address bar %q", strings.ReplaceAll(loc, tok, "TOKEN"))
+	}
+	if st, secret := openPageHTTP(t, fresh); st != http.StatusUnauthorized || secret != "" {
+		t.Errorf("the fresh address opens another page: %d", st)
+	}
+	openByClick(t, tab, "after a fresh address", id)
+}

@@ -1177,6 +1177,12 @@ async function boot(): Promise<void> {
   await desk.api.open();
   // The draft typed in the last moment before the tab closes.
   window.addEventListener("pagehide", () => desk.drafts.leaving());
+  // A fresh address opened in this tab differs from the page's only in
+  // the fragment, which the browser does not load anew: load it, so that
+  // the token is traded and leaves the address bar (openPage).
+  window.addEventListener("hashchange", () => {
+    if (location.hash) location.reload();
+  });
   if (!desk.api.hasToken) {
     show("token");
     return;
