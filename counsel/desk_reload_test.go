@@ -368,6 +368,15 @@ func TestDeskAddressAgainBrowser(t *testing.T) {
 	if loc == "" || strings.Contains(loc, "#") {
 		t.Errorf("the desk with a fresh address: address bar %q", strings.ReplaceAll(loc, tok, "TOKEN"))
 	}
+	hist, err := chromedp.Run(tab, chromedp.NavigationEntries())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range hist.Entries {
+		if strings.Contains(e.URL, tok) {
+			t.Error("the history holds the fresh address's token")
+		}
+	}
 	if st, secret := openPageHTTP(t, fresh); st != http.StatusUnauthorized || secret != "" {
 		t.Errorf("the fresh address opens another page: %d", st)
 	}
