@@ -501,7 +501,7 @@ func (d *Desk) postReply(w http.ResponseWriter, r *http.Request, s *Session, id 
 		d.fail(w, err)
 		return
 	}
-	d.work.setDraft(id, "") // sent: the draft has done its work
+	d.saveDraft(id, "") // sent: the draft has done its work
 	writeJSON(w, http.StatusOK, map[string]any{"seq": seq})
 }
 

@@ -251,11 +251,24 @@ func (d *Desk) putDraft(w http.ResponseWriter, r *http.Request, s *Session, id s
 		writeErr(w, http.StatusBadRequest, "bad_request", errorf(mErrReplyOverLimit, maxBody))
 		return
 	}
-	if err := d.work.setDraft(id, req.Body); err != nil {
+	if err := d.saveDraft(id, req.Body); err != nil {
 		d.fail(w, err)
 		return
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"saved": true})
+}
+
+// saveDraft keeps case id's draft ("" drops it) and tells every page: a
+// second tab with the case open then shows the draft as it is now, and
+// types on from there rather than from its own older copy, which would
+// overwrite what the other tab typed (or bring back a reply it sent).
+// The event names the case, never the text.
+func (d *Desk) saveDraft(id, body string) error {
+	if err := d.work.setDraft(id, body); err != nil {
+		return err
+	}
+	d.broadcast(deskEvent{name: "draft", data: map[string]any{"id": id}})
+	return nil
 }
 
 func (d *Desk) putPrefs(w http.ResponseWriter, r *http.Request, _ *Session) {

@@ -42,6 +42,11 @@ test("desk events", () => {
     ["unnamed", 'data: {"id":"abc"}', null],
     ["malformed", "event: case\ndata: {", null],
     ["case without id", 'event: case\ndata: {"id":7}', null],
+    ["draft", 'event: draft\ndata: {"id":"abc"}', { name: "draft", data: { id: "abc" } }],
+    ["draft without id", "event: draft\ndata: {}", null],
+    ["record of a case", 'event: record\ndata: {"id":"abc","kind":"note"}', { name: "record", data: { id: "abc", kind: "note" } }],
+    ["record of the team", 'event: record\ndata: {"kind":"blocks"}', { name: "record", data: { kind: "blocks" } }],
+    ["record without kind", 'event: record\ndata: {"id":"abc"}', null],
     ["not an object", "event: state\ndata: 1", null],
   ];
   for (const [name, block, want] of cases) assert.deepEqual(parseEvent(block), want, name);

@@ -96,6 +96,8 @@ export interface Events {
   online: Record<string, unknown>;
   offline: Record<string, unknown>;
   record: { id?: string; kind: string };
+  /** A page saved or sent case id's draft (counsel/desk_work.go). */
+  draft: { id: string };
 }
 /** What follow reports: counsel's events and the stream's own state. */
 export type StreamEvent =
@@ -355,7 +357,7 @@ export class DeskAPI {
   }
 }
 
-const eventNames: ReadonlySet<string> = new Set<keyof Events>(["case", "lock", "alarm", "approved", "state", "online", "offline"]);
+const eventNames: ReadonlySet<string> = new Set<keyof Events>(["case", "draft", "record", "lock", "alarm", "approved", "state", "online", "offline"]);
 
 /** parseEvent reads one server-sent event block; comments, unknown names
  * and malformed data give null. */
@@ -377,11 +379,17 @@ export function parseEvent(block: string): StreamEvent | null {
   const d = v as Record<string, unknown>;
   switch (name) {
     case "case":
+    case "draft":
       return typeof d["id"] === "string" ? { name, data: { id: d["id"] } } : null;
     case "alarm":
       return { name, data: { reason: str(d["reason"]), reason_de: str(d["reason_de"]) } };
     case "lock":
       return { name, data: {} };
+    case "record": {
+      const kind = str(d["kind"]);
+      if (!kind) return null;
+      return typeof d["id"] === "string" ? { name, data: { id: d["id"], kind } } : { name, data: { kind } };
+    }
     default:
       return { name: name as "approved" | "state" | "online" | "offline", data: d };
   }

@@ -26,6 +26,11 @@ export class Drafts {
     return this.unsaved.get(id) ?? this.saved.get(id) ?? "";
   }
 
+  /** typing: this page holds text of case id that counsel does not yet. */
+  typing(id: string): boolean {
+    return this.unsaved.has(id);
+  }
+
   /** typed notes the reply text of case id and saves it soon. */
   typed(id: string, body: string): void {
     if (!id) return;

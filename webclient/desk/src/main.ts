@@ -912,6 +912,9 @@ async function onEvent(ev: StreamEvent): Promise<void> {
       }
       break;
     }
+    case "draft":
+      if (unlocked()) await draftChanged(ev.data.id).catch(() => {});
+      break;
     case "lock":
       if (desk.state) desk.state.locked = true;
       showUnlock(true);
@@ -953,6 +956,24 @@ async function onEvent(ev: StreamEvent): Promise<void> {
     case "disconnected":
       break;
   }
+}
+
+/** So that a slow answer does not replace a newer one. */
+let draftReadNo = 0;
+
+/** draftChanged follows a draft a page saved or sent, maybe in another
+ * tab: the page's copies become counsel's, and the open case's editor
+ * shows it unless this page holds typing of its own not yet saved (then
+ * that is newer, and goes to counsel next). */
+async function draftChanged(id: string): Promise<void> {
+  const no = ++draftReadNo;
+  const work = await desk.api.work();
+  if (no !== draftReadNo || !unlocked()) return;
+  desk.drafts.load(work);
+  const ta = $<HTMLTextAreaElement>("reply-text");
+  if (ta.dataset["case"] !== id || desk.drafts.typing(id)) return;
+  const now = desk.drafts.get(id);
+  if (ta.value !== now) ta.value = now;
 }
 
 /** Use of the page counts as use of the desk: counsel locks it after
@@ -1147,6 +1168,12 @@ async function boot(): Promise<void> {
   await desk.api.open();
   // The draft typed in the last moment before the tab closes.
   window.addEventListener("pagehide", () => desk.drafts.leaving());
+  // A fresh address opened in this tab differs from the page's only in
+  // the fragment, which the browser does not load anew: load it, so that
+  // the token is traded and leaves the address bar (openPage).
+  window.addEventListener("hashchange", () => {
+    if (location.hash) location.reload();
+  });
   if (!desk.api.hasToken) {
     show("token");
     return;
