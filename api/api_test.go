@@ -419,6 +419,7 @@ func TestSecurityHeaders(t *testing.T) {
 		"Referrer-Policy":              "no-referrer",
 		"X-Frame-Options":              "DENY",
 		"Cross-Origin-Resource-Policy": "same-origin",
+		"Cross-Origin-Opener-Policy":   "same-origin",
 	}
 	for name, r := range responses {
 		for h, v := range want {

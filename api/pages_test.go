@@ -14,7 +14,7 @@ import (
 const wantPageCSP = "default-src 'none'; script-src 'self' 'wasm-unsafe-eval'; worker-src 'self'; connect-src 'self'; style-src 'self'; img-src 'self'; font-src 'self'; form-action 'none'; frame-ancestors 'none'; base-uri 'none'; require-trusted-types-for 'script'"
 
 // headerNames are the security headers every web response carries.
-var headerNames = []string{"Content-Security-Policy", "Cache-Control", "X-Content-Type-Options", "Referrer-Policy", "X-Frame-Options", "Cross-Origin-Resource-Policy"}
+var headerNames = []string{"Content-Security-Policy", "Cache-Control", "X-Content-Type-Options", "Referrer-Policy", "X-Frame-Options", "Cross-Origin-Resource-Policy", "Cross-Origin-Opener-Policy"}
 
 func newPagesEnv(t *testing.T) (*env, *content.Site) {
 	t.Helper()

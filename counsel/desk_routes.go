@@ -25,7 +25,6 @@ import (
 func (d *Desk) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h := w.Header()
 	httpsec.Set(h.Set, "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
-	h.Set("Cross-Origin-Opener-Policy", "same-origin")
 	if !d.host[r.Host] {
 		http.Error(w, "wrong host", http.StatusMisdirectedRequest)
 		return

@@ -22,6 +22,7 @@ func TestSet(t *testing.T) {
 		"Referrer-Policy":              "no-referrer",
 		"X-Frame-Options":              "DENY",
 		"Cross-Origin-Resource-Policy": "same-origin",
+		"Cross-Origin-Opener-Policy":   "same-origin",
 	}
 	if !maps.Equal(got, want) {
 		t.Errorf("headers %v, want %v", got, want)
