@@ -96,12 +96,9 @@ func TestDeskOrgsBrowser(t *testing.T) {
 	shot(t, bctx, "orgs")
 
 	// The case's transfer dialog offers the pinned organisation.
-	caseSel := `#case-list button[data-case="` + id + `"]`
 	if err := within(bctx, 30*time.Second,
 		chromedp.Click(chromedp.CSS("#tab-inbox")),
-		chromedp.WaitVisible(chromedp.CSS(caseSel)),
-		chromedp.Click(chromedp.CSS(caseSel)),
-		chromedp.WaitVisible(chromedp.CSS("#messages .msg.enquirer")),
+		openCase(id),
 		chromedp.WaitVisible(chromedp.CSS("#act-transfer")),
 	); err != nil {
 		shot(t, bctx, "transfer-button")
@@ -140,7 +137,7 @@ func TestDeskOrgsBrowser(t *testing.T) {
 		chromedp.SendKeys(chromedp.CSS("#transfer-note"), note),
 		clickAndConfirm("#transfer-send"),
 		chromedp.WaitVisible(chromedp.CSS(`#transfer-state[data-state="offered"]`)),
-		chromedp.WaitVisible(chromedp.CSS(caseSel+" .tag.transfer")),
+		chromedp.WaitVisible(chromedp.CSS(caseLine(id)+" .tag.transfer")),
 		chromedp.WaitVisible(chromedp.CSS("#messages .msg.counsellor .tag.transfer")),
 	); err != nil {
 		shot(t, bctx, "transfer-send")
@@ -234,7 +231,7 @@ func TestDeskOrgsBrowser(t *testing.T) {
 		shot(t, bctx, "orgs-offers")
 		t.Fatalf("the team's completed offer: %v", err)
 	}
-	if err := within(bctx, 30*time.Second, chromedp.Click(chromedp.CSS("#tab-inbox")), chromedp.WaitNotPresent(chromedp.CSS(caseSel))); err != nil {
+	if err := within(bctx, 30*time.Second, chromedp.Click(chromedp.CSS("#tab-inbox")), chromedp.WaitNotPresent(chromedp.CSS(caseLine(id)))); err != nil {
 		t.Fatalf("the case stays in the inbox of the organisation that handed it over: %v", err)
 	}
 	bcfg, err := LoadConfig(bertaDir)
@@ -250,7 +247,7 @@ func TestDeskOrgsBrowser(t *testing.T) {
 	if got, _ := text(bctx, "#thread-forwarded"); !strings.Contains(got, "Nachrichten 1 bis 3") || !strings.Contains(got, "lässt sich nicht prüfen") {
 		t.Errorf("B's notice: %q", got)
 	}
-	if got, _ := text(bctx, caseSel+" .tag.forwarded"); !strings.HasPrefix(got, "übernommen am ") {
+	if got, _ := text(bctx, caseLine(id)+" .tag.forwarded"); !strings.HasPrefix(got, "übernommen am ") {
 		t.Errorf("B's inbox marks the case %q", got)
 	}
 	marked, err := chromedp.Run(bctx, chromedp.Evaluate[int](`document.querySelectorAll("#messages .msg .tag.forwarded").length`))

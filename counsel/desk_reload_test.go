@@ -29,11 +29,7 @@ func caseLine(id string) string {
 // the line) and waits for its thread.
 func openByClick(t *testing.T, tab context.Context, step, id string) {
 	t.Helper()
-	if err := within(tab, 30*time.Second,
-		chromedp.WaitVisible(chromedp.CSS(caseLine(id))),
-		chromedp.Click(chromedp.CSS(caseLine(id))),
-		chromedp.WaitVisible(chromedp.CSS(threadOf(id))),
-	); err != nil {
+	if err := within(tab, 30*time.Second, openCase(id)); err != nil {
 		shot(t, tab, "reload-"+step)
 		t.Fatalf("%s: a click on the case does not open it: %v", step, err)
 	}

@@ -58,12 +58,9 @@ func TestDeskTeamToolsBrowser(t *testing.T) {
 	}
 
 	// In the inbox: insert the team block; claim; the action record.
-	caseSel := `#case-list button[data-case="` + id + `"]`
 	if err := within(bctx, 30*time.Second,
 		chromedp.Click(chromedp.CSS("#tab-inbox")),
-		chromedp.WaitVisible(chromedp.CSS(caseSel)),
-		chromedp.Click(chromedp.CSS(caseSel)),
-		chromedp.WaitVisible(chromedp.CSS("#messages .msg.enquirer")),
+		openCase(id),
 		choose("block-select", "t0"),
 		chromedp.Click(chromedp.CSS("#act-claim")),
 		chromedp.WaitVisible(chromedp.CSS("#thread-actions")),

@@ -384,6 +384,15 @@ func clickAndConfirm(sel string) chromedp.Action[chromedp.Void] {
 	)
 }
 
+// openCase clicks case id's line in the inbox and waits for its thread.
+func openCase(id string) chromedp.Action[chromedp.Void] {
+	return chromedp.Steps(
+		chromedp.WaitVisible(chromedp.CSS(caseLine(id))),
+		chromedp.Click(chromedp.CSS(caseLine(id))),
+		chromedp.WaitVisible(chromedp.CSS(threadOf(id))),
+	)
+}
+
 // clearInput empties an input by its id.
 func clearInput(id string) chromedp.Action[chromedp.Void] {
 	return chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
@@ -797,9 +806,7 @@ func TestDeskTeamBrowser(t *testing.T) {
 	}
 	enq := newCase(t, ctx, tt.srv.URL, "Eine Frage an Ben.")
 	if err := within(benTab, 30*time.Second,
-		chromedp.WaitVisible(chromedp.CSS(`#case-list button[data-case="`+enq.keys.MailboxID+`"]`)),
-		chromedp.Click(chromedp.CSS(`#case-list button[data-case="`+enq.keys.MailboxID+`"]`)),
-		chromedp.WaitVisible(chromedp.CSS("#messages .msg.enquirer")),
+		openCase(enq.keys.MailboxID),
 	); err != nil {
 		t.Fatalf("Ben's desk: %v", err)
 	}

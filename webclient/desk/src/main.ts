@@ -264,12 +264,15 @@ function setView(v: View): void {
   desk.view = v;
   if (v === "team") {
     renderTeam();
-    // Someone may have joined since: the roster as it is now.
+    // Someone may have joined since: the roster as it is now. Drawn again
+    // only if it changed, so that a button does not turn into another
+    // under the admin's pointer.
     void desk.api
       .roster()
       .then((r) => {
+        const changed = JSON.stringify(r) !== JSON.stringify(desk.roster);
         desk.roster = r;
-        if (desk.view === "team") renderTeam();
+        if (changed && desk.view === "team") renderTeam();
       })
       .catch(() => {});
   }
