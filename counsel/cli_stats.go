@@ -42,16 +42,19 @@ func statsCommand(c *cmd) action {
 }
 
 func (c *cmd) printStats(st *Stats) error {
+	// A table of the months, or that there are none; what was not
+	// counted is said either way.
 	if len(st.Months) == 0 {
 		c.printf(mOutNoStats)
-	}
-	tw := c.table(mOutStatsHeader)
-	for _, m := range st.Months {
-		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t%s\t%s\t%s\n", m.Month, m.Enquiries, m.Messages, m.Replies, m.Referrals,
-			m.HandoversOffered, m.HandoversCompleted, m.HandoversReceived, counts(m.Audience), counts(m.Languages), counts(m.Tags))
-	}
-	if err := tw.Flush(); err != nil {
-		return err
+	} else {
+		tw := c.table(mOutStatsHeader)
+		for _, m := range st.Months {
+			fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t%s\t%s\t%s\n", m.Month, m.Enquiries, m.Messages, m.Replies, m.Referrals,
+				m.HandoversOffered, m.HandoversCompleted, m.HandoversReceived, counts(m.Audience), counts(m.Languages), counts(m.Tags))
+		}
+		if err := tw.Flush(); err != nil {
+			return err
+		}
 	}
 	if st.Unreadable > 0 {
 		c.printf(mOutStatsUnreadable, st.Unreadable)

@@ -269,7 +269,7 @@ func (d *Desk) follow(ctx context.Context, s *Session) {
 			pause = time.Second
 			for ev := range st.Events() {
 				if ev.Type == "case" && isMailboxID(ev.ID) {
-					d.broadcast(deskEvent{name: "case", data: map[string]any{"id": ev.ID, "seq": ev.Seq}})
+					d.broadcast(deskEvent{name: "case", data: caseEvent{ID: ev.ID, Seq: ev.Seq}})
 				}
 				if ev.Type == "record" && ev.Kind != "" {
 					d.onRecord(ctx, s, ev) // desk_memory.go
@@ -308,6 +308,6 @@ func (d *Desk) setAlarm(err error) {
 	d.mu.Lock()
 	d.alarm = a
 	d.mu.Unlock()
-	d.broadcast(deskEvent{name: "alarm", data: map[string]any{"reason": a.Reason, "reason_de": alarmReasonDE(a)}})
+	d.broadcast(deskEvent{name: "alarm", data: alarmEvent{Reason: a.Reason, ReasonDE: alarmReasonDE(a)}})
 	d.lock()
 }

@@ -89,10 +89,7 @@ func neutralName(typ string) string {
 // postStaged keeps a file for the case's next reply: {"name", "data"}
 // (data in base64) → {"id", "name", "type", "size"}.
 func (d *Desk) postStaged(w http.ResponseWriter, r *http.Request, s *Session, id string) {
-	var req struct {
-		Name string `json:"name"`
-		Data []byte `json:"data"`
-	}
+	var req stageRequest
 	if err := readBodyUpTo(r, &req, maxStageBody); err != nil {
 		writeErr(w, http.StatusBadRequest, "bad_request", err)
 		return

@@ -58,9 +58,7 @@ func (d *Desk) getDirectoryStatus(w http.ResponseWriter, r *http.Request, s *Ses
 // postDirectoryConfirm answers POST /api/centres/confirm {"digest"}: an
 // admin confirms the directory as shown for the team.
 func (d *Desk) postDirectoryConfirm(w http.ResponseWriter, r *http.Request, s *Session) {
-	var req struct {
-		Digest string `json:"digest"`
-	}
+	var req confirmCentresRequest
 	if err := readBody(r, &req); err != nil {
 		writeErr(w, http.StatusBadRequest, "bad_request", err)
 		return

@@ -93,7 +93,7 @@ func (d *Desk) getPreviews(w http.ResponseWriter, r *http.Request, s *Session, i
 			return
 		}
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"previews": out})
+	writeJSON(w, http.StatusOK, previewList{Previews: out})
 }
 
 // casePage is a page of the inbox in the order q asks for: the desk asks

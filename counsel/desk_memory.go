@@ -22,9 +22,7 @@ func (d *Desk) getMemory(w http.ResponseWriter, r *http.Request, s *Session, id 
 }
 
 func (d *Desk) postNote(w http.ResponseWriter, r *http.Request, s *Session, id string) {
-	var req struct {
-		Text string `json:"text"`
-	}
+	var req noteRequest
 	if err := readBody(r, &req); err != nil {
 		writeErr(w, http.StatusBadRequest, "bad_request", err)
 		return
@@ -41,9 +39,7 @@ func (d *Desk) postNote(w http.ResponseWriter, r *http.Request, s *Session, id s
 }
 
 func (d *Desk) putTags(w http.ResponseWriter, r *http.Request, s *Session, id string) {
-	var req struct {
-		Tags []string `json:"tags"`
-	}
+	var req tagsRequest
 	if err := readBody(r, &req); err != nil {
 		writeErr(w, http.StatusBadRequest, "bad_request", err)
 		return
@@ -87,7 +83,7 @@ func (d *Desk) onRecord(ctx context.Context, s *Session, ev client.Event) {
 	if ev.Kind == crypto.RecordDirectory {
 		go d.refreshCentres(ctx, s)
 	}
-	d.broadcast(deskEvent{name: "record", data: map[string]any{"id": ev.ID, "kind": ev.Kind}})
+	d.broadcast(deskEvent{name: "record", data: recordEvent{ID: ev.ID, Kind: ev.Kind}})
 }
 
 // getStatsCSV answers GET /api/stats.csv?from=YYYY-MM&to=YYYY-MM: the
@@ -128,15 +124,11 @@ func (d *Desk) getTeamActions(w http.ResponseWriter, r *http.Request, s *Session
 		return
 	}
 	names := s.memberNames(r.Context())
-	type row struct {
-		client.Tombstone
-		ByName string `json:"by_name,omitempty"`
-	}
-	out := make([]row, len(ts))
+	out := make([]teamAction, len(ts))
 	for i, t := range ts {
-		out[i] = row{t, names[t.By]}
+		out[i] = teamAction{t, names[t.By]}
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"actions": out})
+	writeJSON(w, http.StatusOK, teamActionList{Actions: out})
 }
 
 // getCasesTagged answers GET /api/cases-tagged?tag=…: the ids of the
@@ -148,15 +140,13 @@ func (d *Desk) getCasesTagged(w http.ResponseWriter, r *http.Request, s *Session
 		return
 	}
 	ids, err := s.CasesTagged(r.Context(), tag)
-	d.answer(w, map[string]any{"ids": ids}, err)
+	d.answer(w, taggedList{IDs: ids}, err)
 }
 
 // readBlocks reads a body {"blocks":[…]} of text blocks by their rules;
 // false once it answered 400.
 func readBlocks(w http.ResponseWriter, r *http.Request) ([]Block, bool) {
-	var req struct {
-		Blocks []Block `json:"blocks"`
-	}
+	var req blockList
 	if err := readBody(r, &req); err != nil {
 		writeErr(w, http.StatusBadRequest, "bad_request", err)
 		return nil, false

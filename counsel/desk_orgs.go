@@ -27,14 +27,11 @@ func (d *Desk) getOrgs(w http.ResponseWriter, r *http.Request, s *Session) {
 		d.fail(w, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"orgs": orgs, "front_door_admin": frontDoorAdmin(s)})
+	writeJSON(w, http.StatusOK, orgList{FrontDoorAdmin: frontDoorAdmin(s), Orgs: orgs})
 }
 
 func (d *Desk) postOrgPin(w http.ResponseWriter, r *http.Request, s *Session) {
-	var req struct {
-		Slug        string `json:"slug"`
-		Fingerprint string `json:"fingerprint"`
-	}
+	var req pinOrgRequest
 	if err := readBody(r, &req); err != nil || !validSlug(req.Slug) || len(req.Fingerprint) > 256 {
 		writeErr(w, http.StatusBadRequest, "bad_request", errors.New("malformed request"))
 		return
@@ -54,10 +51,7 @@ func (d *Desk) postOrgPin(w http.ResponseWriter, r *http.Request, s *Session) {
 }
 
 func (d *Desk) postOrg(w http.ResponseWriter, r *http.Request, s *Session) {
-	var req struct {
-		Slug string `json:"slug"`
-		Name string `json:"name"`
-	}
+	var req newOrgRequest
 	if err := readBody(r, &req); err != nil {
 		writeErr(w, http.StatusBadRequest, "bad_request", errors.New("malformed request"))
 		return
@@ -85,7 +79,7 @@ func (d *Desk) deleteOrg(w http.ResponseWriter, r *http.Request, s *Session, slu
 	case err != nil:
 		d.fail(w, err)
 	default:
-		writeJSON(w, http.StatusOK, map[string]any{"slug": slug, "deleted": true})
+		writeJSON(w, http.StatusOK, deletedAnswer{Deleted: true, Slug: slug})
 	}
 }
 
@@ -98,11 +92,7 @@ func (d *Desk) handoverRoutes(m *http.ServeMux) {
 }
 
 func (d *Desk) postHandover(w http.ResponseWriter, r *http.Request, s *Session, id string) {
-	var req struct {
-		Org  string `json:"org"`
-		Note string `json:"note"`
-		Lang string `json:"lang"`
-	}
+	var req handoverRequest
 	if err := readBody(r, &req); err != nil || !validSlug(req.Org) || req.Lang != "" && !validLang(req.Lang) {
 		writeErr(w, http.StatusBadRequest, "bad_request", errors.New("malformed request"))
 		return
@@ -130,7 +120,7 @@ func (d *Desk) postHandover(w http.ResponseWriter, r *http.Request, s *Session, 
 	case err != nil:
 		d.fail(w, err)
 	default:
-		writeJSON(w, http.StatusOK, map[string]any{"seq": seq})
+		writeJSON(w, http.StatusOK, sentAnswer{Seq: seq})
 	}
 }
 
@@ -153,5 +143,5 @@ func (d *Desk) getHandovers(w http.ResponseWriter, r *http.Request, s *Session) 
 		d.fail(w, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"handovers": hs})
+	writeJSON(w, http.StatusOK, handoverList{Handovers: hs})
 }

@@ -217,7 +217,7 @@ func (d *Desk) routes() *http.ServeMux {
 
 func (d *Desk) postLock(w http.ResponseWriter, r *http.Request) {
 	d.lock()
-	writeJSON(w, http.StatusOK, map[string]any{"locked": true})
+	writeJSON(w, http.StatusOK, lockAnswer{Locked: true})
 }
 
 func (d *Desk) postTouch(w http.ResponseWriter, r *http.Request, _ *Session) {
@@ -255,9 +255,7 @@ func (d *Desk) getState(w http.ResponseWriter, r *http.Request) {
 }
 
 func (d *Desk) postUnlock(w http.ResponseWriter, r *http.Request) {
-	var req struct {
-		Passphrase string `json:"passphrase"`
-	}
+	var req unlockRequest
 	if err := readBody(r, &req); err != nil {
 		writeErr(w, http.StatusBadRequest, "bad_request", err)
 		return
@@ -279,7 +277,7 @@ func (d *Desk) postUnlock(w http.ResponseWriter, r *http.Request) {
 		d.fail(w, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"locked": false})
+	writeJSON(w, http.StatusOK, lockAnswer{Locked: false})
 }
 
 // events is the page's live stream: "case", "lock", "alarm", "online",
@@ -347,7 +345,7 @@ func (d *Desk) getCases(w http.ResponseWriter, r *http.Request, s *Session) {
 			d.fail(w, err)
 			return
 		}
-		writeJSON(w, http.StatusOK, map[string]any{"cases": d.decorate(cs)})
+		writeJSON(w, http.StatusOK, caseList{Cases: d.decorate(cs)})
 		return
 	}
 	limit, err := strconv.Atoi(q.Get("limit"))
@@ -370,7 +368,7 @@ func (d *Desk) getCases(w http.ResponseWriter, r *http.Request, s *Session) {
 		d.fail(w, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"cases": d.decorate(cs), "next": next})
+	writeJSON(w, http.StatusOK, inboxPage{Cases: d.decorate(cs), Next: next})
 }
 
 // getCaseSummary is one case's line of the inbox, which the page fetches
@@ -476,11 +474,7 @@ func (d *Desk) getCase(w http.ResponseWriter, r *http.Request, s *Session, id st
 }
 
 func (d *Desk) postReply(w http.ResponseWriter, r *http.Request, s *Session, id string) {
-	var req struct {
-		Body        string   `json:"body"`
-		Lang        string   `json:"lang"`
-		Attachments []string `json:"attachments"` // staged files (desk_attachments.go)
-	}
+	var req replyRequest
 	if err := readBody(r, &req); err != nil {
 		writeErr(w, http.StatusBadRequest, "bad_request", err)
 		return
@@ -501,15 +495,11 @@ func (d *Desk) postReply(w http.ResponseWriter, r *http.Request, s *Session, id 
 		return
 	}
 	d.saveDraft(id, "") // sent: the draft has done its work
-	writeJSON(w, http.StatusOK, map[string]any{"seq": seq})
+	writeJSON(w, http.StatusOK, sentAnswer{Seq: seq})
 }
 
 func (d *Desk) patchCase(w http.ResponseWriter, r *http.Request, s *Session, id string) {
-	var req struct {
-		Status   string  `json:"status"`
-		Assignee *string `json:"assignee"`
-		Unassign bool    `json:"unassign"`
-	}
+	var req casePatch
 	if err := readBody(r, &req); err != nil {
 		writeErr(w, http.StatusBadRequest, "bad_request", err)
 		return
@@ -545,7 +535,7 @@ func (d *Desk) deleteCase(w http.ResponseWriter, r *http.Request, s *Session, id
 	d.mu.Unlock()
 	d.threadMu.Unlock()
 	d.work.forget(id)
-	writeJSON(w, http.StatusOK, map[string]any{"deleted": true})
+	writeJSON(w, http.StatusOK, deletedAnswer{Deleted: true})
 }
 
 func (d *Desk) getRoster(w http.ResponseWriter, r *http.Request, s *Session) {
@@ -554,7 +544,7 @@ func (d *Desk) getRoster(w http.ResponseWriter, r *http.Request, s *Session) {
 		d.fail(w, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"counsellors": cs})
+	writeJSON(w, http.StatusOK, rosterList{Counsellors: cs})
 }
 
 func (d *Desk) getBlocks(w http.ResponseWriter, r *http.Request, s *Session) {
@@ -563,7 +553,7 @@ func (d *Desk) getBlocks(w http.ResponseWriter, r *http.Request, s *Session) {
 		d.fail(w, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"blocks": bs})
+	writeJSON(w, http.StatusOK, blockList{Blocks: bs})
 }
 
 func (d *Desk) putBlocks(w http.ResponseWriter, r *http.Request, s *Session) {
@@ -575,13 +565,11 @@ func (d *Desk) putBlocks(w http.ResponseWriter, r *http.Request, s *Session) {
 		writeErr(w, http.StatusBadRequest, "bad_request", err)
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"blocks": bs})
+	writeJSON(w, http.StatusOK, blockList{Blocks: bs})
 }
 
 func (d *Desk) postInvite(w http.ResponseWriter, r *http.Request, s *Session) {
-	var req struct {
-		Admin bool `json:"admin"`
-	}
+	var req inviteRequest
 	if err := readBody(r, &req); err != nil {
 		writeErr(w, http.StatusBadRequest, "bad_request", err)
 		return
@@ -595,10 +583,7 @@ func (d *Desk) postInvite(w http.ResponseWriter, r *http.Request, s *Session) {
 }
 
 func (d *Desk) postApprove(w http.ResponseWriter, r *http.Request, s *Session) {
-	var req struct {
-		ID          string `json:"id"`
-		Fingerprint string `json:"fingerprint"`
-	}
+	var req approveRequest
 	if err := readBody(r, &req); err != nil || !isCounsellorID(req.ID) {
 		writeErr(w, http.StatusBadRequest, "bad_request", errors.New("malformed request"))
 		return
@@ -611,7 +596,7 @@ func (d *Desk) postApprove(w http.ResponseWriter, r *http.Request, s *Session) {
 		d.fail(w, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"id": req.ID, "state": "active"})
+	writeJSON(w, http.StatusOK, counsellorState{ID: req.ID, State: "active"})
 }
 
 func (d *Desk) postRemove(w http.ResponseWriter, r *http.Request, s *Session) {
@@ -620,16 +605,14 @@ func (d *Desk) postRemove(w http.ResponseWriter, r *http.Request, s *Session) {
 			return nil, err
 		}
 		team, _ := s.Team(ctx)
-		return map[string]any{"id": id, "team": team}, nil
+		return removedAnswer{ID: id, Team: team}, nil
 	})
 }
 
 // onCounsellor runs an admin's action on the counsellor whose id the body
 // names ({"id": …}) and answers with what it returns.
 func (d *Desk) onCounsellor(w http.ResponseWriter, r *http.Request, s *Session, do func(context.Context, *Session, string) (any, error)) {
-	var req struct {
-		ID string `json:"id"`
-	}
+	var req counsellorRequest
 	if err := readBody(r, &req); err != nil || !isCounsellorID(req.ID) {
 		writeErr(w, http.StatusBadRequest, "bad_request", errors.New("malformed request"))
 		return
@@ -648,7 +631,7 @@ func (d *Desk) getInvites(w http.ResponseWriter, r *http.Request, s *Session) {
 		d.fail(w, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"invites": invs})
+	writeJSON(w, http.StatusOK, inviteList{Invites: invs})
 }
 
 // isInviteID is the form of an invite id the desk passes on: short,
@@ -662,7 +645,7 @@ func (d *Desk) deleteInvite(w http.ResponseWriter, r *http.Request, s *Session, 
 		d.fail(w, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"id": id, "revoked": true})
+	writeJSON(w, http.StatusOK, revokedAnswer{ID: id, Revoked: true})
 }
 
 func (d *Desk) postReject(w http.ResponseWriter, r *http.Request, s *Session) {
@@ -670,7 +653,7 @@ func (d *Desk) postReject(w http.ResponseWriter, r *http.Request, s *Session) {
 		if err := s.Reject(ctx, id); err != nil {
 			return nil, err
 		}
-		return map[string]any{"id": id, "state": "rejected"}, nil
+		return counsellorState{ID: id, State: "rejected"}, nil
 	})
 }
 
@@ -678,11 +661,7 @@ func (d *Desk) postReject(w http.ResponseWriter, r *http.Request, s *Session) {
 // [from, to): a flood of fake enquiries. With dry_run it only counts, so
 // the page can show the number before the counsellor confirms.
 func (d *Desk) postPurge(w http.ResponseWriter, r *http.Request, s *Session) {
-	var req struct {
-		From   string `json:"from"`
-		To     string `json:"to"`
-		DryRun bool   `json:"dry_run"`
-	}
+	var req wire.CasePurgeRequest
 	if err := readBody(r, &req); err != nil {
 		writeErr(w, http.StatusBadRequest, "bad_request", errors.New("malformed request"))
 		return

@@ -166,9 +166,7 @@ func (d *Desk) pagesGone(now time.Time) bool {
 
 // postOpen trades a one-time token for a page secret.
 func (d *Desk) postOpen(w http.ResponseWriter, r *http.Request) {
-	var req struct {
-		Open string `json:"open"`
-	}
+	var req openRequest
 	if err := readBody(r, &req); err != nil || len(req.Open) != 43 {
 		writeErr(w, http.StatusBadRequest, "bad_request", errorf(mErrDeskBadOpen))
 		return

@@ -240,9 +240,7 @@ func (d *Desk) getWork(w http.ResponseWriter, r *http.Request, _ *Session) {
 // putDraft keeps a case's reply draft; the page sends it while the
 // counsellor types.
 func (d *Desk) putDraft(w http.ResponseWriter, r *http.Request, s *Session, id string) {
-	var req struct {
-		Body string `json:"body"`
-	}
+	var req draftRequest
 	if err := readBody(r, &req); err != nil {
 		writeErr(w, http.StatusBadRequest, "bad_request", err)
 		return
@@ -267,14 +265,12 @@ func (d *Desk) saveDraft(id, body string) error {
 	if err := d.work.setDraft(id, body); err != nil {
 		return err
 	}
-	d.broadcast(deskEvent{name: "draft", data: map[string]any{"id": id}})
+	d.broadcast(deskEvent{name: "draft", data: draftEvent{ID: id}})
 	return nil
 }
 
 func (d *Desk) putPrefs(w http.ResponseWriter, r *http.Request, _ *Session) {
-	var req struct {
-		Sound bool `json:"sound"`
-	}
+	var req prefsRequest
 	if err := readBody(r, &req); err != nil {
 		writeErr(w, http.StatusBadRequest, "bad_request", err)
 		return

@@ -173,3 +173,40 @@ func BenchmarkStats(b *testing.B) {
 	}
 	b.ReportMetric(float64(b.Elapsed().Milliseconds())/float64(b.N*benchCases*benchPerCase)*1000, "µs/message")
 }
+
+// TestStatsPrint: counsel stats prints a table of the months, or says
+// there are none, never both; what was not counted follows either way.
+func TestStatsPrint(t *testing.T) {
+	tests := []struct {
+		name      string
+		st        Stats
+		want      []string
+		wantNot   []string
+		wantLines int
+	}{
+		{"none", Stats{}, []string{"No cases in these months.\n"}, []string{"MONTH"}, 1},
+		{"none, one unreadable", Stats{Unreadable: 1}, []string{"No cases in these months.\n", "not counted: 1\n"}, []string{"MONTH"}, 2},
+		{"a month", Stats{Months: []*MonthStats{{Month: "2026-03", Enquiries: 2}}}, []string{"MONTH", "2026-03  2 "}, []string{"No cases"}, 2},
+	}
+	for _, tt := range tests {
+		var out strings.Builder
+		c := newCmd("stats", IO{Stdout: &out, Stderr: &out, Lang: "en"}, Options{})
+		if err := c.printStats(&tt.st); err != nil {
+			t.Fatal(err)
+		}
+		got := out.String()
+		for _, w := range tt.want {
+			if !strings.Contains(got, w) {
+				t.Errorf("%s: %q lacks %q", tt.name, got, w)
+			}
+		}
+		for _, w := range tt.wantNot {
+			if strings.Contains(got, w) {
+				t.Errorf("%s: %q has %q", tt.name, got, w)
+			}
+		}
+		if n := strings.Count(got, "\n"); n != tt.wantLines {
+			t.Errorf("%s: %d lines, want %d: %q", tt.name, n, tt.wantLines, got)
+		}
+	}
+}

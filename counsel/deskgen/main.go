@@ -54,7 +54,19 @@ import type * as wire from "../../src/wire";
 		// the referral directory
 		"centresAnswer", "centreHit", "centreBlockAnswer", "directoryStatus", "centreName",
 		// GET /api/orgs, POST /api/orgs/pin
-		"OrgView",
+		"orgList", "OrgView",
+		// the inbox's lists and the small answers (desk_wire.go)
+		"caseList", "inboxPage", "previewList", "sentAnswer", "deletedAnswer", "lockAnswer",
+		"rosterList", "inviteList", "blockList", "handoverList", "teamActionList", "teamAction",
+		"taggedList", "counsellorState", "removedAnswer", "revokedAnswer",
+		// the data of the events of GET /api/events
+		"caseEvent", "alarmEvent", "recordEvent", "draftEvent",
+		// the bodies the page sends
+		"openRequest", "unlockRequest", "draftRequest", "prefsRequest", "casePatch",
+		"replyRequest", "stageRequest", "noteRequest", "tagsRequest", "confirmCentresRequest",
+		"inviteRequest", "approveRequest", "counsellorRequest", "newOrgRequest",
+		"pinOrgRequest", "handoverRequest",
 	},
+	Bytes:    "string", // base64, as encoding/json writes a []byte
 	Packages: map[string]string{"client": "wire", "wire": "wire"},
 }

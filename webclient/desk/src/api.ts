@@ -54,11 +54,8 @@ export type Counsellor = Omit<wire.Counsellor, "role" | "state"> & { role: Role;
 /** An open invite as admins list it: the hash of its code, never the code. */
 export type OpenInvite = wire.OpenInvite;
 
-/** A page of the inbox; next is "" after the last. */
-export interface CasePage {
-  cases: InboxCase[];
-  next: string;
-}
+/** A page of the inbox (counsel's inboxPage); next is "" after the last. */
+export type CasePage = Omit<desk.InboxPage, "cases"> & { cases: InboxCase[] };
 
 /** GET /api/state (counsel's deskState), narrowed (the role and state of
  * me, which are there only while unlocked). */
@@ -79,25 +76,32 @@ export type TeamBlockList = desk.TeamBlocks;
  * one). */
 export type Org = Omit<desk.OrgView, "pin"> & { pin: "own" | "pinned" | "unpinned" | "changed" };
 
-/** PATCH /api/cases/{id}: a status, an assignee, or unassign. */
-export interface CasePatch {
-  status?: "open" | "closed";
-  assignee?: string;
-  unassign?: boolean;
-}
+/** GET /api/orgs (counsel's orgList), narrowed (each org's pin). */
+export type OrgList = Omit<desk.OrgList, "orgs"> & { orgs: Org[] };
 
-/** Events of GET /api/events, by name. */
+/** Nullable<T> is a list answer T as encoding/json writes it: a Go list
+ * or map that is nil is null, which the calls below read as empty. */
+type Nullable<T> = { [K in keyof T]: T[K] extends object ? T[K] | null : T[K] };
+
+/** PATCH /api/cases/{id} (counsel's casePatch), narrowed (status). */
+export type CasePatch = Omit<desk.CasePatch, "status"> & { status?: "open" | "closed" };
+
+/** A case deleted or purged, and by whom (counsel's teamAction). */
+export type TeamAction = desk.TeamAction;
+
+/** Events of GET /api/events, by name, as parseEvent passes them on: of
+ * counsel's caseEvent only the id; a record's id only when it is a string. */
 export interface Events {
-  case: { id: string };
+  case: Pick<desk.CaseEvent, "id">;
   lock: Record<string, never>;
-  alarm: { reason: string; reason_de: string };
+  alarm: desk.AlarmEvent;
   approved: Record<string, unknown>;
   state: Record<string, unknown>;
   online: Record<string, unknown>;
   offline: Record<string, unknown>;
-  record: { id?: string; kind: string };
+  record: Pick<desk.RecordEvent, "kind"> & Partial<Pick<desk.RecordEvent, "id">>;
   /** A page saved or sent case id's draft (counsel/desk_work.go). */
-  draft: { id: string };
+  draft: desk.DraftEvent;
 }
 /** What follow reports: counsel's events and the stream's own state. */
 export type StreamEvent =
@@ -131,7 +135,7 @@ export async function openPage(): Promise<string> {
       const resp = await fetch("/api/open", {
         method: "POST",
         headers: { "Content-Type": "application/json" },
-        body: JSON.stringify({ open: m[1] }),
+        body: JSON.stringify({ open: m[1] } satisfies desk.OpenRequest),
         cache: "no-store",
         credentials: "omit",
       });
@@ -208,60 +212,63 @@ export class DeskAPI {
 
   state = (): Promise<State> => this.call("GET", "state");
   work = (): Promise<Work> => this.call("GET", "work");
-  saveDraft = (id: string, body: string): Promise<unknown> => this.call("PUT", `drafts/${encodeURIComponent(id)}`, { body });
+  saveDraft = (id: string, body: string): Promise<unknown> =>
+    this.call("PUT", `drafts/${encodeURIComponent(id)}`, { body } satisfies desk.DraftRequest);
   /** keepDraft saves a draft while the page goes away: the request outlives it. */
   keepDraft = (id: string, body: string): void => {
     void fetch(`/api/drafts/${encodeURIComponent(id)}`, {
       method: "PUT",
       headers: { "X-Lotse-Desk": this.token, "Content-Type": "application/json" },
-      body: JSON.stringify({ body }),
+      body: JSON.stringify({ body } satisfies desk.DraftRequest),
       keepalive: true,
       credentials: "omit",
     }).catch(() => {});
   };
-  setSound = (sound: boolean): Promise<unknown> => this.call("PUT", "prefs", { sound });
+  setSound = (sound: boolean): Promise<unknown> => this.call("PUT", "prefs", { sound } satisfies desk.PrefsRequest);
   /** previews: the first line of each case's newest message, by id. */
   previews = async (ids: string[]): Promise<Record<string, string>> =>
-    (await this.call<{ previews: Record<string, string> | null }>("GET", `previews?ids=${ids.map(encodeURIComponent).join(",")}`)).previews ?? {};
-  unlock = (passphrase: string): Promise<{ locked: boolean }> => this.call("POST", "unlock", { passphrase });
-  lock = (): Promise<{ locked: boolean }> => this.call("POST", "lock", {});
+    (await this.call<Nullable<desk.PreviewList>>("GET", `previews?ids=${ids.map(encodeURIComponent).join(",")}`)).previews ?? {};
+  unlock = (passphrase: string): Promise<desk.LockAnswer> => this.call("POST", "unlock", { passphrase } satisfies desk.UnlockRequest);
+  lock = (): Promise<desk.LockAnswer> => this.call("POST", "lock", {});
   touch = (): Promise<unknown> => this.call("POST", "touch", {});
 
   /** casesPage reads up to limit cases after cursor ("" for the first). */
   casesPage = async (limit: number, cursor: string): Promise<CasePage> => {
     // The cases waiting longest for a reply first (PROTOCOL.md §6.8).
     const q = `cases?order=waiting&limit=${limit}` + (cursor ? `&cursor=${encodeURIComponent(cursor)}` : "");
-    const p = await this.call<{ cases: InboxCase[] | null; next: string }>("GET", q);
+    const p = await this.call<Nullable<CasePage>>("GET", q);
     return { cases: p.cases ?? [], next: p.next ?? "" };
   };
   /** caseSummary is one case's line of the inbox, without its messages. */
   caseSummary = (id: string): Promise<InboxCase> => this.call("GET", `cases/${encodeURIComponent(id)}/summary`);
   thread = (id: string): Promise<Thread> => this.call("GET", `cases/${encodeURIComponent(id)}`);
   /** reply sends body with the files staged for it (ids from stage). */
-  reply = (id: string, body: string, attachments: string[] = []): Promise<{ seq: number }> =>
-    this.call("POST", `cases/${encodeURIComponent(id)}/reply`, { body, attachments });
+  reply = (id: string, body: string, attachments: string[] = []): Promise<desk.SentAnswer> =>
+    this.call("POST", `cases/${encodeURIComponent(id)}/reply`, { body, attachments } satisfies desk.ReplyRequest);
   /** attachment is the checked bytes of a message's index-th attachment;
    * a file that fails its check is the error attachment_warning. */
   attachment = (id: string, seq: number, index: number): Promise<ArrayBuffer> =>
     this.bytes(`cases/${encodeURIComponent(id)}/messages/${seq}/attachments/${index}`);
   /** stage keeps a file (data in base64) in counsel for the next reply. */
   stage = (id: string, name: string, data: string): Promise<StagedFile> =>
-    this.call("POST", `cases/${encodeURIComponent(id)}/attachments`, { name, data });
+    this.call("POST", `cases/${encodeURIComponent(id)}/attachments`, { name, data } satisfies desk.StageRequest);
   unstage = (id: string, staged: string): Promise<unknown> =>
     this.call("DELETE", `cases/${encodeURIComponent(id)}/attachments/${encodeURIComponent(staged)}`, {});
   patchCase = (id: string, p: CasePatch): Promise<Case> => this.call("PATCH", `cases/${encodeURIComponent(id)}`, p);
   // Every call that changes something carries a JSON body: the desk refuses
   // any other (counsel/desk_routes.go), so a page on another origin cannot
   // send one without a CORS preflight.
-  deleteCase = (id: string): Promise<{ deleted: boolean }> => this.call("DELETE", `cases/${encodeURIComponent(id)}`, {});
+  deleteCase = (id: string): Promise<desk.DeletedAnswer> => this.call("DELETE", `cases/${encodeURIComponent(id)}`, {});
 
   /** The team's notes and tags of a case (counsel/teammemory.go). */
   memory = (id: string): Promise<CaseMemory> => this.call("GET", `cases/${encodeURIComponent(id)}/memory`);
-  addNote = (id: string, text: string): Promise<CaseMemory> => this.call("POST", `cases/${encodeURIComponent(id)}/notes`, { text });
-  setTags = (id: string, tags: string[]): Promise<CaseMemory> => this.call("PUT", `cases/${encodeURIComponent(id)}/tags`, { tags });
+  addNote = (id: string, text: string): Promise<CaseMemory> =>
+    this.call("POST", `cases/${encodeURIComponent(id)}/notes`, { text } satisfies desk.NoteRequest);
+  setTags = (id: string, tags: string[]): Promise<CaseMemory> =>
+    this.call("PUT", `cases/${encodeURIComponent(id)}/tags`, { tags } satisfies desk.TagsRequest);
 
   teamBlocks = (): Promise<TeamBlockList> => this.call("GET", "team-blocks");
-  saveTeamBlocks = (blocks: Block[]): Promise<TeamBlockList> => this.call("PUT", "team-blocks", { blocks });
+  saveTeamBlocks = (blocks: Block[]): Promise<TeamBlockList> => this.call("PUT", "team-blocks", { blocks } satisfies desk.BlockList);
 
   /** statsCSV fetches the anonymous counts per month as a CSV file. */
   statsCSV = async (): Promise<Blob> => {
@@ -278,17 +285,20 @@ export class DeskAPI {
     return resp.blob();
   };
 
-  teamActions = async (): Promise<(wire.Tombstone & { by_name?: string })[]> =>
-    (await this.call<{ actions: (wire.Tombstone & { by_name?: string })[] | null }>("GET", "team-actions")).actions ?? [];
+  teamActions = async (): Promise<TeamAction[]> => (await this.call<Nullable<desk.TeamActionList>>("GET", "team-actions")).actions ?? [];
 
   centresStatus = (): Promise<DirectoryStatus> => this.call("GET", "centres-status");
-  confirmCentres = (digest: string): Promise<DirectoryStatus> => this.call("POST", "centres/confirm", { digest });
+  confirmCentres = (digest: string): Promise<DirectoryStatus> =>
+    this.call("POST", "centres/confirm", { digest } satisfies desk.ConfirmCentresRequest);
 
-  casesTagged = async (tag: string): Promise<string[]> => (await this.call<{ ids: string[] | null }>("GET", `cases-tagged?tag=${encodeURIComponent(tag)}`)).ids ?? [];
+  casesTagged = async (tag: string): Promise<string[]> => (await this.call<Nullable<desk.TaggedList>>("GET", `cases-tagged?tag=${encodeURIComponent(tag)}`)).ids ?? [];
 
-  roster = async (): Promise<Counsellor[]> => (await this.call<{ counsellors: Counsellor[] | null }>("GET", "roster")).counsellors ?? [];
-  blocks = async (): Promise<Block[]> => (await this.call<{ blocks: Block[] | null }>("GET", "blocks")).blocks ?? [];
-  saveBlocks = async (blocks: Block[]): Promise<Block[]> => (await this.call<{ blocks: Block[] }>("PUT", "blocks", { blocks })).blocks;
+  /** The roster (counsel's rosterList), narrowed (each counsellor's role and state). */
+  roster = async (): Promise<Counsellor[]> =>
+    (await this.call<Nullable<Omit<desk.RosterList, "counsellors"> & { counsellors: Counsellor[] }>>("GET", "roster")).counsellors ?? [];
+  blocks = async (): Promise<Block[]> => (await this.call<Nullable<desk.BlockList>>("GET", "blocks")).blocks ?? [];
+  saveBlocks = async (blocks: Block[]): Promise<Block[]> =>
+    (await this.call<desk.BlockList>("PUT", "blocks", { blocks } satisfies desk.BlockList)).blocks;
 
   centres = (q: string, lang: string): Promise<desk.CentresAnswer> =>
     this.call("GET", `centres?q=${encodeURIComponent(q)}&lang=${encodeURIComponent(lang)}`);
@@ -296,31 +306,33 @@ export class DeskAPI {
     this.call("GET", `centres/${encodeURIComponent(id)}?lang=${encodeURIComponent(lang)}`);
 
   /** Organisations (counsel/desk_orgs.go). */
-  orgs = async (): Promise<{ orgs: Org[]; front_door_admin: boolean }> => {
-    const r = await this.call<{ orgs: Org[] | null; front_door_admin: boolean }>("GET", "orgs");
+  orgs = async (): Promise<OrgList> => {
+    const r = await this.call<Nullable<OrgList>>("GET", "orgs");
     return { orgs: r.orgs ?? [], front_door_admin: r.front_door_admin };
   };
-  pinOrg = (slug: string, fingerprint: string): Promise<Org> => this.call("POST", "orgs/pin", { slug, fingerprint });
-  createOrg = (slug: string, name: string): Promise<wire.CreatedOrg> => this.call("POST", "orgs", { slug, name });
-  deleteOrg = (slug: string): Promise<{ deleted: boolean }> => this.call("DELETE", `orgs/${encodeURIComponent(slug)}`, {});
+  pinOrg = (slug: string, fingerprint: string): Promise<Org> =>
+    this.call("POST", "orgs/pin", { slug, fingerprint } satisfies desk.PinOrgRequest);
+  createOrg = (slug: string, name: string): Promise<wire.CreatedOrg> => this.call("POST", "orgs", { slug, name } satisfies desk.NewOrgRequest);
+  deleteOrg = (slug: string): Promise<desk.DeletedAnswer> => this.call("DELETE", `orgs/${encodeURIComponent(slug)}`, {});
 
   /** Handover of a case to another organisation (counsel/desk_handover.go). */
-  offerTransfer = (id: string, org: string, note: string, lang = ""): Promise<{ seq: number }> =>
-    this.call("POST", `cases/${encodeURIComponent(id)}/handover`, { org, note, lang });
+  offerTransfer = (id: string, org: string, note: string, lang = ""): Promise<desk.SentAnswer> =>
+    this.call("POST", `cases/${encodeURIComponent(id)}/handover`, { org, note, lang } satisfies desk.HandoverRequest);
   withdrawTransfer = (id: string): Promise<unknown> => this.call("DELETE", `cases/${encodeURIComponent(id)}/handover`, {});
   /** The organisation's offers, open, declined and completed (30 days). */
-  transfers = async (): Promise<wire.Handover[]> => (await this.call<{ handovers: wire.Handover[] | null }>("GET", "handovers")).handovers ?? [];
+  transfers = async (): Promise<wire.Handover[]> => (await this.call<Nullable<desk.HandoverList>>("GET", "handovers")).handovers ?? [];
 
-  invite = (admin: boolean): Promise<{ invite: string; expires: string }> => this.call("POST", "invites", { admin });
-  approve = (id: string, fingerprint: string): Promise<{ id: string; state: string }> => this.call("POST", "approve", { id, fingerprint });
-  /** remove answers with the team key the removal made (counsel's TeamKey). */
-  remove = (id: string): Promise<{ id: string; team: desk.TeamKey }> => this.call("POST", "remove", { id });
-  invites = async (): Promise<OpenInvite[]> => (await this.call<{ invites: OpenInvite[] | null }>("GET", "invites")).invites ?? [];
-  revokeInvite = (id: string): Promise<{ id: string; revoked: boolean }> => this.call("DELETE", `invites/${encodeURIComponent(id)}`, {});
-  reject = (id: string): Promise<{ id: string; state: string }> => this.call("POST", "reject", { id });
+  invite = (admin: boolean): Promise<wire.Invite> => this.call("POST", "invites", { admin } satisfies desk.InviteRequest);
+  approve = (id: string, fingerprint: string): Promise<desk.CounsellorState> =>
+    this.call("POST", "approve", { id, fingerprint } satisfies desk.ApproveRequest);
+  /** remove answers with the team key the removal made. */
+  remove = (id: string): Promise<desk.RemovedAnswer> => this.call("POST", "remove", { id } satisfies desk.CounsellorRequest);
+  invites = async (): Promise<OpenInvite[]> => (await this.call<Nullable<desk.InviteList>>("GET", "invites")).invites ?? [];
+  revokeInvite = (id: string): Promise<desk.RevokedAnswer> => this.call("DELETE", `invites/${encodeURIComponent(id)}`, {});
+  reject = (id: string): Promise<desk.CounsellorState> => this.call("POST", "reject", { id } satisfies desk.CounsellorRequest);
   /** purge counts (dryRun) or deletes the unanswered new cases created on a day in [from, to). */
   purge = (from: string, to: string, dryRun: boolean): Promise<wire.CasePurge> =>
-    this.call("POST", "purge", { from, to, dry_run: dryRun });
+    this.call("POST", "purge", { from, to, dry_run: dryRun } satisfies wire.CasePurgeRequest);
 
   /** follow reads the event stream with fetch (EventSource cannot send the
    * header) and hands each event to handler; it reconnects after a pause

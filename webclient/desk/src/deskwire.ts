@@ -279,6 +279,15 @@ export interface CentreName {
   name: string;
 }
 
+/**
+ * OrgList answers GET /api/orgs: the organisations with this desk's pins,
+ * and whether this counsellor may create and delete them.
+ */
+export interface OrgList {
+  front_door_admin: boolean;
+  orgs: OrgView[];
+}
+
 /** OrgView is an organisation of GET /api/v1/orgs with its pin state. */
 export interface OrgView {
   slug: string;
@@ -289,4 +298,247 @@ export interface OrgView {
   pin: string; // OrgOwn, OrgPinned, OrgUnpinned or OrgChanged
   /** Confirmed is the fingerprint that was confirmed, for OrgChanged. */
   confirmed?: string;
+}
+
+/** CaseList answers GET /api/cases without a limit: every case. */
+export interface CaseList {
+  cases: DeskCase[];
+}
+
+/**
+ * InboxPage answers GET /api/cases?limit=…: a page of the inbox. Next is
+ * the cursor of the page after it, "" after the last.
+ */
+export interface InboxPage {
+  cases: DeskCase[];
+  next: string;
+}
+
+/**
+ * PreviewList answers GET /api/previews: the first line of each case's
+ * newest message, by case id.
+ */
+export interface PreviewList {
+  previews: Record<string, string>;
+}
+
+/**
+ * SentAnswer answers a reply or a handover offer: the seq of the message
+ * sent.
+ */
+export interface SentAnswer {
+  seq: number;
+}
+
+/**
+ * DeletedAnswer answers DELETE /api/cases/{id} and, with the slug,
+ * DELETE /api/orgs/{slug}.
+ */
+export interface DeletedAnswer {
+  deleted: boolean;
+  slug?: string;
+}
+
+/** LockAnswer answers POST /api/lock and POST /api/unlock. */
+export interface LockAnswer {
+  locked: boolean;
+}
+
+/** RosterList answers GET /api/roster. */
+export interface RosterList {
+  counsellors: wire.Counsellor[];
+}
+
+/**
+ * InviteList answers GET /api/invites: the open invites, by the hash of
+ * their codes.
+ */
+export interface InviteList {
+  invites: wire.OpenInvite[];
+}
+
+/**
+ * BlockList is this desk's own text blocks: GET and PUT /api/blocks
+ * answer with it, and PUT /api/blocks and /api/team-blocks send it.
+ */
+export interface BlockList {
+  blocks: Block[];
+}
+
+/** HandoverList answers GET /api/handovers. */
+export interface HandoverList {
+  handovers: wire.Handover[];
+}
+
+/** TeamActionList answers GET /api/team-actions. */
+export interface TeamActionList {
+  actions: TeamAction[];
+}
+
+/**
+ * TeamAction is a case deleted or purged, with the name of who did it
+ * where the verified keyring knows it.
+ */
+export interface TeamAction extends wire.Tombstone {
+  by_name?: string;
+}
+
+/**
+ * TaggedList answers GET /api/cases-tagged: the ids of the cases with the
+ * tag.
+ */
+export interface TaggedList {
+  ids: string[];
+}
+
+/**
+ * CounsellorState answers POST /api/approve ("active") and POST
+ * /api/reject ("rejected").
+ */
+export interface CounsellorState {
+  id: string;
+  state: string;
+}
+
+/** RemovedAnswer answers POST /api/remove: the team key the removal made. */
+export interface RemovedAnswer {
+  id: string;
+  team: TeamKey;
+}
+
+/** RevokedAnswer answers DELETE /api/invites/{id}. */
+export interface RevokedAnswer {
+  id: string;
+  revoked: boolean;
+}
+
+/** caseEvent: a case changed on the server, or has a new message Seq. */
+export interface CaseEvent {
+  id: string;
+  seq: number;
+}
+
+/** alarmEvent: the desk locked on an alarm, in English and German. */
+export interface AlarmEvent {
+  reason: string;
+  reason_de: string;
+}
+
+/**
+ * recordEvent: a new team record of Kind, about case ID ("" for the
+ * team's own).
+ */
+export interface RecordEvent {
+  id: string;
+  kind: string;
+}
+
+/** draftEvent: a page saved or sent case ID's draft; never its text. */
+export interface DraftEvent {
+  id: string;
+}
+
+/** OpenRequest is POST /api/open: the one-time token of the desk's address. */
+export interface OpenRequest {
+  open: string;
+}
+
+/** UnlockRequest is POST /api/unlock. */
+export interface UnlockRequest {
+  passphrase: string;
+}
+
+/** DraftRequest is PUT /api/drafts/{id}: the reply draft, "" to drop it. */
+export interface DraftRequest {
+  body: string;
+}
+
+/** PrefsRequest is PUT /api/prefs. */
+export interface PrefsRequest {
+  sound: boolean;
+}
+
+/**
+ * CasePatch is PATCH /api/cases/{id}: a status ("open" or "closed"), an
+ * assignee, or Unassign.
+ */
+export interface CasePatch {
+  status?: string;
+  assignee?: string | null;
+  unassign?: boolean;
+}
+
+/** ReplyRequest is POST /api/cases/{id}/reply. */
+export interface ReplyRequest {
+  body: string;
+  lang?: string;
+  attachments?: string[]; // staged files (desk_attachments.go)
+}
+
+/**
+ * StageRequest is POST /api/cases/{id}/attachments: a file for the next
+ * reply, its bytes in base64.
+ */
+export interface StageRequest {
+  name: string;
+  data: string;
+}
+
+/** NoteRequest is POST /api/cases/{id}/notes. */
+export interface NoteRequest {
+  text: string;
+}
+
+/** TagsRequest is PUT /api/cases/{id}/tags: the case's tags, all of them. */
+export interface TagsRequest {
+  tags: string[];
+}
+
+/**
+ * ConfirmCentresRequest is POST /api/centres/confirm: the digest of the
+ * directory as shown.
+ */
+export interface ConfirmCentresRequest {
+  digest: string;
+}
+
+/** InviteRequest is POST /api/invites. */
+export interface InviteRequest {
+  admin: boolean;
+}
+
+/**
+ * ApproveRequest is POST /api/approve: the counsellor and the fingerprint
+ * read out to the admin.
+ */
+export interface ApproveRequest {
+  id: string;
+  fingerprint: string;
+}
+
+/** CounsellorRequest is POST /api/remove and POST /api/reject. */
+export interface CounsellorRequest {
+  id: string;
+}
+
+/** NewOrgRequest is POST /api/orgs. */
+export interface NewOrgRequest {
+  slug: string;
+  name: string;
+}
+
+/** PinOrgRequest is POST /api/orgs/pin: the fingerprint read out. */
+export interface PinOrgRequest {
+  slug: string;
+  fingerprint: string;
+}
+
+/**
+ * HandoverRequest is POST /api/cases/{id}/handover: the organisation, and
+ * the note (the offering reply's body) and its language.
+ */
+export interface HandoverRequest {
+  org: string;
+  note: string;
+  lang?: string;
 }

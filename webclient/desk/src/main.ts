@@ -15,7 +15,7 @@ import en from "./lang/en.json";
 import { actionList } from "./actions";
 import { MemoryPanel } from "./memory";
 import { TagFilter } from "./tagfilter";
-import { TeamBlocks } from "./teamblocks";
+import { blockEditor, editedBlocks, TeamBlocks } from "./teamblocks";
 import { TeamCards } from "./teamtab";
 import { OrgsCard } from "./orgs";
 import { Transfer } from "./transfer";
@@ -616,31 +616,18 @@ function insertBlock(): void {
   ta.focus();
 }
 
-function blockEditor(b: Block): HTMLElement {
-  const title = h("input", { "aria-label": t("blocks.name"), placeholder: t("blocks.name"), maxlength: "200" }) as HTMLInputElement;
-  title.value = b.title;
-  const body = h("textarea", { rows: "4", "aria-label": t("blocks.text"), placeholder: t("blocks.text") }) as HTMLTextAreaElement;
-  body.value = b.body;
-  const li = h("li", { class: "block" }, title, body);
-  li.append(h("button", { type: "button", class: "btn danger", click: () => li.remove() }, t("blocks.delete")));
-  return li;
-}
+/** A personal block's row in the blocks dialog (teamblocks.ts). */
+const ownBlockEditor = (b: Block): HTMLElement => blockEditor(t, b, 4);
 
 function manageBlocks(): void {
-  $("blocks-list").replaceChildren(...desk.blocks.map(blockEditor));
+  $("blocks-list").replaceChildren(...desk.blocks.map(ownBlockEditor));
   $("blocks-error").textContent = "";
   $<HTMLDialogElement>("blocks-dialog").showModal();
 }
 
 async function saveBlocks(): Promise<void> {
-  const next: Block[] = [];
-  for (const li of $("blocks-list").querySelectorAll("li")) {
-    const title = li.querySelector("input")?.value.trim() ?? "";
-    const body = li.querySelector("textarea")?.value ?? "";
-    if (title || body.trim()) next.push({ title: title || body.trim().slice(0, 40), body });
-  }
   try {
-    desk.blocks = await desk.api.saveBlocks(next);
+    desk.blocks = await desk.api.saveBlocks(editedBlocks($("blocks-list")));
     renderBlockSelect();
     $<HTMLDialogElement>("blocks-dialog").close();
   } catch (err) {
@@ -1126,7 +1113,7 @@ function wire(): void {
   });
   on("blocks-manage", "click", manageBlocks);
   on("blocks-add", "click", () => {
-    const li = blockEditor({ title: "", body: "" });
+    const li = ownBlockEditor({ title: "", body: "" });
     $("blocks-list").append(li);
     li.querySelector("input")?.focus();
   });

@@ -4,6 +4,7 @@ import { h } from "../../src/dom";
 import type { Vars } from "../../src/i18n";
 import type { Block, DeskAPI, DirectoryStatus } from "./api";
 import { busy } from "./busy";
+import { blockEditor, editedBlocks } from "./teamblocks";
 import type de from "./lang/de.json";
 
 type Key = keyof typeof de;
@@ -125,15 +126,9 @@ export class TeamCards {
     });
   }
 
+  /** A team block's row in the card (teamblocks.ts). */
   private blockEditor(b: Block): HTMLElement {
-    const { t } = this;
-    const title = h("input", { "aria-label": t("blocks.name"), placeholder: t("blocks.name"), maxlength: "200" }) as HTMLInputElement;
-    title.value = b.title;
-    const body = h("textarea", { rows: "3", "aria-label": t("blocks.text"), placeholder: t("blocks.text") }) as HTMLTextAreaElement;
-    body.value = b.body;
-    const li = h("li", { class: "block" }, title, body);
-    li.append(h("button", { type: "button", class: "btn danger", click: () => li.remove() }, t("blocks.delete")));
-    return li;
+    return blockEditor(this.t, b, 3);
   }
 
   private async loadBlocks(): Promise<void> {
@@ -147,12 +142,7 @@ export class TeamCards {
   }
 
   private async saveBlocks(): Promise<void> {
-    const next: Block[] = [];
-    for (const li of this.blocksList.querySelectorAll("li")) {
-      const title = li.querySelector("input")?.value.trim() ?? "";
-      const body = li.querySelector("textarea")?.value ?? "";
-      if (title || body.trim()) next.push({ title: title || body.trim().slice(0, 40), body });
-    }
+    const next = editedBlocks(this.blocksList);
     await busy(this.blocksSave, this.blocksMsg, this.errorText, async () => {
       const tb = await this.api.saveTeamBlocks(next);
       this.blocksList.replaceChildren(...tb.blocks.map((b) => this.blockEditor(b)));
