@@ -19,6 +19,7 @@ import { blockEditor, editedBlocks, TeamBlocks } from "./teamblocks";
 import { TeamCards } from "./teamtab";
 import { OrgsCard } from "./orgs";
 import { Transfer } from "./transfer";
+import type { PanelDeps } from "./deps";
 
 type Key = keyof typeof de;
 const texts = { de, en };
@@ -78,16 +79,19 @@ const t = (key: Key, vars?: Vars): string => translate(desk.lang, key, vars);
 
 const teamBlocks = new TeamBlocks();
 const tagFilter = new TagFilter(desk.api, t, errorText, () => renderCases());
-const teamCards = new TeamCards(desk.api, t, (iso) => formatDate(iso), errorText, (text, yes) => confirmDialog(text, yes), () =>
-  void teamBlocks.load(desk.api).then(renderBlockSelect).catch(() => {}),
-);
-const orgsCard = new OrgsCard(desk.api, t, (iso) => formatDate(iso), errorText, (text, yes) => confirmDialog(text, yes));
-const transfer = new Transfer({
+const panelDeps: PanelDeps = {
   api: desk.api,
   t,
   formatDate: (iso, withTime) => formatDate(iso, withTime),
   errorText,
   confirm: (text, yes) => confirmDialog(text, yes),
+};
+const teamCards = new TeamCards(panelDeps, () =>
+  void teamBlocks.load(desk.api).then(renderBlockSelect).catch(() => {}),
+);
+const orgsCard = new OrgsCard(panelDeps);
+const transfer = new Transfer({
+  ...panelDeps,
   changed: async (id) => {
     await loadCases();
     if (desk.selected === id) await openCase(id);

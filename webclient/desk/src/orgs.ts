@@ -5,12 +5,9 @@
 // door also create organisations (the setup token shown once) and delete
 // them.
 import { h } from "../../src/dom";
-import type { Vars } from "../../src/i18n";
-import type { DeskAPI, Org } from "./api";
+import type { Org } from "./api";
 import { busy } from "./busy";
-import type de from "./lang/de.json";
-
-type Key = keyof typeof de;
+import type { PanelDeps } from "./deps";
 
 export class OrgsCard {
   private readonly title = h("h2");
@@ -82,13 +79,7 @@ export class OrgsCard {
   orgs: Org[] = [];
   private frontDoorAdmin = false;
 
-  constructor(
-    private readonly api: DeskAPI,
-    private readonly t: (key: Key, vars?: Vars) => string,
-    private readonly formatDate: (iso: string) => string,
-    private readonly errorText: (err: unknown) => string,
-    private readonly confirm: (text: string, yes: string) => Promise<boolean>,
-  ) {
+  constructor(private readonly d: PanelDeps) {
     this.pinForm.addEventListener("submit", (e) => {
       e.preventDefault();
       void this.submitPin();
@@ -101,7 +92,7 @@ export class OrgsCard {
   }
 
   async render(): Promise<void> {
-    const { t } = this;
+    const { t } = this.d;
     this.title.textContent = t("orgs.title");
     this.help.textContent = t("orgs.help");
     this.head.replaceChildren(...(["orgs.name", "orgs.slug", "orgs.epoch", "orgs.fingerprint", "orgs.state"] as const).map((k) => h("th", {}, t(k))), h("th"));
@@ -121,9 +112,9 @@ export class OrgsCard {
 
   /** The organisation's offers and what became of them. */
   private async loadOffers(): Promise<void> {
-    const { t } = this;
+    const { t } = this.d;
     try {
-      const list = await this.api.transfers();
+      const list = await this.d.api.transfers();
       this.offers.replaceChildren(
         ...(list.length === 0 ? [h("li", { class: "muted" }, t("orgs.nooffers"))] : []),
         ...list.map((o) =>
@@ -134,23 +125,23 @@ export class OrgsCard {
             " ",
             t(o.state === "completed" ? "orgs.offercompleted" : o.state === "declined" ? "orgs.offerdeclined" : "orgs.offeroffered", { org: o.org }),
             " ",
-            h("span", { class: "muted" }, this.formatDate(o.since)),
+            h("span", { class: "muted" }, this.d.formatDate(o.since)),
           ),
         ),
       );
     } catch (err) {
-      this.offers.replaceChildren(h("li", { class: "error" }, this.errorText(err)));
+      this.offers.replaceChildren(h("li", { class: "error" }, this.d.errorText(err)));
     }
   }
 
   /** load reads the organisations again; it never throws. */
   async load(): Promise<void> {
     try {
-      const r = await this.api.orgs();
+      const r = await this.d.api.orgs();
       this.orgs = r.orgs;
       this.frontDoorAdmin = r.front_door_admin;
     } catch (err) {
-      this.msg.textContent = this.errorText(err);
+      this.msg.textContent = this.d.errorText(err);
       return;
     }
     this.createPart.hidden = !this.frontDoorAdmin;
@@ -160,7 +151,7 @@ export class OrgsCard {
   }
 
   private row(o: Org): HTMLElement {
-    const { t } = this;
+    const { t } = this.d;
     const state =
       o.pin === "changed"
         ? h("td", { class: "warning", "data-state": o.pin }, t("orgs.changed", { fp: o.confirmed ?? "" }))
@@ -186,7 +177,7 @@ export class OrgsCard {
 
   private openPin(o: Org): void {
     this.pinning = o;
-    this.pinHelp.textContent = this.t("orgs.pinhelp", { name: o.name });
+    this.pinHelp.textContent = this.d.t("orgs.pinhelp", { name: o.name });
     this.pinExpected.textContent = o.fingerprint;
     this.pinInput.value = "";
     this.pinError.textContent = "";
@@ -203,11 +194,11 @@ export class OrgsCard {
     const o = this.pinning;
     if (!o) return;
     this.pinError.textContent = "";
-    const pinErrorText = (err: unknown): string => ((err as { code?: string }).code === "fingerprint_mismatch" ? this.t("orgs.mismatch") : this.errorText(err));
+    const pinErrorText = (err: unknown): string => ((err as { code?: string }).code === "fingerprint_mismatch" ? this.d.t("orgs.mismatch") : this.d.errorText(err));
     await busy(this.pinButton, this.pinError, pinErrorText, async () => {
-      await this.api.pinOrg(o.slug, this.pinInput.value);
+      await this.d.api.pinOrg(o.slug, this.pinInput.value);
       this.closePin();
-      this.msg.textContent = this.t("orgs.pinnednow", { name: o.name });
+      this.msg.textContent = this.d.t("orgs.pinnednow", { name: o.name });
       await this.load();
     });
   }
@@ -215,24 +206,24 @@ export class OrgsCard {
   private async create(): Promise<void> {
     this.msg.textContent = "";
     this.tokenOut.hidden = true;
-    await busy(this.createButton, this.msg, this.errorText, async () => {
-      const c = await this.api.createOrg(this.slugInput.value.trim(), this.nameInput.value.trim());
+    await busy(this.createButton, this.msg, this.d.errorText, async () => {
+      const c = await this.d.api.createOrg(this.slugInput.value.trim(), this.nameInput.value.trim());
       // Shown this once: counsel keeps no copy.
       this.token.textContent = c.setup;
-      this.tokenHelp.textContent = this.t("orgs.tokenhelp", { when: this.formatDate(c.expires), slug: c.slug });
+      this.tokenHelp.textContent = this.d.t("orgs.tokenhelp", { when: this.d.formatDate(c.expires), slug: c.slug });
       this.tokenOut.hidden = false;
       this.slugInput.value = this.nameInput.value = "";
     });
   }
 
   private async remove(o: Org): Promise<void> {
-    const { t } = this;
-    if (!(await this.confirm(t("orgs.deleteask", { name: o.name }), t("orgs.delete")))) return;
+    const { t } = this.d;
+    if (!(await this.d.confirm(t("orgs.deleteask", { name: o.name }), t("orgs.delete")))) return;
     try {
-      await this.api.deleteOrg(o.slug);
+      await this.d.api.deleteOrg(o.slug);
       this.msg.textContent = t("orgs.deleted", { name: o.name });
     } catch (err) {
-      this.msg.textContent = this.errorText(err);
+      this.msg.textContent = this.d.errorText(err);
     }
     await this.load();
   }

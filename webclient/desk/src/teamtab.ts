@@ -1,13 +1,10 @@
 // Two cards of the team tab: statistics for funders (everyone), and the
 // cases deleted or purged in the retention period (admins).
 import { h } from "../../src/dom";
-import type { Vars } from "../../src/i18n";
-import type { Block, DeskAPI, DirectoryStatus } from "./api";
+import type { Block, DirectoryStatus } from "./api";
 import { busy } from "./busy";
 import { blockEditor, editedBlocks } from "./teamblocks";
-import type de from "./lang/de.json";
-
-type Key = keyof typeof de;
+import type { PanelDeps } from "./deps";
 
 export class TeamCards {
   private readonly statsMsg = h("p", { id: "stats-msg", class: "notice", role: "status" });
@@ -34,11 +31,7 @@ export class TeamCards {
   readonly blocks = h("div", { class: "card", id: "team-blocks-card", hidden: true }, this.blocksTitle, this.blocksHelp, this.blocksList, h("div", { class: "row" }, this.blocksAdd, this.blocksSave), this.blocksMsg);
 
   constructor(
-    private readonly api: DeskAPI,
-    private readonly t: (key: Key, vars?: Vars) => string,
-    private readonly formatDate: (iso: string) => string,
-    private readonly errorText: (err: unknown) => string,
-    private readonly confirm: (text: string, yes: string) => Promise<boolean>,
+    private readonly d: PanelDeps,
     private readonly onBlocks: () => void,
   ) {
     this.statsButton.addEventListener("click", () => void this.exportStats());
@@ -52,7 +45,7 @@ export class TeamCards {
   }
 
   async render(admin: boolean): Promise<void> {
-    const { t } = this;
+    const { t } = this.d;
     this.statsTitle.textContent = t("stats.title");
     this.statsHelp.textContent = t("stats.help");
     this.statsButton.textContent = t("stats.export");
@@ -69,40 +62,40 @@ export class TeamCards {
     this.blocksSave.textContent = t("blocks.save");
     void this.loadBlocks();
     try {
-      const rows = await this.api.teamActions();
+      const rows = await this.d.api.teamActions();
       this.deletedList.replaceChildren(
         ...(rows.length === 0 ? [h("li", { class: "muted" }, t("deleted.none"))] : []),
         ...rows.map((r) =>
-          h("li", {}, h("time", { datetime: r.at }, this.formatDate(r.at)), " ", t(r.action === "purged" ? "deleted.purged" : "deleted.deleted", { id: r.case.slice(0, 8), by: r.by_name || r.by })),
+          h("li", {}, h("time", { datetime: r.at }, this.d.formatDate(r.at)), " ", t(r.action === "purged" ? "deleted.purged" : "deleted.deleted", { id: r.case.slice(0, 8), by: r.by_name || r.by })),
         ),
       );
     } catch (err) {
-      this.deletedList.replaceChildren(h("li", { class: "error" }, this.errorText(err)));
+      this.deletedList.replaceChildren(h("li", { class: "error" }, this.d.errorText(err)));
     }
   }
 
   private async exportStats(): Promise<void> {
-    this.statsMsg.textContent = this.t("stats.busy");
-    await busy(this.statsButton, this.statsMsg, this.errorText, async () => {
-      const blob = await this.api.statsCSV();
+    this.statsMsg.textContent = this.d.t("stats.busy");
+    await busy(this.statsButton, this.statsMsg, this.d.errorText, async () => {
+      const blob = await this.d.api.statsCSV();
       const url = URL.createObjectURL(blob);
       const a = h("a", { href: url, download: "lotse-statistics.csv", hidden: true });
       document.body.append(a);
       a.click();
       a.remove();
       setTimeout(() => URL.revokeObjectURL(url), 60_000);
-      this.statsMsg.textContent = this.t("stats.done");
+      this.statsMsg.textContent = this.d.t("stats.done");
     });
   }
 
   /** The directory against the confirmed list; an admin may confirm it
    * for the team as it is shown. */
   private async loadDirectory(admin: boolean): Promise<void> {
-    const { t } = this;
+    const { t } = this.d;
     try {
-      this.dir = await this.api.centresStatus();
+      this.dir = await this.d.api.centresStatus();
     } catch (err) {
-      this.dirStatus.textContent = this.errorText(err);
+      this.dirStatus.textContent = this.d.errorText(err);
       return;
     }
     const d = this.dir;
@@ -116,11 +109,11 @@ export class TeamCards {
   private async confirmDirectory(): Promise<void> {
     const d = this.dir;
     if (!d) return;
-    const { t } = this;
-    if (!(await this.confirm(t("directory.confirmask", { n: d.changed.length, total: d.total }), t("directory.confirm")))) return;
+    const { t } = this.d;
+    if (!(await this.d.confirm(t("directory.confirmask", { n: d.changed.length, total: d.total }), t("directory.confirm")))) return;
     this.dirMsg.textContent = "";
-    await busy(this.dirButton, this.dirMsg, this.errorText, async () => {
-      await this.api.confirmCentres(d.digest);
+    await busy(this.dirButton, this.dirMsg, this.d.errorText, async () => {
+      await this.d.api.confirmCentres(d.digest);
       this.dirMsg.textContent = t("directory.confirmed", { total: d.total });
       await this.loadDirectory(true);
     });
@@ -128,25 +121,25 @@ export class TeamCards {
 
   /** A team block's row in the card (teamblocks.ts). */
   private blockEditor(b: Block): HTMLElement {
-    return blockEditor(this.t, b, 3);
+    return blockEditor(this.d.t, b, 3);
   }
 
   private async loadBlocks(): Promise<void> {
     try {
-      const tb = await this.api.teamBlocks();
+      const tb = await this.d.api.teamBlocks();
       this.blocksList.replaceChildren(...tb.blocks.map((b) => this.blockEditor(b)));
-      this.blocksMsg.textContent = [...tb.alarms.map((a) => a.reason), tb.older_epoch ? this.t("teamblocks.olderepoch") : ""].join(" ").trim();
+      this.blocksMsg.textContent = [...tb.alarms.map((a) => a.reason), tb.older_epoch ? this.d.t("teamblocks.olderepoch") : ""].join(" ").trim();
     } catch (err) {
-      this.blocksMsg.textContent = this.errorText(err);
+      this.blocksMsg.textContent = this.d.errorText(err);
     }
   }
 
   private async saveBlocks(): Promise<void> {
     const next = editedBlocks(this.blocksList);
-    await busy(this.blocksSave, this.blocksMsg, this.errorText, async () => {
-      const tb = await this.api.saveTeamBlocks(next);
+    await busy(this.blocksSave, this.blocksMsg, this.d.errorText, async () => {
+      const tb = await this.d.api.saveTeamBlocks(next);
       this.blocksList.replaceChildren(...tb.blocks.map((b) => this.blockEditor(b)));
-      this.blocksMsg.textContent = this.t("teamblocks.saved", { n: tb.blocks.length });
+      this.blocksMsg.textContent = this.d.t("teamblocks.saved", { n: tb.blocks.length });
       this.onBlocks();
     });
   }

@@ -5,19 +5,11 @@
 // device forwarded. The word "hand over" in the thread's head (case.handover)
 // is the assignment inside the team; this is "transfer" in the code.
 import { h } from "../../src/dom";
-import type { Vars } from "../../src/i18n";
-import type { Case, DeskAPI, Message, Org } from "./api";
+import type { Case, Message, Org } from "./api";
 import { busy } from "./busy";
-import type de from "./lang/de.json";
+import type { PanelDeps } from "./deps";
 
-type Key = keyof typeof de;
-
-export interface TransferDeps {
-  api: DeskAPI;
-  t: (key: Key, vars?: Vars) => string;
-  formatDate: (iso: string, withTime?: boolean) => string;
-  errorText: (err: unknown) => string;
-  confirm: (text: string, yes: string) => Promise<boolean>;
+export interface TransferDeps extends PanelDeps {
   /** After an offer was sent or withdrawn: show the case again. */
   changed: (id: string) => Promise<void>;
 }
