@@ -146,6 +146,24 @@ func Write(dir, out string, c Config) error {
 	return os.WriteFile(out, b, 0o644)
 }
 
+// Fresh reports whether the committed file is exactly what Generate
+// writes today: nil, or an error that says it is stale (or why it could
+// not tell). The generators' tests call it.
+func Fresh(dir, committed string, c Config) error {
+	got, err := Generate(dir, c)
+	if err != nil {
+		return err
+	}
+	want, err := os.ReadFile(committed)
+	if err != nil {
+		return err
+	}
+	if !bytes.Equal(got, want) {
+		return fmt.Errorf("%s is stale", filepath.Base(committed))
+	}
+	return nil
+}
+
 // tsName is a Go type's name in TypeScript: with a capital first letter,
 // so that an unexported deskState is DeskState.
 func tsName(goName string) string {
