@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/chromedp/cdproto/browser"
+	"github.com/chromedp/cdproto/cdp"
 	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/cdproto/fetch"
 	"github.com/chromedp/cdproto/network"
@@ -592,6 +593,18 @@ func TestAttachPhotoTiming(t *testing.T) {
 	t.Logf("12-megapixel photo (4000×3000): %s", js)
 }
 
+// emulateByRule is Network.emulateNetworkConditionsByRule with the
+// parameters both protocol versions read: Debian's Chromium 148 refuses the
+// command without "offline" beside the rules ("Invalid parameters"), and
+// cdproto 0.159 follows the newer protocol, which moved it into each rule;
+// a field a version does not know is ignored.
+var emulateByRule = cdp.Command[throttleByRule, json.RawMessage]{Method: network.CommandEmulateNetworkConditionsByRule}
+
+type throttleByRule struct {
+	Offline                  bool                  `json:"offline"`
+	MatchedNetworkConditions []*network.Conditions `json:"matchedNetworkConditions"`
+}
+
 // TestAttachProgressBrowser: on a slow connection (Chromium's throttling
 // of the attachment routes only) the person sees how far an upload and a
 // download have come, in percent.
@@ -600,7 +613,7 @@ func TestAttachProgressBrowser(t *testing.T) {
 	cv := openAttachConv(t, 4*time.Minute)
 	b := cv.b
 	call(b, network.Enable, network.EnableParams{})
-	call(b, network.EmulateNetworkConditionsByRule, network.EmulateNetworkConditionsByRuleParams{
+	call(b, emulateByRule, throttleByRule{
 		MatchedNetworkConditions: []*network.Conditions{{URLPattern: cv.srv.URL + "/api/v1/mailbox/attachments*", UploadThroughput: 100 << 10, DownloadThroughput: 100 << 10}},
 	})
 	// Every text the page shows while it works, recorded as it changes.
