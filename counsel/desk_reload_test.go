@@ -239,8 +239,12 @@ func TestDeskSecondTabBrowser(t *testing.T) {
 		t.Fatal(err)
 	}
 	waitDraft(t, dt.d, b, draftB+more2)
+	// The counsellor at the first tab sees the second tab's words arrive,
+	// then types on (typing at the same moment in both tabs is a race the
+	// later save wins).
 	const more1 = " Wir helfen Ihnen."
 	if err := within(tab1, 20*time.Second,
+		until(`document.getElementById("reply-text").value === `+jsString(draftB+more2)),
 		chromedp.SendKeys(chromedp.CSS("#reply-text"), more1),
 	); err != nil {
 		t.Fatal(err)
