@@ -35,6 +35,3 @@ var config = tsgen.Config{
 `,
 	Bytes: "Bytes",
 }
-
-// generate renders the package in dir as TypeScript.
-func generate(dir string) ([]byte, error) { return tsgen.Generate(dir, config) }
